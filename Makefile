@@ -1,0 +1,84 @@
+# mailsec_exporter -- see README.md.  `make`, `make run`, `make test`.
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+BUILD    ?= build
+SAN      ?=
+PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -fno-strict-aliasing
+CPPFLAGS += -D_GNU_SOURCE -DMAILSEC_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard daemon/*.c collectors/*.c web/*.c))
+LIB_SRC  := $(filter-out daemon/main.c,$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/*_fuzzer.c))
+
+BIN      := mailsec_exporter
+
+.PHONY: all run test unit deps clean install fuzz check-san bench
+all: $(BIN)
+
+$(BIN): $(BUILD)/$(BIN)
+	cp $< $@
+
+$(BUILD)/$(BIN): $(BUILD)/daemon/main.o $(BUILD)/libmailsec.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libmailsec.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libmailsec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmailsec.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# Installs the Debian packages the build and the tests need, only when missing.
+deps:
+	@sh .ci/deps.sh
+
+run: deps $(BIN)
+	./$(BIN) --config exporter.ini.example
+
+# The whole suite: unit tests, then integration tests against real servers, then
+# the same again built with ASan+UBSan.  Ends with "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 unit build/san/$(BIN)
+	@sh tests/run.sh
+
+# libFuzzer targets (clang).  Each is linked with the library built with clang.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libmailsec.a
+	@mkdir -p build/fuzz/bin
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	    echo "clang $$f"; \
+	    clang $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz/bin/$$n $$f \
+	        build/fuzz/libmailsec.a $(LDLIBS) || exit 1; done
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mailsec_exporter
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(BIN)
+	install -m 0644 exporter.ini.example README.md $(DESTDIR)$(PREFIX)/share/doc/mailsec_exporter/
+
+clean:
+	rm -rf build $(BIN)

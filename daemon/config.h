@@ -1,0 +1,80 @@
+/* The configuration file (inih), validated completely before use: every
+ * error is collected as "file:line: message" and none is fatal on its own,
+ * so a user sees all of them at once. */
+#ifndef MAILSEC_CONFIG_H
+#define MAILSEC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/log.h"
+
+/* Mail protocols a probe speaks.  Names are the config spelling and the
+ * `protocol` label. */
+enum protocol {
+	PROTO_SMTP,		/* 25, STARTTLS */
+	PROTO_SUBMISSION,	/* 587, STARTTLS */
+	PROTO_SMTPS,		/* 465, implicit TLS */
+	PROTO__COUNT
+};
+
+const char *protocol_name(enum protocol p);
+int protocol_parse(const char *s, enum protocol *out);
+/* The well-known port of a protocol: 25, 587, 465. */
+uint16_t protocol_default_port(enum protocol p);
+/* The protocol a bare port on a domain target means: 25 smtp, 587
+ * submission, 465 smtps; -1 for any other port. */
+int protocol_for_port(uint16_t port, enum protocol *out);
+
+enum target_kind {
+	TARGET_DOMAIN,		/* [domain NAME]: MX hosts resolved, each probed */
+	TARGET_ENDPOINT,	/* [endpoint HOST:PORT]: probed as given */
+};
+
+#define MAX_PORTS 8
+
+struct target_cfg {
+	enum target_kind kind;
+	char		*name;		/* domain, or endpoint host */
+	uint16_t	 port;		/* endpoint only */
+	enum protocol	 protocol;	/* endpoint only */
+	uint16_t	 smtp_ports[MAX_PORTS];	/* domain only */
+	size_t		 n_smtp_ports;
+	uint64_t	 interval_ms;	/* 0: the exporter's */
+	uint64_t	 timeout_ms;	/* 0: the exporter's */
+	unsigned	 line;		/* where the section starts */
+};
+
+#define MAX_RESOLVERS 4
+
+struct config {
+	char		*path;
+	char		*listen_host;	/* "127.0.0.1", "::1", "0.0.0.0" */
+	uint16_t	 listen_port;
+	uint64_t	 interval_ms;
+	uint64_t	 timeout_ms;
+	unsigned	 concurrency;
+	char		*ca_file;
+	char		*resolver;	/* NULL: resolv.conf; else "ip:port,ip" */
+	enum log_level	 log_level;
+	char		*ehlo_name;	/* name we give in EHLO */
+	struct target_cfg *targets;
+	size_t		 n_targets;
+};
+
+/* Error list: "file:line: message" strings in order of appearance. */
+struct config_errors {
+	char	**msgs;
+	size_t	  n;
+};
+
+#define DEFAULT_LISTEN_PORT 9925
+
+/* Loads and validates path.  Returns the config, or NULL with errs filled
+ * (at least one message).  errs must start zeroed; free it with
+ * config_errors_free. */
+struct config *config_load(const char *path, struct config_errors *errs);
+void config_free(struct config *cfg);
+void config_errors_free(struct config_errors *errs);
+
+#endif

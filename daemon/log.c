@@ -1,0 +1,93 @@
+#include "daemon/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static enum log_level log_threshold = LOG_INFO;
+
+static const char *const level_names[] = {
+	[LOG_DEBUG] = "debug",
+	[LOG_INFO] = "info",
+	[LOG_WARN] = "warn",
+	[LOG_ERROR] = "error",
+};
+
+void
+log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+int
+log_enabled(enum log_level level)
+{
+	return level >= log_threshold;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+log_msg(enum log_level level, const char *event, const char *fmt, ...)
+{
+	char line[2048], ts[32];
+	struct timespec now;
+	struct tm tm;
+	va_list ap;
+	int n;
+
+	if (!log_enabled(level))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s event=%s", ts,
+	    now.tv_nsec / 1000000, level_names[level], event);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (fmt && *fmt && (size_t)n < sizeof(line) - 2) {
+		line[n++] = ' ';
+		va_start(ap, fmt);
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	/* One write per line so concurrent writers do not interleave. */
+	fprintf(stderr, "%s\n", line);
+}
+
+const char *
+log_quote(char *buf, unsigned size, const char *value)
+{
+	size_t o = 0;
+
+	if (size < 3)
+		return "";
+	if (value == NULL)
+		value = "";
+	if (*value && strpbrk(value, " \t\"=\\") == NULL) {
+		for (const char *p = value; *p && o + 1 < size; p++)
+			buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+		buf[o] = '\0';
+		return buf;
+	}
+	buf[o++] = '"';
+	for (const char *p = value; *p && o + 3 < size; p++) {
+		if (*p == '"' || *p == '\\')
+			buf[o++] = '\\';
+		buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}

@@ -1,0 +1,25 @@
+/* key=value logging with levels, to stderr.  The only process-wide state
+ * besides the context: the level threshold, set once from the config. */
+#ifndef MAILSEC_LOG_H
+#define MAILSEC_LOG_H
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void log_set_level(enum log_level level);
+int log_enabled(enum log_level level);
+int log_level_parse(const char *s, enum log_level *out);
+/* log_msg(LOG_INFO, "probe_done", "host=%s reason=%s", ...): the event name
+ * comes first, then the caller's key=value pairs. */
+void log_msg(enum log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Quotes a value for a key=value log when it holds blanks or quotes; the
+ * result lives in buf. */
+const char *log_quote(char *buf, unsigned size, const char *value);
+
+#define log_debug(ev, ...) do { if (log_enabled(LOG_DEBUG)) \
+	log_msg(LOG_DEBUG, ev, __VA_ARGS__); } while (0)
+#define log_info(ev, ...)  log_msg(LOG_INFO, ev, __VA_ARGS__)
+#define log_warn(ev, ...)  log_msg(LOG_WARN, ev, __VA_ARGS__)
+#define log_error(ev, ...) log_msg(LOG_ERROR, ev, __VA_ARGS__)
+
+#endif

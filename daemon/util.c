@@ -1,0 +1,321 @@
+#include "daemon/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static void
+oom(void)
+{
+	fputs("level=error event=out_of_memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		oom();
+	p = realloc(p, nmemb * size ? nmemb * size : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void
+buf_reserve(struct buf *b, size_t extra)
+{
+	size_t want;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		oom();
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return;
+	if (b->cap < 64)
+		b->cap = 64;
+	while (b->cap < want)
+		b->cap = b->cap > SIZE_MAX / 2 ? want : b->cap * 2;
+	b->data = xreallocarray(b->data, b->cap, 1);
+}
+
+void
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+void
+buf_putc(struct buf *b, char c)
+{
+	buf_append(b, &c, 1);
+}
+
+void
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	buf_reserve(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+buf_put_double(struct buf *b, double v)
+{
+	if (isnan(v))
+		buf_puts(b, "NaN");
+	else if (isinf(v))
+		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+	else if (v == (double)(int64_t)v && fabs(v) < 1e15)
+		buf_printf(b, "%lld", (long long)v);
+	else
+		buf_printf(b, "%.17g", v);
+}
+
+int
+parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **err)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0') {
+		*err = "empty number";
+		return -1;
+	}
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9') {
+			*err = "not a number";
+			return -1;
+		}
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+			*err = "number too large";
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min) {
+		*err = "number too small";
+		return -1;
+	}
+	if (v > max) {
+		*err = "number too large";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_duration_ms(const char *s, uint64_t *ms, const char **err)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 }, { "", 1000 },
+	};
+	const uint64_t week = 7 * 86400000ULL;
+	char digits[24];
+	size_t n;
+	uint64_t v;
+
+	if (s == NULL)
+		s = "";
+	for (n = 0; s[n] >= '0' && s[n] <= '9'; n++)
+		;
+	if (n == 0) {
+		*err = "duration must start with a number (e.g. 30s, 5m, 1h)";
+		return -1;
+	}
+	if (n >= sizeof(digits)) {
+		*err = "duration too large";
+		return -1;
+	}
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
+		if (strcmp(s + n, units[i].unit) != 0)
+			continue;
+		if (parse_uint(digits, 0, week, &v, err) == -1)
+			return -1;
+		if (v > week / units[i].mult) {
+			*err = "duration longer than a week";
+			return -1;
+		}
+		*ms = v * units[i].mult;
+		return 0;
+	}
+	*err = "bad duration unit (use ms, s, m, h or d)";
+	return -1;
+}
+
+int
+parse_host_port(const char *s, char **host, uint16_t *port, const char **err)
+{
+	const char *colon, *hstart, *hend;
+	uint64_t v;
+
+	if (s[0] == '[') {
+		hstart = s + 1;
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':') {
+			*err = "expected [address]:port";
+			return -1;
+		}
+		colon = hend + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL) {
+			*err = "expected host:port";
+			return -1;
+		}
+		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
+			*err = "IPv6 addresses must be written as [address]:port";
+			return -1;
+		}
+		hstart = s;
+		hend = colon;
+	}
+	if (hend == hstart) {
+		*err = "empty host";
+		return -1;
+	}
+	if (parse_uint(colon + 1, 1, 65535, &v, err) == -1) {
+		*err = "bad port (1-65535)";
+		return -1;
+	}
+	*host = xstrndup(hstart, (size_t)(hend - hstart));
+	*port = (uint16_t)v;
+	return 0;
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+double
+wall_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int
+str_ieq(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}

@@ -1,0 +1,56 @@
+/* Small helpers shared by every part: growable buffers, strict number and
+ * duration parsing, allocation that never returns NULL. */
+#ifndef MAILSEC_UTIL_H
+#define MAILSEC_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* A growable byte buffer, always NUL-terminated. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+/* Appends a double the way the Prometheus text format wants it. */
+void buf_put_double(struct buf *b, double v);
+
+/* Strict parsers: the whole string must be consumed; no sign, no blanks.
+ * Return 0 on success, -1 with *err set to a short reason. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **err);
+/* "10", "10s", "250ms", "5m", "2h", "1d": milliseconds, at most a week. */
+int parse_duration_ms(const char *s, uint64_t *ms, const char **err);
+/* "host:port", "[v6]:port"; host may be a name.  *host is allocated. */
+int parse_host_port(const char *s, char **host, uint16_t *port,
+    const char **err);
+
+/* Monotonic and wall clock. */
+uint64_t now_ms(void);
+double wall_time(void);
+
+/* Trims ASCII blanks in place; returns s. */
+char *str_trim(char *s);
+int str_ieq(const char *a, const char *b);
+
+#endif

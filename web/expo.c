@@ -1,0 +1,176 @@
+#include "web/expo.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+static const struct family_def families[F__COUNT] = {
+	[F_PROBE_SUCCESS] = { "mailsec_probe_success", "gauge",
+	    "1 if the probe reached TLS and finished its session, else 0." },
+	[F_PROBE_DURATION] = { "mailsec_probe_duration_seconds", "gauge",
+	    "Time spent in each phase of the last probe." },
+	[F_PROBE_ERROR_INFO] = { "mailsec_probe_error_info", "gauge",
+	    "Present with value 1 when the last probe failed: the step and the reason." },
+	[F_PROBE_TIMESTAMP] = { "mailsec_probe_last_run_timestamp_seconds", "gauge",
+	    "When the last probe of this endpoint finished." },
+	[F_STARTTLS_OFFERED] = { "mailsec_starttls_offered", "gauge",
+	    "1 if the server advertised STARTTLS (always 1 for implicit TLS ports)." },
+	[F_TLS_VERSION_INFO] = { "mailsec_tls_version_info", "gauge",
+	    "The TLS version negotiated, as OpenSSL names it." },
+	[F_TLS_CIPHER_INFO] = { "mailsec_tls_cipher_info", "gauge",
+	    "The cipher suite negotiated, as OpenSSL names it." },
+	[F_CERT_NOT_AFTER] = { "mailsec_cert_not_after_timestamp_seconds", "gauge",
+	    "Expiry of the leaf certificate presented." },
+	[F_CERT_NOT_BEFORE] = { "mailsec_cert_not_before_timestamp_seconds", "gauge",
+	    "Start of validity of the leaf certificate presented." },
+	[F_CERT_CHAIN_EARLIEST_NOT_AFTER] = {
+	    "mailsec_cert_chain_earliest_not_after_timestamp_seconds", "gauge",
+	    "Earliest expiry among the certificates the server presented." },
+	[F_CERT_VERIFIED] = { "mailsec_cert_verified", "gauge",
+	    "1 if the chain verified against the configured CA file, else 0." },
+	[F_CERT_VERIFY_ERROR_INFO] = { "mailsec_cert_verify_error_info", "gauge",
+	    "Present with value 1 when verification failed: OpenSSL's reason." },
+	[F_CERT_HOSTNAME_MATCH] = { "mailsec_cert_hostname_match", "gauge",
+	    "1 if the leaf certificate is valid for the probed host name." },
+	[F_CERT_INFO] = { "mailsec_cert_info", "gauge",
+	    "Facts of the leaf certificate presented, exported even when verification fails." },
+	[F_MX_RECORDS] = { "mailsec_mx_records", "gauge",
+	    "Number of MX records of the domain." },
+	[F_MX_INFO] = { "mailsec_mx_info", "gauge",
+	    "One MX record of the domain, with its preference." },
+	[F_MX_NULL] = { "mailsec_mx_null", "gauge",
+	    "1 if the domain publishes a null MX (RFC 7505): it accepts no mail." },
+	[F_MX_IMPLICIT] = { "mailsec_mx_implicit", "gauge",
+	    "1 if the domain has no MX and its own address is used (RFC 5321 5.1)." },
+	[F_CHECK_SUCCESS] = { "mailsec_check_success", "gauge",
+	    "1 if every probe of the configured target succeeded in its last run." },
+	[F_CHECK_DURATION] = { "mailsec_check_duration_seconds", "gauge",
+	    "Wall time of the last full run of the configured target." },
+	[F_BUILD_INFO] = { "mailsec_exporter_build_info", "gauge",
+	    "Version of the exporter and of the libraries it runs on." },
+	[F_PROBES_TOTAL] = { "mailsec_exporter_probes_total", "counter",
+	    "Probes finished since start, by protocol and result." },
+	[F_PROBES_IN_FLIGHT] = { "mailsec_exporter_probes_in_flight", "gauge",
+	    "Probes running now." },
+	[F_PROBES_QUEUED] = { "mailsec_exporter_probes_queued", "gauge",
+	    "Probes waiting for a free slot under the concurrency limit." },
+	[F_TARGETS] = { "mailsec_exporter_targets", "gauge",
+	    "Configured targets, by kind." },
+	[F_CONFIG_RELOAD_OK] = { "mailsec_exporter_config_last_reload_successful", "gauge",
+	    "1 if the last configuration load succeeded." },
+	[F_CONFIG_RELOAD_TS] = {
+	    "mailsec_exporter_config_last_reload_success_timestamp_seconds", "gauge",
+	    "When the configuration was last loaded successfully." },
+	[F_PROC_CPU] = { "process_cpu_seconds_total", "counter",
+	    "Total user and system CPU time spent in seconds." },
+	[F_PROC_RSS] = { "process_resident_memory_bytes", "gauge",
+	    "Resident memory size in bytes." },
+	[F_PROC_VMEM] = { "process_virtual_memory_bytes", "gauge",
+	    "Virtual memory size in bytes." },
+	[F_PROC_FDS] = { "process_open_fds", "gauge",
+	    "Number of open file descriptors." },
+	[F_PROC_MAX_FDS] = { "process_max_fds", "gauge",
+	    "Maximum number of open file descriptors." },
+	[F_PROC_START] = { "process_start_time_seconds", "gauge",
+	    "Start time of the process since unix epoch in seconds." },
+};
+
+_Static_assert(ARRAY_LEN(families) == F__COUNT, "family table incomplete");
+
+const struct family_def *
+family_get(enum family f)
+{
+	return &families[f];
+}
+
+void
+expo_init(struct expo *e)
+{
+	for (size_t i = 0; i < F__COUNT; i++)
+		buf_init(&e->fam[i]);
+}
+
+void
+expo_free(struct expo *e)
+{
+	for (size_t i = 0; i < F__COUNT; i++)
+		buf_free(&e->fam[i]);
+}
+
+static void
+escape_label_value(struct buf *b, const char *v)
+{
+	const char *run = v;
+
+	for (; *v; v++) {
+		const char *rep = NULL;
+
+		if (*v == '\\')
+			rep = "\\\\";
+		else if (*v == '"')
+			rep = "\\\"";
+		else if (*v == '\n')
+			rep = "\\n";
+		if (rep == NULL)
+			continue;
+		buf_append(b, run, (size_t)(v - run));
+		buf_puts(b, rep);
+		run = v + 1;
+	}
+	buf_append(b, run, (size_t)(v - run));
+}
+
+void
+labels_add(struct buf *labels, const char *name, const char *value)
+{
+	if (labels->len)
+		buf_putc(labels, ',');
+	buf_puts(labels, name);
+	buf_puts(labels, "=\"");
+	escape_label_value(labels, value ? value : "");
+	buf_putc(labels, '"');
+}
+
+void
+expo_add(struct expo *e, enum family f, const struct buf *base, double value,
+    ...)
+{
+	struct buf *b = &e->fam[f];
+	const char *name, *val;
+	int first = 1;
+	va_list ap;
+
+	buf_puts(b, families[f].name);
+	if (base && base->len) {
+		buf_putc(b, '{');
+		buf_append(b, base->data, base->len);
+		first = 0;
+	}
+	va_start(ap, value);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		buf_puts(b, first ? "{" : ",");
+		first = 0;
+		buf_puts(b, name);
+		buf_puts(b, "=\"");
+		escape_label_value(b, val ? val : "");
+		buf_putc(b, '"');
+	}
+	va_end(ap);
+	if (!first)
+		buf_putc(b, '}');
+	buf_putc(b, ' ');
+	buf_put_double(b, value);
+	buf_putc(b, '\n');
+}
+
+void
+expo_render(const struct expo *e, struct buf *out)
+{
+	for (size_t i = 0; i < F__COUNT; i++) {
+		if (e->fam[i].len == 0)
+			continue;
+		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", families[i].name,
+		    families[i].help, families[i].name, families[i].type);
+		buf_append(out, e->fam[i].data, e->fam[i].len);
+	}
+}

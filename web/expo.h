@@ -1,0 +1,75 @@
+/* Prometheus text exposition (format 0.0.4).  Every metric family is
+ * declared once in the table in expo.c; collectors add samples in any order
+ * and rendering groups them by family with HELP and TYPE. */
+#ifndef MAILSEC_EXPO_H
+#define MAILSEC_EXPO_H
+
+#include "daemon/util.h"
+
+enum family {
+	F_PROBE_SUCCESS,
+	F_PROBE_DURATION,
+	F_PROBE_ERROR_INFO,
+	F_PROBE_TIMESTAMP,
+	F_STARTTLS_OFFERED,
+	F_TLS_VERSION_INFO,
+	F_TLS_CIPHER_INFO,
+	F_CERT_NOT_AFTER,
+	F_CERT_NOT_BEFORE,
+	F_CERT_CHAIN_EARLIEST_NOT_AFTER,
+	F_CERT_VERIFIED,
+	F_CERT_VERIFY_ERROR_INFO,
+	F_CERT_HOSTNAME_MATCH,
+	F_CERT_INFO,
+	F_MX_RECORDS,
+	F_MX_INFO,
+	F_MX_NULL,
+	F_MX_IMPLICIT,
+	F_CHECK_SUCCESS,
+	F_CHECK_DURATION,
+	F_BUILD_INFO,
+	F_PROBES_TOTAL,
+	F_PROBES_IN_FLIGHT,
+	F_PROBES_QUEUED,
+	F_TARGETS,
+	F_CONFIG_RELOAD_OK,
+	F_CONFIG_RELOAD_TS,
+	F_PROC_CPU,
+	F_PROC_RSS,
+	F_PROC_VMEM,
+	F_PROC_FDS,
+	F_PROC_MAX_FDS,
+	F_PROC_START,
+	F__COUNT
+};
+
+struct family_def {
+	const char *name;
+	const char *type;	/* "gauge" or "counter" */
+	const char *help;
+};
+
+const struct family_def *family_get(enum family f);
+
+struct expo {
+	struct buf fam[F__COUNT];
+};
+
+void expo_init(struct expo *e);
+void expo_free(struct expo *e);
+
+/* Appends name="value" (escaped per the format) to a label set being built,
+ * with a comma when the set is not empty. */
+void labels_add(struct buf *labels, const char *name, const char *value);
+
+/* One sample.  base is a label set from labels_add (or NULL); then
+ * name/value string pairs, ended by NULL. */
+void expo_add(struct expo *e, enum family f, const struct buf *base,
+    double value, ...) __attribute__((sentinel));
+
+/* Writes every family that has samples, in table order. */
+void expo_render(const struct expo *e, struct buf *out);
+
+#define EXPO_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+#endif

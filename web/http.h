@@ -1,0 +1,44 @@
+/* The HTTP listener: libmicrohttpd driven by the libevent loop (its epoll fd
+ * is watched by the loop), so handlers run on the loop thread and read
+ * results without locks.  Only GET and HEAD reach the handler. */
+#ifndef MAILSEC_HTTP_H
+#define MAILSEC_HTTP_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "daemon/util.h"
+
+struct http;
+struct http_req;	/* one request; alive until http_req_respond() */
+
+/* Called once per request.  It must call http_req_respond() exactly once,
+ * now or later from the loop (the connection is suspended meanwhile). */
+typedef void (*http_handler_cb)(struct http_req *req, void *arg);
+
+struct http_params {
+	const char	*host;		/* address to bind: "127.0.0.1", "::1", "0.0.0.0", "::" */
+	uint16_t	 port;		/* 0: pick one (tests); see http_port() */
+	unsigned	 max_connections;	/* 0: 256 */
+	unsigned	 per_ip_connections;	/* 0: 32 */
+	unsigned	 timeout_s;		/* idle connection timeout; 0: 30 */
+};
+
+struct http *http_start(struct event_base *base, const struct http_params *p,
+    http_handler_cb cb, void *arg, char *err, size_t errlen);
+/* Stops listening; requests still pending are answered 503 and dropped. */
+void http_stop(struct http *h);
+uint16_t http_port(const struct http *h);
+
+const char *http_req_method(const struct http_req *r);
+const char *http_req_path(const struct http_req *r);
+/* Query argument or header value, NULL when absent. */
+const char *http_req_arg(const struct http_req *r, const char *name);
+const char *http_req_header(const struct http_req *r, const char *name);
+/* Sends the response and releases the request.  body is taken (its memory
+ * moves into the response; the buf is left empty). */
+void http_req_respond(struct http_req *r, unsigned status,
+    const char *content_type, struct buf *body);
+
+#endif
