@@ -1,0 +1,108 @@
+/* What every mail protocol probe shares: the parameters it is started with,
+ * the steps it goes through, the fixed set of failure reasons (the `reason`
+ * label), and the outcome it reports once, through its callback. */
+#ifndef MAILSEC_PROBE_H
+#define MAILSEC_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "daemon/config.h"
+
+/* Steps of a probe; each is also a `phase` of mailsec_probe_duration_seconds
+ * and the `step` label of a failure. */
+enum probe_step {
+	STEP_RESOLVE,
+	STEP_CONNECT,
+	STEP_BANNER,
+	STEP_EHLO,
+	STEP_STARTTLS,
+	STEP_TLS_HANDSHAKE,
+	STEP_QUIT,
+	STEP__COUNT
+};
+
+enum probe_reason {
+	REASON_NONE,
+	REASON_DNS,		/* the name did not resolve */
+	REASON_CONN,		/* connect refused, unreachable, reset */
+	REASON_TIMEOUT,		/* a step took longer than the probe's timeout */
+	REASON_PROTO,		/* the peer broke the protocol: garbage, overlong */
+	REASON_RESP,		/* a well-formed reply refusing what we asked */
+	REASON_STARTTLS_MISSING,/* the server does not offer STARTTLS */
+	REASON_TLS,		/* the TLS handshake failed */
+	REASON_INTERNAL,	/* out of resources on our side */
+	REASON__COUNT
+};
+
+const char *probe_step_name(enum probe_step s);
+const char *probe_reason_name(enum probe_reason r);
+
+/* Facts of the TLS session and the certificate chain presented.  They are
+ * read whether or not the chain verifies. */
+struct tls_facts {
+	int	 done;			/* handshake completed */
+	char	 version[16];		/* "TLSv1.3" */
+	char	 cipher[64];
+	int	 have_cert;
+	int	 verified;
+	char	 verify_error[96];	/* "" when verified */
+	int	 hostname_match;
+	double	 not_before;
+	double	 not_after;
+	double	 chain_earliest_not_after;
+	unsigned chain_len;
+	char	 subject[256];
+	char	 issuer[256];
+	char	 serial[96];
+	char	 fingerprint_sha256[65];
+};
+
+struct probe_outcome {
+	int		 success;
+	enum probe_step	 fail_step;
+	enum probe_reason reason;
+	char		 detail[200];	/* human words for the status page, logs */
+	double		 phase_s[STEP__COUNT];
+	unsigned	 phase_mask;	/* which phase_s are set */
+	double		 total_s;
+	int		 starttls_offered;	/* -1: not learnt */
+	struct tls_facts tls;
+};
+
+struct probe_params {
+	struct sockaddr_storage addr;
+	socklen_t	 addrlen;
+	const char	*servername;	/* SNI and the hostname check */
+	const char	*ehlo_name;
+	const char	*log_id;	/* "host=… address=… port=…" */
+	enum protocol	 protocol;
+	unsigned	 timeout_ms;	/* for the whole probe */
+	size_t		 linemax;	/* longest reply line accepted */
+	size_t		 maxlines;	/* most lines in one reply */
+	SSL_CTX		*ssl_ctx;
+};
+
+/* Called once with the outcome; the session frees itself afterwards.  The
+ * outcome is only valid during the call. */
+typedef void (*probe_done_cb)(const struct probe_outcome *out, void *arg);
+
+void probe_outcome_init(struct probe_outcome *out);
+void probe_fail(struct probe_outcome *out, enum probe_step step,
+    enum probe_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The TLS client context every probe shares: no verification during the
+ * handshake (facts are wanted even from bad chains), security level 0 so
+ * legacy servers still answer, CA file for our own verification after. */
+SSL_CTX *probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen);
+/* A fresh SSL for one connection, with SNI when servername is a name. */
+SSL *probe_ssl_new(SSL_CTX *ctx, const char *servername);
+/* Reads version, cipher and certificate facts from a finished handshake. */
+void tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f);
+
+#endif
