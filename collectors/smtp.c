@@ -13,6 +13,8 @@
 #include "daemon/log.h"
 #include "daemon/util.h"
 
+#define QUIT_WAIT_MS 2000
+
 enum smtp_state {
 	SMTP_INIT,
 	SMTP_CONNECT,
@@ -67,6 +69,8 @@ struct smtp_session {
 };
 
 static void smtp_enter_state(struct smtp_session *s, enum smtp_state st);
+static void smtp_failed(struct smtp_session *s, enum probe_reason reason,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void smtp_io(struct io *io, enum io_event ev, void *arg);
 
 static unsigned
@@ -102,7 +106,7 @@ smtp_done(struct smtp_session *s)
 	smtp_session_cancel(s);
 }
 
-static void __attribute__((format(printf, 3, 4)))
+static void
 smtp_failed(struct smtp_session *s, enum probe_reason reason,
     const char *fmt, ...)
 {
@@ -118,6 +122,23 @@ smtp_failed(struct smtp_session *s, enum probe_reason reason,
 	smtp_done(s);
 }
 
+/* A refusal ends the session politely: the outcome is set, then QUIT. */
+static void __attribute__((format(printf, 3, 4)))
+smtp_refused(struct smtp_session *s, enum probe_reason reason,
+    const char *fmt, ...)
+{
+	char detail[sizeof(s->out.detail)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	probe_fail(&s->out, smtp_state_step[s->state], reason, "%s", detail);
+	log_debug("smtp_refused", "%s state=%s reason=%s", s->p.log_id,
+	    smtp_state_names[s->state], probe_reason_name(reason));
+	smtp_enter_state(s, SMTP_QUIT);
+}
+
 static void
 smtp_enter_state(struct smtp_session *s, enum smtp_state st)
 {
@@ -128,7 +149,9 @@ smtp_enter_state(struct smtp_session *s, enum smtp_state st)
 	    smtp_state_names[s->state], smtp_state_names[st]);
 	s->state = st;
 	s->state_ms = now_ms();
-	io_set_timeout(s->io, smtp_time_left(s));
+	/* The outcome is known before QUIT: do not wait long for the 221. */
+	io_set_timeout(s->io, st == SMTP_QUIT && smtp_time_left(s) > QUIT_WAIT_MS ?
+	    QUIT_WAIT_MS : smtp_time_left(s));
 	smtp_reply_reset(&s->reply);
 
 	switch (st) {
@@ -184,14 +207,14 @@ smtp_response(struct smtp_session *s)
 	switch (s->state) {
 	case SMTP_BANNER:
 		if (r->code != 220) {
-			smtp_failed(s, REASON_RESP, "banner: %s", first);
+			smtp_refused(s, REASON_RESP, "banner: %s", first);
 			return;
 		}
 		smtp_enter_state(s, SMTP_EHLO);
 		return;
 	case SMTP_EHLO:
 		if (r->code != 250) {
-			smtp_failed(s, REASON_RESP, "EHLO refused: %s", first);
+			smtp_refused(s, REASON_RESP, "EHLO refused: %s", first);
 			return;
 		}
 		if (io_ssl(s->io)) {	/* smtps: nothing more to learn */
@@ -202,7 +225,7 @@ smtp_response(struct smtp_session *s)
 		smtp_ehlo_parse(r, &s->ehlo);
 		s->out.starttls_offered = s->ehlo.starttls;
 		if (!s->ehlo.starttls) {
-			smtp_failed(s, REASON_STARTTLS_MISSING, "%s",
+			smtp_refused(s, REASON_STARTTLS_MISSING, "%s",
 			    "STARTTLS not in the EHLO reply");
 			return;
 		}
@@ -210,7 +233,7 @@ smtp_response(struct smtp_session *s)
 		return;
 	case SMTP_STARTTLS:
 		if (r->code != 220) {
-			smtp_failed(s, REASON_RESP, "STARTTLS refused: %s", first);
+			smtp_refused(s, REASON_RESP, "STARTTLS refused: %s", first);
 			return;
 		}
 		smtp_enter_state(s, SMTP_TLS_HANDSHAKE);

@@ -68,12 +68,23 @@ struct config_errors {
 	size_t	  n;
 };
 
+#define DEFAULT_LISTEN_HOST "127.0.0.1"
 #define DEFAULT_LISTEN_PORT 9925
+#define DEFAULT_INTERVAL_MS (5 * 60 * 1000ULL)
+#define DEFAULT_TIMEOUT_MS (10 * 1000ULL)
+#define DEFAULT_CONCURRENCY 256
+#define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+/* A larger file is refused ("file too large"). */
+#define CONFIG_MAX_SIZE (1024 * 1024)
 
 /* Loads and validates path.  Returns the config, or NULL with errs filled
  * (at least one message).  errs must start zeroed; free it with
  * config_errors_free. */
 struct config *config_load(const char *path, struct config_errors *errs);
+/* The same from memory (tests, fuzzing): data need not be NUL-terminated and
+ * may hold NUL bytes; name is the file name used in messages and cfg->path. */
+struct config *config_load_mem(const char *name, const char *data,
+    size_t len, struct config_errors *errs);
 void config_free(struct config *cfg);
 void config_errors_free(struct config_errors *errs);
 

@@ -160,7 +160,7 @@ buf_put_double(struct buf *b, double v)
 	else if (v == (double)(int64_t)v && fabs(v) < 1e15)
 		buf_printf(b, "%lld", (long long)v);
 	else
-		buf_printf(b, "%.17g", v);
+		buf_printf(b, "%.15g", v);
 }
 
 int

@@ -27,13 +27,17 @@ struct http_params {
 
 struct http *http_start(struct event_base *base, const struct http_params *p,
     http_handler_cb cb, void *arg, char *err, size_t errlen);
-/* Stops listening; requests still pending are answered 503 and dropped. */
+/* Stops listening; requests still pending are answered 503 and dropped.
+ * Not from inside the handler.  A request the handler still holds stays
+ * valid (http_req_arg/header then return NULL) and the handler must still
+ * call http_req_respond() on it, which then only frees it. */
 void http_stop(struct http *h);
 uint16_t http_port(const struct http *h);
 
 const char *http_req_method(const struct http_req *r);
 const char *http_req_path(const struct http_req *r);
-/* Query argument or header value, NULL when absent. */
+/* Query argument or header value, NULL when absent.  The strings are
+ * MHD's: valid until http_req_respond() or http_stop(). */
 const char *http_req_arg(const struct http_req *r, const char *name);
 const char *http_req_header(const struct http_req *r, const char *name);
 /* Sends the response and releases the request.  body is taken (its memory

@@ -1,0 +1,1149 @@
+/* The configuration file.  inih splits "key = value" lines and strips inline
+ * comments; the reader we put in front of it does everything that is about
+ * whole lines: numbering, the length limit, NUL bytes, section headers and
+ * syntax errors.  So every problem in a file is reported, each with its line,
+ * in one pass, and inih never sees a line it could misread (no multi-line
+ * continuations, no over-long lines, no truncated section names: inih keeps
+ * only 49 bytes of a section name, so we track sections ourselves). */
+#include "daemon/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "daemon/util.h"
+
+#define INTERVAL_MIN_MS		1000
+#define TIMEOUT_MIN_MS		100
+#define TIMEOUT_MAX_MS		(10 * 60 * 1000)
+#define CONCURRENCY_MAX		10000
+#define MAX_SECTION_KEYS	16
+#define DNS_NAME_MAX		253
+#define DNS_LABEL_MAX		63
+#define SHOWN_MAX		80	/* file text quoted in a message */
+
+/* Protocols. */
+
+static const char *const protocol_names[PROTO__COUNT] = {
+	[PROTO_SMTP] = "smtp",
+	[PROTO_SUBMISSION] = "submission",
+	[PROTO_SMTPS] = "smtps",
+};
+
+static const uint16_t protocol_ports[PROTO__COUNT] = {
+	[PROTO_SMTP] = 25,
+	[PROTO_SUBMISSION] = 587,
+	[PROTO_SMTPS] = 465,
+};
+
+const char *
+protocol_name(enum protocol p)
+{
+	return (unsigned)p < PROTO__COUNT ? protocol_names[p] : "unknown";
+}
+
+int
+protocol_parse(const char *s, enum protocol *out)
+{
+	for (size_t i = 0; i < PROTO__COUNT; i++)
+		if (strcmp(s, protocol_names[i]) == 0) {
+			*out = (enum protocol)i;
+			return 0;
+		}
+	return -1;
+}
+
+uint16_t
+protocol_default_port(enum protocol p)
+{
+	return (unsigned)p < PROTO__COUNT ? protocol_ports[p] : 0;
+}
+
+int
+protocol_for_port(uint16_t port, enum protocol *out)
+{
+	for (size_t i = 0; i < PROTO__COUNT; i++)
+		if (protocol_ports[i] == port) {
+			*out = (enum protocol)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The parse. */
+
+struct parse;
+typedef void (*key_fn)(struct parse *p, const char *value);
+
+struct key_def {
+	const char	*name;
+	key_fn		 set;
+};
+
+struct section_def {
+	const char		*name;		/* the word after '[' */
+	bool			 has_arg;	/* [domain NAME], [endpoint HOST:PORT] */
+	const struct key_def	*keys;
+	size_t			 n_keys;
+	void			(*open)(struct parse *p, const char *arg);
+	void			(*close)(struct parse *p);
+};
+
+struct perr {
+	char		*msg;		/* "file:line: text" */
+	unsigned	 order;		/* line; messages without one sort first
+					 * (file errors) or last (final checks) */
+	size_t		 seq;
+};
+
+struct parse {
+	const char	*file;		/* name in messages */
+	struct config	*cfg;
+	size_t		 targets_cap;
+
+	/* The reader's input. */
+	const char	*data;
+	size_t		 len, pos;
+	unsigned	 line;
+
+	/* The current section: sec_line 0 before the first one; sec NULL in
+	 * an unknown or malformed one (its keys are skipped, unreported). */
+	const struct section_def *sec;
+	unsigned	 sec_line;
+	struct buf	 sec_label;	/* "[domain example.org]" for messages */
+	unsigned	 seen[MAX_SECTION_KEYS];	/* line of each key, 0: unset */
+	const char	*key;		/* the key being set, for key_error */
+	bool		 use_scratch;	/* a target with a bad header: its keys
+					 * are checked, the target dropped */
+	struct target_cfg scratch;
+	bool		 protocol_set;
+	unsigned	 exporter_line;
+	bool		 at_end;
+
+	struct perr	*errs;
+	size_t		 n_errs, errs_cap;
+};
+
+/* Text from the file as a message shows it: printable ASCII only, cut. */
+struct shown {
+	char s[SHOWN_MAX + 4];
+};
+
+static struct shown
+show(const char *s)
+{
+	struct shown r;
+	size_t o = 0;
+
+	for (; *s && o < SHOWN_MAX; s++)
+		r.s[o++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+	if (*s) {
+		memcpy(r.s + o, "...", 3);
+		o += 3;
+	}
+	r.s[o] = '\0';
+	return r;
+}
+
+static void
+verror(struct parse *p, unsigned line, const char *key, const char *fmt,
+    va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void
+verror(struct parse *p, unsigned line, const char *key, const char *fmt,
+    va_list ap)
+{
+	struct perr *e;
+	struct buf b;
+
+	buf_init(&b);
+	if (line)
+		buf_printf(&b, "%s:%u: ", p->file, line);
+	else
+		buf_printf(&b, "%s: ", p->file);
+	if (key)
+		buf_printf(&b, "%s: ", key);
+	buf_vprintf(&b, fmt, ap);
+	if (p->n_errs == p->errs_cap) {
+		p->errs_cap = p->errs_cap ? p->errs_cap * 2 : 8;
+		p->errs = xreallocarray(p->errs, p->errs_cap, sizeof(*p->errs));
+	}
+	e = &p->errs[p->n_errs];
+	e->msg = b.data;
+	e->order = line ? line : p->at_end ? UINT_MAX : 0;
+	e->seq = p->n_errs++;
+}
+
+/* An error at a line (0: about the whole file). */
+static void
+error_at(struct parse *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+error_at(struct parse *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(p, line, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* An error about the value of the key being set: "file:line: key: ...". */
+static void
+key_error(struct parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+key_error(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(p, p->line, p->key, fmt, ap);
+	va_end(ap);
+}
+
+static int
+perr_cmp(const void *a, const void *b)
+{
+	const struct perr *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Value checkers. */
+
+static bool
+is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* A host name: letters, digits, '-' (and '_' if allowed) in dot-separated
+ * labels; the last label not all digits (that is a bad IPv4 address). */
+static int
+check_name(const char *s, bool underscore, const char **why)
+{
+	size_t len = strlen(s), label = 0;
+	bool digits = true;
+
+	if (len == 0) {
+		*why = "empty name";
+		return -1;
+	}
+	if (len > DNS_NAME_MAX) {
+		*why = "name longer than 253 characters";
+		return -1;
+	}
+	for (const char *c = s;; c++) {
+		if (*c == '.' || *c == '\0') {
+			if (label == 0) {
+				*why = "empty label";
+				return -1;
+			}
+			if (label > DNS_LABEL_MAX) {
+				*why = "label longer than 63 characters";
+				return -1;
+			}
+			if (*c == '\0')
+				break;
+			label = 0;
+			digits = true;
+			continue;
+		}
+		if (!is_alnum(*c) && *c != '-' && !(underscore && *c == '_')) {
+			*why = underscore ?
+			    "bad character (use letters, digits, '-', '_', '.')" :
+			    "bad character (use letters, digits, '-', '.')";
+			return -1;
+		}
+		if (*c < '0' || *c > '9')
+			digits = false;
+		label++;
+	}
+	if (digits) {
+		*why = "not an ip address nor a name";
+		return -1;
+	}
+	return 0;
+}
+
+/* A DNS name from the file, made canonical in place: lowercase, no
+ * trailing dot. */
+static int
+normalize_dns_name(char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	if (len > 0 && s[len - 1] == '.')
+		s[--len] = '\0';
+	for (char *c = s; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return check_name(s, true, why);
+}
+
+/* A numeric address, rewritten in its canonical form. */
+static int
+normalize_ip(char **host, int af)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(af, *host, bin) != 1 ||
+	    inet_ntop(af, bin, text, sizeof(text)) == NULL)
+		return -1;
+	free(*host);
+	*host = xstrdup(text);
+	return 0;
+}
+
+static int
+get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
+    const char *range, uint64_t *out)
+{
+	const char *err;
+	uint64_t ms;
+
+	if (parse_duration_ms(v, &ms, &err) == -1) {
+		key_error(p, "%s", err);
+		return -1;
+	}
+	if (ms < min || ms > max) {
+		key_error(p, "%s", range);
+		return -1;
+	}
+	*out = ms;
+	return 0;
+}
+
+static int
+get_interval(struct parse *p, const char *v, uint64_t *out)
+{
+	return get_duration(p, v, INTERVAL_MIN_MS, UINT64_MAX,
+	    "must be at least 1s", out);
+}
+
+static int
+get_timeout(struct parse *p, const char *v, uint64_t *out)
+{
+	return get_duration(p, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
+	    "must be between 100ms and 10m", out);
+}
+
+/* Splits a comma-separated list in place: the next item, trimmed, or NULL
+ * at the end.  *rest starts at the whole list. */
+static char *
+next_item(char **rest)
+{
+	char *item = *rest, *comma;
+
+	if (item == NULL)
+		return NULL;
+	comma = strchr(item, ',');
+	if (comma) {
+		*comma = '\0';
+		*rest = comma + 1;
+	} else
+		*rest = NULL;
+	return str_trim(item);
+}
+
+/* One resolver: "ip", "ip:port", "v6", "[v6]" or "[v6]:port", appended to
+ * out as c-ares wants it: "ip:port" or "[v6]:port". */
+static int
+add_resolver(const char *item, struct buf *out, const char **why)
+{
+	unsigned char bin[16];
+	size_t len = strlen(item);
+	uint16_t port = 53;
+	char *host;
+	int af;
+
+	if (strchr(item, ':') == NULL ||
+	    (item[0] != '[' && inet_pton(AF_INET6, item, bin) == 1))
+		host = xstrdup(item);
+	else if (item[0] == '[' && item[len - 1] == ']')
+		host = xstrndup(item + 1, len - 2);
+	else if (parse_host_port(item, &host, &port, why) == -1)
+		return -1;
+	af = strchr(host, ':') ? AF_INET6 : AF_INET;
+	if (item[0] == '[' && af != AF_INET6) {
+		*why = "only ipv6 addresses go in brackets";
+		free(host);
+		return -1;
+	}
+	if (normalize_ip(&host, af) == -1) {
+		*why = "not a numeric ip address";
+		free(host);
+		return -1;
+	}
+	if (out->len)
+		buf_putc(out, ',');
+	if (af == AF_INET6)
+		buf_printf(out, "[%s]:%u", host, (unsigned)port);
+	else
+		buf_printf(out, "%s:%u", host, (unsigned)port);
+	free(host);
+	return 0;
+}
+
+static struct target_cfg *
+cur_target(struct parse *p)
+{
+	return p->use_scratch ? &p->scratch :
+	    &p->cfg->targets[p->cfg->n_targets - 1];
+}
+
+/* [exporter] keys. */
+
+static void
+set_listen(struct parse *p, const char *v)
+{
+	const char *err;
+	uint16_t port;
+	char *host;
+
+	if (parse_host_port(v, &host, &port, &err) == -1) {
+		key_error(p, "%s", err);
+		return;
+	}
+	if (normalize_ip(&host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
+		key_error(p, "not a numeric ip address (e.g. 127.0.0.1:%u, "
+		    "[::1]:%u)", DEFAULT_LISTEN_PORT, DEFAULT_LISTEN_PORT);
+		free(host);
+		return;
+	}
+	free(p->cfg->listen_host);
+	p->cfg->listen_host = host;
+	p->cfg->listen_port = port;
+}
+
+static void
+set_interval(struct parse *p, const char *v)
+{
+	get_interval(p, v, &p->cfg->interval_ms);
+}
+
+static void
+set_timeout(struct parse *p, const char *v)
+{
+	get_timeout(p, v, &p->cfg->timeout_ms);
+}
+
+static void
+set_concurrency(struct parse *p, const char *v)
+{
+	const char *err;
+	uint64_t n;
+
+	if (parse_uint(v, 1, CONCURRENCY_MAX, &n, &err) == -1) {
+		key_error(p, "%s (1-%d)", err, CONCURRENCY_MAX);
+		return;
+	}
+	p->cfg->concurrency = (unsigned)n;
+}
+
+/* 0 if path names a readable file, else -1 with errno set. */
+static int
+check_readable(const char *path)
+{
+	struct stat st;
+
+	if (access(path, R_OK) == -1 || stat(path, &st) == -1)
+		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_ca_file(struct parse *p, const char *v)
+{
+	if (*v == '\0') {
+		key_error(p, "empty path");
+		return;
+	}
+	if (check_readable(v) == -1) {
+		key_error(p, "%s: %s", show(v).s, strerror(errno));
+		return;
+	}
+	free(p->cfg->ca_file);
+	p->cfg->ca_file = xstrdup(v);
+}
+
+static void
+set_resolver(struct parse *p, const char *v)
+{
+	char *list = xstrdup(v), *rest = list, *item;
+	const char *why;
+	size_t n = 0;
+	struct buf out;
+
+	buf_init(&out);
+	while ((item = next_item(&rest)) != NULL) {
+		if (*item == '\0') {
+			key_error(p, "empty entry in list");
+			break;
+		}
+		if (++n > MAX_RESOLVERS) {
+			key_error(p, "more than %d servers", MAX_RESOLVERS);
+			break;
+		}
+		if (add_resolver(item, &out, &why) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, why);
+			break;
+		}
+	}
+	free(list);
+	if (item != NULL) {
+		buf_free(&out);
+		return;
+	}
+	free(p->cfg->resolver);
+	p->cfg->resolver = out.data;
+}
+
+static void
+set_log_level(struct parse *p, const char *v)
+{
+	if (log_level_parse(v, &p->cfg->log_level) == -1)
+		key_error(p, "unknown level \"%s\" (use debug, info, warn or "
+		    "error)", show(v).s);
+}
+
+static void
+set_ehlo_name(struct parse *p, const char *v)
+{
+	const char *why;
+
+	if (check_name(v, false, &why) == -1) {
+		key_error(p, "%s", why);
+		return;
+	}
+	free(p->cfg->ehlo_name);
+	p->cfg->ehlo_name = xstrdup(v);
+}
+
+/* [domain] and [endpoint] keys. */
+
+static bool
+has_port(const uint16_t *v, size_t n, uint16_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+static void
+set_smtp_ports(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+	uint16_t ports[MAX_PORTS];
+	char *list = xstrdup(v), *rest = list, *item;
+	const char *err;
+	enum protocol proto;
+	size_t n = 0;
+	uint64_t port;
+
+	while ((item = next_item(&rest)) != NULL) {
+		if (*item == '\0') {
+			key_error(p, "empty entry in list");
+			break;
+		}
+		if (parse_uint(item, 1, 65535, &port, &err) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, err);
+			break;
+		}
+		if (protocol_for_port((uint16_t)port, &proto) == -1) {
+			key_error(p, "port %u is not 25, 465 or 587",
+			    (unsigned)port);
+			break;
+		}
+		if (has_port(ports, n, (uint16_t)port)) {
+			key_error(p, "duplicate port %u", (unsigned)port);
+			break;
+		}
+		if (n == MAX_PORTS) {
+			key_error(p, "more than %d ports", MAX_PORTS);
+			break;
+		}
+		ports[n++] = (uint16_t)port;
+	}
+	free(list);
+	if (item != NULL)
+		return;
+	memcpy(t->smtp_ports, ports, n * sizeof(ports[0]));
+	t->n_smtp_ports = n;
+}
+
+static void
+set_protocol(struct parse *p, const char *v)
+{
+	if (protocol_parse(v, &cur_target(p)->protocol) == -1) {
+		key_error(p, "unknown protocol \"%s\" (use smtp, submission "
+		    "or smtps)", show(v).s);
+		return;
+	}
+	p->protocol_set = true;
+}
+
+static void
+set_target_interval(struct parse *p, const char *v)
+{
+	get_interval(p, v, &cur_target(p)->interval_ms);
+}
+
+static void
+set_target_timeout(struct parse *p, const char *v)
+{
+	get_timeout(p, v, &cur_target(p)->timeout_ms);
+}
+
+/* Sections. */
+
+/* Starts a target: appended to the config, or a scratch one when its
+ * header is bad (name NULL) so that its keys are still checked. */
+static void
+start_target(struct parse *p, enum target_kind kind, char *name,
+    uint16_t port)
+{
+	struct config *cfg = p->cfg;
+	struct target_cfg *t;
+
+	p->use_scratch = name == NULL;
+	if (p->use_scratch)
+		t = &p->scratch;
+	else {
+		if (cfg->n_targets == p->targets_cap) {
+			p->targets_cap = p->targets_cap ? p->targets_cap * 2 : 8;
+			cfg->targets = xreallocarray(cfg->targets,
+			    p->targets_cap, sizeof(*cfg->targets));
+		}
+		t = &cfg->targets[cfg->n_targets++];
+	}
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->name = name;
+	t->port = port;
+	t->line = p->line;
+	if (kind == TARGET_DOMAIN) {
+		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
+		t->n_smtp_ports = 1;
+	}
+	p->protocol_set = false;
+}
+
+static void
+open_exporter(struct parse *p, const char *arg)
+{
+	(void)arg;
+	if (p->exporter_line)
+		error_at(p, p->line, "duplicate section [exporter] (first at "
+		    "line %u)", p->exporter_line);
+	else
+		p->exporter_line = p->line;
+}
+
+static void
+open_domain(struct parse *p, const char *arg)
+{
+	char *name = xstrdup(arg);
+	unsigned char bin[16];
+	const char *why;
+
+	if (inet_pton(AF_INET, name, bin) == 1 ||
+	    inet_pton(AF_INET6, name, bin) == 1) {
+		why = "an ip address is not a mail domain (use [endpoint])";
+		goto bad;
+	}
+	if (normalize_dns_name(name, &why) == -1)
+		goto bad;
+	start_target(p, TARGET_DOMAIN, name, 0);
+	return;
+bad:
+	error_at(p, p->line, "bad domain \"%s\": %s", show(arg).s, why);
+	free(name);
+	start_target(p, TARGET_DOMAIN, NULL, 0);
+}
+
+static void
+open_endpoint(struct parse *p, const char *arg)
+{
+	const char *why;
+	uint16_t port;
+	char *host;
+
+	if (parse_host_port(arg, &host, &port, &why) == -1) {
+		error_at(p, p->line, "bad endpoint \"%s\": %s", show(arg).s,
+		    why);
+		start_target(p, TARGET_ENDPOINT, NULL, 0);
+		return;
+	}
+	if (arg[0] == '[') {
+		if (normalize_ip(&host, AF_INET6) == -1) {
+			why = "not an ipv6 address in brackets";
+			goto bad;
+		}
+	} else if (normalize_ip(&host, AF_INET) == -1 &&
+	    normalize_dns_name(host, &why) == -1)
+		goto bad;
+	start_target(p, TARGET_ENDPOINT, host, port);
+	return;
+bad:
+	error_at(p, p->line, "bad endpoint \"%s\": %s", show(arg).s, why);
+	free(host);
+	start_target(p, TARGET_ENDPOINT, NULL, 0);
+}
+
+static void
+close_endpoint(struct parse *p)
+{
+	struct target_cfg *t = cur_target(p);
+
+	if (p->use_scratch || p->protocol_set)
+		return;
+	if (protocol_for_port(t->port, &t->protocol) == -1)
+		error_at(p, t->line, "port %u has no default protocol: set "
+		    "protocol (smtp, submission or smtps)", (unsigned)t->port);
+}
+
+static const struct key_def exporter_keys[] = {
+	{ "listen", set_listen },
+	{ "interval", set_interval },
+	{ "timeout", set_timeout },
+	{ "concurrency", set_concurrency },
+	{ "ca_file", set_ca_file },
+	{ "resolver", set_resolver },
+	{ "log_level", set_log_level },
+	{ "ehlo_name", set_ehlo_name },
+};
+
+static const struct key_def domain_keys[] = {
+	{ "smtp_ports", set_smtp_ports },
+	{ "interval", set_target_interval },
+	{ "timeout", set_target_timeout },
+};
+
+static const struct key_def endpoint_keys[] = {
+	{ "protocol", set_protocol },
+	{ "interval", set_target_interval },
+	{ "timeout", set_target_timeout },
+};
+
+_Static_assert(ARRAY_LEN(exporter_keys) <= MAX_SECTION_KEYS &&
+    ARRAY_LEN(domain_keys) <= MAX_SECTION_KEYS &&
+    ARRAY_LEN(endpoint_keys) <= MAX_SECTION_KEYS, "raise MAX_SECTION_KEYS");
+
+static const struct section_def sections[] = {
+	{ "exporter", false, exporter_keys, ARRAY_LEN(exporter_keys),
+	    open_exporter, NULL },
+	{ "domain", true, domain_keys, ARRAY_LEN(domain_keys),
+	    open_domain, NULL },
+	{ "endpoint", true, endpoint_keys, ARRAY_LEN(endpoint_keys),
+	    open_endpoint, close_endpoint },
+};
+
+static void
+close_section(struct parse *p)
+{
+	if (p->sec && p->sec->close)
+		p->sec->close(p);
+	p->use_scratch = false;
+	p->sec = NULL;
+}
+
+/* A "[...]" line (s[0] == '['), n bytes, trailing blanks included. */
+static void
+section_line(struct parse *p, const char *s, size_t n)
+{
+	const struct section_def *def = NULL;
+	const char *close = memchr(s, ']', n), *c;
+	char *copy, *inner, *arg;
+	size_t wlen;
+
+	close_section(p);
+	p->sec_line = p->line;	/* even when malformed: skip its keys */
+	memset(p->seen, 0, sizeof(p->seen));
+	if (close == NULL) {
+		error_at(p, p->line, "syntax error: missing ']'");
+		return;
+	}
+	for (c = close + 1; c < s + n && is_blank(*c); c++)
+		;
+	if (c < s + n && *c != ';') {
+		error_at(p, p->line, "syntax error: text after ']'");
+		return;
+	}
+	copy = xstrndup(s + 1, (size_t)(close - s - 1));
+	inner = str_trim(copy);
+	wlen = strcspn(inner, " \t");
+	arg = str_trim(inner + wlen);
+	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
+		if (strlen(sections[i].name) == wlen &&
+		    memcmp(sections[i].name, inner, wlen) == 0 &&
+		    sections[i].has_arg == (*arg != '\0'))
+			def = &sections[i];
+	buf_reset(&p->sec_label);
+	buf_printf(&p->sec_label, "[%s]", show(inner).s);
+	if (def == NULL)
+		error_at(p, p->line, "unknown section %s (use [exporter], "
+		    "[domain NAME] or [endpoint HOST:PORT])", p->sec_label.data);
+	else {
+		p->sec = def;
+		def->open(p, arg);
+	}
+	free(copy);
+}
+
+/* Checks a "key = value" line; 0 if inih may have it. */
+static int
+check_key_line(struct parse *p, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t klen;
+
+	if (eq == NULL) {
+		error_at(p, p->line, "syntax error: expected \"key = value\" "
+		    "or \"[section]\"");
+		return -1;
+	}
+	for (klen = (size_t)(eq - s); klen > 0 && is_blank(s[klen - 1]); klen--)
+		;
+	if (klen == 0) {
+		error_at(p, p->line, "syntax error: missing key before '='");
+		return -1;
+	}
+	for (size_t i = 0; i < klen; i++)
+		if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '-') {
+			char *key = xstrndup(s, klen);
+
+			error_at(p, p->line, "syntax error: bad key \"%s\"",
+			    show(key).s);
+			free(key);
+			return -1;
+		}
+	return 0;
+}
+
+/* inih's reader: hands over one line of the input per call, as inih may
+ * see it; a line we reject (or a comment, or a section header, which we
+ * handle here) becomes an empty line. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	const char *s, *nl;
+	size_t n, max;
+
+	if (p->pos >= p->len || num < 2)
+		return NULL;
+	s = p->data + p->pos;
+	nl = memchr(s, '\n', p->len - p->pos);
+	n = nl ? (size_t)(nl - s) : p->len - p->pos;
+	p->pos += nl ? n + 1 : n;
+	p->line++;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	str[0] = '\n';
+	str[1] = '\0';
+	/* inih needs room for "\r\n\0" after the longest line. */
+	max = num > 3 ? (size_t)num - 3 : 0;
+	if (n > max) {
+		error_at(p, p->line, "line too long (max %zu bytes)", max);
+		return str;
+	}
+	if (memchr(s, '\0', n) != NULL) {
+		error_at(p, p->line, "nul byte in line");
+		return str;
+	}
+	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;
+		n -= 3;
+	}
+	/* Leading blanks would make inih continue the previous value. */
+	while (n > 0 && is_blank(*s)) {
+		s++;
+		n--;
+	}
+	if (n == 0 || *s == ';' || *s == '#')
+		return str;
+	if (*s == '[') {
+		section_line(p, s, n);
+		return str;
+	}
+	if (check_key_line(p, s, n) == 0) {
+		memcpy(str, s, n);
+		str[n] = '\n';
+		str[n + 1] = '\0';
+	}
+	return str;
+}
+
+/* inih's handler; its section argument is not used: see the top. */
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	size_t i;
+
+	(void)section;
+	if (p->sec_line == 0) {
+		error_at(p, p->line, "%s: key before any section", name);
+		return 1;
+	}
+	if (p->sec == NULL)
+		return 1;
+	for (i = 0; i < p->sec->n_keys; i++)
+		if (strcmp(p->sec->keys[i].name, name) == 0)
+			break;
+	if (i == p->sec->n_keys) {
+		error_at(p, p->line, "unknown key \"%s\" in %s", name,
+		    p->sec_label.data);
+		return 1;
+	}
+	if (p->seen[i]) {
+		error_at(p, p->line, "%s: duplicate key (first at line %u)",
+		    name, p->seen[i]);
+		return 1;
+	}
+	p->seen[i] = p->line;
+	p->key = name;
+	p->sec->keys[i].set(p, value);
+	p->key = NULL;
+	return 1;
+}
+
+static int
+target_cmp(const void *a, const void *b)
+{
+	const struct target_cfg *x = *(const struct target_cfg *const *)a;
+	const struct target_cfg *y = *(const struct target_cfg *const *)b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void
+check_duplicates(struct parse *p)
+{
+	const struct config *cfg = p->cfg;
+	const struct target_cfg **v, *first;
+
+	if (cfg->n_targets < 2)
+		return;
+	v = xreallocarray(NULL, cfg->n_targets, sizeof(*v));
+	for (size_t i = 0; i < cfg->n_targets; i++)
+		v[i] = &cfg->targets[i];
+	qsort(v, cfg->n_targets, sizeof(*v), target_cmp);
+	first = v[0];
+	for (size_t i = 1; i < cfg->n_targets; i++) {
+		const struct target_cfg *t = v[i];
+
+		if (t->kind != first->kind || t->port != first->port ||
+		    strcmp(t->name, first->name) != 0) {
+			first = t;
+			continue;
+		}
+		if (t->kind == TARGET_DOMAIN)
+			error_at(p, t->line, "duplicate section [domain %s] "
+			    "(first at line %u)", t->name, first->line);
+		else
+			error_at(p, t->line, "duplicate section [endpoint "
+			    "%s%s%s:%u] (first at line %u)",
+			    strchr(t->name, ':') ? "[" : "", t->name,
+			    strchr(t->name, ':') ? "]" : "", (unsigned)t->port,
+			    first->line);
+	}
+	free(v);
+}
+
+/* The defaults that depend on the machine, once the file is read. */
+static void
+finish(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	char host[256];
+	const char *why;
+
+	p->at_end = true;
+	if (cfg->ca_file == NULL) {
+		if (check_readable(DEFAULT_CA_FILE) == -1)
+			error_at(p, 0, "ca_file: default %s: %s",
+			    DEFAULT_CA_FILE, strerror(errno));
+		cfg->ca_file = xstrdup(DEFAULT_CA_FILE);
+	}
+	if (cfg->ehlo_name == NULL) {
+		if (gethostname(host, sizeof(host)) == -1)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		cfg->ehlo_name = xstrdup(check_name(host, false, &why) == 0 ?
+		    host : "localhost");
+	}
+	check_duplicates(p);
+}
+
+static void
+push_msg(struct config_errors *errs, char *msg)
+{
+	errs->msgs = xreallocarray(errs->msgs, errs->n + 1,
+	    sizeof(*errs->msgs));
+	errs->msgs[errs->n++] = msg;
+}
+
+static void
+push_error(struct config_errors *errs, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+push_error(struct config_errors *errs, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	push_msg(errs, b.data);
+}
+
+struct config *
+config_load_mem(const char *name, const char *data, size_t len,
+    struct config_errors *errs)
+{
+	struct parse p;
+	struct config *cfg;
+	int rc;
+
+	if (len > CONFIG_MAX_SIZE) {
+		push_error(errs, "%s: file too large (max %d KiB)", name,
+		    CONFIG_MAX_SIZE / 1024);
+		return NULL;
+	}
+	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->path = xstrdup(name);
+	cfg->listen_host = xstrdup(DEFAULT_LISTEN_HOST);
+	cfg->listen_port = DEFAULT_LISTEN_PORT;
+	cfg->interval_ms = DEFAULT_INTERVAL_MS;
+	cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
+	cfg->concurrency = DEFAULT_CONCURRENCY;
+	cfg->log_level = LOG_INFO;
+
+	memset(&p, 0, sizeof(p));
+	p.file = name;
+	p.cfg = cfg;
+	p.data = data;
+	p.len = len;
+	buf_init(&p.sec_label);
+
+	rc = ini_parse_stream(read_line, &p, on_key, &p);
+	close_section(&p);
+	/* Not expected: the reader lets through only lines inih accepts. */
+	if (rc != 0 && p.n_errs == 0)
+		error_at(&p, rc > 0 ? (unsigned)rc : 0, "syntax error");
+	finish(&p);
+	buf_free(&p.sec_label);
+
+	qsort(p.errs, p.n_errs, sizeof(*p.errs), perr_cmp);
+	for (size_t i = 0; i < p.n_errs; i++)
+		push_msg(errs, p.errs[i].msg);
+	free(p.errs);
+	if (p.n_errs) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	struct config *cfg;
+	struct buf b;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		push_error(errs, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b);
+	for (;;) {
+		buf_reserve(&b, 65536);
+		r = read(fd, b.data + b.len, 65536);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		b.len += (size_t)r;
+		if (b.len > CONFIG_MAX_SIZE)
+			break;
+	}
+	if (r == -1) {
+		push_error(errs, "%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		buf_free(&b);
+		return NULL;
+	}
+	close(fd);
+	cfg = config_load_mem(path, b.data, b.len, errs);
+	buf_free(&b);
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_targets; i++)
+		free(cfg->targets[i].name);
+	free(cfg->targets);
+	free(cfg->path);
+	free(cfg->listen_host);
+	free(cfg->ca_file);
+	free(cfg->resolver);
+	free(cfg->ehlo_name);
+	free(cfg);
+}
+
+void
+config_errors_free(struct config_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->n = 0;
+}

@@ -1,0 +1,46 @@
+/* The one context of the daemon: everything mutable lives here. */
+#ifndef MAILSEC_CTX_H
+#define MAILSEC_CTX_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "collectors/dns.h"
+#include "collectors/probe.h"
+#include "daemon/config.h"
+
+struct check;
+struct probe_job;
+TAILQ_HEAD(job_queue, probe_job);
+
+struct ctx {
+	struct event_base *base;
+	struct config	*cfg;
+	const char	*config_path;
+	SSL_CTX		*ssl_ctx;
+	struct dns	*dns;
+	struct http	*http;
+
+	struct check	**checks;
+	size_t		 n_checks;
+	size_t		 checks_pending_first;	/* not yet run once */
+	struct job_queue queue;		/* probes waiting for a slot */
+	unsigned	 queued;
+	unsigned	 in_flight;
+
+	int		 once;		/* --once: stop after the first round */
+	int		 ready;		/* every check ran once */
+	int		 stopping;
+	double		 start_time;
+
+	uint64_t	 probes_total[PROTO__COUNT][2];	/* [proto][success] */
+	int		 reload_ok;
+	double		 reload_ok_time;
+
+	struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
+};
+
+#endif

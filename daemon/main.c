@@ -1,0 +1,265 @@
+/* mailsec_exporter: watches the security of mail domains and servers and
+ * exports what it finds as Prometheus metrics. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "collectors/dns.h"
+#include "collectors/probe.h"
+#include "daemon/config.h"
+#include "daemon/ctx.h"
+#include "daemon/log.h"
+#include "daemon/sched.h"
+#include "daemon/util.h"
+#include "web/http.h"
+#include "web/metrics.h"
+#include "web/server.h"
+
+#define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
+#define DNS_TRIES 2
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
+	    "                        [--log-level LEVEL] [--version] [--help]\n"
+	    "  --config FILE      configuration file (default %s)\n"
+	    "  --check-config     validate the configuration, print every error, exit\n"
+	    "  --once             run every check once, print the metrics, exit\n"
+	    "  --log-level LEVEL  debug, info, warn or error (overrides the file)\n"
+	    "  --version          print the version and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+static struct config *
+load_config(const char *path, int quiet_ok)
+{
+	struct config_errors errs = { 0 };
+	struct config *cfg = config_load(path, &errs);
+
+	(void)quiet_ok;
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	config_errors_free(&errs);
+	return cfg;
+}
+
+static unsigned
+dns_timeout_ms(const struct config *cfg)
+{
+	/* Each try gets part of a probe's budget, at most 5 s. */
+	uint64_t t = cfg->timeout_ms / DNS_TRIES;
+
+	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
+}
+
+/* SIGHUP: a new config replaces the old one only when it is valid whole. */
+static void
+reload(struct ctx *ctx)
+{
+	struct config_errors errs = { 0 };
+	struct config *cfg, *old;
+	SSL_CTX *ssl_ctx;
+	char err[256];
+
+	log_info("reload", "config=%s", ctx->config_path);
+	if ((cfg = config_load(ctx->config_path, &errs)) == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("config_error", "msg=\"%s\"", errs.msgs[i]);
+		config_errors_free(&errs);
+		ctx->reload_ok = 0;
+		log_error("reload_failed", "errors=%zu keeping=previous", errs.n);
+		return;
+	}
+	config_errors_free(&errs);
+	if ((ssl_ctx = probe_ssl_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL ||
+	    dns_set_servers(ctx->dns, cfg->resolver, err, sizeof(err)) == -1) {
+		SSL_CTX_free(ssl_ctx);
+		log_error("reload_failed", "msg=\"%s\" keeping=previous", err);
+		config_free(cfg);
+		ctx->reload_ok = 0;
+		return;
+	}
+	if (strcmp(cfg->listen_host, ctx->cfg->listen_host) != 0 ||
+	    cfg->listen_port != ctx->cfg->listen_port)
+		log_warn("reload_listen_unchanged",
+		    "msg=\"a new listen address takes a restart\"");
+	if (ctx->cfg->resolver && cfg->resolver == NULL)
+		log_warn("reload_resolver_unchanged",
+		    "msg=\"going back to resolv.conf takes a restart\"");
+	/* Running probes keep their own reference to the old context. */
+	SSL_CTX_free(ctx->ssl_ctx);
+	ctx->ssl_ctx = ssl_ctx;
+	old = ctx->cfg;
+	ctx->cfg = cfg;
+	log_set_level(cfg->log_level);
+	sched_apply_config(ctx);
+	config_free(old);
+	ctx->reload_ok = 1;
+	ctx->reload_ok_time = wall_time();
+	log_info("reload_done", "targets=%zu", ctx->n_checks);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct ctx *ctx = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(ctx);
+		return;
+	}
+	log_info("shutdown", "signal=%d", (int)sig);
+	event_base_loopbreak(ctx->base);
+}
+
+static void
+ctx_free(struct ctx *ctx)
+{
+	sched_shutdown(ctx);
+	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
+	if (ctx->http)
+		http_stop(ctx->http);
+	if (ctx->ev_sigterm)
+		event_free(ctx->ev_sigterm);
+	if (ctx->ev_sigint)
+		event_free(ctx->ev_sigint);
+	if (ctx->ev_sighup)
+		event_free(ctx->ev_sighup);
+	SSL_CTX_free(ctx->ssl_ctx);
+	config_free(ctx->cfg);
+	event_base_free(ctx->base);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "once", no_argument, NULL, '1' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = DEFAULT_CONFIG, *level_arg = NULL;
+	int check_only = 0, once = 0, ch, rc = 0;
+	enum log_level level;
+	struct ctx ctx;
+	char err[256];
+
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			check_only = 1;
+			break;
+		case '1':
+			once = 1;
+			break;
+		case 'l':
+			level_arg = optarg;
+			break;
+		case 'V':
+			printf("mailsec_exporter %s (%s)\n", MAILSEC_VERSION,
+			    OpenSSL_version(OPENSSL_VERSION));
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (level_arg && log_level_parse(level_arg, &level) == -1) {
+		fprintf(stderr, "mailsec_exporter: bad --log-level %s\n", level_arg);
+		return 2;
+	}
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config_path = config_path;
+	ctx.once = once;
+	ctx.start_time = wall_time();
+	TAILQ_INIT(&ctx.queue);
+	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
+		return 1;
+	if (check_only) {
+		printf("%s: OK, %zu targets\n", config_path, ctx.cfg->n_targets);
+		config_free(ctx.cfg);
+		return 0;
+	}
+	log_set_level(level_arg ? level : ctx.cfg->log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	ctx.base = event_base_new();
+	ctx.ssl_ctx = probe_ssl_ctx_new(ctx.cfg->ca_file, err, sizeof(err));
+	if (ctx.ssl_ctx == NULL ||
+	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
+	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsec_exporter: %s\n", err);
+		ctx_free(&ctx);
+		return 1;
+	}
+	ctx.reload_ok = 1;
+	ctx.reload_ok_time = wall_time();
+
+	if (!once) {
+		struct http_params hp = {
+			.host = ctx.cfg->listen_host,
+			.port = ctx.cfg->listen_port,
+		};
+
+		ctx.http = http_start(ctx.base, &hp, server_handle, &ctx, err,
+		    sizeof(err));
+		if (ctx.http == NULL) {
+			fprintf(stderr, "mailsec_exporter: listen %s:%u: %s\n",
+			    ctx.cfg->listen_host, ctx.cfg->listen_port, err);
+			ctx_free(&ctx);
+			return 1;
+		}
+		ctx.ev_sighup = evsignal_new(ctx.base, SIGHUP, signal_cb, &ctx);
+		event_add(ctx.ev_sighup, NULL);
+		log_info("listening", "address=%s port=%u targets=%zu",
+		    ctx.cfg->listen_host, http_port(ctx.http), ctx.cfg->n_targets);
+	}
+	ctx.ev_sigterm = evsignal_new(ctx.base, SIGTERM, signal_cb, &ctx);
+	ctx.ev_sigint = evsignal_new(ctx.base, SIGINT, signal_cb, &ctx);
+	event_add(ctx.ev_sigterm, NULL);
+	event_add(ctx.ev_sigint, NULL);
+
+	sched_apply_config(&ctx);
+	if (once)
+		sched_run_all_now(&ctx);
+	/* loopbreak is forgotten by a loop not yet running: check first. */
+	if (!(once && ctx.ready))
+		event_base_dispatch(ctx.base);
+
+	if (once) {
+		struct buf out;
+
+		buf_init(&out);
+		metrics_render(&ctx, &out);
+		if (fwrite(out.data ? out.data : "", 1, out.len, stdout) != out.len)
+			rc = 1;
+		buf_free(&out);
+		if (!ctx.ready)
+			rc = 1;		/* interrupted before the round ended */
+	}
+	ctx_free(&ctx);
+	return rc;
+}

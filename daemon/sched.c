@@ -1,0 +1,653 @@
+#include "daemon/sched.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/smtp.h"
+#include "daemon/log.h"
+#include "daemon/util.h"
+
+/* More MX hosts than this are not probed: a bound against hostile zones. */
+#define MAX_MX_HOSTS	16
+#define REPLY_LINE_MAX	2048
+#define REPLY_LINES_MAX	100
+
+struct probe_job;
+TAILQ_HEAD(run_jobs, probe_job);
+
+/* One run of a check.  It is detached (check == NULL) when its check goes
+ * away mid-run, and freed when its last DNS answer or probe comes back. */
+struct check_run {
+	struct ctx	*ctx;
+	struct check	*check;
+	struct check_result *res;
+	unsigned	 outstanding;	/* DNS queries and probes not done */
+	uint64_t	 started_ms;
+	uint64_t	 mx_started_ms;
+	struct run_jobs	 jobs;
+};
+
+struct host_lookup {
+	struct check_run *run;
+	char		*name;
+	unsigned	 pending;	/* A and AAAA answers to come */
+	struct dns_addr	*addrs;
+	size_t		 n_addrs;
+	enum dns_result	 v4, v6;
+};
+
+struct probe_job {
+	struct check_run *run;
+	size_t		 ep;		/* index in run->res->eps */
+	struct smtp_session *session;	/* while running */
+	int		 queued;
+	char		 log_id[256];
+	struct sockaddr_storage addr;
+	socklen_t	 addrlen;
+	TAILQ_ENTRY(probe_job) qlink;	/* ctx->queue */
+	TAILQ_ENTRY(probe_job) rlink;	/* run->jobs */
+};
+
+static void check_schedule(struct check *c, uint64_t delay_ms);
+static void run_maybe_finish(struct check_run *run);
+static void queue_pump(struct ctx *ctx);
+
+uint64_t
+check_interval_ms(const struct check *c)
+{
+	return c->cfg.interval_ms ? c->cfg.interval_ms : c->ctx->cfg->interval_ms;
+}
+
+uint64_t
+check_timeout_ms(const struct check *c)
+{
+	return c->cfg.timeout_ms ? c->cfg.timeout_ms : c->ctx->cfg->timeout_ms;
+}
+
+static void
+result_free(struct check_result *res)
+{
+	if (res == NULL)
+		return;
+	for (size_t i = 0; i < res->n_eps; i++)
+		free(res->eps[i].host);
+	free(res->eps);
+	dns_mx_free(res->mx, res->n_mx);
+	free(res);
+}
+
+static void
+run_free(struct check_run *run)
+{
+	result_free(run->res);
+	free(run);
+}
+
+/* Adds one endpoint to the result being built; returns its index. */
+static size_t
+run_add_endpoint(struct check_run *run, const char *host, const char *address,
+    uint16_t port, enum protocol proto)
+{
+	struct check_result *res = run->res;
+	struct endpoint_result *ep;
+
+	res->eps = xreallocarray(res->eps, res->n_eps + 1, sizeof(*res->eps));
+	ep = &res->eps[res->n_eps];
+	memset(ep, 0, sizeof(*ep));
+	ep->host = xstrdup(host);
+	snprintf(ep->address, sizeof(ep->address), "%s", address);
+	ep->port = port;
+	ep->protocol = proto;
+	probe_outcome_init(&ep->out);
+	return res->n_eps++;
+}
+
+static void
+job_done(const struct probe_outcome *out, void *arg)
+{
+	struct probe_job *job = arg;
+	struct check_run *run = job->run;
+	struct ctx *ctx = run->ctx;
+	struct endpoint_result *ep = &run->res->eps[job->ep];
+
+	ep->out = *out;
+	ep->finished = wall_time();
+	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
+	ctx->in_flight--;
+	if (out->success)
+		log_debug("probe_done", "%s success=1 total_s=%.3f",
+		    job->log_id, out->total_s);
+	else
+		log_info("probe_failed", "%s step=%s reason=%s detail=\"%s\"",
+		    job->log_id, probe_step_name(out->fail_step),
+		    probe_reason_name(out->reason), out->detail);
+	TAILQ_REMOVE(&run->jobs, job, rlink);
+	free(job);
+	run->outstanding--;
+	run_maybe_finish(run);
+	queue_pump(ctx);
+}
+
+static void
+job_start(struct ctx *ctx, struct probe_job *job)
+{
+	struct check_run *run = job->run;
+	const struct endpoint_result *ep = &run->res->eps[job->ep];
+	struct probe_params p;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(&p.addr, &job->addr, sizeof(p.addr));
+	p.addrlen = job->addrlen;
+	p.servername = ep->host;
+	p.ehlo_name = ctx->cfg->ehlo_name;
+	p.log_id = job->log_id;
+	p.protocol = ep->protocol;
+	p.timeout_ms = (unsigned)check_timeout_ms(run->check);
+	p.linemax = REPLY_LINE_MAX;
+	p.maxlines = REPLY_LINES_MAX;
+	p.ssl_ctx = ctx->ssl_ctx;
+	job->queued = 0;
+	ctx->in_flight++;
+	job->session = smtp_probe_start(ctx->base, &p, job_done, job);
+}
+
+static void
+queue_pump(struct ctx *ctx)
+{
+	struct probe_job *job;
+
+	while (!ctx->stopping && ctx->in_flight < ctx->cfg->concurrency &&
+	    (job = TAILQ_FIRST(&ctx->queue)) != NULL) {
+		TAILQ_REMOVE(&ctx->queue, job, qlink);
+		ctx->queued--;
+		job_start(ctx, job);
+	}
+}
+
+static void
+run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa,
+    socklen_t salen, uint16_t port, enum protocol proto)
+{
+	struct ctx *ctx = run->ctx;
+	struct probe_job *job = xcalloc(1, sizeof(*job));
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&job->addr;
+
+		memcpy(sin, sa, sizeof(*sin));
+		sin->sin_port = htons(port);
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&job->addr;
+
+		memcpy(sin6, sa, sizeof(*sin6));
+		sin6->sin6_port = htons(port);
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+	}
+	job->addrlen = salen;
+	job->run = run;
+	job->ep = run_add_endpoint(run, host, addr, port, proto);
+	snprintf(job->log_id, sizeof(job->log_id),
+	    "target=%s host=%s address=%s port=%u protocol=%s",
+	    run->check->cfg.name, host, addr, port, protocol_name(proto));
+	run->outstanding++;
+	TAILQ_INSERT_TAIL(&run->jobs, job, rlink);
+	job->queued = 1;
+	TAILQ_INSERT_TAIL(&ctx->queue, job, qlink);
+	ctx->queued++;
+	queue_pump(ctx);
+}
+
+/* The (port, protocol) pairs this check probes on every address. */
+static size_t
+check_ports(const struct check *c, uint16_t *ports, enum protocol *protos)
+{
+	size_t n = 0;
+
+	if (c->cfg.kind == TARGET_ENDPOINT) {
+		ports[0] = c->cfg.port;
+		protos[0] = c->cfg.protocol;
+		return 1;
+	}
+	for (size_t i = 0; i < c->cfg.n_smtp_ports; i++) {
+		if (protocol_for_port(c->cfg.smtp_ports[i], &protos[n]) == 0)
+			ports[n++] = c->cfg.smtp_ports[i];
+	}
+	return n;
+}
+
+static void
+run_probe_address(struct check_run *run, const char *host,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	uint16_t ports[MAX_PORTS];
+	enum protocol protos[MAX_PORTS];
+	size_t n = check_ports(run->check, ports, protos);
+
+	for (size_t i = 0; i < n; i++)
+		run_add_probe(run, host, sa, salen, ports[i], protos[i]);
+}
+
+/* A host with no address still gets a row per port, failed at resolve. */
+static void
+run_unresolved(struct check_run *run, const char *host, const char *why)
+{
+	uint16_t ports[MAX_PORTS];
+	enum protocol protos[MAX_PORTS];
+	size_t n = check_ports(run->check, ports, protos);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t idx = run_add_endpoint(run, host, "", ports[i], protos[i]);
+		struct endpoint_result *ep = &run->res->eps[idx];
+
+		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
+		ep->finished = wall_time();
+		run->ctx->probes_total[protos[i]][0]++;
+	}
+}
+
+static int
+parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+		return 1;
+	}
+	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof(*sin6);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
+    int type)
+{
+	struct host_lookup *hl = arg;
+	struct check_run *run = hl->run;
+	enum dns_result r;
+
+	r = status == ARES_SUCCESS ?
+	    dns_parse_addrs(type, abuf, alen, &hl->addrs, &hl->n_addrs) :
+	    dns_classify(status);
+	if (type == ns_t_a)
+		hl->v4 = r;
+	else
+		hl->v6 = r;
+	run->outstanding--;
+	if (--hl->pending > 0)
+		return;
+	if (run->check != NULL && !run->ctx->stopping) {
+		if (hl->n_addrs == 0) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
+			    dns_result_name(hl->v4), dns_result_name(hl->v6));
+			run_unresolved(run, hl->name, why);
+		}
+		for (size_t i = 0; i < hl->n_addrs; i++) {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			memset(&ss, 0, sizeof(ss));
+			if (hl->addrs[i].family == AF_INET) {
+				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+				sin->sin_family = AF_INET;
+				sin->sin_addr = hl->addrs[i].u.v4;
+				len = sizeof(*sin);
+			} else {
+				struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+				sin6->sin6_family = AF_INET6;
+				sin6->sin6_addr = hl->addrs[i].u.v6;
+				len = sizeof(*sin6);
+			}
+			run_probe_address(run, hl->name,
+			    (struct sockaddr *)&ss, len);
+		}
+	}
+	free(hl->addrs);
+	free(hl->name);
+	free(hl);
+	run_maybe_finish(run);
+}
+
+static void
+host_a_cb(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	host_addr_cb(arg, status, abuf, alen, ns_t_a);
+}
+
+static void
+host_aaaa_cb(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	host_addr_cb(arg, status, abuf, alen, ns_t_aaaa);
+}
+
+static void
+run_resolve_host(struct check_run *run, const char *name)
+{
+	struct sockaddr_storage ss;
+	struct host_lookup *hl;
+	socklen_t len;
+
+	if (parse_ip_literal(name, &ss, &len)) {
+		run_probe_address(run, name, (struct sockaddr *)&ss, len);
+		return;
+	}
+	hl = xcalloc(1, sizeof(*hl));
+	hl->run = run;
+	hl->name = xstrdup(name);
+	hl->pending = 2;
+	run->outstanding += 2;
+	dns_query(run->ctx->dns, name, ns_t_a, host_a_cb, hl);
+	dns_query(run->ctx->dns, name, ns_t_aaaa, host_aaaa_cb, hl);
+}
+
+static int
+mx_cmp(const void *a, const void *b)
+{
+	const struct dns_mx *x = a, *y = b;
+
+	if (x->preference != y->preference)
+		return x->preference < y->preference ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
+static void
+mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	struct check_run *run = arg;
+	struct check_result *res = run->res;
+	enum dns_result r;
+
+	run->outstanding--;
+	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
+	r = status == ARES_SUCCESS ?
+	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
+	res->mx_result = r;
+	if (run->check == NULL || run->ctx->stopping) {
+		run_maybe_finish(run);
+		return;
+	}
+	if (r == DNS_OK) {
+		qsort(res->mx, res->n_mx, sizeof(*res->mx), mx_cmp);
+		/* RFC 7505: a single MX of "." says the domain takes no mail. */
+		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
+			res->null_mx = 1;
+		else
+			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS; i++)
+				if (res->mx[i].host[0] != '\0')
+					run_resolve_host(run, res->mx[i].host);
+	} else if (r == DNS_NODATA) {
+		/* RFC 5321 5.1: no MX means the domain itself is the host. */
+		res->implicit_mx = 1;
+		run_resolve_host(run, run->check->cfg.name);
+	} else
+		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg.name,
+		    dns_result_name(r));
+	run_maybe_finish(run);
+}
+
+static void
+check_start(struct check *c)
+{
+	struct ctx *ctx = c->ctx;
+	struct check_run *run;
+
+	if (c->run != NULL || ctx->stopping)
+		return;
+	run = xcalloc(1, sizeof(*run));
+	run->ctx = ctx;
+	run->check = c;
+	run->res = xcalloc(1, sizeof(*run->res));
+	run->res->started = wall_time();
+	run->started_ms = now_ms();
+	TAILQ_INIT(&run->jobs);
+	c->run = run;
+	log_debug("check_start", "target=%s", c->cfg.name);
+	/* Hold the run open until the first step is queued. */
+	run->outstanding++;
+	if (c->cfg.kind == TARGET_DOMAIN) {
+		run->outstanding++;
+		run->mx_started_ms = now_ms();
+		dns_query(ctx->dns, c->cfg.name, ns_t_mx, mx_cb, run);
+	} else
+		run_resolve_host(run, c->cfg.name);
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+static void
+check_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	check_start(arg);
+}
+
+static void
+check_schedule(struct check *c, uint64_t delay_ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(delay_ms / 1000);
+	tv.tv_usec = (suseconds_t)((delay_ms % 1000) * 1000);
+	evtimer_add(c->timer, &tv);
+}
+
+static int
+result_success(const struct check_result *res, enum target_kind kind)
+{
+	if (kind == TARGET_DOMAIN && res->mx_result != DNS_OK &&
+	    !res->implicit_mx)
+		return 0;
+	for (size_t i = 0; i < res->n_eps; i++)
+		if (!res->eps[i].out.success)
+			return 0;
+	return 1;
+}
+
+static void
+run_maybe_finish(struct check_run *run)
+{
+	struct check *c = run->check;
+	struct ctx *ctx = run->ctx;
+	uint64_t interval, elapsed, next;
+
+	if (run->outstanding > 0)
+		return;
+	if (c == NULL) {
+		run_free(run);
+		return;
+	}
+	run->res->finished = wall_time();
+	run->res->duration_s = (double)(now_ms() - run->started_ms) / 1000.0;
+	run->res->success = result_success(run->res, c->cfg.kind);
+	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
+	    c->cfg.name, run->res->success, run->res->duration_s);
+	result_free(c->last);
+	c->last = run->res;
+	c->run = NULL;
+	free(run);
+	if (!c->ran_once) {
+		c->ran_once = 1;
+		if (ctx->checks_pending_first > 0 &&
+		    --ctx->checks_pending_first == 0) {
+			ctx->ready = 1;
+			log_info("ready", "checks=%zu", ctx->n_checks);
+			if (ctx->once)
+				event_base_loopbreak(ctx->base);
+		}
+	}
+	if (ctx->once || ctx->stopping)
+		return;
+	/* The period is kept from start to start, with +-5% jitter so that
+	 * checks of one interval spread out over time. */
+	interval = check_interval_ms(c);
+	interval = interval - interval / 20 + arc4random_uniform(
+	    (uint32_t)(interval / 10 > 0 ? interval / 10 : 1));
+	elapsed = (uint64_t)(c->last->duration_s * 1000);
+	next = elapsed >= interval ? 0 : interval - elapsed;
+	check_schedule(c, next);
+}
+
+/* Detaches the run in flight: its queued and running probes stop now, and
+ * the DNS answers still to come free it. */
+static void
+check_cancel_run(struct check *c)
+{
+	struct check_run *run = c->run;
+	struct ctx *ctx = c->ctx;
+	struct probe_job *job;
+
+	if (run == NULL)
+		return;
+	c->run = NULL;
+	run->check = NULL;
+	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {
+		TAILQ_REMOVE(&run->jobs, job, rlink);
+		if (job->queued) {
+			TAILQ_REMOVE(&ctx->queue, job, qlink);
+			ctx->queued--;
+		} else {
+			smtp_session_cancel(job->session);
+			ctx->in_flight--;
+		}
+		free(job);
+		run->outstanding--;
+	}
+	run_maybe_finish(run);
+}
+
+static void
+check_free(struct check *c)
+{
+	check_cancel_run(c);
+	event_free(c->timer);
+	result_free(c->last);
+	free(c->cfg.name);
+	free(c->key);
+	free(c);
+}
+
+static char *
+target_key(const struct target_cfg *t)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (t->kind == TARGET_DOMAIN)
+		buf_puts(&b, t->name);
+	else if (strchr(t->name, ':'))
+		buf_printf(&b, "[%s]:%u", t->name, t->port);
+	else
+		buf_printf(&b, "%s:%u", t->name, t->port);
+	return b.data;
+}
+
+static int
+check_key_cmp(const void *a, const void *b)
+{
+	const struct check *const *x = a, *const *y = b;
+
+	return strcmp((*x)->key, (*y)->key);
+}
+
+static void
+check_set_cfg(struct check *c, const struct target_cfg *t)
+{
+	free(c->cfg.name);
+	c->cfg = *t;
+	c->cfg.name = xstrdup(t->name);
+}
+
+void
+sched_apply_config(struct ctx *ctx)
+{
+	struct check **old = ctx->checks, **fresh;
+	size_t n_old = ctx->n_checks, n = ctx->cfg->n_targets;
+	uint64_t spread;
+	char *taken;
+
+	qsort(old, n_old, sizeof(*old), check_key_cmp);
+	taken = xcalloc(n_old ? n_old : 1, 1);
+	fresh = xcalloc(n ? n : 1, sizeof(*fresh));
+	ctx->checks_pending_first = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct target_cfg *t = &ctx->cfg->targets[i];
+		struct check probe, *pp = &probe, **found = NULL, *c;
+
+		probe.key = target_key(t);
+		if (n_old)
+			found = bsearch(&pp, old, n_old, sizeof(*old),
+			    check_key_cmp);
+		if (found && !taken[found - old]) {
+			c = *found;
+			taken[found - old] = 1;
+			free(probe.key);
+			check_set_cfg(c, t);
+		} else {
+			c = xcalloc(1, sizeof(*c));
+			c->ctx = ctx;
+			c->key = probe.key;
+			check_set_cfg(c, t);
+			c->timer = evtimer_new(ctx->base, check_timer_cb, c);
+			/* First runs spread over a tenth of the interval, at
+			 * most 5 s, so a big config does not start at once. */
+			spread = check_interval_ms(c) / 10;
+			if (spread > 5000)
+				spread = 5000;
+			check_schedule(c, ctx->once ? 0 :
+			    arc4random_uniform((uint32_t)spread + 1));
+		}
+		if (!c->ran_once)
+			ctx->checks_pending_first++;
+		fresh[i] = c;
+	}
+	for (size_t i = 0; i < n_old; i++)
+		if (!taken[i])
+			check_free(old[i]);
+	free(taken);
+	free(old);
+	ctx->checks = fresh;
+	ctx->n_checks = n;
+	if (ctx->checks_pending_first == 0 && !ctx->ready) {
+		ctx->ready = 1;
+		if (ctx->once)
+			event_base_loopbreak(ctx->base);
+	}
+	queue_pump(ctx);
+}
+
+void
+sched_run_all_now(struct ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_checks; i++) {
+		evtimer_del(ctx->checks[i]->timer);
+		check_start(ctx->checks[i]);
+	}
+}
+
+void
+sched_shutdown(struct ctx *ctx)
+{
+	ctx->stopping = 1;
+	for (size_t i = 0; i < ctx->n_checks; i++)
+		check_free(ctx->checks[i]);
+	free(ctx->checks);
+	ctx->checks = NULL;
+	ctx->n_checks = 0;
+}

@@ -1,0 +1,62 @@
+/* The scheduler: one `check` per configured target, run at its interval
+ * with jitter, never two runs of one check at once.  A run resolves what it
+ * must (MX, A, AAAA), then queues one probe per address and port under the
+ * global concurrency cap.  The last complete result of every check is kept
+ * until the next run replaces it whole, so readers never see half a run. */
+#ifndef MAILSEC_SCHED_H
+#define MAILSEC_SCHED_H
+
+#include <netinet/in.h>
+
+#include "collectors/dns.h"
+#include "collectors/probe.h"
+#include "daemon/ctx.h"
+
+struct endpoint_result {
+	char		*host;		/* MX or endpoint host name */
+	char		 address[INET6_ADDRSTRLEN];	/* "" if unresolved */
+	uint16_t	 port;
+	enum protocol	 protocol;
+	double		 finished;	/* wall clock */
+	struct probe_outcome out;
+};
+
+struct check_result {
+	double		 started;	/* wall clock */
+	double		 finished;
+	double		 duration_s;
+	int		 success;
+	/* domain targets */
+	enum dns_result	 mx_result;
+	double		 mx_duration_s;
+	struct dns_mx	*mx;
+	size_t		 n_mx;
+	int		 null_mx;
+	int		 implicit_mx;
+	struct endpoint_result *eps;
+	size_t		 n_eps;
+};
+
+struct check {
+	struct ctx	*ctx;
+	struct target_cfg cfg;		/* name owned */
+	char		*key;		/* "domain" or "host:port": the identity across
+					 * reloads and the `target` label */
+	struct event	*timer;
+	struct check_run *run;		/* the run in flight, or NULL */
+	struct check_result *last;	/* the last complete run, or NULL */
+	int		 ran_once;
+};
+
+/* Makes the checks of ctx->cfg, keeping the checks (and their results) of
+ * targets that were already there, and cancelling the removed ones. */
+void sched_apply_config(struct ctx *ctx);
+/* Starts every check now (--once) instead of spreading first runs. */
+void sched_run_all_now(struct ctx *ctx);
+/* Cancels everything in flight and frees every check. */
+void sched_shutdown(struct ctx *ctx);
+
+uint64_t check_interval_ms(const struct check *c);
+uint64_t check_timeout_ms(const struct check *c);
+
+#endif

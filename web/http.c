@@ -1,0 +1,554 @@
+/* The HTTP listener: libmicrohttpd in "external polling" mode with epoll,
+ * driven by the caller's libevent loop on a single thread.
+ *
+ * MHD keeps one epoll fd for its listen socket and every connection; the
+ * loop watches that fd (a persistent EV_READ event) and calls MHD_run() when
+ * it turns readable, and a timer re-armed from MHD_get_timeout() after every
+ * run covers idle timeouts and data MHD already holds.
+ *
+ * Each request gets a struct http_req on the first call of the access
+ * handler.  It has two owners: MHD (until the request-completed
+ * notification) and, once handed to the user callback, the user (until
+ * http_req_respond()).  It is freed when both have let go, so a client going
+ * away, or http_stop(), while the user still holds a request leaves it
+ * "orphaned": valid, and freed by the user's later http_req_respond(). */
+#include "web/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "daemon/log.h"
+
+#if MHD_VERSION < 0x00097100
+#error "libmicrohttpd 0.9.71 or later is required (enum MHD_Result)"
+#endif
+
+#define HTTP_DEF_MAX_CONN	256
+#define HTTP_DEF_PER_IP		32
+#define HTTP_DEF_TIMEOUT_S	30
+/* Bounds the request line plus headers (and MHD's per-connection state). */
+#define HTTP_CONN_MEMORY	(32 * 1024)
+/* MHD_run() passes http_stop() makes to flush the last responses. */
+#define HTTP_STOP_FLUSH_RUNS	32
+#define HTTP_TEXT		"text/plain; charset=utf-8"
+
+struct http_req {
+	struct http		*h;	/* NULL once MHD is done with it */
+	struct MHD_Connection	*conn;	/* NULL once MHD is done with it */
+	char			*method;
+	char			*path;
+	struct MHD_Response	*resp;	/* decided but not queued yet */
+	unsigned		 status;
+	struct http_req		*prev, *next;	/* on h->pending while suspended */
+	unsigned		 has_body:1;	/* the client sends (or sent) a body */
+	unsigned		 handed:1;	/* given to the user callback */
+	unsigned		 in_cb:1;	/* inside the user callback now */
+	unsigned		 user_done:1;	/* http_req_respond() called */
+	unsigned		 decided:1;	/* response chosen (resp may be NULL on OOM) */
+	unsigned		 counted:1;	/* counted in h->nflush */
+	unsigned		 suspended:1;
+	unsigned		 mhd_done:1;	/* MHD released it */
+};
+
+struct http {
+	struct event_base	*base;
+	struct MHD_Daemon	*d;
+	struct event		*io_ev;		/* MHD's epoll fd readable */
+	struct event		*timer_ev;	/* MHD_get_timeout() */
+	struct event		*kick_ev;	/* run soon after a resume */
+	http_handler_cb		 cb;
+	void			*arg;
+	struct http_req		*pending;	/* suspended, waiting for the user */
+	unsigned		 nflush;	/* responses decided, not completed */
+	int			 stopping;
+	char			 last_err[256];	/* last MHD message, for start errors */
+};
+
+/* --- requests --------------------------------------------------------- */
+
+static void
+req_free(struct http_req *r)
+{
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	free(r->method);
+	free(r->path);
+	free(r);
+}
+
+static void
+pending_unlink(struct http *h, struct http_req *r)
+{
+	if (!r->suspended)
+		return;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		h->pending = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	r->suspended = 0;
+}
+
+static void
+pending_link(struct http *h, struct http_req *r)
+{
+	r->prev = NULL;
+	r->next = h->pending;
+	if (h->pending)
+		h->pending->prev = r;
+	h->pending = r;
+	r->suspended = 1;
+}
+
+/* Builds a response and adds the headers every response carries.  body's
+ * memory moves into the response; NULL or empty means no body. */
+static struct MHD_Response *
+make_response(const char *content_type, struct buf *body)
+{
+	struct MHD_Response *resp;
+
+	if (body != NULL && body->len > 0) {
+		resp = MHD_create_response_from_buffer_with_free_callback(
+		    body->len, body->data, free);
+		if (resp != NULL)
+			buf_init(body);		/* the response owns it now */
+		else
+			buf_free(body);
+	} else {
+		if (body != NULL)
+			buf_free(body);
+		resp = MHD_create_response_from_buffer(0, (void *)"",
+		    MHD_RESPMEM_PERSISTENT);
+	}
+	if (resp == NULL)
+		return NULL;
+	if (content_type != NULL && *content_type != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return resp;
+}
+
+/* A small fixed plain-text response made here, not by the user. */
+static struct MHD_Response *
+make_simple(const char *text, int close_conn)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_TEXT);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (close_conn)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	return resp;
+}
+
+static void
+req_decide(struct http_req *r, unsigned status, struct MHD_Response *resp)
+{
+	r->resp = resp;
+	r->status = status;
+	r->decided = 1;
+	if (!r->counted && r->h != NULL) {
+		r->counted = 1;
+		r->h->nflush++;
+	}
+}
+
+/* Queues the decided response.  Only from the access handler. */
+static enum MHD_Result
+req_queue(struct http_req *r)
+{
+	enum MHD_Result ret;
+
+	if (r->resp == NULL)
+		return MHD_NO;		/* out of memory: close the connection */
+	ret = MHD_queue_response(r->conn, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return ret;
+}
+
+/* Answers at once with a fixed response, without the user callback. */
+static enum MHD_Result
+req_reject(struct http_req *r, unsigned status, const char *text,
+    int close_conn, const char *allow)
+{
+	struct MHD_Response *resp = make_simple(text, close_conn);
+
+	if (resp != NULL && allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	req_decide(r, status, resp);
+	return req_queue(r);
+}
+
+/* Whether the request announces a body: any Content-Length but 0, or any
+ * Transfer-Encoding (chunked). */
+static int
+announces_body(struct MHD_Connection *c)
+{
+	const char *cl, *te;
+
+	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te != NULL)
+		return 1;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl == NULL)
+		return 0;
+	while (*cl == '0')
+		cl++;
+	return *cl != '\0';
+}
+
+/* --- MHD callbacks ---------------------------------------------------- */
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct http_req *r = *con_cls;
+
+	(void)version;
+	(void)upload_data;
+	if (r == NULL) {
+		/* First call: headers are in.  Set up the request state. */
+		r = xcalloc(1, sizeof(*r));
+		r->h = h;
+		r->conn = conn;
+		r->method = xstrdup(method ? method : "");
+		r->path = xstrdup(url ? url : "");
+		*con_cls = r;
+		if (announces_body(conn)) {
+			/* Answer before reading the body; MHD discards the
+			 * rest and closes after the response. */
+			r->has_body = 1;
+			return req_reject(r, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "request body not accepted\n", 1, NULL);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		/* A body MHD found without our spotting it: swallow, 413. */
+		r->has_body = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->decided)
+		return req_queue(r);	/* resumed, or decided in the callback */
+	if (r->handed)
+		return MHD_YES;		/* still waiting for the user; not reached */
+	if (r->has_body)
+		return req_reject(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "request body not accepted\n", 1, NULL);
+	if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(r->method, MHD_HTTP_METHOD_HEAD) != 0)
+		return req_reject(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method not allowed\n", 0, "GET, HEAD");
+	if (h->stopping)
+		return req_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "shutting down\n", 1, NULL);
+
+	r->handed = 1;
+	r->in_cb = 1;
+	h->cb(r, h->arg);
+	r->in_cb = 0;
+	if (r->decided)
+		return req_queue(r);
+	/* Asynchronous: park the connection until http_req_respond(). */
+	MHD_suspend_connection(conn);
+	pending_link(h, r);
+	return MHD_YES;
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct http_req *r = *con_cls;
+
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	pending_unlink(h, r);
+	if (r->counted) {
+		h->nflush--;
+		r->counted = 0;
+	}
+	if (r->resp) {			/* decided but never queued */
+		MHD_destroy_response(r->resp);
+		r->resp = NULL;
+	}
+	r->mhd_done = 1;
+	r->conn = NULL;
+	r->h = NULL;
+	if (!r->handed || r->user_done)
+		req_free(r);
+	/* else orphaned: the user frees it through http_req_respond() */
+}
+
+__attribute__((format(printf, 2, 0)))
+static void
+logger_cb(void *cls, const char *fmt, va_list ap)
+{
+	struct http *h = cls;
+	char msg[sizeof(h->last_err)], q[sizeof(msg) + 64];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' ||
+	    msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	snprintf(h->last_err, sizeof(h->last_err), "%s", msg);
+	log_msg(LOG_WARN, "http_error", "msg=%s", log_quote(q, sizeof(q), msg));
+}
+
+/* --- loop glue -------------------------------------------------------- */
+
+static void
+rearm(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	struct timeval tv;
+
+	if (MHD_get_timeout(h->d, &ms) != MHD_YES) {
+		evtimer_del(h->timer_ev);
+		return;
+	}
+	if (ms > 3600 * 1000ULL)
+		ms = 3600 * 1000ULL;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	evtimer_add(h->timer_ev, &tv);
+}
+
+static void
+run(struct http *h)
+{
+	MHD_run(h->d);
+	rearm(h);
+}
+
+static void
+loop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run(arg);
+}
+
+/* --- public API ------------------------------------------------------- */
+
+struct http *
+http_start(struct event_base *base, const struct http_params *p,
+    http_handler_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	const union MHD_DaemonInfo *info;
+	unsigned flags, max_conn, per_ip, timeout_s;
+	struct http *h;
+	const char *host = p->host;
+
+	if (host == NULL || *host == '\0') {
+		snprintf(err, errlen, "http: no listen address");
+		return NULL;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
+		snprintf(err, errlen, "http: libmicrohttpd built without epoll");
+		return NULL;
+	}
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(p->port);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p->port);
+		if (strcmp(host, "::") == 0)
+			flags |= MHD_USE_DUAL_STACK;
+		else
+			flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(err, errlen, "http: %s is not an IPv4 or IPv6 address",
+		    host);
+		return NULL;
+	}
+	max_conn = p->max_connections ? p->max_connections : HTTP_DEF_MAX_CONN;
+	per_ip = p->per_ip_connections ? p->per_ip_connections : HTTP_DEF_PER_IP;
+	timeout_s = p->timeout_s ? p->timeout_s : HTTP_DEF_TIMEOUT_S;
+
+	h = xcalloc(1, sizeof(*h));
+	h->base = base;
+	h->cb = cb;
+	h->arg = arg;
+	h->d = MHD_start_daemon(flags, p->port, NULL, NULL, access_cb, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, logger_cb, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		snprintf(err, errlen, "http: cannot listen on %s port %u%s%s",
+		    host, (unsigned)p->port, h->last_err[0] ? ": " : "",
+		    h->last_err);
+		free(h);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL || info->epoll_fd < 0) {
+		snprintf(err, errlen, "http: no epoll fd from libmicrohttpd");
+		MHD_stop_daemon(h->d);
+		free(h);
+		return NULL;
+	}
+	h->io_ev = event_new(base, info->epoll_fd, EV_READ | EV_PERSIST,
+	    loop_cb, h);
+	h->timer_ev = evtimer_new(base, loop_cb, h);
+	h->kick_ev = event_new(base, -1, 0, loop_cb, h);
+	if (h->io_ev == NULL || h->timer_ev == NULL || h->kick_ev == NULL ||
+	    event_add(h->io_ev, NULL) != 0) {
+		snprintf(err, errlen, "http: cannot register with the event loop");
+		http_stop(h);
+		return NULL;
+	}
+	rearm(h);
+	return h;
+}
+
+uint16_t
+http_port(const struct http *h)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	return info ? info->port : 0;
+}
+
+void
+http_stop(struct http *h)
+{
+	struct http_req *r;
+	MHD_socket lsock;
+
+	if (h == NULL)
+		return;
+	h->stopping = 1;
+	lsock = MHD_quiesce_daemon(h->d);	/* accept nothing new */
+
+	/* Answer what still waits for the user; MHD must not be stopped with
+	 * suspended connections.  The user keeps its pointers: they are
+	 * orphaned once MHD lets go, and freed by http_req_respond(). */
+	while ((r = h->pending) != NULL) {
+		pending_unlink(h, r);
+		req_decide(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    make_simple("shutting down\n", 1));
+		MHD_resume_connection(r->conn);
+	}
+	/* Give the responses decided so far a chance to go out; the sockets
+	 * are non-blocking, so this is bounded. */
+	for (int i = 0; i < HTTP_STOP_FLUSH_RUNS && h->nflush > 0; i++)
+		MHD_run(h->d);
+
+	if (h->io_ev)
+		event_free(h->io_ev);
+	if (h->timer_ev)
+		event_free(h->timer_ev);
+	if (h->kick_ev)
+		event_free(h->kick_ev);
+	MHD_stop_daemon(h->d);	/* completes every request left */
+	if (lsock != MHD_INVALID_SOCKET)
+		close(lsock);
+	free(h);
+}
+
+const char *
+http_req_method(const struct http_req *r)
+{
+	return r->method;
+}
+
+const char *
+http_req_path(const struct http_req *r)
+{
+	return r->path;
+}
+
+const char *
+http_req_arg(const struct http_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+http_req_header(const struct http_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void
+http_req_respond(struct http_req *r, unsigned status,
+    const char *content_type, struct buf *body)
+{
+	struct http *h = r->h;
+
+	if (r->user_done || !r->handed) {
+		log_msg(LOG_ERROR, "http_bug", "msg=\"request answered twice\"");
+		if (body)
+			buf_free(body);
+		return;
+	}
+	r->user_done = 1;
+	if (r->mhd_done) {
+		/* Orphaned: the client or the listener is gone. */
+		if (body)
+			buf_free(body);
+		req_free(r);
+		return;
+	}
+	if (r->decided) {
+		/* http_stop() answered it already; MHD still has it. */
+		if (body)
+			buf_free(body);
+		return;
+	}
+	req_decide(r, status, make_response(content_type, body));
+	if (r->in_cb)
+		return;		/* the access handler queues it on return */
+	/* Suspended: resume, and have MHD run soon so that the next access
+	 * handler call queues the response. */
+	pending_unlink(h, r);
+	MHD_resume_connection(r->conn);
+	event_active(h->kick_ev, EV_TIMEOUT, 0);
+}

@@ -1,0 +1,196 @@
+#include "web/metrics.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <ares.h>
+#include <event2/event.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+static void
+add_endpoint(struct expo *e, const struct check *c,
+    const struct endpoint_result *ep)
+{
+	const struct probe_outcome *o = &ep->out;
+	const struct tls_facts *t = &o->tls;
+	struct buf l;
+	char port[8];
+
+	buf_init(&l);
+	snprintf(port, sizeof(port), "%u", ep->port);
+	labels_add(&l, "domain", c->cfg.kind == TARGET_DOMAIN ? c->cfg.name : "");
+	labels_add(&l, "host", ep->host);
+	labels_add(&l, "address", ep->address);
+	labels_add(&l, "port", port);
+	labels_add(&l, "protocol", protocol_name(ep->protocol));
+
+	expo_add(e, F_PROBE_SUCCESS, &l, o->success, NULL);
+	for (int s = 0; s < STEP__COUNT; s++)
+		if (o->phase_mask & (1u << s))
+			expo_add(e, F_PROBE_DURATION, &l, o->phase_s[s],
+			    "phase", probe_step_name((enum probe_step)s), NULL);
+	if (c->cfg.kind == TARGET_DOMAIN && c->last)
+		expo_add(e, F_PROBE_DURATION, &l, c->last->mx_duration_s,
+		    "phase", "resolve", NULL);
+	expo_add(e, F_PROBE_DURATION, &l, o->total_s, "phase", "total", NULL);
+	if (!o->success)
+		expo_add(e, F_PROBE_ERROR_INFO, &l, 1,
+		    "step", probe_step_name(o->fail_step),
+		    "reason", probe_reason_name(o->reason), NULL);
+	expo_add(e, F_PROBE_TIMESTAMP, &l, ep->finished, NULL);
+	if (o->starttls_offered >= 0)
+		expo_add(e, F_STARTTLS_OFFERED, &l, o->starttls_offered, NULL);
+	if (t->done) {
+		expo_add(e, F_TLS_VERSION_INFO, &l, 1, "version", t->version, NULL);
+		expo_add(e, F_TLS_CIPHER_INFO, &l, 1, "cipher", t->cipher, NULL);
+	}
+	if (t->have_cert) {
+		expo_add(e, F_CERT_NOT_AFTER, &l, t->not_after, NULL);
+		expo_add(e, F_CERT_NOT_BEFORE, &l, t->not_before, NULL);
+		expo_add(e, F_CERT_CHAIN_EARLIEST_NOT_AFTER, &l,
+		    t->chain_earliest_not_after, NULL);
+		expo_add(e, F_CERT_VERIFIED, &l, t->verified, NULL);
+		if (!t->verified)
+			expo_add(e, F_CERT_VERIFY_ERROR_INFO, &l, 1,
+			    "error", t->verify_error, NULL);
+		expo_add(e, F_CERT_HOSTNAME_MATCH, &l, t->hostname_match, NULL);
+		expo_add(e, F_CERT_INFO, &l, 1, "subject", t->subject,
+		    "issuer", t->issuer, "serial", t->serial,
+		    "fingerprint_sha256", t->fingerprint_sha256, NULL);
+	}
+	buf_free(&l);
+}
+
+void
+metrics_add_check(struct expo *e, const struct check *c)
+{
+	const struct check_result *r = c->last;
+	struct buf l;
+
+	if (r == NULL)
+		return;
+	buf_init(&l);
+	labels_add(&l, "target", c->key);
+	labels_add(&l, "kind", c->cfg.kind == TARGET_DOMAIN ? "domain" : "endpoint");
+	expo_add(e, F_CHECK_SUCCESS, &l, r->success, NULL);
+	expo_add(e, F_CHECK_DURATION, &l, r->duration_s, NULL);
+	buf_reset(&l);
+	if (c->cfg.kind == TARGET_DOMAIN) {
+		labels_add(&l, "domain", c->cfg.name);
+		expo_add(e, F_DNS_LOOKUP_SUCCESS, &l,
+		    r->mx_result == DNS_OK || r->mx_result == DNS_NODATA,
+		    "record", "mx", NULL);
+		expo_add(e, F_DNS_LOOKUP_DURATION, &l, r->mx_duration_s,
+		    "record", "mx", NULL);
+		if (r->mx_result != DNS_OK)
+			expo_add(e, F_DNS_ERROR_INFO, &l, 1, "record", "mx",
+			    "rcode", dns_result_name(r->mx_result), NULL);
+		expo_add(e, F_MX_RECORDS, &l, (double)r->n_mx, NULL);
+		for (size_t i = 0; i < r->n_mx; i++) {
+			char pref[12];
+
+			snprintf(pref, sizeof(pref), "%u", r->mx[i].preference);
+			expo_add(e, F_MX_INFO, &l, 1, "host", r->mx[i].host,
+			    "preference", pref, NULL);
+		}
+		expo_add(e, F_MX_NULL, &l, r->null_mx, NULL);
+		expo_add(e, F_MX_IMPLICIT, &l, r->implicit_mx, NULL);
+	}
+	buf_free(&l);
+	for (size_t i = 0; i < r->n_eps; i++)
+		add_endpoint(e, c, &r->eps[i]);
+}
+
+/* process_* as the Prometheus client libraries export them. */
+static void
+add_process(struct expo *e, const struct ctx *ctx)
+{
+	char stat[1024], *p;
+	unsigned long utime = 0, stime = 0, vsize = 0;
+	long rss = 0, ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	struct rlimit rl;
+	struct dirent *de;
+	size_t n = 0;
+	FILE *f;
+	DIR *d;
+
+	if ((f = fopen("/proc/self/stat", "r")) != NULL) {
+		size_t got = fread(stat, 1, sizeof(stat) - 1, f);
+
+		stat[got] = '\0';
+		fclose(f);
+		/* Fields after the command name, which may hold blanks. */
+		if ((p = strrchr(stat, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld",
+		    &utime, &stime, &vsize, &rss) == 4) {
+			expo_add(e, F_PROC_CPU, NULL,
+			    (double)(utime + stime) / (double)ticks, NULL);
+			expo_add(e, F_PROC_VMEM, NULL, (double)vsize, NULL);
+			expo_add(e, F_PROC_RSS, NULL, (double)rss * (double)page,
+			    NULL);
+		}
+	}
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				n++;
+		closedir(d);
+		expo_add(e, F_PROC_FDS, NULL, (double)(n > 0 ? n - 1 : 0), NULL);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		expo_add(e, F_PROC_MAX_FDS, NULL, (double)rl.rlim_cur, NULL);
+	expo_add(e, F_PROC_START, NULL, ctx->start_time, NULL);
+}
+
+static void
+add_exporter(struct expo *e, const struct ctx *ctx)
+{
+	size_t domains = 0, endpoints = 0;
+
+	expo_add(e, F_BUILD_INFO, NULL, 1, "version", MAILSEC_VERSION,
+	    "openssl", OpenSSL_version(OPENSSL_VERSION_STRING),
+	    "libevent", event_get_version(), "cares", ares_version(NULL),
+	    "microhttpd", MHD_get_version(), NULL);
+	for (int p = 0; p < PROTO__COUNT; p++) {
+		expo_add(e, F_PROBES_TOTAL, NULL,
+		    (double)ctx->probes_total[p][1],
+		    "protocol", protocol_name((enum protocol)p),
+		    "result", "success", NULL);
+		expo_add(e, F_PROBES_TOTAL, NULL,
+		    (double)ctx->probes_total[p][0],
+		    "protocol", protocol_name((enum protocol)p),
+		    "result", "failure", NULL);
+	}
+	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
+	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
+	for (size_t i = 0; i < ctx->n_checks; i++) {
+		if (ctx->checks[i]->cfg.kind == TARGET_DOMAIN)
+			domains++;
+		else
+			endpoints++;
+	}
+	expo_add(e, F_TARGETS, NULL, (double)domains, "kind", "domain", NULL);
+	expo_add(e, F_TARGETS, NULL, (double)endpoints, "kind", "endpoint", NULL);
+	expo_add(e, F_CONFIG_RELOAD_OK, NULL, ctx->reload_ok, NULL);
+	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
+}
+
+void
+metrics_render(const struct ctx *ctx, struct buf *out)
+{
+	struct expo e;
+
+	expo_init(&e);
+	for (size_t i = 0; i < ctx->n_checks; i++)
+		metrics_add_check(&e, ctx->checks[i]);
+	add_exporter(&e, ctx);
+	add_process(&e, ctx);
+	expo_render(&e, out);
+	expo_free(&e);
+}
