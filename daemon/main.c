@@ -227,8 +227,7 @@ main(int argc, char **argv)
 		ctx.http = http_start(ctx.base, &hp, server_handle, &ctx, err,
 		    sizeof(err));
 		if (ctx.http == NULL) {
-			fprintf(stderr, "mailsec_exporter: listen %s:%u: %s\n",
-			    ctx.cfg->listen_host, ctx.cfg->listen_port, err);
+			fprintf(stderr, "mailsec_exporter: %s\n", err);
 			ctx_free(&ctx);
 			return 1;
 		}

@@ -157,10 +157,19 @@ buf_put_double(struct buf *b, double v)
 		buf_puts(b, "NaN");
 	else if (isinf(v))
 		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
-	else if (v == (double)(int64_t)v && fabs(v) < 1e15)
+	else if (fabs(v) < 1e15 && v == (double)(int64_t)v)
 		buf_printf(b, "%lld", (long long)v);
-	else
-		buf_printf(b, "%.15g", v);
+	else {
+		/* The shortest form that reads back exactly. */
+		char tmp[40];
+
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+			if (strtod(tmp, NULL) == v)
+				break;
+		}
+		buf_puts(b, tmp);
+	}
 }
 
 int

@@ -1,0 +1,277 @@
+/* web/expo.c: label escaping, sample lines, rendering order, and the
+ * number format of daemon/util.c's buf_put_double. */
+#include "web/expo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/util.h"
+#include "tests/unit/unit.h"
+
+static void
+test_label_escaping(void)
+{
+	struct buf l;
+
+	buf_init(&l);
+	labels_add(&l, "a", "plain");
+	CHECK_STR(l.data, "a=\"plain\"");
+	labels_add(&l, "b", "back\\slash");
+	CHECK_STR(l.data, "a=\"plain\",b=\"back\\\\slash\"");
+	buf_reset(&l);
+	labels_add(&l, "q", "say \"hi\"");
+	CHECK_STR(l.data, "q=\"say \\\"hi\\\"\"");
+	buf_reset(&l);
+	labels_add(&l, "n", "two\nlines\n");
+	CHECK_STR(l.data, "n=\"two\\nlines\\n\"");
+	buf_reset(&l);
+	/* All three, adjacent, at both ends. */
+	labels_add(&l, "x", "\\\"\n");
+	CHECK_STR(l.data, "x=\"\\\\\\\"\\n\"");
+	buf_reset(&l);
+	/* Other bytes pass through: tab, carriage return, UTF-8. */
+	labels_add(&l, "t", "a\tb\rc \xc3\xa9");
+	CHECK_STR(l.data, "t=\"a\tb\rc \xc3\xa9\"");
+	buf_reset(&l);
+	/* Empty and NULL values are empty strings. */
+	labels_add(&l, "e", "");
+	labels_add(&l, "z", NULL);
+	CHECK_STR(l.data, "e=\"\",z=\"\"");
+	buf_free(&l);
+}
+
+static void
+test_samples(void)
+{
+	struct expo e;
+	struct buf base, empty;
+
+	expo_init(&e);
+	buf_init(&base);
+	buf_init(&empty);
+
+	/* No labels at all. */
+	expo_add(&e, F_TARGETS, NULL, 3, NULL);
+	CHECK_STR(e.fam[F_TARGETS].data, "mailsec_exporter_targets 3\n");
+
+	/* Only extra pairs; an empty base is as good as none. */
+	expo_add(&e, F_PROBES_IN_FLIGHT, &empty, 1, "proto", "smtp", NULL);
+	CHECK_STR(e.fam[F_PROBES_IN_FLIGHT].data,
+	    "mailsec_exporter_probes_in_flight{proto=\"smtp\"} 1\n");
+
+	/* Base only. */
+	labels_add(&base, "target", "mx1.example.org:25");
+	labels_add(&base, "proto", "smtp");
+	expo_add(&e, F_PROBE_SUCCESS, &base, 1, NULL);
+	/* Base plus pairs, the pairs escaped too. */
+	expo_add(&e, F_PROBE_DURATION, &base, 0.25, "phase", "connect", NULL);
+	expo_add(&e, F_PROBE_DURATION, &base, 1.5, "phase", "tls", "note",
+	    "a\"b\\c\nd", NULL);
+	CHECK_STR(e.fam[F_PROBE_SUCCESS].data,
+	    "mailsec_probe_success{target=\"mx1.example.org:25\",proto=\"smtp\"} 1\n");
+	CHECK_STR(e.fam[F_PROBE_DURATION].data,
+	    "mailsec_probe_duration_seconds{target=\"mx1.example.org:25\","
+	    "proto=\"smtp\",phase=\"connect\"} 0.25\n"
+	    "mailsec_probe_duration_seconds{target=\"mx1.example.org:25\","
+	    "proto=\"smtp\",phase=\"tls\",note=\"a\\\"b\\\\c\\nd\"} 1.5\n");
+
+	/* A NULL pair value is an empty label value. */
+	expo_add(&e, F_MX_INFO, NULL, 10, "exchange", NULL, NULL);
+	CHECK_STR(e.fam[F_MX_INFO].data, "mailsec_mx_info{exchange=\"\"} 10\n");
+
+	/* The base is not consumed. */
+	CHECK_STR(base.data, "target=\"mx1.example.org:25\",proto=\"smtp\"");
+
+	buf_free(&base);
+	buf_free(&empty);
+	expo_free(&e);
+	for (size_t i = 0; i < F__COUNT; i++)
+		CHECK(e.fam[i].data == NULL && e.fam[i].len == 0);
+}
+
+static int
+count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}
+
+static void
+test_render(void)
+{
+	struct expo e;
+	struct buf out;
+	const char *want;
+
+	expo_init(&e);
+	buf_init(&out);
+
+	/* Nothing added: nothing rendered. */
+	expo_render(&e, &out);
+	CHECK_INT(out.len, 0);
+
+	/* Added out of table order, and interleaved. */
+	expo_add(&e, F_PROC_FDS, NULL, 12, NULL);
+	expo_add(&e, F_PROBES_TOTAL, NULL, 5, "proto", "smtp", "result",
+	    "success", NULL);
+	expo_add(&e, F_PROBE_SUCCESS, NULL, 0, "target", "b", NULL);
+	expo_add(&e, F_PROBES_TOTAL, NULL, 2, "proto", "smtp", "result",
+	    "failure", NULL);
+	expo_add(&e, F_PROBE_SUCCESS, NULL, 1, "target", "a", NULL);
+
+	buf_puts(&out, "# preexisting\n");	/* render appends */
+	expo_render(&e, &out);
+	want =
+	    "# preexisting\n"
+	    "# HELP mailsec_probe_success 1 if the probe reached TLS and "
+	    "finished its session, else 0.\n"
+	    "# TYPE mailsec_probe_success gauge\n"
+	    "mailsec_probe_success{target=\"b\"} 0\n"
+	    "mailsec_probe_success{target=\"a\"} 1\n"
+	    "# HELP mailsec_exporter_probes_total Probes finished since start, "
+	    "by protocol and result.\n"
+	    "# TYPE mailsec_exporter_probes_total counter\n"
+	    "mailsec_exporter_probes_total{proto=\"smtp\",result=\"success\"} 5\n"
+	    "mailsec_exporter_probes_total{proto=\"smtp\",result=\"failure\"} 2\n"
+	    "# HELP process_open_fds Number of open file descriptors.\n"
+	    "# TYPE process_open_fds gauge\n"
+	    "process_open_fds 12\n";
+	CHECK_STR(out.data, want);
+
+	/* Families without samples are left out entirely. */
+	CHECK(strstr(out.data, "mailsec_probe_duration_seconds") == NULL);
+	CHECK(strstr(out.data, "process_max_fds") == NULL);
+	CHECK_INT(count_lines(out.data), 12);
+
+	buf_free(&out);
+	expo_free(&e);
+}
+
+static void
+test_family_table(void)
+{
+	for (size_t i = 0; i < F__COUNT; i++) {
+		const struct family_def *f = family_get((enum family)i);
+
+		CHECK(f->name != NULL && f->type != NULL && f->help != NULL);
+		if (f->name == NULL || f->type == NULL || f->help == NULL)
+			continue;
+		CHECK(strcmp(f->type, "gauge") == 0 ||
+		    strcmp(f->type, "counter") == 0);
+		/* Counters end in _total, other families do not. */
+		if (strcmp(f->type, "counter") == 0) {
+			size_t n = strlen(f->name);
+
+			CHECK(n > 6 && strcmp(f->name + n - 6, "_total") == 0);
+		}
+		/* Help text is one line without backslashes. */
+		CHECK(strchr(f->help, '\n') == NULL);
+		CHECK(strchr(f->help, '\\') == NULL);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(family_get((enum family)j)->name,
+			    f->name) != 0);
+	}
+	CHECK_STR(family_get(F_PROC_CPU)->name, "process_cpu_seconds_total");
+	CHECK_STR(family_get(F_PROC_CPU)->type, "counter");
+}
+
+static const char *
+dbl(double v, struct buf *b)
+{
+	buf_reset(b);
+	buf_put_double(b, v);
+	return b->data;
+}
+
+/* s is one whole number, and its value is v to at least 15 significant
+ * digits (%.15g is off by at most 5e-15 relative). */
+static int
+reads_back(const char *s, double v)
+{
+	char *end;
+	double r;
+
+	if (s == NULL || *s == '\0' || strchr(s, ' ') != NULL)
+		return 0;
+	r = strtod(s, &end);
+	if (*end != '\0')
+		return 0;
+	if (r == v)
+		return 1;
+	return fabs(r - v) <= fabs(v) * 1e-14;
+}
+
+static void
+test_put_double(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	/* Integers print without a fraction or exponent. */
+	CHECK_STR(dbl(0, &b), "0");
+	CHECK_STR(dbl(-0.0, &b), "0");
+	CHECK_STR(dbl(1, &b), "1");
+	CHECK_STR(dbl(42, &b), "42");
+	CHECK_STR(dbl(-7, &b), "-7");
+	CHECK_STR(dbl(1700000000, &b), "1700000000");
+	CHECK_STR(dbl(1234567890123.0, &b), "1234567890123");
+	CHECK_STR(dbl(999999999999999.0, &b), "999999999999999");
+	/* Fractions. */
+	CHECK_STR(dbl(0.5, &b), "0.5");
+	CHECK_STR(dbl(0.25, &b), "0.25");
+	CHECK_STR(dbl(-2.75, &b), "-2.75");
+	CHECK_STR(dbl(1.5, &b), "1.5");
+	/* Not exactly representable: printed with at least 15 significant
+	 * digits, so it reads back to within 1e-14 relative. */
+	CHECK(reads_back(dbl(0.1, &b), 0.1));
+	CHECK(reads_back(dbl(1.0 / 3.0, &b), 1.0 / 3.0));
+	CHECK(reads_back(dbl(123.456, &b), 123.456));
+	CHECK(reads_back(dbl(1e-9, &b), 1e-9));
+	CHECK(reads_back(dbl(1e15, &b), 1e15));
+	CHECK(reads_back(dbl(1764375857.123, &b), 1764375857.123));
+	CHECK(strchr(dbl(1764375857.123, &b), '.') != NULL);
+	/* Special values as Prometheus spells them. */
+	CHECK_STR(dbl(NAN, &b), "NaN");
+	CHECK_STR(dbl(INFINITY, &b), "+Inf");
+	CHECK_STR(dbl(-INFINITY, &b), "-Inf");
+	/* Appends. */
+	buf_reset(&b);
+	buf_puts(&b, "v=");
+	buf_put_double(&b, 3);
+	CHECK_STR(b.data, "v=3");
+	buf_free(&b);
+}
+
+/* Beyond the range of int64_t.  Run last: buf_put_double() must test the
+ * magnitude before casting to int64_t, or this is undefined behaviour (and
+ * clang's -fsanitize=undefined stops the binary here). */
+static void
+test_put_double_huge(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	CHECK_STR(dbl(1e20, &b), "1e+20");
+	CHECK(reads_back(dbl(-1e300, &b), -1e300));
+	CHECK(reads_back(dbl(18446744073709551616.0, &b),
+	    18446744073709551616.0));
+	CHECK(reads_back(dbl(-9.3e18, &b), -9.3e18));
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_label_escaping();
+	test_samples();
+	test_render();
+	test_family_table();
+	test_put_double();
+	test_put_double_huge();
+	return unit_done("test_expo");
+}
