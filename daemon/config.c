@@ -374,19 +374,19 @@ next_item(char **rest)
 static int
 add_resolver(const char *item, struct buf *out, const char **why)
 {
-	unsigned char bin[16];
 	size_t len = strlen(item);
+	const char *colon = strchr(item, ':');
 	uint16_t port = 53;
 	char *host;
 	int af;
 
-	if (strchr(item, ':') == NULL ||
-	    (item[0] != '[' && inet_pton(AF_INET6, item, bin) == 1))
-		host = xstrdup(item);
-	else if (item[0] == '[' && item[len - 1] == ']')
+	if (item[0] == '[' && item[len - 1] == ']')
 		host = xstrndup(item + 1, len - 2);
-	else if (parse_host_port(item, &host, &port, why) == -1)
-		return -1;
+	else if (item[0] == '[' || (colon && strchr(colon + 1, ':') == NULL)) {
+		if (parse_host_port(item, &host, &port, why) == -1)
+			return -1;
+	} else	/* an address without a port, maybe IPv6 */
+		host = xstrdup(item);
 	af = strchr(host, ':') ? AF_INET6 : AF_INET;
 	if (item[0] == '[' && af != AF_INET6) {
 		*why = "only ipv6 addresses go in brackets";
@@ -603,12 +603,10 @@ set_smtp_ports(struct parse *p, const char *v)
 static void
 set_protocol(struct parse *p, const char *v)
 {
-	if (protocol_parse(v, &cur_target(p)->protocol) == -1) {
+	p->protocol_set = true;	/* even if bad: one error is enough */
+	if (protocol_parse(v, &cur_target(p)->protocol) == -1)
 		key_error(p, "unknown protocol \"%s\" (use smtp, submission "
 		    "or smtps)", show(v).s);
-		return;
-	}
-	p->protocol_set = true;
 }
 
 static void
@@ -776,12 +774,27 @@ close_section(struct parse *p)
 	p->sec = NULL;
 }
 
+/* The ']' matching s[0] == '[', brackets nesting ("[endpoint [::1]:25]"),
+ * or NULL. */
+static const char *
+closing_bracket(const char *s, size_t n)
+{
+	size_t depth = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '[')
+			depth++;
+		else if (s[i] == ']' && --depth == 0)
+			return s + i;
+	return NULL;
+}
+
 /* A "[...]" line (s[0] == '['), n bytes, trailing blanks included. */
 static void
 section_line(struct parse *p, const char *s, size_t n)
 {
 	const struct section_def *def = NULL;
-	const char *close = memchr(s, ']', n), *c;
+	const char *close = closing_bracket(s, n), *c;
 	char *copy, *inner, *arg;
 	size_t wlen;
 
@@ -1074,7 +1087,8 @@ config_load_mem(const char *name, const char *data, size_t len,
 	finish(&p);
 	buf_free(&p.sec_label);
 
-	qsort(p.errs, p.n_errs, sizeof(*p.errs), perr_cmp);
+	if (p.n_errs > 1)
+		qsort(p.errs, p.n_errs, sizeof(*p.errs), perr_cmp);
 	for (size_t i = 0; i < p.n_errs; i++)
 		push_msg(errs, p.errs[i].msg);
 	free(p.errs);

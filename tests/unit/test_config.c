@@ -1,0 +1,769 @@
+/* Config loading: the example file, defaults, every error with its exact
+ * "file:line: message", and hostile input.  Files are written to /tmp and
+ * removed; messages are compared with the temp path shown as "t.ini". */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/util.h"
+#include "tests/unit/unit.h"
+
+struct result {
+	struct config		*cfg;
+	struct config_errors	 errs;
+	char			 path[32];
+	char			 msg[512];	/* err() output */
+};
+
+/* Loads len bytes of text through a temp file. */
+static void
+load_bytes(struct result *r, const char *text, size_t len)
+{
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->path, sizeof(r->path), "/tmp/test_config.XXXXXX");
+	fd = mkstemp(r->path);
+	if (fd == -1) {
+		perror("mkstemp");
+		exit(2);
+	}
+	if (write(fd, text, len) != (ssize_t)len) {
+		perror("write");
+		unlink(r->path);
+		exit(2);
+	}
+	close(fd);
+	r->cfg = config_load(r->path, &r->errs);
+	unlink(r->path);
+}
+
+static void
+load(struct result *r, const char *text)
+{
+	load_bytes(r, text, strlen(text));
+}
+
+static void
+done(struct result *r)
+{
+	config_free(r->cfg);
+	config_errors_free(&r->errs);
+	CHECK(r->errs.msgs == NULL && r->errs.n == 0);
+}
+
+/* Error i, its temp path shown as "t.ini"; "(none)" past the end. */
+static const char *
+err(struct result *r, size_t i)
+{
+	size_t plen = strlen(r->path);
+	const char *m;
+
+	if (i >= r->errs.n)
+		return "(none)";
+	m = r->errs.msgs[i];
+	if (strncmp(m, r->path, plen) == 0)
+		snprintf(r->msg, sizeof(r->msg), "t.ini%s", m + plen);
+	else
+		snprintf(r->msg, sizeof(r->msg), "%s", m);
+	return r->msg;
+}
+
+/* text must fail with exactly the messages given, in order. */
+static void
+check_errors(int line, const char *text, ...)
+{
+	const char *want[64];
+	struct result r;
+	size_t n = 0;
+	bool ok;
+	va_list ap;
+
+	va_start(ap, text);
+	while (n < ARRAY_LEN(want) && (want[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	load(&r, text);
+	ok = r.cfg == NULL && r.errs.n == n;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = strcmp(err(&r, i), want[i]) == 0;
+	unit_checks++;
+	if (!ok) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: expected %s%zu error(s):\n", __FILE__,
+		    line, r.cfg ? "a failure, and " : "", n);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "    %s\n", want[i]);
+		fprintf(stderr, "  got %zu:\n", r.errs.n);
+		for (size_t i = 0; i < r.errs.n; i++)
+			fprintf(stderr, "    %s\n", err(&r, i));
+	}
+	done(&r);
+}
+#define ERRORS(text, ...) check_errors(__LINE__, text, __VA_ARGS__, NULL)
+#define ERROR1(text, msg) ERRORS(text, msg)
+
+static void
+check_protocols(void)
+{
+	enum protocol p;
+
+	CHECK_STR(protocol_name(PROTO_SMTP), "smtp");
+	CHECK_STR(protocol_name(PROTO_SUBMISSION), "submission");
+	CHECK_STR(protocol_name(PROTO_SMTPS), "smtps");
+	CHECK_STR(protocol_name(PROTO__COUNT), "unknown");
+	CHECK_INT(protocol_default_port(PROTO_SMTP), 25);
+	CHECK_INT(protocol_default_port(PROTO_SUBMISSION), 587);
+	CHECK_INT(protocol_default_port(PROTO_SMTPS), 465);
+	CHECK_INT(protocol_default_port(PROTO__COUNT), 0);
+	CHECK(protocol_parse("submission", &p) == 0 && p == PROTO_SUBMISSION);
+	CHECK(protocol_parse("smtps", &p) == 0 && p == PROTO_SMTPS);
+	CHECK(protocol_parse("smtp", &p) == 0 && p == PROTO_SMTP);
+	CHECK(protocol_parse("SMTP", &p) == -1);
+	CHECK(protocol_parse("", &p) == -1);
+	CHECK(protocol_for_port(25, &p) == 0 && p == PROTO_SMTP);
+	CHECK(protocol_for_port(587, &p) == 0 && p == PROTO_SUBMISSION);
+	CHECK(protocol_for_port(465, &p) == 0 && p == PROTO_SMTPS);
+	CHECK(protocol_for_port(2525, &p) == -1);
+	CHECK(protocol_for_port(0, &p) == -1);
+}
+
+static void
+check_example(void)
+{
+	struct config_errors errs = { 0 };
+	struct config *cfg = config_load("exporter.ini.example", &errs);
+
+	CHECK(cfg != NULL);
+	CHECK_INT(errs.n, 0);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "example: %s\n", errs.msgs[i]);
+	if (cfg) {
+		CHECK_STR(cfg->path, "exporter.ini.example");
+		CHECK_STR(cfg->listen_host, "127.0.0.1");
+		CHECK_INT(cfg->listen_port, 9925);
+		CHECK_INT(cfg->interval_ms, 300000);
+		CHECK_INT(cfg->timeout_ms, 10000);
+		CHECK_INT(cfg->concurrency, 256);
+		CHECK_STR(cfg->ca_file, "/etc/ssl/certs/ca-certificates.crt");
+		CHECK(cfg->resolver == NULL);
+		CHECK_INT(cfg->log_level, LOG_INFO);
+		CHECK_INT(cfg->n_targets, 1);
+		if (cfg->n_targets == 1) {
+			CHECK_INT(cfg->targets[0].kind, TARGET_ENDPOINT);
+			CHECK_STR(cfg->targets[0].name, "127.0.10.1");
+			CHECK_INT(cfg->targets[0].port, 25);
+			CHECK_INT(cfg->targets[0].protocol, PROTO_SMTP);
+			CHECK_INT(cfg->targets[0].interval_ms, 0);
+			CHECK_INT(cfg->targets[0].timeout_ms, 0);
+		}
+	}
+	config_free(cfg);
+	config_errors_free(&errs);
+}
+
+static void
+check_defaults(void)
+{
+	char host[256];
+	struct result r;
+
+	load(&r, "");
+	CHECK(r.cfg != NULL);
+	CHECK_INT(r.errs.n, 0);
+	if (r.cfg) {
+		CHECK_STR(r.cfg->path, r.path);
+		CHECK_STR(r.cfg->listen_host, DEFAULT_LISTEN_HOST);
+		CHECK_INT(r.cfg->listen_port, DEFAULT_LISTEN_PORT);
+		CHECK_INT(r.cfg->interval_ms, 5 * 60 * 1000);
+		CHECK_INT(r.cfg->timeout_ms, 10 * 1000);
+		CHECK_INT(r.cfg->concurrency, 256);
+		CHECK_STR(r.cfg->ca_file, DEFAULT_CA_FILE);
+		CHECK(r.cfg->resolver == NULL);
+		CHECK_INT(r.cfg->log_level, LOG_INFO);
+		CHECK(r.cfg->ehlo_name != NULL && r.cfg->ehlo_name[0] != '\0');
+		/* The host name, or "localhost" when it is not one. */
+		host[sizeof(host) - 1] = '\0';
+		if (gethostname(host, sizeof(host) - 1) == -1)
+			host[0] = '\0';
+		CHECK(strcmp(r.cfg->ehlo_name, host) == 0 ||
+		    strcmp(r.cfg->ehlo_name, "localhost") == 0);
+		CHECK_INT(r.cfg->n_targets, 0);
+	}
+	done(&r);
+
+	/* Sections without keys: a domain probes port 25; an endpoint on a
+	 * well-known port speaks its protocol. */
+	load(&r, "[exporter]\n[domain example.org]\n[endpoint a.example:587]\n"
+	    "[endpoint b.example:465]\n[endpoint c.example:25]\n");
+	CHECK(r.cfg != NULL);
+	CHECK_INT(r.errs.n, 0);
+	if (r.cfg && r.cfg->n_targets == 4) {
+		struct target_cfg *t = r.cfg->targets;
+
+		CHECK_INT(t[0].kind, TARGET_DOMAIN);
+		CHECK_STR(t[0].name, "example.org");
+		CHECK_INT(t[0].n_smtp_ports, 1);
+		CHECK_INT(t[0].smtp_ports[0], 25);
+		CHECK_INT(t[0].port, 0);
+		CHECK_INT(t[0].line, 2);
+		CHECK_INT(t[0].interval_ms, 0);
+		CHECK_INT(t[0].timeout_ms, 0);
+		CHECK_INT(t[1].kind, TARGET_ENDPOINT);
+		CHECK_INT(t[1].protocol, PROTO_SUBMISSION);
+		CHECK_INT(t[1].port, 587);
+		CHECK_INT(t[1].line, 3);
+		CHECK_INT(t[2].protocol, PROTO_SMTPS);
+		CHECK_INT(t[3].protocol, PROTO_SMTP);
+	} else
+		CHECK(0);
+	done(&r);
+}
+
+static void
+check_full(void)
+{
+	struct result r;
+	struct target_cfg *t;
+
+	load(&r,
+	    "\xef\xbb\xbf; every key set\r\n"
+	    "# hash comment\n"
+	    "[exporter] ; inline comment\n"
+	    "listen = [::1]:9000\n"
+	    "\tinterval=30s\n"
+	    "  timeout   =   250ms   ; a comment\n"
+	    "concurrency = 10000\n"
+	    "ca_file = /etc/ssl/certs/ca-certificates.crt\r\n"
+	    "resolver = 9.9.9.9:5353,[2001:DB8::1]:53, ::1 ,[::2]\n"
+	    "log_level = DEBUG\n"
+	    "ehlo_name = Probe-1.example.net\n"
+	    "\n"
+	    "[domain Example.ORG.]\n"
+	    "smtp_ports = 587, 25,465\n"
+	    "interval = 1h\n"
+	    "timeout = 10m\n"
+	    "[domain _dmarc-test.example.org]\n"
+	    "  [endpoint [2001:DB8:0::5]:465]\n"
+	    "timeout = 100ms\n"
+	    "[endpoint Mail.Example.org.:2525]\n"
+	    "protocol = submission\n"
+	    "interval = 1\n"
+	    "[endpoint 10.0.0.1:587]\n"
+	    "protocol = smtps\n"
+	    "[endpoint 10.0.0.2:587]\n"
+	    "protocol = smtp ; a comment");	/* no final newline */
+	CHECK(r.cfg != NULL);
+	CHECK_INT(r.errs.n, 0);
+	for (size_t i = 0; i < r.errs.n; i++)
+		fprintf(stderr, "unexpected: %s\n", err(&r, i));
+	if (r.cfg == NULL || r.cfg->n_targets != 6) {
+		CHECK(0);
+		done(&r);
+		return;
+	}
+	CHECK_STR(r.cfg->listen_host, "::1");
+	CHECK_INT(r.cfg->listen_port, 9000);
+	CHECK_INT(r.cfg->interval_ms, 30000);
+	CHECK_INT(r.cfg->timeout_ms, 250);
+	CHECK_INT(r.cfg->concurrency, 10000);
+	CHECK_STR(r.cfg->resolver,
+	    "9.9.9.9:5353,[2001:db8::1]:53,[::1]:53,[::2]:53");
+	CHECK_INT(r.cfg->log_level, LOG_DEBUG);
+	CHECK_STR(r.cfg->ehlo_name, "Probe-1.example.net");
+	t = r.cfg->targets;
+	CHECK_INT(t[0].kind, TARGET_DOMAIN);
+	CHECK_STR(t[0].name, "example.org");
+	CHECK_INT(t[0].n_smtp_ports, 3);
+	CHECK_INT(t[0].smtp_ports[0], 587);
+	CHECK_INT(t[0].smtp_ports[1], 25);
+	CHECK_INT(t[0].smtp_ports[2], 465);
+	CHECK_INT(t[0].interval_ms, 3600000);
+	CHECK_INT(t[0].timeout_ms, 600000);
+	CHECK_INT(t[0].line, 13);
+	CHECK_STR(t[1].name, "_dmarc-test.example.org");
+	CHECK_INT(t[2].kind, TARGET_ENDPOINT);
+	CHECK_STR(t[2].name, "2001:db8::5");
+	CHECK_INT(t[2].port, 465);
+	CHECK_INT(t[2].protocol, PROTO_SMTPS);
+	CHECK_INT(t[2].timeout_ms, 100);
+	CHECK_STR(t[3].name, "mail.example.org");
+	CHECK_INT(t[3].port, 2525);
+	CHECK_INT(t[3].protocol, PROTO_SUBMISSION);
+	CHECK_INT(t[3].interval_ms, 1000);
+	CHECK_INT(t[4].protocol, PROTO_SMTPS);
+	CHECK_INT(t[5].protocol, PROTO_SMTP);
+	CHECK_INT(t[5].line, 25);
+	done(&r);
+
+	load(&r, "[exporter]\nresolver = 1.1.1.1\n");
+	CHECK(r.cfg != NULL && strcmp(r.cfg->resolver, "1.1.1.1:53") == 0);
+	done(&r);
+}
+
+static void
+check_file_errors(void)
+{
+	struct config_errors errs = { 0 };
+	struct config *cfg;
+	struct result r;
+	char *big;
+
+	cfg = config_load("/nonexistent/mailsec.ini", &errs);
+	CHECK(cfg == NULL);
+	CHECK_INT(errs.n, 1);
+	if (errs.n == 1)
+		CHECK_STR(errs.msgs[0], "/nonexistent/mailsec.ini: cannot "
+		    "open: No such file or directory");
+	config_errors_free(&errs);
+
+	cfg = config_load("/tmp", &errs);
+	CHECK(cfg == NULL);
+	CHECK_INT(errs.n, 1);
+	if (errs.n == 1)
+		CHECK_STR(errs.msgs[0], "/tmp: cannot read: Is a directory");
+	config_errors_free(&errs);
+
+	/* 1 MiB is fine (a comment), one byte more is not. */
+	big = xmalloc(CONFIG_MAX_SIZE + 1);
+	memset(big, '\n', CONFIG_MAX_SIZE + 1);
+	load_bytes(&r, big, CONFIG_MAX_SIZE);
+	CHECK(r.cfg != NULL);
+	done(&r);
+	load_bytes(&r, big, CONFIG_MAX_SIZE + 1);
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, 1);
+	CHECK_STR(err(&r, 0), "t.ini: file too large (max 1024 KiB)");
+	done(&r);
+	cfg = config_load_mem("m.ini", big, CONFIG_MAX_SIZE + 1, &errs);
+	CHECK(cfg == NULL);
+	CHECK_INT(errs.n, 1);
+	if (errs.n == 1)
+		CHECK_STR(errs.msgs[0], "m.ini: file too large (max 1024 KiB)");
+	config_errors_free(&errs);
+	free(big);
+
+	/* From memory: not NUL-terminated; messages appended to errs. */
+	cfg = config_load_mem("m.ini", "[exporter]\nconcurrency = 0xyz", 26,
+	    &errs);
+	CHECK(cfg == NULL);
+	CHECK_INT(errs.n, 1);
+	if (errs.n == 1)
+		CHECK_STR(errs.msgs[0], "m.ini:2: concurrency: number too "
+		    "small (1-10000)");
+	cfg = config_load_mem("n.ini", "[foo]", 5, &errs);
+	CHECK(cfg == NULL);
+	CHECK_INT(errs.n, 2);
+	if (errs.n == 2)
+		CHECK_STR(errs.msgs[1], "n.ini:1: unknown section [foo] (use "
+		    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
+	config_errors_free(&errs);
+	cfg = config_load_mem("e.ini", NULL, 0, &errs);
+	CHECK(cfg != NULL);
+	CHECK_INT(errs.n, 0);
+	config_free(cfg);
+}
+
+static void
+check_structure_errors(void)
+{
+	/* Sections. */
+	ERROR1("[foo]\n", "t.ini:1: unknown section [foo] (use [exporter], "
+	    "[domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("\n[domain]\n", "t.ini:2: unknown section [domain] (use "
+	    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("[ endpoint  ]\n", "t.ini:1: unknown section [endpoint] (use "
+	    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("[exporter now]\n", "t.ini:1: unknown section [exporter now] "
+	    "(use [exporter], [domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("[Exporter]\n", "t.ini:1: unknown section [Exporter] (use "
+	    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("[]\n", "t.ini:1: unknown section [] (use [exporter], "
+	    "[domain NAME] or [endpoint HOST:PORT])");
+	/* The keys of an unknown section are not checked. */
+	ERROR1("[foo]\nbar = 1\nlisten = x\n", "t.ini:1: unknown section "
+	    "[foo] (use [exporter], [domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("[exporter]\n[exporter]\n", "t.ini:2: duplicate section "
+	    "[exporter] (first at line 1)");
+	ERROR1("[domain example.org]\n[domain b.example]\n"
+	    "[domain Example.Org.]\n", "t.ini:3: duplicate section "
+	    "[domain example.org] (first at line 1)");
+	ERROR1("[endpoint mx.example.org:25]\n\n[endpoint MX.example.org:25]\n",
+	    "t.ini:3: duplicate section [endpoint mx.example.org:25] (first "
+	    "at line 1)");
+	ERROR1("[endpoint [::1]:25]\n[endpoint [0:0::1]:25]\n",
+	    "t.ini:2: duplicate section [endpoint [::1]:25] (first at line 1)");
+	ERROR1("[endpoint 127.0.0.1:25]\n[endpoint 127.0.0.1:587]\n"
+	    "[domain 127.0.0.1]\n", "t.ini:3: bad domain \"127.0.0.1\": an ip "
+	    "address is not a mail domain (use [endpoint])");
+
+	/* Syntax. */
+	ERROR1("listen = 127.0.0.1:1\n", "t.ini:1: listen: key before any "
+	    "section");
+	ERROR1("[exporter]\nlisten\n", "t.ini:2: syntax error: expected "
+	    "\"key = value\" or \"[section]\"");
+	ERROR1("[exporter]\nlisten: 127.0.0.1:1\n", "t.ini:2: syntax error: "
+	    "expected \"key = value\" or \"[section]\"");
+	ERROR1("[exporter\n", "t.ini:1: syntax error: missing ']'");
+	ERROR1("[exporter] x\n", "t.ini:1: syntax error: text after ']'");
+	ERROR1("[exporter]\n = 5\n", "t.ini:2: syntax error: missing key "
+	    "before '='");
+	ERROR1("[exporter]\nlog level = info\n", "t.ini:2: syntax error: bad "
+	    "key \"log level\"");
+	ERROR1("[exporter]\nlisten:x = 1\n", "t.ini:2: syntax error: bad key "
+	    "\"listen:x\"");
+	ERROR1("[exporter]\nfoo ;= bar\n", "t.ini:2: syntax error: bad key "
+	    "\"foo ;\"");
+
+	/* Keys. */
+	ERROR1("[exporter]\nlisten = 127.0.0.1:1\nfoo = 1\n",
+	    "t.ini:3: unknown key \"foo\" in [exporter]");
+	ERROR1("[domain example.org]\nprotocol = smtp\n",
+	    "t.ini:2: unknown key \"protocol\" in [domain example.org]");
+	ERROR1("[endpoint mx.example.org:25]\nsmtp_ports = 25\n",
+	    "t.ini:2: unknown key \"smtp_ports\" in [endpoint "
+	    "mx.example.org:25]");
+	ERROR1("[exporter]\nListen = 127.0.0.1:1\n",
+	    "t.ini:2: unknown key \"Listen\" in [exporter]");
+	ERROR1("[exporter]\ninterval = 1m\n\ninterval = 2m\n",
+	    "t.ini:4: interval: duplicate key (first at line 2)");
+	ERROR1("[domain example.org]\ntimeout = 1s\ntimeout = x\n",
+	    "t.ini:3: timeout: duplicate key (first at line 2)");
+	/* The same key in another section is fine. */
+	{
+		struct result r;
+
+		load(&r, "[domain a.example]\ninterval = 1m\n"
+		    "[domain b.example]\ninterval = 2m\n");
+		CHECK(r.cfg != NULL && r.cfg->n_targets == 2 &&
+		    r.cfg->targets[1].interval_ms == 120000);
+		done(&r);
+	}
+}
+
+static void
+check_value_errors(void)
+{
+	/* listen */
+	ERROR1("[exporter]\nlisten = localhost:9925\n", "t.ini:2: listen: "
+	    "not a numeric ip address (e.g. 127.0.0.1:9925, [::1]:9925)");
+	ERROR1("[exporter]\nlisten = [127.0.0.1]:9925\n", "t.ini:2: listen: "
+	    "not a numeric ip address (e.g. 127.0.0.1:9925, [::1]:9925)");
+	ERROR1("[exporter]\nlisten = ::1:9925\n", "t.ini:2: listen: IPv6 "
+	    "addresses must be written as [address]:port");
+	ERROR1("[exporter]\nlisten = 127.0.0.1\n", "t.ini:2: listen: "
+	    "expected host:port");
+	ERROR1("[exporter]\nlisten = 127.0.0.1:0\n", "t.ini:2: listen: "
+	    "bad port (1-65535)");
+	ERROR1("[exporter]\nlisten = :9925\n", "t.ini:2: listen: empty host");
+	ERROR1("[exporter]\nlisten =\n", "t.ini:2: listen: expected "
+	    "host:port");
+
+	/* durations */
+	ERROR1("[exporter]\ninterval = 5 m\n", "t.ini:2: interval: bad "
+	    "duration unit (use ms, s, m, h or d)");
+	ERROR1("[exporter]\ninterval = 999ms\n", "t.ini:2: interval: must be "
+	    "at least 1s");
+	ERROR1("[exporter]\ninterval = 8d\n", "t.ini:2: interval: duration "
+	    "longer than a week");
+	ERROR1("[exporter]\ninterval =\n", "t.ini:2: interval: duration must "
+	    "start with a number (e.g. 30s, 5m, 1h)");
+	ERROR1("[exporter]\ntimeout = 99ms\n", "t.ini:2: timeout: must be "
+	    "between 100ms and 10m");
+	ERROR1("[exporter]\ntimeout = 601s\n", "t.ini:2: timeout: must be "
+	    "between 100ms and 10m");
+	ERROR1("[domain example.org]\ninterval = 0\n", "t.ini:2: interval: "
+	    "must be at least 1s");
+	ERROR1("[endpoint 1.2.3.4:25]\ntimeout = -1s\n", "t.ini:2: timeout: "
+	    "duration must start with a number (e.g. 30s, 5m, 1h)");
+
+	/* concurrency */
+	ERROR1("[exporter]\nconcurrency = 0\n", "t.ini:2: concurrency: "
+	    "number too small (1-10000)");
+	ERROR1("[exporter]\nconcurrency = 10001\n", "t.ini:2: concurrency: "
+	    "number too large (1-10000)");
+	ERROR1("[exporter]\nconcurrency = ten\n", "t.ini:2: concurrency: "
+	    "not a number (1-10000)");
+
+	/* ca_file */
+	ERROR1("[exporter]\nca_file = /nonexistent/ca.pem\n", "t.ini:2: "
+	    "ca_file: /nonexistent/ca.pem: No such file or directory");
+	ERROR1("[exporter]\nca_file = /tmp\n", "t.ini:2: ca_file: /tmp: Is a "
+	    "directory");
+	ERROR1("[exporter]\nca_file =\n", "t.ini:2: ca_file: empty path");
+
+	/* resolver */
+	ERROR1("[exporter]\nresolver = dns.google\n", "t.ini:2: resolver: "
+	    "\"dns.google\": not a numeric ip address");
+	ERROR1("[exporter]\nresolver = 1.1.1.1,,8.8.8.8\n", "t.ini:2: "
+	    "resolver: empty entry in list");
+	ERROR1("[exporter]\nresolver =\n", "t.ini:2: resolver: empty entry "
+	    "in list");
+	ERROR1("[exporter]\nresolver = 1.1.1.1:0\n", "t.ini:2: resolver: "
+	    "\"1.1.1.1:0\": bad port (1-65535)");
+	ERROR1("[exporter]\nresolver = [1.1.1.1]:53\n", "t.ini:2: resolver: "
+	    "\"[1.1.1.1]:53\": only ipv6 addresses go in brackets");
+	ERROR1("[exporter]\nresolver = [::1\n", "t.ini:2: resolver: \"[::1\": "
+	    "expected [address]:port");
+	ERROR1("[exporter]\nresolver = 1.1.1.1, 1.0.0.1, 8.8.8.8, 8.8.4.4, "
+	    "9.9.9.9\n", "t.ini:2: resolver: more than 4 servers");
+	ERROR1("[exporter]\nresolver = fe80::1%eth0\n", "t.ini:2: resolver: "
+	    "\"fe80::1%eth0\": not a numeric ip address");
+	ERROR1("[exporter]\nresolver = []\n", "t.ini:2: resolver: "
+	    "\"[]\": only ipv6 addresses go in brackets");
+
+	/* log_level, ehlo_name */
+	ERROR1("[exporter]\nlog_level = verbose\n", "t.ini:2: log_level: "
+	    "unknown level \"verbose\" (use debug, info, warn or error)");
+	ERROR1("[exporter]\nehlo_name = my_host.example\n", "t.ini:2: "
+	    "ehlo_name: bad character (use letters, digits, '-', '.')");
+	ERROR1("[exporter]\nehlo_name = host..example\n", "t.ini:2: "
+	    "ehlo_name: empty label");
+	ERROR1("[exporter]\nehlo_name = 10.0.0.1\n", "t.ini:2: ehlo_name: "
+	    "not an ip address nor a name");
+	ERROR1("[exporter]\nehlo_name =\n", "t.ini:2: ehlo_name: empty name");
+
+	/* domains */
+	ERROR1("[domain exa mple.org]\n", "t.ini:1: bad domain \"exa "
+	    "mple.org\": bad character (use letters, digits, '-', '_', '.')");
+	ERROR1("[domain example..org]\n", "t.ini:1: bad domain "
+	    "\"example..org\": empty label");
+	ERROR1("[domain .]\n", "t.ini:1: bad domain \".\": empty name");
+	ERROR1("[domain "
+	    "a123456789012345678901234567890123456789012345678901234567890123"
+	    ".org]\n", "t.ini:1: bad domain \"a1234567890123456789012345678901"
+	    "23456789012345678901234567890123.org\": label longer than 63 "
+	    "characters");
+	ERROR1("[domain [::1]]\n", "t.ini:1: bad domain \"[::1]\": bad "
+	    "character (use letters, digits, '-', '_', '.')");
+	ERROR1("[domain example.org]\nsmtp_ports = 25, 2525\n", "t.ini:2: "
+	    "smtp_ports: port 2525 is not 25, 465 or 587");
+	ERROR1("[domain example.org]\nsmtp_ports = 25,587,25\n", "t.ini:2: "
+	    "smtp_ports: duplicate port 25");
+	ERROR1("[domain example.org]\nsmtp_ports = 25,,587\n", "t.ini:2: "
+	    "smtp_ports: empty entry in list");
+	ERROR1("[domain example.org]\nsmtp_ports =\n", "t.ini:2: "
+	    "smtp_ports: empty entry in list");
+	ERROR1("[domain example.org]\nsmtp_ports = smtp\n", "t.ini:2: "
+	    "smtp_ports: \"smtp\": not a number");
+	ERROR1("[domain example.org]\nsmtp_ports = 70000\n", "t.ini:2: "
+	    "smtp_ports: \"70000\": number too large");
+	/* A section with a bad name still has its keys checked. */
+	ERRORS("[domain bad!name]\nfoo = 1\ninterval = 1ms\n",
+	    "t.ini:1: bad domain \"bad!name\": bad character (use letters, "
+	    "digits, '-', '_', '.')",
+	    "t.ini:2: unknown key \"foo\" in [domain bad!name]",
+	    "t.ini:3: interval: must be at least 1s");
+	ERRORS("[endpoint bad!name:2525]\nprotocol = smtp\ntimeout = 1h\n",
+	    "t.ini:1: bad endpoint \"bad!name:2525\": bad character (use "
+	    "letters, digits, '-', '_', '.')",
+	    "t.ini:3: timeout: must be between 100ms and 10m");
+
+	/* endpoints */
+	ERROR1("[endpoint mail.example.org]\n", "t.ini:1: bad endpoint "
+	    "\"mail.example.org\": expected host:port");
+	ERROR1("[endpoint ::1:25]\n", "t.ini:1: bad endpoint \"::1:25\": IPv6 "
+	    "addresses must be written as [address]:port");
+	ERROR1("[endpoint [mail.example.org]:25]\n", "t.ini:1: bad endpoint "
+	    "\"[mail.example.org]:25\": not an ipv6 address in brackets");
+	ERROR1("[endpoint 1.2.3.999:25]\n", "t.ini:1: bad endpoint "
+	    "\"1.2.3.999:25\": not an ip address nor a name");
+	ERROR1("[endpoint mail.example.org:65536]\n", "t.ini:1: bad endpoint "
+	    "\"mail.example.org:65536\": bad port (1-65535)");
+	ERROR1("[endpoint mail.example.org:2525]\n", "t.ini:1: port 2525 has "
+	    "no default protocol: set protocol (smtp, submission or smtps)");
+	ERROR1("[endpoint 10.0.0.1:587]\nprotocol = smtps;x\n", "t.ini:2: "
+	    "protocol: unknown protocol \"smtps;x\" (use smtp, submission or "
+	    "smtps)");
+	ERROR1("[endpoint mail.example.org:25]\nprotocol = lmtp\n", "t.ini:2: "
+	    "protocol: unknown protocol \"lmtp\" (use smtp, submission or "
+	    "smtps)");
+	/* Only the bad value, not the missing protocol, is reported. */
+	ERROR1("[endpoint mail.example.org:26]\nprotocol = SMTP\n",
+	    "t.ini:2: protocol: unknown protocol \"SMTP\" (use smtp, "
+	    "submission or smtps)");
+}
+
+/* A file with many bad lines: every error, in line order. */
+static void
+check_all_errors(void)
+{
+	static const char *const want[] = {
+		"t.ini:1: listen: key before any section",
+		"t.ini:3: interval: bad duration unit (use ms, s, m, h or d)",
+		"t.ini:4: unknown key \"bogus\" in [exporter]",
+		"t.ini:5: syntax error: expected \"key = value\" or "
+		    "\"[section]\"",
+		"t.ini:6: interval: duplicate key (first at line 3)",
+		"t.ini:7: port 2525 has no default protocol: set protocol "
+		    "(smtp, submission or smtps)",
+		"t.ini:8: timeout: must be between 100ms and 10m",
+		"t.ini:9: unknown key \"smtp_ports\" in "
+		    "[endpoint mx.example:2525]",
+		"t.ini:10: unknown section [bogus] (use [exporter], "
+		    "[domain NAME] or [endpoint HOST:PORT])",
+		"t.ini:12: bad domain \"a..b\": empty label",
+		"t.ini:13: timeout: must be between 100ms and 10m",
+		"t.ini:14: duplicate section [exporter] (first at line 2)",
+		"t.ini:15: duplicate section [endpoint mx.example:2525] "
+		    "(first at line 7)",
+		"t.ini:16: unknown key \"log_level\" in "
+		    "[endpoint MX.example.:2525]",
+	};
+	struct result r;
+
+	load(&r,
+	    "listen = 127.0.0.1:1\n"		/* 1 */
+	    "[exporter]\n"
+	    "interval = 5x\n"
+	    "bogus = 1\n"
+	    "what is this\n"			/* 5 */
+	    "interval = 1m\n"
+	    "[endpoint mx.example:2525]\n"
+	    "timeout = 1h\n"
+	    "smtp_ports = 26\n"
+	    "[bogus]\n"				/* 10 */
+	    "ignored = 1\n"
+	    "[domain a..b]\n"
+	    "timeout = 1ms\n"
+	    "[exporter]\n"
+	    "[endpoint MX.example.:2525]\n"	/* 15 */
+	    "log_level = loud\n"
+	    "protocol = smtp\n");
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, ARRAY_LEN(want));
+	for (size_t i = 0; i < ARRAY_LEN(want); i++)
+		CHECK_STR(err(&r, i), want[i]);
+	done(&r);
+}
+
+static void
+check_hostile(void)
+{
+	static const char nul_text[] = "[exporter]\nlisten = 127.0.0.1:9\0\n"
+	    "log_level = x\n\0\n";
+	char *text;
+	struct buf b;
+	struct result r;
+
+	/* A 10 KB line, between good lines: one error, the lines around it
+	 * still parsed (a bad one after it is reported too). */
+	buf_init(&b);
+	buf_puts(&b, "[exporter]\nehlo_name = ");
+	for (int i = 0; i < 10240; i++)
+		buf_putc(&b, 'a');
+	buf_puts(&b, "\nconcurrency = 0\n");
+	load(&r, b.data);
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, 2);
+	CHECK_STR(err(&r, 0), "t.ini:2: line too long (max 197 bytes)");
+	CHECK_STR(err(&r, 1), "t.ini:3: concurrency: number too small "
+	    "(1-10000)");
+	done(&r);
+	/* The longest line accepted: 197 bytes, also with CRLF. */
+	buf_reset(&b);
+	buf_puts(&b, "[exporter]\n;");
+	for (int i = 0; i < 196; i++)
+		buf_putc(&b, 'c');
+	buf_puts(&b, "\r\n;");
+	for (int i = 0; i < 197; i++)
+		buf_putc(&b, 'c');
+	buf_puts(&b, "\n");
+	load(&r, b.data);
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, 1);
+	CHECK_STR(err(&r, 0), "t.ini:3: line too long (max 197 bytes)");
+	done(&r);
+	buf_free(&b);
+
+	/* NUL bytes. */
+	load_bytes(&r, nul_text, sizeof(nul_text) - 1);
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, 3);
+	CHECK_STR(err(&r, 0), "t.ini:2: nul byte in line");
+	CHECK_STR(err(&r, 1), "t.ini:3: log_level: unknown level \"x\" (use "
+	    "debug, info, warn or error)");
+	CHECK_STR(err(&r, 2), "t.ini:4: nul byte in line");
+	done(&r);
+	load_bytes(&r, "\0", 1);
+	CHECK(r.cfg == NULL);
+	CHECK_STR(err(&r, 0), "t.ini:1: nul byte in line");
+	done(&r);
+
+	ERROR1("[", "t.ini:1: syntax error: missing ']'");
+	ERROR1("=", "t.ini:1: syntax error: missing key before '='");
+	ERRORS("=\n=\n", "t.ini:1: syntax error: missing key before '='",
+	    "t.ini:2: syntax error: missing key before '='");
+	ERROR1("]\n", "t.ini:1: syntax error: expected \"key = value\" or "
+	    "\"[section]\"");
+	ERROR1("[exporter]\n\xff\xfe = \x80\n", "t.ini:2: syntax error: bad "
+	    "key \"??\"");
+	ERROR1("[\xc3\x28 \xff]\n", "t.ini:1: unknown section [?( ?] (use "
+	    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
+	ERROR1("[domain \xe9xample.org]\n", "t.ini:1: bad domain "
+	    "\"?xample.org\": bad character (use letters, digits, '-', '_', "
+	    "'.')");
+	ERROR1("[exporter]\nehlo_name = h\xc3\xa9.example\n", "t.ini:2: "
+	    "ehlo_name: bad character (use letters, digits, '-', '.')");
+	ERROR1("[exporter]\nlog_level = \x1b[31mred\n", "t.ini:2: log_level: "
+	    "unknown level \"?[31mred\" (use debug, info, warn or error)");
+
+	/* 1000 sections, all loaded; then with one duplicated at the end. */
+	buf_init(&b);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "[domain d%d.example]\ninterval = %ds\n", i,
+		    i + 1);
+	load(&r, b.data);
+	CHECK(r.cfg != NULL);
+	CHECK_INT(r.errs.n, 0);
+	if (r.cfg) {
+		CHECK_INT(r.cfg->n_targets, 1000);
+		CHECK_STR(r.cfg->targets[999].name, "d999.example");
+		CHECK_INT(r.cfg->targets[999].interval_ms, 1000000);
+		CHECK_INT(r.cfg->targets[999].line, 1999);
+	}
+	done(&r);
+	buf_puts(&b, "[domain d500.example]\n");
+	load(&r, b.data);
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, 1);
+	CHECK_STR(err(&r, 0), "t.ini:2001: duplicate section "
+	    "[domain d500.example] (first at line 1001)");
+	done(&r);
+	buf_free(&b);
+
+	/* 1000 bad sections: 1000 errors. */
+	text = xmalloc(1000 * 7);
+	for (int i = 0; i < 1000; i++)
+		memcpy(text + i * 7, "[x]\n[y\n", 7);
+	load_bytes(&r, text, 1000 * 7);
+	CHECK(r.cfg == NULL);
+	CHECK_INT(r.errs.n, 2000);
+	CHECK_STR(err(&r, 1999), "t.ini:2000: syntax error: missing ']'");
+	done(&r);
+	free(text);
+
+	/* Continuation lines are not a thing: indented lines are lines. */
+	ERROR1("[exporter]\nresolver = 1.1.1.1\n  8.8.8.8\n", "t.ini:3: "
+	    "syntax error: expected \"key = value\" or \"[section]\"");
+}
+
+int
+main(void)
+{
+	check_protocols();
+	check_example();
+	check_defaults();
+	check_full();
+	check_file_errors();
+	check_structure_errors();
+	check_value_errors();
+	check_all_errors();
+	check_hostile();
+	return unit_done("test_config");
+}
