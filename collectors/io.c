@@ -466,6 +466,12 @@ io_ssl(const struct io *io)
 	return io->ssl;
 }
 
+int
+io_handshaking(const struct io *io)
+{
+	return io->handshaking;
+}
+
 const char *
 io_error(const struct io *io)
 {

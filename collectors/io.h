@@ -52,6 +52,7 @@ char *io_getline(struct io *io, size_t max, size_t *len, int *toolong);
 /* Starts the TLS client handshake on the connection; takes ssl. */
 void io_start_tls(struct io *io, SSL *ssl);
 SSL *io_ssl(const struct io *io);
+int io_handshaking(const struct io *io);
 const char *io_error(const struct io *io);
 int io_fd(const struct io *io);
 

@@ -71,6 +71,7 @@ struct probe_outcome {
 	unsigned	 phase_mask;	/* which phase_s are set */
 	double		 total_s;
 	int		 starttls_offered;	/* -1: not learnt */
+	int		 plaintext_auth_offered;	/* -1: not learnt */
 	struct tls_facts tls;
 };
 

@@ -42,7 +42,7 @@ struct host_lookup {
 struct probe_job {
 	struct check_run *run;
 	size_t		 ep;		/* index in run->res->eps */
-	struct smtp_session *session;	/* while running */
+	struct session	*session;	/* while running */
 	int		 queued;
 	char		 log_id[256];
 	struct sockaddr_storage addr;
@@ -523,7 +523,7 @@ check_cancel_run(struct check *c)
 			TAILQ_REMOVE(&ctx->queue, job, qlink);
 			ctx->queued--;
 		} else {
-			smtp_session_cancel(job->session);
+			session_cancel(job->session);
 			ctx->in_flight--;
 		}
 		free(job);
@@ -582,7 +582,8 @@ sched_apply_config(struct ctx *ctx)
 	uint64_t spread;
 	char *taken;
 
-	qsort(old, n_old, sizeof(*old), check_key_cmp);
+	if (n_old > 0)
+		qsort(old, n_old, sizeof(*old), check_key_cmp);
 	taken = xcalloc(n_old ? n_old : 1, 1);
 	fresh = xcalloc(n ? n : 1, sizeof(*fresh));
 	ctx->checks_pending_first = 0;

@@ -1,0 +1,291 @@
+#include "collectors/session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "daemon/util.h"
+
+/* The outcome is known before the goodbye: do not wait long for it. */
+#define QUIT_WAIT_MS 2000
+
+static void session_io(struct io *io, enum io_event ev, void *arg);
+
+static void
+session_free(struct session *s)
+{
+	io_free(s->io);
+	event_free(s->ev_start);
+	if (s->proto_free)
+		s->proto_free(s->proto);
+	free(s);
+}
+
+/* Frees a finished session once no callback of ours is on the stack. */
+static void
+session_leave(struct session *s)
+{
+	if (--s->busy == 0 && s->finished)
+		session_free(s);
+}
+
+static unsigned
+time_left(const struct session *s)
+{
+	uint64_t spent = now_ms() - s->started_ms;
+
+	return spent >= s->p.timeout_ms ? 1 : (unsigned)(s->p.timeout_ms - spent);
+}
+
+static void
+charge_phase(struct session *s)
+{
+	enum probe_step step;
+
+	if (s->state == s->ops->st_init)
+		return;
+	step = s->ops->state_step[s->state];
+	s->out.phase_s[step] += (double)(now_ms() - s->state_ms) / 1000.0;
+	s->out.phase_mask |= 1u << step;
+}
+
+void
+session_done(struct session *s)
+{
+	if (s->finished)
+		return;
+	charge_phase(s);
+	s->out.total_s = (double)(now_ms() - s->started_ms) / 1000.0;
+	log_debug("session_state", "%s proto=%s from=%s to=done success=%d",
+	    s->p.log_id, s->ops->name, s->ops->state_names[s->state],
+	    s->out.success);
+	s->finished = 1;
+	io_free(s->io);		/* deferred when called from its callback */
+	s->io = NULL;
+	s->cb(&s->out, s->cb_arg);
+}
+
+static void
+vfail(struct session *s, enum probe_reason reason, const char *fmt,
+    va_list ap)
+{
+	char detail[sizeof(s->out.detail)];
+
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	probe_fail(&s->out, s->ops->state_step[s->state], reason, "%s", detail);
+	log_debug("session_failed", "%s proto=%s state=%s reason=%s",
+	    s->p.log_id, s->ops->name, s->ops->state_names[s->state],
+	    probe_reason_name(reason));
+}
+
+void
+session_fail(struct session *s, enum probe_reason reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(s, reason, fmt, ap);
+	va_end(ap);
+	session_done(s);
+}
+
+void
+session_refuse(struct session *s, enum probe_reason reason,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(s, reason, fmt, ap);
+	va_end(ap);
+	session_enter(s, s->ops->st_quit);
+}
+
+void
+session_enter(struct session *s, unsigned state)
+{
+	unsigned left;
+
+	if (s->finished)
+		return;
+	charge_phase(s);
+	log_debug("session_state", "%s proto=%s from=%s to=%s", s->p.log_id,
+	    s->ops->name, s->ops->state_names[s->state],
+	    s->ops->state_names[state]);
+	s->state = state;
+	s->state_ms = now_ms();
+	left = time_left(s);
+	io_set_timeout(s->io, state == s->ops->st_quit && left > QUIT_WAIT_MS ?
+	    QUIT_WAIT_MS : left);
+	s->ops->enter(s, state);
+}
+
+void
+session_start_tls(struct session *s)
+{
+	SSL *ssl;
+
+	if (io_datalen(s->io) > 0) {
+		session_fail(s, REASON_PROTO, "%s",
+		    "server sent data before the TLS handshake");
+		return;
+	}
+	if ((ssl = probe_ssl_new(s->p.ssl_ctx, s->p.servername)) == NULL) {
+		session_fail(s, REASON_INTERNAL, "%s", "SSL_new failed");
+		return;
+	}
+	io_start_tls(s->io, ssl);
+}
+
+int
+session_tls_active(const struct session *s)
+{
+	return s->io && io_ssl(s->io) != NULL;
+}
+
+void
+session_send(struct session *s, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	buf_puts(&b, "\r\n");
+	io_write(s->io, b.data, b.len);
+	buf_free(&b);
+}
+
+static void
+read_lines(struct session *s)
+{
+	char *line;
+	size_t len;
+	int toolong;
+
+	/* Lines already buffered belong to the state we are in when they are
+	 * read; a handshake stops the reading, and what is left then is
+	 * caught by session_start_tls(). */
+	while (!s->finished && !io_handshaking(s->io) &&
+	    (line = io_getline(s->io, s->p.linemax, &len, &toolong)) != NULL)
+		s->ops->line(s, line, len);
+	if (!s->finished && toolong)
+		session_fail(s, REASON_PROTO, "%s", "line too long");
+}
+
+static void
+session_io(struct io *io, enum io_event ev, void *arg)
+{
+	struct session *s = arg;
+	const char *what = "";
+
+	(void)io;
+	s->busy++;
+	switch (ev) {
+	case IO_CONNECTED:
+		s->ops->connected(s);
+		break;
+	case IO_TLSREADY:
+		tls_inspect(io_ssl(s->io), s->p.servername, &s->out.tls);
+		s->ops->tls_ready(s);
+		break;
+	case IO_DATAIN:
+		read_lines(s);
+		break;
+	case IO_LOWAT:
+		break;
+	case IO_DISCONNECTED:
+		what = "connection closed by server";
+		goto ended;
+	case IO_TIMEOUT:
+		if (s->state == s->ops->st_quit)
+			session_done(s);
+		else
+			session_fail(s, REASON_TIMEOUT, "no answer in time in %s",
+			    s->ops->state_names[s->state]);
+		break;
+	case IO_ERROR:
+		what = io_error(s->io);
+		goto ended;
+	case IO_TLSERROR:
+		if (s->state == s->ops->st_quit)
+			session_done(s);
+		else
+			session_fail(s, REASON_TLS, "%s", io_error(s->io));
+		break;
+	}
+	session_leave(s);
+	return;
+ended:
+	/* After the goodbye a close is the normal end. */
+	if (s->state == s->ops->st_quit)
+		session_done(s);
+	else
+		session_fail(s, REASON_CONN, "%s", what);
+	session_leave(s);
+}
+
+static void
+session_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->busy++;
+	log_debug("session_state", "%s proto=%s from=%s to=%s", s->p.log_id,
+	    s->ops->name, s->ops->state_names[s->state],
+	    s->ops->state_names[s->ops->st_connect]);
+	s->state = s->ops->st_connect;
+	s->state_ms = now_ms();
+	if (io_connect(s->io, (struct sockaddr *)&s->p.addr, s->p.addrlen) == -1)
+		session_fail(s, REASON_CONN, "%s", io_error(s->io));
+	session_leave(s);
+}
+
+struct session *
+session_start(struct event_base *base, const struct probe_params *p,
+    const struct session_ops *ops, void *proto, void (*proto_free)(void *),
+    probe_done_cb cb, void *arg)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	struct timeval now = { 0, 0 };
+
+	s->ops = ops;
+	s->proto = proto;
+	s->proto_free = proto_free;
+	s->p = *p;
+	s->cb = cb;
+	s->cb_arg = arg;
+	s->state = ops->st_init;
+	s->started_ms = s->state_ms = now_ms();
+	probe_outcome_init(&s->out);
+	s->io = io_new(base, session_io, s);
+	io_set_timeout(s->io, p->timeout_ms);
+	s->ev_start = evtimer_new(base, session_start_cb, s);
+	evtimer_add(s->ev_start, &now);
+	return s;
+}
+
+void
+session_cancel(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->busy) {		/* from inside our own callback chain */
+		if (!s->finished) {
+			s->finished = 1;
+			io_free(s->io);
+			s->io = NULL;
+		}
+		return;
+	}
+	if (!s->finished)
+		io_free(s->io);
+	s->io = NULL;
+	session_free(s);
+}
