@@ -37,12 +37,20 @@ static const char *const protocol_names[PROTO__COUNT] = {
 	[PROTO_SMTP] = "smtp",
 	[PROTO_SUBMISSION] = "submission",
 	[PROTO_SMTPS] = "smtps",
+	[PROTO_IMAP] = "imap",
+	[PROTO_IMAPS] = "imaps",
+	[PROTO_POP3] = "pop3",
+	[PROTO_POP3S] = "pop3s",
 };
 
 static const uint16_t protocol_ports[PROTO__COUNT] = {
 	[PROTO_SMTP] = 25,
 	[PROTO_SUBMISSION] = 587,
 	[PROTO_SMTPS] = 465,
+	[PROTO_IMAP] = 143,
+	[PROTO_IMAPS] = 993,
+	[PROTO_POP3] = 110,
+	[PROTO_POP3S] = 995,
 };
 
 const char *

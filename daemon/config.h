@@ -15,6 +15,10 @@ enum protocol {
 	PROTO_SMTP,		/* 25, STARTTLS */
 	PROTO_SUBMISSION,	/* 587, STARTTLS */
 	PROTO_SMTPS,		/* 465, implicit TLS */
+	PROTO_IMAP,		/* 143, STARTTLS */
+	PROTO_IMAPS,		/* 993, implicit TLS */
+	PROTO_POP3,		/* 110, STLS */
+	PROTO_POP3S,		/* 995, implicit TLS */
 	PROTO__COUNT
 };
 
@@ -32,16 +36,28 @@ enum target_kind {
 };
 
 #define MAX_PORTS 8
+#define MAX_HOSTS 8
 
 struct target_cfg {
 	enum target_kind kind;
 	char		*name;		/* domain, or endpoint host */
 	uint16_t	 port;		/* endpoint only */
 	enum protocol	 protocol;	/* endpoint only */
-	uint16_t	 smtp_ports[MAX_PORTS];	/* domain only */
+	uint16_t	 smtp_ports[MAX_PORTS];	/* domain only: on every MX */
 	size_t		 n_smtp_ports;
+	/* domain only: IMAP and POP3 hosts are named, not found in DNS */
+	char		*imap_hosts[MAX_HOSTS];
+	size_t		 n_imap_hosts;
+	uint16_t	 imap_ports[MAX_PORTS];	/* default 143, 993 */
+	size_t		 n_imap_ports;
+	char		*pop3_hosts[MAX_HOSTS];
+	size_t		 n_pop3_hosts;
+	uint16_t	 pop3_ports[MAX_PORTS];	/* default 110, 995 */
+	size_t		 n_pop3_ports;
 	uint64_t	 interval_ms;	/* 0: the exporter's */
 	uint64_t	 timeout_ms;	/* 0: the exporter's */
+	int		 audit;		/* -1: the exporter's, 0 off, 1 on */
+	uint64_t	 audit_interval_ms;	/* 0: the exporter's */
 	unsigned	 line;		/* where the section starts */
 };
 
@@ -58,6 +74,8 @@ struct config {
 	char		*resolver;	/* NULL: resolv.conf; else "ip:port,ip" */
 	enum log_level	 log_level;
 	char		*ehlo_name;	/* name we give in EHLO */
+	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
+	uint64_t	 audit_interval_ms;	/* default 1h */
 	struct target_cfg *targets;
 	size_t		 n_targets;
 };
