@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/smtp.h"
+#include "collectors/protocols.h"
 #include "daemon/log.h"
 #include "daemon/util.h"
 
@@ -151,7 +151,7 @@ job_start(struct ctx *ctx, struct probe_job *job)
 	p.ssl_ctx = ctx->ssl_ctx;
 	job->queued = 0;
 	ctx->in_flight++;
-	job->session = smtp_probe_start(ctx->base, &p, job_done, job);
+	job->session = probe_start(ctx->base, &p, job_done, job);
 }
 
 static void
