@@ -30,8 +30,17 @@ struct check_run {
 	struct run_jobs	 jobs;
 };
 
+/* Why a host is probed: it decides the ports. */
+enum host_role {
+	ROLE_ENDPOINT,
+	ROLE_MX,
+	ROLE_IMAP,
+	ROLE_POP3,
+};
+
 struct host_lookup {
 	struct check_run *run;
+	enum host_role	 role;
 	char		*name;
 	unsigned	 pending;	/* A and AAAA answers to come */
 	struct dns_addr	*addrs;
@@ -202,31 +211,46 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	queue_pump(ctx);
 }
 
-/* The (port, protocol) pairs this check probes on every address. */
+/* The (port, protocol) pairs probed on every address of a host. */
 static size_t
-check_ports(const struct check *c, uint16_t *ports, enum protocol *protos)
+check_ports(const struct check *c, enum host_role role, uint16_t *ports,
+    enum protocol *protos)
 {
-	size_t n = 0;
+	const uint16_t *list;
+	size_t n = 0, len;
 
-	if (c->cfg.kind == TARGET_ENDPOINT) {
+	switch (role) {
+	case ROLE_ENDPOINT:
 		ports[0] = c->cfg.port;
 		protos[0] = c->cfg.protocol;
 		return 1;
+	case ROLE_MX:
+		list = c->cfg.smtp_ports;
+		len = c->cfg.n_smtp_ports;
+		break;
+	case ROLE_IMAP:
+		list = c->cfg.imap_ports;
+		len = c->cfg.n_imap_ports;
+		break;
+	case ROLE_POP3:
+	default:
+		list = c->cfg.pop3_ports;
+		len = c->cfg.n_pop3_ports;
+		break;
 	}
-	for (size_t i = 0; i < c->cfg.n_smtp_ports; i++) {
-		if (protocol_for_port(c->cfg.smtp_ports[i], &protos[n]) == 0)
-			ports[n++] = c->cfg.smtp_ports[i];
-	}
+	for (size_t i = 0; i < len && n < MAX_PORTS; i++)
+		if (protocol_for_port(list[i], &protos[n]) == 0)
+			ports[n++] = list[i];
 	return n;
 }
 
 static void
-run_probe_address(struct check_run *run, const char *host,
+run_probe_address(struct check_run *run, enum host_role role, const char *host,
     const struct sockaddr *sa, socklen_t salen)
 {
 	uint16_t ports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
-	size_t n = check_ports(run->check, ports, protos);
+	size_t n = check_ports(run->check, role, ports, protos);
 
 	for (size_t i = 0; i < n; i++)
 		run_add_probe(run, host, sa, salen, ports[i], protos[i]);
@@ -234,11 +258,12 @@ run_probe_address(struct check_run *run, const char *host,
 
 /* A host with no address still gets a row per port, failed at resolve. */
 static void
-run_unresolved(struct check_run *run, const char *host, const char *why)
+run_unresolved(struct check_run *run, enum host_role role, const char *host,
+    const char *why)
 {
 	uint16_t ports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
-	size_t n = check_ports(run->check, ports, protos);
+	size_t n = check_ports(run->check, role, ports, protos);
 
 	for (size_t i = 0; i < n; i++) {
 		size_t idx = run_add_endpoint(run, host, "", ports[i], protos[i]);
@@ -294,7 +319,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 
 			snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
 			    dns_result_name(hl->v4), dns_result_name(hl->v6));
-			run_unresolved(run, hl->name, why);
+			run_unresolved(run, hl->role, hl->name, why);
 		}
 		for (size_t i = 0; i < hl->n_addrs; i++) {
 			struct sockaddr_storage ss;
@@ -314,7 +339,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 				sin6->sin6_addr = hl->addrs[i].u.v6;
 				len = sizeof(*sin6);
 			}
-			run_probe_address(run, hl->name,
+			run_probe_address(run, hl->role, hl->name,
 			    (struct sockaddr *)&ss, len);
 		}
 	}
@@ -337,18 +362,19 @@ host_aaaa_cb(void *arg, int status, const unsigned char *abuf, int alen)
 }
 
 static void
-run_resolve_host(struct check_run *run, const char *name)
+run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 {
 	struct sockaddr_storage ss;
 	struct host_lookup *hl;
 	socklen_t len;
 
 	if (parse_ip_literal(name, &ss, &len)) {
-		run_probe_address(run, name, (struct sockaddr *)&ss, len);
+		run_probe_address(run, role, name, (struct sockaddr *)&ss, len);
 		return;
 	}
 	hl = xcalloc(1, sizeof(*hl));
 	hl->run = run;
+	hl->role = role;
 	hl->name = xstrdup(name);
 	hl->pending = 2;
 	run->outstanding += 2;
@@ -390,11 +416,12 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		else
 			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS; i++)
 				if (res->mx[i].host[0] != '\0')
-					run_resolve_host(run, res->mx[i].host);
+					run_resolve_host(run, ROLE_MX,
+					    res->mx[i].host);
 	} else if (r == DNS_NODATA) {
 		/* RFC 5321 5.1: no MX means the domain itself is the host. */
 		res->implicit_mx = 1;
-		run_resolve_host(run, run->check->cfg.name);
+		run_resolve_host(run, ROLE_MX, run->check->cfg.name);
 	} else
 		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg.name,
 		    dns_result_name(r));
@@ -424,8 +451,12 @@ check_start(struct check *c)
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
 		dns_query(ctx->dns, c->cfg.name, ns_t_mx, mx_cb, run);
+		for (size_t i = 0; i < c->cfg.n_imap_hosts; i++)
+			run_resolve_host(run, ROLE_IMAP, c->cfg.imap_hosts[i]);
+		for (size_t i = 0; i < c->cfg.n_pop3_hosts; i++)
+			run_resolve_host(run, ROLE_POP3, c->cfg.pop3_hosts[i]);
 	} else
-		run_resolve_host(run, c->cfg.name);
+		run_resolve_host(run, ROLE_ENDPOINT, c->cfg.name);
 	run->outstanding--;
 	run_maybe_finish(run);
 }
@@ -533,12 +564,22 @@ check_cancel_run(struct check *c)
 }
 
 static void
+target_cfg_clear(struct target_cfg *t)
+{
+	free(t->name);
+	for (size_t i = 0; i < t->n_imap_hosts; i++)
+		free(t->imap_hosts[i]);
+	for (size_t i = 0; i < t->n_pop3_hosts; i++)
+		free(t->pop3_hosts[i]);
+}
+
+static void
 check_free(struct check *c)
 {
 	check_cancel_run(c);
 	event_free(c->timer);
 	result_free(c->last);
-	free(c->cfg.name);
+	target_cfg_clear(&c->cfg);
 	free(c->key);
 	free(c);
 }
@@ -566,12 +607,18 @@ check_key_cmp(const void *a, const void *b)
 	return strcmp((*x)->key, (*y)->key);
 }
 
+/* The check keeps its own copy: the config it came from is freed on the
+ * next reload. */
 static void
 check_set_cfg(struct check *c, const struct target_cfg *t)
 {
-	free(c->cfg.name);
+	target_cfg_clear(&c->cfg);
 	c->cfg = *t;
 	c->cfg.name = xstrdup(t->name);
+	for (size_t i = 0; i < t->n_imap_hosts; i++)
+		c->cfg.imap_hosts[i] = xstrdup(t->imap_hosts[i]);
+	for (size_t i = 0; i < t->n_pop3_hosts; i++)
+		c->cfg.pop3_hosts[i] = xstrdup(t->pop3_hosts[i]);
 }
 
 void
