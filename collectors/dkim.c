@@ -125,7 +125,8 @@ rsa_key_check(struct dkim_key *key, const unsigned char *der, size_t len)
 		key->key_format = "spki";
 		type = EVP_PKEY_get_base_id(pkey);
 		if (type != EVP_PKEY_RSA) {
-			key_fail(key, "bad_key", "p= is a %s key, k= says rsa",
+			key_fail(key, "bad_key", "p= holds a key of type %s, "
+			    "k= says rsa",
 			    EVP_PKEY_get0_type_name(pkey) ?
 			    EVP_PKEY_get0_type_name(pkey) : "non-RSA");
 			goto out;
@@ -289,7 +290,6 @@ static void
 key_reset(struct dkim_key *key)
 {
 	memset(key, 0, sizeof(*key));
-	key->message[0] = '\0';
 }
 
 void

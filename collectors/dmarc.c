@@ -14,7 +14,8 @@ static void
 d_fail(struct dmarc_record *d, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Keeps the first problem: later ones are usually its consequences. */
+/* Keeps the first problem: reason is one metric label.  Fields set later
+ * still count, so the record describes what receivers would apply. */
 static void
 d_fail(struct dmarc_record *d, const char *reason, const char *fmt, ...)
 {
@@ -85,24 +86,20 @@ policy_parse(const struct txt_tag *tag)
 	return DMARC_POLICY_UNSET;
 }
 
-/* 1*DIGIT up to max, no sign, no blanks, no exponent. */
+/* 1*DIGIT (at most max_digits of them) up to max: no sign, no blanks, no
+ * exponent. */
 static int
 digits_parse(const char *p, size_t len, size_t max_digits, uint64_t max,
     uint64_t *out)
 {
-	uint64_t v = 0;
+	char digits[24];
+	const char *err;
 
-	if (len == 0 || len > max_digits)
+	if (len == 0 || len > max_digits || len >= sizeof(digits))
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_digit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
+	memcpy(digits, p, len);
+	digits[len] = '\0';
+	return parse_uint(digits, 0, max, out, &err);
 }
 
 /* A host name in LDH form, with or without one trailing dot. */

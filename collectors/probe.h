@@ -56,6 +56,18 @@ struct tls_facts {
 	double	 not_after;
 	double	 chain_earliest_not_after;
 	unsigned chain_len;
+#define CHAIN_MAX 10
+	double	 chain_not_after[CHAIN_MAX];	/* by depth, as presented */
+	char	 key_type[16];		/* "RSA", "EC", "ED25519" ... */
+	int	 key_bits;
+	char	 sig_alg[48];		/* "sha256WithRSAEncryption" */
+	int	 sig_weak;		/* signed with SHA-1 or MD5 */
+	int	 self_signed;
+	int	 ocsp_stapled;
+	char	 ocsp_status[16];	/* good, revoked, unknown, malformed */
+	char	 kex_group[32];		/* "X25519", "ffdhe2048", "DH" ... */
+	int	 kex_bits;		/* size of the server's ephemeral key */
+	int	 secure_renegotiation;	/* -1 not applicable (TLS 1.3) */
 	char	 subject[256];
 	char	 issuer[256];
 	char	 serial[96];
@@ -86,6 +98,10 @@ struct probe_params {
 	size_t		 linemax;	/* longest reply line accepted */
 	size_t		 maxlines;	/* most lines in one reply */
 	SSL_CTX		*ssl_ctx;
+	/* TLS variant (the audit): 0 means the context's default. */
+	int		 tls_min;	/* TLS1_VERSION ... */
+	int		 tls_max;
+	const char	*cipher_list;	/* TLS <= 1.2 suites */
 };
 
 /* Called once with the outcome; the session frees itself afterwards.  The
@@ -101,8 +117,9 @@ void probe_fail(struct probe_outcome *out, enum probe_step step,
  * handshake (facts are wanted even from bad chains), security level 0 so
  * legacy servers still answer, CA file for our own verification after. */
 SSL_CTX *probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen);
-/* A fresh SSL for one connection, with SNI when servername is a name. */
-SSL *probe_ssl_new(SSL_CTX *ctx, const char *servername);
+/* A fresh SSL for one connection, with SNI when servername is a name, the
+ * params' TLS variant applied and a stapled OCSP response requested. */
+SSL *probe_ssl_new(const struct probe_params *p);
 /* Reads version, cipher and certificate facts from a finished handshake. */
 void tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f);
 

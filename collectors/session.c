@@ -132,7 +132,7 @@ session_start_tls(struct session *s)
 		    "server sent data before the TLS handshake");
 		return;
 	}
-	if ((ssl = probe_ssl_new(s->p.ssl_ctx, s->p.servername)) == NULL) {
+	if ((ssl = probe_ssl_new(&s->p)) == NULL) {
 		session_fail(s, REASON_INTERNAL, "%s", "SSL_new failed");
 		return;
 	}

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -52,14 +53,22 @@ is_ip_literal(const char *s)
 }
 
 SSL *
-probe_ssl_new(SSL_CTX *ctx, const char *servername)
+probe_ssl_new(const struct probe_params *p)
 {
-	SSL *ssl = SSL_new(ctx);
+	SSL *ssl = SSL_new(p->ssl_ctx);
 
 	if (ssl == NULL)
 		return NULL;
-	if (servername && *servername && !is_ip_literal(servername))
-		SSL_set_tlsext_host_name(ssl, servername);
+	if (p->servername && *p->servername && !is_ip_literal(p->servername))
+		SSL_set_tlsext_host_name(ssl, p->servername);
+	SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+	if ((p->tls_min && !SSL_set_min_proto_version(ssl, p->tls_min)) ||
+	    (p->tls_max && !SSL_set_max_proto_version(ssl, p->tls_max)) ||
+	    (p->cipher_list && !SSL_set_cipher_list(ssl, p->cipher_list))) {
+		ERR_clear_error();
+		SSL_free(ssl);
+		return NULL;
+	}
 	return ssl;
 }
 
@@ -123,6 +132,89 @@ hostname_matches(X509 *leaf, const char *name)
 	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
 }
 
+static void
+key_facts(X509 *leaf, struct tls_facts *f)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(leaf);
+	const char *name;
+	int md = NID_undef, pkey_nid = NID_undef;
+
+	if (pk) {
+		f->key_bits = EVP_PKEY_get_bits(pk);
+		name = OBJ_nid2sn(EVP_PKEY_get_base_id(pk));
+		snprintf(f->key_type, sizeof(f->key_type), "%s",
+		    name ? name : "unknown");
+	}
+	name = OBJ_nid2ln(X509_get_signature_nid(leaf));
+	snprintf(f->sig_alg, sizeof(f->sig_alg), "%s", name ? name : "unknown");
+	if (OBJ_find_sigid_algs(X509_get_signature_nid(leaf), &md, &pkey_nid))
+		f->sig_weak = md == NID_sha1 || md == NID_md5 || md == NID_md2 ||
+		    md == NID_md4;
+	/* Self-signed: its own issuer, with a signature it verifies. */
+	f->self_signed = (X509_get_extension_flags(leaf) & EXFLAG_SS) != 0;
+}
+
+/* The stapled OCSP response, as sent: its signature is not verified, so
+ * it tells what the server staples, not a revocation verdict of ours. */
+static void
+ocsp_facts(SSL *ssl, struct tls_facts *f)
+{
+	const unsigned char *der, *p;
+	OCSP_RESPONSE *resp;
+	OCSP_BASICRESP *basic;
+	long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
+	int status;
+
+	if (len <= 0 || der == NULL)
+		return;
+	f->ocsp_stapled = 1;
+	snprintf(f->ocsp_status, sizeof(f->ocsp_status), "malformed");
+	p = der;
+	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, len)) == NULL) {
+		ERR_clear_error();
+		return;
+	}
+	if (OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+	    (basic = OCSP_response_get1_basic(resp)) != NULL) {
+		if (OCSP_resp_count(basic) > 0) {
+			status = OCSP_single_get0_status(OCSP_resp_get0(basic, 0),
+			    NULL, NULL, NULL, NULL);
+			snprintf(f->ocsp_status, sizeof(f->ocsp_status), "%s",
+			    status == V_OCSP_CERTSTATUS_GOOD ? "good" :
+			    status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" :
+			    "unknown");
+		}
+		OCSP_BASICRESP_free(basic);
+	}
+	OCSP_RESPONSE_free(resp);
+	ERR_clear_error();
+}
+
+static void
+kex_facts(SSL *ssl, struct tls_facts *f)
+{
+	EVP_PKEY *tmp = NULL;
+	const char *name = NULL;
+	int nid, have_tmp = 0;
+
+	if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp != NULL) {
+		have_tmp = 1;
+		f->kex_bits = EVP_PKEY_get_bits(tmp);
+		/* Finite-field DHE in TLS 1.2 names no group. */
+		if (EVP_PKEY_get_base_id(tmp) == EVP_PKEY_DH)
+			name = "DH";
+		EVP_PKEY_free(tmp);
+	}
+	nid = SSL_get_negotiated_group(ssl);
+	if (name == NULL && nid != NID_undef && nid != 0)
+		name = SSL_group_to_name(ssl, nid);
+	if (name == NULL && have_tmp)
+		name = "unknown";
+	snprintf(f->kex_group, sizeof(f->kex_group), "%s", name ? name : "");
+	f->secure_renegotiation = SSL_version(ssl) >= TLS1_3_VERSION ? -1 :
+	    SSL_get_secure_renegotiation_support(ssl) ? 1 : 0;
+}
+
 void
 tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 {
@@ -135,9 +227,12 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 	f->done = 1;
 	snprintf(f->version, sizeof(f->version), "%s", SSL_get_version(ssl));
 	snprintf(f->cipher, sizeof(f->cipher), "%s", SSL_get_cipher_name(ssl));
+	kex_facts(ssl, f);
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL)
 		return;
 	f->have_cert = 1;
+	key_facts(leaf, f);
+	ocsp_facts(ssl, f);
 	vr = SSL_get_verify_result(ssl);
 	f->verified = vr == X509_V_OK;
 	if (!f->verified)
@@ -154,12 +249,15 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 			snprintf(f->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
 	/* The chain as presented (client side: it includes the leaf). */
 	f->chain_earliest_not_after = f->not_after;
+	f->chain_not_after[0] = f->not_after;
 	chain = SSL_get_peer_cert_chain(ssl);
 	f->chain_len = chain ? (unsigned)sk_X509_num(chain) : 1;
 	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
 		double na = asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));
 
+		if (i < CHAIN_MAX)
+			f->chain_not_after[i] = na;
 		if (na != 0 && na < f->chain_earliest_not_after)
 			f->chain_earliest_not_after = na;
 	}

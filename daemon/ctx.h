@@ -31,6 +31,7 @@ struct ctx {
 	unsigned	 queued;
 	unsigned	 in_flight;
 
+	unsigned	 weak_testable;	/* weak_classes_testable() */
 	int		 once;		/* --once: stop after the first round */
 	int		 ready;		/* every check ran once */
 	int		 stopping;

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "daemon/config.h"
@@ -217,6 +218,7 @@ main(int argc, char **argv)
 	}
 	ctx.reload_ok = 1;
 	ctx.reload_ok_time = wall_time();
+	ctx.weak_testable = weak_classes_testable();
 
 	if (!once) {
 		struct http_params hp = {

@@ -27,6 +27,7 @@ struct check_run {
 	unsigned	 outstanding;	/* DNS queries and probes not done */
 	uint64_t	 started_ms;
 	uint64_t	 mx_started_ms;
+	int		 audit;		/* this run also audits TLS */
 	struct run_jobs	 jobs;
 };
 
@@ -53,6 +54,8 @@ struct probe_job {
 	size_t		 ep;		/* index in run->res->eps */
 	struct session	*session;	/* while running */
 	int		 queued;
+	int		 auditing;	/* the main probe is done: audit steps */
+	struct audit_cursor cursor;
 	char		 log_id[256];
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
@@ -63,6 +66,7 @@ struct probe_job {
 static void check_schedule(struct check *c, uint64_t delay_ms);
 static void run_maybe_finish(struct check_run *run);
 static void queue_pump(struct ctx *ctx);
+static void job_requeue(struct ctx *ctx, struct probe_job *job);
 
 uint64_t
 check_interval_ms(const struct check *c)
@@ -74,6 +78,24 @@ uint64_t
 check_timeout_ms(const struct check *c)
 {
 	return c->cfg.timeout_ms ? c->cfg.timeout_ms : c->ctx->cfg->timeout_ms;
+}
+
+int
+check_audit_enabled(const struct check *c)
+{
+	return c->cfg.audit >= 0 ? c->cfg.audit : c->ctx->cfg->audit;
+}
+
+static int
+check_audit_due(const struct check *c)
+{
+	uint64_t every = c->cfg.audit_interval_ms ? c->cfg.audit_interval_ms :
+	    c->ctx->cfg->audit_interval_ms;
+
+	if (!check_audit_enabled(c))
+		return 0;
+	return c->last_audit == 0 || c->ctx->once ||
+	    (wall_time() - c->last_audit) * 1000 >= (double)every;
 }
 
 static void
@@ -111,6 +133,7 @@ run_add_endpoint(struct check_run *run, const char *host, const char *address,
 	ep->port = port;
 	ep->protocol = proto;
 	probe_outcome_init(&ep->out);
+	tls_audit_init(&ep->audit);
 	return res->n_eps++;
 }
 
@@ -122,10 +145,20 @@ job_done(const struct probe_outcome *out, void *arg)
 	struct ctx *ctx = run->ctx;
 	struct endpoint_result *ep = &run->res->eps[job->ep];
 
+	ctx->in_flight--;
+	job->session = NULL;
+	if (job->auditing) {
+		if (audit_record(&job->cursor, &ep->audit, out)) {
+			job_requeue(ctx, job);
+			return;
+		}
+		log_debug("audit_done", "%s handshakes=%u duration_s=%.3f",
+		    job->log_id, ep->audit.handshakes, ep->audit.duration_s);
+		goto finished;
+	}
 	ep->out = *out;
 	ep->finished = wall_time();
 	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
-	ctx->in_flight--;
 	if (out->success)
 		log_debug("probe_done", "%s success=1 total_s=%.3f",
 		    job->log_id, out->total_s);
@@ -133,6 +166,14 @@ job_done(const struct probe_outcome *out, void *arg)
 		log_info("probe_failed", "%s step=%s reason=%s detail=\"%s\"",
 		    job->log_id, probe_step_name(out->fail_step),
 		    probe_reason_name(out->reason), out->detail);
+	/* The audit is worth its handshakes only where TLS works at all. */
+	if (run->audit && out->tls.done && run->check != NULL) {
+		job->auditing = 1;
+		audit_begin(&job->cursor, ctx->weak_testable);
+		job_requeue(ctx, job);
+		return;
+	}
+finished:
 	TAILQ_REMOVE(&run->jobs, job, rlink);
 	free(job);
 	run->outstanding--;
@@ -158,9 +199,21 @@ job_start(struct ctx *ctx, struct probe_job *job)
 	p.linemax = REPLY_LINE_MAX;
 	p.maxlines = REPLY_LINES_MAX;
 	p.ssl_ctx = ctx->ssl_ctx;
+	if (job->auditing)
+		audit_params(&job->cursor, &p);
 	job->queued = 0;
 	ctx->in_flight++;
 	job->session = probe_start(ctx->base, &p, job_done, job);
+}
+
+/* Back in line for the next handshake of its audit. */
+static void
+job_requeue(struct ctx *ctx, struct probe_job *job)
+{
+	job->queued = 1;
+	TAILQ_INSERT_TAIL(&ctx->queue, job, qlink);
+	ctx->queued++;
+	queue_pump(ctx);
 }
 
 static void
@@ -442,6 +495,7 @@ check_start(struct check *c)
 	run->res = xcalloc(1, sizeof(*run->res));
 	run->res->started = wall_time();
 	run->started_ms = now_ms();
+	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
 	log_debug("check_start", "target=%s", c->cfg.name);
@@ -491,6 +545,27 @@ result_success(const struct check_result *res, enum target_kind kind)
 	return 1;
 }
 
+/* A run without audit keeps the previous audit of the same endpoint. */
+static void
+audit_carry_over(struct check_result *res, const struct check_result *prev)
+{
+	for (size_t i = 0; prev && i < res->n_eps; i++) {
+		struct endpoint_result *ep = &res->eps[i];
+
+		for (size_t j = 0; j < prev->n_eps; j++) {
+			const struct endpoint_result *old = &prev->eps[j];
+
+			if (old->audit.ran && old->port == ep->port &&
+			    old->protocol == ep->protocol &&
+			    strcmp(old->address, ep->address) == 0 &&
+			    strcmp(old->host, ep->host) == 0) {
+				ep->audit = old->audit;
+				break;
+			}
+		}
+	}
+}
+
 static void
 run_maybe_finish(struct check_run *run)
 {
@@ -507,6 +582,10 @@ run_maybe_finish(struct check_run *run)
 	run->res->finished = wall_time();
 	run->res->duration_s = (double)(now_ms() - run->started_ms) / 1000.0;
 	run->res->success = result_success(run->res, c->cfg.kind);
+	if (run->audit)
+		c->last_audit = wall_time();
+	else
+		audit_carry_over(run->res, c->last);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
 	    c->cfg.name, run->res->success, run->res->duration_s);
 	result_free(c->last);

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "daemon/ctx.h"
@@ -19,6 +20,7 @@ struct endpoint_result {
 	enum protocol	 protocol;
 	double		 finished;	/* wall clock */
 	struct probe_outcome out;
+	struct tls_audit audit;		/* carried over between audits */
 };
 
 struct check_result {
@@ -46,6 +48,7 @@ struct check {
 	struct check_run *run;		/* the run in flight, or NULL */
 	struct check_result *last;	/* the last complete run, or NULL */
 	int		 ran_once;
+	double		 last_audit;	/* wall clock of the last audit run */
 };
 
 /* Makes the checks of ctx->cfg, keeping the checks (and their results) of
@@ -58,5 +61,6 @@ void sched_shutdown(struct ctx *ctx);
 
 uint64_t check_interval_ms(const struct check *c);
 uint64_t check_timeout_ms(const struct check *c);
+int check_audit_enabled(const struct check *c);
 
 #endif

@@ -13,6 +13,52 @@
 #include <openssl/crypto.h>
 
 static void
+add_cert_details(struct expo *e, const struct buf *l, const struct tls_facts *t)
+{
+	expo_add(e, F_CERT_KEY_BITS, l, t->key_bits, "key_type", t->key_type,
+	    NULL);
+	expo_add(e, F_CERT_SIG_INFO, l, 1, "algorithm", t->sig_alg, NULL);
+	expo_add(e, F_CERT_SIG_WEAK, l, t->sig_weak, NULL);
+	expo_add(e, F_CERT_SELF_SIGNED, l, t->self_signed, NULL);
+	expo_add(e, F_CERT_CHAIN_LENGTH, l, t->chain_len, NULL);
+	for (unsigned d = 0; d < t->chain_len && d < CHAIN_MAX; d++) {
+		char depth[8];
+
+		snprintf(depth, sizeof(depth), "%u", d);
+		expo_add(e, F_CERT_CHAIN_NOT_AFTER, l, t->chain_not_after[d],
+		    "depth", depth, NULL);
+	}
+	expo_add(e, F_CERT_OCSP_STAPLED, l, t->ocsp_stapled, NULL);
+	if (t->ocsp_stapled)
+		expo_add(e, F_CERT_OCSP_STATUS_INFO, l, 1, "status",
+		    t->ocsp_status, NULL);
+}
+
+/* Only what the audit learnt: a value it could not tell is left out. */
+static void
+add_audit(struct expo *e, const struct buf *l, const struct tls_audit *a)
+{
+	for (int v = 0; v < TLSV__COUNT; v++)
+		if (a->version_accepted[v] >= 0)
+			expo_add(e, F_TLS_VERSION_ACCEPTED, l,
+			    a->version_accepted[v],
+			    "version", tls_ver_name((enum tls_ver)v), NULL);
+	for (int c = 0; c < WEAK__COUNT; c++)
+		if (a->weak_accepted[c] >= 0)
+			expo_add(e, F_TLS_WEAK_CIPHER, l, a->weak_accepted[c],
+			    "class", weak_class_name((enum weak_class)c), NULL);
+	if (a->dhe_bits >= 0)
+		expo_add(e, F_TLS_DHE_BITS, l, a->dhe_bits, NULL);
+	if (a->server_cipher_order >= 0)
+		expo_add(e, F_TLS_SERVER_ORDER, l, a->server_cipher_order, NULL);
+	if (a->secure_renegotiation >= 0)
+		expo_add(e, F_TLS_SECURE_RENEG, l, a->secure_renegotiation, NULL);
+	expo_add(e, F_AUDIT_TIMESTAMP, l, a->finished, NULL);
+	expo_add(e, F_AUDIT_DURATION, l, a->duration_s, NULL);
+	expo_add(e, F_AUDIT_HANDSHAKES, l, a->handshakes, NULL);
+}
+
+static void
 add_endpoint(struct expo *e, const struct check *c,
     const struct endpoint_result *ep)
 {
@@ -45,9 +91,16 @@ add_endpoint(struct expo *e, const struct check *c,
 	expo_add(e, F_PROBE_TIMESTAMP, &l, ep->finished, NULL);
 	if (o->starttls_offered >= 0)
 		expo_add(e, F_STARTTLS_OFFERED, &l, o->starttls_offered, NULL);
+	if (o->plaintext_auth_offered >= 0)
+		expo_add(e, F_PLAINTEXT_AUTH, &l, o->plaintext_auth_offered, NULL);
 	if (t->done) {
 		expo_add(e, F_TLS_VERSION_INFO, &l, 1, "version", t->version, NULL);
 		expo_add(e, F_TLS_CIPHER_INFO, &l, 1, "cipher", t->cipher, NULL);
+		if (t->kex_group[0]) {
+			expo_add(e, F_TLS_KEX_INFO, &l, 1, "group", t->kex_group,
+			    NULL);
+			expo_add(e, F_TLS_KEX_BITS, &l, t->kex_bits, NULL);
+		}
 	}
 	if (t->have_cert) {
 		expo_add(e, F_CERT_NOT_AFTER, &l, t->not_after, NULL);
@@ -62,7 +115,10 @@ add_endpoint(struct expo *e, const struct check *c,
 		expo_add(e, F_CERT_INFO, &l, 1, "subject", t->subject,
 		    "issuer", t->issuer, "serial", t->serial,
 		    "fingerprint_sha256", t->fingerprint_sha256, NULL);
+		add_cert_details(e, &l, t);
 	}
+	if (ep->audit.ran)
+		add_audit(e, &l, &ep->audit);
 	buf_free(&l);
 }
 

@@ -1,0 +1,81 @@
+/* The TLS audit: extra handshakes, each pinned to one protocol version or
+ * one class of weak cipher suites, that tell what a server still accepts.
+ * Each variant is a whole probe session (STARTTLS included) with its own
+ * TLS settings; the variants of one endpoint run one after another. */
+#ifndef MAILSEC_AUDIT_H
+#define MAILSEC_AUDIT_H
+
+#include "collectors/probe.h"
+
+enum tls_ver {
+	TLSV_1_0,
+	TLSV_1_1,
+	TLSV_1_2,
+	TLSV_1_3,
+	TLSV__COUNT
+};
+
+enum weak_class {
+	WEAK_NULL,
+	WEAK_ANON,
+	WEAK_EXPORT,
+	WEAK_DES,
+	WEAK_3DES,
+	WEAK_RC4,
+	WEAK_MD5,
+	WEAK_STATIC_RSA,
+	WEAK__COUNT
+};
+
+/* The handshakes of an audit, in the order they run. */
+enum audit_step {
+	AUDIT_VERSION,		/* one per enum tls_ver */
+	AUDIT_WEAK,		/* one per testable weak class */
+	AUDIT_DHE,		/* DHE suites only: the group size */
+	AUDIT_ORDER_A,		/* cipher order: our list */
+	AUDIT_ORDER_B,		/* the same list reversed */
+	AUDIT_ORDER_C,		/* the chosen suite left out */
+	AUDIT_DONE,
+};
+
+/* What the audit found for one endpoint; -1 means not learnt. */
+struct tls_audit {
+	int		 ran;
+	double		 finished;	/* wall clock */
+	double		 duration_s;
+	unsigned	 handshakes;
+	signed char	 version_accepted[TLSV__COUNT];
+	signed char	 weak_accepted[WEAK__COUNT];
+	int		 dhe_bits;		/* -1 unknown, 0 no DHE */
+	signed char	 server_cipher_order;
+	signed char	 secure_renegotiation;
+	char		 order_a[64];		/* suite chosen from list A */
+	char		 order_b[64];
+};
+
+/* Where the audit is: the next handshake to run. */
+struct audit_cursor {
+	enum audit_step	 step;
+	unsigned	 index;		/* version or weak class */
+	unsigned	 testable;	/* weak classes this OpenSSL offers */
+	uint64_t	 started_ms;
+	char		 cipher_list[512];
+};
+
+const char *tls_ver_name(enum tls_ver v);
+const char *weak_class_name(enum weak_class c);
+/* The weak classes (bit 1 << class) this OpenSSL build can offer at all;
+ * computed once at start: it builds a context per class. */
+unsigned weak_classes_testable(void);
+
+void tls_audit_init(struct tls_audit *a);
+/* Positions the cursor on the first handshake. */
+void audit_begin(struct audit_cursor *cur, unsigned testable);
+/* Fills p's TLS variant for the cursor's handshake. */
+void audit_params(struct audit_cursor *cur, struct probe_params *p);
+/* Records the outcome of the cursor's handshake, then moves the cursor on
+ * (skipping what is pointless).  Returns 0 when the audit is over. */
+int audit_record(struct audit_cursor *cur, struct tls_audit *a,
+    const struct probe_outcome *out);
+
+#endif
