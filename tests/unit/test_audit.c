@@ -1,0 +1,208 @@
+/* The TLS audit's sequence of handshakes and how outcomes are read. */
+#include <string.h>
+
+#include "collectors/audit.h"
+#include "tests/unit/unit.h"
+
+static struct probe_outcome
+outcome(int tls_done, enum probe_reason reason, const char *cipher)
+{
+	struct probe_outcome o;
+
+	probe_outcome_init(&o);
+	o.tls.done = tls_done;
+	o.success = tls_done;
+	o.reason = reason;
+	snprintf(o.tls.cipher, sizeof(o.tls.cipher), "%s", cipher);
+	o.tls.secure_renegotiation = 1;
+	o.tls.kex_bits = 2048;
+	return o;
+}
+
+/* A legacy server: TLS 1.0-1.2, no 1.3, anon refused, static RSA on,
+ * DHE 1024, its own cipher order. */
+static struct probe_outcome
+legacy(const struct audit_cursor *cur)
+{
+	switch (cur->step) {
+	case AUDIT_VERSION:
+		return cur->index == TLSV_1_3 ? outcome(0, REASON_TLS, "") :
+		    outcome(1, REASON_NONE, "AES128-SHA");
+	case AUDIT_WEAK:
+		return cur->index == WEAK_STATIC_RSA ?
+		    outcome(1, REASON_NONE, "AES128-SHA") :
+		    outcome(0, REASON_TLS, "");
+	case AUDIT_DHE: {
+		struct probe_outcome o = outcome(1, REASON_NONE,
+		    "DHE-RSA-AES128-SHA");
+
+		o.tls.kex_bits = 1024;
+		return o;
+	}
+	case AUDIT_ORDER_A:
+	case AUDIT_ORDER_B:
+	case AUDIT_ORDER_C:
+		return outcome(1, REASON_NONE, "ECDHE-RSA-AES256-GCM-SHA384");
+	default:
+		return outcome(0, REASON_CONN, "");
+	}
+}
+
+static void
+test_legacy(void)
+{
+	struct audit_cursor cur;
+	struct tls_audit a;
+	struct probe_params p;
+	unsigned n = 0;
+	unsigned testable = (1u << WEAK_NULL) | (1u << WEAK_ANON) |
+	    (1u << WEAK_STATIC_RSA);
+
+	tls_audit_init(&a);
+	audit_begin(&cur, testable);
+	for (;;) {
+		struct probe_outcome o;
+
+		memset(&p, 0, sizeof(p));
+		audit_params(&cur, &p);
+		if (cur.step == AUDIT_VERSION) {
+			CHECK(p.tls_min == p.tls_max);
+			CHECK(p.tls_min != 0);
+		}
+		if (cur.step == AUDIT_WEAK) {
+			/* only testable classes are tried, never with 1.3 */
+			CHECK(testable & (1u << cur.index));
+			CHECK_INT(p.tls_max, TLS1_2_VERSION);
+		}
+		if (cur.step == AUDIT_ORDER_B)
+			CHECK(strncmp(p.cipher_list, "AES128-SHA:AES128-GCM", 21) == 0);
+		if (cur.step == AUDIT_ORDER_C)
+			CHECK(strstr(p.cipher_list, ":!ECDHE-RSA-AES256-GCM-SHA384") != NULL);
+		o = legacy(&cur);
+		n++;
+		if (!audit_record(&cur, &a, &o) || n > 40)
+			break;
+	}
+	/* 4 versions + 3 weak + dhe + 3 order */
+	CHECK_INT(n, 11);
+	CHECK_INT(a.handshakes, 11);
+	CHECK_INT(a.version_accepted[TLSV_1_0], 1);
+	CHECK_INT(a.version_accepted[TLSV_1_1], 1);
+	CHECK_INT(a.version_accepted[TLSV_1_2], 1);
+	CHECK_INT(a.version_accepted[TLSV_1_3], 0);
+	CHECK_INT(a.weak_accepted[WEAK_NULL], 0);
+	CHECK_INT(a.weak_accepted[WEAK_ANON], 0);
+	CHECK_INT(a.weak_accepted[WEAK_STATIC_RSA], 1);
+	CHECK_INT(a.weak_accepted[WEAK_3DES], -1);	/* not testable */
+	CHECK_INT(a.dhe_bits, 1024);
+	CHECK_INT(a.server_cipher_order, 1);
+	CHECK_INT(a.secure_renegotiation, 1);
+	CHECK(a.ran);
+}
+
+/* TLS 1.3 only: no order test, weak classes refused, connection trouble
+ * in one handshake leaves that answer unknown. */
+static void
+test_modern(void)
+{
+	struct audit_cursor cur;
+	struct tls_audit a;
+	struct probe_params p;
+	unsigned n = 0;
+
+	tls_audit_init(&a);
+	audit_begin(&cur, 1u << WEAK_NULL);
+	for (;;) {
+		struct probe_outcome o;
+
+		audit_params(&cur, &p);
+		if (cur.step == AUDIT_VERSION && cur.index == TLSV_1_3)
+			o = outcome(1, REASON_NONE, "TLS_AES_256_GCM_SHA384");
+		else if (cur.step == AUDIT_VERSION && cur.index == TLSV_1_0)
+			o = outcome(0, REASON_TIMEOUT, "");
+		else
+			o = outcome(0, REASON_TLS, "");
+		n++;
+		if (!audit_record(&cur, &a, &o) || n > 40)
+			break;
+	}
+	CHECK_INT(n, 6);	/* 4 versions, null, dhe */
+	CHECK_INT(a.version_accepted[TLSV_1_0], -1);
+	CHECK_INT(a.version_accepted[TLSV_1_3], 1);
+	CHECK_INT(a.dhe_bits, 0);
+	CHECK_INT(a.server_cipher_order, -1);
+	CHECK_INT(a.secure_renegotiation, -1);
+}
+
+/* Client order followed: B picks another suite. */
+static void
+test_client_order(void)
+{
+	struct audit_cursor cur;
+	struct tls_audit a;
+	struct probe_params p;
+	unsigned n = 0;
+
+	tls_audit_init(&a);
+	audit_begin(&cur, 0);
+	for (;;) {
+		struct probe_outcome o;
+
+		audit_params(&cur, &p);
+		if (cur.step == AUDIT_ORDER_A)
+			o = outcome(1, REASON_NONE, "ECDHE-RSA-AES256-GCM-SHA384");
+		else if (cur.step == AUDIT_ORDER_B)
+			o = outcome(1, REASON_NONE, "AES128-SHA");
+		else
+			o = outcome(1, REASON_NONE, "X");
+		n++;
+		if (!audit_record(&cur, &a, &o) || n > 40)
+			break;
+	}
+	CHECK_INT(a.server_cipher_order, 0);
+	CHECK_INT(n, 4 + 1 + 2);
+}
+
+/* One suite only: order C refused, the order stays unknown. */
+static void
+test_single_suite(void)
+{
+	struct audit_cursor cur;
+	struct tls_audit a;
+	struct probe_params p;
+
+	tls_audit_init(&a);
+	audit_begin(&cur, 0);
+	for (int n = 0; n < 40; n++) {
+		struct probe_outcome o;
+
+		audit_params(&cur, &p);
+		o = cur.step == AUDIT_ORDER_C ? outcome(0, REASON_TLS, "") :
+		    outcome(1, REASON_NONE, "AES128-SHA");
+		if (!audit_record(&cur, &a, &o))
+			break;
+	}
+	CHECK_INT(a.server_cipher_order, -1);
+}
+
+int
+main(void)
+{
+	unsigned mask = weak_classes_testable();
+
+	/* Debian 12's OpenSSL 3.0 has NULL, anon and static RSA, and MD5
+	 * only as NULL-MD5; no EXPORT, DES, 3DES or RC4 at all. */
+	CHECK(mask & (1u << WEAK_NULL));
+	CHECK(mask & (1u << WEAK_ANON));
+	CHECK(mask & (1u << WEAK_STATIC_RSA));
+	CHECK(!(mask & (1u << WEAK_3DES)));
+	CHECK(!(mask & (1u << WEAK_RC4)));
+	CHECK_STR(tls_ver_name(TLSV_1_0), "TLSv1");
+	CHECK_STR(tls_ver_name(TLSV_1_3), "TLSv1.3");
+	CHECK_STR(weak_class_name(WEAK_STATIC_RSA), "static_rsa");
+	test_legacy();
+	test_modern();
+	test_client_order();
+	test_single_suite();
+	return unit_done("test_audit");
+}
