@@ -5,7 +5,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 SAN      ?=
-PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto
+PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -579,9 +579,9 @@ dmarc_parse(const char *rec, size_t len, struct dmarc_record *d)
 	}
 	d->is_dmarc = 1;
 
-	/* On a syntax error the tags before it still count, as 6.3 wants. */
-	if (txt_taglist_parse(rec, len, TXT_TAGS_NOCASE, &tags, &reason,
-	    d->message, sizeof(d->message)) == -1)
+	/* 6.3: errors give way to defaults, the good tags still count. */
+	if (txt_taglist_parse(rec, len, TXT_TAGS_NOCASE | TXT_TAGS_RECOVER,
+	    &tags, &reason, d->message, sizeof(d->message)) == -1)
 		d->reason = reason;
 	memset(&st, 0, sizeof(st));
 	for (size_t i = 1; i < tags.n; i++)

@@ -46,8 +46,8 @@ struct dmarc_uri {
  * (6.3: errors give way to defaults), so the fields describe the effective
  * policy. */
 struct dmarc_record {
-	int		 present;	/* a record starts with (nearly)
-					 * v=DMARC1 */
+	int		 present;	/* a record was parsed; dmarc_select:
+					 * one starts with (nearly) v=DMARC1 */
 	int		 is_dmarc;	/* starts exactly with v=DMARC1 */
 	int		 valid;		/* and conforms to 6.4 throughout */
 	int		 multiple_records; /* receivers then apply no DMARC */

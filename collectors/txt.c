@@ -308,15 +308,75 @@ find_duplicate(const struct txt_taglist *list, int nocase,
 	return dup;
 }
 
+/* One tag-spec at *pp.  Returns 0 with *pp after its value (at ";" or the
+ * end), or -1 with the problem in msg and *pp at the offending byte. */
+static int
+tag_spec_parse(const char **pp, const char *end, const char *rec,
+    struct txt_tag *tag, char *msg, size_t msglen)
+{
+	const char *p = *pp, *value_end;
+	const char *reason;
+	size_t n;
+	int r = -1;
+
+	tag->offset = (size_t)(p - rec);
+	if (*p == ';') {
+		taglist_error(&reason, "syntax", msg, msglen,
+		    "empty tag at offset %zu", tag->offset);
+		goto out;
+	}
+	if (!is_alpha((unsigned char)*p)) {
+		taglist_error(&reason, "syntax", msg, msglen,
+		    "expected a tag name at offset %zu, got byte 0x%02x",
+		    tag->offset, (unsigned char)*p);
+		goto out;
+	}
+	tag->name = p;
+	while (p < end && is_alnumpunc((unsigned char)*p))
+		p++;
+	tag->name_len = (size_t)(p - tag->name);
+	p += txt_fws_len(p, end);
+	if (p == end || *p != '=') {
+		taglist_error(&reason, "syntax", msg, msglen,
+		    "tag \"%.*s\" at offset %zu has no '='",
+		    (int)(tag->name_len > 32 ? 32 : tag->name_len), tag->name,
+		    tag->offset);
+		goto out;
+	}
+	p++;
+	p += txt_fws_len(p, end);
+	tag->value = value_end = p;
+	while (p < end && *p != ';') {
+		if (is_valchar((unsigned char)*p)) {
+			value_end = ++p;
+			continue;
+		}
+		if ((n = txt_fws_len(p, end)) == 0) {
+			taglist_error(&reason, "syntax", msg, msglen,
+			    "tag \"%.*s\": byte 0x%02x at offset %zu is not "
+			    "allowed in a value",
+			    (int)(tag->name_len > 32 ? 32 : tag->name_len),
+			    tag->name, (unsigned char)*p, (size_t)(p - rec));
+			goto out;
+		}
+		p += n;
+	}
+	tag->value_len = (size_t)(value_end - tag->value);
+	r = 0;
+out:
+	*pp = p;
+	return r;
+}
+
 int
 txt_taglist_parse(const char *rec, size_t len, int flags,
     struct txt_taglist *list, const char **reason, char *msg, size_t msglen)
 {
 	const int nocase = flags & TXT_TAGS_NOCASE;
-	const char *p, *end, *value_end;
+	const char *p, *end;
 	const struct txt_tag *dup, *first = NULL;
 	struct txt_tag tag;
-	size_t n;
+	int bad = 0;
 
 	list->n = 0;
 	if (rec == NULL)
@@ -325,47 +385,25 @@ txt_taglist_parse(const char *rec, size_t len, int flags,
 	end = rec + len;
 	p += txt_fws_len(p, end);
 	while (p < end) {
-		tag.offset = (size_t)(p - rec);
-		if (*p == ';')
-			return taglist_error(reason, "syntax", msg, msglen,
-			    "empty tag at offset %zu", tag.offset);
-		if (!is_alpha((unsigned char)*p))
-			return taglist_error(reason, "syntax", msg, msglen,
-			    "expected a tag name at offset %zu, got byte 0x%02x",
-			    tag.offset, (unsigned char)*p);
-		tag.name = p;
-		while (p < end && is_alnumpunc((unsigned char)*p))
-			p++;
-		tag.name_len = (size_t)(p - tag.name);
-		p += txt_fws_len(p, end);
-		if (p == end || *p != '=')
-			return taglist_error(reason, "syntax", msg, msglen,
-			    "tag \"%.*s\" at offset %zu has no '='",
-			    (int)(tag.name_len > 32 ? 32 : tag.name_len),
-			    tag.name, tag.offset);
-		p++;
-		p += txt_fws_len(p, end);
-		tag.value = value_end = p;
-		while (p < end && *p != ';') {
-			if (is_valchar((unsigned char)*p)) {
-				value_end = ++p;
-				continue;
-			}
-			if ((n = txt_fws_len(p, end)) == 0)
-				return taglist_error(reason, "syntax", msg,
-				    msglen, "tag \"%.*s\": byte 0x%02x at "
-				    "offset %zu is not allowed in a value",
-				    (int)(tag.name_len > 32 ? 32 :
-				    tag.name_len), tag.name, (unsigned char)*p,
-				    (size_t)(p - rec));
-			p += n;
+		/* Only the first problem is described. */
+		if (tag_spec_parse(&p, end, rec, &tag, bad ? NULL : msg,
+		    bad ? 0 : msglen) == 0)
+			taglist_push(list, &tag);
+		else {
+			bad = 1;
+			if (!(flags & TXT_TAGS_RECOVER))
+				break;
+			while (p < end && *p != ';')
+				p++;
 		}
-		tag.value_len = (size_t)(value_end - tag.value);
-		taglist_push(list, &tag);
 		if (p == end)
 			break;
 		p++;
 		p += txt_fws_len(p, end);
+	}
+	if (bad) {
+		*reason = "syntax";
+		return -1;
 	}
 	if ((dup = find_duplicate(list, nocase, &first)) != NULL)
 		return taglist_error(reason, "duplicate_tag", msg, msglen,

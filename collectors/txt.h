@@ -93,6 +93,8 @@ struct txt_taglist {
 };
 
 #define TXT_TAGS_NOCASE	0x01	/* tag names compare case-insensitively */
+#define TXT_TAGS_RECOVER 0x02	/* after a bad tag-spec, go on at the next
+				 * ";" as DMARC receivers do (RFC 7489 6.3) */
 
 /* Splits rec per RFC 6376 3.2:
  *	tag-list = tag-spec *( ";" tag-spec ) [ ";" ]
@@ -102,8 +104,9 @@ struct txt_taglist {
  * ";" is accepted too (real records end in "; ").  An empty or blank record
  * gives no tags and no error.
  * list must start zeroed; it is reused (emptied) on each call.
- * Returns 0, or -1 with *reason "syntax" or "duplicate_tag" and a message.
- * On a syntax error list holds the tags before it; on a duplicate, all. */
+ * Returns 0, or -1 with *reason "syntax" or "duplicate_tag" and a message
+ * about the first problem.  On a syntax error list holds the good tags
+ * before it (all of them with TXT_TAGS_RECOVER); on a duplicate, all. */
 int txt_taglist_parse(const char *rec, size_t len, int flags,
     struct txt_taglist *list, const char **reason, char *msg, size_t msglen);
 void txt_taglist_free(struct txt_taglist *list);

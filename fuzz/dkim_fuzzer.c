@@ -1,0 +1,51 @@
+/* libFuzzer: DKIM key records, whole input as one record, then split at
+ * '\n' into the records of one answer. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/dkim.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check(const struct dkim_key *key)
+{
+	if (key->valid != (key->reason == NULL))
+		abort();
+	if (memchr(key->message, '\0', sizeof(key->message)) == NULL)
+		abort();
+	if (key->valid && (key->key_type == NULL || key->key_bits == 0 ||
+	    key->key_format == NULL))
+		abort();
+	if (key->valid && strcmp(key->key_type, "rsa") == 0 &&
+	    key->key_bits < DKIM_RSA_MIN_BITS)
+		abort();
+	if (key->revoked && key->valid)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct txt_records recs;
+	struct dkim_key key;
+	const uint8_t *p = data, *end = data + size, *nl;
+
+	dkim_key_parse((const char *)data, size, &key);
+	check(&key);
+
+	txt_records_init(&recs);
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		txt_records_add(&recs, p, (size_t)(nl - p), 1);
+		p = nl + (nl < end);
+	}
+	dkim_key_select(&recs, &key);
+	check(&key);
+	if (recs.n > 1 && (key.valid || !key.multiple_records))
+		abort();
+	txt_records_free(&recs);
+	return 0;
+}
