@@ -34,6 +34,17 @@ for t in tests/integration/test_*.sh; do
 	[ -f "$t" ] || continue; matches "$t" || continue
 	run_one "integration/$(basename "$t" .sh)" sh "$t"
 done
+# The same end-to-end runs against the ASan+UBSan build: memory errors and
+# leaks (checked at exit) fail them.
+if [ -x build/san/mailsec_exporter ] && [ -z "$NO_SAN" ]; then
+	for t in tests/integration/test_*.sh; do
+		[ -f "$t" ] || continue; matches "$t" || continue
+		case $t in *deploy*) continue;; esac	# no exporter logic there
+		run_one "integration-asan/$(basename "$t" .sh)" \
+		    env MAILSEC_BIN="$PWD/build/san/mailsec_exporter" \
+		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 sh "$t"
+	done
+fi
 
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
