@@ -139,6 +139,12 @@ session_start_tls(struct session *s)
 	io_start_tls(s->io, ssl);
 }
 
+enum probe_step
+session_step(const struct session *s)
+{
+	return s->ops->state_step[s->state];
+}
+
 int
 session_tls_active(const struct session *s)
 {

@@ -67,6 +67,8 @@ void session_done(struct session *s);
  * bytes that would be read as plain text (the STARTTLS injection flaw). */
 void session_start_tls(struct session *s);
 int session_tls_active(const struct session *s);
+/* The step the session is in now (for a deadline imposed from outside). */
+enum probe_step session_step(const struct session *s);
 /* Sends a command line (CRLF added). */
 void session_send(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

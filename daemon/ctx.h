@@ -15,6 +15,7 @@
 struct check;
 struct probe_job;
 TAILQ_HEAD(job_queue, probe_job);
+TAILQ_HEAD(check_list, check);
 
 struct ctx {
 	struct event_base *base;
@@ -27,6 +28,7 @@ struct ctx {
 	struct check	**checks;
 	size_t		 n_checks;
 	size_t		 checks_pending_first;	/* not yet run once */
+	struct check_list adhoc;	/* /probe checks running */
 	struct job_queue queue;		/* probes waiting for a slot */
 	unsigned	 queued;
 	unsigned	 in_flight;

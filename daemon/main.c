@@ -197,6 +197,7 @@ main(int argc, char **argv)
 	ctx.once = once;
 	ctx.start_time = wall_time();
 	TAILQ_INIT(&ctx.queue);
+	TAILQ_INIT(&ctx.adhoc);
 	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
 		return 1;
 	if (check_only) {

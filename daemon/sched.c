@@ -28,6 +28,7 @@ struct check_run {
 	uint64_t	 started_ms;
 	uint64_t	 mx_started_ms;
 	int		 audit;		/* this run also audits TLS */
+	int		 mx_pending;	/* the MX answer has not come yet */
 	struct run_jobs	 jobs;
 };
 
@@ -453,6 +454,7 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	enum dns_result r;
 
 	run->outstanding--;
+	run->mx_pending = 0;
 	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
 	r = status == ARES_SUCCESS ?
 	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
@@ -504,6 +506,7 @@ check_start(struct check *c)
 	if (c->cfg.kind == TARGET_DOMAIN) {
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
+		run->mx_pending = 1;
 		dns_query(ctx->dns, c->cfg.name, ns_t_mx, mx_cb, run);
 		for (size_t i = 0; i < c->cfg.n_imap_hosts; i++)
 			run_resolve_host(run, ROLE_IMAP, c->cfg.imap_hosts[i]);
@@ -592,6 +595,11 @@ run_maybe_finish(struct check_run *run)
 	c->last = run->res;
 	c->run = NULL;
 	free(run);
+	if (c->adhoc_cb) {
+		evtimer_del(c->timer);
+		c->adhoc_cb(c, c->adhoc_arg);	/* may free c */
+		return;
+	}
 	if (!c->ran_once) {
 		c->ran_once = 1;
 		if (ctx->checks_pending_first > 0 &&
@@ -663,7 +671,7 @@ check_free(struct check *c)
 	free(c);
 }
 
-static char *
+char *
 target_key(const struct target_cfg *t)
 {
 	struct buf b;
@@ -768,10 +776,79 @@ sched_run_all_now(struct ctx *ctx)
 	}
 }
 
+/* The ad-hoc deadline: what is not done by now is a timeout. */
+static void
+adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct check *c = arg;
+	struct check_run *run = c->run;
+	struct check_result *res;
+	struct probe_job *job;
+
+	(void)fd;
+	(void)what;
+	if (run == NULL)
+		return;
+	res = run->res;
+	TAILQ_FOREACH(job, &run->jobs, rlink) {
+		struct endpoint_result *ep = &res->eps[job->ep];
+
+		if (job->auditing)
+			continue;	/* the main probe is in: keep it */
+		probe_fail(&ep->out, job->queued ? STEP_CONNECT :
+		    session_step(job->session), REASON_TIMEOUT, "%s",
+		    job->queued ? "still waiting for a free probe slot" :
+		    "the deadline of the request passed");
+		ep->finished = wall_time();
+	}
+	if (run->mx_pending)
+		res->mx_result = DNS_TIMEOUT;
+	/* The detached run frees an empty result; this one is reported. */
+	run->res = xcalloc(1, sizeof(*run->res));
+	res->finished = wall_time();
+	res->duration_s = (double)(now_ms() - run->started_ms) / 1000.0;
+	res->success = 0;
+	res->timed_out = 1;
+	check_cancel_run(c);
+	queue_pump(c->ctx);
+	result_free(c->last);
+	c->last = res;
+	c->adhoc_cb(c, c->adhoc_arg);	/* may free c */
+}
+
+struct check *
+sched_adhoc_start(struct ctx *ctx, const struct target_cfg *t,
+    uint64_t deadline_ms, sched_adhoc_cb cb, void *arg)
+{
+	struct check *c = xcalloc(1, sizeof(*c));
+
+	c->ctx = ctx;
+	c->key = target_key(t);
+	check_set_cfg(c, t);
+	c->adhoc_cb = cb;
+	c->adhoc_arg = arg;
+	c->timer = evtimer_new(ctx->base, adhoc_deadline_cb, c);
+	check_schedule(c, deadline_ms);
+	TAILQ_INSERT_TAIL(&ctx->adhoc, c, adhoc_link);
+	check_start(c);
+	return c;
+}
+
+void
+sched_adhoc_free(struct check *c)
+{
+	TAILQ_REMOVE(&c->ctx->adhoc, c, adhoc_link);
+	check_free(c);
+}
+
 void
 sched_shutdown(struct ctx *ctx)
 {
+	struct check *c;
+
 	ctx->stopping = 1;
+	while ((c = TAILQ_FIRST(&ctx->adhoc)) != NULL)
+		sched_adhoc_free(c);
 	for (size_t i = 0; i < ctx->n_checks; i++)
 		check_free(ctx->checks[i]);
 	free(ctx->checks);

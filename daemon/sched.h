@@ -37,7 +37,13 @@ struct check_result {
 	int		 implicit_mx;
 	struct endpoint_result *eps;
 	size_t		 n_eps;
+	int		 timed_out;	/* cut short by an ad-hoc deadline */
 };
+
+struct check;
+/* An ad-hoc check (the /probe endpoint) is done: c->last holds its result.
+ * The callee frees it with sched_adhoc_free(), now or later. */
+typedef void (*sched_adhoc_cb)(struct check *c, void *arg);
 
 struct check {
 	struct ctx	*ctx;
@@ -49,6 +55,9 @@ struct check {
 	struct check_result *last;	/* the last complete run, or NULL */
 	int		 ran_once;
 	double		 last_audit;	/* wall clock of the last audit run */
+	sched_adhoc_cb	 adhoc_cb;	/* set for an ad-hoc check */
+	void		*adhoc_arg;
+	TAILQ_ENTRY(check) adhoc_link;	/* ctx->adhoc */
 };
 
 /* Makes the checks of ctx->cfg, keeping the checks (and their results) of
@@ -58,6 +67,16 @@ void sched_apply_config(struct ctx *ctx);
 void sched_run_all_now(struct ctx *ctx);
 /* Cancels everything in flight and frees every check. */
 void sched_shutdown(struct ctx *ctx);
+
+/* Runs one check now, outside the schedule, and calls cb once with its
+ * result: when it is complete, or after deadline_ms with what is known by
+ * then (endpoints still running are failed with reason "timeout"). */
+struct check *sched_adhoc_start(struct ctx *ctx, const struct target_cfg *t,
+    uint64_t deadline_ms, sched_adhoc_cb cb, void *arg);
+/* Frees an ad-hoc check; if it still runs, its callback will not come. */
+void sched_adhoc_free(struct check *c);
+/* The `target` label and identity of a target: "domain", "host:port". */
+char *target_key(const struct target_cfg *t);
 
 uint64_t check_interval_ms(const struct check *c);
 uint64_t check_timeout_ms(const struct check *c);
