@@ -229,7 +229,6 @@ io_handshake(struct io *io)
 	r = SSL_connect(io->ssl);
 	if (r == 1) {
 		io->handshaking = 0;
-		io_touch(io);
 		io_dispatch(io, IO_TLSREADY);
 		return;
 	}
@@ -271,7 +270,6 @@ io_event_cb(evutil_socket_t fd, short what, void *arg)
 			io_dispatch(io, IO_ERROR);
 		} else {
 			event_add(io->ev_read, NULL);
-			io_touch(io);
 			io_dispatch(io, IO_CONNECTED);
 		}
 		goto done;
@@ -295,7 +293,6 @@ io_event_cb(evutil_socket_t fd, short what, void *arg)
 		if (r == -1 || io->free_pending)
 			goto done;
 		if (r == 1) {
-			io_touch(io);
 			io_dispatch(io, IO_DATAIN);
 			if (io->free_pending)
 				goto done;
@@ -364,7 +361,6 @@ io_connect(struct io *io, const struct sockaddr *sa, socklen_t salen)
 	}
 	io->connecting = 1;
 	event_add(io->ev_write, NULL);
-	io_touch(io);
 	return 0;
 }
 
@@ -454,7 +450,6 @@ io_start_tls(struct io *io, SSL *ssl)
 	io->ssl = ssl;
 	SSL_set_fd(ssl, io->fd);
 	io->handshaking = 1;
-	io_touch(io);
 	/* The first SSL_connect() runs from the loop, never inside the
 	 * caller's callback, so every outcome arrives as a fresh event. */
 	event_add(io->ev_write, NULL);

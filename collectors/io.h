@@ -34,7 +34,9 @@ struct io *io_new(struct event_base *base, io_callback cb, void *arg);
 void io_free(struct io *io);
 /* Starts a non-blocking connect; IO_CONNECTED or IO_ERROR follow. */
 int io_connect(struct io *io, const struct sockaddr *sa, socklen_t salen);
-/* Time allowed for the next event from now on; 0 disables. */
+/* A deadline, ms from now: IO_TIMEOUT fires then unless it is set again.
+ * Traffic does not move it, so a peer that trickles bytes cannot hold a
+ * session past its deadline.  0 disables. */
 void io_set_timeout(struct io *io, unsigned ms);
 /* Queues output and flushes as the socket allows. */
 void io_write(struct io *io, const void *data, size_t len);

@@ -67,7 +67,7 @@ session_done(struct session *s)
 	s->cb(&s->out, s->cb_arg);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vfail(struct session *s, enum probe_reason reason, const char *fmt,
     va_list ap)
 {
@@ -85,6 +85,12 @@ session_fail(struct session *s, enum probe_reason reason, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* After the goodbye the outcome is in: a broken last reply does not
+	 * turn it into a failure. */
+	if (s->state == s->ops->st_quit) {
+		session_done(s);
+		return;
+	}
 	va_start(ap, fmt);
 	vfail(s, reason, fmt, ap);
 	va_end(ap);
@@ -171,7 +177,7 @@ read_lines(struct session *s)
 {
 	char *line;
 	size_t len;
-	int toolong;
+	int toolong = 0;
 
 	/* Lines already buffered belong to the state we are in when they are
 	 * read; a handshake stops the reading, and what is left then is

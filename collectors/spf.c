@@ -1404,7 +1404,8 @@ pop_frame(struct spf_eval *ev)
 }
 
 /* The top frame's check_host() returned code: hand it to whoever invoked
- * it (RFC 7208 5.2 for include, 6.1 for redirect). */
+ * it (RFC 7208 5.2 for include, 6.1 for redirect).  code is never an
+ * error: temperror and permerror end everything at once through finish(). */
 static void
 frame_result(struct spf_eval *ev, enum spf_result_code code,
     const char *reason)
@@ -1421,11 +1422,6 @@ frame_result(struct spf_eval *ev, enum spf_result_code code,
 		kind = top_frame(ev)->kind;
 		snprintf(domain, sizeof(domain), "%s", top_frame(ev)->domain);
 		pop_frame(ev);
-		if (code == SPF_RESULT_TEMPERROR ||
-		    code == SPF_RESULT_PERMERROR) {
-			finish(ev, code, reason, NULL);
-			return;
-		}
 		if (code == SPF_RESULT_NONE) {
 			if (kind == FRAME_REDIRECT)
 				finish(ev, SPF_RESULT_PERMERROR,

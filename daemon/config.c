@@ -23,6 +23,7 @@
 #include "daemon/util.h"
 
 #define INTERVAL_MIN_MS		1000
+#define AUDIT_INTERVAL_MIN_MS	(60 * 1000)
 #define TIMEOUT_MIN_MS		100
 #define TIMEOUT_MAX_MS		(10 * 60 * 1000)
 #define CONCURRENCY_MAX		10000
@@ -30,6 +31,7 @@
 #define DNS_NAME_MAX		253
 #define DNS_LABEL_MAX		63
 #define SHOWN_MAX		80	/* file text quoted in a message */
+#define PROTOCOL_LIST	"smtp, submission, smtps, imap, imaps, pop3 or pop3s"
 
 /* Protocols. */
 
@@ -566,14 +568,16 @@ has_port(const uint16_t *v, size_t n, uint16_t x)
 	return false;
 }
 
+/* A comma-separated list of ports, each one of allowed (named in words
+ * for the message), without duplicates.  The target keeps it only when the
+ * whole list is good. */
 static void
-set_smtp_ports(struct parse *p, const char *v)
+set_ports(struct parse *p, const char *v, const uint16_t *allowed,
+    size_t n_allowed, const char *words, uint16_t *out, size_t *n_out)
 {
-	struct target_cfg *t = cur_target(p);
 	uint16_t ports[MAX_PORTS];
 	char *list = xstrdup(v), *rest = list, *item;
 	const char *err;
-	enum protocol proto;
 	size_t n = 0;
 	uint64_t port;
 
@@ -586,9 +590,8 @@ set_smtp_ports(struct parse *p, const char *v)
 			key_error(p, "\"%s\": %s", show(item).s, err);
 			break;
 		}
-		if (protocol_for_port((uint16_t)port, &proto) == -1) {
-			key_error(p, "port %u is not 25, 465 or 587",
-			    (unsigned)port);
+		if (!has_port(allowed, n_allowed, (uint16_t)port)) {
+			key_error(p, "port %u is not %s", (unsigned)port, words);
 			break;
 		}
 		if (has_port(ports, n, (uint16_t)port)) {
@@ -604,8 +607,182 @@ set_smtp_ports(struct parse *p, const char *v)
 	free(list);
 	if (item != NULL)
 		return;
-	memcpy(t->smtp_ports, ports, n * sizeof(ports[0]));
-	t->n_smtp_ports = n;
+	memcpy(out, ports, n * sizeof(ports[0]));
+	*n_out = n;
+}
+
+/* The ports are listed here, not taken from protocol_for_port(), which
+ * knows the IMAP and POP3 ports too. */
+static const uint16_t smtp_port_set[] = { 25, 465, 587 };
+static const uint16_t imap_port_set[] = { 143, 993 };
+static const uint16_t pop3_port_set[] = { 110, 995 };
+
+static void
+set_smtp_ports(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_ports(p, v, smtp_port_set, ARRAY_LEN(smtp_port_set),
+	    "25, 465 or 587", t->smtp_ports, &t->n_smtp_ports);
+}
+
+static void
+set_imap_ports(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_ports(p, v, imap_port_set, ARRAY_LEN(imap_port_set),
+	    "143 or 993", t->imap_ports, &t->n_imap_ports);
+}
+
+static void
+set_pop3_ports(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_ports(p, v, pop3_port_set, ARRAY_LEN(pop3_port_set),
+	    "110 or 995", t->pop3_ports, &t->n_pop3_ports);
+}
+
+/* A host as the file names it: an ip address, made canonical, or a DNS
+ * name, lowercased.  *h is replaced when rewritten. */
+static int
+normalize_host(char **h, const char **why)
+{
+	if (strchr(*h, ':') != NULL) {
+		if (normalize_ip(h, AF_INET6) == -1) {
+			*why = "not an ipv6 address";
+			return -1;
+		}
+		return 0;
+	}
+	if (normalize_ip(h, AF_INET) == 0)
+		return 0;
+	return normalize_dns_name(*h, why);
+}
+
+static void
+free_hosts(char **hosts, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++) {
+		free(hosts[i]);
+		hosts[i] = NULL;
+	}
+	*n = 0;
+}
+
+/* A comma-separated list of at most MAX_HOSTS hosts, no duplicates.  The
+ * target keeps it only when the whole list is good. */
+static void
+set_hosts(struct parse *p, const char *v, char **out, size_t *n_out)
+{
+	char *hosts[MAX_HOSTS];
+	char *list = xstrdup(v), *rest = list, *item, *h;
+	const char *why;
+	size_t n = 0;
+
+	while ((item = next_item(&rest)) != NULL) {
+		if (*item == '\0') {
+			key_error(p, "empty entry in list");
+			break;
+		}
+		h = xstrdup(item);
+		if (normalize_host(&h, &why) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, why);
+			free(h);
+			break;
+		}
+		for (size_t i = 0; i < n && h != NULL; i++)
+			if (strcmp(hosts[i], h) == 0) {
+				key_error(p, "duplicate host %s", h);
+				free(h);
+				h = NULL;
+			}
+		if (h == NULL)
+			break;
+		if (n == MAX_HOSTS) {
+			key_error(p, "more than %d hosts", MAX_HOSTS);
+			free(h);
+			break;
+		}
+		hosts[n++] = h;
+	}
+	free(list);
+	if (item != NULL) {
+		free_hosts(hosts, &n);
+		return;
+	}
+	free_hosts(out, n_out);
+	memcpy(out, hosts, n * sizeof(hosts[0]));
+	*n_out = n;
+}
+
+static void
+set_imap_hosts(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_hosts(p, v, t->imap_hosts, &t->n_imap_hosts);
+}
+
+static void
+set_pop3_hosts(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_hosts(p, v, t->pop3_hosts, &t->n_pop3_hosts);
+}
+
+/* on/off, and the usual spellings of both; any case. */
+static int
+get_switch(struct parse *p, const char *v, int *out)
+{
+	static const char *const on[] = { "on", "yes", "true", "1" };
+	static const char *const off[] = { "off", "no", "false", "0" };
+
+	for (size_t i = 0; i < ARRAY_LEN(on); i++) {
+		if (str_ieq(v, on[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (str_ieq(v, off[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	key_error(p, "\"%s\" is not on or off", show(v).s);
+	return -1;
+}
+
+static int
+get_audit_interval(struct parse *p, const char *v, uint64_t *out)
+{
+	return get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
+	    "must be at least 1m", out);
+}
+
+static void
+set_audit(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->audit);
+}
+
+static void
+set_audit_interval(struct parse *p, const char *v)
+{
+	get_audit_interval(p, v, &p->cfg->audit_interval_ms);
+}
+
+static void
+set_target_audit(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->audit);
+}
+
+static void
+set_target_audit_interval(struct parse *p, const char *v)
+{
+	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
 }
 
 static void
@@ -613,8 +790,8 @@ set_protocol(struct parse *p, const char *v)
 {
 	p->protocol_set = true;	/* even if bad: one error is enough */
 	if (protocol_parse(v, &cur_target(p)->protocol) == -1)
-		key_error(p, "unknown protocol \"%s\" (use smtp, submission "
-		    "or smtps)", show(v).s);
+		key_error(p, "unknown protocol \"%s\" (use " PROTOCOL_LIST ")",
+		    show(v).s);
 }
 
 static void
@@ -656,6 +833,7 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->name = name;
 	t->port = port;
 	t->line = p->line;
+	t->audit = -1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -734,7 +912,46 @@ close_endpoint(struct parse *p)
 		return;
 	if (protocol_for_port(t->port, &t->protocol) == -1)
 		error_at(p, t->line, "port %u has no default protocol: set "
-		    "protocol (smtp, submission or smtps)", (unsigned)t->port);
+		    "protocol (" PROTOCOL_LIST ")", (unsigned)t->port);
+}
+
+/* The line of a key of the current section, 0 if it was not set. */
+static unsigned
+key_line(struct parse *p, const char *name)
+{
+	for (size_t i = 0; i < p->sec->n_keys; i++)
+		if (strcmp(p->sec->keys[i].name, name) == 0)
+			return p->seen[i];
+	return 0;
+}
+
+/* Ports without hosts are a mistake; hosts without ports get them all. */
+static void
+close_mail_hosts(struct parse *p, const char *hosts_key,
+    const char *ports_key, size_t n_hosts, const uint16_t *all,
+    size_t n_all, uint16_t *ports, size_t *n_ports)
+{
+	unsigned ports_line = key_line(p, ports_key);
+
+	if (ports_line && !key_line(p, hosts_key))
+		error_at(p, ports_line, "%s without %s", ports_key, hosts_key);
+	if (!ports_line && n_hosts > 0) {
+		memcpy(ports, all, n_all * sizeof(all[0]));
+		*n_ports = n_all;
+	}
+}
+
+static void
+close_domain(struct parse *p)
+{
+	struct target_cfg *t = cur_target(p);
+
+	close_mail_hosts(p, "imap_hosts", "imap_ports", t->n_imap_hosts,
+	    imap_port_set, ARRAY_LEN(imap_port_set), t->imap_ports,
+	    &t->n_imap_ports);
+	close_mail_hosts(p, "pop3_hosts", "pop3_ports", t->n_pop3_hosts,
+	    pop3_port_set, ARRAY_LEN(pop3_port_set), t->pop3_ports,
+	    &t->n_pop3_ports);
 }
 
 static const struct key_def exporter_keys[] = {
@@ -746,18 +963,28 @@ static const struct key_def exporter_keys[] = {
 	{ "resolver", set_resolver },
 	{ "log_level", set_log_level },
 	{ "ehlo_name", set_ehlo_name },
+	{ "audit", set_audit },
+	{ "audit_interval", set_audit_interval },
 };
 
 static const struct key_def domain_keys[] = {
 	{ "smtp_ports", set_smtp_ports },
+	{ "imap_hosts", set_imap_hosts },
+	{ "imap_ports", set_imap_ports },
+	{ "pop3_hosts", set_pop3_hosts },
+	{ "pop3_ports", set_pop3_ports },
 	{ "interval", set_target_interval },
 	{ "timeout", set_target_timeout },
+	{ "audit", set_target_audit },
+	{ "audit_interval", set_target_audit_interval },
 };
 
 static const struct key_def endpoint_keys[] = {
 	{ "protocol", set_protocol },
 	{ "interval", set_target_interval },
 	{ "timeout", set_target_timeout },
+	{ "audit", set_target_audit },
+	{ "audit_interval", set_target_audit_interval },
 };
 
 _Static_assert(ARRAY_LEN(exporter_keys) <= MAX_SECTION_KEYS &&
@@ -768,7 +995,7 @@ static const struct section_def sections[] = {
 	{ "exporter", false, exporter_keys, ARRAY_LEN(exporter_keys),
 	    open_exporter, NULL },
 	{ "domain", true, domain_keys, ARRAY_LEN(domain_keys),
-	    open_domain, NULL },
+	    open_domain, close_domain },
 	{ "endpoint", true, endpoint_keys, ARRAY_LEN(endpoint_keys),
 	    open_endpoint, close_endpoint },
 };
@@ -778,6 +1005,10 @@ close_section(struct parse *p)
 {
 	if (p->sec && p->sec->close)
 		p->sec->close(p);
+	if (p->use_scratch) {	/* its keys were checked; drop what they set */
+		free_hosts(p->scratch.imap_hosts, &p->scratch.n_imap_hosts);
+		free_hosts(p->scratch.pop3_hosts, &p->scratch.n_pop3_hosts);
+	}
 	p->use_scratch = false;
 	p->sec = NULL;
 }
@@ -1079,6 +1310,8 @@ config_load_mem(const char *name, const char *data, size_t len,
 	cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
 	cfg->concurrency = DEFAULT_CONCURRENCY;
 	cfg->log_level = LOG_INFO;
+	cfg->audit = 1;
+	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
 
 	memset(&p, 0, sizeof(p));
 	p.file = name;
@@ -1149,8 +1382,13 @@ config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < cfg->n_targets; i++)
-		free(cfg->targets[i].name);
+	for (size_t i = 0; i < cfg->n_targets; i++) {
+		struct target_cfg *t = &cfg->targets[i];
+
+		free(t->name);
+		free_hosts(t->imap_hosts, &t->n_imap_hosts);
+		free_hosts(t->pop3_hosts, &t->n_pop3_hosts);
+	}
 	free(cfg->targets);
 	free(cfg->path);
 	free(cfg->listen_host);

@@ -24,10 +24,10 @@ enum protocol {
 
 const char *protocol_name(enum protocol p);
 int protocol_parse(const char *s, enum protocol *out);
-/* The well-known port of a protocol: 25, 587, 465. */
+/* The well-known port of a protocol: 25, 587, 465, 143, 993, 110, 995. */
 uint16_t protocol_default_port(enum protocol p);
-/* The protocol a bare port on a domain target means: 25 smtp, 587
- * submission, 465 smtps; -1 for any other port. */
+/* The protocol a well-known port means (the inverse of the above), the
+ * default of an [endpoint]; -1 for any other port. */
 int protocol_for_port(uint16_t port, enum protocol *out);
 
 enum target_kind {
@@ -92,6 +92,7 @@ struct config_errors {
 #define DEFAULT_TIMEOUT_MS (10 * 1000ULL)
 #define DEFAULT_CONCURRENCY 256
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define DEFAULT_AUDIT_INTERVAL_MS (60 * 60 * 1000ULL)
 /* A larger file is refused ("file too large"). */
 #define CONFIG_MAX_SIZE (1024 * 1024)
 

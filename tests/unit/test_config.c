@@ -129,6 +129,14 @@ check_protocols(void)
 	CHECK(protocol_for_port(25, &p) == 0 && p == PROTO_SMTP);
 	CHECK(protocol_for_port(587, &p) == 0 && p == PROTO_SUBMISSION);
 	CHECK(protocol_for_port(465, &p) == 0 && p == PROTO_SMTPS);
+	CHECK_STR(protocol_name(PROTO_IMAP), "imap");
+	CHECK_STR(protocol_name(PROTO_POP3S), "pop3s");
+	CHECK(protocol_parse("imaps", &p) == 0 && p == PROTO_IMAPS);
+	CHECK(protocol_parse("pop3", &p) == 0 && p == PROTO_POP3);
+	CHECK(protocol_for_port(143, &p) == 0 && p == PROTO_IMAP);
+	CHECK(protocol_for_port(993, &p) == 0 && p == PROTO_IMAPS);
+	CHECK(protocol_for_port(110, &p) == 0 && p == PROTO_POP3);
+	CHECK(protocol_for_port(995, &p) == 0 && p == PROTO_POP3S);
 	CHECK(protocol_for_port(2525, &p) == -1);
 	CHECK(protocol_for_port(0, &p) == -1);
 }
@@ -153,6 +161,8 @@ check_example(void)
 		CHECK_STR(cfg->ca_file, "/etc/ssl/certs/ca-certificates.crt");
 		CHECK(cfg->resolver == NULL);
 		CHECK_INT(cfg->log_level, LOG_INFO);
+		CHECK_INT(cfg->audit, 1);
+		CHECK_INT(cfg->audit_interval_ms, 3600000);
 		CHECK_INT(cfg->n_targets, 1);
 		if (cfg->n_targets == 1) {
 			CHECK_INT(cfg->targets[0].kind, TARGET_ENDPOINT);
@@ -576,17 +586,265 @@ check_value_errors(void)
 	ERROR1("[endpoint mail.example.org:65536]\n", "t.ini:1: bad endpoint "
 	    "\"mail.example.org:65536\": bad port (1-65535)");
 	ERROR1("[endpoint mail.example.org:2525]\n", "t.ini:1: port 2525 has "
-	    "no default protocol: set protocol (smtp, submission or smtps)");
+	    "no default protocol: set protocol (smtp, submission, smtps, "
+	    "imap, imaps, pop3 or pop3s)");
 	ERROR1("[endpoint 10.0.0.1:587]\nprotocol = smtps;x\n", "t.ini:2: "
-	    "protocol: unknown protocol \"smtps;x\" (use smtp, submission or "
-	    "smtps)");
+	    "protocol: unknown protocol \"smtps;x\" (use smtp, submission, "
+	    "smtps, imap, imaps, pop3 or pop3s)");
 	ERROR1("[endpoint mail.example.org:25]\nprotocol = lmtp\n", "t.ini:2: "
-	    "protocol: unknown protocol \"lmtp\" (use smtp, submission or "
-	    "smtps)");
+	    "protocol: unknown protocol \"lmtp\" (use smtp, submission, "
+	    "smtps, imap, imaps, pop3 or pop3s)");
 	/* Only the bad value, not the missing protocol, is reported. */
 	ERROR1("[endpoint mail.example.org:26]\nprotocol = SMTP\n",
 	    "t.ini:2: protocol: unknown protocol \"SMTP\" (use smtp, "
-	    "submission or smtps)");
+	    "submission, smtps, imap, imaps, pop3 or pop3s)");
+}
+
+/* IMAP and POP3 hosts of a domain, their ports, and the endpoint defaults
+ * of their ports. */
+static void
+check_mail_hosts(void)
+{
+	struct result r;
+	struct target_cfg *t;
+	struct buf b;
+
+	/* One domain in three lines: SMTP on its MX hosts, IMAP on a named
+	 * host, on both IMAP ports by default; no POP3. */
+	load(&r, "[domain example.org]\nsmtp_ports = 25, 587\n"
+	    "imap_hosts = Mail.Example.ORG.\n");
+	CHECK(r.cfg != NULL && r.cfg->n_targets == 1);
+	if (r.cfg && r.cfg->n_targets == 1) {
+		t = r.cfg->targets;
+		CHECK_INT(t->n_smtp_ports, 2);
+		CHECK_INT(t->n_imap_hosts, 1);
+		CHECK_STR(t->imap_hosts[0], "mail.example.org");
+		CHECK_INT(t->n_imap_ports, 2);
+		CHECK_INT(t->imap_ports[0], 143);
+		CHECK_INT(t->imap_ports[1], 993);
+		CHECK_INT(t->n_pop3_hosts, 0);
+		CHECK_INT(t->n_pop3_ports, 0);
+		CHECK_INT(t->audit, -1);
+		CHECK_INT(t->audit_interval_ms, 0);
+	}
+	done(&r);
+
+	/* Every key; addresses are made canonical, names lowercased. */
+	load(&r, "[domain example.org]\n"
+	    "imap_hosts = imap.example.org, 192.0.2.1 ,2001:DB8:0::1,"
+	    "mail.example.org,a.example,b.example,c.example,d.example\n"
+	    "imap_ports = 993\n"
+	    "pop3_hosts = POP.example.org\n"
+	    "pop3_ports = 995, 110\n"
+	    "[domain example.net]\n"
+	    "pop3_hosts = mail.example.net\n");
+	CHECK(r.cfg != NULL && r.cfg->n_targets == 2);
+	for (size_t i = 0; i < r.errs.n; i++)
+		fprintf(stderr, "unexpected: %s\n", err(&r, i));
+	if (r.cfg && r.cfg->n_targets == 2) {
+		t = r.cfg->targets;
+		CHECK_INT(t->n_imap_hosts, 8);
+		CHECK_STR(t->imap_hosts[0], "imap.example.org");
+		CHECK_STR(t->imap_hosts[1], "192.0.2.1");
+		CHECK_STR(t->imap_hosts[2], "2001:db8::1");
+		CHECK_STR(t->imap_hosts[7], "d.example");
+		CHECK_INT(t->n_imap_ports, 1);
+		CHECK_INT(t->imap_ports[0], 993);
+		CHECK_INT(t->n_pop3_hosts, 1);
+		CHECK_STR(t->pop3_hosts[0], "pop.example.org");
+		CHECK_INT(t->n_pop3_ports, 2);
+		CHECK_INT(t->pop3_ports[0], 995);
+		CHECK_INT(t->pop3_ports[1], 110);
+		CHECK_INT(t->n_smtp_ports, 1);
+		t++;
+		CHECK_INT(t->n_imap_hosts, 0);
+		CHECK_INT(t->n_imap_ports, 0);
+		CHECK_INT(t->n_pop3_hosts, 1);
+		CHECK_INT(t->n_pop3_ports, 2);
+		CHECK_INT(t->pop3_ports[0], 110);
+		CHECK_INT(t->pop3_ports[1], 995);
+	}
+	done(&r);
+
+	/* Endpoints on the IMAP and POP3 ports speak their protocol. */
+	load(&r, "[endpoint a.example:143]\n[endpoint a.example:993]\n"
+	    "[endpoint a.example:110]\n[endpoint a.example:995]\n"
+	    "[endpoint a.example:1143]\nprotocol = imap\n"
+	    "[endpoint a.example:1995]\nprotocol = pop3s\n");
+	CHECK(r.cfg != NULL && r.cfg->n_targets == 6);
+	if (r.cfg && r.cfg->n_targets == 6) {
+		t = r.cfg->targets;
+		CHECK_INT(t[0].protocol, PROTO_IMAP);
+		CHECK_INT(t[1].protocol, PROTO_IMAPS);
+		CHECK_INT(t[2].protocol, PROTO_POP3);
+		CHECK_INT(t[3].protocol, PROTO_POP3S);
+		CHECK_INT(t[4].protocol, PROTO_IMAP);
+		CHECK_INT(t[5].protocol, PROTO_POP3S);
+	}
+	done(&r);
+
+	/* Ports: each list its own. */
+	ERROR1("[domain example.org]\nsmtp_ports = 25, 143\n", "t.ini:2: "
+	    "smtp_ports: port 143 is not 25, 465 or 587");
+	ERROR1("[domain example.org]\nsmtp_ports = 995\n", "t.ini:2: "
+	    "smtp_ports: port 995 is not 25, 465 or 587");
+	ERROR1("[domain example.org]\nimap_hosts = a.example\n"
+	    "imap_ports = 143, 110\n", "t.ini:3: imap_ports: port 110 is not "
+	    "143 or 993");
+	ERROR1("[domain example.org]\nimap_hosts = a.example\n"
+	    "imap_ports = 25\n", "t.ini:3: imap_ports: port 25 is not 143 or "
+	    "993");
+	ERROR1("[domain example.org]\npop3_hosts = a.example\n"
+	    "pop3_ports = 993\n", "t.ini:3: pop3_ports: port 993 is not 110 "
+	    "or 995");
+	ERROR1("[domain example.org]\nimap_hosts = a.example\n"
+	    "imap_ports = 993, 993\n", "t.ini:3: imap_ports: duplicate port "
+	    "993");
+	ERROR1("[domain example.org]\npop3_hosts = a.example\n"
+	    "pop3_ports = 110,\n", "t.ini:3: pop3_ports: empty entry in list");
+	ERROR1("[domain example.org]\npop3_hosts = a.example\n"
+	    "pop3_ports = pop3\n", "t.ini:3: pop3_ports: \"pop3\": not a "
+	    "number");
+	/* Ports without hosts, wherever the keys are. */
+	ERROR1("[domain example.org]\nimap_ports = 143\n", "t.ini:2: "
+	    "imap_ports without imap_hosts");
+	ERROR1("[domain example.org]\npop3_ports = 995\n\n", "t.ini:2: "
+	    "pop3_ports without pop3_hosts");
+	ERRORS("[domain example.org]\nimap_ports = 993\npop3_ports = 110\n"
+	    "[domain example.net]\npop3_ports = 110\npop3_hosts = a.example\n",
+	    "t.ini:2: imap_ports without imap_hosts",
+	    "t.ini:3: pop3_ports without pop3_hosts");
+	/* Both errors of one section: the bad value and the missing hosts. */
+	ERRORS("[domain example.org]\nimap_ports = 2\n",
+	    "t.ini:2: imap_ports: port 2 is not 143 or 993",
+	    "t.ini:2: imap_ports without imap_hosts");
+	/* A bad host list is one error, not two. */
+	ERROR1("[domain example.org]\nimap_hosts = a..b\nimap_ports = 143\n",
+	    "t.ini:2: imap_hosts: \"a..b\": empty label");
+
+	/* Hosts. */
+	ERROR1("[domain example.org]\nimap_hosts = mail.example.org, "
+	    "MAIL.example.org.\n", "t.ini:2: imap_hosts: duplicate host "
+	    "mail.example.org");
+	ERROR1("[domain example.org]\npop3_hosts = ::1, 0::1\n", "t.ini:2: "
+	    "pop3_hosts: duplicate host ::1");
+	ERROR1("[domain example.org]\nimap_hosts = a.example,,b.example\n",
+	    "t.ini:2: imap_hosts: empty entry in list");
+	ERROR1("[domain example.org]\nimap_hosts =\n", "t.ini:2: imap_hosts: "
+	    "empty entry in list");
+	ERROR1("[domain example.org]\nimap_hosts = a.example,\n", "t.ini:2: "
+	    "imap_hosts: empty entry in list");
+	ERROR1("[domain example.org]\nimap_hosts = bad!name\n", "t.ini:2: "
+	    "imap_hosts: \"bad!name\": bad character (use letters, digits, "
+	    "'-', '_', '.')");
+	ERROR1("[domain example.org]\nimap_hosts = a.example b.example\n",
+	    "t.ini:2: imap_hosts: \"a.example b.example\": bad character "
+	    "(use letters, digits, '-', '_', '.')");
+	ERROR1("[domain example.org]\npop3_hosts = 1.2.3.999\n", "t.ini:2: "
+	    "pop3_hosts: \"1.2.3.999\": not an ip address nor a name");
+	ERROR1("[domain example.org]\npop3_hosts = 2001:db8::g\n", "t.ini:2: "
+	    "pop3_hosts: \"2001:db8::g\": not an ipv6 address");
+	ERROR1("[domain example.org]\npop3_hosts = [::1]\n", "t.ini:2: "
+	    "pop3_hosts: \"[::1]\": not an ipv6 address");
+	ERROR1("[domain example.org]\npop3_hosts = mail.example.org:995\n",
+	    "t.ini:2: pop3_hosts: \"mail.example.org:995\": not an ipv6 "
+	    "address");
+	ERROR1("[domain example.org]\nimap_hosts = a.example\n"
+	    "imap_hosts = b.example\n", "t.ini:3: imap_hosts: duplicate key "
+	    "(first at line 2)");
+	ERROR1("[endpoint mail.example.org:143]\nimap_hosts = a.example\n",
+	    "t.ini:2: unknown key \"imap_hosts\" in [endpoint "
+	    "mail.example.org:143]");
+	/* MAX_HOSTS (8) and one more. */
+	buf_init(&b);
+	buf_puts(&b, "[domain example.org]\nimap_hosts = ");
+	for (int i = 0; i < MAX_HOSTS + 1; i++)
+		buf_printf(&b, "%sh%d.example", i ? "," : "", i);
+	buf_puts(&b, "\n");
+	ERROR1(b.data, "t.ini:2: imap_hosts: more than 8 hosts");
+	buf_free(&b);
+	/* Hosts of a section with a bad name are checked, then dropped
+	 * (the sanitizers and valgrind see them freed). */
+	ERRORS("[domain bad!name]\nimap_hosts = a.example, b.example\n"
+	    "pop3_hosts = c.example\npop3_ports = 7\n",
+	    "t.ini:1: bad domain \"bad!name\": bad character (use letters, "
+	    "digits, '-', '_', '.')",
+	    "t.ini:4: pop3_ports: port 7 is not 110 or 995");
+	/* A good list in a file with an error elsewhere is freed too. */
+	ERROR1("[domain example.org]\nimap_hosts = a.example, b.example\n"
+	    "[exporter]\nbogus = 1\n", "t.ini:4: unknown key \"bogus\" in "
+	    "[exporter]");
+}
+
+/* The TLS audit switches and intervals. */
+static void
+check_audit(void)
+{
+	static const char *const on[] = { "on", "yes", "true", "1", "ON",
+	    "Yes", "TRUE" };
+	static const char *const off[] = { "off", "no", "false", "0", "Off",
+	    "NO", "False" };
+	struct result r;
+	char text[128];
+
+	load(&r, "[exporter]\n[endpoint a.example:25]\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		CHECK_INT(r.cfg->audit, 1);
+		CHECK_INT(r.cfg->audit_interval_ms, 3600000);
+		CHECK_INT(r.cfg->targets[0].audit, -1);
+		CHECK_INT(r.cfg->targets[0].audit_interval_ms, 0);
+	}
+	done(&r);
+
+	load(&r, "[exporter]\naudit = off\naudit_interval = 1m\n"
+	    "[domain example.org]\naudit = on\naudit_interval = 1d\n"
+	    "[endpoint a.example:993]\naudit = no\naudit_interval = 90m\n"
+	    "[endpoint b.example:995]\naudit_interval = 7d\n");
+	CHECK(r.cfg != NULL && r.cfg->n_targets == 3);
+	if (r.cfg && r.cfg->n_targets == 3) {
+		struct target_cfg *t = r.cfg->targets;
+
+		CHECK_INT(r.cfg->audit, 0);
+		CHECK_INT(r.cfg->audit_interval_ms, 60000);
+		CHECK_INT(t[0].audit, 1);
+		CHECK_INT(t[0].audit_interval_ms, 86400000);
+		CHECK_INT(t[1].audit, 0);
+		CHECK_INT(t[1].audit_interval_ms, 5400000);
+		CHECK_INT(t[2].audit, -1);
+		CHECK_INT(t[2].audit_interval_ms, 7 * 86400000ULL);
+	}
+	done(&r);
+
+	for (size_t i = 0; i < ARRAY_LEN(on); i++) {
+		snprintf(text, sizeof(text), "[exporter]\naudit = %s\n"
+		    "[domain example.org]\naudit = %s\n", off[i], on[i]);
+		load(&r, text);
+		CHECK(r.cfg != NULL && r.cfg->audit == 0 &&
+		    r.cfg->targets[0].audit == 1);
+		done(&r);
+	}
+
+	ERROR1("[exporter]\naudit = maybe\n", "t.ini:2: audit: \"maybe\" is "
+	    "not on or off");
+	ERROR1("[exporter]\naudit =\n", "t.ini:2: audit: \"\" is not on or "
+	    "off");
+	ERROR1("[exporter]\naudit = 2\n", "t.ini:2: audit: \"2\" is not on or "
+	    "off");
+	ERROR1("[exporter]\naudit = o n\n", "t.ini:2: audit: \"o n\" is not "
+	    "on or off");
+	ERROR1("[exporter]\naudit_interval = 59s\n", "t.ini:2: "
+	    "audit_interval: must be at least 1m");
+	ERROR1("[exporter]\naudit_interval = 8d\n", "t.ini:2: "
+	    "audit_interval: duration longer than a week");
+	ERROR1("[exporter]\naudit_interval =\n", "t.ini:2: audit_interval: "
+	    "duration must start with a number (e.g. 30s, 5m, 1h)");
+	ERROR1("[domain example.org]\naudit = enabled\n", "t.ini:2: audit: "
+	    "\"enabled\" is not on or off");
+	ERROR1("[endpoint a.example:25]\naudit_interval = 30s\n", "t.ini:2: "
+	    "audit_interval: must be at least 1m");
+	ERROR1("[domain example.org]\naudit = on\naudit = off\n", "t.ini:3: "
+	    "audit: duplicate key (first at line 2)");
 }
 
 /* A file with many bad lines: every error, in line order. */
@@ -601,7 +859,7 @@ check_all_errors(void)
 		    "\"[section]\"",
 		"t.ini:6: interval: duplicate key (first at line 3)",
 		"t.ini:7: port 2525 has no default protocol: set protocol "
-		    "(smtp, submission or smtps)",
+		    "(smtp, submission, smtps, imap, imaps, pop3 or pop3s)",
 		"t.ini:8: timeout: must be between 100ms and 10m",
 		"t.ini:9: unknown key \"smtp_ports\" in "
 		    "[endpoint mx.example:2525]",
@@ -763,6 +1021,8 @@ main(void)
 	check_file_errors();
 	check_structure_errors();
 	check_value_errors();
+	check_mail_hosts();
+	check_audit();
 	check_all_errors();
 	check_hostile();
 	return unit_done("test_config");
