@@ -671,12 +671,57 @@ free_hosts(char **hosts, size_t *n)
 	*n = 0;
 }
 
-/* A comma-separated list of at most MAX_HOSTS hosts, no duplicates.  The
- * target keeps it only when the whole list is good. */
-static void
-set_hosts(struct parse *p, const char *v, char **out, size_t *n_out)
+/* An IP address, v4 or v6, made canonical. */
+static int
+normalize_address(char **h, const char **why)
 {
-	char *hosts[MAX_HOSTS];
+	if (normalize_ip(h, strchr(*h, ':') ? AF_INET6 : AF_INET) == -1) {
+		*why = "not an ip address";
+		return -1;
+	}
+	return 0;
+}
+
+/* A DKIM selector: dot-separated labels of letters, digits, '-' and '_';
+ * all-digit labels are common ("20230601"). */
+static int
+normalize_selector(char **h, const char **why)
+{
+	size_t label = 0, len = strlen(*h);
+
+	if (len == 0 || len > DNS_NAME_MAX - 12) {
+		*why = "selector empty or too long";
+		return -1;
+	}
+	for (char *c = *h;; c++) {
+		if (*c == '.' || *c == '\0') {
+			if (label == 0 || label > DNS_LABEL_MAX) {
+				*why = "empty or overlong label";
+				return -1;
+			}
+			if (*c == '\0')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+		if (!is_alnum(*c) && *c != '-' && *c != '_') {
+			*why = "bad character (use letters, digits, '-', '_', '.')";
+			return -1;
+		}
+		label++;
+	}
+}
+
+/* A comma-separated list of at most max items, each made canonical by
+ * normalize, no duplicates.  The target keeps it only when the whole list
+ * is good. */
+static void
+set_list(struct parse *p, const char *v, char **out, size_t *n_out,
+    size_t max, int (*normalize)(char **, const char **), const char *what)
+{
+	char *items[MAX_LIST];
 	char *list = xstrdup(v), *rest = list, *item, *h;
 	const char *why;
 	size_t n = 0;
@@ -687,34 +732,58 @@ set_hosts(struct parse *p, const char *v, char **out, size_t *n_out)
 			break;
 		}
 		h = xstrdup(item);
-		if (normalize_host(&h, &why) == -1) {
+		if (normalize(&h, &why) == -1) {
 			key_error(p, "\"%s\": %s", show(item).s, why);
 			free(h);
 			break;
 		}
 		for (size_t i = 0; i < n && h != NULL; i++)
-			if (strcmp(hosts[i], h) == 0) {
-				key_error(p, "duplicate host %s", h);
+			if (strcmp(items[i], h) == 0) {
+				key_error(p, "duplicate %s %s", what, h);
 				free(h);
 				h = NULL;
 			}
 		if (h == NULL)
 			break;
-		if (n == MAX_HOSTS) {
-			key_error(p, "more than %d hosts", MAX_HOSTS);
+		if (n == max) {
+			key_error(p, "more than %zu %ss", max, what);
 			free(h);
 			break;
 		}
-		hosts[n++] = h;
+		items[n++] = h;
 	}
 	free(list);
 	if (item != NULL) {
-		free_hosts(hosts, &n);
+		free_hosts(items, &n);
 		return;
 	}
 	free_hosts(out, n_out);
-	memcpy(out, hosts, n * sizeof(hosts[0]));
+	memcpy(out, items, n * sizeof(items[0]));
 	*n_out = n;
+}
+
+static void
+set_hosts(struct parse *p, const char *v, char **out, size_t *n_out)
+{
+	set_list(p, v, out, n_out, MAX_HOSTS, normalize_host, "host");
+}
+
+static void
+set_dkim_selectors(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_list(p, v, t->dkim_selectors, &t->n_dkim_selectors, MAX_SELECTORS,
+	    normalize_selector, "selector");
+}
+
+static void
+set_spf_expect_pass(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	set_list(p, v, t->spf_expect_pass, &t->n_spf_expect_pass,
+	    MAX_SPF_EXPECT, normalize_address, "address");
 }
 
 static void
@@ -780,6 +849,12 @@ set_target_audit(struct parse *p, const char *v)
 }
 
 static void
+set_target_records(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->records);
+}
+
+static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
 	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
@@ -834,6 +909,7 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->port = port;
 	t->line = p->line;
 	t->audit = -1;
+	t->records = 1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -977,6 +1053,9 @@ static const struct key_def domain_keys[] = {
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
 	{ "audit_interval", set_target_audit_interval },
+	{ "records", set_target_records },
+	{ "dkim_selectors", set_dkim_selectors },
+	{ "spf_expect_pass", set_spf_expect_pass },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1008,6 +1087,10 @@ close_section(struct parse *p)
 	if (p->use_scratch) {	/* its keys were checked; drop what they set */
 		free_hosts(p->scratch.imap_hosts, &p->scratch.n_imap_hosts);
 		free_hosts(p->scratch.pop3_hosts, &p->scratch.n_pop3_hosts);
+		free_hosts(p->scratch.dkim_selectors,
+		    &p->scratch.n_dkim_selectors);
+		free_hosts(p->scratch.spf_expect_pass,
+		    &p->scratch.n_spf_expect_pass);
 	}
 	p->use_scratch = false;
 	p->sec = NULL;
@@ -1388,6 +1471,8 @@ config_free(struct config *cfg)
 		free(t->name);
 		free_hosts(t->imap_hosts, &t->n_imap_hosts);
 		free_hosts(t->pop3_hosts, &t->n_pop3_hosts);
+		free_hosts(t->dkim_selectors, &t->n_dkim_selectors);
+		free_hosts(t->spf_expect_pass, &t->n_spf_expect_pass);
 	}
 	free(cfg->targets);
 	free(cfg->path);

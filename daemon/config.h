@@ -37,6 +37,9 @@ enum target_kind {
 
 #define MAX_PORTS 8
 #define MAX_HOSTS 8
+#define MAX_SELECTORS 16
+#define MAX_SPF_EXPECT 16
+#define MAX_LIST 16	/* the longest list key */
 
 struct target_cfg {
 	enum target_kind kind;
@@ -58,6 +61,12 @@ struct target_cfg {
 	uint64_t	 timeout_ms;	/* 0: the exporter's */
 	int		 audit;		/* -1: the exporter's, 0 off, 1 on */
 	uint64_t	 audit_interval_ms;	/* 0: the exporter's */
+	/* domain only: the mail authentication records (SPF, DKIM, DMARC) */
+	int		 records;	/* 1 on (default), 0 off */
+	char		*dkim_selectors[MAX_SELECTORS];
+	size_t		 n_dkim_selectors;
+	char		*spf_expect_pass[MAX_SPF_EXPECT];	/* canonical IPs */
+	size_t		 n_spf_expect_pass;
 	unsigned	 line;		/* where the section starts */
 };
 

@@ -658,6 +658,10 @@ target_cfg_clear(struct target_cfg *t)
 		free(t->imap_hosts[i]);
 	for (size_t i = 0; i < t->n_pop3_hosts; i++)
 		free(t->pop3_hosts[i]);
+	for (size_t i = 0; i < t->n_dkim_selectors; i++)
+		free(t->dkim_selectors[i]);
+	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
+		free(t->spf_expect_pass[i]);
 }
 
 static void
@@ -706,6 +710,10 @@ check_set_cfg(struct check *c, const struct target_cfg *t)
 		c->cfg.imap_hosts[i] = xstrdup(t->imap_hosts[i]);
 	for (size_t i = 0; i < t->n_pop3_hosts; i++)
 		c->cfg.pop3_hosts[i] = xstrdup(t->pop3_hosts[i]);
+	for (size_t i = 0; i < t->n_dkim_selectors; i++)
+		c->cfg.dkim_selectors[i] = xstrdup(t->dkim_selectors[i]);
+	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
+		c->cfg.spf_expect_pass[i] = xstrdup(t->spf_expect_pass[i]);
 }
 
 void
