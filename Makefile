@@ -79,6 +79,8 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mailsec_exporter
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(BIN)
 	install -m 0644 exporter.ini.example README.md $(DESTDIR)$(PREFIX)/share/doc/mailsec_exporter/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 doc/mailsec_exporter.8 $(DESTDIR)$(PREFIX)/share/man/man8/mailsec_exporter.8
 
 clean:
 	rm -rf build $(BIN)

@@ -141,7 +141,7 @@ key_facts(X509 *leaf, struct tls_facts *f)
 
 	if (pk) {
 		f->key_bits = EVP_PKEY_get_bits(pk);
-		name = OBJ_nid2sn(EVP_PKEY_get_base_id(pk));
+		name = EVP_PKEY_get0_type_name(pk);	/* "RSA", "EC", "ED25519" */
 		snprintf(f->key_type, sizeof(f->key_type), "%s",
 		    name ? name : "unknown");
 	}

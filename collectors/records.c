@@ -1,0 +1,649 @@
+#include "collectors/records.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/txt.h"
+#include "daemon/log.h"
+#include "daemon/util.h"
+
+/* More addresses than this are not evaluated: each may cost 10 lookups. */
+#define MAX_SPF_CHECKS 32
+
+struct records_job;
+
+/* One DNS question in flight; freed by its callback. */
+struct rq {
+	struct records_job *job;
+	void		(*done)(struct records_job *, struct rq *, int status,
+			    const unsigned char *abuf, int alen);
+	uint64_t	 started_ms;
+	size_t		 index;		/* selector, destination, evaluator */
+};
+
+/* An SPF evaluation driven over DNS: the walk, or one check_host(). */
+struct spf_run {
+	struct spf_eval	*ev;
+	size_t		 check;		/* index in spf_checks; walk: SIZE_MAX */
+};
+
+struct records_job {
+	struct dns	*dns;
+	records_done_cb	 cb;
+	void		*arg;
+	int		 cancelled;
+	unsigned	 pending;	/* questions in flight */
+	char		*domain;
+	struct records_result *res;
+	struct txt_records spf_txt;	/* the domain's TXT, for the evaluators */
+	enum dns_result	 spf_txt_result;
+	struct spf_run	*runs;
+	size_t		 n_runs;
+	char		**check_addrs;	/* addresses to check_host(), owned */
+	const char	**check_sources;
+	size_t		 n_check_addrs;
+};
+
+static void spf_run_step(struct records_job *job, size_t r,
+    enum spf_step step);
+
+static void
+lookup_done(struct dns_lookup_info *li, struct rq *q, enum dns_result r)
+{
+	li->done = 1;
+	li->result = r;
+	li->duration_s = (double)(now_ms() - q->started_ms) / 1000.0;
+}
+
+static void
+job_free(struct records_job *job)
+{
+	for (size_t i = 0; i < job->n_runs; i++)
+		spf_eval_free(job->runs[i].ev);
+	free(job->runs);
+	for (size_t i = 0; i < job->n_check_addrs; i++)
+		free(job->check_addrs[i]);
+	free(job->check_addrs);
+	free(job->check_sources);
+	txt_records_free(&job->spf_txt);
+	records_result_free(job->res);
+	free(job->domain);
+	free(job);
+}
+
+/* The job ends when its last question is answered. */
+static void
+job_maybe_done(struct records_job *job)
+{
+	struct records_result *res;
+
+	if (job->pending > 0)
+		return;
+	if (!job->cancelled) {
+		res = job->res;
+		job->res = NULL;
+		res->finished = wall_time();
+		job->cb(res, job->arg);
+	}
+	job_free(job);
+}
+
+static void
+rq_answer(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	struct rq *q = arg;
+	struct records_job *job = q->job;
+
+	job->pending--;
+	if (!job->cancelled && status != ARES_EDESTRUCTION)
+		q->done(job, q, status, abuf, alen);
+	free(q);
+	job_maybe_done(job);
+}
+
+static void
+ask(struct records_job *job, const char *name, int type, size_t index,
+    void (*done)(struct records_job *, struct rq *, int,
+    const unsigned char *, int))
+{
+	struct rq *q = xcalloc(1, sizeof(*q));
+
+	q->job = job;
+	q->done = done;
+	q->index = index;
+	q->started_ms = now_ms();
+	job->pending++;
+	dns_query(job->dns, name, type, rq_answer, q);
+}
+
+/* TXT answer to records; DNS_OK only when the answer parsed. */
+static enum dns_result
+parse_txt(int status, const unsigned char *abuf, int alen,
+    struct txt_records *recs)
+{
+	struct ares_txt_ext *list = NULL;
+	int r;
+
+	if (status != ARES_SUCCESS)
+		return dns_classify(status);
+	if ((r = ares_parse_txt_reply_ext(abuf, alen, &list)) != ARES_SUCCESS)
+		return dns_classify(r);
+	txt_join_ares(recs, list);
+	ares_free_data(list);
+	return recs->n > 0 ? DNS_OK : DNS_NODATA;
+}
+
+static char *
+printable_copy(const struct buf *b)
+{
+	char *s = xstrndup(b->data ? b->data : "", b->len);
+
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			s[i] = '?';
+	return s;
+}
+
+/* --- SPF ---------------------------------------------------------------- */
+
+static enum spf_dns_status
+spf_status(enum dns_result r)
+{
+	switch (r) {
+	case DNS_OK:
+		return SPF_DNS_OK;
+	case DNS_NXDOMAIN:
+		return SPF_DNS_NXDOMAIN;
+	case DNS_NODATA:
+		return SPF_DNS_NODATA;
+	case DNS_TIMEOUT:
+		return SPF_DNS_TIMEOUT;
+	default:
+		return SPF_DNS_SERVFAIL;
+	}
+}
+
+static int
+spf_qtype_dns(enum spf_qtype t)
+{
+	switch (t) {
+	case SPF_QTYPE_TXT:
+		return ns_t_txt;
+	case SPF_QTYPE_A:
+		return ns_t_a;
+	case SPF_QTYPE_AAAA:
+		return ns_t_aaaa;
+	case SPF_QTYPE_MX:
+		return ns_t_mx;
+	case SPF_QTYPE_PTR:
+	default:
+		return ns_t_ptr;
+	}
+}
+
+static enum spf_step
+spf_feed_txt(struct spf_eval *ev, enum dns_result r,
+    const struct txt_records *recs)
+{
+	const char **strs = xcalloc(recs->n ? recs->n : 1, sizeof(*strs));
+	size_t *lens = xcalloc(recs->n ? recs->n : 1, sizeof(*lens));
+	struct spf_answer a;
+	enum spf_step step;
+
+	for (size_t i = 0; i < recs->n; i++) {
+		strs[i] = recs->recs[i].text.data ? recs->recs[i].text.data : "";
+		lens[i] = recs->recs[i].text.len;
+	}
+	memset(&a, 0, sizeof(a));
+	a.status = spf_status(r);
+	a.strings = strs;
+	a.lens = lens;
+	a.nstrings = r == DNS_OK ? recs->n : 0;
+	step = spf_eval_resume(ev, &a);
+	free(strs);
+	free(lens);
+	return step;
+}
+
+static void
+spf_eval_answer(struct records_job *job, struct rq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct spf_run *run = &job->runs[q->index];
+	const struct spf_query *sq = spf_eval_query(run->ev);
+	struct spf_answer a;
+	struct spf_ip *ips = NULL;
+	const char **names = NULL;
+	enum spf_step step;
+	enum dns_result r;
+
+	memset(&a, 0, sizeof(a));
+	if (sq->type == SPF_QTYPE_TXT) {
+		struct txt_records recs;
+
+		txt_records_init(&recs);
+		r = parse_txt(status, abuf, alen, &recs);
+		step = spf_feed_txt(run->ev, r, &recs);
+		txt_records_free(&recs);
+		spf_run_step(job, q->index, step);
+		return;
+	}
+	if (status != ARES_SUCCESS) {
+		a.status = spf_status(dns_classify(status));
+		spf_run_step(job, q->index, spf_eval_resume(run->ev, &a));
+		return;
+	}
+	if (sq->type == SPF_QTYPE_A || sq->type == SPF_QTYPE_AAAA) {
+		struct dns_addr *addrs = NULL;
+		size_t n = 0;
+
+		r = dns_parse_addrs(sq->type == SPF_QTYPE_A ? ns_t_a : ns_t_aaaa,
+		    abuf, alen, &addrs, &n);
+		ips = xcalloc(n ? n : 1, sizeof(*ips));
+		for (size_t i = 0; i < n; i++) {
+			ips[i].family = addrs[i].family;
+			memcpy(ips[i].addr, &addrs[i].u,
+			    addrs[i].family == AF_INET ? 4 : 16);
+		}
+		free(addrs);
+		a.status = spf_status(r);
+		a.addrs = ips;
+		a.naddrs = r == DNS_OK ? n : 0;
+		step = spf_eval_resume(run->ev, &a);
+	} else if (sq->type == SPF_QTYPE_MX) {
+		struct dns_mx *mx = NULL;
+		size_t n = 0;
+
+		r = dns_parse_mx(abuf, alen, &mx, &n);
+		names = xcalloc(n ? n : 1, sizeof(*names));
+		for (size_t i = 0; i < n; i++)
+			names[i] = mx[i].host;
+		a.status = spf_status(r);
+		a.strings = names;
+		a.nstrings = r == DNS_OK ? n : 0;
+		step = spf_eval_resume(run->ev, &a);
+		dns_mx_free(mx, n);
+	} else {
+		struct hostent *he = NULL;
+		size_t n = 0;
+
+		if (ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &he) ==
+		    ARES_SUCCESS && he != NULL) {
+			for (char **al = he->h_aliases; al && *al; al++)
+				n++;
+			names = xcalloc(n + 1, sizeof(*names));
+			names[0] = he->h_name;
+			for (size_t i = 0; i < n; i++)
+				names[i + 1] = he->h_aliases[i];
+			a.status = SPF_DNS_OK;
+			a.strings = names;
+			a.nstrings = n + 1;
+		} else
+			a.status = SPF_DNS_NODATA;
+		step = spf_eval_resume(run->ev, &a);
+		if (he)
+			ares_free_hostent(he);
+	}
+	free(ips);
+	free((void *)names);
+	spf_run_step(job, q->index, step);
+}
+
+static void
+spf_run_finish(struct records_job *job, size_t r)
+{
+	struct records_result *res = job->res;
+	struct spf_run *run = &job->runs[r];
+	const struct spf_result *sr = spf_eval_result(run->ev);
+
+	if (run->check != SIZE_MAX) {
+		res->spf_checks[run->check].code = sr->code;
+		res->spf_checks[run->check].reason = sr->reason;
+		return;
+	}
+	/* The walk: the receiver's worst case, and permerrors of the tree. */
+	res->spf_dns_lookups = sr->dns_lookups;
+	res->spf_void_lookups = sr->void_lookups;
+	if (sr->code == SPF_RESULT_PERMERROR && res->spf_valid) {
+		res->spf_valid = 0;
+		res->spf_reason = sr->reason;
+		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
+		    sr->message);
+	} else if (sr->code == SPF_RESULT_TEMPERROR && res->spf_valid) {
+		/* A failed lookup in the tree: the record may be fine. */
+		res->spf_reason = sr->reason;
+		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
+		    sr->message);
+	}
+}
+
+/* Runs an evaluator until it needs the network or ends.  The domain's
+ * own TXT is answered from what we fetched already. */
+static void
+spf_run_step(struct records_job *job, size_t r, enum spf_step step)
+{
+	struct spf_run *run = &job->runs[r];
+
+	while (step == SPF_STEP_QUERY) {
+		const struct spf_query *q = spf_eval_query(run->ev);
+
+		if (q->type == SPF_QTYPE_TXT && str_ieq(q->name, job->domain)) {
+			step = spf_feed_txt(run->ev, job->spf_txt_result,
+			    &job->spf_txt);
+			continue;
+		}
+		ask(job, q->name, spf_qtype_dns(q->type), r, spf_eval_answer);
+		return;
+	}
+	spf_run_finish(job, r);
+}
+
+static void
+spf_start_evaluations(struct records_job *job)
+{
+	struct records_result *res = job->res;
+	size_t n = job->n_check_addrs;
+
+	job->runs = xcalloc(n + 1, sizeof(*job->runs));
+	res->spf_checks = xcalloc(n ? n : 1, sizeof(*res->spf_checks));
+	job->runs[0].ev = spf_eval_new_walk(job->domain, AF_INET, NULL);
+	job->runs[0].check = SIZE_MAX;
+	job->n_runs = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct spf_check *c = &res->spf_checks[res->n_spf_checks];
+		struct spf_ip ip;
+		char sender[300];
+
+		if (spf_ip_parse(job->check_addrs[i], &ip) == -1)
+			continue;
+		snprintf(c->address, sizeof(c->address), "%s",
+		    job->check_addrs[i]);
+		c->source = job->check_sources[i];
+		c->code = SPF_RESULT_TEMPERROR;
+		c->reason = "not evaluated";
+		snprintf(sender, sizeof(sender), "postmaster@%s", job->domain);
+		job->runs[job->n_runs].ev = spf_eval_new(job->domain, &ip,
+		    sender, job->domain, NULL);
+		job->runs[job->n_runs].check = res->n_spf_checks++;
+		job->n_runs++;
+	}
+	for (size_t r = 0; r < job->n_runs; r++)
+		spf_run_step(job, r, spf_eval_start(job->runs[r].ev));
+}
+
+static void
+spf_txt_answer(struct records_job *job, struct rq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct records_result *res = job->res;
+	const char **strs;
+	size_t *lens, idx = 0, n;
+	struct spf_error err;
+	struct spf_record *rec = NULL;
+	int sel;
+
+	job->spf_txt_result = parse_txt(status, abuf, alen, &job->spf_txt);
+	lookup_done(&res->spf_lookup, q, job->spf_txt_result);
+	n = job->spf_txt.n;
+	strs = xcalloc(n ? n : 1, sizeof(*strs));
+	lens = xcalloc(n ? n : 1, sizeof(*lens));
+	for (size_t i = 0; i < n; i++) {
+		strs[i] = job->spf_txt.recs[i].text.data ?
+		    job->spf_txt.recs[i].text.data : "";
+		lens[i] = job->spf_txt.recs[i].text.len;
+	}
+	memset(&err, 0, sizeof(err));
+	sel = job->spf_txt_result == DNS_OK ?
+	    spf_select(strs, lens, n, &idx, &err) : SPF_SELECT_NONE;
+	free(strs);
+	free(lens);
+	res->spf_all = -1;
+	if (sel == SPF_SELECT_NONE) {
+		/* No record, or the lookup failed: nothing to evaluate. */
+		if (job->spf_txt_result == DNS_OK ||
+		    job->spf_txt_result == DNS_NXDOMAIN ||
+		    job->spf_txt_result == DNS_NODATA)
+			res->spf_reason = "no_record";
+		else
+			res->spf_reason = "dns_error";
+		return;
+	}
+	res->spf_present = 1;
+	if (sel == SPF_SELECT_MULTIPLE) {
+		res->spf_reason = err.reason ? err.reason : "multiple_records";
+		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
+		    err.message);
+		res->spf_raw = printable_copy(&job->spf_txt.recs[idx].text);
+		res->spf_bytes = job->spf_txt.recs[idx].text.len;
+		return;
+	}
+	res->spf_raw = printable_copy(&job->spf_txt.recs[idx].text);
+	res->spf_bytes = job->spf_txt.recs[idx].text.len;
+	if (spf_parse(job->spf_txt.recs[idx].text.data,
+	    job->spf_txt.recs[idx].text.len, &rec, &err) == -1) {
+		res->spf_reason = err.reason;
+		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
+		    err.message);
+		return;
+	}
+	res->spf_valid = 1;
+	res->spf_all = rec->all ? (int)rec->all->qualifier : -1;
+	res->spf_redirect = rec->redirect != NULL;
+	res->spf_ptr_used = rec->uses_ptr;
+	spf_record_free(rec);
+	spf_start_evaluations(job);
+}
+
+/* --- DKIM --------------------------------------------------------------- */
+
+static void
+dkim_answer(struct records_job *job, struct rq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct dkim_selector_result *d = &job->res->dkim[q->index];
+	struct txt_records recs;
+	enum dns_result r;
+
+	txt_records_init(&recs);
+	r = parse_txt(status, abuf, alen, &recs);
+	lookup_done(&d->lookup, q, r);
+	dkim_key_select(&recs, &d->key);
+	if (recs.n > 0)
+		d->raw = printable_copy(&recs.recs[0].text);
+	txt_records_free(&recs);
+}
+
+/* --- DMARC -------------------------------------------------------------- */
+
+static void
+dmarc_auth_answer(struct records_job *job, struct rq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct dmarc_destination *dd = &job->res->dmarc_dests[q->index];
+	struct txt_records recs;
+	enum dns_result r;
+
+	txt_records_init(&recs);
+	r = parse_txt(status, abuf, alen, &recs);
+	lookup_done(&dd->lookup, q, r);
+	if (r == DNS_OK || r == DNS_NXDOMAIN || r == DNS_NODATA)
+		dd->authorized = r == DNS_OK && dmarc_report_auth_ok(&recs);
+	txt_records_free(&recs);
+}
+
+/* RFC 7489 7.1: an external report destination must agree. */
+static void
+dmarc_check_destinations(struct records_job *job)
+{
+	struct records_result *res = job->res;
+	const struct dmarc_record *d = &res->dmarc;
+
+	res->dmarc_dests = xcalloc(d->n_rua ? d->n_rua : 1,
+	    sizeof(*res->dmarc_dests));
+	for (size_t i = 0; i < d->n_rua; i++) {
+		struct dmarc_destination *dd;
+		char name[300];
+		int ext;
+
+		if (d->rua[i].domain == NULL)
+			continue;
+		for (size_t j = 0; j < res->n_dmarc_dests; j++)
+			if (strcmp(res->dmarc_dests[j].domain,
+			    d->rua[i].domain) == 0)
+				goto next;
+		dd = &res->dmarc_dests[res->n_dmarc_dests];
+		dd->domain = xstrdup(d->rua[i].domain);
+		dd->authorized = -1;
+		ext = dmarc_destination_is_external(res->dmarc_domain,
+		    dd->domain);
+		dd->external = ext == 1;
+		if (dd->external && dmarc_report_auth_name(res->dmarc_domain,
+		    dd->domain, name, sizeof(name)) == 0)
+			ask(job, name, ns_t_txt, res->n_dmarc_dests,
+			    dmarc_auth_answer);
+		res->n_dmarc_dests++;
+next:		;
+	}
+}
+
+static void dmarc_answer(struct records_job *job, struct rq *q, int status,
+    const unsigned char *abuf, int alen);
+
+static void
+dmarc_answer(struct records_job *job, struct rq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct records_result *res = job->res;
+	struct txt_records recs;
+	char org[256], name[300];
+	enum dns_result r;
+
+	txt_records_init(&recs);
+	r = parse_txt(status, abuf, alen, &recs);
+	if (!res->dmarc_from_org)
+		lookup_done(&res->dmarc_lookup, q, r);
+	dmarc_select(&recs, &res->dmarc);
+	if (res->dmarc.present)
+		res->dmarc_raw = printable_copy(&recs.recs[0].text);
+	txt_records_free(&recs);
+	if (res->dmarc.present) {
+		dmarc_check_destinations(job);
+		return;
+	}
+	/* No record at the domain: its organisational domain's applies
+	 * (RFC 7489 6.6.3), with sp for the subdomain. */
+	if (!res->dmarc_from_org && (r == DNS_OK || r == DNS_NXDOMAIN ||
+	    r == DNS_NODATA) && org_domain(job->domain, org, sizeof(org)) == 0 &&
+	    strcmp(org, job->domain) != 0) {
+		dmarc_record_free(&res->dmarc);
+		memset(&res->dmarc, 0, sizeof(res->dmarc));
+		res->dmarc_from_org = 1;
+		snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", org);
+		snprintf(name, sizeof(name), "_dmarc.%s", org);
+		ask(job, name, ns_t_txt, 0, dmarc_answer);
+	}
+}
+
+/* --- the job ------------------------------------------------------------ */
+
+static void
+add_check_addr(struct records_job *job, const char *addr, const char *source)
+{
+	for (size_t i = 0; i < job->n_check_addrs; i++)
+		if (strcmp(job->check_addrs[i], addr) == 0)
+			return;
+	if (job->n_check_addrs >= MAX_SPF_CHECKS)
+		return;
+	job->check_addrs[job->n_check_addrs] = xstrdup(addr);
+	job->check_sources[job->n_check_addrs++] = source;
+}
+
+struct records_job *
+records_start(struct dns *dns, const struct records_params *p,
+    records_done_cb cb, void *arg)
+{
+	struct records_job *job = xcalloc(1, sizeof(*job));
+	struct records_result *res = xcalloc(1, sizeof(*res));
+	char name[300];
+
+	job->dns = dns;
+	job->cb = cb;
+	job->arg = arg;
+	job->domain = xstrdup(p->domain);
+	job->res = res;
+	txt_records_init(&job->spf_txt);
+	job->check_addrs = xcalloc(MAX_SPF_CHECKS, sizeof(char *));
+	job->check_sources = xcalloc(MAX_SPF_CHECKS, sizeof(char *));
+	for (size_t i = 0; i < p->n_expect_pass; i++)
+		add_check_addr(job, p->expect_pass[i], "config");
+	for (size_t i = 0; i < p->n_mx_addresses; i++)
+		add_check_addr(job, p->mx_addresses[i], "mx");
+	res->spf_all = -1;
+	snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", p->domain);
+
+	/* Hold the job open until every first question is out. */
+	job->pending++;
+	ask(job, p->domain, ns_t_txt, 0, spf_txt_answer);
+	snprintf(name, sizeof(name), "_dmarc.%s", p->domain);
+	ask(job, name, ns_t_txt, 0, dmarc_answer);
+	res->dkim = xcalloc(p->n_selectors ? p->n_selectors : 1,
+	    sizeof(*res->dkim));
+	res->n_dkim = p->n_selectors;
+	for (size_t i = 0; i < p->n_selectors; i++) {
+		res->dkim[i].selector = xstrdup(p->selectors[i]);
+		snprintf(name, sizeof(name), "%s._domainkey.%s",
+		    p->selectors[i], p->domain);
+		ask(job, name, ns_t_txt, i, dkim_answer);
+	}
+	job->pending--;
+	return job;
+}
+
+void
+records_cancel(struct records_job *job)
+{
+	job->cancelled = 1;
+	if (job->pending == 0)
+		job_free(job);
+}
+
+void
+records_result_free(struct records_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->spf_raw);
+	free(res->spf_checks);
+	for (size_t i = 0; i < res->n_dkim; i++) {
+		free(res->dkim[i].selector);
+		free(res->dkim[i].raw);
+	}
+	free(res->dkim);
+	dmarc_record_free(&res->dmarc);
+	free(res->dmarc_raw);
+	for (size_t i = 0; i < res->n_dmarc_dests; i++)
+		free(res->dmarc_dests[i].domain);
+	free(res->dmarc_dests);
+	free(res);
+}
+
+const char *
+spf_qualifier_name(int q)
+{
+	switch (q) {
+	case SPF_QUAL_PASS:
+		return "pass";
+	case SPF_QUAL_FAIL:
+		return "fail";
+	case SPF_QUAL_SOFTFAIL:
+		return "softfail";
+	case SPF_QUAL_NEUTRAL:
+		return "neutral";
+	default:
+		return "none";
+	}
+}

@@ -1,0 +1,96 @@
+/* The mail authentication records of a domain: SPF (RFC 7208), DKIM keys
+ * of the configured selectors (RFC 6376, 8301, 8463) and DMARC (RFC 7489),
+ * fetched over the shared c-ares channel, parsed and evaluated.  One job
+ * per domain and run; it owns its DNS contexts and reports once. */
+#ifndef MAILSEC_RECORDS_H
+#define MAILSEC_RECORDS_H
+
+#include <netinet/in.h>
+
+#include "collectors/dkim.h"
+#include "collectors/dmarc.h"
+#include "collectors/dns.h"
+#include "collectors/spf.h"
+
+struct dns_lookup_info {
+	int		 done;
+	enum dns_result	 result;
+	double		 duration_s;
+};
+
+/* check_host() for one address. */
+struct spf_check {
+	char		 address[INET6_ADDRSTRLEN];
+	const char	*source;	/* "config" (spf_expect_pass) or "mx" */
+	enum spf_result_code code;
+	const char	*reason;
+};
+
+struct dkim_selector_result {
+	char		*selector;
+	struct dns_lookup_info lookup;
+	struct dkim_key	 key;
+	char		*raw;		/* the record as fetched, or NULL */
+};
+
+struct dmarc_destination {
+	char		*domain;
+	int		 external;
+	int		 authorized;	/* -1 unknown (lookup failed) */
+	struct dns_lookup_info lookup;
+};
+
+struct records_result {
+	double		 finished;	/* wall clock */
+	/* SPF */
+	struct dns_lookup_info spf_lookup;
+	int		 spf_present;
+	int		 spf_valid;
+	const char	*spf_reason;	/* NULL when valid */
+	char		 spf_message[256];
+	unsigned	 spf_dns_lookups;
+	unsigned	 spf_void_lookups;
+	int		 spf_all;	/* enum spf_qualifier, -1: no all */
+	int		 spf_redirect;
+	int		 spf_ptr_used;
+	size_t		 spf_bytes;
+	char		*spf_raw;
+	struct spf_check *spf_checks;
+	size_t		 n_spf_checks;
+	/* DKIM */
+	struct dkim_selector_result *dkim;
+	size_t		 n_dkim;
+	/* DMARC */
+	struct dns_lookup_info dmarc_lookup;
+	struct dmarc_record dmarc;
+	int		 dmarc_from_org;	/* the record is the org domain's */
+	char		 dmarc_domain[256];	/* where it was found */
+	char		*dmarc_raw;
+	struct dmarc_destination *dmarc_dests;
+	size_t		 n_dmarc_dests;
+};
+
+struct records_params {
+	const char	*domain;
+	char *const	*selectors;
+	size_t		 n_selectors;
+	char *const	*expect_pass;	/* addresses that must pass SPF */
+	size_t		 n_expect_pass;
+	char *const	*mx_addresses;	/* the domain's own MX addresses */
+	size_t		 n_mx_addresses;
+};
+
+struct records_job;
+/* Called once; the result is the callee's (records_result_free). */
+typedef void (*records_done_cb)(struct records_result *res, void *arg);
+
+struct records_job *records_start(struct dns *dns,
+    const struct records_params *p, records_done_cb cb, void *arg);
+/* The callback will not come; the job frees itself once its DNS answers
+ * are in. */
+void records_cancel(struct records_job *job);
+void records_result_free(struct records_result *res);
+
+const char *spf_qualifier_name(int qualifier);
+
+#endif
