@@ -29,6 +29,9 @@ struct check_run {
 	uint64_t	 mx_started_ms;
 	int		 audit;		/* this run also audits TLS */
 	int		 mx_pending;	/* the MX answer has not come yet */
+	unsigned	 dns_pending;	/* MX and address lookups to come */
+	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
+	int		 records_started;
 	struct run_jobs	 jobs;
 };
 
@@ -108,6 +111,7 @@ result_free(struct check_result *res)
 		free(res->eps[i].host);
 	free(res->eps);
 	dns_mx_free(res->mx, res->n_mx);
+	records_result_free(res->records);
 	free(res);
 }
 
@@ -350,6 +354,60 @@ parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 }
 
 static void
+records_done(struct records_result *rr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->records = NULL;
+	records_result_free(run->res->records);
+	run->res->records = rr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* The mail authentication records of a domain, once its own MX addresses
+ * are known: SPF is checked against them too. */
+static void
+run_dns_settled(struct check_run *run)
+{
+	const struct check *c = run->check;
+	const struct check_result *res = run->res;
+	struct records_params rp;
+	char **mx_addrs;
+	size_t n = 0;
+
+	if (run->dns_pending > 0 || run->records_started || c == NULL ||
+	    c->cfg.kind != TARGET_DOMAIN || !c->cfg.records ||
+	    run->ctx->stopping)
+		return;
+	run->records_started = 1;
+	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
+	for (size_t i = 0; i < res->n_eps; i++) {
+		const struct endpoint_result *ep = &res->eps[i];
+		int dup = 0;
+
+		if (ep->address[0] == '\0' || (ep->protocol != PROTO_SMTP &&
+		    ep->protocol != PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			dup |= strcmp(mx_addrs[j], ep->address) == 0;
+		if (!dup)
+			mx_addrs[n++] = (char *)ep->address;
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.domain = c->cfg.name;
+	rp.selectors = c->cfg.dkim_selectors;
+	rp.n_selectors = c->cfg.n_dkim_selectors;
+	rp.expect_pass = c->cfg.spf_expect_pass;
+	rp.n_expect_pass = c->cfg.n_spf_expect_pass;
+	rp.mx_addresses = mx_addrs;
+	rp.n_mx_addresses = n;
+	run->outstanding++;
+	run->records = records_start(run->ctx->dns, &rp, records_done, run);
+	free(mx_addrs);
+}
+
+static void
 host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
     int type)
 {
@@ -365,6 +423,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 	else
 		hl->v6 = r;
 	run->outstanding--;
+	run->dns_pending--;
 	if (--hl->pending > 0)
 		return;
 	if (run->check != NULL && !run->ctx->stopping) {
@@ -400,6 +459,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 	free(hl->addrs);
 	free(hl->name);
 	free(hl);
+	run_dns_settled(run);
 	run_maybe_finish(run);
 }
 
@@ -432,6 +492,7 @@ run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 	hl->name = xstrdup(name);
 	hl->pending = 2;
 	run->outstanding += 2;
+	run->dns_pending += 2;
 	dns_query(run->ctx->dns, name, ns_t_a, host_a_cb, hl);
 	dns_query(run->ctx->dns, name, ns_t_aaaa, host_aaaa_cb, hl);
 }
@@ -454,6 +515,7 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	enum dns_result r;
 
 	run->outstanding--;
+	run->dns_pending--;
 	run->mx_pending = 0;
 	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
 	r = status == ARES_SUCCESS ?
@@ -480,6 +542,7 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	} else
 		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg.name,
 		    dns_result_name(r));
+	run_dns_settled(run);
 	run_maybe_finish(run);
 }
 
@@ -507,6 +570,7 @@ check_start(struct check *c)
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
 		run->mx_pending = 1;
+		run->dns_pending++;
 		dns_query(ctx->dns, c->cfg.name, ns_t_mx, mx_cb, run);
 		for (size_t i = 0; i < c->cfg.n_imap_hosts; i++)
 			run_resolve_host(run, ROLE_IMAP, c->cfg.imap_hosts[i]);
@@ -635,6 +699,11 @@ check_cancel_run(struct check *c)
 		return;
 	c->run = NULL;
 	run->check = NULL;
+	if (run->records) {
+		records_cancel(run->records);
+		run->records = NULL;
+		run->outstanding--;
+	}
 	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {
 		TAILQ_REMOVE(&run->jobs, job, rlink);
 		if (job->queued) {

@@ -11,6 +11,7 @@
 #include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "collectors/records.h"
 #include "daemon/ctx.h"
 
 struct endpoint_result {
@@ -38,6 +39,7 @@ struct check_result {
 	struct endpoint_result *eps;
 	size_t		 n_eps;
 	int		 timed_out;	/* cut short by an ad-hoc deadline */
+	struct records_result *records;	/* domain targets, or NULL */
 };
 
 struct check;

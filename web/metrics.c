@@ -122,6 +122,102 @@ add_endpoint(struct expo *e, const struct check *c,
 	buf_free(&l);
 }
 
+/* The DNS gave an answer, records or a definite "none" (NXDOMAIN or
+ * no data); 0 is a lookup that failed: SERVFAIL, refused, timeout. */
+static int
+dns_answered(enum dns_result r)
+{
+	return r == DNS_OK || r == DNS_NODATA || r == DNS_NXDOMAIN;
+}
+
+static void
+add_lookup(struct expo *e, const struct buf *l, const char *record,
+    const char *selector, const struct dns_lookup_info *li)
+{
+	if (!li->done)
+		return;
+	expo_add(e, F_DNS_LOOKUP_SUCCESS, l, dns_answered(li->result),
+	    "record", record, selector ? "selector" : NULL, selector, NULL);
+	expo_add(e, F_DNS_LOOKUP_DURATION, l, li->duration_s, "record", record,
+	    selector ? "selector" : NULL, selector, NULL);
+	if (li->result != DNS_OK)
+		expo_add(e, F_DNS_ERROR_INFO, l, 1, "record", record,
+		    "rcode", dns_result_name(li->result),
+		    selector ? "selector" : NULL, selector, NULL);
+}
+
+static void
+add_records(struct expo *e, const struct buf *l, const struct records_result *r)
+{
+	const struct dmarc_record *d = &r->dmarc;
+
+	add_lookup(e, l, "spf", NULL, &r->spf_lookup);
+	expo_add(e, F_SPF_PRESENT, l, r->spf_present, NULL);
+	expo_add(e, F_SPF_VALID, l, r->spf_valid && r->spf_reason == NULL,
+	    NULL);
+	if (r->spf_reason)
+		expo_add(e, F_SPF_ERROR_INFO, l, 1, "reason", r->spf_reason, NULL);
+	if (r->spf_present) {
+		expo_add(e, F_SPF_DNS_LOOKUPS, l, r->spf_dns_lookups, NULL);
+		expo_add(e, F_SPF_VOID_LOOKUPS, l, r->spf_void_lookups, NULL);
+		expo_add(e, F_SPF_ALL_INFO, l, 1, "qualifier",
+		    spf_qualifier_name(r->spf_all), NULL);
+		expo_add(e, F_SPF_PTR_USED, l, r->spf_ptr_used, NULL);
+		expo_add(e, F_SPF_BYTES, l, (double)r->spf_bytes, NULL);
+	}
+	for (size_t i = 0; i < r->n_spf_checks; i++)
+		expo_add(e, F_SPF_CHECK_HOST_INFO, l, 1,
+		    "address", r->spf_checks[i].address,
+		    "source", r->spf_checks[i].source,
+		    "result", spf_result_name(r->spf_checks[i].code), NULL);
+	for (size_t i = 0; i < r->n_dkim; i++) {
+		const struct dkim_selector_result *k = &r->dkim[i];
+		const char *sel = k->selector;
+
+		add_lookup(e, l, "dkim", sel, &k->lookup);
+		expo_add(e, F_DKIM_PRESENT, l, k->key.present, "selector", sel,
+		    NULL);
+		expo_add(e, F_DKIM_VALID, l, k->key.valid, "selector", sel, NULL);
+		if (k->key.key_type && k->key.key_bits)
+			expo_add(e, F_DKIM_KEY_SIZE, l, k->key.key_bits,
+			    "selector", sel, "key_type", k->key.key_type, NULL);
+		expo_add(e, F_DKIM_REVOKED, l, k->key.revoked, "selector", sel,
+		    NULL);
+		expo_add(e, F_DKIM_TESTING, l, k->key.testing, "selector", sel,
+		    NULL);
+		expo_add(e, F_DKIM_SHA1_ONLY, l, k->key.sha1_only, "selector", sel,
+		    NULL);
+		if (k->key.reason)
+			expo_add(e, F_DKIM_ERROR_INFO, l, 1, "selector", sel,
+			    "reason", k->key.reason, NULL);
+	}
+	add_lookup(e, l, "dmarc", NULL, &r->dmarc_lookup);
+	expo_add(e, F_DMARC_PRESENT, l, d->present, NULL);
+	expo_add(e, F_DMARC_VALID, l, d->present && d->valid, NULL);
+	expo_add(e, F_DMARC_FROM_ORG, l, r->dmarc_from_org, NULL);
+	if (!d->present)
+		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", "no_record", NULL);
+	else if (d->reason)
+		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", d->reason, NULL);
+	if (d->present && d->policy != DMARC_POLICY_UNSET &&
+	    !d->multiple_records) {
+		/* A subdomain that borrows its org domain's record gets sp. */
+		expo_add(e, F_DMARC_POLICY, l, r->dmarc_from_org ?
+		    d->subdomain_policy : d->policy, NULL);
+		expo_add(e, F_DMARC_SUBDOMAIN_POLICY, l, d->subdomain_policy,
+		    NULL);
+		expo_add(e, F_DMARC_PCT, l, d->pct, NULL);
+	}
+	if (d->present)
+		expo_add(e, F_DMARC_RUA_COUNT, l, (double)d->n_rua, NULL);
+	for (size_t i = 0; i < r->n_dmarc_dests; i++)
+		if (r->dmarc_dests[i].external && r->dmarc_dests[i].authorized >= 0)
+			expo_add(e, F_DMARC_EXTERNAL_RUA_AUTH, l,
+			    r->dmarc_dests[i].authorized,
+			    "destination", r->dmarc_dests[i].domain, NULL);
+	expo_add(e, F_RECORDS_TIMESTAMP, l, r->finished, NULL);
+}
+
 void
 metrics_add_check(struct expo *e, const struct check *c)
 {
@@ -138,8 +234,7 @@ metrics_add_check(struct expo *e, const struct check *c)
 	buf_reset(&l);
 	if (c->cfg.kind == TARGET_DOMAIN) {
 		labels_add(&l, "domain", c->cfg.name);
-		expo_add(e, F_DNS_LOOKUP_SUCCESS, &l,
-		    r->mx_result == DNS_OK || r->mx_result == DNS_NODATA,
+		expo_add(e, F_DNS_LOOKUP_SUCCESS, &l, dns_answered(r->mx_result),
 		    "record", "mx", NULL);
 		expo_add(e, F_DNS_LOOKUP_DURATION, &l, r->mx_duration_s,
 		    "record", "mx", NULL);
@@ -156,6 +251,8 @@ metrics_add_check(struct expo *e, const struct check *c)
 		}
 		expo_add(e, F_MX_NULL, &l, r->null_mx, NULL);
 		expo_add(e, F_MX_IMPLICIT, &l, r->implicit_mx, NULL);
+		if (r->records)
+			add_records(e, &l, r->records);
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)
