@@ -119,7 +119,7 @@ static const struct family_def families[F__COUNT] = {
 	    "Policy for subdomains (sp, else p): 0 none, 1 quarantine, 2 reject." },
 	[F_DMARC_PCT] = { "mailsec_dmarc_pct", "gauge",
 	    "Percentage of messages the policy applies to." },
-	[F_DMARC_RUA_COUNT] = { "mailsec_dmarc_rua_count", "gauge",
+	[F_DMARC_RUA_COUNT] = { "mailsec_dmarc_rua_destinations", "gauge",
 	    "Number of aggregate report destinations (rua)." },
 	[F_DMARC_EXTERNAL_RUA_AUTH] = { "mailsec_dmarc_external_rua_authorized", "gauge",
 	    "1 if an external rua destination authorizes the reports (RFC 7489 7.1)." },
