@@ -1011,9 +1011,52 @@ check_hostile(void)
 	    "syntax error: expected \"key = value\" or \"[section]\"");
 }
 
+/* The mail authentication record keys of a domain. */
+static void
+check_records(void)
+{
+	struct result r;
+
+	load(&r, "[domain a.example]\n"
+	    "dkim_selectors = Mail, 20230601, s1.Sub_x\n"
+	    "spf_expect_pass = 192.0.2.10, 2001:DB8:0::25\n"
+	    "records = off\n"
+	    "[domain b.example]\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		const struct target_cfg *t = &r.cfg->targets[0];
+
+		CHECK_INT(t->n_dkim_selectors, 3);
+		CHECK_STR(t->dkim_selectors[0], "mail");
+		CHECK_STR(t->dkim_selectors[1], "20230601");
+		CHECK_STR(t->dkim_selectors[2], "s1.sub_x");
+		CHECK_INT(t->n_spf_expect_pass, 2);
+		CHECK_STR(t->spf_expect_pass[1], "2001:db8::25");
+		CHECK_INT(t->records, 0);
+		CHECK_INT(r.cfg->targets[1].records, 1);
+		CHECK_INT(r.cfg->targets[1].n_dkim_selectors, 0);
+	}
+	done(&r);
+	ERRORS("[domain a.example]\ndkim_selectors = a b\n"
+	    "spf_expect_pass = 1.2.3\nrecords = maybe\n"
+	    "dkim_selectors = x..y\n",
+	    "t.ini:2: dkim_selectors: \"a b\": bad character (use letters, "
+	    "digits, '-', '_', '.')",
+	    "t.ini:3: spf_expect_pass: \"1.2.3\": not an ip address",
+	    "t.ini:4: records: \"maybe\" is not on or off",
+	    "t.ini:5: dkim_selectors: duplicate key (first at line 2)");
+	ERROR1("[domain a.example]\ndkim_selectors = a, A\n",
+	    "t.ini:2: dkim_selectors: duplicate selector a");
+	ERROR1("[domain a.example]\ndkim_selectors = ,\n",
+	    "t.ini:2: dkim_selectors: empty entry in list");
+	ERROR1("[endpoint h.example:25]\ndkim_selectors = a\n",
+	    "t.ini:2: unknown key \"dkim_selectors\" in [endpoint h.example:25]");
+}
+
 int
 main(void)
 {
+	check_records();
 	check_protocols();
 	check_example();
 	check_defaults();
