@@ -388,14 +388,20 @@ io_write(struct io *io, const void *data, size_t len)
 }
 
 void
+io_vprintf(struct io *io, const char *fmt, va_list ap)
+{
+	buf_vprintf(&io->out, fmt, ap);
+	io_reload(io);
+}
+
+void
 io_printf(struct io *io, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vprintf(&io->out, fmt, ap);
+	io_vprintf(io, fmt, ap);
 	va_end(ap);
-	io_reload(io);
 }
 
 size_t

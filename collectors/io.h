@@ -6,6 +6,7 @@
 #ifndef MAILSEC_IO_H
 #define MAILSEC_IO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -42,6 +43,8 @@ void io_set_timeout(struct io *io, unsigned ms);
 void io_write(struct io *io, const void *data, size_t len);
 void io_printf(struct io *io, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void io_vprintf(struct io *io, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Buffered input. */
 size_t io_datalen(const struct io *io);
 const char *io_data(const struct io *io);

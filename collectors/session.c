@@ -160,16 +160,12 @@ session_tls_active(const struct session *s)
 void
 session_send(struct session *s, const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
 
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	io_vprintf(s->io, fmt, ap);
 	va_end(ap);
-	buf_puts(&b, "\r\n");
-	io_write(s->io, b.data, b.len);
-	buf_free(&b);
+	io_write(s->io, "\r\n", 2);
 }
 
 static void
