@@ -150,7 +150,9 @@ key_facts(X509 *leaf, struct tls_facts *f)
 	if (OBJ_find_sigid_algs(X509_get_signature_nid(leaf), &md, &pkey_nid))
 		f->sig_weak = md == NID_sha1 || md == NID_md5 || md == NID_md2 ||
 		    md == NID_md4;
-	/* Self-signed: its own issuer, with a signature it verifies. */
+	/* Self-signed as OpenSSL 3 flags it: its own issuer by name, its
+	 * authority key id (if any) its own key id, and signed with an
+	 * algorithm of its own key's type.  The signature is not checked. */
 	f->self_signed = (X509_get_extension_flags(leaf) & EXFLAG_SS) != 0;
 }
 
@@ -195,19 +197,22 @@ kex_facts(SSL *ssl, struct tls_facts *f)
 {
 	EVP_PKEY *tmp = NULL;
 	const char *name = NULL;
-	int nid, have_tmp = 0;
+	int nid, have_tmp = 0, is_dh = 0;
 
 	if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp != NULL) {
 		have_tmp = 1;
 		f->kex_bits = EVP_PKEY_get_bits(tmp);
-		/* Finite-field DHE in TLS 1.2 names no group. */
-		if (EVP_PKEY_get_base_id(tmp) == EVP_PKEY_DH)
-			name = "DH";
+		is_dh = EVP_PKEY_get_base_id(tmp) == EVP_PKEY_DH;
 		EVP_PKEY_free(tmp);
 	}
+	/* The group by its TLS name: "x25519", "secp256r1", and in TLS 1.3
+	 * also the finite-field ones, "ffdhe2048". */
 	nid = SSL_get_negotiated_group(ssl);
-	if (name == NULL && nid != NID_undef && nid != 0)
+	if (nid != NID_undef && nid != 0)
 		name = SSL_group_to_name(ssl, nid);
+	/* Finite-field DHE in TLS 1.2 negotiates no named group. */
+	if (name == NULL && is_dh)
+		name = "DH";
 	if (name == NULL && have_tmp)
 		name = "unknown";
 	snprintf(f->kex_group, sizeof(f->kex_group), "%s", name ? name : "");
