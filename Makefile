@@ -5,7 +5,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 SAN      ?=
-PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl
+PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl libcrypt
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -81,6 +81,20 @@ install: $(BIN)
 	install -m 0644 exporter.ini.example README.md $(DESTDIR)$(PREFIX)/share/doc/mailsec_exporter/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 doc/mailsec_exporter.8 $(DESTDIR)$(PREFIX)/share/man/man8/mailsec_exporter.8
+
+# Side by side with blackbox_exporter and a minimal C client (bench/README.md):
+# `make bench`, `make bench N=10000`.  Not part of `make test`.
+N ?= 1000
+C ?= 256
+bench:
+	@sh bench/deps.sh
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor $(BUILD)/bench/httpload $(BUILD)/bench/measure
+	python3 bench/bench.py --n $(N) --c $(C) --tools $(BUILD)/bench
+
+$(BUILD)/bench/floor: BENCH_LIBS = $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $< $(BENCH_LIBS)
 
 clean:
 	rm -rf build $(BIN)

@@ -10,7 +10,8 @@ export PATH
 BUILD_PKGS="gcc clang make pkg-config libevent-dev libssl-dev libc-ares-dev
 	libmicrohttpd-dev libinih-dev libpsl-dev libcrypt-dev"
 TEST_PKGS="postfix dovecot-imapd dovecot-pop3d nsd prometheus curl openssl
-	ca-certificates valgrind libclang-rt-14-dev iproute2 procps systemd"
+	ca-certificates valgrind libclang-rt-14-dev iproute2 procps systemd
+	chromium"
 # "package:command" pairs: a package whose command is gone counts as missing.
 CMDS="gcc:gcc clang:clang make:make pkg-config:pkg-config postfix:postfix
 	dovecot-imapd:dovecot nsd:nsd prometheus:promtool curl:curl openssl:openssl valgrind:valgrind

@@ -19,6 +19,11 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "daemon/util.h"
 
@@ -27,7 +32,7 @@
 #define TIMEOUT_MIN_MS		100
 #define TIMEOUT_MAX_MS		(10 * 60 * 1000)
 #define CONCURRENCY_MAX		10000
-#define MAX_SECTION_KEYS	16
+#define MAX_SECTION_KEYS	32
 #define DNS_NAME_MAX		253
 #define DNS_LABEL_MAX		63
 #define SHOWN_MAX		80	/* file text quoted in a message */
@@ -136,6 +141,9 @@ struct parse {
 					 * are checked, the target dropped */
 	struct target_cfg scratch;
 	bool		 protocol_set;
+	bool		 in_module;	/* the current target is a [module]'s */
+	bool		 module_kind_set;
+	unsigned	 tls_cert_line, tls_key_line;
 	unsigned	 exporter_line;
 	bool		 at_end;
 
@@ -421,8 +429,11 @@ add_resolver(const char *item, struct buf *out, const char **why)
 static struct target_cfg *
 cur_target(struct parse *p)
 {
-	return p->use_scratch ? &p->scratch :
-	    &p->cfg->targets[p->cfg->n_targets - 1];
+	if (p->use_scratch)
+		return &p->scratch;
+	if (p->in_module)
+		return &p->cfg->modules[p->cfg->n_modules - 1].t;
+	return &p->cfg->targets[p->cfg->n_targets - 1];
 }
 
 /* [exporter] keys. */
@@ -555,6 +566,390 @@ set_ehlo_name(struct parse *p, const char *v)
 	}
 	free(p->cfg->ehlo_name);
 	p->cfg->ehlo_name = xstrdup(v);
+}
+
+/* [exporter] keys of the web listener: /probe, authentication, HTTPS. */
+
+int
+allow_entry_parse(const char *s, struct allow_entry *e, const char **why)
+{
+	char host[INET6_ADDRSTRLEN + 1], *name;
+	const char *slash, *err;
+	size_t len = strlen(s), hlen;
+	uint64_t prefix;
+	unsigned max;
+
+	memset(e, 0, sizeof(*e));
+	if (len == 0) {
+		*why = "empty entry";
+		return -1;
+	}
+	if (len > DNS_NAME_MAX + 2) {
+		*why = "entry too long";
+		return -1;
+	}
+	slash = strchr(s, '/');
+	hlen = slash ? (size_t)(slash - s) : len;
+	host[0] = '\0';
+	if (hlen < sizeof(host)) {
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+	}
+	if (slash != NULL || strchr(s, ':') != NULL ||
+	    inet_pton(AF_INET, host, e->addr) == 1) {
+		e->kind = ALLOW_CIDR;
+		e->family = strchr(host, ':') ? AF_INET6 : AF_INET;
+		if (host[0] == '\0' ||
+		    inet_pton(e->family, host, e->addr) != 1) {
+			*why = e->family == AF_INET6 ? "not an ipv6 address" :
+			    "not an ip address";
+			return -1;
+		}
+		max = e->family == AF_INET ? 32 : 128;
+		prefix = max;
+		if (slash != NULL &&
+		    parse_uint(slash + 1, 0, max, &prefix, &err) == -1) {
+			*why = max == 32 ? "bad prefix length (0-32)" :
+			    "bad prefix length (0-128)";
+			return -1;
+		}
+		e->prefix = (unsigned)prefix;
+		for (unsigned bit = e->prefix; bit < max; bit++)
+			if (e->addr[bit / 8] & (0x80 >> (bit % 8))) {
+				*why = "bits set past the prefix length (write "
+				    "the network address)";
+				return -1;
+			}
+		/* ::ffff:a.b.c.d is IPv4, and matched as such. */
+		if (e->family == AF_INET6 && e->prefix >= 96 &&
+		    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)e->addr)) {
+			memmove(e->addr, e->addr + 12, 4);
+			memset(e->addr + 4, 0, 12);
+			e->family = AF_INET;
+			e->prefix -= 96;
+		}
+		return 0;
+	}
+	e->kind = ALLOW_NAME;
+	if (s[0] == '*' && s[1] == '.') {
+		e->kind = ALLOW_SUFFIX;
+		s += 2;
+	}
+	if (strchr(s, '*') != NULL) {
+		*why = "a wildcard is only \"*.\" in front of a domain";
+		return -1;
+	}
+	name = xstrdup(s);
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		name[--len] = '\0';
+	for (char *c = name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (check_name(name, false, why) == -1) {
+		free(name);
+		return -1;
+	}
+	if (e->kind == ALLOW_SUFFIX) {
+		e->name = xmalloc(len + 2);
+		e->name[0] = '.';
+		memcpy(e->name + 1, name, len + 1);
+		free(name);
+	} else
+		e->name = name;
+	return 0;
+}
+
+static void
+allow_entry_free(struct allow_entry *e)
+{
+	free(e->name);
+	e->name = NULL;
+}
+
+static void
+set_probe_allow(struct parse *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	char *list, *rest, *item;
+	struct allow_entry e;
+	const char *why;
+
+	if (*v == '\0')		/* an empty list: /probe stays off */
+		return;
+	list = rest = xstrdup(v);
+	while ((item = next_item(&rest)) != NULL) {
+		if (*item == '\0') {
+			key_error(p, "empty entry in list");
+			break;
+		}
+		if (cfg->n_probe_allow == MAX_PROBE_ALLOW) {
+			key_error(p, "more than %d entries", MAX_PROBE_ALLOW);
+			break;
+		}
+		if (allow_entry_parse(item, &e, &why) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, why);
+			break;
+		}
+		cfg->probe_allow = xreallocarray(cfg->probe_allow,
+		    cfg->n_probe_allow + 1, sizeof(*cfg->probe_allow));
+		cfg->probe_allow[cfg->n_probe_allow++] = e;
+	}
+	free(list);
+}
+
+static void
+set_probe_timeout_offset(struct parse *p, const char *v)
+{
+	get_duration(p, v, 0, 60 * 1000, "must be between 0 and 1m",
+	    &p->cfg->probe_timeout_offset_ms);
+}
+
+static void
+set_probe_max_concurrent(struct parse *p, const char *v)
+{
+	const char *err;
+	uint64_t n;
+
+	if (parse_uint(v, 1, CONCURRENCY_MAX, &n, &err) == -1) {
+		key_error(p, "%s (1-%d)", err, CONCURRENCY_MAX);
+		return;
+	}
+	p->cfg->probe_max_concurrent = (unsigned)n;
+}
+
+/* "$2a$", "$2b$" or "$2y$", a two-digit cost 04-31, '$', and 53 characters
+ * of bcrypt's base64: 22 of salt, 31 of hash. */
+static bool
+is_bcrypt_hash(const char *h)
+{
+	unsigned cost;
+
+	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' ||
+	    (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$' ||
+	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' ||
+	    h[6] != '$')
+		return false;
+	cost = (unsigned)(h[4] - '0') * 10 + (unsigned)(h[5] - '0');
+	if (cost < 4 || cost > 31)
+		return false;
+	for (size_t i = 7; i < 60; i++)
+		if (!is_alnum(h[i]) && h[i] != '.' && h[i] != '/')
+			return false;
+	return true;
+}
+
+static void
+set_basic_auth_users(struct parse *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	char *list = xstrdup(v), *rest = list, *item, *colon;
+	bool bad;
+
+	while ((item = next_item(&rest)) != NULL) {
+		if (*item == '\0') {
+			key_error(p, "empty entry in list");
+			break;
+		}
+		colon = strchr(item, ':');
+		if (colon == NULL || colon == item) {
+			key_error(p, "\"%s\": expected NAME:BCRYPT_HASH",
+			    show(item).s);
+			break;
+		}
+		*colon = '\0';
+		bad = strlen(item) > 64;
+		for (const char *c = item; *c; c++)
+			if (!is_alnum(*c) && strchr("._@+-", *c) == NULL)
+				bad = true;
+		if (bad) {
+			key_error(p, "user \"%s\": use 1 to 64 letters, digits, "
+			    "'.', '_', '@', '+', '-'", show(item).s);
+			break;
+		}
+		if (!is_bcrypt_hash(colon + 1)) {
+			key_error(p, "user %s: not a bcrypt hash (\"$2b$12$\" and "
+			    "53 more characters: make one with mailsec_exporter "
+			    "--hash-password)", item);
+			break;
+		}
+		bad = false;
+		for (size_t i = 0; i < cfg->n_auth_users; i++)
+			if (strcmp(cfg->auth_users[i].name, item) == 0)
+				bad = true;
+		if (bad) {
+			key_error(p, "duplicate user %s", item);
+			break;
+		}
+		if (cfg->n_auth_users == MAX_AUTH_USERS) {
+			key_error(p, "more than %d users", MAX_AUTH_USERS);
+			break;
+		}
+		cfg->auth_users = xreallocarray(cfg->auth_users,
+		    cfg->n_auth_users + 1, sizeof(*cfg->auth_users));
+		cfg->auth_users[cfg->n_auth_users].name = xstrdup(item);
+		cfg->auth_users[cfg->n_auth_users].hash = xstrdup(colon + 1);
+		cfg->n_auth_users++;
+	}
+	free(list);
+}
+
+#define PEM_MAX_SIZE (1024 * 1024)
+
+/* The whole of a PEM file, NUL-terminated, or NULL after a key_error. */
+static char *
+read_pem(struct parse *p, const char *path)
+{
+	struct stat st;
+	struct buf b;
+	ssize_t r = 0;
+	int fd;
+
+	if (*path == '\0') {
+		key_error(p, "empty path");
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		key_error(p, "%s: %s", show(path).s, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		key_error(p, "%s: %s", show(path).s, strerror(EISDIR));
+		close(fd);
+		return NULL;
+	}
+	buf_init(&b);
+	while (b.len <= PEM_MAX_SIZE) {
+		buf_reserve(&b, 65536);
+		r = read(fd, b.data + b.len, 65536);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		b.len += (size_t)r;
+		b.data[b.len] = '\0';
+	}
+	close(fd);
+	if (r == -1)
+		key_error(p, "%s: %s", show(path).s, strerror(errno));
+	else if (b.len > PEM_MAX_SIZE)
+		key_error(p, "%s: file too large (max %d KiB)", show(path).s,
+		    PEM_MAX_SIZE / 1024);
+	else if (b.len == 0 || memchr(b.data, '\0', b.len) != NULL)
+		key_error(p, "%s: not a PEM file", show(path).s);
+	else
+		return b.data;
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	return NULL;
+}
+
+static void
+free_secret(char **s)
+{
+	if (*s != NULL)
+		OPENSSL_cleanse(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}
+
+static void
+set_tls_cert_file(struct parse *p, const char *v)
+{
+	p->tls_cert_line = p->line;
+	free(p->cfg->tls_cert_pem);
+	free(p->cfg->tls_cert_file);
+	p->cfg->tls_cert_file = NULL;
+	if ((p->cfg->tls_cert_pem = read_pem(p, v)) != NULL)
+		p->cfg->tls_cert_file = xstrdup(v);
+}
+
+static void
+set_tls_key_file(struct parse *p, const char *v)
+{
+	p->tls_key_line = p->line;
+	free_secret(&p->cfg->tls_key_pem);
+	free(p->cfg->tls_key_file);
+	p->cfg->tls_key_file = NULL;
+	if ((p->cfg->tls_key_pem = read_pem(p, v)) != NULL)
+		p->cfg->tls_key_file = xstrdup(v);
+}
+
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* Both files or neither; the certificate and the key parse, and match. */
+static void
+check_tls_files(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	BIO *bio;
+
+	if (p->tls_cert_line && !p->tls_key_line) {
+		error_at(p, p->tls_cert_line, "tls_cert_file: needs "
+		    "tls_key_file too");
+		return;
+	}
+	if (p->tls_key_line && !p->tls_cert_line) {
+		error_at(p, p->tls_key_line, "tls_key_file: needs "
+		    "tls_cert_file too");
+		return;
+	}
+	if (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL)
+		return;		/* not set, or unreadable: said already */
+	if ((bio = BIO_new_mem_buf(cfg->tls_cert_pem, -1)) != NULL) {
+		cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		BIO_free(bio);
+	}
+	if (cert == NULL)
+		error_at(p, p->tls_cert_line, "tls_cert_file: %s: no PEM "
+		    "certificate in it", show(cfg->tls_cert_file).s);
+	if ((bio = BIO_new_mem_buf(cfg->tls_key_pem, -1)) != NULL) {
+		key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+		BIO_free(bio);
+	}
+	if (key == NULL)
+		error_at(p, p->tls_key_line, "tls_key_file: %s: no PEM private "
+		    "key in it (a key with a passphrase is not supported)",
+		    show(cfg->tls_key_file).s);
+	if (cert != NULL && key != NULL && X509_check_private_key(cert, key) != 1)
+		error_at(p, p->tls_key_line, "tls_key_file: %s: the key does "
+		    "not match the certificate of tls_cert_file",
+		    show(cfg->tls_key_file).s);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	ERR_clear_error();
+}
+
+/* [module NAME] keys. */
+
+static void
+set_module_kind(struct parse *p, const char *v)
+{
+	struct target_cfg *t = cur_target(p);
+
+	if (strcmp(v, "domain") == 0)
+		t->kind = TARGET_DOMAIN;
+	else if (strcmp(v, "endpoint") == 0)
+		t->kind = TARGET_ENDPOINT;
+	else {
+		key_error(p, "\"%s\" is not domain or endpoint", show(v).s);
+		return;
+	}
+	p->module_kind_set = true;
 }
 
 /* [domain] and [endpoint] keys. */
@@ -1030,6 +1425,85 @@ close_domain(struct parse *p)
 	    &t->n_pop3_ports);
 }
 
+/* A module's target: the defaults of a /probe run. */
+static void
+module_target_init(struct target_cfg *t, unsigned line)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = TARGET_ENDPOINT;	/* until kind says */
+	t->line = line;
+	t->audit = 0;			/* ~11 handshakes: only when asked */
+	t->records = 1;
+	t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
+	t->n_smtp_ports = 1;
+}
+
+static void
+open_module(struct parse *p, const char *arg)
+{
+	struct config *cfg = p->cfg;
+	const char *why = NULL;
+	struct module_cfg *m;
+
+	if (strlen(arg) > MODULE_NAME_MAX)
+		why = "longer than 64 characters";
+	for (const char *c = arg; *c && why == NULL; c++)
+		if (!is_alnum(*c) && *c != '-' && *c != '_' && *c != '.')
+			why = "bad character (use letters, digits, '-', '_', "
+			    "'.')";
+	if (why != NULL)
+		error_at(p, p->line, "bad module name \"%s\": %s", show(arg).s,
+		    why);
+	for (size_t i = 0; why == NULL && i < cfg->n_modules; i++)
+		if (strcmp(cfg->modules[i].name, arg) == 0) {
+			error_at(p, p->line, "duplicate section [module %s] "
+			    "(first at line %u)", arg, cfg->modules[i].line);
+			why = "";
+		}
+	p->module_kind_set = false;
+	if (why != NULL) {	/* its keys are checked, the module dropped */
+		p->use_scratch = true;
+		module_target_init(&p->scratch, p->line);
+		return;
+	}
+	cfg->modules = xreallocarray(cfg->modules, cfg->n_modules + 1,
+	    sizeof(*cfg->modules));
+	m = &cfg->modules[cfg->n_modules++];
+	m->name = xstrdup(arg);
+	m->line = p->line;
+	module_target_init(&m->t, p->line);
+	p->in_module = true;
+}
+
+static void
+close_module(struct parse *p)
+{
+	static const char *const domain_only[] = { "smtp_ports",
+	    "dkim_selectors", "records" };
+	const struct target_cfg *t = cur_target(p);
+	unsigned line;
+
+	if (!key_line(p, "kind")) {
+		error_at(p, p->sec_line, "%s: kind is required (domain or "
+		    "endpoint)", p->sec_label.data);
+		return;
+	}
+	if (!p->module_kind_set)
+		return;		/* a bad kind, said already */
+	if (t->kind == TARGET_DOMAIN) {
+		if ((line = key_line(p, "protocol")) != 0)
+			error_at(p, line, "protocol: only for kind = endpoint");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(domain_only); i++)
+		if ((line = key_line(p, domain_only[i])) != 0)
+			error_at(p, line, "%s: only for kind = domain",
+			    domain_only[i]);
+	if (!key_line(p, "protocol"))
+		error_at(p, p->sec_line, "%s: kind = endpoint needs protocol "
+		    "(" PROTOCOL_LIST ")", p->sec_label.data);
+}
+
 static const struct key_def exporter_keys[] = {
 	{ "listen", set_listen },
 	{ "interval", set_interval },
@@ -1041,6 +1515,12 @@ static const struct key_def exporter_keys[] = {
 	{ "ehlo_name", set_ehlo_name },
 	{ "audit", set_audit },
 	{ "audit_interval", set_audit_interval },
+	{ "probe_allow", set_probe_allow },
+	{ "probe_timeout_offset", set_probe_timeout_offset },
+	{ "probe_max_concurrent", set_probe_max_concurrent },
+	{ "basic_auth_users", set_basic_auth_users },
+	{ "tls_cert_file", set_tls_cert_file },
+	{ "tls_key_file", set_tls_key_file },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1066,7 +1546,18 @@ static const struct key_def endpoint_keys[] = {
 	{ "audit_interval", set_target_audit_interval },
 };
 
-_Static_assert(ARRAY_LEN(exporter_keys) <= MAX_SECTION_KEYS &&
+static const struct key_def module_keys[] = {
+	{ "kind", set_module_kind },
+	{ "protocol", set_protocol },
+	{ "smtp_ports", set_smtp_ports },
+	{ "dkim_selectors", set_dkim_selectors },
+	{ "records", set_target_records },
+	{ "timeout", set_target_timeout },
+	{ "audit", set_target_audit },
+};
+
+_Static_assert(ARRAY_LEN(module_keys) <= MAX_SECTION_KEYS &&
+    ARRAY_LEN(exporter_keys) <= MAX_SECTION_KEYS &&
     ARRAY_LEN(domain_keys) <= MAX_SECTION_KEYS &&
     ARRAY_LEN(endpoint_keys) <= MAX_SECTION_KEYS, "raise MAX_SECTION_KEYS");
 
@@ -1077,6 +1568,8 @@ static const struct section_def sections[] = {
 	    open_domain, close_domain },
 	{ "endpoint", true, endpoint_keys, ARRAY_LEN(endpoint_keys),
 	    open_endpoint, close_endpoint },
+	{ "module", true, module_keys, ARRAY_LEN(module_keys),
+	    open_module, close_module },
 };
 
 static void
@@ -1093,6 +1586,7 @@ close_section(struct parse *p)
 		    &p->scratch.n_spf_expect_pass);
 	}
 	p->use_scratch = false;
+	p->in_module = false;
 	p->sec = NULL;
 }
 
@@ -1238,6 +1732,14 @@ read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* List keys that may be given on several lines, their values adding up:
+ * a line holds 197 bytes, too few for a long list. */
+static bool
+key_repeats(key_fn set)
+{
+	return set == set_probe_allow || set == set_basic_auth_users;
+}
+
 /* inih's handler; its section argument is not used: see the top. */
 static int
 on_key(void *user, const char *section, const char *name, const char *value)
@@ -1260,7 +1762,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		    p->sec_label.data);
 		return 1;
 	}
-	if (p->seen[i]) {
+	if (p->seen[i] && !key_repeats(p->sec->keys[i].set)) {
 		error_at(p, p->line, "%s: duplicate key (first at line %u)",
 		    name, p->seen[i]);
 		return 1;
@@ -1345,6 +1847,7 @@ finish(struct parse *p)
 		    host : "localhost");
 	}
 	check_duplicates(p);
+	check_tls_files(p);
 }
 
 static void
@@ -1395,6 +1898,8 @@ config_load_mem(const char *name, const char *data, size_t len,
 	cfg->log_level = LOG_INFO;
 	cfg->audit = 1;
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
+	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
+	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 
 	memset(&p, 0, sizeof(p));
 	p.file = name;
@@ -1475,12 +1980,40 @@ config_free(struct config *cfg)
 		free_hosts(t->spf_expect_pass, &t->n_spf_expect_pass);
 	}
 	free(cfg->targets);
+	for (size_t i = 0; i < cfg->n_modules; i++) {
+		struct module_cfg *m = &cfg->modules[i];
+
+		free(m->name);
+		free_hosts(m->t.dkim_selectors, &m->t.n_dkim_selectors);
+	}
+	free(cfg->modules);
+	for (size_t i = 0; i < cfg->n_probe_allow; i++)
+		allow_entry_free(&cfg->probe_allow[i]);
+	free(cfg->probe_allow);
+	for (size_t i = 0; i < cfg->n_auth_users; i++) {
+		free(cfg->auth_users[i].name);
+		free(cfg->auth_users[i].hash);
+	}
+	free(cfg->auth_users);
+	free(cfg->tls_cert_file);
+	free(cfg->tls_key_file);
+	free(cfg->tls_cert_pem);
+	free_secret(&cfg->tls_key_pem);
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->ca_file);
 	free(cfg->resolver);
 	free(cfg->ehlo_name);
 	free(cfg);
+}
+
+const struct module_cfg *
+config_module(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_modules; i++)
+		if (strcmp(cfg->modules[i].name, name) == 0)
+			return &cfg->modules[i];
+	return NULL;
 }
 
 void

@@ -72,6 +72,46 @@ struct target_cfg {
 
 #define MAX_RESOLVERS 4
 
+/* [module NAME]: how /probe?module=NAME probes the target it is given.  t
+ * holds kind, protocol (endpoint), smtp_ports, dkim_selectors and records
+ * (domain), timeout_ms and audit (0 unless set); t.name is NULL. */
+struct module_cfg {
+	char		*name;
+	struct target_cfg t;
+	unsigned	 line;
+};
+
+/* One entry of probe_allow. */
+enum allow_kind {
+	ALLOW_NAME,		/* "mail.example.net": that name only */
+	ALLOW_SUFFIX,		/* "*.example.org": names below it */
+	ALLOW_CIDR,		/* "192.0.2.0/24", "2001:db8::/32", or one address */
+};
+
+struct allow_entry {
+	enum allow_kind	 kind;
+	char		*name;		/* NAME: the name; SUFFIX: ".example.org" */
+	int		 family;	/* CIDR: AF_INET or AF_INET6 */
+	unsigned char	 addr[16];	/* CIDR: the network, host bits zero */
+	unsigned	 prefix;	/* CIDR: 0-32 or 0-128 */
+};
+
+/* Parses one probe_allow entry (lowercased, made canonical) into e; -1
+ * with *why on error.  e->name is allocated. */
+int allow_entry_parse(const char *s, struct allow_entry *e, const char **why);
+
+/* One of basic_auth_users: a name and its bcrypt hash. */
+struct auth_user {
+	char		*name;
+	char		*hash;
+};
+
+#define DEFAULT_PROBE_TIMEOUT_OFFSET_MS 500
+#define DEFAULT_PROBE_MAX_CONCURRENT 64
+#define MAX_PROBE_ALLOW 256
+#define MAX_AUTH_USERS 64
+#define MODULE_NAME_MAX 64
+
 struct config {
 	char		*path;
 	char		*listen_host;	/* "127.0.0.1", "::1", "0.0.0.0" */
@@ -87,7 +127,24 @@ struct config {
 	uint64_t	 audit_interval_ms;	/* default 1h */
 	struct target_cfg *targets;
 	size_t		 n_targets;
+	/* The web listener: /probe and who may use it, HTTPS. */
+	struct module_cfg *modules;
+	size_t		 n_modules;
+	struct allow_entry *probe_allow;	/* none: /probe is off */
+	size_t		 n_probe_allow;
+	uint64_t	 probe_timeout_offset_ms;
+	unsigned	 probe_max_concurrent;
+	struct auth_user *auth_users;	/* none: no authentication */
+	size_t		 n_auth_users;
+	char		*tls_cert_file;	/* both or neither */
+	char		*tls_key_file;
+	char		*tls_cert_pem;	/* their contents, read and checked */
+	char		*tls_key_pem;
 };
+
+/* The module called name, or NULL. */
+const struct module_cfg *config_module(const struct config *cfg,
+    const char *name);
 
 /* Error list: "file:line: message" strings in order of appearance. */
 struct config_errors {

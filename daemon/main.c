@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -17,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/sched.h"
 #include "daemon/util.h"
+#include "web/auth.h"
 #include "web/http.h"
 #include "web/metrics.h"
 #include "web/server.h"
@@ -29,13 +32,67 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
-	    "                        [--log-level LEVEL] [--version] [--help]\n"
+	    "                        [--log-level LEVEL] [--hash-password]\n"
+	    "                        [--version] [--help]\n"
 	    "  --config FILE      configuration file (default %s)\n"
 	    "  --check-config     validate the configuration, print every error, exit\n"
 	    "  --once             run every check once, print the metrics, exit\n"
 	    "  --log-level LEVEL  debug, info, warn or error (overrides the file)\n"
+	    "  --hash-password    read a password (one line) from standard input and\n"
+	    "                     print its bcrypt hash, for basic_auth_users\n"
 	    "  --version          print the version and exit\n",
 	    DEFAULT_CONFIG);
+}
+
+#define PASSWORD_MAX 72	/* bcrypt uses no more */
+
+/* --hash-password: one line from stdin (not echoed on a terminal), its
+ * bcrypt hash on stdout. */
+static int
+hash_password(void)
+{
+	char line[PASSWORD_MAX + 3], *hash;
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO);
+	size_t n;
+
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fputs("Password: ", stderr);
+	} else
+		tty = 0;
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		line[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputs("\n", stderr);
+	}
+	n = strlen(line);
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	else if (n > PASSWORD_MAX) {
+		explicit_bzero(line, sizeof(line));
+		fprintf(stderr, "mailsec_exporter: password longer than %d "
+		    "bytes (bcrypt would ignore the rest)\n", PASSWORD_MAX);
+		return 1;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "mailsec_exporter: empty password\n");
+		return 1;
+	}
+	hash = auth_hash_password(line, AUTH_BCRYPT_COST);
+	explicit_bzero(line, sizeof(line));
+	if (hash == NULL) {
+		fprintf(stderr, "mailsec_exporter: bcrypt failed\n");
+		return 1;
+	}
+	printf("%s\n", hash);
+	free(hash);
+	return 0;
 }
 
 static struct config *
@@ -54,10 +111,18 @@ load_config(const char *path, int quiet_ok)
 static unsigned
 dns_timeout_ms(const struct config *cfg)
 {
-	/* Each try gets part of a probe's budget, at most 5 s. */
-	uint64_t t = cfg->timeout_ms / DNS_TRIES;
+	/* A lookup must fit in a probe's budget: c-ares doubles the timeout
+	 * on each retry (t, 2t, ...), so DNS_TRIES tries of one server take
+	 * (2^DNS_TRIES - 1) t.  The first try gets at most 5 s. */
+	uint64_t t = cfg->timeout_ms / ((1u << DNS_TRIES) - 1);
 
 	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
+}
+
+static int
+same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* SIGHUP: a new config replaces the old one only when it is valid whole. */
@@ -71,11 +136,13 @@ reload(struct ctx *ctx)
 
 	log_info("reload", "config=%s", ctx->config_path);
 	if ((cfg = config_load(ctx->config_path, &errs)) == NULL) {
+		size_t nerr = errs.n;	/* config_errors_free() zeroes it */
+
 		for (size_t i = 0; i < errs.n; i++)
 			log_error("config_error", "msg=\"%s\"", errs.msgs[i]);
 		config_errors_free(&errs);
 		ctx->reload_ok = 0;
-		log_error("reload_failed", "errors=%zu keeping=previous", errs.n);
+		log_error("reload_failed", "errors=%zu keeping=previous", nerr);
 		return;
 	}
 	config_errors_free(&errs);
@@ -91,6 +158,10 @@ reload(struct ctx *ctx)
 	    cfg->listen_port != ctx->cfg->listen_port)
 		log_warn("reload_listen_unchanged",
 		    "msg=\"a new listen address takes a restart\"");
+	if (!same_text(cfg->tls_cert_pem, ctx->cfg->tls_cert_pem) ||
+	    !same_text(cfg->tls_key_pem, ctx->cfg->tls_key_pem))
+		log_warn("reload_tls_unchanged", "msg=\"a new tls_cert_file or "
+		    "tls_key_file (or its contents) takes a restart\"");
 	if (ctx->cfg->resolver && cfg->resolver == NULL)
 		log_warn("reload_resolver_unchanged",
 		    "msg=\"going back to resolv.conf takes a restart\"");
@@ -148,12 +219,14 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, '1' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "hash-password", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = DEFAULT_CONFIG, *level_arg = NULL;
 	int check_only = 0, once = 0, ch, rc = 0;
 	enum log_level level;
+	struct web *web = NULL;
 	struct ctx ctx;
 	char err[256];
 
@@ -175,6 +248,8 @@ main(int argc, char **argv)
 			printf("mailsec_exporter %s (%s)\n", MAILSEC_VERSION,
 			    OpenSSL_version(OPENSSL_VERSION));
 			return 0;
+		case 'P':
+			return hash_password();
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -225,19 +300,34 @@ main(int argc, char **argv)
 		struct http_params hp = {
 			.host = ctx.cfg->listen_host,
 			.port = ctx.cfg->listen_port,
+			.tls_cert_pem = ctx.cfg->tls_cert_pem,
+			.tls_key_pem = ctx.cfg->tls_key_pem,
 		};
 
-		ctx.http = http_start(ctx.base, &hp, server_handle, &ctx, err,
+		/* One Prometheus may hold probe_max_concurrent /probe
+		 * connections at once, and scrape /metrics besides. */
+		if (ctx.cfg->probe_max_concurrent + 16 > 32)
+			hp.per_ip_connections = ctx.cfg->probe_max_concurrent + 16;
+		if (hp.per_ip_connections > 256)
+			hp.max_connections = hp.per_ip_connections;
+
+		web = web_new(&ctx);
+		ctx.http = http_start(ctx.base, &hp, server_handle, web, err,
 		    sizeof(err));
 		if (ctx.http == NULL) {
 			fprintf(stderr, "mailsec_exporter: %s\n", err);
+			web_free(web);
 			ctx_free(&ctx);
 			return 1;
 		}
 		ctx.ev_sighup = evsignal_new(ctx.base, SIGHUP, signal_cb, &ctx);
 		event_add(ctx.ev_sighup, NULL);
-		log_info("listening", "address=%s port=%u targets=%zu",
-		    ctx.cfg->listen_host, http_port(ctx.http), ctx.cfg->n_targets);
+		log_info("listening", "address=%s port=%u scheme=%s targets=%zu "
+		    "modules=%zu probe=%s auth=%s", ctx.cfg->listen_host,
+		    http_port(ctx.http), hp.tls_cert_pem ? "https" : "http",
+		    ctx.cfg->n_targets, ctx.cfg->n_modules,
+		    ctx.cfg->n_probe_allow ? "on" : "off",
+		    ctx.cfg->n_auth_users ? "basic" : "none");
 	}
 	ctx.ev_sigterm = evsignal_new(ctx.base, SIGTERM, signal_cb, &ctx);
 	ctx.ev_sigint = evsignal_new(ctx.base, SIGINT, signal_cb, &ctx);
@@ -262,6 +352,7 @@ main(int argc, char **argv)
 		if (!ctx.ready)
 			rc = 1;		/* interrupted before the round ended */
 	}
+	web_free(web);		/* before the checks and the listener go */
 	ctx_free(&ctx);
 	return rc;
 }

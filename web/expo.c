@@ -141,6 +141,8 @@ static const struct family_def families[F__COUNT] = {
 	    "1 if every probe of the configured target succeeded in its last run." },
 	[F_CHECK_DURATION] = { "mailsec_check_duration_seconds", "gauge",
 	    "Wall time of the last full run of the configured target." },
+	[F_PROBE_TIMEOUT] = { "mailsec_probe_timeout_seconds", "gauge",
+	    "The timeout this /probe request ran with (scrape timeout minus the offset, capped by the module's)." },
 	[F_BUILD_INFO] = { "mailsec_exporter_build_info", "gauge",
 	    "Version of the exporter and of the libraries it runs on." },
 	[F_PROBES_TOTAL] = { "mailsec_exporter_probes_total", "counter",

@@ -40,6 +40,8 @@
 /* MHD_run() passes http_stop() makes to flush the last responses. */
 #define HTTP_STOP_FLUSH_RUNS	32
 #define HTTP_TEXT		"text/plain; charset=utf-8"
+/* GnuTLS priorities of the HTTPS listener: TLS 1.2 and 1.3 only. */
+#define HTTP_TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct http_req {
 	struct http		*h;	/* NULL once MHD is done with it */
@@ -49,6 +51,12 @@ struct http_req {
 	struct MHD_Response	*resp;	/* decided but not queued yet */
 	unsigned		 status;
 	struct http_req		*prev, *next;	/* on h->pending while suspended */
+	char			*hdr_name[HTTP_MAX_HEADERS];	/* extra headers */
+	char			*hdr_value[HTTP_MAX_HEADERS];
+	unsigned		 n_hdrs;
+	http_close_cb		 close_cb;	/* the client went away */
+	void			*close_arg;
+	struct event		*close_ev;	/* EV_CLOSED while suspended */
 	unsigned		 has_body:1;	/* the client sends (or sent) a body */
 	unsigned		 handed:1;	/* given to the user callback */
 	unsigned		 in_cb:1;	/* inside the user callback now */
@@ -70,6 +78,8 @@ struct http {
 	struct http_req		*pending;	/* suspended, waiting for the user */
 	unsigned		 nflush;	/* responses decided, not completed */
 	int			 stopping;
+	char			*tls_cert;	/* PEM copies MHD reads from */
+	char			*tls_key;
 	char			 last_err[256];	/* last MHD message, for start errors */
 };
 
@@ -80,6 +90,12 @@ req_free(struct http_req *r)
 {
 	if (r->resp)
 		MHD_destroy_response(r->resp);
+	if (r->close_ev)
+		event_free(r->close_ev);
+	for (unsigned i = 0; i < r->n_hdrs; i++) {
+		free(r->hdr_name[i]);
+		free(r->hdr_value[i]);
+	}
 	free(r->method);
 	free(r->path);
 	free(r);
@@ -88,6 +104,10 @@ req_free(struct http_req *r)
 static void
 pending_unlink(struct http *h, struct http_req *r)
 {
+	if (r->close_ev) {
+		event_free(r->close_ev);
+		r->close_ev = NULL;
+	}
 	if (!r->suspended)
 		return;
 	if (r->prev)
@@ -137,6 +157,7 @@ make_response(const char *content_type, struct buf *body)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    content_type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	return resp;
 }
 
@@ -152,6 +173,7 @@ make_simple(const char *text, int close_conn)
 		return NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_TEXT);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (close_conn)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	return resp;
@@ -216,6 +238,44 @@ announces_body(struct MHD_Connection *c)
 	return *cl != '\0';
 }
 
+/* The client closed while its request waits for the user. */
+static void
+close_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_req *r = arg;
+	http_close_cb cb = r->close_cb;
+
+	(void)fd;
+	(void)what;
+	event_free(r->close_ev);
+	r->close_ev = NULL;
+	r->close_cb = NULL;
+	if (cb != NULL && !r->user_done)
+		cb(r, r->close_arg);
+}
+
+/* MHD does not look at a suspended connection: watch its socket for the
+ * peer's FIN (EPOLLRDHUP) ourselves, where the loop's backend can. */
+static void
+close_watch_start(struct http *h, struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (r->close_cb == NULL ||
+	    !(event_base_get_features(h->base) & EV_FEATURE_EARLY_CLOSE))
+		return;
+	ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || ci->connect_fd == MHD_INVALID_SOCKET)
+		return;
+	r->close_ev = event_new(h->base, ci->connect_fd, EV_CLOSED,
+	    close_watch_cb, r);
+	if (r->close_ev != NULL && event_add(r->close_ev, NULL) != 0) {
+		event_free(r->close_ev);
+		r->close_ev = NULL;
+	}
+}
+
 /* --- MHD callbacks ---------------------------------------------------- */
 
 static enum MHD_Result
@@ -275,6 +335,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 	/* Asynchronous: park the connection until http_req_respond(). */
 	MHD_suspend_connection(conn);
 	pending_link(h, r);
+	close_watch_start(h, r);
 	return MHD_YES;
 }
 
@@ -360,6 +421,16 @@ loop_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- public API ------------------------------------------------------- */
 
+static void
+http_free_tls(struct http *h)
+{
+	if (h->tls_key != NULL)
+		explicit_bzero(h->tls_key, strlen(h->tls_key));
+	free(h->tls_key);
+	free(h->tls_cert);
+	h->tls_key = h->tls_cert = NULL;
+}
+
 struct http *
 http_start(struct event_base *base, const struct http_params *p,
     http_handler_cb cb, void *arg, char *err, size_t errlen)
@@ -367,6 +438,7 @@ http_start(struct event_base *base, const struct http_params *p,
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct MHD_OptionItem tls_opts[4];
 	const union MHD_DaemonInfo *info;
 	unsigned flags, max_conn, per_ip, timeout_s;
 	struct http *h;
@@ -405,7 +477,28 @@ http_start(struct event_base *base, const struct http_params *p,
 	h->base = base;
 	h->cb = cb;
 	h->arg = arg;
+	memset(tls_opts, 0, sizeof(tls_opts));
+	tls_opts[0].option = MHD_OPTION_END;
+	if (p->tls_cert_pem != NULL && p->tls_key_pem != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "http: libmicrohttpd built "
+			    "without TLS: tls_cert_file cannot be used");
+			free(h);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		h->tls_cert = xstrdup(p->tls_cert_pem);
+		h->tls_key = xstrdup(p->tls_key_pem);
+		tls_opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY,
+		    0, h->tls_key };
+		tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
+		    0, h->tls_cert };
+		tls_opts[2] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES };
+		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
 	h->d = MHD_start_daemon(flags, p->port, NULL, NULL, access_cb, h,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_EXTERNAL_LOGGER, logger_cb, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, max_conn,
@@ -418,6 +511,7 @@ http_start(struct event_base *base, const struct http_params *p,
 		snprintf(err, errlen, "http: cannot listen on %s port %u%s%s",
 		    host, (unsigned)p->port, h->last_err[0] ? ": " : "",
 		    h->last_err);
+		http_free_tls(h);
 		free(h);
 		return NULL;
 	}
@@ -425,6 +519,7 @@ http_start(struct event_base *base, const struct http_params *p,
 	if (info == NULL || info->epoll_fd < 0) {
 		snprintf(err, errlen, "http: no epoll fd from libmicrohttpd");
 		MHD_stop_daemon(h->d);
+		http_free_tls(h);
 		free(h);
 		return NULL;
 	}
@@ -485,6 +580,7 @@ http_stop(struct http *h)
 	MHD_stop_daemon(h->d);	/* completes every request left */
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
+	http_free_tls(h);
 	free(h);
 }
 
@@ -508,6 +604,61 @@ http_req_arg(const struct http_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct arg_count {
+	const char	*name;
+	const char	*value;
+	size_t		 len;
+	unsigned	 n;
+};
+
+static enum MHD_Result
+arg_count_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct arg_count *ac = cls;
+
+	(void)kind;
+	if (key == NULL || strlen(ac->name) != key_size ||
+	    memcmp(ac->name, key, key_size) != 0)
+		return MHD_YES;
+	if (ac->n++ == 0) {
+		ac->value = value ? value : "";
+		ac->len = value ? value_size : 0;
+	}
+	return MHD_YES;
+}
+
+unsigned
+http_req_arg_n(const struct http_req *r, const char *name,
+    const char **value, size_t *len)
+{
+	struct arg_count ac = { name, NULL, 0, 0 };
+
+	if (r->conn != NULL)
+		MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
+		    arg_count_cb, &ac);
+	*value = ac.value;
+	*len = ac.len;
+	return ac.n;
+}
+
+void
+http_req_set_header(struct http_req *r, const char *name, const char *value)
+{
+	if (r->n_hdrs == HTTP_MAX_HEADERS)
+		return;
+	r->hdr_name[r->n_hdrs] = xstrdup(name);
+	r->hdr_value[r->n_hdrs] = xstrdup(value);
+	r->n_hdrs++;
+}
+
+void
+http_req_on_close(struct http_req *r, http_close_cb cb, void *arg)
+{
+	r->close_cb = cb;
+	r->close_arg = arg;
+}
+
 const char *
 http_req_header(const struct http_req *r, const char *name)
 {
@@ -521,6 +672,7 @@ http_req_respond(struct http_req *r, unsigned status,
     const char *content_type, struct buf *body)
 {
 	struct http *h = r->h;
+	struct MHD_Response *resp;
 
 	if (r->user_done || !r->handed) {
 		log_msg(LOG_ERROR, "http_bug", "msg=\"request answered twice\"");
@@ -542,7 +694,10 @@ http_req_respond(struct http_req *r, unsigned status,
 			buf_free(body);
 		return;
 	}
-	req_decide(r, status, make_response(content_type, body));
+	resp = make_response(content_type, body);
+	for (unsigned i = 0; resp != NULL && i < r->n_hdrs; i++)
+		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+	req_decide(r, status, resp);
 	if (r->in_cb)
 		return;		/* the access handler queues it on return */
 	/* Suspended: resume, and have MHD run soon so that the next access

@@ -23,6 +23,9 @@ struct http_params {
 	unsigned	 max_connections;	/* 0: 256 */
 	unsigned	 per_ip_connections;	/* 0: 32 */
 	unsigned	 timeout_s;		/* idle connection timeout; 0: 30 */
+	/* HTTPS when both are set: PEM text (copied), TLS 1.2 and 1.3 only. */
+	const char	*tls_cert_pem;
+	const char	*tls_key_pem;
 };
 
 struct http *http_start(struct event_base *base, const struct http_params *p,
@@ -39,10 +42,28 @@ const char *http_req_path(const struct http_req *r);
 /* Query argument or header value, NULL when absent.  The strings are
  * MHD's: valid until http_req_respond() or http_stop(). */
 const char *http_req_arg(const struct http_req *r, const char *name);
+/* The same with the decoded length (a value may hold NUL bytes: "%00");
+ * returns how many times the argument was given, 0 when absent (*value
+ * is then NULL).  With several, *value is the first. */
+unsigned http_req_arg_n(const struct http_req *r, const char *name,
+    const char **value, size_t *len);
 const char *http_req_header(const struct http_req *r, const char *name);
 /* Sends the response and releases the request.  body is taken (its memory
  * moves into the response; the buf is left empty). */
 void http_req_respond(struct http_req *r, unsigned status,
     const char *content_type, struct buf *body);
+/* Adds a header to the response to come (name and value are copied);
+ * at most HTTP_MAX_HEADERS, the rest are dropped. */
+#define HTTP_MAX_HEADERS 8
+void http_req_set_header(struct http_req *r, const char *name,
+    const char *value);
+
+/* Called at most once, from the loop, when the client closes its
+ * connection while the request waits for the user (after the handler
+ * returned without answering).  The request stays valid; the user should
+ * stop its work and answer it (http_req_respond), which then frees it.
+ * Set it from the handler. */
+typedef void (*http_close_cb)(struct http_req *r, void *arg);
+void http_req_on_close(struct http_req *r, http_close_cb cb, void *arg);
 
 #endif

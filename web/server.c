@@ -1,14 +1,47 @@
 #include "web/server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "daemon/log.h"
 #include "daemon/sched.h"
+#include "web/escape.h"
 #include "web/metrics.h"
+#include "web/probe.h"
+#include "web/web.h"
 
-static void
-respond_text(struct http_req *req, unsigned status, const char *text)
+#define HTML "text/html; charset=utf-8"
+#define JSON "application/json; charset=utf-8"
+/* The pages use inline CSS, no script, no outside resource. */
+#define CSP "default-src 'none'; style-src 'unsafe-inline'; img-src data:; " \
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+/* --- held requests -------------------------------------------------------- */
+
+struct web_req *
+web_req_new(struct web *w, struct http_req *req, enum web_req_kind kind)
+{
+	struct web_req *wr = xcalloc(1, sizeof(*wr));
+
+	wr->w = w;
+	wr->req = req;
+	wr->kind = kind;
+	LIST_INSERT_HEAD(&w->held, wr, link);
+	return wr;
+}
+
+void
+web_req_free(struct web_req *wr)
+{
+	LIST_REMOVE(wr, link);
+	if (wr->kind == WREQ_PROBE)
+		wr->w->probes_active--;
+	free(wr);
+}
+
+void
+web_respond_text(struct http_req *req, unsigned status, const char *text)
 {
 	struct buf b;
 
@@ -17,125 +50,190 @@ respond_text(struct http_req *req, unsigned status, const char *text)
 	http_req_respond(req, status, "text/plain; charset=utf-8", &b);
 }
 
-static void
-html_escape(struct buf *b, const char *s)
+struct web *
+web_new(struct ctx *ctx)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '&': buf_puts(b, "&amp;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
-		default: buf_putc(b, *s); break;
-		}
+	struct web *w = xcalloc(1, sizeof(*w));
+
+	w->ctx = ctx;
+	LIST_INIT(&w->held);
+	return w;
+}
+
+void
+web_free(struct web *w)
+{
+	struct web_req *wr;
+	struct http_req *req;
+
+	if (w == NULL)
+		return;
+	while ((wr = LIST_FIRST(&w->held)) != NULL) {
+		req = wr->req;
+		if (wr->kind == WREQ_AUTH)
+			auth_cancel(w->auth, wr->auth);
+		else if (wr->check != NULL)
+			sched_adhoc_free(wr->check);
+		web_req_free(wr);
+		web_respond_text(req, 503, "shutting down\n");
 	}
+	auth_free(w->auth);
+	free(w);
+}
+
+/* --- routes ------------------------------------------------------------------ */
+
+static void
+respond_page(struct http_req *req, unsigned status, struct buf *b)
+{
+	http_req_set_header(req, "Content-Security-Policy", CSP);
+	http_req_set_header(req, "Referrer-Policy", "no-referrer");
+	http_req_set_header(req, "X-Frame-Options", "DENY");
+	http_req_respond(req, status, HTML, b);
 }
 
 static void
-cell(struct buf *b, const char *text)
+respond_json_error(struct http_req *req, unsigned status, const char *msg)
 {
-	buf_puts(b, "<td>");
-	html_escape(b, text);
-	buf_puts(b, "</td>");
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "{\"error\":");
+	json_escape(&b, msg, strlen(msg));
+	buf_puts(&b, "}\n");
+	http_req_respond(req, status, JSON, &b);
+}
+
+/* The rest of path after prefix, or NULL. */
+static const char *
+after(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 ? path + n : NULL;
 }
 
 static void
-endpoint_row(struct buf *b, const struct check *c,
-    const struct endpoint_result *ep, double now)
+route(struct web *w, struct http_req *req)
 {
-	const struct probe_outcome *o = &ep->out;
-	char port[8], days[32], why[300];
-
-	snprintf(port, sizeof(port), "%u", ep->port);
-	buf_printf(b, "<tr class=\"%s\">", o->success ? "pass" : "fail");
-	buf_printf(b, "<td><span class=\"v\">%s</span></td>",
-	    o->success ? "pass" : "fail");
-	cell(b, c->key);
-	cell(b, ep->host);
-	cell(b, ep->address);
-	cell(b, port);
-	cell(b, protocol_name(ep->protocol));
-	cell(b, o->tls.done ? o->tls.version : "-");
-	if (o->tls.have_cert)
-		snprintf(days, sizeof(days), "%.0f%s",
-		    (o->tls.not_after - now) / 86400.0,
-		    o->tls.verified ? "" : " (unverified)");
-	else
-		snprintf(days, sizeof(days), "-");
-	cell(b, days);
-	if (o->success)
-		snprintf(why, sizeof(why), "%s",
-		    o->tls.have_cert && !o->tls.verified ? o->tls.verify_error : "");
-	else
-		snprintf(why, sizeof(why), "%s: %s (%s)",
-		    probe_step_name(o->fail_step), probe_reason_name(o->reason),
-		    o->detail);
-	cell(b, why);
-	buf_puts(b, "</tr>\n");
-}
-
-void
-status_page_render(const struct ctx *ctx, struct buf *b)
-{
-	double now = wall_time();
-
-	buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	    "<title>mailsec_exporter</title><style>"
-	    "body{font-family:system-ui,sans-serif;margin:1em}"
-	    "table{border-collapse:collapse;width:100%}"
-	    "td,th{border-bottom:1px solid #ccc;padding:.3em .5em;text-align:left}"
-	    "tr.fail .v{background:#c62828;color:#fff;padding:0 .4em}"
-	    "tr.pass .v{background:#2e7d32;color:#fff;padding:0 .4em}"
-	    "</style></head><body><h1>mailsec_exporter</h1>\n");
-	buf_printf(b, "<p>%zu targets, %s. <a href=\"/metrics\">metrics</a></p>\n",
-	    ctx->n_checks, ctx->ready ? "first round done" : "first round running");
-	buf_puts(b, "<table><thead><tr><th>state</th><th>target</th><th>host</th>"
-	    "<th>address</th><th>port</th><th>protocol</th><th>TLS</th>"
-	    "<th>cert days left</th><th>reason</th></tr></thead><tbody>\n");
-	/* Failures first, so trouble is at the top. */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < ctx->n_checks; i++) {
-			const struct check *c = ctx->checks[i];
-
-			if (c->last == NULL) {
-				if (pass == 1) {
-					buf_puts(b, "<tr><td>pending</td>");
-					cell(b, c->key);
-					buf_puts(b, "<td colspan=\"7\"></td></tr>\n");
-				}
-				continue;
-			}
-			for (size_t j = 0; j < c->last->n_eps; j++)
-				if (c->last->eps[j].out.success == pass)
-					endpoint_row(b, c, &c->last->eps[j], now);
-		}
-	buf_puts(b, "</tbody></table></body></html>\n");
-}
-
-void
-server_handle(struct http_req *req, void *arg)
-{
-	struct ctx *ctx = arg;
-	const char *path = http_req_path(req);
+	struct ctx *ctx = w->ctx;
+	const char *path = http_req_path(req), *name;
 	struct buf b;
 
 	buf_init(&b);
 	if (strcmp(path, "/metrics") == 0) {
 		metrics_render(ctx, &b);
 		http_req_respond(req, 200, EXPO_CONTENT_TYPE, &b);
+	} else if (strcmp(path, "/probe") == 0) {
+		probe_handle(w, req);
 	} else if (strcmp(path, "/") == 0) {
 		status_page_render(ctx, &b);
-		http_req_respond(req, 200, "text/html; charset=utf-8", &b);
+		respond_page(req, 200, &b);
+	} else if ((name = after(path, "/target/")) != NULL) {
+		/* MHD has percent-decoded the path already. */
+		if (target_page_render(ctx, name, &b) == 0)
+			respond_page(req, 200, &b);
+		else
+			web_respond_text(req, 404, "no such target\n");
+	} else if (strcmp(path, "/api/v1/status") == 0) {
+		status_json_render(ctx, NULL, &b);
+		http_req_respond(req, 200, JSON, &b);
+	} else if ((name = after(path, "/api/v1/status/")) != NULL) {
+		if (status_json_render(ctx, name, &b) == 0)
+			http_req_respond(req, 200, JSON, &b);
+		else
+			respond_json_error(req, 404, "no such target");
 	} else if (strcmp(path, "/-/healthy") == 0) {
-		respond_text(req, 200, "OK\n");
+		web_respond_text(req, 200, "OK\n");
 	} else if (strcmp(path, "/-/ready") == 0) {
 		if (ctx->ready)
-			respond_text(req, 200, "OK\n");
+			web_respond_text(req, 200, "OK\n");
 		else
-			respond_text(req, 503, "first round of checks not done\n");
+			web_respond_text(req, 503,
+			    "first round of checks not done\n");
 	} else
-		respond_text(req, 404, "not found\n");
+		web_respond_text(req, 404, "not found\n");
 	buf_free(&b);
+}
+
+/* --- authentication ---------------------------------------------------------- */
+
+static void
+deny(struct http_req *req)
+{
+	http_req_set_header(req, "WWW-Authenticate",
+	    "Basic realm=\"" AUTH_REALM "\", charset=\"UTF-8\"");
+	web_respond_text(req, 401, "authentication required\n");
+}
+
+static void
+auth_done(int ok, void *arg)
+{
+	struct web_req *wr = arg;
+	struct web *w = wr->w;
+	struct http_req *req = wr->req;
+
+	web_req_free(wr);
+	if (!ok) {
+		char q[128];
+
+		log_info("auth_failed", "path=%s",
+		    log_quote(q, sizeof(q), http_req_path(req)));
+		deny(req);
+		return;
+	}
+	route(w, req);
+}
+
+static void
+auth_client_gone(struct http_req *req, void *arg)
+{
+	struct web_req *wr = arg;
+
+	auth_cancel(wr->w->auth, wr->auth);
+	web_req_free(wr);
+	web_respond_text(req, 503, "the client went away\n");
+}
+
+void
+server_handle(struct http_req *req, void *arg)
+{
+	struct web *w = arg;
+	const struct config *cfg = w->ctx->cfg;
+	struct web_req *wr;
+	struct auth_job *job;
+	char err[128];
+
+	if (cfg->n_auth_users == 0) {
+		route(w, req);
+		return;
+	}
+	if (w->auth == NULL &&
+	    (w->auth = auth_new(w->ctx->base, err, sizeof(err))) == NULL) {
+		log_error("auth_unavailable", "msg=\"%s\"", err);
+		web_respond_text(req, 500, "authentication unavailable\n");
+		return;
+	}
+	wr = web_req_new(w, req, WREQ_AUTH);
+	switch (auth_check(w->auth, cfg->auth_users, cfg->n_auth_users,
+	    http_req_header(req, "Authorization"), auth_done, wr, &job)) {
+	case AUTH_OK:
+		web_req_free(wr);
+		route(w, req);
+		return;
+	case AUTH_PENDING:
+		wr->auth = job;
+		http_req_on_close(req, auth_client_gone, wr);
+		return;
+	case AUTH_BUSY:
+		web_req_free(wr);
+		http_req_set_header(req, "Retry-After", "1");
+		web_respond_text(req, 503, "too many logins in progress\n");
+		return;
+	case AUTH_DENIED:
+	default:
+		web_req_free(wr);
+		deny(req);
+		return;
+	}
 }

@@ -1053,6 +1053,303 @@ check_records(void)
 	    "t.ini:2: unknown key \"dkim_selectors\" in [endpoint h.example:25]");
 }
 
+/* --- the web listener: [module], probe_*, basic_auth_users, tls_* ------ */
+
+#include <sys/socket.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+/* A self-signed certificate and its key (and a second, unrelated key)
+ * written to temp files for tls_cert_file / tls_key_file. */
+struct tls_files {
+	char cert[40], key[40], other[40];
+};
+
+static EVP_PKEY *
+new_key(void)
+{
+	return EVP_EC_gen("P-256");
+}
+
+static void
+write_pem(char *path, size_t len, int (*writer)(BIO *, void *), void *obj)
+{
+	BIO *bio;
+	int fd;
+
+	snprintf(path, len, "/tmp/test_tls.XXXXXX");
+	fd = mkstemp(path);
+	if (fd == -1) {
+		perror("mkstemp");
+		exit(2);
+	}
+	close(fd);
+	bio = BIO_new_file(path, "w");
+	if (bio == NULL || !writer(bio, obj)) {
+		fprintf(stderr, "cannot write %s\n", path);
+		exit(2);
+	}
+	BIO_free(bio);
+}
+
+static int
+write_cert(BIO *b, void *x)
+{
+	return PEM_write_bio_X509(b, x);
+}
+
+static int
+write_key(BIO *b, void *k)
+{
+	return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+}
+
+static void
+tls_files_make(struct tls_files *f)
+{
+	EVP_PKEY *key = new_key(), *other = new_key();
+	X509 *x = X509_new();
+	X509_NAME *n;
+
+	if (key == NULL || other == NULL || x == NULL) {
+		fprintf(stderr, "cannot make a key\n");
+		exit(2);
+	}
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"test", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	X509_sign(x, key, EVP_sha256());
+	write_pem(f->cert, sizeof(f->cert), write_cert, x);
+	write_pem(f->key, sizeof(f->key), write_key, key);
+	write_pem(f->other, sizeof(f->other), write_key, other);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
+static void
+tls_files_remove(struct tls_files *f)
+{
+	unlink(f->cert);
+	unlink(f->key);
+	unlink(f->other);
+}
+
+#define HASH "$2b$04$abcdefghijklmnopqrstuu5Ys2ZvPh2PbfRQ5bx0jmIbkmGWtR9da"
+
+static void
+check_web_keys(void)
+{
+	struct tls_files f;
+	struct result r;
+	char text[1024], want[512];
+
+	/* Defaults: /probe off, no users, no TLS. */
+	load(&r, "[exporter]\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		CHECK_INT(r.cfg->n_probe_allow, 0);
+		CHECK_INT(r.cfg->probe_timeout_offset_ms, 500);
+		CHECK_INT(r.cfg->probe_max_concurrent, 64);
+		CHECK_INT(r.cfg->n_auth_users, 0);
+		CHECK_INT(r.cfg->n_modules, 0);
+		CHECK(r.cfg->tls_cert_pem == NULL && r.cfg->tls_key_pem == NULL);
+	}
+	done(&r);
+
+	/* probe_allow: names, suffixes, CIDRs, canonical; repeated lines add. */
+	load(&r, "[exporter]\nprobe_allow = *.Example.ORG, mail.example.net., "
+	    "192.0.2.0/24, 2001:DB8::/32\nprobe_allow = 198.51.100.7, "
+	    "::ffff:10.1.0.0/112\nprobe_allow =\n"
+	    "probe_timeout_offset = 0\nprobe_max_concurrent = 3\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg && r.cfg->n_probe_allow == 6) {
+		const struct allow_entry *e = r.cfg->probe_allow;
+
+		CHECK_INT(e[0].kind, ALLOW_SUFFIX);
+		CHECK_STR(e[0].name, ".example.org");
+		CHECK_INT(e[1].kind, ALLOW_NAME);
+		CHECK_STR(e[1].name, "mail.example.net");
+		CHECK_INT(e[2].kind, ALLOW_CIDR);
+		CHECK_INT(e[2].family, AF_INET);
+		CHECK_INT(e[2].prefix, 24);
+		CHECK_INT(e[3].family, AF_INET6);
+		CHECK_INT(e[3].prefix, 32);
+		CHECK_INT(e[4].prefix, 32);
+		CHECK_INT(e[5].family, AF_INET);	/* v4-mapped */
+		CHECK_INT(e[5].prefix, 16);
+		CHECK_INT(e[5].addr[0], 10);
+		CHECK_INT(e[5].addr[1], 1);
+		CHECK_INT(r.cfg->probe_timeout_offset_ms, 0);
+		CHECK_INT(r.cfg->probe_max_concurrent, 3);
+	} else
+		CHECK_INT(r.cfg ? r.cfg->n_probe_allow : 0, 6);
+	done(&r);
+
+	ERROR1("[exporter]\nprobe_allow = 192.0.2.1/24\n", "t.ini:2: "
+	    "probe_allow: \"192.0.2.1/24\": bits set past the prefix length "
+	    "(write the network address)");
+	ERROR1("[exporter]\nprobe_allow = 10.0.0.0/33\n", "t.ini:2: "
+	    "probe_allow: \"10.0.0.0/33\": bad prefix length (0-32)");
+	ERROR1("[exporter]\nprobe_allow = 2001:db8::/129\n", "t.ini:2: "
+	    "probe_allow: \"2001:db8::/129\": bad prefix length (0-128)");
+	ERROR1("[exporter]\nprobe_allow = 2001:db8::g/64\n", "t.ini:2: "
+	    "probe_allow: \"2001:db8::g/64\": not an ipv6 address");
+	ERROR1("[exporter]\nprobe_allow = 10.0.0/8\n", "t.ini:2: "
+	    "probe_allow: \"10.0.0/8\": not an ip address");
+	ERROR1("[exporter]\nprobe_allow = *\n", "t.ini:2: probe_allow: "
+	    "\"*\": a wildcard is only \"*.\" in front of a domain");
+	ERROR1("[exporter]\nprobe_allow = a.*.example.org\n", "t.ini:2: "
+	    "probe_allow: \"a.*.example.org\": a wildcard is only \"*.\" in "
+	    "front of a domain");
+	ERROR1("[exporter]\nprobe_allow = *.\n", "t.ini:2: probe_allow: "
+	    "\"*.\": empty name");
+	ERROR1("[exporter]\nprobe_allow = a..b\n", "t.ini:2: probe_allow: "
+	    "\"a..b\": empty label");
+	ERROR1("[exporter]\nprobe_allow = mail_x.example\n", "t.ini:2: "
+	    "probe_allow: \"mail_x.example\": bad character (use letters, "
+	    "digits, '-', '.')");
+	ERROR1("[exporter]\nprobe_allow = a.example, , b.example\n", "t.ini:2: "
+	    "probe_allow: empty entry in list");
+	ERROR1("[exporter]\nprobe_timeout_offset = 2m\n", "t.ini:2: "
+	    "probe_timeout_offset: must be between 0 and 1m");
+	ERROR1("[exporter]\nprobe_max_concurrent = 0\n", "t.ini:2: "
+	    "probe_max_concurrent: number too small (1-10000)");
+	ERROR1("[exporter]\nprobe_timeout_offset = 1s\nprobe_timeout_offset = "
+	    "2s\n", "t.ini:3: probe_timeout_offset: duplicate key (first at "
+	    "line 2)");
+
+	/* basic_auth_users */
+	load(&r, "[exporter]\nbasic_auth_users = prometheus:" HASH "\n"
+	    "basic_auth_users = a.b@c:" HASH "\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg && r.cfg->n_auth_users == 2) {
+		CHECK_STR(r.cfg->auth_users[0].name, "prometheus");
+		CHECK_STR(r.cfg->auth_users[0].hash, HASH);
+		CHECK_STR(r.cfg->auth_users[1].name, "a.b@c");
+	} else
+		CHECK(0);
+	done(&r);
+	ERROR1("[exporter]\nbasic_auth_users = prometheus\n", "t.ini:2: "
+	    "basic_auth_users: \"prometheus\": expected NAME:BCRYPT_HASH");
+	ERROR1("[exporter]\nbasic_auth_users = :" HASH "\n", "t.ini:2: "
+	    "basic_auth_users: \":" HASH "\": expected NAME:BCRYPT_HASH");
+	ERROR1("[exporter]\nbasic_auth_users = u:$1$abc$defg\n", "t.ini:2: "
+	    "basic_auth_users: user u: not a bcrypt hash (\"$2b$12$\" and 53 "
+	    "more characters: make one with mailsec_exporter "
+	    "--hash-password)");
+	ERROR1("[exporter]\nbasic_auth_users = u:$2b$03$abcdefghijklmnopqrstuu"
+	    "5Ys2ZvPh2PbfRQ5bx0jmIbkmGWtR9da\n", "t.ini:2: basic_auth_users: "
+	    "user u: not a bcrypt hash (\"$2b$12$\" and 53 more characters: "
+	    "make one with mailsec_exporter --hash-password)");
+	ERROR1("[exporter]\nbasic_auth_users = u v:" HASH "\n", "t.ini:2: "
+	    "basic_auth_users: user \"u v\": use 1 to 64 letters, digits, '.', "
+	    "'_', '@', '+', '-'");
+	ERROR1("[exporter]\nbasic_auth_users = u:" HASH "\nbasic_auth_users = "
+	    "u:" HASH "\n", "t.ini:3: basic_auth_users: duplicate user u");
+
+	/* [module NAME] */
+	load(&r, "[exporter]\n[module smtp]\nkind = endpoint\nprotocol = smtp\n"
+	    "[module mx.v2]\nkind = domain\nsmtp_ports = 25, 587\n"
+	    "dkim_selectors = s1\nrecords = off\ntimeout = 4s\naudit = on\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg && r.cfg->n_modules == 2) {
+		const struct module_cfg *m = config_module(r.cfg, "smtp");
+
+		CHECK(m != NULL && m->t.kind == TARGET_ENDPOINT &&
+		    m->t.protocol == PROTO_SMTP && m->t.audit == 0 &&
+		    m->t.timeout_ms == 0 && m->line == 2 && m->t.name == NULL);
+		m = config_module(r.cfg, "mx.v2");
+		CHECK(m != NULL && m->t.kind == TARGET_DOMAIN &&
+		    m->t.n_smtp_ports == 2 && m->t.smtp_ports[1] == 587 &&
+		    m->t.n_dkim_selectors == 1 && m->t.records == 0 &&
+		    m->t.timeout_ms == 4000 && m->t.audit == 1);
+		CHECK(config_module(r.cfg, "nope") == NULL);
+		CHECK_INT(r.cfg->n_targets, 0);
+	} else
+		CHECK(0);
+	done(&r);
+	load(&r, "[module d]\nkind = domain\n");
+	CHECK(r.cfg && r.cfg->n_modules == 1 &&
+	    r.cfg->modules[0].t.n_smtp_ports == 1 &&
+	    r.cfg->modules[0].t.smtp_ports[0] == 25 &&
+	    r.cfg->modules[0].t.records == 1);
+	done(&r);
+	ERROR1("[module m]\nprotocol = smtp\n", "t.ini:1: [module m]: kind is "
+	    "required (domain or endpoint)");
+	ERROR1("[module m]\nkind = host\n", "t.ini:2: kind: \"host\" is not "
+	    "domain or endpoint");
+	ERROR1("[module m]\nkind = endpoint\n", "t.ini:1: [module m]: kind = "
+	    "endpoint needs protocol (smtp, submission, smtps, imap, imaps, "
+	    "pop3 or pop3s)");
+	ERRORS("[module m]\nkind = endpoint\nprotocol = imaps\nsmtp_ports = 25\n"
+	    "records = on\n", "t.ini:4: smtp_ports: only for kind = domain",
+	    "t.ini:5: records: only for kind = domain");
+	ERROR1("[module m]\nprotocol = smtp\nkind = domain\n", "t.ini:2: "
+	    "protocol: only for kind = endpoint");
+	ERROR1("[module m]\nkind = domain\nimap_hosts = a.example\n", "t.ini:3: "
+	    "unknown key \"imap_hosts\" in [module m]");
+	ERROR1("[module m/x]\nkind = domain\n", "t.ini:1: bad module name "
+	    "\"m/x\": bad character (use letters, digits, '-', '_', '.')");
+	ERRORS("[module m]\nkind = domain\n[module m]\nkind = bad\n",
+	    "t.ini:3: duplicate section [module m] (first at line 1)",
+	    "t.ini:4: kind: \"bad\" is not domain or endpoint");
+	ERROR1("[module m]\nkind = domain\ndkim_selectors = a b\n", "t.ini:3: "
+	    "dkim_selectors: \"a b\": bad character (use letters, digits, "
+	    "'-', '_', '.')");
+	ERROR1("[module]\n", "t.ini:1: unknown section [module] (use "
+	    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
+
+	/* tls_cert_file, tls_key_file */
+	tls_files_make(&f);
+	snprintf(text, sizeof(text), "[exporter]\ntls_cert_file = %s\n"
+	    "tls_key_file = %s\n", f.cert, f.key);
+	load(&r, text);
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		CHECK(r.cfg->tls_cert_pem != NULL &&
+		    strstr(r.cfg->tls_cert_pem, "BEGIN CERTIFICATE") != NULL);
+		CHECK(r.cfg->tls_key_pem != NULL &&
+		    strstr(r.cfg->tls_key_pem, "PRIVATE KEY") != NULL);
+		CHECK_STR(r.cfg->tls_cert_file, f.cert);
+	}
+	done(&r);
+	snprintf(text, sizeof(text), "[exporter]\ntls_cert_file = %s\n", f.cert);
+	ERROR1(text, "t.ini:2: tls_cert_file: needs tls_key_file too");
+	snprintf(text, sizeof(text), "[exporter]\ntls_key_file = %s\n", f.key);
+	ERROR1(text, "t.ini:2: tls_key_file: needs tls_cert_file too");
+	snprintf(text, sizeof(text), "[exporter]\ntls_cert_file = %s\n"
+	    "tls_key_file = %s\n", f.cert, f.other);
+	snprintf(want, sizeof(want), "t.ini:3: tls_key_file: %s: the key does "
+	    "not match the certificate of tls_cert_file", f.other);
+	ERROR1(text, want);
+	snprintf(text, sizeof(text), "[exporter]\ntls_cert_file = %s\n"
+	    "tls_key_file = %s\n", f.key, f.cert);
+	snprintf(want, 256, "t.ini:2: tls_cert_file: %s: no PEM "
+	    "certificate in it", f.key);
+	snprintf(want + 256, 256, "t.ini:3: tls_key_file: %s: no PEM private "
+	    "key in it (a key with a passphrase is not supported)", f.cert);
+	ERRORS(text, want, want + 256);
+	ERRORS("[exporter]\ntls_cert_file = /nonexistent/c.pem\n"
+	    "tls_key_file = /nonexistent/k.pem\n", "t.ini:2: tls_cert_file: "
+	    "/nonexistent/c.pem: No such file or directory", "t.ini:3: "
+	    "tls_key_file: /nonexistent/k.pem: No such file or directory");
+	ERRORS("[exporter]\ntls_cert_file = /tmp\ntls_key_file = /tmp\n",
+	    "t.ini:2: tls_cert_file: /tmp: Is a directory",
+	    "t.ini:3: tls_key_file: /tmp: Is a directory");
+	ERRORS("[exporter]\ntls_cert_file = /dev/null\ntls_key_file = "
+	    "/dev/null\n", "t.ini:2: tls_cert_file: /dev/null: not a PEM file",
+	    "t.ini:3: tls_key_file: /dev/null: not a PEM file");
+	tls_files_remove(&f);
+}
+
 int
 main(void)
 {
@@ -1068,5 +1365,6 @@ main(void)
 	check_audit();
 	check_all_errors();
 	check_hostile();
+	check_web_keys();
 	return unit_done("test_config");
 }

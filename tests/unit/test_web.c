@@ -1,0 +1,855 @@
+/* The web side's parsers and writers: the /probe allow-list, target and
+ * timeout parsing (hostile input), JSON and HTML escaping, Basic
+ * authentication (header parsing, bcrypt, the worker and its cache), the
+ * plain-words reasons and the status page built from fake results. */
+#include <arpa/inet.h>
+#include <crypt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "daemon/config.h"
+#include "daemon/ctx.h"
+#include "daemon/sched.h"
+#include "collectors/records.h"
+#include "daemon/util.h"
+#include "tests/unit/unit.h"
+#include "web/auth.h"
+#include "web/escape.h"
+#include "web/json.h"
+#include "web/probe.h"
+#include "web/status.h"
+
+/* --- the allow-list -------------------------------------------------------- */
+
+static struct allow_entry allow[16];
+static size_t n_allow;
+
+static void
+allow_set(const char *const *entries)
+{
+	const char *why;
+
+	for (size_t i = 0; i < n_allow; i++)
+		free(allow[i].name);
+	n_allow = 0;
+	for (; *entries; entries++) {
+		if (allow_entry_parse(*entries, &allow[n_allow], &why) == -1) {
+			fprintf(stderr, "bad entry %s: %s\n", *entries, why);
+			CHECK(0);
+			continue;
+		}
+		n_allow++;
+	}
+}
+
+/* 1 allowed, 0 refused, -1 the target does not parse. */
+static int
+allowed(const char *target, enum target_kind kind, char *why, size_t len)
+{
+	struct probe_target t;
+	const char *err;
+
+	if (probe_target_parse(target, strlen(target), kind, &t, &err) == -1) {
+		snprintf(why, len, "%s", err);
+		return -1;
+	}
+	return probe_allowed(allow, n_allow, &t, why, len);
+}
+
+#define ALLOWED(target) do { char w_[256] = ""; unit_checks++; \
+	if (allowed(target, TARGET_ENDPOINT, w_, sizeof(w_)) != 1) { \
+	unit_failures++; fprintf(stderr, "%s:%d: %s refused: %s\n", __FILE__, \
+	__LINE__, target, w_); } } while (0)
+#define REFUSED(target, msg) do { char w_[256] = ""; unit_checks++; \
+	if (allowed(target, TARGET_ENDPOINT, w_, sizeof(w_)) != 0 || \
+	(msg != NULL && strcmp(w_, msg ? msg : "") != 0)) { unit_failures++; \
+	fprintf(stderr, "%s:%d: %s: got \"%s\"\n", __FILE__, __LINE__, target, \
+	w_); } } while (0)
+
+static void
+check_allow(void)
+{
+	static const char *const list1[] = { "*.example.org", "mail.example.net",
+	    "192.0.2.0/24", "2001:db8::/32", "127.0.10.80/32", "10.0.0.0/8",
+	    "0.0.0.0/0", "::/0", "fe80::1/128", NULL };
+	static const char *const list2[] = { "10.0.0.0/7", "fc00::/6",
+	    "192.0.2.0/24", "2001:db8::/32", NULL };
+	struct probe_target t;
+	const unsigned char *net;
+	unsigned prefix;
+	const char *why;
+	char w[256];
+
+	allow_set(list1);
+	/* names: exact, and *. matching one or more labels below */
+	ALLOWED("mail.example.net");
+	ALLOWED("MAIL.Example.Net.");
+	ALLOWED("mail.example.net:587");
+	REFUSED("smtp.example.net", "target smtp.example.net is not in "
+	    "probe_allow");
+	REFUSED("example.net", NULL);
+	ALLOWED("a.example.org");
+	ALLOWED("a.b.c.example.org:25");
+	REFUSED("example.org", "target example.org is not in probe_allow");
+	REFUSED("badexample.org", NULL);
+	REFUSED("a.example.org.evil.test", NULL);
+	REFUSED("localhost", NULL);
+	CHECK(allowed("x.example.org", TARGET_DOMAIN, w, sizeof(w)) == 1);
+	/* CIDR v4 edges */
+	ALLOWED("192.0.2.0");
+	ALLOWED("192.0.2.255:25");
+	ALLOWED("8.8.8.8");		/* 0.0.0.0/0 */
+	/* special ranges need an entry inside them */
+	ALLOWED("127.0.10.80:25");
+	REFUSED("127.0.10.81:25", "target 127.0.10.81 is a loopback address: "
+	    "only a CIDR inside 127.0.0.0/8 in probe_allow allows it");
+	REFUSED("127.0.0.1", NULL);
+	ALLOWED("10.1.2.3");		/* 10.0.0.0/8: inside the range */
+	REFUSED("172.16.0.1", "target 172.16.0.1 is a private (RFC 1918) "
+	    "address: only a CIDR inside 172.16.0.0/12 in probe_allow allows "
+	    "it");
+	REFUSED("172.31.255.255", NULL);
+	ALLOWED("172.32.0.1");		/* just outside 172.16/12 */
+	REFUSED("192.168.1.1", NULL);
+	REFUSED("169.254.1.1", NULL);
+	REFUSED("0.0.0.0", NULL);
+	REFUSED("224.0.0.1", NULL);
+	REFUSED("255.255.255.255", NULL);
+	REFUSED("100.64.0.1", NULL);
+	ALLOWED("100.128.0.1");
+	/* v6 */
+	ALLOWED("[2001:db8::1]:25");
+	ALLOWED("2001:db8:ffff:ffff::1");
+	ALLOWED("2001:db9::1");		/* ::/0 */
+	REFUSED("[::1]:25", "target ::1 is a loopback address: only a CIDR "
+	    "inside ::1/128 in probe_allow allows it");
+	REFUSED("::", NULL);
+	REFUSED("[fc00::1]:25", NULL);
+	REFUSED("fd12:3456::1", NULL);
+	REFUSED("ff02::1", NULL);
+	REFUSED("fe80::2", NULL);
+	ALLOWED("fe80::1");		/* fe80::1/128 is inside fe80::/10 */
+	/* v4-mapped v6 is judged as the v4 address it reaches */
+	REFUSED("[::ffff:127.0.0.1]:25", NULL);
+	ALLOWED("::ffff:127.0.10.80");
+	ALLOWED("[::ffff:8.8.8.8]:25");
+
+	allow_set(list2);
+	/* 10.0.0.0/7 covers 10/8 but is wider: not explicit */
+	REFUSED("10.1.2.3", NULL);
+	ALLOWED("11.1.2.3");
+	REFUSED("fc00::1", NULL);	/* fc00::/6 is wider than fc00::/7 */
+	ALLOWED("fe00::1");
+	/* CIDR edges without a catch-all */
+	ALLOWED("192.0.2.0");
+	ALLOWED("192.0.2.255");
+	REFUSED("192.0.3.0", "target 192.0.3.0 is not in probe_allow");
+	REFUSED("192.0.1.255", NULL);
+	ALLOWED("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	REFUSED("2001:db9::", NULL);
+	REFUSED("2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", NULL);
+	REFUSED("8.8.8.8", NULL);
+	REFUSED("mail.example.net", NULL);
+
+	allow_set((const char *const[]){ NULL });
+	REFUSED("a.example.org", "probing is off: probe_allow is empty");
+
+	/* the table itself */
+	CHECK(probe_target_parse("172.20.0.1", 10, TARGET_ENDPOINT, &t,
+	    &why) == 0);
+	CHECK_STR(ip_special_range(t.family, t.addr, &net, &prefix),
+	    "private (RFC 1918)");
+	CHECK_INT(prefix, 12);
+	CHECK(probe_target_parse("198.51.100.1", 12, TARGET_ENDPOINT, &t,
+	    &why) == 0);
+	CHECK(ip_special_range(t.family, t.addr, &net, &prefix) == NULL);
+}
+
+/* --- target parsing ----------------------------------------------------- */
+
+static void
+target_ok(int line, const char *s, enum target_kind kind, const char *host,
+    unsigned port, int family)
+{
+	struct probe_target t;
+	const char *why = "";
+	int rc = probe_target_parse(s, strlen(s), kind, &t, &why);
+
+	unit_checks++;
+	if (rc != 0 || strcmp(t.host, host) != 0 || t.port != port ||
+	    t.family != family) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: \"%s\": rc %d (%s) host \"%s\" port %u "
+		    "family %d\n", __FILE__, line, s, rc, rc ? why : "", t.host,
+		    t.port, t.family);
+	}
+}
+
+static void
+target_bad(int line, const char *s, size_t len, enum target_kind kind,
+    const char *want)
+{
+	struct probe_target t;
+	const char *why = "";
+	int rc = probe_target_parse(s, len, kind, &t, &why);
+
+	unit_checks++;
+	if (rc != -1 || strcmp(why, want) != 0) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: target \"%.40s\": rc %d, \"%s\", want "
+		    "\"%s\"\n", __FILE__, line, s, rc, why, want);
+	}
+}
+
+#define T_OK(s, h, p, f) target_ok(__LINE__, s, TARGET_ENDPOINT, h, p, f)
+#define T_BAD(s, w) target_bad(__LINE__, s, strlen(s), TARGET_ENDPOINT, w)
+#define D_OK(s, h) target_ok(__LINE__, s, TARGET_DOMAIN, h, 0, 0)
+#define D_BAD(s, w) target_bad(__LINE__, s, strlen(s), TARGET_DOMAIN, w)
+
+static void
+check_targets(void)
+{
+	char big[1100];
+
+	T_OK("mail.example.org", "mail.example.org", 0, 0);
+	T_OK("Mail.Example.ORG.:587", "mail.example.org", 587, 0);
+	T_OK("192.0.2.1", "192.0.2.1", 0, AF_INET);
+	T_OK("192.0.2.1:65535", "192.0.2.1", 65535, AF_INET);
+	T_OK("[2001:DB8::1]:25", "2001:db8::1", 25, AF_INET6);
+	T_OK("[2001:db8::1]", "2001:db8::1", 0, AF_INET6);
+	T_OK("2001:db8:0:0::1", "2001:db8::1", 0, AF_INET6);
+	T_OK("[::ffff:192.0.2.1]:25", "::ffff:192.0.2.1", 25, AF_INET);
+	T_OK("localhost", "localhost", 0, 0);
+	T_OK("xn--bcher-kva.example", "xn--bcher-kva.example", 0, 0);
+	D_OK("Example.ORG.", "example.org");
+
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	T_BAD(big, "target longer than 300 bytes");
+	target_bad(__LINE__, "a\0b", 3, TARGET_ENDPOINT, "NUL byte in target");
+	target_bad(__LINE__, "", 0, TARGET_ENDPOINT, "empty target");
+	T_BAD("mail example.org", "bad character in target (use letters, "
+	    "digits, '-', '.', and ':' '[' ']' for ports and IPv6)");
+	T_BAD(" mail.example.org", "bad character in target (use letters, "
+	    "digits, '-', '.', and ':' '[' ']' for ports and IPv6)");
+	T_BAD("mail.example.org\n", "bad character in target (use letters, "
+	    "digits, '-', '.', and ':' '[' ']' for ports and IPv6)");
+	T_BAD("a/b", "bad character in target (use letters, digits, '-', '.', "
+	    "and ':' '[' ']' for ports and IPv6)");
+	T_BAD("m\xc3\xa9l.example", "bad character in target (use letters, "
+	    "digits, '-', '.', and ':' '[' ']' for ports and IPv6)");
+	T_BAD("a_b.example", "bad character in target (use letters, digits, "
+	    "'-', '.', and ':' '[' ']' for ports and IPv6)");
+	T_BAD("a..b", "empty label in name");
+	T_BAD(".a.b", "empty label in name");
+	T_BAD("a.b..", "empty label in name");
+	T_BAD(".", "empty host");
+	T_BAD("-a.example", "a label starts with '-'");
+	T_BAD("a-.example", "a label ends with '-'");
+	T_BAD("1.2.3", "neither an ip address nor a name");
+	T_BAD("01.2.3.4", "neither an ip address nor a name");
+	T_BAD("1.2.3.256", "neither an ip address nor a name");
+	T_BAD("[::1", "missing ']'");
+	T_BAD("[::1]x", "text after ']' (use [address]:port)");
+	T_BAD("[::1]:[25]", "brackets go around an IPv6 address only");
+	T_BAD("[1.2.3.4]:25", "not an IPv6 address in brackets");
+	T_BAD("[]:25", "not an IPv6 address in brackets");
+	T_BAD("[fe80::1%eth0]:25", "bad character in target (use letters, "
+	    "digits, '-', '.', and ':' '[' ']' for ports and IPv6)");
+	T_BAD("a[b]", "brackets go around an IPv6 address only");
+	T_BAD("::1:25:x", "not an IPv6 address (write [address]:port)");
+	T_BAD("a.example:0", "bad port (1-65535)");
+	T_BAD("a.example:65536", "bad port (1-65535)");
+	T_BAD("a.example:99999999", "bad port (1-65535)");
+	T_BAD("a.example:025x", "bad port (1-65535)");
+	T_BAD("a.example:", "empty port");
+	T_BAD(":25", "empty host");
+	T_BAD("[::1]:", "empty port");
+	memset(big, 'a', 64);
+	memcpy(big + 64, ".example", 9);
+	T_BAD(big, "label longer than 63 characters");
+	D_BAD("mail.example.org:25", "a domain target takes no port");
+	D_BAD("192.0.2.1", "an ip address is not a mail domain");
+	D_BAD("[::1]", "an ip address is not a mail domain");
+}
+
+/* --- the timeout header ------------------------------------------------------ */
+
+static void
+check_timeout(void)
+{
+	static const char *const bad[] = { "", "-1", "abc", "1e9", "0", "0.0",
+	    "0.0004", " 10", "10 ", "10.", ".5", "+5", "1234567", "1,5",
+	    "0x10", "1.1234567891", "inf", "NaN", "10s" };
+	const char *why;
+	uint64_t ms;
+
+	CHECK(probe_timeout_parse("10", &ms, &why) == 0 && ms == 10000);
+	CHECK(probe_timeout_parse("9.5", &ms, &why) == 0 && ms == 9500);
+	CHECK(probe_timeout_parse("1.5", &ms, &why) == 0 && ms == 1500);
+	CHECK(probe_timeout_parse("0.001", &ms, &why) == 0 && ms == 1);
+	CHECK(probe_timeout_parse("2.123456789", &ms, &why) == 0 && ms == 2123);
+	CHECK(probe_timeout_parse("999999", &ms, &why) == 0 &&
+	    ms == 999999000ULL);
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		unit_checks++;
+		if (probe_timeout_parse(bad[i], &ms, &why) != -1) {
+			unit_failures++;
+			fprintf(stderr, "%s:%d: timeout \"%s\" accepted\n",
+			    __FILE__, __LINE__, bad[i]);
+		}
+	}
+	CHECK(probe_timeout_parse(NULL, &ms, &why) == -1);
+	/* header minus offset, capped, floored */
+	CHECK_INT(probe_timeout_effective(1, 1500, 500, 10000), 1000);
+	CHECK_INT(probe_timeout_effective(1, 30000, 500, 10000), 10000);
+	CHECK_INT(probe_timeout_effective(0, 0, 500, 10000), 10000);
+	CHECK_INT(probe_timeout_effective(1, 400, 500, 10000), 100);
+	CHECK_INT(probe_timeout_effective(1, 550, 500, 10000), 100);
+	CHECK_INT(probe_timeout_effective(1, 10000, 0, 10000), 10000);
+}
+
+/* --- JSON and HTML ------------------------------------------------------------ */
+
+static void
+json_is(int line, const char *in, size_t n, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b);
+	json_escape(&b, in, n);
+	unit_checks++;
+	if (strcmp(b.data, want) != 0) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: json %s, want %s\n", __FILE__, line,
+		    b.data, want);
+	}
+	buf_free(&b);
+}
+
+#define JSON_IS(in, want) json_is(__LINE__, in, sizeof(in) - 1, want)
+
+static void
+html_is(int line, const char *in, size_t n, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	html_escapen(&b, in, n);
+	unit_checks++;
+	if (strcmp(b.data, want) != 0) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: html \"%s\", want \"%s\"\n", __FILE__,
+		    line, b.data, want);
+	}
+	buf_free(&b);
+}
+
+#define HTML_IS(in, want) html_is(__LINE__, in, sizeof(in) - 1, want)
+#define FFFD "\xef\xbf\xbd"
+
+static void
+check_escaping(void)
+{
+	struct json j;
+	struct buf b;
+	uint32_t cp;
+
+	JSON_IS("plain", "\"plain\"");
+	JSON_IS("a\"b\\c/d", "\"a\\\"b\\\\c/d\"");
+	JSON_IS("\n\r\t\b\f", "\"\\n\\r\\t\\b\\f\"");
+	JSON_IS("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	JSON_IS("a\0b", "\"a\\u0000b\"");
+	JSON_IS("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92",
+	    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92\"");
+	JSON_IS("\xff", "\"\\ufffd\"");
+	JSON_IS("a\x80z", "\"a\\ufffdz\"");
+	JSON_IS("\xc0\xaf", "\"\\ufffd\\ufffd\"");		/* overlong '/' */
+	JSON_IS("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");	/* overlong */
+	JSON_IS("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");	/* surrogate */
+	JSON_IS("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	JSON_IS("\xe2\x82", "\"\\ufffd\\ufffd\"");		/* cut short */
+	JSON_IS("\xe2\x80\xa8", "\"\\u2028\"");
+	buf_init(&b);
+	json_escape(&b, NULL, 0);
+	CHECK_STR(b.data, "null");
+	buf_free(&b);
+
+	CHECK(utf8_next((const unsigned char *)"\xf0\x9f\x94\x92", 4, &cp) == 4
+	    && cp == 0x1f512);
+	CHECK(utf8_next((const unsigned char *)"\xf0\x9f\x94", 3, &cp) == 0);
+	CHECK(utf8_next((const unsigned char *)"\xc2\x80", 2, &cp) == 2 &&
+	    cp == 0x80);
+	CHECK(utf8_next((const unsigned char *)"\xc1\xbf", 2, &cp) == 0);
+
+	/* the writer: commas, nesting, numbers */
+	buf_init(&b);
+	json_init(&j, &b);
+	json_obj_open(&j);
+	json_kstr(&j, "a", "x");
+	json_key(&j, "list");
+	json_arr_open(&j);
+	json_int(&j, 1);
+	json_num(&j, 2.5);
+	json_num(&j, NAN);
+	json_num(&j, INFINITY);
+	json_str(&j, NULL);
+	json_obj_open(&j);
+	json_obj_close(&j);
+	json_arr_open(&j);
+	json_arr_close(&j);
+	json_bool(&j, 1);
+	json_arr_close(&j);
+	json_ktri(&j, "t", -1);
+	json_ktri(&j, "f", 0);
+	json_kint(&j, "big", -9007199254740993LL);
+	json_strn(&j, "ignored\"key", 0);	/* an empty string value */
+	json_obj_close(&j);
+	CHECK_STR(b.data, "{\"a\":\"x\",\"list\":[1,2.5,null,null,null,{},[],"
+	    "true],\"t\":null,\"f\":false,\"big\":-9007199254740993,\"\"}");
+	buf_free(&b);
+
+	HTML_IS("<script>alert('x')</script>&\"",
+	    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;");
+	HTML_IS("caf\xc3\xa9", "caf\xc3\xa9");
+	HTML_IS("a\xffz", "a" FFFD "z");
+	HTML_IS("a\x01z\tq\nr", "a" FFFD "z\tq\nr");
+	HTML_IS("\xc2\x85", FFFD);	/* C1 control */
+	HTML_IS("x\0y", "x" FFFD "y");
+	HTML_IS("\xe2\x82", FFFD FFFD);
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	url_escape(&b, "[2001:db8::1]:25 a/b%~._-Z");
+	CHECK_STR(b.data, "%5B2001%3Adb8%3A%3A1%5D%3A25%20a%2Fb%25~._-Z");
+	buf_free(&b);
+}
+
+/* --- Basic authentication ---------------------------------------------------------- */
+
+static int
+parse(const char *hdr, char *user, char *pass)
+{
+	return auth_parse_header(hdr, user, AUTH_USER_MAX, pass, AUTH_PASS_MAX);
+}
+
+static void
+check_auth_header(void)
+{
+	char user[AUTH_USER_MAX], pass[AUTH_PASS_MAX], *huge;
+	static const char *const bad[] = {
+		NULL, "", "Basic", "Basic ", "Bearer dXNlcjpwYXNz",
+		"BasicdXNlcjpwYXNz", "Basic dXNlcjpwYXNz!",
+		"Basic dXNlcjpwYXN", "Basic dXNlcjpwYXN=",	/* bits set */
+		"Basic dXNlcjpwYXNz====", "Basic dXNl cjpwYXNz",
+		"Basic =XNlcjpwYXNz", "Basic dXNlcnBhc3M=",	/* no ':' */
+		"Basic dQBzZXI6cGFzcw==",	/* NUL in the user */
+		"Basic dXNlcjpwAGFzcw==",	/* NUL in the password */
+		"Basic dXNlcjpwYXNz\n",
+	};
+
+	CHECK(parse("Basic dXNlcjpwYXNz", user, pass) == 0);
+	CHECK_STR(user, "user");
+	CHECK_STR(pass, "pass");
+	CHECK(parse("  basic \t dXNlcjpwYXNz  ", user, pass) == 0);
+	CHECK_STR(pass, "pass");
+	CHECK(parse("BASIC dXNlcjpwYTpzcw==", user, pass) == 0);	/* pa:ss */
+	CHECK_STR(user, "user");
+	CHECK_STR(pass, "pa:ss");
+	CHECK(parse("Basic dXNlcjo=", user, pass) == 0);		/* user: */
+	CHECK_STR(pass, "");
+	CHECK(parse("Basic OnBhc3M=", user, pass) == 0);		/* :pass */
+	CHECK_STR(user, "");
+	CHECK(parse("Basic dXNlcjpww6k=", user, pass) == 0);		/* pé */
+	CHECK_STR(pass, "p\xc3\xa9");
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		unit_checks++;
+		if (parse(bad[i], user, pass) != -1) {
+			unit_failures++;
+			fprintf(stderr, "%s:%d: header \"%s\" accepted\n",
+			    __FILE__, __LINE__, bad[i] ? bad[i] : "(null)");
+		}
+	}
+	/* A header longer than AUTH_HEADER_MAX, and a valid one whose user
+	 * does not fit the buffer. */
+	huge = xmalloc(70000);
+	memcpy(huge, "Basic ", 6);
+	memset(huge + 6, 'A', 70000 - 7);
+	huge[70000 - 1] = '\0';
+	CHECK(parse(huge, user, pass) == -1);
+	huge[6 + 1000] = '\0';		/* 1000 'A's: decodes, no ':' */
+	CHECK(parse(huge, user, pass) == -1);
+	free(huge);
+	CHECK(auth_parse_header("Basic dXNlcjpwYXNz", user, 4, pass, 8) == -1);
+	CHECK(auth_parse_header("Basic dXNlcjpwYXNz", user, 5, pass, 4) == -1);
+	CHECK(auth_parse_header("Basic dXNlcjpwYXNz", user, 5, pass, 5) == 0);
+}
+
+static int cb_calls, cb_ok;
+
+static void
+auth_cb(int ok, void *arg)
+{
+	struct event_base *base = arg;
+
+	cb_calls++;
+	cb_ok = ok;
+	event_base_loopbreak(base);
+}
+
+/* Runs the loop until the callback came (at most 20 s). */
+static void
+wait_cb(struct event_base *base)
+{
+	struct timeval tv = { 20, 0 };
+
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+}
+
+static void
+check_bcrypt(void)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE], *made, header[128];
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	struct event_base *base = event_base_new();
+	struct auth_user users[2];
+	struct auth_job *job;
+	struct auth *a;
+	struct buf b;
+	const char *hash;
+	char err[128];
+
+	CHECK(crypt_gensalt_rn("$2b$", 4, NULL, 0, setting,
+	    (int)sizeof(setting)) != NULL);
+	hash = crypt_rn("s3cret pass", setting, cd, (int)sizeof(*cd));
+	CHECK(hash != NULL && strncmp(hash, "$2b$04$", 7) == 0 &&
+	    strlen(hash) == 60);
+	if (hash == NULL)
+		return;
+	CHECK(auth_verify_password("s3cret pass", hash) == 1);
+	CHECK(auth_verify_password("s3cret pasS", hash) == 0);
+	CHECK(auth_verify_password("", hash) == 0);
+	CHECK(auth_verify_password("s3cret pass", "$2b$04$short") == 0);
+	CHECK(auth_verify_password("s3cret pass", "*0") == 0);
+	made = auth_hash_password("another", 4);
+	CHECK(made != NULL && strncmp(made, "$2b$04$", 7) == 0);
+	CHECK(made && auth_verify_password("another", made) == 1);
+	CHECK(made && auth_verify_password("anothe", made) == 0);
+
+	/* The worker, on a loop; the config takes such a hash too. */
+	users[0].name = "prometheus";
+	users[0].hash = (char *)hash;
+	users[1].name = "other";
+	users[1].hash = made;
+	a = auth_new(base, err, sizeof(err));
+	CHECK(a != NULL);
+	if (a == NULL)
+		return;
+	buf_init(&b);
+	CHECK(auth_check(a, users, 2, NULL, auth_cb, base, &job) == AUTH_DENIED);
+	CHECK(auth_check(a, users, 2, "Basic !!", auth_cb, base, &job) ==
+	    AUTH_DENIED);
+	/* prometheus:s3cret pass */
+	snprintf(header, sizeof(header), "Basic %s",
+	    "cHJvbWV0aGV1czpzM2NyZXQgcGFzcw==");
+	cb_calls = 0;
+	CHECK(auth_check(a, users, 2, header, auth_cb, base, &job) ==
+	    AUTH_PENDING && job != NULL);
+	wait_cb(base);
+	CHECK(cb_calls == 1 && cb_ok == 1);
+	/* remembered now: answered at once */
+	CHECK(auth_check(a, users, 2, header, auth_cb, base, &job) == AUTH_OK);
+	/* a wrong password: verified, refused, not remembered */
+	cb_calls = 0;
+	CHECK(auth_check(a, users, 2, "Basic cHJvbWV0aGV1czpzM2NyZXQ=",
+	    auth_cb, base, &job) == AUTH_PENDING);
+	wait_cb(base);
+	CHECK(cb_calls == 1 && cb_ok == 0);
+	/* an unknown user with another user's password: refused */
+	cb_calls = 0;
+	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=", auth_cb,
+	    base, &job) == AUTH_PENDING);		/* nobody:another */
+	wait_cb(base);
+	CHECK(cb_calls == 1 && cb_ok == 0);
+	/* other:another, then the same with its hash changed: the entry
+	 * remembered for the old hash does not match. */
+	cb_calls = 0;
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", auth_cb,
+	    base, &job) == AUTH_PENDING);
+	wait_cb(base);
+	CHECK(cb_calls == 1 && cb_ok == 1);
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", auth_cb,
+	    base, &job) == AUTH_OK);
+	users[1].hash = (char *)hash;
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", auth_cb,
+	    base, &job) == AUTH_PENDING);
+	auth_cancel(a, job);		/* no callback for it */
+	/* a full queue is busy; cancelled jobs are dropped at free */
+	for (int i = 0; i < AUTH_QUEUE_MAX; i++)
+		CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=",
+		    auth_cb, base, &job) == AUTH_PENDING);
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", auth_cb, base,
+	    &job) == AUTH_BUSY);
+	auth_cancel(a, job);		/* job is the last pending one */
+	cb_calls = 0;
+	auth_free(a);
+	CHECK_INT(cb_calls, 0);
+	buf_free(&b);
+	free(made);
+	free(cd);
+	event_base_free(base);
+}
+
+/* --- plain words and the status page ------------------------------------------- */
+
+static void
+words_are(int line, enum protocol p, enum probe_step step,
+    enum probe_reason reason, const char *detail, const char *want)
+{
+	struct endpoint_result ep;
+	char out[300];
+
+	memset(&ep, 0, sizeof(ep));
+	ep.protocol = p;
+	ep.out.fail_step = step;
+	ep.out.reason = reason;
+	snprintf(ep.out.detail, sizeof(ep.out.detail), "%s", detail);
+	failure_words(&ep, out, sizeof(out));
+	unit_checks++;
+	if (strcmp(out, want) != 0) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: \"%s\", want \"%s\"\n", __FILE__, line,
+		    out, want);
+	}
+}
+
+#define WORDS(p, s, r, d, w) words_are(__LINE__, p, s, r, d, w)
+
+static void
+check_words(void)
+{
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN,
+	    "connect: Connection refused", "connection refused");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, "connect: No route to host",
+	    "no route to the host");
+	WORDS(PROTO_SMTP, STEP_EHLO, REASON_CONN, "connection closed by server",
+	    "the server closed the connection at EHLO");
+	WORDS(PROTO_SMTP, STEP_EHLO, REASON_STARTTLS_MISSING, "",
+	    "STARTTLS is not offered (EHLO)");
+	WORDS(PROTO_IMAP, STEP_EHLO, REASON_STARTTLS_MISSING, "",
+	    "STARTTLS is not offered (CAPABILITY)");
+	WORDS(PROTO_POP3, STEP_EHLO, REASON_STARTTLS_MISSING, "",
+	    "STLS is not offered (CAPA)");
+	WORDS(PROTO_SMTP, STEP_BANNER, REASON_TIMEOUT, "no answer in time",
+	    "no answer in time while waiting for the greeting");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, "x",
+	    "the connection timed out");
+	WORDS(PROTO_SMTP, STEP_STARTTLS, REASON_RESP, "454 4.7.0 TLS not available",
+	    "the server refused STARTTLS: 454 4.7.0 TLS not available");
+	WORDS(PROTO_SMTPS, STEP_TLS_HANDSHAKE, REASON_TLS, "alert 40",
+	    "the TLS handshake failed (alert 40)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, "no address: A nxdomain",
+	    "the host name does not resolve (no address: A nxdomain)");
+}
+
+/* A check with a fabricated last result. */
+static struct check *
+fake_check(const char *key, enum target_kind kind, int success,
+    size_t n_eps)
+{
+	struct check *c = xcalloc(1, sizeof(*c));
+	struct check_result *r = xcalloc(1, sizeof(*r));
+
+	c->key = xstrdup(key);
+	c->cfg.kind = kind;
+	c->cfg.protocol = PROTO_SMTP;
+	c->cfg.records = 1;
+	c->last = r;
+	r->success = success;
+	r->finished = wall_time() - 180;
+	r->eps = xcalloc(n_eps, sizeof(*r->eps));
+	r->n_eps = n_eps;
+	for (size_t i = 0; i < n_eps; i++) {
+		r->eps[i].host = xstrdup(key);
+		snprintf(r->eps[i].address, sizeof(r->eps[i].address),
+		    "192.0.2.%zu", i + 1);
+		r->eps[i].port = 25;
+		r->eps[i].out.starttls_offered = -1;
+		r->eps[i].out.plaintext_auth_offered = -1;
+		r->eps[i].audit.dhe_bits = -1;
+	}
+	return c;
+}
+
+static void
+fake_free(struct check *c)
+{
+	for (size_t i = 0; i < c->last->n_eps; i++)
+		free(c->last->eps[i].host);
+	free(c->last->eps);
+	free(c->last);
+	free(c->key);
+	free(c);
+}
+
+static void
+check_status_page(void)
+{
+	struct check *good = fake_check("good.example:25", TARGET_ENDPOINT, 1, 1);
+	struct check *bad = fake_check("bad<b>.example:25", TARGET_ENDPOINT, 0, 1);
+	struct check *dom = fake_check("example.org", TARGET_DOMAIN, 0, 0);
+	struct check *checks[3] = { good, bad, dom };
+	struct tls_facts *t = &good->last->eps[0].out.tls;
+	struct target_view v;
+	struct ctx ctx;
+	struct buf b;
+	const char *p1, *p2;
+
+	/* good: STARTTLS, TLS 1.3, a verified certificate for 90 days */
+	good->last->eps[0].out.success = 1;
+	good->last->eps[0].out.starttls_offered = 1;
+	t->done = t->have_cert = t->verified = t->hostname_match = 1;
+	snprintf(t->version, sizeof(t->version), "TLSv1.3");
+	snprintf(t->subject, sizeof(t->subject), "CN=<img src=x onerror=1>");
+	t->not_after = wall_time() + 90 * 86400.0 + 3600;
+	t->chain_earliest_not_after = t->not_after;
+	/* bad: connection refused */
+	probe_outcome_init(&bad->last->eps[0].out);
+	probe_fail(&bad->last->eps[0].out, STEP_CONNECT, REASON_CONN,
+	    "connect: Connection refused");
+	/* the domain: NXDOMAIN */
+	dom->last->mx_result = DNS_NXDOMAIN;
+
+	target_view_make(good, wall_time(), &v);
+	CHECK_INT(v.overall, V_PASS);
+	CHECK_INT(v.starttls.v, V_PASS);
+	CHECK_INT(v.cert.v, V_PASS);
+	CHECK_STR(v.cert.text, "valid, 90 days left");
+	CHECK_INT(v.tls.v, V_NA);
+	CHECK_INT(v.spf.v, V_NA);
+	/* expiring soon: warn; an old version in the audit: fail */
+	t->not_after = wall_time() + 5 * 86400.0 + 60;
+	t->chain_earliest_not_after = t->not_after;
+	good->last->eps[0].audit.ran = 1;
+	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 1;
+	target_view_make(good, wall_time(), &v);
+	CHECK_INT(v.cert.v, V_WARN);
+	CHECK_STR(v.cert.text, "expires in 5 days");
+	CHECK_INT(v.tls.v, V_FAIL);
+	CHECK_STR(v.tls.text, "accepts TLSv1.1");
+	CHECK_INT(v.overall, V_FAIL);
+	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 0;
+	target_view_make(good, wall_time(), &v);
+	CHECK_INT(v.tls.v, V_PASS);
+	CHECK_INT(v.overall, V_WARN);
+	CHECK_STR(v.reason, "certificate: expires in 5 days");
+	t->verified = 0;
+	snprintf(t->verify_error, sizeof(t->verify_error), "self-signed "
+	    "certificate");
+	target_view_make(good, wall_time(), &v);
+	CHECK_INT(v.cert.v, V_FAIL);
+	CHECK_STR(v.cert.text, "not verified: self-signed certificate");
+	t->verified = 1;
+	t->not_after = wall_time() + 90 * 86400.0;
+	t->chain_earliest_not_after = t->not_after;
+
+	target_view_make(bad, wall_time(), &v);
+	CHECK_INT(v.overall, V_FAIL);
+	CHECK_STR(v.reason, "connection refused");
+	target_view_make(dom, wall_time(), &v);
+	CHECK_INT(v.overall, V_FAIL);
+	CHECK_STR(v.reason, "MX lookup: the domain does not exist (NXDOMAIN)");
+	CHECK_INT(v.spf.v, V_NA);
+	CHECK_STR(v.spf.text, "not fetched yet");
+
+	/* SPF, DKIM, DMARC of a domain */
+	{
+		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct verdict_info spf, dkim, dmarc;
+
+		dom->last->records = rr;
+		rr->spf_lookup.done = 1;
+		rr->spf_present = rr->spf_valid = 1;
+		rr->spf_all = SPF_QUAL_FAIL;
+		rr->dmarc.present = rr->dmarc.valid = 1;
+		rr->dmarc.policy = DMARC_POLICY_REJECT;
+		rr->dmarc.pct = 100;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(spf.v, V_PASS);
+		CHECK_STR(spf.text, "valid, ends -all");
+		CHECK_INT(dkim.v, V_NA);
+		CHECK_INT(dmarc.v, V_PASS);
+		CHECK_STR(dmarc.text, "p=reject");
+		rr->spf_all = SPF_QUAL_PASS;
+		rr->dmarc.policy = DMARC_POLICY_NONE;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(spf.v, V_FAIL);
+		CHECK_STR(spf.text, "+all lets anyone send");
+		CHECK_INT(dmarc.v, V_WARN);
+		rr->spf_present = 0;
+		rr->dmarc.present = 0;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_STR(spf.text, "no SPF record");
+		CHECK_STR(dmarc.text, "no DMARC record");
+		CHECK_INT(dmarc.v, V_FAIL);
+		dom->last->records = NULL;
+		free(rr);
+	}
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.checks = checks;
+	ctx.n_checks = 3;
+	ctx.ready = 1;
+	buf_init(&b);
+	status_page_render(&ctx, &b);
+	/* worst first: the failing ones (by name) above the passing one */
+	p1 = strstr(b.data, "bad&lt;b&gt;.example:25");
+	p2 = strstr(b.data, "good.example:25");
+	CHECK(p1 != NULL && p2 != NULL && p1 < p2);
+	CHECK(strstr(b.data, "href=\"/target/bad%3Cb%3E.example%3A25\"") != NULL);
+	CHECK(strstr(b.data, "<b>") == NULL);
+	CHECK(strstr(b.data, "connection refused") != NULL);
+	CHECK(strstr(b.data, "3 min ago") != NULL);
+	CHECK(strstr(b.data, "2 fail") != NULL);
+	buf_reset(&b);
+	CHECK(target_page_render(&ctx, "good.example:25", &b) == 0);
+	CHECK(strstr(b.data, "CN=&lt;img src=x onerror=1&gt;") != NULL);
+	CHECK(strstr(b.data, "<img") == NULL);
+	buf_reset(&b);
+	CHECK(target_page_render(&ctx, "nope", &b) == -1);
+	CHECK(status_json_render(&ctx, "nope", &b) == -1);
+	CHECK(status_json_render(&ctx, "bad<b>.example:25", &b) == 0);
+	CHECK(strstr(b.data, "\"name\":\"bad<b>.example:25\"") != NULL);
+	CHECK(strstr(b.data, "\"text\":\"connection refused\"") != NULL);
+	buf_reset(&b);
+	CHECK(status_json_render(&ctx, NULL, &b) == 0);
+	CHECK(strstr(b.data, "\"counts\":{\"pass\":1,\"pending\":0,\"warn\":0,"
+	    "\"fail\":2}") != NULL);
+	CHECK(strstr(b.data, "\"subject\":\"CN=<img src=x onerror=1>\"") !=
+	    NULL);
+	buf_free(&b);
+	fake_free(good);
+	fake_free(bad);
+	fake_free(dom);
+}
+
+int
+main(void)
+{
+	check_allow();
+	check_targets();
+	check_timeout();
+	check_escaping();
+	check_auth_header();
+	check_bcrypt();
+	check_words();
+	check_status_page();
+	allow_set((const char *const[]){ NULL });
+	return unit_done("test_web");
+}

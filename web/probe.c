@@ -1,0 +1,535 @@
+#include "web/probe.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "daemon/sched.h"
+#include "web/metrics.h"
+#include "web/web.h"
+
+/* --- parsing ------------------------------------------------------------ */
+
+static int
+is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* A host name, lowercased in place, trailing dot dropped. */
+static int
+check_host_name(char *s, const char **why)
+{
+	size_t len = strlen(s), label = 0;
+	int digits = 1;
+
+	if (len > 0 && s[len - 1] == '.')
+		s[--len] = '\0';
+	if (len == 0) {
+		*why = "empty host";
+		return -1;
+	}
+	if (len > 253) {
+		*why = "name longer than 253 characters";
+		return -1;
+	}
+	for (char *c = s;; c++) {
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+		if (*c == '.' || *c == '\0') {
+			if (label == 0) {
+				*why = "empty label in name";
+				return -1;
+			}
+			if (label > 63) {
+				*why = "label longer than 63 characters";
+				return -1;
+			}
+			if (c[-1] == '-') {
+				*why = "a label ends with '-'";
+				return -1;
+			}
+			if (*c == '\0')
+				break;
+			label = 0;
+			digits = 1;
+			continue;
+		}
+		if (!is_name_char(*c)) {
+			*why = "bad character in name";
+			return -1;
+		}
+		if (label == 0 && *c == '-') {
+			*why = "a label starts with '-'";
+			return -1;
+		}
+		if (*c < '0' || *c > '9')
+			digits = 0;
+		label++;
+	}
+	if (digits) {
+		*why = "neither an ip address nor a name";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_port(const char *s, uint16_t *port, const char **why)
+{
+	unsigned v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 5) {
+		*why = n ? "bad port (1-65535)" : "empty port";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			*why = "bad port (1-65535)";
+			return -1;
+		}
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535) {
+		*why = "bad port (1-65535)";
+		return -1;
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+probe_target_parse(const char *s, size_t len, enum target_kind kind,
+    struct probe_target *t, const char **why)
+{
+	char buf[PROBE_TARGET_MAX + 1], *host, *port = NULL, *close;
+	size_t colons = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (s == NULL || len == 0) {
+		*why = "empty target";
+		return -1;
+	}
+	if (len > PROBE_TARGET_MAX) {
+		*why = "target longer than 300 bytes";
+		return -1;
+	}
+	if (memchr(s, '\0', len) != NULL) {
+		*why = "NUL byte in target";
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == ':' || c == '[' || c == ']')) {
+			*why = "bad character in target (use letters, digits, "
+			    "'-', '.', and ':' '[' ']' for ports and IPv6)";
+			return -1;
+		}
+		colons += c == ':';
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	host = buf;
+	if (buf[0] == '[') {
+		if ((close = strchr(buf, ']')) == NULL) {
+			*why = "missing ']'";
+			return -1;
+		}
+		*close = '\0';
+		host = buf + 1;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0') {
+			*why = "text after ']' (use [address]:port)";
+			return -1;
+		}
+		if (strchr(host, '[') != NULL || (port && strpbrk(port, "[]"))) {
+			*why = "brackets go around an IPv6 address only";
+			return -1;
+		}
+		if (inet_pton(AF_INET6, host, t->addr) != 1) {
+			*why = "not an IPv6 address in brackets";
+			return -1;
+		}
+		t->family = AF_INET6;
+	} else if (strpbrk(buf, "[]") != NULL) {
+		*why = "brackets go around an IPv6 address only";
+		return -1;
+	} else if (colons >= 2) {
+		if (inet_pton(AF_INET6, buf, t->addr) != 1) {
+			*why = "not an IPv6 address (write [address]:port)";
+			return -1;
+		}
+		t->family = AF_INET6;
+	} else {
+		if (colons == 1) {
+			port = strchr(buf, ':');
+			*port++ = '\0';
+		}
+		if (*host == '\0') {
+			*why = "empty host";
+			return -1;
+		}
+		if (inet_pton(AF_INET, host, t->addr) == 1)
+			t->family = AF_INET;
+		else if (check_host_name(host, why) == -1)
+			return -1;
+	}
+	if (port != NULL) {
+		if (kind == TARGET_DOMAIN) {
+			*why = "a domain target takes no port";
+			return -1;
+		}
+		if (parse_port(port, &t->port, why) == -1)
+			return -1;
+	}
+	if (t->family != 0) {
+		if (kind == TARGET_DOMAIN) {
+			*why = "an ip address is not a mail domain";
+			return -1;
+		}
+		inet_ntop(t->family, t->addr, t->host, sizeof(t->host));
+		/* ::ffff:a.b.c.d reaches a.b.c.d: judged as that. */
+		if (t->family == AF_INET6 &&
+		    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)t->addr)) {
+			memmove(t->addr, t->addr + 12, 4);
+			memset(t->addr + 4, 0, 12);
+			t->family = AF_INET;
+		}
+	} else {
+		size_t hl = strlen(host);	/* at most 253 */
+
+		if (hl >= sizeof(t->host)) {
+			*why = "name longer than 253 characters";
+			return -1;
+		}
+		memcpy(t->host, host, hl + 1);
+	}
+	return 0;
+}
+
+int
+probe_timeout_parse(const char *s, uint64_t *ms, const char **why)
+{
+	uint64_t whole = 0, frac = 0;
+	size_t i = 0, n = 0, f = 0;
+
+	if (s == NULL || *s == '\0') {
+		*why = "empty";
+		return -1;
+	}
+	for (; s[i] >= '0' && s[i] <= '9'; i++, n++)
+		if (n < 7)
+			whole = whole * 10 + (uint64_t)(s[i] - '0');
+	if (n == 0 || n > 6) {
+		*why = n ? "too large" : "not a number of seconds";
+		return -1;
+	}
+	if (s[i] == '.') {
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++, f++)
+			if (f < 3)
+				frac = frac * 10 + (uint64_t)(s[i] - '0');
+		if (f == 0 || f > 9) {
+			*why = "not a number of seconds";
+			return -1;
+		}
+		for (size_t k = f; k < 3; k++)
+			frac *= 10;
+	}
+	if (s[i] != '\0') {
+		*why = "not a number of seconds";
+		return -1;
+	}
+	*ms = whole * 1000 + frac;
+	if (*ms == 0) {
+		*why = "must be more than 0";
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t
+probe_timeout_effective(int have_header, uint64_t header_ms,
+    uint64_t offset_ms, uint64_t cap_ms)
+{
+	uint64_t t = cap_ms;
+
+	if (have_header) {
+		t = header_ms > offset_ms ? header_ms - offset_ms : 0;
+		if (t > cap_ms)
+			t = cap_ms;
+	}
+	return t < PROBE_TIMEOUT_MIN_MS ? PROBE_TIMEOUT_MIN_MS : t;
+}
+
+/* --- the allow-list ------------------------------------------------------- */
+
+struct special {
+	int		 family;
+	unsigned char	 net[16];
+	unsigned	 prefix;
+	const char	*what;
+};
+
+static const struct special specials[] = {
+	{ AF_INET, { 0 }, 8, "unspecified (\"this network\")" },
+	{ AF_INET, { 10 }, 8, "private (RFC 1918)" },
+	{ AF_INET, { 100, 64 }, 10, "shared (carrier-grade NAT)" },
+	{ AF_INET, { 127 }, 8, "loopback" },
+	{ AF_INET, { 169, 254 }, 16, "link-local" },
+	{ AF_INET, { 172, 16 }, 12, "private (RFC 1918)" },
+	{ AF_INET, { 192, 168 }, 16, "private (RFC 1918)" },
+	{ AF_INET, { 224 }, 4, "multicast" },
+	{ AF_INET, { 240 }, 4, "reserved or broadcast" },
+	{ AF_INET6, { 0 }, 128, "unspecified" },
+	{ AF_INET6, { [15] = 1 }, 128, "loopback" },
+	{ AF_INET6, { 0xfc }, 7, "unique local (private)" },
+	{ AF_INET6, { 0xfe, 0x80 }, 10, "link-local" },
+	{ AF_INET6, { 0xff }, 8, "multicast" },
+};
+
+static int
+prefix_match(const unsigned char *a, const unsigned char *net, unsigned prefix)
+{
+	unsigned full = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(a, net, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[full] ^ net[full]) & (0xff << (8 - rest))) == 0;
+}
+
+const char *
+ip_special_range(int family, const unsigned char *addr,
+    const unsigned char **net, unsigned *prefix)
+{
+	for (size_t i = 0; i < ARRAY_LEN(specials); i++)
+		if (specials[i].family == family &&
+		    prefix_match(addr, specials[i].net, specials[i].prefix)) {
+			*net = specials[i].net;
+			*prefix = specials[i].prefix;
+			return specials[i].what;
+		}
+	return NULL;
+}
+
+int
+probe_allowed(const struct allow_entry *list, size_t n,
+    const struct probe_target *t, char *why, size_t whylen)
+{
+	const unsigned char *snet = NULL;
+	const char *special = NULL;
+	char text[INET6_ADDRSTRLEN];
+	unsigned sprefix = 0;
+	size_t hl = strlen(t->host);
+
+	if (n == 0) {
+		snprintf(why, whylen, "probing is off: probe_allow is empty");
+		return 0;
+	}
+	if (t->family == 0) {
+		for (size_t i = 0; i < n; i++) {
+			const struct allow_entry *e = &list[i];
+			size_t el;
+
+			if (e->kind == ALLOW_NAME && strcmp(e->name, t->host) == 0)
+				return 1;
+			if (e->kind != ALLOW_SUFFIX)
+				continue;
+			el = strlen(e->name);	/* ".example.org" */
+			if (hl > el && strcmp(t->host + hl - el, e->name) == 0)
+				return 1;
+		}
+		snprintf(why, whylen, "target %s is not in probe_allow", t->host);
+		return 0;
+	}
+	special = ip_special_range(t->family, t->addr, &snet, &sprefix);
+	for (size_t i = 0; i < n; i++) {
+		const struct allow_entry *e = &list[i];
+
+		if (e->kind != ALLOW_CIDR || e->family != t->family ||
+		    !prefix_match(t->addr, e->addr, e->prefix))
+			continue;
+		/* A special address needs an entry inside its range, so that
+		 * 0.0.0.0/0 or ::/0 does not open loopback and the LAN. */
+		if (special == NULL || e->prefix >= sprefix)
+			return 1;
+	}
+	if (special != NULL) {
+		inet_ntop(t->family, snet, text, sizeof(text));
+		snprintf(why, whylen, "target %s is a %s address: only a CIDR "
+		    "inside %s/%u in probe_allow allows it", t->host, special,
+		    text, sprefix);
+	} else
+		snprintf(why, whylen, "target %s is not in probe_allow", t->host);
+	return 0;
+}
+
+/* --- the request ------------------------------------------------------------ */
+
+static void
+probe_answer(struct web_req *wr)
+{
+	struct check *c = wr->check;
+	struct http_req *req = wr->req;
+	struct expo e;
+	struct buf b;
+
+	buf_init(&b);
+	expo_init(&e);
+	metrics_add_check(&e, c);
+	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
+	    NULL);
+	expo_render(&e, &b);
+	expo_free(&e);
+	if (c->last != NULL)
+		log_info("probe_done", "target=%s success=%d duration_s=%.3f%s",
+		    c->key, c->last->success, c->last->duration_s,
+		    c->last->timed_out ? " timed_out=1" : "");
+	sched_adhoc_free(c);
+	wr->check = NULL;
+	web_req_free(wr);
+	http_req_respond(req, 200, EXPO_CONTENT_TYPE, &b);
+}
+
+static void
+probe_done(struct check *c, void *arg)
+{
+	struct web_req *wr = arg;
+
+	(void)c;
+	if (wr->starting) {	/* came back inside sched_adhoc_start() */
+		wr->done_early = 1;
+		return;
+	}
+	probe_answer(wr);
+}
+
+/* The client closed before the answer: stop the check now. */
+static void
+probe_client_gone(struct http_req *req, void *arg)
+{
+	struct web_req *wr = arg;
+
+	log_info("probe_cancelled", "target=%s msg=\"the client went away\"",
+	    wr->check->key);
+	sched_adhoc_free(wr->check);
+	wr->check = NULL;
+	web_req_free(wr);
+	web_respond_text(req, 503, "the client went away\n");
+}
+
+/* Module and parameter text for a message: printable ASCII, cut. */
+static void
+shown(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 4 < outlen; i++)
+		out[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (o + 4 >= outlen && len > o) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+void
+probe_handle(struct web *w, struct http_req *req)
+{
+	struct ctx *ctx = w->ctx;
+	const struct config *cfg = ctx->cfg;
+	const struct module_cfg *m;
+	struct probe_target pt;
+	struct target_cfg t;
+	struct web_req *wr;
+	const char *tv, *mv, *hdr, *why;
+	char msg[512], name[80];
+	size_t tlen, mlen;
+	unsigned nt, nm;
+	uint64_t header_ms = 0, cap, timeout;
+
+	if (cfg->n_probe_allow == 0) {
+		web_respond_text(req, 403, "probing is off: set probe_allow in "
+		    "[exporter]\n");
+		return;
+	}
+	nt = http_req_arg_n(req, "target", &tv, &tlen);
+	nm = http_req_arg_n(req, "module", &mv, &mlen);
+	if (nt == 0 || nm == 0) {
+		web_respond_text(req, 400, nt == 0 ?
+		    "missing target (/probe?target=HOST[:PORT]&module=NAME)\n" :
+		    "missing module (/probe?target=HOST[:PORT]&module=NAME)\n");
+		return;
+	}
+	if (nt > 1 || nm > 1) {
+		web_respond_text(req, 400, nt > 1 ? "target given twice\n" :
+		    "module given twice\n");
+		return;
+	}
+	if (mlen != strlen(mv) || (m = config_module(cfg, mv)) == NULL) {
+		shown(name, sizeof(name), mv, mlen);
+		snprintf(msg, sizeof(msg), "unknown module \"%s\"\n", name);
+		web_respond_text(req, 400, msg);
+		return;
+	}
+	if (probe_target_parse(tv, tlen, m->t.kind, &pt, &why) == -1) {
+		snprintf(msg, sizeof(msg), "bad target: %s\n", why);
+		web_respond_text(req, 400, msg);
+		return;
+	}
+	if (!probe_allowed(cfg->probe_allow, cfg->n_probe_allow, &pt, msg,
+	    sizeof(msg) - 1)) {
+		strcat(msg, "\n");
+		web_respond_text(req, 403, msg);
+		return;
+	}
+	hdr = http_req_header(req, PROBE_TIMEOUT_HEADER);
+	if (hdr != NULL && probe_timeout_parse(hdr, &header_ms, &why) == -1) {
+		snprintf(msg, sizeof(msg), "bad " PROBE_TIMEOUT_HEADER ": %s\n",
+		    why);
+		web_respond_text(req, 400, msg);
+		return;
+	}
+	if (w->probes_active >= cfg->probe_max_concurrent) {
+		snprintf(msg, sizeof(msg), "too many probes running "
+		    "(probe_max_concurrent = %u)\n", cfg->probe_max_concurrent);
+		http_req_set_header(req, "Retry-After", "1");
+		web_respond_text(req, 503, msg);
+		return;
+	}
+	cap = m->t.timeout_ms ? m->t.timeout_ms : cfg->timeout_ms;
+	timeout = probe_timeout_effective(hdr != NULL, header_ms,
+	    cfg->probe_timeout_offset_ms, cap);
+
+	/* The check copies all of it: the module may go with a reload. */
+	t = m->t;
+	t.name = pt.host;
+	t.port = 0;
+	if (t.kind == TARGET_ENDPOINT)
+		t.port = pt.port ? pt.port : protocol_default_port(t.protocol);
+	t.timeout_ms = timeout;
+	t.interval_ms = 0;
+
+	wr = web_req_new(w, req, WREQ_PROBE);
+	wr->timeout_ms = timeout;
+	w->probes_active++;
+	log_info("probe_start", "target=%s port=%u module=%s timeout_ms=%llu",
+	    pt.host, (unsigned)t.port, m->name, (unsigned long long)timeout);
+	wr->starting = 1;
+	wr->check = sched_adhoc_start(ctx, &t, timeout, probe_done, wr);
+	wr->starting = 0;
+	if (wr->done_early) {
+		probe_answer(wr);
+		return;
+	}
+	http_req_on_close(req, probe_client_gone, wr);
+}

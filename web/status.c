@@ -1,0 +1,1403 @@
+#include "web/status.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collectors/audit.h"
+#include "collectors/records.h"
+#include "web/escape.h"
+#include "web/json.h"
+
+#define CERT_WARN_DAYS	21
+
+static const char *const verdict_names[] = {
+	[V_NA] = "n/a",
+	[V_PASS] = "pass",
+	[V_PENDING] = "pending",
+	[V_WARN] = "warn",
+	[V_FAIL] = "fail",
+};
+
+/* Class names in the page's CSS. */
+static const char *const verdict_class[] = {
+	[V_NA] = "na",
+	[V_PASS] = "pass",
+	[V_PENDING] = "pending",
+	[V_WARN] = "warn",
+	[V_FAIL] = "fail",
+};
+
+/* A sign beside the word, so colour is never the only cue. */
+static const char *const verdict_sign[] = {
+	[V_NA] = "\xe2\x80\x93",		/* – */
+	[V_PASS] = "\xe2\x9c\x93",		/* ✓ */
+	[V_PENDING] = "\xe2\x80\xa6",		/* … */
+	[V_WARN] = "!",
+	[V_FAIL] = "\xe2\x9c\x97",		/* ✗ */
+};
+
+const char *
+verdict_name(enum verdict v)
+{
+	return (unsigned)v < ARRAY_LEN(verdict_names) ? verdict_names[v] : "?";
+}
+
+__attribute__((format(printf, 3, 4)))
+static void
+set(struct verdict_info *vi, enum verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	vi->v = v;
+	va_start(ap, fmt);
+	vsnprintf(vi->text, sizeof(vi->text), fmt, ap);
+	va_end(ap);
+}
+
+/* --- plain words -------------------------------------------------------- */
+
+/* What the protocol calls its capability command and its STARTTLS. */
+static const char *
+capability_command(enum protocol p)
+{
+	switch (p) {
+	case PROTO_IMAP:
+	case PROTO_IMAPS:
+		return "CAPABILITY";
+	case PROTO_POP3:
+	case PROTO_POP3S:
+		return "CAPA";
+	default:
+		return "EHLO";
+	}
+}
+
+static const char *
+starttls_command(enum protocol p)
+{
+	return p == PROTO_POP3 || p == PROTO_POP3S ? "STLS" : "STARTTLS";
+}
+
+static const char *
+step_words(enum probe_step s, enum protocol p)
+{
+	switch (s) {
+	case STEP_RESOLVE: return "while resolving the host name";
+	case STEP_CONNECT: return "while connecting";
+	case STEP_BANNER: return "while waiting for the greeting";
+	case STEP_EHLO:
+		return p == PROTO_IMAP || p == PROTO_IMAPS ? "at CAPABILITY" :
+		    p == PROTO_POP3 || p == PROTO_POP3S ? "at CAPA" : "at EHLO";
+	case STEP_STARTTLS:
+		return p == PROTO_POP3 || p == PROTO_POP3S ? "at STLS" :
+		    "at STARTTLS";
+	case STEP_TLS_HANDSHAKE: return "in the TLS handshake";
+	case STEP_QUIT: return "at QUIT";
+	default: return "";
+	}
+}
+
+static int
+contains(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+void
+failure_words(const struct endpoint_result *ep, char *out, size_t len)
+{
+	const struct probe_outcome *o = &ep->out;
+	const char *d = o->detail, *at = step_words(o->fail_step, ep->protocol);
+
+	switch (o->reason) {
+	case REASON_DNS:
+		snprintf(out, len, "the host name does not resolve%s%s%s",
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
+	case REASON_CONN:
+		if (o->fail_step == STEP_CONNECT) {
+			if (contains(d, "refused"))
+				snprintf(out, len, "connection refused");
+			else if (contains(d, "no route"))
+				snprintf(out, len, "no route to the host");
+			else if (contains(d, "unreachable"))
+				snprintf(out, len, "the network is unreachable");
+			else if (contains(d, "reset"))
+				snprintf(out, len, "the connection was reset");
+			else
+				snprintf(out, len, "cannot connect%s%s%s",
+				    *d ? " (" : "", d, *d ? ")" : "");
+		} else if (contains(d, "reset"))
+			snprintf(out, len, "the server reset the connection %s",
+			    at);
+		else
+			snprintf(out, len, "the server closed the connection %s",
+			    at);
+		return;
+	case REASON_TIMEOUT:
+		if (o->fail_step == STEP_CONNECT)
+			snprintf(out, len, "the connection timed out%s%s%s",
+			    contains(d, "slot") ? " (" : "",
+			    contains(d, "slot") ? d : "",
+			    contains(d, "slot") ? ")" : "");
+		else
+			snprintf(out, len, "no answer in time %s", at);
+		return;
+	case REASON_PROTO:
+		snprintf(out, len, "the server broke the protocol %s%s%s%s", at,
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
+	case REASON_RESP:
+		snprintf(out, len, "the server refused %s%s%s",
+		    o->fail_step == STEP_STARTTLS ?
+		    starttls_command(ep->protocol) :
+		    o->fail_step == STEP_EHLO ? capability_command(ep->protocol) :
+		    "to go on", *d ? ": " : "", d);
+		return;
+	case REASON_STARTTLS_MISSING:
+		snprintf(out, len, "%s is not offered (%s)",
+		    starttls_command(ep->protocol),
+		    capability_command(ep->protocol));
+		return;
+	case REASON_TLS:
+		snprintf(out, len, "the TLS handshake failed%s%s%s",
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
+	case REASON_INTERNAL:
+		snprintf(out, len, "an internal error of the exporter%s%s%s",
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
+	default:
+		snprintf(out, len, "%s", *d ? d : "failed");
+		return;
+	}
+}
+
+static const char *
+dns_words(enum dns_result r)
+{
+	switch (r) {
+	case DNS_NXDOMAIN: return "the domain does not exist (NXDOMAIN)";
+	case DNS_NODATA: return "no MX records";
+	case DNS_SERVFAIL: return "the DNS server failed (SERVFAIL)";
+	case DNS_REFUSED: return "the DNS server refused (REFUSED)";
+	case DNS_TIMEOUT: return "no DNS answer in time";
+	default: return "the DNS lookup failed";
+	}
+}
+
+/* "mx1.example.org (192.0.2.1) port 25", or "port 25" when the host is
+ * the address. */
+static void
+endpoint_words(const struct endpoint_result *ep, char *out, size_t len)
+{
+	if (ep->address[0] == '\0')
+		snprintf(out, len, "%s port %u", ep->host, ep->port);
+	else if (strcmp(ep->host, ep->address) == 0)
+		snprintf(out, len, "%s port %u", ep->address, ep->port);
+	else
+		snprintf(out, len, "%s (%s) port %u", ep->host, ep->address,
+		    ep->port);
+}
+
+/* --- verdicts ------------------------------------------------------------- */
+
+static void
+verdict_starttls(const struct check_result *r, struct verdict_info *vi)
+{
+	size_t offered = 0, missing = 0, first = 0;
+
+	for (size_t i = 0; i < r->n_eps; i++) {
+		int s = r->eps[i].out.starttls_offered;
+
+		if (s == 1)
+			offered++;
+		else if (s == 0 && missing++ == 0)
+			first = i;
+	}
+	if (missing > 0) {
+		char ep[300];
+
+		endpoint_words(&r->eps[first], ep, sizeof(ep));
+		set(vi, V_FAIL, "not offered by %s%s", ep,
+		    missing > 1 ? " and others" : "");
+	} else if (offered == 0)
+		set(vi, V_NA, "not reached");
+	else if (offered < r->n_eps)
+		set(vi, V_PASS, "offered (%zu of %zu endpoints reached)",
+		    offered, r->n_eps);
+	else
+		set(vi, V_PASS, "offered");
+}
+
+static void
+verdict_tls(const struct check_result *r, struct verdict_info *vi)
+{
+	int old[TLSV__COUNT] = { 0 }, weak[WEAK__COUNT] = { 0 };
+	size_t reached = 0, audited = 0;
+	const char *best = NULL;
+	char list[160] = "";
+	int any_old = 0, any_weak = 0;
+
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct endpoint_result *ep = &r->eps[i];
+		const struct tls_facts *t = &ep->out.tls;
+
+		if (t->done) {
+			reached++;
+			if (strcmp(t->version, "TLSv1") == 0)
+				old[TLSV_1_0] = any_old = 1;
+			else if (strcmp(t->version, "TLSv1.1") == 0)
+				old[TLSV_1_1] = any_old = 1;
+			if (best == NULL || strcmp(t->version, best) < 0)
+				best = t->version;
+		}
+		if (!ep->audit.ran)
+			continue;
+		audited++;
+		for (int v = TLSV_1_0; v <= TLSV_1_1; v++)
+			if (ep->audit.version_accepted[v] == 1)
+				old[v] = any_old = 1;
+		/* Anonymous and static-RSA suites are no worse than plain
+		 * text for opportunistic SMTP (Postfix offers them on
+		 * purpose): the target page lists them, the verdict does not
+		 * count them. */
+		for (int c = 0; c < WEAK__COUNT; c++)
+			if (ep->audit.weak_accepted[c] == 1 && c != WEAK_ANON &&
+			    c != WEAK_STATIC_RSA)
+				weak[c] = any_weak = 1;
+	}
+	if (any_old) {
+		for (int v = TLSV_1_0; v <= TLSV_1_1; v++)
+			if (old[v])
+				snprintf(list + strlen(list), sizeof(list) -
+				    strlen(list), "%s%s", list[0] ? ", " : "",
+				    tls_ver_name((enum tls_ver)v));
+		set(vi, V_FAIL, "accepts %s", list);
+	} else if (any_weak) {
+		for (int c = 0; c < WEAK__COUNT; c++)
+			if (weak[c])
+				snprintf(list + strlen(list), sizeof(list) -
+				    strlen(list), "%s%s", list[0] ? ", " : "",
+				    weak_class_name((enum weak_class)c));
+		set(vi, V_WARN, "accepts weak ciphers: %s", list);
+	} else if (audited > 0)
+		set(vi, V_PASS, "TLSv1.2 and newer only (audited)");
+	else if (reached > 0)
+		set(vi, V_NA, "%s negotiated; not audited", best);
+	else
+		set(vi, V_NA, "not reached");
+}
+
+static void
+verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
+    double *earliest)
+{
+	double min_days = INFINITY;
+	size_t seen = 0;
+
+	*earliest = 0;
+	set(vi, V_NA, "no certificate seen");
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct tls_facts *t = &r->eps[i].out.tls;
+		double exp, days;
+
+		if (!t->have_cert)
+			continue;
+		seen++;
+		exp = t->chain_earliest_not_after > 0 &&
+		    t->chain_earliest_not_after < t->not_after ?
+		    t->chain_earliest_not_after : t->not_after;
+		if (*earliest == 0 || exp < *earliest)
+			*earliest = exp;
+		days = (t->not_after - now) / 86400.0;
+		if (days < min_days)
+			min_days = days;
+		if (vi->v == V_FAIL)
+			continue;
+		if (t->not_after < now)
+			set(vi, V_FAIL, "expired %.0f days ago", floor(-days));
+		else if (exp < now)
+			set(vi, V_FAIL, "a certificate of the chain expired");
+		else if (!t->verified)
+			set(vi, V_FAIL, "not verified: %s", t->verify_error[0] ?
+			    t->verify_error : "unknown error");
+		else if (!t->hostname_match)
+			set(vi, V_FAIL, "not valid for %s", r->eps[i].host);
+	}
+	if (seen == 0 || vi->v == V_FAIL)
+		return;
+	if ((*earliest - now) / 86400.0 < CERT_WARN_DAYS)
+		set(vi, V_WARN, "expires in %.0f days",
+		    floor((*earliest - now) / 86400.0));
+	else
+		set(vi, V_PASS, "valid, %.0f days left", floor(min_days));
+}
+
+void
+verdict_records(const struct check *c, struct verdict_info *spf,
+    struct verdict_info *dkim, struct verdict_info *dmarc)
+{
+	const struct records_result *rr = c->last ? c->last->records : NULL;
+
+	if (c->cfg.kind != TARGET_DOMAIN) {
+		set(spf, V_NA, "not a domain");
+		set(dkim, V_NA, "not a domain");
+		set(dmarc, V_NA, "not a domain");
+		return;
+	}
+	if (rr == NULL) {
+		const char *why = !c->cfg.records ? "records = off" :
+		    "not fetched yet";
+
+		set(spf, V_NA, "%s", why);
+		set(dkim, V_NA, "%s", why);
+		set(dmarc, V_NA, "%s", why);
+		return;
+	}
+
+	/* SPF */
+	if (rr->spf_lookup.done && rr->spf_lookup.result != DNS_OK &&
+	    rr->spf_lookup.result != DNS_NODATA &&
+	    rr->spf_lookup.result != DNS_NXDOMAIN)
+		set(spf, V_WARN, "lookup failed (%s)",
+		    dns_result_name(rr->spf_lookup.result));
+	else if (!rr->spf_present)
+		set(spf, V_FAIL, "no SPF record");
+	else if (!rr->spf_valid || rr->spf_reason != NULL)
+		set(spf, V_FAIL, "invalid: %s", rr->spf_message[0] ?
+		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
+	else if (rr->spf_all == SPF_QUAL_PASS)
+		set(spf, V_FAIL, "+all lets anyone send");
+	else if (rr->spf_all < 0 || rr->spf_all == SPF_QUAL_NEUTRAL)
+		set(spf, V_WARN, "ends without -all or ~all");
+	else {
+		set(spf, V_PASS, "valid, ends %call",
+		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
+		for (size_t i = 0; i < rr->n_spf_checks; i++)
+			if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
+				set(spf, V_FAIL, "%s does not pass (%s)",
+				    rr->spf_checks[i].address,
+				    spf_result_name(rr->spf_checks[i].code));
+				break;
+			}
+	}
+
+	/* DKIM: the configured selectors only. */
+	if (rr->n_dkim == 0)
+		set(dkim, V_NA, "no dkim_selectors configured");
+	else {
+		set(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
+		    rr->n_dkim > 1 ? "s" : "");
+		for (size_t i = 0; i < rr->n_dkim; i++) {
+			const struct dkim_selector_result *k = &rr->dkim[i];
+
+			if (!k->key.present)
+				set(dkim, V_FAIL, "selector %s: no key",
+				    k->selector);
+			else if (k->key.revoked)
+				set(dkim, V_FAIL, "selector %s: key revoked",
+				    k->selector);
+			else if (!k->key.valid)
+				set(dkim, V_FAIL, "selector %s: %s", k->selector,
+				    k->key.message[0] ? k->key.message :
+				    k->key.reason ? k->key.reason : "invalid");
+			else if (dkim->v == V_PASS && k->key.weak_key)
+				set(dkim, V_WARN, "selector %s: RSA key shorter "
+				    "than 2048 bits", k->selector);
+			else if (dkim->v == V_PASS && k->key.testing)
+				set(dkim, V_WARN, "selector %s: testing mode (t=y)",
+				    k->selector);
+			if (dkim->v == V_FAIL)
+				break;
+		}
+	}
+
+	/* DMARC */
+	{
+		const struct dmarc_record *d = &rr->dmarc;
+
+		if (rr->dmarc_lookup.done && rr->dmarc_lookup.result != DNS_OK &&
+		    rr->dmarc_lookup.result != DNS_NODATA &&
+		    rr->dmarc_lookup.result != DNS_NXDOMAIN && !d->present)
+			set(dmarc, V_WARN, "lookup failed (%s)",
+			    dns_result_name(rr->dmarc_lookup.result));
+		else if (!d->present)
+			set(dmarc, V_FAIL, "no DMARC record");
+		else if (!d->valid)
+			set(dmarc, V_FAIL, "invalid: %s", d->message[0] ?
+			    d->message : d->reason ? d->reason : "error");
+		else if (d->policy == DMARC_POLICY_NONE)
+			set(dmarc, V_WARN, "p=none: monitoring only");
+		else if (d->pct < 100)
+			set(dmarc, V_WARN, "p=%s on %u%% of mail",
+			    dmarc_policy_name(d->policy), d->pct);
+		else
+			set(dmarc, V_PASS, "p=%s", dmarc_policy_name(d->policy));
+	}
+}
+
+static enum verdict
+worst(enum verdict a, enum verdict b)
+{
+	return a > b ? a : b;
+}
+
+void
+target_view_make(const struct check *c, double now, struct target_view *v)
+{
+	const struct check_result *r = c->last;
+	const struct verdict_info *cols[6];
+	size_t failed = 0, first = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->c = c;
+	if (r == NULL) {
+		v->overall = V_PENDING;
+		set(&v->starttls, V_PENDING, "not run yet");
+		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
+		snprintf(v->reason, sizeof(v->reason), "not checked yet");
+		return;
+	}
+	verdict_starttls(r, &v->starttls);
+	verdict_tls(r, &v->tls);
+	verdict_cert(r, now, &v->cert, &v->cert_expiry);
+	verdict_records(c, &v->spf, &v->dkim, &v->dmarc);
+	cols[0] = &v->starttls;
+	cols[1] = &v->tls;
+	cols[2] = &v->cert;
+	cols[3] = &v->spf;
+	cols[4] = &v->dkim;
+	cols[5] = &v->dmarc;
+	v->overall = r->success ? V_PASS : V_FAIL;
+	for (size_t i = 0; i < ARRAY_LEN(cols); i++)
+		v->overall = worst(v->overall, cols[i]->v);
+
+	for (size_t i = 0; i < r->n_eps; i++)
+		if (!r->eps[i].out.success && failed++ == 0)
+			first = i;
+	if (c->cfg.kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
+	    !r->implicit_mx)
+		snprintf(v->reason, sizeof(v->reason), "MX lookup: %s",
+		    dns_words(r->mx_result));
+	else if (failed > 0) {
+		const struct endpoint_result *ep = &r->eps[first];
+		char words[300], where[300];
+
+		failure_words(ep, words, sizeof(words));
+		if (c->cfg.kind == TARGET_ENDPOINT && r->n_eps == 1)
+			snprintf(v->reason, sizeof(v->reason), "%s", words);
+		else {
+			endpoint_words(ep, where, sizeof(where));
+			snprintf(v->reason, sizeof(v->reason), "%s: %s%s",
+			    where, words, failed > 1 ? " (and more)" : "");
+		}
+	} else if (v->overall >= V_WARN) {
+		static const char *const names[] = { "STARTTLS", "TLS",
+		    "certificate", "SPF", "DKIM", "DMARC" };
+
+		for (enum verdict want = V_FAIL; want >= V_WARN; want--)
+			for (size_t i = 0; i < ARRAY_LEN(cols); i++)
+				if (cols[i]->v == want && v->reason[0] == '\0')
+					snprintf(v->reason, sizeof(v->reason),
+					    "%s: %s", names[i], cols[i]->text);
+	} else if (r->null_mx)
+		snprintf(v->reason, sizeof(v->reason), "null MX: the domain "
+		    "takes no mail");
+}
+
+static int
+view_cmp(const void *a, const void *b)
+{
+	const struct target_view *x = a, *y = b;
+
+	if (x->overall != y->overall)
+		return x->overall > y->overall ? -1 : 1;
+	return strcmp(x->c->key, y->c->key);
+}
+
+/* Every target, worst first. */
+static struct target_view *
+views_make(const struct ctx *ctx, double now)
+{
+	struct target_view *v = xcalloc(ctx->n_checks ? ctx->n_checks : 1,
+	    sizeof(*v));
+
+	for (size_t i = 0; i < ctx->n_checks; i++)
+		target_view_make(ctx->checks[i], now, &v[i]);
+	if (ctx->n_checks > 1)
+		qsort(v, ctx->n_checks, sizeof(*v), view_cmp);
+	return v;
+}
+
+static const struct check *
+find_check(const struct ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->n_checks; i++)
+		if (strcmp(ctx->checks[i]->key, name) == 0)
+			return ctx->checks[i];
+	return NULL;
+}
+
+/* --- formatting ----------------------------------------------------------- */
+
+static void
+fmt_ago(double secs, char *out, size_t len)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		snprintf(out, len, "%.0f s ago", floor(secs));
+	else if (secs < 3600)
+		snprintf(out, len, "%.0f min ago", floor(secs / 60));
+	else if (secs < 86400 * 2)
+		snprintf(out, len, "%.0f h ago", floor(secs / 3600));
+	else
+		snprintf(out, len, "%.0f days ago", floor(secs / 86400));
+}
+
+static void
+fmt_time(double ts, char *out, size_t len)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (ts <= 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(out, len, "-");
+	else
+		strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static void
+fmt_days(double expiry, double now, char *out, size_t len)
+{
+	double d = (expiry - now) / 86400.0;
+
+	if (expiry <= 0)
+		snprintf(out, len, "-");
+	else if (d < 0)
+		snprintf(out, len, "expired %.0f days ago", floor(-d));
+	else
+		snprintf(out, len, "%.0f days", floor(d));
+}
+
+/* --- HTML ----------------------------------------------------------------- */
+
+static const char page_css[] =
+    ":root{--fg:#1d2327;--mut:#5f6b76;--line:#dde3e8;--bg:#f6f8fa;"
+    "--card:#fff;--fail:#b42318;--fail-bg:#fdecea;--warn:#8a4b00;"
+    "--warn-bg:#fff3d6;--pass:#17643a;--pass-bg:#e3f4e8;--na:#5f6b76;"
+    "--na-bg:#eef1f4;--pend:#2f4f9b;--pend-bg:#e6ecfb}"
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
+    "Roboto,sans-serif;color:var(--fg);background:var(--bg)}"
+    "header{background:#1f2a35;color:#fff;padding:14px 20px}"
+    "header h1{margin:0;font-size:19px;font-weight:600}"
+    "header a{color:#cfe3ff}"
+    "main{padding:16px 20px;max-width:1500px;margin:0 auto}"
+    ".sum{display:flex;flex-wrap:wrap;gap:8px;align-items:center;"
+    "margin:4px 0 0;font-size:14px;color:#c9d3dc}"
+    ".b{display:inline-block;padding:1px 8px;border-radius:10px;"
+    "font-size:13px;font-weight:600;white-space:nowrap;border:1px solid}"
+    ".b.fail{color:var(--fail);background:var(--fail-bg);border-color:#f3b8b2}"
+    ".b.warn{color:var(--warn);background:var(--warn-bg);border-color:#f1d08a}"
+    ".b.pass{color:var(--pass);background:var(--pass-bg);border-color:#a9d9b8}"
+    ".b.na{color:var(--na);background:var(--na-bg);border-color:#d5dbe1;"
+    "font-weight:500}"
+    ".b.pending{color:var(--pend);background:var(--pend-bg);"
+    "border-color:#bccaf2}"
+    "table{border-collapse:collapse;width:100%;background:var(--card);"
+    "border:1px solid var(--line);border-radius:8px}"
+    "th,td{padding:8px 10px;text-align:left;vertical-align:top;"
+    "border-bottom:1px solid var(--line)}"
+    "th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;"
+    "color:var(--mut);background:#fbfcfd;font-weight:600;white-space:nowrap}"
+    ".tw{overflow-x:auto}"
+    "tr.row>td:first-child{border-left:4px solid transparent}"
+    "tr.row.fail>td:first-child{border-left-color:var(--fail)}"
+    "tr.row.warn>td:first-child{border-left-color:#e0a020}"
+    "tr.row.pass>td:first-child{border-left-color:#3a9a5b}"
+    "tr.row.pending>td:first-child{border-left-color:#6a86d8}"
+    "td.name{white-space:nowrap}"
+    "td.name a{font-weight:600;color:var(--fg);text-decoration:none}"
+    "td.name a:hover{text-decoration:underline}"
+    "small,.mut{color:var(--mut);font-size:12.5px}"
+    "td.name small{display:block}"
+    "td.reason{max-width:340px}"
+    "a{color:#1c5fb8}"
+    "h2{font-size:16px;margin:22px 0 8px}"
+    ".kv th{width:15em;text-transform:none;letter-spacing:0;font-size:13.5px;"
+    "color:var(--fg);background:#fbfcfd}"
+    ".kv td{word-break:break-word}"
+    ".kv tr.sec th{background:none;border-bottom:1px solid var(--line);"
+    "font-size:12px;text-transform:uppercase;letter-spacing:.04em;"
+    "color:var(--mut);padding-top:16px}"
+    ".ep{background:var(--card);border:1px solid var(--line);"
+    "border-radius:8px;margin:0 0 14px;padding:4px 14px 10px}"
+    ".ep h3{font-size:15px;margin:10px 0;display:flex;gap:8px;"
+    "flex-wrap:wrap;align-items:center}"
+    ".ep table{border:0}"
+    "pre{white-space:pre-wrap;word-break:break-all;background:#f3f5f7;"
+    "padding:8px;border-radius:6px;margin:0;font-size:13px}"
+    "code{font-size:13px}"
+    "@media (max-width:760px){"
+    "main{padding:10px}"
+    "table.t,table.t tbody{display:block;border:0;background:none}"
+    "table.t thead{display:none}"
+    "table.t tr.row{display:grid;grid-template-columns:1fr 1fr;"
+    "background:var(--card);border:1px solid var(--line);"
+    "border-radius:8px;margin:0 0 10px;overflow:hidden}"
+    "table.t tr.row>td{border:0;padding:5px 10px}"
+    "table.t tr.row>td:first-child{border-left:0}"
+    "table.t tr.row.fail{border-left:5px solid var(--fail)}"
+    "table.t tr.row.warn{border-left:5px solid #e0a020}"
+    "table.t tr.row.pass{border-left:5px solid #3a9a5b}"
+    "table.t tr.row.pending{border-left:5px solid #6a86d8}"
+    "table.t td.name,table.t td.reason{grid-column:1/-1;max-width:none}"
+    "table.t td.name{padding-top:9px;white-space:normal;"
+    "overflow-wrap:anywhere}"
+    "table.t td.reason:empty{display:none}"
+    "table.t td[data-label]:not(.name)::before{content:attr(data-label);"
+    "display:block;font-size:11px;text-transform:uppercase;"
+    "letter-spacing:.04em;color:var(--mut)}"
+    ".kv th{width:auto}"
+    "}";
+
+static void
+page_head(struct buf *b, const char *title)
+{
+	buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><title>");
+	html_escape(b, title);
+	buf_puts(b, "</title><style>");
+	buf_puts(b, page_css);
+	buf_puts(b, "</style></head><body>\n");
+}
+
+static void
+badge(struct buf *b, const struct verdict_info *vi)
+{
+	buf_printf(b, "<span class=\"b %s\" title=\"", verdict_class[vi->v]);
+	html_escape(b, vi->text);
+	buf_printf(b, "\">%s %s</span>", verdict_sign[vi->v],
+	    verdict_names[vi->v]);
+}
+
+static void
+badge_v(struct buf *b, enum verdict v)
+{
+	buf_printf(b, "<span class=\"b %s\">%s %s</span>", verdict_class[v],
+	    verdict_sign[v], verdict_names[v]);
+}
+
+static void
+target_link(struct buf *b, const char *key)
+{
+	buf_puts(b, "<a href=\"/target/");
+	url_escape(b, key);
+	buf_puts(b, "\">");
+	html_escape(b, key);
+	buf_puts(b, "</a>");
+}
+
+static void
+check_cell(struct buf *b, const char *label, const struct verdict_info *vi)
+{
+	buf_printf(b, "<td data-label=\"%s\">", label);
+	badge(b, vi);
+	buf_puts(b, "</td>");
+}
+
+static void
+status_row(struct buf *b, const struct target_view *v, double now)
+{
+	const struct check *c = v->c;
+	char text[64], when[64];
+
+	buf_printf(b, "<tr class=\"row %s\">", verdict_class[v->overall]);
+	buf_puts(b, "<td class=\"name\" data-label=\"Target\">");
+	target_link(b, c->key);
+	buf_printf(b, "<small>%s", c->cfg.kind == TARGET_DOMAIN ? "domain" :
+	    "endpoint");
+	if (c->cfg.kind == TARGET_ENDPOINT)
+		buf_printf(b, " \xc2\xb7 %s", protocol_name(c->cfg.protocol));
+	else if (c->last)
+		buf_printf(b, " \xc2\xb7 %zu endpoint%s", c->last->n_eps,
+		    c->last->n_eps == 1 ? "" : "s");
+	buf_puts(b, "</small></td>");
+	buf_puts(b, "<td data-label=\"Verdict\">");
+	badge_v(b, v->overall);
+	buf_puts(b, "</td>");
+	check_cell(b, "STARTTLS", &v->starttls);
+	check_cell(b, "TLS", &v->tls);
+	check_cell(b, "Certificate", &v->cert);
+	check_cell(b, "SPF", &v->spf);
+	check_cell(b, "DKIM", &v->dkim);
+	check_cell(b, "DMARC", &v->dmarc);
+	fmt_days(v->cert_expiry, now, text, sizeof(text));
+	buf_printf(b, "<td data-label=\"Cert expiry\">%s</td>", text);
+	if (c->last) {
+		fmt_ago(now - c->last->finished, text, sizeof(text));
+		fmt_time(c->last->finished, when, sizeof(when));
+		buf_printf(b, "<td data-label=\"Last run\"><span title=\"%s\">"
+		    "%s</span>%s</td>", when, text,
+		    c->run ? "<small>running now</small>" : "");
+	} else
+		buf_puts(b, "<td data-label=\"Last run\">not yet</td>");
+	buf_puts(b, "<td class=\"reason\" data-label=\"Reason\">");
+	html_escape(b, v->reason);
+	buf_puts(b, "</td></tr>\n");
+}
+
+void
+status_page_render(const struct ctx *ctx, struct buf *b)
+{
+	double now = wall_time();
+	struct target_view *v = views_make(ctx, now);
+	size_t count[V_FAIL + 1] = { 0 };
+	char title[128];
+
+	for (size_t i = 0; i < ctx->n_checks; i++)
+		count[v[i].overall]++;
+	snprintf(title, sizeof(title), "%s%zu fail, %zu warn \xc2\xb7 "
+	    "mailsec_exporter", count[V_FAIL] ? "\xe2\x9c\x97 " : "",
+	    count[V_FAIL], count[V_WARN]);
+	page_head(b, title);
+	buf_puts(b, "<header><h1>mailsec_exporter</h1><p class=\"sum\">");
+	buf_printf(b, "<span class=\"b fail\">%zu fail</span>"
+	    "<span class=\"b warn\">%zu warn</span>"
+	    "<span class=\"b pass\">%zu pass</span>", count[V_FAIL],
+	    count[V_WARN], count[V_PASS]);
+	if (count[V_PENDING])
+		buf_printf(b, "<span class=\"b pending\">%zu pending</span>",
+		    count[V_PENDING]);
+	buf_printf(b, "<span>%zu target%s \xc2\xb7 %s \xc2\xb7 "
+	    "<a href=\"/metrics\">metrics</a> \xc2\xb7 "
+	    "<a href=\"/api/v1/status\">JSON</a></span></p></header>\n<main>\n",
+	    ctx->n_checks, ctx->n_checks == 1 ? "" : "s",
+	    ctx->ready ? "first round done" : "first round running");
+	if (ctx->n_checks == 0)
+		buf_puts(b, "<p>No targets configured: add [domain NAME] or "
+		    "[endpoint HOST:PORT] sections to the configuration.</p>\n");
+	else {
+		buf_puts(b, "<div class=\"tw\"><table class=\"t\"><thead><tr>"
+		    "<th>Target</th>"
+		    "<th>Verdict</th><th>STARTTLS</th><th>TLS</th>"
+		    "<th>Certificate</th><th>SPF</th><th>DKIM</th>"
+		    "<th>DMARC</th><th>Cert expiry</th><th>Last run</th>"
+		    "<th>Reason</th></tr></thead><tbody>\n");
+		for (size_t i = 0; i < ctx->n_checks; i++)
+			status_row(b, &v[i], now);
+		buf_puts(b, "</tbody></table></div>\n");
+	}
+	buf_puts(b, "</main></body></html>\n");
+	free(v);
+}
+
+/* The target page: a key/value table at a time. */
+static void
+kv_open(struct buf *b)
+{
+	buf_puts(b, "<table class=\"kv\"><tbody>\n");
+}
+
+static void
+kv_close(struct buf *b)
+{
+	buf_puts(b, "</tbody></table>\n");
+}
+
+static void
+kv_text(struct buf *b, const char *k, const char *v)
+{
+	buf_printf(b, "<tr><th>%s</th><td>", k);
+	html_escape(b, v);
+	buf_puts(b, "</td></tr>\n");
+}
+
+__attribute__((format(printf, 3, 4)))
+static void
+kv_fmt(struct buf *b, const char *k, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	kv_text(b, k, text);
+}
+
+static void
+kv_section(struct buf *b, const char *title)
+{
+	buf_printf(b, "<tr class=\"sec\"><th colspan=\"2\">%s</th></tr>\n",
+	    title);
+}
+
+static const char *
+yes_no(int v)
+{
+	return v < 0 ? "not learnt" : v ? "yes" : "no";
+}
+
+static void
+kv_verdict(struct buf *b, const char *k, const struct verdict_info *vi)
+{
+	buf_printf(b, "<tr><th>%s</th><td>", k);
+	badge(b, vi);
+	buf_puts(b, " ");
+	html_escape(b, vi->text);
+	buf_puts(b, "</td></tr>\n");
+}
+
+static void
+endpoint_html(struct buf *b, const struct endpoint_result *ep, double now)
+{
+	const struct probe_outcome *o = &ep->out;
+	const struct tls_facts *t = &o->tls;
+	const struct tls_audit *a = &ep->audit;
+	char text[512], when[64];
+
+	buf_puts(b, "<div class=\"ep\"><h3>");
+	badge_v(b, o->success ? V_PASS : V_FAIL);
+	html_escape(b, ep->host);
+	if (ep->address[0] && strcmp(ep->address, ep->host) != 0) {
+		buf_puts(b, " <span class=\"mut\">");
+		html_escape(b, ep->address);
+		buf_puts(b, "</span>");
+	}
+	buf_printf(b, " <span class=\"mut\">port %u \xc2\xb7 %s</span></h3>\n",
+	    ep->port, protocol_name(ep->protocol));
+	kv_open(b);
+	kv_section(b, "Session");
+	if (!o->success) {
+		failure_words(ep, text, sizeof(text));
+		kv_text(b, "Failure", text);
+		kv_fmt(b, "Step and reason", "%s, %s", probe_step_name(o->fail_step),
+		    probe_reason_name(o->reason));
+		if (o->detail[0])
+			kv_text(b, "Detail", o->detail);
+	}
+	fmt_time(ep->finished, when, sizeof(when));
+	fmt_ago(now - ep->finished, text, sizeof(text));
+	kv_fmt(b, "Probed", "%s (%s), %.3f s", when, text, o->total_s);
+	kv_text(b, "STARTTLS offered", yes_no(o->starttls_offered));
+	kv_text(b, "Password before TLS", yes_no(o->plaintext_auth_offered));
+	if (t->done) {
+		kv_section(b, "TLS");
+		kv_fmt(b, "Negotiated", "%s, %s", t->version, t->cipher);
+		if (t->kex_group[0])
+			kv_fmt(b, "Key exchange", "%s, %d bits", t->kex_group,
+			    t->kex_bits);
+	}
+	if (t->have_cert) {
+		char nb[64], na[64], days[64];
+
+		kv_section(b, "Certificate");
+		kv_text(b, "Subject", t->subject);
+		kv_text(b, "Issuer", t->issuer);
+		fmt_time(t->not_before, nb, sizeof(nb));
+		fmt_time(t->not_after, na, sizeof(na));
+		fmt_days(t->not_after, now, days, sizeof(days));
+		kv_fmt(b, "Valid", "%s to %s (%s)", nb, na, days);
+		kv_text(b, "Chain verified", t->verified ? "yes" : "no");
+		if (!t->verified)
+			kv_text(b, "Verification error", t->verify_error);
+		kv_fmt(b, "Valid for the host name", "%s (%s)",
+		    t->hostname_match ? "yes" : "no", ep->host);
+		kv_fmt(b, "Key", "%s, %d bits", t->key_type, t->key_bits);
+		kv_fmt(b, "Signature", "%s%s", t->sig_alg,
+		    t->sig_weak ? " (weak)" : "");
+		kv_text(b, "Self-signed", t->self_signed ? "yes" : "no");
+		kv_text(b, "Serial", t->serial);
+		kv_text(b, "SHA-256 fingerprint", t->fingerprint_sha256);
+		text[0] = '\0';
+		for (unsigned d = 0; d < t->chain_len && d < CHAIN_MAX; d++) {
+			char one[64];
+
+			fmt_time(t->chain_not_after[d], one, sizeof(one));
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			    "%s%u: %s", d ? "; " : "", d, one);
+		}
+		kv_fmt(b, "Chain", "%u certificate%s; expiry by depth: %s",
+		    t->chain_len, t->chain_len == 1 ? "" : "s", text);
+		kv_text(b, "OCSP stapled", t->ocsp_stapled ? t->ocsp_status :
+		    "no");
+	}
+	kv_section(b, "TLS audit");
+	if (a->ran) {
+		text[0] = '\0';
+		for (int v = 0; v < TLSV__COUNT; v++)
+			if (a->version_accepted[v] >= 0)
+				snprintf(text + strlen(text), sizeof(text) -
+				    strlen(text), "%s%s %s", text[0] ? ", " : "",
+				    tls_ver_name((enum tls_ver)v),
+				    a->version_accepted[v] ? "yes" : "no");
+		kv_text(b, "Versions accepted", text);
+		text[0] = '\0';
+		for (int c = 0; c < WEAK__COUNT; c++)
+			if (a->weak_accepted[c] == 1)
+				snprintf(text + strlen(text), sizeof(text) -
+				    strlen(text), "%s%s", text[0] ? ", " : "",
+				    weak_class_name((enum weak_class)c));
+		kv_text(b, "Weak ciphers accepted", text[0] ? text :
+		    "none");
+		if (a->dhe_bits == 0)
+			kv_text(b, "DHE", "not accepted");
+		else if (a->dhe_bits > 0)
+			kv_fmt(b, "DHE", "accepted, %d-bit group",
+			    a->dhe_bits);
+		kv_text(b, "Server picks the cipher",
+		    yes_no(a->server_cipher_order));
+		kv_text(b, "Secure renegotiation",
+		    yes_no(a->secure_renegotiation));
+		fmt_time(a->finished, when, sizeof(when));
+		kv_fmt(b, "Run", "%s, %u handshakes, %.2f s", when,
+		    a->handshakes, a->duration_s);
+	} else
+		kv_text(b, "Run", "not run");
+	kv_close(b);
+	buf_puts(b, "</div>\n");
+}
+
+static void
+pre(struct buf *b, const char *s)
+{
+	buf_puts(b, "<pre><code>");
+	html_escape(b, s ? s : "");
+	buf_puts(b, "</code></pre>");
+}
+
+static void
+records_html(struct buf *b, const struct records_result *rr)
+{
+	buf_puts(b, "<h2>Records</h2>\n");
+	kv_open(b);
+	kv_fmt(b, "SPF lookup", "%s", dns_result_name(rr->spf_lookup.result));
+	if (rr->spf_raw) {
+		buf_puts(b, "<tr><th>SPF record</th><td>");
+		pre(b, rr->spf_raw);
+		buf_puts(b, "</td></tr>\n");
+		kv_fmt(b, "SPF DNS lookups", "%u (void: %u)",
+		    rr->spf_dns_lookups, rr->spf_void_lookups);
+	}
+	if (rr->spf_reason)
+		kv_fmt(b, "SPF problem", "%s%s%s", rr->spf_reason,
+		    rr->spf_message[0] ? ": " : "", rr->spf_message);
+	for (size_t i = 0; i < rr->n_spf_checks; i++)
+		kv_fmt(b, "SPF check", "%s (%s): %s", rr->spf_checks[i].address,
+		    rr->spf_checks[i].source,
+		    spf_result_name(rr->spf_checks[i].code));
+	for (size_t i = 0; i < rr->n_dkim; i++) {
+		const struct dkim_selector_result *k = &rr->dkim[i];
+		char head[128];
+
+		snprintf(head, sizeof(head), "DKIM %s", k->selector);
+		buf_printf(b, "<tr><th>");
+		html_escape(b, head);
+		buf_puts(b, "</th><td>");
+		if (k->raw)
+			pre(b, k->raw);
+		else
+			html_escape(b, dns_result_name(k->lookup.result));
+		if (k->key.message[0]) {
+			buf_puts(b, "<br><span class=\"mut\">");
+			html_escape(b, k->key.message);
+			buf_puts(b, "</span>");
+		}
+		buf_puts(b, "</td></tr>\n");
+	}
+	kv_fmt(b, "DMARC lookup", "%s%s%s",
+	    dns_result_name(rr->dmarc_lookup.result),
+	    rr->dmarc_domain[0] ? ", found at " : "", rr->dmarc_domain);
+	if (rr->dmarc_raw) {
+		buf_puts(b, "<tr><th>DMARC record</th><td>");
+		pre(b, rr->dmarc_raw);
+		buf_puts(b, "</td></tr>\n");
+	}
+	if (rr->dmarc.message[0])
+		kv_text(b, "DMARC problem", rr->dmarc.message);
+	kv_close(b);
+}
+
+int
+target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
+{
+	const struct check *c = find_check(ctx, name);
+	const struct check_result *r;
+	struct target_view v;
+	double now = wall_time();
+	char text[128], when[64];
+
+	if (c == NULL)
+		return -1;
+	r = c->last;
+	target_view_make(c, now, &v);
+	snprintf(text, sizeof(text), "%s \xc2\xb7 mailsec_exporter", c->key);
+	page_head(b, text);
+	buf_puts(b, "<header><h1>");
+	html_escape(b, c->key);
+	buf_puts(b, "</h1><p class=\"sum\">");
+	badge_v(b, v.overall);
+	buf_printf(b, "<span>%s \xc2\xb7 <a href=\"/\">all targets</a> "
+	    "\xc2\xb7 <a href=\"/api/v1/status/", c->cfg.kind == TARGET_DOMAIN ?
+	    "domain" : "endpoint");
+	url_escape(b, c->key);
+	buf_puts(b, "\">JSON</a></span></p></header>\n<main>\n");
+
+	buf_puts(b, "<h2>Verdicts</h2>\n");
+	kv_open(b);
+	if (v.reason[0])
+		kv_text(b, "Reason", v.reason);
+	kv_verdict(b, "STARTTLS", &v.starttls);
+	kv_verdict(b, "TLS", &v.tls);
+	kv_verdict(b, "Certificate", &v.cert);
+	kv_verdict(b, "SPF", &v.spf);
+	kv_verdict(b, "DKIM", &v.dkim);
+	kv_verdict(b, "DMARC", &v.dmarc);
+	if (r != NULL) {
+		fmt_time(r->finished, when, sizeof(when));
+		fmt_ago(now - r->finished, text, sizeof(text));
+		kv_fmt(b, "Last run", "%s (%s), took %.2f s", when, text,
+		    r->duration_s);
+	} else
+		kv_text(b, "Last run", "not yet");
+	kv_close(b);
+
+	if (r != NULL && c->cfg.kind == TARGET_DOMAIN) {
+		buf_puts(b, "<h2>MX</h2>\n");
+		kv_open(b);
+		kv_fmt(b, "Lookup", "%s, %.3f s", dns_result_name(r->mx_result),
+		    r->mx_duration_s);
+		if (r->null_mx)
+			kv_text(b, "Null MX", "yes: the domain takes no mail "
+			    "(RFC 7505)");
+		if (r->implicit_mx)
+			kv_text(b, "Implicit MX", "yes: no MX, the domain's own "
+			    "address takes mail");
+		for (size_t i = 0; i < r->n_mx; i++)
+			kv_fmt(b, "MX", "%u %s", r->mx[i].preference,
+			    r->mx[i].host[0] ? r->mx[i].host : ".");
+		kv_close(b);
+	}
+	if (r != NULL) {
+		buf_printf(b, "<h2>Endpoints (%zu)</h2>\n", r->n_eps);
+		for (size_t i = 0; i < r->n_eps; i++)
+			endpoint_html(b, &r->eps[i], now);
+		if (r->records != NULL)
+			records_html(b, r->records);
+	}
+	buf_puts(b, "</main></body></html>\n");
+	return 0;
+}
+
+/* --- JSON ------------------------------------------------------------------- */
+
+static void
+json_verdict(struct json *j, const char *k, const struct verdict_info *vi)
+{
+	json_key(j, k);
+	json_obj_open(j);
+	json_kstr(j, "verdict", verdict_name(vi->v));
+	json_kstr(j, "text", vi->text);
+	json_obj_close(j);
+}
+
+static void
+json_endpoint(struct json *j, const struct endpoint_result *ep)
+{
+	const struct probe_outcome *o = &ep->out;
+	const struct tls_facts *t = &o->tls;
+	const struct tls_audit *a = &ep->audit;
+	char words[300];
+
+	json_obj_open(j);
+	json_kstr(j, "host", ep->host);
+	json_kstr(j, "address", ep->address);
+	json_kint(j, "port", ep->port);
+	json_kstr(j, "protocol", protocol_name(ep->protocol));
+	json_kbool(j, "success", o->success);
+	json_knum(j, "finished", ep->finished);
+	json_key(j, "failure");
+	if (o->success)
+		json_null(j);
+	else {
+		failure_words(ep, words, sizeof(words));
+		json_obj_open(j);
+		json_kstr(j, "step", probe_step_name(o->fail_step));
+		json_kstr(j, "reason", probe_reason_name(o->reason));
+		json_kstr(j, "detail", o->detail);
+		json_kstr(j, "text", words);
+		json_obj_close(j);
+	}
+	json_key(j, "duration_seconds");
+	json_obj_open(j);
+	for (int s = 0; s < STEP__COUNT; s++)
+		if (o->phase_mask & (1u << s))
+			json_knum(j, probe_step_name((enum probe_step)s),
+			    o->phase_s[s]);
+	json_knum(j, "total", o->total_s);
+	json_obj_close(j);
+	json_ktri(j, "starttls_offered", o->starttls_offered);
+	json_ktri(j, "plaintext_auth_offered", o->plaintext_auth_offered);
+	json_key(j, "tls");
+	if (!t->done)
+		json_null(j);
+	else {
+		json_obj_open(j);
+		json_kstr(j, "version", t->version);
+		json_kstr(j, "cipher", t->cipher);
+		json_kstr(j, "kex_group", t->kex_group[0] ? t->kex_group : NULL);
+		json_kint(j, "kex_bits", t->kex_bits);
+		json_obj_close(j);
+	}
+	json_key(j, "certificate");
+	if (!t->have_cert)
+		json_null(j);
+	else {
+		json_obj_open(j);
+		json_kstr(j, "subject", t->subject);
+		json_kstr(j, "issuer", t->issuer);
+		json_kstr(j, "serial", t->serial);
+		json_kstr(j, "fingerprint_sha256", t->fingerprint_sha256);
+		json_knum(j, "not_before", t->not_before);
+		json_knum(j, "not_after", t->not_after);
+		json_knum(j, "chain_earliest_not_after",
+		    t->chain_earliest_not_after);
+		json_kbool(j, "verified", t->verified);
+		json_kstr(j, "verify_error", t->verified ? NULL : t->verify_error);
+		json_kbool(j, "hostname_match", t->hostname_match);
+		json_kstr(j, "key_type", t->key_type);
+		json_kint(j, "key_bits", t->key_bits);
+		json_kstr(j, "signature_algorithm", t->sig_alg);
+		json_kbool(j, "signature_weak", t->sig_weak);
+		json_kbool(j, "self_signed", t->self_signed);
+		json_kint(j, "chain_length", t->chain_len);
+		json_key(j, "chain_not_after");
+		json_arr_open(j);
+		for (unsigned d = 0; d < t->chain_len && d < CHAIN_MAX; d++)
+			json_num(j, t->chain_not_after[d]);
+		json_arr_close(j);
+		json_kbool(j, "ocsp_stapled", t->ocsp_stapled);
+		json_kstr(j, "ocsp_status", t->ocsp_stapled ? t->ocsp_status :
+		    NULL);
+		json_obj_close(j);
+	}
+	json_key(j, "audit");
+	if (!a->ran)
+		json_null(j);
+	else {
+		json_obj_open(j);
+		json_knum(j, "finished", a->finished);
+		json_knum(j, "duration_seconds", a->duration_s);
+		json_kint(j, "handshakes", a->handshakes);
+		json_key(j, "versions_accepted");
+		json_obj_open(j);
+		for (int v = 0; v < TLSV__COUNT; v++)
+			json_ktri(j, tls_ver_name((enum tls_ver)v),
+			    a->version_accepted[v]);
+		json_obj_close(j);
+		json_key(j, "weak_ciphers_accepted");
+		json_obj_open(j);
+		for (int c = 0; c < WEAK__COUNT; c++)
+			json_ktri(j, weak_class_name((enum weak_class)c),
+			    a->weak_accepted[c]);
+		json_obj_close(j);
+		json_key(j, "dhe_bits");
+		if (a->dhe_bits < 0)
+			json_null(j);
+		else
+			json_int(j, a->dhe_bits);
+		json_ktri(j, "server_cipher_order", a->server_cipher_order);
+		json_ktri(j, "secure_renegotiation", a->secure_renegotiation);
+		json_obj_close(j);
+	}
+	json_obj_close(j);
+}
+
+static void
+json_records(struct json *j, const struct records_result *rr)
+{
+	json_obj_open(j);
+	json_key(j, "spf");
+	json_obj_open(j);
+	json_kstr(j, "lookup", dns_result_name(rr->spf_lookup.result));
+	json_kbool(j, "present", rr->spf_present);
+	json_kbool(j, "valid", rr->spf_valid && rr->spf_reason == NULL);
+	json_kstr(j, "reason", rr->spf_reason);
+	json_kstr(j, "message", rr->spf_message[0] ? rr->spf_message : NULL);
+	json_kstr(j, "record", rr->spf_raw);
+	json_kint(j, "dns_lookups", rr->spf_dns_lookups);
+	json_kint(j, "void_lookups", rr->spf_void_lookups);
+	json_kstr(j, "all", rr->spf_all < 0 ? NULL :
+	    spf_qualifier_name(rr->spf_all));
+	json_key(j, "checks");
+	json_arr_open(j);
+	for (size_t i = 0; i < rr->n_spf_checks; i++) {
+		json_obj_open(j);
+		json_kstr(j, "address", rr->spf_checks[i].address);
+		json_kstr(j, "source", rr->spf_checks[i].source);
+		json_kstr(j, "result", spf_result_name(rr->spf_checks[i].code));
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_obj_close(j);
+	json_key(j, "dkim");
+	json_arr_open(j);
+	for (size_t i = 0; i < rr->n_dkim; i++) {
+		const struct dkim_selector_result *k = &rr->dkim[i];
+
+		json_obj_open(j);
+		json_kstr(j, "selector", k->selector);
+		json_kstr(j, "lookup", dns_result_name(k->lookup.result));
+		json_kbool(j, "present", k->key.present);
+		json_kbool(j, "valid", k->key.valid);
+		json_kstr(j, "key_type", k->key.key_type);
+		json_kint(j, "key_bits", k->key.key_bits);
+		json_kbool(j, "revoked", k->key.revoked);
+		json_kbool(j, "testing", k->key.testing);
+		json_kstr(j, "reason", k->key.reason);
+		json_kstr(j, "record", k->raw);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_key(j, "dmarc");
+	json_obj_open(j);
+	json_kstr(j, "lookup", dns_result_name(rr->dmarc_lookup.result));
+	json_kbool(j, "present", rr->dmarc.present);
+	json_kbool(j, "valid", rr->dmarc.present && rr->dmarc.valid);
+	json_kstr(j, "reason", rr->dmarc.reason);
+	json_kstr(j, "record", rr->dmarc_raw);
+	json_kstr(j, "found_at", rr->dmarc_domain[0] ? rr->dmarc_domain :
+	    NULL);
+	json_kstr(j, "policy", rr->dmarc.present &&
+	    rr->dmarc.policy != DMARC_POLICY_UNSET ?
+	    dmarc_policy_name(rr->dmarc.policy) : NULL);
+	json_kint(j, "pct", rr->dmarc.pct);
+	json_kint(j, "rua_count", (long long)rr->dmarc.n_rua);
+	json_obj_close(j);
+	json_obj_close(j);
+}
+
+static void
+json_target(struct json *j, const struct target_view *v, double now)
+{
+	const struct check *c = v->c;
+	const struct check_result *r = c->last;
+
+	json_obj_open(j);
+	json_kstr(j, "name", c->key);
+	json_kstr(j, "kind", c->cfg.kind == TARGET_DOMAIN ? "domain" :
+	    "endpoint");
+	json_kstr(j, "verdict", verdict_name(v->overall));
+	json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
+	json_key(j, "checks");
+	json_obj_open(j);
+	json_verdict(j, "starttls", &v->starttls);
+	json_verdict(j, "tls", &v->tls);
+	json_verdict(j, "certificate", &v->cert);
+	json_verdict(j, "spf", &v->spf);
+	json_verdict(j, "dkim", &v->dkim);
+	json_verdict(j, "dmarc", &v->dmarc);
+	json_obj_close(j);
+	json_key(j, "cert_expiry");
+	if (v->cert_expiry > 0)
+		json_num(j, v->cert_expiry);
+	else
+		json_null(j);
+	json_key(j, "cert_days_left");
+	if (v->cert_expiry > 0)
+		json_num(j, floor((v->cert_expiry - now) / 86400.0));
+	else
+		json_null(j);
+	json_kbool(j, "running", c->run != NULL);
+	json_key(j, "last_run");
+	if (r == NULL)
+		json_null(j);
+	else {
+		json_obj_open(j);
+		json_knum(j, "started", r->started);
+		json_knum(j, "finished", r->finished);
+		json_knum(j, "duration_seconds", r->duration_s);
+		json_kbool(j, "success", r->success);
+		json_obj_close(j);
+	}
+	if (r != NULL && c->cfg.kind == TARGET_DOMAIN) {
+		json_key(j, "mx");
+		json_obj_open(j);
+		json_kstr(j, "lookup", dns_result_name(r->mx_result));
+		json_knum(j, "duration_seconds", r->mx_duration_s);
+		json_kbool(j, "null_mx", r->null_mx);
+		json_kbool(j, "implicit_mx", r->implicit_mx);
+		json_key(j, "records");
+		json_arr_open(j);
+		for (size_t i = 0; i < r->n_mx; i++) {
+			json_obj_open(j);
+			json_kint(j, "preference", r->mx[i].preference);
+			json_kstr(j, "host", r->mx[i].host);
+			json_obj_close(j);
+		}
+		json_arr_close(j);
+		json_obj_close(j);
+	}
+	json_key(j, "endpoints");
+	json_arr_open(j);
+	for (size_t i = 0; r != NULL && i < r->n_eps; i++)
+		json_endpoint(j, &r->eps[i]);
+	json_arr_close(j);
+	json_key(j, "records");
+	if (r == NULL || r->records == NULL)
+		json_null(j);
+	else
+		json_records(j, r->records);
+	json_obj_close(j);
+}
+
+int
+status_json_render(const struct ctx *ctx, const char *name, struct buf *b)
+{
+	double now = wall_time();
+	struct json j;
+
+	json_init(&j, b);
+	if (name != NULL) {
+		const struct check *c = find_check(ctx, name);
+		struct target_view v;
+
+		if (c == NULL)
+			return -1;
+		target_view_make(c, now, &v);
+		json_target(&j, &v, now);
+	} else {
+		struct target_view *v = views_make(ctx, now);
+		size_t count[V_FAIL + 1] = { 0 };
+
+		for (size_t i = 0; i < ctx->n_checks; i++)
+			count[v[i].overall]++;
+		json_obj_open(&j);
+		json_kstr(&j, "version", MAILSEC_VERSION);
+		json_knum(&j, "generated", now);
+		json_kbool(&j, "ready", ctx->ready);
+		json_key(&j, "counts");
+		json_obj_open(&j);
+		for (int k = V_PASS; k <= V_FAIL; k++)
+			json_kint(&j, verdict_name((enum verdict)k),
+			    (long long)count[k]);
+		json_obj_close(&j);
+		json_key(&j, "targets");
+		json_arr_open(&j);
+		for (size_t i = 0; i < ctx->n_checks; i++)
+			json_target(&j, &v[i], now);
+		json_arr_close(&j);
+		json_obj_close(&j);
+		free(v);
+	}
+	buf_putc(b, '\n');
+	return 0;
+}
