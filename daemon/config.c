@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -566,6 +567,30 @@ set_ehlo_name(struct parse *p, const char *v)
 	}
 	free(p->cfg->ehlo_name);
 	p->cfg->ehlo_name = xstrdup(v);
+}
+
+/* The account to run as after binding, when started as root.  It must
+ * exist now, so a typo is a config error and not a failed start later. */
+static void
+set_user(struct parse *p, const char *v)
+{
+	const char *c = v;
+
+	if (*c == '\0' || strlen(v) > 32) {
+		key_error(p, "bad user name");
+		return;
+	}
+	for (; *c; c++)
+		if (!is_alnum(*c) && *c != '_' && *c != '-' && *c != '.') {
+			key_error(p, "bad user name \"%s\"", show(v).s);
+			return;
+		}
+	if (getpwnam(v) == NULL) {
+		key_error(p, "no such user \"%s\"", show(v).s);
+		return;
+	}
+	free(p->cfg->user);
+	p->cfg->user = xstrdup(v);
 }
 
 /* [exporter] keys of the web listener: /probe, authentication, HTTPS. */
@@ -1513,6 +1538,7 @@ static const struct key_def exporter_keys[] = {
 	{ "resolver", set_resolver },
 	{ "log_level", set_log_level },
 	{ "ehlo_name", set_ehlo_name },
+	{ "user", set_user },
 	{ "audit", set_audit },
 	{ "audit_interval", set_audit_interval },
 	{ "probe_allow", set_probe_allow },
@@ -2004,6 +2030,7 @@ config_free(struct config *cfg)
 	free(cfg->ca_file);
 	free(cfg->resolver);
 	free(cfg->ehlo_name);
+	free(cfg->user);
 	free(cfg);
 }
 

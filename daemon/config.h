@@ -123,6 +123,7 @@ struct config {
 	char		*resolver;	/* NULL: resolv.conf; else "ip:port,ip" */
 	enum log_level	 log_level;
 	char		*ehlo_name;	/* name we give in EHLO */
+	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
 	struct target_cfg *targets;

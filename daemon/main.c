@@ -1,6 +1,9 @@
 /* mailsec_exporter: watches the security of mail domains and servers and
  * exports what it finds as Prometheus metrics. */
 #include <getopt.h>
+#include <pwd.h>
+#include <grp.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +195,40 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(ctx->base);
 }
 
+/* Started as root with `user =`: give root up once the listener is bound.
+ * Everything read later (the config on reload, the CA file) must be
+ * readable by that user. */
+static int
+drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (user == NULL)
+		return 0;
+	if (geteuid() != 0) {
+		log_info("privileges", "user=%s msg=\"not root: nothing to drop\"",
+		    user);
+		return 0;
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user %s: no such user", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot become %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) != -1) {
+		snprintf(err, errlen, "could become root again after dropping");
+		return -1;
+	}
+	log_info("privileges", "user=%s uid=%u gid=%u", user,
+	    (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+	return 0;
+}
+
 static void
 ctx_free(struct ctx *ctx)
 {
@@ -315,6 +352,12 @@ main(int argc, char **argv)
 		ctx.http = http_start(ctx.base, &hp, server_handle, web, err,
 		    sizeof(err));
 		if (ctx.http == NULL) {
+			fprintf(stderr, "mailsec_exporter: %s\n", err);
+			web_free(web);
+			ctx_free(&ctx);
+			return 1;
+		}
+		if (drop_privileges(ctx.cfg->user, err, sizeof(err)) == -1) {
 			fprintf(stderr, "mailsec_exporter: %s\n", err);
 			web_free(web);
 			ctx_free(&ctx);
