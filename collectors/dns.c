@@ -117,7 +117,12 @@ dns_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 	opts.sock_state_cb_data = d;
 	opts.timeout = (int)timeout_ms;
 	opts.tries = (int)tries;
-	opts.flags = ARES_FLAG_EDNS;
+	/* NOCHECKRESP: c-ares 1.18 otherwise retries a SERVFAIL or REFUSED
+	 * answer and, once the tries are spent, reports ARES_ECONNREFUSED
+	 * ("could not contact DNS servers"), so the rcode label could never
+	 * say servfail or refused.  The answer is final instead (no failover
+	 * to a second resolver on those two rcodes; timeouts still fail over). */
+	opts.flags = ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
 	opts.ednspsz = 1232;
 	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
 	    ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ;

@@ -12,6 +12,11 @@
 
 #include "daemon/util.h"
 
+/* First size of the input buffer.  A buffer of IO_INPUT_MAX for every
+ * connection would cost 64 KiB each with thousands in flight, and glibc
+ * consolidates its free lists on every free() of a chunk that large. */
+#define IO_INPUT_INIT	2048
+
 struct io {
 	struct event_base *base;
 	io_callback	 cb;
@@ -25,6 +30,7 @@ struct io {
 	char		 error[160];
 	char		*in;		/* input, [in_off, in_len) unread */
 	size_t		 in_off, in_len;
+	size_t		 in_cap;	/* allocated (plus 1), <= IO_INPUT_MAX */
 	struct buf	 out;
 	size_t		 out_off;
 	int		 connecting;
@@ -37,6 +43,7 @@ struct io {
 
 static void io_dispatch(struct io *io, enum io_event ev);
 static void io_reload(struct io *io);
+static void io_leave(struct io *io);
 
 static void
 io_set_error(struct io *io, const char *what, int err)
@@ -90,8 +97,12 @@ io_really_free(struct io *io)
 		SSL_free(io->ssl);
 	if (io->fd != -1)
 		close(io->fd);
-	event_free(io->ev_read);
-	event_free(io->ev_write);
+	/* No read/write events when socket() failed (EMFILE): libevent's
+	 * event_free() does not take NULL. */
+	if (io->ev_read)
+		event_free(io->ev_read);
+	if (io->ev_write)
+		event_free(io->ev_write);
 	event_free(io->ev_timeout);
 	free(io->in);
 	buf_free(&io->out);
@@ -104,8 +115,8 @@ io_dispatch(struct io *io, enum io_event ev)
 	io->in_callback++;
 	io->cb(io, ev, io->arg);
 	io->in_callback--;
-	if (io->in_callback == 0 && io->free_pending)
-		io_really_free(io);
+	if (io->in_callback == 0)
+		io_leave(io);
 }
 
 /* Reads what the socket has into the input buffer.  Returns 1 if data
@@ -121,19 +132,27 @@ io_fill(struct io *io)
 
 		if (io->in_off > 0 && io->in_off == io->in_len)
 			io->in_off = io->in_len = 0;
-		if (io->in_len == IO_INPUT_MAX && io->in_off > 0) {
+		if (io->in_len == io->in_cap && io->in_off > 0) {
 			memmove(io->in, io->in + io->in_off,
 			    io->in_len - io->in_off);
 			io->in_len -= io->in_off;
 			io->in_off = 0;
 		}
-		room = IO_INPUT_MAX - io->in_len;
+		/* The buffer starts small (replies are short) and grows up
+		 * to IO_INPUT_MAX as input needs it. */
+		if (io->in_len == io->in_cap && io->in_cap < IO_INPUT_MAX) {
+			io->in_cap = io->in_cap * 2 < IO_INPUT_MAX ?
+			    io->in_cap * 2 : IO_INPUT_MAX;
+			io->in = xreallocarray(io->in, io->in_cap + 1, 1);
+		}
+		room = io->in_cap - io->in_len;
 		if (room == 0)
 			return got;	/* the reader decides whether that is too long */
 		if (io->ssl) {
 			int r, e;
 
 			ERR_clear_error();
+			errno = 0;
 			r = SSL_read(io->ssl, io->in + io->in_len, (int)room);
 			if (r > 0) {
 				io->in_len += (size_t)r;
@@ -148,6 +167,11 @@ io_fill(struct io *io)
 				return got;
 			}
 			if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+				if (errno != 0) {	/* a reset, not a close */
+					io_set_error(io, "tls read", errno);
+					io_dispatch(io, IO_ERROR);
+					return -1;
+				}
 				/* EOF without close_notify: a closed connection */
 				io->closed = 1;
 				return got;
@@ -226,6 +250,7 @@ io_handshake(struct io *io)
 	int r, e;
 
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_connect(io->ssl);
 	if (r == 1) {
 		io->handshaking = 0;
@@ -240,8 +265,12 @@ io_handshake(struct io *io)
 		return;
 	}
 	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-		snprintf(io->error, sizeof(io->error),
-		    "tls handshake: connection closed by peer");
+		/* A socket error (errno says which: a reset) or an EOF. */
+		if (errno != 0)
+			io_set_error(io, "tls handshake", errno);
+		else
+			snprintf(io->error, sizeof(io->error),
+			    "tls handshake: connection closed by peer");
 		io_dispatch(io, IO_TLSERROR);
 		return;
 	}
@@ -304,8 +333,21 @@ io_event_cb(evutil_socket_t fd, short what, void *arg)
 	}
 done:
 	io->in_callback--;
-	if (io->in_callback == 0 && io->free_pending)
-		io_really_free(io);
+	if (io->in_callback == 0)
+		io_leave(io);
+}
+
+/* Where the loop has priorities (event_base_priority_init), probe I/O takes
+ * the lowest: with hundreds of probes in flight one pass of the loop runs
+ * hundreds of handshake steps, and the HTTP listener and the timers should
+ * not wait behind them.  With a single priority this changes nothing. */
+static void
+io_lowest_priority(struct event *ev)
+{
+	int n = event_base_get_npriorities(event_get_base(ev));
+
+	if (n > 1)
+		event_priority_set(ev, n - 1);
 }
 
 struct io *
@@ -317,9 +359,11 @@ io_new(struct event_base *base, io_callback cb, void *arg)
 	io->cb = cb;
 	io->arg = arg;
 	io->fd = -1;
-	io->in = xmalloc(IO_INPUT_MAX + 1);
+	io->in_cap = IO_INPUT_INIT;
+	io->in = xmalloc(io->in_cap + 1);
 	buf_init(&io->out);
 	io->ev_timeout = evtimer_new(base, io_timeout_cb, io);
+	io_lowest_priority(io->ev_timeout);
 	return io;
 }
 
@@ -355,6 +399,8 @@ io_connect(struct io *io, const struct sockaddr *sa, socklen_t salen)
 	    io_event_cb, io);
 	io->ev_write = event_new(io->base, fd, EV_WRITE | EV_PERSIST,
 	    io_event_cb, io);
+	io_lowest_priority(io->ev_read);
+	io_lowest_priority(io->ev_write);
 	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
 		io_set_error(io, "connect", errno);
 		return -1;
@@ -376,8 +422,36 @@ io_reload(struct io *io)
 {
 	if (io->fd == -1 || io->connecting || io->handshaking)
 		return;
+	/* Inside our callback the output goes when it returns: io_leave(). */
+	if (io->in_callback)
+		return;
 	if (io->out_off < io->out.len)
 		event_add(io->ev_write, NULL);
+}
+
+/* The outermost callback of ours has returned.  What it queued is written
+ * now, in one go: the socket nearly always takes a command line at once,
+ * which saves arming the write event, a wakeup and disarming it again.
+ * Only what does not fit waits for the write event, as before. */
+static void
+io_leave(struct io *io)
+{
+	int r;
+
+	if (!io->free_pending && io->fd != -1 && !io->connecting &&
+	    !io->handshaking && io->out_off < io->out.len &&
+	    !event_pending(io->ev_write, EV_WRITE, NULL)) {
+		io->in_callback++;
+		r = io_flush(io);	/* dispatches its own errors */
+		if (r == 1 && !io->free_pending)
+			io_dispatch(io, IO_LOWAT);
+		io->in_callback--;
+		if (!io->free_pending && io->fd != -1 && !io->connecting &&
+		    !io->handshaking && io->out_off < io->out.len)
+			event_add(io->ev_write, NULL);
+	}
+	if (io->free_pending)
+		io_really_free(io);
 }
 
 void

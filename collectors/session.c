@@ -17,6 +17,8 @@ static void
 session_free(struct session *s)
 {
 	io_free(s->io);
+	free((char *)s->p.ehlo_name);	/* our copies: see session_start() */
+	SSL_CTX_free(s->p.ssl_ctx);
 	event_free(s->ev_start);
 	if (s->proto_free)
 		s->proto_free(s->proto);
@@ -250,8 +252,11 @@ session_start_cb(evutil_socket_t fd, short what, void *arg)
 	    s->ops->state_names[s->ops->st_connect]);
 	s->state = s->ops->st_connect;
 	s->state_ms = now_ms();
+	/* No socket at all (EMFILE, ENOBUFS) is our side's shortage, not the
+	 * peer's: reason internal; a connect() refused at once is conn. */
 	if (io_connect(s->io, (struct sockaddr *)&s->p.addr, s->p.addrlen) == -1)
-		session_fail(s, REASON_CONN, "%s", io_error(s->io));
+		session_fail(s, io_fd(s->io) == -1 ? REASON_INTERNAL : REASON_CONN,
+		    "%s", io_error(s->io));
 	session_leave(s);
 }
 
@@ -267,6 +272,12 @@ session_start(struct event_base *base, const struct probe_params *p,
 	s->proto = proto;
 	s->proto_free = proto_free;
 	s->p = *p;
+	/* A SIGHUP reload frees the config and the TLS context these point
+	 * into while sessions still wait for a banner: the session keeps its
+	 * own copy of the EHLO name and its own reference to the context. */
+	s->p.ehlo_name = p->ehlo_name ? xstrdup(p->ehlo_name) : NULL;
+	if (p->ssl_ctx != NULL)
+		SSL_CTX_up_ref(p->ssl_ctx);
 	s->cb = cb;
 	s->cb_arg = arg;
 	s->state = ops->st_init;

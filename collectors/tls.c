@@ -97,8 +97,14 @@ name_string(X509_NAME *name, char *out, size_t outlen)
 		n = BIO_get_mem_data(bio, &data);
 		if (n < 0)
 			n = 0;
-		if ((size_t)n >= outlen)
+		if ((size_t)n >= outlen) {
 			n = (long)outlen - 1;
+			/* Cut at a character boundary (the output is UTF-8):
+			 * half a character in a label value makes the whole
+			 * exposition invalid, and Prometheus drops the scrape. */
+			while (n > 0 && ((unsigned char)data[n] & 0xc0) == 0x80)
+				n--;
+		}
 		memcpy(out, data, (size_t)n);
 		out[n] = '\0';
 	}

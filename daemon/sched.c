@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "collectors/protocols.h"
 #include "daemon/log.h"
@@ -71,6 +73,112 @@ static void check_schedule(struct check *c, uint64_t delay_ms);
 static void run_maybe_finish(struct check_run *run);
 static void queue_pump(struct ctx *ctx);
 static void job_requeue(struct ctx *ctx, struct probe_job *job);
+
+/* DNS lookups of the scheduler (MX, A, AAAA) are sent at most
+ * DNS_MAX_IN_FLIGHT at a time; the rest wait their turn.  Sent all at once
+ * (a big config, --once), thousands of answers would overflow the receive
+ * buffer of the resolver socket while the loop is busy with handshakes, and
+ * every answer dropped there comes back as a timeout seconds later.
+ * (The queue is the process's: there is one ctx.) */
+#define DNS_MAX_IN_FLIGHT	128
+/* Nor do they run far ahead of the probes: a lookup is sent only while
+ * fewer than DNS_AHEAD(ctx) probes wait for a slot.  Endpoints and probe
+ * jobs are then made as the probes can take them, not for every target at
+ * once, so a big config holds two results (the last, and the one being
+ * made) for a few hundred checks at a time instead of for all of them. */
+#define DNS_AHEAD(ctx)		(2 * (ctx)->cfg->concurrency)
+
+struct sched_query {
+	struct ctx	*ctx;
+	char		*name;
+	int		 type;
+	dns_answer_cb	 cb;
+	void		*arg;
+	uint64_t	*sent_ms;	/* set when it is sent, if not NULL */
+	TAILQ_ENTRY(sched_query) link;
+};
+static TAILQ_HEAD(, sched_query) dns_waiting =
+    TAILQ_HEAD_INITIALIZER(dns_waiting);
+static unsigned dns_sent;		/* sent, not answered */
+static int dns_pumping;
+
+static void sched_dns_pump(void);
+
+static void
+sched_dns_answer(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	struct sched_query *q = arg;
+
+	dns_sent--;
+	q->cb(q->arg, status, abuf, alen);
+	free(q);
+	sched_dns_pump();
+}
+
+static void
+sched_dns_send(struct sched_query *q)
+{
+	char *name = q->name;
+
+	q->name = NULL;
+	dns_sent++;
+	if (q->sent_ms)
+		*q->sent_ms = now_ms();
+	dns_query(q->ctx->dns, name, q->type, sched_dns_answer, q);
+	free(name);
+}
+
+/* Iterative: an answer given inside dns_query() must not recurse. */
+static void
+sched_dns_pump(void)
+{
+	struct sched_query *q;
+
+	if (dns_pumping)
+		return;
+	dns_pumping = 1;
+	while (dns_sent < DNS_MAX_IN_FLIGHT &&
+	    (q = TAILQ_FIRST(&dns_waiting)) != NULL && !q->ctx->stopping &&
+	    q->ctx->queued < DNS_AHEAD(q->ctx)) {
+		TAILQ_REMOVE(&dns_waiting, q, link);
+		sched_dns_send(q);
+	}
+	dns_pumping = 0;
+}
+
+static void
+sched_dns_query(struct ctx *ctx, const char *name, int type, dns_answer_cb cb,
+    void *arg, uint64_t *sent_ms)
+{
+	struct sched_query *q = xcalloc(1, sizeof(*q));
+
+	q->ctx = ctx;
+	q->name = xstrdup(name);
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	q->sent_ms = sent_ms;
+	TAILQ_INSERT_TAIL(&dns_waiting, q, link);
+	sched_dns_pump();
+}
+
+/* At shutdown the lookups not sent yet end as c-ares ends those it has. */
+static void
+sched_dns_flush(struct ctx *ctx)
+{
+	struct sched_query *q, *next;
+
+	for (q = TAILQ_FIRST(&dns_waiting); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, link);
+		if (q->ctx != ctx)
+			continue;
+		TAILQ_REMOVE(&dns_waiting, q, link);
+		q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);
+		free(q->name);
+		free(q);
+		next = TAILQ_FIRST(&dns_waiting);	/* the callback may add */
+	}
+}
 
 uint64_t
 check_interval_ms(const struct check *c)
@@ -221,17 +329,48 @@ job_requeue(struct ctx *ctx, struct probe_job *job)
 	queue_pump(ctx);
 }
 
+/* Probes in flight are bounded by the open-files limit too: each holds a
+ * socket, and probes past the limit would fail with EMFILE and, worse,
+ * starve the HTTP listener (libmicrohttpd stops accepting on EMFILE) and
+ * the DNS channel.  16 + limit/16 fds stay free for those. */
+static unsigned
+probe_fd_budget(void)
+{
+	static unsigned budget;
+	struct rlimit rl;
+	rlim_t reserve;
+
+	if (budget != 0)
+		return budget;
+	budget = UINT_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < UINT_MAX) {
+		reserve = 16 + rl.rlim_cur / 16;
+		budget = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
+	}
+	return budget;
+}
+
 static void
 queue_pump(struct ctx *ctx)
 {
+	static int warned;
 	struct probe_job *job;
 
+	if (!warned && probe_fd_budget() < ctx->cfg->concurrency) {
+		warned = 1;
+		log_warn("fd_budget", "msg=\"the open-files limit caps probes in "
+		    "flight\" probes_max=%u concurrency=%u", probe_fd_budget(),
+		    (unsigned)ctx->cfg->concurrency);
+	}
 	while (!ctx->stopping && ctx->in_flight < ctx->cfg->concurrency &&
+	    ctx->in_flight < probe_fd_budget() &&
 	    (job = TAILQ_FIRST(&ctx->queue)) != NULL) {
 		TAILQ_REMOVE(&ctx->queue, job, qlink);
 		ctx->queued--;
 		job_start(ctx, job);
 	}
+	sched_dns_pump();	/* lookups held back while the queue was long */
 }
 
 static void
@@ -493,8 +632,8 @@ run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 	hl->pending = 2;
 	run->outstanding += 2;
 	run->dns_pending += 2;
-	dns_query(run->ctx->dns, name, ns_t_a, host_a_cb, hl);
-	dns_query(run->ctx->dns, name, ns_t_aaaa, host_aaaa_cb, hl);
+	sched_dns_query(run->ctx, name, ns_t_a, host_a_cb, hl, NULL);
+	sched_dns_query(run->ctx, name, ns_t_aaaa, host_aaaa_cb, hl, NULL);
 }
 
 static int
@@ -571,7 +710,8 @@ check_start(struct check *c)
 		run->mx_started_ms = now_ms();
 		run->mx_pending = 1;
 		run->dns_pending++;
-		dns_query(ctx->dns, c->cfg.name, ns_t_mx, mx_cb, run);
+		sched_dns_query(ctx, c->cfg.name, ns_t_mx, mx_cb, run,
+		    &run->mx_started_ms);
 		for (size_t i = 0; i < c->cfg.n_imap_hosts; i++)
 			run_resolve_host(run, ROLE_IMAP, c->cfg.imap_hosts[i]);
 		for (size_t i = 0; i < c->cfg.n_pop3_hosts; i++)
@@ -931,4 +1071,6 @@ sched_shutdown(struct ctx *ctx)
 	free(ctx->checks);
 	ctx->checks = NULL;
 	ctx->n_checks = 0;
+	/* Every run is detached now: the lookups they still wait for end. */
+	sched_dns_flush(ctx);
 }

@@ -40,10 +40,50 @@ if [ -x build/san/mailsec_exporter ] && [ -z "$NO_SAN" ]; then
 	for t in tests/integration/test_*.sh; do
 		[ -f "$t" ] || continue; matches "$t" || continue
 		case $t in *deploy*) continue;; esac	# no exporter logic there
+		case $t in *valgrind*) continue;; esac	# valgrind needs the plain build
 		run_one "integration-asan/$(basename "$t" .sh)" \
 		    env MAILSEC_BIN="$PWD/build/san/mailsec_exporter" \
 		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 sh "$t"
 	done
+fi
+
+# libFuzzer smoke runs (tests/fuzz_smoke.sh): one test per target,
+# "fuzz/NAME", FUZZ_JOBS (default 2) at a time, FUZZ_SECONDS (default 20)
+# each.  Skipped, not failed, when clang or libFuzzer is missing (SKIP
+# lines, not counted); NO_FUZZ=1 skips them too.
+fuzz_targets=
+for f in fuzz/*_fuzzer.c; do
+	[ -f "$f" ] || continue
+	n=${f#fuzz/}; n=${n%_fuzzer.c}
+	matches "fuzz/$n" && fuzz_targets="$fuzz_targets $n"
+done
+if [ -n "$fuzz_targets" ] && [ -z "$NO_FUZZ" ]; then
+	if ! sh tests/fuzz_smoke.sh --check >"$out/fuzz_check.log" 2>&1; then
+		for n in $fuzz_targets; do
+			echo "SKIP fuzz/$n: $(tail -n 1 "$out/fuzz_check.log")"
+		done
+	elif ! sh tests/fuzz_smoke.sh --build-only >"$out/fuzz_build.log" 2>&1; then
+		for n in $fuzz_targets; do
+			run_one "fuzz/$n" sh -c 'tail -n 30 "$1"; echo "make fuzz failed"; exit 1' \
+			    sh "$out/fuzz_build.log"
+		done
+	else
+		set -- $fuzz_targets
+		while [ $# -gt 0 ]; do
+			batch= i=0
+			while [ $# -gt 0 ] && [ "$i" -lt "${FUZZ_JOBS:-2}" ]; do
+				( sh tests/fuzz_smoke.sh --no-build "$1" >"$out/fuzz_$1.run" 2>&1
+				  echo $? >"$out/fuzz_$1.rc" ) &
+				batch="$batch $1" i=$((i + 1))
+				shift
+			done
+			wait
+			for n in $batch; do
+				run_one "fuzz/$n" sh -c 'cat "$1"; exit "$(cat "$2")"' sh \
+				    "$out/fuzz_$n.run" "$out/fuzz_$n.rc"
+			done
+		done
+	fi
 fi
 
 [ -n "$failed" ] && echo "failed:$failed"

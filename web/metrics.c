@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -334,16 +335,145 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
 }
 
+/* The samples of each check's last result are rendered once and kept
+ * until that result is replaced (the scheduler replaces a result whole, it
+ * never changes one in place): a scrape renders only the checks that ran
+ * since the last scrape and copies the rest.  A check's text is grouped by
+ * family, family f being text[off[f], off[f + 1]), so the exposition is put
+ * together family by family exactly as expo_render() orders it. */
+struct check_text {
+	const struct check	*check;
+	const struct check_result *last;
+	double			 started, finished;	/* of last */
+	char			*text;
+	uint32_t		 off[F__COUNT + 1];
+};
+
+static struct check_text *texts;	/* parallel to ctx->checks */
+static size_t n_texts;
+static struct expo scratch;		/* one check at a time; keeps its room */
+static int scratch_ready;
+
+static int
+check_text_fresh(const struct check_text *t, const struct check *c)
+{
+	if (t->check != c || t->last != c->last)
+		return 0;
+	return c->last == NULL || (t->started == c->last->started &&
+	    t->finished == c->last->finished);
+}
+
+static void
+check_text_render(struct check_text *t, const struct check *c)
+{
+	size_t len = 0, o = 0;
+
+	if (!scratch_ready) {
+		expo_init(&scratch);
+		scratch_ready = 1;
+	}
+	for (size_t f = 0; f < F__COUNT; f++)
+		buf_reset(&scratch.fam[f]);
+	metrics_add_check(&scratch, c);
+	for (size_t f = 0; f < F__COUNT; f++)
+		len += scratch.fam[f].len;
+	free(t->text);
+	t->text = len ? xmalloc(len) : NULL;
+	for (size_t f = 0; f < F__COUNT; f++) {
+		t->off[f] = (uint32_t)o;
+		if (scratch.fam[f].len)
+			memcpy(t->text + o, scratch.fam[f].data, scratch.fam[f].len);
+		o += scratch.fam[f].len;
+	}
+	t->off[F__COUNT] = (uint32_t)o;
+	t->check = c;
+	t->last = c->last;
+	t->started = c->last ? c->last->started : 0;
+	t->finished = c->last ? c->last->finished : 0;
+}
+
+/* Thousands of endpoints make tens of MiB of exposition per scrape, written
+ * into fresh memory: with transparent huge pages (where the system allows
+ * them on request) that is a few dozen page faults instead of thousands. */
+static void
+hint_huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+
+	if (len >= 4 * 1024 * 1024 && end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+static void
+texts_free(void)
+{
+	for (size_t i = 0; i < n_texts; i++)
+		free(texts[i].text);
+	free(texts);
+	texts = NULL;
+	n_texts = 0;
+	if (scratch_ready)
+		expo_free(&scratch);
+	scratch_ready = 0;
+}
+
 void
 metrics_render(const struct ctx *ctx, struct buf *out)
 {
-	struct expo e;
+	size_t n = ctx->n_checks, total = 0, fam_len[F__COUNT];
+	struct expo tail;	/* the exporter's own samples, always fresh */
 
-	expo_init(&e);
-	for (size_t i = 0; i < ctx->n_checks; i++)
-		metrics_add_check(&e, ctx->checks[i]);
-	add_exporter(&e, ctx);
-	add_process(&e, ctx);
-	expo_render(&e, out);
-	expo_free(&e);
+	if (n > n_texts) {
+		texts = xreallocarray(texts, n, sizeof(*texts));
+		memset(texts + n_texts, 0, (n - n_texts) * sizeof(*texts));
+	} else
+		for (size_t i = n; i < n_texts; i++) {
+			free(texts[i].text);
+			texts[i].text = NULL;
+		}
+	n_texts = n;
+	for (size_t i = 0; i < n; i++)
+		if (!check_text_fresh(&texts[i], ctx->checks[i]))
+			check_text_render(&texts[i], ctx->checks[i]);
+	expo_init(&tail);
+	add_exporter(&tail, ctx);
+	add_process(&tail, ctx);
+	/* One allocation of the exact size, then copies. */
+	for (size_t f = 0; f < F__COUNT; f++) {
+		const struct family_def *d = family_get((enum family)f);
+
+		fam_len[f] = tail.fam[f].len;
+		for (size_t i = 0; i < n; i++)
+			fam_len[f] += texts[i].off[f + 1] - texts[i].off[f];
+		if (fam_len[f])
+			total += fam_len[f] + 2 * strlen(d->name) +
+			    strlen(d->help) + strlen(d->type) + 18;
+	}
+	buf_reserve(out, total);
+	hint_huge_pages(out->data, total);
+	for (size_t f = 0; f < F__COUNT; f++) {
+		const struct family_def *d = family_get((enum family)f);
+
+		if (fam_len[f] == 0)
+			continue;
+		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", d->name,
+		    d->help, d->name, d->type);
+		for (size_t i = 0; i < n; i++) {
+			const struct check_text *t = &texts[i];
+
+			if (t->off[f + 1] > t->off[f])
+				buf_append(out, t->text + t->off[f],
+				    t->off[f + 1] - t->off[f]);
+		}
+		buf_append(out, tail.fam[f].data, tail.fam[f].len);
+	}
+	expo_free(&tail);
+	if (ctx->once)		/* no scrape follows */
+		texts_free();
 }
