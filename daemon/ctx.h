@@ -13,9 +13,12 @@
 #include "daemon/config.h"
 
 struct check;
+struct metrics_cache;
 struct probe_job;
 TAILQ_HEAD(job_queue, probe_job);
 TAILQ_HEAD(check_list, check);
+struct sched_query;
+TAILQ_HEAD(dns_queue, sched_query);
 
 struct ctx {
 	struct event_base *base;
@@ -30,6 +33,12 @@ struct ctx {
 	size_t		 checks_pending_first;	/* not yet run once */
 	struct check_list adhoc;	/* /probe checks running */
 	struct job_queue queue;		/* probes waiting for a slot */
+	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
+	unsigned	 dns_sent;	/* sent, not answered */
+	int		 dns_pumping;
+	unsigned	 fd_budget;	/* probes the open-files limit allows */
+	int		 fd_budget_warned;
+	struct metrics_cache *metrics_cache;	/* web/metrics.c */
 	unsigned	 queued;
 	unsigned	 in_flight;
 

@@ -243,6 +243,7 @@ ctx_free(struct ctx *ctx)
 	if (ctx->ev_sighup)
 		event_free(ctx->ev_sighup);
 	SSL_CTX_free(ctx->ssl_ctx);
+	metrics_cache_free(ctx->metrics_cache);
 	config_free(ctx->cfg);
 	event_base_free(ctx->base);
 }
@@ -310,6 +311,7 @@ main(int argc, char **argv)
 	ctx.start_time = wall_time();
 	TAILQ_INIT(&ctx.queue);
 	TAILQ_INIT(&ctx.adhoc);
+	TAILQ_INIT(&ctx.dns_waiting);
 	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
 		return 1;
 	if (check_only) {

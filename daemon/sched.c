@@ -97,22 +97,19 @@ struct sched_query {
 	uint64_t	*sent_ms;	/* set when it is sent, if not NULL */
 	TAILQ_ENTRY(sched_query) link;
 };
-static TAILQ_HEAD(, sched_query) dns_waiting =
-    TAILQ_HEAD_INITIALIZER(dns_waiting);
-static unsigned dns_sent;		/* sent, not answered */
-static int dns_pumping;
 
-static void sched_dns_pump(void);
+static void sched_dns_pump(struct ctx *ctx);
 
 static void
 sched_dns_answer(void *arg, int status, const unsigned char *abuf, int alen)
 {
 	struct sched_query *q = arg;
+	struct ctx *ctx = q->ctx;
 
-	dns_sent--;
+	ctx->dns_sent--;
 	q->cb(q->arg, status, abuf, alen);
 	free(q);
-	sched_dns_pump();
+	sched_dns_pump(ctx);
 }
 
 static void
@@ -121,7 +118,7 @@ sched_dns_send(struct sched_query *q)
 	char *name = q->name;
 
 	q->name = NULL;
-	dns_sent++;
+	q->ctx->dns_sent++;
 	if (q->sent_ms)
 		*q->sent_ms = now_ms();
 	dns_query(q->ctx->dns, name, q->type, sched_dns_answer, q);
@@ -130,20 +127,20 @@ sched_dns_send(struct sched_query *q)
 
 /* Iterative: an answer given inside dns_query() must not recurse. */
 static void
-sched_dns_pump(void)
+sched_dns_pump(struct ctx *ctx)
 {
 	struct sched_query *q;
 
-	if (dns_pumping)
+	if (ctx->dns_pumping)
 		return;
-	dns_pumping = 1;
-	while (dns_sent < DNS_MAX_IN_FLIGHT &&
-	    (q = TAILQ_FIRST(&dns_waiting)) != NULL && !q->ctx->stopping &&
-	    q->ctx->queued < DNS_AHEAD(q->ctx)) {
-		TAILQ_REMOVE(&dns_waiting, q, link);
+	ctx->dns_pumping = 1;
+	while (ctx->dns_sent < DNS_MAX_IN_FLIGHT &&
+	    (q = TAILQ_FIRST(&ctx->dns_waiting)) != NULL && !ctx->stopping &&
+	    ctx->queued < DNS_AHEAD(ctx)) {
+		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
 		sched_dns_send(q);
 	}
-	dns_pumping = 0;
+	ctx->dns_pumping = 0;
 }
 
 static void
@@ -158,25 +155,21 @@ sched_dns_query(struct ctx *ctx, const char *name, int type, dns_answer_cb cb,
 	q->cb = cb;
 	q->arg = arg;
 	q->sent_ms = sent_ms;
-	TAILQ_INSERT_TAIL(&dns_waiting, q, link);
-	sched_dns_pump();
+	TAILQ_INSERT_TAIL(&ctx->dns_waiting, q, link);
+	sched_dns_pump(ctx);
 }
 
 /* At shutdown the lookups not sent yet end as c-ares ends those it has. */
 static void
 sched_dns_flush(struct ctx *ctx)
 {
-	struct sched_query *q, *next;
+	struct sched_query *q;
 
-	for (q = TAILQ_FIRST(&dns_waiting); q != NULL; q = next) {
-		next = TAILQ_NEXT(q, link);
-		if (q->ctx != ctx)
-			continue;
-		TAILQ_REMOVE(&dns_waiting, q, link);
-		q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);
+	while ((q = TAILQ_FIRST(&ctx->dns_waiting)) != NULL) {
+		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
+		q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);	/* may add more */
 		free(q->name);
 		free(q);
-		next = TAILQ_FIRST(&dns_waiting);	/* the callback may add */
 	}
 }
 
@@ -334,43 +327,42 @@ job_requeue(struct ctx *ctx, struct probe_job *job)
  * starve the HTTP listener (libmicrohttpd stops accepting on EMFILE) and
  * the DNS channel.  16 + limit/16 fds stay free for those. */
 static unsigned
-probe_fd_budget(void)
+probe_fd_budget(struct ctx *ctx)
 {
-	static unsigned budget;
 	struct rlimit rl;
 	rlim_t reserve;
 
-	if (budget != 0)
-		return budget;
-	budget = UINT_MAX;
+	if (ctx->fd_budget != 0)
+		return ctx->fd_budget;
+	ctx->fd_budget = UINT_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < UINT_MAX) {
 		reserve = 16 + rl.rlim_cur / 16;
-		budget = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
+		ctx->fd_budget = rl.rlim_cur > reserve ?
+		    (unsigned)(rl.rlim_cur - reserve) : 1;
 	}
-	return budget;
+	return ctx->fd_budget;
 }
 
 static void
 queue_pump(struct ctx *ctx)
 {
-	static int warned;
 	struct probe_job *job;
 
-	if (!warned && probe_fd_budget() < ctx->cfg->concurrency) {
-		warned = 1;
+	if (!ctx->fd_budget_warned && probe_fd_budget(ctx) < ctx->cfg->concurrency) {
+		ctx->fd_budget_warned = 1;
 		log_warn("fd_budget", "msg=\"the open-files limit caps probes in "
-		    "flight\" probes_max=%u concurrency=%u", probe_fd_budget(),
+		    "flight\" probes_max=%u concurrency=%u", probe_fd_budget(ctx),
 		    (unsigned)ctx->cfg->concurrency);
 	}
 	while (!ctx->stopping && ctx->in_flight < ctx->cfg->concurrency &&
-	    ctx->in_flight < probe_fd_budget() &&
+	    ctx->in_flight < probe_fd_budget(ctx) &&
 	    (job = TAILQ_FIRST(&ctx->queue)) != NULL) {
 		TAILQ_REMOVE(&ctx->queue, job, qlink);
 		ctx->queued--;
 		job_start(ctx, job);
 	}
-	sched_dns_pump();	/* lookups held back while the queue was long */
+	sched_dns_pump(ctx);	/* lookups held back while the queue was long */
 }
 
 static void

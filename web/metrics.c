@@ -349,10 +349,13 @@ struct check_text {
 	uint32_t		 off[F__COUNT + 1];
 };
 
-static struct check_text *texts;	/* parallel to ctx->checks */
-static size_t n_texts;
-static struct expo scratch;		/* one check at a time; keeps its room */
-static int scratch_ready;
+/* Lives in the ctx: the one context holds all mutable state. */
+struct metrics_cache {
+	struct check_text *texts;	/* parallel to ctx->checks */
+	size_t		 n_texts;
+	struct expo	 scratch;	/* one check at a time; keeps its room */
+	int		 scratch_ready;
+};
 
 static int
 check_text_fresh(const struct check_text *t, const struct check *c)
@@ -364,26 +367,28 @@ check_text_fresh(const struct check_text *t, const struct check *c)
 }
 
 static void
-check_text_render(struct check_text *t, const struct check *c)
+check_text_render(struct metrics_cache *mc, struct check_text *t,
+    const struct check *c)
 {
+	struct expo *scratch = &mc->scratch;
 	size_t len = 0, o = 0;
 
-	if (!scratch_ready) {
-		expo_init(&scratch);
-		scratch_ready = 1;
+	if (!mc->scratch_ready) {
+		expo_init(scratch);
+		mc->scratch_ready = 1;
 	}
 	for (size_t f = 0; f < F__COUNT; f++)
-		buf_reset(&scratch.fam[f]);
-	metrics_add_check(&scratch, c);
+		buf_reset(&scratch->fam[f]);
+	metrics_add_check(scratch, c);
 	for (size_t f = 0; f < F__COUNT; f++)
-		len += scratch.fam[f].len;
+		len += scratch->fam[f].len;
 	free(t->text);
 	t->text = len ? xmalloc(len) : NULL;
 	for (size_t f = 0; f < F__COUNT; f++) {
 		t->off[f] = (uint32_t)o;
-		if (scratch.fam[f].len)
-			memcpy(t->text + o, scratch.fam[f].data, scratch.fam[f].len);
-		o += scratch.fam[f].len;
+		if (scratch->fam[f].len)
+			memcpy(t->text + o, scratch->fam[f].data, scratch->fam[f].len);
+		o += scratch->fam[f].len;
 	}
 	t->off[F__COUNT] = (uint32_t)o;
 	t->check = c;
@@ -410,37 +415,44 @@ hint_huge_pages(void *p, size_t len)
 #endif
 }
 
-static void
-texts_free(void)
+void
+metrics_cache_free(struct metrics_cache *mc)
 {
-	for (size_t i = 0; i < n_texts; i++)
-		free(texts[i].text);
-	free(texts);
-	texts = NULL;
-	n_texts = 0;
-	if (scratch_ready)
-		expo_free(&scratch);
-	scratch_ready = 0;
+	if (mc == NULL)
+		return;
+	for (size_t i = 0; i < mc->n_texts; i++)
+		free(mc->texts[i].text);
+	free(mc->texts);
+	if (mc->scratch_ready)
+		expo_free(&mc->scratch);
+	free(mc);
 }
 
 void
-metrics_render(const struct ctx *ctx, struct buf *out)
+metrics_render(struct ctx *ctx, struct buf *out)
 {
 	size_t n = ctx->n_checks, total = 0, fam_len[F__COUNT];
 	struct expo tail;	/* the exporter's own samples, always fresh */
+	struct metrics_cache *mc;
+	struct check_text *texts;
 
-	if (n > n_texts) {
-		texts = xreallocarray(texts, n, sizeof(*texts));
-		memset(texts + n_texts, 0, (n - n_texts) * sizeof(*texts));
+	if (ctx->metrics_cache == NULL)
+		ctx->metrics_cache = xcalloc(1, sizeof(*ctx->metrics_cache));
+	mc = ctx->metrics_cache;
+	if (n > mc->n_texts) {
+		mc->texts = xreallocarray(mc->texts, n, sizeof(*mc->texts));
+		memset(mc->texts + mc->n_texts, 0,
+		    (n - mc->n_texts) * sizeof(*mc->texts));
 	} else
-		for (size_t i = n; i < n_texts; i++) {
-			free(texts[i].text);
-			texts[i].text = NULL;
+		for (size_t i = n; i < mc->n_texts; i++) {
+			free(mc->texts[i].text);
+			mc->texts[i].text = NULL;
 		}
-	n_texts = n;
+	mc->n_texts = n;
+	texts = mc->texts;
 	for (size_t i = 0; i < n; i++)
 		if (!check_text_fresh(&texts[i], ctx->checks[i]))
-			check_text_render(&texts[i], ctx->checks[i]);
+			check_text_render(mc, &texts[i], ctx->checks[i]);
 	expo_init(&tail);
 	add_exporter(&tail, ctx);
 	add_process(&tail, ctx);
@@ -474,6 +486,4 @@ metrics_render(const struct ctx *ctx, struct buf *out)
 		buf_append(out, tail.fam[f].data, tail.fam[f].len);
 	}
 	expo_free(&tail);
-	if (ctx->once)		/* no scrape follows */
-		texts_free();
 }

@@ -7,7 +7,10 @@
 #include "daemon/sched.h"
 #include "web/expo.h"
 
-void metrics_render(const struct ctx *ctx, struct buf *out);
+/* Renders every check's last result; a check's text is cached in the ctx
+ * until its result is replaced. */
+void metrics_render(struct ctx *ctx, struct buf *out);
+void metrics_cache_free(struct metrics_cache *mc);
 /* The samples of one check's last result. */
 void metrics_add_check(struct expo *e, const struct check *c);
 
