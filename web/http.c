@@ -393,12 +393,11 @@ rearm(struct http *h)
 	MHD_UNSIGNED_LONG_LONG ms;
 	struct timeval tv;
 
-	if (MHD_get_timeout(h->d, &ms) != MHD_YES) {
-		evtimer_del(h->timer_ev);
-		return;
-	}
-	if (ms > 3600 * 1000ULL)
-		ms = 3600 * 1000ULL;
+	/* At most a second between runs even when MHD wants none: after an
+	 * EMFILE on accept it resumes accepting only on a later MHD_run(),
+	 * and with no connection open nothing else would call it. */
+	if (MHD_get_timeout(h->d, &ms) != MHD_YES || ms > 1000)
+		ms = 1000;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
 	evtimer_add(h->timer_ev, &tv);
