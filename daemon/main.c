@@ -322,7 +322,21 @@ main(int argc, char **argv)
 	log_set_level(level_arg ? level : ctx.cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
 
-	ctx.base = event_base_new();
+	{
+		struct event_config *ecfg = event_config_new();
+
+		/* Scrapes and signals before probe I/O (io.c puts probes at
+		 * the lowest priority), yet probes are not starved: the loop
+		 * looks again for higher priorities every 16 callbacks. */
+		event_config_set_max_dispatch_interval(ecfg, NULL, 16, 2);
+		ctx.base = event_base_new_with_config(ecfg);
+		event_config_free(ecfg);
+		if (ctx.base == NULL || event_base_priority_init(ctx.base, 3) == -1) {
+			fprintf(stderr, "mailsec_exporter: event loop set-up failed\n");
+			config_free(ctx.cfg);
+			return 1;
+		}
+	}
 	ctx.ssl_ctx = probe_ssl_ctx_new(ctx.cfg->ca_file, err, sizeof(err));
 	if (ctx.ssl_ctx == NULL ||
 	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
