@@ -473,8 +473,9 @@ set_timeout(struct parse *p, const char *v)
 	get_timeout(p, v, &p->cfg->timeout_ms);
 }
 
+/* A count of probes, 1 to CONCURRENCY_MAX. */
 static void
-set_concurrency(struct parse *p, const char *v)
+get_count(struct parse *p, const char *v, unsigned *out)
 {
 	const char *err;
 	uint64_t n;
@@ -483,7 +484,13 @@ set_concurrency(struct parse *p, const char *v)
 		key_error(p, "%s (1-%d)", err, CONCURRENCY_MAX);
 		return;
 	}
-	p->cfg->concurrency = (unsigned)n;
+	*out = (unsigned)n;
+}
+
+static void
+set_concurrency(struct parse *p, const char *v)
+{
+	get_count(p, v, &p->cfg->concurrency);
 }
 
 /* 0 if path names a readable file, else -1 with errno set. */
@@ -733,14 +740,7 @@ set_probe_timeout_offset(struct parse *p, const char *v)
 static void
 set_probe_max_concurrent(struct parse *p, const char *v)
 {
-	const char *err;
-	uint64_t n;
-
-	if (parse_uint(v, 1, CONCURRENCY_MAX, &n, &err) == -1) {
-		key_error(p, "%s (1-%d)", err, CONCURRENCY_MAX);
-		return;
-	}
-	p->cfg->probe_max_concurrent = (unsigned)n;
+	get_count(p, v, &p->cfg->probe_max_concurrent);
 }
 
 /* "$2a$", "$2b$" or "$2y$", a two-digit cost 04-31, '$', and 53 characters
