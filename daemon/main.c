@@ -29,6 +29,7 @@
 
 #define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
 #define DNS_TRIES 2
+#define ONCE_PIECE (256 * 1024)	/* --once writes the exposition this much at a time */
 
 static void
 usage(FILE *f)
@@ -401,13 +402,18 @@ main(int argc, char **argv)
 		event_base_dispatch(ctx.base);
 
 	if (once) {
-		struct buf out;
+		/* A piece at a time: tens of MB for thousands of endpoints. */
+		struct metrics_stream *ms = metrics_stream_new(&ctx);
+		char *piece = xmalloc(ONCE_PIECE);
+		size_t n;
 
-		buf_init(&out);
-		metrics_render(&ctx, &out);
-		if (fwrite(out.data ? out.data : "", 1, out.len, stdout) != out.len)
+		while ((n = metrics_stream_read(ms, piece, ONCE_PIECE)) > 0)
+			if (fwrite(piece, 1, n, stdout) != n)
+				rc = 1;
+		if (fflush(stdout) != 0)
 			rc = 1;
-		buf_free(&out);
+		free(piece);
+		metrics_stream_free(ms);
 		if (!ctx.ready)
 			rc = 1;		/* interrupted before the round ended */
 	}

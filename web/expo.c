@@ -185,6 +185,26 @@ expo_init(struct expo *e)
 {
 	for (size_t i = 0; i < F__COUNT; i++)
 		buf_init(&e->fam[i]);
+	e->compact = 0;
+	buf_init(&e->bases);
+	e->base_off[0] = 0;
+	e->n_bases = 0;
+}
+
+void
+expo_init_compact(struct expo *e)
+{
+	expo_init(e);
+	e->compact = 1;
+}
+
+void
+expo_reset(struct expo *e)
+{
+	for (size_t i = 0; i < F__COUNT; i++)
+		buf_reset(&e->fam[i]);
+	buf_reset(&e->bases);
+	e->n_bases = 0;
 }
 
 void
@@ -192,6 +212,25 @@ expo_free(struct expo *e)
 {
 	for (size_t i = 0; i < F__COUNT; i++)
 		buf_free(&e->fam[i]);
+	buf_free(&e->bases);
+}
+
+/* The tag of a label set in a compact expo, adding it when new.  The last
+ * few are compared first: lines of one label set come together. */
+static unsigned
+base_tag(struct expo *e, const struct buf *base)
+{
+	for (unsigned i = e->n_bases; i-- > 0;) {
+		uint32_t o = e->base_off[i], n = e->base_off[i + 1] - o;
+
+		if (n == base->len && memcmp(e->bases.data + o, base->data, n) == 0)
+			return i + 1;
+	}
+	if (e->n_bases == EXPO_BASES_MAX || e->bases.len + base->len > UINT32_MAX)
+		return EXPO_TAG_INLINE;
+	buf_append(&e->bases, base->data, base->len);
+	e->base_off[++e->n_bases] = (uint32_t)e->bases.len;
+	return e->n_bases;
 }
 
 static void
@@ -237,12 +276,20 @@ expo_add(struct expo *e, enum family f, const struct buf *base, double value,
 	int first = 1;
 	va_list ap;
 
-	buf_puts(b, families[f].name);
+	if (!e->compact)
+		buf_puts(b, families[f].name);
 	if (base && base->len) {
-		buf_putc(b, '{');
-		buf_append(b, base->data, base->len);
+		unsigned tag = e->compact ? base_tag(e, base) : EXPO_TAG_INLINE;
+
+		if (e->compact)
+			buf_putc(b, (char)tag);
+		if (tag == EXPO_TAG_INLINE) {
+			buf_putc(b, '{');
+			buf_append(b, base->data, base->len);
+		}
 		first = 0;
-	}
+	} else if (e->compact)
+		buf_putc(b, (char)EXPO_TAG_NONE);
 	va_start(ap, value);
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		val = va_arg(ap, const char *);
@@ -271,4 +318,110 @@ expo_render(const struct expo *e, struct buf *out)
 		    families[i].help, families[i].name, families[i].type);
 		buf_append(out, e->fam[i].data, e->fam[i].len);
 	}
+}
+
+/* One compact line at text[pos]: its tag, and its rest up to and with the
+ * newline.  A line without its newline (never written by expo_add) ends
+ * the text. */
+static int
+compact_line(const struct expo_bases *b, const char *text, size_t len,
+    size_t pos, unsigned *tag, const char **rest, size_t *rest_len)
+{
+	const char *nl;
+
+	if (pos >= len)
+		return -1;
+	*tag = (unsigned char)text[pos];
+	*rest = text + pos + 1;
+	nl = memchr(*rest, '\n', len - pos - 1);
+	if (nl == NULL)
+		return -1;
+	*rest_len = (size_t)(nl - *rest) + 1;
+	if (*tag != EXPO_TAG_NONE && *tag != EXPO_TAG_INLINE && *tag > b->n)
+		*tag = EXPO_TAG_NONE;	/* not ours; never written */
+	return 0;
+}
+
+static size_t
+expanded_line_len(size_t name_len, const struct expo_bases *b, unsigned tag,
+    size_t rest_len)
+{
+	size_t n = name_len + rest_len;
+
+	if (tag != EXPO_TAG_NONE && tag != EXPO_TAG_INLINE)
+		n += 1 + b->off[tag] - b->off[tag - 1];
+	return n;
+}
+
+static char *
+put_expanded_line(char *out, const char *name, size_t name_len,
+    const struct expo_bases *b, unsigned tag, const char *rest,
+    size_t rest_len)
+{
+	memcpy(out, name, name_len);
+	out += name_len;
+	if (tag != EXPO_TAG_NONE && tag != EXPO_TAG_INLINE) {
+		size_t bl = b->off[tag] - b->off[tag - 1];
+
+		*out++ = '{';
+		memcpy(out, b->data + b->off[tag - 1], bl);
+		out += bl;
+	}
+	memcpy(out, rest, rest_len);
+	return out + rest_len;
+}
+
+size_t
+expo_expanded_len(enum family f, const struct expo_bases *b, const char *text,
+    size_t len)
+{
+	size_t name_len = strlen(families[f].name), pos = 0, n = 0, rest_len;
+	const char *rest;
+	unsigned tag;
+
+	while (compact_line(b, text, len, pos, &tag, &rest, &rest_len) == 0) {
+		n += expanded_line_len(name_len, b, tag, rest_len);
+		pos += 1 + rest_len;
+	}
+	return n;
+}
+
+size_t
+expo_expand(enum family f, const struct expo_bases *b, const char *text,
+    size_t len, size_t *pos, char *out, size_t room)
+{
+	const char *name = families[f].name, *rest;
+	size_t name_len = strlen(name), rest_len, need;
+	char *p = out;
+	unsigned tag;
+
+	while (compact_line(b, text, len, *pos, &tag, &rest, &rest_len) == 0) {
+		need = expanded_line_len(name_len, b, tag, rest_len);
+		if (need > room - (size_t)(p - out))
+			break;
+		p = put_expanded_line(p, name, name_len, b, tag, rest, rest_len);
+		*pos += 1 + rest_len;
+	}
+	return (size_t)(p - out);
+}
+
+void
+expo_expand_line(enum family f, const struct expo_bases *b, const char *text,
+    size_t len, size_t *pos, struct buf *out)
+{
+	const char *name = families[f].name, *rest;
+	size_t name_len = strlen(name), rest_len, need;
+	unsigned tag;
+
+	if (compact_line(b, text, len, *pos, &tag, &rest, &rest_len) == -1) {
+		*pos = len;
+		return;
+	}
+	need = expanded_line_len(name_len, b, tag, rest_len);
+	buf_reserve(out, need);
+	put_expanded_line(out->data + out->len, name, name_len, b, tag, rest,
+	    rest_len);
+	out->len += need;
+	out->data[out->len] = '\0';
+	*pos += 1 + rest_len;
 }

@@ -4,6 +4,9 @@
 #ifndef MAILSEC_EXPO_H
 #define MAILSEC_EXPO_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "daemon/util.h"
 
 enum family {
@@ -100,12 +103,49 @@ struct family_def {
 
 const struct family_def *family_get(enum family f);
 
+/* An expo in compact form (the /metrics cache) stores each line without
+ * its family name, and the label set passed as `base` once per expo,
+ * referred to by a one-byte tag: a line is [tag][rest]\n and expands to
+ * name + ("{" + bases[tag - 1] when tag is not 0) + rest.  Tag
+ * EXPO_TAG_INLINE: rest is the whole line after the name (more label sets
+ * than tags).  Thousands of endpoints repeat their label set on every
+ * line; this keeps about a sixth of the text. */
+#define EXPO_TAG_NONE	0
+#define EXPO_TAG_INLINE	255
+#define EXPO_BASES_MAX	254
+
 struct expo {
-	struct buf fam[F__COUNT];
+	struct buf	 fam[F__COUNT];
+	int		 compact;
+	struct buf	 bases;		/* compact: the label sets, end to end */
+	uint32_t	 base_off[EXPO_BASES_MAX + 1];
+	unsigned	 n_bases;
 };
 
 void expo_init(struct expo *e);
+void expo_init_compact(struct expo *e);
+/* Empties every family (and the bases), keeping the memory. */
+void expo_reset(struct expo *e);
 void expo_free(struct expo *e);
+
+/* The label sets of a compact text, as stored. */
+struct expo_bases {
+	const char	*data;
+	const uint32_t	*off;		/* n + 1 offsets into data */
+	unsigned	 n;
+};
+
+/* Length of compact text once expanded (name is the family's name). */
+size_t expo_expanded_len(enum family f, const struct expo_bases *b,
+    const char *text, size_t len);
+/* Expands whole lines of compact text from text[*pos] on into out, as many
+ * as fit in room; advances *pos and returns the bytes written (0 when the
+ * next line alone is longer than room). */
+size_t expo_expand(enum family f, const struct expo_bases *b,
+    const char *text, size_t len, size_t *pos, char *out, size_t room);
+/* Appends the expansion of the one line at text[*pos] to out. */
+void expo_expand_line(enum family f, const struct expo_bases *b,
+    const char *text, size_t len, size_t *pos, struct buf *out);
 
 /* Appends name="value" (escaped per the format) to a label set being built,
  * with a comma when the set is not empty. */

@@ -39,6 +39,8 @@
 #define HTTP_CONN_MEMORY	(32 * 1024)
 /* MHD_run() passes http_stop() makes to flush the last responses. */
 #define HTTP_STOP_FLUSH_RUNS	32
+/* MHD reads a streamed body into a buffer of this size per response. */
+#define HTTP_STREAM_BLOCK	(1024 * 1024)
 #define HTTP_TEXT		"text/plain; charset=utf-8"
 /* GnuTLS priorities of the HTTPS listener: TLS 1.2 and 1.3 only. */
 #define HTTP_TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -131,8 +133,21 @@ pending_link(struct http *h, struct http_req *r)
 	r->suspended = 1;
 }
 
-/* Builds a response and adds the headers every response carries.  body's
- * memory moves into the response; NULL or empty means no body. */
+/* Adds the headers every response carries. */
+static struct MHD_Response *
+response_headers(struct MHD_Response *resp, const char *content_type)
+{
+	if (resp == NULL)
+		return NULL;
+	if (content_type != NULL && *content_type != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	return resp;
+}
+
+/* body's memory moves into the response; NULL or empty means no body. */
 static struct MHD_Response *
 make_response(const char *content_type, struct buf *body)
 {
@@ -151,14 +166,42 @@ make_response(const char *content_type, struct buf *body)
 		resp = MHD_create_response_from_buffer(0, (void *)"",
 		    MHD_RESPMEM_PERSISTENT);
 	}
+	return response_headers(resp, content_type);
+}
+
+static ssize_t
+stream_read_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	const struct http_stream *st = cls;
+	size_t n;
+
+	(void)pos;
+	n = st->read(st->arg, buf, max);
+	return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+stream_free_cb(void *cls)
+{
+	struct http_stream *st = cls;
+
+	st->free(st->arg);
+	free(st);
+}
+
+/* The stream is the response's from here on, made or not. */
+static struct MHD_Response *
+make_stream_response(const char *content_type, const struct http_stream *src)
+{
+	struct http_stream *st = xmalloc(sizeof(*st));
+	struct MHD_Response *resp;
+
+	*st = *src;
+	resp = MHD_create_response_from_callback(st->size, HTTP_STREAM_BLOCK,
+	    stream_read_cb, st, stream_free_cb);
 	if (resp == NULL)
-		return NULL;
-	if (content_type != NULL && *content_type != '\0')
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    content_type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	return resp;
+		stream_free_cb(st);
+	return response_headers(resp, content_type);
 }
 
 /* A small fixed plain-text response made here, not by the user. */
@@ -666,34 +709,47 @@ http_req_header(const struct http_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-void
-http_req_respond(struct http_req *r, unsigned status,
-    const char *content_type, struct buf *body)
+/* What the user answers: a buffer or a stream. */
+struct answer {
+	struct buf		*body;
+	const struct http_stream *stream;
+};
+
+static void
+answer_drop(const struct answer *a)
+{
+	if (a->body)
+		buf_free(a->body);
+	if (a->stream)
+		a->stream->free(a->stream->arg);
+}
+
+static void
+respond(struct http_req *r, unsigned status, const char *content_type,
+    const struct answer *a)
 {
 	struct http *h = r->h;
 	struct MHD_Response *resp;
 
 	if (r->user_done || !r->handed) {
 		log_msg(LOG_ERROR, "http_bug", "msg=\"request answered twice\"");
-		if (body)
-			buf_free(body);
+		answer_drop(a);
 		return;
 	}
 	r->user_done = 1;
 	if (r->mhd_done) {
 		/* Orphaned: the client or the listener is gone. */
-		if (body)
-			buf_free(body);
+		answer_drop(a);
 		req_free(r);
 		return;
 	}
 	if (r->decided) {
 		/* http_stop() answered it already; MHD still has it. */
-		if (body)
-			buf_free(body);
+		answer_drop(a);
 		return;
 	}
-	resp = make_response(content_type, body);
+	resp = a->stream ? make_stream_response(content_type, a->stream) :
+	    make_response(content_type, a->body);
 	for (unsigned i = 0; resp != NULL && i < r->n_hdrs; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
 	req_decide(r, status, resp);
@@ -704,4 +760,22 @@ http_req_respond(struct http_req *r, unsigned status,
 	pending_unlink(h, r);
 	MHD_resume_connection(r->conn);
 	event_active(h->kick_ev, EV_TIMEOUT, 0);
+}
+
+void
+http_req_respond(struct http_req *r, unsigned status,
+    const char *content_type, struct buf *body)
+{
+	struct answer a = { body, NULL };
+
+	respond(r, status, content_type, &a);
+}
+
+void
+http_req_respond_stream(struct http_req *r, unsigned status,
+    const char *content_type, const struct http_stream *src)
+{
+	struct answer a = { NULL, src };
+
+	respond(r, status, content_type, &a);
 }

@@ -52,6 +52,19 @@ const char *http_req_header(const struct http_req *r, const char *name);
  * moves into the response; the buf is left empty). */
 void http_req_respond(struct http_req *r, unsigned status,
     const char *content_type, struct buf *body);
+/* A body produced while it is sent: read() fills buf with up to room
+ * bytes (called as MHD's buffer empties, from the loop); exactly size
+ * bytes in all.  free() is called once, sent or not. */
+struct http_stream {
+	uint64_t	 size;
+	size_t		(*read)(void *arg, char *buf, size_t room);
+	void		(*free)(void *arg);
+	void		*arg;
+};
+/* The same as http_req_respond() with a streamed body; src is copied,
+ * its arg is the response's from here on. */
+void http_req_respond_stream(struct http_req *r, unsigned status,
+    const char *content_type, const struct http_stream *src);
 /* Adds a header to the response to come (name and value are copied);
  * at most HTTP_MAX_HEADERS, the rest are dropped. */
 #define HTTP_MAX_HEADERS 8

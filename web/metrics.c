@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,6 +11,8 @@
 #include <event2/event.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+
+#include "daemon/log.h"
 
 static void
 add_cert_details(struct expo *e, const struct buf *l, const struct tls_facts *t)
@@ -335,84 +336,110 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
 }
 
-/* The samples of each check's last result are rendered once and kept
- * until that result is replaced (the scheduler replaces a result whole, it
- * never changes one in place): a scrape renders only the checks that ran
- * since the last scrape and copies the rest.  A check's text is grouped by
- * family, family f being text[off[f], off[f + 1]), so the exposition is put
- * together family by family exactly as expo_render() orders it. */
+/* The samples of each check's last result are rendered once, in compact
+ * form (web/expo.h), and kept until that result is replaced (the
+ * scheduler replaces a result whole, never in place): a scrape renders
+ * only the checks that ran since the last one.  A text is grouped by
+ * family, family f being seg[off[f], off[f + 1]).  Texts are reference
+ * counted: a scrape streams from the texts it started with while the
+ * cache moves on. */
 struct check_text {
-	const struct check	*check;
+	unsigned	 refs;
+	uint32_t	 off[F__COUNT + 1];
+	uint32_t	 xlen[F__COUNT];	/* expanded, per family */
+	struct expo_bases bases;
+	const char	*seg;
+	uint32_t	 base_off[];		/* then the bases, then seg */
+};
+
+struct check_slot {
+	const struct check *check;
 	const struct check_result *last;
-	double			 started, finished;	/* of last */
-	char			*text;
-	uint32_t		 off[F__COUNT + 1];
+	double		 started, finished;	/* of last */
+	struct check_text *text;
 };
 
 /* Lives in the ctx: the one context holds all mutable state. */
 struct metrics_cache {
-	struct check_text *texts;	/* parallel to ctx->checks */
-	size_t		 n_texts;
+	struct check_slot *slots;	/* parallel to ctx->checks */
+	size_t		 n_slots;
 	struct expo	 scratch;	/* one check at a time; keeps its room */
 	int		 scratch_ready;
 };
 
-static int
-check_text_fresh(const struct check_text *t, const struct check *c)
+/* A broken invariant of this file, not a condition of the input. */
+static void __attribute__((noreturn))
+metrics_bug(const char *what)
 {
-	if (t->check != c || t->last != c->last)
-		return 0;
-	return c->last == NULL || (t->started == c->last->started &&
-	    t->finished == c->last->finished);
+	log_msg(LOG_ERROR, "metrics_bug", "msg=\"%s\"", what);
+	abort();
 }
 
 static void
-check_text_render(struct metrics_cache *mc, struct check_text *t,
-    const struct check *c)
+check_text_unref(struct check_text *t)
 {
-	struct expo *scratch = &mc->scratch;
-	size_t len = 0, o = 0;
+	if (t != NULL && --t->refs == 0)
+		free(t);
+}
 
-	if (!mc->scratch_ready) {
-		expo_init(scratch);
-		mc->scratch_ready = 1;
-	}
+static int
+slot_fresh(const struct check_slot *s, const struct check *c)
+{
+	if (s->text == NULL || s->check != c || s->last != c->last)
+		return 0;
+	return c->last == NULL || (s->started == c->last->started &&
+	    s->finished == c->last->finished);
+}
+
+static struct check_text *
+check_text_make(struct expo *e)
+{
+	size_t seg_len = 0, nb = e->n_bases, o = 0;
+	struct check_text *t;
+	char *p;
+
 	for (size_t f = 0; f < F__COUNT; f++)
-		buf_reset(&scratch->fam[f]);
-	metrics_add_check(scratch, c);
-	for (size_t f = 0; f < F__COUNT; f++)
-		len += scratch->fam[f].len;
-	free(t->text);
-	t->text = len ? xmalloc(len) : NULL;
+		seg_len += e->fam[f].len;
+	if (seg_len + e->bases.len > UINT32_MAX)
+		metrics_bug("one check's text is over 4 GiB");
+	t = xmalloc(sizeof(*t) + (nb + 1) * sizeof(uint32_t) + e->bases.len +
+	    seg_len);
+	t->refs = 1;
+	memcpy(t->base_off, e->base_off, (nb + 1) * sizeof(uint32_t));
+	p = (char *)(t->base_off + nb + 1);
+	if (e->bases.len)
+		memcpy(p, e->bases.data, e->bases.len);
+	t->bases = (struct expo_bases){ p, t->base_off, (unsigned)nb };
+	p += e->bases.len;
+	t->seg = p;
 	for (size_t f = 0; f < F__COUNT; f++) {
 		t->off[f] = (uint32_t)o;
-		if (scratch->fam[f].len)
-			memcpy(t->text + o, scratch->fam[f].data, scratch->fam[f].len);
-		o += scratch->fam[f].len;
+		if (e->fam[f].len)
+			memcpy(p + o, e->fam[f].data, e->fam[f].len);
+		o += e->fam[f].len;
+		t->xlen[f] = (uint32_t)expo_expanded_len((enum family)f,
+		    &t->bases, e->fam[f].data, e->fam[f].len);
 	}
 	t->off[F__COUNT] = (uint32_t)o;
-	t->check = c;
-	t->last = c->last;
-	t->started = c->last ? c->last->started : 0;
-	t->finished = c->last ? c->last->finished : 0;
+	return t;
 }
 
-/* Thousands of endpoints make tens of MiB of exposition per scrape, written
- * into fresh memory: with transparent huge pages (where the system allows
- * them on request) that is a few dozen page faults instead of thousands. */
 static void
-hint_huge_pages(void *p, size_t len)
+slot_render(struct metrics_cache *mc, struct check_slot *s,
+    const struct check *c)
 {
-#ifdef MADV_HUGEPAGE
-	uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)4095;
-
-	if (len >= 4 * 1024 * 1024 && end > start)
-		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)len;
-#endif
+	if (!mc->scratch_ready) {
+		expo_init_compact(&mc->scratch);
+		mc->scratch_ready = 1;
+	}
+	expo_reset(&mc->scratch);
+	metrics_add_check(&mc->scratch, c);
+	check_text_unref(s->text);
+	s->text = check_text_make(&mc->scratch);
+	s->check = c;
+	s->last = c->last;
+	s->started = c->last ? c->last->started : 0;
+	s->finished = c->last ? c->last->finished : 0;
 }
 
 void
@@ -420,70 +447,208 @@ metrics_cache_free(struct metrics_cache *mc)
 {
 	if (mc == NULL)
 		return;
-	for (size_t i = 0; i < mc->n_texts; i++)
-		free(mc->texts[i].text);
-	free(mc->texts);
+	for (size_t i = 0; i < mc->n_slots; i++)
+		check_text_unref(mc->slots[i].text);
+	free(mc->slots);
 	if (mc->scratch_ready)
 		expo_free(&mc->scratch);
 	free(mc);
 }
 
-void
-metrics_render(struct ctx *ctx, struct buf *out)
+/* One exposition on its way out: the texts of every check as they were
+ * when it started, and the exporter's own samples of that moment.  It
+ * is read in pieces of any size (MHD asks for its buffer's worth), lines
+ * expanded on the way; it never holds the whole exposition. */
+struct metrics_stream {
+	struct check_text **texts;
+	size_t		 n;
+	struct expo	 tail;
+	uint64_t	 size;
+	/* where the reader is */
+	size_t		 f;
+	enum { AT_HEADER, AT_CHECKS, AT_TAIL } at;
+	size_t		 i, pos;
+	struct buf	 pend;		/* a header or line that did not fit */
+	size_t		 pend_off;
+};
+
+static size_t
+header_len(const struct family_def *d)
 {
-	size_t n = ctx->n_checks, total = 0, fam_len[F__COUNT];
-	struct expo tail;	/* the exporter's own samples, always fresh */
+	return sizeof("# HELP  \n# TYPE  \n") - 1 + 2 * strlen(d->name) +
+	    strlen(d->help) + strlen(d->type);
+}
+
+static uint64_t
+family_len(const struct metrics_stream *s, size_t f)
+{
+	uint64_t n = s->tail.fam[f].len;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->texts[i]->xlen[f];
+	return n;
+}
+
+struct metrics_stream *
+metrics_stream_new(struct ctx *ctx)
+{
+	size_t n = ctx->n_checks;
+	struct metrics_stream *s;
 	struct metrics_cache *mc;
-	struct check_text *texts;
 
 	if (ctx->metrics_cache == NULL)
 		ctx->metrics_cache = xcalloc(1, sizeof(*ctx->metrics_cache));
 	mc = ctx->metrics_cache;
-	if (n > mc->n_texts) {
-		mc->texts = xreallocarray(mc->texts, n, sizeof(*mc->texts));
-		memset(mc->texts + mc->n_texts, 0,
-		    (n - mc->n_texts) * sizeof(*mc->texts));
+	if (n > mc->n_slots) {
+		mc->slots = xreallocarray(mc->slots, n, sizeof(*mc->slots));
+		memset(mc->slots + mc->n_slots, 0,
+		    (n - mc->n_slots) * sizeof(*mc->slots));
 	} else
-		for (size_t i = n; i < mc->n_texts; i++) {
-			free(mc->texts[i].text);
-			mc->texts[i].text = NULL;
+		for (size_t i = n; i < mc->n_slots; i++) {
+			check_text_unref(mc->slots[i].text);
+			mc->slots[i].text = NULL;
 		}
-	mc->n_texts = n;
-	texts = mc->texts;
-	for (size_t i = 0; i < n; i++)
-		if (!check_text_fresh(&texts[i], ctx->checks[i]))
-			check_text_render(mc, &texts[i], ctx->checks[i]);
-	expo_init(&tail);
-	add_exporter(&tail, ctx);
-	add_process(&tail, ctx);
-	/* One allocation of the exact size, then copies. */
-	for (size_t f = 0; f < F__COUNT; f++) {
-		const struct family_def *d = family_get((enum family)f);
+	mc->n_slots = n;
 
-		fam_len[f] = tail.fam[f].len;
-		for (size_t i = 0; i < n; i++)
-			fam_len[f] += texts[i].off[f + 1] - texts[i].off[f];
-		if (fam_len[f])
-			total += fam_len[f] + 2 * strlen(d->name) +
-			    strlen(d->help) + strlen(d->type) + 18;
+	s = xcalloc(1, sizeof(*s));
+	s->texts = xreallocarray(NULL, n ? n : 1, sizeof(*s->texts));
+	s->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct check_slot *slot = &mc->slots[i];
+
+		if (!slot_fresh(slot, ctx->checks[i]))
+			slot_render(mc, slot, ctx->checks[i]);
+		s->texts[i] = slot->text;
+		slot->text->refs++;
 	}
-	buf_reserve(out, total);
-	hint_huge_pages(out->data, total);
+	expo_init(&s->tail);
+	add_exporter(&s->tail, ctx);
+	add_process(&s->tail, ctx);
 	for (size_t f = 0; f < F__COUNT; f++) {
-		const struct family_def *d = family_get((enum family)f);
+		uint64_t fl = family_len(s, f);
 
-		if (fam_len[f] == 0)
+		if (fl)
+			s->size += header_len(family_get((enum family)f)) + fl;
+	}
+	buf_init(&s->pend);
+	return s;
+}
+
+uint64_t
+metrics_stream_size(const struct metrics_stream *s)
+{
+	return s->size;
+}
+
+/* The next family with samples, from s->f on. */
+static void
+next_family(struct metrics_stream *s)
+{
+	while (s->f < F__COUNT && family_len(s, s->f) == 0)
+		s->f++;
+}
+
+size_t
+metrics_stream_read(struct metrics_stream *s, char *out, size_t room)
+{
+	size_t w = 0;
+
+	while (w < room) {
+		if (s->pend_off < s->pend.len) {
+			size_t k = s->pend.len - s->pend_off;
+
+			if (k > room - w)
+				k = room - w;
+			memcpy(out + w, s->pend.data + s->pend_off, k);
+			s->pend_off += k;
+			w += k;
 			continue;
-		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", d->name,
-		    d->help, d->name, d->type);
-		for (size_t i = 0; i < n; i++) {
-			const struct check_text *t = &texts[i];
-
-			if (t->off[f + 1] > t->off[f])
-				buf_append(out, t->text + t->off[f],
-				    t->off[f + 1] - t->off[f]);
 		}
-		buf_append(out, tail.fam[f].data, tail.fam[f].len);
+		buf_reset(&s->pend);
+		s->pend_off = 0;
+		if (s->at == AT_HEADER) {
+			const struct family_def *d;
+
+			next_family(s);
+			if (s->f == F__COUNT)
+				break;
+			d = family_get((enum family)s->f);
+			buf_printf(&s->pend, "# HELP %s %s\n# TYPE %s %s\n",
+			    d->name, d->help, d->name, d->type);
+			s->at = AT_CHECKS;
+			s->i = s->pos = 0;
+		} else if (s->at == AT_CHECKS) {
+			const struct check_text *t;
+			size_t len;
+
+			if (s->i == s->n) {
+				s->at = AT_TAIL;
+				s->pos = 0;
+				continue;
+			}
+			t = s->texts[s->i];
+			len = t->off[s->f + 1] - t->off[s->f];
+			if (s->pos < len) {
+				size_t k = expo_expand((enum family)s->f,
+				    &t->bases, t->seg + t->off[s->f], len,
+				    &s->pos, out + w, room - w);
+
+				w += k;
+				if (k == 0)	/* the next line does not fit */
+					expo_expand_line((enum family)s->f,
+					    &t->bases, t->seg + t->off[s->f],
+					    len, &s->pos, &s->pend);
+			}
+			if (s->pos >= len) {
+				s->i++;
+				s->pos = 0;
+			}
+		} else {
+			const struct buf *b = &s->tail.fam[s->f];
+			size_t k = b->len - s->pos;
+
+			if (k > room - w)
+				k = room - w;
+			if (k)
+				memcpy(out + w, b->data + s->pos, k);
+			s->pos += k;
+			w += k;
+			if (s->pos == b->len) {
+				s->f++;
+				s->at = AT_HEADER;
+			}
+		}
 	}
-	expo_free(&tail);
+	return w;
+}
+
+void
+metrics_stream_free(struct metrics_stream *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		check_text_unref(s->texts[i]);
+	free(s->texts);
+	expo_free(&s->tail);
+	buf_free(&s->pend);
+	free(s);
+}
+
+void
+metrics_render(struct ctx *ctx, struct buf *out)
+{
+	struct metrics_stream *s = metrics_stream_new(ctx);
+	uint64_t size = metrics_stream_size(s);
+	size_t got;
+
+	if (size > SIZE_MAX - 1)
+		metrics_bug("exposition larger than memory");
+	buf_reserve(out, (size_t)size);
+	got = metrics_stream_read(s, out->data + out->len, (size_t)size);
+	out->len += got;
+	out->data[out->len] = '\0';
+	if (got != size || metrics_stream_read(s, out->data, 0) != 0)
+		metrics_bug("exposition not of the size announced");
+	metrics_stream_free(s);
 }

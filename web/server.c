@@ -113,6 +113,18 @@ after(const char *path, const char *prefix)
 	return strncmp(path, prefix, n) == 0 ? path + n : NULL;
 }
 
+static size_t
+metrics_stream_read_cb(void *arg, char *buf, size_t room)
+{
+	return metrics_stream_read(arg, buf, room);
+}
+
+static void
+metrics_stream_free_cb(void *arg)
+{
+	metrics_stream_free(arg);
+}
+
 static void
 route(struct web *w, struct http_req *req)
 {
@@ -122,8 +134,11 @@ route(struct web *w, struct http_req *req)
 
 	buf_init(&b);
 	if (strcmp(path, "/metrics") == 0) {
-		metrics_render(ctx, &b);
-		http_req_respond(req, 200, EXPO_CONTENT_TYPE, &b);
+		struct metrics_stream *ms = metrics_stream_new(ctx);
+		struct http_stream st = { metrics_stream_size(ms),
+		    metrics_stream_read_cb, metrics_stream_free_cb, ms };
+
+		http_req_respond_stream(req, 200, EXPO_CONTENT_TYPE, &st);
 	} else if (strcmp(path, "/probe") == 0) {
 		probe_handle(w, req);
 	} else if (strcmp(path, "/") == 0) {

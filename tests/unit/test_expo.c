@@ -264,6 +264,105 @@ test_put_double_huge(void)
 	buf_free(&b);
 }
 
+/* Expands every family of a compact expo, in room-sized pieces. */
+static void
+expand_all(const struct expo *c, size_t room, struct buf *out)
+{
+	struct expo_bases b = { c->bases.data, c->base_off, c->n_bases };
+	char *piece = xmalloc(room);
+
+	for (size_t f = 0; f < F__COUNT; f++) {
+		const struct buf *t = &c->fam[f];
+		size_t pos = 0, before = out->len;
+
+		while (pos < t->len) {
+			size_t n = expo_expand((enum family)f, &b, t->data,
+			    t->len, &pos, piece, room);
+
+			if (n)
+				buf_append(out, piece, n);
+			else
+				expo_expand_line((enum family)f, &b, t->data,
+				    t->len, &pos, out);
+		}
+		CHECK_INT(out->len - before,
+		    expo_expanded_len((enum family)f, &b, t->data, t->len));
+	}
+	free(piece);
+}
+
+/* The same samples added to a plain and a compact expo: expanded, the
+ * compact one is the plain one byte for byte, whatever the piece size. */
+static void
+test_compact(void)
+{
+	struct expo plain, compact;
+	struct buf want, got, base, other, empty;
+	static const size_t rooms[] = { 1, 7, 64, 200, 1 << 16 };
+	char v[16];
+
+	expo_init(&plain);
+	expo_init_compact(&compact);
+	buf_init(&want);
+	buf_init(&base);
+	buf_init(&other);
+	buf_init(&empty);
+	labels_add(&base, "host", "mx.example");
+	labels_add(&base, "address", "192.0.2.1");
+	labels_add(&other, "host", "odd\"\\\nname\xff");
+	for (int pass = 0; pass < 2; pass++) {
+		struct expo *e = pass ? &compact : &plain;
+
+		expo_add(e, F_TARGETS, NULL, 3, NULL);
+		expo_add(e, F_PROBES_IN_FLIGHT, &empty, 1, "p", "smtp", NULL);
+		expo_add(e, F_PROBE_SUCCESS, &base, 1, NULL);
+		expo_add(e, F_PROBE_SUCCESS, &other, 0, NULL);
+		expo_add(e, F_PROBE_DURATION, &base, 0.25, "phase", "tls\n", NULL);
+		expo_add(e, F_PROBE_DURATION, &other, 1e-9, "phase", "x", NULL);
+		/* More label sets than tags: the rest go inline. */
+		for (int i = 0; i < EXPO_BASES_MAX + 20; i++) {
+			struct buf l;
+
+			buf_init(&l);
+			snprintf(v, sizeof(v), "h%d", i);
+			labels_add(&l, "host", v);
+			expo_add(e, F_CERT_VERIFIED, &l, i, NULL);
+			expo_add(e, F_CERT_HOSTNAME_MATCH, &base, i, "k", v, NULL);
+			buf_free(&l);
+		}
+	}
+	CHECK_INT(compact.n_bases, EXPO_BASES_MAX);
+	for (size_t f = 0; f < F__COUNT; f++)
+		buf_append(&want, plain.fam[f].data, plain.fam[f].len);
+	CHECK(want.len > 0);
+	for (size_t r = 0; r < ARRAY_LEN(rooms); r++) {
+		buf_init(&got);
+		expand_all(&compact, rooms[r], &got);
+		CHECK_INT(got.len, want.len);
+		CHECK(got.len == want.len &&
+		    memcmp(got.data, want.data, want.len) == 0);
+		buf_free(&got);
+	}
+	/* The compact text is much smaller than what it stands for. */
+	{
+		size_t clen = compact.bases.len;
+
+		for (size_t f = 0; f < F__COUNT; f++)
+			clen += compact.fam[f].len;
+		CHECK(clen < want.len * 3 / 4);
+	}
+	/* Reset keeps nothing. */
+	expo_reset(&compact);
+	CHECK_INT(compact.n_bases, 0);
+	CHECK_INT(compact.fam[F_TARGETS].len, 0);
+	expo_free(&plain);
+	expo_free(&compact);
+	buf_free(&want);
+	buf_free(&base);
+	buf_free(&other);
+	buf_free(&empty);
+}
+
 int
 main(void)
 {
@@ -273,5 +372,6 @@ main(void)
 	test_family_table();
 	test_put_double();
 	test_put_double_huge();
+	test_compact();
 	return unit_done("test_expo");
 }

@@ -20,6 +20,7 @@
 #include "web/auth.h"
 #include "web/escape.h"
 #include "web/json.h"
+#include "web/metrics.h"
 #include "web/probe.h"
 #include "web/status.h"
 
@@ -839,6 +840,140 @@ check_status_page(void)
 	fake_free(dom);
 }
 
+/* The lines of an exposition that are about the checks: no comments, not
+ * the exporter's own samples (they change from one read to the next). */
+static void
+check_lines(const char *text, size_t len, struct buf *out)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (*p != '#' && strncmp(p, "process_", 8) != 0 &&
+		    strncmp(p, "mailsec_exporter_", 17) != 0)
+			buf_append(out, p, n);
+		p += n;
+	}
+}
+
+static void
+read_stream(struct ctx *ctx, size_t room, struct buf *out)
+{
+	struct metrics_stream *ms = metrics_stream_new(ctx);
+	uint64_t size = metrics_stream_size(ms);
+	char *piece = xmalloc(room);
+	size_t n, before = out->len;
+
+	while ((n = metrics_stream_read(ms, piece, room)) > 0) {
+		CHECK(n <= room);
+		buf_append(out, piece, n);
+	}
+	CHECK_INT(out->len - before, size);
+	free(piece);
+	metrics_stream_free(ms);
+}
+
+/* /metrics and --once stream from the compact per-check cache: what comes
+ * out is what the plain renderer makes of the same results, in any piece
+ * size, every family once, and a stream keeps the results it started with
+ * while the cache moves on. */
+static void
+check_metrics_stream(void)
+{
+	struct check *a = fake_check("a.example:25", TARGET_ENDPOINT, 1, 1);
+	struct check *b = fake_check("b\"x\\.example:587", TARGET_ENDPOINT, 0, 3);
+	struct check *d = fake_check("example.org", TARGET_DOMAIN, 1, 2);
+	struct check *checks[3] = { a, b, d };
+	static const size_t rooms[] = { 1, 5, 97, 4096, 1 << 20 };
+	struct tls_facts *t = &a->last->eps[0].out.tls;
+	struct metrics_stream *old;
+	struct expo plain;
+	struct buf want, got, all;
+	struct ctx ctx;
+	char *piece;
+	size_t n;
+
+	a->last->eps[0].out.success = 1;
+	t->done = t->have_cert = t->verified = t->hostname_match = 1;
+	snprintf(t->version, sizeof(t->version), "TLSv1.3");
+	snprintf(t->subject, sizeof(t->subject), "CN=\"quoted\"\n\\");
+	t->chain_len = 2;
+	t->not_after = 1900000000;
+	probe_outcome_init(&b->last->eps[1].out);
+	probe_fail(&b->last->eps[1].out, STEP_CONNECT, REASON_CONN, "refused");
+	d->last->mx_result = DNS_OK;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.checks = checks;
+	ctx.n_checks = 3;
+	expo_init(&plain);
+	for (size_t i = 0; i < 3; i++)
+		metrics_add_check(&plain, checks[i]);
+	buf_init(&all);
+	expo_render(&plain, &all);
+	buf_init(&want);
+	check_lines(all.data, all.len, &want);
+	CHECK(want.len > 1000);
+	for (size_t r = 0; r < ARRAY_LEN(rooms); r++) {
+		buf_reset(&all);
+		read_stream(&ctx, rooms[r], &all);
+		buf_init(&got);
+		check_lines(all.data, all.len, &got);
+		CHECK_INT(got.len, want.len);
+		CHECK(got.len == want.len &&
+		    memcmp(got.data, want.data, want.len) == 0);
+		buf_free(&got);
+	}
+	/* Every family once, its HELP before its TYPE before its samples. */
+	CHECK(strstr(all.data, "# HELP mailsec_probe_success ") != NULL);
+	CHECK(strstr(strstr(all.data, "# TYPE mailsec_probe_success gauge\n") +
+	    1, "# TYPE mailsec_probe_success ") == NULL);
+	CHECK(strstr(all.data, "# TYPE mailsec_exporter_targets gauge\n"
+	    "mailsec_exporter_targets{kind=\"domain\"} 1\n"
+	    "mailsec_exporter_targets{kind=\"endpoint\"} 2\n") != NULL);
+	CHECK(strstr(all.data, "subject=\"CN=\\\"quoted\\\"\\n\\\\\"") != NULL);
+
+	/* A stream started before a result changes sends the old one. */
+	old = metrics_stream_new(&ctx);
+	a->last->started += 1;		/* as if a run replaced it */
+	t->not_after = 1900000001;
+	buf_reset(&all);
+	metrics_render(&ctx, &all);
+	CHECK(strstr(all.data, "mailsec_cert_not_after_timestamp_seconds{domain="
+	    "\"\",host=\"a.example:25\",address=\"192.0.2.1\",port=\"25\","
+	    "protocol=\"smtp\"} 1900000001\n") != NULL);
+	buf_reset(&all);
+	piece = xmalloc(333);
+	while ((n = metrics_stream_read(old, piece, 333)) > 0)
+		buf_append(&all, piece, n);
+	free(piece);
+	metrics_stream_free(old);
+	CHECK(strstr(all.data, "} 1900000000\n") != NULL);
+	CHECK(strstr(all.data, "} 1900000001\n") == NULL);
+
+	/* Fewer checks (a reload): the cache lets the others go. */
+	ctx.n_checks = 1;
+	buf_reset(&all);
+	metrics_render(&ctx, &all);
+	CHECK(strstr(all.data, "b\\\"x\\\\.example") == NULL);
+	CHECK(strstr(all.data, "a.example:25") != NULL);
+	ctx.n_checks = 0;
+	buf_reset(&all);
+	metrics_render(&ctx, &all);
+	CHECK(strstr(all.data, "mailsec_probe_success") == NULL);
+	CHECK(strstr(all.data, "process_cpu_seconds_total") != NULL);
+
+	metrics_cache_free(ctx.metrics_cache);
+	expo_free(&plain);
+	buf_free(&want);
+	buf_free(&all);
+	fake_free(a);
+	fake_free(b);
+	fake_free(d);
+}
+
 int
 main(void)
 {
@@ -850,6 +985,7 @@ main(void)
 	check_bcrypt();
 	check_words();
 	check_status_page();
+	check_metrics_stream();
 	allow_set((const char *const[]){ NULL });
 	return unit_done("test_web");
 }
