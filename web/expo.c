@@ -267,29 +267,58 @@ labels_add(struct buf *labels, const char *name, const char *value)
 	buf_putc(labels, '"');
 }
 
+/* A compact line is [tag][length of the rest, 7 bits a byte, low first]
+ * [rest]: one length byte was left before rest_at, more are made room for
+ * when the rest is 128 bytes or longer. */
+static void
+set_rest_len(struct buf *b, size_t rest_at)
+{
+	size_t n = b->len - rest_at, extra = 0;
+	unsigned char *p;
+
+	for (size_t v = n >> 7; v; v >>= 7)
+		extra++;
+	if (extra) {
+		buf_reserve(b, extra);
+		memmove(b->data + rest_at + extra, b->data + rest_at, n);
+		b->len += extra;
+		b->data[b->len] = '\0';
+	}
+	p = (unsigned char *)b->data + rest_at - 1;
+	for (size_t v = n;; v >>= 7) {
+		*p++ = (unsigned char)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+		if (v >> 7 == 0)
+			break;
+	}
+}
+
 void
 expo_add(struct expo *e, enum family f, const struct buf *base, double value,
     ...)
 {
 	struct buf *b = &e->fam[f];
 	const char *name, *val;
+	unsigned tag = EXPO_TAG_INLINE;
+	size_t rest_at = 0;
 	int first = 1;
 	va_list ap;
 
 	if (!e->compact)
 		buf_puts(b, families[f].name);
+	if (e->compact) {
+		buf_putc(b, (char)(base && base->len ? base_tag(e, base) :
+		    EXPO_TAG_NONE));
+		buf_putc(b, 0);		/* the rest's length, set below */
+		rest_at = b->len;
+		tag = (unsigned char)b->data[rest_at - 2];
+	}
 	if (base && base->len) {
-		unsigned tag = e->compact ? base_tag(e, base) : EXPO_TAG_INLINE;
-
-		if (e->compact)
-			buf_putc(b, (char)tag);
 		if (tag == EXPO_TAG_INLINE) {
 			buf_putc(b, '{');
 			buf_append(b, base->data, base->len);
 		}
 		first = 0;
-	} else if (e->compact)
-		buf_putc(b, (char)EXPO_TAG_NONE);
+	}
 	va_start(ap, value);
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		val = va_arg(ap, const char *);
@@ -306,6 +335,8 @@ expo_add(struct expo *e, enum family f, const struct buf *base, double value,
 	buf_putc(b, ' ');
 	buf_put_double(b, value);
 	buf_putc(b, '\n');
+	if (e->compact)
+		set_rest_len(b, rest_at);
 }
 
 void
@@ -320,29 +351,39 @@ expo_render(const struct expo *e, struct buf *out)
 	}
 }
 
-/* One compact line at text[pos]: its tag, and its rest up to and with the
- * newline.  A line without its newline (never written by expo_add) ends
- * the text. */
-static int
+/* One compact line at text[pos]: its tag, its rest (up to and with the
+ * newline) and where the next line starts.  -1 at the end (or on a
+ * length that runs past it, which expo_add never writes). */
+static inline int
 compact_line(const struct expo_bases *b, const char *text, size_t len,
-    size_t pos, unsigned *tag, const char **rest, size_t *rest_len)
+    size_t pos, unsigned *tag, const char **rest, size_t *rest_len,
+    size_t *next)
 {
-	const char *nl;
+	const unsigned char *p = (const unsigned char *)text + pos;
+	const unsigned char *end = (const unsigned char *)text + len;
+	size_t n = 0;
+	unsigned shift = 0;
 
-	if (pos >= len)
+	if (pos >= len || end - p < 2)
 		return -1;
-	*tag = (unsigned char)text[pos];
-	*rest = text + pos + 1;
-	nl = memchr(*rest, '\n', len - pos - 1);
-	if (nl == NULL)
+	*tag = *p++;
+	do {
+		if (p == end || shift > 28)
+			return -1;
+		n |= (size_t)(*p & 0x7f) << shift;
+		shift += 7;
+	} while (*p++ & 0x80);
+	if (n > (size_t)(end - p))
 		return -1;
-	*rest_len = (size_t)(nl - *rest) + 1;
+	*rest = (const char *)p;
+	*rest_len = n;
+	*next = (size_t)(p + n - (const unsigned char *)text);
 	if (*tag != EXPO_TAG_NONE && *tag != EXPO_TAG_INLINE && *tag > b->n)
 		*tag = EXPO_TAG_NONE;	/* not ours; never written */
 	return 0;
 }
 
-static size_t
+static inline size_t
 expanded_line_len(size_t name_len, const struct expo_bases *b, unsigned tag,
     size_t rest_len)
 {
@@ -353,7 +394,7 @@ expanded_line_len(size_t name_len, const struct expo_bases *b, unsigned tag,
 	return n;
 }
 
-static char *
+static inline char *
 put_expanded_line(char *out, const char *name, size_t name_len,
     const struct expo_bases *b, unsigned tag, const char *rest,
     size_t rest_len)
@@ -379,10 +420,9 @@ expo_expanded_len(enum family f, const struct expo_bases *b, const char *text,
 	const char *rest;
 	unsigned tag;
 
-	while (compact_line(b, text, len, pos, &tag, &rest, &rest_len) == 0) {
+	while (compact_line(b, text, len, pos, &tag, &rest, &rest_len,
+	    &pos) == 0)
 		n += expanded_line_len(name_len, b, tag, rest_len);
-		pos += 1 + rest_len;
-	}
 	return n;
 }
 
@@ -391,16 +431,17 @@ expo_expand(enum family f, const struct expo_bases *b, const char *text,
     size_t len, size_t *pos, char *out, size_t room)
 {
 	const char *name = families[f].name, *rest;
-	size_t name_len = strlen(name), rest_len, need;
+	size_t name_len = strlen(name), rest_len, need, next;
 	char *p = out;
 	unsigned tag;
 
-	while (compact_line(b, text, len, *pos, &tag, &rest, &rest_len) == 0) {
+	while (compact_line(b, text, len, *pos, &tag, &rest, &rest_len,
+	    &next) == 0) {
 		need = expanded_line_len(name_len, b, tag, rest_len);
 		if (need > room - (size_t)(p - out))
 			break;
 		p = put_expanded_line(p, name, name_len, b, tag, rest, rest_len);
-		*pos += 1 + rest_len;
+		*pos = next;
 	}
 	return (size_t)(p - out);
 }
@@ -410,10 +451,11 @@ expo_expand_line(enum family f, const struct expo_bases *b, const char *text,
     size_t len, size_t *pos, struct buf *out)
 {
 	const char *name = families[f].name, *rest;
-	size_t name_len = strlen(name), rest_len, need;
+	size_t name_len = strlen(name), rest_len, need, next;
 	unsigned tag;
 
-	if (compact_line(b, text, len, *pos, &tag, &rest, &rest_len) == -1) {
+	if (compact_line(b, text, len, *pos, &tag, &rest, &rest_len,
+	    &next) == -1) {
 		*pos = len;
 		return;
 	}
@@ -423,5 +465,5 @@ expo_expand_line(enum family f, const struct expo_bases *b, const char *text,
 	    rest_len);
 	out->len += need;
 	out->data[out->len] = '\0';
-	*pos += 1 + rest_len;
+	*pos = next;
 }

@@ -105,11 +105,13 @@ const struct family_def *family_get(enum family f);
 
 /* An expo in compact form (the /metrics cache) stores each line without
  * its family name, and the label set passed as `base` once per expo,
- * referred to by a one-byte tag: a line is [tag][rest]\n and expands to
- * name + ("{" + bases[tag - 1] when tag is not 0) + rest.  Tag
- * EXPO_TAG_INLINE: rest is the whole line after the name (more label sets
- * than tags).  Thousands of endpoints repeat their label set on every
- * line; this keeps about a sixth of the text. */
+ * referred to by a one-byte tag: a line is [tag][length][rest], the
+ * length in 7-bit groups (low first, high bit: more follow), and expands
+ * to name + ("{" + bases[tag - 1] when tag is not 0) + rest, rest being
+ * the line's end with its newline.  Tag EXPO_TAG_INLINE: rest is the
+ * whole line after the name (more label sets than tags).  Thousands of
+ * endpoints repeat their label set on every line; this keeps about a
+ * sixth of the text. */
 #define EXPO_TAG_NONE	0
 #define EXPO_TAG_INLINE	255
 #define EXPO_BASES_MAX	254

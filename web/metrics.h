@@ -21,6 +21,9 @@ void metrics_stream_free(struct metrics_stream *s);
 /* The whole exposition into out (tests). */
 void metrics_render(struct ctx *ctx, struct buf *out);
 void metrics_cache_free(struct metrics_cache *mc);
+/* The daemon: render results into the cache as they come, not only when
+ * scraped. */
+void metrics_warm_start(struct ctx *ctx);
 /* The samples of one check's last result. */
 void metrics_add_check(struct expo *e, const struct check *c);
 

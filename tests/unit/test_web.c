@@ -974,6 +974,96 @@ check_metrics_stream(void)
 	fake_free(d);
 }
 
+static void
+plain_lines(struct check **checks, size_t n, struct buf *out)
+{
+	struct expo plain;
+	struct buf all;
+
+	expo_init(&plain);
+	for (size_t i = 0; i < n; i++)
+		metrics_add_check(&plain, checks[i]);
+	buf_init(&all);
+	expo_render(&plain, &all);
+	check_lines(all.data, all.len, out);
+	expo_free(&plain);
+	buf_free(&all);
+}
+
+static int
+same_lines(struct ctx *ctx, struct metrics_stream *ms, struct check **checks,
+    size_t n)
+{
+	struct buf all, got, want;
+	char piece[1000];
+	size_t k;
+	int same;
+
+	buf_init(&all);
+	if (ms == NULL)
+		metrics_render(ctx, &all);
+	else
+		while ((k = metrics_stream_read(ms, piece, sizeof(piece))) > 0)
+			buf_append(&all, piece, k);
+	buf_init(&got);
+	buf_init(&want);
+	check_lines(all.data, all.len, &got);
+	plain_lines(checks, n, &want);
+	same = got.len == want.len && memcmp(got.data, want.data, got.len) == 0;
+	buf_free(&all);
+	buf_free(&got);
+	buf_free(&want);
+	return same;
+}
+
+/* Many checks whose results keep changing: the cache packs its texts
+ * again and again, and streams started before a packing still read what
+ * they started with. */
+static void
+check_metrics_packing(void)
+{
+	enum { N = 300 };
+	struct check *checks[N];
+	struct metrics_stream *held;
+	struct ctx ctx;
+	char key[32];
+
+	for (size_t i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "mx%zu.example:25", i);
+		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
+		    1 + i % 3);
+		checks[i]->last->eps[0].out.total_s = (double)i;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.checks = checks;
+	ctx.n_checks = N;
+	CHECK(same_lines(&ctx, NULL, checks, N));
+	for (int round = 1; round <= 6; round++) {
+		held = metrics_stream_new(&ctx);
+		/* A third of the results change: enough to pack. */
+		for (size_t i = (size_t)round % 3; i < N; i += 3) {
+			checks[i]->last->started += 1;
+			checks[i]->last->eps[0].out.total_s += 1000;
+		}
+		CHECK(same_lines(&ctx, NULL, checks, N));
+		/* The held stream has the values from before. */
+		for (size_t i = (size_t)round % 3; i < N; i += 3)
+			checks[i]->last->eps[0].out.total_s -= 1000;
+		CHECK(same_lines(&ctx, held, checks, N));
+		for (size_t i = (size_t)round % 3; i < N; i += 3)
+			checks[i]->last->eps[0].out.total_s += 1000;
+		metrics_stream_free(held);
+	}
+	/* A reload that drops most checks, then one that adds them back. */
+	ctx.n_checks = 10;
+	CHECK(same_lines(&ctx, NULL, checks, 10));
+	ctx.n_checks = N;
+	CHECK(same_lines(&ctx, NULL, checks, N));
+	metrics_cache_free(ctx.metrics_cache);
+	for (size_t i = 0; i < N; i++)
+		fake_free(checks[i]);
+}
+
 int
 main(void)
 {
@@ -986,6 +1076,7 @@ main(void)
 	check_words();
 	check_status_page();
 	check_metrics_stream();
+	check_metrics_packing();
 	allow_set((const char *const[]){ NULL });
 	return unit_done("test_web");
 }
