@@ -41,6 +41,7 @@ struct ctx {
 	struct metrics_cache *metrics_cache;	/* web/metrics.c */
 	unsigned	 queued;
 	unsigned	 in_flight;
+	uint64_t	 last_trim_ms;	/* daemon/sched.c: heap_trim_if_quiet() */
 
 	unsigned	 weak_testable;	/* weak_classes_testable() */
 	int		 once;		/* --once: stop after the first round */

@@ -4,6 +4,9 @@
 #include <arpa/nameser.h>
 #include <limits.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -765,6 +768,27 @@ audit_carry_over(struct check_result *res, const struct check_result *prev)
 	}
 }
 
+/* When nothing is in flight, freed heap pages go back to the system: a
+ * round of thousands of handshakes frees memory in the middle of the heap,
+ * which glibc keeps unless asked, and the process looks as if it grew. */
+#define TRIM_EVERY_MS	10000
+
+static void
+heap_trim_if_quiet(struct ctx *ctx)
+{
+#ifdef __GLIBC__
+	uint64_t now = now_ms();
+
+	if (ctx->in_flight > 0 || ctx->queued > 0 ||
+	    now - ctx->last_trim_ms < TRIM_EVERY_MS)
+		return;
+	ctx->last_trim_ms = now;
+	malloc_trim(0);
+#else
+	(void)ctx;
+#endif
+}
+
 static void
 run_maybe_finish(struct check_run *run)
 {
@@ -791,6 +815,7 @@ run_maybe_finish(struct check_run *run)
 	c->last = run->res;
 	c->run = NULL;
 	free(run);
+	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
 		evtimer_del(c->timer);
 		c->adhoc_cb(c, c->adhoc_arg);	/* may free c */

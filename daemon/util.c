@@ -150,19 +150,52 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* k / 10^decimals in plain decimal, no trailing zeros: a result has
+ * dozens of numbers and printf() was most of the time taken to render it. */
+static void
+put_scaled(struct buf *b, long long k, int decimals)
+{
+	char tmp[32], *p = tmp + sizeof(tmp);
+	unsigned long long u = k < 0 ? 0ULL - (unsigned long long)k :
+	    (unsigned long long)k;
+	int d = 0;
+
+	while (decimals > 0 && u % 10 == 0) {	/* trailing zeros go */
+		u /= 10;
+		decimals--;
+	}
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+		if (++d == decimals)
+			*--p = '.';
+	} while (u != 0 || d < decimals);
+	if (d == decimals && decimals > 0)
+		*--p = '0';			/* "0.003" */
+	if (k < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 void
 buf_put_double(struct buf *b, double v)
 {
+	char tmp[40];
+	long long k;
+
 	if (isnan(v))
 		buf_puts(b, "NaN");
 	else if (isinf(v))
 		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
 	else if (fabs(v) < 1e15 && v == (double)(int64_t)v)
-		buf_printf(b, "%lld", (long long)v);
+		put_scaled(b, (long long)v, 0);
+	else if (fabs(v) < 1e12 && (k = llround(v * 1e3), (double)k / 1e3 == v))
+		/* Milliseconds (durations): k / 1000 printed as a decimal reads
+		 * back as the double nearest to it, which is v, and no shorter
+		 * form does, as "%.15g" would also find. */
+		put_scaled(b, k, 3);
 	else {
 		/* The shortest form that reads back exactly. */
-		char tmp[40];
-
 		for (int prec = 15; prec <= 17; prec++) {
 			snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 			if (strtod(tmp, NULL) == v)

@@ -250,6 +250,62 @@ test_put_double(void)
 /* Beyond the range of int64_t.  Run last: buf_put_double() must test the
  * magnitude before casting to int64_t, or this is undefined behaviour (and
  * clang's -fsanitize=undefined stops the binary here). */
+/* What buf_put_double printed before it had fast paths. */
+static const char *
+dbl_reference(double v, char *tmp, size_t len)
+{
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+		snprintf(tmp, len, "%lld", (long long)v);
+		return tmp;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, len, "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	return tmp;
+}
+
+/* Integers and milliseconds take a printf-free path; it prints what the
+ * general one does. */
+static void
+test_put_double_fast(void)
+{
+	struct buf b;
+	char ref[40];
+	uint64_t x = 88172645463325252ULL;
+	static const double edge[] = { 0.001, -0.001, 0.01, 0.1, 0.999, 1.001,
+	    10.5, 100.25, 999999999999.999, -999999999999.999, 0.0005,
+	    123456.789, 5e-324, 1e-7, 2.5e11, 1795919364.7946758,
+	    1795919364.795, 0.1 + 0.2, 4503599627370495.5 };
+
+	buf_init(&b);
+	for (size_t i = 0; i < ARRAY_LEN(edge); i++)
+		CHECK_STR(dbl(edge[i], &b), dbl_reference(edge[i], ref,
+		    sizeof(ref)));
+	for (int i = 0; i < 200000; i++) {
+		double v;
+
+		x ^= x << 13;	/* xorshift: the same numbers every run */
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (i % 4) {
+		case 0:	v = (double)(int64_t)(x % 2000000000000ULL) / 1e3; break;
+		case 1:	v = (double)(x % 100000) / 1e3; break;
+		case 2:	v = -(double)(x % 1000000000) / 1e3; break;
+		default: v = (double)(x % 10000000000ULL) / 1e6; break;
+		}
+		unit_checks++;
+		if (strcmp(dbl(v, &b), dbl_reference(v, ref, sizeof(ref))) != 0) {
+			unit_failures++;
+			fprintf(stderr, "%s:%d: %.17g printed %s, not %s\n",
+			    __FILE__, __LINE__, v, b.data, ref);
+			break;
+		}
+	}
+	buf_free(&b);
+}
+
 static void
 test_put_double_huge(void)
 {
@@ -377,6 +433,7 @@ main(void)
 	test_family_table();
 	test_put_double();
 	test_put_double_huge();
+	test_put_double_fast();
 	test_compact();
 	return unit_done("test_expo");
 }
