@@ -796,7 +796,31 @@ def phase_audit(args, pki):
     res["testssl"] = {"wall_s": time.monotonic() - t0, "cpu_s": cpu, "rc": p.returncode}
     res["cpu_ratio"] = r["cpu_s"] / cpu if cpu else None
     res["wall_ratio"] = r["wall_s"] / res["testssl"]["wall_s"]
+    res["versions"] = audit_versions(os.path.join(OUT, "exporter-audit.prom"),
+                                     d + "/stdout")
     return res
+
+
+def audit_versions(prom, testssl_out):
+    """Protocol versions accepted, as the exporter and testssl.sh (-p) saw
+    them: the verdicts must be the same for every version both test."""
+    names = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLS 1": "TLSv1",
+             "TLS 1.1": "TLSv1.1", "TLS 1.2": "TLSv1.2", "TLS 1.3": "TLSv1.3"}
+    ts, ex = {}, {}
+    with open(testssl_out, errors="replace") as f:
+        for line in f:
+            m = re.match(r"\s*(SSLv2|SSLv3|TLS 1\.3|TLS 1\.2|TLS 1\.1|TLS 1)\s+"
+                         r"(not offered|offered)", line)
+            if m and names[m.group(1)] not in ts:
+                ts[names[m.group(1)]] = 0 if m.group(2) == "not offered" else 1
+    with open(prom) as f:
+        for line in f:
+            m = re.match(r'mailsec_tls_version_accepted\{.*version="([^"]+)"\} (\S+)', line)
+            if m:
+                ex[m.group(1)] = int(float(m.group(2)))
+    both = sorted(set(ts) & set(ex))
+    return {"testssl": ts, "exporter": ex, "compared": both,
+            "same": len(both) >= 4 and all(ts[v] == ex[v] for v in both)}
 
 
 # --------------------------------------------------------------------------
@@ -904,8 +928,15 @@ def targets(args, R):
         add("  GET /metrics p99 with probing saturated (info)", "%.1f ms" % s2["p99_ms"], None)
     a = R.get("audit")
     if a and a.get("testssl"):
-        add("audit CPU exporter / testssl.sh (info)", "%.4f" % a["cpu_ratio"], None)
-        add("audit wall exporter / testssl.sh (info)", "%.4f" % a["wall_ratio"], None)
+        add("audit CPU exporter / testssl.sh -p -s -f -S -E (<= 0.01)",
+            "%.4f" % a["cpu_ratio"], a["cpu_ratio"] is not None and a["cpu_ratio"] <= 0.01)
+        add("audit wall exporter / testssl.sh (<= 0.05)", "%.4f" % a["wall_ratio"],
+            a["wall_ratio"] <= 0.05)
+        v = a.get("versions")
+        if v:
+            add("audit: same protocol-version verdicts as testssl.sh (%s)"
+                % " ".join("%s=%d" % (k, v["exporter"][k]) for k in v["compared"]),
+                "same" if v["same"] else "differ", v["same"])
     R["targets"] = T
 
 

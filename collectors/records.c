@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "collectors/txt.h"
 #include "daemon/log.h"
 #include "daemon/util.h"
@@ -33,6 +35,9 @@ struct spf_run {
 
 struct records_job {
 	struct dns	*dns;
+	struct event	*hold_ev;	/* holds the job open past records_start() */
+	records_send_fn	 send;
+	void		*send_arg;
 	records_done_cb	 cb;
 	void		*arg;
 	int		 cancelled;
@@ -62,6 +67,8 @@ lookup_done(struct dns_lookup_info *li, struct rq *q, enum dns_result r)
 static void
 job_free(struct records_job *job)
 {
+	if (job->hold_ev)
+		event_free(job->hold_ev);
 	for (size_t i = 0; i < job->n_runs; i++)
 		spf_eval_free(job->runs[i].ev);
 	free(job->runs);
@@ -117,7 +124,11 @@ ask(struct records_job *job, const char *name, int type, size_t index,
 	q->index = index;
 	q->started_ms = now_ms();
 	job->pending++;
-	dns_query(job->dns, name, type, rq_answer, q);
+	if (job->send)
+		job->send(job->send_arg, name, type, rq_answer, q,
+		    &q->started_ms);
+	else
+		dns_query(job->dns, name, type, rq_answer, q);
 }
 
 /* TXT answer to records; DNS_OK only when the answer parsed. */
@@ -562,15 +573,34 @@ add_check_addr(struct records_job *job, const char *addr, const char *source)
 	job->check_sources[job->n_check_addrs++] = source;
 }
 
+/* The first answers may come inside ask() (a c-ares failure, a cache
+ * hit): the job is held open until the next loop pass, so that it never
+ * ends before its caller has the handle records_start() returns. */
+static void
+hold_release(evutil_socket_t fd, short what, void *arg)
+{
+	struct records_job *job = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(job->hold_ev);
+	job->hold_ev = NULL;
+	job->pending--;
+	job_maybe_done(job);
+}
+
 struct records_job *
 records_start(struct dns *dns, const struct records_params *p,
     records_done_cb cb, void *arg)
 {
+	struct timeval now = { 0, 0 };
 	struct records_job *job = xcalloc(1, sizeof(*job));
 	struct records_result *res = xcalloc(1, sizeof(*res));
 	char name[300];
 
 	job->dns = dns;
+	job->send = p->send;
+	job->send_arg = p->send_arg;
 	job->cb = cb;
 	job->arg = arg;
 	job->domain = xstrdup(p->domain);
@@ -585,8 +615,7 @@ records_start(struct dns *dns, const struct records_params *p,
 	res->spf_all = -1;
 	snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", p->domain);
 
-	/* Hold the job open until every first question is out. */
-	job->pending++;
+	job->pending++;		/* the hold, released by hold_release() */
 	ask(job, p->domain, ns_t_txt, 0, spf_txt_answer);
 	snprintf(name, sizeof(name), "_dmarc.%s", p->domain);
 	ask(job, name, ns_t_txt, 0, dmarc_answer);
@@ -599,7 +628,11 @@ records_start(struct dns *dns, const struct records_params *p,
 		    p->selectors[i], p->domain);
 		ask(job, name, ns_t_txt, i, dkim_answer);
 	}
-	job->pending--;
+	job->hold_ev = evtimer_new(p->base, hold_release, job);
+	if (job->hold_ev == NULL || evtimer_add(job->hold_ev, &now) == -1) {
+		log_msg(LOG_ERROR, "records_oom", "msg=\"no timer\"");
+		abort();
+	}
 	return job;
 }
 
@@ -607,6 +640,11 @@ void
 records_cancel(struct records_job *job)
 {
 	job->cancelled = 1;
+	if (job->hold_ev) {
+		event_free(job->hold_ev);
+		job->hold_ev = NULL;
+		job->pending--;
+	}
 	if (job->pending == 0)
 		job_free(job);
 }

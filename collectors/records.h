@@ -70,8 +70,16 @@ struct records_result {
 	size_t		 n_dmarc_dests;
 };
 
+/* Sends one lookup; *sent_ms is set when it actually goes out (a sender
+ * may hold lookups back to pace them). */
+typedef void (*records_send_fn)(void *send_arg, const char *name, int type,
+    dns_answer_cb cb, void *cb_arg, uint64_t *sent_ms);
+
 struct records_params {
+	struct event_base *base;
 	const char	*domain;
+	records_send_fn	 send;		/* NULL: straight to c-ares */
+	void		*send_arg;
 	char *const	*selectors;
 	size_t		 n_selectors;
 	char *const	*expect_pass;	/* addresses that must pass SPF */
@@ -81,7 +89,8 @@ struct records_params {
 };
 
 struct records_job;
-/* Called once; the result is the callee's (records_result_free). */
+/* Called once, never from inside records_start(); the result is the
+ * callee's (records_result_free). */
 typedef void (*records_done_cb)(struct records_result *res, void *arg);
 
 struct records_job *records_start(struct dns *dns,

@@ -42,6 +42,7 @@ struct ctx {
 	unsigned	 queued;
 	unsigned	 in_flight;
 	uint64_t	 last_trim_ms;	/* daemon/sched.c: heap_trim_if_quiet() */
+	struct event	*ev_trim;
 
 	unsigned	 weak_testable;	/* weak_classes_testable() */
 	int		 once;		/* --once: stop after the first round */

@@ -243,6 +243,8 @@ ctx_free(struct ctx *ctx)
 		event_free(ctx->ev_sigint);
 	if (ctx->ev_sighup)
 		event_free(ctx->ev_sighup);
+	if (ctx->ev_trim)
+		event_free(ctx->ev_trim);
 	SSL_CTX_free(ctx->ssl_ctx);
 	metrics_cache_free(ctx->metrics_cache);
 	config_free(ctx->cfg);

@@ -162,6 +162,15 @@ sched_dns_query(struct ctx *ctx, const char *name, int type, dns_answer_cb cb,
 	sched_dns_pump(ctx);
 }
 
+/* The records' lookups (SPF walk, DKIM, DMARC) are paced with the rest:
+ * thousands of domains would otherwise send theirs all at once. */
+static void
+records_send(void *send_arg, const char *name, int type, dns_answer_cb cb,
+    void *cb_arg, uint64_t *sent_ms)
+{
+	sched_dns_query(send_arg, name, type, cb, cb_arg, sent_ms);
+}
+
 /* At shutdown the lookups not sent yet end as c-ares ends those it has. */
 static void
 sched_dns_flush(struct ctx *ctx)
@@ -530,6 +539,9 @@ run_dns_settled(struct check_run *run)
 	}
 	memset(&rp, 0, sizeof(rp));
 	rp.domain = c->cfg.name;
+	rp.base = run->ctx->base;
+	rp.send = records_send;
+	rp.send_arg = run->ctx;
 	rp.selectors = c->cfg.dkim_selectors;
 	rp.n_selectors = c->cfg.n_dkim_selectors;
 	rp.expect_pass = c->cfg.spf_expect_pass;
@@ -770,23 +782,58 @@ audit_carry_over(struct check_result *res, const struct check_result *prev)
 
 /* When nothing is in flight, freed heap pages go back to the system: a
  * round of thousands of handshakes frees memory in the middle of the heap,
- * which glibc keeps unless asked, and the process looks as if it grew. */
-#define TRIM_EVERY_MS	10000
+ * which glibc keeps unless asked, and the process looks as if it grew.  At
+ * most once a second; a quiet moment inside that second trims when it
+ * ends, if still quiet. */
+#define TRIM_EVERY_MS	1000
+
+static int
+sched_quiet(const struct ctx *ctx)
+{
+	return ctx->in_flight == 0 && ctx->queued == 0;
+}
+
+static void
+heap_trim_now(struct ctx *ctx)
+{
+	ctx->last_trim_ms = now_ms();
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static void
+heap_trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctx *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	if (sched_quiet(ctx))
+		heap_trim_now(ctx);
+}
 
 static void
 heap_trim_if_quiet(struct ctx *ctx)
 {
-#ifdef __GLIBC__
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), wait;
+	struct timeval tv;
 
-	if (ctx->in_flight > 0 || ctx->queued > 0 ||
-	    now - ctx->last_trim_ms < TRIM_EVERY_MS)
+	if (!sched_quiet(ctx) || ctx->once)
 		return;
-	ctx->last_trim_ms = now;
-	malloc_trim(0);
-#else
-	(void)ctx;
-#endif
+	if (now - ctx->last_trim_ms >= TRIM_EVERY_MS) {
+		heap_trim_now(ctx);
+		return;
+	}
+	if (ctx->ev_trim == NULL &&
+	    (ctx->ev_trim = evtimer_new(ctx->base, heap_trim_cb, ctx)) == NULL)
+		return;
+	if (evtimer_pending(ctx->ev_trim, NULL))
+		return;
+	wait = TRIM_EVERY_MS - (now - ctx->last_trim_ms);
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	evtimer_add(ctx->ev_trim, &tv);
 }
 
 static void

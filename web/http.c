@@ -40,7 +40,7 @@
 /* MHD_run() passes http_stop() makes to flush the last responses. */
 #define HTTP_STOP_FLUSH_RUNS	32
 /* MHD reads a streamed body into a buffer of this size per response. */
-#define HTTP_STREAM_BLOCK	(1024 * 1024)
+#define HTTP_STREAM_BLOCK	(256 * 1024)
 #define HTTP_TEXT		"text/plain; charset=utf-8"
 /* GnuTLS priorities of the HTTPS listener: TLS 1.2 and 1.3 only. */
 #define HTTP_TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"

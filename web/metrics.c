@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -414,12 +415,40 @@ metrics_bug(const char *what)
 	abort();
 }
 
+/* Arenas are mapped, not malloc()ed: glibc would serve them from its
+ * heap once its mmap threshold has risen past their size, and a heap
+ * keeps what it is given back in the middle. */
+static struct text_arena *
+arena_new(size_t cap)
+{
+	size_t len = sizeof(struct text_arena) + cap;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct text_arena *a;
+
+	if (p == MAP_FAILED) {
+		log_msg(LOG_ERROR, "metrics_oom", "bytes=%zu", len);
+		abort();
+	}
+	a = p;
+	a->live = a->used = 0;
+	a->cap = cap;
+	a->open = 1;
+	return a;
+}
+
+static void
+arena_free(struct text_arena *a)
+{
+	munmap(a, sizeof(*a) + a->cap);
+}
+
 static void
 arena_close(struct text_arena *a)
 {
 	a->open = 0;
 	if (a->live == 0)
-		free(a);
+		arena_free(a);
 }
 
 /* Room for a text of size bytes in the open arena, or a new one. */
@@ -438,10 +467,10 @@ text_alloc(struct metrics_cache *mc, size_t size, size_t arena_cap)
 			arena_close(a);
 		if (arena_cap < size)
 			arena_cap = size;
-		a = xmalloc(sizeof(*a) + arena_cap);
-		a->live = a->used = 0;
-		a->cap = arena_cap;
-		a->open = 1;
+		/* whole pages: the rest of the last one is room too */
+		arena_cap = (sizeof(*a) + arena_cap + 4095) / 4096 * 4096 -
+		    sizeof(*a);
+		a = arena_new(arena_cap);
 		mc->arena = a;
 	}
 	t = (struct check_text *)(void *)(a->data + a->used);
@@ -483,7 +512,7 @@ check_text_unref(struct check_text *t)
 		return;
 	a = t->arena;
 	if (--a->live == 0 && !a->open)
-		free(a);
+		arena_free(a);
 }
 
 static int
@@ -861,6 +890,7 @@ metrics_render(struct ctx *ctx, struct buf *out)
 	struct metrics_stream *s = metrics_stream_new(ctx);
 	uint64_t size = metrics_stream_size(s);
 	size_t got;
+	char extra;
 
 	if (size > SIZE_MAX - 1)
 		metrics_bug("exposition larger than memory");
@@ -868,7 +898,7 @@ metrics_render(struct ctx *ctx, struct buf *out)
 	got = metrics_stream_read(s, out->data + out->len, (size_t)size);
 	out->len += got;
 	out->data[out->len] = '\0';
-	if (got != size || metrics_stream_read(s, out->data, 0) != 0)
+	if (got != size || metrics_stream_read(s, &extra, 1) != 0)
 		metrics_bug("exposition not of the size announced");
 	metrics_stream_free(s);
 }
