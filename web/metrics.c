@@ -563,15 +563,15 @@ check_text_make(struct metrics_cache *mc, struct expo *e)
 	return t;
 }
 
-/* Copies every slot's text, in check order, into one new arena. */
+/* Copies every slot's text, in check order, into new arenas of
+ * PACK_ARENA bytes: each old one goes as soon as the texts it held have
+ * moved (unless a stream still reads them), so packing needs about one
+ * arena more, not a second copy of everything. */
+#define PACK_ARENA	(1024 * 1024)
+
 static void
 cache_pack(struct metrics_cache *mc)
 {
-	size_t total = 0;
-
-	for (size_t i = 0; i < mc->n_slots; i++)
-		if (mc->slots[i].text)
-			total += mc->slots[i].text->size;
 	if (mc->arena != NULL)
 		arena_close(mc->arena);
 	mc->arena = NULL;
@@ -580,7 +580,7 @@ cache_pack(struct metrics_cache *mc)
 
 		if (old == NULL)
 			continue;
-		t = text_alloc(mc, old->size, total);
+		t = text_alloc(mc, old->size, PACK_ARENA);
 		t->xlen = old->xlen;
 		memcpy(t->u32, old->u32, old->size -
 		    offsetof(struct check_text, u32));
