@@ -188,25 +188,25 @@ sched_dns_flush(struct ctx *ctx)
 uint64_t
 check_interval_ms(const struct check *c)
 {
-	return c->cfg.interval_ms ? c->cfg.interval_ms : c->ctx->cfg->interval_ms;
+	return c->cfg->interval_ms ? c->cfg->interval_ms : c->ctx->cfg->interval_ms;
 }
 
 uint64_t
 check_timeout_ms(const struct check *c)
 {
-	return c->cfg.timeout_ms ? c->cfg.timeout_ms : c->ctx->cfg->timeout_ms;
+	return c->cfg->timeout_ms ? c->cfg->timeout_ms : c->ctx->cfg->timeout_ms;
 }
 
 int
 check_audit_enabled(const struct check *c)
 {
-	return c->cfg.audit >= 0 ? c->cfg.audit : c->ctx->cfg->audit;
+	return c->cfg->audit >= 0 ? c->cfg->audit : c->ctx->cfg->audit;
 }
 
 static int
 check_audit_due(const struct check *c)
 {
-	uint64_t every = c->cfg.audit_interval_ms ? c->cfg.audit_interval_ms :
+	uint64_t every = c->cfg->audit_interval_ms ? c->cfg->audit_interval_ms :
 	    c->ctx->cfg->audit_interval_ms;
 
 	if (!check_audit_enabled(c))
@@ -403,7 +403,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	job->ep = run_add_endpoint(run, host, addr, port, proto);
 	snprintf(job->log_id, sizeof(job->log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
-	    run->check->cfg.name, host, addr, port, protocol_name(proto));
+	    run->check->cfg->name, host, addr, port, protocol_name(proto));
 	run->outstanding++;
 	TAILQ_INSERT_TAIL(&run->jobs, job, rlink);
 	job->queued = 1;
@@ -422,21 +422,21 @@ check_ports(const struct check *c, enum host_role role, uint16_t *ports,
 
 	switch (role) {
 	case ROLE_ENDPOINT:
-		ports[0] = c->cfg.port;
-		protos[0] = c->cfg.protocol;
+		ports[0] = c->cfg->port;
+		protos[0] = c->cfg->protocol;
 		return 1;
 	case ROLE_MX:
-		list = c->cfg.smtp_ports;
-		len = c->cfg.n_smtp_ports;
+		list = c->cfg->smtp_ports;
+		len = c->cfg->n_smtp_ports;
 		break;
 	case ROLE_IMAP:
-		list = c->cfg.imap_ports;
-		len = c->cfg.n_imap_ports;
+		list = c->cfg->imap_ports;
+		len = c->cfg->n_imap_ports;
 		break;
 	case ROLE_POP3:
 	default:
-		list = c->cfg.pop3_ports;
-		len = c->cfg.n_pop3_ports;
+		list = c->cfg->pop3_ports;
+		len = c->cfg->n_pop3_ports;
 		break;
 	}
 	for (size_t i = 0; i < len && n < MAX_PORTS; i++)
@@ -520,7 +520,7 @@ run_dns_settled(struct check_run *run)
 	size_t n = 0;
 
 	if (run->dns_pending > 0 || run->records_started || c == NULL ||
-	    c->cfg.kind != TARGET_DOMAIN || !c->cfg.records ||
+	    c->cfg->kind != TARGET_DOMAIN || !c->cfg->records ||
 	    run->ctx->stopping)
 		return;
 	run->records_started = 1;
@@ -538,14 +538,14 @@ run_dns_settled(struct check_run *run)
 			mx_addrs[n++] = (char *)ep->address;
 	}
 	memset(&rp, 0, sizeof(rp));
-	rp.domain = c->cfg.name;
+	rp.domain = c->cfg->name;
 	rp.base = run->ctx->base;
 	rp.send = records_send;
 	rp.send_arg = run->ctx;
-	rp.selectors = c->cfg.dkim_selectors;
-	rp.n_selectors = c->cfg.n_dkim_selectors;
-	rp.expect_pass = c->cfg.spf_expect_pass;
-	rp.n_expect_pass = c->cfg.n_spf_expect_pass;
+	rp.selectors = c->cfg->dkim_selectors;
+	rp.n_selectors = c->cfg->n_dkim_selectors;
+	rp.expect_pass = c->cfg->spf_expect_pass;
+	rp.n_expect_pass = c->cfg->n_spf_expect_pass;
 	rp.mx_addresses = mx_addrs;
 	rp.n_mx_addresses = n;
 	run->outstanding++;
@@ -684,9 +684,9 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	} else if (r == DNS_NODATA) {
 		/* RFC 5321 5.1: no MX means the domain itself is the host. */
 		res->implicit_mx = 1;
-		run_resolve_host(run, ROLE_MX, run->check->cfg.name);
+		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
 	} else
-		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg.name,
+		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg->name,
 		    dns_result_name(r));
 	run_dns_settled(run);
 	run_maybe_finish(run);
@@ -709,22 +709,22 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
-	log_debug("check_start", "target=%s", c->cfg.name);
+	log_debug("check_start", "target=%s", c->cfg->name);
 	/* Hold the run open until the first step is queued. */
 	run->outstanding++;
-	if (c->cfg.kind == TARGET_DOMAIN) {
+	if (c->cfg->kind == TARGET_DOMAIN) {
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
 		run->mx_pending = 1;
 		run->dns_pending++;
-		sched_dns_query(ctx, c->cfg.name, ns_t_mx, mx_cb, run,
+		sched_dns_query(ctx, c->cfg->name, ns_t_mx, mx_cb, run,
 		    &run->mx_started_ms);
-		for (size_t i = 0; i < c->cfg.n_imap_hosts; i++)
-			run_resolve_host(run, ROLE_IMAP, c->cfg.imap_hosts[i]);
-		for (size_t i = 0; i < c->cfg.n_pop3_hosts; i++)
-			run_resolve_host(run, ROLE_POP3, c->cfg.pop3_hosts[i]);
+		for (size_t i = 0; i < c->cfg->n_imap_hosts; i++)
+			run_resolve_host(run, ROLE_IMAP, c->cfg->imap_hosts[i]);
+		for (size_t i = 0; i < c->cfg->n_pop3_hosts; i++)
+			run_resolve_host(run, ROLE_POP3, c->cfg->pop3_hosts[i]);
 	} else
-		run_resolve_host(run, ROLE_ENDPOINT, c->cfg.name);
+		run_resolve_host(run, ROLE_ENDPOINT, c->cfg->name);
 	run->outstanding--;
 	run_maybe_finish(run);
 }
@@ -851,13 +851,13 @@ run_maybe_finish(struct check_run *run)
 	}
 	run->res->finished = wall_time();
 	run->res->duration_s = (double)(now_ms() - run->started_ms) / 1000.0;
-	run->res->success = result_success(run->res, c->cfg.kind);
+	run->res->success = result_success(run->res, c->cfg->kind);
 	if (run->audit)
 		c->last_audit = wall_time();
 	else
 		audit_carry_over(run->res, c->last);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
-	    c->cfg.name, run->res->success, run->res->duration_s);
+	    c->cfg->name, run->res->success, run->res->duration_s);
 	result_free(c->last);
 	c->last = run->res;
 	c->run = NULL;
@@ -938,12 +938,22 @@ target_cfg_clear(struct target_cfg *t)
 }
 
 static void
+check_own_cfg_free(struct check *c)
+{
+	if (c->own_cfg == NULL)
+		return;
+	target_cfg_clear(c->own_cfg);
+	free(c->own_cfg);
+	c->own_cfg = NULL;
+}
+
+static void
 check_free(struct check *c)
 {
 	check_cancel_run(c);
 	event_free(c->timer);
 	result_free(c->last);
-	target_cfg_clear(&c->cfg);
+	check_own_cfg_free(c);
 	free(c->key);
 	free(c);
 }
@@ -971,22 +981,34 @@ check_key_cmp(const void *a, const void *b)
 	return strcmp((*x)->key, (*y)->key);
 }
 
-/* The check keeps its own copy: the config it came from is freed on the
- * next reload. */
+/* A configured check reads its target in the config (sched_apply_config
+ * points it at the new one on every reload, before the old one is freed);
+ * an ad-hoc check has no config entry and keeps its own copy. */
 static void
 check_set_cfg(struct check *c, const struct target_cfg *t)
 {
-	target_cfg_clear(&c->cfg);
-	c->cfg = *t;
-	c->cfg.name = xstrdup(t->name);
+	check_own_cfg_free(c);
+	c->cfg = t;
+}
+
+static void
+check_copy_cfg(struct check *c, const struct target_cfg *t)
+{
+	struct target_cfg *own = xmalloc(sizeof(*own));
+
+	*own = *t;
+	own->name = xstrdup(t->name);
 	for (size_t i = 0; i < t->n_imap_hosts; i++)
-		c->cfg.imap_hosts[i] = xstrdup(t->imap_hosts[i]);
+		own->imap_hosts[i] = xstrdup(t->imap_hosts[i]);
 	for (size_t i = 0; i < t->n_pop3_hosts; i++)
-		c->cfg.pop3_hosts[i] = xstrdup(t->pop3_hosts[i]);
+		own->pop3_hosts[i] = xstrdup(t->pop3_hosts[i]);
 	for (size_t i = 0; i < t->n_dkim_selectors; i++)
-		c->cfg.dkim_selectors[i] = xstrdup(t->dkim_selectors[i]);
+		own->dkim_selectors[i] = xstrdup(t->dkim_selectors[i]);
 	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
-		c->cfg.spf_expect_pass[i] = xstrdup(t->spf_expect_pass[i]);
+		own->spf_expect_pass[i] = xstrdup(t->spf_expect_pass[i]);
+	check_own_cfg_free(c);
+	c->own_cfg = own;
+	c->cfg = own;
 }
 
 void
@@ -1105,7 +1127,7 @@ sched_adhoc_start(struct ctx *ctx, const struct target_cfg *t,
 
 	c->ctx = ctx;
 	c->key = target_key(t);
-	check_set_cfg(c, t);
+	check_copy_cfg(c, t);
 	c->adhoc_cb = cb;
 	c->adhoc_arg = arg;
 	c->timer = evtimer_new(ctx->base, adhoc_deadline_cb, c);

@@ -49,7 +49,8 @@ typedef void (*sched_adhoc_cb)(struct check *c, void *arg);
 
 struct check {
 	struct ctx	*ctx;
-	struct target_cfg cfg;		/* name owned */
+	const struct target_cfg *cfg;	/* in ctx->cfg, or own_cfg */
+	struct target_cfg *own_cfg;	/* an ad-hoc check's copy, or NULL */
 	char		*key;		/* "domain" or "host:port": the identity across
 					 * reloads and the `target` label */
 	struct event	*timer;

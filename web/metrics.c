@@ -73,7 +73,7 @@ add_endpoint(struct expo *e, const struct check *c,
 
 	buf_init(&l);
 	snprintf(port, sizeof(port), "%u", ep->port);
-	labels_add(&l, "domain", c->cfg.kind == TARGET_DOMAIN ? c->cfg.name : "");
+	labels_add(&l, "domain", c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : "");
 	labels_add(&l, "host", ep->host);
 	labels_add(&l, "address", ep->address);
 	labels_add(&l, "port", port);
@@ -84,7 +84,7 @@ add_endpoint(struct expo *e, const struct check *c,
 		if (o->phase_mask & (1u << s))
 			expo_add(e, F_PROBE_DURATION, &l, o->phase_s[s],
 			    "phase", probe_step_name((enum probe_step)s), NULL);
-	if (c->cfg.kind == TARGET_DOMAIN && c->last)
+	if (c->cfg->kind == TARGET_DOMAIN && c->last)
 		expo_add(e, F_PROBE_DURATION, &l, c->last->mx_duration_s,
 		    "phase", "resolve", NULL);
 	expo_add(e, F_PROBE_DURATION, &l, o->total_s, "phase", "total", NULL);
@@ -232,12 +232,12 @@ metrics_add_check(struct expo *e, const struct check *c)
 		return;
 	buf_init(&l);
 	labels_add(&l, "target", c->key);
-	labels_add(&l, "kind", c->cfg.kind == TARGET_DOMAIN ? "domain" : "endpoint");
+	labels_add(&l, "kind", c->cfg->kind == TARGET_DOMAIN ? "domain" : "endpoint");
 	expo_add(e, F_CHECK_SUCCESS, &l, r->success, NULL);
 	expo_add(e, F_CHECK_DURATION, &l, r->duration_s, NULL);
 	buf_reset(&l);
-	if (c->cfg.kind == TARGET_DOMAIN) {
-		labels_add(&l, "domain", c->cfg.name);
+	if (c->cfg->kind == TARGET_DOMAIN) {
+		labels_add(&l, "domain", c->cfg->name);
 		expo_add(e, F_DNS_LOOKUP_SUCCESS, &l, dns_answered(r->mx_result),
 		    "record", "mx", NULL);
 		expo_add(e, F_DNS_LOOKUP_DURATION, &l, r->mx_duration_s,
@@ -327,7 +327,7 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
 	for (size_t i = 0; i < ctx->n_checks; i++) {
-		if (ctx->checks[i]->cfg.kind == TARGET_DOMAIN)
+		if (ctx->checks[i]->cfg->kind == TARGET_DOMAIN)
 			domains++;
 		else
 			endpoints++;

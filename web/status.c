@@ -343,14 +343,14 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 {
 	const struct records_result *rr = c->last ? c->last->records : NULL;
 
-	if (c->cfg.kind != TARGET_DOMAIN) {
+	if (c->cfg->kind != TARGET_DOMAIN) {
 		set(spf, V_NA, "not a domain");
 		set(dkim, V_NA, "not a domain");
 		set(dmarc, V_NA, "not a domain");
 		return;
 	}
 	if (rr == NULL) {
-		const char *why = !c->cfg.records ? "records = off" :
+		const char *why = !c->cfg->records ? "records = off" :
 		    "not fetched yet";
 
 		set(spf, V_NA, "%s", why);
@@ -479,7 +479,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	for (size_t i = 0; i < r->n_eps; i++)
 		if (!r->eps[i].out.success && failed++ == 0)
 			first = i;
-	if (c->cfg.kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
+	if (c->cfg->kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
 	    !r->implicit_mx)
 		snprintf(v->reason, sizeof(v->reason), "MX lookup: %s",
 		    dns_words(r->mx_result));
@@ -488,7 +488,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		char words[300], where[300];
 
 		failure_words(ep, words, sizeof(words));
-		if (c->cfg.kind == TARGET_ENDPOINT && r->n_eps == 1)
+		if (c->cfg->kind == TARGET_ENDPOINT && r->n_eps == 1)
 			snprintf(v->reason, sizeof(v->reason), "%s", words);
 		else {
 			endpoint_words(ep, where, sizeof(where));
@@ -722,10 +722,10 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	buf_printf(b, "<tr class=\"row %s\">", verdict_class[v->overall]);
 	buf_puts(b, "<td class=\"name\" data-label=\"Target\">");
 	target_link(b, c->key);
-	buf_printf(b, "<small>%s", c->cfg.kind == TARGET_DOMAIN ? "domain" :
+	buf_printf(b, "<small>%s", c->cfg->kind == TARGET_DOMAIN ? "domain" :
 	    "endpoint");
-	if (c->cfg.kind == TARGET_ENDPOINT)
-		buf_printf(b, " \xc2\xb7 %s", protocol_name(c->cfg.protocol));
+	if (c->cfg->kind == TARGET_ENDPOINT)
+		buf_printf(b, " \xc2\xb7 %s", protocol_name(c->cfg->protocol));
 	else if (c->last)
 		buf_printf(b, " \xc2\xb7 %zu endpoint%s", c->last->n_eps,
 		    c->last->n_eps == 1 ? "" : "s");
@@ -1046,7 +1046,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	buf_puts(b, "</h1><p class=\"sum\">");
 	badge_v(b, v.overall);
 	buf_printf(b, "<span>%s \xc2\xb7 <a href=\"/\">all targets</a> "
-	    "\xc2\xb7 <a href=\"/api/v1/status/", c->cfg.kind == TARGET_DOMAIN ?
+	    "\xc2\xb7 <a href=\"/api/v1/status/", c->cfg->kind == TARGET_DOMAIN ?
 	    "domain" : "endpoint");
 	url_escape(b, c->key);
 	buf_puts(b, "\">JSON</a></span></p></header>\n<main>\n");
@@ -1070,7 +1070,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 		kv_text(b, "Last run", "not yet");
 	kv_close(b);
 
-	if (r != NULL && c->cfg.kind == TARGET_DOMAIN) {
+	if (r != NULL && c->cfg->kind == TARGET_DOMAIN) {
 		buf_puts(b, "<h2>MX</h2>\n");
 		kv_open(b);
 		kv_fmt(b, "Lookup", "%s, %.3f s", dns_result_name(r->mx_result),
@@ -1293,7 +1293,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 
 	json_obj_open(j);
 	json_kstr(j, "name", c->key);
-	json_kstr(j, "kind", c->cfg.kind == TARGET_DOMAIN ? "domain" :
+	json_kstr(j, "kind", c->cfg->kind == TARGET_DOMAIN ? "domain" :
 	    "endpoint");
 	json_kstr(j, "verdict", verdict_name(v->overall));
 	json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
@@ -1328,7 +1328,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_kbool(j, "success", r->success);
 		json_obj_close(j);
 	}
-	if (r != NULL && c->cfg.kind == TARGET_DOMAIN) {
+	if (r != NULL && c->cfg->kind == TARGET_DOMAIN) {
 		json_key(j, "mx");
 		json_obj_open(j);
 		json_kstr(j, "lookup", dns_result_name(r->mx_result));

@@ -668,9 +668,11 @@ fake_check(const char *key, enum target_kind kind, int success,
 	struct check_result *r = xcalloc(1, sizeof(*r));
 
 	c->key = xstrdup(key);
-	c->cfg.kind = kind;
-	c->cfg.protocol = PROTO_SMTP;
-	c->cfg.records = 1;
+	c->own_cfg = xcalloc(1, sizeof(*c->own_cfg));
+	c->own_cfg->kind = kind;
+	c->own_cfg->protocol = PROTO_SMTP;
+	c->own_cfg->records = 1;
+	c->cfg = c->own_cfg;
 	c->last = r;
 	r->success = success;
 	r->finished = wall_time() - 180;
@@ -695,6 +697,7 @@ fake_free(struct check *c)
 		free(c->last->eps[i].host);
 	free(c->last->eps);
 	free(c->last);
+	free(c->own_cfg);
 	free(c->key);
 	free(c);
 }
