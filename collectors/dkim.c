@@ -34,22 +34,6 @@ key_fail(struct dkim_key *key, const char *reason, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Strict base64 (RFC 4648 with "=" padding) with FWS allowed anywhere, as
  * RFC 6376's base64string allows.  Returns the decoded bytes (caller frees)
  * or NULL with why set. */
@@ -75,7 +59,7 @@ b64_decode(const char *s, size_t len, size_t *outlen, char *why, size_t whylen)
 			s++;
 			continue;
 		}
-		if ((v = b64_value((unsigned char)*s)) == -1) {
+		if ((v = base64_digit((unsigned char)*s)) == -1) {
 			snprintf(why, whylen, "character '%c' is not base64",
 			    *s);
 			goto bad;

@@ -821,14 +821,36 @@ set_basic_auth_users(struct parse *p, const char *v)
 
 #define PEM_MAX_SIZE (1024 * 1024)
 
+/* Reads fd to its end into b (NUL-terminated), stopping once more than max
+ * bytes came (b->len > max then tells "too large").  -1 with errno on a
+ * read error. */
+static int
+read_all(int fd, size_t max, struct buf *b)
+{
+	ssize_t r;
+
+	for (;;) {
+		buf_reserve(b, 65536);
+		r = read(fd, b->data + b->len, 65536);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		b->len += (size_t)r;
+		b->data[b->len] = '\0';
+		if (b->len > max)
+			break;
+	}
+	return r == -1 ? -1 : 0;
+}
+
 /* The whole of a PEM file, NUL-terminated, or NULL after a key_error. */
 static char *
 read_pem(struct parse *p, const char *path)
 {
 	struct stat st;
 	struct buf b;
-	ssize_t r = 0;
-	int fd;
+	int fd, r, err;
 
 	if (*path == '\0') {
 		key_error(p, "empty path");
@@ -847,19 +869,11 @@ read_pem(struct parse *p, const char *path)
 		return NULL;
 	}
 	buf_init(&b);
-	while (b.len <= PEM_MAX_SIZE) {
-		buf_reserve(&b, 65536);
-		r = read(fd, b.data + b.len, 65536);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		b.len += (size_t)r;
-		b.data[b.len] = '\0';
-	}
+	r = read_all(fd, PEM_MAX_SIZE, &b);
+	err = errno;
 	close(fd);
 	if (r == -1)
-		key_error(p, "%s: %s", show(path).s, strerror(errno));
+		key_error(p, "%s: %s", show(path).s, strerror(err));
 	else if (b.len > PEM_MAX_SIZE)
 		key_error(p, "%s: file too large (max %d KiB)", show(path).s,
 		    PEM_MAX_SIZE / 1024);
@@ -1959,7 +1973,6 @@ config_load(const char *path, struct config_errors *errs)
 {
 	struct config *cfg;
 	struct buf b;
-	ssize_t r;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1968,18 +1981,7 @@ config_load(const char *path, struct config_errors *errs)
 		return NULL;
 	}
 	buf_init(&b);
-	for (;;) {
-		buf_reserve(&b, 65536);
-		r = read(fd, b.data + b.len, 65536);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		b.len += (size_t)r;
-		if (b.len > CONFIG_MAX_SIZE)
-			break;
-	}
-	if (r == -1) {
+	if (read_all(fd, CONFIG_MAX_SIZE, &b) == -1) {
 		push_error(errs, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);
 		buf_free(&b);

@@ -206,6 +206,22 @@ buf_put_double(struct buf *b, double v)
 }
 
 int
+base64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
 parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char **err)
 {

@@ -35,6 +35,11 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 /* Appends a double the way the Prometheus text format wants it. */
 void buf_put_double(struct buf *b, double v);
 
+/* The value of a base64 digit (RFC 4648 section 4 alphabet), -1 for any
+ * other byte, padding included: the decoders around it differ in what else
+ * they allow (blanks in DKIM keys, none in an Authorization header). */
+int base64_digit(unsigned char c);
+
 /* Strict parsers: the whole string must be consumed; no sign, no blanks.
  * Return 0 on success, -1 with *err set to a short reason. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,

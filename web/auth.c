@@ -97,22 +97,6 @@ auth_hash_password(const char *pass, unsigned cost)
 
 /* --- the header -------------------------------------------------------- */
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Strict base64 (RFC 4648 4, padded): -1 on any deviation or when out is
  * too small. */
 static int
@@ -133,7 +117,7 @@ b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
 		for (int k = 0; k < 4; k++) {
 			if (s[i + k] == '=' && i + 4 == n && k >= 4 - (int)pad)
 				v[k] = 0;
-			else if ((v[k] = b64_value((unsigned char)s[i + k])) < 0)
+			else if ((v[k] = base64_digit((unsigned char)s[i + k])) < 0)
 				return -1;
 		}
 		/* Bits the padding drops must be zero (canonical form). */

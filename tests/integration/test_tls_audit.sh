@@ -433,30 +433,8 @@ t_smtp_ehlo "$AW" 25 >"$S/weak.ehlo"
 t_smtp_ehlo "$AS" 25 >"$S/strict.ehlo"
 # imap_capa ADDR / pop3_capa ADDR: greeting and CAPABILITY / CAPA answer,
 # CR stripped, before any TLS.
-imap_capa() {
-	timeout 10 bash -c '
-		exec 3<>"/dev/tcp/$0/143" || exit 1
-		IFS= read -r l <&3 || exit 1; printf "%s\n" "$l"
-		printf "a1 CAPABILITY\r\n" >&3
-		while IFS= read -r l <&3; do
-			printf "%s\n" "$l"
-			case $l in "a1 "*) break ;; esac
-		done
-		printf "a2 LOGOUT\r\n" >&3
-		exit 0' "$1" | tr -d '\r'
-}
-pop3_capa() {
-	timeout 10 bash -c '
-		exec 3<>"/dev/tcp/$0/110" || exit 1
-		IFS= read -r l <&3 || exit 1; printf "%s\n" "$l"
-		printf "CAPA\r\n" >&3
-		while IFS= read -r l <&3; do
-			printf "%s\n" "$l"
-			case $l in .*) break ;; esac
-		done
-		printf "QUIT\r\n" >&3
-		exit 0' "$1" | tr -d '\r'
-}
+imap_capa() { t_dialogue "$1" 143 "a1 CAPABILITY" 'a1 *' "a2 LOGOUT"; }
+pop3_capa() { t_dialogue "$1" 110 CAPA '.*' QUIT; }
 for d in ds:$DS dl:$DL; do
 	imap_capa "${d#*:}" >"$S/${d%%:*}.capability"
 	pop3_capa "${d#*:}" >"$S/${d%%:*}.capa"

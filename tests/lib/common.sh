@@ -293,19 +293,25 @@ t_sclient() {
 			-showcerts -crlf "$@" >"$_out" 2>&1
 }
 
-# t_smtp_ehlo ADDR PORT: the server's greeting and EHLO reply, one line each
-# (CR stripped), then QUIT.  Plain TCP, no TLS.
-t_smtp_ehlo() {
+# t_dialogue ADDR PORT COMMAND LAST QUIT: the server's greeting, then the
+# answer to COMMAND up to the line matching the shell pattern LAST, one line
+# each (CR stripped), then QUIT.  Plain TCP, no TLS.
+t_dialogue() {
 	timeout 10 bash -c '
 		exec 3<>"/dev/tcp/$0/$1" || exit 1
 		IFS= read -r l <&3 || exit 1; printf "%s\n" "$l"
-		printf "EHLO client.test\r\n" >&3
+		printf "%s\r\n" "$2" >&3
 		while IFS= read -r l <&3; do
 			printf "%s\n" "$l"
-			case $l in [0-9][0-9][0-9]" "*) break ;; esac
+			case $l in $3) break ;; esac
 		done
-		printf "QUIT\r\n" >&3; IFS= read -r l <&3
-		exit 0' "$1" "$2" | tr -d '\r'
+		printf "%s\r\n" "$4" >&3; IFS= read -r l <&3
+		exit 0' "$1" "$2" "$3" "$4" "$5" | tr -d '\r'
+}
+
+# t_smtp_ehlo ADDR PORT: greeting and EHLO reply.
+t_smtp_ehlo() {
+	t_dialogue "$1" "$2" "EHLO client.test" '[0-9][0-9][0-9] *' QUIT
 }
 
 # t_http OUT METHOD URL: HTTP status code on stdout ("000" if no answer);
