@@ -272,23 +272,27 @@ t_wait_port 127.0.0.1 19961 10 || t_fail "the daemon does not listen"
 SCRAPER=$!
 t_pid "$SCRAPER"
 
-# idle_fds: process_open_fds from a scrape during which nothing ran (no
+# idle_fds: process_open_fds from scrapes during which nothing ran (no
 # probe in flight or queued, every check has a result): the same count
-# round after round, or fds leak.
+# round after round, or fds leak.  The fewest of 5 such scrapes: the
+# background scraper's own connection may be open during one of them, a
+# leaked fd is open during all.
 idle_fds() {
-	_n=100
+	_n=150 _got=0 _min=
 	while [ "$_n" -gt 0 ]; do
 		t_running "$EXP" || { tail -n 20 "$T_DIR/daemon.log" >&2; t_fail "the daemon died"; }
 		if [ "$(t_http "$T_DIR/idle.prom" GET "$URL")" = 200 ] &&
 		    [ "$(t_metric_value "$T_DIR/idle.prom" mailsec_exporter_probes_in_flight)" = 0 ] &&
 		    [ "$(t_metric_value "$T_DIR/idle.prom" mailsec_exporter_probes_queued)" = 0 ] &&
 		    [ "$(grep -c '^mailsec_probe_success{' "$T_DIR/idle.prom")" = "$NCASES" ]; then
-			t_metric_value "$T_DIR/idle.prom" process_open_fds
-			return 0
+			_f=$(t_metric_value "$T_DIR/idle.prom" process_open_fds)
+			if [ -z "$_min" ] || [ "$_f" -lt "$_min" ]; then _min=$_f; fi
+			_got=$((_got + 1))
+			if [ "$_got" -ge 5 ]; then echo "$_min"; return 0; fi
 		fi
 		sleep 0.1; _n=$((_n - 1))
 	done
-	t_fail "never idle in 10 s"
+	t_fail "idle fewer than 5 times in 15 s"
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$EXP/status"; }
 
