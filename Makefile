@@ -5,10 +5,17 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 SAN      ?=
-PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl libcrypt
+PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl libcrypt \
+            libunbound libcurl yaml-0.1 zlib
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Computed when a recipe uses them, not when the Makefile is read: on a fresh
+# machine `make run` installs the -dev packages first (`make deps`) and only
+# then compiles, in a sub-make.  A missing package is one clear error, not
+# hundreds of undefined references.
+pkg_config = $(or $(shell pkg-config $(1) $(PKGS) 2>/dev/null),$(error \
+    pkg-config does not know all of: $(PKGS); run `make deps` (as root) first))
+PKG_CFLAGS = $(call pkg_config,--cflags)
+PKG_LIBS   = $(call pkg_config,--libs)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -51,16 +58,19 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libmailsec.a
 
 unit: $(UNIT_BIN)
 
-# Installs the Debian packages the build and the tests need, only when missing.
+# Installs the Debian packages that building and running need, only when
+# missing; `make test` installs the test suite's packages too.
 deps:
-	@sh .ci/deps.sh
+	@sh .ci/deps.sh build
 
-run: deps $(BIN)
+run: deps
+	@$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) --config exporter.ini.example
 
 # The whole suite: unit tests, then integration tests against real servers, then
 # the same again built with ASan+UBSan.  Ends with "N passed, N failed".
-test: deps
+test:
+	@sh .ci/deps.sh
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 unit build/san/$(BIN)
 	@sh tests/run.sh
