@@ -163,14 +163,24 @@ check_example(void)
 		CHECK_INT(cfg->log_level, LOG_INFO);
 		CHECK_INT(cfg->audit, 1);
 		CHECK_INT(cfg->audit_interval_ms, 3600000);
-		CHECK_INT(cfg->n_targets, 1);
-		if (cfg->n_targets == 1) {
-			CHECK_INT(cfg->targets[0].kind, TARGET_ENDPOINT);
-			CHECK_STR(cfg->targets[0].name, "127.0.10.1");
-			CHECK_INT(cfg->targets[0].port, 25);
-			CHECK_INT(cfg->targets[0].protocol, PROTO_SMTP);
-			CHECK_INT(cfg->targets[0].interval_ms, 0);
-			CHECK_INT(cfg->targets[0].timeout_ms, 0);
+		/* The local mail server: 127.0.0.1 on 25, 587 and 993. */
+		CHECK_INT(cfg->n_targets, 3);
+		if (cfg->n_targets == 3) {
+			static const struct { unsigned port; int proto; } want[] = {
+				{ 25, PROTO_SMTP }, { 587, PROTO_SUBMISSION },
+				{ 993, PROTO_IMAPS },
+			};
+
+			for (size_t i = 0; i < 3; i++) {
+				const struct target_cfg *t = &cfg->targets[i];
+
+				CHECK_INT(t->kind, TARGET_ENDPOINT);
+				CHECK_STR(t->name, "127.0.0.1");
+				CHECK_INT(t->port, want[i].port);
+				CHECK_INT(t->protocol, want[i].proto);
+				CHECK_INT(t->interval_ms, 0);
+				CHECK_INT(t->timeout_ms, 0);
+			}
 		}
 	}
 	config_free(cfg);
