@@ -14,12 +14,12 @@ BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libc-ares-dev
 	libcurl4-openssl-dev libyaml-dev zlib1g-dev ca-certificates dns-root-data"
 TEST_PKGS="clang postfix dovecot-imapd dovecot-pop3d nsd ldnsutils nginx-light
 	prometheus curl openssl valgrind libclang-rt-14-dev iproute2 procps systemd
-	chromium"
+	chromium debootstrap"
 # "package:command" pairs: a package whose command is gone counts as missing.
 BUILD_CMDS="gcc:gcc make:make pkg-config:pkg-config"
 TEST_CMDS="clang:clang postfix:postfix dovecot-imapd:dovecot nsd:nsd
 	ldnsutils:ldns-signzone nginx-light:nginx prometheus:promtool curl:curl
-	openssl:openssl valgrind:valgrind iproute2:ip procps:ps"
+	openssl:openssl valgrind:valgrind iproute2:ip procps:ps debootstrap:debootstrap"
 if [ "${1:-}" = build ]; then
 	TEST_PKGS= TEST_CMDS=
 fi
