@@ -237,8 +237,11 @@ descendants() {
 	for _c in $(pgrep -P "$1"); do echo "$_c"; descendants "$_c"; done
 }
 daemon=
+t_make= t_deps=	# when "+ make run" and make run's "deps: ..." line appeared
 n=$((RUN_SECS * 2))
 while :; do
+	[ -n "$t_make" ] || ! grep -q '^+ make run$' "$T_DIR/run.log" || t_make=$(date +%s)
+	[ -n "$t_deps" ] || ! grep -q '^deps: ' "$T_DIR/run.log" || t_deps=$(date +%s)
 	if ! t_running "$inner"; then
 		wait "$inner"; _rc=$?
 		sed 's/^/    | /' "$T_DIR/run.log" | tail -n 40 >&2
@@ -253,7 +256,9 @@ while :; do
 	sleep 0.5; n=$((n - 1))
 done
 t_pid "$daemon"
-t_log "make run: the daemon (pid $daemon) listens on $ADDR:$PORT after $(( $(date +%s) - t0 ))s"
+t_log "make run: the daemon (pid $daemon) listens on $ADDR:$PORT after $(( $(date +%s) - t0 ))s:" \
+    "apt-get install make $(( ${t_make:-$t0} - t0 ))s, make run's packages $(( ${t_deps:-$t0} - ${t_make:-$t0} ))s," \
+    "build and start $(( $(date +%s) - ${t_deps:-$t0} ))s"
 ss -Hltnp "sport = :$PORT" | grep -q "pid=$daemon," ||
 	t_fail "the listener on $ADDR:$PORT is not our daemon (pid $daemon): $(ss -Hltnp "sport = :$PORT")"
 grep -q '^deps: installed .*libevent-dev' "$T_DIR/run.log" ||
