@@ -63,8 +63,9 @@ unit: $(UNIT_BIN)
 deps:
 	@sh .ci/deps.sh build
 
+# The first build uses every core unless a -j was given.
 run: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc)) $(BIN)
 	./$(BIN) --config exporter.ini.example
 
 # The whole suite: unit tests, then integration tests against real servers, then
