@@ -62,19 +62,37 @@ mounts_under() {
 	    /proc/self/mountinfo | sort -rn | cut -d' ' -f2-
 }
 
-# Processes whose root directory is the chroot: a run that was SIGKILLed may
-# have left its `make run` and daemon behind.  Only those are stopped.
+# Processes whose root directory is the chroot (ours: nothing else is
+# chrooted there): `make run` and all it started (apt-get, dpkg, cc, the
+# daemon).  Stopping the runner does not stop them, and a run that was
+# SIGKILLed may have left them behind.
 chroot_pids() {
 	for _d in /proc/[0-9]*; do
-		[ "$(readlink "$_d/root" 2>/dev/null)" = "$ROOT" ] && echo "${_d#/proc/}"
+		case $(readlink "$_d/root" 2>/dev/null) in
+		"$ROOT"|"$ROOT (deleted)") echo "${_d#/proc/}" ;;
+		esac
 	done
+}
+# chroot_stop: SIGTERM to each of them, up to 5 s, then SIGKILL; again while
+# any is left (a dying parent may have started one), at most 5 rounds.
+chroot_stop() {
+	_round=0
+	while _ps=$(chroot_pids) && [ -n "$_ps" ] && [ "$_round" -lt 5 ]; do
+		_round=$((_round + 1))
+		echo "stopping what runs in the root: $(for _p in $_ps; do printf '%s(%s) ' "$_p" "$(cat "/proc/$_p/comm" 2>/dev/null)"; done)" >&2
+		# shellcheck disable=SC2086
+		kill -TERM $_ps 2>/dev/null
+		_n=50
+		while [ "$_n" -gt 0 ] && [ -n "$(chroot_pids)" ]; do sleep 0.1; _n=$((_n - 1)); done
+		_ps=$(chroot_pids)
+		# shellcheck disable=SC2086
+		[ -z "$_ps" ] || { kill -KILL $_ps 2>/dev/null; sleep 0.5; }
+	done
+	[ -z "$(chroot_pids)" ]
 }
 
 # Before t_setup empties $OUT: nothing of an earlier run may still use it.
-for p in $(chroot_pids); do
-	echo "stopping pid $p ($(cat "/proc/$p/comm" 2>/dev/null)), left in $ROOT by an earlier run" >&2
-	t_stop_pid "$p" 5
-done
+chroot_stop || t_fail "processes left in $ROOT by an earlier run cannot be stopped: $(chroot_pids)"
 for m in $(mounts_under "$OUT"); do
 	umount "$m" 2>/dev/null || umount -l "$m" ||
 		t_fail "$m is mounted (an earlier run?) and cannot be unmounted"
@@ -82,15 +100,25 @@ done
 [ -z "$(mounts_under "$OUT")" ] || t_fail "mounts left under $OUT: $(mounts_under "$OUT")"
 
 t_setup fresh_build
+daemon=
 fresh_cleanup() {
 	_frc=$?
+	trap - EXIT INT TERM
+	# The daemon first, by its pid (t_cleanup), then what else is left in the
+	# root, then the runner (its mounts go with it).
+	for _e in $T_PIDS; do
+		[ "${_e%%:*}" = "$daemon" ] && [ "$(t_starttime "$daemon" 2>/dev/null)" = "${_e#*:}" ] &&
+			t_stop_pid "$daemon" 10
+	done
+	chroot_stop || { echo "cleanup: cannot stop: $(chroot_pids)" >&2; [ "$_frc" -ne 0 ] || _frc=1; }
 	t_cleanup
 	for _m in $(mounts_under "$OUT"); do	# never: the mounts live in the unshared namespace
 		echo "cleanup: unmounting $_m" >&2
 		umount "$_m" 2>/dev/null || umount -l "$_m"
 	done
-	if [ -n "$(mounts_under "$OUT")" ]; then
-		echo "cleanup: mounts left under $OUT, not removing it: $(mounts_under "$OUT")" >&2
+	if [ -n "$(mounts_under "$OUT")" ] || [ -n "$(chroot_pids)" ]; then
+		echo "cleanup: mounts or processes left under $OUT, not removing it:" \
+		    "$(mounts_under "$OUT") $(chroot_pids)" >&2
 		[ "$_frc" -ne 0 ] || _frc=1
 	elif [ -d "$ROOT" ]; then
 		rm -rf --one-file-system "$ROOT" "$OUT/base"
@@ -250,7 +278,6 @@ t_pid "$inner"
 descendants() {
 	for _c in $(pgrep -P "$1"); do echo "$_c"; descendants "$_c"; done
 }
-daemon=
 t_make= t_deps=	# when "+ make run" and make run's "deps: ..." line appeared
 n=$((RUN_SECS * 2))
 while :; do
