@@ -91,6 +91,13 @@ chroot_stop() {
 	[ -z "$(chroot_pids)" ]
 }
 
+# One run at a time per machine (the cache, the port, $OUT).  A debootstrap
+# left running by a SIGKILLed run keeps the lock (fd 9) until it ends; what
+# runs in the chroot does not (9>&-), and is stopped below.
+mkdir -p "$CACHE/apt-archives/partial" "$CACHE/apt-lists/partial" || t_fail "cannot create $CACHE"
+exec 9>"$CACHE/fresh_build.lock"
+flock -w 900 9 || t_fail "another fresh-build run holds $CACHE/fresh_build.lock"
+
 # Before t_setup empties $OUT: nothing of an earlier run may still use it.
 chroot_stop || t_fail "processes left in $ROOT by an earlier run cannot be stopped: $(chroot_pids)"
 for m in $(mounts_under "$OUT"); do
@@ -166,10 +173,6 @@ if _l=$(t_listening "$ADDR" "$PORT"); then
 	t_fail "$ADDR:$PORT, where \`make run\` listens, is taken (stop that first): $_l"
 fi
 
-# One run at a time per machine (the cache, the port).
-mkdir -p "$CACHE/apt-archives/partial" "$CACHE/apt-lists/partial" || t_fail "cannot create $CACHE"
-exec 9>"$CACHE/fresh_build.lock"
-flock -w 900 9 || t_fail "another fresh-build run holds $CACHE/fresh_build.lock"
 
 # --- the bare base root, cached ---------------------------------------------
 ARCH=$(dpkg --print-architecture)
@@ -270,7 +273,7 @@ exit $rc
 EOF
 t0=$(date +%s)
 unshare --mount --propagation private \
-    sh "$T_DIR/inner.sh" "$ROOT" "$CACHE" "$SRC" >"$T_DIR/run.log" 2>&1 &
+    sh "$T_DIR/inner.sh" "$ROOT" "$CACHE" "$SRC" >"$T_DIR/run.log" 2>&1 9>&- &
 inner=$!
 t_pid "$inner"
 
