@@ -17,6 +17,7 @@
 #include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "daemon/audit_config.h"
 #include "daemon/config.h"
 #include "daemon/ctx.h"
 #include "daemon/log.h"
@@ -38,6 +39,7 @@ usage(FILE *f)
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
 	    "                        [--log-level LEVEL] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
+	    "       mailsec_exporter audit-config [--postfix DIR] [--dovecot FILE] [--json]\n"
 	    "  --config FILE      configuration file (default %s)\n"
 	    "  --check-config     validate the configuration, print every error, exit\n"
 	    "  --once             run every check once, print the metrics, exit\n"
@@ -271,6 +273,8 @@ main(int argc, char **argv)
 	struct ctx ctx;
 	char err[256];
 
+	if (argc > 1 && strcmp(argv[1], "audit-config") == 0)
+		return audit_config_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
