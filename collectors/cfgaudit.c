@@ -457,9 +457,48 @@ cipher_classify(const char *list, struct cipher_classes *cc)
 }
 
 /* Findings for what a cipher string enables. */
+/* The words that exclude a class, in a Postfix exclusion list (and, with
+ * '!' before each, in an OpenSSL string). */
+static const char *const class_exclude[] = {
+	"eNULL", "aNULL", "RC4", "3DES", "kRSA", "SHA1, SHA256, SHA384", "SHA1",
+};
+
+/* The exact line that excludes class k: Postfix appends to its exclusion
+ * setting (excl, now excl_value), Dovecot to the string. */
+static char *
+cipher_advice(unsigned k, const char *excl, const char *excl_value,
+    const struct place *pl, const char *list)
+{
+	struct buf a;
+
+	buf_init(&a);
+	if (excl != NULL) {
+		if (pl && pl->is_override && pl->service)
+			buf_printf(&a, "master.cf, service %s: -o %s={ %s%s%s }",
+			    pl->service, excl, excl_value, *excl_value ? ", " : "",
+			    class_exclude[k]);
+		else
+			buf_printf(&a, "main.cf: %s = %s%s%s", excl, excl_value,
+			    *excl_value ? ", " : "", class_exclude[k]);
+		return a.data;
+	}
+	if (pl && pl->file)
+		buf_printf(&a, "%s:%u: ", pl->file, pl->line);
+	buf_printf(&a, "ssl_cipher_list = %s", list);
+	for (const char *w = class_exclude[k]; *w;) {
+		size_t n = strcspn(w, ", ");
+
+		buf_printf(&a, ":!%.*s", (int)n, w);
+		w += n;
+		w += strspn(w, ", ");
+	}
+	return a.data;
+}
+
 static void
 judge_ciphers(struct cfg_report *r, const char *service, const char *setting,
-    const struct place *pl, const char *list, int port25)
+    const struct place *pl, const char *list, int port25, const char *excl,
+    const char *excl_value)
 {
 	struct cipher_classes cc;
 
@@ -484,6 +523,9 @@ judge_ciphers(struct cfg_report *r, const char *service, const char *setting,
 		    "%u of the %u suites OpenSSL %s enables for it, e.g. %s",
 		    cc.count[k], cc.n_suites,
 		    OpenSSL_version(OPENSSL_VERSION_STRING), cc.examples[k]);
+		free(r->f[r->n_f - 1].advice);
+		r->f[r->n_f - 1].advice = cipher_advice(k, excl, excl_value, pl,
+		    list);
 	}
 }
 
@@ -1002,7 +1044,17 @@ judge_pf_inbound(struct pf_ctx *px, const struct pf_service *svc)
 	buf_init(&ciphers);
 	pf_cipher_string(px, svc, svcname, "smtpd", mandatory, &ciphers,
 	    setting, sizeof(setting), &pl);
-	judge_ciphers(r, svcname, setting, &pl, ciphers.data, port25);
+	{
+		struct place xpl;
+		char *xv = pfv_dup(px, svc, svcname, mandatory ?
+		    "smtpd_tls_mandatory_exclude_ciphers" :
+		    "smtpd_tls_exclude_ciphers", &xpl);
+
+		judge_ciphers(r, svcname, setting, &xpl, ciphers.data, port25,
+		    mandatory ? "smtpd_tls_mandatory_exclude_ciphers" :
+		    "smtpd_tls_exclude_ciphers", xv);
+		free(xv);
+	}
 	buf_free(&ciphers);
 	cert = pfv_dup(px, svc, svcname, "smtpd_tls_cert_file", &cpl);
 	key = pfv_dup(px, svc, svcname, "smtpd_tls_key_file", &kpl);
@@ -1078,7 +1130,17 @@ judge_pf_outbound(struct pf_ctx *px, const struct pf_service *svc)
 	buf_init(&ciphers);
 	pf_cipher_string(px, svc, svcname, "smtp", mandatory, &ciphers,
 	    setting, sizeof(setting), &pl);
-	judge_ciphers(r, svcname, setting, &pl, ciphers.data, 1);
+	{
+		struct place xpl;
+		char *xv = pfv_dup(px, svc, svcname, mandatory ?
+		    "smtp_tls_mandatory_exclude_ciphers" :
+		    "smtp_tls_exclude_ciphers", &xpl);
+
+		judge_ciphers(r, svcname, setting, &xpl, ciphers.data, 1,
+		    mandatory ? "smtp_tls_mandatory_exclude_ciphers" :
+		    "smtp_tls_exclude_ciphers", xv);
+		free(xv);
+	}
 	buf_free(&ciphers);
 	for (size_t i = 0; i < ARRAY_LEN(ca); i++) {
 		const char *v = pfv(px, svc, svcname, ca[i], &pl);
@@ -1302,7 +1364,7 @@ cfgaudit_judge_dovecot(const struct dc_conf *files, const struct dc_conf *eff,
 				    "OpenSSL enables them",
 				    OpenSSL_version(OPENSSL_VERSION_STRING));
 			judge_ciphers(r, dc_service(s->block), s->key, &pl,
-			    s->value, 0);
+			    s->value, 0, NULL, NULL);
 		} else if (strcmp(s->key, "ssl_prefer_server_ciphers") == 0 &&
 		    dc_yes(s->value) != 1)
 			add_finding(r, CK_DC_SERVER_ORDER, CFG_INFO,
