@@ -157,8 +157,8 @@ struct cipher_classes {
 void cipher_classify(const char *list, struct cipher_classes *cc);
 
 /* One audit run, asynchronous: the tools run as children on base, the
- * files are read, the result comes once through cb (maybe before
- * cfgaudit_start returns).  cb owns the report. */
+ * files are read, the result comes once through cb, from the loop (never
+ * inside cfgaudit_start); cb owns the report, the job frees itself. */
 struct cfgaudit_params {
 	enum cfg_server	 server;
 	const char	*instance;

@@ -18,6 +18,7 @@
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "daemon/audit_config.h"
+#include "daemon/cfgwatch.h"
 #include "daemon/config.h"
 #include "daemon/ctx.h"
 #include "daemon/log.h"
@@ -178,6 +179,7 @@ reload(struct ctx *ctx)
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
 	sched_apply_config(ctx);
+	cfgwatch_apply(ctx);
 	config_free(old);
 	ctx->reload_ok = 1;
 	ctx->reload_ok_time = wall_time();
@@ -235,6 +237,7 @@ drop_privileges(const char *user, char *err, size_t errlen)
 static void
 ctx_free(struct ctx *ctx)
 {
+	cfgwatch_free(ctx);
 	sched_shutdown(ctx);
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
 	if (ctx->http)
@@ -401,6 +404,8 @@ main(int argc, char **argv)
 	event_add(ctx.ev_sigint, NULL);
 
 	sched_apply_config(&ctx);
+	if (!once)
+		cfgwatch_apply(&ctx);
 	if (once)
 		sched_run_all_now(&ctx);
 	/* loopbreak is forgotten by a loop not yet running: check first. */
