@@ -1,3 +1,4 @@
+#include "web/status_config.h"
 #include "web/status.h"
 
 #include <math.h>
@@ -795,6 +796,7 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 			status_row(b, &v[i], now);
 		buf_puts(b, "</tbody></table></div>\n");
 	}
+	status_config_render(ctx, b);
 	buf_puts(b, "</main></body></html>\n");
 	free(v);
 }
