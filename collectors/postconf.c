@@ -518,8 +518,8 @@ pf_parse_postconf(struct pf_conf *c, const char *data, size_t len,
 	c->eff = NULL;
 	c->n_eff = 0;
 	if (postconf_lines(data, len, add_eff, c, why) == -1 || c->n_eff == 0) {
-		if (c->n_eff == 0)
-			*why = "no parameters in postconf output";
+		if (c->n_eff == 0 && len == 0)
+			*why = "not postconf output (no parameters)";
 		params_free(c->eff, c->n_eff);
 		c->eff = NULL;
 		c->n_eff = 0;

@@ -1,4 +1,3 @@
-#include "web/status_config.h"
 #include "web/status.h"
 
 #include <math.h>
@@ -11,6 +10,7 @@
 #include "collectors/records.h"
 #include "web/escape.h"
 #include "web/json.h"
+#include "web/status_config.h"
 
 #define CERT_WARN_DAYS	21
 
