@@ -196,9 +196,10 @@ child(const char *const *argv, int out, int err)
 	if (devnull == -1 || dup2(devnull, 0) == -1 || dup2(out, 1) == -1 ||
 	    dup2(err, 2) == -1)
 		_exit(126);
-	/* Everything else the daemon holds is close-on-exec or closed here. */
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
+	/* Nothing else the daemon holds reaches the tool. */
+	if (close_range(3, ~0U, 0) == -1)
+		for (int fd = 3; fd < 65536; fd++)
+			close(fd);
 	signal(SIGPIPE, SIG_DFL);
 	execve(argv[0], (char *const *)argv, env);
 	_exit(127);
