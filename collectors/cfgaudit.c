@@ -1085,6 +1085,17 @@ judge_pf_inbound(struct pf_ctx *px, const struct pf_service *svc)
 	}
 	free(cert);
 	free(key);
+	/* A second (ECDSA) certificate, when set. */
+	cert = pfv_dup(px, svc, svcname, "smtpd_tls_eccert_file", &cpl);
+	key = pfv_dup(px, svc, svcname, "smtpd_tls_eckey_file", &kpl);
+	if (*cert) {
+		char fp[65];
+
+		judge_cert(r, svcname, port25, "smtpd_tls_eccert_file", &cpl,
+		    cert, "smtpd_tls_eckey_file", &kpl, *key ? key : cert, fp);
+	}
+	free(cert);
+	free(key);
 	free(level);
 }
 

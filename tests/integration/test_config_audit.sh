@@ -138,7 +138,15 @@ bad=$(findings "$T_DIR/c.json" | grep -v '^info ' || :)
 [ -z "$bad" ] || t_fail "the hardened Postfix has critical/warning findings: $bad"
 echo "ok: hardened Postfix: no critical or warning finding ($(findings "$T_DIR/c.json" | wc -l) info)"
 
-# (d) The daemon.
+# (d) The daemon, with hostile sections beside the real ones: a postconf
+# that hangs, a Dovecot include loop, a missing directory, a 10 MB main.cf.
+printf '#!/bin/sh\nsleep 60\n' >"$T_DIR/postconf-hang"
+printf '#!/bin/sh\nhead -c 100000 /dev/urandom\n' >"$T_DIR/postconf-junk"
+chmod 755 "$T_DIR/postconf-hang" "$T_DIR/postconf-junk"
+mkdir -p "$T_DIR/loop" "$T_DIR/big"
+printf '!include b.conf\nssl = yes\n' >"$T_DIR/loop/dovecot.conf"
+printf '!include dovecot.conf\n' >"$T_DIR/loop/b.conf"
+head -c 10485760 /dev/zero | tr '\0' 'a' >"$T_DIR/big/main.cf"
 PORT=9981 URL=http://127.0.0.1:9981
 cat >"$T_DIR/exporter.ini" <<EOF2
 [exporter]
@@ -152,6 +160,17 @@ path = $PF1
 endpoints = $A1:25
 [config dovecot seed]
 path = $DC1
+[config postfix hang]
+path = $PF1
+tool = $T_DIR/postconf-hang
+timeout = 1s
+[config dovecot loop]
+path = $T_DIR/loop/dovecot.conf
+[config postfix missing]
+path = $T_DIR/no/such/dir
+[config postfix big]
+path = $T_DIR/big
+tool = none
 EOF2
 "$T_BIN" --config "$T_DIR/exporter.ini" >"$T_DIR/exporter.log" 2>&1 </dev/null &
 EXP=$!
@@ -179,6 +198,18 @@ t_assert_metric "$M" "mailsec_config_cert_not_after_timestamp_seconds{server=\"p
 	"$(t_cert_epoch "$C/ssl-cert-snakeoil.pem" enddate)"
 t_assert_metric "$M" "mailsec_config_finding{server=\"dovecot\",instance=\"seed\",service=\"all\",setting=\"ssl_protocols\",check=\"obsolete_setting\",severity=\"warning\"}" 1
 grep -q '^mailsec_config_last_run_timestamp_seconds ' "$M" || t_fail "no mailsec_config_last_run_timestamp_seconds"
+# The hostile sections: a finding or a clear error each, the daemon runs on.
+wait_metric "mailsec_config_read_success{server=\"postfix\",instance=\"hang\"}" 1 20
+t_assert_metric "$M" "mailsec_config_findings{server=\"postfix\",instance=\"hang\",severity=\"critical\"}" 1
+t_assert_metric "$M" "mailsec_config_read_success{server=\"postfix\",instance=\"missing\"}" 0
+t_assert_metric "$M" "mailsec_config_read_success{server=\"postfix\",instance=\"big\"}" 0
+t_assert_metric "$M" "mailsec_config_finding{server=\"dovecot\",instance=\"loop\",service=\"all\",setting=\"\",check=\"read_error\",severity=\"warning\"}" 1
+grep -q 'config_tool_failed.*instance=hang.*did not finish in time' "$T_DIR/exporter.log" ||
+	t_fail "no log line saying the hanging postconf was cut off"
+grep -q 'include loop' "$T_DIR/status.html" 2>/dev/null || :
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$EXP/status")
+[ "$rss" -lt 200000 ] || t_fail "exporter RSS $rss kB after the hostile configs"
+echo "ok: hanging postconf, include loop, missing dir, 10 MB main.cf: each reported, RSS $rss kB"
 # The probe's audit of the seed Postfix: TLSv1 accepted, as configured.
 wait_metric "mailsec_config_drift{server=\"postfix\",instance=\"seed\",endpoint=\"$A1:25\",check=\"tls_versions\"}" 0 90
 t_assert_metric "$M" "mailsec_config_drift{server=\"postfix\",instance=\"seed\",endpoint=\"$A1:25\",check=\"certificate\"}" 0
@@ -191,6 +222,7 @@ fi
 code=$(t_http "$T_DIR/status.html" GET "$URL/")
 [ "$code" = 200 ] || t_fail "status page: $code"
 grep -q 'submission_no_encrypt' "$T_DIR/status.html" || t_fail "status page has no configuration section with the findings"
+grep -q 'Configuration: dovecot seed' "$T_DIR/status.html" || t_fail "status page: no section for the Dovecot config"
 echo "ok: status page shows the configuration findings"
 
 # (e) Drift: tighten main.cf, do not reload Postfix; the exporter rereads
@@ -221,9 +253,6 @@ done
 echo "ok: the advice lines ($(wc -l <"$T_DIR/advice.lines")) applied make their findings go away"
 
 # (g) A postconf that hangs, one that prints garbage: files instead.
-printf '#!/bin/sh\nsleep 60\n' >"$T_DIR/postconf-hang"
-printf '#!/bin/sh\nhead -c 100000 /dev/urandom\n' >"$T_DIR/postconf-junk"
-chmod 755 "$T_DIR/postconf-hang" "$T_DIR/postconf-junk"
 start=$(date +%s)
 "$T_BIN" audit-config --postfix "$PF1" --postconf "$T_DIR/postconf-hang" --timeout 2 --json >"$T_DIR/g1.json" || :
 [ $(( $(date +%s) - start )) -lt 10 ] || t_fail "a hanging postconf was not cut off"
