@@ -1598,13 +1598,13 @@ static const struct key_def module_keys[] = {
 
 /* [config postfix NAME] and [config dovecot NAME]. */
 
+/* The section being read, or NULL in a bad one (its keys are checked,
+ * nothing is kept). */
 static struct cfgsrc_cfg *
 cur_cfgsrc(struct parse *p)
 {
-	static struct cfgsrc_cfg scratch;
-
 	if (p->use_scratch || p->cfg->n_cfgsrcs == 0)
-		return &scratch;
+		return NULL;
 	return &p->cfg->cfgsrcs[p->cfg->n_cfgsrcs - 1];
 }
 
@@ -1621,7 +1621,7 @@ set_cfgsrc_path(struct parse *p, const char *v)
 		key_error(p, "path longer than 1024 bytes");
 		return;
 	}
-	if (p->use_scratch)
+	if (c == NULL)
 		return;
 	free(c->path);
 	c->path = xstrdup(v);
@@ -1636,7 +1636,7 @@ set_cfgsrc_tool(struct parse *p, const char *v)
 		key_error(p, "an absolute path, or none (read the files)");
 		return;
 	}
-	if (p->use_scratch)
+	if (c == NULL)
 		return;
 	free(c->tool);
 	c->tool = xstrdup(v);
@@ -1645,33 +1645,36 @@ set_cfgsrc_tool(struct parse *p, const char *v)
 static void
 set_cfgsrc_interval(struct parse *p, const char *v)
 {
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 	uint64_t ms;
 
 	if (get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
-	    "must be at least 1m", &ms) == 0 && !p->use_scratch)
-		cur_cfgsrc(p)->interval_ms = ms;
+	    "must be at least 1m", &ms) == 0 && c != NULL)
+		c->interval_ms = ms;
 }
 
 static void
 set_cfgsrc_timeout(struct parse *p, const char *v)
 {
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 	uint64_t ms;
 
-	if (get_timeout(p, v, &ms) == 0 && !p->use_scratch)
-		cur_cfgsrc(p)->timeout_ms = ms;
+	if (get_timeout(p, v, &ms) == 0 && c != NULL)
+		c->timeout_ms = ms;
 }
 
+/* HOST:PORT list, each made the `target` key of its [endpoint]; kept only
+ * when the whole list is good. */
 static void
 set_cfgsrc_endpoints(struct parse *p, const char *v)
 {
 	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 	char *list = xstrdup(v), *rest = list, *item, *host;
+	char *eps[MAX_CFG_ENDPOINTS];
 	const char *why;
 	uint16_t port;
+	size_t n = 0;
 
-	for (size_t i = 0; i < c->n_endpoints; i++)
-		free(c->endpoints[i]);
-	c->n_endpoints = 0;
 	while ((item = next_item(&rest)) != NULL) {
 		struct buf key;
 		int v6;
@@ -1688,7 +1691,7 @@ set_cfgsrc_endpoints(struct parse *p, const char *v)
 			free(host);
 			break;
 		}
-		if (c->n_endpoints == MAX_CFG_ENDPOINTS) {
+		if (n == MAX_CFG_ENDPOINTS) {
 			key_error(p, "more than %d endpoints", MAX_CFG_ENDPOINTS);
 			free(host);
 			break;
@@ -1699,14 +1702,16 @@ set_cfgsrc_endpoints(struct parse *p, const char *v)
 		else
 			buf_printf(&key, "%s:%u", host, (unsigned)port);
 		free(host);
-		c->endpoints[c->n_endpoints++] = key.data;
+		eps[n++] = key.data;
 	}
 	free(list);
-	if (p->use_scratch) {
-		for (size_t i = 0; i < c->n_endpoints; i++)
-			free(c->endpoints[i]);
-		c->n_endpoints = 0;
+	if (item != NULL || c == NULL) {
+		free_hosts(eps, &n);
+		return;
 	}
+	free_hosts(c->endpoints, &c->n_endpoints);
+	memcpy(c->endpoints, eps, n * sizeof(eps[0]));
+	c->n_endpoints = n;
 }
 
 static void
@@ -2204,8 +2209,7 @@ config_free(struct config *cfg)
 		free(c->name);
 		free(c->path);
 		free(c->tool);
-		for (size_t k = 0; k < c->n_endpoints; k++)
-			free(c->endpoints[k]);
+		free_hosts(c->endpoints, &c->n_endpoints);
 	}
 	free(cfg->cfgsrcs);
 	for (size_t i = 0; i < cfg->n_probe_allow; i++)
