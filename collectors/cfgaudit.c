@@ -1306,6 +1306,9 @@ cfgaudit_judge_dovecot(const struct dc_conf *files, const struct dc_conf *eff,
 				{ "ssl_min_protocol", "TLSv1.2" },
 				{ "ssl_prefer_server_ciphers", "no" },
 				{ "disable_plaintext_auth", "yes" },
+				{ "ssl_cipher_list", "ALL:!kRSA:!SRP:!kDHd:!DSS:"
+				    "!aNULL:!eNULL:!EXPORT:!DES:!3DES:!MD5:!PSK:"
+				    "!RC4:!ADH:!LOW@STRENGTH" },
 			};
 
 			for (size_t k = 0; k < ARRAY_LEN(d); k++) {
@@ -1321,6 +1324,9 @@ cfgaudit_judge_dovecot(const struct dc_conf *files, const struct dc_conf *eff,
 					    CFG_INFO, "all", def.key, &pl,
 					    "ssl_prefer_server_ciphers = no "
 					    "(the default)");
+				else if (strcmp(d[k][0], "ssl_cipher_list") == 0)
+					judge_ciphers(r, "all", def.key, &pl,
+					    def.value, 0, NULL, NULL);
 			}
 			break;
 		}

@@ -11,7 +11,8 @@
 #   (e) drift: main.cf tightened (>=TLSv1.2) but Postfix not reloaded: the
 #       exporter's own probe still sees TLSv1 accepted: drift 1;
 #   (f) the advice applied (the lines audit-config printed) makes the
-#       protocol findings go away;
+#       findings go away, for Postfix and Dovecot; a hardened Dovecot has
+#       no critical or warning finding;
 #   (g) a postconf that hangs and one that prints garbage: the audit falls
 #       back to the files and says so; the daemon keeps running.
 # Addresses: 127.0.10.81 - 127.0.10.89.
@@ -251,6 +252,30 @@ for ck in protocols_legacy_tls protocols_no_tls13 ciphers_static_rsa; do
 	[ -z "$left" ] || t_fail "advice for $ck applied, still found on: $left"
 done
 echo "ok: the advice lines ($(wc -l <"$T_DIR/advice.lines")) applied make their findings go away"
+
+# The same for Dovecot: the seed's 10-ssl.conf with the advice applied
+# (the obsolete lines deleted, the cipher list replaced by the advice's).
+cp "$T_DIR/10-ssl.conf" "$T_DIR/10-ssl.conf.orig"
+adv=$(jq -r '.configs[0].findings[] | select(.check == "cipher_list_names_3des") | .advice' "$T_DIR/b.json")
+case $adv in *": ssl_cipher_list = "*) ;; *) t_fail "cipher_list_names_3des advice is not a line: $adv" ;; esac
+grep -v '^ssl_protocols\|^ssl_dh_parameters_length\|^ssl_cipher_list' "$T_DIR/10-ssl.conf.orig" >"$T_DIR/10-ssl.conf"
+printf '%s\n' "ssl_cipher_list = ${adv#*: ssl_cipher_list = }" >>"$T_DIR/10-ssl.conf"
+"$T_BIN" audit-config --dovecot "$DC1" --json >"$T_DIR/f3.json" || :
+for ck in obsolete_setting cipher_list_names_3des ciphers_static_rsa; do
+	left=$(jq -r --arg c $ck '.configs[0].findings[] | select(.check == $c) | .setting' "$T_DIR/f3.json")
+	[ -z "$left" ] || t_fail "Dovecot advice for $ck applied, still found: $left"
+done
+echo "ok: the Dovecot advice applied makes its findings go away"
+# A hardened Dovecot: a CA certificate, Dovecot's defaults, server order.
+sed -e "s#^ssl_cert = .*#ssl_cert = <$T_DIR/ca/good.chain.pem#" \
+    -e "s#^ssl_key = .*#ssl_key = <$T_DIR/ca/good.key#" \
+    -e "s#^!include .*#ssl_prefer_server_ciphers = yes#" "$DC1" >"$T_DIR/hardened-dovecot.conf"
+"$T_BIN" audit-config --dovecot "$T_DIR/hardened-dovecot.conf" --json >"$T_DIR/f4.json" ||
+	t_fail "audit-config on the hardened Dovecot exited non-zero: $(findings "$T_DIR/f4.json")"
+bad=$(findings "$T_DIR/f4.json" | grep -v '^info ' || :)
+[ -z "$bad" ] || t_fail "the hardened Dovecot has critical/warning findings: $bad"
+jq -e '.configs[0].method == "doveconf"' "$T_DIR/f4.json" >/dev/null || t_fail "hardened Dovecot not read with doveconf"
+echo "ok: hardened Dovecot: no critical or warning finding ($(findings "$T_DIR/f4.json" | wc -l) info)"
 
 # (g) A postconf that hangs, one that prints garbage: files instead.
 start=$(date +%s)
