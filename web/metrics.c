@@ -157,15 +157,18 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 
 	add_lookup(e, l, "spf", NULL, &r->spf_lookup);
 	expo_add(e, F_SPF_PRESENT, l, r->spf_present, NULL);
-	expo_add(e, F_SPF_VALID, l, r->spf_valid && r->spf_reason == NULL,
-	    NULL);
+	/* A temperror leaves validity unknown: no sample. */
+	if (records_spf_valid(r) >= 0)
+		expo_add(e, F_SPF_VALID, l, records_spf_valid(r), NULL);
+	expo_add(e, F_SPF_TEMPERROR, l, r->spf_temperror, NULL);
 	if (r->spf_reason)
 		expo_add(e, F_SPF_ERROR_INFO, l, 1, "reason", r->spf_reason, NULL);
 	if (r->spf_present) {
 		expo_add(e, F_SPF_DNS_LOOKUPS, l, r->spf_dns_lookups, NULL);
 		expo_add(e, F_SPF_VOID_LOOKUPS, l, r->spf_void_lookups, NULL);
-		expo_add(e, F_SPF_ALL_INFO, l, 1, "qualifier",
-		    spf_qualifier_name(r->spf_all), NULL);
+		if (r->spf_all != SPF_ALL_UNKNOWN)
+			expo_add(e, F_SPF_ALL_INFO, l, 1, "qualifier",
+			    spf_qualifier_name(r->spf_all), NULL);
 		expo_add(e, F_SPF_PTR_USED, l, r->spf_ptr_used, NULL);
 		expo_add(e, F_SPF_BYTES, l, (double)r->spf_bytes, NULL);
 	}
@@ -203,11 +206,10 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", "no_record", NULL);
 	else if (d->reason)
 		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", d->reason, NULL);
-	if (d->present && d->policy != DMARC_POLICY_UNSET &&
-	    !d->multiple_records) {
+	expo_add(e, F_DMARC_NEAR_MISS, l, r->dmarc_near_miss, NULL);
+	if (records_dmarc_policy(r) != DMARC_POLICY_UNSET) {
 		/* A subdomain that borrows its org domain's record gets sp. */
-		expo_add(e, F_DMARC_POLICY, l, r->dmarc_from_org ?
-		    d->subdomain_policy : d->policy, NULL);
+		expo_add(e, F_DMARC_POLICY, l, records_dmarc_policy(r), NULL);
 		expo_add(e, F_DMARC_SUBDOMAIN_POLICY, l, d->subdomain_policy,
 		    NULL);
 		expo_add(e, F_DMARC_PCT, l, d->pct, NULL);

@@ -1580,6 +1580,91 @@ test_eval_mx_ptr(void)
 	zone_free(&z);
 }
 
+/* A name listed twice in a PTR answer is validated once and does not push
+ * a later name past the limit of 10 (c-ares repeats the last target). */
+static void
+test_eval_duplicate_names(void)
+{
+	struct spf_result r;
+	struct zone z;
+	char name[64];
+	const char *p;
+	int i, asked = 0;
+
+	zone_init(&z);
+	zone_add(&z, "p.example", SPF_QTYPE_TXT, "v=spf1 ptr -all");
+	for (i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "n%d.p.example", i);
+		zone_add(&z, "1.2.0.192.in-addr.arpa", SPF_QTYPE_PTR, name);
+		if (i == 1)	/* again, in another case */
+			zone_add(&z, "1.2.0.192.in-addr.arpa", SPF_QTYPE_PTR,
+			    "N1.p.example.");
+		zone_add(&z, name, SPF_QTYPE_A, i == 10 ? "192.0.2.1" :
+		    "198.51.100.1");
+	}
+	r = check_ip(&z, "p.example", "192.0.2.1", NULL);
+	EXPECT(r, SPF_RESULT_PASS, "match");
+	for (p = z.log.data; (p = strcasestr(p, "A n1.p.example\n")) != NULL;
+	    p++)
+		asked++;
+	CHECK_INT(asked, 1);
+	zone_free(&z);
+
+	/* mx: the same exchanger twice is resolved once */
+	zone_init(&z);
+	zone_add(&z, "m.example", SPF_QTYPE_TXT, "v=spf1 mx -all");
+	zone_add(&z, "m.example", SPF_QTYPE_MX, "a.m.example");
+	zone_add(&z, "m.example", SPF_QTYPE_MX, "a.m.example.");
+	zone_add(&z, "m.example", SPF_QTYPE_MX, "b.m.example");
+	zone_add(&z, "b.m.example", SPF_QTYPE_A, "192.0.2.1");
+	r = check_ip(&z, "m.example", "192.0.2.1", NULL);
+	EXPECT(r, SPF_RESULT_PASS, "match");
+	CHECK_INT(r.dns_queries, 4);	/* TXT, MX, A a, A b */
+	zone_free(&z);
+}
+
+/* The all receivers end on comes through redirect= (RFC 7208 6.1), never
+ * through include. */
+static void
+test_eval_final_all(void)
+{
+	struct spf_result r;
+	struct zone z;
+
+	zone_init(&z);
+	zone_add(&z, "r.example", SPF_QTYPE_TXT, "v=spf1 redirect=_spf.r.example");
+	zone_add(&z, "_spf.r.example", SPF_QTYPE_TXT,
+	    "v=spf1 ip4:192.0.2.0/24 redirect=_spf2.r.example");
+	zone_add(&z, "_spf2.r.example", SPF_QTYPE_TXT, "v=spf1 a ~all");
+	zone_add(&z, "i.example", SPF_QTYPE_TXT, "v=spf1 include:_spf.i.example");
+	zone_add(&z, "_spf.i.example", SPF_QTYPE_TXT, "v=spf1 -all");
+	zone_add(&z, "a.example", SPF_QTYPE_TXT,
+	    "v=spf1 -all redirect=_spf.i.example");
+	zone_add(&z, "x.example", SPF_QTYPE_TXT, "v=spf1 redirect=gone.example");
+	zone_add(&z, "n.example", SPF_QTYPE_TXT, "v=spf1 ip4:192.0.2.1");
+	r = walk(&z, "r.example", AF_INET);
+	EXPECT(r, SPF_RESULT_SOFTFAIL, "match");
+	CHECK_INT(r.all_qualifier, SPF_QUAL_SOFTFAIL);
+	r = walk(&z, "i.example", AF_INET);
+	CHECK_INT(r.all_qualifier, SPF_ALL_NONE);
+	/* with all present, redirect is never followed */
+	r = walk(&z, "a.example", AF_INET);
+	CHECK_INT(r.all_qualifier, SPF_QUAL_FAIL);
+	r = walk(&z, "x.example", AF_INET);
+	EXPECT(r, SPF_RESULT_PERMERROR, "redirect_target_missing");
+	CHECK_INT(r.all_qualifier, SPF_ALL_UNKNOWN);
+	r = walk(&z, "n.example", AF_INET);
+	CHECK_INT(r.all_qualifier, SPF_ALL_NONE);
+	/* check_host(): known once the redirect is followed */
+	r = check_ip(&z, "r.example", "198.51.100.7", NULL);
+	EXPECT(r, SPF_RESULT_SOFTFAIL, "match");
+	CHECK_INT(r.all_qualifier, SPF_QUAL_SOFTFAIL);
+	r = check_ip(&z, "r.example", "192.0.2.7", NULL);
+	EXPECT(r, SPF_RESULT_PASS, "match");
+	CHECK_INT(r.all_qualifier, SPF_ALL_UNKNOWN);
+	zone_free(&z);
+}
+
 static void
 test_eval_dns_errors(void)
 {
@@ -1718,6 +1803,8 @@ main(void)
 	test_eval_deep();
 	test_eval_walk();
 	test_eval_mx_ptr();
+	test_eval_duplicate_names();
+	test_eval_final_all();
 	test_eval_dns_errors();
 	test_eval_macros();
 	test_ip_helpers();

@@ -796,10 +796,55 @@ check_status_page(void)
 		CHECK_INT(spf.v, V_FAIL);
 		CHECK_STR(spf.text, "+all lets anyone send");
 		CHECK_INT(dmarc.v, V_WARN);
+		/* a temperror is not "invalid" */
+		rr->spf_all = SPF_QUAL_FAIL;
+		rr->spf_temperror = 1;
+		rr->spf_reason = "dns_timeout";
+		snprintf(rr->spf_message, sizeof(rr->spf_message),
+		    "TXT slow.example: timed out");
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(spf.v, V_WARN);
+		CHECK_STR(spf.text, "temporary DNS error: TXT slow.example: "
+		    "timed out");
+		rr->spf_temperror = 0;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(spf.v, V_FAIL);
+		CHECK(strncmp(spf.text, "invalid: ", 9) == 0);
+		rr->spf_reason = NULL;
+		rr->spf_message[0] = '\0';
+		/* a subdomain under its organisational domain's record: sp */
+		rr->dmarc_from_org = 1;
+		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain),
+		    "example.org");
+		rr->dmarc.policy = DMARC_POLICY_REJECT;
+		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
+		rr->dmarc.sp_set = 1;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_WARN);
+		CHECK_STR(dmarc.text, "sp=none (example.org's record): "
+		    "monitoring only");
+		rr->dmarc.subdomain_policy = DMARC_POLICY_QUARANTINE;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_PASS);
+		CHECK_STR(dmarc.text, "sp=quarantine (example.org's record)");
+		/* the domain's own record was a near miss, ignored */
+		rr->dmarc_near_miss = 1;
+		snprintf(rr->dmarc_near_miss_message,
+		    sizeof(rr->dmarc_near_miss_message), "the version is "
+		    "case-sensitive: v=DMARC1");
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_WARN);
+		CHECK_STR(dmarc.text, "own record ignored: the version is "
+		    "case-sensitive: v=DMARC1");
+		rr->dmarc_from_org = 0;
 		rr->spf_present = 0;
 		rr->dmarc.present = 0;
 		verdict_records(dom, &spf, &dkim, &dmarc);
 		CHECK_STR(spf.text, "no SPF record");
+		CHECK_STR(dmarc.text, "no DMARC record; ignored: the version "
+		    "is case-sensitive: v=DMARC1");
+		rr->dmarc_near_miss = 0;
+		verdict_records(dom, &spf, &dkim, &dmarc);
 		CHECK_STR(dmarc.text, "no DMARC record");
 		CHECK_INT(dmarc.v, V_FAIL);
 		dom->last->records = NULL;
