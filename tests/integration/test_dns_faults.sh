@@ -142,6 +142,14 @@ awk -v l="$lookups" 'BEGIN { exit !(l > 10 && l <= 201) }' || t_fail "boom: spf_
 # --- SPF includes that time out ---------------------------------------------
 m "mailsec_spf_record_present{domain=\"tmo.$Z\"}" 1
 t_metric_lines "$OUT" mailsec_spf_error_info | grep "domain=\"tmo.$Z\"" || t_fail "tmo: no spf_error_info"
+# a temperror is not a permerror: validity unknown (no mailsec_spf_valid)
+m "mailsec_spf_temperror{domain=\"tmo.$Z\"}" 1
+m "mailsec_spf_error_info{domain=\"tmo.$Z\",reason=\"dns_timeout\"}" 1
+t_assert_absent "$OUT" "mailsec_spf_valid{domain=\"tmo.$Z\"}"
+# the same when the domain's own TXT lookup times out
+m "mailsec_spf_temperror{domain=\"timeout.$Z\"}" 1
+t_assert_absent "$OUT" "mailsec_spf_valid{domain=\"timeout.$Z\"}"
+m "mailsec_spf_temperror{domain=\"ok.$Z\"}" 0
 within "mailsec_check_duration_seconds{target=\"tmo.$Z\",kind=\"domain\"}" "$((TIMEOUT_S * 2)).5"
 
 # the whole round: every check in parallel, each bounded
