@@ -882,6 +882,59 @@ check_status_page(void)
 	    "\"fail\":2}") != NULL);
 	CHECK(strstr(b.data, "\"subject\":\"CN=<img src=x onerror=1>\"") !=
 	    NULL);
+
+	/* records in the JSON and the metrics: a temperror leaves validity
+	 * unknown; an inherited record gives the subdomain its sp */
+	{
+		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct expo e;
+		struct buf m;
+
+		dom->last->records = rr;
+		rr->spf_lookup.done = 1;
+		rr->spf_present = rr->spf_valid = rr->spf_temperror = 1;
+		rr->spf_reason = "dns_timeout";
+		rr->spf_all = SPF_ALL_UNKNOWN;
+		rr->dmarc.present = rr->dmarc.valid = rr->dmarc.sp_set = 1;
+		rr->dmarc.policy = DMARC_POLICY_REJECT;
+		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
+		rr->dmarc.pct = 100;
+		rr->dmarc_from_org = rr->dmarc_near_miss = 1;
+		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "org.example");
+		buf_reset(&b);
+		CHECK(status_json_render(&ctx, "example.org", &b) == 0);
+		CHECK(strstr(b.data, "\"valid\":null,\"temperror\":true") != NULL);
+		CHECK(strstr(b.data, "\"all\":null") != NULL);
+		CHECK(strstr(b.data, "\"policy\":\"none\",\"near_miss\":true") !=
+		    NULL);
+		expo_init(&e);
+		metrics_add_check(&e, dom);
+		buf_init(&m);
+		expo_render(&e, &m);
+		CHECK(strstr(m.data, "\nmailsec_spf_valid{") == NULL);
+		CHECK(strstr(m.data, "\nmailsec_spf_temperror{domain=\"\"} "
+		    "1\n") != NULL);
+		CHECK(strstr(m.data, "\nmailsec_spf_all_qualifier_info{") == NULL);
+		CHECK(strstr(m.data, "\nmailsec_dmarc_policy{domain=\"\"} "
+		    "0\n") != NULL);
+		CHECK(strstr(m.data, "\nmailsec_dmarc_near_miss{domain=\"\"} "
+		    "1\n") != NULL);
+		rr->spf_temperror = 0;
+		rr->spf_reason = NULL;
+		rr->spf_all = SPF_QUAL_FAIL;
+		expo_reset(&e);
+		metrics_add_check(&e, dom);
+		buf_reset(&m);
+		expo_render(&e, &m);
+		CHECK(strstr(m.data, "\nmailsec_spf_valid{domain=\"\"} "
+		    "1\n") != NULL);
+		CHECK(strstr(m.data, "\nmailsec_spf_all_qualifier_info{domain="
+		    "\"\",qualifier=\"fail\"} 1\n") != NULL);
+		buf_free(&m);
+		expo_free(&e);
+		dom->last->records = NULL;
+		free(rr);
+	}
 	buf_free(&b);
 	fake_free(good);
 	fake_free(bad);
