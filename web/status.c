@@ -381,7 +381,11 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		set(spf, V_PASS, "valid, ends %call",
 		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
 		for (size_t i = 0; i < rr->n_spf_checks; i++)
-			if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
+			if (rr->spf_checks[i].code == SPF_RESULT_TEMPERROR) {
+				if (spf->v == V_PASS)
+					set(spf, V_WARN, "%s: temporary DNS "
+					    "error", rr->spf_checks[i].address);
+			} else if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
 				set(spf, V_FAIL, "%s does not pass (%s)",
 				    rr->spf_checks[i].address,
 				    spf_result_name(rr->spf_checks[i].code));

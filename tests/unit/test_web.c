@@ -790,6 +790,29 @@ check_status_page(void)
 		CHECK_INT(dkim.v, V_NA);
 		CHECK_INT(dmarc.v, V_PASS);
 		CHECK_STR(dmarc.text, "p=reject");
+		/* check_host() of an address: temperror warns, fail fails */
+		{
+			struct spf_check sc[2];
+
+			memset(sc, 0, sizeof(sc));
+			snprintf(sc[0].address, sizeof(sc[0].address),
+			    "192.0.2.1");
+			sc[0].code = SPF_RESULT_TEMPERROR;
+			snprintf(sc[1].address, sizeof(sc[1].address),
+			    "192.0.2.2");
+			sc[1].code = SPF_RESULT_PASS;
+			rr->spf_checks = sc;
+			rr->n_spf_checks = 2;
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(spf.v, V_WARN);
+			CHECK_STR(spf.text, "192.0.2.1: temporary DNS error");
+			sc[1].code = SPF_RESULT_SOFTFAIL;
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(spf.v, V_FAIL);
+			CHECK_STR(spf.text, "192.0.2.2 does not pass (softfail)");
+			rr->spf_checks = NULL;
+			rr->n_spf_checks = 0;
+		}
 		rr->spf_all = SPF_QUAL_PASS;
 		rr->dmarc.policy = DMARC_POLICY_NONE;
 		verdict_records(dom, &spf, &dkim, &dmarc);
