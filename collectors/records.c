@@ -536,6 +536,7 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	struct txt_records recs;
 	char org[256], name[300];
 	enum dns_result r;
+	int fall_back;
 
 	txt_records_init(&recs);
 	r = parse_txt(status, abuf, alen, &recs);
@@ -552,20 +553,20 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 		    sizeof(res->dmarc_near_miss_message), "%s",
 		    res->dmarc.message);
 	}
-	/* Only a record starting exactly with v=DMARC1 is the domain's; a
-	 * near miss is ignored by receivers, so it does not stop the
-	 * fallback (it stays the result where there is none). */
-	if (res->dmarc.present && (!res->dmarc.near_miss ||
-	    res->dmarc_from_org || org_domain(job->domain, org,
-	    sizeof(org)) == -1 || strcmp(org, job->domain) == 0)) {
+	/* The organisational domain's record applies when the domain has
+	 * none (RFC 7489 6.6.3), with sp for the subdomain.  Only a record
+	 * starting exactly with v=DMARC1 is one: receivers ignore a near
+	 * miss, which is the result only where there is nothing to fall
+	 * back to. */
+	fall_back = !res->dmarc_from_org && (r == DNS_OK ||
+	    r == DNS_NXDOMAIN || r == DNS_NODATA) &&
+	    org_domain(job->domain, org, sizeof(org)) == 0 &&
+	    strcmp(org, job->domain) != 0;
+	if (res->dmarc.present && !(res->dmarc.near_miss && fall_back)) {
 		dmarc_check_destinations(job);
 		return;
 	}
-	/* No record at the domain: its organisational domain's applies
-	 * (RFC 7489 6.6.3), with sp for the subdomain. */
-	if (!res->dmarc_from_org && (r == DNS_OK || r == DNS_NXDOMAIN ||
-	    r == DNS_NODATA) && org_domain(job->domain, org, sizeof(org)) == 0 &&
-	    strcmp(org, job->domain) != 0) {
+	if (fall_back) {
 		free(res->dmarc_raw);
 		res->dmarc_raw = NULL;
 		dmarc_record_free(&res->dmarc);
