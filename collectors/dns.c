@@ -228,6 +228,12 @@ dns_classify(int status)
 	}
 }
 
+int
+dns_answered(enum dns_result r)
+{
+	return r == DNS_OK || r == DNS_NODATA || r == DNS_NXDOMAIN;
+}
+
 static const char *const dns_result_names[DNS__COUNT] = {
 	[DNS_OK] = "noerror",
 	[DNS_NXDOMAIN] = "nxdomain",

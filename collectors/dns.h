@@ -41,6 +41,10 @@ enum dns_result {
 	DNS__COUNT
 };
 enum dns_result dns_classify(int ares_status);
+/* The DNS gave an answer, records or a definite "none" (NXDOMAIN or no
+ * data); 0 is a lookup that failed: SERVFAIL, refused, timeout.  A failed
+ * lookup says nothing about the records: it is never "no record". */
+int dns_answered(enum dns_result r);
 const char *dns_result_name(enum dns_result r);
 
 /* Parsed answers (helpers over c-ares' parsers). */

@@ -415,9 +415,7 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 	res->spf_all = SPF_ALL_UNKNOWN;
 	if (sel == SPF_SELECT_NONE) {
 		/* No record, or the lookup failed: no walk. */
-		if (job->spf_txt_result == DNS_OK ||
-		    job->spf_txt_result == DNS_NXDOMAIN ||
-		    job->spf_txt_result == DNS_NODATA)
+		if (dns_answered(job->spf_txt_result))
 			res->spf_reason = "no_record";
 		else {
 			res->spf_reason = "dns_error";
@@ -467,6 +465,12 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 	r = parse_txt(status, abuf, alen, &recs);
 	lookup_done(&d->lookup, q, r);
 	dkim_key_select(&recs, &d->key);
+	if (!dns_answered(r)) {
+		/* Not "no record": whether there is a key is not known. */
+		d->key.reason = "dns_error";
+		snprintf(d->key.message, sizeof(d->key.message), "lookup "
+		    "failed: %s", dns_result_name(r));
+	}
 	if (recs.n > 0)
 		d->raw = printable_copy(&recs.recs[0].text);
 	txt_records_free(&recs);
@@ -543,6 +547,14 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	if (!res->dmarc_from_org)
 		lookup_done(&res->dmarc_lookup, q, r);
 	dmarc_select(&recs, &res->dmarc);
+	if (!dns_answered(r)) {
+		/* Not "no record": whether there is one is not known. */
+		res->dmarc_failure = r;
+		res->dmarc.reason = "dns_error";
+		snprintf(res->dmarc.message, sizeof(res->dmarc.message),
+		    "lookup at %.200s failed: %s", res->dmarc_domain,
+		    dns_result_name(r));
+	}
 	free(res->dmarc_raw);
 	res->dmarc_raw = res->dmarc.present ?
 	    printable_copy(&recs.recs[res->dmarc.selected].text) : NULL;
@@ -558,8 +570,7 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	 * starting exactly with v=DMARC1 is one: receivers ignore a near
 	 * miss, which is the result only where there is nothing to fall
 	 * back to. */
-	fall_back = !res->dmarc_from_org && (r == DNS_OK ||
-	    r == DNS_NXDOMAIN || r == DNS_NODATA) &&
+	fall_back = !res->dmarc_from_org && dns_answered(r) &&
 	    org_domain(job->domain, org, sizeof(org)) == 0 &&
 	    strcmp(org, job->domain) != 0;
 	if (res->dmarc.present && !(res->dmarc.near_miss && fall_back)) {

@@ -75,6 +75,10 @@ struct records_result {
 	 * (case, a leading space) and none that does: receivers ignore it
 	 * (RFC 7489 6.6.3), so the organisational domain's applies. */
 	int		 dmarc_near_miss;
+	/* The lookup that decides (the domain's, or the organisational
+	 * domain's) failed: whether a record applies is not known.  DNS_OK
+	 * when it did not fail. */
+	enum dns_result	 dmarc_failure;
 	char		 dmarc_near_miss_message[256];
 	struct dmarc_destination *dmarc_dests;
 	size_t		 n_dmarc_dests;

@@ -402,7 +402,12 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		for (size_t i = 0; i < rr->n_dkim; i++) {
 			const struct dkim_selector_result *k = &rr->dkim[i];
 
-			if (!k->key.present)
+			if (k->lookup.done && !dns_answered(k->lookup.result)) {
+				if (dkim->v == V_PASS)
+					set(dkim, V_WARN, "selector %s: lookup "
+					    "failed (%s)", k->selector,
+					    dns_result_name(k->lookup.result));
+			} else if (!k->key.present)
 				set(dkim, V_FAIL, "selector %s: no key",
 				    k->selector);
 			else if (k->key.revoked)
@@ -434,11 +439,9 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		if (rr->dmarc_from_org)
 			snprintf(from, sizeof(from), " (%s's record)",
 			    rr->dmarc_domain);
-		if (rr->dmarc_lookup.done && rr->dmarc_lookup.result != DNS_OK &&
-		    rr->dmarc_lookup.result != DNS_NODATA &&
-		    rr->dmarc_lookup.result != DNS_NXDOMAIN && !d->present)
+		if (rr->dmarc_failure != DNS_OK && !d->present)
 			set(dmarc, V_WARN, "lookup failed (%s)",
-			    dns_result_name(rr->dmarc_lookup.result));
+			    dns_result_name(rr->dmarc_failure));
 		else if (!d->present)
 			set(dmarc, V_FAIL, "no DMARC record%s%s",
 			    rr->dmarc_near_miss ? "; ignored: " : "",
@@ -1282,7 +1285,8 @@ json_records(struct json *j, const struct records_result *rr)
 		json_kstr(j, "selector", k->selector);
 		json_kstr(j, "lookup", dns_result_name(k->lookup.result));
 		json_kbool(j, "present", k->key.present);
-		json_kbool(j, "valid", k->key.valid);
+		json_ktri(j, "valid", k->lookup.done &&
+		    !dns_answered(k->lookup.result) ? -1 : k->key.valid);
 		json_kstr(j, "key_type", k->key.key_type);
 		json_kint(j, "key_bits", k->key.key_bits);
 		json_kbool(j, "revoked", k->key.revoked);
@@ -1296,7 +1300,8 @@ json_records(struct json *j, const struct records_result *rr)
 	json_obj_open(j);
 	json_kstr(j, "lookup", dns_result_name(rr->dmarc_lookup.result));
 	json_kbool(j, "present", rr->dmarc.present);
-	json_kbool(j, "valid", rr->dmarc.present && rr->dmarc.valid);
+	json_ktri(j, "valid", rr->dmarc_failure != DNS_OK &&
+	    !rr->dmarc.present ? -1 : rr->dmarc.present && rr->dmarc.valid);
 	json_kstr(j, "reason", rr->dmarc.reason);
 	json_kstr(j, "record", rr->dmarc_raw);
 	json_kstr(j, "found_at", rr->dmarc_domain[0] ? rr->dmarc_domain :

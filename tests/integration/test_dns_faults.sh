@@ -40,6 +40,7 @@ audit = off
 log_level = debug
 
 [domain servfail.$Z]
+dkim_selectors = sel
 [domain refused.$Z]
 [domain nx.$Z]
 [domain timeout.$Z]
@@ -79,6 +80,15 @@ for rc in servfail refused; do
 	m "mailsec_dns_lookup_success{domain=\"$rc.$Z\",record=\"mx\"}" 0
 	m "mailsec_check_success{target=\"$rc.$Z\",kind=\"domain\"}" 0
 done
+# a failed lookup is not a missing record: DKIM and DMARC say nothing of
+# the record, only why (the lookup metrics carry the rcode)
+m "mailsec_dkim_error_info{domain=\"servfail.$Z\",selector=\"sel\",reason=\"dns_error\"}" 1
+t_assert_absent "$OUT" "mailsec_dkim_valid{domain=\"servfail.$Z\","
+t_assert_absent "$OUT" "mailsec_dkim_record_present{domain=\"servfail.$Z\","
+m "mailsec_dmarc_error_info{domain=\"servfail.$Z\",reason=\"dns_error\"}" 1
+t_assert_absent "$OUT" "mailsec_dmarc_record_present{domain=\"servfail.$Z\"}"
+t_assert_absent "$OUT" "mailsec_dmarc_valid{domain=\"servfail.$Z\"}"
+m "mailsec_spf_temperror{domain=\"servfail.$Z\"}" 1
 rcode "nx.$Z" mx nxdomain
 m "mailsec_dns_lookup_success{domain=\"nx.$Z\",record=\"mx\"}" 1
 rcode "timeout.$Z" mx timeout

@@ -185,6 +185,10 @@ done_cb(struct records_result *res, void *arg)
 	*(struct records_result **)arg = res;
 }
 
+/* DKIM selectors asked by run_zone(). */
+static char *const *zone_selectors;
+static size_t n_zone_selectors;
+
 static struct records_result *
 run_zone(const char *domain, const struct zrr *rrs, size_t n,
     char *const *expect, size_t n_expect, struct buf *log)
@@ -202,6 +206,8 @@ run_zone(const char *domain, const struct zrr *rrs, size_t n,
 	p.domain = domain;
 	p.send = zone_send;
 	p.send_arg = &z;
+	p.selectors = zone_selectors;
+	p.n_selectors = n_zone_selectors;
 	p.expect_pass = expect;
 	p.n_expect_pass = n_expect;
 	CHECK(records_start(NULL, &p, done_cb, &res) != NULL);
@@ -437,6 +443,44 @@ test_dmarc_selection(void)
 	records_result_free(res);
 }
 
+/* The class of item 5 for DKIM and DMARC: a failed lookup is not "no
+ * record". */
+static void
+test_failed_lookups(void)
+{
+	static const struct zrr rrs[] = {
+		{ "f.test", ns_t_txt, "v=spf1 -all" },
+		{ "s1._domainkey.f.test", ns_t_txt, "!servfail" },
+		{ "_dmarc.f.test", ns_t_txt, "!timeout" },
+	};
+	static const struct zrr org[] = {
+		{ "_dmarc.example.org", ns_t_txt, "!servfail" },
+	};
+	static char *const sel[] = { "s1", "s2" };
+	static char *const none[] = { NULL };
+	struct records_result *res;
+
+	zone_selectors = sel;
+	n_zone_selectors = 2;
+	res = run_zone("f.test", rrs, ARRAY_LEN(rrs), none, 0, NULL);
+	zone_selectors = NULL;
+	n_zone_selectors = 0;
+	CHECK_INT(res->n_dkim, 2);
+	CHECK_STR(res->dkim[0].key.reason, "dns_error");
+	CHECK(strstr(res->dkim[0].key.message, "servfail") != NULL);
+	CHECK_STR(res->dkim[1].key.reason, "no_record");	/* NXDOMAIN */
+	CHECK_INT(res->dmarc_failure, DNS_TIMEOUT);
+	CHECK_STR(res->dmarc.reason, "dns_error");
+	CHECK_INT(res->dmarc_from_org, 0);	/* no fallback on a failure */
+	records_result_free(res);
+	/* the organisational domain's lookup failing counts the same */
+	res = run_zone("sub.example.org", org, 1, none, 0, NULL);
+	CHECK_INT(res->dmarc_from_org, 1);
+	CHECK_INT(res->dmarc_failure, DNS_SERVFAIL);
+	CHECK_STR(res->dmarc.reason, "dns_error");
+	records_result_free(res);
+}
+
 int
 main(void)
 {
@@ -445,5 +489,6 @@ main(void)
 	test_spf_checks_without_record();
 	test_spf_ptr_names();
 	test_dmarc_selection();
+	test_failed_lookups();
 	return unit_done("test_records_zone");
 }

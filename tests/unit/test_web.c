@@ -870,6 +870,36 @@ check_status_page(void)
 		verdict_records(dom, &spf, &dkim, &dmarc);
 		CHECK_STR(dmarc.text, "no DMARC record");
 		CHECK_INT(dmarc.v, V_FAIL);
+		/* a failed lookup is not a missing record */
+		rr->dmarc_failure = DNS_TIMEOUT;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_WARN);
+		CHECK_STR(dmarc.text, "lookup failed (timeout)");
+		rr->dmarc_failure = DNS_OK;
+		{
+			struct dkim_selector_result k[2];
+
+			memset(k, 0, sizeof(k));
+			k[0].selector = "s1";
+			k[0].lookup.done = 1;
+			k[0].lookup.result = DNS_SERVFAIL;
+			k[1].selector = "s2";
+			k[1].lookup.done = 1;
+			k[1].key.present = k[1].key.valid = 1;
+			rr->dkim = k;
+			rr->n_dkim = 2;
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(dkim.v, V_WARN);
+			CHECK_STR(dkim.text, "selector s1: lookup failed "
+			    "(servfail)");
+			k[1].key.valid = 0;
+			k[1].key.reason = "bad_key";
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(dkim.v, V_FAIL);
+			CHECK_STR(dkim.text, "selector s2: bad_key");
+			rr->dkim = NULL;
+			rr->n_dkim = 0;
+		}
 		dom->last->records = NULL;
 		free(rr);
 	}
