@@ -535,7 +535,7 @@ check_value_errors(void)
 	ERROR1("[exporter]\nehlo_name = host..example\n", "t.ini:2: "
 	    "ehlo_name: empty label");
 	ERROR1("[exporter]\nehlo_name = 10.0.0.1\n", "t.ini:2: ehlo_name: "
-	    "not an ip address nor a name");
+	    "neither an ip address nor a name");
 	ERROR1("[exporter]\nehlo_name =\n", "t.ini:2: ehlo_name: empty name");
 
 	/* domains */
@@ -582,7 +582,7 @@ check_value_errors(void)
 	ERROR1("[endpoint [mail.example.org]:25]\n", "t.ini:1: bad endpoint "
 	    "\"[mail.example.org]:25\": not an ipv6 address in brackets");
 	ERROR1("[endpoint 1.2.3.999:25]\n", "t.ini:1: bad endpoint "
-	    "\"1.2.3.999:25\": not an ip address nor a name");
+	    "\"1.2.3.999:25\": neither an ip address nor a name");
 	ERROR1("[endpoint mail.example.org:65536]\n", "t.ini:1: bad endpoint "
 	    "\"mail.example.org:65536\": bad port (1-65535)");
 	ERROR1("[endpoint mail.example.org:2525]\n", "t.ini:1: port 2525 has "
@@ -741,7 +741,7 @@ check_mail_hosts(void)
 	    "t.ini:2: imap_hosts: \"a.example b.example\": bad character "
 	    "(use letters, digits, '-', '_', '.')");
 	ERROR1("[domain example.org]\npop3_hosts = 1.2.3.999\n", "t.ini:2: "
-	    "pop3_hosts: \"1.2.3.999\": not an ip address nor a name");
+	    "pop3_hosts: \"1.2.3.999\": neither an ip address nor a name");
 	ERROR1("[domain example.org]\npop3_hosts = 2001:db8::g\n", "t.ini:2: "
 	    "pop3_hosts: \"2001:db8::g\": not an ipv6 address");
 	ERROR1("[domain example.org]\npop3_hosts = [::1]\n", "t.ini:2: "
@@ -1178,15 +1178,15 @@ check_web_keys(void)
 		CHECK_INT(e[1].kind, ALLOW_NAME);
 		CHECK_STR(e[1].name, "mail.example.net");
 		CHECK_INT(e[2].kind, ALLOW_CIDR);
-		CHECK_INT(e[2].family, AF_INET);
-		CHECK_INT(e[2].prefix, 24);
-		CHECK_INT(e[3].family, AF_INET6);
-		CHECK_INT(e[3].prefix, 32);
-		CHECK_INT(e[4].prefix, 32);
-		CHECK_INT(e[5].family, AF_INET);	/* v4-mapped */
-		CHECK_INT(e[5].prefix, 16);
-		CHECK_INT(e[5].addr[0], 10);
-		CHECK_INT(e[5].addr[1], 1);
+		CHECK_INT(e[2].cidr.net.family, AF_INET);
+		CHECK_INT(e[2].cidr.prefix, 24);
+		CHECK_INT(e[3].cidr.net.family, AF_INET6);
+		CHECK_INT(e[3].cidr.prefix, 32);
+		CHECK_INT(e[4].cidr.prefix, 32);
+		CHECK_INT(e[5].cidr.net.family, AF_INET);	/* v4-mapped */
+		CHECK_INT(e[5].cidr.prefix, 16);
+		CHECK_INT(e[5].cidr.net.a[0], 10);
+		CHECK_INT(e[5].cidr.net.a[1], 1);
 		CHECK_INT(r.cfg->probe_timeout_offset_ms, 0);
 		CHECK_INT(r.cfg->probe_max_concurrent, 3);
 	} else
