@@ -14,30 +14,53 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "daemon/addr.h"
 #include "daemon/log.h"
 #include "daemon/util.h"
 
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+enum job_state {
+	JOB_QUEUED,	/* waiting for the worker */
+	JOB_RUNNING,	/* the worker verifies it */
+	JOB_DONE,	/* verified, not yet seen by the loop */
+	JOB_DELAYED,	/* an unknown user: refused when its timer fires */
+};
+
+/* Who asks: an IPv4 address, or the /64 of an IPv6 one (a host usually
+ * has the whole /64). */
+struct client_key {
+	unsigned char	 b[9];		/* family byte, then 4 or 8 bytes */
+};
 
 struct auth_job {
 	struct auth	*a;
 	enum job_state	 state;
 	int		 canceled;
-	int		 unknown_user;	/* verified for timing, refused */
 	int		 ok;
+	int		 prio;		/* from a client that logged in lately */
+	struct client_key client;
+	uint64_t	 elapsed_ms;	/* the worker's verification time */
 	char		 pass[AUTH_PASS_MAX];
 	char		 hash[128];
 	unsigned char	 digest[32];
+	struct event	*timer;		/* JOB_DELAYED */
 	auth_done_cb	 cb;
 	void		*arg;
-	TAILQ_ENTRY(auth_job) link;
+	TAILQ_ENTRY(auth_job) link;	/* todo or done, under mu */
+	TAILQ_ENTRY(auth_job) plink;	/* pending: loop side */
 };
 
 TAILQ_HEAD(job_list, auth_job);
+TAILQ_HEAD(pending_list, auth_job);
 
 struct cache_entry {
 	unsigned char	 digest[32];
-	uint64_t	 expires_ms;	/* 0: free */
+	uint64_t	 created_ms;	/* 0: free */
+	uint64_t	 used_ms;
+};
+
+struct trusted {
+	struct client_key client;
+	uint64_t	 until_ms;	/* 0: free */
 };
 
 struct auth {
@@ -47,12 +70,17 @@ struct auth {
 	pthread_cond_t	 cv;
 	struct job_list	 todo;		/* queued and running, under mu */
 	struct job_list	 done;		/* under mu */
-	unsigned	 n_jobs;	/* loop side: not yet called back */
+	/* Loop side: */
+	struct pending_list pending;	/* every job not called back yet */
+	unsigned	 n_jobs;	/* of them, bcrypt ones */
+	uint64_t	 verify_ms;	/* a verification takes about this */
+	uint64_t	(*clock)(void);
 	int		 stop;
 	int		 evfd;
 	struct event	*ev;
 	unsigned char	 salt[32];
 	struct cache_entry cache[AUTH_CACHE_SIZE];
+	struct trusted	 trusted[AUTH_TRUSTED_SIZE];
 };
 
 /* --- bcrypt --------------------------------------------------------------- */
@@ -194,58 +222,156 @@ cred_digest(const struct auth *a, const char *user, const char *pass,
 }
 
 static int
-cache_hit(const struct auth *a, const unsigned char digest[32])
+cache_valid(const struct cache_entry *c, uint64_t now)
 {
-	uint64_t now = now_ms();
+	return c->created_ms != 0 && now - c->used_ms < AUTH_CACHE_TTL_MS &&
+	    now - c->created_ms < AUTH_CACHE_MAX_AGE_MS;
+}
+
+/* A hit is used again now (sliding expiry, up to the hard maximum age). */
+static int
+cache_hit(struct auth *a, const unsigned char digest[32])
+{
+	uint64_t now = a->clock();
 	int hit = 0;
 
 	/* Every entry is compared, so the time does not depend on where. */
-	for (size_t i = 0; i < AUTH_CACHE_SIZE; i++)
-		hit |= a->cache[i].expires_ms > now &&
+	for (size_t i = 0; i < AUTH_CACHE_SIZE; i++) {
+		int m = cache_valid(&a->cache[i], now) &&
 		    CRYPTO_memcmp(a->cache[i].digest, digest, 32) == 0;
+		uint64_t mask = (uint64_t)0 - (uint64_t)m;
+
+		a->cache[i].used_ms = (now & mask) | (a->cache[i].used_ms & ~mask);
+		hit |= m;
+	}
 	return hit;
 }
 
 static void
 cache_add(struct auth *a, const unsigned char digest[32])
 {
-	uint64_t now = now_ms();
+	uint64_t now = a->clock();
 	size_t victim = 0;
 
 	for (size_t i = 0; i < AUTH_CACHE_SIZE; i++) {
-		if (a->cache[i].expires_ms > now &&
-		    CRYPTO_memcmp(a->cache[i].digest, digest, 32) == 0) {
-			victim = i;	/* refresh */
+		if (!cache_valid(&a->cache[i], now)) {
+			a->cache[i].created_ms = 0;	/* free or expired */
+			a->cache[i].used_ms = 0;
+		} else if (CRYPTO_memcmp(a->cache[i].digest, digest, 32) == 0) {
+			victim = i;	/* verified again: a new entry */
 			break;
 		}
-		if (a->cache[i].expires_ms < a->cache[victim].expires_ms)
-			victim = i;	/* free, expired, or oldest */
+		if (a->cache[i].used_ms < a->cache[victim].used_ms)
+			victim = i;	/* free, expired, or least lately used */
 	}
 	memcpy(a->cache[victim].digest, digest, 32);
-	a->cache[victim].expires_ms = now + AUTH_CACHE_TTL_MS;
+	a->cache[victim].created_ms = now;
+	a->cache[victim].used_ms = now;
+}
+
+/* --- clients ------------------------------------------------------------ */
+
+static void
+client_key_of(const struct sockaddr *sa, struct client_key *k)
+{
+	struct addr ip;
+
+	memset(k, 0, sizeof(*k));
+	if (addr_from_sockaddr(sa, &ip) == -1)
+		return;			/* one bucket for the unknown */
+	k->b[0] = ip.family == AF_INET ? 4 : 6;
+	memcpy(k->b + 1, ip.a, ip.family == AF_INET ? 4 : 8);
+}
+
+static int
+client_eq(const struct client_key *x, const struct client_key *y)
+{
+	return memcmp(x->b, y->b, sizeof(x->b)) == 0;
+}
+
+static unsigned
+client_pending(const struct auth *a, const struct client_key *k)
+{
+	const struct auth_job *job;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(job, &a->pending, plink)
+		n += client_eq(&job->client, k);
+	return n;
+}
+
+/* A client whose credentials were right lately: it keeps a share of the
+ * queue that strangers cannot fill, and goes first. */
+static int
+client_trusted(const struct auth *a, const struct client_key *k)
+{
+	uint64_t now = a->clock();
+
+	for (size_t i = 0; i < AUTH_TRUSTED_SIZE; i++)
+		if (a->trusted[i].until_ms > now &&
+		    client_eq(&a->trusted[i].client, k))
+			return 1;
+	return 0;
+}
+
+static void
+client_trust(struct auth *a, const struct client_key *k)
+{
+	uint64_t now = a->clock();
+	size_t victim = 0;
+
+	for (size_t i = 0; i < AUTH_TRUSTED_SIZE; i++) {
+		if (a->trusted[i].until_ms > now &&
+		    client_eq(&a->trusted[i].client, k)) {
+			victim = i;
+			break;
+		}
+		if (a->trusted[i].until_ms < a->trusted[victim].until_ms)
+			victim = i;	/* free, expired, or the oldest */
+	}
+	a->trusted[victim].client = *k;
+	a->trusted[victim].until_ms = now + AUTH_TRUSTED_TTL_MS;
 }
 
 /* --- the worker -------------------------------------------------------- */
+
+/* The next job: the first queued one of a trusted client, else the first
+ * queued one.  Under mu. */
+static struct auth_job *
+next_job(struct auth *a)
+{
+	struct auth_job *job, *first = NULL;
+
+	TAILQ_FOREACH(job, &a->todo, link) {
+		if (job->state != JOB_QUEUED)
+			continue;
+		if (job->prio)
+			return job;
+		if (first == NULL)
+			first = job;
+	}
+	return first;
+}
 
 static void *
 worker(void *arg)
 {
 	struct auth *a = arg;
 	struct auth_job *job;
-	uint64_t one = 1;
+	uint64_t one = 1, t0;
 	ssize_t w;
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
-		while (!a->stop && ((job = TAILQ_FIRST(&a->todo)) == NULL ||
-		    job->state != JOB_QUEUED))
+		while (!a->stop && (job = next_job(a)) == NULL)
 			pthread_cond_wait(&a->cv, &a->mu);
 		if (a->stop)
 			break;
 		job->state = JOB_RUNNING;
 		pthread_mutex_unlock(&a->mu);
-		job->ok = auth_verify_password(job->pass, job->hash) &&
-		    !job->unknown_user;
+		t0 = now_ms();
+		job->ok = auth_verify_password(job->pass, job->hash);
+		job->elapsed_ms = now_ms() - t0;
 		explicit_bzero(job->pass, sizeof(job->pass));
 		pthread_mutex_lock(&a->mu);
 		TAILQ_REMOVE(&a->todo, job, link);
@@ -262,6 +388,8 @@ worker(void *arg)
 static void
 job_free(struct auth_job *job)
 {
+	if (job->timer != NULL)
+		event_free(job->timer);
 	explicit_bzero(job, sizeof(*job));
 	free(job);
 }
@@ -282,16 +410,45 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&a->mu);
 	TAILQ_CONCAT(&batch, &a->done, link);
 	pthread_mutex_unlock(&a->mu);
+	/* A callback may cancel a job still in the batch: it is then only
+	 * marked, and freed here. */
 	while ((job = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, job, link);
 		if (!job->canceled) {
+			TAILQ_REMOVE(&a->pending, job, plink);
 			a->n_jobs--;
-			if (job->ok)
+			/* What an unknown user waits for (see auth_check). */
+			a->verify_ms = (3 * a->verify_ms + job->elapsed_ms) / 4;
+			if (job->ok) {
 				cache_add(a, job->digest);
+				client_trust(a, &job->client);
+			}
 			job->cb(job->ok, job->arg);
 		}
 		job_free(job);
 	}
+}
+
+/* On the loop: the time of an unknown user's refusal has come. */
+static void
+delayed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_job *job = arg;
+	struct auth *a = job->a;
+	auth_done_cb cb = job->cb;
+	void *cbarg = job->arg;
+
+	(void)fd;
+	(void)what;
+	TAILQ_REMOVE(&a->pending, job, plink);
+	job_free(job);
+	cb(0, cbarg);
+}
+
+static uint64_t
+clock_ms(void)
+{
+	return now_ms();
 }
 
 struct auth *
@@ -301,8 +458,11 @@ auth_new(struct event_base *base, char *err, size_t errlen)
 	int rc;
 
 	a->base = base;
+	a->clock = clock_ms;
+	a->verify_ms = AUTH_UNKNOWN_DELAY_MS;
 	TAILQ_INIT(&a->todo);
 	TAILQ_INIT(&a->done);
+	TAILQ_INIT(&a->pending);
 	if (RAND_bytes(a->salt, sizeof(a->salt)) != 1) {
 		snprintf(err, errlen, "auth: no random bytes");
 		free(a);
@@ -338,6 +498,12 @@ fail:
 }
 
 void
+auth_set_clock(struct auth *a, uint64_t (*clock)(void))
+{
+	a->clock = clock ? clock : clock_ms;
+}
+
+void
 auth_free(struct auth *a)
 {
 	struct auth_job *job;
@@ -349,6 +515,11 @@ auth_free(struct auth *a)
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->thread, NULL);
+	while ((job = TAILQ_FIRST(&a->pending)) != NULL) {
+		TAILQ_REMOVE(&a->pending, job, plink);
+		if (job->state == JOB_DELAYED)
+			job_free(job);	/* on no other list */
+	}
 	while ((job = TAILQ_FIRST(&a->todo)) != NULL) {
 		TAILQ_REMOVE(&a->todo, job, link);
 		job_free(job);
@@ -367,13 +538,16 @@ auth_free(struct auth *a)
 
 enum auth_result
 auth_check(struct auth *a, const struct auth_user *users, size_t n,
-    const char *hdr, auth_done_cb cb, void *arg, struct auth_job **jobp)
+    const char *hdr, const struct sockaddr *client, auth_done_cb cb,
+    void *arg, struct auth_job **jobp)
 {
 	char user[AUTH_USER_MAX], pass[AUTH_PASS_MAX];
 	const struct auth_user *u = NULL;
 	struct auth_job *job;
+	struct client_key ck;
 	unsigned char digest[32];
 	enum auth_result r;
+	int trusted;
 
 	*jobp = NULL;
 	if (n == 0 || hdr == NULL ||
@@ -382,26 +556,53 @@ auth_check(struct auth *a, const struct auth_user *users, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(users[i].name, user) == 0)
 			u = &users[i];
+	client_key_of(client, &ck);
 	cred_digest(a, user, pass, u ? u->hash : users[0].hash, digest);
 	if (u != NULL && cache_hit(a, digest)) {
+		client_trust(a, &ck);
 		r = AUTH_OK;
 		goto out;
 	}
-	if (a->n_jobs >= AUTH_QUEUE_MAX) {
+	/* Busy or not is decided before it matters whether the user exists,
+	 * so that a 503 does not tell. */
+	trusted = client_trusted(a, &ck);
+	if (client_pending(a, &ck) >= AUTH_PER_CLIENT_MAX ||
+	    a->n_jobs >= AUTH_QUEUE_MAX ||
+	    (!trusted && a->n_jobs >= AUTH_QUEUE_MAX - AUTH_QUEUE_RESERVED)) {
 		r = AUTH_BUSY;
 		goto out;
 	}
 	job = xcalloc(1, sizeof(*job));
 	job->a = a;
-	job->unknown_user = u == NULL;
-	memcpy(job->pass, pass, sizeof(job->pass));
-	snprintf(job->hash, sizeof(job->hash), "%s",
-	    u ? u->hash : users[0].hash);
-	memcpy(job->digest, digest, sizeof(digest));
+	job->client = ck;
 	job->cb = cb;
 	job->arg = arg;
+	if (u == NULL) {
+		/* No verification: a refusal after about the time one takes. */
+		struct timeval tv = {
+			.tv_sec = (time_t)(a->verify_ms / 1000),
+			.tv_usec = (suseconds_t)(a->verify_ms % 1000 * 1000),
+		};
+
+		job->state = JOB_DELAYED;
+		job->timer = evtimer_new(a->base, delayed_cb, job);
+		if (job->timer == NULL || evtimer_add(job->timer, &tv) != 0) {
+			job_free(job);
+			r = AUTH_BUSY;
+			goto out;
+		}
+		TAILQ_INSERT_TAIL(&a->pending, job, plink);
+		*jobp = job;
+		r = AUTH_PENDING;
+		goto out;
+	}
+	job->prio = trusted;
+	memcpy(job->pass, pass, sizeof(job->pass));
+	snprintf(job->hash, sizeof(job->hash), "%s", u->hash);
+	memcpy(job->digest, digest, sizeof(digest));
 	job->state = JOB_QUEUED;
 	a->n_jobs++;
+	TAILQ_INSERT_TAIL(&a->pending, job, plink);
 	pthread_mutex_lock(&a->mu);
 	TAILQ_INSERT_TAIL(&a->todo, job, link);
 	pthread_cond_signal(&a->cv);
@@ -419,6 +620,11 @@ auth_cancel(struct auth *a, struct auth_job *job)
 {
 	if (job == NULL || job->canceled)
 		return;
+	TAILQ_REMOVE(&a->pending, job, plink);
+	if (job->state == JOB_DELAYED) {
+		job_free(job);
+		return;
+	}
 	a->n_jobs--;
 	pthread_mutex_lock(&a->mu);
 	if (job->state == JOB_QUEUED) {

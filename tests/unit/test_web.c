@@ -516,6 +516,25 @@ wait_cb(struct event_base *base)
 	event_base_dispatch(base);
 }
 
+/* A client address for auth_check: 192.0.2.i (i < 256). */
+static const struct sockaddr *
+client(unsigned i)
+{
+	static struct sockaddr_in sin[256];
+
+	sin[i].sin_family = AF_INET;
+	sin[i].sin_addr.s_addr = htonl(0xc0000200u | i);
+	return (const struct sockaddr *)&sin[i];
+}
+
+static uint64_t fake_now;
+
+static uint64_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
 static void
 check_bcrypt(void)
 {
@@ -556,57 +575,142 @@ check_bcrypt(void)
 	if (a == NULL)
 		return;
 	buf_init(&b);
-	CHECK(auth_check(a, users, 2, NULL, auth_cb, base, &job) == AUTH_DENIED);
-	CHECK(auth_check(a, users, 2, "Basic !!", auth_cb, base, &job) ==
+	CHECK(auth_check(a, users, 2, NULL, client(1), auth_cb, base, &job) ==
+	    AUTH_DENIED);
+	CHECK(auth_check(a, users, 2, "Basic !!", client(1), auth_cb, base, &job) ==
 	    AUTH_DENIED);
 	/* prometheus:s3cret pass */
 	snprintf(header, sizeof(header), "Basic %s",
 	    "cHJvbWV0aGV1czpzM2NyZXQgcGFzcw==");
 	cb_calls = 0;
-	CHECK(auth_check(a, users, 2, header, auth_cb, base, &job) ==
+	CHECK(auth_check(a, users, 2, header, client(1), auth_cb, base, &job) ==
 	    AUTH_PENDING && job != NULL);
 	wait_cb(base);
 	CHECK(cb_calls == 1 && cb_ok == 1);
 	/* remembered now: answered at once */
-	CHECK(auth_check(a, users, 2, header, auth_cb, base, &job) == AUTH_OK);
+	CHECK(auth_check(a, users, 2, header, client(1), auth_cb, base, &job) ==
+	    AUTH_OK);
 	/* a wrong password: verified, refused, not remembered */
 	cb_calls = 0;
 	CHECK(auth_check(a, users, 2, "Basic cHJvbWV0aGV1czpzM2NyZXQ=",
-	    auth_cb, base, &job) == AUTH_PENDING);
+	    client(1), auth_cb, base, &job) == AUTH_PENDING);
 	wait_cb(base);
 	CHECK(cb_calls == 1 && cb_ok == 0);
 	/* an unknown user with another user's password: refused */
 	cb_calls = 0;
-	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=", auth_cb,
+	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=", client(1), auth_cb,
 	    base, &job) == AUTH_PENDING);		/* nobody:another */
 	wait_cb(base);
 	CHECK(cb_calls == 1 && cb_ok == 0);
 	/* other:another, then the same with its hash changed: the entry
 	 * remembered for the old hash does not match. */
 	cb_calls = 0;
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", auth_cb,
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", client(1), auth_cb,
 	    base, &job) == AUTH_PENDING);
 	wait_cb(base);
 	CHECK(cb_calls == 1 && cb_ok == 1);
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", auth_cb,
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", client(1), auth_cb,
 	    base, &job) == AUTH_OK);
 	users[1].hash = (char *)hash;
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", auth_cb,
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", client(1), auth_cb,
 	    base, &job) == AUTH_PENDING);
 	auth_cancel(a, job);		/* no callback for it */
-	/* a full queue is busy; cancelled jobs are dropped at free */
-	for (int i = 0; i < AUTH_QUEUE_MAX; i++)
+	/* Limits: a client has AUTH_PER_CLIENT_MAX checks pending; strangers
+	 * get AUTH_QUEUE_MAX - AUTH_QUEUE_RESERVED places; client 1 logged in
+	 * above, so it is trusted and gets the rest; unknown users take no
+	 * place (no verification), and are busy like anyone else when their
+	 * client is, so a 503 does not tell which names exist. */
+	for (int i = 0; i < AUTH_PER_CLIENT_MAX; i++)
 		CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=",
-		    auth_cb, base, &job) == AUTH_PENDING);
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", auth_cb, base,
-	    &job) == AUTH_BUSY);
-	auth_cancel(a, job);		/* job is the last pending one */
+		    client(100), auth_cb, base, &job) == AUTH_PENDING);
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(100),
+	    auth_cb, base, &job) == AUTH_BUSY && job == NULL);
+	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=",
+	    client(100), auth_cb, base, &job) == AUTH_BUSY);	/* nobody */
+	for (int i = 0; i < 5; i++)	/* unknown users: no place taken */
+		CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=",
+		    client(50 + (unsigned)i), auth_cb, base, &job) ==
+		    AUTH_PENDING);
+	for (int i = AUTH_PER_CLIENT_MAX;
+	    i < AUTH_QUEUE_MAX - AUTH_QUEUE_RESERVED; i++)
+		CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=",
+		    client(110 + (unsigned)i), auth_cb, base, &job) ==
+		    AUTH_PENDING);
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(200),
+	    auth_cb, base, &job) == AUTH_BUSY);	/* the strangers' share */
+	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=",
+	    client(201), auth_cb, base, &job) == AUTH_BUSY);
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(1),
+	    auth_cb, base, &job) == AUTH_PENDING);	/* trusted: reserved */
+	auth_cancel(a, job);
+	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(1),
+	    auth_cb, base, &job) == AUTH_PENDING);
 	cb_calls = 0;
 	auth_free(a);
 	CHECK_INT(cb_calls, 0);
 	buf_free(&b);
 	free(made);
 	free(cd);
+	event_base_free(base);
+}
+
+/* The remembered success: used within AUTH_CACHE_TTL_MS it stays (sliding),
+ * but not past AUTH_CACHE_MAX_AGE_MS however often it is used. */
+static void
+check_auth_cache(void)
+{
+	struct event_base *base = event_base_new();
+	char *hash = auth_hash_password("s3cret pass", 4), err[128];
+	/* prometheus:s3cret pass */
+	const char *hdr = "Basic cHJvbWV0aGV1czpzM2NyZXQgcGFzcw==";
+	struct auth_user users[1];
+	struct auth_job *job;
+	struct auth *a;
+	uint64_t t0;
+
+	CHECK(hash != NULL);
+	a = auth_new(base, err, sizeof(err));
+	CHECK(a != NULL);
+	if (a == NULL || hash == NULL)
+		return;
+	users[0].name = "prometheus";
+	users[0].hash = hash;
+	fake_now = t0 = 1000000;
+	auth_set_clock(a, fake_clock);
+	cb_calls = 0;
+	CHECK(auth_check(a, users, 1, hdr, client(7), auth_cb, base, &job) ==
+	    AUTH_PENDING);
+	wait_cb(base);
+	CHECK(cb_calls == 1 && cb_ok == 1);
+	/* every TTL - 1 ms: still there, well past the TTL after the login */
+	for (int i = 1; i <= 5; i++) {
+		fake_now = t0 + (uint64_t)i * (AUTH_CACHE_TTL_MS - 1);
+		CHECK(auth_check(a, users, 1, hdr, client(7), auth_cb, base,
+		    &job) == AUTH_OK);
+	}
+	/* unused for a TTL: gone */
+	fake_now += AUTH_CACHE_TTL_MS;
+	CHECK(auth_check(a, users, 1, hdr, client(7), auth_cb, base, &job) ==
+	    AUTH_PENDING);
+	wait_cb(base);
+	CHECK(cb_calls == 2 && cb_ok == 1);
+	/* used every minute: gone at the hard maximum age all the same */
+	t0 = fake_now;
+	while (fake_now + 60000 < t0 + AUTH_CACHE_MAX_AGE_MS) {
+		fake_now += 60000;
+		if (auth_check(a, users, 1, hdr, client(7), auth_cb, base,
+		    &job) != AUTH_OK) {
+			CHECK(!"the entry went before its maximum age");
+			break;
+		}
+	}
+	fake_now = t0 + AUTH_CACHE_MAX_AGE_MS;
+	CHECK(auth_check(a, users, 1, hdr, client(7), auth_cb, base, &job) ==
+	    AUTH_PENDING);
+	wait_cb(base);
+	CHECK(cb_calls == 3 && cb_ok == 1);
+	auth_free(a);
+	free(hash);
 	event_base_free(base);
 }
 
@@ -1078,6 +1182,7 @@ main(void)
 	check_timeout();
 	check_escaping();
 	check_auth_header();
+	check_auth_cache();
 	check_bcrypt();
 	check_words();
 	check_status_page();
