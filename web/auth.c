@@ -31,10 +31,14 @@ struct client_key {
 	unsigned char	 b[9];		/* family byte, then 4 or 8 bytes */
 };
 
-struct auth_job {
+TAILQ_HEAD(waiter_list, auth_job);
+
+/* One verification (or, for an unknown user, one timed refusal), shared
+ * by every request with the same credentials while it is pending: 50
+ * /probe scrapes that Prometheus starts at once cost one bcrypt. */
+struct verif {
 	struct auth	*a;
 	enum job_state	 state;
-	int		 canceled;
 	int		 ok;
 	int		 prio;		/* from a client that logged in lately */
 	struct client_key client;
@@ -43,14 +47,21 @@ struct auth_job {
 	char		 hash[128];
 	unsigned char	 digest[32];
 	struct event	*timer;		/* JOB_DELAYED */
-	auth_done_cb	 cb;
-	void		*arg;
-	TAILQ_ENTRY(auth_job) link;	/* todo or done, under mu */
-	TAILQ_ENTRY(auth_job) plink;	/* pending: loop side */
+	struct waiter_list waiters;	/* loop side; none: nobody waits */
+	TAILQ_ENTRY(verif) link;	/* todo or done, under mu */
+	TAILQ_ENTRY(verif) plink;	/* pending: loop side */
 };
 
-TAILQ_HEAD(job_list, auth_job);
-TAILQ_HEAD(pending_list, auth_job);
+/* A request waiting for a verification: the caller's handle. */
+struct auth_job {
+	struct verif	*v;
+	auth_done_cb	 cb;
+	void		*arg;
+	TAILQ_ENTRY(auth_job) link;	/* v->waiters */
+};
+
+TAILQ_HEAD(job_list, verif);
+TAILQ_HEAD(pending_list, verif);
 
 struct cache_entry {
 	unsigned char	 digest[32];
@@ -70,8 +81,9 @@ struct auth {
 	pthread_cond_t	 cv;
 	struct job_list	 todo;		/* queued and running, under mu */
 	struct job_list	 done;		/* under mu */
+	struct client_key last_served;	/* under mu */
 	/* Loop side: */
-	struct pending_list pending;	/* every job not called back yet */
+	struct pending_list pending;	/* every verif not seen back yet */
 	unsigned	 n_jobs;	/* of them, bcrypt ones */
 	uint64_t	 verify_ms;	/* a verification takes about this */
 	uint64_t	(*clock)(void);
@@ -292,11 +304,11 @@ client_eq(const struct client_key *x, const struct client_key *y)
 static unsigned
 client_pending(const struct auth *a, const struct client_key *k)
 {
-	const struct auth_job *job;
+	const struct verif *v;
 	unsigned n = 0;
 
-	TAILQ_FOREACH(job, &a->pending, plink)
-		n += client_eq(&job->client, k);
+	TAILQ_FOREACH(v, &a->pending, plink)
+		n += client_eq(&v->client, k);
 	return n;
 }
 
@@ -335,48 +347,59 @@ client_trust(struct auth *a, const struct client_key *k)
 
 /* --- the worker -------------------------------------------------------- */
 
-/* The next job: the first queued one of a trusted client, else the first
- * queued one.  Under mu. */
-static struct auth_job *
-next_job(struct auth *a)
+/* The next verification: the first queued one of a trusted client; else
+ * the clients take turns (the first queued one of the next client after
+ * the one served last, in key order), so that a client with several
+ * checks waiting does not make a newcomer wait for all of them.  Under
+ * mu. */
+static struct verif *
+next_verif(struct auth *a)
 {
-	struct auth_job *job, *first = NULL;
+	struct verif *v, *after = NULL, *lowest = NULL;
 
-	TAILQ_FOREACH(job, &a->todo, link) {
-		if (job->state != JOB_QUEUED)
+	TAILQ_FOREACH(v, &a->todo, link) {
+		if (v->state != JOB_QUEUED)
 			continue;
-		if (job->prio)
-			return job;
-		if (first == NULL)
-			first = job;
+		if (v->prio)
+			return v;
+		if (memcmp(v->client.b, a->last_served.b,
+		    sizeof(v->client.b)) > 0 && (after == NULL ||
+		    memcmp(v->client.b, after->client.b, sizeof(v->client.b)) < 0))
+			after = v;
+		if (lowest == NULL || memcmp(v->client.b, lowest->client.b,
+		    sizeof(v->client.b)) < 0)
+			lowest = v;
 	}
-	return first;
+	v = after != NULL ? after : lowest;
+	if (v != NULL)
+		a->last_served = v->client;
+	return v;
 }
 
 static void *
 worker(void *arg)
 {
 	struct auth *a = arg;
-	struct auth_job *job;
+	struct verif *v;
 	uint64_t one = 1, t0;
 	ssize_t w;
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
-		while (!a->stop && (job = next_job(a)) == NULL)
+		while (!a->stop && (v = next_verif(a)) == NULL)
 			pthread_cond_wait(&a->cv, &a->mu);
 		if (a->stop)
 			break;
-		job->state = JOB_RUNNING;
+		v->state = JOB_RUNNING;
 		pthread_mutex_unlock(&a->mu);
 		t0 = now_ms();
-		job->ok = auth_verify_password(job->pass, job->hash);
-		job->elapsed_ms = now_ms() - t0;
-		explicit_bzero(job->pass, sizeof(job->pass));
+		v->ok = auth_verify_password(v->pass, v->hash);
+		v->elapsed_ms = now_ms() - t0;
+		explicit_bzero(v->pass, sizeof(v->pass));
 		pthread_mutex_lock(&a->mu);
-		TAILQ_REMOVE(&a->todo, job, link);
-		job->state = JOB_DONE;
-		TAILQ_INSERT_TAIL(&a->done, job, link);
+		TAILQ_REMOVE(&a->todo, v, link);
+		v->state = JOB_DONE;
+		TAILQ_INSERT_TAIL(&a->done, v, link);
 		do
 			w = write(a->evfd, &one, sizeof(one));
 		while (w == -1 && errno == EINTR);
@@ -385,22 +408,58 @@ worker(void *arg)
 	return NULL;
 }
 
+/* Frees v and its waiters, without callbacks. */
 static void
-job_free(struct auth_job *job)
+verif_free(struct verif *v)
 {
-	if (job->timer != NULL)
-		event_free(job->timer);
-	explicit_bzero(job, sizeof(*job));
-	free(job);
+	struct auth_job *job;
+
+	while ((job = TAILQ_FIRST(&v->waiters)) != NULL) {
+		TAILQ_REMOVE(&v->waiters, job, link);
+		free(job);
+	}
+	if (v->timer != NULL)
+		event_free(v->timer);
+	explicit_bzero(v, sizeof(*v));
+	free(v);
 }
 
-/* On the loop: the worker finished jobs. */
+/* On the loop: v has its answer.  Every waiter hears it; a callback may
+ * cancel waiters not called yet (they leave the list) or start new
+ * checks (v is off the pending list: nothing joins it any more). */
+static void
+verif_finish(struct auth *a, struct verif *v)
+{
+	struct auth_job *job;
+
+	TAILQ_REMOVE(&a->pending, v, plink);
+	if (v->state != JOB_DELAYED) {
+		a->n_jobs--;
+		/* What an unknown user waits for (see auth_check). */
+		a->verify_ms = (3 * a->verify_ms + v->elapsed_ms) / 4;
+		if (v->ok) {
+			cache_add(a, v->digest);
+			client_trust(a, &v->client);
+		}
+	}
+	while ((job = TAILQ_FIRST(&v->waiters)) != NULL) {
+		auth_done_cb cb = job->cb;
+		void *arg = job->arg;
+
+		TAILQ_REMOVE(&v->waiters, job, link);
+		free(job);
+		cb(v->ok, arg);
+	}
+	verif_free(v);
+}
+
+/* On the loop: the worker finished verifications. */
 static void
 done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct auth *a = arg;
 	struct job_list batch;
-	struct auth_job *job;
+	struct verif *v;
 	uint64_t n;
 
 	(void)what;
@@ -410,22 +469,9 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&a->mu);
 	TAILQ_CONCAT(&batch, &a->done, link);
 	pthread_mutex_unlock(&a->mu);
-	/* A callback may cancel a job still in the batch: it is then only
-	 * marked, and freed here. */
-	while ((job = TAILQ_FIRST(&batch)) != NULL) {
-		TAILQ_REMOVE(&batch, job, link);
-		if (!job->canceled) {
-			TAILQ_REMOVE(&a->pending, job, plink);
-			a->n_jobs--;
-			/* What an unknown user waits for (see auth_check). */
-			a->verify_ms = (3 * a->verify_ms + job->elapsed_ms) / 4;
-			if (job->ok) {
-				cache_add(a, job->digest);
-				client_trust(a, &job->client);
-			}
-			job->cb(job->ok, job->arg);
-		}
-		job_free(job);
+	while ((v = TAILQ_FIRST(&batch)) != NULL) {
+		TAILQ_REMOVE(&batch, v, link);
+		verif_finish(a, v);
 	}
 }
 
@@ -433,16 +479,12 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 static void
 delayed_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct auth_job *job = arg;
-	struct auth *a = job->a;
-	auth_done_cb cb = job->cb;
-	void *cbarg = job->arg;
+	struct verif *v = arg;
 
 	(void)fd;
 	(void)what;
-	TAILQ_REMOVE(&a->pending, job, plink);
-	job_free(job);
-	cb(0, cbarg);
+	v->ok = 0;
+	verif_finish(v->a, v);
 }
 
 static uint64_t
@@ -506,7 +548,7 @@ auth_set_clock(struct auth *a, uint64_t (*clock)(void))
 void
 auth_free(struct auth *a)
 {
-	struct auth_job *job;
+	struct verif *v;
 
 	if (a == NULL)
 		return;
@@ -515,18 +557,19 @@ auth_free(struct auth *a)
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->thread, NULL);
-	while ((job = TAILQ_FIRST(&a->pending)) != NULL) {
-		TAILQ_REMOVE(&a->pending, job, plink);
-		if (job->state == JOB_DELAYED)
-			job_free(job);	/* on no other list */
+	/* Every verif is pending, and also on todo or done unless delayed. */
+	while ((v = TAILQ_FIRST(&a->pending)) != NULL) {
+		TAILQ_REMOVE(&a->pending, v, plink);
+		if (v->state == JOB_DELAYED)
+			verif_free(v);
 	}
-	while ((job = TAILQ_FIRST(&a->todo)) != NULL) {
-		TAILQ_REMOVE(&a->todo, job, link);
-		job_free(job);
+	while ((v = TAILQ_FIRST(&a->todo)) != NULL) {
+		TAILQ_REMOVE(&a->todo, v, link);
+		verif_free(v);
 	}
-	while ((job = TAILQ_FIRST(&a->done)) != NULL) {
-		TAILQ_REMOVE(&a->done, job, link);
-		job_free(job);
+	while ((v = TAILQ_FIRST(&a->done)) != NULL) {
+		TAILQ_REMOVE(&a->done, v, link);
+		verif_free(v);
 	}
 	event_free(a->ev);
 	close(a->evfd);
@@ -536,6 +579,30 @@ auth_free(struct auth *a)
 	free(a);
 }
 
+/* The pending verification of the same credentials, or NULL. */
+static struct verif *
+verif_find(struct auth *a, const unsigned char digest[32])
+{
+	struct verif *v;
+
+	TAILQ_FOREACH(v, &a->pending, plink)
+		if (CRYPTO_memcmp(v->digest, digest, 32) == 0)
+			return v;
+	return NULL;
+}
+
+static struct auth_job *
+waiter_add(struct verif *v, auth_done_cb cb, void *arg)
+{
+	struct auth_job *job = xcalloc(1, sizeof(*job));
+
+	job->v = v;
+	job->cb = cb;
+	job->arg = arg;
+	TAILQ_INSERT_TAIL(&v->waiters, job, link);
+	return job;
+}
+
 enum auth_result
 auth_check(struct auth *a, const struct auth_user *users, size_t n,
     const char *hdr, const struct sockaddr *client, auth_done_cb cb,
@@ -543,10 +610,10 @@ auth_check(struct auth *a, const struct auth_user *users, size_t n,
 {
 	char user[AUTH_USER_MAX], pass[AUTH_PASS_MAX];
 	const struct auth_user *u = NULL;
-	struct auth_job *job;
 	struct client_key ck;
 	unsigned char digest[32];
 	enum auth_result r;
+	struct verif *v;
 	int trusted;
 
 	*jobp = NULL;
@@ -557,10 +624,18 @@ auth_check(struct auth *a, const struct auth_user *users, size_t n,
 		if (strcmp(users[i].name, user) == 0)
 			u = &users[i];
 	client_key_of(client, &ck);
+	/* An unknown user's digest is taken with a hash of the list too, so
+	 * that it is computed the same way. */
 	cred_digest(a, user, pass, u ? u->hash : users[0].hash, digest);
 	if (u != NULL && cache_hit(a, digest)) {
 		client_trust(a, &ck);
 		r = AUTH_OK;
+		goto out;
+	}
+	/* The same credentials are being checked: wait for that answer. */
+	if ((v = verif_find(a, digest)) != NULL) {
+		*jobp = waiter_add(v, cb, arg);
+		r = AUTH_PENDING;
 		goto out;
 	}
 	/* Busy or not is decided before it matters whether the user exists,
@@ -572,11 +647,11 @@ auth_check(struct auth *a, const struct auth_user *users, size_t n,
 		r = AUTH_BUSY;
 		goto out;
 	}
-	job = xcalloc(1, sizeof(*job));
-	job->a = a;
-	job->client = ck;
-	job->cb = cb;
-	job->arg = arg;
+	v = xcalloc(1, sizeof(*v));
+	v->a = a;
+	v->client = ck;
+	memcpy(v->digest, digest, sizeof(digest));
+	TAILQ_INIT(&v->waiters);
 	if (u == NULL) {
 		/* No verification: a refusal after about the time one takes. */
 		struct timeval tv = {
@@ -584,30 +659,29 @@ auth_check(struct auth *a, const struct auth_user *users, size_t n,
 			.tv_usec = (suseconds_t)(a->verify_ms % 1000 * 1000),
 		};
 
-		job->state = JOB_DELAYED;
-		job->timer = evtimer_new(a->base, delayed_cb, job);
-		if (job->timer == NULL || evtimer_add(job->timer, &tv) != 0) {
-			job_free(job);
+		v->state = JOB_DELAYED;
+		v->timer = evtimer_new(a->base, delayed_cb, v);
+		if (v->timer == NULL || evtimer_add(v->timer, &tv) != 0) {
+			verif_free(v);
 			r = AUTH_BUSY;
 			goto out;
 		}
-		TAILQ_INSERT_TAIL(&a->pending, job, plink);
-		*jobp = job;
+		TAILQ_INSERT_TAIL(&a->pending, v, plink);
+		*jobp = waiter_add(v, cb, arg);
 		r = AUTH_PENDING;
 		goto out;
 	}
-	job->prio = trusted;
-	memcpy(job->pass, pass, sizeof(job->pass));
-	snprintf(job->hash, sizeof(job->hash), "%s", u->hash);
-	memcpy(job->digest, digest, sizeof(digest));
-	job->state = JOB_QUEUED;
+	v->prio = trusted;
+	memcpy(v->pass, pass, sizeof(v->pass));
+	snprintf(v->hash, sizeof(v->hash), "%s", u->hash);
+	v->state = JOB_QUEUED;
 	a->n_jobs++;
-	TAILQ_INSERT_TAIL(&a->pending, job, plink);
+	TAILQ_INSERT_TAIL(&a->pending, v, plink);
+	*jobp = waiter_add(v, cb, arg);
 	pthread_mutex_lock(&a->mu);
-	TAILQ_INSERT_TAIL(&a->todo, job, link);
+	TAILQ_INSERT_TAIL(&a->todo, v, link);
 	pthread_cond_signal(&a->cv);
 	pthread_mutex_unlock(&a->mu);
-	*jobp = job;
 	r = AUTH_PENDING;
 out:
 	explicit_bzero(pass, sizeof(pass));
@@ -615,24 +689,33 @@ out:
 	return r;
 }
 
+/* The waiter goes; a verification nobody waits for any more is dropped
+ * while still queued (a running one finishes, for the cache). */
 void
 auth_cancel(struct auth *a, struct auth_job *job)
 {
-	if (job == NULL || job->canceled)
+	struct verif *v;
+
+	if (job == NULL)
 		return;
-	TAILQ_REMOVE(&a->pending, job, plink);
-	if (job->state == JOB_DELAYED) {
-		job_free(job);
+	v = job->v;
+	TAILQ_REMOVE(&v->waiters, job, link);
+	free(job);
+	if (!TAILQ_EMPTY(&v->waiters))
+		return;
+	if (v->state == JOB_DELAYED) {
+		TAILQ_REMOVE(&a->pending, v, plink);
+		verif_free(v);
 		return;
 	}
-	a->n_jobs--;
 	pthread_mutex_lock(&a->mu);
-	if (job->state == JOB_QUEUED) {
-		TAILQ_REMOVE(&a->todo, job, link);
+	if (v->state == JOB_QUEUED) {
+		TAILQ_REMOVE(&a->todo, v, link);
 		pthread_mutex_unlock(&a->mu);
-		job_free(job);
+		TAILQ_REMOVE(&a->pending, v, plink);
+		a->n_jobs--;
+		verif_free(v);
 		return;
 	}
-	job->canceled = 1;	/* freed when it comes back */
-	pthread_mutex_unlock(&a->mu);
+	pthread_mutex_unlock(&a->mu);	/* running or done: comes back */
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <event2/event.h>
+#include <openssl/evp.h>
 
 #include "daemon/config.h"
 #include "daemon/ctx.h"
@@ -506,6 +507,13 @@ auth_cb(int ok, void *arg)
 	event_base_loopbreak(base);
 }
 
+static void
+count_cb(int ok, void *arg)
+{
+	(void)ok;
+	(*(int *)arg)++;
+}
+
 /* Runs the loop until the callback came (at most 20 s). */
 static void
 wait_cb(struct event_base *base)
@@ -525,6 +533,21 @@ client(unsigned i)
 	sin[i].sin_family = AF_INET;
 	sin[i].sin_addr.s_addr = htonl(0xc0000200u | i);
 	return (const struct sockaddr *)&sin[i];
+}
+
+/* "Basic " and the base64 of "user:pass<i>" (a few at a time). */
+static const char *
+basic(const char *user, const char *pass, int i)
+{
+	static char out[4][400];
+	static unsigned k;
+	char in[256];
+	int n = snprintf(in, sizeof(in), "%s:%s%d", user, pass, i);
+	char *o = out[k++ % 4];
+
+	memcpy(o, "Basic ", 6);
+	EVP_EncodeBlock((unsigned char *)o + 6, (const unsigned char *)in, n);
+	return o;
 }
 
 static uint64_t fake_now;
@@ -615,35 +638,39 @@ check_bcrypt(void)
 	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6YW5vdGhlcg==", client(1), auth_cb,
 	    base, &job) == AUTH_PENDING);
 	auth_cancel(a, job);		/* no callback for it */
-	/* Limits: a client has AUTH_PER_CLIENT_MAX checks pending; strangers
-	 * get AUTH_QUEUE_MAX - AUTH_QUEUE_RESERVED places; client 1 logged in
-	 * above, so it is trusted and gets the rest; unknown users take no
-	 * place (no verification), and are busy like anyone else when their
-	 * client is, so a 503 does not tell which names exist. */
+	/* Limits: a client has AUTH_PER_CLIENT_MAX checks pending;
+	 * strangers get AUTH_QUEUE_MAX - AUTH_QUEUE_RESERVED places; client 1
+	 * logged in above, so it is trusted and gets the rest; unknown users
+	 * take no place (no verification), and are busy like anyone else
+	 * when their client is, so a 503 does not tell which names exist. */
 	for (int i = 0; i < AUTH_PER_CLIENT_MAX; i++)
-		CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=",
+		CHECK(auth_check(a, users, 2, basic("other", "wrong", i),
 		    client(100), auth_cb, base, &job) == AUTH_PENDING);
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(100),
+	CHECK(auth_check(a, users, 2, basic("other", "wrong", 99), client(100),
 	    auth_cb, base, &job) == AUTH_BUSY && job == NULL);
-	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=",
-	    client(100), auth_cb, base, &job) == AUTH_BUSY);	/* nobody */
+	CHECK(auth_check(a, users, 2, basic("nobody", "x", 0), client(100),
+	    auth_cb, base, &job) == AUTH_BUSY);
 	for (int i = 0; i < 5; i++)	/* unknown users: no place taken */
-		CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=",
+		CHECK(auth_check(a, users, 2, basic("nobody", "x", i),
 		    client(50 + (unsigned)i), auth_cb, base, &job) ==
 		    AUTH_PENDING);
 	for (int i = AUTH_PER_CLIENT_MAX;
 	    i < AUTH_QUEUE_MAX - AUTH_QUEUE_RESERVED; i++)
-		CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=",
+		CHECK(auth_check(a, users, 2, basic("other", "wrong", i),
 		    client(110 + (unsigned)i), auth_cb, base, &job) ==
 		    AUTH_PENDING);
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(200),
-	    auth_cb, base, &job) == AUTH_BUSY);	/* the strangers' share */
-	CHECK(auth_check(a, users, 2, "Basic bm9ib2R5OmFub3RoZXI=",
-	    client(201), auth_cb, base, &job) == AUTH_BUSY);
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(1),
+	CHECK(auth_check(a, users, 2, basic("other", "wrong", 200),
+	    client(200), auth_cb, base, &job) == AUTH_BUSY);	/* strangers */
+	CHECK(auth_check(a, users, 2, basic("nobody", "x", 201), client(201),
+	    auth_cb, base, &job) == AUTH_BUSY);
+	/* the same credentials as a pending check: they wait for its answer */
+	CHECK(auth_check(a, users, 2, basic("other", "wrong", 0), client(201),
+	    auth_cb, base, &job) == AUTH_PENDING);
+	auth_cancel(a, job);
+	CHECK(auth_check(a, users, 2, basic("other", "wrong", 300), client(1),
 	    auth_cb, base, &job) == AUTH_PENDING);	/* trusted: reserved */
 	auth_cancel(a, job);
-	CHECK(auth_check(a, users, 2, "Basic b3RoZXI6d3Jvbmc=", client(1),
+	CHECK(auth_check(a, users, 2, basic("other", "wrong", 301), client(1),
 	    auth_cb, base, &job) == AUTH_PENDING);
 	cb_calls = 0;
 	auth_free(a);
@@ -709,6 +736,26 @@ check_auth_cache(void)
 	    AUTH_PENDING);
 	wait_cb(base);
 	CHECK(cb_calls == 3 && cb_ok == 1);
+	/* 20 requests at once with new credentials, as Prometheus starting
+	 * its /probe scrapes: one verification answers them all, and one
+	 * that goes away is not called. */
+	{
+		struct auth_job *jobs[20];
+		char h[128];
+
+		users[0].hash = (char *)"$2b$04$abcdefghijklmnopqrstuu"
+		    "abcdefghijklmnopqrstuvwxyz012";	/* verifies nothing */
+		snprintf(h, sizeof(h), "%s", basic("prometheus", "new", 1));
+		cb_calls = 0;
+		for (int i = 0; i < 20; i++)
+			CHECK(auth_check(a, users, 1, h, client(8), count_cb,
+			    &cb_calls, &jobs[i]) == AUTH_PENDING);
+		auth_cancel(a, jobs[5]);
+		for (int i = 0; i < 50 && cb_calls < 19; i++)
+			event_base_loop(base, EVLOOP_ONCE);
+		CHECK_INT(cb_calls, 19);
+		users[0].hash = hash;
+	}
 	auth_free(a);
 	free(hash);
 	event_base_free(base);
