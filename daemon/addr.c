@@ -294,8 +294,9 @@ addr_special_refused(const struct addr *a0, const struct cidr *list, size_t n,
 		    list[i].prefix >= v4range.prefix)
 			return NULL;
 	}
-	snprintf(why, whylen, "%s is a %s address: only a CIDR inside %s/%u in "
-	    "probe_allow allows it", addr_text(a0, text, sizeof(text)), what,
+	snprintf(why, whylen, "%s is %s %s address: only a CIDR inside %s/%u "
+	    "in probe_allow allows it", addr_text(a0, text, sizeof(text)),
+	    what[0] == 'I' || strncmp(what, "unsp", 4) == 0 ? "an" : "a", what,
 	    addr_text(&range.net, net, sizeof(net)), range.prefix);
 	return why;
 }

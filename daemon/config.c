@@ -681,10 +681,6 @@ set_probe_allow_ports(struct parse *p, const char *v)
 	free(list);
 	if (item != NULL)
 		return;
-	if (n == 0) {
-		key_error(p, "empty list (a port /probe may connect to)");
-		return;
-	}
 	memcpy(p->cfg->probe_allow_ports, ports, n * sizeof(ports[0]));
 	p->cfg->n_probe_allow_ports = n;
 }

@@ -1193,6 +1193,36 @@ check_web_keys(void)
 		CHECK_INT(r.cfg ? r.cfg->n_probe_allow : 0, 6);
 	done(&r);
 
+	/* probe_allow_ports: the mail ports by default, else the list; the
+	 * CIDR entries of probe_allow are kept apart for the connect check */
+	load(&r, "[exporter]\nprobe_allow = *.example.org, 127.0.0.0/8\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		static const uint16_t mail[] = { 25, 465, 587, 110, 143, 993,
+		    995 };
+
+		CHECK_INT(r.cfg->n_probe_allow_ports, ARRAY_LEN(mail));
+		CHECK(memcmp(r.cfg->probe_allow_ports, mail, sizeof(mail)) == 0);
+		CHECK_INT(r.cfg->n_probe_allow_cidrs, 1);
+		CHECK_INT(r.cfg->probe_allow_cidrs[0].prefix, 8);
+	}
+	done(&r);
+	load(&r, "[exporter]\nprobe_allow_ports = 2525, 25\n");
+	CHECK(r.cfg != NULL && r.cfg->n_probe_allow_ports == 2 &&
+	    r.cfg->probe_allow_ports[0] == 2525 &&
+	    r.cfg->probe_allow_ports[1] == 25);
+	done(&r);
+	ERROR1("[exporter]\nprobe_allow_ports = 25, 25\n", "t.ini:2: "
+	    "probe_allow_ports: duplicate port 25");
+	ERROR1("[exporter]\nprobe_allow_ports = 0\n", "t.ini:2: "
+	    "probe_allow_ports: \"0\": bad port (1-65535)");
+	ERROR1("[exporter]\nprobe_allow_ports = 25,,587\n", "t.ini:2: "
+	    "probe_allow_ports: empty entry in list");
+	ERROR1("[exporter]\nprobe_allow_ports = smtp\n", "t.ini:2: "
+	    "probe_allow_ports: \"smtp\": bad port (1-65535)");
+	ERROR1("[exporter]\nprobe_allow_ports =\n", "t.ini:2: "
+	    "probe_allow_ports: empty entry in list");
+
 	ERROR1("[exporter]\nprobe_allow = 192.0.2.1/24\n", "t.ini:2: "
 	    "probe_allow: \"192.0.2.1/24\": bits set past the prefix length "
 	    "(write the network address)");
