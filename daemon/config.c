@@ -276,18 +276,17 @@ normalize_dns_name(char *s, const char **why)
 	return addr_name_normalize(s, ADDR_NAME_UNDERSCORE, why);
 }
 
-/* A numeric address, rewritten in its canonical form. */
+/* A numeric address of family af, rewritten in its canonical form. */
 static int
 normalize_ip(char **host, int af)
 {
-	unsigned char bin[16];
+	struct addr a;
 	char text[INET6_ADDRSTRLEN];
 
-	if (inet_pton(af, *host, bin) != 1 ||
-	    inet_ntop(af, bin, text, sizeof(text)) == NULL)
+	if (addr_parse_ip(*host, &a) == -1 || a.family != af)
 		return -1;
 	free(*host);
-	*host = xstrdup(text);
+	*host = xstrdup(addr_text(&a, text, sizeof(text)));
 	return 0;
 }
 
@@ -1327,11 +1326,10 @@ static void
 open_domain(struct parse *p, const char *arg)
 {
 	char *name = xstrdup(arg);
-	unsigned char bin[16];
+	struct addr ip;
 	const char *why;
 
-	if (inet_pton(AF_INET, name, bin) == 1 ||
-	    inet_pton(AF_INET6, name, bin) == 1) {
+	if (addr_parse_ip(name, &ip) == 0) {
 		why = "an ip address is not a mail domain (use [endpoint])";
 		goto bad;
 	}

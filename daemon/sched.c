@@ -416,20 +416,27 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 {
 	struct ctx *ctx = run->ctx;
 	struct probe_job *job;
-	char addr[INET6_ADDRSTRLEN] = "", why[256];
+	struct sockaddr_storage ss;
+	char addr[INET6_ADDRSTRLEN] = "", why[256], q[300];
 
-	if (reach_refused(run->check, sa, port, why, sizeof(why)) != NULL) {
-		size_t idx;
-		char q[300];
+	/* The address the probe connects to, its port set, and its text. */
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, salen < sizeof(ss) ? salen : sizeof(ss));
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			    addr, sizeof(addr));
-		else
-			inet_ntop(AF_INET6,
-			    &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
-			    sizeof(addr));
-		idx = run_add_endpoint(run, host, addr, port, proto);
+		sin->sin_port = htons(port);
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_port = htons(port);
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+	}
+	if (reach_refused(run->check, (struct sockaddr *)&ss, port, why,
+	    sizeof(why)) != NULL) {
+		size_t idx = run_add_endpoint(run, host, addr, port, proto);
+
 		probe_fail(&run->res->eps[idx].out, STEP_CONNECT,
 		    REASON_NOT_ALLOWED, "%s", why);
 		run->res->eps[idx].finished = wall_time();
@@ -440,20 +447,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 		return;
 	}
 	job = xcalloc(1, sizeof(*job));
-
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&job->addr;
-
-		memcpy(sin, sa, sizeof(*sin));
-		sin->sin_port = htons(port);
-		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&job->addr;
-
-		memcpy(sin6, sa, sizeof(*sin6));
-		sin6->sin6_port = htons(port);
-		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-	}
+	memcpy(&job->addr, &ss, sizeof(ss));
 	job->addrlen = salen;
 	job->run = run;
 	job->ep = run_add_endpoint(run, host, addr, port, proto);
