@@ -104,17 +104,58 @@ check_free $MX_GOOD 587
 for p in 143 993 110 995; do check_free $MAIL_GOOD "$p"; done
 [ -z "$taken" ] || demo_fail "these ports are taken (stop what listens there, e.g. a \`make run\`, and try again):$taken"
 
+# --- running steps side by side --------------------------------------------------
+# bg NAME FUNCTION ARGS...: runs FUNCTION in a background subshell (output in
+# $T_DIR/NAME.log); bg_wait waits for all of them and fails naming those that
+# failed, with their output.  A subshell's own registrations (t_pid) are
+# lost: what it starts is registered by the caller, from its pid file.
+BG=
+bg() {
+	_bn=$1
+	shift
+	( trap - EXIT INT TERM; "$@" ) >"$T_DIR/$_bn.log" 2>&1 </dev/null &
+	BG="$BG $_bn:$!"
+}
+bg_wait() {
+	_failed=
+	for _e in $BG; do
+		wait "${_e#*:}" || _failed="$_failed ${_e%%:*}"
+	done
+	BG=
+	register_masters
+	for _bn in $_failed; do
+		echo "--- $_bn:" >&2
+		cat "$T_DIR/$_bn.log" >&2
+	done
+	[ -z "$_failed" ] || t_fail "could not start:$_failed (output above)"
+}
+
+# register_masters: t_pid for the master of each Postfix and of the Dovecot
+# that is running (t_cleanup skips a pid registered twice once it is gone).
+register_masters() {
+	for _f in "$T_DIR"/pf_good/queue/pid/master.pid "$T_DIR"/pf_weak/queue/pid/master.pid \
+		"$T_DIR"/pf_broken/queue/pid/master.pid "$T_DIR/dovecot/run/master.pid"; do
+		[ -s "$_f" ] || continue
+		_p=$(tr -dc 0-9 <"$_f")
+		[ -n "$_p" ] && t_running "$_p" && t_pid "$_p"
+	done
+}
+# On any exit, Ctrl-C while servers are still starting included: wait for
+# the starts under way, register what they started, then t_cleanup.
+demo_cleanup() {
+	_rc=$?
+	trap - EXIT INT TERM
+	for _e in $BG; do wait "${_e#*:}" 2>/dev/null; done
+	register_masters
+	(exit "$_rc")
+	t_cleanup
+}
+trap demo_cleanup EXIT
+
 # --- certificates and DKIM keys --------------------------------------------------
 CA=$T_DIR/ca
 K=$T_DIR/dkim
 mkdir -p "$K"
-t_log "demo: a CA, four server certificates, five DKIM keys"
-t_ca "$CA"
-t_cert "$CA" good mx.good.example "DNS:mx.good.example" 1 365
-t_cert "$CA" weak mx.weak.example "DNS:mx.weak.example" 1 365
-t_cert "$CA" expired mx.broken.example "DNS:mx.broken.example" 90 -3
-t_cert "$CA" imap mail.good.example "DNS:mail.good.example" 1 365
-
 # dkim_rsa NAME BITS / dkim_ed25519 NAME: a private key in $K/NAME.pem and
 # its DNS public key (p=, base64) in $K/NAME.p: RSA as SubjectPublicKeyInfo,
 # Ed25519 as the raw 32 bytes (RFC 8463).
@@ -130,11 +171,19 @@ dkim_ed25519() {
 }
 # txt_strings TEXT: a TXT value as zone-file strings of at most 200 bytes.
 txt_strings() { printf '%s' "$1" | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' '; }
-dkim_rsa good2048 2048
-dkim_ed25519 good_ed
-dkim_rsa weak1024 1024
-dkim_rsa old1024 1024	# published revoked (p= empty): its private key stays here
-dkim_rsa broken512 512
+t_log "demo: a CA, four server certificates, five DKIM keys"
+bg dkim_good2048 dkim_rsa good2048 2048
+bg dkim_good_ed dkim_ed25519 good_ed
+bg dkim_weak1024 dkim_rsa weak1024 1024
+bg dkim_old1024 dkim_rsa old1024 1024	# published revoked (p= empty): its private key stays here
+bg dkim_broken512 dkim_rsa broken512 512
+# Meanwhile the certificates, one at a time (`openssl ca` keeps a database).
+t_ca "$CA"
+t_cert "$CA" good mx.good.example "DNS:mx.good.example" 1 365
+t_cert "$CA" weak mx.weak.example "DNS:mx.weak.example" 1 365
+t_cert "$CA" expired mx.broken.example "DNS:mx.broken.example" 90 -3
+t_cert "$CA" imap mail.good.example "DNS:mail.good.example" 1 365
+bg_wait
 
 # --- DNS ---------------------------------------------------------------------------
 t_zone dns good.example <<EOF
@@ -176,8 +225,14 @@ done
 t_log "demo: NSD on $NS"
 t_nsd_start dns $NS good.example weak.example broken.example
 
-t_log "demo: Postfix mx.good.example on $MX_GOOD (strict)"
-t_postfix_start pf_good $MX_GOOD mx.good.example +submission \
+# The three Postfix and the Dovecot start side by side (a Postfix takes a
+# few seconds); each is registered for cleanup before it starts (`postfix
+# stop` of one that never started is harmless) and its master's pid after.
+T_POSTFIX="$T_DIR/pf_good/etc $T_DIR/pf_weak/etc $T_DIR/pf_broken/etc $T_POSTFIX"
+t_log "demo: Postfix mx.good.example on $MX_GOOD (strict), mx.weak.example on $MX_WEAK" \
+	"(the seed's TLS settings), mx.broken.example on $MX_BROKEN (expired certificate);" \
+	"Dovecot mail.good.example on $MAIL_GOOD"
+bg pf_good t_postfix_start pf_good $MX_GOOD mx.good.example +submission \
 	"smtpd_tls_security_level = may" \
 	"smtpd_tls_cert_file = $CA/good.chain.pem" "smtpd_tls_key_file = $CA/good.key" \
 	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2" \
@@ -185,7 +240,6 @@ t_postfix_start pf_good $MX_GOOD mx.good.example +submission \
 	"smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, kDHE, SHA1, CAMELLIA, ARIA, PSK, SRP" \
 	"tls_preempt_cipherlist = yes"
 
-t_log "demo: Postfix mx.weak.example on $MX_WEAK (the seed's TLS settings)"
 # Every setting of deploy/demo/postfix-seed-tls.cf, one main.cf line each.
 seed=$(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' \
 	-e "s|@CERT@|$CA/weak.chain.pem|" -e "s|@KEY@|$CA/weak.key|" "$DEMO_SRC/postfix-seed-tls.cf")
@@ -194,21 +248,20 @@ _ifs=$IFS IFS='
 # shellcheck disable=SC2086
 set -- $seed
 IFS=$_ifs
-t_postfix_start pf_weak $MX_WEAK mx.weak.example "$@"
+bg pf_weak t_postfix_start pf_weak $MX_WEAK mx.weak.example "$@"
 
-t_log "demo: Postfix mx.broken.example on $MX_BROKEN (expired certificate)"
-t_postfix_start pf_broken $MX_BROKEN mx.broken.example \
+bg pf_broken t_postfix_start pf_broken $MX_BROKEN mx.broken.example \
 	"smtpd_tls_security_level = may" \
 	"smtpd_tls_cert_file = $CA/expired.chain.pem" "smtpd_tls_key_file = $CA/expired.key" \
 	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2"
 
-t_log "demo: Dovecot mail.good.example on $MAIL_GOOD"
 # The seed's Dovecot cipher settings (its 10-ssl.conf; its ssl_protocols and
 # ssl_dh_parameters_length are Dovecot 2.2 names that 2.3 refuses: 2.3's
 # default ssl_min_protocol is TLSv1.2).
-t_dovecot_start dovecot $MAIL_GOOD "$CA/imap.chain.pem" "$CA/imap.key" \
+bg dovecot t_dovecot_start dovecot $MAIL_GOOD "$CA/imap.chain.pem" "$CA/imap.key" \
 	"ssl_cipher_list = ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:!DSS" \
 	"ssl_prefer_server_ciphers = yes"
+bg_wait
 
 # --- the exporter ------------------------------------------------------------------
 cat >"$T_DIR/exporter.ini" <<EOF
