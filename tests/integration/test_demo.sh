@@ -246,6 +246,19 @@ print("ok: verdicts: good.example pass, weak.example fail (%s), broken.example f
       % (v["weak.example"]["reason"], v["broken.example"]["reason"]))
 EOF
 
+# The README's screenshot (doc/img/demo-status.png) is this one.
+CHROME=$(command -v chromium || command -v chromium-browser || :)
+if [ -n "$CHROME" ]; then
+	timeout -k 5 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic \
+		--no-first-run --disable-background-networking --disable-component-update \
+		--disable-sync --disable-dev-shm-usage --user-data-dir="$T_DIR/chrome" --hide-scrollbars \
+		--screenshot="$T_DIR/demo-status.png" --window-size=1280,340 "$URL/" \
+		>/dev/null 2>"$T_DIR/chrome.log" </dev/null || t_fail "(b) chromium --screenshot failed"
+	[ "$(head -c 4 "$T_DIR/demo-status.png" | od -An -c | tr -d ' ')" = '211PNG' ] ||
+		t_fail "(b) $T_DIR/demo-status.png is not a PNG"
+	echo "ok: screenshot of the status page in $T_DIR/demo-status.png"
+fi
+
 PROCS=$(demo_procs)
 for c in master nsd dovecot mailsec_exporte; do
 	printf '%s\n' $PROCS | grep -q ":$c" || t_fail "(b) no '$c' among the demo's processes: $PROCS"
