@@ -25,7 +25,7 @@ DEMO_PKGS="postfix dovecot-imapd dovecot-pop3d nsd curl openssl iproute2"
 DEMO_CMDS="postfix:postfix dovecot-imapd:dovecot nsd:nsd curl:curl openssl:openssl
 	iproute2:ip"
 case ${1:-} in
-build) TEST_PKGS= TEST_CMDS= ;;
+build) TEST_PKGS='' TEST_CMDS='' ;;
 demo) TEST_PKGS=$DEMO_PKGS TEST_CMDS=$DEMO_CMDS ;;
 esac
 CMDS="$BUILD_CMDS $TEST_CMDS"

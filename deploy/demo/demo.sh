@@ -53,7 +53,14 @@ for c in postfix dovecot nsd openssl ip ss curl; do
 done
 [ -x "$T_BIN" ] || demo_fail "$T_BIN is not built: run \`make\` (or \`make demo\`)"
 
-# --- what an earlier run killed with SIGKILL may have left ---------------------
+# --- another demo running, or what an earlier one killed by SIGKILL left ---------
+# demo.pid: "pid starttime" of the running demo script.
+if [ -s "$DEMO_DIR/demo.pid" ]; then
+	read -r _op _ost <"$DEMO_DIR/demo.pid"
+	if [ -n "$_op" ] && [ "$(t_starttime "$_op" 2>/dev/null)" = "$_ost" ] && t_running "$_op"; then
+		demo_fail "another demo is running (pid $_op): stop it first (Ctrl-C there, or kill -TERM $_op)"
+	fi
+fi
 # (t_setup stops its Postfix instances; Dovecot, NSD and the exporter are
 # stopped here, each only if its pid file names a running process whose
 # command line names this demo's files; the addresses it had added are in
@@ -76,6 +83,7 @@ if [ -s "$DEMO_DIR/addrs" ]; then
 fi
 
 t_setup demo	# tests/out/demo, and t_cleanup on EXIT, INT and TERM
+echo "$$ $(t_starttime $$)" >"$DEMO_DIR/demo.pid"
 t_log "demo: files in $T_DIR"
 
 # --- every port it needs must be free --------------------------------------------

@@ -11,6 +11,7 @@
 #       demo started (Postfix, Dovecot, NSD, the exporter, and all their
 #       children, recorded with their start times while it ran) is gone,
 #       the addresses it put on lo are removed, its ports are free;
+#       A second demo started meanwhile is refused and changes nothing;
 #   (c) the script alone, stopped by SIGTERM to its pid: the same.
 # A background job of a non-interactive shell starts with SIGINT ignored
 # (POSIX), and a shell cannot trap a signal ignored at its start: the demo
@@ -140,6 +141,12 @@ grep -qF "curl -s $URL/metrics" "$T_DIR/demo.out" || t_fail "(b) the curl comman
 grep -qE "mailsec_exporter check --resolver 127\.0\.53\.53 --ca-file $D/ca/ca.crt good\.example" \
 	"$T_DIR/demo.out" || t_fail "(b) the check command is not printed"
 echo "ok: (b) prints the status page, curl and check commands"
+# A second demo while this one runs: refused, and this one left alone.
+sh "$T_ROOT/deploy/demo/demo.sh" >"$T_DIR/second.out" 2>&1 </dev/null
+rc=$?
+[ "$rc" = 1 ] && grep -q 'another demo is running' "$T_DIR/second.out" ||
+	{ cat "$T_DIR/second.out" >&2; t_fail "(b) a second demo exited $rc without saying one runs (above)"; }
+echo "ok: (b) a second demo: $(cat "$T_DIR/second.out")"
 
 # The TLS audit may finish after the first round: wait for it.
 n=60
