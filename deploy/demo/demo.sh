@@ -304,7 +304,8 @@ t_pid "$EXP"
 echo "$EXP" >"$T_DIR/exporter.pid"
 
 URL=http://$LISTEN_A:$LISTEN_P
-# Ready when every target has been checked once and audited.
+# Ready when every target has been checked once (the TLS audit may come a
+# little later).
 n=120
 until curl -s --max-time 2 "$URL/api/v1/status" 2>/dev/null | grep -q '"ready":true'; do
 	t_running "$EXP" || { tail -n 20 "$T_DIR/exporter.log" >&2; t_fail "the exporter exited (log above)"; }
