@@ -1637,17 +1637,13 @@ set_cfgsrc_endpoints(struct parse *p, const char *v)
 
 	while ((item = next_item(&rest)) != NULL) {
 		struct buf key;
-		int v6;
 
-		if (parse_host_port(item, &host, &port, &why) == -1) {
+		if (addr_parse_host_port(item, &host, &port, &why) == -1) {
 			key_error(p, "\"%s\": %s", show(item).s, why);
 			break;
 		}
-		v6 = item[0] == '[';
-		if (normalize_ip(&host, v6 ? AF_INET6 : AF_INET) == -1 &&
-		    (v6 || normalize_dns_name(host, &why) == -1)) {
-			key_error(p, "\"%s\": not an address or name",
-			    show(item).s);
+		if (normalize_host(&host, &why) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, why);
 			free(host);
 			break;
 		}
