@@ -18,6 +18,8 @@
 #   test_daemon.sh        127.0.10.21 - 127.0.10.29
 #   test_cli.sh           127.0.10.31 - 127.0.10.39 (only written into configs)
 #   deploy/demo/demo.sh   127.0.53.0/24 (make demo; tests/integration/test_demo.sh)
+#   test_fresh_build.sh   127.0.0.1:9925 (`make run` in a chroot; the host's
+#                         network namespace, for Debian's mirror)
 
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 export PATH
