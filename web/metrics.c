@@ -84,10 +84,9 @@ add_endpoint(struct expo *e, const struct check *c,
 		if (o->phase_mask & (1u << s))
 			expo_add(e, F_PROBE_DURATION, &l, o->phase_s[s],
 			    "phase", probe_step_name((enum probe_step)s), NULL);
-	if (c->cfg->kind == TARGET_DOMAIN && c->last)
-		expo_add(e, F_PROBE_DURATION, &l, c->last->mx_duration_s,
-		    "phase", "resolve", NULL);
-	expo_add(e, F_PROBE_DURATION, &l, o->total_s, "phase", "total", NULL);
+	/* The MX lookup is the domain's (mailsec_dns_lookup_duration_seconds
+	 * {record="mx"}), the whole probe its own family. */
+	expo_add(e, F_PROBE_ENDPOINT_DURATION, &l, o->total_s, NULL);
 	if (!o->success)
 		expo_add(e, F_PROBE_ERROR_INFO, &l, 1,
 		    "step", probe_step_name(o->fail_step),
@@ -235,6 +234,7 @@ metrics_add_check(struct expo *e, const struct check *c)
 	labels_add(&l, "kind", c->cfg->kind == TARGET_DOMAIN ? "domain" : "endpoint");
 	expo_add(e, F_CHECK_SUCCESS, &l, r->success, NULL);
 	expo_add(e, F_CHECK_DURATION, &l, r->duration_s, NULL);
+	expo_add(e, F_CHECK_TIMESTAMP, &l, r->finished, NULL);
 	buf_reset(&l);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		labels_add(&l, "domain", c->cfg->name);
@@ -316,13 +316,11 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	    "microhttpd", MHD_get_version(), NULL);
 	for (int p = 0; p < PROTO__COUNT; p++) {
 		expo_add(e, F_PROBES_TOTAL, NULL,
-		    (double)ctx->probes_total[p][1],
-		    "protocol", protocol_name((enum protocol)p),
-		    "result", "success", NULL);
-		expo_add(e, F_PROBES_TOTAL, NULL,
+		    (double)(ctx->probes_total[p][1] + ctx->probes_total[p][0]),
+		    "protocol", protocol_name((enum protocol)p), NULL);
+		expo_add(e, F_PROBE_FAILURES_TOTAL, NULL,
 		    (double)ctx->probes_total[p][0],
-		    "protocol", protocol_name((enum protocol)p),
-		    "result", "failure", NULL);
+		    "protocol", protocol_name((enum protocol)p), NULL);
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);

@@ -385,6 +385,13 @@ probe_answer(struct web_req *wr)
 
 	buf_init(&b);
 	expo_init(&e);
+	/* The whole check, unlabelled, as blackbox's probe_success and
+	 * probe_duration_seconds: rules and dashboards written for those
+	 * work on these. */
+	expo_add(&e, F_PROBE_SUCCESS, NULL, c->last ? c->last->success : 0,
+	    NULL);
+	expo_add(&e, F_PROBE_DURATION, NULL, c->last ? c->last->duration_s :
+	    0, NULL);
 	metrics_add_check(&e, c);
 	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
 	    NULL);

@@ -177,7 +177,7 @@ fails() {
 	_d=$(grep "event=probe_failed .*address=$1 port=$5 " "$LOG" | sed 's/.* detail=//')
 	printf '%s\n' "$_d" | grep -qE -e "$4" || t_fail "$1: detail $_d, want it to match /$4/"
 	echo "ok: $1 detail $_d"
-	_t=$(t_metric_value "$OUT" "mailsec_probe_duration_seconds{$_l,phase=\"total\"}") ||
+	_t=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$_l}") ||
 		t_fail "$1: no total duration"
 	awk -v d="$_t" -v t="$TIMEOUT_S" 'BEGIN { exit !(d <= t + 0.5) }' ||
 		t_fail "$1: took ${_t}s, over the ${TIMEOUT_S}s timeout + 0.5s"
@@ -195,7 +195,7 @@ fails 127.0.10.102 banner proto "line too long"
 fails 127.0.10.103 ehlo proto "too many lines in one reply"
 fails 127.0.10.104 banner timeout "no answer in time in banner"
 _l=$(lbl 127.0.10.104 25 smtp)
-_t=$(t_metric_value "$OUT" "mailsec_probe_duration_seconds{$_l,phase=\"total\"}")
+_t=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$_l}")
 awk -v d="$_t" -v t="$TIMEOUT_S" 'BEGIN { exit !(d >= t - 0.1) }' ||
 	t_fail "slowloris: ended after ${_t}s, before its ${TIMEOUT_S}s deadline?"
 # The EHLO crosses the close: EOF or a reset, whichever the kernel sees first.

@@ -117,11 +117,9 @@ test_render(void)
 
 	/* Added out of table order, and interleaved. */
 	expo_add(&e, F_PROC_FDS, NULL, 12, NULL);
-	expo_add(&e, F_PROBES_TOTAL, NULL, 5, "proto", "smtp", "result",
-	    "success", NULL);
+	expo_add(&e, F_PROBES_TOTAL, NULL, 7, "proto", "smtp", NULL);
 	expo_add(&e, F_PROBE_SUCCESS, NULL, 0, "target", "b", NULL);
-	expo_add(&e, F_PROBES_TOTAL, NULL, 2, "proto", "smtp", "result",
-	    "failure", NULL);
+	expo_add(&e, F_PROBES_TOTAL, NULL, 2, "proto", "imap", NULL);
 	expo_add(&e, F_PROBE_SUCCESS, NULL, 1, "target", "a", NULL);
 
 	buf_puts(&out, "# preexisting\n");	/* render appends */
@@ -129,15 +127,16 @@ test_render(void)
 	want =
 	    "# preexisting\n"
 	    "# HELP mailsec_probe_success 1 if the probe reached TLS and "
-	    "finished its session, else 0.\n"
+	    "finished its session, else 0 (unlabelled in a /probe answer: "
+	    "the whole check).\n"
 	    "# TYPE mailsec_probe_success gauge\n"
 	    "mailsec_probe_success{target=\"b\"} 0\n"
 	    "mailsec_probe_success{target=\"a\"} 1\n"
 	    "# HELP mailsec_exporter_probes_total Probes finished since start, "
-	    "by protocol and result.\n"
+	    "by protocol.\n"
 	    "# TYPE mailsec_exporter_probes_total counter\n"
-	    "mailsec_exporter_probes_total{proto=\"smtp\",result=\"success\"} 5\n"
-	    "mailsec_exporter_probes_total{proto=\"smtp\",result=\"failure\"} 2\n"
+	    "mailsec_exporter_probes_total{proto=\"smtp\"} 7\n"
+	    "mailsec_exporter_probes_total{proto=\"imap\"} 2\n"
 	    "# HELP process_open_fds Number of open file descriptors.\n"
 	    "# TYPE process_open_fds gauge\n"
 	    "process_open_fds 12\n";
