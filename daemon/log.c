@@ -2,11 +2,16 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "daemon/util.h"
+
 static enum log_level log_threshold = LOG_INFO;
+static void log_capture_line(const char *line, size_t len);
+static size_t n_captures;
 
 static const char *const level_names[] = {
 	[LOG_DEBUG] = "debug",
@@ -24,7 +29,7 @@ log_set_level(enum log_level level)
 int
 log_enabled(enum log_level level)
 {
-	return level >= log_threshold;
+	return level >= log_threshold || n_captures > 0;
 }
 
 int
@@ -62,8 +67,11 @@ log_msg(enum log_level level, const char *event, const char *fmt, ...)
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
+	if (n_captures > 0)
+		log_capture_line(line, strlen(line));
 	/* One write per line so concurrent writers do not interleave. */
-	fprintf(stderr, "%s\n", line);
+	if (level >= log_threshold)
+		fprintf(stderr, "%s\n", line);
 }
 
 const char *
@@ -90,4 +98,85 @@ log_quote(char *buf, unsigned size, const char *value)
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;
+}
+
+/* --- capture: the lines of one /probe?debug=true ------------------------- */
+
+#define LOG_CAPTURE_MAX_BYTES	(256 * 1024)
+
+struct log_capture {
+	char		*name, *key;
+	struct buf	 text;
+	int		 truncated;
+};
+
+static struct log_capture **captures;
+
+struct log_capture *
+log_capture_start(const char *name, const char *key)
+{
+	struct log_capture *c = xcalloc(1, sizeof(*c));
+
+	c->name = xstrdup(name);
+	c->key = xstrdup(key ? key : name);
+	buf_init(&c->text);
+	captures = xreallocarray(captures, n_captures + 1, sizeof(*captures));
+	captures[n_captures++] = c;
+	return c;
+}
+
+const char *
+log_capture_text(const struct log_capture *c, size_t *len)
+{
+	*len = c->text.len;
+	return c->text.len ? c->text.data : "";
+}
+
+void
+log_capture_stop(struct log_capture *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < n_captures; i++)
+		if (captures[i] == c) {
+			captures[i] = captures[--n_captures];
+			break;
+		}
+	if (n_captures == 0) {
+		free(captures);
+		captures = NULL;
+	}
+	buf_free(&c->text);
+	free(c->name);
+	free(c->key);
+	free(c);
+}
+
+/* A line is a capture's when its target= value is the capture's name or
+ * key ("host" or "host:port"). */
+static void
+log_capture_line(const char *line, size_t len)
+{
+	const char *v = strstr(line, " target=");
+	size_t vlen;
+
+	if (v == NULL)
+		return;
+	v += sizeof(" target=") - 1;
+	vlen = strcspn(v, " ");
+	for (size_t i = 0; i < n_captures; i++) {
+		struct log_capture *c = captures[i];
+
+		if (!((strlen(c->name) == vlen && memcmp(v, c->name, vlen) == 0) ||
+		    (strlen(c->key) == vlen && memcmp(v, c->key, vlen) == 0)))
+			continue;
+		if (c->text.len + len + 1 > LOG_CAPTURE_MAX_BYTES) {
+			if (!c->truncated)
+				buf_puts(&c->text, "(further lines left out)\n");
+			c->truncated = 1;
+			continue;
+		}
+		buf_append(&c->text, line, len);
+		buf_putc(&c->text, '\n');
+	}
 }

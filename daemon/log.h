@@ -3,6 +3,8 @@
 #ifndef MAILSEC_LOG_H
 #define MAILSEC_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
@@ -15,6 +17,13 @@ void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 /* Quotes a value for a key=value log when it holds blanks or quotes; the
  * result lives in buf. */
 const char *log_quote(char *buf, unsigned size, const char *value);
+
+/* Copies every line (of any level) whose target= is name or key into a
+ * buffer until stopped: /probe?debug=true's log. */
+struct log_capture;
+struct log_capture *log_capture_start(const char *name, const char *key);
+const char *log_capture_text(const struct log_capture *c, size_t *len);
+void log_capture_stop(struct log_capture *c);
 
 #define log_debug(ev, ...) do { if (log_enabled(LOG_DEBUG)) \
 	log_msg(LOG_DEBUG, ev, __VA_ARGS__); } while (0)

@@ -395,14 +395,27 @@ probe_answer(struct web_req *wr)
 	metrics_add_check(&e, c);
 	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
 	    NULL);
-	expo_render(&e, &b);
-	expo_free(&e);
 	if (c->last != NULL)
 		log_info("probe_done", "target=%s success=%d duration_s=%.3f%s",
 		    c->key, c->last->success, c->last->duration_s,
 		    c->last->timed_out ? " timed_out=1" : "");
+	if (wr->log_cap != NULL) {
+		size_t len;
+		const char *text = log_capture_text(wr->log_cap, &len);
+
+		buf_puts(&b, "Logs for the probe:\n");
+		buf_append(&b, text, len);
+		buf_puts(&b, "\nMetrics that would have been returned:\n");
+	}
+	expo_render(&e, &b);
+	expo_free(&e);
 	sched_adhoc_free(c);
 	wr->check = NULL;
+	if (wr->log_cap != NULL) {
+		web_req_free(wr);
+		http_req_respond(req, 200, "text/plain; charset=utf-8", &b);
+		return;
+	}
 	web_req_free(wr);
 	http_req_respond(req, 200, EXPO_CONTENT_TYPE, &b);
 }
@@ -449,6 +462,30 @@ shown(char *out, size_t outlen, const char *s, size_t len)
 	out[o] = '\0';
 }
 
+/* debug=true (blackbox_exporter's spelling): the answer is the probe's log
+ * and the metrics it would have returned, as text.  1, 0, or -1 for a
+ * value other than true or false, or the argument given twice. */
+static int
+probe_debug_arg(struct http_req *req, const char **why)
+{
+	const char *v;
+	size_t len;
+	unsigned n = http_req_arg_n(req, "debug", &v, &len);
+
+	if (n == 0)
+		return 0;
+	if (n > 1) {
+		*why = "given twice";
+		return -1;
+	}
+	if (len == 4 && memcmp(v, "true", 4) == 0)
+		return 1;
+	if (len == 5 && memcmp(v, "false", 5) == 0)
+		return 0;
+	*why = "want true or false";
+	return -1;
+}
+
 void
 probe_handle(struct web *w, struct http_req *req)
 {
@@ -463,6 +500,7 @@ probe_handle(struct web *w, struct http_req *req)
 	size_t tlen, mlen;
 	unsigned nt, nm;
 	uint64_t header_ms = 0, cap, timeout;
+	int debug;
 
 	if (cfg->n_probe_allow == 0) {
 		web_respond_text(req, 403, "probing is off: set probe_allow in "
@@ -485,6 +523,11 @@ probe_handle(struct web *w, struct http_req *req)
 	if (mlen != strlen(mv) || (m = config_module(cfg, mv)) == NULL) {
 		shown(name, sizeof(name), mv, mlen);
 		snprintf(msg, sizeof(msg), "unknown module \"%s\"\n", name);
+		web_respond_text(req, 400, msg);
+		return;
+	}
+	if ((debug = probe_debug_arg(req, &why)) == -1) {
+		snprintf(msg, sizeof(msg), "bad debug: %s\n", why);
 		web_respond_text(req, 400, msg);
 		return;
 	}
@@ -529,6 +572,12 @@ probe_handle(struct web *w, struct http_req *req)
 	wr = web_req_new(w, req, WREQ_PROBE);
 	wr->timeout_ms = timeout;
 	w->probes_active++;
+	if (debug) {
+		char *key = target_key(&t);
+
+		wr->log_cap = log_capture_start(pt.host, key);
+		free(key);
+	}
 	log_info("probe_start", "target=%s port=%u module=%s timeout_ms=%llu",
 	    pt.host, (unsigned)t.port, m->name, (unsigned long long)timeout);
 	wr->starting = 1;

@@ -37,6 +37,7 @@ web_req_free(struct web_req *wr)
 	LIST_REMOVE(wr, link);
 	if (wr->kind == WREQ_PROBE)
 		wr->w->probes_active--;
+	log_capture_stop(wr->log_cap);
 	free(wr);
 }
 
