@@ -127,6 +127,35 @@ out=$("$T_BIN" --config "$T_DIR/k8s-check.ini" --check-config 2>&1) ||
 	{ printf '%s\n' "$out" >&2; t_fail "the ConfigMap's exporter.ini fails --check-config"; }
 echo "ok: ConfigMap exporter.ini: $out"
 
+# The /probe pattern's config (sharded/configmap-probe.yaml): it loads, has
+# probe_allow (else every /probe is a 403) and a [module] for every module
+# the targets file names (else a 400).
+"$PY" - "$D/kubernetes/sharded/configmap-probe.yaml" "$D/prometheus/mailsec-probe-targets.yml" \
+    "$T_DIR/k8s-probe.ini" <<'EOF' || t_fail "sharded/configmap-probe.yaml (above)"
+import re, sys
+import yaml
+ini = None
+for doc in yaml.safe_load_all(open(sys.argv[1])):
+    if doc and doc.get("kind") == "ConfigMap":
+        ini = doc["data"]["probe.ini"]
+if not ini:
+    sys.exit("no probe.ini in " + sys.argv[1])
+modules = set(re.findall(r"^\[module ([^\]]+)\]", ini, re.M))
+want = {g.get("labels", {}).get("module", "smtp") for g in yaml.safe_load(open(sys.argv[2]))}
+if want - modules:
+    sys.exit("modules of the targets file missing from probe.ini: %s" % sorted(want - modules))
+if not re.search(r"^probe_allow *= *\S", ini, re.M):
+    sys.exit("probe.ini has no probe_allow: every /probe would answer 403")
+if "listen = 0.0.0.0:9925" not in ini:
+    sys.exit("probe.ini must listen on 0.0.0.0:9925")
+open(sys.argv[3], "w").write(ini)
+print("ok: probe.ini has probe_allow and the modules %s" % sorted(want))
+EOF
+sed "s#^ca_file *=.*#ca_file = $T_ROOT/README.md#" "$T_DIR/k8s-probe.ini" >"$T_DIR/k8s-probe-check.ini"
+pout=$("$T_BIN" --config "$T_DIR/k8s-probe-check.ini" --check-config 2>&1) ||
+	{ printf '%s\n' "$pout" >&2; t_fail "sharded/configmap-probe.yaml's probe.ini fails --check-config"; }
+echo "ok: probe.ini: $pout"
+
 # The scale-out splitter: 3 valid shards that hold the targets between them.
 mkdir -p "$T_DIR/shards"
 awk -v n=3 -v prefix="$T_DIR/shards/s" -f "$D/kubernetes/shard-config.awk" "$T_DIR/k8s-check.ini" ||
