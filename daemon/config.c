@@ -439,21 +439,46 @@ cur_target(struct parse *p)
 
 /* [exporter] keys. */
 
+int
+config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	/* ":9925", as the Prometheus exporters spell every address. */
+	if (v[0] == ':' && v[1] != ':') {
+		char *all = xmalloc(strlen(v) + 5);
+		int r;
+
+		memcpy(all, "[::]", 4);
+		strcpy(all + 4, v);
+		r = config_listen_parse(all, host, port, err, errlen);
+		free(all);
+		return r;
+	}
+	if (parse_host_port(v, host, port, &why) == -1) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (normalize_ip(host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
+		snprintf(err, errlen, "not a numeric ip address (e.g. "
+		    "127.0.0.1:%u, [::1]:%u, :%u)", DEFAULT_LISTEN_PORT,
+		    DEFAULT_LISTEN_PORT, DEFAULT_LISTEN_PORT);
+		free(*host);
+		*host = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 set_listen(struct parse *p, const char *v)
 {
-	const char *err;
 	uint16_t port;
-	char *host;
+	char *host, err[160];
 
-	if (parse_host_port(v, &host, &port, &err) == -1) {
+	if (config_listen_parse(v, &host, &port, err, sizeof(err)) == -1) {
 		key_error(p, "%s", err);
-		return;
-	}
-	if (normalize_ip(&host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
-		key_error(p, "not a numeric ip address (e.g. 127.0.0.1:%u, "
-		    "[::1]:%u)", DEFAULT_LISTEN_PORT, DEFAULT_LISTEN_PORT);
-		free(host);
 		return;
 	}
 	free(p->cfg->listen_host);

@@ -7,9 +7,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "daemon/logfmt.h"
 #include "daemon/util.h"
 
 static enum log_level log_threshold = LOG_INFO;
+static enum log_format log_format = LOG_FORMAT_LOGFMT;
 static void log_capture_line(const char *line, size_t len);
 static size_t n_captures;
 
@@ -24,6 +26,24 @@ void
 log_set_level(enum log_level level)
 {
 	log_threshold = level;
+}
+
+void
+log_set_format(enum log_format format)
+{
+	log_format = format;
+}
+
+int
+log_format_parse(const char *s, enum log_format *out)
+{
+	if (strcmp(s, "logfmt") == 0)
+		*out = LOG_FORMAT_LOGFMT;
+	else if (strcmp(s, "json") == 0)
+		*out = LOG_FORMAT_JSON;
+	else
+		return -1;
+	return 0;
 }
 
 int
@@ -70,7 +90,14 @@ log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	if (n_captures > 0)
 		log_capture_line(line, strlen(line));
 	/* One write per line so concurrent writers do not interleave. */
-	if (level >= log_threshold)
+	if (level >= log_threshold && log_format == LOG_FORMAT_JSON) {
+		struct buf j;
+
+		buf_init(&j);
+		logfmt_to_json(line, strlen(line), &j);
+		fprintf(stderr, "%s\n", j.data);
+		buf_free(&j);
+	} else if (level >= log_threshold)
 		fprintf(stderr, "%s\n", line);
 }
 

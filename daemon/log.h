@@ -8,6 +8,10 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
+/* logfmt (key=value, the default) or json: one object per line. */
+enum log_format { LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON };
+void log_set_format(enum log_format format);
+int log_format_parse(const char *s, enum log_format *out);
 int log_enabled(enum log_level level);
 int log_level_parse(const char *s, enum log_level *out);
 /* log_msg(LOG_INFO, "probe_done", "host=%s reason=%s", ...): the event name

@@ -36,12 +36,19 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
-	    "                        [--log-level LEVEL] [--hash-password]\n"
+	    "                        [--log-level LEVEL] [--log.format FORMAT]\n"
+	    "                        [--web.listen-address ADDR] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
-	    "  --config FILE      configuration file (default %s)\n"
-	    "  --check-config     validate the configuration, print every error, exit\n"
+	    "  --config FILE      configuration file (default %s);\n"
+	    "                     also spelt --config.file\n"
+	    "  --check-config     validate the configuration, print every error, exit;\n"
+	    "                     also spelt --config.check\n"
 	    "  --once             run every check once, print the metrics, exit\n"
-	    "  --log-level LEVEL  debug, info, warn or error (overrides the file)\n"
+	    "  --log-level LEVEL  debug, info, warn or error (overrides the file);\n"
+	    "                     also spelt --log.level\n"
+	    "  --log.format FORMAT  logfmt (key=value, the default) or json\n"
+	    "  --web.listen-address ADDR  listen here, not at the file's listen\n"
+	    "                     (127.0.0.1:9925, [::1]:9925, :9925)\n"
 	    "  --hash-password    read a password (one line) from standard input and\n"
 	    "                     print its bcrypt hash, for basic_auth_users\n"
 	    "  --version          print the version and exit\n",
@@ -123,6 +130,24 @@ dns_timeout_ms(const struct config *cfg)
 	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
 }
 
+/* Flags that override the file, kept for every (re)load. */
+static const char *level_arg, *listen_arg;
+static enum log_level level_flag;
+static char *listen_host;
+static uint16_t listen_port;
+
+static void
+flags_apply(struct config *cfg)
+{
+	if (level_arg)
+		cfg->log_level = level_flag;
+	if (listen_arg) {
+		free(cfg->listen_host);
+		cfg->listen_host = xstrdup(listen_host);
+		cfg->listen_port = listen_port;
+	}
+}
+
 static int
 same_text(const char *a, const char *b)
 {
@@ -150,6 +175,7 @@ reload(struct ctx *ctx)
 		return;
 	}
 	config_errors_free(&errs);
+	flags_apply(cfg);
 	if ((ssl_ctx = probe_ssl_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL ||
 	    dns_set_servers(ctx->dns, cfg->resolver, err, sizeof(err)) == -1) {
 		SSL_CTX_free(ssl_ctx);
@@ -256,17 +282,22 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "config.file", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "config.check", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, '1' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log.level", required_argument, NULL, 'l' },
+		{ "log.format", required_argument, NULL, 'f' },
+		{ "web.listen-address", required_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "hash-password", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = DEFAULT_CONFIG, *level_arg = NULL;
+	const char *config_path = DEFAULT_CONFIG, *format_arg = NULL;
 	int check_only = 0, once = 0, ch, rc = 0;
-	enum log_level level;
+	enum log_format format;
 	struct web *web = NULL;
 	struct ctx ctx;
 	char err[256];
@@ -284,6 +315,12 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			level_arg = optarg;
+			break;
+		case 'f':
+			format_arg = optarg;
+			break;
+		case 'L':
+			listen_arg = optarg;
 			break;
 		case 'V':
 			printf("mailsec_exporter %s (%s)\n", MAILSEC_VERSION,
@@ -303,8 +340,21 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (level_arg && log_level_parse(level_arg, &level) == -1) {
+	if (level_arg && log_level_parse(level_arg, &level_flag) == -1) {
 		fprintf(stderr, "mailsec_exporter: bad --log-level %s\n", level_arg);
+		return 2;
+	}
+	if (format_arg && log_format_parse(format_arg, &format) == -1) {
+		fprintf(stderr, "mailsec_exporter: bad --log.format %s: logfmt "
+		    "or json\n", format_arg);
+		return 2;
+	}
+	if (format_arg)
+		log_set_format(format);
+	if (listen_arg && config_listen_parse(listen_arg, &listen_host,
+	    &listen_port, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailsec_exporter: bad --web.listen-address %s: "
+		    "%s\n", listen_arg, err);
 		return 2;
 	}
 
@@ -317,12 +367,14 @@ main(int argc, char **argv)
 	TAILQ_INIT(&ctx.dns_waiting);
 	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
 		return 1;
+	flags_apply(ctx.cfg);
 	if (check_only) {
 		printf("%s: OK, %zu targets\n", config_path, ctx.cfg->n_targets);
 		config_free(ctx.cfg);
 		return 0;
 	}
-	log_set_level(level_arg ? level : ctx.cfg->log_level);
+	flags_apply(ctx.cfg);
+	log_set_level(ctx.cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
 
 	{
@@ -421,5 +473,6 @@ main(int argc, char **argv)
 	}
 	web_free(web);		/* before the checks and the listener go */
 	ctx_free(&ctx);
+	free(listen_host);
 	return rc;
 }
