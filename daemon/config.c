@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "daemon/util.h"
+#include "daemon/webcfg.h"
 
 #define INTERVAL_MIN_MS		1000
 #define AUDIT_INTERVAL_MIN_MS	(60 * 1000)
@@ -145,8 +146,10 @@ struct parse {
 	bool		 in_module;	/* the current target is a [module]'s */
 	bool		 module_kind_set;
 	unsigned	 tls_cert_line, tls_key_line;
+	const char	*tls_file;	/* the file that set them, if not this */
 	unsigned	 exporter_line;
 	bool		 at_end;
+	bool		 web_users;	/* basic_auth_users from the web config */
 
 	struct perr	*errs;
 	size_t		 n_errs, errs_cap;
@@ -1912,7 +1915,14 @@ finish(struct parse *p)
 		    host : "localhost");
 	}
 	check_duplicates(p);
-	check_tls_files(p);
+	{
+		const char *file = p->file;
+
+		if (p->tls_file != NULL)
+			p->file = p->tls_file;
+		check_tls_files(p);
+		p->file = file;
+	}
 }
 
 static void
@@ -1940,9 +1950,122 @@ push_error(struct config_errors *errs, const char *fmt, ...)
 	push_msg(errs, b.data);
 }
 
+/* --web.config.file: its keys through the setters of the [exporter] keys
+ * that say the same, with their checks; one of the two per setting. */
+static void
+apply_web_entry(struct parse *p, const struct webcfg_entry *e,
+    const char *ini)
+{
+	struct config *cfg = p->cfg;
+	char *pair;
+
+	p->line = e->line;
+	switch (e->key) {
+	case WC_CERT_FILE:
+	case WC_KEY_FILE:
+		p->key = e->key == WC_CERT_FILE ? "cert_file" : "key_file";
+		if (p->tls_file == NULL && (p->tls_cert_line || p->tls_key_line)) {
+			key_error(p, "%s sets tls_cert_file and tls_key_file "
+			    "already: use one of the two", ini);
+			return;
+		}
+		if (e->key == WC_CERT_FILE)
+			set_tls_cert_file(p, e->value);
+		else
+			set_tls_key_file(p, e->value);
+		p->tls_file = p->file;
+		break;
+	case WC_MIN_VERSION:
+		p->key = "min_version";
+		if (strcmp(e->value, "TLS12") == 0)
+			cfg->tls_min_version = 12;
+		else if (strcmp(e->value, "TLS13") == 0)
+			cfg->tls_min_version = 13;
+		else if (strcmp(e->value, "TLS10") == 0 ||
+		    strcmp(e->value, "TLS11") == 0)
+			key_error(p, "%s: TLS 1.0 and 1.1 are not offered (RFC "
+			    "8996): TLS12 or TLS13", e->value);
+		else
+			key_error(p, "\"%s\": TLS12 or TLS13", show(e->value).s);
+		break;
+	case WC_CLIENT_AUTH:
+		p->key = "client_auth_type";
+		if (strcmp(e->value, "NoClientCert") != 0)
+			key_error(p, "\"%s\": only NoClientCert is supported "
+			    "(client certificates are not)", show(e->value).s);
+		break;
+	case WC_CLIENT_CA:
+		p->key = "client_ca_file";
+		key_error(p, "client certificates are not supported");
+		break;
+	case WC_USER:
+		p->key = "basic_auth_users";
+		if (cfg->n_auth_users > 0 && !p->web_users) {
+			key_error(p, "%s sets basic_auth_users already: use one "
+			    "of the two", ini);
+			return;
+		}
+		p->web_users = true;
+		pair = xmalloc(strlen(e->name) + strlen(e->value) + 2);
+		sprintf(pair, "%s:%s", e->name, e->value);
+		set_basic_auth_users(p, pair);
+		explicit_bzero(pair, strlen(pair));
+		free(pair);
+		break;
+	}
+}
+
+static void
+apply_web_config(struct parse *p, const char *path)
+{
+	const char *ini = p->file;
+	struct webcfg w;
+	struct buf b;
+	char err[256];
+	unsigned line;
+	int fd, r = -1, e = 0;
+
+	p->file = path;
+	p->key = NULL;
+	buf_init(&b);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		r = read_all(fd, WEBCFG_MAX_SIZE, &b);
+		e = errno;
+		close(fd);
+	} else
+		e = errno;
+	if (r == -1)
+		error_at(p, 0, "cannot read: %s", strerror(e));
+	else if (webcfg_parse(b.data ? b.data : "", b.len, &w, err,
+	    sizeof(err), &line) == -1)
+		error_at(p, line, "%s", err);
+	else {
+		for (size_t i = 0; i < w.n; i++)
+			apply_web_entry(p, &w.v[i], ini);
+		webcfg_free(&w);
+	}
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	p->key = NULL;
+	p->file = ini;
+}
+
+static struct config *
+load_mem(const char *name, const char *data, size_t len,
+    const char *web_config, struct config_errors *errs);
+
 struct config *
 config_load_mem(const char *name, const char *data, size_t len,
     struct config_errors *errs)
+{
+	return load_mem(name, data, len, NULL, errs);
+}
+
+static struct config *
+load_mem(const char *name, const char *data, size_t len,
+    const char *web_config, struct config_errors *errs)
 {
 	struct parse p;
 	struct config *cfg;
@@ -1978,6 +2101,8 @@ config_load_mem(const char *name, const char *data, size_t len,
 	/* Not expected: the reader lets through only lines inih accepts. */
 	if (rc != 0 && p.n_errs == 0)
 		error_at(&p, rc > 0 ? (unsigned)rc : 0, "syntax error");
+	if (web_config != NULL)
+		apply_web_config(&p, web_config);
 	finish(&p);
 	buf_free(&p.sec_label);
 
@@ -1996,6 +2121,13 @@ config_load_mem(const char *name, const char *data, size_t len,
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
+	return config_load_web(path, NULL, errs);
+}
+
+struct config *
+config_load_web(const char *path, const char *web_config,
+    struct config_errors *errs)
+{
 	struct config *cfg;
 	struct buf b;
 	int fd;
@@ -2013,7 +2145,7 @@ config_load(const char *path, struct config_errors *errs)
 		return NULL;
 	}
 	close(fd);
-	cfg = config_load_mem(path, b.data, b.len, errs);
+	cfg = load_mem(path, b.data, b.len, web_config, errs);
 	buf_free(&b);
 	return cfg;
 }

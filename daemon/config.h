@@ -141,6 +141,7 @@ struct config {
 	char		*tls_key_file;
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
+	unsigned	 tls_min_version;	/* 12 (default) or 13 */
 };
 
 /* The module called name, or NULL. */
@@ -167,6 +168,10 @@ struct config_errors {
  * (at least one message).  errs must start zeroed; free it with
  * config_errors_free. */
 struct config *config_load(const char *path, struct config_errors *errs);
+/* The same, with --web.config.file (exporter-toolkit's web-config.yml,
+ * daemon/webcfg.h) read into the [exporter] keys it stands for. */
+struct config *config_load_web(const char *path, const char *web_config,
+    struct config_errors *errs);
 /* The same from memory (tests, fuzzing): data need not be NUL-terminated and
  * may hold NUL bytes; name is the file name used in messages and cfg->path. */
 struct config *config_load_mem(const char *name, const char *data,

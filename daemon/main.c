@@ -31,13 +31,32 @@
 #define DNS_TRIES 2
 #define ONCE_PIECE (256 * 1024)	/* --once writes the exposition this much at a time */
 
+/* Flags that override the file, kept for every (re)load. */
+static const char *level_arg, *listen_arg, *web_config_arg;
+static enum log_level level_flag;
+static char *listen_host;
+static uint16_t listen_port;
+
+static void
+flags_apply(struct config *cfg)
+{
+	if (level_arg)
+		cfg->log_level = level_flag;
+	if (listen_arg) {
+		free(cfg->listen_host);
+		cfg->listen_host = xstrdup(listen_host);
+		cfg->listen_port = listen_port;
+	}
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
 	    "                        [--log-level LEVEL] [--log.format FORMAT]\n"
-	    "                        [--web.listen-address ADDR] [--hash-password]\n"
+	    "                        [--web.listen-address ADDR] [--web.config.file FILE]\n"
+	    "                        [--hash-password]\n"
 	    "                        [--version] [--help]\n"
 	    "  --config FILE      configuration file (default %s);\n"
 	    "                     also spelt --config.file\n"
@@ -49,6 +68,8 @@ usage(FILE *f)
 	    "  --log.format FORMAT  logfmt (key=value, the default) or json\n"
 	    "  --web.listen-address ADDR  listen here, not at the file's listen\n"
 	    "                     (127.0.0.1:9925, [::1]:9925, :9925)\n"
+	    "  --web.config.file FILE  exporter-toolkit's web-config.yml: TLS and\n"
+	    "                     basic auth, instead of the tls_* and basic_auth_users keys\n"
 	    "  --hash-password    read a password (one line) from standard input and\n"
 	    "                     print its bcrypt hash, for basic_auth_users\n"
 	    "  --version          print the version and exit\n",
@@ -110,7 +131,7 @@ static struct config *
 load_config(const char *path, int quiet_ok)
 {
 	struct config_errors errs = { 0 };
-	struct config *cfg = config_load(path, &errs);
+	struct config *cfg = config_load_web(path, web_config_arg, &errs);
 
 	(void)quiet_ok;
 	for (size_t i = 0; i < errs.n; i++)
@@ -130,24 +151,6 @@ dns_timeout_ms(const struct config *cfg)
 	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
 }
 
-/* Flags that override the file, kept for every (re)load. */
-static const char *level_arg, *listen_arg;
-static enum log_level level_flag;
-static char *listen_host;
-static uint16_t listen_port;
-
-static void
-flags_apply(struct config *cfg)
-{
-	if (level_arg)
-		cfg->log_level = level_flag;
-	if (listen_arg) {
-		free(cfg->listen_host);
-		cfg->listen_host = xstrdup(listen_host);
-		cfg->listen_port = listen_port;
-	}
-}
-
 static int
 same_text(const char *a, const char *b)
 {
@@ -164,7 +167,8 @@ reload(struct ctx *ctx)
 	char err[256];
 
 	log_info("reload", "config=%s", ctx->config_path);
-	if ((cfg = config_load(ctx->config_path, &errs)) == NULL) {
+	if ((cfg = config_load_web(ctx->config_path, web_config_arg,
+	    &errs)) == NULL) {
 		size_t nerr = errs.n;	/* config_errors_free() zeroes it */
 
 		for (size_t i = 0; i < errs.n; i++)
@@ -290,6 +294,7 @@ main(int argc, char **argv)
 		{ "log.level", required_argument, NULL, 'l' },
 		{ "log.format", required_argument, NULL, 'f' },
 		{ "web.listen-address", required_argument, NULL, 'L' },
+		{ "web.config.file", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "hash-password", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -321,6 +326,9 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			listen_arg = optarg;
+			break;
+		case 'W':
+			web_config_arg = optarg;
 			break;
 		case 'V':
 			printf("mailsec_exporter %s (%s)\n", MAILSEC_VERSION,
@@ -410,6 +418,7 @@ main(int argc, char **argv)
 			.port = ctx.cfg->listen_port,
 			.tls_cert_pem = ctx.cfg->tls_cert_pem,
 			.tls_key_pem = ctx.cfg->tls_key_pem,
+			.tls13_only = ctx.cfg->tls_min_version == 13,
 		};
 
 		/* One Prometheus may hold probe_max_concurrent /probe

@@ -44,6 +44,7 @@
 #define HTTP_TEXT		"text/plain; charset=utf-8"
 /* GnuTLS priorities of the HTTPS listener: TLS 1.2 and 1.3 only. */
 #define HTTP_TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define HTTP_TLS13_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3"
 
 struct http_req {
 	struct http		*h;	/* NULL once MHD is done with it */
@@ -536,7 +537,8 @@ http_start(struct event_base *base, const struct http_params *p,
 		tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
 		    0, h->tls_cert };
 		tls_opts[2] = (struct MHD_OptionItem){
-		    MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES };
+		    MHD_OPTION_HTTPS_PRIORITIES, 0, p->tls13_only ?
+		    (void *)HTTP_TLS13_PRIORITIES : (void *)HTTP_TLS_PRIORITIES };
 		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	}
 	h->d = MHD_start_daemon(flags, p->port, NULL, NULL, access_cb, h,

@@ -26,6 +26,7 @@ struct http_params {
 	/* HTTPS when both are set: PEM text (copied), TLS 1.2 and 1.3 only. */
 	const char	*tls_cert_pem;
 	const char	*tls_key_pem;
+	int		 tls13_only;	/* TLS 1.3 only (min_version TLS13) */
 };
 
 struct http *http_start(struct event_base *base, const struct http_params *p,
