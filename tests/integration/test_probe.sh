@@ -364,6 +364,37 @@ kill -TERM "$EXPB" && t_wait_exit "$EXPB" 5 || t_fail "exporter B did not stop o
 wait "$EXPB"; rc=$?
 [ "$rc" = 0 ] || { tail -n 20 "$T_DIR/b.log" >&2; t_fail "exporter B exited $rc"; }
 
+# --- exporter C: the same through --web.config.file (web-config.yml) -------------
+# with min_version TLS13: a TLS 1.2 handshake is refused too.
+sed -e '/^basic_auth_users/d' -e '/^tls_/d' "$T_DIR/b.ini" >"$T_DIR/c.ini"
+cat >"$T_DIR/web.yml" <<EOF
+# exporter-toolkit's web-config.yml, as blackbox_exporter reads it
+tls_server_config:
+  cert_file: $CA/web.chain.pem
+  key_file: $CA/web.key
+  min_version: TLS13
+basic_auth_users:
+  prometheus: '$HASH'
+EOF
+"$T_BIN" --config.file="$T_DIR/b.ini" --web.config.file="$T_DIR/web.yml" --config.check \
+	>"$T_DIR/both.out" 2>&1 && t_fail "INI TLS keys and a web config at once passed --config.check"
+grep -q "web.yml:3: cert_file: .*b.ini sets tls_cert_file and tls_key_file already" "$T_DIR/both.out" ||
+	t_fail "both at once: $(cat "$T_DIR/both.out")"
+echo "ok: the INI's TLS keys and a web config at once -> a config error"
+"$T_BIN" --config.file="$T_DIR/c.ini" --web.config.file="$T_DIR/web.yml" >"$T_DIR/c.log" 2>&1 </dev/null &
+EXPC=$!
+t_pid "$EXPC"
+t_wait_port 127.0.0.1 19981 10 || { tail -n 20 "$T_DIR/c.log" >&2; t_fail "exporter C does not listen"; }
+code=$(scurl "$SURL/metrics")
+expect "web.config.file: https /metrics without credentials" "$code" 401
+code=$(scurl -u 'prometheus:test password' "$SURL/probe?target=$A:25&module=smtp_starttls")
+expect "web.config.file: https /probe with the right password" "$code" 200
+t_assert_metric "$OUT" "mailsec_probe_success{$L80}" 1
+code=$(scurl --tls-max 1.2 -u 'prometheus:test password' "$SURL/metrics")
+[ "$code" = 000 ] || t_fail "web.config.file min_version TLS13: a TLS 1.2 client got HTTP $code"
+echo "ok: web.config.file: TLS 1.2 refused with min_version TLS13"
+kill -TERM "$EXPC" && t_wait_exit "$EXPC" 5 || t_fail "exporter C did not stop on SIGTERM"
+
 # --- Prometheus through the standard relabelling ----------------------------------------
 command -v prometheus >/dev/null 2>&1 || t_fail "prometheus not found (Debian package prometheus)"
 cat >"$T_DIR/targets.yml" <<EOF
