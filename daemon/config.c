@@ -442,12 +442,31 @@ cur_target(struct parse *p)
 
 /* [exporter] keys. */
 
-int
-config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
+static int
+listen_parse(const char *v, char **host, uint16_t *port, char *err,
     size_t errlen)
 {
 	const char *why;
 
+	if (parse_host_port(v, host, port, &why) == -1) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (normalize_ip(host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
+		snprintf(err, errlen, "not a numeric ip address (e.g. "
+		    "127.0.0.1:%u, [::1]:%u)", DEFAULT_LISTEN_PORT,
+		    DEFAULT_LISTEN_PORT);
+		free(*host);
+		*host = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
+    size_t errlen)
+{
 	/* ":9925", as the Prometheus exporters spell every address. */
 	if (v[0] == ':' && v[1] != ':') {
 		char *all = xmalloc(strlen(v) + 5);
@@ -455,23 +474,11 @@ config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
 
 		memcpy(all, "[::]", 4);
 		strcpy(all + 4, v);
-		r = config_listen_parse(all, host, port, err, errlen);
+		r = listen_parse(all, host, port, err, errlen);
 		free(all);
 		return r;
 	}
-	if (parse_host_port(v, host, port, &why) == -1) {
-		snprintf(err, errlen, "%s", why);
-		return -1;
-	}
-	if (normalize_ip(host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
-		snprintf(err, errlen, "not a numeric ip address (e.g. "
-		    "127.0.0.1:%u, [::1]:%u, :%u)", DEFAULT_LISTEN_PORT,
-		    DEFAULT_LISTEN_PORT, DEFAULT_LISTEN_PORT);
-		free(*host);
-		*host = NULL;
-		return -1;
-	}
-	return 0;
+	return listen_parse(v, host, port, err, errlen);
 }
 
 static void
@@ -480,7 +487,7 @@ set_listen(struct parse *p, const char *v)
 	uint16_t port;
 	char *host, err[160];
 
-	if (config_listen_parse(v, &host, &port, err, sizeof(err)) == -1) {
+	if (listen_parse(v, &host, &port, err, sizeof(err)) == -1) {
 		key_error(p, "%s", err);
 		return;
 	}

@@ -177,8 +177,9 @@ struct config *config_load_web(const char *path, const char *web_config,
 struct config *config_load_mem(const char *name, const char *data,
     size_t len, struct config_errors *errs);
 void config_free(struct config *cfg);
-/* A listen address: "127.0.0.1:9925", "[::1]:9925", ":9925" (every
- * address); *host is allocated, numeric and canonical. */
+/* --web.listen-address: "127.0.0.1:9925", "[::1]:9925", or ":9925" (every
+ * address; the file's listen key wants it spelt [::]:9925); *host is
+ * allocated, numeric and canonical. */
 int config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
     size_t errlen);
 void config_errors_free(struct config_errors *errs);

@@ -55,6 +55,11 @@ struct ctx {
 	double		 reload_ok_time;
 
 	struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
+	/* The SIGHUP path, for POST /-/reload (with --web.enable-lifecycle)
+	 * and a config change seen by daemon/watch.c. */
+	void		(*reload)(struct ctx *ctx);
+	int		 enable_lifecycle;
+	struct config_watch *config_watch;
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include "daemon/log.h"
 #include "daemon/sched.h"
 #include "daemon/util.h"
+#include "daemon/watch.h"
 #include "web/auth.h"
 #include "web/http.h"
 #include "web/metrics.h"
@@ -56,7 +57,7 @@ usage(FILE *f)
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
 	    "                        [--log-level LEVEL] [--log.format FORMAT]\n"
 	    "                        [--web.listen-address ADDR] [--web.config.file FILE]\n"
-	    "                        [--hash-password]\n"
+	    "                        [--web.enable-lifecycle] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
 	    "  --config FILE      configuration file (default %s);\n"
 	    "                     also spelt --config.file\n"
@@ -70,6 +71,7 @@ usage(FILE *f)
 	    "                     (127.0.0.1:9925, [::1]:9925, :9925)\n"
 	    "  --web.config.file FILE  exporter-toolkit's web-config.yml: TLS and\n"
 	    "                     basic auth, instead of the tls_* and basic_auth_users keys\n"
+	    "  --web.enable-lifecycle  POST /-/reload reloads the config (as SIGHUP)\n"
 	    "  --hash-password    read a password (one line) from standard input and\n"
 	    "                     print its bcrypt hash, for basic_auth_users\n"
 	    "  --version          print the version and exit\n",
@@ -213,6 +215,12 @@ reload(struct ctx *ctx)
 }
 
 static void
+watch_reload_cb(void *arg)
+{
+	reload(arg);
+}
+
+static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct ctx *ctx = arg;
@@ -275,6 +283,7 @@ ctx_free(struct ctx *ctx)
 		event_free(ctx->ev_sighup);
 	if (ctx->ev_trim)
 		event_free(ctx->ev_trim);
+	config_watch_free(ctx->config_watch);
 	SSL_CTX_free(ctx->ssl_ctx);
 	metrics_cache_free(ctx->metrics_cache);
 	config_free(ctx->cfg);
@@ -295,13 +304,14 @@ main(int argc, char **argv)
 		{ "log.format", required_argument, NULL, 'f' },
 		{ "web.listen-address", required_argument, NULL, 'L' },
 		{ "web.config.file", required_argument, NULL, 'W' },
+		{ "web.enable-lifecycle", no_argument, NULL, 'E' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "hash-password", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = DEFAULT_CONFIG, *format_arg = NULL;
-	int check_only = 0, once = 0, ch, rc = 0;
+	int check_only = 0, once = 0, enable_lifecycle = 0, ch, rc = 0;
 	enum log_format format;
 	struct web *web = NULL;
 	struct ctx ctx;
@@ -329,6 +339,9 @@ main(int argc, char **argv)
 			break;
 		case 'W':
 			web_config_arg = optarg;
+			break;
+		case 'E':
+			enable_lifecycle = 1;
 			break;
 		case 'V':
 			printf("mailsec_exporter %s (%s)\n", MAILSEC_VERSION,
@@ -419,6 +432,7 @@ main(int argc, char **argv)
 			.tls_cert_pem = ctx.cfg->tls_cert_pem,
 			.tls_key_pem = ctx.cfg->tls_key_pem,
 			.tls13_only = ctx.cfg->tls_min_version == 13,
+			.post_path = "/-/reload",
 		};
 
 		/* One Prometheus may hold probe_max_concurrent /probe
@@ -445,6 +459,17 @@ main(int argc, char **argv)
 		}
 		ctx.ev_sighup = evsignal_new(ctx.base, SIGHUP, signal_cb, &ctx);
 		event_add(ctx.ev_sighup, NULL);
+		ctx.reload = reload;
+		ctx.enable_lifecycle = enable_lifecycle;
+		{
+			const char *watched[] = { config_path, web_config_arg };
+
+			ctx.config_watch = config_watch_start(ctx.base, watched,
+			    2, watch_reload_cb, &ctx, err, sizeof(err));
+			if (ctx.config_watch == NULL)
+				log_warn("config_watch", "msg=\"%s: a change "
+				    "takes a SIGHUP\"", err);
+		}
 		log_info("listening", "address=%s port=%u scheme=%s targets=%zu "
 		    "modules=%zu probe=%s auth=%s", ctx.cfg->listen_host,
 		    http_port(ctx.http), hp.tls_cert_pem ? "https" : "http",

@@ -84,6 +84,7 @@ struct http {
 	char			*tls_cert;	/* PEM copies MHD reads from */
 	char			*tls_key;
 	char			 last_err[256];	/* last MHD message, for start errors */
+	const char		*post_path;	/* http_params' (a literal) */
 };
 
 /* --- requests --------------------------------------------------------- */
@@ -363,7 +364,10 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return req_reject(r, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "request body not accepted\n", 1, NULL);
 	if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(r->method, MHD_HTTP_METHOD_HEAD) != 0)
+	    strcmp(r->method, MHD_HTTP_METHOD_HEAD) != 0 &&
+	    !((strcmp(r->method, MHD_HTTP_METHOD_POST) == 0 ||
+	    strcmp(r->method, MHD_HTTP_METHOD_PUT) == 0) &&
+	    h->post_path != NULL && strcmp(r->path, h->post_path) == 0))
 		return req_reject(r, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "method not allowed\n", 0, "GET, HEAD");
 	if (h->stopping)
@@ -517,6 +521,7 @@ http_start(struct event_base *base, const struct http_params *p,
 	timeout_s = p->timeout_s ? p->timeout_s : HTTP_DEF_TIMEOUT_S;
 
 	h = xcalloc(1, sizeof(*h));
+	h->post_path = p->post_path;
 	h->base = base;
 	h->cb = cb;
 	h->arg = arg;

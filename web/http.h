@@ -27,6 +27,9 @@ struct http_params {
 	const char	*tls_cert_pem;
 	const char	*tls_key_pem;
 	int		 tls13_only;	/* TLS 1.3 only (min_version TLS13) */
+	/* The one path where POST and PUT (without a body) reach the
+	 * handler; everywhere else only GET and HEAD do. */
+	const char	*post_path;
 };
 
 struct http *http_start(struct event_base *base, const struct http_params *p,

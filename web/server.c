@@ -127,6 +127,32 @@ metrics_stream_free_cb(void *arg)
 	metrics_stream_free(arg);
 }
 
+/* POST /-/reload, as Prometheus has it: off unless --web.enable-lifecycle;
+ * the same reload as SIGHUP, answered when it is done. */
+static void
+lifecycle_reload(struct ctx *ctx, struct http_req *req)
+{
+	const char *m = http_req_method(req);
+
+	if (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0) {
+		http_req_set_header(req, "Allow", "POST, PUT");
+		web_respond_text(req, 405, "method not allowed: POST "
+		    "/-/reload\n");
+		return;
+	}
+	if (!ctx->enable_lifecycle || ctx->reload == NULL) {
+		web_respond_text(req, 403, "Lifecycle API is not enabled "
+		    "(--web.enable-lifecycle)\n");
+		return;
+	}
+	ctx->reload(ctx);
+	if (ctx->reload_ok)
+		web_respond_text(req, 200, "OK\n");
+	else
+		web_respond_text(req, 500, "reload failed: the config has "
+		    "errors (see the log); the previous one keeps running\n");
+}
+
 static void
 route(struct web *w, struct http_req *req)
 {
@@ -135,7 +161,9 @@ route(struct web *w, struct http_req *req)
 	struct buf b;
 
 	buf_init(&b);
-	if (strcmp(path, "/metrics") == 0) {
+	if (strcmp(path, "/-/reload") == 0) {
+		lifecycle_reload(ctx, req);
+	} else if (strcmp(path, "/metrics") == 0) {
 		struct metrics_stream *ms = metrics_stream_new(ctx);
 		struct http_stream st = { metrics_stream_size(ms),
 		    metrics_stream_read_cb, metrics_stream_free_cb, ms };
