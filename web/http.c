@@ -179,6 +179,8 @@ stream_read_cb(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	n = st->read(st->arg, buf, max);
+	if (n == 0 && st->size == HTTP_STREAM_SIZE_UNKNOWN)
+		return MHD_CONTENT_READER_END_OF_STREAM;
 	return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
@@ -199,7 +201,9 @@ make_stream_response(const char *content_type, const struct http_stream *src)
 	struct MHD_Response *resp;
 
 	*st = *src;
-	resp = MHD_create_response_from_callback(st->size, HTTP_STREAM_BLOCK,
+	resp = MHD_create_response_from_callback(st->size ==
+	    HTTP_STREAM_SIZE_UNKNOWN ? MHD_SIZE_UNKNOWN : st->size,
+	    HTTP_STREAM_BLOCK,
 	    stream_read_cb, st, stream_free_cb);
 	if (resp == NULL)
 		stream_free_cb(st);

@@ -59,6 +59,9 @@ void http_req_respond(struct http_req *r, unsigned status,
 /* A body produced while it is sent: read() fills buf with up to room
  * bytes (called as MHD's buffer empties, from the loop); exactly size
  * bytes in all.  free() is called once, sent or not. */
+/* size when unknown: the body is sent chunked, and read() returning 0
+ * ends it (with a known size, 0 before the end is an error). */
+#define HTTP_STREAM_SIZE_UNKNOWN UINT64_MAX
 struct http_stream {
 	uint64_t	 size;
 	size_t		(*read)(void *arg, char *buf, size_t room);

@@ -7,6 +7,7 @@
 #include "daemon/log.h"
 #include "daemon/sched.h"
 #include "web/escape.h"
+#include "web/gzip.h"
 #include "web/metrics.h"
 #include "web/probe.h"
 #include "web/web.h"
@@ -168,6 +169,15 @@ route(struct web *w, struct http_req *req)
 		struct http_stream st = { metrics_stream_size(ms),
 		    metrics_stream_read_cb, metrics_stream_free_cb, ms };
 
+		http_req_set_header(req, "Vary", "Accept-Encoding");
+		if (gzip_accepted(http_req_header(req, "Accept-Encoding"))) {
+			if (gzip_stream_wrap(&st, &st) == -1) {
+				web_respond_text(req, 500, "gzip unavailable\n");
+				buf_free(&b);
+				return;
+			}
+			http_req_set_header(req, "Content-Encoding", "gzip");
+		}
 		http_req_respond_stream(req, 200, EXPO_CONTENT_TYPE, &st);
 	} else if (strcmp(path, "/probe") == 0) {
 		probe_handle(w, req);
