@@ -70,6 +70,31 @@ sys.exit(1 if bad or not alerts else 0)
 EOF
 
 # --- (b) configs --------------------------------------------------------------
+# Every alert's runbook_url is its section of doc/runbook.md, and every
+# section there is an alert's.
+"$PY" - "$D/prometheus/alerts.yml" "$T_ROOT/doc/runbook.md" <<'EOF' || t_fail "runbook_url annotations (above)"
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.split(r"^\s*- alert: ", text, flags=re.M)[1:]
+sections = re.findall(r"^## (\S+)\s*$", open(sys.argv[2]).read(), re.M)
+bad, names = [], []
+for b in blocks:
+    name = b.split()[0]
+    names.append(name)
+    m = re.search(r'^\s*runbook_url: "doc/runbook\.md#([a-z0-9]+)"\s*$', b, re.M)
+    if not m or m.group(1) != name.lower():
+        bad.append("%s: no runbook_url \"doc/runbook.md#%s\"" % (name, name.lower()))
+    if name not in sections:
+        bad.append("%s: no \"## %s\" section in doc/runbook.md" % (name, name))
+for s in sections:
+    if s not in names:
+        bad.append("doc/runbook.md: section %s is no alert" % s)
+for x in bad:
+    print(x, file=sys.stderr)
+print("ok: %d alerts, each with its runbook section" % len(names))
+sys.exit(1 if bad else 0)
+EOF
+
 t_log "(b) promtool check config, manifests, dashboard JSON"
 n=0
 for f in "$D"/prometheus/prometheus*.yml; do
