@@ -101,6 +101,16 @@ log_msg(enum log_level level, const char *event, const char *fmt, ...)
 		fprintf(stderr, "%s\n", line);
 }
 
+/* Printable ASCII only. */
+static int
+log_is_plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 const char *
 log_quote(char *buf, unsigned size, const char *value)
 {
@@ -110,17 +120,29 @@ log_quote(char *buf, unsigned size, const char *value)
 		return "";
 	if (value == NULL)
 		value = "";
-	if (*value && strpbrk(value, " \t\"=\\") == NULL) {
+	if (*value && strpbrk(value, " \t\"=\\") == NULL && log_is_plain(value)) {
 		for (const char *p = value; *p && o + 1 < size; p++)
-			buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+			buf[o++] = *p;
 		buf[o] = '\0';
 		return buf;
 	}
+	/* Quoted; a byte that is not printable ASCII is \xNN, not lost. */
 	buf[o++] = '"';
-	for (const char *p = value; *p && o + 3 < size; p++) {
-		if (*p == '"' || *p == '\\')
-			buf[o++] = '\\';
-		buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	for (const char *p = value; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c >= 0x20 && c < 0x7f) {
+			if (o + 4 > size)
+				break;
+			if (c == '"' || c == '\\')
+				buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else {
+			if (o + 6 > size)
+				break;
+			snprintf(buf + o, 5, "\\x%02x", c);
+			o += 4;
+		}
 	}
 	buf[o++] = '"';
 	buf[o] = '\0';
