@@ -181,6 +181,89 @@ pout=$("$T_BIN" --config "$T_DIR/k8s-probe-check.ini" --check-config 2>&1) ||
 	{ printf '%s\n' "$pout" >&2; t_fail "sharded/configmap-probe.yaml's probe.ini fails --check-config"; }
 echo "ok: probe.ini: $pout"
 
+# The Helm chart (deploy/helm): helm is not packaged in Debian 12, so
+# deploy/helm/render.py renders it as `helm template` would (the subset of
+# the template language the chart uses; anything else is an error), and the
+# manifests get the checks the others get: every document parses and has
+# apiVersion, kind, metadata; the exporter.ini loads; the PrometheusRule is
+# alerts.yml and passes promtool; the dashboard is mailsec.json; the
+# web-config Secret loads with --web.config.file.  helm lint and helm
+# template run too where helm is installed.
+H=$D/helm/mailsec-exporter
+cat >"$T_DIR/helm-values.yaml" <<EOF
+probe:
+  enabled: true
+  additionalLabels: {release: kube-prometheus-stack}
+prometheusRule:
+  additionalLabels: {release: kube-prometheus-stack, role: alert-rules}
+webConfig: |
+  basic_auth_users:
+    prometheus: $(printf 'x\n' | "$T_BIN" --hash-password)
+EOF
+for variant in default overlay; do
+	set -- "$H"
+	[ "$variant" = overlay ] && set -- "$H" -f "$T_DIR/helm-values.yaml"
+	"$PY" "$D/helm/render.py" "$@" >"$T_DIR/helm-$variant.yaml" ||
+		t_fail "render.py $variant failed"
+	if command -v helm >/dev/null 2>&1; then
+		helm lint "$@" >"$T_DIR/helm-lint.out" 2>&1 || t_fail "helm lint: $(cat "$T_DIR/helm-lint.out")"
+		helm template mailsec-exporter "$@" --namespace monitoring >/dev/null ||
+			t_fail "helm template $variant failed"
+	fi
+	"$PY" - "$T_DIR/helm-$variant.yaml" "$T_DIR/helm-$variant" "$D" "$variant" <<'EOF' || t_fail "Helm chart, $variant values (above)"
+import json, os, sys
+import yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+out, D, variant = sys.argv[2], sys.argv[3], sys.argv[4]
+os.makedirs(out, exist_ok=True)
+kinds = {}
+for d in docs:
+    for k in ("apiVersion", "kind", "metadata"):
+        if k not in d:
+            sys.exit("a document without %s: %r" % (k, d)[:300])
+    if d["metadata"].get("namespace") != "monitoring":
+        sys.exit("%s %s: not in the release's namespace" % (d["kind"], d["metadata"]["name"]))
+    kinds.setdefault(d["kind"], []).append(d)
+want = {"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}
+if variant == "overlay":
+    want |= {"Probe", "Secret"}
+if not want <= set(kinds):
+    sys.exit("missing kinds: %s" % sorted(want - set(kinds)))
+for c in kinds["ConfigMap"]:
+    if "exporter.ini" in c["data"]:
+        open(out + "/exporter.ini", "w").write(c["data"]["exporter.ini"])
+    elif "mailsec.json" in c["data"]:
+        if json.loads(c["data"]["mailsec.json"]) != json.load(open(D + "/grafana/mailsec.json")):
+            sys.exit("the dashboard ConfigMap is not deploy/grafana/mailsec.json")
+        if c["metadata"]["labels"].get("grafana_dashboard") != "1":
+            sys.exit("the dashboard ConfigMap lacks the sidecar's label")
+rule = kinds["PrometheusRule"][0]
+if rule["spec"] != yaml.safe_load(open(D + "/prometheus/alerts.yml")):
+    sys.exit("the PrometheusRule's spec is not deploy/prometheus/alerts.yml")
+open(out + "/rules.yml", "w").write(yaml.safe_dump(rule["spec"]))
+args = kinds["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["args"]
+if variant == "overlay":
+    if rule["metadata"]["labels"].get("role") != "alert-rules":
+        sys.exit("additionalLabels not on the PrometheusRule")
+    if kinds["Probe"][0]["spec"]["prober"]["path"] != "/probe":
+        sys.exit("the Probe does not use /probe")
+    open(out + "/web-config.yml", "w").write(kinds["Secret"][0]["stringData"]["web-config.yml"])
+    if "--web.config.file=/etc/mailsec_exporter/web/web-config.yml" not in args:
+        sys.exit("webConfig set, but no --web.config.file in the args: %r" % args)
+elif any(a.startswith("--web.config.file") for a in args):
+    sys.exit("--web.config.file without a webConfig")
+print("ok: Helm chart (%s values): %s" % (variant, ", ".join("%d %s" % (len(v), k) for k, v in sorted(kinds.items()))))
+EOF
+	promtool check rules "$T_DIR/helm-$variant/rules.yml" >"$T_DIR/helm-rules.out" 2>&1 ||
+		t_fail "promtool check rules of the chart's PrometheusRule: $(cat "$T_DIR/helm-rules.out")"
+	sed "s#^ca_file *=.*#ca_file = $T_ROOT/README.md#" "$T_DIR/helm-$variant/exporter.ini" >"$T_DIR/helm-$variant/check.ini"
+	set -- --config "$T_DIR/helm-$variant/check.ini" --check-config
+	[ "$variant" = overlay ] && set -- "$@" --web.config.file "$T_DIR/helm-$variant/web-config.yml"
+	hout=$("$T_BIN" "$@" 2>&1) || { printf '%s\n' "$hout" >&2; t_fail "the chart's config ($variant) fails --check-config"; }
+	echo "ok: Helm chart ($variant): rules pass promtool, the config loads: $hout"
+done
+command -v helm >/dev/null 2>&1 || echo "ok: helm not installed (not in Debian 12): rendered by deploy/helm/render.py"
+
 # The scale-out splitter: 3 valid shards that hold the targets between them.
 mkdir -p "$T_DIR/shards"
 awk -v n=3 -v prefix="$T_DIR/shards/s" -f "$D/kubernetes/shard-config.awk" "$T_DIR/k8s-check.ini" ||
