@@ -1272,6 +1272,19 @@ set_audit_interval(struct parse *p, const char *v)
 }
 
 static void
+set_address_label(struct parse *p, const char *v)
+{
+	if (strcmp(v, "on") == 0)
+		p->cfg->address_label = ADDRESS_LABEL_ON;
+	else if (strcmp(v, "off") == 0)
+		p->cfg->address_label = ADDRESS_LABEL_OFF;
+	else if (strcmp(v, "hash") == 0)
+		p->cfg->address_label = ADDRESS_LABEL_HASH;
+	else
+		key_error(p, "\"%s\": on, off or hash", show(v).s);
+}
+
+static void
 set_target_audit(struct parse *p, const char *v)
 {
 	get_switch(p, v, &cur_target(p)->audit);
@@ -1556,6 +1569,7 @@ static const struct key_def exporter_keys[] = {
 	{ "basic_auth_users", set_basic_auth_users },
 	{ "tls_cert_file", set_tls_cert_file },
 	{ "tls_key_file", set_tls_key_file },
+	{ "address_label", set_address_label },
 };
 
 static const struct key_def domain_keys[] = {

@@ -146,6 +146,11 @@ struct config {
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
 	unsigned	 tls_min_version;	/* 12 (default) or 13 */
+	/* The `address` label of endpoint series: the address (on), none
+	 * (off: one series per host, port and protocol, the worst address's),
+	 * or a short hash of it. */
+	enum { ADDRESS_LABEL_ON, ADDRESS_LABEL_OFF, ADDRESS_LABEL_HASH }
+			 address_label;
 	struct cfgsrc_cfg *cfgsrcs;	/* [config ...] sections */
 	size_t		 n_cfgsrcs;
 };

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "daemon/log.h"
 
@@ -64,6 +65,52 @@ add_audit(struct expo *e, const struct buf *l, const struct tls_audit *a)
 	expo_add(e, F_AUDIT_HANDSHAKES, l, a->handshakes, NULL);
 }
 
+/* address_label = hash: 8 hex digits of the address's SHA-256. */
+static void
+address_hash(const char *address, char out[9])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	static const char hex[] = "0123456789abcdef";
+
+	SHA256((const unsigned char *)address, strlen(address), md);
+	for (int i = 0; i < 4; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[8] = '\0';
+}
+
+static int
+address_mode(const struct check *c)
+{
+	return c->ctx != NULL && c->ctx->cfg != NULL ?
+	    (int)c->ctx->cfg->address_label : ADDRESS_LABEL_ON;
+}
+
+static int
+same_service(const struct endpoint_result *a, const struct endpoint_result *b)
+{
+	return a->port == b->port && a->protocol == b->protocol &&
+	    strcmp(a->host, b->host) == 0;
+}
+
+/* address_label = off: the one endpoint of its host, port and protocol
+ * that is exported: the first that failed, else the first. */
+static int
+service_representative(const struct check_result *r, size_t i)
+{
+	size_t first = i;
+
+	for (size_t j = 0; j < r->n_eps; j++)
+		if (same_service(&r->eps[j], &r->eps[i])) {
+			if (!r->eps[j].out.success)
+				return j == i;
+			if (j < first)
+				first = j;
+		}
+	return first == i;
+}
+
 static void
 add_endpoint(struct expo *e, const struct check *c,
     const struct endpoint_result *ep)
@@ -71,13 +118,17 @@ add_endpoint(struct expo *e, const struct check *c,
 	const struct probe_outcome *o = &ep->out;
 	const struct tls_facts *t = &o->tls;
 	struct buf l;
-	char port[8];
+	char port[8], hash[9];
+	int mode = address_mode(c);
 
 	buf_init(&l);
 	snprintf(port, sizeof(port), "%u", ep->port);
 	labels_add(&l, "domain", c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : "");
 	labels_add(&l, "host", ep->host);
-	labels_add(&l, "address", ep->address);
+	if (mode == ADDRESS_LABEL_HASH && ep->address[0])
+		address_hash(ep->address, hash);
+	labels_add(&l, "address", mode == ADDRESS_LABEL_OFF ? "" :
+	    mode == ADDRESS_LABEL_HASH && ep->address[0] ? hash : ep->address);
 	labels_add(&l, "port", port);
 	labels_add(&l, "protocol", protocol_name(ep->protocol));
 
@@ -266,7 +317,9 @@ metrics_add_check(struct expo *e, const struct check *c)
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)
-		add_endpoint(e, c, &r->eps[i]);
+		if (address_mode(c) != ADDRESS_LABEL_OFF ||
+		    service_representative(r, i))
+			add_endpoint(e, c, &r->eps[i]);
 }
 
 /* process_* as the Prometheus client libraries export them. */
@@ -387,6 +440,7 @@ struct text_arena {
 struct check_slot {
 	const struct check *check;
 	const struct check_result *last;
+	int		 address_label;	/* the config's when rendered */
 	double		 started, finished;	/* of last */
 	struct check_text *text;
 };
@@ -523,7 +577,8 @@ check_text_unref(struct check_text *t)
 static int
 slot_fresh(const struct check_slot *s, const struct check *c)
 {
-	if (s->text == NULL || s->check != c || s->last != c->last)
+	if (s->text == NULL || s->check != c || s->last != c->last ||
+	    s->address_label != address_mode(c))
 		return 0;
 	return c->last == NULL || (s->started == c->last->started &&
 	    s->finished == c->last->finished);
@@ -611,6 +666,7 @@ slot_render(struct metrics_cache *mc, struct check_slot *s,
 	s->text = check_text_make(mc, &mc->scratch);
 	s->check = c;
 	s->last = c->last;
+	s->address_label = address_mode(c);
 	s->started = c->last ? c->last->started : 0;
 	s->finished = c->last ? c->last->finished : 0;
 }
