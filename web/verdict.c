@@ -34,6 +34,26 @@ set(struct verdict_info *vi, enum verdict v, const char *fmt, ...)
 	va_list ap;
 
 	vi->v = v;
+	vi->why = FIND_NONE;
+	vi->about = NULL;
+	va_start(ap, fmt);
+	vsnprintf(vi->text, sizeof(vi->text), fmt, ap);
+	va_end(ap);
+}
+
+/* set() for a verdict with a finding: what is wrong, as a class, and what
+ * it is about (a DKIM selector, an address) when the domain or the
+ * endpoint does not say. */
+__attribute__((format(printf, 5, 6)))
+static void
+flag(struct verdict_info *vi, enum verdict v, enum finding why,
+    const char *about, const char *fmt, ...)
+{
+	va_list ap;
+
+	vi->v = v;
+	vi->why = why;
+	vi->about = about;
 	va_start(ap, fmt);
 	vsnprintf(vi->text, sizeof(vi->text), fmt, ap);
 	va_end(ap);
@@ -204,8 +224,8 @@ verdict_starttls(const struct check_result *r, struct verdict_info *vi)
 		char ep[300];
 
 		endpoint_words(&r->eps[first], ep, sizeof(ep));
-		set(vi, V_FAIL, "not offered by %s%s", ep,
-		    missing > 1 ? " and others" : "");
+		flag(vi, V_FAIL, FIND_STARTTLS_MISSING, NULL, "not offered by %s%s",
+		    ep, missing > 1 ? " and others" : "");
 	} else if (offered == 0)
 		set(vi, V_NA, "not reached");
 	else if (offered < r->n_eps)
@@ -258,14 +278,15 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 				snprintf(list + strlen(list), sizeof(list) -
 				    strlen(list), "%s%s", list[0] ? ", " : "",
 				    tls_ver_name((enum tls_ver)v));
-		set(vi, V_FAIL, "accepts %s", list);
+		flag(vi, V_FAIL, FIND_TLS_OLD_VERSION, NULL, "accepts %s", list);
 	} else if (any_weak) {
 		for (int c = 0; c < WEAK__COUNT; c++)
 			if (weak[c])
 				snprintf(list + strlen(list), sizeof(list) -
 				    strlen(list), "%s%s", list[0] ? ", " : "",
 				    weak_class_name((enum weak_class)c));
-		set(vi, V_WARN, "accepts weak ciphers: %s", list);
+		flag(vi, V_WARN, FIND_TLS_WEAK_CIPHERS, NULL,
+		    "accepts weak ciphers: %s", list);
 	} else if (audited > 0)
 		set(vi, V_PASS, "TLSv1.2 and newer only (audited)");
 	else if (reached > 0)
@@ -301,19 +322,23 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 		if (vi->v == V_FAIL)
 			continue;
 		if (t->not_after < now)
-			set(vi, V_FAIL, "expired %.0f days ago", floor(-days));
+			flag(vi, V_FAIL, FIND_CERT_EXPIRED, NULL,
+			    "expired %.0f days ago", floor(-days));
 		else if (exp < now)
-			set(vi, V_FAIL, "a certificate of the chain expired");
+			flag(vi, V_FAIL, FIND_CERT_CHAIN_EXPIRED, NULL,
+			    "a certificate of the chain expired");
 		else if (!t->verified)
-			set(vi, V_FAIL, "not verified: %s", t->verify_error[0] ?
+			flag(vi, V_FAIL, FIND_CERT_UNTRUSTED, NULL,
+			    "not verified: %s", t->verify_error[0] ?
 			    t->verify_error : "unknown error");
 		else if (!t->hostname_match)
-			set(vi, V_FAIL, "not valid for %s", r->eps[i].host);
+			flag(vi, V_FAIL, FIND_CERT_NAME, NULL, "not valid for %s",
+			    r->eps[i].host);
 	}
 	if (seen == 0 || vi->v == V_FAIL)
 		return;
 	if ((*earliest - now) / 86400.0 < CERT_WARN_DAYS)
-		set(vi, V_WARN, "expires in %.0f days",
+		flag(vi, V_WARN, FIND_CERT_EXPIRING, NULL, "expires in %.0f days",
 		    floor((*earliest - now) / 86400.0));
 	else
 		set(vi, V_PASS, "valid, %.0f days left", floor(min_days));
@@ -345,23 +370,28 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 	if (rr->spf_lookup.done && rr->spf_lookup.result != DNS_OK &&
 	    rr->spf_lookup.result != DNS_NODATA &&
 	    rr->spf_lookup.result != DNS_NXDOMAIN)
-		set(spf, V_WARN, "lookup failed (%s)",
+		flag(spf, V_WARN, FIND_DNS_LOOKUP, NULL, "lookup failed (%s)",
 		    dns_result_name(rr->spf_lookup.result));
 	else if (!rr->spf_present)
-		set(spf, V_FAIL, "no SPF record");
+		flag(spf, V_FAIL, FIND_SPF_MISSING, NULL, "no SPF record");
 	else if (!rr->spf_valid || rr->spf_reason != NULL)
-		set(spf, V_FAIL, "invalid: %s", rr->spf_message[0] ?
+		flag(spf, V_FAIL, FIND_SPF_INVALID, NULL, "invalid: %s",
+		    rr->spf_message[0] ?
 		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
 	else if (rr->spf_all == SPF_QUAL_PASS)
-		set(spf, V_FAIL, "+all lets anyone send");
+		flag(spf, V_FAIL, FIND_SPF_PLUS_ALL, NULL,
+		    "+all lets anyone send");
 	else if (rr->spf_all < 0 || rr->spf_all == SPF_QUAL_NEUTRAL)
-		set(spf, V_WARN, "ends without -all or ~all");
+		flag(spf, V_WARN, FIND_SPF_NO_ALL, NULL,
+		    "ends without -all or ~all");
 	else {
 		set(spf, V_PASS, "valid, ends %call",
 		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
 		for (size_t i = 0; i < rr->n_spf_checks; i++)
 			if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
-				set(spf, V_FAIL, "%s does not pass (%s)",
+				flag(spf, V_FAIL, FIND_SPF_NOT_PASSING,
+				    rr->spf_checks[i].address,
+				    "%s does not pass (%s)",
 				    rr->spf_checks[i].address,
 				    spf_result_name(rr->spf_checks[i].code));
 				break;
@@ -370,7 +400,8 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 
 	/* DKIM: the configured selectors only. */
 	if (rr->n_dkim == 0)
-		set(dkim, V_NA, "no dkim_selectors configured");
+		flag(dkim, V_NA, FIND_DKIM_NO_SELECTOR, NULL,
+		    "no dkim_selectors configured");
 	else {
 		set(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
 		    rr->n_dkim > 1 ? "s" : "");
@@ -378,20 +409,25 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 			const struct dkim_selector_result *k = &rr->dkim[i];
 
 			if (!k->key.present)
-				set(dkim, V_FAIL, "selector %s: no key",
+				flag(dkim, V_FAIL, FIND_DKIM_NO_KEY, k->selector,
+				    "selector %s: no key",
 				    k->selector);
 			else if (k->key.revoked)
-				set(dkim, V_FAIL, "selector %s: key revoked",
+				flag(dkim, V_FAIL, FIND_DKIM_REVOKED, k->selector,
+				    "selector %s: key revoked",
 				    k->selector);
 			else if (!k->key.valid)
-				set(dkim, V_FAIL, "selector %s: %s", k->selector,
+				flag(dkim, V_FAIL, FIND_DKIM_INVALID, k->selector,
+				    "selector %s: %s", k->selector,
 				    k->key.message[0] ? k->key.message :
 				    k->key.reason ? k->key.reason : "invalid");
 			else if (dkim->v == V_PASS && k->key.weak_key)
-				set(dkim, V_WARN, "selector %s: RSA key shorter "
+				flag(dkim, V_WARN, FIND_DKIM_WEAK, k->selector,
+				    "selector %s: RSA key shorter "
 				    "than 2048 bits", k->selector);
 			else if (dkim->v == V_PASS && k->key.testing)
-				set(dkim, V_WARN, "selector %s: testing mode (t=y)",
+				flag(dkim, V_WARN, FIND_DKIM_TESTING, k->selector,
+				    "selector %s: testing mode (t=y)",
 				    k->selector);
 			if (dkim->v == V_FAIL)
 				break;
@@ -405,17 +441,22 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		if (rr->dmarc_lookup.done && rr->dmarc_lookup.result != DNS_OK &&
 		    rr->dmarc_lookup.result != DNS_NODATA &&
 		    rr->dmarc_lookup.result != DNS_NXDOMAIN && !d->present)
-			set(dmarc, V_WARN, "lookup failed (%s)",
+			flag(dmarc, V_WARN, FIND_DNS_LOOKUP, NULL,
+			    "lookup failed (%s)",
 			    dns_result_name(rr->dmarc_lookup.result));
 		else if (!d->present)
-			set(dmarc, V_FAIL, "no DMARC record");
+			flag(dmarc, V_FAIL, FIND_DMARC_MISSING, NULL,
+			    "no DMARC record");
 		else if (!d->valid)
-			set(dmarc, V_FAIL, "invalid: %s", d->message[0] ?
+			flag(dmarc, V_FAIL, FIND_DMARC_INVALID, NULL,
+			    "invalid: %s", d->message[0] ?
 			    d->message : d->reason ? d->reason : "error");
 		else if (d->policy == DMARC_POLICY_NONE)
-			set(dmarc, V_WARN, "p=none: monitoring only");
+			flag(dmarc, V_WARN, FIND_DMARC_P_NONE, NULL,
+			    "p=none: monitoring only");
 		else if (d->pct < 100)
-			set(dmarc, V_WARN, "p=%s on %u%% of mail",
+			flag(dmarc, V_WARN, FIND_DMARC_PCT, NULL,
+			    "p=%s on %u%% of mail",
 			    dmarc_policy_name(d->policy), d->pct);
 		else
 			set(dmarc, V_PASS, "p=%s", dmarc_policy_name(d->policy));
@@ -489,4 +530,271 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	} else if (r->null_mx)
 		snprintf(v->reason, sizeof(v->reason), "null MX: the domain "
 		    "takes no mail");
+}
+
+/* --- findings and advice --------------------------------------------------- */
+
+static const char *const finding_names[] = {
+	[FIND_NONE] = "none",
+	[FIND_MX_NXDOMAIN] = "mx_nxdomain",
+	[FIND_MX_LOOKUP] = "mx_lookup_failed",
+	[FIND_MX_NONE] = "mx_missing",
+	[FIND_UNRESOLVED] = "host_unresolved",
+	[FIND_UNREACHABLE] = "unreachable",
+	[FIND_TIMEOUT] = "timeout",
+	[FIND_PEER_BROKE] = "dialogue_failed",
+	[FIND_TLS_HANDSHAKE] = "tls_handshake_failed",
+	[FIND_STARTTLS_MISSING] = "starttls_missing",
+	[FIND_TLS_OLD_VERSION] = "tls_old_version",
+	[FIND_TLS_WEAK_CIPHERS] = "tls_weak_ciphers",
+	[FIND_CERT_EXPIRED] = "cert_expired",
+	[FIND_CERT_CHAIN_EXPIRED] = "cert_chain_expired",
+	[FIND_CERT_UNTRUSTED] = "cert_untrusted",
+	[FIND_CERT_NAME] = "cert_name_mismatch",
+	[FIND_CERT_EXPIRING] = "cert_expiring",
+	[FIND_DNS_LOOKUP] = "dns_lookup_failed",
+	[FIND_SPF_MISSING] = "spf_missing",
+	[FIND_SPF_INVALID] = "spf_invalid",
+	[FIND_SPF_PLUS_ALL] = "spf_plus_all",
+	[FIND_SPF_NO_ALL] = "spf_no_all",
+	[FIND_SPF_NOT_PASSING] = "spf_not_passing",
+	[FIND_DKIM_NO_SELECTOR] = "dkim_no_selector",
+	[FIND_DKIM_NO_KEY] = "dkim_no_key",
+	[FIND_DKIM_REVOKED] = "dkim_revoked",
+	[FIND_DKIM_INVALID] = "dkim_invalid",
+	[FIND_DKIM_WEAK] = "dkim_weak_key",
+	[FIND_DKIM_TESTING] = "dkim_testing",
+	[FIND_DMARC_MISSING] = "dmarc_missing",
+	[FIND_DMARC_INVALID] = "dmarc_invalid",
+	[FIND_DMARC_P_NONE] = "dmarc_p_none",
+	[FIND_DMARC_PCT] = "dmarc_pct",
+};
+
+const char *
+finding_name(enum finding f)
+{
+	return (unsigned)f < ARRAY_LEN(finding_names) && finding_names[f] ?
+	    finding_names[f] : "?";
+}
+
+void
+verdict_advice(const struct verdict_info *vi, const char *domain,
+    const char *host, unsigned port, char *out, size_t len)
+{
+	const char *d = domain ? domain : "the domain";
+	const char *h = host ? host : "the server";
+	const char *a = vi->about ? vi->about : "";
+
+	switch (vi->why) {
+	case FIND_NONE:
+		snprintf(out, len, "%s", "");
+		return;
+	case FIND_MX_NXDOMAIN:
+		snprintf(out, len, "%s does not exist in the DNS: check the "
+		    "spelling, or register and delegate it", d);
+		return;
+	case FIND_MX_LOOKUP:
+		snprintf(out, len, "make %s's name servers answer: check the "
+		    "delegation (dig +trace %s MX)", d, d);
+		return;
+	case FIND_MX_NONE:
+		snprintf(out, len, "publish an MX record: %s MX 10 mail.%s "
+		    "(or \"MX 0 .\" if it takes no mail)", d, d);
+		return;
+	case FIND_UNRESOLVED:
+		snprintf(out, len, "publish an A or AAAA record for %s", h);
+		return;
+	case FIND_UNREACHABLE:
+		snprintf(out, len, "make the mail server listen on %s port %u "
+		    "and let the port through the firewall", h, port);
+		return;
+	case FIND_TIMEOUT:
+		snprintf(out, len, "check that %s port %u is reachable (a "
+		    "firewall that drops packets) and that the server answers "
+		    "in time", h, port);
+		return;
+	case FIND_PEER_BROKE:
+		snprintf(out, len, "read the mail server's log on %s: it broke "
+		    "off or refused the dialogue", h);
+		return;
+	case FIND_TLS_HANDSHAKE:
+		snprintf(out, len, "check the TLS set-up of %s port %u "
+		    "(certificate, key, protocols) in the server's log", h,
+		    port);
+		return;
+	case FIND_STARTTLS_MISSING:
+		snprintf(out, len, "turn STARTTLS on with a certificate "
+		    "(Postfix: smtpd_tls_security_level = may and "
+		    "smtpd_tls_chain_files; Dovecot: ssl = yes)");
+		return;
+	case FIND_TLS_OLD_VERSION:
+		snprintf(out, len, "turn TLS 1.0 and 1.1 off (Postfix: "
+		    "smtpd_tls_protocols = >=TLSv1.2; Dovecot: "
+		    "ssl_min_protocol = TLSv1.2)");
+		return;
+	case FIND_TLS_WEAK_CIPHERS:
+		snprintf(out, len, "turn the weak cipher suites off (Postfix: "
+		    "smtpd_tls_exclude_ciphers = eNULL, EXPORT, DES, 3DES, RC4, "
+		    "MD5)");
+		return;
+	case FIND_CERT_EXPIRED:
+		snprintf(out, len, "renew the certificate of %s and reload the "
+		    "server", h);
+		return;
+	case FIND_CERT_CHAIN_EXPIRED:
+		snprintf(out, len, "serve the current intermediate certificates "
+		    "of the CA with the certificate of %s", h);
+		return;
+	case FIND_CERT_UNTRUSTED:
+		snprintf(out, len, "use a certificate of a trusted CA for %s and "
+		    "serve it with its intermediates (the full chain file)", h);
+		return;
+	case FIND_CERT_NAME:
+		snprintf(out, len, "get a certificate that names %s in its "
+		    "subject alternative names", h);
+		return;
+	case FIND_CERT_EXPIRING:
+		snprintf(out, len, "renew the certificate of %s now, and "
+		    "automate renewal (certbot, acme.sh)", h);
+		return;
+	case FIND_DNS_LOOKUP:
+		snprintf(out, len, "make %s's name servers answer TXT queries "
+		    "(dig %s TXT), then check again", d, d);
+		return;
+	case FIND_SPF_MISSING:
+		snprintf(out, len, "publish an SPF record: %s TXT \"v=spf1 mx "
+		    "-all\"", d);
+		return;
+	case FIND_SPF_INVALID:
+		snprintf(out, len, "fix the SPF record of %s: one TXT record "
+		    "\"v=spf1 ... -all\", at most 10 DNS lookups", d);
+		return;
+	case FIND_SPF_PLUS_ALL:
+		snprintf(out, len, "end the SPF record of %s with -all (or ~all) "
+		    "instead of +all", d);
+		return;
+	case FIND_SPF_NO_ALL:
+		snprintf(out, len, "end the SPF record of %s with -all (or ~all "
+		    "while testing)", d);
+		return;
+	case FIND_SPF_NOT_PASSING:
+		snprintf(out, len, "add %s to the SPF record of %s (ip4:, ip6: "
+		    "or mx)", a, d);
+		return;
+	case FIND_DKIM_NO_SELECTOR:
+		snprintf(out, len, "name the selector your mail is signed with "
+		    "(s= of its DKIM-Signature): --dkim-selector SEL, or "
+		    "dkim_selectors in the config");
+		return;
+	case FIND_DKIM_NO_KEY:
+		snprintf(out, len, "publish the key: %s._domainkey.%s TXT "
+		    "\"v=DKIM1; k=rsa; p=...\"", a, d);
+		return;
+	case FIND_DKIM_REVOKED:
+		snprintf(out, len, "sign with a current selector; %s is revoked "
+		    "(empty p=)", a);
+		return;
+	case FIND_DKIM_INVALID:
+		snprintf(out, len, "republish %s._domainkey.%s as \"v=DKIM1; "
+		    "k=rsa; p=<base64 public key>\"", a, d);
+		return;
+	case FIND_DKIM_WEAK:
+		snprintf(out, len, "replace the key of selector %s with an RSA "
+		    "key of 2048 bits or more", a);
+		return;
+	case FIND_DKIM_TESTING:
+		snprintf(out, len, "remove t=y from %s._domainkey.%s once "
+		    "signing works", a, d);
+		return;
+	case FIND_DMARC_MISSING:
+		snprintf(out, len, "publish a DMARC record: _dmarc.%s TXT "
+		    "\"v=DMARC1; p=quarantine; rua=mailto:...\"", d);
+		return;
+	case FIND_DMARC_INVALID:
+		snprintf(out, len, "fix _dmarc.%s: TXT \"v=DMARC1; p=quarantine; "
+		    "rua=mailto:...\"", d);
+		return;
+	case FIND_DMARC_P_NONE:
+		snprintf(out, len, "once the reports show your mail passes, set "
+		    "p=quarantine (then p=reject) in _dmarc.%s", d);
+		return;
+	case FIND_DMARC_PCT:
+		snprintf(out, len, "remove pct= (or set pct=100) in _dmarc.%s",
+		    d);
+		return;
+	case FIND__COUNT:
+		break;
+	}
+	snprintf(out, len, "%s", "");
+}
+
+/* --- per endpoint, and the MX ------------------------------------------------ */
+
+void
+verdict_mx(const struct check_result *r, struct verdict_info *vi)
+{
+	char list[160] = "";
+
+	if (r->mx_result == DNS_OK && r->null_mx) {
+		set(vi, V_PASS, "null MX: the domain takes no mail");
+		return;
+	}
+	if (r->mx_result == DNS_OK) {
+		for (size_t i = 0; i < r->n_mx; i++) {
+			size_t n = strlen(list);
+
+			snprintf(list + n, sizeof(list) - n, "%s%s (%u)",
+			    i ? ", " : "", r->mx[i].host, r->mx[i].preference);
+		}
+		set(vi, V_PASS, "%s", list);
+		return;
+	}
+	if (r->implicit_mx) {
+		set(vi, V_PASS, "no MX records: the domain's own address takes "
+		    "mail");
+		return;
+	}
+	flag(vi, V_FAIL, r->mx_result == DNS_NXDOMAIN ? FIND_MX_NXDOMAIN :
+	    r->mx_result == DNS_NODATA ? FIND_MX_NONE : FIND_MX_LOOKUP, NULL, "%s",
+	    dns_words(r->mx_result));
+}
+
+void
+verdict_connection(const struct check_result *r, size_t i,
+    struct verdict_info *vi)
+{
+	const struct endpoint_result *ep = &r->eps[i];
+	char words[300];
+	enum finding f;
+
+	if (ep->out.success || ep->out.reason == REASON_STARTTLS_MISSING) {
+		set(vi, V_PASS, "reached, %.2f s", ep->out.total_s);
+		return;
+	}
+	switch (ep->out.reason) {
+	case REASON_DNS: f = FIND_UNRESOLVED; break;
+	case REASON_CONN: f = FIND_UNREACHABLE; break;
+	case REASON_TIMEOUT: f = FIND_TIMEOUT; break;
+	case REASON_PROTO:
+	case REASON_RESP: f = FIND_PEER_BROKE; break;
+	case REASON_TLS: f = FIND_TLS_HANDSHAKE; break;
+	default: f = FIND_NONE; break;
+	}
+	failure_words(ep, words, sizeof(words));
+	flag(vi, V_FAIL, f, NULL, "%s", words);
+}
+
+void
+verdict_endpoint(const struct check_result *r, size_t i, double now,
+    struct verdict_info *starttls, struct verdict_info *tls,
+    struct verdict_info *cert)
+{
+	struct check_result one = *r;
+	double earliest;
+
+	one.eps = &r->eps[i];
+	one.n_eps = 1;
+	verdict_starttls(&one, starttls);
+	verdict_tls(&one, tls);
+	verdict_cert(&one, now, cert, &earliest);
 }
