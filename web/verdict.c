@@ -193,7 +193,7 @@ dns_words(enum dns_result r)
 
 /* "mx1.example.org (192.0.2.1) port 25", or "port 25" when the host is
  * the address. */
-static void
+void
 endpoint_words(const struct endpoint_result *ep, char *out, size_t len)
 {
 	if (ep->address[0] == '\0')

@@ -88,6 +88,8 @@ void verdict_records(const struct check *c, struct verdict_info *spf,
 /* A failed probe in plain words ("connection refused", "STARTTLS is not
  * offered (EHLO)"). */
 void failure_words(const struct endpoint_result *ep, char *out, size_t len);
+/* "mx1.example.org (192.0.2.1) port 25", or "192.0.2.1 port 25". */
+void endpoint_words(const struct endpoint_result *ep, char *out, size_t len);
 
 /* The MX of a domain's last result: found (or null MX, or implicit MX),
  * or why not. */
