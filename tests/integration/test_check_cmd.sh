@@ -191,6 +191,10 @@ has several "3 targets: 1 pass, 1 warn, 1 fail"
 [ "$(grep -E '^[a-z.]+: ' "$T_DIR/several.out" | cut -d: -f1 | tr '\n' ' ')" = "warn.test good.test nodmarc.test " ] ||
 	t_fail "several: targets out of order: $(grep -E '^[a-z.]+: ' "$T_DIR/several.out")"
 
+# the README's sample (tests/out/check_cmd/sample.out)
+chk sample 2 good.test notls.test records.test --dkim-selector mail
+has sample "3 targets: 1 pass, 0 warn, 2 fail"
+
 # --- could not check: exit 3 --------------------------------------------------------
 if _l=$(t_listening "$NONS" 53); then t_fail "$NONS:53 must be free: $_l"; fi
 RES=$NONS chk nodns 3 good.test
