@@ -269,6 +269,19 @@ sys.exit(0 if ok else 1)
 EOF
 echo "ok: --json parses and has the API's keys and verdicts"
 
+# --- no leaks, no invalid access (valgrind), a whole run with probes and audit
+if command -v valgrind >/dev/null 2>&1; then
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		"$T_BIN" check --resolver "$NS" --ca-file "$CA/ca.crt" --timeout 10s \
+		--dkim-selector mail good.test notls.test expired.test "$GOOD:465" \
+		>"$T_DIR/vg.out" 2>"$T_DIR/vg.err" </dev/null
+	_rc=$?
+	[ "$_rc" -eq 2 ] || { cat "$T_DIR/vg.err" >&2; t_fail "valgrind: exit $_rc, want 2 (above)"; }
+	[ ! -s "$T_DIR/vg.err" ] || { cat "$T_DIR/vg.err" >&2; t_fail "valgrind reports (above)"; }
+	echo "ok: valgrind clean"
+fi
+
 # --- colours: on a terminal, never with NO_COLOR ----------------------------------------
 ESC=$(printf '\033')
 term() {	# NAME ENV... : check under script(1), a terminal
