@@ -621,12 +621,22 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 /* --- JSON ------------------------------------------------------------------- */
 
 static void
-json_verdict(struct json *j, const char *k, const struct verdict_info *vi)
+json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
+    const struct check *c)
 {
+	char advice[512];
+
 	json_key(j, k);
 	json_obj_open(j);
 	json_kstr(j, "verdict", verdict_name(vi->v));
 	json_kstr(j, "text", vi->text);
+	verdict_advice(vi, c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : NULL,
+	    c->cfg->kind == TARGET_ENDPOINT ? c->cfg->name : NULL,
+	    c->cfg->kind == TARGET_ENDPOINT ? c->cfg->port : 0, advice,
+	    sizeof(advice));
+	json_kstr(j, "finding", vi->why != FIND_NONE ? finding_name(vi->why) :
+	    NULL);
+	json_kstr(j, "advice", advice[0] ? advice : NULL);
 	json_obj_close(j);
 }
 
@@ -820,12 +830,12 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
 	json_key(j, "checks");
 	json_obj_open(j);
-	json_verdict(j, "starttls", &v->starttls);
-	json_verdict(j, "tls", &v->tls);
-	json_verdict(j, "certificate", &v->cert);
-	json_verdict(j, "spf", &v->spf);
-	json_verdict(j, "dkim", &v->dkim);
-	json_verdict(j, "dmarc", &v->dmarc);
+	json_verdict(j, "starttls", &v->starttls, c);
+	json_verdict(j, "tls", &v->tls, c);
+	json_verdict(j, "certificate", &v->cert, c);
+	json_verdict(j, "spf", &v->spf, c);
+	json_verdict(j, "dkim", &v->dkim, c);
+	json_verdict(j, "dmarc", &v->dmarc, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)

@@ -224,8 +224,8 @@ verdict_starttls(const struct check_result *r, struct verdict_info *vi)
 		char ep[300];
 
 		endpoint_words(&r->eps[first], ep, sizeof(ep));
-		flag(vi, V_FAIL, FIND_STARTTLS_MISSING, NULL, "not offered by %s%s",
-		    ep, missing > 1 ? " and others" : "");
+		flag(vi, V_FAIL, FIND_STARTTLS_MISSING, r->eps[first].host,
+		    "not offered by %s%s", ep, missing > 1 ? " and others" : "");
 	} else if (offered == 0)
 		set(vi, V_NA, "not reached");
 	else if (offered < r->n_eps)
@@ -300,6 +300,7 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
     double *earliest)
 {
 	double min_days = INFINITY;
+	const char *soonest = NULL;
 	size_t seen = 0;
 
 	*earliest = 0;
@@ -314,31 +315,34 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 		exp = t->chain_earliest_not_after > 0 &&
 		    t->chain_earliest_not_after < t->not_after ?
 		    t->chain_earliest_not_after : t->not_after;
-		if (*earliest == 0 || exp < *earliest)
+		if (*earliest == 0 || exp < *earliest) {
 			*earliest = exp;
+			soonest = r->eps[i].host;
+		}
 		days = (t->not_after - now) / 86400.0;
 		if (days < min_days)
 			min_days = days;
 		if (vi->v == V_FAIL)
 			continue;
 		if (t->not_after < now)
-			flag(vi, V_FAIL, FIND_CERT_EXPIRED, NULL,
+			flag(vi, V_FAIL, FIND_CERT_EXPIRED, r->eps[i].host,
 			    "expired %.0f days ago", floor(-days));
 		else if (exp < now)
-			flag(vi, V_FAIL, FIND_CERT_CHAIN_EXPIRED, NULL,
+			flag(vi, V_FAIL, FIND_CERT_CHAIN_EXPIRED, r->eps[i].host,
 			    "a certificate of the chain expired");
 		else if (!t->verified)
-			flag(vi, V_FAIL, FIND_CERT_UNTRUSTED, NULL,
+			flag(vi, V_FAIL, FIND_CERT_UNTRUSTED, r->eps[i].host,
 			    "not verified: %s", t->verify_error[0] ?
 			    t->verify_error : "unknown error");
 		else if (!t->hostname_match)
-			flag(vi, V_FAIL, FIND_CERT_NAME, NULL, "not valid for %s",
+			flag(vi, V_FAIL, FIND_CERT_NAME, r->eps[i].host,
+			    "not valid for %s",
 			    r->eps[i].host);
 	}
 	if (seen == 0 || vi->v == V_FAIL)
 		return;
 	if ((*earliest - now) / 86400.0 < CERT_WARN_DAYS)
-		flag(vi, V_WARN, FIND_CERT_EXPIRING, NULL, "expires in %.0f days",
+		flag(vi, V_WARN, FIND_CERT_EXPIRING, soonest, "expires in %.0f days",
 		    floor((*earliest - now) / 86400.0));
 	else
 		set(vi, V_PASS, "valid, %.0f days left", floor(min_days));
@@ -582,7 +586,7 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
     const char *host, unsigned port, char *out, size_t len)
 {
 	const char *d = domain ? domain : "the domain";
-	const char *h = host ? host : "the server";
+	const char *h = host ? host : vi->about ? vi->about : "the server";
 	const char *a = vi->about ? vi->about : "";
 
 	switch (vi->why) {

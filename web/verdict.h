@@ -65,9 +65,9 @@ struct verdict_info {
 	enum verdict	 v;
 	char		 text[200];	/* plain words */
 	enum finding	 why;
-	const char	*about;		/* the selector or address the finding
-					 * is about, or NULL; lives as long as
-					 * the check's result */
+	const char	*about;		/* the host, selector or address the
+					 * finding is about, or NULL; lives as
+					 * long as the check's result */
 };
 
 /* Everything a row shows, computed from a check's last result. */
@@ -105,7 +105,8 @@ void verdict_endpoint(const struct check_result *r, size_t i, double now,
     struct verdict_info *cert);
 /* What to change, one line, for the finding of vi: domain is the mail
  * domain (NULL for an endpoint target), host and port the endpoint the
- * verdict is about (NULL, 0 for the domain's records).  "" when there is
+ * verdict is about (NULL, 0 for the domain's records or a verdict over
+ * several endpoints: vi->about names the host then).  "" when there is
  * nothing to advise. */
 void verdict_advice(const struct verdict_info *vi, const char *domain,
     const char *host, unsigned port, char *out, size_t len);

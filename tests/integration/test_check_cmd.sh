@@ -261,6 +261,10 @@ ok = ok and set(ta) == set(tb) == {"good.test", "notls.test"}
 ok = ok and ta["good.test"]["verdict"] == "pass" and ta["notls.test"]["verdict"] == "fail"
 ok = ok and ta["notls.test"]["checks"]["starttls"]["verdict"] == "fail"
 ok = ok and ta["good.test"]["checks"]["dkim"]["text"] == "1 key valid"
+st = ta["notls.test"]["checks"]["starttls"]
+ok = ok and st["finding"] == "starttls_missing" and st["advice"].startswith("turn STARTTLS on")
+ok = ok and ta["good.test"]["checks"]["dmarc"]["finding"] is None and ta["good.test"]["checks"]["dmarc"]["advice"] is None
+if not ok: print(json.dumps(ta, indent=1)[:3000])
 ok = ok and walk({k: v for k, v in a.items()}, b, "$")
 for n in ta:
     ok = ok and walk(ta[n], tb[n], n)
