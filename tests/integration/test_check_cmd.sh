@@ -13,10 +13,11 @@
 # the same target); colours only on a terminal and never with NO_COLOR.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
+. "$(dirname "$0")/../lib/dovecot.sh"
 t_setup check_cmd
 
 NS=127.0.10.80 GOOD=127.0.10.81 NOTLS=127.0.10.82 EXP=127.0.10.83
-NONS=127.0.10.89
+NONS=127.0.10.89 DOVE=127.0.10.84	# Dovecot: not on lo (tests/lib/dovecot.sh)
 CA=$T_DIR/ca
 K=$T_DIR/keys
 mkdir -p "$K"
@@ -25,7 +26,9 @@ mkdir -p "$K"
 t_ca "$CA"
 t_cert "$CA" good mx.good.test "DNS:mx.good.test,IP:$GOOD" 1 200
 t_cert "$CA" expired mx.expired.test "DNS:mx.expired.test" 90 -3
+t_cert "$CA" dove "$DOVE" "IP:$DOVE" 1 100
 for a in $GOOD $NOTLS $EXP; do t_addr "$a"; done
+t_dovecot_start dv "$DOVE" "$CA/dove.chain.pem" "$CA/dove.key" "ssl_min_protocol = TLSv1.2"
 t_postfix_start pf_good "$GOOD" mx.good.test +smtps \
 	"smtpd_tls_security_level = may" \
 	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2" \
@@ -147,6 +150,18 @@ has ep "  $GOOD port 25, smtp"
 # STARTTLS under port 25 only, not under implicit TLS
 grep -c '^    STARTTLS     pass  offered$' "$T_DIR/ep.out" | grep -qx 1 ||
 	t_fail "ep: want one STARTTLS line (port 25 only)"
+
+# IMAP and POP3 by port: STARTTLS (STLS) on 143 and 110, implicit on 993, 995
+chk dove 0 "$DOVE:143" "$DOVE:993" "$DOVE:110" "$DOVE:995"
+has dove "  $DOVE port 143, imap"
+has dove "  $DOVE port 993, imaps"
+has dove "  $DOVE port 110, pop3"
+has dove "  $DOVE port 995, pop3s"
+[ "$(grep -c '^    STARTTLS     pass  offered$' "$T_DIR/dove.out")" -eq 2 ] ||
+	t_fail "dove: want STARTTLS lines under 143 and 110 only"
+[ "$(grep -c '^    Certificate  pass  valid, 99 days left$' "$T_DIR/dove.out")" -eq 4 ] ||
+	t_fail "dove: want 4 certificate lines"
+has dove "4 targets: 4 pass, 0 warn, 0 fail"
 
 # --- expired certificate: exit 2 --------------------------------------------
 chk expired 2 expired.test
