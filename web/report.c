@@ -150,7 +150,7 @@ cert_facts_words(const struct endpoint_result *ep, double now, char *out,
 	    t->self_signed ? ", self-signed" : "");
 }
 
-/* --- the sections ------------------------------------------------------------ */
+/* --- the sections ------------------------------------------------------ */
 
 static int
 sec_mx(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
@@ -274,7 +274,7 @@ static const struct section sections[] = {
 	{ "DMARC", SCOPE_RECORDS, sec_dmarc },
 };
 
-/* --- rendering --------------------------------------------------------------- */
+/* --- rendering ---------------------------------------------------------- */
 
 #define ANSI_RESET	"\033[0m"
 #define ANSI_BOLD	"\033[1m"
@@ -404,9 +404,12 @@ report_render(struct check *const *checks, size_t n, double now,
 		target_view_make(checks[i], now, &tv);
 		count[tv.overall]++;
 	}
-	buf_printf(out, "\n%zu target%s: %zu pass, %zu warn, %zu fail\n", n,
+	buf_printf(out, "\n%zu target%s: %zu pass, %zu warn, %zu fail", n,
 	    n == 1 ? "" : "s", count[V_PASS] + count[V_NA], count[V_WARN],
-	    count[V_FAIL] + count[V_PENDING]);
+	    count[V_FAIL]);
+	if (count[V_PENDING] > 0)
+		buf_printf(out, ", %zu not checked", count[V_PENDING]);
+	buf_putc(out, '\n');
 }
 
 /* Nothing could be learnt about the target: its first lookup found no

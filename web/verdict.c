@@ -342,7 +342,8 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 	if (seen == 0 || vi->v == V_FAIL)
 		return;
 	if ((*earliest - now) / 86400.0 < CERT_WARN_DAYS)
-		flag(vi, V_WARN, FIND_CERT_EXPIRING, soonest, "expires in %.0f days",
+		flag(vi, V_WARN, FIND_CERT_EXPIRING, soonest,
+		    "expires in %.0f days",
 		    floor((*earliest - now) / 86400.0));
 	else
 		set(vi, V_PASS, "valid, %.0f days left", floor(min_days));
@@ -732,7 +733,7 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
 	snprintf(out, len, "%s", "");
 }
 
-/* --- per endpoint, and the MX ------------------------------------------------ */
+/* --- per endpoint, and the MX ----------------------------------------- */
 
 void
 verdict_mx(const struct check_result *r, struct verdict_info *vi)
@@ -759,8 +760,8 @@ verdict_mx(const struct check_result *r, struct verdict_info *vi)
 		return;
 	}
 	flag(vi, V_FAIL, r->mx_result == DNS_NXDOMAIN ? FIND_MX_NXDOMAIN :
-	    r->mx_result == DNS_NODATA ? FIND_MX_NONE : FIND_MX_LOOKUP, NULL, "%s",
-	    dns_words(r->mx_result));
+	    r->mx_result == DNS_NODATA ? FIND_MX_NONE : FIND_MX_LOOKUP, NULL,
+	    "%s", dns_words(r->mx_result));
 }
 
 void

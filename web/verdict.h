@@ -29,7 +29,7 @@ enum finding {
 	FIND_UNRESOLVED,		/* a mail host's name does not resolve */
 	FIND_UNREACHABLE,		/* refused, no route, reset */
 	FIND_TIMEOUT,
-	FIND_PEER_BROKE,		/* the server broke or refused the dialogue */
+	FIND_PEER_BROKE,	/* the server broke or refused the dialogue */
 	FIND_TLS_HANDSHAKE,
 	FIND_STARTTLS_MISSING,
 	FIND_TLS_OLD_VERSION,

@@ -227,6 +227,35 @@ grep -qxF 'mailsec_exporter check: --resolver 1.2.3: "1.2.3": not a numeric ip a
 chk noarg 3
 chk badca 3 --ca-file "$T_DIR/none.pem" good.test
 
+# interrupted (SIGINT) while a server says nothing: the report so far, exit 3
+TARPIT=127.0.10.88
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 25)); s.listen(8)
+conns = []
+end = time.time() + 60
+while time.time() < end:
+    s.settimeout(1)
+    try: conns.append(s.accept()[0])
+    except OSError: pass
+' "$TARPIT" &
+t_pid $!
+t_wait_port "$TARPIT" 25 10 || t_fail "tarpit not listening"
+"$T_BIN" check --timeout 30s "$TARPIT:25" >"$T_DIR/intr.out" 2>"$T_DIR/intr.err" </dev/null &
+_cp=$!
+sleep 1
+kill -INT "$_cp"
+wait "$_cp"
+_rc=$?
+[ "$_rc" -eq 3 ] || t_fail "interrupted: exit $_rc, want 3"
+has intr "$TARPIT:25: pending"
+has intr "  not checked"
+has intr "1 target: 0 pass, 0 warn, 0 fail, 1 not checked"
+grep -qxF "mailsec_exporter check: interrupted before every check ended" "$T_DIR/intr.err" ||
+	t_fail "interrupted: stderr: $(cat "$T_DIR/intr.err")"
+echo "ok: interrupted: exit 3, the report so far"
+
 # --- JSON: parses, the API's schema -----------------------------------------------
 chk json 2 --json good.test notls.test --dkim-selector mail
 python3 -m json.tool "$T_DIR/json.out" >/dev/null || t_fail "--json does not parse"
