@@ -544,6 +544,8 @@ records_html(struct buf *b, const struct records_result *rr)
 	}
 	if (rr->dmarc.message[0])
 		kv_text(b, "DMARC problem", rr->dmarc.message);
+	if (rr->dmarc_near_miss)
+		kv_text(b, "DMARC record ignored", rr->dmarc_near_miss_message);
 	kv_close(b);
 }
 
@@ -760,7 +762,8 @@ json_records(struct json *j, const struct records_result *rr)
 	json_obj_open(j);
 	json_kstr(j, "lookup", dns_result_name(rr->spf_lookup.result));
 	json_kbool(j, "present", rr->spf_present);
-	json_kbool(j, "valid", rr->spf_valid && rr->spf_reason == NULL);
+	json_ktri(j, "valid", records_spf_valid(rr));
+	json_kbool(j, "temperror", rr->spf_temperror);
 	json_kstr(j, "reason", rr->spf_reason);
 	json_kstr(j, "message", rr->spf_message[0] ? rr->spf_message : NULL);
 	json_kstr(j, "record", rr->spf_raw);
@@ -788,7 +791,8 @@ json_records(struct json *j, const struct records_result *rr)
 		json_kstr(j, "selector", k->selector);
 		json_kstr(j, "lookup", dns_result_name(k->lookup.result));
 		json_kbool(j, "present", k->key.present);
-		json_kbool(j, "valid", k->key.valid);
+		json_ktri(j, "valid", k->lookup.done &&
+		    !dns_answered(k->lookup.result) ? -1 : k->key.valid);
 		json_kstr(j, "key_type", k->key.key_type);
 		json_kint(j, "key_bits", k->key.key_bits);
 		json_kbool(j, "revoked", k->key.revoked);
@@ -802,14 +806,15 @@ json_records(struct json *j, const struct records_result *rr)
 	json_obj_open(j);
 	json_kstr(j, "lookup", dns_result_name(rr->dmarc_lookup.result));
 	json_kbool(j, "present", rr->dmarc.present);
-	json_kbool(j, "valid", rr->dmarc.present && rr->dmarc.valid);
+	json_ktri(j, "valid", rr->dmarc_failure != DNS_OK &&
+	    !rr->dmarc.present ? -1 : rr->dmarc.present && rr->dmarc.valid);
 	json_kstr(j, "reason", rr->dmarc.reason);
 	json_kstr(j, "record", rr->dmarc_raw);
 	json_kstr(j, "found_at", rr->dmarc_domain[0] ? rr->dmarc_domain :
 	    NULL);
-	json_kstr(j, "policy", rr->dmarc.present &&
-	    rr->dmarc.policy != DMARC_POLICY_UNSET ?
-	    dmarc_policy_name(rr->dmarc.policy) : NULL);
+	json_kstr(j, "policy", records_dmarc_policy(rr) != DMARC_POLICY_UNSET ?
+	    dmarc_policy_name(records_dmarc_policy(rr)) : NULL);
+	json_kbool(j, "near_miss", rr->dmarc_near_miss);
 	json_kint(j, "pct", rr->dmarc.pct);
 	json_kint(j, "rua_count", (long long)rr->dmarc.n_rua);
 	json_obj_close(j);

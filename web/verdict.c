@@ -172,6 +172,10 @@ failure_words(const struct endpoint_result *ep, char *out, size_t len)
 		snprintf(out, len, "an internal error of the exporter%s%s%s",
 		    *d ? " (" : "", d, *d ? ")" : "");
 		return;
+	case REASON_NOT_ALLOWED:
+		snprintf(out, len, "not probed: /probe may not connect there%s%s%s",
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
 	default:
 		snprintf(out, len, "%s", *d ? d : "failed");
 		return;
@@ -379,6 +383,10 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		    dns_result_name(rr->spf_lookup.result));
 	else if (!rr->spf_present)
 		flag(spf, V_FAIL, FIND_SPF_MISSING, NULL, "no SPF record");
+	else if (records_spf_valid(rr) < 0)	/* temperror, not permerror */
+		flag(spf, V_WARN, FIND_DNS_LOOKUP, NULL,
+		    "temporary DNS error: %s", rr->spf_message[0] ?
+		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
 	else if (!rr->spf_valid || rr->spf_reason != NULL)
 		flag(spf, V_FAIL, FIND_SPF_INVALID, NULL, "invalid: %s",
 		    rr->spf_message[0] ?
@@ -393,7 +401,12 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		set(spf, V_PASS, "valid, ends %call",
 		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
 		for (size_t i = 0; i < rr->n_spf_checks; i++)
-			if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
+			if (rr->spf_checks[i].code == SPF_RESULT_TEMPERROR) {
+				if (spf->v == V_PASS)
+					flag(spf, V_WARN, FIND_DNS_LOOKUP, NULL,
+					    "%s: temporary DNS error",
+					    rr->spf_checks[i].address);
+			} else if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
 				flag(spf, V_FAIL, FIND_SPF_NOT_PASSING,
 				    rr->spf_checks[i].address,
 				    "%s does not pass (%s)",
@@ -413,7 +426,13 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		for (size_t i = 0; i < rr->n_dkim; i++) {
 			const struct dkim_selector_result *k = &rr->dkim[i];
 
-			if (!k->key.present)
+			if (k->lookup.done && !dns_answered(k->lookup.result)) {
+				if (dkim->v == V_PASS)
+					flag(dkim, V_WARN, FIND_DNS_LOOKUP,
+					    k->selector, "selector %s: lookup "
+					    "failed (%s)", k->selector,
+					    dns_result_name(k->lookup.result));
+			} else if (!k->key.present)
 				flag(dkim, V_FAIL, FIND_DKIM_NO_KEY, k->selector,
 				    "selector %s: no key",
 				    k->selector);
@@ -439,32 +458,45 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		}
 	}
 
-	/* DMARC */
+	/* DMARC: the policy that applies (sp for a subdomain using its
+	 * organisational domain's record). */
 	{
 		const struct dmarc_record *d = &rr->dmarc;
+		enum dmarc_policy ap = records_dmarc_policy(rr);
+		const char *tag = rr->dmarc_from_org && d->sp_set ? "sp" : "p";
+		char from[300] = "";
 
-		if (rr->dmarc_lookup.done && rr->dmarc_lookup.result != DNS_OK &&
-		    rr->dmarc_lookup.result != DNS_NODATA &&
-		    rr->dmarc_lookup.result != DNS_NXDOMAIN && !d->present)
+		if (rr->dmarc_from_org)
+			snprintf(from, sizeof(from), " (%s's record)",
+			    rr->dmarc_domain);
+		if (rr->dmarc_failure != DNS_OK && !d->present)
 			flag(dmarc, V_WARN, FIND_DNS_LOOKUP, NULL,
 			    "lookup failed (%s)",
-			    dns_result_name(rr->dmarc_lookup.result));
+			    dns_result_name(rr->dmarc_failure));
 		else if (!d->present)
 			flag(dmarc, V_FAIL, FIND_DMARC_MISSING, NULL,
-			    "no DMARC record");
+			    "no DMARC record%s%s",
+			    rr->dmarc_near_miss ? "; ignored: " : "",
+			    rr->dmarc_near_miss ?
+			    rr->dmarc_near_miss_message : "");
 		else if (!d->valid)
 			flag(dmarc, V_FAIL, FIND_DMARC_INVALID, NULL,
 			    "invalid: %s", d->message[0] ?
 			    d->message : d->reason ? d->reason : "error");
-		else if (d->policy == DMARC_POLICY_NONE)
+		else if (ap == DMARC_POLICY_NONE)
 			flag(dmarc, V_WARN, FIND_DMARC_P_NONE, NULL,
-			    "p=none: monitoring only");
+			    "%s=none%s: monitoring only", tag, from);
 		else if (d->pct < 100)
 			flag(dmarc, V_WARN, FIND_DMARC_PCT, NULL,
-			    "p=%s on %u%% of mail",
-			    dmarc_policy_name(d->policy), d->pct);
+			    "%s=%s%s on %u%% of mail", tag,
+			    dmarc_policy_name(ap), from, d->pct);
 		else
-			set(dmarc, V_PASS, "p=%s", dmarc_policy_name(d->policy));
+			set(dmarc, V_PASS, "%s=%s%s", tag, dmarc_policy_name(ap),
+			    from);
+		if (rr->dmarc_near_miss && dmarc->v == V_PASS)
+			flag(dmarc, V_WARN, FIND_DMARC_INVALID, NULL,
+			    "own record ignored: %s",
+			    rr->dmarc_near_miss_message);
 	}
 }
 
