@@ -732,8 +732,9 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
 		    "(empty p=)", a);
 		return;
 	case FIND_DKIM_INVALID:
-		snprintf(out, len, "republish %s._domainkey.%s as \"v=DKIM1; "
-		    "k=rsa; p=<base64 public key>\"", a, d);
+		snprintf(out, len, "publish a usable key: %s._domainkey.%s TXT "
+		    "\"v=DKIM1; k=rsa; p=<a 2048-bit RSA public key, base64>\"",
+		    a, d);
 		return;
 	case FIND_DKIM_WEAK:
 		snprintf(out, len, "replace the key of selector %s with an RSA "
