@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collectors/audit.h"
+#include "daemon/cfgwatch.h"
 #include "daemon/sched.h"
 #include "daemon/util.h"
 #include "web/http.h"
@@ -75,6 +76,7 @@ ctx_run_once(struct ctx *ctx)
 void
 ctx_free(struct ctx *ctx)
 {
+	cfgwatch_free(ctx);
 	sched_shutdown(ctx);
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
 	if (ctx->http)

@@ -18,6 +18,8 @@
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "daemon/check.h"
+#include "daemon/audit_config.h"
+#include "daemon/cfgwatch.h"
 #include "daemon/config.h"
 #include "daemon/ctx.h"
 #include "daemon/log.h"
@@ -40,6 +42,7 @@ usage(FILE *f)
 	    "                        [--version] [--help]\n"
 	    "       mailsec_exporter check [options] DOMAIN|HOST:PORT...\n"
 	    "                        (check --help: a report for people)\n"
+	    "       mailsec_exporter audit-config [--postfix DIR] [--dovecot FILE] [--json]\n"
 	    "  --config FILE      configuration file (default %s)\n"
 	    "  --check-config     validate the configuration, print every error, exit\n"
 	    "  --once             run every check once, print the metrics, exit\n"
@@ -167,6 +170,7 @@ reload(struct ctx *ctx)
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
 	sched_apply_config(ctx);
+	cfgwatch_apply(ctx);
 	config_free(old);
 	ctx->reload_ok = 1;
 	ctx->reload_ok_time = wall_time();
@@ -244,6 +248,8 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "audit-config") == 0)
+		return audit_config_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -345,6 +351,7 @@ main(int argc, char **argv)
 		ctx_run_once(&ctx);
 	else {
 		sched_apply_config(&ctx);
+		cfgwatch_apply(&ctx);
 		event_base_dispatch(ctx.base);
 	}
 
