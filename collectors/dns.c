@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon/log.h"
 #include "daemon/util.h"
@@ -18,18 +19,45 @@ struct dns_sock {
 	short		 what;
 };
 
+/* The test resolver mode (MAILSEC_TEST_DNS, doc/hostile.md): answers that
+ * complete inside dns_query(), as c-ares gives them on a failed send
+ * (EMFILE, ENOMEM) and, from 1.23, on every cache hit.  Off unless the
+ * variable is set. */
+#define DNS_TEST_CACHE	64
+
+struct dns_test_answer {
+	char		*name;
+	int		 type;
+	int		 status;
+	unsigned char	*abuf;
+	int		 alen;
+	uint64_t	 at_ms;
+};
+
+struct dns_test {
+	int		 on;
+	unsigned	 ttl_ms;	/* how long an answer is served again */
+	unsigned	 fail_every;	/* every Nth query fails inside; 0: none */
+	unsigned long	 queries, hits, fails;
+	struct dns_test_answer cache[DNS_TEST_CACHE];
+	size_t		 next;		/* the slot written next */
+};
+
 struct dns {
 	struct event_base *base;
 	ares_channel	 channel;
 	struct event	*timer;
 	struct dns_sock	*socks;
 	unsigned	 in_flight;
+	struct dns_test	 test;
 };
 
 struct dns_query_ctx {
 	struct dns	*d;
 	dns_answer_cb	 cb;
 	void		*arg;
+	char		*name;		/* test mode: the cache key */
+	int		 type;
 };
 
 static void dns_rearm_timer(struct dns *d);
@@ -104,6 +132,120 @@ dns_sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 	event_add(ds->ev, NULL);
 }
 
+/* "sync", "sync,ttl=MS", "sync,fail=N", "sync,ttl=MS,fail=N". */
+static int
+dns_test_setup(struct dns_test *t, const char *spec, char *err, size_t errlen)
+{
+	char *copy, *tok, *save = NULL;
+	const char *why = NULL;
+	uint64_t v;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	copy = xstrdup(spec);
+	t->ttl_ms = 1000;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "sync") == 0)
+			t->on = 1;
+		else if (strncmp(tok, "ttl=", 4) == 0 &&
+		    parse_uint(tok + 4, 1, 3600000, &v, &why) == 0)
+			t->ttl_ms = (unsigned)v;
+		else if (strncmp(tok, "fail=", 5) == 0 &&
+		    parse_uint(tok + 5, 1, 1000000, &v, &why) == 0)
+			t->fail_every = (unsigned)v;
+		else
+			rc = -1;
+	}
+	if (rc == 0 && !t->on)
+		rc = -1;
+	if (rc == -1)
+		snprintf(err, errlen, "MAILSEC_TEST_DNS=%s: expected "
+		    "sync[,ttl=MS][,fail=N]%s%s", spec, why ? ": " : "",
+		    why ? why : "");
+	else
+		log_warn("dns_test_mode", "msg=\"answers may complete inside "
+		    "the call (MAILSEC_TEST_DNS)\" ttl_ms=%u fail_every=%u",
+		    t->ttl_ms, t->fail_every);
+	free(copy);
+	return rc;
+}
+
+static void
+dns_test_clear(struct dns_test *t)
+{
+	for (size_t i = 0; i < DNS_TEST_CACHE; i++) {
+		free(t->cache[i].name);
+		free(t->cache[i].abuf);
+	}
+	memset(t->cache, 0, sizeof(t->cache));
+}
+
+/* What c-ares 1.23 caches: answers, and the name or type not existing. */
+static void
+dns_test_store(struct dns_test *t, const char *name, int type, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct dns_test_answer *a;
+
+	if (status != ARES_SUCCESS && status != ARES_ENOTFOUND &&
+	    status != ARES_ENODATA)
+		return;
+	a = &t->cache[t->next];
+	t->next = (t->next + 1) % DNS_TEST_CACHE;
+	free(a->name);
+	free(a->abuf);
+	a->name = xstrdup(name);
+	a->type = type;
+	a->status = status;
+	a->alen = abuf != NULL && alen > 0 ? alen : 0;
+	a->abuf = a->alen > 0 ? xmalloc((size_t)a->alen) : NULL;
+	if (a->alen > 0)
+		memcpy(a->abuf, abuf, (size_t)a->alen);
+	a->at_ms = now_ms();
+}
+
+/* Answers inside the call when the test mode says so; 1 if it did.  The
+ * answer is copied first: what the callback asks may overwrite its slot. */
+static int
+dns_test_answer_now(struct dns *d, const char *name, int type,
+    dns_answer_cb cb, void *arg)
+{
+	struct dns_test *t = &d->test;
+	struct dns_test_answer *a = NULL;
+	unsigned char *abuf = NULL;
+	uint64_t now = now_ms();
+	int status, alen;
+
+	if (!t->on)
+		return 0;
+	t->queries++;
+	if (t->fail_every > 0 && t->queries % t->fail_every == 0) {
+		t->fails++;
+		cb(arg, ARES_ECONNREFUSED, NULL, 0);
+		return 1;
+	}
+	for (size_t i = 0; i < DNS_TEST_CACHE && a == NULL; i++)
+		if (t->cache[i].name != NULL && t->cache[i].type == type &&
+		    now - t->cache[i].at_ms <= t->ttl_ms &&
+		    strcasecmp(t->cache[i].name, name) == 0)
+			a = &t->cache[i];
+	if (a == NULL)
+		return 0;
+	t->hits++;
+	status = a->status;
+	alen = a->alen;
+	if (alen > 0) {
+		abuf = xmalloc((size_t)alen);
+		memcpy(abuf, a->abuf, (size_t)alen);
+	}
+	cb(arg, status, abuf, alen);
+	free(abuf);
+	return 1;
+}
+
 struct dns *
 dns_new(struct event_base *base, const char *servers, unsigned timeout_ms,
     unsigned tries, char *err, size_t errlen)
@@ -133,6 +275,11 @@ dns_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 		return NULL;
 	}
 	d->timer = evtimer_new(base, dns_timer_cb, d);
+	if (dns_test_setup(&d->test, getenv("MAILSEC_TEST_DNS"), err,
+	    errlen) == -1) {
+		dns_free(d);
+		return NULL;
+	}
 	if (servers && dns_set_servers(d, servers, err, errlen) == -1) {
 		dns_free(d);
 		return NULL;
@@ -162,6 +309,12 @@ dns_free(struct dns *d)
 		return;
 	/* Runs every pending callback with ARES_EDESTRUCTION. */
 	ares_destroy(d->channel);
+	if (d->test.on) {
+		log_info("dns_test_summary", "queries=%lu answered_inside=%lu "
+		    "failed_inside=%lu", d->test.queries, d->test.hits,
+		    d->test.fails);
+		dns_test_clear(&d->test);
+	}
 	while (d->socks) {
 		struct dns_sock *ds = d->socks;
 
@@ -187,7 +340,10 @@ dns_query_done(void *arg, int status, int timeouts, unsigned char *abuf,
 
 	(void)timeouts;
 	q->d->in_flight--;
+	if (q->name != NULL && status != ARES_EDESTRUCTION)
+		dns_test_store(&q->d->test, q->name, q->type, status, abuf, alen);
 	q->cb(q->arg, status, abuf, alen);
+	free(q->name);
 	free(q);
 }
 
@@ -195,11 +351,18 @@ void
 dns_query(struct dns *d, const char *name, int type, dns_answer_cb cb,
     void *arg)
 {
-	struct dns_query_ctx *q = xmalloc(sizeof(*q));
+	struct dns_query_ctx *q;
 
+	if (dns_test_answer_now(d, name, type, cb, arg))
+		return;
+	q = xcalloc(1, sizeof(*q));
 	q->d = d;
 	q->cb = cb;
 	q->arg = arg;
+	if (d->test.on) {
+		q->name = xstrdup(name);
+		q->type = type;
+	}
 	d->in_flight++;
 	ares_query(d->channel, name, ns_c_in, type, dns_query_done, q);
 	dns_rearm_timer(d);
