@@ -74,6 +74,7 @@ struct probe_job {
 
 static void check_schedule(struct check *c, uint64_t delay_ms);
 static void run_maybe_finish(struct check_run *run);
+static void run_dns_settled(struct check_run *run);
 static void queue_pump(struct ctx *ctx);
 static void job_requeue(struct ctx *ctx, struct probe_job *job);
 
@@ -496,6 +497,27 @@ parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	return 0;
 }
 
+/* Every frame of a run that starts lookups or probes (check_start(), the
+ * MX and address answers) holds the run with a count of its own until it
+ * returns: a lookup it sends may be answered inside the call (a c-ares
+ * cache hit or failed send), and the run must neither finish, nor start
+ * its records before the frame has sent everything, nor be freed under it. */
+static void
+run_hold(struct check_run *run)
+{
+	run->outstanding++;
+	run->dns_pending++;
+}
+
+static void
+run_release(struct check_run *run)
+{
+	run->dns_pending--;
+	run->outstanding--;
+	run_dns_settled(run);
+	run_maybe_finish(run);
+}
+
 static void
 records_done(struct records_result *rr, void *arg)
 {
@@ -568,10 +590,11 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 		hl->v4 = r;
 	else
 		hl->v6 = r;
-	run->outstanding--;
-	run->dns_pending--;
-	if (--hl->pending > 0)
+	/* This answer's count holds the run until the end (run_hold()). */
+	if (--hl->pending > 0) {
+		run_release(run);
 		return;
+	}
 	if (run->check != NULL && !run->ctx->stopping) {
 		if (hl->n_addrs == 0) {
 			char why[96];
@@ -580,7 +603,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 			    dns_result_name(hl->v4), dns_result_name(hl->v6));
 			run_unresolved(run, hl->role, hl->name, why);
 		}
-		for (size_t i = 0; i < hl->n_addrs; i++) {
+		for (size_t i = 0; i < hl->n_addrs && run->check != NULL; i++) {
 			struct sockaddr_storage ss;
 			socklen_t len;
 
@@ -605,8 +628,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 	free(hl->addrs);
 	free(hl->name);
 	free(hl);
-	run_dns_settled(run);
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
@@ -660,15 +682,14 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	struct check_result *res = run->res;
 	enum dns_result r;
 
-	run->outstanding--;
-	run->dns_pending--;
+	/* The MX query's count holds the run until the end (run_hold()). */
 	run->mx_pending = 0;
 	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
 	r = status == ARES_SUCCESS ?
 	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
 	res->mx_result = r;
 	if (run->check == NULL || run->ctx->stopping) {
-		run_maybe_finish(run);
+		run_release(run);
 		return;
 	}
 	if (r == DNS_OK) {
@@ -677,7 +698,8 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
 			res->null_mx = 1;
 		else
-			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS; i++)
+			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS &&
+			    run->check != NULL; i++)
 				if (res->mx[i].host[0] != '\0')
 					run_resolve_host(run, ROLE_MX,
 					    res->mx[i].host);
@@ -688,8 +710,7 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	} else
 		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg->name,
 		    dns_result_name(r));
-	run_dns_settled(run);
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
@@ -710,8 +731,7 @@ check_start(struct check *c)
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
 	log_debug("check_start", "target=%s", c->cfg->name);
-	/* Hold the run open until the first step is queued. */
-	run->outstanding++;
+	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
@@ -719,14 +739,15 @@ check_start(struct check *c)
 		run->dns_pending++;
 		sched_dns_query(ctx, c->cfg->name, ns_t_mx, mx_cb, run,
 		    &run->mx_started_ms);
-		for (size_t i = 0; i < c->cfg->n_imap_hosts; i++)
+		for (size_t i = 0; i < c->cfg->n_imap_hosts &&
+		    run->check != NULL; i++)
 			run_resolve_host(run, ROLE_IMAP, c->cfg->imap_hosts[i]);
-		for (size_t i = 0; i < c->cfg->n_pop3_hosts; i++)
+		for (size_t i = 0; i < c->cfg->n_pop3_hosts &&
+		    run->check != NULL; i++)
 			run_resolve_host(run, ROLE_POP3, c->cfg->pop3_hosts[i]);
 	} else
 		run_resolve_host(run, ROLE_ENDPOINT, c->cfg->name);
-	run->outstanding--;
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
