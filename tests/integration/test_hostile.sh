@@ -238,8 +238,8 @@ fails 127.0.10.121 ehlo proto "too many lines in one response"
 fails 127.0.10.123 tls_handshake proto "server sent data before the TLS handshake"
 fails 127.0.10.124 tls_handshake proto "server sent data before the TLS handshake"
 
-# A banner that tries to forge log keys (a '"', key=value pairs, a bare CR,
-# a newline in the reply): its log line has exactly the exporter's keys, the
+# A banner that tries to forge log keys (a '"', key=value pairs, a bare
+# newline in the reply): its log line has exactly the exporter's keys, the
 # detail holds the peer's words, escaped, and every line of the log is one
 # of the exporter's.
 fails 127.0.10.131 banner resp 'no'
