@@ -65,7 +65,7 @@ struct probe_job {
 	int		 queued;
 	int		 auditing;	/* the main probe is done: audit steps */
 	struct audit_cursor cursor;
-	char		 log_id[256];
+	char		 log_id[640];	/* target= host= ... (quoted) */
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
 	TAILQ_ENTRY(probe_job) qlink;	/* ctx->queue */
@@ -281,10 +281,14 @@ job_done(const struct probe_outcome *out, void *arg)
 	if (out->success)
 		log_debug("probe_done", "%s success=1 total_s=%.3f",
 		    job->log_id, out->total_s);
-	else
-		log_info("probe_failed", "%s step=%s reason=%s detail=\"%s\"",
+	else {
+		char q[LOG_QUOTE_MAX];
+
+		log_info("probe_failed", "%s step=%s reason=%s detail=%s",
 		    job->log_id, probe_step_name(out->fail_step),
-		    probe_reason_name(out->reason), out->detail);
+		    probe_reason_name(out->reason),
+		    log_quote(q, sizeof(q), out->detail));
+	}
 	/* The audit is worth its handshakes only where TLS works at all. */
 	if (run->audit && out->tls.done && run->check != NULL) {
 		job->auditing = 1;
@@ -384,7 +388,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 {
 	struct ctx *ctx = run->ctx;
 	struct probe_job *job = xcalloc(1, sizeof(*job));
-	char addr[INET6_ADDRSTRLEN] = "";
+	char addr[INET6_ADDRSTRLEN] = "", qt[256], qh[256];
 
 	if (sa->sa_family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&job->addr;
@@ -402,9 +406,11 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	job->addrlen = salen;
 	job->run = run;
 	job->ep = run_add_endpoint(run, host, addr, port, proto);
+	/* The host is an MX name from DNS, the target may come from /probe. */
 	snprintf(job->log_id, sizeof(job->log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
-	    run->check->cfg->name, host, addr, port, protocol_name(proto));
+	    log_quote(qt, sizeof(qt), run->check->cfg->name),
+	    log_quote(qh, sizeof(qh), host), addr, port, protocol_name(proto));
 	run->outstanding++;
 	TAILQ_INSERT_TAIL(&run->jobs, job, rlink);
 	job->queued = 1;
@@ -707,9 +713,13 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		/* RFC 5321 5.1: no MX means the domain itself is the host. */
 		res->implicit_mx = 1;
 		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
-	} else
-		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg->name,
+	} else {
+		char q[256];
+
+		log_info("mx_failed", "target=%s rcode=%s",
+		    log_quote(q, sizeof(q), run->check->cfg->name),
 		    dns_result_name(r));
+	}
 	run_release(run);
 }
 
@@ -718,6 +728,7 @@ check_start(struct check *c)
 {
 	struct ctx *ctx = c->ctx;
 	struct check_run *run;
+	char q[256];
 
 	if (c->run != NULL || ctx->stopping)
 		return;
@@ -730,7 +741,8 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
-	log_debug("check_start", "target=%s", c->cfg->name);
+	log_debug("check_start", "target=%s",
+	    log_quote(q, sizeof(q), c->cfg->name));
 	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		run->outstanding++;
@@ -863,6 +875,7 @@ run_maybe_finish(struct check_run *run)
 	struct check *c = run->check;
 	struct ctx *ctx = run->ctx;
 	uint64_t interval, elapsed, next;
+	char q[256];
 
 	if (run->outstanding > 0)
 		return;
@@ -878,7 +891,8 @@ run_maybe_finish(struct check_run *run)
 	else
 		audit_carry_over(run->res, c->last);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
-	    c->cfg->name, run->res->success, run->res->duration_s);
+	    log_quote(q, sizeof(q), c->cfg->name), run->res->success,
+	    run->res->duration_s);
 	result_free(c->last);
 	c->last = run->res;
 	c->run = NULL;
