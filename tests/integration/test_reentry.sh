@@ -42,7 +42,7 @@ log_level = debug
 records = off
 imap_hosts = nx.big.test
 EOF
-MAILSEC_TEST_DNS=sync,ttl=60000 "$T_BIN" --config "$T_DIR/exporter.ini" --once \
+MAILSEC_TEST_DNS=sync,ttl=60000,every=0 "$T_BIN" --config "$T_DIR/exporter.ini" --once \
 	>"$OUT" 2>"$T_DIR/stderr" ||
 	t_fail "--once failed: $(grep -m 5 -E 'ERROR|SUMMARY|#[0-4] ' "$T_DIR/stderr"; tail -n 3 "$T_DIR/stderr")"
 grep -q 'event=dns_test_mode' "$T_DIR/stderr" || t_fail "the test resolver mode is not on"
