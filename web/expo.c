@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "web/escape.h"
+
 static const struct family_def families[F__COUNT] = {
 	[F_PROBE_SUCCESS] = { "mailsec_probe_success", "gauge",
 	    "1 if the probe reached TLS and finished its session, else 0." },
@@ -233,27 +235,42 @@ base_tag(struct expo *e, const struct buf *base)
 	return e->n_bases;
 }
 
+/* A label value of the text format: \\ " and newline escaped, and the one
+ * place that makes the exposition valid UTF-8 whatever the value holds (a
+ * certificate subject, a peer's words): each byte of an invalid sequence
+ * becomes U+FFFD, as in html_escapen(). */
 static void
 escape_label_value(struct buf *b, const char *v)
 {
-	const char *run = v;
+	const unsigned char *p = (const unsigned char *)v, *run = p;
+	uint32_t cp;
+	size_t len;
 
-	for (; *v; v++) {
-		const char *rep = NULL;
+	while (*p) {
+		const char *rep;
 
-		if (*v == '\\')
+		if (*p >= 0x80) {
+			/* A NUL ends any sequence early: never read past it. */
+			if ((len = utf8_next(p, 4, &cp)) > 0) {
+				p += len;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+		} else if (*p == '\\')
 			rep = "\\\\";
-		else if (*v == '"')
+		else if (*p == '"')
 			rep = "\\\"";
-		else if (*v == '\n')
+		else if (*p == '\n')
 			rep = "\\n";
-		if (rep == NULL)
+		else {
+			p++;
 			continue;
-		buf_append(b, run, (size_t)(v - run));
+		}
+		buf_append(b, run, (size_t)(p - run));
 		buf_puts(b, rep);
-		run = v + 1;
+		run = ++p;
 	}
-	buf_append(b, run, (size_t)(v - run));
+	buf_append(b, run, (size_t)(p - run));
 }
 
 void
