@@ -26,7 +26,7 @@ static const struct family_def families[F__COUNT] = {
 	    "Start of validity of the leaf certificate presented." },
 	[F_CERT_CHAIN_EARLIEST_NOT_AFTER] = {
 	    "mailsec_cert_chain_earliest_not_after_timestamp_seconds", "gauge",
-	    "Earliest expiry among the certificates the server presented." },
+	    "Earliest expiry in the chain: the verified path when it verifies, else the certificates presented." },
 	[F_CERT_VERIFIED] = { "mailsec_cert_verified", "gauge",
 	    "1 if the chain verified against the configured CA file, else 0." },
 	[F_CERT_VERIFY_ERROR_INFO] = { "mailsec_cert_verify_error_info", "gauge",
@@ -59,10 +59,13 @@ static const struct family_def families[F__COUNT] = {
 	    "Number of certificates the server presented." },
 	[F_CERT_CHAIN_NOT_AFTER] = { "mailsec_cert_chain_not_after_timestamp_seconds", "gauge",
 	    "Expiry of each presented certificate, by depth (0 is the leaf)." },
+	[F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER] = {
+	    "mailsec_cert_presented_chain_earliest_not_after_timestamp_seconds", "gauge",
+	    "Earliest expiry among all the certificates the server presented, on the verified path or not." },
 	[F_CERT_OCSP_STAPLED] = { "mailsec_cert_ocsp_stapled", "gauge",
 	    "1 if the server stapled an OCSP response." },
 	[F_CERT_OCSP_STATUS_INFO] = { "mailsec_cert_ocsp_status_info", "gauge",
-	    "Certificate status in the stapled OCSP response (signature not checked)." },
+	    "The leaf's status in the stapled OCSP response, unknown when it is not there (signature not checked)." },
 	[F_TLS_VERSION_ACCEPTED] = { "mailsec_tls_version_accepted", "gauge",
 	    "1 if a handshake pinned to this protocol version succeeded (TLS audit)." },
 	[F_TLS_WEAK_CIPHER] = { "mailsec_tls_weak_cipher_accepted", "gauge",
