@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/addr.h"
+
 #define MACRO_LETTERS	"slodiphcrtv"
 #define MACRO_DELIMS	".-+,/_="
 #define MACRO_BIT(c)	(1u << ((c) - 'a'))
@@ -717,80 +719,67 @@ spf_select(const char *const *txts, const size_t *lens, size_t n,
 
 /* ---- Addresses -------------------------------------------------------- */
 
+/* The address rules are daemon/addr.c's; an spf_ip is an addr. */
+static void
+ip_set(struct spf_ip *ip, const struct addr *a)
+{
+	ip->family = a->family;
+	memcpy(ip->addr, a->a, sizeof(ip->addr));
+}
+
+static struct addr
+ip_get(const struct spf_ip *ip)
+{
+	struct addr a = { .family = ip->family };
+
+	memcpy(a.a, ip->addr, sizeof(a.a));
+	return a;
+}
+
 /* ::ffff:a.b.c.d is an IPv4 client seen by an IPv6 socket. */
 static void
 ip_unmap(struct spf_ip *ip)
 {
-	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
+	struct addr a = ip_get(ip);
 
-	if (ip->family == AF_INET6 && memcmp(ip->addr, prefix, 12) == 0) {
-		memmove(ip->addr, ip->addr + 12, 4);
-		memset(ip->addr + 4, 0, 12);
-		ip->family = AF_INET;
-	}
+	addr_unmap(&a);
+	ip_set(ip, &a);
 }
 
 int
 spf_ip_parse(const char *text, struct spf_ip *ip)
 {
+	struct addr a;
+
 	memset(ip, 0, sizeof(*ip));
-	if (text == NULL)
+	if (addr_parse_ip(text, &a) == -1)
 		return -1;
-	if (inet_pton(AF_INET, text, ip->addr) == 1) {
-		ip->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, ip->addr) == 1) {
-		ip->family = AF_INET6;
-		ip_unmap(ip);
-		return 0;
-	}
-	memset(ip, 0, sizeof(*ip));
-	return -1;
+	addr_unmap(&a);
+	ip_set(ip, &a);
+	return 0;
 }
 
 int
 spf_ip_from_sockaddr(const struct sockaddr *sa, struct spf_ip *ip)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
+	struct addr a;
 
 	memset(ip, 0, sizeof(*ip));
-	if (sa == NULL)
+	if (addr_from_sockaddr(sa, &a) == -1)
 		return -1;
-	if (sa->sa_family == AF_INET) {
-		memcpy(&sin, sa, sizeof(sin));
-		ip->family = AF_INET;
-		memcpy(ip->addr, &sin.sin_addr, 4);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(&sin6, sa, sizeof(sin6));
-		ip->family = AF_INET6;
-		memcpy(ip->addr, &sin6.sin6_addr, 16);
-		ip_unmap(ip);
-		return 0;
-	}
-	return -1;
+	ip_set(ip, &a);
+	return 0;
 }
 
 static int
 ip_in_network(const struct spf_ip *ip, int family, const uint8_t *net,
     unsigned prefix)
 {
-	size_t full = prefix / 8;
-	unsigned rem = prefix % 8;
-	uint8_t mask;
+	struct addr a = ip_get(ip);
+	struct cidr c = { .net = { .family = family }, .prefix = prefix };
 
-	if (ip->family != family || prefix > (family == AF_INET ? 32u : 128u))
-		return 0;
-	if (memcmp(ip->addr, net, full) != 0)
-		return 0;
-	if (rem == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rem));
-	return (ip->addr[full] & mask) == (net[full] & mask);
+	memcpy(c.net.a, net, family == AF_INET ? 4 : 16);
+	return addr_in_cidr(&a, &c);
 }
 
 static int
@@ -1194,12 +1183,27 @@ free_names(char ***names, size_t *count)
 	*count = 0;
 }
 
-/* Copies the host names of an answer, at most max, dropping a final dot. */
+/* 1 when name is among names[0..count), ignoring case. */
+static int
+name_listed(char *const *names, size_t count, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Copies the distinct host names of an answer in answer order, at most
+ * max, dropping a final dot: a name listed twice is checked once and does
+ * not push a later one past the limit. */
 static void
 copy_names(const struct spf_answer *ans, size_t max, char ***names,
     size_t *count)
 {
 	size_t i, len;
+	char *name;
 
 	*names = xreallocarray(NULL, max ? max : 1, sizeof(**names));
 	*count = 0;
@@ -1209,7 +1213,11 @@ copy_names(const struct spf_answer *ans, size_t max, char ***names,
 		len = ans->lens ? ans->lens[i] : strlen(ans->strings[i]);
 		if (len > 0 && ans->strings[i][len - 1] == '.')
 			len--;
-		(*names)[(*count)++] = xstrndup(ans->strings[i], len);
+		name = xstrndup(ans->strings[i], len);
+		if (name_listed(*names, *count, name))
+			free(name);
+		else
+			(*names)[(*count)++] = name;
 	}
 }
 
@@ -1679,6 +1687,19 @@ classify(const struct spf_answer *ans, int want_addrs)
 	}
 }
 
+/* The top frame is the top record or reached from it by redirects only:
+ * its "all" is the one check_host() of the top domain ends on. */
+static int
+in_top_chain(const struct spf_eval *ev)
+{
+	size_t i;
+
+	for (i = 1; i < ev->depth; i++)
+		if (ev->frames[i].kind != FRAME_REDIRECT)
+			return 0;
+	return 1;
+}
+
 static void
 on_txt(struct spf_eval *ev, const struct spf_answer *ans)
 {
@@ -1722,6 +1743,10 @@ on_txt(struct spf_eval *ev, const struct spf_answer *ans)
 		return;
 	}
 	f->rec = rec;
+	if (in_top_chain(ev))
+		ev->result.all_qualifier = rec->all != NULL ?
+		    (int)rec->all->qualifier : rec->redirect != NULL ?
+		    SPF_ALL_UNKNOWN : SPF_ALL_NONE;
 	ev->state = ST_NEXT_TERM;
 }
 
@@ -1912,6 +1937,7 @@ eval_new(const char *domain, const struct spf_limits *limits)
 	ev->limits.names = limits && limits->names ? limits->names : 10;
 	if (ev->limits.names > 100)
 		ev->limits.names = 100;
+	ev->result.all_qualifier = SPF_ALL_UNKNOWN;
 	ev->domain = xstrdup(domain ? domain : "");
 	len = strlen(ev->domain);
 	if (len > 0 && ev->domain[len - 1] == '.')
