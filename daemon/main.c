@@ -17,6 +17,7 @@
 #include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "daemon/check.h"
 #include "daemon/audit_config.h"
 #include "daemon/cfgwatch.h"
 #include "daemon/config.h"
@@ -31,7 +32,6 @@
 #include "web/server.h"
 
 #define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
-#define DNS_TRIES 2
 #define ONCE_PIECE (256 * 1024)	/* --once writes the exposition this much at a time */
 
 /* Flags that override the file, kept for every (re)load. */
@@ -61,6 +61,8 @@ usage(FILE *f)
 	    "                        [--web.listen-address ADDR] [--web.config.file FILE]\n"
 	    "                        [--web.enable-lifecycle] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
+	    "       mailsec_exporter check [options] DOMAIN|HOST:PORT...\n"
+	    "                        (check --help: a report for people)\n"
 	    "       mailsec_exporter audit-config [--postfix DIR] [--dovecot FILE] [--json]\n"
 	    "  --config FILE      configuration file (default %s);\n"
 	    "                     also spelt --config.file\n"
@@ -145,17 +147,6 @@ load_config(const char *path, int quiet_ok)
 	return cfg;
 }
 
-static unsigned
-dns_timeout_ms(const struct config *cfg)
-{
-	/* A lookup must fit in a probe's budget: c-ares doubles the timeout
-	 * on each retry (t, 2t, ...), so DNS_TRIES tries of one server take
-	 * (2^DNS_TRIES - 1) t.  The first try gets at most 5 s. */
-	uint64_t t = cfg->timeout_ms / ((1u << DNS_TRIES) - 1);
-
-	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
-}
-
 static int
 same_text(const char *a, const char *b)
 {
@@ -169,15 +160,16 @@ reload(struct ctx *ctx)
 	struct config_errors errs = { 0 };
 	struct config *cfg, *old;
 	SSL_CTX *ssl_ctx;
-	char err[256];
+	char err[256], q[LOG_QUOTE_MAX];
 
-	log_info("reload", "config=%s", ctx->config_path);
+	log_info("reload", "config=%s", log_quote(q, sizeof(q), ctx->config_path));
 	if ((cfg = config_load_web(ctx->config_path, web_config_arg,
 	    &errs)) == NULL) {
 		size_t nerr = errs.n;	/* config_errors_free() zeroes it */
 
 		for (size_t i = 0; i < errs.n; i++)
-			log_error("config_error", "msg=\"%s\"", errs.msgs[i]);
+			log_error("config_error", "msg=%s",
+			    log_quote(q, sizeof(q), errs.msgs[i]));
 		config_errors_free(&errs);
 		ctx->reload_ok = 0;
 		log_error("reload_failed", "errors=%zu keeping=previous", nerr);
@@ -188,7 +180,8 @@ reload(struct ctx *ctx)
 	if ((ssl_ctx = probe_ssl_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL ||
 	    dns_set_servers(ctx->dns, cfg->resolver, err, sizeof(err)) == -1) {
 		SSL_CTX_free(ssl_ctx);
-		log_error("reload_failed", "msg=\"%s\" keeping=previous", err);
+		log_error("reload_failed", "msg=%s keeping=previous",
+		    log_quote(q, sizeof(q), err));
 		config_free(cfg);
 		ctx->reload_ok = 0;
 		return;
@@ -272,29 +265,6 @@ drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-ctx_free(struct ctx *ctx)
-{
-	cfgwatch_free(ctx);
-	sched_shutdown(ctx);
-	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
-	if (ctx->http)
-		http_stop(ctx->http);
-	if (ctx->ev_sigterm)
-		event_free(ctx->ev_sigterm);
-	if (ctx->ev_sigint)
-		event_free(ctx->ev_sigint);
-	if (ctx->ev_sighup)
-		event_free(ctx->ev_sighup);
-	if (ctx->ev_trim)
-		event_free(ctx->ev_trim);
-	config_watch_free(ctx->config_watch);
-	SSL_CTX_free(ctx->ssl_ctx);
-	metrics_cache_free(ctx->metrics_cache);
-	config_free(ctx->cfg);
-	event_base_free(ctx->base);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -319,9 +289,12 @@ main(int argc, char **argv)
 	int check_only = 0, once = 0, enable_lifecycle = 0, ch, rc = 0;
 	enum log_format format;
 	struct web *web = NULL;
+	struct config *cfg;
 	struct ctx ctx;
 	char err[256];
 
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "audit-config") == 0)
 		return audit_config_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -386,51 +359,22 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.config_path = config_path;
-	ctx.once = once;
-	ctx.start_time = wall_time();
-	TAILQ_INIT(&ctx.queue);
-	TAILQ_INIT(&ctx.adhoc);
-	TAILQ_INIT(&ctx.dns_waiting);
-	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
+	if ((cfg = load_config(config_path, check_only)) == NULL)
 		return 1;
-	flags_apply(ctx.cfg);
+	flags_apply(cfg);
 	if (check_only) {
-		printf("%s: OK, %zu targets\n", config_path, ctx.cfg->n_targets);
-		config_free(ctx.cfg);
+		printf("%s: OK, %zu targets\n", config_path, cfg->n_targets);
+		config_free(cfg);
 		return 0;
 	}
-	flags_apply(ctx.cfg);
-	log_set_level(ctx.cfg->log_level);
+	log_set_level(cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
-
-	{
-		struct event_config *ecfg = event_config_new();
-
-		/* Scrapes and signals before probe I/O (io.c puts probes at
-		 * the lowest priority), yet probes are not starved: the loop
-		 * looks again for higher priorities every 16 callbacks. */
-		event_config_set_max_dispatch_interval(ecfg, NULL, 16, 2);
-		ctx.base = event_base_new_with_config(ecfg);
-		event_config_free(ecfg);
-		if (ctx.base == NULL || event_base_priority_init(ctx.base, 3) == -1) {
-			fprintf(stderr, "mailsec_exporter: event loop set-up failed\n");
-			config_free(ctx.cfg);
-			return 1;
-		}
-	}
-	ctx.ssl_ctx = probe_ssl_ctx_new(ctx.cfg->ca_file, err, sizeof(err));
-	if (ctx.ssl_ctx == NULL ||
-	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
-	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL) {
+	if (ctx_open(&ctx, cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mailsec_exporter: %s\n", err);
-		ctx_free(&ctx);
 		return 1;
 	}
-	ctx.reload_ok = 1;
-	ctx.reload_ok_time = wall_time();
-	ctx.weak_testable = weak_classes_testable();
+	ctx.config_path = config_path;
+	ctx.once = once;
 
 	if (!once) {
 		struct http_params hp = {
@@ -489,14 +433,13 @@ main(int argc, char **argv)
 	event_add(ctx.ev_sigterm, NULL);
 	event_add(ctx.ev_sigint, NULL);
 
-	sched_apply_config(&ctx);
-	if (!once)
-		cfgwatch_apply(&ctx);
 	if (once)
-		sched_run_all_now(&ctx);
-	/* loopbreak is forgotten by a loop not yet running: check first. */
-	if (!(once && ctx.ready))
+		ctx_run_once(&ctx);
+	else {
+		sched_apply_config(&ctx);
+		cfgwatch_apply(&ctx);
 		event_base_dispatch(ctx.base);
+	}
 
 	if (once) {
 		/* A piece at a time: tens of MB for thousands of endpoints. */
