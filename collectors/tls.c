@@ -72,8 +72,8 @@ probe_ssl_new(const struct probe_params *p)
 	return ssl;
 }
 
-static double
-asn1_time_epoch(const ASN1_TIME *t)
+double
+tls_asn1_time_epoch(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -250,8 +250,8 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 		snprintf(f->verify_error, sizeof(f->verify_error), "%s",
 		    X509_verify_cert_error_string(vr));
 	f->hostname_match = hostname_matches(leaf, servername);
-	f->not_before = asn1_time_epoch(X509_get0_notBefore(leaf));
-	f->not_after = asn1_time_epoch(X509_get0_notAfter(leaf));
+	f->not_before = tls_asn1_time_epoch(X509_get0_notBefore(leaf));
+	f->not_after = tls_asn1_time_epoch(X509_get0_notAfter(leaf));
 	name_string(X509_get_subject_name(leaf), f->subject, sizeof(f->subject));
 	name_string(X509_get_issuer_name(leaf), f->issuer, sizeof(f->issuer));
 	serial_string(leaf, f->serial, sizeof(f->serial));
@@ -264,7 +264,7 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 	chain = SSL_get_peer_cert_chain(ssl);
 	f->chain_len = chain ? (unsigned)sk_X509_num(chain) : 1;
 	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
-		double na = asn1_time_epoch(X509_get0_notAfter(
+		double na = tls_asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));
 
 		if (i < CHAIN_MAX)

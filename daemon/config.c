@@ -1289,6 +1289,30 @@ set_target_records(struct parse *p, const char *v)
 }
 
 static void
+set_mta_sts(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->mta_sts);
+}
+
+static void
+set_tls_rpt(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->tls_rpt);
+}
+
+static void
+set_target_mta_sts(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->mta_sts);
+}
+
+static void
+set_target_tls_rpt(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->tls_rpt);
+}
+
+static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
 	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
@@ -1344,6 +1368,8 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->line = p->line;
 	t->audit = -1;
 	t->records = 1;
+	t->mta_sts = -1;
+	t->tls_rpt = -1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -1473,6 +1499,8 @@ module_target_init(struct target_cfg *t, unsigned line)
 	t->line = line;
 	t->audit = 0;			/* ~11 handshakes: only when asked */
 	t->records = 1;
+	t->mta_sts = -1;
+	t->tls_rpt = -1;
 	t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 	t->n_smtp_ports = 1;
 }
@@ -1518,7 +1546,7 @@ static void
 close_module(struct parse *p)
 {
 	static const char *const domain_only[] = { "smtp_ports",
-	    "dkim_selectors", "records" };
+	    "dkim_selectors", "records", "mta_sts", "tls_rpt" };
 	const struct target_cfg *t = cur_target(p);
 	unsigned line;
 
@@ -1561,6 +1589,8 @@ static const struct key_def exporter_keys[] = {
 	{ "basic_auth_users", set_basic_auth_users },
 	{ "tls_cert_file", set_tls_cert_file },
 	{ "tls_key_file", set_tls_key_file },
+	{ "mta_sts", set_mta_sts },
+	{ "tls_rpt", set_tls_rpt },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1576,6 +1606,8 @@ static const struct key_def domain_keys[] = {
 	{ "records", set_target_records },
 	{ "dkim_selectors", set_dkim_selectors },
 	{ "spf_expect_pass", set_spf_expect_pass },
+	{ "mta_sts", set_target_mta_sts },
+	{ "tls_rpt", set_target_tls_rpt },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1594,6 +1626,8 @@ static const struct key_def module_keys[] = {
 	{ "records", set_target_records },
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
+	{ "mta_sts", set_target_mta_sts },
+	{ "tls_rpt", set_target_tls_rpt },
 };
 
 _Static_assert(ARRAY_LEN(module_keys) <= MAX_SECTION_KEYS &&
@@ -1938,6 +1972,8 @@ config_load_mem(const char *name, const char *data, size_t len,
 	cfg->log_level = LOG_INFO;
 	cfg->audit = 1;
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
+	cfg->mta_sts = 1;
+	cfg->tls_rpt = 1;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 

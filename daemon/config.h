@@ -67,6 +67,9 @@ struct target_cfg {
 	size_t		 n_dkim_selectors;
 	char		*spf_expect_pass[MAX_SPF_EXPECT];	/* canonical IPs */
 	size_t		 n_spf_expect_pass;
+	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
+	int		 mta_sts;
+	int		 tls_rpt;
 	unsigned	 line;		/* where the section starts */
 };
 
@@ -126,6 +129,8 @@ struct config {
 	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
+	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
+	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */

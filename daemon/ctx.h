@@ -26,6 +26,7 @@ struct ctx {
 	const char	*config_path;
 	SSL_CTX		*ssl_ctx;
 	struct dns	*dns;
+	struct fetch_engine *fetch;	/* HTTPS: MTA-STS policies */
 	struct http	*http;
 
 	struct check	**checks;

@@ -235,6 +235,7 @@ ctx_free(struct ctx *ctx)
 {
 	sched_shutdown(ctx);
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
+	fetch_engine_free(ctx->fetch);
 	if (ctx->http)
 		http_stop(ctx->http);
 	if (ctx->ev_sigterm)
@@ -343,7 +344,8 @@ main(int argc, char **argv)
 	ctx.ssl_ctx = probe_ssl_ctx_new(ctx.cfg->ca_file, err, sizeof(err));
 	if (ctx.ssl_ctx == NULL ||
 	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
-	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL) {
+	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL ||
+	    (ctx.fetch = fetch_engine_new(ctx.base, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsec_exporter: %s\n", err);
 		ctx_free(&ctx);
 		return 1;
