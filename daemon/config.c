@@ -1301,6 +1301,45 @@ set_tls_rpt(struct parse *p, const char *v)
 }
 
 static void
+set_dnssec(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->dnssec);
+}
+
+static void
+set_dnssec_trust_anchor_file(struct parse *p, const char *v)
+{
+	if (*v == '\0') {
+		key_error(p, "empty path");
+		return;
+	}
+	if (check_readable(v) == -1) {
+		key_error(p, "%s: %s", show(v).s, strerror(errno));
+		return;
+	}
+	free(p->cfg->dnssec_trust_anchor_file);
+	p->cfg->dnssec_trust_anchor_file = xstrdup(v);
+}
+
+static void
+set_dnssec_forwarder(struct parse *p, const char *v)
+{
+	struct buf out;
+	const char *why = NULL;
+
+	buf_init(&out);
+	if (strchr(v, ',') != NULL)
+		why = "one address only";
+	else if (add_resolver(v, &out, &why) == 0) {
+		free(p->cfg->dnssec_forwarder);
+		p->cfg->dnssec_forwarder = out.data;
+		return;
+	}
+	key_error(p, "%s: %s", show(v).s, why);
+	buf_free(&out);
+}
+
+static void
 set_target_mta_sts(struct parse *p, const char *v)
 {
 	get_switch(p, v, &cur_target(p)->mta_sts);
@@ -1591,6 +1630,9 @@ static const struct key_def exporter_keys[] = {
 	{ "tls_key_file", set_tls_key_file },
 	{ "mta_sts", set_mta_sts },
 	{ "tls_rpt", set_tls_rpt },
+	{ "dnssec", set_dnssec },
+	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
+	{ "dnssec_forwarder", set_dnssec_forwarder },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1913,6 +1955,14 @@ finish(struct parse *p)
 			    DEFAULT_CA_FILE, strerror(errno));
 		cfg->ca_file = xstrdup(DEFAULT_CA_FILE);
 	}
+	if (cfg->dnssec && cfg->dnssec_trust_anchor_file == NULL) {
+		if (check_readable(DEFAULT_TRUST_ANCHOR_FILE) == -1)
+			error_at(p, 0, "dnssec_trust_anchor_file: default %s: %s"
+			    " (install dns-root-data, or set dnssec = off)",
+			    DEFAULT_TRUST_ANCHOR_FILE, strerror(errno));
+		cfg->dnssec_trust_anchor_file =
+		    xstrdup(DEFAULT_TRUST_ANCHOR_FILE);
+	}
 	if (cfg->ehlo_name == NULL) {
 		if (gethostname(host, sizeof(host)) == -1)
 			host[0] = '\0';
@@ -1974,6 +2024,7 @@ config_load_mem(const char *name, const char *data, size_t len,
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
 	cfg->mta_sts = 1;
 	cfg->tls_rpt = 1;
+	cfg->dnssec = 1;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 
@@ -2067,6 +2118,8 @@ config_free(struct config *cfg)
 	free(cfg->listen_host);
 	free(cfg->ca_file);
 	free(cfg->resolver);
+	free(cfg->dnssec_trust_anchor_file);
+	free(cfg->dnssec_forwarder);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

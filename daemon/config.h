@@ -131,6 +131,9 @@ struct config {
 	uint64_t	 audit_interval_ms;	/* default 1h */
 	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
 	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
+	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */
+	char		*dnssec_trust_anchor_file;
+	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */
@@ -164,6 +167,7 @@ struct config_errors {
 #define DEFAULT_TIMEOUT_MS (10 * 1000ULL)
 #define DEFAULT_CONCURRENCY 256
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define DEFAULT_TRUST_ANCHOR_FILE "/usr/share/dns/root.key"
 #define DEFAULT_AUDIT_INTERVAL_MS (60 * 60 * 1000ULL)
 /* A larger file is refused ("file too large"). */
 #define CONFIG_MAX_SIZE (1024 * 1024)

@@ -230,12 +230,62 @@ drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
+/* The DNSSEC validator: through dnssec_forwarder, else through the first
+ * configured resolver (so a test's or a site's DNS is the one asked), else
+ * recursing from the root itself.  unbound spells "ip@port". */
+static struct dnssec *
+validator_new(struct ctx *ctx, char *err, size_t errlen)
+{
+	static const char *const test_zones[] = { "test.", NULL };
+	const struct config *cfg = ctx->cfg;
+	const char *fwd = cfg->dnssec_forwarder ? cfg->dnssec_forwarder :
+	    cfg->resolver;
+	struct dnssec_params dp;
+	char at[128] = "";
+	struct dnssec *v;
+
+	if (fwd != NULL) {
+		size_t n = strcspn(fwd, ",");
+		const char *colon;
+
+		if (n >= 80)
+			n = 79;
+		memcpy(at, fwd, n);
+		at[n] = '\0';
+		if ((colon = strrchr(at, ':')) != NULL) {
+			char host[80];	/* n < 80: it fits, and at holds it
+					 * with "@port" */
+			size_t hl = (size_t)(colon - at);
+
+			memcpy(host, at, hl);
+			host[hl] = '\0';
+			if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+				host[hl - 1] = '\0';
+				memmove(host, host + 1, hl - 1);
+			}
+			snprintf(at, sizeof(at), "%s@%s", host, colon + 1);
+		}
+	}
+	memset(&dp, 0, sizeof(dp));
+	dp.trust_anchor_file = cfg->dnssec_trust_anchor_file;
+	dp.forwarder = fwd != NULL ? at : NULL;
+	dp.timeout_ms = (unsigned)cfg->timeout_ms;
+	/* Names under test. (RFC 6761) reach a forwarder, never the root. */
+	dp.insecure_local_zones = fwd != NULL ? test_zones : NULL;
+	v = dnssec_new(ctx->base, &dp, err, errlen);
+	if (v != NULL)
+		log_info("dnssec", "trust_anchor=%s forwarder=%s",
+		    dp.trust_anchor_file, dp.forwarder ? dp.forwarder : "none");
+	return v;
+}
+
 static void
 ctx_free(struct ctx *ctx)
 {
 	sched_shutdown(ctx);
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
 	fetch_engine_free(ctx->fetch);
+	dnssec_free(ctx->dnssec);
 	if (ctx->http)
 		http_stop(ctx->http);
 	if (ctx->ev_sigterm)
@@ -345,7 +395,9 @@ main(int argc, char **argv)
 	if (ctx.ssl_ctx == NULL ||
 	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
 	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL ||
-	    (ctx.fetch = fetch_engine_new(ctx.base, err, sizeof(err))) == NULL) {
+	    (ctx.fetch = fetch_engine_new(ctx.base, err, sizeof(err))) == NULL ||
+	    (ctx.cfg->dnssec &&
+	    (ctx.dnssec = validator_new(&ctx, err, sizeof(err))) == NULL)) {
 		fprintf(stderr, "mailsec_exporter: %s\n", err);
 		ctx_free(&ctx);
 		return 1;

@@ -38,6 +38,7 @@ struct check_run {
 	unsigned	 dns_pending;	/* MX and address lookups to come */
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
 	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
+	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
 	int		 records_started;
 	struct run_jobs	 jobs;
 };
@@ -228,6 +229,7 @@ result_free(struct check_result *res)
 	dns_mx_free(res->mx, res->n_mx);
 	records_result_free(res->records);
 	mtasts_result_free(res->mtasts);
+	zonestatus_result_free(res->zones);
 	free(res);
 }
 
@@ -547,6 +549,39 @@ mtasts_done(struct mtasts_result *mr, void *arg)
 	run_maybe_finish(run);
 }
 
+static void
+zones_done(struct zonestatus_result *zr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->zones = NULL;
+	zonestatus_result_free(run->res->zones);
+	run->res->zones = zr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* The DNSSEC status of the domain and of each MX host's zone. */
+static void
+run_zones_start(struct check_run *run)
+{
+	const struct check_result *res = run->res;
+	const char **names;
+	size_t n = 0;
+
+	if (run->ctx->dnssec == NULL)
+		return;
+	names = xcalloc(res->n_mx + 1, sizeof(*names));
+	names[n++] = run->check->cfg->name;
+	for (size_t i = 0; i < res->n_mx; i++)
+		if (res->mx[i].host[0] != '\0')
+			names[n++] = res->mx[i].host;
+	run->outstanding++;
+	run->zones = zonestatus_start(run->ctx->dnssec, names, n, zones_done,
+	    run);
+	free(names);
+}
+
 /* MTA-STS and TLS-RPT, beside the records: the policy is held against the
  * MX hosts by the readers of the result, once the probes are in. */
 static void
@@ -587,6 +622,7 @@ run_dns_settled(struct check_run *run)
 		return;
 	run->records_started = 1;
 	run_mtasts_start(run);
+	run_zones_start(run);
 	if (!c->cfg->records)
 		return;
 	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
@@ -976,6 +1012,11 @@ check_cancel_run(struct check *c)
 	if (run->mtasts) {
 		mtasts_cancel(run->mtasts);
 		run->mtasts = NULL;
+		run->outstanding--;
+	}
+	if (run->zones) {
+		zonestatus_cancel(run->zones);
+		run->zones = NULL;
 		run->outstanding--;
 	}
 	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {

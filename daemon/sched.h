@@ -13,6 +13,7 @@
 #include "collectors/probe.h"
 #include "collectors/records.h"
 #include "collectors/mtasts.h"
+#include "collectors/zonestatus.h"
 #include "daemon/ctx.h"
 
 struct endpoint_result {
@@ -42,6 +43,8 @@ struct check_result {
 	int		 timed_out;	/* cut short by an ad-hoc deadline */
 	struct records_result *records;	/* domain targets, or NULL */
 	struct mtasts_result *mtasts;	/* domain targets, or NULL */
+	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
+					 * hosts, or NULL */
 };
 
 /* What MTA-STS makes of one MX host of r (mtasts.h): whether every SMTP

@@ -327,6 +327,14 @@ metrics_add_check(struct expo *e, const struct check *c)
 			add_mta_sts(e, &l, r);
 		if (r->mtasts && r->mtasts->rpt_checked)
 			add_tls_rpt(e, &l, r->mtasts);
+		for (size_t i = 0; r->zones && i < r->zones->n_names; i++) {
+			const struct zone_status *z = &r->zones->names[i];
+
+			expo_add(e, F_DNSSEC_STATUS_INFO, &l, 1, "name", z->name,
+			    "status", dnssec_status_name(z->status), NULL);
+			expo_add(e, F_DNSSEC_SECURE, &l,
+			    z->status == DNSSEC_SECURE, "name", z->name, NULL);
+		}
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)
