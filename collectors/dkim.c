@@ -354,6 +354,13 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 		rsa_key_check(key, der, derlen);
 	else
 		ed25519_key_check(key, der, derlen);
+	/* RFC 8301 3.1: verifiers must not accept rsa-sha1 signatures, and
+	 * Ed25519 is only ever used with sha256 (RFC 8463): a key limited to
+	 * sha1 verifies nothing. */
+	if (key->valid && key->sha1_only)
+		key_fail(key, "sha1_only", "h= allows only sha1, and RFC 8301 "
+		    "verifiers refuse rsa-sha1 signatures: add sha256 or drop "
+		    "h=");
 out:
 	free(der);
 	txt_taglist_free(&tags);

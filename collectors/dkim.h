@@ -17,7 +17,7 @@
  * reason is NULL when valid, else one of: "no_record", "multiple_records",
  * "too_long", "syntax", "duplicate_tag", "bad_version", "unknown_key_type",
  * "no_usable_hash", "not_for_email", "missing_p", "revoked", "bad_base64",
- * "bad_key", "key_too_short", "bad_ed25519_key". */
+ * "bad_key", "key_too_short", "bad_ed25519_key", "sha1_only". */
 struct dkim_key {
 	int		 present;	/* a TXT record is there */
 	int		 valid;		/* a verifier can use the key */

@@ -641,9 +641,12 @@ dmarc_select(const struct txt_records *recs, struct dmarc_record *d)
 		d->present = 1;
 		d_fail(d, "too_long", "record longer than %d bytes",
 		    TXT_RECORD_MAX);
+	} else
+		dmarc_parse(r->text.data, r->text.len, d);
+	d->selected = (size_t)(r - recs->recs);
+	d->near_miss = sel.n_exact == 0;
+	if (r->too_long)
 		return;
-	}
-	dmarc_parse(r->text.data, r->text.len, d);
 	if (sel.n_exact > 1) {
 		/* 6.6.3 step 5: then no DMARC processing at all. */
 		memcpy(inner, d->message, sizeof(inner));

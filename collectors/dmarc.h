@@ -51,6 +51,11 @@ struct dmarc_record {
 	int		 is_dmarc;	/* starts exactly with v=DMARC1 */
 	int		 valid;		/* and conforms to 6.4 throughout */
 	int		 multiple_records; /* receivers then apply no DMARC */
+	/* dmarc_select: none starts exactly with v=DMARC1, one nearly does
+	 * (v=dmarc1, a leading space); receivers ignore it (6.6.3), so it
+	 * must not stop the organisational-domain fallback. */
+	int		 near_miss;
+	size_t		 selected;	/* dmarc_select: the record parsed */
 	int		 policy_implied; /* p (or sp) missing or bad but rua
 					  * valid: p=none assumed (6.6.3) */
 	enum dmarc_policy policy;	/* p */
@@ -81,8 +86,9 @@ void dmarc_parse(const char *rec, size_t len, struct dmarc_record *d);
 
 /* The TXT answer at _dmarc.<domain> (6.6.3): records not starting with
  * v=DMARC1 are ignored, none gives "no_record" (but a near miss such as
- * "v=dmarc1" is parsed, so it shows as "bad_version"), more than one gives
- * "multiple_records" with the first parsed. */
+ * "v=dmarc1" is parsed, so it shows as "bad_version", with near_miss set),
+ * more than one gives "multiple_records" with the first parsed.  selected
+ * is the index of the record parsed. */
 void dmarc_select(const struct txt_records *recs, struct dmarc_record *d);
 
 void dmarc_record_free(struct dmarc_record *d);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <netdb.h>
 
 #include "daemon/log.h"
 #include "daemon/util.h"
@@ -226,6 +228,12 @@ dns_classify(int status)
 	}
 }
 
+int
+dns_answered(enum dns_result r)
+{
+	return r == DNS_OK || r == DNS_NODATA || r == DNS_NXDOMAIN;
+}
+
 static const char *const dns_result_names[DNS__COUNT] = {
 	[DNS_OK] = "noerror",
 	[DNS_NXDOMAIN] = "nxdomain",
@@ -284,6 +292,72 @@ dns_mx_free(struct dns_mx *mx, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(mx[i].host);
 	free(mx);
+}
+
+int
+dns_mx_host_seen(const struct dns_mx *mx, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(mx[j].host, mx[i].host) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds name (without its final dot) unless it is listed already. */
+static void
+names_add_once(char **names, size_t *n, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < *n; i++)
+		if (strlen(names[i]) == len && strncasecmp(names[i], name,
+		    len) == 0)
+			return;
+	names[(*n)++] = xstrndup(name, len);
+}
+
+enum dns_result
+dns_parse_ptr(const unsigned char *abuf, int alen, char ***names, size_t *n)
+{
+	struct hostent *he = NULL;
+	size_t count = 0;
+	int r;
+
+	*names = NULL;
+	*n = 0;
+	if ((r = ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &he)) !=
+	    ARES_SUCCESS) {
+		if (he != NULL)
+			ares_free_hostent(he);
+		return dns_classify(r);
+	}
+	if (he == NULL)
+		return DNS_NODATA;
+	for (char **al = he->h_aliases; al && *al; al++)
+		count++;
+	*names = xcalloc(count + 1, sizeof(**names));
+	for (size_t i = 0; i < count; i++)
+		names_add_once(*names, n, he->h_aliases[i]);
+	/* h_name is one of the aliases, unless some c-ares lists none. */
+	if (*n == 0 && he->h_name != NULL && he->h_name[0] != '\0')
+		names_add_once(*names, n, he->h_name);
+	ares_free_hostent(he);
+	if (*n == 0) {
+		free(*names);
+		*names = NULL;
+		return DNS_NODATA;
+	}
+	return DNS_OK;
+}
+
+void
+dns_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 enum dns_result

@@ -41,6 +41,10 @@ enum dns_result {
 	DNS__COUNT
 };
 enum dns_result dns_classify(int ares_status);
+/* The DNS gave an answer, records or a definite "none" (NXDOMAIN or no
+ * data); 0 is a lookup that failed: SERVFAIL, refused, timeout.  A failed
+ * lookup says nothing about the records: it is never "no record". */
+int dns_answered(enum dns_result r);
 const char *dns_result_name(enum dns_result r);
 
 /* Parsed answers (helpers over c-ares' parsers). */
@@ -53,6 +57,17 @@ struct dns_mx {
 enum dns_result dns_parse_mx(const unsigned char *abuf, int alen,
     struct dns_mx **mx, size_t *n);
 void dns_mx_free(struct dns_mx *mx, size_t n);
+/* 1 when mx[i]'s host is that of an earlier record (the same exchanger at
+ * two preferences): it is resolved and probed once. */
+int dns_mx_host_seen(const struct dns_mx *mx, size_t i);
+
+/* The PTR targets of an answer, each once, in answer order, without the
+ * final dot: c-ares lists every target in h_aliases and repeats the last
+ * one in h_name, so the two are not added up.  Returns DNS_OK with *names
+ * and *n (caller frees with dns_names_free), or the failure class. */
+enum dns_result dns_parse_ptr(const unsigned char *abuf, int alen,
+    char ***names, size_t *n);
+void dns_names_free(char **names, size_t n);
 
 struct dns_addr {
 	int	 family;		/* AF_INET, AF_INET6 */

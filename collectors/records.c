@@ -279,25 +279,16 @@ spf_eval_answer(struct records_job *job, struct rq *q, int status,
 		step = spf_eval_resume(run->ev, &a);
 		dns_mx_free(mx, n);
 	} else {
-		struct hostent *he = NULL;
+		char **ptr = NULL;
 		size_t n = 0;
 
-		if (ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &he) ==
-		    ARES_SUCCESS && he != NULL) {
-			for (char **al = he->h_aliases; al && *al; al++)
-				n++;
-			names = xcalloc(n + 1, sizeof(*names));
-			names[0] = he->h_name;
-			for (size_t i = 0; i < n; i++)
-				names[i + 1] = he->h_aliases[i];
-			a.status = SPF_DNS_OK;
-			a.strings = names;
-			a.nstrings = n + 1;
-		} else
-			a.status = SPF_DNS_NODATA;
+		/* A failed PTR lookup only makes ptr not match (5.5). */
+		r = dns_parse_ptr(abuf, alen, &ptr, &n);
+		a.status = r == DNS_OK ? SPF_DNS_OK : SPF_DNS_NODATA;
+		a.strings = (const char *const *)ptr;
+		a.nstrings = n;
 		step = spf_eval_resume(run->ev, &a);
-		if (he)
-			ares_free_hostent(he);
+		dns_names_free(ptr, n);
 	}
 	free(ips);
 	free((void *)names);
@@ -319,6 +310,7 @@ spf_run_finish(struct records_job *job, size_t r)
 	/* The walk: the receiver's worst case, and permerrors of the tree. */
 	res->spf_dns_lookups = sr->dns_lookups;
 	res->spf_void_lookups = sr->void_lookups;
+	res->spf_all = sr->all_qualifier;
 	if (sr->code == SPF_RESULT_PERMERROR && res->spf_valid) {
 		res->spf_valid = 0;
 		res->spf_reason = sr->reason;
@@ -326,6 +318,7 @@ spf_run_finish(struct records_job *job, size_t r)
 		    sr->message);
 	} else if (sr->code == SPF_RESULT_TEMPERROR && res->spf_valid) {
 		/* A failed lookup in the tree: the record may be fine. */
+		res->spf_temperror = 1;
 		res->spf_reason = sr->reason;
 		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
 		    sr->message);
@@ -353,17 +346,23 @@ spf_run_step(struct records_job *job, size_t r, enum spf_step step)
 	spf_run_finish(job, r);
 }
 
+/* check_host() of every address to check, and the walk when the record
+ * parsed.  Without a usable record check_host() still has an answer
+ * (none, permerror, temperror): the evaluators find it in the TXT answer
+ * already fetched. */
 static void
-spf_start_evaluations(struct records_job *job)
+spf_start_evaluations(struct records_job *job, int walk)
 {
 	struct records_result *res = job->res;
 	size_t n = job->n_check_addrs;
 
 	job->runs = xcalloc(n + 1, sizeof(*job->runs));
 	res->spf_checks = xcalloc(n ? n : 1, sizeof(*res->spf_checks));
-	job->runs[0].ev = spf_eval_new_walk(job->domain, AF_INET, NULL);
-	job->runs[0].check = SIZE_MAX;
-	job->n_runs = 1;
+	if (walk) {
+		job->runs[0].ev = spf_eval_new_walk(job->domain, AF_INET, NULL);
+		job->runs[0].check = SIZE_MAX;
+		job->n_runs = 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct spf_check *c = &res->spf_checks[res->n_spf_checks];
 		struct spf_ip ip;
@@ -412,15 +411,17 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 	    spf_select(strs, lens, n, &idx, &err) : SPF_SELECT_NONE;
 	free(strs);
 	free(lens);
-	res->spf_all = -1;
+	/* Known once the walk has followed any redirect=. */
+	res->spf_all = SPF_ALL_UNKNOWN;
 	if (sel == SPF_SELECT_NONE) {
-		/* No record, or the lookup failed: nothing to evaluate. */
-		if (job->spf_txt_result == DNS_OK ||
-		    job->spf_txt_result == DNS_NXDOMAIN ||
-		    job->spf_txt_result == DNS_NODATA)
+		/* No record, or the lookup failed: no walk. */
+		if (dns_answered(job->spf_txt_result))
 			res->spf_reason = "no_record";
-		else
+		else {
 			res->spf_reason = "dns_error";
+			res->spf_temperror = 1;
+		}
+		spf_start_evaluations(job, 0);
 		return;
 	}
 	res->spf_present = 1;
@@ -430,6 +431,7 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 		    err.message);
 		res->spf_raw = printable_copy(&job->spf_txt.recs[idx].text);
 		res->spf_bytes = job->spf_txt.recs[idx].text.len;
+		spf_start_evaluations(job, 0);
 		return;
 	}
 	res->spf_raw = printable_copy(&job->spf_txt.recs[idx].text);
@@ -439,14 +441,14 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 		res->spf_reason = err.reason;
 		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
 		    err.message);
+		spf_start_evaluations(job, 0);
 		return;
 	}
 	res->spf_valid = 1;
-	res->spf_all = rec->all ? (int)rec->all->qualifier : -1;
 	res->spf_redirect = rec->redirect != NULL;
 	res->spf_ptr_used = rec->uses_ptr;
 	spf_record_free(rec);
-	spf_start_evaluations(job);
+	spf_start_evaluations(job, 1);
 }
 
 /* --- DKIM --------------------------------------------------------------- */
@@ -463,6 +465,12 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 	r = parse_txt(status, abuf, alen, &recs);
 	lookup_done(&d->lookup, q, r);
 	dkim_key_select(&recs, &d->key);
+	if (!dns_answered(r)) {
+		/* Not "no record": whether there is a key is not known. */
+		d->key.reason = "dns_error";
+		snprintf(d->key.message, sizeof(d->key.message), "lookup "
+		    "failed: %s", dns_result_name(r));
+	}
 	if (recs.n > 0)
 		d->raw = printable_copy(&recs.recs[0].text);
 	txt_records_free(&recs);
@@ -532,24 +540,46 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	struct txt_records recs;
 	char org[256], name[300];
 	enum dns_result r;
+	int fall_back;
 
 	txt_records_init(&recs);
 	r = parse_txt(status, abuf, alen, &recs);
 	if (!res->dmarc_from_org)
 		lookup_done(&res->dmarc_lookup, q, r);
 	dmarc_select(&recs, &res->dmarc);
-	if (res->dmarc.present)
-		res->dmarc_raw = printable_copy(&recs.recs[0].text);
+	if (!dns_answered(r)) {
+		/* Not "no record": whether there is one is not known. */
+		res->dmarc_failure = r;
+		res->dmarc.reason = "dns_error";
+		snprintf(res->dmarc.message, sizeof(res->dmarc.message),
+		    "lookup at %.200s failed: %s", res->dmarc_domain,
+		    dns_result_name(r));
+	}
+	free(res->dmarc_raw);
+	res->dmarc_raw = res->dmarc.present ?
+	    printable_copy(&recs.recs[res->dmarc.selected].text) : NULL;
 	txt_records_free(&recs);
-	if (res->dmarc.present) {
+	if (!res->dmarc_from_org && res->dmarc.near_miss) {
+		res->dmarc_near_miss = 1;
+		snprintf(res->dmarc_near_miss_message,
+		    sizeof(res->dmarc_near_miss_message), "%s",
+		    res->dmarc.message);
+	}
+	/* The organisational domain's record applies when the domain has
+	 * none (RFC 7489 6.6.3), with sp for the subdomain.  Only a record
+	 * starting exactly with v=DMARC1 is one: receivers ignore a near
+	 * miss, which is the result only where there is nothing to fall
+	 * back to. */
+	fall_back = !res->dmarc_from_org && dns_answered(r) &&
+	    org_domain(job->domain, org, sizeof(org)) == 0 &&
+	    strcmp(org, job->domain) != 0;
+	if (res->dmarc.present && !(res->dmarc.near_miss && fall_back)) {
 		dmarc_check_destinations(job);
 		return;
 	}
-	/* No record at the domain: its organisational domain's applies
-	 * (RFC 7489 6.6.3), with sp for the subdomain. */
-	if (!res->dmarc_from_org && (r == DNS_OK || r == DNS_NXDOMAIN ||
-	    r == DNS_NODATA) && org_domain(job->domain, org, sizeof(org)) == 0 &&
-	    strcmp(org, job->domain) != 0) {
+	if (fall_back) {
+		free(res->dmarc_raw);
+		res->dmarc_raw = NULL;
 		dmarc_record_free(&res->dmarc);
 		memset(&res->dmarc, 0, sizeof(res->dmarc));
 		res->dmarc_from_org = 1;
@@ -667,6 +697,25 @@ records_result_free(struct records_result *res)
 		free(res->dmarc_dests[i].domain);
 	free(res->dmarc_dests);
 	free(res);
+}
+
+int
+records_spf_valid(const struct records_result *res)
+{
+	if (res->spf_temperror)
+		return -1;
+	return res->spf_valid && res->spf_reason == NULL;
+}
+
+enum dmarc_policy
+records_dmarc_policy(const struct records_result *res)
+{
+	const struct dmarc_record *d = &res->dmarc;
+
+	if (!d->present || d->multiple_records || d->near_miss ||
+	    d->policy == DMARC_POLICY_UNSET)
+		return DMARC_POLICY_UNSET;
+	return res->dmarc_from_org ? d->subdomain_policy : d->policy;
 }
 
 const char *

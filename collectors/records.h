@@ -50,7 +50,12 @@ struct records_result {
 	char		 spf_message[256];
 	unsigned	 spf_dns_lookups;
 	unsigned	 spf_void_lookups;
-	int		 spf_all;	/* enum spf_qualifier, -1: no all */
+	/* A lookup failed (the domain's TXT, or one on the walk): a
+	 * temperror, so whether the record is valid is not known. */
+	int		 spf_temperror;
+	/* The all receivers end on, through redirect= (spf_result's
+	 * all_qualifier): enum spf_qualifier, SPF_ALL_NONE, SPF_ALL_UNKNOWN. */
+	int		 spf_all;
 	int		 spf_redirect;
 	int		 spf_ptr_used;
 	size_t		 spf_bytes;
@@ -65,7 +70,16 @@ struct records_result {
 	struct dmarc_record dmarc;
 	int		 dmarc_from_org;	/* the record is the org domain's */
 	char		 dmarc_domain[256];	/* where it was found */
-	char		*dmarc_raw;
+	char		*dmarc_raw;	/* the record selected, as fetched */
+	/* _dmarc.<domain> holds a record that nearly starts with v=DMARC1
+	 * (case, a leading space) and none that does: receivers ignore it
+	 * (RFC 7489 6.6.3), so the organisational domain's applies. */
+	int		 dmarc_near_miss;
+	/* The lookup that decides (the domain's, or the organisational
+	 * domain's) failed: whether a record applies is not known.  DNS_OK
+	 * when it did not fail. */
+	enum dns_result	 dmarc_failure;
+	char		 dmarc_near_miss_message[256];
 	struct dmarc_destination *dmarc_dests;
 	size_t		 n_dmarc_dests;
 };
@@ -101,5 +115,13 @@ void records_cancel(struct records_job *job);
 void records_result_free(struct records_result *res);
 
 const char *spf_qualifier_name(int qualifier);
+
+/* 1 valid, 0 invalid (permerror, or no usable record), -1 not known (a
+ * temperror): what mailsec_spf_valid, the JSON and the status page say. */
+int records_spf_valid(const struct records_result *res);
+/* The policy receivers apply to mail from the domain itself: p, or sp for
+ * a subdomain using its organisational domain's record (RFC 7489 6.6.3);
+ * DMARC_POLICY_UNSET when no record applies. */
+enum dmarc_policy records_dmarc_policy(const struct records_result *res);
 
 #endif

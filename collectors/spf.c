@@ -1194,12 +1194,27 @@ free_names(char ***names, size_t *count)
 	*count = 0;
 }
 
-/* Copies the host names of an answer, at most max, dropping a final dot. */
+/* 1 when name is among names[0..count), ignoring case. */
+static int
+name_listed(char *const *names, size_t count, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Copies the distinct host names of an answer in answer order, at most
+ * max, dropping a final dot: a name listed twice is checked once and does
+ * not push a later one past the limit. */
 static void
 copy_names(const struct spf_answer *ans, size_t max, char ***names,
     size_t *count)
 {
 	size_t i, len;
+	char *name;
 
 	*names = xreallocarray(NULL, max ? max : 1, sizeof(**names));
 	*count = 0;
@@ -1209,7 +1224,11 @@ copy_names(const struct spf_answer *ans, size_t max, char ***names,
 		len = ans->lens ? ans->lens[i] : strlen(ans->strings[i]);
 		if (len > 0 && ans->strings[i][len - 1] == '.')
 			len--;
-		(*names)[(*count)++] = xstrndup(ans->strings[i], len);
+		name = xstrndup(ans->strings[i], len);
+		if (name_listed(*names, *count, name))
+			free(name);
+		else
+			(*names)[(*count)++] = name;
 	}
 }
 
@@ -1679,6 +1698,19 @@ classify(const struct spf_answer *ans, int want_addrs)
 	}
 }
 
+/* The top frame is the top record or reached from it by redirects only:
+ * its "all" is the one check_host() of the top domain ends on. */
+static int
+in_top_chain(const struct spf_eval *ev)
+{
+	size_t i;
+
+	for (i = 1; i < ev->depth; i++)
+		if (ev->frames[i].kind != FRAME_REDIRECT)
+			return 0;
+	return 1;
+}
+
 static void
 on_txt(struct spf_eval *ev, const struct spf_answer *ans)
 {
@@ -1722,6 +1754,10 @@ on_txt(struct spf_eval *ev, const struct spf_answer *ans)
 		return;
 	}
 	f->rec = rec;
+	if (in_top_chain(ev))
+		ev->result.all_qualifier = rec->all != NULL ?
+		    (int)rec->all->qualifier : rec->redirect != NULL ?
+		    SPF_ALL_UNKNOWN : SPF_ALL_NONE;
 	ev->state = ST_NEXT_TERM;
 }
 
@@ -1912,6 +1948,7 @@ eval_new(const char *domain, const struct spf_limits *limits)
 	ev->limits.names = limits && limits->names ? limits->names : 10;
 	if (ev->limits.names > 100)
 		ev->limits.names = 100;
+	ev->result.all_qualifier = SPF_ALL_UNKNOWN;
 	ev->domain = xstrdup(domain ? domain : "");
 	len = strlen(ev->domain);
 	if (len > 0 && ev->domain[len - 1] == '.')

@@ -185,7 +185,9 @@ enum spf_dns_status {
 struct spf_answer {
 	enum spf_dns_status	 status;
 	/* TXT: one string per record, its character-strings joined without a
-	 * separator; MX (sorted by preference, or not) and PTR: host names. */
+	 * separator; MX (sorted by preference, or not) and PTR: host names.
+	 * A name given twice is used once: the limit of 10 names applies to
+	 * the distinct names, in answer order. */
 	const char *const	*strings;
 	const size_t		*lens;		/* NULL: NUL-terminated */
 	size_t			 nstrings;
@@ -210,7 +212,17 @@ struct spf_result {
 	unsigned		 void_lookups;
 	unsigned		 dns_queries;	/* questions asked of the caller */
 	unsigned		 max_depth;	/* 0: the top record only */
+	/* The "all" a receiver ends on: the top record's, or when it has
+	 * none but a redirect=, that of the record the redirect leads to
+	 * (RFC 7208 6.1), and so on down the chain.  An enum spf_qualifier,
+	 * SPF_ALL_NONE when that record has no "all", SPF_ALL_UNKNOWN when it
+	 * was not reached (an error on the way; in check_host() also a match
+	 * before the redirect).  A walk follows every redirect. */
+	int			 all_qualifier;
 };
+
+#define SPF_ALL_NONE	(-1)
+#define SPF_ALL_UNKNOWN	(-2)
 
 enum spf_step {
 	SPF_STEP_QUERY,		/* answer spf_eval_query(), then resume */

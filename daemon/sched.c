@@ -779,7 +779,8 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 			res->null_mx = 1;
 		else
 			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS; i++)
-				if (res->mx[i].host[0] != '\0')
+				if (res->mx[i].host[0] != '\0' &&
+				    !dns_mx_host_seen(res->mx, i))
 					run_resolve_host(run, ROLE_MX,
 					    res->mx[i].host);
 	} else if (r == DNS_NODATA) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collectors/dns.h"
 #include "collectors/txt.h"
@@ -124,22 +125,29 @@ check_txt(const unsigned char *abuf, int alen)
 	txt_records_free(&recs);
 }
 
-/* records.c, the SPF ptr mechanism. */
+/* records.c, the SPF ptr mechanism: one list of distinct names. */
 static void
 check_ptr(const unsigned char *abuf, int alen)
 {
-	struct hostent *he = NULL;
+	char **names = NULL;
+	size_t n = 0;
 
-	if (ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &he) ==
-	    ARES_SUCCESS && he != NULL) {
-		if (he->h_name == NULL)
+	if (dns_parse_ptr(abuf, alen, &names, &n) == DNS_OK) {
+		if (n == 0 || names == NULL)
 			abort();
-		for (char **al = he->h_aliases; al && *al; al++)
-			if (strlen(*al) > 64 * 1024)
+		for (size_t i = 0; i < n; i++) {
+			size_t len = strlen(names[i]);
+
+			if (len > 64 * 1024 || (len > 0 && names[i][len - 1] ==
+			    '.'))
 				abort();
-	}
-	if (he)
-		ares_free_hostent(he);
+			for (size_t j = 0; j < i; j++)
+				if (strcasecmp(names[i], names[j]) == 0)
+					abort();
+		}
+	} else if (names != NULL || n != 0)
+		abort();
+	dns_names_free(names, n);
 }
 
 int

@@ -126,14 +126,6 @@ add_endpoint(struct expo *e, const struct check *c,
 	buf_free(&l);
 }
 
-/* The DNS gave an answer, records or a definite "none" (NXDOMAIN or
- * no data); 0 is a lookup that failed: SERVFAIL, refused, timeout. */
-static int
-dns_answered(enum dns_result r)
-{
-	return r == DNS_OK || r == DNS_NODATA || r == DNS_NXDOMAIN;
-}
-
 static void
 add_lookup(struct expo *e, const struct buf *l, const char *record,
     const char *selector, const struct dns_lookup_info *li)
@@ -157,15 +149,18 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 
 	add_lookup(e, l, "spf", NULL, &r->spf_lookup);
 	expo_add(e, F_SPF_PRESENT, l, r->spf_present, NULL);
-	expo_add(e, F_SPF_VALID, l, r->spf_valid && r->spf_reason == NULL,
-	    NULL);
+	/* A temperror leaves validity unknown: no sample. */
+	if (records_spf_valid(r) >= 0)
+		expo_add(e, F_SPF_VALID, l, records_spf_valid(r), NULL);
+	expo_add(e, F_SPF_TEMPERROR, l, r->spf_temperror, NULL);
 	if (r->spf_reason)
 		expo_add(e, F_SPF_ERROR_INFO, l, 1, "reason", r->spf_reason, NULL);
 	if (r->spf_present) {
 		expo_add(e, F_SPF_DNS_LOOKUPS, l, r->spf_dns_lookups, NULL);
 		expo_add(e, F_SPF_VOID_LOOKUPS, l, r->spf_void_lookups, NULL);
-		expo_add(e, F_SPF_ALL_INFO, l, 1, "qualifier",
-		    spf_qualifier_name(r->spf_all), NULL);
+		if (r->spf_all != SPF_ALL_UNKNOWN)
+			expo_add(e, F_SPF_ALL_INFO, l, 1, "qualifier",
+			    spf_qualifier_name(r->spf_all), NULL);
 		expo_add(e, F_SPF_PTR_USED, l, r->spf_ptr_used, NULL);
 		expo_add(e, F_SPF_BYTES, l, (double)r->spf_bytes, NULL);
 	}
@@ -179,6 +174,12 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 		const char *sel = k->selector;
 
 		add_lookup(e, l, "dkim", sel, &k->lookup);
+		if (k->lookup.done && !dns_answered(k->lookup.result)) {
+			/* A failed lookup: nothing is known of the key. */
+			expo_add(e, F_DKIM_ERROR_INFO, l, 1, "selector", sel,
+			    "reason", k->key.reason, NULL);
+			continue;
+		}
 		expo_add(e, F_DKIM_PRESENT, l, k->key.present, "selector", sel,
 		    NULL);
 		expo_add(e, F_DKIM_VALID, l, k->key.valid, "selector", sel, NULL);
@@ -196,18 +197,21 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 			    "reason", k->key.reason, NULL);
 	}
 	add_lookup(e, l, "dmarc", NULL, &r->dmarc_lookup);
-	expo_add(e, F_DMARC_PRESENT, l, d->present, NULL);
-	expo_add(e, F_DMARC_VALID, l, d->present && d->valid, NULL);
+	if (r->dmarc_failure == DNS_OK || d->present) {
+		/* a failed lookup says nothing of the record */
+		expo_add(e, F_DMARC_PRESENT, l, d->present, NULL);
+		expo_add(e, F_DMARC_VALID, l, d->present && d->valid, NULL);
+	}
 	expo_add(e, F_DMARC_FROM_ORG, l, r->dmarc_from_org, NULL);
 	if (!d->present)
-		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", "no_record", NULL);
+		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", d->reason ?
+		    d->reason : "no_record", NULL);
 	else if (d->reason)
 		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", d->reason, NULL);
-	if (d->present && d->policy != DMARC_POLICY_UNSET &&
-	    !d->multiple_records) {
+	expo_add(e, F_DMARC_NEAR_MISS, l, r->dmarc_near_miss, NULL);
+	if (records_dmarc_policy(r) != DMARC_POLICY_UNSET) {
 		/* A subdomain that borrows its org domain's record gets sp. */
-		expo_add(e, F_DMARC_POLICY, l, r->dmarc_from_org ?
-		    d->subdomain_policy : d->policy, NULL);
+		expo_add(e, F_DMARC_POLICY, l, records_dmarc_policy(r), NULL);
 		expo_add(e, F_DMARC_SUBDOMAIN_POLICY, l, d->subdomain_policy,
 		    NULL);
 		expo_add(e, F_DMARC_PCT, l, d->pct, NULL);

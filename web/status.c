@@ -367,6 +367,9 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		    dns_result_name(rr->spf_lookup.result));
 	else if (!rr->spf_present)
 		set(spf, V_FAIL, "no SPF record");
+	else if (records_spf_valid(rr) < 0)	/* temperror, not permerror */
+		set(spf, V_WARN, "temporary DNS error: %s", rr->spf_message[0] ?
+		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
 	else if (!rr->spf_valid || rr->spf_reason != NULL)
 		set(spf, V_FAIL, "invalid: %s", rr->spf_message[0] ?
 		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
@@ -378,7 +381,11 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		set(spf, V_PASS, "valid, ends %call",
 		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
 		for (size_t i = 0; i < rr->n_spf_checks; i++)
-			if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
+			if (rr->spf_checks[i].code == SPF_RESULT_TEMPERROR) {
+				if (spf->v == V_PASS)
+					set(spf, V_WARN, "%s: temporary DNS "
+					    "error", rr->spf_checks[i].address);
+			} else if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
 				set(spf, V_FAIL, "%s does not pass (%s)",
 				    rr->spf_checks[i].address,
 				    spf_result_name(rr->spf_checks[i].code));
@@ -395,7 +402,12 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		for (size_t i = 0; i < rr->n_dkim; i++) {
 			const struct dkim_selector_result *k = &rr->dkim[i];
 
-			if (!k->key.present)
+			if (k->lookup.done && !dns_answered(k->lookup.result)) {
+				if (dkim->v == V_PASS)
+					set(dkim, V_WARN, "selector %s: lookup "
+					    "failed (%s)", k->selector,
+					    dns_result_name(k->lookup.result));
+			} else if (!k->key.present)
 				set(dkim, V_FAIL, "selector %s: no key",
 				    k->selector);
 			else if (k->key.revoked)
@@ -416,27 +428,40 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 		}
 	}
 
-	/* DMARC */
+	/* DMARC: the policy that applies (sp for a subdomain using its
+	 * organisational domain's record). */
 	{
 		const struct dmarc_record *d = &rr->dmarc;
+		enum dmarc_policy ap = records_dmarc_policy(rr);
+		const char *tag = rr->dmarc_from_org && d->sp_set ? "sp" : "p";
+		char from[300] = "";
 
-		if (rr->dmarc_lookup.done && rr->dmarc_lookup.result != DNS_OK &&
-		    rr->dmarc_lookup.result != DNS_NODATA &&
-		    rr->dmarc_lookup.result != DNS_NXDOMAIN && !d->present)
+		if (rr->dmarc_from_org)
+			snprintf(from, sizeof(from), " (%s's record)",
+			    rr->dmarc_domain);
+		if (rr->dmarc_failure != DNS_OK && !d->present)
 			set(dmarc, V_WARN, "lookup failed (%s)",
-			    dns_result_name(rr->dmarc_lookup.result));
+			    dns_result_name(rr->dmarc_failure));
 		else if (!d->present)
-			set(dmarc, V_FAIL, "no DMARC record");
+			set(dmarc, V_FAIL, "no DMARC record%s%s",
+			    rr->dmarc_near_miss ? "; ignored: " : "",
+			    rr->dmarc_near_miss ?
+			    rr->dmarc_near_miss_message : "");
 		else if (!d->valid)
 			set(dmarc, V_FAIL, "invalid: %s", d->message[0] ?
 			    d->message : d->reason ? d->reason : "error");
-		else if (d->policy == DMARC_POLICY_NONE)
-			set(dmarc, V_WARN, "p=none: monitoring only");
+		else if (ap == DMARC_POLICY_NONE)
+			set(dmarc, V_WARN, "%s=none%s: monitoring only", tag,
+			    from);
 		else if (d->pct < 100)
-			set(dmarc, V_WARN, "p=%s on %u%% of mail",
-			    dmarc_policy_name(d->policy), d->pct);
+			set(dmarc, V_WARN, "%s=%s%s on %u%% of mail", tag,
+			    dmarc_policy_name(ap), from, d->pct);
 		else
-			set(dmarc, V_PASS, "p=%s", dmarc_policy_name(d->policy));
+			set(dmarc, V_PASS, "%s=%s%s", tag, dmarc_policy_name(ap),
+			    from);
+		if (rr->dmarc_near_miss && dmarc->v == V_PASS)
+			set(dmarc, V_WARN, "own record ignored: %s",
+			    rr->dmarc_near_miss_message);
 	}
 }
 
@@ -1023,6 +1048,8 @@ records_html(struct buf *b, const struct records_result *rr)
 	}
 	if (rr->dmarc.message[0])
 		kv_text(b, "DMARC problem", rr->dmarc.message);
+	if (rr->dmarc_near_miss)
+		kv_text(b, "DMARC record ignored", rr->dmarc_near_miss_message);
 	kv_close(b);
 }
 
@@ -1229,7 +1256,8 @@ json_records(struct json *j, const struct records_result *rr)
 	json_obj_open(j);
 	json_kstr(j, "lookup", dns_result_name(rr->spf_lookup.result));
 	json_kbool(j, "present", rr->spf_present);
-	json_kbool(j, "valid", rr->spf_valid && rr->spf_reason == NULL);
+	json_ktri(j, "valid", records_spf_valid(rr));
+	json_kbool(j, "temperror", rr->spf_temperror);
 	json_kstr(j, "reason", rr->spf_reason);
 	json_kstr(j, "message", rr->spf_message[0] ? rr->spf_message : NULL);
 	json_kstr(j, "record", rr->spf_raw);
@@ -1257,7 +1285,8 @@ json_records(struct json *j, const struct records_result *rr)
 		json_kstr(j, "selector", k->selector);
 		json_kstr(j, "lookup", dns_result_name(k->lookup.result));
 		json_kbool(j, "present", k->key.present);
-		json_kbool(j, "valid", k->key.valid);
+		json_ktri(j, "valid", k->lookup.done &&
+		    !dns_answered(k->lookup.result) ? -1 : k->key.valid);
 		json_kstr(j, "key_type", k->key.key_type);
 		json_kint(j, "key_bits", k->key.key_bits);
 		json_kbool(j, "revoked", k->key.revoked);
@@ -1271,14 +1300,15 @@ json_records(struct json *j, const struct records_result *rr)
 	json_obj_open(j);
 	json_kstr(j, "lookup", dns_result_name(rr->dmarc_lookup.result));
 	json_kbool(j, "present", rr->dmarc.present);
-	json_kbool(j, "valid", rr->dmarc.present && rr->dmarc.valid);
+	json_ktri(j, "valid", rr->dmarc_failure != DNS_OK &&
+	    !rr->dmarc.present ? -1 : rr->dmarc.present && rr->dmarc.valid);
 	json_kstr(j, "reason", rr->dmarc.reason);
 	json_kstr(j, "record", rr->dmarc_raw);
 	json_kstr(j, "found_at", rr->dmarc_domain[0] ? rr->dmarc_domain :
 	    NULL);
-	json_kstr(j, "policy", rr->dmarc.present &&
-	    rr->dmarc.policy != DMARC_POLICY_UNSET ?
-	    dmarc_policy_name(rr->dmarc.policy) : NULL);
+	json_kstr(j, "policy", records_dmarc_policy(rr) != DMARC_POLICY_UNSET ?
+	    dmarc_policy_name(records_dmarc_policy(rr)) : NULL);
+	json_kbool(j, "near_miss", rr->dmarc_near_miss);
 	json_kint(j, "pct", rr->dmarc.pct);
 	json_kint(j, "rua_count", (long long)rr->dmarc.n_rua);
 	json_obj_close(j);

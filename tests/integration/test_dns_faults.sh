@@ -40,6 +40,7 @@ audit = off
 log_level = debug
 
 [domain servfail.$Z]
+dkim_selectors = sel
 [domain refused.$Z]
 [domain nx.$Z]
 [domain timeout.$Z]
@@ -79,6 +80,15 @@ for rc in servfail refused; do
 	m "mailsec_dns_lookup_success{domain=\"$rc.$Z\",record=\"mx\"}" 0
 	m "mailsec_check_success{target=\"$rc.$Z\",kind=\"domain\"}" 0
 done
+# a failed lookup is not a missing record: DKIM and DMARC say nothing of
+# the record, only why (the lookup metrics carry the rcode)
+m "mailsec_dkim_error_info{domain=\"servfail.$Z\",selector=\"sel\",reason=\"dns_error\"}" 1
+t_assert_absent "$OUT" "mailsec_dkim_valid{domain=\"servfail.$Z\","
+t_assert_absent "$OUT" "mailsec_dkim_record_present{domain=\"servfail.$Z\","
+m "mailsec_dmarc_error_info{domain=\"servfail.$Z\",reason=\"dns_error\"}" 1
+t_assert_absent "$OUT" "mailsec_dmarc_record_present{domain=\"servfail.$Z\"}"
+t_assert_absent "$OUT" "mailsec_dmarc_valid{domain=\"servfail.$Z\"}"
+m "mailsec_spf_temperror{domain=\"servfail.$Z\"}" 1
 rcode "nx.$Z" mx nxdomain
 m "mailsec_dns_lookup_success{domain=\"nx.$Z\",record=\"mx\"}" 1
 rcode "timeout.$Z" mx timeout
@@ -142,6 +152,14 @@ awk -v l="$lookups" 'BEGIN { exit !(l > 10 && l <= 201) }' || t_fail "boom: spf_
 # --- SPF includes that time out ---------------------------------------------
 m "mailsec_spf_record_present{domain=\"tmo.$Z\"}" 1
 t_metric_lines "$OUT" mailsec_spf_error_info | grep "domain=\"tmo.$Z\"" || t_fail "tmo: no spf_error_info"
+# a temperror is not a permerror: validity unknown (no mailsec_spf_valid)
+m "mailsec_spf_temperror{domain=\"tmo.$Z\"}" 1
+m "mailsec_spf_error_info{domain=\"tmo.$Z\",reason=\"dns_timeout\"}" 1
+t_assert_absent "$OUT" "mailsec_spf_valid{domain=\"tmo.$Z\"}"
+# the same when the domain's own TXT lookup times out
+m "mailsec_spf_temperror{domain=\"timeout.$Z\"}" 1
+t_assert_absent "$OUT" "mailsec_spf_valid{domain=\"timeout.$Z\"}"
+m "mailsec_spf_temperror{domain=\"ok.$Z\"}" 0
 within "mailsec_check_duration_seconds{target=\"tmo.$Z\",kind=\"domain\"}" "$((TIMEOUT_S * 2)).5"
 
 # the whole round: every check in parallel, each bounded

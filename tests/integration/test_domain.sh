@@ -6,6 +6,7 @@
 #   nullmx.test   MX 0 .  (RFC 7505)
 #   nomx.test     no MX, A 127.0.10.41 (RFC 5321 implicit MX)
 #   missing.mail.test  NXDOMAIN
+#   dup.test      MX 10 and MX 20 both mx1.mail.test: probed once
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 t_setup domain
@@ -40,7 +41,11 @@ EOF
 t_zone dns nomx.test <<EOF
 @	IN A $M1
 EOF
-t_nsd_start dns "$NS" mail.test nullmx.test nomx.test
+t_zone dns dup.test <<EOF
+@	IN MX 10 mx1.mail.test.
+@	IN MX 20 MX1.mail.test.
+EOF
+t_nsd_start dns "$NS" mail.test nullmx.test nomx.test dup.test
 
 cat >"$T_DIR/exporter.ini" <<EOF
 [exporter]
@@ -54,6 +59,7 @@ log_level = debug
 [domain nullmx.test]
 [domain nomx.test]
 [domain missing.mail.test]
+[domain dup.test]
 EOF
 "$T_BIN" --config "$T_DIR/exporter.ini" --once >"$OUT" 2>"$T_DIR/stderr" ||
 	t_fail "--once failed: $(tail -n 5 "$T_DIR/stderr")"
@@ -99,6 +105,12 @@ t_assert_metric "$OUT" "mailsec_cert_hostname_match{$(l nomx.test nomx.test $M1)
 t_assert_metric "$OUT" 'mailsec_dns_lookup_success{domain="missing.mail.test",record="mx"}' 1
 t_assert_metric "$OUT" 'mailsec_dns_error_info{domain="missing.mail.test",record="mx",rcode="nxdomain"}' 1
 t_assert_metric "$OUT" 'mailsec_check_success{target="missing.mail.test",kind="domain"}' 0
+
+# dup.test: one exchanger at two preferences is resolved and probed once
+t_assert_metric "$OUT" 'mailsec_mx_records{domain="dup.test"}' 2
+t_assert_metric "$OUT" "mailsec_probe_success{$(l dup.test mx1.mail.test $M1)}" 1
+n=$(grep -c '^mailsec_probe_success{domain="dup.test",' "$OUT")
+[ "$n" = 1 ] || t_fail "dup.test: $n mailsec_probe_success samples, want 1"
 
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"

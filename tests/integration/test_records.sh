@@ -78,6 +78,43 @@ _dmarc.bogus	IN TXT "v=DMARC1; p=bogus"
 ext		IN MX 0 .
 ext		IN TXT "v=spf1 -all"
 _dmarc.ext	IN TXT "v=DMARC1; p=reject; rua=mailto:a@reports.test,mailto:b@other.test"
+
+; issue 19: the all of a redirect= target; an include's is not the domain's
+redir		IN MX 0 .
+redir		IN TXT "v=spf1 redirect=_spf.rec.test"
+_spf		IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+incl		IN MX 0 .
+incl		IN TXT "v=spf1 include:_spf.rec.test"
+; a near-miss DMARC record (wrong case; a leading space) is ignored: rec.test's
+; record applies, with its sp
+nearmiss	IN MX 0 .
+nearmiss	IN TXT "v=spf1 -all"
+_dmarc.nearmiss	IN TXT "v=dmarc1; p=none"
+nearsp		IN MX 0 .
+nearsp		IN TXT "v=spf1 -all"
+_dmarc.nearsp	IN TXT " v=DMARC1; p=none"
+; check_host() without a usable record of the domain's own
+nospf		IN MX 0 .
+nospf		IN TXT "some-verification=abc"
+badspf		IN MX 0 .
+badspf		IN TXT "v=spf1 ip4:192.0.2.300 -all"
+; ptr: eleven PTR targets of 192.0.2.5, only the tenth validates (c-ares
+; lists every target in h_aliases and the last one again in h_name)
+ptr		IN MX 0 .
+ptr		IN TXT "v=spf1 ptr:rec.test -all"
+$(for i in $(seq 1 11); do
+	[ "$i" = 10 ] && echo "p$i IN A 192.0.2.5" || echo "p$i IN A 198.51.100.$i"
+done)
+; a DKIM key limited to sha1 (RFC 8301: refused)
+sha1._domainkey.good	IN TXT "v=DKIM1; k=rsa; h=sha1; " $(split_txt "p=$GOOD_P")
+EOF
+t_zone dns 2.0.192.in-addr.arpa <<EOF
+$(for i in $(seq 1 11); do echo "5 IN PTR p$i.rec.test."; done)
+EOF
+t_zone dns nearorg.test <<EOF
+@		IN MX 0 .
+@		IN TXT "v=spf1 -all"
+_dmarc		IN TXT "v=dmarc1; p=reject"
 EOF
 t_zone dns nodmarc.test <<EOF
 @		IN MX 0 .
@@ -89,7 +126,8 @@ EOF
 t_zone dns other.test <<EOF
 @		IN A 192.0.2.99
 EOF
-t_nsd_start dns "$NS" rec.test nodmarc.test reports.test other.test
+t_nsd_start dns "$NS" rec.test nodmarc.test reports.test other.test \
+	2.0.192.in-addr.arpa nearorg.test
 
 # The server side: the long record and the DKIM key come back joined.
 cat >"$T_DIR/exporter.ini" <<EOF
@@ -99,9 +137,10 @@ resolver = $NS
 log_level = debug
 
 [domain good.rec.test]
-dkim_selectors = mail, revoked, weak, missing
+dkim_selectors = mail, revoked, weak, missing, sha1
 spf_expect_pass = 192.0.2.10, 2001:db8::1, 198.51.100.1
 [domain two.rec.test]
+spf_expect_pass = 192.0.2.1
 [domain eleven.rec.test]
 [domain ten.rec.test]
 [domain loop.rec.test]
@@ -112,6 +151,18 @@ spf_expect_pass = 192.0.2.10, 2001:db8::1, 198.51.100.1
 [domain bogus.rec.test]
 [domain ext.rec.test]
 [domain nodmarc.test]
+[domain redir.rec.test]
+spf_expect_pass = 192.0.2.1
+[domain incl.rec.test]
+[domain nearmiss.rec.test]
+[domain nearsp.rec.test]
+[domain nearorg.test]
+[domain nospf.rec.test]
+spf_expect_pass = 192.0.2.1
+[domain badspf.rec.test]
+spf_expect_pass = 192.0.2.1
+[domain ptr.rec.test]
+spf_expect_pass = 192.0.2.5
 EOF
 "$T_BIN" --config "$T_DIR/exporter.ini" --once >"$OUT" 2>"$T_DIR/stderr" ||
 	t_fail "--once failed: $(tail -n 5 "$T_DIR/stderr")"
@@ -180,6 +231,39 @@ m 'mailsec_dmarc_error_info{domain="bogus.rec.test",reason="bad_policy"}' 1
 m 'mailsec_dmarc_external_rua_authorized{domain="ext.rec.test",destination="reports.test"}' 1
 m 'mailsec_dmarc_external_rua_authorized{domain="ext.rec.test",destination="other.test"}' 0
 m 'mailsec_dmarc_rua_destinations{domain="ext.rec.test"}' 2
+
+# --- issue 19 -------------------------------------------------------------------
+# the all comes from the record redirect= leads to
+m 'mailsec_spf_valid{domain="redir.rec.test"}' 1
+m 'mailsec_spf_all_qualifier_info{domain="redir.rec.test",qualifier="fail"}' 1
+m 'mailsec_spf_check_host_result_info{domain="redir.rec.test",address="192.0.2.1",source="config",result="pass"}' 1
+m 'mailsec_spf_all_qualifier_info{domain="incl.rec.test",qualifier="none"}' 1
+m 'mailsec_spf_temperror{domain="redir.rec.test"}' 0
+# DKIM h=sha1 only: invalid, with the reason
+m 'mailsec_dkim_valid{domain="good.rec.test",selector="sha1"}' 0
+m 'mailsec_dkim_sha1_only{domain="good.rec.test",selector="sha1"}' 1
+m 'mailsec_dkim_error_info{domain="good.rec.test",selector="sha1",reason="sha1_only"}' 1
+# a near miss does not stop the organisational-domain fallback; it is reported
+for d in nearmiss nearsp; do
+	m "mailsec_dmarc_from_org_domain{domain=\"$d.rec.test\"}" 1
+	m "mailsec_dmarc_near_miss{domain=\"$d.rec.test\"}" 1
+	m "mailsec_dmarc_valid{domain=\"$d.rec.test\"}" 1
+	m "mailsec_dmarc_policy{domain=\"$d.rec.test\"}" 1
+done
+m 'mailsec_dmarc_near_miss{domain="good.rec.test"}' 0
+# at an organisational domain there is nothing to fall back to
+m 'mailsec_dmarc_from_org_domain{domain="nearorg.test"}' 0
+m 'mailsec_dmarc_near_miss{domain="nearorg.test"}' 1
+m 'mailsec_dmarc_valid{domain="nearorg.test"}' 0
+m 'mailsec_dmarc_error_info{domain="nearorg.test",reason="bad_version"}' 1
+t_assert_absent "$OUT" 'mailsec_dmarc_policy{domain="nearorg.test"}'
+# check_host() has an answer without a usable record: none, permerror
+m 'mailsec_spf_check_host_result_info{domain="nospf.rec.test",address="192.0.2.1",source="config",result="none"}' 1
+m 'mailsec_spf_check_host_result_info{domain="two.rec.test",address="192.0.2.1",source="config",result="permerror"}' 1
+m 'mailsec_spf_check_host_result_info{domain="badspf.rec.test",address="192.0.2.1",source="config",result="permerror"}' 1
+m 'mailsec_spf_error_info{domain="badspf.rec.test",reason="bad_ip4"}' 1
+# ptr: the first ten targets in answer order, each once
+m 'mailsec_spf_check_host_result_info{domain="ptr.rec.test",address="192.0.2.5",source="config",result="pass"}' 1
 
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"

@@ -232,9 +232,18 @@ test_tags(void)
 	CHECK_STR(reason_of("v=DKIM1; k=; p=" RFC6376_KEY), "unknown_key_type");
 	CHECK_STR(reason_of("v=DKIM1; k=RSA; p=" RFC6376_KEY), "ok");
 	/* h= */
+	/* sha1 only: RFC 8301 verifiers refuse rsa-sha1, so the key verifies
+	 * nothing; the key itself is still described. */
 	parse("v=DKIM1; h=sha1; p=" RFC6376_KEY, &key);
-	CHECK(key.valid);
+	CHECK(!key.valid);
 	CHECK(key.sha1_only);
+	CHECK_STR(key.reason, "sha1_only");
+	CHECK(strstr(key.message, "RFC 8301") != NULL);
+	CHECK_INT(key.key_bits, 1024);
+	CHECK_STR(reason_of("v=DKIM1; h=SHA1:md5; p=" RFC6376_KEY),
+	    "sha1_only");
+	CHECK_STR(reason_of("v=DKIM1; k=ed25519; h=sha1; p=" RFC8463_ED25519),
+	    "sha1_only");
 	parse("v=DKIM1; h=sha1 : sha256; p=" RFC6376_KEY, &key);
 	CHECK(key.valid && !key.sha1_only);
 	parse("v=DKIM1; h=sha256:sha3; p=" RFC6376_KEY, &key);

