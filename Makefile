@@ -36,7 +36,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/*_fuzzer.c))
 
 BIN      := mailsec_exporter
 
-.PHONY: all run test unit deps clean install fuzz check-san bench
+.PHONY: all run test unit deps clean install fuzz check-san bench demo
 all: $(BIN)
 
 $(BIN): $(BUILD)/$(BIN)
@@ -66,6 +66,13 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) --config exporter.ini.example
+
+# The exporter on real servers (Postfix, Dovecot, NSD with good and broken
+# domains) on loopback until Ctrl-C: deploy/demo/demo.sh, README "Try it".
+demo:
+	@sh .ci/deps.sh demo
+	@$(MAKE) --no-print-directory $(BIN)
+	@sh deploy/demo/demo.sh
 
 # The whole suite: unit tests, then integration tests against real servers, then
 # the same again built with ASan+UBSan.  Ends with "N passed, N failed".

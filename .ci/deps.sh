@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages that the build and the tests need, only those
 # that are missing.  `sh .ci/deps.sh build` (make deps, make run): what
-# building and running need; `sh .ci/deps.sh` (make test, CI): that and the
-# test suite's servers and tools.  Prints one line: what it installed, or
+# building and running need; `sh .ci/deps.sh demo` (make demo): that and the
+# servers the demo starts (deploy/demo/demo.sh); `sh .ci/deps.sh` (make test,
+# CI): that and the test suite's servers and tools.  Prints one line: what it installed, or
 # "deps: all present".  Quick and silent when everything is there: one
 # dpkg-query and a few `command -v`.
 set -u
@@ -20,9 +21,13 @@ BUILD_CMDS="gcc:gcc make:make pkg-config:pkg-config"
 TEST_CMDS="clang:clang postfix:postfix dovecot-imapd:dovecot nsd:nsd
 	ldnsutils:ldns-signzone nginx-light:nginx prometheus:promtool curl:curl
 	openssl:openssl valgrind:valgrind iproute2:ip procps:ps"
-if [ "${1:-}" = build ]; then
-	TEST_PKGS= TEST_CMDS=
-fi
+DEMO_PKGS="postfix dovecot-imapd dovecot-pop3d nsd curl openssl iproute2"
+DEMO_CMDS="postfix:postfix dovecot-imapd:dovecot nsd:nsd curl:curl openssl:openssl
+	iproute2:ip"
+case ${1:-} in
+build) TEST_PKGS='' TEST_CMDS='' ;;
+demo) TEST_PKGS=$DEMO_PKGS TEST_CMDS=$DEMO_CMDS ;;
+esac
 CMDS="$BUILD_CMDS $TEST_CMDS"
 
 # One dpkg-query for all; packages it does not know print nothing on stdout.

@@ -26,6 +26,7 @@ static const char *const reason_names[REASON__COUNT] = {
 	[REASON_STARTTLS_MISSING] = "starttls_missing",
 	[REASON_TLS] = "tls",
 	[REASON_INTERNAL] = "internal",
+	[REASON_NOT_ALLOWED] = "not_allowed",
 };
 
 const char *

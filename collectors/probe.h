@@ -36,6 +36,7 @@ enum probe_reason {
 	REASON_STARTTLS_MISSING,/* the server does not offer STARTTLS */
 	REASON_TLS,		/* the TLS handshake failed */
 	REASON_INTERNAL,	/* out of resources on our side */
+	REASON_NOT_ALLOWED,	/* /probe may not connect there (probe_allow) */
 	REASON__COUNT
 };
 

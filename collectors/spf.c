@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/addr.h"
+
 #define MACRO_LETTERS	"slodiphcrtv"
 #define MACRO_DELIMS	".-+,/_="
 #define MACRO_BIT(c)	(1u << ((c) - 'a'))
@@ -717,80 +719,67 @@ spf_select(const char *const *txts, const size_t *lens, size_t n,
 
 /* ---- Addresses -------------------------------------------------------- */
 
+/* The address rules are daemon/addr.c's; an spf_ip is an addr. */
+static void
+ip_set(struct spf_ip *ip, const struct addr *a)
+{
+	ip->family = a->family;
+	memcpy(ip->addr, a->a, sizeof(ip->addr));
+}
+
+static struct addr
+ip_get(const struct spf_ip *ip)
+{
+	struct addr a = { .family = ip->family };
+
+	memcpy(a.a, ip->addr, sizeof(a.a));
+	return a;
+}
+
 /* ::ffff:a.b.c.d is an IPv4 client seen by an IPv6 socket. */
 static void
 ip_unmap(struct spf_ip *ip)
 {
-	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
+	struct addr a = ip_get(ip);
 
-	if (ip->family == AF_INET6 && memcmp(ip->addr, prefix, 12) == 0) {
-		memmove(ip->addr, ip->addr + 12, 4);
-		memset(ip->addr + 4, 0, 12);
-		ip->family = AF_INET;
-	}
+	addr_unmap(&a);
+	ip_set(ip, &a);
 }
 
 int
 spf_ip_parse(const char *text, struct spf_ip *ip)
 {
+	struct addr a;
+
 	memset(ip, 0, sizeof(*ip));
-	if (text == NULL)
+	if (addr_parse_ip(text, &a) == -1)
 		return -1;
-	if (inet_pton(AF_INET, text, ip->addr) == 1) {
-		ip->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, ip->addr) == 1) {
-		ip->family = AF_INET6;
-		ip_unmap(ip);
-		return 0;
-	}
-	memset(ip, 0, sizeof(*ip));
-	return -1;
+	addr_unmap(&a);
+	ip_set(ip, &a);
+	return 0;
 }
 
 int
 spf_ip_from_sockaddr(const struct sockaddr *sa, struct spf_ip *ip)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
+	struct addr a;
 
 	memset(ip, 0, sizeof(*ip));
-	if (sa == NULL)
+	if (addr_from_sockaddr(sa, &a) == -1)
 		return -1;
-	if (sa->sa_family == AF_INET) {
-		memcpy(&sin, sa, sizeof(sin));
-		ip->family = AF_INET;
-		memcpy(ip->addr, &sin.sin_addr, 4);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(&sin6, sa, sizeof(sin6));
-		ip->family = AF_INET6;
-		memcpy(ip->addr, &sin6.sin6_addr, 16);
-		ip_unmap(ip);
-		return 0;
-	}
-	return -1;
+	ip_set(ip, &a);
+	return 0;
 }
 
 static int
 ip_in_network(const struct spf_ip *ip, int family, const uint8_t *net,
     unsigned prefix)
 {
-	size_t full = prefix / 8;
-	unsigned rem = prefix % 8;
-	uint8_t mask;
+	struct addr a = ip_get(ip);
+	struct cidr c = { .net = { .family = family }, .prefix = prefix };
 
-	if (ip->family != family || prefix > (family == AF_INET ? 32u : 128u))
-		return 0;
-	if (memcmp(ip->addr, net, full) != 0)
-		return 0;
-	if (rem == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rem));
-	return (ip->addr[full] & mask) == (net[full] & mask);
+	memcpy(c.net.a, net, family == AF_INET ? 4 : 16);
+	return addr_in_cidr(&a, &c);
 }
 
 static int

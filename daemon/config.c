@@ -26,6 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "daemon/addr.h"
 #include "daemon/util.h"
 
 #define INTERVAL_MIN_MS		1000
@@ -258,53 +259,13 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
 
-/* A host name: letters, digits, '-' (and '_' if allowed) in dot-separated
- * labels; the last label not all digits (that is a bad IPv4 address). */
+/* The host-name rule is daemon/addr.c's: a DNS name from the file (a
+ * target, a host) may hold '_', a host name of ours (EHLO, probe_allow)
+ * may not. */
 static int
 check_name(const char *s, bool underscore, const char **why)
 {
-	size_t len = strlen(s), label = 0;
-	bool digits = true;
-
-	if (len == 0) {
-		*why = "empty name";
-		return -1;
-	}
-	if (len > DNS_NAME_MAX) {
-		*why = "name longer than 253 characters";
-		return -1;
-	}
-	for (const char *c = s;; c++) {
-		if (*c == '.' || *c == '\0') {
-			if (label == 0) {
-				*why = "empty label";
-				return -1;
-			}
-			if (label > DNS_LABEL_MAX) {
-				*why = "label longer than 63 characters";
-				return -1;
-			}
-			if (*c == '\0')
-				break;
-			label = 0;
-			digits = true;
-			continue;
-		}
-		if (!is_alnum(*c) && *c != '-' && !(underscore && *c == '_')) {
-			*why = underscore ?
-			    "bad character (use letters, digits, '-', '_', '.')" :
-			    "bad character (use letters, digits, '-', '.')";
-			return -1;
-		}
-		if (*c < '0' || *c > '9')
-			digits = false;
-		label++;
-	}
-	if (digits) {
-		*why = "not an ip address nor a name";
-		return -1;
-	}
-	return 0;
+	return addr_name_check(s, underscore ? ADDR_NAME_UNDERSCORE : 0, why);
 }
 
 /* A DNS name from the file, made canonical in place: lowercase, no
@@ -312,28 +273,20 @@ check_name(const char *s, bool underscore, const char **why)
 static int
 normalize_dns_name(char *s, const char **why)
 {
-	size_t len = strlen(s);
-
-	if (len > 0 && s[len - 1] == '.')
-		s[--len] = '\0';
-	for (char *c = s; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	return check_name(s, true, why);
+	return addr_name_normalize(s, ADDR_NAME_UNDERSCORE, why);
 }
 
-/* A numeric address, rewritten in its canonical form. */
+/* A numeric address of family af, rewritten in its canonical form. */
 static int
 normalize_ip(char **host, int af)
 {
-	unsigned char bin[16];
+	struct addr a;
 	char text[INET6_ADDRSTRLEN];
 
-	if (inet_pton(af, *host, bin) != 1 ||
-	    inet_ntop(af, bin, text, sizeof(text)) == NULL)
+	if (addr_parse_ip(*host, &a) == -1 || a.family != af)
 		return -1;
 	free(*host);
-	*host = xstrdup(text);
+	*host = xstrdup(addr_text(&a, text, sizeof(text)));
 	return 0;
 }
 
@@ -402,7 +355,7 @@ add_resolver(const char *item, struct buf *out, const char **why)
 	if (item[0] == '[' && item[len - 1] == ']')
 		host = xstrndup(item + 1, len - 2);
 	else if (item[0] == '[' || (colon && strchr(colon + 1, ':') == NULL)) {
-		if (parse_host_port(item, &host, &port, why) == -1)
+		if (addr_parse_host_port(item, &host, &port, why) == -1)
 			return -1;
 	} else	/* an address without a port, maybe IPv6 */
 		host = xstrdup(item);
@@ -446,7 +399,7 @@ set_listen(struct parse *p, const char *v)
 	uint16_t port;
 	char *host;
 
-	if (parse_host_port(v, &host, &port, &err) == -1) {
+	if (addr_parse_host_port(v, &host, &port, &err) == -1) {
 		key_error(p, "%s", err);
 		return;
 	}
@@ -605,11 +558,9 @@ set_user(struct parse *p, const char *v)
 int
 allow_entry_parse(const char *s, struct allow_entry *e, const char **why)
 {
-	char host[INET6_ADDRSTRLEN + 1], *name;
-	const char *slash, *err;
-	size_t len = strlen(s), hlen;
-	uint64_t prefix;
-	unsigned max;
+	struct addr ip;
+	size_t len = strlen(s);
+	char *name;
 
 	memset(e, 0, sizeof(*e));
 	if (len == 0) {
@@ -620,47 +571,10 @@ allow_entry_parse(const char *s, struct allow_entry *e, const char **why)
 		*why = "entry too long";
 		return -1;
 	}
-	slash = strchr(s, '/');
-	hlen = slash ? (size_t)(slash - s) : len;
-	host[0] = '\0';
-	if (hlen < sizeof(host)) {
-		memcpy(host, s, hlen);
-		host[hlen] = '\0';
-	}
-	if (slash != NULL || strchr(s, ':') != NULL ||
-	    inet_pton(AF_INET, host, e->addr) == 1) {
+	if (strchr(s, '/') != NULL || strchr(s, ':') != NULL ||
+	    addr_parse_ip(s, &ip) == 0) {
 		e->kind = ALLOW_CIDR;
-		e->family = strchr(host, ':') ? AF_INET6 : AF_INET;
-		if (host[0] == '\0' ||
-		    inet_pton(e->family, host, e->addr) != 1) {
-			*why = e->family == AF_INET6 ? "not an ipv6 address" :
-			    "not an ip address";
-			return -1;
-		}
-		max = e->family == AF_INET ? 32 : 128;
-		prefix = max;
-		if (slash != NULL &&
-		    parse_uint(slash + 1, 0, max, &prefix, &err) == -1) {
-			*why = max == 32 ? "bad prefix length (0-32)" :
-			    "bad prefix length (0-128)";
-			return -1;
-		}
-		e->prefix = (unsigned)prefix;
-		for (unsigned bit = e->prefix; bit < max; bit++)
-			if (e->addr[bit / 8] & (0x80 >> (bit % 8))) {
-				*why = "bits set past the prefix length (write "
-				    "the network address)";
-				return -1;
-			}
-		/* ::ffff:a.b.c.d is IPv4, and matched as such. */
-		if (e->family == AF_INET6 && e->prefix >= 96 &&
-		    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)e->addr)) {
-			memmove(e->addr, e->addr + 12, 4);
-			memset(e->addr + 4, 0, 12);
-			e->family = AF_INET;
-			e->prefix -= 96;
-		}
-		return 0;
+		return addr_parse_cidr(s, &e->cidr, why);
 	}
 	e->kind = ALLOW_NAME;
 	if (s[0] == '*' && s[1] == '.') {
@@ -672,16 +586,11 @@ allow_entry_parse(const char *s, struct allow_entry *e, const char **why)
 		return -1;
 	}
 	name = xstrdup(s);
-	len = strlen(name);
-	if (len > 0 && name[len - 1] == '.')
-		name[--len] = '\0';
-	for (char *c = name; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	if (check_name(name, false, why) == -1) {
+	if (addr_name_normalize(name, 0, why) == -1) {
 		free(name);
 		return -1;
 	}
+	len = strlen(name);
 	if (e->kind == ALLOW_SUFFIX) {
 		e->name = xmalloc(len + 2);
 		e->name[0] = '.';
@@ -726,8 +635,53 @@ set_probe_allow(struct parse *p, const char *v)
 		cfg->probe_allow = xreallocarray(cfg->probe_allow,
 		    cfg->n_probe_allow + 1, sizeof(*cfg->probe_allow));
 		cfg->probe_allow[cfg->n_probe_allow++] = e;
+		if (e.kind == ALLOW_CIDR) {
+			cfg->probe_allow_cidrs = xreallocarray(
+			    cfg->probe_allow_cidrs, cfg->n_probe_allow_cidrs + 1,
+			    sizeof(*cfg->probe_allow_cidrs));
+			cfg->probe_allow_cidrs[cfg->n_probe_allow_cidrs++] = e.cidr;
+		}
 	}
 	free(list);
+}
+
+static bool has_port(const uint16_t *v, size_t n, uint16_t x);
+
+/* The ports /probe may connect to (a target's, a module's): any of
+ * 1-65535, without duplicates; the whole list or nothing. */
+static void
+set_probe_allow_ports(struct parse *p, const char *v)
+{
+	uint16_t ports[MAX_PROBE_ALLOW_PORTS];
+	char *list = xstrdup(v), *rest = list, *item;
+	const char *err;
+	size_t n = 0;
+	uint16_t port;
+
+	while ((item = next_item(&rest)) != NULL) {
+		if (*item == '\0') {
+			key_error(p, "empty entry in list");
+			break;
+		}
+		if (addr_parse_port(item, &port, &err) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, err);
+			break;
+		}
+		if (has_port(ports, n, port)) {
+			key_error(p, "duplicate port %u", (unsigned)port);
+			break;
+		}
+		if (n == MAX_PROBE_ALLOW_PORTS) {
+			key_error(p, "more than %d ports", MAX_PROBE_ALLOW_PORTS);
+			break;
+		}
+		ports[n++] = port;
+	}
+	free(list);
+	if (item != NULL)
+		return;
+	memcpy(p->cfg->probe_allow_ports, ports, n * sizeof(ports[0]));
+	p->cfg->n_probe_allow_ports = n;
 }
 
 static void
@@ -1044,6 +998,12 @@ set_ports(struct parse *p, const char *v, const uint16_t *allowed,
 	memcpy(out, ports, n * sizeof(ports[0]));
 	*n_out = n;
 }
+
+/* probe_allow_ports when not set: SMTP, submissions, submission, POP3,
+ * IMAP, IMAPS, POP3S. */
+static const uint16_t default_probe_allow_ports[] = {
+	25, 465, 587, 110, 143, 993, 995
+};
 
 /* The ports are listed here, not taken from protocol_for_port(), which
  * knows the IMAP and POP3 ports too. */
@@ -1431,11 +1391,10 @@ static void
 open_domain(struct parse *p, const char *arg)
 {
 	char *name = xstrdup(arg);
-	unsigned char bin[16];
+	struct addr ip;
 	const char *why;
 
-	if (inet_pton(AF_INET, name, bin) == 1 ||
-	    inet_pton(AF_INET6, name, bin) == 1) {
+	if (addr_parse_ip(name, &ip) == 0) {
 		why = "an ip address is not a mail domain (use [endpoint])";
 		goto bad;
 	}
@@ -1456,7 +1415,7 @@ open_endpoint(struct parse *p, const char *arg)
 	uint16_t port;
 	char *host;
 
-	if (parse_host_port(arg, &host, &port, &why) == -1) {
+	if (addr_parse_host_port(arg, &host, &port, &why) == -1) {
 		error_at(p, p->line, "bad endpoint \"%s\": %s", show(arg).s,
 		    why);
 		start_target(p, TARGET_ENDPOINT, NULL, 0);
@@ -1623,6 +1582,7 @@ static const struct key_def exporter_keys[] = {
 	{ "audit", set_audit },
 	{ "audit_interval", set_audit_interval },
 	{ "probe_allow", set_probe_allow },
+	{ "probe_allow_ports", set_probe_allow_ports },
 	{ "probe_timeout_offset", set_probe_timeout_offset },
 	{ "probe_max_concurrent", set_probe_max_concurrent },
 	{ "basic_auth_users", set_basic_auth_users },
@@ -2027,6 +1987,9 @@ config_load_mem(const char *name, const char *data, size_t len,
 	cfg->dnssec = 1;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
+	memcpy(cfg->probe_allow_ports, default_probe_allow_ports,
+	    sizeof(default_probe_allow_ports));
+	cfg->n_probe_allow_ports = ARRAY_LEN(default_probe_allow_ports);
 
 	memset(&p, 0, sizeof(p));
 	p.file = name;
@@ -2105,6 +2068,7 @@ config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_probe_allow; i++)
 		allow_entry_free(&cfg->probe_allow[i]);
 	free(cfg->probe_allow);
+	free(cfg->probe_allow_cidrs);
 	for (size_t i = 0; i < cfg->n_auth_users; i++) {
 		free(cfg->auth_users[i].name);
 		free(cfg->auth_users[i].hash);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/addr.h"
 #include "daemon/log.h"
 
 /* Mail protocols a probe speaks.  Names are the config spelling and the
@@ -94,9 +95,7 @@ enum allow_kind {
 struct allow_entry {
 	enum allow_kind	 kind;
 	char		*name;		/* NAME: the name; SUFFIX: ".example.org" */
-	int		 family;	/* CIDR: AF_INET or AF_INET6 */
-	unsigned char	 addr[16];	/* CIDR: the network, host bits zero */
-	unsigned	 prefix;	/* CIDR: 0-32 or 0-128 */
+	struct cidr	 cidr;		/* CIDR: the network, host bits zero */
 };
 
 /* Parses one probe_allow entry (lowercased, made canonical) into e; -1
@@ -112,6 +111,7 @@ struct auth_user {
 #define DEFAULT_PROBE_TIMEOUT_OFFSET_MS 500
 #define DEFAULT_PROBE_MAX_CONCURRENT 64
 #define MAX_PROBE_ALLOW 256
+#define MAX_PROBE_ALLOW_PORTS 64
 #define MAX_AUTH_USERS 64
 #define MODULE_NAME_MAX 64
 
@@ -141,6 +141,10 @@ struct config {
 	size_t		 n_modules;
 	struct allow_entry *probe_allow;	/* none: /probe is off */
 	size_t		 n_probe_allow;
+	struct cidr	*probe_allow_cidrs;	/* the CIDR entries again */
+	size_t		 n_probe_allow_cidrs;
+	uint16_t	 probe_allow_ports[MAX_PROBE_ALLOW_PORTS];
+	size_t		 n_probe_allow_ports;	/* default: the mail ports */
 	uint64_t	 probe_timeout_offset_ms;
 	unsigned	 probe_max_concurrent;
 	struct auth_user *auth_users;	/* none: no authentication */

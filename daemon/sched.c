@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "collectors/protocols.h"
+#include "daemon/addr.h"
 #include "daemon/log.h"
 #include "daemon/util.h"
 
@@ -406,27 +407,76 @@ queue_pump(struct ctx *ctx)
 	sched_dns_pump(ctx);	/* lookups held back while the queue was long */
 }
 
+/* Where an ad-hoc check (/probe: whoever may ask) may connect: decided
+ * here, on the very address and port the probe will connect to, so that
+ * no later lookup can change it.  A special address (loopback, private,
+ * NAT64 or 6to4 of one, ...) only inside a CIDR of probe_allow, a port
+ * only of probe_allow_ports.  A scheduled check connects where the
+ * config says.  NULL, or the reason in why. */
+static const char *
+reach_refused(const struct check *c, const struct sockaddr *sa, uint16_t port,
+    char *why, size_t whylen)
+{
+	const struct config *cfg = c->ctx->cfg;
+	struct addr a;
+	size_t i;
+
+	if (c->adhoc_cb == NULL)
+		return NULL;
+	if (addr_from_sockaddr(sa, &a) == -1) {
+		snprintf(why, whylen, "not an IP address");
+		return why;
+	}
+	for (i = 0; i < cfg->n_probe_allow_ports; i++)
+		if (cfg->probe_allow_ports[i] == port)
+			break;
+	if (i == cfg->n_probe_allow_ports) {
+		snprintf(why, whylen, "port %u is not in probe_allow_ports",
+		    (unsigned)port);
+		return why;
+	}
+	return addr_special_refused(&a, cfg->probe_allow_cidrs,
+	    cfg->n_probe_allow_cidrs, why, whylen);
+}
+
 static void
 run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa,
     socklen_t salen, uint16_t port, enum protocol proto)
 {
 	struct ctx *ctx = run->ctx;
-	struct probe_job *job = xcalloc(1, sizeof(*job));
-	char addr[INET6_ADDRSTRLEN] = "";
+	struct probe_job *job;
+	struct sockaddr_storage ss;
+	char addr[INET6_ADDRSTRLEN] = "", why[256], q[300];
 
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&job->addr;
+	/* The address the probe connects to, its port set, and its text. */
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, salen < sizeof(ss) ? salen : sizeof(ss));
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
-		memcpy(sin, sa, sizeof(*sin));
 		sin->sin_port = htons(port);
 		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
 	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&job->addr;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
-		memcpy(sin6, sa, sizeof(*sin6));
 		sin6->sin6_port = htons(port);
 		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
 	}
+	if (reach_refused(run->check, (struct sockaddr *)&ss, port, why,
+	    sizeof(why)) != NULL) {
+		size_t idx = run_add_endpoint(run, host, addr, port, proto);
+
+		probe_fail(&run->res->eps[idx].out, STEP_CONNECT,
+		    REASON_NOT_ALLOWED, "%s", why);
+		run->res->eps[idx].finished = wall_time();
+		ctx->probes_total[proto][0]++;
+		log_warn("probe_refused", "target=%s host=%s address=%s port=%u "
+		    "reason=not_allowed detail=%s", run->check->cfg->name, host,
+		    addr, (unsigned)port, log_quote(q, sizeof(q), why));
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	memcpy(&job->addr, &ss, sizeof(ss));
 	job->addrlen = salen;
 	job->run = run;
 	job->ep = run_add_endpoint(run, host, addr, port, proto);
@@ -508,21 +558,12 @@ run_unresolved(struct check_run *run, enum host_role role, const char *host,
 static int
 parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct addr a;
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		*len = sizeof(*sin);
-		return 1;
-	}
-	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		*len = sizeof(*sin6);
-		return 1;
-	}
-	return 0;
+	if (addr_parse_ip(s, &a) == -1)
+		return 0;
+	addr_to_sockaddr(&a, 0, ss, len);
+	return 1;
 }
 
 static void

@@ -300,46 +300,6 @@ parse_duration_ms(const char *s, uint64_t *ms, const char **err)
 	return -1;
 }
 
-int
-parse_host_port(const char *s, char **host, uint16_t *port, const char **err)
-{
-	const char *colon, *hstart, *hend;
-	uint64_t v;
-
-	if (s[0] == '[') {
-		hstart = s + 1;
-		hend = strchr(s, ']');
-		if (hend == NULL || hend[1] != ':') {
-			*err = "expected [address]:port";
-			return -1;
-		}
-		colon = hend + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL) {
-			*err = "expected host:port";
-			return -1;
-		}
-		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
-			*err = "IPv6 addresses must be written as [address]:port";
-			return -1;
-		}
-		hstart = s;
-		hend = colon;
-	}
-	if (hend == hstart) {
-		*err = "empty host";
-		return -1;
-	}
-	if (parse_uint(colon + 1, 1, 65535, &v, err) == -1) {
-		*err = "bad port (1-65535)";
-		return -1;
-	}
-	*host = xstrndup(hstart, (size_t)(hend - hstart));
-	*port = (uint16_t)v;
-	return 0;
-}
-
 uint64_t
 now_ms(void)
 {

@@ -46,9 +46,6 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char **err);
 /* "10", "10s", "250ms", "5m", "2h", "1d": milliseconds, at most a week. */
 int parse_duration_ms(const char *s, uint64_t *ms, const char **err);
-/* "host:port", "[v6]:port"; host may be a name.  *host is allocated. */
-int parse_host_port(const char *s, char **host, uint16_t *port,
-    const char **err);
 
 /* Monotonic and wall clock. */
 uint64_t now_ms(void);

@@ -709,6 +709,17 @@ http_req_header(const struct http_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const struct sockaddr *
+http_req_client(const struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (r->conn == NULL || (ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS)) == NULL)
+		return NULL;
+	return ci->client_addr;
+}
+
 /* What the user answers: a buffer or a stream. */
 struct answer {
 	struct buf		*body;

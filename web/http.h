@@ -5,6 +5,7 @@
 #define MAILSEC_HTTP_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <event2/event.h>
 
@@ -48,6 +49,8 @@ const char *http_req_arg(const struct http_req *r, const char *name);
 unsigned http_req_arg_n(const struct http_req *r, const char *name,
     const char **value, size_t *len);
 const char *http_req_header(const struct http_req *r, const char *name);
+/* The client's address (MHD's, valid like a header), or NULL. */
+const struct sockaddr *http_req_client(const struct http_req *r);
 /* Sends the response and releases the request.  body is taken (its memory
  * moves into the response; the buf is left empty). */
 void http_req_respond(struct http_req *r, unsigned status,

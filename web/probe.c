@@ -6,101 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/addr.h"
 #include "daemon/log.h"
 #include "daemon/sched.h"
 #include "web/metrics.h"
 #include "web/web.h"
 
 /* --- parsing ------------------------------------------------------------ */
-
-static int
-is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-/* A host name, lowercased in place, trailing dot dropped. */
-static int
-check_host_name(char *s, const char **why)
-{
-	size_t len = strlen(s), label = 0;
-	int digits = 1;
-
-	if (len > 0 && s[len - 1] == '.')
-		s[--len] = '\0';
-	if (len == 0) {
-		*why = "empty host";
-		return -1;
-	}
-	if (len > 253) {
-		*why = "name longer than 253 characters";
-		return -1;
-	}
-	for (char *c = s;; c++) {
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-		if (*c == '.' || *c == '\0') {
-			if (label == 0) {
-				*why = "empty label in name";
-				return -1;
-			}
-			if (label > 63) {
-				*why = "label longer than 63 characters";
-				return -1;
-			}
-			if (c[-1] == '-') {
-				*why = "a label ends with '-'";
-				return -1;
-			}
-			if (*c == '\0')
-				break;
-			label = 0;
-			digits = 1;
-			continue;
-		}
-		if (!is_name_char(*c)) {
-			*why = "bad character in name";
-			return -1;
-		}
-		if (label == 0 && *c == '-') {
-			*why = "a label starts with '-'";
-			return -1;
-		}
-		if (*c < '0' || *c > '9')
-			digits = 0;
-		label++;
-	}
-	if (digits) {
-		*why = "neither an ip address nor a name";
-		return -1;
-	}
-	return 0;
-}
-
-static int
-parse_port(const char *s, uint16_t *port, const char **why)
-{
-	unsigned v = 0;
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 5) {
-		*why = n ? "bad port (1-65535)" : "empty port";
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			*why = "bad port (1-65535)";
-			return -1;
-		}
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535) {
-		*why = "bad port (1-65535)";
-		return -1;
-	}
-	*port = (uint16_t)v;
-	return 0;
-}
 
 int
 probe_target_parse(const char *s, size_t len, enum target_kind kind,
@@ -179,15 +91,18 @@ probe_target_parse(const char *s, size_t len, enum target_kind kind,
 		}
 		if (inet_pton(AF_INET, host, t->addr) == 1)
 			t->family = AF_INET;
-		else if (check_host_name(host, why) == -1)
+		else if (addr_name_normalize(host, 0, why) == -1) {
+			if (*host == '\0')
+				*why = "empty host";
 			return -1;
+		}
 	}
 	if (port != NULL) {
 		if (kind == TARGET_DOMAIN) {
 			*why = "a domain target takes no port";
 			return -1;
 		}
-		if (parse_port(port, &t->port, why) == -1)
+		if (addr_parse_port(port, &t->port, why) == -1)
 			return -1;
 	}
 	if (t->family != 0) {
@@ -195,14 +110,14 @@ probe_target_parse(const char *s, size_t len, enum target_kind kind,
 			*why = "an ip address is not a mail domain";
 			return -1;
 		}
+		struct addr ip = { .family = t->family };
+
 		inet_ntop(t->family, t->addr, t->host, sizeof(t->host));
 		/* ::ffff:a.b.c.d reaches a.b.c.d: judged as that. */
-		if (t->family == AF_INET6 &&
-		    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)t->addr)) {
-			memmove(t->addr, t->addr + 12, 4);
-			memset(t->addr + 4, 0, 12);
-			t->family = AF_INET;
-		}
+		memcpy(ip.a, t->addr, sizeof(ip.a));
+		addr_unmap(&ip);
+		t->family = ip.family;
+		memcpy(t->addr, ip.a, sizeof(t->addr));
 	} else {
 		size_t hl = strlen(host);	/* at most 253 */
 
@@ -271,64 +186,12 @@ probe_timeout_effective(int have_header, uint64_t header_ms,
 
 /* --- the allow-list ------------------------------------------------------- */
 
-struct special {
-	int		 family;
-	unsigned char	 net[16];
-	unsigned	 prefix;
-	const char	*what;
-};
-
-static const struct special specials[] = {
-	{ AF_INET, { 0 }, 8, "unspecified (\"this network\")" },
-	{ AF_INET, { 10 }, 8, "private (RFC 1918)" },
-	{ AF_INET, { 100, 64 }, 10, "shared (carrier-grade NAT)" },
-	{ AF_INET, { 127 }, 8, "loopback" },
-	{ AF_INET, { 169, 254 }, 16, "link-local" },
-	{ AF_INET, { 172, 16 }, 12, "private (RFC 1918)" },
-	{ AF_INET, { 192, 168 }, 16, "private (RFC 1918)" },
-	{ AF_INET, { 224 }, 4, "multicast" },
-	{ AF_INET, { 240 }, 4, "reserved or broadcast" },
-	{ AF_INET6, { 0 }, 128, "unspecified" },
-	{ AF_INET6, { [15] = 1 }, 128, "loopback" },
-	{ AF_INET6, { 0xfc }, 7, "unique local (private)" },
-	{ AF_INET6, { 0xfe, 0x80 }, 10, "link-local" },
-	{ AF_INET6, { 0xff }, 8, "multicast" },
-};
-
-static int
-prefix_match(const unsigned char *a, const unsigned char *net, unsigned prefix)
-{
-	unsigned full = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(a, net, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	return ((a[full] ^ net[full]) & (0xff << (8 - rest))) == 0;
-}
-
-const char *
-ip_special_range(int family, const unsigned char *addr,
-    const unsigned char **net, unsigned *prefix)
-{
-	for (size_t i = 0; i < ARRAY_LEN(specials); i++)
-		if (specials[i].family == family &&
-		    prefix_match(addr, specials[i].net, specials[i].prefix)) {
-			*net = specials[i].net;
-			*prefix = specials[i].prefix;
-			return specials[i].what;
-		}
-	return NULL;
-}
-
 int
 probe_allowed(const struct allow_entry *list, size_t n,
     const struct probe_target *t, char *why, size_t whylen)
 {
-	const unsigned char *snet = NULL;
-	const char *special = NULL;
-	char text[INET6_ADDRSTRLEN];
-	unsigned sprefix = 0;
+	struct addr ip = { .family = t->family };
+	char reason[256];
 	size_t hl = strlen(t->host);
 
 	if (n == 0) {
@@ -351,29 +214,62 @@ probe_allowed(const struct allow_entry *list, size_t n,
 		snprintf(why, whylen, "target %s is not in probe_allow", t->host);
 		return 0;
 	}
-	special = ip_special_range(t->family, t->addr, &snet, &sprefix);
+	memcpy(ip.a, t->addr, sizeof(ip.a));
 	for (size_t i = 0; i < n; i++) {
 		const struct allow_entry *e = &list[i];
 
-		if (e->kind != ALLOW_CIDR || e->family != t->family ||
-		    !prefix_match(t->addr, e->addr, e->prefix))
-			continue;
 		/* A special address needs an entry inside its range, so that
 		 * 0.0.0.0/0 or ::/0 does not open loopback and the LAN. */
-		if (special == NULL || e->prefix >= sprefix)
+		if (e->kind == ALLOW_CIDR && addr_in_cidr(&ip, &e->cidr) &&
+		    addr_special_refused(&ip, &e->cidr, 1, reason,
+		    sizeof(reason)) == NULL)
 			return 1;
 	}
-	if (special != NULL) {
-		inet_ntop(t->family, snet, text, sizeof(text));
-		snprintf(why, whylen, "target %s is a %s address: only a CIDR "
-		    "inside %s/%u in probe_allow allows it", t->host, special,
-		    text, sprefix);
-	} else
+	if (addr_special_refused(&ip, NULL, 0, reason, sizeof(reason)) != NULL)
+		snprintf(why, whylen, "target %s", reason);
+	else
 		snprintf(why, whylen, "target %s is not in probe_allow", t->host);
 	return 0;
 }
 
+int
+probe_port_allowed(const struct config *cfg, uint16_t port, char *why,
+    size_t whylen)
+{
+	for (size_t i = 0; i < cfg->n_probe_allow_ports; i++)
+		if (cfg->probe_allow_ports[i] == port)
+			return 1;
+	snprintf(why, whylen, "port %u is not in probe_allow_ports",
+	    (unsigned)port);
+	return 0;
+}
+
 /* --- the request ------------------------------------------------------------ */
+
+/* The endpoints the check was not allowed to connect to, one line each:
+ * the body of a 403.  0 when there were none. */
+static int
+probe_refusals(const struct check *c, struct buf *b)
+{
+	const struct check_result *res = c->last;
+	int n = 0;
+
+	for (size_t i = 0; res != NULL && i < res->n_eps; i++) {
+		const struct endpoint_result *ep = &res->eps[i];
+
+		if (ep->out.reason != REASON_NOT_ALLOWED)
+			continue;
+		if (n++ == 0)
+			buf_printf(b, "refused: /probe may not connect there\n");
+		if (n > 16)
+			continue;	/* a domain of many MX: enough said */
+		buf_printf(b, "%s [%s]:%u: %s\n", ep->host, ep->address,
+		    (unsigned)ep->port, ep->out.detail);
+	}
+	if (n > 16)
+		buf_printf(b, "(%d endpoints refused in all)\n", n);
+	return n;
+}
 
 static void
 probe_answer(struct web_req *wr)
@@ -384,6 +280,15 @@ probe_answer(struct web_req *wr)
 	struct buf b;
 
 	buf_init(&b);
+	if (probe_refusals(c, &b) > 0) {
+		log_warn("probe_refused", "target=%s msg=\"an address or port "
+		    "outside probe_allow: answered 403\"", c->key);
+		sched_adhoc_free(c);
+		wr->check = NULL;
+		web_req_free(wr);
+		http_req_respond(req, 403, "text/plain; charset=utf-8", &b);
+		return;
+	}
 	expo_init(&e);
 	metrics_add_check(&e, c);
 	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
@@ -488,6 +393,15 @@ probe_handle(struct web *w, struct http_req *req)
 	}
 	if (!probe_allowed(cfg->probe_allow, cfg->n_probe_allow, &pt, msg,
 	    sizeof(msg) - 1)) {
+		strcat(msg, "\n");
+		web_respond_text(req, 403, msg);
+		return;
+	}
+	if (m->t.kind == TARGET_ENDPOINT && !probe_port_allowed(cfg,
+	    pt.port ? pt.port : protocol_default_port(m->t.protocol), msg,
+	    sizeof(msg) - 1)) {
+		log_warn("probe_refused", "target=%s reason=not_allowed "
+		    "msg=\"%s\"", pt.host, msg);
 		strcat(msg, "\n");
 		web_respond_text(req, 403, msg);
 		return;

@@ -39,16 +39,14 @@ int probe_timeout_parse(const char *s, uint64_t *ms, const char **why);
 uint64_t probe_timeout_effective(int have_header, uint64_t header_ms,
     uint64_t offset_ms, uint64_t cap_ms);
 
-/* The special range an address is in ("loopback", "private", ...) with
- * its network and prefix, or NULL. */
-const char *ip_special_range(int family, const unsigned char *addr,
-    const unsigned char **net, unsigned *prefix);
-
 /* 1 if the allow-list admits t; else 0 with a one-line reason in why.
  * Names match NAME and *.SUFFIX entries, addresses CIDR entries; an
  * address in a special range needs an entry inside that range. */
 int probe_allowed(const struct allow_entry *list, size_t n,
     const struct probe_target *t, char *why, size_t whylen);
+/* 1 if port is in probe_allow_ports; else 0 with the reason in why. */
+int probe_port_allowed(const struct config *cfg, uint16_t port, char *why,
+    size_t whylen);
 
 struct web;
 void probe_handle(struct web *w, struct http_req *req);

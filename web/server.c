@@ -232,7 +232,8 @@ server_handle(struct http_req *req, void *arg)
 	}
 	wr = web_req_new(w, req, WREQ_AUTH);
 	switch (auth_check(w->auth, cfg->auth_users, cfg->n_auth_users,
-	    http_req_header(req, "Authorization"), auth_done, wr, &job)) {
+	    http_req_header(req, "Authorization"), http_req_client(req),
+	    auth_done, wr, &job)) {
 	case AUTH_OK:
 		web_req_free(wr);
 		route(w, req);

@@ -170,6 +170,10 @@ failure_words(const struct endpoint_result *ep, char *out, size_t len)
 		snprintf(out, len, "an internal error of the exporter%s%s%s",
 		    *d ? " (" : "", d, *d ? ")" : "");
 		return;
+	case REASON_NOT_ALLOWED:
+		snprintf(out, len, "not probed: /probe may not connect there%s%s%s",
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
 	default:
 		snprintf(out, len, "%s", *d ? d : "failed");
 		return;

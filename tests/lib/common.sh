@@ -17,6 +17,7 @@
 #   test_smtp_postfix.sh  127.0.10.1 - 127.0.10.9
 #   test_daemon.sh        127.0.10.21 - 127.0.10.29
 #   test_cli.sh           127.0.10.31 - 127.0.10.39 (only written into configs)
+#   deploy/demo/demo.sh   127.0.53.0/24 (make demo; tests/integration/test_demo.sh)
 
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 export PATH

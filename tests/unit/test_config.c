@@ -535,7 +535,7 @@ check_value_errors(void)
 	ERROR1("[exporter]\nehlo_name = host..example\n", "t.ini:2: "
 	    "ehlo_name: empty label");
 	ERROR1("[exporter]\nehlo_name = 10.0.0.1\n", "t.ini:2: ehlo_name: "
-	    "not an ip address nor a name");
+	    "neither an ip address nor a name");
 	ERROR1("[exporter]\nehlo_name =\n", "t.ini:2: ehlo_name: empty name");
 
 	/* domains */
@@ -582,7 +582,7 @@ check_value_errors(void)
 	ERROR1("[endpoint [mail.example.org]:25]\n", "t.ini:1: bad endpoint "
 	    "\"[mail.example.org]:25\": not an ipv6 address in brackets");
 	ERROR1("[endpoint 1.2.3.999:25]\n", "t.ini:1: bad endpoint "
-	    "\"1.2.3.999:25\": not an ip address nor a name");
+	    "\"1.2.3.999:25\": neither an ip address nor a name");
 	ERROR1("[endpoint mail.example.org:65536]\n", "t.ini:1: bad endpoint "
 	    "\"mail.example.org:65536\": bad port (1-65535)");
 	ERROR1("[endpoint mail.example.org:2525]\n", "t.ini:1: port 2525 has "
@@ -741,7 +741,7 @@ check_mail_hosts(void)
 	    "t.ini:2: imap_hosts: \"a.example b.example\": bad character "
 	    "(use letters, digits, '-', '_', '.')");
 	ERROR1("[domain example.org]\npop3_hosts = 1.2.3.999\n", "t.ini:2: "
-	    "pop3_hosts: \"1.2.3.999\": not an ip address nor a name");
+	    "pop3_hosts: \"1.2.3.999\": neither an ip address nor a name");
 	ERROR1("[domain example.org]\npop3_hosts = 2001:db8::g\n", "t.ini:2: "
 	    "pop3_hosts: \"2001:db8::g\": not an ipv6 address");
 	ERROR1("[domain example.org]\npop3_hosts = [::1]\n", "t.ini:2: "
@@ -1178,20 +1178,50 @@ check_web_keys(void)
 		CHECK_INT(e[1].kind, ALLOW_NAME);
 		CHECK_STR(e[1].name, "mail.example.net");
 		CHECK_INT(e[2].kind, ALLOW_CIDR);
-		CHECK_INT(e[2].family, AF_INET);
-		CHECK_INT(e[2].prefix, 24);
-		CHECK_INT(e[3].family, AF_INET6);
-		CHECK_INT(e[3].prefix, 32);
-		CHECK_INT(e[4].prefix, 32);
-		CHECK_INT(e[5].family, AF_INET);	/* v4-mapped */
-		CHECK_INT(e[5].prefix, 16);
-		CHECK_INT(e[5].addr[0], 10);
-		CHECK_INT(e[5].addr[1], 1);
+		CHECK_INT(e[2].cidr.net.family, AF_INET);
+		CHECK_INT(e[2].cidr.prefix, 24);
+		CHECK_INT(e[3].cidr.net.family, AF_INET6);
+		CHECK_INT(e[3].cidr.prefix, 32);
+		CHECK_INT(e[4].cidr.prefix, 32);
+		CHECK_INT(e[5].cidr.net.family, AF_INET);	/* v4-mapped */
+		CHECK_INT(e[5].cidr.prefix, 16);
+		CHECK_INT(e[5].cidr.net.a[0], 10);
+		CHECK_INT(e[5].cidr.net.a[1], 1);
 		CHECK_INT(r.cfg->probe_timeout_offset_ms, 0);
 		CHECK_INT(r.cfg->probe_max_concurrent, 3);
 	} else
 		CHECK_INT(r.cfg ? r.cfg->n_probe_allow : 0, 6);
 	done(&r);
+
+	/* probe_allow_ports: the mail ports by default, else the list; the
+	 * CIDR entries of probe_allow are kept apart for the connect check */
+	load(&r, "[exporter]\nprobe_allow = *.example.org, 127.0.0.0/8\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		static const uint16_t mail[] = { 25, 465, 587, 110, 143, 993,
+		    995 };
+
+		CHECK_INT(r.cfg->n_probe_allow_ports, ARRAY_LEN(mail));
+		CHECK(memcmp(r.cfg->probe_allow_ports, mail, sizeof(mail)) == 0);
+		CHECK_INT(r.cfg->n_probe_allow_cidrs, 1);
+		CHECK_INT(r.cfg->probe_allow_cidrs[0].prefix, 8);
+	}
+	done(&r);
+	load(&r, "[exporter]\nprobe_allow_ports = 2525, 25\n");
+	CHECK(r.cfg != NULL && r.cfg->n_probe_allow_ports == 2 &&
+	    r.cfg->probe_allow_ports[0] == 2525 &&
+	    r.cfg->probe_allow_ports[1] == 25);
+	done(&r);
+	ERROR1("[exporter]\nprobe_allow_ports = 25, 25\n", "t.ini:2: "
+	    "probe_allow_ports: duplicate port 25");
+	ERROR1("[exporter]\nprobe_allow_ports = 0\n", "t.ini:2: "
+	    "probe_allow_ports: \"0\": bad port (1-65535)");
+	ERROR1("[exporter]\nprobe_allow_ports = 25,,587\n", "t.ini:2: "
+	    "probe_allow_ports: empty entry in list");
+	ERROR1("[exporter]\nprobe_allow_ports = smtp\n", "t.ini:2: "
+	    "probe_allow_ports: \"smtp\": bad port (1-65535)");
+	ERROR1("[exporter]\nprobe_allow_ports =\n", "t.ini:2: "
+	    "probe_allow_ports: empty entry in list");
 
 	ERROR1("[exporter]\nprobe_allow = 192.0.2.1/24\n", "t.ini:2: "
 	    "probe_allow: \"192.0.2.1/24\": bits set past the prefix length "

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/addr.h"
 #include "daemon/util.h"
 #include "tests/unit/unit.h"
 
@@ -109,7 +110,7 @@ check_parse_duration(void)
 	CHECK(parse_duration_ms(NULL, &ms, &err) == -1);
 }
 
-/* parse_host_port: s must give host and port, or fail with err_want. */
+/* addr_parse_host_port: s must give host and port, or fail with err_want. */
 static void
 check_host_port(const char *s, const char *host_want, unsigned port_want,
     const char *err_want, int line)
@@ -117,14 +118,14 @@ check_host_port(const char *s, const char *host_want, unsigned port_want,
 	char *host = NULL;
 	uint16_t port = 0;
 	const char *err = NULL;
-	int rc = parse_host_port(s, &host, &port, &err);
+	int rc = addr_parse_host_port(s, &host, &port, &err);
 
 	unit_checks++;
 	if (host_want ? rc != 0 || strcmp(host, host_want) != 0 ||
 	    port != port_want : rc != -1 || host != NULL ||
 	    strcmp(err, err_want) != 0) {
 		unit_failures++;
-		fprintf(stderr, "%s:%d: parse_host_port(\"%s\"): rc %d host "
+		fprintf(stderr, "%s:%d: addr_parse_host_port(\"%s\"): rc %d host "
 		    "\"%s\" port %u err \"%s\"\n", __FILE__, line, s, rc,
 		    host ? host : "(null)", port, err ? err : "(null)");
 	}
