@@ -55,6 +55,10 @@ struct mtasts_job {
 	unsigned	 timeout_ms;
 	char		*addrs[MTASTS_ADDR_MAX];
 	size_t		 n_addrs;
+	int		 reach_checked;
+	struct cidr	*allow_cidrs;	/* a copy: a reload frees the config's */
+	size_t		 n_allow_cidrs;
+	char		 refused[160];	/* why an address was left out */
 	struct mtasts_result *res;
 };
 
@@ -82,6 +86,7 @@ job_free(struct mtasts_job *job)
 	free(job->domain);
 	free(job->policy_host);
 	free(job->ca_file);
+	free(job->allow_cidrs);
 	free(job);
 }
 
@@ -184,10 +189,20 @@ host_addr_answer(struct mtasts_job *job, struct mq *q, int status,
 	if (status != ARES_SUCCESS)
 		return;
 	if (dns_parse_addrs(q->type, abuf, alen, &addrs, &n) == DNS_OK) {
-		for (size_t i = 0; i < n && job->n_addrs < MTASTS_ADDR_MAX; i++)
+		for (size_t i = 0; i < n && job->n_addrs < MTASTS_ADDR_MAX; i++) {
+			struct addr a;
+
 			if (inet_ntop(addrs[i].family, &addrs[i].u, text,
-			    sizeof(text)) != NULL)
-				job->addrs[job->n_addrs++] = xstrdup(text);
+			    sizeof(text)) == NULL || addr_parse_ip(text, &a) == -1)
+				continue;
+			/* curl connects to exactly these (CURLOPT_RESOLVE):
+			 * judged here, nothing can rebind them later */
+			if (job->reach_checked && addr_special_refused(&a,
+			    job->allow_cidrs, job->n_allow_cidrs, job->refused,
+			    sizeof(job->refused)) != NULL)
+				continue;
+			job->addrs[job->n_addrs++] = xstrdup(text);
+		}
 	}
 	free(addrs);
 }
@@ -339,7 +354,11 @@ job_advance(struct mtasts_job *job)
 		 * serves) and mta-sts.<domain> has an address. */
 		if (res->sts_checked && res->record.present &&
 		    res->record.reason != STS_MULTIPLE_RECORDS) {
-			if (job->n_addrs == 0) {
+			if (job->n_addrs == 0 && job->refused[0] != '\0') {
+				policy_fail(res, STS_NOT_ALLOWED, job->refused);
+				res->fetch_attempted = 1;
+				state_enter(job, MTASTS_DONE);
+			} else if (job->n_addrs == 0) {
 				policy_fail(res, STS_FETCH_CONN,
 				    "the policy host has no address");
 				res->fetch_attempted = 1;
@@ -391,6 +410,14 @@ mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
 	job->domain = xstrdup(p->domain);
 	job->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
 	job->timeout_ms = p->timeout_ms;
+	job->reach_checked = p->reach_checked;
+	if (p->reach_checked && p->n_allow_cidrs > 0) {
+		job->allow_cidrs = xcalloc(p->n_allow_cidrs,
+		    sizeof(*job->allow_cidrs));
+		memcpy(job->allow_cidrs, p->allow_cidrs,
+		    p->n_allow_cidrs * sizeof(*job->allow_cidrs));
+		job->n_allow_cidrs = p->n_allow_cidrs;
+	}
 	job->res = res;
 	res->sts_checked = p->sts;
 	res->rpt_checked = p->rpt;

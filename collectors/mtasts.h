@@ -10,6 +10,7 @@
 #include "collectors/https_fetch.h"
 #include "collectors/records.h"
 #include "collectors/sts.h"
+#include "daemon/addr.h"
 
 struct mtasts_result {
 	int		 sts_checked;	/* mta_sts = on */
@@ -44,6 +45,12 @@ struct mtasts_params {
 	unsigned	 timeout_ms;	/* for the policy fetch */
 	int		 sts;		/* check MTA-STS */
 	int		 rpt;		/* check TLS-RPT */
+	/* /probe checks: the policy host may be fetched from special
+	 * addresses (loopback, private, ...) only inside these CIDRs
+	 * (addr_special_refused); scheduled checks leave reach_checked 0. */
+	int		 reach_checked;
+	const struct cidr *allow_cidrs;
+	size_t		 n_allow_cidrs;
 };
 
 struct mtasts_job;

@@ -58,6 +58,7 @@ static const char *const reason_names[STS_REASON_COUNT] = {
 	[STS_MX_NOT_COVERED] = "mx_not_covered",
 	[STS_MX_NOT_COMPLIANT] = "mx_not_compliant",
 	[STS_BAD_RUA] = "bad_rua",
+	[STS_NOT_ALLOWED] = "not_allowed",
 };
 _Static_assert(ARRAY_LEN(reason_names) == STS_REASON_COUNT,
     "a name for every reason");

@@ -37,6 +37,9 @@ enum sts_reason {
 	STS_MX_NOT_COMPLIANT,	/* covered, but its certificate fails */
 	STS_BAD_RUA,		/* TLS-RPT: rua missing, or a URI not
 				 * mailto: or https: */
+	STS_NOT_ALLOWED,	/* /probe: the policy host's addresses are
+				 * special (loopback, private) and not in
+				 * probe_allow */
 	STS_REASON_COUNT
 };
 

@@ -228,4 +228,39 @@ want=$(echo $GOOD | wc -w)
 
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
+
+# /probe: whoever may ask must not make the exporter fetch from loopback.
+# The policy host of none.sts.test is 127.0.61.44: refused unless a CIDR of
+# probe_allow holds it (doc/probe.md); nothing reaches nginx then.
+LISTEN=127.0.61.1:19961
+probe_daemon() {	# PROBE_ALLOW
+	cat >"$T_DIR/probe.ini" <<INI
+[exporter]
+listen = $LISTEN
+timeout = 5s
+resolver = $NS
+ca_file = $CA/ca.crt
+probe_allow = $1
+[module domain]
+kind = domain
+records = off
+INI
+	"$T_BIN" --config "$T_DIR/probe.ini" >"$T_DIR/probe.log" 2>&1 &
+	PD=$!
+	t_pid "$PD"
+	t_wait_port 127.0.61.1 19961 10 || t_fail "the /probe daemon did not listen"
+}
+before=$(grep -c 'mta-sts.txt' "$T_DIR/web/access.log")
+probe_daemon "*.sts.test"
+curl -s "http://$LISTEN/probe?target=none.sts.test&module=domain" >"$T_DIR/probe1.prom"
+t_stop_pid "$PD"
+m_p() { t_assert_metric "$T_DIR/probe1.prom" "$1" "$2"; }
+m_p "mailsec_mta_sts_error_info{${D}none.sts.test\",reason=\"not_allowed\"}" 1
+m_p "mailsec_mta_sts_policy_fetch_success{${D}none.sts.test\"}" 0
+[ "$(grep -c 'mta-sts.txt' "$T_DIR/web/access.log")" -eq "$before" ] ||
+	t_fail "a refused /probe fetch reached the policy host"
+probe_daemon "*.sts.test, 127.0.61.44/32"
+curl -s "http://$LISTEN/probe?target=none.sts.test&module=domain" >"$T_DIR/probe2.prom"
+t_stop_pid "$PD"
+t_assert_metric "$T_DIR/probe2.prom" "mailsec_mta_sts_policy_valid{${D}none.sts.test\"}" 1
 echo "all cases passed"
