@@ -1632,6 +1632,188 @@ static const struct key_def module_keys[] = {
 	{ "tls_rpt", set_target_tls_rpt },
 };
 
+/* [config postfix NAME] and [config dovecot NAME]. */
+
+/* The section being read, or NULL in a bad one (its keys are checked,
+ * nothing is kept). */
+static struct cfgsrc_cfg *
+cur_cfgsrc(struct parse *p)
+{
+	if (p->use_scratch || p->cfg->n_cfgsrcs == 0)
+		return NULL;
+	return &p->cfg->cfgsrcs[p->cfg->n_cfgsrcs - 1];
+}
+
+static void
+set_cfgsrc_path(struct parse *p, const char *v)
+{
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
+
+	if (*v != '/') {
+		key_error(p, "must be an absolute path");
+		return;
+	}
+	if (strlen(v) > 1024) {
+		key_error(p, "path longer than 1024 bytes");
+		return;
+	}
+	if (c == NULL)
+		return;
+	free(c->path);
+	c->path = xstrdup(v);
+}
+
+static void
+set_cfgsrc_tool(struct parse *p, const char *v)
+{
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
+
+	if (strcmp(v, "none") != 0 && *v != '/') {
+		key_error(p, "an absolute path, or none (read the files)");
+		return;
+	}
+	if (c == NULL)
+		return;
+	free(c->tool);
+	c->tool = xstrdup(v);
+}
+
+static void
+set_cfgsrc_interval(struct parse *p, const char *v)
+{
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
+	uint64_t ms;
+
+	if (get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
+	    "must be at least 1m", &ms) == 0 && c != NULL)
+		c->interval_ms = ms;
+}
+
+static void
+set_cfgsrc_timeout(struct parse *p, const char *v)
+{
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
+	uint64_t ms;
+
+	if (get_timeout(p, v, &ms) == 0 && c != NULL)
+		c->timeout_ms = ms;
+}
+
+/* HOST:PORT list, each made the `target` key of its [endpoint]; kept only
+ * when the whole list is good. */
+static void
+set_cfgsrc_endpoints(struct parse *p, const char *v)
+{
+	struct cfgsrc_cfg *c = cur_cfgsrc(p);
+	char *list = xstrdup(v), *rest = list, *item, *host;
+	char *eps[MAX_CFG_ENDPOINTS];
+	const char *why;
+	uint16_t port;
+	size_t n = 0;
+
+	while ((item = next_item(&rest)) != NULL) {
+		struct buf key;
+
+		if (addr_parse_host_port(item, &host, &port, &why) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, why);
+			break;
+		}
+		if (normalize_host(&host, &why) == -1) {
+			key_error(p, "\"%s\": %s", show(item).s, why);
+			free(host);
+			break;
+		}
+		if (n == MAX_CFG_ENDPOINTS) {
+			key_error(p, "more than %d endpoints", MAX_CFG_ENDPOINTS);
+			free(host);
+			break;
+		}
+		buf_init(&key);
+		if (strchr(host, ':'))
+			buf_printf(&key, "[%s]:%u", host, (unsigned)port);
+		else
+			buf_printf(&key, "%s:%u", host, (unsigned)port);
+		free(host);
+		eps[n++] = key.data;
+	}
+	free(list);
+	if (item != NULL || c == NULL) {
+		free_hosts(eps, &n);
+		return;
+	}
+	free_hosts(c->endpoints, &c->n_endpoints);
+	memcpy(c->endpoints, eps, n * sizeof(eps[0]));
+	c->n_endpoints = n;
+}
+
+static void
+open_cfgsrc(struct parse *p, const char *arg)
+{
+	struct config *cfg = p->cfg;
+	size_t wl = strcspn(arg, " \t");
+	const char *name = arg + wl;
+	struct cfgsrc_cfg *c;
+	int server = -1;
+
+	while (*name == ' ' || *name == '\t')
+		name++;
+	if (wl == 7 && strncmp(arg, "postfix", 7) == 0)
+		server = 0;
+	else if (wl == 7 && strncmp(arg, "dovecot", 7) == 0)
+		server = 1;
+	p->use_scratch = true;
+	if (server == -1) {
+		error_at(p, p->line, "[config %s]: use [config postfix NAME] or "
+		    "[config dovecot NAME]", show(arg).s);
+		return;
+	}
+	if (*name == '\0' || strlen(name) > MODULE_NAME_MAX) {
+		error_at(p, p->line, "[config %s]: a name of 1 to 64 characters "
+		    "is needed", show(arg).s);
+		return;
+	}
+	for (const char *ch = name; *ch; ch++)
+		if (!is_alnum(*ch) && *ch != '-' && *ch != '_' && *ch != '.') {
+			error_at(p, p->line, "bad config name \"%s\" (use "
+			    "letters, digits, '-', '_', '.')", show(name).s);
+			return;
+		}
+	for (size_t i = 0; i < cfg->n_cfgsrcs; i++)
+		if (cfg->cfgsrcs[i].server == server &&
+		    strcmp(cfg->cfgsrcs[i].name, name) == 0) {
+			error_at(p, p->line, "duplicate section [config %s] "
+			    "(first at line %u)", show(arg).s,
+			    cfg->cfgsrcs[i].line);
+			return;
+		}
+	p->use_scratch = false;
+	cfg->cfgsrcs = xreallocarray(cfg->cfgsrcs, cfg->n_cfgsrcs + 1,
+	    sizeof(*cfg->cfgsrcs));
+	c = &cfg->cfgsrcs[cfg->n_cfgsrcs++];
+	memset(c, 0, sizeof(*c));
+	c->server = server;
+	c->name = xstrdup(name);
+	c->line = p->line;
+}
+
+static void
+close_cfgsrc(struct parse *p)
+{
+	if (p->use_scratch)
+		return;
+	if (!key_line(p, "path"))
+		error_at(p, p->sec_line, "%s: path is required (the Postfix "
+		    "config directory, or dovecot.conf)", p->sec_label.data);
+}
+
+static const struct key_def cfgsrc_keys[] = {
+	{ "path", set_cfgsrc_path },
+	{ "tool", set_cfgsrc_tool },
+	{ "interval", set_cfgsrc_interval },
+	{ "timeout", set_cfgsrc_timeout },
+	{ "endpoints", set_cfgsrc_endpoints },
+};
+
 _Static_assert(ARRAY_LEN(module_keys) <= MAX_SECTION_KEYS &&
     ARRAY_LEN(exporter_keys) <= MAX_SECTION_KEYS &&
     ARRAY_LEN(domain_keys) <= MAX_SECTION_KEYS &&
@@ -1646,6 +1828,8 @@ static const struct section_def sections[] = {
 	    open_endpoint, close_endpoint },
 	{ "module", true, module_keys, ARRAY_LEN(module_keys),
 	    open_module, close_module },
+	{ "config", true, cfgsrc_keys, ARRAY_LEN(cfgsrc_keys),
+	    open_cfgsrc, close_cfgsrc },
 };
 
 static void
@@ -2065,6 +2249,15 @@ config_free(struct config *cfg)
 		free_hosts(m->t.dkim_selectors, &m->t.n_dkim_selectors);
 	}
 	free(cfg->modules);
+	for (size_t i = 0; i < cfg->n_cfgsrcs; i++) {
+		struct cfgsrc_cfg *c = &cfg->cfgsrcs[i];
+
+		free(c->name);
+		free(c->path);
+		free(c->tool);
+		free_hosts(c->endpoints, &c->n_endpoints);
+	}
+	free(cfg->cfgsrcs);
 	for (size_t i = 0; i < cfg->n_probe_allow; i++)
 		allow_entry_free(&cfg->probe_allow[i]);
 	free(cfg->probe_allow);

@@ -153,6 +153,23 @@ struct config {
 	char		*tls_key_file;
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
+	struct cfgsrc_cfg *cfgsrcs;	/* [config ...] sections */
+	size_t		 n_cfgsrcs;
+};
+
+/* [config postfix NAME], [config dovecot NAME]: a configuration audited
+ * (collectors/cfgaudit.h), and the endpoints that serve it. */
+#define MAX_CFG_ENDPOINTS 16
+struct cfgsrc_cfg {
+	int		 server;	/* enum cfg_server: 0 postfix, 1 dovecot */
+	char		*name;
+	char		*path;		/* config dir, or dovecot.conf */
+	char		*tool;		/* postconf/doveconf, "none", NULL */
+	uint64_t	 interval_ms;	/* 0: the exporter's */
+	uint64_t	 timeout_ms;	/* 0: 10s */
+	char		*endpoints[MAX_CFG_ENDPOINTS];	/* target keys */
+	size_t		 n_endpoints;
+	unsigned	 line;
 };
 
 /* The module called name, or NULL. */

@@ -12,6 +12,7 @@
 #include "collectors/probe.h"
 #include "daemon/config.h"
 
+struct cfgwatch;
 struct check;
 struct metrics_cache;
 struct probe_job;
@@ -45,6 +46,7 @@ struct ctx {
 	unsigned	 in_flight;
 	uint64_t	 last_trim_ms;	/* daemon/sched.c: heap_trim_if_quiet() */
 	struct event	*ev_trim;
+	struct cfgwatch	*cfgwatch;	/* daemon/cfgwatch.c */
 
 	unsigned	 weak_testable;	/* weak_classes_testable() */
 	int		 once;		/* --once: stop after the first round */

@@ -17,6 +17,8 @@
 #include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "daemon/audit_config.h"
+#include "daemon/cfgwatch.h"
 #include "daemon/config.h"
 #include "daemon/ctx.h"
 #include "daemon/log.h"
@@ -38,6 +40,7 @@ usage(FILE *f)
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
 	    "                        [--log-level LEVEL] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
+	    "       mailsec_exporter audit-config [--postfix DIR] [--dovecot FILE] [--json]\n"
 	    "  --config FILE      configuration file (default %s)\n"
 	    "  --check-config     validate the configuration, print every error, exit\n"
 	    "  --once             run every check once, print the metrics, exit\n"
@@ -176,6 +179,7 @@ reload(struct ctx *ctx)
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
 	sched_apply_config(ctx);
+	cfgwatch_apply(ctx);
 	config_free(old);
 	ctx->reload_ok = 1;
 	ctx->reload_ok_time = wall_time();
@@ -282,6 +286,7 @@ validator_new(struct ctx *ctx, char *err, size_t errlen)
 static void
 ctx_free(struct ctx *ctx)
 {
+	cfgwatch_free(ctx);
 	sched_shutdown(ctx);
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
 	fetch_engine_free(ctx->fetch);
@@ -322,6 +327,8 @@ main(int argc, char **argv)
 	struct ctx ctx;
 	char err[256];
 
+	if (argc > 1 && strcmp(argv[1], "audit-config") == 0)
+		return audit_config_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -451,6 +458,8 @@ main(int argc, char **argv)
 	event_add(ctx.ev_sigint, NULL);
 
 	sched_apply_config(&ctx);
+	if (!once)
+		cfgwatch_apply(&ctx);
 	if (once)
 		sched_run_all_now(&ctx);
 	/* loopbreak is forgotten by a loop not yet running: check first. */

@@ -212,6 +212,22 @@ static const struct family_def families[F__COUNT] = {
 	    "Maximum number of open file descriptors." },
 	[F_PROC_START] = { "process_start_time_seconds", "gauge",
 	    "Start time of the process since unix epoch in seconds." },
+	[F_CONFIG_FINDING] = { "mailsec_config_finding", "gauge",
+	    "1 per problem the configuration audit found in a Postfix or "
+	    "Dovecot configuration." },
+	[F_CONFIG_FINDINGS] = { "mailsec_config_findings", "gauge",
+	    "Findings of the configuration audit by severity." },
+	[F_CONFIG_READ_SUCCESS] = { "mailsec_config_read_success", "gauge",
+	    "1 if the configuration could be read." },
+	[F_CONFIG_CERT_NOT_AFTER] = {
+	    "mailsec_config_cert_not_after_timestamp_seconds", "gauge",
+	    "Expiry of a certificate file the configuration names, served or "
+	    "not." },
+	[F_CONFIG_DRIFT] = { "mailsec_config_drift", "gauge",
+	    "1 if a running server does not do what its configuration says "
+	    "(not reloaded, another instance, a proxy in front)." },
+	[F_CONFIG_LAST_RUN] = { "mailsec_config_last_run_timestamp_seconds",
+	    "gauge", "When the configuration audit last finished." },
 };
 
 _Static_assert(ARRAY_LEN(families) == F__COUNT, "family table incomplete");

@@ -1,5 +1,7 @@
 #include "web/metrics.h"
 
+#include "daemon/cfgwatch.h"
+
 #include <dirent.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -418,6 +420,7 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_TARGETS, NULL, (double)endpoints, "kind", "endpoint", NULL);
 	expo_add(e, F_CONFIG_RELOAD_OK, NULL, ctx->reload_ok, NULL);
 	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
+	cfgwatch_metrics(e, (struct ctx *)ctx);
 }
 
 /* The samples of each check's last result are rendered once, in compact

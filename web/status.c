@@ -10,6 +10,7 @@
 #include "collectors/records.h"
 #include "web/escape.h"
 #include "web/json.h"
+#include "web/status_config.h"
 
 #define CERT_WARN_DAYS	21
 
@@ -824,6 +825,7 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 			status_row(b, &v[i], now);
 		buf_puts(b, "</tbody></table></div>\n");
 	}
+	status_config_render(ctx, b);
 	buf_puts(b, "</main></body></html>\n");
 	free(v);
 }
