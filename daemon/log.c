@@ -66,26 +66,57 @@ log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	fprintf(stderr, "%s\n", line);
 }
 
+/* The one quoting function for what a peer, a DNS answer, an HTTP request
+ * or a config file says (log.h). */
 const char *
 log_quote(char *buf, unsigned size, const char *value)
 {
-	size_t o = 0;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t o = 0, cap;
+	int bare;
 
-	if (size < 3)
-		return "";
-	if (value == NULL)
-		value = "";
-	if (*value && strpbrk(value, " \t\"=\\") == NULL) {
-		for (const char *p = value; *p && o + 1 < size; p++)
-			buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-		buf[o] = '\0';
+	if (size < 8) {
+		if (size > 0)
+			buf[0] = '\0';
 		return buf;
 	}
+	if (value == NULL)
+		value = "";
+	bare = *value != '\0' && strlen(value) < size;
+	for (p = (const unsigned char *)value; bare && *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '=' ||
+		    *p == '\\')
+			bare = 0;
+	if (bare) {
+		memcpy(buf, value, strlen(value) + 1);
+		return buf;
+	}
+	cap = size - 5;		/* then "...", the closing quote, the NUL */
 	buf[o++] = '"';
-	for (const char *p = value; *p && o + 3 < size; p++) {
-		if (*p == '"' || *p == '\\')
-			buf[o++] = '\\';
-		buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	for (p = (const unsigned char *)value; *p; p++) {
+		char esc[4];
+		size_t n = 1;
+
+		esc[0] = (char)*p;
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			n = 2;
+		} else if (*p < ' ' || *p >= 0x7f) {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[*p >> 4];
+			esc[3] = hex[*p & 15];
+			n = 4;
+		}
+		if (o + n > cap) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, esc, n);
+		o += n;
 	}
 	buf[o++] = '"';
 	buf[o] = '\0';

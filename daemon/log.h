@@ -12,8 +12,13 @@ int log_level_parse(const char *s, enum log_level *out);
  * comes first, then the caller's key=value pairs. */
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Quotes a value for a key=value log when it holds blanks or quotes; the
- * result lives in buf. */
+/* The one quoting function for every value a peer, a DNS answer, an HTTP
+ * request or a config file supplied: left bare when it is printable ASCII
+ * without blanks, '"', '=' or '\\', else in double quotes with '"' and '\\'
+ * escaped by a backslash and every control or non-ASCII byte as \xNN, so
+ * that no value can end its quotes, forge a key or break the line.  Cut to
+ * fit size (ending in "..."); the result lives in buf (size >= 8). */
+#define LOG_QUOTE_MAX	1024	/* fits a 200-byte detail, every byte escaped */
 const char *log_quote(char *buf, unsigned size, const char *value);
 
 #define log_debug(ev, ...) do { if (log_enabled(LOG_DEBUG)) \

@@ -139,14 +139,15 @@ reload(struct ctx *ctx)
 	struct config_errors errs = { 0 };
 	struct config *cfg, *old;
 	SSL_CTX *ssl_ctx;
-	char err[256];
+	char err[256], q[LOG_QUOTE_MAX];
 
-	log_info("reload", "config=%s", ctx->config_path);
+	log_info("reload", "config=%s", log_quote(q, sizeof(q), ctx->config_path));
 	if ((cfg = config_load(ctx->config_path, &errs)) == NULL) {
 		size_t nerr = errs.n;	/* config_errors_free() zeroes it */
 
 		for (size_t i = 0; i < errs.n; i++)
-			log_error("config_error", "msg=\"%s\"", errs.msgs[i]);
+			log_error("config_error", "msg=%s",
+			    log_quote(q, sizeof(q), errs.msgs[i]));
 		config_errors_free(&errs);
 		ctx->reload_ok = 0;
 		log_error("reload_failed", "errors=%zu keeping=previous", nerr);
@@ -156,7 +157,8 @@ reload(struct ctx *ctx)
 	if ((ssl_ctx = probe_ssl_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL ||
 	    dns_set_servers(ctx->dns, cfg->resolver, err, sizeof(err)) == -1) {
 		SSL_CTX_free(ssl_ctx);
-		log_error("reload_failed", "msg=\"%s\" keeping=previous", err);
+		log_error("reload_failed", "msg=%s keeping=previous",
+		    log_quote(q, sizeof(q), err));
 		config_free(cfg);
 		ctx->reload_ok = 0;
 		return;

@@ -69,7 +69,7 @@ struct probe_job {
 	int		 queued;
 	int		 auditing;	/* the main probe is done: audit steps */
 	struct audit_cursor cursor;
-	char		 log_id[256];
+	char		 log_id[640];	/* target= host= ... (quoted) */
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
 	TAILQ_ENTRY(probe_job) qlink;	/* ctx->queue */
@@ -78,6 +78,7 @@ struct probe_job {
 
 static void check_schedule(struct check *c, uint64_t delay_ms);
 static void run_maybe_finish(struct check_run *run);
+static void run_dns_settled(struct check_run *run);
 static void queue_pump(struct ctx *ctx);
 static void job_requeue(struct ctx *ctx, struct probe_job *job);
 
@@ -310,10 +311,14 @@ job_done(const struct probe_outcome *out, void *arg)
 	if (out->success)
 		log_debug("probe_done", "%s success=1 total_s=%.3f",
 		    job->log_id, out->total_s);
-	else
-		log_info("probe_failed", "%s step=%s reason=%s detail=\"%s\"",
+	else {
+		char q[LOG_QUOTE_MAX];
+
+		log_info("probe_failed", "%s step=%s reason=%s detail=%s",
 		    job->log_id, probe_step_name(out->fail_step),
-		    probe_reason_name(out->reason), out->detail);
+		    probe_reason_name(out->reason),
+		    log_quote(q, sizeof(q), out->detail));
+	}
 	/* The audit is worth its handshakes only where TLS works at all. */
 	if (run->audit && out->tls.done && run->check != NULL) {
 		job->auditing = 1;
@@ -446,7 +451,8 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	struct ctx *ctx = run->ctx;
 	struct probe_job *job;
 	struct sockaddr_storage ss;
-	char addr[INET6_ADDRSTRLEN] = "", why[256], q[300];
+	char addr[INET6_ADDRSTRLEN] = "", why[256], q[LOG_QUOTE_MAX], qt[256],
+	    qh[256];
 
 	/* The address the probe connects to, its port set, and its text. */
 	memset(&ss, 0, sizeof(ss));
@@ -471,8 +477,10 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 		run->res->eps[idx].finished = wall_time();
 		ctx->probes_total[proto][0]++;
 		log_warn("probe_refused", "target=%s host=%s address=%s port=%u "
-		    "reason=not_allowed detail=%s", run->check->cfg->name, host,
-		    addr, (unsigned)port, log_quote(q, sizeof(q), why));
+		    "reason=not_allowed detail=%s",
+		    log_quote(qt, sizeof(qt), run->check->cfg->name),
+		    log_quote(qh, sizeof(qh), host), addr, (unsigned)port,
+		    log_quote(q, sizeof(q), why));
 		return;
 	}
 	job = xcalloc(1, sizeof(*job));
@@ -480,9 +488,11 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	job->addrlen = salen;
 	job->run = run;
 	job->ep = run_add_endpoint(run, host, addr, port, proto);
+	/* The host is an MX name from DNS, the target may come from /probe. */
 	snprintf(job->log_id, sizeof(job->log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
-	    run->check->cfg->name, host, addr, port, protocol_name(proto));
+	    log_quote(qt, sizeof(qt), run->check->cfg->name),
+	    log_quote(qh, sizeof(qh), host), addr, port, protocol_name(proto));
 	run->outstanding++;
 	TAILQ_INSERT_TAIL(&run->jobs, job, rlink);
 	job->queued = 1;
@@ -564,6 +574,27 @@ parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 		return 0;
 	addr_to_sockaddr(&a, 0, ss, len);
 	return 1;
+}
+
+/* Every frame of a run that starts lookups or probes (check_start(), the
+ * MX and address answers) holds the run with a count of its own until it
+ * returns: a lookup it sends may be answered inside the call (a c-ares
+ * cache hit or failed send), and the run must neither finish, nor start
+ * its records before the frame has sent everything, nor be freed under it. */
+static void
+run_hold(struct check_run *run)
+{
+	run->outstanding++;
+	run->dns_pending++;
+}
+
+static void
+run_release(struct check_run *run)
+{
+	run->dns_pending--;
+	run->outstanding--;
+	run_dns_settled(run);
+	run_maybe_finish(run);
 }
 
 static void
@@ -713,10 +744,11 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 		hl->v4 = r;
 	else
 		hl->v6 = r;
-	run->outstanding--;
-	run->dns_pending--;
-	if (--hl->pending > 0)
+	/* This answer's count holds the run until the end (run_hold()). */
+	if (--hl->pending > 0) {
+		run_release(run);
 		return;
+	}
 	if (run->check != NULL && !run->ctx->stopping) {
 		if (hl->n_addrs == 0) {
 			char why[96];
@@ -725,7 +757,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 			    dns_result_name(hl->v4), dns_result_name(hl->v6));
 			run_unresolved(run, hl->role, hl->name, why);
 		}
-		for (size_t i = 0; i < hl->n_addrs; i++) {
+		for (size_t i = 0; i < hl->n_addrs && run->check != NULL; i++) {
 			struct sockaddr_storage ss;
 			socklen_t len;
 
@@ -750,8 +782,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 	free(hl->addrs);
 	free(hl->name);
 	free(hl);
-	run_dns_settled(run);
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
@@ -805,15 +836,14 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	struct check_result *res = run->res;
 	enum dns_result r;
 
-	run->outstanding--;
-	run->dns_pending--;
+	/* The MX query's count holds the run until the end (run_hold()). */
 	run->mx_pending = 0;
 	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
 	r = status == ARES_SUCCESS ?
 	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
 	res->mx_result = r;
 	if (run->check == NULL || run->ctx->stopping) {
-		run_maybe_finish(run);
+		run_release(run);
 		return;
 	}
 	if (r == DNS_OK) {
@@ -822,7 +852,8 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
 			res->null_mx = 1;
 		else
-			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS; i++)
+			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS &&
+			    run->check != NULL; i++)
 				if (res->mx[i].host[0] != '\0' &&
 				    !dns_mx_host_seen(res->mx, i))
 					run_resolve_host(run, ROLE_MX,
@@ -831,11 +862,14 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		/* RFC 5321 5.1: no MX means the domain itself is the host. */
 		res->implicit_mx = 1;
 		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
-	} else
-		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg->name,
+	} else {
+		char q[256];
+
+		log_info("mx_failed", "target=%s rcode=%s",
+		    log_quote(q, sizeof(q), run->check->cfg->name),
 		    dns_result_name(r));
-	run_dns_settled(run);
-	run_maybe_finish(run);
+	}
+	run_release(run);
 }
 
 static void
@@ -843,6 +877,7 @@ check_start(struct check *c)
 {
 	struct ctx *ctx = c->ctx;
 	struct check_run *run;
+	char q[256];
 
 	if (c->run != NULL || ctx->stopping)
 		return;
@@ -855,9 +890,9 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
-	log_debug("check_start", "target=%s", c->cfg->name);
-	/* Hold the run open until the first step is queued. */
-	run->outstanding++;
+	log_debug("check_start", "target=%s",
+	    log_quote(q, sizeof(q), c->cfg->name));
+	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
@@ -865,14 +900,15 @@ check_start(struct check *c)
 		run->dns_pending++;
 		sched_dns_query(ctx, c->cfg->name, ns_t_mx, mx_cb, run,
 		    &run->mx_started_ms);
-		for (size_t i = 0; i < c->cfg->n_imap_hosts; i++)
+		for (size_t i = 0; i < c->cfg->n_imap_hosts &&
+		    run->check != NULL; i++)
 			run_resolve_host(run, ROLE_IMAP, c->cfg->imap_hosts[i]);
-		for (size_t i = 0; i < c->cfg->n_pop3_hosts; i++)
+		for (size_t i = 0; i < c->cfg->n_pop3_hosts &&
+		    run->check != NULL; i++)
 			run_resolve_host(run, ROLE_POP3, c->cfg->pop3_hosts[i]);
 	} else
 		run_resolve_host(run, ROLE_ENDPOINT, c->cfg->name);
-	run->outstanding--;
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
@@ -988,6 +1024,7 @@ run_maybe_finish(struct check_run *run)
 	struct check *c = run->check;
 	struct ctx *ctx = run->ctx;
 	uint64_t interval, elapsed, next;
+	char q[256];
 
 	if (run->outstanding > 0)
 		return;
@@ -1003,7 +1040,8 @@ run_maybe_finish(struct check_run *run)
 	else
 		audit_carry_over(run->res, c->last);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
-	    c->cfg->name, run->res->success, run->res->duration_s);
+	    log_quote(q, sizeof(q), c->cfg->name), run->res->success,
+	    run->res->duration_s);
 	result_free(c->last);
 	c->last = run->res;
 	c->run = NULL;

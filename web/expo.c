@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "web/escape.h"
+
 static const struct family_def families[F__COUNT] = {
 	[F_PROBE_SUCCESS] = { "mailsec_probe_success", "gauge",
 	    "1 if the probe reached TLS and finished its session, else 0." },
@@ -24,7 +26,7 @@ static const struct family_def families[F__COUNT] = {
 	    "Start of validity of the leaf certificate presented." },
 	[F_CERT_CHAIN_EARLIEST_NOT_AFTER] = {
 	    "mailsec_cert_chain_earliest_not_after_timestamp_seconds", "gauge",
-	    "Earliest expiry among the certificates the server presented." },
+	    "Earliest expiry in the chain: the verified path when it verifies, else the certificates presented." },
 	[F_CERT_VERIFIED] = { "mailsec_cert_verified", "gauge",
 	    "1 if the chain verified against the configured CA file, else 0." },
 	[F_CERT_VERIFY_ERROR_INFO] = { "mailsec_cert_verify_error_info", "gauge",
@@ -57,10 +59,13 @@ static const struct family_def families[F__COUNT] = {
 	    "Number of certificates the server presented." },
 	[F_CERT_CHAIN_NOT_AFTER] = { "mailsec_cert_chain_not_after_timestamp_seconds", "gauge",
 	    "Expiry of each presented certificate, by depth (0 is the leaf)." },
+	[F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER] = {
+	    "mailsec_cert_presented_chain_earliest_not_after_timestamp_seconds", "gauge",
+	    "Earliest expiry among all the certificates the server presented, on the verified path or not." },
 	[F_CERT_OCSP_STAPLED] = { "mailsec_cert_ocsp_stapled", "gauge",
 	    "1 if the server stapled an OCSP response." },
 	[F_CERT_OCSP_STATUS_INFO] = { "mailsec_cert_ocsp_status_info", "gauge",
-	    "Certificate status in the stapled OCSP response (signature not checked)." },
+	    "The leaf's status in the stapled OCSP response, unknown when it is not there (signature not checked)." },
 	[F_TLS_VERSION_ACCEPTED] = { "mailsec_tls_version_accepted", "gauge",
 	    "1 if a handshake pinned to this protocol version succeeded (TLS audit)." },
 	[F_TLS_WEAK_CIPHER] = { "mailsec_tls_weak_cipher_accepted", "gauge",
@@ -291,27 +296,42 @@ base_tag(struct expo *e, const struct buf *base)
 	return e->n_bases;
 }
 
+/* A label value of the text format: \\ " and newline escaped, and the one
+ * place that makes the exposition valid UTF-8 whatever the value holds (a
+ * certificate subject, a peer's words): each byte of an invalid sequence
+ * becomes U+FFFD, as in html_escapen(). */
 static void
 escape_label_value(struct buf *b, const char *v)
 {
-	const char *run = v;
+	const unsigned char *p = (const unsigned char *)v, *run = p;
+	uint32_t cp;
+	size_t len;
 
-	for (; *v; v++) {
-		const char *rep = NULL;
+	while (*p) {
+		const char *rep;
 
-		if (*v == '\\')
+		if (*p >= 0x80) {
+			/* A NUL ends any sequence early: never read past it. */
+			if ((len = utf8_next(p, 4, &cp)) > 0) {
+				p += len;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+		} else if (*p == '\\')
 			rep = "\\\\";
-		else if (*v == '"')
+		else if (*p == '"')
 			rep = "\\\"";
-		else if (*v == '\n')
+		else if (*p == '\n')
 			rep = "\\n";
-		if (rep == NULL)
+		else {
+			p++;
 			continue;
-		buf_append(b, run, (size_t)(v - run));
+		}
+		buf_append(b, run, (size_t)(p - run));
 		buf_puts(b, rep);
-		run = v + 1;
+		run = ++p;
 	}
-	buf_append(b, run, (size_t)(v - run));
+	buf_append(b, run, (size_t)(p - run));
 }
 
 void

@@ -34,6 +34,8 @@ add_cert_details(struct expo *e, const struct buf *l, const struct tls_facts *t)
 		expo_add(e, F_CERT_CHAIN_NOT_AFTER, l, t->chain_not_after[d],
 		    "depth", depth, NULL);
 	}
+	expo_add(e, F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER, l,
+	    t->presented_chain_earliest_not_after, NULL);
 	expo_add(e, F_CERT_OCSP_STAPLED, l, t->ocsp_stapled, NULL);
 	if (t->ocsp_stapled)
 		expo_add(e, F_CERT_OCSP_STATUS_INFO, l, 1, "status",

@@ -278,11 +278,13 @@ probe_answer(struct web_req *wr)
 	struct http_req *req = wr->req;
 	struct expo e;
 	struct buf b;
+	char q[256];
 
 	buf_init(&b);
 	if (probe_refusals(c, &b) > 0) {
 		log_warn("probe_refused", "target=%s msg=\"an address or port "
-		    "outside probe_allow: answered 403\"", c->key);
+		    "outside probe_allow: answered 403\"",
+		    log_quote(q, sizeof(q), c->key));
 		sched_adhoc_free(c);
 		wr->check = NULL;
 		web_req_free(wr);
@@ -297,8 +299,8 @@ probe_answer(struct web_req *wr)
 	expo_free(&e);
 	if (c->last != NULL)
 		log_info("probe_done", "target=%s success=%d duration_s=%.3f%s",
-		    c->key, c->last->success, c->last->duration_s,
-		    c->last->timed_out ? " timed_out=1" : "");
+		    log_quote(q, sizeof(q), c->key), c->last->success,
+		    c->last->duration_s, c->last->timed_out ? " timed_out=1" : "");
 	sched_adhoc_free(c);
 	wr->check = NULL;
 	web_req_free(wr);
@@ -323,9 +325,10 @@ static void
 probe_client_gone(struct http_req *req, void *arg)
 {
 	struct web_req *wr = arg;
+	char q[256];
 
 	log_info("probe_cancelled", "target=%s msg=\"the client went away\"",
-	    wr->check->key);
+	    log_quote(q, sizeof(q), wr->check->key));
 	sched_adhoc_free(wr->check);
 	wr->check = NULL;
 	web_req_free(wr);
@@ -354,6 +357,7 @@ probe_handle(struct web *w, struct http_req *req)
 	const struct config *cfg = ctx->cfg;
 	const struct module_cfg *m;
 	struct probe_target pt;
+	char qh[256], qm[128], qm2[LOG_QUOTE_MAX];
 	struct target_cfg t;
 	struct web_req *wr;
 	const char *tv, *mv, *hdr, *why;
@@ -400,8 +404,9 @@ probe_handle(struct web *w, struct http_req *req)
 	if (m->t.kind == TARGET_ENDPOINT && !probe_port_allowed(cfg,
 	    pt.port ? pt.port : protocol_default_port(m->t.protocol), msg,
 	    sizeof(msg) - 1)) {
-		log_warn("probe_refused", "target=%s reason=not_allowed "
-		    "msg=\"%s\"", pt.host, msg);
+		log_warn("probe_refused", "target=%s reason=not_allowed msg=%s",
+		    log_quote(qh, sizeof(qh), pt.host),
+		    log_quote(qm2, sizeof(qm2), msg));
 		strcat(msg, "\n");
 		web_respond_text(req, 403, msg);
 		return;
@@ -437,7 +442,8 @@ probe_handle(struct web *w, struct http_req *req)
 	wr->timeout_ms = timeout;
 	w->probes_active++;
 	log_info("probe_start", "target=%s port=%u module=%s timeout_ms=%llu",
-	    pt.host, (unsigned)t.port, m->name, (unsigned long long)timeout);
+	    log_quote(qh, sizeof(qh), pt.host), (unsigned)t.port,
+	    log_quote(qm, sizeof(qm), m->name), (unsigned long long)timeout);
 	wr->starting = 1;
 	wr->check = sched_adhoc_start(ctx, &t, timeout, probe_done, wr);
 	wr->starting = 0;

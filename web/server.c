@@ -226,7 +226,9 @@ server_handle(struct http_req *req, void *arg)
 	}
 	if (w->auth == NULL &&
 	    (w->auth = auth_new(w->ctx->base, err, sizeof(err))) == NULL) {
-		log_error("auth_unavailable", "msg=\"%s\"", err);
+		char q[LOG_QUOTE_MAX];
+
+		log_error("auth_unavailable", "msg=%s", log_quote(q, sizeof(q), err));
 		web_respond_text(req, 500, "authentication unavailable\n");
 		return;
 	}

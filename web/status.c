@@ -1203,6 +1203,8 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 		json_knum(j, "not_after", t->not_after);
 		json_knum(j, "chain_earliest_not_after",
 		    t->chain_earliest_not_after);
+		json_knum(j, "presented_chain_earliest_not_after",
+		    t->presented_chain_earliest_not_after);
 		json_kbool(j, "verified", t->verified);
 		json_kstr(j, "verify_error", t->verified ? NULL : t->verify_error);
 		json_kbool(j, "hostname_match", t->hostname_match);
