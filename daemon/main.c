@@ -17,6 +17,7 @@
 #include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "daemon/check.h"
 #include "daemon/audit_config.h"
 #include "daemon/cfgwatch.h"
 #include "daemon/config.h"
@@ -30,7 +31,6 @@
 #include "web/server.h"
 
 #define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
-#define DNS_TRIES 2
 #define ONCE_PIECE (256 * 1024)	/* --once writes the exposition this much at a time */
 
 static void
@@ -40,6 +40,8 @@ usage(FILE *f)
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
 	    "                        [--log-level LEVEL] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
+	    "       mailsec_exporter check [options] DOMAIN|HOST:PORT...\n"
+	    "                        (check --help: a report for people)\n"
 	    "       mailsec_exporter audit-config [--postfix DIR] [--dovecot FILE] [--json]\n"
 	    "  --config FILE      configuration file (default %s)\n"
 	    "  --check-config     validate the configuration, print every error, exit\n"
@@ -113,17 +115,6 @@ load_config(const char *path, int quiet_ok)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	config_errors_free(&errs);
 	return cfg;
-}
-
-static unsigned
-dns_timeout_ms(const struct config *cfg)
-{
-	/* A lookup must fit in a probe's budget: c-ares doubles the timeout
-	 * on each retry (t, 2t, ...), so DNS_TRIES tries of one server take
-	 * (2^DNS_TRIES - 1) t.  The first try gets at most 5 s. */
-	uint64_t t = cfg->timeout_ms / ((1u << DNS_TRIES) - 1);
-
-	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
 }
 
 static int
@@ -236,79 +227,6 @@ drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
-/* The DNSSEC validator: through dnssec_forwarder, else through the first
- * configured resolver (so a test's or a site's DNS is the one asked), else
- * recursing from the root itself.  unbound spells "ip@port". */
-static struct dnssec *
-validator_new(struct ctx *ctx, char *err, size_t errlen)
-{
-	static const char *const test_zones[] = { "test.", NULL };
-	const struct config *cfg = ctx->cfg;
-	const char *fwd = cfg->dnssec_forwarder ? cfg->dnssec_forwarder :
-	    cfg->resolver;
-	struct dnssec_params dp;
-	char at[128] = "";
-	struct dnssec *v;
-
-	if (fwd != NULL) {
-		size_t n = strcspn(fwd, ",");
-		const char *colon;
-
-		if (n >= 80)
-			n = 79;
-		memcpy(at, fwd, n);
-		at[n] = '\0';
-		if ((colon = strrchr(at, ':')) != NULL) {
-			char host[80];	/* n < 80: it fits, and at holds it
-					 * with "@port" */
-			size_t hl = (size_t)(colon - at);
-
-			memcpy(host, at, hl);
-			host[hl] = '\0';
-			if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
-				host[hl - 1] = '\0';
-				memmove(host, host + 1, hl - 1);
-			}
-			snprintf(at, sizeof(at), "%s@%s", host, colon + 1);
-		}
-	}
-	memset(&dp, 0, sizeof(dp));
-	dp.trust_anchor_file = cfg->dnssec_trust_anchor_file;
-	dp.forwarder = fwd != NULL ? at : NULL;
-	dp.timeout_ms = (unsigned)cfg->timeout_ms;
-	/* Names under test. (RFC 6761) reach a forwarder, never the root. */
-	dp.insecure_local_zones = fwd != NULL ? test_zones : NULL;
-	v = dnssec_new(ctx->base, &dp, err, errlen);
-	if (v != NULL)
-		log_info("dnssec", "trust_anchor=%s forwarder=%s",
-		    dp.trust_anchor_file, dp.forwarder ? dp.forwarder : "none");
-	return v;
-}
-
-static void
-ctx_free(struct ctx *ctx)
-{
-	cfgwatch_free(ctx);
-	sched_shutdown(ctx);
-	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
-	fetch_engine_free(ctx->fetch);
-	dnssec_free(ctx->dnssec);
-	if (ctx->http)
-		http_stop(ctx->http);
-	if (ctx->ev_sigterm)
-		event_free(ctx->ev_sigterm);
-	if (ctx->ev_sigint)
-		event_free(ctx->ev_sigint);
-	if (ctx->ev_sighup)
-		event_free(ctx->ev_sighup);
-	if (ctx->ev_trim)
-		event_free(ctx->ev_trim);
-	SSL_CTX_free(ctx->ssl_ctx);
-	metrics_cache_free(ctx->metrics_cache);
-	config_free(ctx->cfg);
-	event_base_free(ctx->base);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -326,9 +244,12 @@ main(int argc, char **argv)
 	int check_only = 0, once = 0, ch, rc = 0;
 	enum log_level level;
 	struct web *web = NULL;
+	struct config *cfg;
 	struct ctx ctx;
 	char err[256];
 
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "audit-config") == 0)
 		return audit_config_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -368,52 +289,21 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.config_path = config_path;
-	ctx.once = once;
-	ctx.start_time = wall_time();
-	TAILQ_INIT(&ctx.queue);
-	TAILQ_INIT(&ctx.adhoc);
-	TAILQ_INIT(&ctx.dns_waiting);
-	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
+	if ((cfg = load_config(config_path, check_only)) == NULL)
 		return 1;
 	if (check_only) {
-		printf("%s: OK, %zu targets\n", config_path, ctx.cfg->n_targets);
-		config_free(ctx.cfg);
+		printf("%s: OK, %zu targets\n", config_path, cfg->n_targets);
+		config_free(cfg);
 		return 0;
 	}
-	log_set_level(level_arg ? level : ctx.cfg->log_level);
+	log_set_level(level_arg ? level : cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
-
-	{
-		struct event_config *ecfg = event_config_new();
-
-		/* Scrapes and signals before probe I/O (io.c puts probes at
-		 * the lowest priority), yet probes are not starved: the loop
-		 * looks again for higher priorities every 16 callbacks. */
-		event_config_set_max_dispatch_interval(ecfg, NULL, 16, 2);
-		ctx.base = event_base_new_with_config(ecfg);
-		event_config_free(ecfg);
-		if (ctx.base == NULL || event_base_priority_init(ctx.base, 3) == -1) {
-			fprintf(stderr, "mailsec_exporter: event loop set-up failed\n");
-			config_free(ctx.cfg);
-			return 1;
-		}
-	}
-	ctx.ssl_ctx = probe_ssl_ctx_new(ctx.cfg->ca_file, err, sizeof(err));
-	if (ctx.ssl_ctx == NULL ||
-	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
-	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL ||
-	    (ctx.fetch = fetch_engine_new(ctx.base, err, sizeof(err))) == NULL ||
-	    (ctx.cfg->dnssec &&
-	    (ctx.dnssec = validator_new(&ctx, err, sizeof(err))) == NULL)) {
+	if (ctx_open(&ctx, cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mailsec_exporter: %s\n", err);
-		ctx_free(&ctx);
 		return 1;
 	}
-	ctx.reload_ok = 1;
-	ctx.reload_ok_time = wall_time();
-	ctx.weak_testable = weak_classes_testable();
+	ctx.config_path = config_path;
+	ctx.once = once;
 
 	if (!once) {
 		struct http_params hp = {
@@ -459,14 +349,13 @@ main(int argc, char **argv)
 	event_add(ctx.ev_sigterm, NULL);
 	event_add(ctx.ev_sigint, NULL);
 
-	sched_apply_config(&ctx);
-	if (!once)
-		cfgwatch_apply(&ctx);
 	if (once)
-		sched_run_all_now(&ctx);
-	/* loopbreak is forgotten by a loop not yet running: check first. */
-	if (!(once && ctx.ready))
+		ctx_run_once(&ctx);
+	else {
+		sched_apply_config(&ctx);
+		cfgwatch_apply(&ctx);
 		event_base_dispatch(ctx.base);
+	}
 
 	if (once) {
 		/* A piece at a time: tens of MB for thousands of endpoints. */

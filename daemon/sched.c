@@ -1054,6 +1054,8 @@ run_maybe_finish(struct check_run *run)
 	}
 	if (!c->ran_once) {
 		c->ran_once = 1;
+		if (ctx->first_run_cb)
+			ctx->first_run_cb(c, ctx->first_run_arg);
 		if (ctx->checks_pending_first > 0 &&
 		    --ctx->checks_pending_first == 0) {
 			ctx->ready = 1;
