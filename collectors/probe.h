@@ -126,5 +126,7 @@ SSL_CTX *probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen);
 SSL *probe_ssl_new(const struct probe_params *p);
 /* Reads version, cipher and certificate facts from a finished handshake. */
 void tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f);
+/* An ASN1_TIME as seconds since the epoch (UTC); 0 when unreadable. */
+double tls_asn1_time_epoch(const ASN1_TIME *t);
 
 #endif

@@ -72,8 +72,8 @@ probe_ssl_new(const struct probe_params *p)
 	return ssl;
 }
 
-static double
-asn1_time_epoch(const ASN1_TIME *t)
+double
+tls_asn1_time_epoch(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -266,7 +266,7 @@ chain_earliest(STACK_OF(X509) *chain, double leaf)
 	double earliest = leaf;
 
 	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
-		double na = asn1_time_epoch(X509_get0_notAfter(
+		double na = tls_asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));
 
 		if (na != 0 && na < earliest)
@@ -299,8 +299,8 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 		snprintf(f->verify_error, sizeof(f->verify_error), "%s",
 		    X509_verify_cert_error_string(vr));
 	f->hostname_match = hostname_matches(leaf, servername);
-	f->not_before = asn1_time_epoch(X509_get0_notBefore(leaf));
-	f->not_after = asn1_time_epoch(X509_get0_notAfter(leaf));
+	f->not_before = tls_asn1_time_epoch(X509_get0_notBefore(leaf));
+	f->not_after = tls_asn1_time_epoch(X509_get0_notAfter(leaf));
 	name_string(X509_get_subject_name(leaf), f->subject, sizeof(f->subject));
 	name_string(X509_get_issuer_name(leaf), f->issuer, sizeof(f->issuer));
 	serial_string(leaf, f->serial, sizeof(f->serial));
@@ -312,7 +312,7 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 	chain = SSL_get_peer_cert_chain(ssl);
 	f->chain_len = chain ? (unsigned)sk_X509_num(chain) : 1;
 	for (int i = 0; chain && i < sk_X509_num(chain) && i < CHAIN_MAX; i++)
-		f->chain_not_after[i] = asn1_time_epoch(X509_get0_notAfter(
+		f->chain_not_after[i] = tls_asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));
 	f->presented_chain_earliest_not_after = chain_earliest(chain,
 	    f->not_after);

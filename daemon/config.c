@@ -1297,6 +1297,69 @@ set_target_records(struct parse *p, const char *v)
 }
 
 static void
+set_mta_sts(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->mta_sts);
+}
+
+static void
+set_tls_rpt(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->tls_rpt);
+}
+
+static void
+set_dnssec(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->dnssec);
+}
+
+static void
+set_dnssec_trust_anchor_file(struct parse *p, const char *v)
+{
+	if (*v == '\0') {
+		key_error(p, "empty path");
+		return;
+	}
+	if (check_readable(v) == -1) {
+		key_error(p, "%s: %s", show(v).s, strerror(errno));
+		return;
+	}
+	free(p->cfg->dnssec_trust_anchor_file);
+	p->cfg->dnssec_trust_anchor_file = xstrdup(v);
+}
+
+static void
+set_dnssec_forwarder(struct parse *p, const char *v)
+{
+	struct buf out;
+	const char *why = NULL;
+
+	buf_init(&out);
+	if (strchr(v, ',') != NULL)
+		why = "one address only";
+	else if (add_resolver(v, &out, &why) == 0) {
+		free(p->cfg->dnssec_forwarder);
+		p->cfg->dnssec_forwarder = out.data;
+		return;
+	}
+	key_error(p, "%s: %s", show(v).s, why);
+	buf_free(&out);
+}
+
+static void
+set_target_mta_sts(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->mta_sts);
+}
+
+static void
+set_target_tls_rpt(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->tls_rpt);
+}
+
+static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
 	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
@@ -1352,6 +1415,8 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->line = p->line;
 	t->audit = -1;
 	t->records = 1;
+	t->mta_sts = -1;
+	t->tls_rpt = -1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -1480,6 +1545,8 @@ module_target_init(struct target_cfg *t, unsigned line)
 	t->line = line;
 	t->audit = 0;			/* ~11 handshakes: only when asked */
 	t->records = 1;
+	t->mta_sts = -1;
+	t->tls_rpt = -1;
 	t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 	t->n_smtp_ports = 1;
 }
@@ -1525,7 +1592,7 @@ static void
 close_module(struct parse *p)
 {
 	static const char *const domain_only[] = { "smtp_ports",
-	    "dkim_selectors", "records" };
+	    "dkim_selectors", "records", "mta_sts", "tls_rpt" };
 	const struct target_cfg *t = cur_target(p);
 	unsigned line;
 
@@ -1570,6 +1637,11 @@ static const struct key_def exporter_keys[] = {
 	{ "tls_cert_file", set_tls_cert_file },
 	{ "tls_key_file", set_tls_key_file },
 	{ "address_label", set_address_label },
+	{ "mta_sts", set_mta_sts },
+	{ "tls_rpt", set_tls_rpt },
+	{ "dnssec", set_dnssec },
+	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
+	{ "dnssec_forwarder", set_dnssec_forwarder },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1585,6 +1657,8 @@ static const struct key_def domain_keys[] = {
 	{ "records", set_target_records },
 	{ "dkim_selectors", set_dkim_selectors },
 	{ "spf_expect_pass", set_spf_expect_pass },
+	{ "mta_sts", set_target_mta_sts },
+	{ "tls_rpt", set_target_tls_rpt },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1603,6 +1677,8 @@ static const struct key_def module_keys[] = {
 	{ "records", set_target_records },
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
+	{ "mta_sts", set_target_mta_sts },
+	{ "tls_rpt", set_target_tls_rpt },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */
@@ -2072,6 +2148,14 @@ finish(struct parse *p)
 			    DEFAULT_CA_FILE, strerror(errno));
 		cfg->ca_file = xstrdup(DEFAULT_CA_FILE);
 	}
+	if (cfg->dnssec && cfg->dnssec_trust_anchor_file == NULL) {
+		if (check_readable(DEFAULT_TRUST_ANCHOR_FILE) == -1)
+			error_at(p, 0, "dnssec_trust_anchor_file: default %s: %s"
+			    " (install dns-root-data, or set dnssec = off)",
+			    DEFAULT_TRUST_ANCHOR_FILE, strerror(errno));
+		cfg->dnssec_trust_anchor_file =
+		    xstrdup(DEFAULT_TRUST_ANCHOR_FILE);
+	}
 	if (cfg->ehlo_name == NULL) {
 		if (gethostname(host, sizeof(host)) == -1)
 			host[0] = '\0';
@@ -2251,6 +2335,9 @@ load_mem(const char *name, const char *data, size_t len,
 	cfg->log_level = LOG_INFO;
 	cfg->audit = 1;
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
+	cfg->mta_sts = 1;
+	cfg->tls_rpt = 1;
+	cfg->dnssec = 1;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 	memcpy(cfg->probe_allow_ports, default_probe_allow_ports,
@@ -2366,6 +2453,8 @@ config_free(struct config *cfg)
 	free(cfg->listen_host);
 	free(cfg->ca_file);
 	free(cfg->resolver);
+	free(cfg->dnssec_trust_anchor_file);
+	free(cfg->dnssec_forwarder);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

@@ -68,6 +68,9 @@ struct target_cfg {
 	size_t		 n_dkim_selectors;
 	char		*spf_expect_pass[MAX_SPF_EXPECT];	/* canonical IPs */
 	size_t		 n_spf_expect_pass;
+	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
+	int		 mta_sts;
+	int		 tls_rpt;
 	unsigned	 line;		/* where the section starts */
 };
 
@@ -126,6 +129,11 @@ struct config {
 	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
+	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
+	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
+	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */
+	char		*dnssec_trust_anchor_file;
+	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */
@@ -186,6 +194,7 @@ struct config_errors {
 #define DEFAULT_TIMEOUT_MS (10 * 1000ULL)
 #define DEFAULT_CONCURRENCY 256
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define DEFAULT_TRUST_ANCHOR_FILE "/usr/share/dns/root.key"
 #define DEFAULT_AUDIT_INTERVAL_MS (60 * 60 * 1000ULL)
 /* A larger file is refused ("file too large"). */
 #define CONFIG_MAX_SIZE (1024 * 1024)

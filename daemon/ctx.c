@@ -9,6 +9,7 @@
 #include "collectors/audit.h"
 #include "daemon/cfgwatch.h"
 #include "daemon/sched.h"
+#include "daemon/log.h"
 #include "daemon/util.h"
 #include "daemon/watch.h"
 #include "web/http.h"
@@ -25,6 +26,55 @@ dns_timeout_ms(const struct config *cfg)
 	uint64_t t = cfg->timeout_ms / ((1u << DNS_TRIES) - 1);
 
 	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
+}
+
+/* The DNSSEC validator: through dnssec_forwarder, else through the first
+ * configured resolver (so a test's or a site's DNS is the one asked), else
+ * recursing from the root itself.  unbound spells "ip@port". */
+static struct dnssec *
+validator_new(struct ctx *ctx, char *err, size_t errlen)
+{
+	static const char *const test_zones[] = { "test.", NULL };
+	const struct config *cfg = ctx->cfg;
+	const char *fwd = cfg->dnssec_forwarder ? cfg->dnssec_forwarder :
+	    cfg->resolver;
+	struct dnssec_params dp;
+	char at[128] = "";
+	struct dnssec *v;
+
+	if (fwd != NULL) {
+		size_t n = strcspn(fwd, ",");
+		const char *colon;
+
+		if (n >= 80)
+			n = 79;
+		memcpy(at, fwd, n);
+		at[n] = '\0';
+		if ((colon = strrchr(at, ':')) != NULL) {
+			char host[80];	/* n < 80: it fits, and at holds it
+					 * with "@port" */
+			size_t hl = (size_t)(colon - at);
+
+			memcpy(host, at, hl);
+			host[hl] = '\0';
+			if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+				host[hl - 1] = '\0';
+				memmove(host, host + 1, hl - 1);
+			}
+			snprintf(at, sizeof(at), "%s@%s", host, colon + 1);
+		}
+	}
+	memset(&dp, 0, sizeof(dp));
+	dp.trust_anchor_file = cfg->dnssec_trust_anchor_file;
+	dp.forwarder = fwd != NULL ? at : NULL;
+	dp.timeout_ms = (unsigned)cfg->timeout_ms;
+	/* Names under test. (RFC 6761) reach a forwarder, never the root. */
+	dp.insecure_local_zones = fwd != NULL ? test_zones : NULL;
+	v = dnssec_new(ctx->base, &dp, err, errlen);
+	if (v != NULL)
+		log_info("dnssec", "trust_anchor=%s forwarder=%s",
+		    dp.trust_anchor_file, dp.forwarder ? dp.forwarder : "none");
+	return v;
 }
 
 int
@@ -53,7 +103,10 @@ ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 	ctx->ssl_ctx = probe_ssl_ctx_new(cfg->ca_file, err, errlen);
 	if (ctx->ssl_ctx == NULL ||
 	    (ctx->dns = dns_new(ctx->base, cfg->resolver, dns_timeout_ms(cfg),
-	    DNS_TRIES, err, errlen)) == NULL) {
+	    DNS_TRIES, err, errlen)) == NULL ||
+	    (ctx->fetch = fetch_engine_new(ctx->base, err, errlen)) == NULL ||
+	    (cfg->dnssec &&
+	    (ctx->dnssec = validator_new(ctx, err, errlen)) == NULL)) {
 		ctx_free(ctx);
 		return -1;
 	}
@@ -80,6 +133,8 @@ ctx_free(struct ctx *ctx)
 	cfgwatch_free(ctx);
 	sched_shutdown(ctx);
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
+	fetch_engine_free(ctx->fetch);
+	dnssec_free(ctx->dnssec);
 	if (ctx->http)
 		http_stop(ctx->http);
 	if (ctx->ev_sigterm)

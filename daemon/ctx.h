@@ -27,6 +27,8 @@ struct ctx {
 	const char	*config_path;
 	SSL_CTX		*ssl_ctx;
 	struct dns	*dns;
+	struct fetch_engine *fetch;	/* HTTPS: MTA-STS policies */
+	struct dnssec	*dnssec;	/* the validator, or NULL (dnssec = off) */
 	struct http	*http;
 
 	struct check	**checks;

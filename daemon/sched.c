@@ -9,6 +9,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 #include "collectors/protocols.h"
@@ -37,6 +38,8 @@ struct check_run {
 	int		 mx_pending;	/* the MX answer has not come yet */
 	unsigned	 dns_pending;	/* MX and address lookups to come */
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
+	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
+	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
 	int		 records_started;
 	struct run_jobs	 jobs;
 };
@@ -227,7 +230,33 @@ result_free(struct check_result *res)
 	free(res->eps);
 	dns_mx_free(res->mx, res->n_mx);
 	records_result_free(res->records);
+	mtasts_result_free(res->mtasts);
+	zonestatus_result_free(res->zones);
 	free(res);
+}
+
+int
+check_result_mx_certs_verified(const struct check_result *r,
+    const char *mx_host)
+{
+	int verdict = -1;
+
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct endpoint_result *ep = &r->eps[i];
+		const struct tls_facts *t = &ep->out.tls;
+
+		if (ep->protocol != PROTO_SMTP || ep->port != 25 ||
+		    strcasecmp(ep->host, mx_host) != 0)
+			continue;
+		if (ep->out.starttls_offered == 0)
+			return 0;
+		if (!t->have_cert)
+			continue;	/* never reached TLS: no verdict */
+		if (!t->verified || !t->hostname_match)
+			return 0;
+		verdict = 1;
+	}
+	return verdict;
 }
 
 static void
@@ -580,6 +609,78 @@ records_done(struct records_result *rr, void *arg)
 	run_maybe_finish(run);
 }
 
+static void
+mtasts_done(struct mtasts_result *mr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->mtasts = NULL;
+	mtasts_result_free(run->res->mtasts);
+	run->res->mtasts = mr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+static void
+zones_done(struct zonestatus_result *zr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->zones = NULL;
+	zonestatus_result_free(run->res->zones);
+	run->res->zones = zr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* The DNSSEC status of the domain and of each MX host's zone. */
+static void
+run_zones_start(struct check_run *run)
+{
+	const struct check_result *res = run->res;
+	const char **names;
+	size_t n = 0;
+
+	if (run->ctx->dnssec == NULL)
+		return;
+	names = xcalloc(res->n_mx + 1, sizeof(*names));
+	names[n++] = run->check->cfg->name;
+	for (size_t i = 0; i < res->n_mx; i++)
+		if (res->mx[i].host[0] != '\0')
+			names[n++] = res->mx[i].host;
+	run->outstanding++;
+	run->zones = zonestatus_start(run->ctx->dnssec, names, n, zones_done,
+	    run);
+	free(names);
+}
+
+/* MTA-STS and TLS-RPT, beside the records: the policy is held against the
+ * MX hosts by the readers of the result, once the probes are in. */
+static void
+run_mtasts_start(struct check_run *run)
+{
+	const struct check *c = run->check;
+	struct mtasts_params mp;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.sts = c->cfg->mta_sts >= 0 ? c->cfg->mta_sts : run->ctx->cfg->mta_sts;
+	mp.rpt = c->cfg->tls_rpt >= 0 ? c->cfg->tls_rpt : run->ctx->cfg->tls_rpt;
+	if ((!mp.sts && !mp.rpt) || run->ctx->fetch == NULL)
+		return;
+	mp.base = run->ctx->base;
+	mp.domain = c->cfg->name;
+	mp.send = records_send;
+	mp.send_arg = run->ctx;
+	mp.fetch = run->ctx->fetch;
+	mp.ca_file = run->ctx->cfg->ca_file;
+	mp.timeout_ms = (unsigned)check_timeout_ms(c);
+	mp.reach_checked = c->adhoc_cb != NULL;
+	mp.allow_cidrs = run->ctx->cfg->probe_allow_cidrs;
+	mp.n_allow_cidrs = run->ctx->cfg->n_probe_allow_cidrs;
+	run->outstanding++;
+	run->mtasts = mtasts_start(&mp, mtasts_done, run);
+}
+
 /* The mail authentication records of a domain, once its own MX addresses
  * are known: SPF is checked against them too. */
 static void
@@ -592,10 +693,13 @@ run_dns_settled(struct check_run *run)
 	size_t n = 0;
 
 	if (run->dns_pending > 0 || run->records_started || c == NULL ||
-	    c->cfg->kind != TARGET_DOMAIN || !c->cfg->records ||
-	    run->ctx->stopping)
+	    c->cfg->kind != TARGET_DOMAIN || run->ctx->stopping)
 		return;
 	run->records_started = 1;
+	run_mtasts_start(run);
+	run_zones_start(run);
+	if (!c->cfg->records)
+		return;
 	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
 	for (size_t i = 0; i < res->n_eps; i++) {
 		const struct endpoint_result *ep = &res->eps[i];
@@ -988,6 +1092,16 @@ check_cancel_run(struct check *c)
 	if (run->records) {
 		records_cancel(run->records);
 		run->records = NULL;
+		run->outstanding--;
+	}
+	if (run->mtasts) {
+		mtasts_cancel(run->mtasts);
+		run->mtasts = NULL;
+		run->outstanding--;
+	}
+	if (run->zones) {
+		zonestatus_cancel(run->zones);
+		run->zones = NULL;
 		run->outstanding--;
 	}
 	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {

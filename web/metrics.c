@@ -280,6 +280,72 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 	expo_add(e, F_RECORDS_TIMESTAMP, l, r->finished, NULL);
 }
 
+static void
+add_mta_sts(struct expo *e, const struct buf *l, const struct check_result *cr)
+{
+	const struct mtasts_result *r = cr->mtasts;
+	const struct sts_policy *p = &r->policy;
+	int not_covered = 0, not_compliant = 0;
+
+	add_lookup(e, l, "mta_sts", NULL, &r->record_lookup);
+	expo_add(e, F_STS_RECORD_PRESENT, l, r->record.present, NULL);
+	expo_add(e, F_STS_RECORD_VALID, l, r->record.valid, NULL);
+	if (r->record.reason != STS_OK)
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(r->record.reason), NULL);
+	if (r->record.valid)
+		expo_add(e, F_STS_ID_INFO, l, 1, "id", r->record.id, NULL);
+	if (!r->fetch_attempted)
+		return;
+	expo_add(e, F_STS_FETCH_SUCCESS, l, r->fetch_success, NULL);
+	expo_add(e, F_STS_FETCH_DURATION, l, r->fetch_duration_s, NULL);
+	if (r->cert_not_after > 0)
+		expo_add(e, F_STS_CERT_NOT_AFTER, l, r->cert_not_after, NULL);
+	expo_add(e, F_STS_POLICY_VALID, l, r->policy_reason == STS_OK, NULL);
+	if (r->policy_reason != STS_OK) {
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(r->policy_reason), NULL);
+		return;
+	}
+	expo_add(e, F_STS_MODE_INFO, l, 1, "mode", sts_mode_name(p->mode), NULL);
+	expo_add(e, F_STS_MAX_AGE, l, p->max_age, NULL);
+	expo_add(e, F_STS_MX_PATTERNS, l, (double)p->n_mx, NULL);
+	for (size_t i = 0; i < cr->n_mx; i++) {
+		const char *host = cr->mx[i].host;
+		enum mtasts_mx v = mtasts_mx_verdict(r, host,
+		    check_result_mx_certs_verified(cr, host));
+
+		if (v == MTASTS_MX_NO_POLICY)
+			break;
+		expo_add(e, F_STS_MX_COVERED, l, v != MTASTS_MX_NOT_COVERED,
+		    "host", host, NULL);
+		if (v != MTASTS_MX_UNKNOWN)
+			expo_add(e, F_STS_MX_COMPLIANT, l,
+			    v == MTASTS_MX_COMPLIANT, "host", host, NULL);
+		not_covered |= v == MTASTS_MX_NOT_COVERED;
+		not_compliant |= v == MTASTS_MX_CERT_FAILS;
+	}
+	if (not_covered)
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(STS_MX_NOT_COVERED), NULL);
+	if (not_compliant)
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(STS_MX_NOT_COMPLIANT), NULL);
+}
+
+static void
+add_tls_rpt(struct expo *e, const struct buf *l, const struct mtasts_result *r)
+{
+	add_lookup(e, l, "tls_rpt", NULL, &r->rpt_lookup);
+	expo_add(e, F_TLSRPT_PRESENT, l, r->rpt.present, NULL);
+	expo_add(e, F_TLSRPT_VALID, l, r->rpt.valid, NULL);
+	if (r->rpt.present)
+		expo_add(e, F_TLSRPT_RUA, l, (double)r->rpt.n_rua, NULL);
+	if (r->rpt.reason != STS_OK)
+		expo_add(e, F_TLSRPT_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(r->rpt.reason), NULL);
+}
+
 void
 metrics_add_check(struct expo *e, const struct check *c)
 {
@@ -316,6 +382,18 @@ metrics_add_check(struct expo *e, const struct check *c)
 		expo_add(e, F_MX_IMPLICIT, &l, r->implicit_mx, NULL);
 		if (r->records)
 			add_records(e, &l, r->records);
+		if (r->mtasts && r->mtasts->sts_checked)
+			add_mta_sts(e, &l, r);
+		if (r->mtasts && r->mtasts->rpt_checked)
+			add_tls_rpt(e, &l, r->mtasts);
+		for (size_t i = 0; r->zones && i < r->zones->n_names; i++) {
+			const struct zone_status *z = &r->zones->names[i];
+
+			expo_add(e, F_DNSSEC_STATUS_INFO, &l, 1, "name", z->name,
+			    "status", dnssec_status_name(z->status), NULL);
+			expo_add(e, F_DNSSEC_SECURE, &l,
+			    z->status == DNSSEC_SECURE, "name", z->name, NULL);
+		}
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)
