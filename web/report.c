@@ -261,8 +261,22 @@ sec_dmarc(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	return record_line(lc, REC_DMARC, vi, facts, flen);
 }
 
-/* In the order a person reads them.  DANE (per endpoint) and MTA-STS (per
- * domain) are one entry each when those checks exist. */
+static int
+sec_mta_sts(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
+    size_t flen)
+{
+	const struct mtasts_result *m = lc->r->mtasts;
+
+	if (!is_domain(lc) || m == NULL || !m->sts_checked)
+		return 0;
+	verdict_mta_sts(lc->c, lc->now, vi);
+	if (m->record_raw != NULL)
+		snprintf(facts, flen, "\"%s\"", m->record_raw);
+	return 1;
+}
+
+/* In the order a person reads them.  DANE (per endpoint) is one entry
+ * when that check exists. */
 static const struct section sections[] = {
 	{ "MX", SCOPE_HEAD, sec_mx },
 	{ "Connection", SCOPE_ENDPOINT, sec_connection },
@@ -272,6 +286,7 @@ static const struct section sections[] = {
 	{ "SPF", SCOPE_RECORDS, sec_spf },
 	{ "DKIM", SCOPE_RECORDS, sec_dkim },
 	{ "DMARC", SCOPE_RECORDS, sec_dmarc },
+	{ "MTA-STS", SCOPE_RECORDS, sec_mta_sts },
 };
 
 /* --- rendering ---------------------------------------------------------- */

@@ -261,6 +261,7 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	check_cell(b, "SPF", &v->spf);
 	check_cell(b, "DKIM", &v->dkim);
 	check_cell(b, "DMARC", &v->dmarc);
+	check_cell(b, "MTA-STS", &v->mta_sts);
 	fmt_days(v->cert_expiry, now, text, sizeof(text));
 	buf_printf(b, "<td data-label=\"Cert expiry\">%s</td>", text);
 	if (c->last) {
@@ -311,7 +312,8 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 		    "<th>Target</th>"
 		    "<th>Verdict</th><th>STARTTLS</th><th>TLS</th>"
 		    "<th>Certificate</th><th>SPF</th><th>DKIM</th>"
-		    "<th>DMARC</th><th>Cert expiry</th><th>Last run</th>"
+		    "<th>DMARC</th><th>MTA-STS</th><th>Cert expiry</th>"
+		    "<th>Last run</th>"
 		    "<th>Reason</th></tr></thead><tbody>\n");
 		for (size_t i = 0; i < ctx->n_checks; i++)
 			status_row(b, &v[i], now);
@@ -551,6 +553,61 @@ records_html(struct buf *b, const struct records_result *rr)
 	kv_close(b);
 }
 
+/* MTA-STS, TLS-RPT and the DNSSEC status of the domain and its MX zones:
+ * the facts behind the MTA-STS verdict, and why_bogus (never a label). */
+static void
+policy_html(struct buf *b, const struct check_result *r)
+{
+	const struct mtasts_result *m = r->mtasts;
+
+	buf_puts(b, "<h2>MTA-STS, TLS-RPT, DNSSEC</h2>\n");
+	kv_open(b);
+	if (m != NULL && m->sts_checked) {
+		kv_fmt(b, "MTA-STS record", "%s", m->record.present ?
+		    (m->record.valid ? "valid" : m->record.message) :
+		    "none");
+		if (m->record_raw) {
+			buf_puts(b, "<tr><th>_mta-sts TXT</th><td>");
+			pre(b, m->record_raw);
+			buf_puts(b, "</td></tr>\n");
+		}
+		if (m->fetch_attempted)
+			kv_fmt(b, "Policy", "%s", m->policy_reason == STS_OK ?
+			    sts_mode_name(m->policy.mode) : m->policy_message);
+		if (m->policy_reason == STS_OK) {
+			struct buf mx;
+
+			buf_init(&mx);
+			for (size_t i = 0; i < m->policy.n_mx; i++)
+				buf_printf(&mx, "%s%s", i ? ", " : "",
+				    m->policy.mx[i]);
+			kv_fmt(b, "Policy mx", "%s", mx.len ? mx.data : "none");
+			kv_fmt(b, "Policy max_age", "%u s", m->policy.max_age);
+			buf_free(&mx);
+		}
+	}
+	if (m != NULL && m->rpt_checked) {
+		kv_fmt(b, "TLS-RPT", "%s", m->rpt.present ? (m->rpt.valid ?
+		    "valid" : m->rpt.message) : "none");
+		if (m->rpt_raw) {
+			buf_puts(b, "<tr><th>_smtp._tls TXT</th><td>");
+			pre(b, m->rpt_raw);
+			buf_puts(b, "</td></tr>\n");
+		}
+	}
+	for (size_t i = 0; r->zones != NULL && i < r->zones->n_names; i++) {
+		const struct zone_status *z = &r->zones->names[i];
+		char k[300];
+
+		snprintf(k, sizeof(k), "DNSSEC of %s", z->name);
+		if (z->status == DNSSEC_BOGUS && z->why_bogus[0])
+			kv_fmt(b, k, "bogus: %s", z->why_bogus);
+		else
+			kv_fmt(b, k, "%s", dnssec_status_name(z->status));
+	}
+	kv_close(b);
+}
+
 int
 target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 {
@@ -586,6 +643,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "SPF", &v.spf);
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
+	kv_verdict(b, "MTA-STS", &v.mta_sts);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));
@@ -617,6 +675,8 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 			endpoint_html(b, &r->eps[i], now);
 		if (r->records != NULL)
 			records_html(b, r->records);
+		if (c->cfg->kind == TARGET_DOMAIN)
+			policy_html(b, r);
 	}
 	buf_puts(b, "</main></body></html>\n");
 	return 0;
@@ -759,6 +819,51 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 }
 
 static void
+json_mta_sts(struct json *j, const struct mtasts_result *m)
+{
+	json_obj_open(j);
+	json_kbool(j, "checked", m->sts_checked);
+	json_kbool(j, "record_present", m->record.present);
+	json_kbool(j, "record_valid", m->record.valid);
+	json_kstr(j, "record", m->record_raw);
+	json_kstr(j, "id", m->record.valid ? m->record.id : NULL);
+	json_kstr(j, "record_reason", m->record.reason == STS_OK ? NULL :
+	    sts_reason_name(m->record.reason));
+	json_kbool(j, "fetched", m->fetch_attempted);
+	json_kbool(j, "fetch_success", m->fetch_success);
+	json_kint(j, "http_status", m->http_status);
+	json_kstr(j, "policy_reason", m->policy_reason == STS_OK ? NULL :
+	    sts_reason_name(m->policy_reason));
+	json_kstr(j, "policy_message", m->policy_message[0] ?
+	    m->policy_message : NULL);
+	json_kstr(j, "mode", m->policy_reason == STS_OK ?
+	    sts_mode_name(m->policy.mode) : NULL);
+	json_kint(j, "max_age", m->policy_reason == STS_OK ?
+	    (long long)m->policy.max_age : 0);
+	json_key(j, "mx");
+	json_arr_open(j);
+	for (size_t i = 0; m->policy_reason == STS_OK && i < m->policy.n_mx; i++)
+		json_str(j, m->policy.mx[i]);
+	json_arr_close(j);
+	json_key(j, "cert_not_after");
+	if (m->cert_not_after > 0)
+		json_num(j, m->cert_not_after);
+	else
+		json_null(j);
+	json_key(j, "tls_rpt");
+	json_obj_open(j);
+	json_kbool(j, "checked", m->rpt_checked);
+	json_kbool(j, "present", m->rpt.present);
+	json_kbool(j, "valid", m->rpt.valid);
+	json_kstr(j, "record", m->rpt_raw);
+	json_kint(j, "rua_count", (long long)m->rpt.n_rua);
+	json_kstr(j, "reason", m->rpt.reason == STS_OK ? NULL :
+	    sts_reason_name(m->rpt.reason));
+	json_obj_close(j);
+	json_obj_close(j);
+}
+
+static void
 json_records(struct json *j, const struct records_result *rr)
 {
 	json_obj_open(j);
@@ -845,6 +950,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_verdict(j, "spf", &v->spf, c);
 	json_verdict(j, "dkim", &v->dkim, c);
 	json_verdict(j, "dmarc", &v->dmarc, c);
+	json_verdict(j, "mta_sts", &v->mta_sts, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)
@@ -896,6 +1002,24 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_null(j);
 	else
 		json_records(j, r->records);
+	json_key(j, "mta_sts");
+	if (r == NULL || r->mtasts == NULL)
+		json_null(j);
+	else
+		json_mta_sts(j, r->mtasts);
+	json_key(j, "dnssec");
+	json_arr_open(j);
+	for (size_t i = 0; r != NULL && r->zones != NULL &&
+	    i < r->zones->n_names; i++) {
+		const struct zone_status *z = &r->zones->names[i];
+
+		json_obj_open(j);
+		json_kstr(j, "name", z->name);
+		json_kstr(j, "status", dnssec_status_name(z->status));
+		json_kstr(j, "why_bogus", z->why_bogus[0] ? z->why_bogus : NULL);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
 	json_obj_close(j);
 }
 

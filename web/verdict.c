@@ -500,6 +500,76 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 	}
 }
 
+void
+verdict_mta_sts(const struct check *c, double now, struct verdict_info *vi)
+{
+	const struct check_result *r = c->last;
+	const struct mtasts_result *m = r ? r->mtasts : NULL;
+	const char *mode;
+
+	set(vi, V_NA, "not checked");
+	if (c->cfg->kind != TARGET_DOMAIN || m == NULL || !m->sts_checked)
+		return;
+	if (m->record.reason == STS_DNS) {
+		flag(vi, V_WARN, FIND_DNS_LOOKUP, NULL, "lookup failed: %s",
+		    m->record.message);
+		return;
+	}
+	if (!m->record.present) {
+		flag(vi, V_NA, FIND_STS_NONE, NULL, "not published");
+		return;
+	}
+	if (!m->record.valid) {
+		flag(vi, V_FAIL, FIND_STS_BROKEN, NULL, "record %s: %s",
+		    sts_reason_name(m->record.reason), m->record.message);
+		return;
+	}
+	if (m->policy_reason != STS_OK) {
+		flag(vi, V_FAIL, FIND_STS_BROKEN, NULL, "policy %s: %s",
+		    sts_reason_name(m->policy_reason), m->policy_message);
+		return;
+	}
+	mode = sts_mode_name(m->policy.mode);
+	if (m->policy.mode == STS_MODE_NONE) {
+		flag(vi, V_WARN, FIND_STS_MODE_NONE, NULL,
+		    "mode none: the policy is withdrawn");
+		return;
+	}
+	for (size_t i = 0; i < r->n_mx; i++) {
+		const char *host = r->mx[i].host;
+		enum mtasts_mx v = mtasts_mx_verdict(m, host,
+		    check_result_mx_certs_verified(r, host));
+
+		if (v != MTASTS_MX_NOT_COVERED && v != MTASTS_MX_CERT_FAILS)
+			continue;
+		flag(vi, m->policy.mode == STS_MODE_ENFORCE ? V_FAIL : V_WARN,
+		    v == MTASTS_MX_NOT_COVERED ? FIND_STS_MX : FIND_STS_MX_CERT,
+		    host, "%s: %s %s", mode, host,
+		    v == MTASTS_MX_NOT_COVERED ? "matches no mx pattern" :
+		    "serves a certificate that does not verify for its name");
+		return;
+	}
+	if (m->cert_not_after > 0 && m->cert_not_after - now < 14 * 86400.0) {
+		flag(vi, V_WARN, FIND_STS_CERT_EXPIRING, NULL,
+		    "%s, but the certificate of mta-sts.%s expires in %.0f days",
+		    mode, c->cfg->name, (m->cert_not_after - now) / 86400.0);
+		return;
+	}
+	if (m->rpt_checked && !m->rpt.present) {
+		flag(vi, V_WARN, FIND_TLSRPT_MISSING, NULL, "%s, but no TLS-RPT "
+		    "record: nobody hears about delivery failures", mode);
+		return;
+	}
+	if (m->rpt_checked && !m->rpt.valid) {
+		flag(vi, V_WARN, FIND_TLSRPT_INVALID, NULL, "%s, but TLS-RPT %s:"
+		    " %s", mode, sts_reason_name(m->rpt.reason),
+		    m->rpt.message);
+		return;
+	}
+	set(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s", mode,
+	    m->policy.max_age, m->policy.n_mx, m->policy.n_mx == 1 ? "" : "s");
+}
+
 static enum verdict
 worst(enum verdict a, enum verdict b)
 {
@@ -510,7 +580,7 @@ void
 target_view_make(const struct check *c, double now, struct target_view *v)
 {
 	const struct check_result *r = c->last;
-	const struct verdict_info *cols[6];
+	const struct verdict_info *cols[7];
 	size_t failed = 0, first = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -519,6 +589,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		v->overall = V_PENDING;
 		set(&v->starttls, V_PENDING, "not run yet");
 		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
+		v->mta_sts = v->starttls;
 		snprintf(v->reason, sizeof(v->reason), "not checked yet");
 		return;
 	}
@@ -526,12 +597,14 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	verdict_tls(r, &v->tls);
 	verdict_cert(r, now, &v->cert, &v->cert_expiry);
 	verdict_records(c, &v->spf, &v->dkim, &v->dmarc);
+	verdict_mta_sts(c, now, &v->mta_sts);
 	cols[0] = &v->starttls;
 	cols[1] = &v->tls;
 	cols[2] = &v->cert;
 	cols[3] = &v->spf;
 	cols[4] = &v->dkim;
 	cols[5] = &v->dmarc;
+	cols[6] = &v->mta_sts;
 	v->overall = r->success ? V_PASS : V_FAIL;
 	for (size_t i = 0; i < ARRAY_LEN(cols); i++)
 		v->overall = worst(v->overall, cols[i]->v);
@@ -557,7 +630,9 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		}
 	} else if (v->overall >= V_WARN) {
 		static const char *const names[] = { "STARTTLS", "TLS",
-		    "certificate", "SPF", "DKIM", "DMARC" };
+		    "certificate", "SPF", "DKIM", "DMARC", "MTA-STS" };
+		_Static_assert(ARRAY_LEN(names) == ARRAY_LEN(cols),
+		    "a name per column");
 
 		for (enum verdict want = V_FAIL; want >= V_WARN; want--)
 			for (size_t i = 0; i < ARRAY_LEN(cols); i++)
@@ -605,7 +680,16 @@ static const char *const finding_names[] = {
 	[FIND_DMARC_INVALID] = "dmarc_invalid",
 	[FIND_DMARC_P_NONE] = "dmarc_p_none",
 	[FIND_DMARC_PCT] = "dmarc_pct",
+	[FIND_STS_NONE] = "mta_sts_missing",
+	[FIND_STS_BROKEN] = "mta_sts_broken",
+	[FIND_STS_MX] = "mta_sts_mx_not_covered",
+	[FIND_STS_MX_CERT] = "mta_sts_mx_cert",
+	[FIND_STS_MODE_NONE] = "mta_sts_mode_none",
+	[FIND_STS_CERT_EXPIRING] = "mta_sts_cert_expiring",
+	[FIND_TLSRPT_MISSING] = "tls_rpt_missing",
+	[FIND_TLSRPT_INVALID] = "tls_rpt_invalid",
 };
+_Static_assert(ARRAY_LEN(finding_names) == FIND__COUNT, "a name per finding");
 
 const char *
 finding_name(enum finding f)
@@ -759,6 +843,41 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
 	case FIND_DMARC_PCT:
 		snprintf(out, len, "remove pct= (or set pct=100) in _dmarc.%s",
 		    d);
+		return;
+	case FIND_STS_NONE:
+		snprintf(out, len, "to make senders require TLS: serve "
+		    "https://mta-sts.%s/.well-known/mta-sts.txt (version: STSv1, "
+		    "mode: testing, mx: ..., max_age: 604800) and publish "
+		    "_mta-sts.%s TXT \"v=STSv1; id=1\" (doc/mta-sts.md)", d, d);
+		return;
+	case FIND_STS_BROKEN:
+		snprintf(out, len, "fix the _mta-sts.%s record or the policy at "
+		    "https://mta-sts.%s/.well-known/mta-sts.txt (text/plain, no "
+		    "redirect, a valid certificate), then change the record's id",
+		    d, d);
+		return;
+	case FIND_STS_MX:
+		snprintf(out, len, "add \"mx: %s\" to the policy (a *. pattern "
+		    "covers one label), then change the _mta-sts record's id", a);
+		return;
+	case FIND_STS_MX_CERT:
+		snprintf(out, len, "give %s a certificate valid for its name from"
+		    " a CA senders trust: in enforce mode they refuse it", a);
+		return;
+	case FIND_STS_MODE_NONE:
+		snprintf(out, len, "if the withdrawal is over, set mode: testing "
+		    "or enforce in the policy and change the record's id");
+		return;
+	case FIND_STS_CERT_EXPIRING:
+		snprintf(out, len, "renew the certificate of mta-sts.%s", d);
+		return;
+	case FIND_TLSRPT_MISSING:
+		snprintf(out, len, "publish _smtp._tls.%s TXT \"v=TLSRPTv1; "
+		    "rua=mailto:tlsrpt@%s\"", d, d);
+		return;
+	case FIND_TLSRPT_INVALID:
+		snprintf(out, len, "fix _smtp._tls.%s: one v=TLSRPTv1 record, rua "
+		    "of mailto: or https: URIs", d);
 		return;
 	case FIND__COUNT:
 		break;

@@ -55,6 +55,14 @@ enum finding {
 	FIND_DMARC_INVALID,
 	FIND_DMARC_P_NONE,
 	FIND_DMARC_PCT,
+	FIND_STS_NONE,			/* no MTA-STS: a tip, not a fault */
+	FIND_STS_BROKEN,		/* published, but unusable */
+	FIND_STS_MX,			/* an MX no mx pattern covers */
+	FIND_STS_MX_CERT,		/* a covered MX whose certificate fails */
+	FIND_STS_MODE_NONE,		/* mode none: the policy withdrawn */
+	FIND_STS_CERT_EXPIRING,		/* the policy host's certificate */
+	FIND_TLSRPT_MISSING,		/* MTA-STS without TLS-RPT */
+	FIND_TLSRPT_INVALID,
 	FIND__COUNT
 };
 
@@ -74,7 +82,7 @@ struct verdict_info {
 struct target_view {
 	const struct check *c;
 	enum verdict	 overall;
-	struct verdict_info starttls, tls, cert, spf, dkim, dmarc;
+	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts;
 	char		 reason[640];	/* the first trouble, in plain words */
 	double		 cert_expiry;	/* earliest certificate expiry, 0: none */
 };
@@ -85,6 +93,10 @@ void target_view_make(const struct check *c, double now,
  * while records are off or not fetched). */
 void verdict_records(const struct check *c, struct verdict_info *spf,
     struct verdict_info *dkim, struct verdict_info *dmarc);
+/* MTA-STS (with TLS-RPT) of a domain's last result, held against its MX
+ * hosts' probes (n/a for endpoints and while mta_sts is off). */
+void verdict_mta_sts(const struct check *c, double now,
+    struct verdict_info *vi);
 /* A failed probe in plain words ("connection refused", "STARTTLS is not
  * offered (EHLO)"). */
 void failure_words(const struct endpoint_result *ep, char *out, size_t len);

@@ -229,6 +229,35 @@ want=$(echo $GOOD | wc -w)
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
 
+# The verdict a person reads: `check` (the same policy as the status page
+# and the JSON API).
+CHK="$T_BIN check --resolver $NS --ca-file $CA/ca.crt"
+NO_COLOR=1 $CHK enforce.sts.test notcovered.sts.test html.sts.test norecord.sts.test \
+	>"$T_DIR/check.txt" 2>&1
+line() {	# PATTERN: a line of the report matches it
+	grep -Eq "$1" "$T_DIR/check.txt" || t_fail "check: no line /$1/ in: $(cat "$T_DIR/check.txt")"
+	echo "ok: check: $1"
+}
+line '^  MTA-STS +pass +enforce, max_age 604800 s, 1 mx pattern$'
+line '^  MTA-STS +fail +enforce: mx1.sts.test matches no mx pattern$'
+line 'fix: +add "mx: mx1.sts.test" to the policy'
+line '^  MTA-STS +n/a +not published$'
+line '^  MTA-STS +fail +policy content_type: Content-Type is "text/html", not text/plain$'
+$CHK --json testing.sts.test >"$T_DIR/check_testing.json" 2>/dev/null
+python3 - "$T_DIR/check_testing.json" <<'PY' || t_fail "check --json: the MTA-STS verdict and facts"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+t = doc["targets"][0] if "targets" in doc else doc
+v = t["checks"]["mta_sts"]
+assert v["verdict"] == "warn", v
+assert v["finding"] == "mta_sts_mx_cert", v
+assert "mx2.sts.test" in v["text"], v
+m = t["mta_sts"]
+assert m["mode"] == "testing" and m["mx"] == ["*.sts.test"], m
+assert m["tls_rpt"]["present"] is False and m["tls_rpt"]["reason"] == "no_record", m
+PY
+echo "ok: check --json: mta_sts verdict warn (mta_sts_mx_cert), mode testing, no TLS-RPT"
+
 # /probe: whoever may ask must not make the exporter fetch from loopback.
 # The policy host of none.sts.test is 127.0.61.44: refused unless a CIDR of
 # probe_allow holds it (doc/probe.md); nothing reaches nginx then.
