@@ -1119,6 +1119,7 @@ run_maybe_finish(struct check_run *run)
 	result_free(c->last);
 	c->last = run->res;
 	c->run = NULL;
+	free(run->dane);
 	free(run);
 	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
