@@ -40,6 +40,8 @@ struct check_run {
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
 	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
 	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
+	struct dane_slot *dane;		/* one per MX host */
+	size_t		 n_dane;
 	int		 records_started;
 	struct run_jobs	 jobs;
 };
@@ -232,6 +234,9 @@ result_free(struct check_result *res)
 	records_result_free(res->records);
 	mtasts_result_free(res->mtasts);
 	zonestatus_result_free(res->zones);
+	for (size_t i = 0; i < res->n_dane; i++)
+		danelookup_result_free(res->dane[i]);
+	free(res->dane);
 	free(res);
 }
 
@@ -263,6 +268,7 @@ static void
 run_free(struct check_run *run)
 {
 	result_free(run->res);
+	free(run->dane);
 	free(run);
 }
 
@@ -621,6 +627,73 @@ mtasts_done(struct mtasts_result *mr, void *arg)
 	run_maybe_finish(run);
 }
 
+/* One MX host's DANE lookups in flight. */
+struct dane_slot {
+	struct check_run *run;
+	size_t		 index;		/* in run->res->dane */
+	struct danelookup_job *job;
+};
+
+static void
+dane_done(struct danelookup_result *dr, void *arg)
+{
+	struct dane_slot *ds = arg;
+	struct check_run *run = ds->run;
+
+	ds->job = NULL;
+	if (ds->index < run->res->n_dane) {
+		danelookup_result_free(run->res->dane[ds->index]);
+		run->res->dane[ds->index] = dr;
+	} else	/* the result was handed on (an ad-hoc deadline) */
+		danelookup_result_free(dr);
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* The DNS half of DANE for each MX host on port 25 (RFC 7672): whether a
+ * secure, usable TLSA set exists.  The handshake does not use it yet. */
+static void
+run_dane_start(struct check_run *run)
+{
+	struct check_result *res = run->res;
+	static const uint16_t port25[] = { 25 };
+
+	if (run->ctx->dnssec == NULL || res->n_mx == 0 || run->dane != NULL)
+		return;
+	res->dane = xcalloc(res->n_mx, sizeof(*res->dane));
+	run->dane = xcalloc(res->n_mx, sizeof(*run->dane));
+	for (size_t i = 0; i < res->n_mx; i++) {
+		struct danelookup_params dp;
+		int dup = 0;
+
+		for (size_t j = 0; j < i; j++)
+			dup |= strcasecmp(res->mx[j].host, res->mx[i].host) == 0;
+		if (dup || res->mx[i].host[0] == '\0')
+			continue;
+		memset(&dp, 0, sizeof(dp));
+		dp.v = run->ctx->dnssec;
+		dp.domain = run->check->cfg->name;
+		dp.host = res->mx[i].host;
+		dp.ports = port25;
+		dp.n_ports = 1;
+		run->dane[run->n_dane].run = run;
+		run->dane[run->n_dane].index = res->n_dane++;
+		run->outstanding++;
+		run->dane[run->n_dane].job = danelookup_start(&dp, dane_done,
+		    &run->dane[run->n_dane]);
+		run->n_dane++;
+	}
+}
+
+const struct danelookup_result *
+check_result_dane(const struct check_result *r, const char *host)
+{
+	for (size_t i = 0; i < r->n_dane; i++)
+		if (r->dane[i] != NULL && strcasecmp(r->dane[i]->host, host) == 0)
+			return r->dane[i];
+	return NULL;
+}
+
 static void
 zones_done(struct zonestatus_result *zr, void *arg)
 {
@@ -698,6 +771,7 @@ run_dns_settled(struct check_run *run)
 	run->records_started = 1;
 	run_mtasts_start(run);
 	run_zones_start(run);
+	run_dane_start(run);
 	if (!c->cfg->records)
 		return;
 	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
@@ -1045,6 +1119,7 @@ run_maybe_finish(struct check_run *run)
 	result_free(c->last);
 	c->last = run->res;
 	c->run = NULL;
+	free(run->dane);
 	free(run);
 	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
@@ -1104,6 +1179,12 @@ check_cancel_run(struct check *c)
 		run->zones = NULL;
 		run->outstanding--;
 	}
+	for (size_t i = 0; i < run->n_dane; i++)
+		if (run->dane[i].job != NULL) {
+			danelookup_cancel(run->dane[i].job);
+			run->dane[i].job = NULL;
+			run->outstanding--;
+		}
 	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {
 		TAILQ_REMOVE(&run->jobs, job, rlink);
 		if (job->queued) {

@@ -113,6 +113,23 @@ service_representative(const struct check_result *r, size_t i)
 	return first == i;
 }
 
+/* DANE's DNS half for an MX endpoint on port 25 (the handshake with the
+ * TLSA records is not made yet: mailsec_dane_valid is still to come). */
+static void
+add_dane(struct expo *e, const struct buf *l, const struct check_result *r,
+    const struct endpoint_result *ep)
+{
+	const struct danelookup_result *d;
+
+	if (r == NULL || ep->port != 25 || ep->protocol != PROTO_SMTP ||
+	    (d = check_result_dane(r, ep->host)) == NULL || d->n_ports == 0)
+		return;
+	expo_add(e, F_DANE_APPLICABLE, l, d->ports[0].applicable, NULL);
+	if (d->ports[0].reason != DANE_REASON_NONE)
+		expo_add(e, F_DANE_ERROR_INFO, l, 1, "reason",
+		    dane_reason_name(d->ports[0].reason), NULL);
+}
+
 static void
 add_endpoint(struct expo *e, const struct check *c,
     const struct endpoint_result *ep)
@@ -177,6 +194,7 @@ add_endpoint(struct expo *e, const struct check *c,
 	}
 	if (ep->audit.ran)
 		add_audit(e, &l, &ep->audit);
+	add_dane(e, &l, c->last, ep);
 	buf_free(&l);
 }
 

@@ -500,6 +500,17 @@ verdict_records(const struct check *c, struct verdict_info *spf,
 	}
 }
 
+/* Whether a secure, usable TLSA set exists for an MX host of r. */
+static int
+mx_has_dane(const struct check_result *r)
+{
+	for (size_t i = 0; i < r->n_dane; i++)
+		if (r->dane[i] != NULL && r->dane[i]->n_ports > 0 &&
+		    r->dane[i]->ports[0].applicable)
+			return 1;
+	return 0;
+}
+
 void
 verdict_mta_sts(const struct check *c, double now, struct verdict_info *vi)
 {
@@ -566,8 +577,10 @@ verdict_mta_sts(const struct check *c, double now, struct verdict_info *vi)
 		    m->rpt.message);
 		return;
 	}
-	set(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s", mode,
-	    m->policy.max_age, m->policy.n_mx, m->policy.n_mx == 1 ? "" : "s");
+	set(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s%s", mode,
+	    m->policy.max_age, m->policy.n_mx, m->policy.n_mx == 1 ? "" : "s",
+	    mx_has_dane(r) ? "; DANE applies too and takes precedence for "
+	    "senders that do DANE (RFC 8461 2)" : "");
 }
 
 static enum verdict

@@ -14,12 +14,19 @@ NS=127.0.63.53
 OUT=$T_DIR/metrics.prom
 t_addr "$NS"
 
+H311=$(printf '%064d' 0 | tr 0 a)	# any 32-byte digest: matching is not tested here
 t_zone dns sec.test <<EOF
 ns		IN A $NS
 @		IN MX 10 mx.sec.test.
 mx		IN A 127.0.63.1
+_25._tcp.mx	IN TLSA 3 1 1 $H311
 toplain		IN MX 10 mx.plain.test.
 todead		IN MX 10 mx.dead.test.
+notlsa		IN MX 10 mx2.sec.test.
+mx2		IN A 127.0.63.2
+unusable	IN MX 10 mx3.sec.test.
+mx3		IN A 127.0.63.3
+_25._tcp.mx3	IN TLSA 1 1 1 $H311
 EOF
 t_zone dns exp.test <<EOF
 ns		IN A $NS
@@ -29,6 +36,7 @@ t_zone dns plain.test <<EOF
 ns		IN A $NS
 @		IN MX 10 mx.sec.test.
 mx		IN A 127.0.63.2
+_25._tcp.mx	IN TLSA 3 1 1 $H311
 EOF
 t_zone_sign dns sec.test
 t_zone_sign dns exp.test expired
@@ -63,6 +71,14 @@ records = off
 mta_sts = off
 tls_rpt = off
 
+[domain notlsa.sec.test]
+records = off
+mta_sts = off
+tls_rpt = off
+[domain unusable.sec.test]
+records = off
+mta_sts = off
+tls_rpt = off
 [domain plain.test]
 records = off
 mta_sts = off
@@ -88,6 +104,20 @@ m 'mailsec_dnssec_status_info{domain="exp.test",name="exp.test",status="bogus"}'
 m 'mailsec_dnssec_secure{domain="exp.test",name="exp.test"}' 0
 m 'mailsec_dnssec_status_info{domain="plain.test",name="plain.test",status="insecure"}' 1
 m 'mailsec_dnssec_status_info{domain="plain.test",name="mx.sec.test",status="secure"}' 1
+
+# DANE's DNS half (RFC 7672 2.2), per MX endpoint on port 25: a secure,
+# usable TLSA set applies; a TLSA set under an insecure MX or address
+# lookup does not; a SERVFAIL is never "no TLSA".
+E='port="25",protocol="smtp"'
+m "mailsec_dane_applicable{domain=\"sec.test\",host=\"mx.sec.test\",address=\"127.0.63.1\",$E}" 1
+t_assert_absent "$OUT" 'mailsec_dane_error_info{domain="sec.test",'
+m "mailsec_dane_applicable{domain=\"notlsa.sec.test\",host=\"mx2.sec.test\",address=\"127.0.63.2\",$E}" 0
+m "mailsec_dane_error_info{domain=\"notlsa.sec.test\",host=\"mx2.sec.test\",address=\"127.0.63.2\",$E,reason=\"no_tlsa\"}" 1
+m "mailsec_dane_error_info{domain=\"unusable.sec.test\",host=\"mx3.sec.test\",address=\"127.0.63.3\",$E,reason=\"unusable\"}" 1
+m "mailsec_dane_error_info{domain=\"toplain.sec.test\",host=\"mx.plain.test\",address=\"127.0.63.2\",$E,reason=\"insecure\"}" 1
+# plain.test is unsigned: the secure TLSA of its MX host does not apply
+m "mailsec_dane_error_info{domain=\"plain.test\",host=\"mx.sec.test\",address=\"127.0.63.1\",$E,reason=\"insecure\"}" 1
+m "mailsec_dane_error_info{domain=\"exp.test\",host=\"mx.sec.test\",address=\"127.0.63.1\",$E,reason=\"bogus\"}" 1
 
 # A trust anchor that cannot be read is a config error with file:line.
 sed "s#^dnssec_trust_anchor_file = .*#dnssec_trust_anchor_file = $T_DIR/nothere#" \
