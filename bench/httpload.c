@@ -51,6 +51,7 @@ static char rbuf[256 + 262144];
 
 static struct sockaddr_in sa;
 static const char *tmpl, *expect, *host = "127.0.0.1";
+static int gzip_asked;		/* -z: Accept-Encoding: gzip */
 static long total, modulo, started, ok, failed, conc = 4;
 static double duration, timeout_s = 30, t_start, pace;
 static double *lat;
@@ -84,8 +85,8 @@ begin(struct req *r)
 	snprintf(url, sizeof(url), tmpl, started % modulo);
 	started++;
 	r->out_len = (size_t)snprintf(r->out, sizeof(r->out),
-	    "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: mailsec-bench\r\n\r\n",
-	    url, host);
+	    "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: mailsec-bench\r\n%s\r\n",
+	    url, host, gzip_asked ? "Accept-Encoding: gzip\r\n" : "");
 	r->out_off = 0;
 	r->in_len = r->head_len = r->carry_len = 0;
 	r->found = 0;
@@ -259,7 +260,7 @@ main(int argc, char **argv)
 	double t_end;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "h:p:c:n:m:u:e:d:i:w:l:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:p:c:n:m:u:e:d:i:w:l:z")) != -1) {
 		switch (ch) {
 		case 'h': host = optarg; break;
 		case 'p': port = atol(optarg); break;
@@ -278,9 +279,10 @@ main(int argc, char **argv)
 		case 'i': pace = atof(optarg); break;
 		case 'w': timeout_s = atof(optarg); break;
 		case 'l': latfile = optarg; break;
+		case 'z': gzip_asked = 1; break;
 		default:
 			fprintf(stderr, "usage: httpload -h HOST -p PORT -c C "
-			    "-n N|-d SECS -u URL [-m M] [-e EXPECT] [-w S] [-l FILE]\n");
+			    "-n N|-d SECS -u URL [-m M] [-e EXPECT] [-w S] [-l FILE] [-z]\n");
 			return 2;
 		}
 	}

@@ -1532,11 +1532,13 @@ static void
 tool_failed(struct cfgaudit_job *j, const char *what)
 {
 	struct buf b;
+	char qi[256], qm[LOG_QUOTE_MAX];
 
 	buf_init(&b);
 	buf_printf(&b, "%s: %s; read the files directly", j->tool, what);
-	log_warn("config_tool_failed", "server=%s instance=%s msg=\"%s\"",
-	    cfg_server_name(j->server), j->r->instance, b.data);
+	log_warn("config_tool_failed", "server=%s instance=%s msg=%s",
+	    cfg_server_name(j->server), log_quote(qi, sizeof(qi),
+	    j->r->instance), log_quote(qm, sizeof(qm), b.data));
 	free(j->r->tool_error);
 	j->r->tool_error = b.data;
 	if (j->server == CFG_POSTFIX) {

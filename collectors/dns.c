@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +21,48 @@ struct dns_sock {
 	short		 what;
 };
 
+/* The test resolver mode (MAILSEC_TEST_DNS, doc/hostile.md): answers that
+ * complete inside dns_query(), as c-ares gives them on a failed send
+ * (EMFILE, ENOMEM) and, from 1.23, on every cache hit.  Off unless the
+ * variable is set. */
+#define DNS_TEST_CACHE	64
+
+struct dns_test_answer {
+	char		*name;
+	int		 type;
+	int		 status;
+	unsigned char	*abuf;
+	int		 alen;
+	uint64_t	 at_ms;
+};
+
+struct dns_test {
+	int		 on;
+	unsigned	 ttl_ms;	/* how long an answer is served again */
+	unsigned	 fail_every;	/* every Nth query fails inside; 0: none */
+	unsigned	 block_every;	/* every Nth is run to its end inside */
+	unsigned	 in_answer;	/* inside an answer's callback */
+	unsigned	 timeout_ms, tries;	/* the channel's, for those */
+	unsigned long	 queries, hits, fails, blocked;
+	struct dns_test_answer cache[DNS_TEST_CACHE];
+	size_t		 next;		/* the slot written next */
+};
+
 struct dns {
 	struct event_base *base;
 	ares_channel	 channel;
 	struct event	*timer;
 	struct dns_sock	*socks;
 	unsigned	 in_flight;
+	struct dns_test	 test;
 };
 
 struct dns_query_ctx {
 	struct dns	*d;
 	dns_answer_cb	 cb;
 	void		*arg;
+	char		*name;		/* test mode: the cache key */
+	int		 type;
 };
 
 static void dns_rearm_timer(struct dns *d);
@@ -106,6 +137,238 @@ dns_sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 	event_add(ds->ev, NULL);
 }
 
+/* "sync[,ttl=MS][,every=N][,fail=N]". */
+static int
+dns_test_setup(struct dns_test *t, const char *spec, char *err, size_t errlen)
+{
+	char *copy, *tok, *save = NULL;
+	const char *why = NULL;
+	uint64_t v;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	copy = xstrdup(spec);
+	t->ttl_ms = 1000;
+	t->block_every = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "sync") == 0)
+			t->on = 1;
+		else if (strncmp(tok, "ttl=", 4) == 0 &&
+		    parse_uint(tok + 4, 1, 3600000, &v, &why) == 0)
+			t->ttl_ms = (unsigned)v;
+		else if (strncmp(tok, "fail=", 5) == 0 &&
+		    parse_uint(tok + 5, 1, 1000000, &v, &why) == 0)
+			t->fail_every = (unsigned)v;
+		else if (strncmp(tok, "every=", 6) == 0 &&
+		    parse_uint(tok + 6, 0, 1000000, &v, &why) == 0)
+			t->block_every = (unsigned)v;
+		else
+			rc = -1;
+	}
+	if (rc == 0 && !t->on)
+		rc = -1;
+	if (rc == -1)
+		snprintf(err, errlen, "MAILSEC_TEST_DNS=%s: expected "
+		    "sync[,ttl=MS][,every=N][,fail=N]%s%s", spec, why ? ": " : "",
+		    why ? why : "");
+	else
+		log_warn("dns_test_mode", "msg=\"answers may complete inside "
+		    "the call (MAILSEC_TEST_DNS)\" ttl_ms=%u every=%u "
+		    "fail_every=%u", t->ttl_ms, t->block_every, t->fail_every);
+	free(copy);
+	return rc;
+}
+
+static void
+dns_test_clear(struct dns_test *t)
+{
+	for (size_t i = 0; i < DNS_TEST_CACHE; i++) {
+		free(t->cache[i].name);
+		free(t->cache[i].abuf);
+	}
+	memset(t->cache, 0, sizeof(t->cache));
+}
+
+/* What c-ares 1.23 caches: answers, and the name or type not existing. */
+static void
+dns_test_store(struct dns_test *t, const char *name, int type, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct dns_test_answer *a;
+
+	if (status != ARES_SUCCESS && status != ARES_ENOTFOUND &&
+	    status != ARES_ENODATA)
+		return;
+	a = &t->cache[t->next];
+	t->next = (t->next + 1) % DNS_TEST_CACHE;
+	free(a->name);
+	free(a->abuf);
+	a->name = xstrdup(name);
+	a->type = type;
+	a->status = status;
+	a->alen = abuf != NULL && alen > 0 ? alen : 0;
+	a->abuf = a->alen > 0 ? xmalloc((size_t)a->alen) : NULL;
+	if (a->alen > 0)
+		memcpy(a->abuf, abuf, (size_t)a->alen);
+	a->at_ms = now_ms();
+}
+
+/* A question is waited for inside the call this long at most; a slower
+ * one (a timeout under test) is sent again on the shared channel, so that
+ * the loop is not held for the resolver's timeouts. */
+#define DNS_TEST_BLOCK_MS	50
+
+struct dns_test_wait {
+	int		 abandoned;
+	int		 done;
+	int		 status;
+	unsigned char	*abuf;
+	int		 alen;
+};
+
+static void
+dns_test_wait_cb(void *arg, int status, int timeouts, unsigned char *abuf,
+    int alen)
+{
+	struct dns_test_wait *w = arg;
+
+	(void)timeouts;
+	if (w->abandoned)
+		return;
+	w->done = 1;
+	w->status = status;
+	if (abuf != NULL && alen > 0) {
+		w->abuf = xmalloc((size_t)alen);
+		memcpy(w->abuf, abuf, (size_t)alen);
+		w->alen = alen;
+	}
+}
+
+/* Runs one query to its end on a channel of its own, with the servers and
+ * limits of the shared one, for DNS_TEST_BLOCK_MS at most: the loop waits
+ * (a test mode only).  w->done says whether the answer came. */
+static void
+dns_test_block(struct dns *d, const char *name, int type,
+    struct dns_test_wait *w)
+{
+	struct ares_addr_port_node *servers = NULL;
+	struct ares_options opts;
+	ares_channel ch;
+	uint64_t until = now_ms() + DNS_TEST_BLOCK_MS;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.timeout = (int)d->test.timeout_ms;
+	opts.tries = (int)d->test.tries;
+	opts.flags = ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
+	opts.ednspsz = 1232;
+	if (ares_init_options(&ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	    ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ) != ARES_SUCCESS) {
+		w->done = 1;
+		w->status = ARES_ENOMEM;
+		return;
+	}
+	if (ares_get_servers_ports(d->channel, &servers) == ARES_SUCCESS) {
+		ares_set_servers_ports(ch, servers);
+		ares_free_data(servers);
+	}
+	ares_query(ch, name, ns_c_in, type, dns_test_wait_cb, w);
+	while (!w->done && now_ms() < until) {
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+		struct timeval max = { 1, 0 }, tv, *next;
+		/* The bits by hand: ARES_GETSOCK_WRITABLE shifts an int by 31. */
+		unsigned bits = (unsigned)ares_getsock(ch, socks,
+		    ARES_GETSOCK_MAXNUM);
+		nfds_t n = 0;
+
+		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = (short)((((bits >> i) & 1) ? POLLIN : 0) |
+			    (((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1) ?
+			    POLLOUT : 0));
+
+			if (ev == 0)
+				continue;
+			pfd[n].fd = socks[i];
+			pfd[n].events = ev;
+			pfd[n++].revents = 0;
+		}
+		next = ares_timeout(ch, &max, &tv);
+		if (poll(pfd, n, (int)(next->tv_sec * 1000 +
+		    next->tv_usec / 1000) + 1 < DNS_TEST_BLOCK_MS ?
+		    (int)(next->tv_sec * 1000 + next->tv_usec / 1000) + 1 :
+		    DNS_TEST_BLOCK_MS) <= 0) {
+			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+			continue;
+		}
+		for (nfds_t i = 0; i < n && !w->done; i++)
+			if (pfd[i].revents != 0)
+				ares_process_fd(ch, (pfd[i].revents &
+				    (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd :
+				    ARES_SOCKET_BAD, (pfd[i].revents & POLLOUT) ?
+				    pfd[i].fd : ARES_SOCKET_BAD);
+	}
+	w->abandoned = !w->done;
+	ares_destroy(ch);
+}
+
+/* Answers inside the call when the test mode says so; 1 if it did.  The
+ * answer is copied first: what the callback asks may overwrite its slot. */
+static int
+dns_test_answer_now(struct dns *d, const char *name, int type,
+    dns_answer_cb cb, void *arg)
+{
+	struct dns_test *t = &d->test;
+	struct dns_test_answer *a = NULL;
+	unsigned char *abuf = NULL;
+	uint64_t now = now_ms();
+	int status, alen;
+
+	if (!t->on)
+		return 0;
+	t->queries++;
+	if (t->fail_every > 0 && t->queries % t->fail_every == 0) {
+		t->fails++;
+		cb(arg, ARES_ECONNREFUSED, NULL, 0);
+		return 1;
+	}
+	for (size_t i = 0; i < DNS_TEST_CACHE && a == NULL; i++)
+		if (t->cache[i].name != NULL && t->cache[i].type == type &&
+		    now - t->cache[i].at_ms <= t->ttl_ms &&
+		    strcasecmp(t->cache[i].name, name) == 0)
+			a = &t->cache[i];
+	/* Every other question an answer's handler asks, and every Nth
+	 * question besides, is answered inside the call that asks it: the
+	 * others come from the loop, so that handlers run both ways. */
+	if (a == NULL && ((t->in_answer > 0 && t->queries % 2 == 1) ||
+	    (t->block_every > 0 && t->queries % t->block_every == 0))) {
+		struct dns_test_wait w = { 0, 0, 0, NULL, 0 };
+
+		dns_test_block(d, name, type, &w);
+		if (!w.done)
+			return 0;
+		t->blocked++;
+		dns_test_store(t, name, type, w.status, w.abuf, w.alen);
+		cb(arg, w.status, w.abuf, w.alen);
+		free(w.abuf);
+		return 1;
+	}
+	if (a == NULL)
+		return 0;
+	t->hits++;
+	status = a->status;
+	alen = a->alen;
+	if (alen > 0) {
+		abuf = xmalloc((size_t)alen);
+		memcpy(abuf, a->abuf, (size_t)alen);
+	}
+	cb(arg, status, abuf, alen);
+	free(abuf);
+	return 1;
+}
+
 struct dns *
 dns_new(struct event_base *base, const char *servers, unsigned timeout_ms,
     unsigned tries, char *err, size_t errlen)
@@ -135,6 +398,13 @@ dns_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 		return NULL;
 	}
 	d->timer = evtimer_new(base, dns_timer_cb, d);
+	if (dns_test_setup(&d->test, getenv("MAILSEC_TEST_DNS"), err,
+	    errlen) == -1) {
+		dns_free(d);
+		return NULL;
+	}
+	d->test.timeout_ms = timeout_ms;
+	d->test.tries = tries;
 	if (servers && dns_set_servers(d, servers, err, errlen) == -1) {
 		dns_free(d);
 		return NULL;
@@ -164,6 +434,13 @@ dns_free(struct dns *d)
 		return;
 	/* Runs every pending callback with ARES_EDESTRUCTION. */
 	ares_destroy(d->channel);
+	if (d->test.on) {
+		log_info("dns_test_summary", "queries=%lu answered_inside=%lu "
+		    "cached=%lu failed_inside=%lu", d->test.queries,
+		    d->test.hits + d->test.blocked + d->test.fails,
+		    d->test.hits, d->test.fails);
+		dns_test_clear(&d->test);
+	}
 	while (d->socks) {
 		struct dns_sock *ds = d->socks;
 
@@ -189,7 +466,12 @@ dns_query_done(void *arg, int status, int timeouts, unsigned char *abuf,
 
 	(void)timeouts;
 	q->d->in_flight--;
+	if (q->name != NULL && status != ARES_EDESTRUCTION)
+		dns_test_store(&q->d->test, q->name, q->type, status, abuf, alen);
+	q->d->test.in_answer++;
 	q->cb(q->arg, status, abuf, alen);
+	q->d->test.in_answer--;
+	free(q->name);
 	free(q);
 }
 
@@ -197,11 +479,18 @@ void
 dns_query(struct dns *d, const char *name, int type, dns_answer_cb cb,
     void *arg)
 {
-	struct dns_query_ctx *q = xmalloc(sizeof(*q));
+	struct dns_query_ctx *q;
 
+	if (dns_test_answer_now(d, name, type, cb, arg))
+		return;
+	q = xcalloc(1, sizeof(*q));
 	q->d = d;
 	q->cb = cb;
 	q->arg = arg;
+	if (d->test.on) {
+		q->name = xstrdup(name);
+		q->type = type;
+	}
 	d->in_flight++;
 	ares_query(d->channel, name, ns_c_in, type, dns_query_done, q);
 	dns_rearm_timer(d);

@@ -55,7 +55,9 @@ struct tls_facts {
 	int	 hostname_match;
 	double	 not_before;
 	double	 not_after;
-	double	 chain_earliest_not_after;
+	double	 chain_earliest_not_after;	/* the verified path when it
+						 * verifies, else as presented */
+	double	 presented_chain_earliest_not_after;	/* every cert sent */
 	unsigned chain_len;
 #define CHAIN_MAX 10
 	double	 chain_not_after[CHAIN_MAX];	/* by depth, as presented */
@@ -65,7 +67,8 @@ struct tls_facts {
 	int	 sig_weak;		/* signed with SHA-1 or MD5 */
 	int	 self_signed;
 	int	 ocsp_stapled;
-	char	 ocsp_status[16];	/* good, revoked, unknown, malformed */
+	char	 ocsp_status[16];	/* the leaf's: good, revoked, unknown
+					 * (also: not in the response), malformed */
 	char	 kex_group[32];		/* "X25519", "ffdhe2048", "DH" ... */
 	int	 kex_bits;		/* size of the server's ephemeral key */
 	int	 secure_renegotiation;	/* -1 not applicable (TLS 1.3) */
@@ -123,5 +126,7 @@ SSL_CTX *probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen);
 SSL *probe_ssl_new(const struct probe_params *p);
 /* Reads version, cipher and certificate facts from a finished handshake. */
 void tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f);
+/* An ASN1_TIME as seconds since the epoch (UTC); 0 when unreadable. */
+double tls_asn1_time_epoch(const ASN1_TIME *t);
 
 #endif

@@ -82,7 +82,11 @@ job_free(struct records_job *job)
 	free(job);
 }
 
-/* The job ends when its last question is answered. */
+/* The job ends when its last question is answered.  Every frame that may
+ * ask more (records_start(), an answer's handler) holds the job with a
+ * count of its own, released when it returns: a question it sends may be
+ * answered inside the send (c-ares on a failed send, or a cache hit), and
+ * the job must not end, or be freed, under the frame. */
 static void
 job_maybe_done(struct records_job *job)
 {
@@ -100,16 +104,23 @@ job_maybe_done(struct records_job *job)
 }
 
 static void
+job_release(struct records_job *job)
+{
+	job->pending--;
+	job_maybe_done(job);
+}
+
+/* The question's own count holds the job while its handler runs. */
+static void
 rq_answer(void *arg, int status, const unsigned char *abuf, int alen)
 {
 	struct rq *q = arg;
 	struct records_job *job = q->job;
 
-	job->pending--;
 	if (!job->cancelled && status != ARES_EDESTRUCTION)
 		q->done(job, q, status, abuf, alen);
 	free(q);
-	job_maybe_done(job);
+	job_release(job);
 }
 
 static void
@@ -615,8 +626,7 @@ hold_release(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(job->hold_ev);
 	job->hold_ev = NULL;
-	job->pending--;
-	job_maybe_done(job);
+	job_release(job);
 }
 
 struct records_job *

@@ -72,8 +72,8 @@ probe_ssl_new(const struct probe_params *p)
 	return ssl;
 }
 
-static double
-asn1_time_epoch(const ASN1_TIME *t)
+double
+tls_asn1_time_epoch(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -162,10 +162,47 @@ key_facts(X509 *leaf, struct tls_facts *f)
 	f->self_signed = (X509_get_extension_flags(leaf) & EXFLAG_SS) != 0;
 }
 
+/* The leaf's issuer: from the verified path when it verifies, else the
+ * presented certificate that issued it (by name and key id), or NULL. */
+static X509 *
+leaf_issuer(SSL *ssl, X509 *leaf, int verified)
+{
+	STACK_OF(X509) *chain = verified ? SSL_get0_verified_chain(ssl) :
+	    SSL_get_peer_cert_chain(ssl);
+
+	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+		X509 *c = sk_X509_value(chain, i);
+
+		if (X509_cmp(c, leaf) != 0 && X509_check_issued(c, leaf) ==
+		    X509_V_OK)
+			return c;
+	}
+	return NULL;
+}
+
+/* The leaf's status in a response: found by its CertID (SHA-1, as CAs and
+ * OpenSSL make them, else SHA-256), never by position; -1 if absent. */
+static int
+ocsp_leaf_status(OCSP_BASICRESP *basic, X509 *leaf, X509 *issuer)
+{
+	const EVP_MD *mds[2] = { EVP_sha1(), EVP_sha256() };
+	int status = -1, reason;
+
+	for (size_t i = 0; i < 2 && status == -1 && issuer != NULL; i++) {
+		OCSP_CERTID *id = OCSP_cert_to_id(mds[i], leaf, issuer);
+
+		if (id != NULL && OCSP_resp_find_status(basic, id, &status,
+		    &reason, NULL, NULL, NULL) != 1)
+			status = -1;
+		OCSP_CERTID_free(id);
+	}
+	return status;
+}
+
 /* The stapled OCSP response, as sent: its signature is not verified, so
  * it tells what the server staples, not a revocation verdict of ours. */
 static void
-ocsp_facts(SSL *ssl, struct tls_facts *f)
+ocsp_facts(SSL *ssl, X509 *leaf, X509 *issuer, struct tls_facts *f)
 {
 	const unsigned char *der, *p;
 	OCSP_RESPONSE *resp;
@@ -184,14 +221,10 @@ ocsp_facts(SSL *ssl, struct tls_facts *f)
 	}
 	if (OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
 	    (basic = OCSP_response_get1_basic(resp)) != NULL) {
-		if (OCSP_resp_count(basic) > 0) {
-			status = OCSP_single_get0_status(OCSP_resp_get0(basic, 0),
-			    NULL, NULL, NULL, NULL);
-			snprintf(f->ocsp_status, sizeof(f->ocsp_status), "%s",
-			    status == V_OCSP_CERTSTATUS_GOOD ? "good" :
-			    status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" :
-			    "unknown");
-		}
+		status = ocsp_leaf_status(basic, leaf, issuer);
+		snprintf(f->ocsp_status, sizeof(f->ocsp_status), "%s",
+		    status == V_OCSP_CERTSTATUS_GOOD ? "good" :
+		    status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" : "unknown");
 		OCSP_BASICRESP_free(basic);
 	}
 	OCSP_RESPONSE_free(resp);
@@ -226,6 +259,22 @@ kex_facts(SSL *ssl, struct tls_facts *f)
 	    SSL_get_secure_renegotiation_support(ssl) ? 1 : 0;
 }
 
+/* The earliest expiry of a chain, at most `leaf` (the leaf's). */
+static double
+chain_earliest(STACK_OF(X509) *chain, double leaf)
+{
+	double earliest = leaf;
+
+	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+		double na = tls_asn1_time_epoch(X509_get0_notAfter(
+		    sk_X509_value(chain, i)));
+
+		if (na != 0 && na < earliest)
+			earliest = na;
+	}
+	return earliest;
+}
+
 void
 tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 {
@@ -243,15 +292,15 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 		return;
 	f->have_cert = 1;
 	key_facts(leaf, f);
-	ocsp_facts(ssl, f);
 	vr = SSL_get_verify_result(ssl);
 	f->verified = vr == X509_V_OK;
+	ocsp_facts(ssl, leaf, leaf_issuer(ssl, leaf, f->verified), f);
 	if (!f->verified)
 		snprintf(f->verify_error, sizeof(f->verify_error), "%s",
 		    X509_verify_cert_error_string(vr));
 	f->hostname_match = hostname_matches(leaf, servername);
-	f->not_before = asn1_time_epoch(X509_get0_notBefore(leaf));
-	f->not_after = asn1_time_epoch(X509_get0_notAfter(leaf));
+	f->not_before = tls_asn1_time_epoch(X509_get0_notBefore(leaf));
+	f->not_after = tls_asn1_time_epoch(X509_get0_notAfter(leaf));
 	name_string(X509_get_subject_name(leaf), f->subject, sizeof(f->subject));
 	name_string(X509_get_issuer_name(leaf), f->issuer, sizeof(f->issuer));
 	serial_string(leaf, f->serial, sizeof(f->serial));
@@ -259,17 +308,17 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 		for (unsigned i = 0; i < mdlen && i < 32; i++)
 			snprintf(f->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
 	/* The chain as presented (client side: it includes the leaf). */
-	f->chain_earliest_not_after = f->not_after;
 	f->chain_not_after[0] = f->not_after;
 	chain = SSL_get_peer_cert_chain(ssl);
 	f->chain_len = chain ? (unsigned)sk_X509_num(chain) : 1;
-	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
-		double na = asn1_time_epoch(X509_get0_notAfter(
+	for (int i = 0; chain && i < sk_X509_num(chain) && i < CHAIN_MAX; i++)
+		f->chain_not_after[i] = tls_asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));
-
-		if (i < CHAIN_MAX)
-			f->chain_not_after[i] = na;
-		if (na != 0 && na < f->chain_earliest_not_after)
-			f->chain_earliest_not_after = na;
-	}
+	f->presented_chain_earliest_not_after = chain_earliest(chain,
+	    f->not_after);
+	/* What counts is the path OpenSSL built and verified: a server may
+	 * send certificates it skips (an expired cross-sign). */
+	f->chain_earliest_not_after = f->verified ?
+	    chain_earliest(SSL_get0_verified_chain(ssl), f->not_after) :
+	    f->presented_chain_earliest_not_after;
 }

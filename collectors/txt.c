@@ -1,4 +1,5 @@
 #include "collectors/txt.h"
+#include "collectors/dns.h"
 
 #include <ares.h>
 #include <stdarg.h>
@@ -482,4 +483,32 @@ txt_list_next(struct txt_list *list, const char **item, size_t *len)
 	*item = start;
 	*len = (size_t)(stop - start);
 	return *len == 0 ? -1 : 1;
+}
+
+int
+txt_parse_answer(int status, const unsigned char *abuf, int alen,
+    struct txt_records *recs)
+{
+	struct ares_txt_ext *list = NULL;
+	int r;
+
+	if (status != ARES_SUCCESS)
+		return dns_classify(status);
+	if ((r = ares_parse_txt_reply_ext(abuf, alen, &list)) != ARES_SUCCESS)
+		return dns_classify(r);
+	txt_join_ares(recs, list);
+	ares_free_data(list);
+	return recs->n > 0 ? DNS_OK : DNS_NODATA;
+}
+
+char *
+txt_printable_copy(const struct txt_record *rec)
+{
+	const struct buf *b = &rec->text;
+	char *s = xstrndup(b->data ? b->data : "", b->len);
+
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			s[i] = '?';
+	return s;
 }

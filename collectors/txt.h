@@ -49,6 +49,14 @@ void txt_join_chunks(struct txt_records *recs, const struct txt_chunk *chunks,
     size_t n);
 void txt_join_ares(struct txt_records *recs, const struct ares_txt_ext *list);
 
+/* A raw TXT answer (an ARES_* status and the DNS message) joined into
+ * recs, which must be initialised.  Returns DNS_OK (enum dns_result) only
+ * when the answer parsed and held a record, else the failure class. */
+int txt_parse_answer(int status, const unsigned char *abuf, int alen,
+    struct txt_records *recs);
+/* A copy of a record for display: controls and DEL become '?'. */
+char *txt_printable_copy(const struct txt_record *rec);
+
 /* How a record's first tag compares with a version tag such as v=DMARC1. */
 enum txt_version {
 	TXT_VERSION_OTHER,	/* an unrelated record */

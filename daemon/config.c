@@ -28,6 +28,7 @@
 
 #include "daemon/addr.h"
 #include "daemon/util.h"
+#include "daemon/webcfg.h"
 
 #define INTERVAL_MIN_MS		1000
 #define AUDIT_INTERVAL_MIN_MS	(60 * 1000)
@@ -146,8 +147,10 @@ struct parse {
 	bool		 in_module;	/* the current target is a [module]'s */
 	bool		 module_kind_set;
 	unsigned	 tls_cert_line, tls_key_line;
+	const char	*tls_file;	/* the file that set them, if not this */
 	unsigned	 exporter_line;
 	bool		 at_end;
+	bool		 web_users;	/* basic_auth_users from the web config */
 
 	struct perr	*errs;
 	size_t		 n_errs, errs_cap;
@@ -392,21 +395,53 @@ cur_target(struct parse *p)
 
 /* [exporter] keys. */
 
+static int
+listen_parse(const char *v, char **host, uint16_t *port, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	if (addr_parse_host_port(v, host, port, &why) == -1) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (normalize_ip(host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
+		snprintf(err, errlen, "not a numeric ip address (e.g. "
+		    "127.0.0.1:%u, [::1]:%u)", DEFAULT_LISTEN_PORT,
+		    DEFAULT_LISTEN_PORT);
+		free(*host);
+		*host = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
+    size_t errlen)
+{
+	/* ":9925", as the Prometheus exporters spell every address. */
+	if (v[0] == ':' && v[1] != ':') {
+		char *all = xmalloc(strlen(v) + 5);
+		int r;
+
+		memcpy(all, "[::]", 4);
+		strcpy(all + 4, v);
+		r = listen_parse(all, host, port, err, errlen);
+		free(all);
+		return r;
+	}
+	return listen_parse(v, host, port, err, errlen);
+}
+
 static void
 set_listen(struct parse *p, const char *v)
 {
-	const char *err;
 	uint16_t port;
-	char *host;
+	char *host, err[160];
 
-	if (addr_parse_host_port(v, &host, &port, &err) == -1) {
+	if (listen_parse(v, &host, &port, err, sizeof(err)) == -1) {
 		key_error(p, "%s", err);
-		return;
-	}
-	if (normalize_ip(&host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
-		key_error(p, "not a numeric ip address (e.g. 127.0.0.1:%u, "
-		    "[::1]:%u)", DEFAULT_LISTEN_PORT, DEFAULT_LISTEN_PORT);
-		free(host);
 		return;
 	}
 	free(p->cfg->listen_host);
@@ -1237,6 +1272,19 @@ set_audit_interval(struct parse *p, const char *v)
 }
 
 static void
+set_address_label(struct parse *p, const char *v)
+{
+	if (strcmp(v, "on") == 0)
+		p->cfg->address_label = ADDRESS_LABEL_ON;
+	else if (strcmp(v, "off") == 0)
+		p->cfg->address_label = ADDRESS_LABEL_OFF;
+	else if (strcmp(v, "hash") == 0)
+		p->cfg->address_label = ADDRESS_LABEL_HASH;
+	else
+		key_error(p, "\"%s\": on, off or hash", show(v).s);
+}
+
+static void
 set_target_audit(struct parse *p, const char *v)
 {
 	get_switch(p, v, &cur_target(p)->audit);
@@ -1246,6 +1294,69 @@ static void
 set_target_records(struct parse *p, const char *v)
 {
 	get_switch(p, v, &cur_target(p)->records);
+}
+
+static void
+set_mta_sts(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->mta_sts);
+}
+
+static void
+set_tls_rpt(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->tls_rpt);
+}
+
+static void
+set_dnssec(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->dnssec);
+}
+
+static void
+set_dnssec_trust_anchor_file(struct parse *p, const char *v)
+{
+	if (*v == '\0') {
+		key_error(p, "empty path");
+		return;
+	}
+	if (check_readable(v) == -1) {
+		key_error(p, "%s: %s", show(v).s, strerror(errno));
+		return;
+	}
+	free(p->cfg->dnssec_trust_anchor_file);
+	p->cfg->dnssec_trust_anchor_file = xstrdup(v);
+}
+
+static void
+set_dnssec_forwarder(struct parse *p, const char *v)
+{
+	struct buf out;
+	const char *why = NULL;
+
+	buf_init(&out);
+	if (strchr(v, ',') != NULL)
+		why = "one address only";
+	else if (add_resolver(v, &out, &why) == 0) {
+		free(p->cfg->dnssec_forwarder);
+		p->cfg->dnssec_forwarder = out.data;
+		return;
+	}
+	key_error(p, "%s: %s", show(v).s, why);
+	buf_free(&out);
+}
+
+static void
+set_target_mta_sts(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->mta_sts);
+}
+
+static void
+set_target_tls_rpt(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->tls_rpt);
 }
 
 static void
@@ -1304,6 +1415,8 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->line = p->line;
 	t->audit = -1;
 	t->records = 1;
+	t->mta_sts = -1;
+	t->tls_rpt = -1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -1432,6 +1545,8 @@ module_target_init(struct target_cfg *t, unsigned line)
 	t->line = line;
 	t->audit = 0;			/* ~11 handshakes: only when asked */
 	t->records = 1;
+	t->mta_sts = -1;
+	t->tls_rpt = -1;
 	t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 	t->n_smtp_ports = 1;
 }
@@ -1477,7 +1592,7 @@ static void
 close_module(struct parse *p)
 {
 	static const char *const domain_only[] = { "smtp_ports",
-	    "dkim_selectors", "records" };
+	    "dkim_selectors", "records", "mta_sts", "tls_rpt" };
 	const struct target_cfg *t = cur_target(p);
 	unsigned line;
 
@@ -1521,6 +1636,12 @@ static const struct key_def exporter_keys[] = {
 	{ "basic_auth_users", set_basic_auth_users },
 	{ "tls_cert_file", set_tls_cert_file },
 	{ "tls_key_file", set_tls_key_file },
+	{ "address_label", set_address_label },
+	{ "mta_sts", set_mta_sts },
+	{ "tls_rpt", set_tls_rpt },
+	{ "dnssec", set_dnssec },
+	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
+	{ "dnssec_forwarder", set_dnssec_forwarder },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1536,6 +1657,8 @@ static const struct key_def domain_keys[] = {
 	{ "records", set_target_records },
 	{ "dkim_selectors", set_dkim_selectors },
 	{ "spf_expect_pass", set_spf_expect_pass },
+	{ "mta_sts", set_target_mta_sts },
+	{ "tls_rpt", set_target_tls_rpt },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1554,6 +1677,8 @@ static const struct key_def module_keys[] = {
 	{ "records", set_target_records },
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
+	{ "mta_sts", set_target_mta_sts },
+	{ "tls_rpt", set_target_tls_rpt },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */
@@ -2023,6 +2148,14 @@ finish(struct parse *p)
 			    DEFAULT_CA_FILE, strerror(errno));
 		cfg->ca_file = xstrdup(DEFAULT_CA_FILE);
 	}
+	if (cfg->dnssec && cfg->dnssec_trust_anchor_file == NULL) {
+		if (check_readable(DEFAULT_TRUST_ANCHOR_FILE) == -1)
+			error_at(p, 0, "dnssec_trust_anchor_file: default %s: %s"
+			    " (install dns-root-data, or set dnssec = off)",
+			    DEFAULT_TRUST_ANCHOR_FILE, strerror(errno));
+		cfg->dnssec_trust_anchor_file =
+		    xstrdup(DEFAULT_TRUST_ANCHOR_FILE);
+	}
 	if (cfg->ehlo_name == NULL) {
 		if (gethostname(host, sizeof(host)) == -1)
 			host[0] = '\0';
@@ -2031,7 +2164,14 @@ finish(struct parse *p)
 		    host : "localhost");
 	}
 	check_duplicates(p);
-	check_tls_files(p);
+	{
+		const char *file = p->file;
+
+		if (p->tls_file != NULL)
+			p->file = p->tls_file;
+		check_tls_files(p);
+		p->file = file;
+	}
 }
 
 static void
@@ -2059,9 +2199,122 @@ push_error(struct config_errors *errs, const char *fmt, ...)
 	push_msg(errs, b.data);
 }
 
+/* --web.config.file: its keys through the setters of the [exporter] keys
+ * that say the same, with their checks; one of the two per setting. */
+static void
+apply_web_entry(struct parse *p, const struct webcfg_entry *e,
+    const char *ini)
+{
+	struct config *cfg = p->cfg;
+	char *pair;
+
+	p->line = e->line;
+	switch (e->key) {
+	case WC_CERT_FILE:
+	case WC_KEY_FILE:
+		p->key = e->key == WC_CERT_FILE ? "cert_file" : "key_file";
+		if (p->tls_file == NULL && (p->tls_cert_line || p->tls_key_line)) {
+			key_error(p, "%s sets tls_cert_file and tls_key_file "
+			    "already: use one of the two", ini);
+			return;
+		}
+		if (e->key == WC_CERT_FILE)
+			set_tls_cert_file(p, e->value);
+		else
+			set_tls_key_file(p, e->value);
+		p->tls_file = p->file;
+		break;
+	case WC_MIN_VERSION:
+		p->key = "min_version";
+		if (strcmp(e->value, "TLS12") == 0)
+			cfg->tls_min_version = 12;
+		else if (strcmp(e->value, "TLS13") == 0)
+			cfg->tls_min_version = 13;
+		else if (strcmp(e->value, "TLS10") == 0 ||
+		    strcmp(e->value, "TLS11") == 0)
+			key_error(p, "%s: TLS 1.0 and 1.1 are not offered (RFC "
+			    "8996): TLS12 or TLS13", e->value);
+		else
+			key_error(p, "\"%s\": TLS12 or TLS13", show(e->value).s);
+		break;
+	case WC_CLIENT_AUTH:
+		p->key = "client_auth_type";
+		if (strcmp(e->value, "NoClientCert") != 0)
+			key_error(p, "\"%s\": only NoClientCert is supported "
+			    "(client certificates are not)", show(e->value).s);
+		break;
+	case WC_CLIENT_CA:
+		p->key = "client_ca_file";
+		key_error(p, "client certificates are not supported");
+		break;
+	case WC_USER:
+		p->key = "basic_auth_users";
+		if (cfg->n_auth_users > 0 && !p->web_users) {
+			key_error(p, "%s sets basic_auth_users already: use one "
+			    "of the two", ini);
+			return;
+		}
+		p->web_users = true;
+		pair = xmalloc(strlen(e->name) + strlen(e->value) + 2);
+		sprintf(pair, "%s:%s", e->name, e->value);
+		set_basic_auth_users(p, pair);
+		explicit_bzero(pair, strlen(pair));
+		free(pair);
+		break;
+	}
+}
+
+static void
+apply_web_config(struct parse *p, const char *path)
+{
+	const char *ini = p->file;
+	struct webcfg w;
+	struct buf b;
+	char err[256];
+	unsigned line;
+	int fd, r = -1, e = 0;
+
+	p->file = path;
+	p->key = NULL;
+	buf_init(&b);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		r = read_all(fd, WEBCFG_MAX_SIZE, &b);
+		e = errno;
+		close(fd);
+	} else
+		e = errno;
+	if (r == -1)
+		error_at(p, 0, "cannot read: %s", strerror(e));
+	else if (webcfg_parse(b.data ? b.data : "", b.len, &w, err,
+	    sizeof(err), &line) == -1)
+		error_at(p, line, "%s", err);
+	else {
+		for (size_t i = 0; i < w.n; i++)
+			apply_web_entry(p, &w.v[i], ini);
+		webcfg_free(&w);
+	}
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	p->key = NULL;
+	p->file = ini;
+}
+
+static struct config *
+load_mem(const char *name, const char *data, size_t len,
+    const char *web_config, struct config_errors *errs);
+
 struct config *
 config_load_mem(const char *name, const char *data, size_t len,
     struct config_errors *errs)
+{
+	return load_mem(name, data, len, NULL, errs);
+}
+
+static struct config *
+load_mem(const char *name, const char *data, size_t len,
+    const char *web_config, struct config_errors *errs)
 {
 	struct parse p;
 	struct config *cfg;
@@ -2082,6 +2335,9 @@ config_load_mem(const char *name, const char *data, size_t len,
 	cfg->log_level = LOG_INFO;
 	cfg->audit = 1;
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
+	cfg->mta_sts = 1;
+	cfg->tls_rpt = 1;
+	cfg->dnssec = 1;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 	memcpy(cfg->probe_allow_ports, default_probe_allow_ports,
@@ -2100,6 +2356,8 @@ config_load_mem(const char *name, const char *data, size_t len,
 	/* Not expected: the reader lets through only lines inih accepts. */
 	if (rc != 0 && p.n_errs == 0)
 		error_at(&p, rc > 0 ? (unsigned)rc : 0, "syntax error");
+	if (web_config != NULL)
+		apply_web_config(&p, web_config);
 	finish(&p);
 	buf_free(&p.sec_label);
 
@@ -2118,6 +2376,13 @@ config_load_mem(const char *name, const char *data, size_t len,
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
+	return config_load_web(path, NULL, errs);
+}
+
+struct config *
+config_load_web(const char *path, const char *web_config,
+    struct config_errors *errs)
+{
 	struct config *cfg;
 	struct buf b;
 	int fd;
@@ -2135,7 +2400,7 @@ config_load(const char *path, struct config_errors *errs)
 		return NULL;
 	}
 	close(fd);
-	cfg = config_load_mem(path, b.data, b.len, errs);
+	cfg = load_mem(path, b.data, b.len, web_config, errs);
 	buf_free(&b);
 	return cfg;
 }
@@ -2188,6 +2453,8 @@ config_free(struct config *cfg)
 	free(cfg->listen_host);
 	free(cfg->ca_file);
 	free(cfg->resolver);
+	free(cfg->dnssec_trust_anchor_file);
+	free(cfg->dnssec_forwarder);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

@@ -68,6 +68,9 @@ struct target_cfg {
 	size_t		 n_dkim_selectors;
 	char		*spf_expect_pass[MAX_SPF_EXPECT];	/* canonical IPs */
 	size_t		 n_spf_expect_pass;
+	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
+	int		 mta_sts;
+	int		 tls_rpt;
 	unsigned	 line;		/* where the section starts */
 };
 
@@ -126,6 +129,11 @@ struct config {
 	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
+	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
+	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
+	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */
+	char		*dnssec_trust_anchor_file;
+	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */
@@ -145,6 +153,12 @@ struct config {
 	char		*tls_key_file;
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
+	unsigned	 tls_min_version;	/* 12 (default) or 13 */
+	/* The `address` label of endpoint series: the address (on), none
+	 * (off: one series per host, port and protocol, the worst address's),
+	 * or a short hash of it. */
+	enum { ADDRESS_LABEL_ON, ADDRESS_LABEL_OFF, ADDRESS_LABEL_HASH }
+			 address_label;
 	struct cfgsrc_cfg *cfgsrcs;	/* [config ...] sections */
 	size_t		 n_cfgsrcs;
 };
@@ -180,6 +194,7 @@ struct config_errors {
 #define DEFAULT_TIMEOUT_MS (10 * 1000ULL)
 #define DEFAULT_CONCURRENCY 256
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define DEFAULT_TRUST_ANCHOR_FILE "/usr/share/dns/root.key"
 #define DEFAULT_AUDIT_INTERVAL_MS (60 * 60 * 1000ULL)
 /* A larger file is refused ("file too large"). */
 #define CONFIG_MAX_SIZE (1024 * 1024)
@@ -188,11 +203,20 @@ struct config_errors {
  * (at least one message).  errs must start zeroed; free it with
  * config_errors_free. */
 struct config *config_load(const char *path, struct config_errors *errs);
+/* The same, with --web.config.file (exporter-toolkit's web-config.yml,
+ * daemon/webcfg.h) read into the [exporter] keys it stands for. */
+struct config *config_load_web(const char *path, const char *web_config,
+    struct config_errors *errs);
 /* The same from memory (tests, fuzzing): data need not be NUL-terminated and
  * may hold NUL bytes; name is the file name used in messages and cfg->path. */
 struct config *config_load_mem(const char *name, const char *data,
     size_t len, struct config_errors *errs);
 void config_free(struct config *cfg);
+/* --web.listen-address: "127.0.0.1:9925", "[::1]:9925", or ":9925" (every
+ * address; the file's listen key wants it spelt [::]:9925); *host is
+ * allocated, numeric and canonical. */
+int config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
+    size_t errlen);
 void config_errors_free(struct config_errors *errs);
 
 #endif

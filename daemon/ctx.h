@@ -27,6 +27,8 @@ struct ctx {
 	const char	*config_path;
 	SSL_CTX		*ssl_ctx;
 	struct dns	*dns;
+	struct fetch_engine *fetch;	/* HTTPS: MTA-STS policies */
+	struct dnssec	*dnssec;	/* the validator, or NULL (dnssec = off) */
 	struct http	*http;
 
 	struct check	**checks;
@@ -57,6 +59,25 @@ struct ctx {
 	double		 reload_ok_time;
 
 	struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
+	/* The SIGHUP path, for POST /-/reload (with --web.enable-lifecycle)
+	 * and a config change seen by daemon/watch.c. */
+	void		(*reload)(struct ctx *ctx);
+	int		 enable_lifecycle;
+	struct config_watch *config_watch;
+
+	/* Called when a check's first run ends (the `check` command's
+	 * progress), or NULL. */
+	void		(*first_run_cb)(const struct check *c, void *arg);
+	void		*first_run_arg;
 };
+
+/* Makes ctx for cfg (which it owns from now on, even on error): the loop,
+ * the TLS client context, the resolver.  -1 with err, ctx freed. */
+int ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen);
+/* One round: every check of ctx->cfg once, now; back when all are done
+ * (ctx->ready) or the loop was broken (a signal). */
+void ctx_run_once(struct ctx *ctx);
+/* Stops and frees everything ctx holds, its config too. */
+void ctx_free(struct ctx *ctx);
 
 #endif

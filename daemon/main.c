@@ -17,6 +17,7 @@
 #include "collectors/audit.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "daemon/check.h"
 #include "daemon/audit_config.h"
 #include "daemon/cfgwatch.h"
 #include "daemon/config.h"
@@ -24,27 +25,58 @@
 #include "daemon/log.h"
 #include "daemon/sched.h"
 #include "daemon/util.h"
+#include "daemon/watch.h"
 #include "web/auth.h"
 #include "web/http.h"
 #include "web/metrics.h"
 #include "web/server.h"
 
 #define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
-#define DNS_TRIES 2
 #define ONCE_PIECE (256 * 1024)	/* --once writes the exposition this much at a time */
+
+/* Flags that override the file, kept for every (re)load. */
+static const char *level_arg, *listen_arg, *web_config_arg;
+static enum log_level level_flag;
+static char *listen_host;
+static uint16_t listen_port;
+
+static void
+flags_apply(struct config *cfg)
+{
+	if (level_arg)
+		cfg->log_level = level_flag;
+	if (listen_arg) {
+		free(cfg->listen_host);
+		cfg->listen_host = xstrdup(listen_host);
+		cfg->listen_port = listen_port;
+	}
+}
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mailsec_exporter [--config FILE] [--check-config] [--once]\n"
-	    "                        [--log-level LEVEL] [--hash-password]\n"
+	    "                        [--log-level LEVEL] [--log.format FORMAT]\n"
+	    "                        [--web.listen-address ADDR] [--web.config.file FILE]\n"
+	    "                        [--web.enable-lifecycle] [--hash-password]\n"
 	    "                        [--version] [--help]\n"
+	    "       mailsec_exporter check [options] DOMAIN|HOST:PORT...\n"
+	    "                        (check --help: a report for people)\n"
 	    "       mailsec_exporter audit-config [--postfix DIR] [--dovecot FILE] [--json]\n"
-	    "  --config FILE      configuration file (default %s)\n"
-	    "  --check-config     validate the configuration, print every error, exit\n"
+	    "  --config FILE      configuration file (default %s);\n"
+	    "                     also spelt --config.file\n"
+	    "  --check-config     validate the configuration, print every error, exit;\n"
+	    "                     also spelt --config.check\n"
 	    "  --once             run every check once, print the metrics, exit\n"
-	    "  --log-level LEVEL  debug, info, warn or error (overrides the file)\n"
+	    "  --log-level LEVEL  debug, info, warn or error (overrides the file);\n"
+	    "                     also spelt --log.level\n"
+	    "  --log.format FORMAT  logfmt (key=value, the default) or json\n"
+	    "  --web.listen-address ADDR  listen here, not at the file's listen\n"
+	    "                     (127.0.0.1:9925, [::1]:9925, :9925)\n"
+	    "  --web.config.file FILE  exporter-toolkit's web-config.yml: TLS and\n"
+	    "                     basic auth, instead of the tls_* and basic_auth_users keys\n"
+	    "  --web.enable-lifecycle  POST /-/reload reloads the config (as SIGHUP)\n"
 	    "  --hash-password    read a password (one line) from standard input and\n"
 	    "                     print its bcrypt hash, for basic_auth_users\n"
 	    "  --version          print the version and exit\n",
@@ -106,24 +138,13 @@ static struct config *
 load_config(const char *path, int quiet_ok)
 {
 	struct config_errors errs = { 0 };
-	struct config *cfg = config_load(path, &errs);
+	struct config *cfg = config_load_web(path, web_config_arg, &errs);
 
 	(void)quiet_ok;
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	config_errors_free(&errs);
 	return cfg;
-}
-
-static unsigned
-dns_timeout_ms(const struct config *cfg)
-{
-	/* A lookup must fit in a probe's budget: c-ares doubles the timeout
-	 * on each retry (t, 2t, ...), so DNS_TRIES tries of one server take
-	 * (2^DNS_TRIES - 1) t.  The first try gets at most 5 s. */
-	uint64_t t = cfg->timeout_ms / ((1u << DNS_TRIES) - 1);
-
-	return (unsigned)(t > 5000 ? 5000 : t < 200 ? 200 : t);
 }
 
 static int
@@ -139,24 +160,28 @@ reload(struct ctx *ctx)
 	struct config_errors errs = { 0 };
 	struct config *cfg, *old;
 	SSL_CTX *ssl_ctx;
-	char err[256];
+	char err[256], q[LOG_QUOTE_MAX];
 
-	log_info("reload", "config=%s", ctx->config_path);
-	if ((cfg = config_load(ctx->config_path, &errs)) == NULL) {
+	log_info("reload", "config=%s", log_quote(q, sizeof(q), ctx->config_path));
+	if ((cfg = config_load_web(ctx->config_path, web_config_arg,
+	    &errs)) == NULL) {
 		size_t nerr = errs.n;	/* config_errors_free() zeroes it */
 
 		for (size_t i = 0; i < errs.n; i++)
-			log_error("config_error", "msg=\"%s\"", errs.msgs[i]);
+			log_error("config_error", "msg=%s",
+			    log_quote(q, sizeof(q), errs.msgs[i]));
 		config_errors_free(&errs);
 		ctx->reload_ok = 0;
 		log_error("reload_failed", "errors=%zu keeping=previous", nerr);
 		return;
 	}
 	config_errors_free(&errs);
+	flags_apply(cfg);
 	if ((ssl_ctx = probe_ssl_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL ||
 	    dns_set_servers(ctx->dns, cfg->resolver, err, sizeof(err)) == -1) {
 		SSL_CTX_free(ssl_ctx);
-		log_error("reload_failed", "msg=\"%s\" keeping=previous", err);
+		log_error("reload_failed", "msg=%s keeping=previous",
+		    log_quote(q, sizeof(q), err));
 		config_free(cfg);
 		ctx->reload_ok = 0;
 		return;
@@ -184,6 +209,12 @@ reload(struct ctx *ctx)
 	ctx->reload_ok = 1;
 	ctx->reload_ok_time = wall_time();
 	log_info("reload_done", "targets=%zu", ctx->n_checks);
+}
+
+static void
+watch_reload_cb(void *arg)
+{
+	reload(arg);
 }
 
 static void
@@ -234,48 +265,36 @@ drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-ctx_free(struct ctx *ctx)
-{
-	cfgwatch_free(ctx);
-	sched_shutdown(ctx);
-	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
-	if (ctx->http)
-		http_stop(ctx->http);
-	if (ctx->ev_sigterm)
-		event_free(ctx->ev_sigterm);
-	if (ctx->ev_sigint)
-		event_free(ctx->ev_sigint);
-	if (ctx->ev_sighup)
-		event_free(ctx->ev_sighup);
-	if (ctx->ev_trim)
-		event_free(ctx->ev_trim);
-	SSL_CTX_free(ctx->ssl_ctx);
-	metrics_cache_free(ctx->metrics_cache);
-	config_free(ctx->cfg);
-	event_base_free(ctx->base);
-}
-
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "config.file", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "config.check", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, '1' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log.level", required_argument, NULL, 'l' },
+		{ "log.format", required_argument, NULL, 'f' },
+		{ "web.listen-address", required_argument, NULL, 'L' },
+		{ "web.config.file", required_argument, NULL, 'W' },
+		{ "web.enable-lifecycle", no_argument, NULL, 'E' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "hash-password", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = DEFAULT_CONFIG, *level_arg = NULL;
-	int check_only = 0, once = 0, ch, rc = 0;
-	enum log_level level;
+	const char *config_path = DEFAULT_CONFIG, *format_arg = NULL;
+	int check_only = 0, once = 0, enable_lifecycle = 0, ch, rc = 0;
+	enum log_format format;
 	struct web *web = NULL;
+	struct config *cfg;
 	struct ctx ctx;
 	char err[256];
 
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "audit-config") == 0)
 		return audit_config_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -291,6 +310,18 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			level_arg = optarg;
+			break;
+		case 'f':
+			format_arg = optarg;
+			break;
+		case 'L':
+			listen_arg = optarg;
+			break;
+		case 'W':
+			web_config_arg = optarg;
+			break;
+		case 'E':
+			enable_lifecycle = 1;
 			break;
 		case 'V':
 			printf("mailsec_exporter %s (%s)\n", MAILSEC_VERSION,
@@ -310,54 +341,40 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (level_arg && log_level_parse(level_arg, &level) == -1) {
+	if (level_arg && log_level_parse(level_arg, &level_flag) == -1) {
 		fprintf(stderr, "mailsec_exporter: bad --log-level %s\n", level_arg);
 		return 2;
 	}
+	if (format_arg && log_format_parse(format_arg, &format) == -1) {
+		fprintf(stderr, "mailsec_exporter: bad --log.format %s: logfmt "
+		    "or json\n", format_arg);
+		return 2;
+	}
+	if (format_arg)
+		log_set_format(format);
+	if (listen_arg && config_listen_parse(listen_arg, &listen_host,
+	    &listen_port, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailsec_exporter: bad --web.listen-address %s: "
+		    "%s\n", listen_arg, err);
+		return 2;
+	}
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.config_path = config_path;
-	ctx.once = once;
-	ctx.start_time = wall_time();
-	TAILQ_INIT(&ctx.queue);
-	TAILQ_INIT(&ctx.adhoc);
-	TAILQ_INIT(&ctx.dns_waiting);
-	if ((ctx.cfg = load_config(config_path, check_only)) == NULL)
+	if ((cfg = load_config(config_path, check_only)) == NULL)
 		return 1;
+	flags_apply(cfg);
 	if (check_only) {
-		printf("%s: OK, %zu targets\n", config_path, ctx.cfg->n_targets);
-		config_free(ctx.cfg);
+		printf("%s: OK, %zu targets\n", config_path, cfg->n_targets);
+		config_free(cfg);
 		return 0;
 	}
-	log_set_level(level_arg ? level : ctx.cfg->log_level);
+	log_set_level(cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
-
-	{
-		struct event_config *ecfg = event_config_new();
-
-		/* Scrapes and signals before probe I/O (io.c puts probes at
-		 * the lowest priority), yet probes are not starved: the loop
-		 * looks again for higher priorities every 16 callbacks. */
-		event_config_set_max_dispatch_interval(ecfg, NULL, 16, 2);
-		ctx.base = event_base_new_with_config(ecfg);
-		event_config_free(ecfg);
-		if (ctx.base == NULL || event_base_priority_init(ctx.base, 3) == -1) {
-			fprintf(stderr, "mailsec_exporter: event loop set-up failed\n");
-			config_free(ctx.cfg);
-			return 1;
-		}
-	}
-	ctx.ssl_ctx = probe_ssl_ctx_new(ctx.cfg->ca_file, err, sizeof(err));
-	if (ctx.ssl_ctx == NULL ||
-	    (ctx.dns = dns_new(ctx.base, ctx.cfg->resolver,
-	    dns_timeout_ms(ctx.cfg), DNS_TRIES, err, sizeof(err))) == NULL) {
+	if (ctx_open(&ctx, cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mailsec_exporter: %s\n", err);
-		ctx_free(&ctx);
 		return 1;
 	}
-	ctx.reload_ok = 1;
-	ctx.reload_ok_time = wall_time();
-	ctx.weak_testable = weak_classes_testable();
+	ctx.config_path = config_path;
+	ctx.once = once;
 
 	if (!once) {
 		struct http_params hp = {
@@ -365,6 +382,8 @@ main(int argc, char **argv)
 			.port = ctx.cfg->listen_port,
 			.tls_cert_pem = ctx.cfg->tls_cert_pem,
 			.tls_key_pem = ctx.cfg->tls_key_pem,
+			.tls13_only = ctx.cfg->tls_min_version == 13,
+			.post_path = "/-/reload",
 		};
 
 		/* One Prometheus may hold probe_max_concurrent /probe
@@ -391,6 +410,17 @@ main(int argc, char **argv)
 		}
 		ctx.ev_sighup = evsignal_new(ctx.base, SIGHUP, signal_cb, &ctx);
 		event_add(ctx.ev_sighup, NULL);
+		ctx.reload = reload;
+		ctx.enable_lifecycle = enable_lifecycle;
+		{
+			const char *watched[] = { config_path, web_config_arg };
+
+			ctx.config_watch = config_watch_start(ctx.base, watched,
+			    2, watch_reload_cb, &ctx, err, sizeof(err));
+			if (ctx.config_watch == NULL)
+				log_warn("config_watch", "msg=\"%s: a change "
+				    "takes a SIGHUP\"", err);
+		}
 		log_info("listening", "address=%s port=%u scheme=%s targets=%zu "
 		    "modules=%zu probe=%s auth=%s", ctx.cfg->listen_host,
 		    http_port(ctx.http), hp.tls_cert_pem ? "https" : "http",
@@ -403,14 +433,13 @@ main(int argc, char **argv)
 	event_add(ctx.ev_sigterm, NULL);
 	event_add(ctx.ev_sigint, NULL);
 
-	sched_apply_config(&ctx);
-	if (!once)
-		cfgwatch_apply(&ctx);
 	if (once)
-		sched_run_all_now(&ctx);
-	/* loopbreak is forgotten by a loop not yet running: check first. */
-	if (!(once && ctx.ready))
+		ctx_run_once(&ctx);
+	else {
+		sched_apply_config(&ctx);
+		cfgwatch_apply(&ctx);
 		event_base_dispatch(ctx.base);
+	}
 
 	if (once) {
 		/* A piece at a time: tens of MB for thousands of endpoints. */
@@ -430,5 +459,6 @@ main(int argc, char **argv)
 	}
 	web_free(web);		/* before the checks and the listener go */
 	ctx_free(&ctx);
+	free(listen_host);
 	return rc;
 }

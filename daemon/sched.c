@@ -9,6 +9,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 #include "collectors/protocols.h"
@@ -37,6 +38,10 @@ struct check_run {
 	int		 mx_pending;	/* the MX answer has not come yet */
 	unsigned	 dns_pending;	/* MX and address lookups to come */
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
+	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
+	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
+	struct dane_slot *dane;		/* one per MX host */
+	size_t		 n_dane;
 	int		 records_started;
 	struct run_jobs	 jobs;
 };
@@ -66,7 +71,7 @@ struct probe_job {
 	int		 queued;
 	int		 auditing;	/* the main probe is done: audit steps */
 	struct audit_cursor cursor;
-	char		 log_id[256];
+	char		 log_id[640];	/* target= host= ... (quoted) */
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
 	TAILQ_ENTRY(probe_job) qlink;	/* ctx->queue */
@@ -75,6 +80,7 @@ struct probe_job {
 
 static void check_schedule(struct check *c, uint64_t delay_ms);
 static void run_maybe_finish(struct check_run *run);
+static void run_dns_settled(struct check_run *run);
 static void queue_pump(struct ctx *ctx);
 static void job_requeue(struct ctx *ctx, struct probe_job *job);
 
@@ -226,13 +232,43 @@ result_free(struct check_result *res)
 	free(res->eps);
 	dns_mx_free(res->mx, res->n_mx);
 	records_result_free(res->records);
+	mtasts_result_free(res->mtasts);
+	zonestatus_result_free(res->zones);
+	for (size_t i = 0; i < res->n_dane; i++)
+		danelookup_result_free(res->dane[i]);
+	free(res->dane);
 	free(res);
+}
+
+int
+check_result_mx_certs_verified(const struct check_result *r,
+    const char *mx_host)
+{
+	int verdict = -1;
+
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct endpoint_result *ep = &r->eps[i];
+		const struct tls_facts *t = &ep->out.tls;
+
+		if (ep->protocol != PROTO_SMTP || ep->port != 25 ||
+		    strcasecmp(ep->host, mx_host) != 0)
+			continue;
+		if (ep->out.starttls_offered == 0)
+			return 0;
+		if (!t->have_cert)
+			continue;	/* never reached TLS: no verdict */
+		if (!t->verified || !t->hostname_match)
+			return 0;
+		verdict = 1;
+	}
+	return verdict;
 }
 
 static void
 run_free(struct check_run *run)
 {
 	result_free(run->res);
+	free(run->dane);
 	free(run);
 }
 
@@ -281,10 +317,14 @@ job_done(const struct probe_outcome *out, void *arg)
 	if (out->success)
 		log_debug("probe_done", "%s success=1 total_s=%.3f",
 		    job->log_id, out->total_s);
-	else
-		log_info("probe_failed", "%s step=%s reason=%s detail=\"%s\"",
+	else {
+		char q[LOG_QUOTE_MAX];
+
+		log_info("probe_failed", "%s step=%s reason=%s detail=%s",
 		    job->log_id, probe_step_name(out->fail_step),
-		    probe_reason_name(out->reason), out->detail);
+		    probe_reason_name(out->reason),
+		    log_quote(q, sizeof(q), out->detail));
+	}
 	/* The audit is worth its handshakes only where TLS works at all. */
 	if (run->audit && out->tls.done && run->check != NULL) {
 		job->auditing = 1;
@@ -417,7 +457,8 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	struct ctx *ctx = run->ctx;
 	struct probe_job *job;
 	struct sockaddr_storage ss;
-	char addr[INET6_ADDRSTRLEN] = "", why[256], q[300];
+	char addr[INET6_ADDRSTRLEN] = "", why[256], q[LOG_QUOTE_MAX], qt[256],
+	    qh[256];
 
 	/* The address the probe connects to, its port set, and its text. */
 	memset(&ss, 0, sizeof(ss));
@@ -442,8 +483,10 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 		run->res->eps[idx].finished = wall_time();
 		ctx->probes_total[proto][0]++;
 		log_warn("probe_refused", "target=%s host=%s address=%s port=%u "
-		    "reason=not_allowed detail=%s", run->check->cfg->name, host,
-		    addr, (unsigned)port, log_quote(q, sizeof(q), why));
+		    "reason=not_allowed detail=%s",
+		    log_quote(qt, sizeof(qt), run->check->cfg->name),
+		    log_quote(qh, sizeof(qh), host), addr, (unsigned)port,
+		    log_quote(q, sizeof(q), why));
 		return;
 	}
 	job = xcalloc(1, sizeof(*job));
@@ -451,9 +494,11 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	job->addrlen = salen;
 	job->run = run;
 	job->ep = run_add_endpoint(run, host, addr, port, proto);
+	/* The host is an MX name from DNS, the target may come from /probe. */
 	snprintf(job->log_id, sizeof(job->log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
-	    run->check->cfg->name, host, addr, port, protocol_name(proto));
+	    log_quote(qt, sizeof(qt), run->check->cfg->name),
+	    log_quote(qh, sizeof(qh), host), addr, port, protocol_name(proto));
 	run->outstanding++;
 	TAILQ_INSERT_TAIL(&run->jobs, job, rlink);
 	job->queued = 1;
@@ -537,6 +582,27 @@ parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	return 1;
 }
 
+/* Every frame of a run that starts lookups or probes (check_start(), the
+ * MX and address answers) holds the run with a count of its own until it
+ * returns: a lookup it sends may be answered inside the call (a c-ares
+ * cache hit or failed send), and the run must neither finish, nor start
+ * its records before the frame has sent everything, nor be freed under it. */
+static void
+run_hold(struct check_run *run)
+{
+	run->outstanding++;
+	run->dns_pending++;
+}
+
+static void
+run_release(struct check_run *run)
+{
+	run->dns_pending--;
+	run->outstanding--;
+	run_dns_settled(run);
+	run_maybe_finish(run);
+}
+
 static void
 records_done(struct records_result *rr, void *arg)
 {
@@ -547,6 +613,145 @@ records_done(struct records_result *rr, void *arg)
 	run->res->records = rr;
 	run->outstanding--;
 	run_maybe_finish(run);
+}
+
+static void
+mtasts_done(struct mtasts_result *mr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->mtasts = NULL;
+	mtasts_result_free(run->res->mtasts);
+	run->res->mtasts = mr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* One MX host's DANE lookups in flight. */
+struct dane_slot {
+	struct check_run *run;
+	size_t		 index;		/* in run->res->dane */
+	struct danelookup_job *job;
+};
+
+static void
+dane_done(struct danelookup_result *dr, void *arg)
+{
+	struct dane_slot *ds = arg;
+	struct check_run *run = ds->run;
+
+	ds->job = NULL;
+	if (ds->index < run->res->n_dane) {
+		danelookup_result_free(run->res->dane[ds->index]);
+		run->res->dane[ds->index] = dr;
+	} else	/* the result was handed on (an ad-hoc deadline) */
+		danelookup_result_free(dr);
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* The DNS half of DANE for each MX host on port 25 (RFC 7672): whether a
+ * secure, usable TLSA set exists.  The handshake does not use it yet. */
+static void
+run_dane_start(struct check_run *run)
+{
+	struct check_result *res = run->res;
+	static const uint16_t port25[] = { 25 };
+
+	if (run->ctx->dnssec == NULL || res->n_mx == 0 || run->dane != NULL)
+		return;
+	res->dane = xcalloc(res->n_mx, sizeof(*res->dane));
+	run->dane = xcalloc(res->n_mx, sizeof(*run->dane));
+	for (size_t i = 0; i < res->n_mx; i++) {
+		struct danelookup_params dp;
+		int dup = 0;
+
+		for (size_t j = 0; j < i; j++)
+			dup |= strcasecmp(res->mx[j].host, res->mx[i].host) == 0;
+		if (dup || res->mx[i].host[0] == '\0')
+			continue;
+		memset(&dp, 0, sizeof(dp));
+		dp.v = run->ctx->dnssec;
+		dp.domain = run->check->cfg->name;
+		dp.host = res->mx[i].host;
+		dp.ports = port25;
+		dp.n_ports = 1;
+		run->dane[run->n_dane].run = run;
+		run->dane[run->n_dane].index = res->n_dane++;
+		run->outstanding++;
+		run->dane[run->n_dane].job = danelookup_start(&dp, dane_done,
+		    &run->dane[run->n_dane]);
+		run->n_dane++;
+	}
+}
+
+const struct danelookup_result *
+check_result_dane(const struct check_result *r, const char *host)
+{
+	for (size_t i = 0; i < r->n_dane; i++)
+		if (r->dane[i] != NULL && strcasecmp(r->dane[i]->host, host) == 0)
+			return r->dane[i];
+	return NULL;
+}
+
+static void
+zones_done(struct zonestatus_result *zr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->zones = NULL;
+	zonestatus_result_free(run->res->zones);
+	run->res->zones = zr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* The DNSSEC status of the domain and of each MX host's zone. */
+static void
+run_zones_start(struct check_run *run)
+{
+	const struct check_result *res = run->res;
+	const char **names;
+	size_t n = 0;
+
+	if (run->ctx->dnssec == NULL)
+		return;
+	names = xcalloc(res->n_mx + 1, sizeof(*names));
+	names[n++] = run->check->cfg->name;
+	for (size_t i = 0; i < res->n_mx; i++)
+		if (res->mx[i].host[0] != '\0')
+			names[n++] = res->mx[i].host;
+	run->outstanding++;
+	run->zones = zonestatus_start(run->ctx->dnssec, names, n, zones_done,
+	    run);
+	free(names);
+}
+
+/* MTA-STS and TLS-RPT, beside the records: the policy is held against the
+ * MX hosts by the readers of the result, once the probes are in. */
+static void
+run_mtasts_start(struct check_run *run)
+{
+	const struct check *c = run->check;
+	struct mtasts_params mp;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.sts = c->cfg->mta_sts >= 0 ? c->cfg->mta_sts : run->ctx->cfg->mta_sts;
+	mp.rpt = c->cfg->tls_rpt >= 0 ? c->cfg->tls_rpt : run->ctx->cfg->tls_rpt;
+	if ((!mp.sts && !mp.rpt) || run->ctx->fetch == NULL)
+		return;
+	mp.base = run->ctx->base;
+	mp.domain = c->cfg->name;
+	mp.send = records_send;
+	mp.send_arg = run->ctx;
+	mp.fetch = run->ctx->fetch;
+	mp.ca_file = run->ctx->cfg->ca_file;
+	mp.timeout_ms = (unsigned)check_timeout_ms(c);
+	mp.reach_checked = c->adhoc_cb != NULL;
+	mp.allow_cidrs = run->ctx->cfg->probe_allow_cidrs;
+	mp.n_allow_cidrs = run->ctx->cfg->n_probe_allow_cidrs;
+	run->outstanding++;
+	run->mtasts = mtasts_start(&mp, mtasts_done, run);
 }
 
 /* The mail authentication records of a domain, once its own MX addresses
@@ -561,10 +766,14 @@ run_dns_settled(struct check_run *run)
 	size_t n = 0;
 
 	if (run->dns_pending > 0 || run->records_started || c == NULL ||
-	    c->cfg->kind != TARGET_DOMAIN || !c->cfg->records ||
-	    run->ctx->stopping)
+	    c->cfg->kind != TARGET_DOMAIN || run->ctx->stopping)
 		return;
 	run->records_started = 1;
+	run_mtasts_start(run);
+	run_zones_start(run);
+	run_dane_start(run);
+	if (!c->cfg->records)
+		return;
 	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
 	for (size_t i = 0; i < res->n_eps; i++) {
 		const struct endpoint_result *ep = &res->eps[i];
@@ -609,10 +818,11 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 		hl->v4 = r;
 	else
 		hl->v6 = r;
-	run->outstanding--;
-	run->dns_pending--;
-	if (--hl->pending > 0)
+	/* This answer's count holds the run until the end (run_hold()). */
+	if (--hl->pending > 0) {
+		run_release(run);
 		return;
+	}
 	if (run->check != NULL && !run->ctx->stopping) {
 		if (hl->n_addrs == 0) {
 			char why[96];
@@ -621,7 +831,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 			    dns_result_name(hl->v4), dns_result_name(hl->v6));
 			run_unresolved(run, hl->role, hl->name, why);
 		}
-		for (size_t i = 0; i < hl->n_addrs; i++) {
+		for (size_t i = 0; i < hl->n_addrs && run->check != NULL; i++) {
 			struct sockaddr_storage ss;
 			socklen_t len;
 
@@ -646,8 +856,7 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 	free(hl->addrs);
 	free(hl->name);
 	free(hl);
-	run_dns_settled(run);
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
@@ -701,15 +910,14 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	struct check_result *res = run->res;
 	enum dns_result r;
 
-	run->outstanding--;
-	run->dns_pending--;
+	/* The MX query's count holds the run until the end (run_hold()). */
 	run->mx_pending = 0;
 	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
 	r = status == ARES_SUCCESS ?
 	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
 	res->mx_result = r;
 	if (run->check == NULL || run->ctx->stopping) {
-		run_maybe_finish(run);
+		run_release(run);
 		return;
 	}
 	if (r == DNS_OK) {
@@ -718,7 +926,8 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
 			res->null_mx = 1;
 		else
-			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS; i++)
+			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS &&
+			    run->check != NULL; i++)
 				if (res->mx[i].host[0] != '\0' &&
 				    !dns_mx_host_seen(res->mx, i))
 					run_resolve_host(run, ROLE_MX,
@@ -727,11 +936,14 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		/* RFC 5321 5.1: no MX means the domain itself is the host. */
 		res->implicit_mx = 1;
 		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
-	} else
-		log_info("mx_failed", "target=%s rcode=%s", run->check->cfg->name,
+	} else {
+		char q[256];
+
+		log_info("mx_failed", "target=%s rcode=%s",
+		    log_quote(q, sizeof(q), run->check->cfg->name),
 		    dns_result_name(r));
-	run_dns_settled(run);
-	run_maybe_finish(run);
+	}
+	run_release(run);
 }
 
 static void
@@ -739,6 +951,7 @@ check_start(struct check *c)
 {
 	struct ctx *ctx = c->ctx;
 	struct check_run *run;
+	char q[256];
 
 	if (c->run != NULL || ctx->stopping)
 		return;
@@ -751,9 +964,9 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
-	log_debug("check_start", "target=%s", c->cfg->name);
-	/* Hold the run open until the first step is queued. */
-	run->outstanding++;
+	log_debug("check_start", "target=%s",
+	    log_quote(q, sizeof(q), c->cfg->name));
+	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
@@ -761,14 +974,15 @@ check_start(struct check *c)
 		run->dns_pending++;
 		sched_dns_query(ctx, c->cfg->name, ns_t_mx, mx_cb, run,
 		    &run->mx_started_ms);
-		for (size_t i = 0; i < c->cfg->n_imap_hosts; i++)
+		for (size_t i = 0; i < c->cfg->n_imap_hosts &&
+		    run->check != NULL; i++)
 			run_resolve_host(run, ROLE_IMAP, c->cfg->imap_hosts[i]);
-		for (size_t i = 0; i < c->cfg->n_pop3_hosts; i++)
+		for (size_t i = 0; i < c->cfg->n_pop3_hosts &&
+		    run->check != NULL; i++)
 			run_resolve_host(run, ROLE_POP3, c->cfg->pop3_hosts[i]);
 	} else
 		run_resolve_host(run, ROLE_ENDPOINT, c->cfg->name);
-	run->outstanding--;
-	run_maybe_finish(run);
+	run_release(run);
 }
 
 static void
@@ -884,6 +1098,7 @@ run_maybe_finish(struct check_run *run)
 	struct check *c = run->check;
 	struct ctx *ctx = run->ctx;
 	uint64_t interval, elapsed, next;
+	char q[256];
 
 	if (run->outstanding > 0)
 		return;
@@ -899,10 +1114,12 @@ run_maybe_finish(struct check_run *run)
 	else
 		audit_carry_over(run->res, c->last);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
-	    c->cfg->name, run->res->success, run->res->duration_s);
+	    log_quote(q, sizeof(q), c->cfg->name), run->res->success,
+	    run->res->duration_s);
 	result_free(c->last);
 	c->last = run->res;
 	c->run = NULL;
+	free(run->dane);
 	free(run);
 	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
@@ -912,6 +1129,8 @@ run_maybe_finish(struct check_run *run)
 	}
 	if (!c->ran_once) {
 		c->ran_once = 1;
+		if (ctx->first_run_cb)
+			ctx->first_run_cb(c, ctx->first_run_arg);
 		if (ctx->checks_pending_first > 0 &&
 		    --ctx->checks_pending_first == 0) {
 			ctx->ready = 1;
@@ -950,6 +1169,22 @@ check_cancel_run(struct check *c)
 		run->records = NULL;
 		run->outstanding--;
 	}
+	if (run->mtasts) {
+		mtasts_cancel(run->mtasts);
+		run->mtasts = NULL;
+		run->outstanding--;
+	}
+	if (run->zones) {
+		zonestatus_cancel(run->zones);
+		run->zones = NULL;
+		run->outstanding--;
+	}
+	for (size_t i = 0; i < run->n_dane; i++)
+		if (run->dane[i].job != NULL) {
+			danelookup_cancel(run->dane[i].job);
+			run->dane[i].job = NULL;
+			run->outstanding--;
+		}
 	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {
 		TAILQ_REMOVE(&run->jobs, job, rlink);
 		if (job->queued) {

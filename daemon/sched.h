@@ -12,6 +12,9 @@
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "collectors/records.h"
+#include "collectors/mtasts.h"
+#include "collectors/danelookup.h"
+#include "collectors/zonestatus.h"
 #include "daemon/ctx.h"
 
 struct endpoint_result {
@@ -40,7 +43,22 @@ struct check_result {
 	size_t		 n_eps;
 	int		 timed_out;	/* cut short by an ad-hoc deadline */
 	struct records_result *records;	/* domain targets, or NULL */
+	struct mtasts_result *mtasts;	/* domain targets, or NULL */
+	struct danelookup_result **dane; /* per MX host: TLSA on port 25 */
+	size_t		 n_dane;
+	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
+					 * hosts, or NULL */
 };
+
+/* What MTA-STS makes of one MX host of r (mtasts.h): whether every SMTP
+ * probe of the host on port 25 that got as far as STARTTLS verified its
+ * certificate for the MX name (1), one did not or STARTTLS was missing
+ * (0), or none got that far (-1). */
+int check_result_mx_certs_verified(const struct check_result *r,
+    const char *mx_host);
+/* The DANE lookups of host in r (port 25), or NULL. */
+const struct danelookup_result *check_result_dane(const struct check_result *r,
+    const char *host);
 
 struct check;
 /* An ad-hoc check (the /probe endpoint) is done: c->last holds its result.

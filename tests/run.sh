@@ -49,6 +49,19 @@ if [ -x build/san/mailsec_exporter ] && [ -z "$NO_SAN" ]; then
 		    env MAILSEC_BIN="$PWD/build/san/mailsec_exporter" \
 		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 sh "$t"
 	done
+	# Again with the test resolver mode (doc/hostile.md): answers complete
+	# inside the call that asks, as c-ares gives them on a cache hit or a
+	# failed send; every completion must survive that.
+	for t in tests/integration/test_records.sh tests/integration/test_domain.sh \
+	    tests/integration/test_dns_faults.sh tests/integration/test_probe.sh \
+	    tests/integration/test_reentry.sh tests/integration/test_mta_sts.sh \
+	    tests/integration/test_dnssec.sh; do
+		[ -f "$t" ] || continue; matches "$t" || continue
+		run_one "integration-asan-syncdns/$(basename "$t" .sh)" \
+		    env MAILSEC_BIN="$PWD/build/san/mailsec_exporter" \
+		    MAILSEC_TEST_DNS=sync \
+		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 sh "$t"
+	done
 fi
 
 # libFuzzer smoke runs (tests/fuzz_smoke.sh): one test per target,

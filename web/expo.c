@@ -3,11 +3,15 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "web/escape.h"
+
 static const struct family_def families[F__COUNT] = {
 	[F_PROBE_SUCCESS] = { "mailsec_probe_success", "gauge",
-	    "1 if the probe reached TLS and finished its session, else 0." },
+	    "1 if the probe reached TLS and finished its session, else 0 (unlabelled in a /probe answer: the whole check)." },
 	[F_PROBE_DURATION] = { "mailsec_probe_duration_seconds", "gauge",
-	    "Time spent in each phase of the last probe." },
+	    "Time spent in each phase of the last probe (unlabelled in a /probe answer: the whole check)." },
+	[F_PROBE_ENDPOINT_DURATION] = { "mailsec_probe_endpoint_duration_seconds", "gauge",
+	    "Wall time of the last probe of this endpoint, all its phases." },
 	[F_PROBE_ERROR_INFO] = { "mailsec_probe_error_info", "gauge",
 	    "Present with value 1 when the last probe failed: the step and the reason." },
 	[F_PROBE_TIMESTAMP] = { "mailsec_probe_last_run_timestamp_seconds", "gauge",
@@ -24,7 +28,7 @@ static const struct family_def families[F__COUNT] = {
 	    "Start of validity of the leaf certificate presented." },
 	[F_CERT_CHAIN_EARLIEST_NOT_AFTER] = {
 	    "mailsec_cert_chain_earliest_not_after_timestamp_seconds", "gauge",
-	    "Earliest expiry among the certificates the server presented." },
+	    "Earliest expiry in the chain: the verified path when it verifies, else the certificates presented." },
 	[F_CERT_VERIFIED] = { "mailsec_cert_verified", "gauge",
 	    "1 if the chain verified against the configured CA file, else 0." },
 	[F_CERT_VERIFY_ERROR_INFO] = { "mailsec_cert_verify_error_info", "gauge",
@@ -57,10 +61,13 @@ static const struct family_def families[F__COUNT] = {
 	    "Number of certificates the server presented." },
 	[F_CERT_CHAIN_NOT_AFTER] = { "mailsec_cert_chain_not_after_timestamp_seconds", "gauge",
 	    "Expiry of each presented certificate, by depth (0 is the leaf)." },
+	[F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER] = {
+	    "mailsec_cert_presented_chain_earliest_not_after_timestamp_seconds", "gauge",
+	    "Earliest expiry among all the certificates the server presented, on the verified path or not." },
 	[F_CERT_OCSP_STAPLED] = { "mailsec_cert_ocsp_stapled", "gauge",
 	    "1 if the server stapled an OCSP response." },
 	[F_CERT_OCSP_STATUS_INFO] = { "mailsec_cert_ocsp_status_info", "gauge",
-	    "Certificate status in the stapled OCSP response (signature not checked)." },
+	    "The leaf's status in the stapled OCSP response, unknown when it is not there (signature not checked)." },
 	[F_TLS_VERSION_ACCEPTED] = { "mailsec_tls_version_accepted", "gauge",
 	    "1 if a handshake pinned to this protocol version succeeded (TLS audit)." },
 	[F_TLS_WEAK_CIPHER] = { "mailsec_tls_weak_cipher_accepted", "gauge",
@@ -141,16 +148,62 @@ static const struct family_def families[F__COUNT] = {
 	    "1 if the domain publishes a null MX (RFC 7505): it accepts no mail." },
 	[F_MX_IMPLICIT] = { "mailsec_mx_implicit", "gauge",
 	    "1 if the domain has no MX and its own address is used (RFC 5321 5.1)." },
+	[F_STS_RECORD_PRESENT] = { "mailsec_mta_sts_record_present", "gauge",
+	    "1 if a TXT record at _mta-sts.<domain> begins with v=STSv1." },
+	[F_STS_RECORD_VALID] = { "mailsec_mta_sts_record_valid", "gauge",
+	    "1 if exactly one STS record exists and it follows RFC 8461 3.1." },
+	[F_STS_FETCH_SUCCESS] = { "mailsec_mta_sts_policy_fetch_success", "gauge",
+	    "1 if https://mta-sts.<domain>/.well-known/mta-sts.txt answered 200 over verified HTTPS." },
+	[F_STS_FETCH_DURATION] = { "mailsec_mta_sts_policy_fetch_duration_seconds", "gauge",
+	    "Wall time of the policy fetch." },
+	[F_STS_POLICY_VALID] = { "mailsec_mta_sts_policy_valid", "gauge",
+	    "1 if the policy was fetched as text/plain and follows RFC 8461 3.2." },
+	[F_STS_MODE_INFO] = { "mailsec_mta_sts_mode_info", "gauge",
+	    "The policy's mode: enforce, testing or none." },
+	[F_STS_MAX_AGE] = { "mailsec_mta_sts_max_age_seconds", "gauge",
+	    "How long senders may cache the policy." },
+	[F_STS_ID_INFO] = { "mailsec_mta_sts_id_info", "gauge",
+	    "The id of the STS record: senders refetch the policy when it changes." },
+	[F_STS_MX_PATTERNS] = { "mailsec_mta_sts_mx_patterns", "gauge",
+	    "Number of mx patterns in the policy." },
+	[F_STS_MX_COVERED] = { "mailsec_mta_sts_mx_covered", "gauge",
+	    "1 if the MX host matches one of the policy's mx patterns (RFC 8461 4.1)." },
+	[F_STS_MX_COMPLIANT] = { "mailsec_mta_sts_mx_compliant", "gauge",
+	    "1 if the MX host is covered and every probe of it verified its certificate for the MX name." },
+	[F_STS_CERT_NOT_AFTER] = { "mailsec_mta_sts_cert_not_after_timestamp_seconds", "gauge",
+	    "When the certificate of the policy host mta-sts.<domain> expires." },
+	[F_STS_ERROR_INFO] = { "mailsec_mta_sts_error_info", "gauge",
+	    "Present with value 1 for each MTA-STS problem: the reason." },
+	[F_TLSRPT_PRESENT] = { "mailsec_tls_rpt_record_present", "gauge",
+	    "1 if a TXT record at _smtp._tls.<domain> begins with v=TLSRPTv1." },
+	[F_TLSRPT_VALID] = { "mailsec_tls_rpt_valid", "gauge",
+	    "1 if exactly one TLS-RPT record exists, with rua of mailto: or https: URIs only (RFC 8460)." },
+	[F_TLSRPT_RUA] = { "mailsec_tls_rpt_rua_destinations", "gauge",
+	    "Number of valid TLS report destinations (rua)." },
+	[F_TLSRPT_ERROR_INFO] = { "mailsec_tls_rpt_error_info", "gauge",
+	    "Present with value 1 when TLS-RPT is missing or invalid: the reason." },
+	[F_DANE_APPLICABLE] = { "mailsec_dane_applicable", "gauge",
+	    "1 when the MX lookup, the host's address lookups and its TLSA records at _25._tcp.<host> are DNSSEC-secure and at least one TLSA record is usable for SMTP (RFC 7672)." },
+	[F_DANE_ERROR_INFO] = { "mailsec_dane_error_info", "gauge",
+	    "Present with value 1 when DANE does not apply or fails: no_tlsa, insecure, bogus, unusable, dns, ..." },
+	[F_DNSSEC_STATUS_INFO] = { "mailsec_dnssec_status_info", "gauge",
+	    "DNSSEC status of the domain's zone or an MX host's zone, validated by the exporter: secure, insecure, bogus, servfail, timeout." },
+	[F_DNSSEC_SECURE] = { "mailsec_dnssec_secure", "gauge",
+	    "1 if the zone of the name is signed and validates from the trust anchor." },
 	[F_CHECK_SUCCESS] = { "mailsec_check_success", "gauge",
 	    "1 if every probe of the configured target succeeded in its last run." },
 	[F_CHECK_DURATION] = { "mailsec_check_duration_seconds", "gauge",
 	    "Wall time of the last full run of the configured target." },
+	[F_CHECK_TIMESTAMP] = { "mailsec_check_last_run_timestamp_seconds", "gauge",
+	    "When the last full run of the configured target finished." },
 	[F_PROBE_TIMEOUT] = { "mailsec_probe_timeout_seconds", "gauge",
 	    "The timeout this /probe request ran with (scrape timeout minus the offset, capped by the module's)." },
 	[F_BUILD_INFO] = { "mailsec_exporter_build_info", "gauge",
 	    "Version of the exporter and of the libraries it runs on." },
 	[F_PROBES_TOTAL] = { "mailsec_exporter_probes_total", "counter",
-	    "Probes finished since start, by protocol and result." },
+	    "Probes finished since start, by protocol." },
+	[F_PROBE_FAILURES_TOTAL] = { "mailsec_exporter_probe_failures_total", "counter",
+	    "Probes finished since start that failed, by protocol." },
 	[F_PROBES_IN_FLIGHT] = { "mailsec_exporter_probes_in_flight", "gauge",
 	    "Probes running now." },
 	[F_PROBES_QUEUED] = { "mailsec_exporter_probes_queued", "gauge",
@@ -253,27 +306,42 @@ base_tag(struct expo *e, const struct buf *base)
 	return e->n_bases;
 }
 
+/* A label value of the text format: \\ " and newline escaped, and the one
+ * place that makes the exposition valid UTF-8 whatever the value holds (a
+ * certificate subject, a peer's words): each byte of an invalid sequence
+ * becomes U+FFFD, as in html_escapen(). */
 static void
 escape_label_value(struct buf *b, const char *v)
 {
-	const char *run = v;
+	const unsigned char *p = (const unsigned char *)v, *run = p;
+	uint32_t cp;
+	size_t len;
 
-	for (; *v; v++) {
-		const char *rep = NULL;
+	while (*p) {
+		const char *rep;
 
-		if (*v == '\\')
+		if (*p >= 0x80) {
+			/* A NUL ends any sequence early: never read past it. */
+			if ((len = utf8_next(p, 4, &cp)) > 0) {
+				p += len;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+		} else if (*p == '\\')
 			rep = "\\\\";
-		else if (*v == '"')
+		else if (*p == '"')
 			rep = "\\\"";
-		else if (*v == '\n')
+		else if (*p == '\n')
 			rep = "\\n";
-		if (rep == NULL)
+		else {
+			p++;
 			continue;
-		buf_append(b, run, (size_t)(v - run));
+		}
+		buf_append(b, run, (size_t)(p - run));
 		buf_puts(b, rep);
-		run = v + 1;
+		run = ++p;
 	}
-	buf_append(b, run, (size_t)(v - run));
+	buf_append(b, run, (size_t)(p - run));
 }
 
 void

@@ -44,6 +44,7 @@
 #define HTTP_TEXT		"text/plain; charset=utf-8"
 /* GnuTLS priorities of the HTTPS listener: TLS 1.2 and 1.3 only. */
 #define HTTP_TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define HTTP_TLS13_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3"
 
 struct http_req {
 	struct http		*h;	/* NULL once MHD is done with it */
@@ -83,6 +84,7 @@ struct http {
 	char			*tls_cert;	/* PEM copies MHD reads from */
 	char			*tls_key;
 	char			 last_err[256];	/* last MHD message, for start errors */
+	const char		*post_path;	/* http_params' (a literal) */
 };
 
 /* --- requests --------------------------------------------------------- */
@@ -177,6 +179,8 @@ stream_read_cb(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	n = st->read(st->arg, buf, max);
+	if (n == 0 && st->size == HTTP_STREAM_SIZE_UNKNOWN)
+		return MHD_CONTENT_READER_END_OF_STREAM;
 	return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
@@ -197,7 +201,9 @@ make_stream_response(const char *content_type, const struct http_stream *src)
 	struct MHD_Response *resp;
 
 	*st = *src;
-	resp = MHD_create_response_from_callback(st->size, HTTP_STREAM_BLOCK,
+	resp = MHD_create_response_from_callback(st->size ==
+	    HTTP_STREAM_SIZE_UNKNOWN ? MHD_SIZE_UNKNOWN : st->size,
+	    HTTP_STREAM_BLOCK,
 	    stream_read_cb, st, stream_free_cb);
 	if (resp == NULL)
 		stream_free_cb(st);
@@ -362,7 +368,10 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return req_reject(r, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "request body not accepted\n", 1, NULL);
 	if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(r->method, MHD_HTTP_METHOD_HEAD) != 0)
+	    strcmp(r->method, MHD_HTTP_METHOD_HEAD) != 0 &&
+	    !((strcmp(r->method, MHD_HTTP_METHOD_POST) == 0 ||
+	    strcmp(r->method, MHD_HTTP_METHOD_PUT) == 0) &&
+	    h->post_path != NULL && strcmp(r->path, h->post_path) == 0))
 		return req_reject(r, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "method not allowed\n", 0, "GET, HEAD");
 	if (h->stopping)
@@ -516,6 +525,7 @@ http_start(struct event_base *base, const struct http_params *p,
 	timeout_s = p->timeout_s ? p->timeout_s : HTTP_DEF_TIMEOUT_S;
 
 	h = xcalloc(1, sizeof(*h));
+	h->post_path = p->post_path;
 	h->base = base;
 	h->cb = cb;
 	h->arg = arg;
@@ -536,7 +546,8 @@ http_start(struct event_base *base, const struct http_params *p,
 		tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
 		    0, h->tls_cert };
 		tls_opts[2] = (struct MHD_OptionItem){
-		    MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES };
+		    MHD_OPTION_HTTPS_PRIORITIES, 0, p->tls13_only ?
+		    (void *)HTTP_TLS13_PRIORITIES : (void *)HTTP_TLS_PRIORITIES };
 		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	}
 	h->d = MHD_start_daemon(flags, p->port, NULL, NULL, access_cb, h,

@@ -27,6 +27,10 @@ struct http_params {
 	/* HTTPS when both are set: PEM text (copied), TLS 1.2 and 1.3 only. */
 	const char	*tls_cert_pem;
 	const char	*tls_key_pem;
+	int		 tls13_only;	/* TLS 1.3 only (min_version TLS13) */
+	/* The one path where POST and PUT (without a body) reach the
+	 * handler; everywhere else only GET and HEAD do. */
+	const char	*post_path;
 };
 
 struct http *http_start(struct event_base *base, const struct http_params *p,
@@ -58,6 +62,9 @@ void http_req_respond(struct http_req *r, unsigned status,
 /* A body produced while it is sent: read() fills buf with up to room
  * bytes (called as MHD's buffer empties, from the loop); exactly size
  * bytes in all.  free() is called once, sent or not. */
+/* size when unknown: the body is sent chunked, and read() returning 0
+ * ends it (with a known size, 0 before the end is an error). */
+#define HTTP_STREAM_SIZE_UNKNOWN UINT64_MAX
 struct http_stream {
 	uint64_t	 size;
 	size_t		(*read)(void *arg, char *buf, size_t room);

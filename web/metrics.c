@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "daemon/log.h"
 
@@ -34,6 +35,8 @@ add_cert_details(struct expo *e, const struct buf *l, const struct tls_facts *t)
 		expo_add(e, F_CERT_CHAIN_NOT_AFTER, l, t->chain_not_after[d],
 		    "depth", depth, NULL);
 	}
+	expo_add(e, F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER, l,
+	    t->presented_chain_earliest_not_after, NULL);
 	expo_add(e, F_CERT_OCSP_STAPLED, l, t->ocsp_stapled, NULL);
 	if (t->ocsp_stapled)
 		expo_add(e, F_CERT_OCSP_STATUS_INFO, l, 1, "status",
@@ -64,6 +67,69 @@ add_audit(struct expo *e, const struct buf *l, const struct tls_audit *a)
 	expo_add(e, F_AUDIT_HANDSHAKES, l, a->handshakes, NULL);
 }
 
+/* address_label = hash: 8 hex digits of the address's SHA-256. */
+static void
+address_hash(const char *address, char out[9])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	static const char hex[] = "0123456789abcdef";
+
+	SHA256((const unsigned char *)address, strlen(address), md);
+	for (int i = 0; i < 4; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[8] = '\0';
+}
+
+static int
+address_mode(const struct check *c)
+{
+	return c->ctx != NULL && c->ctx->cfg != NULL ?
+	    (int)c->ctx->cfg->address_label : ADDRESS_LABEL_ON;
+}
+
+static int
+same_service(const struct endpoint_result *a, const struct endpoint_result *b)
+{
+	return a->port == b->port && a->protocol == b->protocol &&
+	    strcmp(a->host, b->host) == 0;
+}
+
+/* address_label = off: the one endpoint of its host, port and protocol
+ * that is exported: the first that failed, else the first. */
+static int
+service_representative(const struct check_result *r, size_t i)
+{
+	size_t first = i;
+
+	for (size_t j = 0; j < r->n_eps; j++)
+		if (same_service(&r->eps[j], &r->eps[i])) {
+			if (!r->eps[j].out.success)
+				return j == i;
+			if (j < first)
+				first = j;
+		}
+	return first == i;
+}
+
+/* DANE's DNS half for an MX endpoint on port 25 (the handshake with the
+ * TLSA records is not made yet: mailsec_dane_valid is still to come). */
+static void
+add_dane(struct expo *e, const struct buf *l, const struct check_result *r,
+    const struct endpoint_result *ep)
+{
+	const struct danelookup_result *d;
+
+	if (r == NULL || ep->port != 25 || ep->protocol != PROTO_SMTP ||
+	    (d = check_result_dane(r, ep->host)) == NULL || d->n_ports == 0)
+		return;
+	expo_add(e, F_DANE_APPLICABLE, l, d->ports[0].applicable, NULL);
+	if (d->ports[0].reason != DANE_REASON_NONE)
+		expo_add(e, F_DANE_ERROR_INFO, l, 1, "reason",
+		    dane_reason_name(d->ports[0].reason), NULL);
+}
+
 static void
 add_endpoint(struct expo *e, const struct check *c,
     const struct endpoint_result *ep)
@@ -71,13 +137,17 @@ add_endpoint(struct expo *e, const struct check *c,
 	const struct probe_outcome *o = &ep->out;
 	const struct tls_facts *t = &o->tls;
 	struct buf l;
-	char port[8];
+	char port[8], hash[9];
+	int mode = address_mode(c);
 
 	buf_init(&l);
 	snprintf(port, sizeof(port), "%u", ep->port);
 	labels_add(&l, "domain", c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : "");
 	labels_add(&l, "host", ep->host);
-	labels_add(&l, "address", ep->address);
+	if (mode == ADDRESS_LABEL_HASH && ep->address[0])
+		address_hash(ep->address, hash);
+	labels_add(&l, "address", mode == ADDRESS_LABEL_OFF ? "" :
+	    mode == ADDRESS_LABEL_HASH && ep->address[0] ? hash : ep->address);
 	labels_add(&l, "port", port);
 	labels_add(&l, "protocol", protocol_name(ep->protocol));
 
@@ -86,10 +156,9 @@ add_endpoint(struct expo *e, const struct check *c,
 		if (o->phase_mask & (1u << s))
 			expo_add(e, F_PROBE_DURATION, &l, o->phase_s[s],
 			    "phase", probe_step_name((enum probe_step)s), NULL);
-	if (c->cfg->kind == TARGET_DOMAIN && c->last)
-		expo_add(e, F_PROBE_DURATION, &l, c->last->mx_duration_s,
-		    "phase", "resolve", NULL);
-	expo_add(e, F_PROBE_DURATION, &l, o->total_s, "phase", "total", NULL);
+	/* The MX lookup is the domain's (mailsec_dns_lookup_duration_seconds
+	 * {record="mx"}), the whole probe its own family. */
+	expo_add(e, F_PROBE_ENDPOINT_DURATION, &l, o->total_s, NULL);
 	if (!o->success)
 		expo_add(e, F_PROBE_ERROR_INFO, &l, 1,
 		    "step", probe_step_name(o->fail_step),
@@ -125,6 +194,7 @@ add_endpoint(struct expo *e, const struct check *c,
 	}
 	if (ep->audit.ran)
 		add_audit(e, &l, &ep->audit);
+	add_dane(e, &l, c->last, ep);
 	buf_free(&l);
 }
 
@@ -228,6 +298,72 @@ add_records(struct expo *e, const struct buf *l, const struct records_result *r)
 	expo_add(e, F_RECORDS_TIMESTAMP, l, r->finished, NULL);
 }
 
+static void
+add_mta_sts(struct expo *e, const struct buf *l, const struct check_result *cr)
+{
+	const struct mtasts_result *r = cr->mtasts;
+	const struct sts_policy *p = &r->policy;
+	int not_covered = 0, not_compliant = 0;
+
+	add_lookup(e, l, "mta_sts", NULL, &r->record_lookup);
+	expo_add(e, F_STS_RECORD_PRESENT, l, r->record.present, NULL);
+	expo_add(e, F_STS_RECORD_VALID, l, r->record.valid, NULL);
+	if (r->record.reason != STS_OK)
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(r->record.reason), NULL);
+	if (r->record.valid)
+		expo_add(e, F_STS_ID_INFO, l, 1, "id", r->record.id, NULL);
+	if (!r->fetch_attempted)
+		return;
+	expo_add(e, F_STS_FETCH_SUCCESS, l, r->fetch_success, NULL);
+	expo_add(e, F_STS_FETCH_DURATION, l, r->fetch_duration_s, NULL);
+	if (r->cert_not_after > 0)
+		expo_add(e, F_STS_CERT_NOT_AFTER, l, r->cert_not_after, NULL);
+	expo_add(e, F_STS_POLICY_VALID, l, r->policy_reason == STS_OK, NULL);
+	if (r->policy_reason != STS_OK) {
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(r->policy_reason), NULL);
+		return;
+	}
+	expo_add(e, F_STS_MODE_INFO, l, 1, "mode", sts_mode_name(p->mode), NULL);
+	expo_add(e, F_STS_MAX_AGE, l, p->max_age, NULL);
+	expo_add(e, F_STS_MX_PATTERNS, l, (double)p->n_mx, NULL);
+	for (size_t i = 0; i < cr->n_mx; i++) {
+		const char *host = cr->mx[i].host;
+		enum mtasts_mx v = mtasts_mx_verdict(r, host,
+		    check_result_mx_certs_verified(cr, host));
+
+		if (v == MTASTS_MX_NO_POLICY)
+			break;
+		expo_add(e, F_STS_MX_COVERED, l, v != MTASTS_MX_NOT_COVERED,
+		    "host", host, NULL);
+		if (v != MTASTS_MX_UNKNOWN)
+			expo_add(e, F_STS_MX_COMPLIANT, l,
+			    v == MTASTS_MX_COMPLIANT, "host", host, NULL);
+		not_covered |= v == MTASTS_MX_NOT_COVERED;
+		not_compliant |= v == MTASTS_MX_CERT_FAILS;
+	}
+	if (not_covered)
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(STS_MX_NOT_COVERED), NULL);
+	if (not_compliant)
+		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(STS_MX_NOT_COMPLIANT), NULL);
+}
+
+static void
+add_tls_rpt(struct expo *e, const struct buf *l, const struct mtasts_result *r)
+{
+	add_lookup(e, l, "tls_rpt", NULL, &r->rpt_lookup);
+	expo_add(e, F_TLSRPT_PRESENT, l, r->rpt.present, NULL);
+	expo_add(e, F_TLSRPT_VALID, l, r->rpt.valid, NULL);
+	if (r->rpt.present)
+		expo_add(e, F_TLSRPT_RUA, l, (double)r->rpt.n_rua, NULL);
+	if (r->rpt.reason != STS_OK)
+		expo_add(e, F_TLSRPT_ERROR_INFO, l, 1, "reason",
+		    sts_reason_name(r->rpt.reason), NULL);
+}
+
 void
 metrics_add_check(struct expo *e, const struct check *c)
 {
@@ -241,6 +377,7 @@ metrics_add_check(struct expo *e, const struct check *c)
 	labels_add(&l, "kind", c->cfg->kind == TARGET_DOMAIN ? "domain" : "endpoint");
 	expo_add(e, F_CHECK_SUCCESS, &l, r->success, NULL);
 	expo_add(e, F_CHECK_DURATION, &l, r->duration_s, NULL);
+	expo_add(e, F_CHECK_TIMESTAMP, &l, r->finished, NULL);
 	buf_reset(&l);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		labels_add(&l, "domain", c->cfg->name);
@@ -263,10 +400,24 @@ metrics_add_check(struct expo *e, const struct check *c)
 		expo_add(e, F_MX_IMPLICIT, &l, r->implicit_mx, NULL);
 		if (r->records)
 			add_records(e, &l, r->records);
+		if (r->mtasts && r->mtasts->sts_checked)
+			add_mta_sts(e, &l, r);
+		if (r->mtasts && r->mtasts->rpt_checked)
+			add_tls_rpt(e, &l, r->mtasts);
+		for (size_t i = 0; r->zones && i < r->zones->n_names; i++) {
+			const struct zone_status *z = &r->zones->names[i];
+
+			expo_add(e, F_DNSSEC_STATUS_INFO, &l, 1, "name", z->name,
+			    "status", dnssec_status_name(z->status), NULL);
+			expo_add(e, F_DNSSEC_SECURE, &l,
+			    z->status == DNSSEC_SECURE, "name", z->name, NULL);
+		}
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)
-		add_endpoint(e, c, &r->eps[i]);
+		if (address_mode(c) != ADDRESS_LABEL_OFF ||
+		    service_representative(r, i))
+			add_endpoint(e, c, &r->eps[i]);
 }
 
 /* process_* as the Prometheus client libraries export them. */
@@ -322,13 +473,11 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	    "microhttpd", MHD_get_version(), NULL);
 	for (int p = 0; p < PROTO__COUNT; p++) {
 		expo_add(e, F_PROBES_TOTAL, NULL,
-		    (double)ctx->probes_total[p][1],
-		    "protocol", protocol_name((enum protocol)p),
-		    "result", "success", NULL);
-		expo_add(e, F_PROBES_TOTAL, NULL,
+		    (double)(ctx->probes_total[p][1] + ctx->probes_total[p][0]),
+		    "protocol", protocol_name((enum protocol)p), NULL);
+		expo_add(e, F_PROBE_FAILURES_TOTAL, NULL,
 		    (double)ctx->probes_total[p][0],
-		    "protocol", protocol_name((enum protocol)p),
-		    "result", "failure", NULL);
+		    "protocol", protocol_name((enum protocol)p), NULL);
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
@@ -389,6 +538,7 @@ struct text_arena {
 struct check_slot {
 	const struct check *check;
 	const struct check_result *last;
+	int		 address_label;	/* the config's when rendered */
 	double		 started, finished;	/* of last */
 	struct check_text *text;
 };
@@ -525,7 +675,8 @@ check_text_unref(struct check_text *t)
 static int
 slot_fresh(const struct check_slot *s, const struct check *c)
 {
-	if (s->text == NULL || s->check != c || s->last != c->last)
+	if (s->text == NULL || s->check != c || s->last != c->last ||
+	    s->address_label != address_mode(c))
 		return 0;
 	return c->last == NULL || (s->started == c->last->started &&
 	    s->finished == c->last->finished);
@@ -613,6 +764,7 @@ slot_render(struct metrics_cache *mc, struct check_slot *s,
 	s->text = check_text_make(mc, &mc->scratch);
 	s->check = c;
 	s->last = c->last;
+	s->address_label = address_mode(c);
 	s->started = c->last ? c->last->started : 0;
 	s->finished = c->last ? c->last->finished : 0;
 }

@@ -278,11 +278,13 @@ probe_answer(struct web_req *wr)
 	struct http_req *req = wr->req;
 	struct expo e;
 	struct buf b;
+	char q[256];
 
 	buf_init(&b);
 	if (probe_refusals(c, &b) > 0) {
 		log_warn("probe_refused", "target=%s msg=\"an address or port "
-		    "outside probe_allow: answered 403\"", c->key);
+		    "outside probe_allow: answered 403\"",
+		    log_quote(q, sizeof(q), c->key));
 		sched_adhoc_free(c);
 		wr->check = NULL;
 		web_req_free(wr);
@@ -290,17 +292,37 @@ probe_answer(struct web_req *wr)
 		return;
 	}
 	expo_init(&e);
+	/* The whole check, unlabelled, as blackbox's probe_success and
+	 * probe_duration_seconds: rules and dashboards written for those
+	 * work on these. */
+	expo_add(&e, F_PROBE_SUCCESS, NULL, c->last ? c->last->success : 0,
+	    NULL);
+	expo_add(&e, F_PROBE_DURATION, NULL, c->last ? c->last->duration_s :
+	    0, NULL);
 	metrics_add_check(&e, c);
 	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
 	    NULL);
-	expo_render(&e, &b);
-	expo_free(&e);
 	if (c->last != NULL)
 		log_info("probe_done", "target=%s success=%d duration_s=%.3f%s",
-		    c->key, c->last->success, c->last->duration_s,
-		    c->last->timed_out ? " timed_out=1" : "");
+		    log_quote(q, sizeof(q), c->key), c->last->success,
+		    c->last->duration_s, c->last->timed_out ? " timed_out=1" : "");
+	if (wr->log_cap != NULL) {
+		size_t len;
+		const char *text = log_capture_text(wr->log_cap, &len);
+
+		buf_puts(&b, "Logs for the probe:\n");
+		buf_append(&b, text, len);
+		buf_puts(&b, "\nMetrics that would have been returned:\n");
+	}
+	expo_render(&e, &b);
+	expo_free(&e);
 	sched_adhoc_free(c);
 	wr->check = NULL;
+	if (wr->log_cap != NULL) {
+		web_req_free(wr);
+		http_req_respond(req, 200, "text/plain; charset=utf-8", &b);
+		return;
+	}
 	web_req_free(wr);
 	http_req_respond(req, 200, EXPO_CONTENT_TYPE, &b);
 }
@@ -323,9 +345,10 @@ static void
 probe_client_gone(struct http_req *req, void *arg)
 {
 	struct web_req *wr = arg;
+	char q[256];
 
 	log_info("probe_cancelled", "target=%s msg=\"the client went away\"",
-	    wr->check->key);
+	    log_quote(q, sizeof(q), wr->check->key));
 	sched_adhoc_free(wr->check);
 	wr->check = NULL;
 	web_req_free(wr);
@@ -347,6 +370,30 @@ shown(char *out, size_t outlen, const char *s, size_t len)
 	out[o] = '\0';
 }
 
+/* debug=true (blackbox_exporter's spelling): the answer is the probe's log
+ * and the metrics it would have returned, as text.  1, 0, or -1 for a
+ * value other than true or false, or the argument given twice. */
+static int
+probe_debug_arg(struct http_req *req, const char **why)
+{
+	const char *v;
+	size_t len;
+	unsigned n = http_req_arg_n(req, "debug", &v, &len);
+
+	if (n == 0)
+		return 0;
+	if (n > 1) {
+		*why = "given twice";
+		return -1;
+	}
+	if (len == 4 && memcmp(v, "true", 4) == 0)
+		return 1;
+	if (len == 5 && memcmp(v, "false", 5) == 0)
+		return 0;
+	*why = "want true or false";
+	return -1;
+}
+
 void
 probe_handle(struct web *w, struct http_req *req)
 {
@@ -354,6 +401,7 @@ probe_handle(struct web *w, struct http_req *req)
 	const struct config *cfg = ctx->cfg;
 	const struct module_cfg *m;
 	struct probe_target pt;
+	char qh[256], qm[128], qm2[LOG_QUOTE_MAX];
 	struct target_cfg t;
 	struct web_req *wr;
 	const char *tv, *mv, *hdr, *why;
@@ -361,6 +409,7 @@ probe_handle(struct web *w, struct http_req *req)
 	size_t tlen, mlen;
 	unsigned nt, nm;
 	uint64_t header_ms = 0, cap, timeout;
+	int debug;
 
 	if (cfg->n_probe_allow == 0) {
 		web_respond_text(req, 403, "probing is off: set probe_allow in "
@@ -386,6 +435,11 @@ probe_handle(struct web *w, struct http_req *req)
 		web_respond_text(req, 400, msg);
 		return;
 	}
+	if ((debug = probe_debug_arg(req, &why)) == -1) {
+		snprintf(msg, sizeof(msg), "bad debug: %s\n", why);
+		web_respond_text(req, 400, msg);
+		return;
+	}
 	if (probe_target_parse(tv, tlen, m->t.kind, &pt, &why) == -1) {
 		snprintf(msg, sizeof(msg), "bad target: %s\n", why);
 		web_respond_text(req, 400, msg);
@@ -400,8 +454,9 @@ probe_handle(struct web *w, struct http_req *req)
 	if (m->t.kind == TARGET_ENDPOINT && !probe_port_allowed(cfg,
 	    pt.port ? pt.port : protocol_default_port(m->t.protocol), msg,
 	    sizeof(msg) - 1)) {
-		log_warn("probe_refused", "target=%s reason=not_allowed "
-		    "msg=\"%s\"", pt.host, msg);
+		log_warn("probe_refused", "target=%s reason=not_allowed msg=%s",
+		    log_quote(qh, sizeof(qh), pt.host),
+		    log_quote(qm2, sizeof(qm2), msg));
 		strcat(msg, "\n");
 		web_respond_text(req, 403, msg);
 		return;
@@ -436,8 +491,15 @@ probe_handle(struct web *w, struct http_req *req)
 	wr = web_req_new(w, req, WREQ_PROBE);
 	wr->timeout_ms = timeout;
 	w->probes_active++;
+	if (debug) {
+		char *key = target_key(&t);
+
+		wr->log_cap = log_capture_start(pt.host, key);
+		free(key);
+	}
 	log_info("probe_start", "target=%s port=%u module=%s timeout_ms=%llu",
-	    pt.host, (unsigned)t.port, m->name, (unsigned long long)timeout);
+	    log_quote(qh, sizeof(qh), pt.host), (unsigned)t.port,
+	    log_quote(qm, sizeof(qm), m->name), (unsigned long long)timeout);
 	wr->starting = 1;
 	wr->check = sched_adhoc_start(ctx, &t, timeout, probe_done, wr);
 	wr->starting = 0;

@@ -7,6 +7,7 @@
 #include "daemon/log.h"
 #include "daemon/sched.h"
 #include "web/escape.h"
+#include "web/gzip.h"
 #include "web/metrics.h"
 #include "web/probe.h"
 #include "web/web.h"
@@ -37,6 +38,7 @@ web_req_free(struct web_req *wr)
 	LIST_REMOVE(wr, link);
 	if (wr->kind == WREQ_PROBE)
 		wr->w->probes_active--;
+	log_capture_stop(wr->log_cap);
 	free(wr);
 }
 
@@ -126,6 +128,32 @@ metrics_stream_free_cb(void *arg)
 	metrics_stream_free(arg);
 }
 
+/* POST /-/reload, as Prometheus has it: off unless --web.enable-lifecycle;
+ * the same reload as SIGHUP, answered when it is done. */
+static void
+lifecycle_reload(struct ctx *ctx, struct http_req *req)
+{
+	const char *m = http_req_method(req);
+
+	if (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0) {
+		http_req_set_header(req, "Allow", "POST, PUT");
+		web_respond_text(req, 405, "method not allowed: POST "
+		    "/-/reload\n");
+		return;
+	}
+	if (!ctx->enable_lifecycle || ctx->reload == NULL) {
+		web_respond_text(req, 403, "Lifecycle API is not enabled "
+		    "(--web.enable-lifecycle)\n");
+		return;
+	}
+	ctx->reload(ctx);
+	if (ctx->reload_ok)
+		web_respond_text(req, 200, "OK\n");
+	else
+		web_respond_text(req, 500, "reload failed: the config has "
+		    "errors (see the log); the previous one keeps running\n");
+}
+
 static void
 route(struct web *w, struct http_req *req)
 {
@@ -134,11 +162,22 @@ route(struct web *w, struct http_req *req)
 	struct buf b;
 
 	buf_init(&b);
-	if (strcmp(path, "/metrics") == 0) {
+	if (strcmp(path, "/-/reload") == 0) {
+		lifecycle_reload(ctx, req);
+	} else if (strcmp(path, "/metrics") == 0) {
 		struct metrics_stream *ms = metrics_stream_new(ctx);
 		struct http_stream st = { metrics_stream_size(ms),
 		    metrics_stream_read_cb, metrics_stream_free_cb, ms };
 
+		http_req_set_header(req, "Vary", "Accept-Encoding");
+		if (gzip_accepted(http_req_header(req, "Accept-Encoding"))) {
+			if (gzip_stream_wrap(&st, &st) == -1) {
+				web_respond_text(req, 500, "gzip unavailable\n");
+				buf_free(&b);
+				return;
+			}
+			http_req_set_header(req, "Content-Encoding", "gzip");
+		}
 		http_req_respond_stream(req, 200, EXPO_CONTENT_TYPE, &st);
 	} else if (strcmp(path, "/probe") == 0) {
 		probe_handle(w, req);
@@ -226,7 +265,9 @@ server_handle(struct http_req *req, void *arg)
 	}
 	if (w->auth == NULL &&
 	    (w->auth = auth_new(w->ctx->base, err, sizeof(err))) == NULL) {
-		log_error("auth_unavailable", "msg=\"%s\"", err);
+		char q[LOG_QUOTE_MAX];
+
+		log_error("auth_unavailable", "msg=%s", log_quote(q, sizeof(q), err));
 		web_respond_text(req, 500, "authentication unavailable\n");
 		return;
 	}

@@ -12,16 +12,6 @@
 #include "web/json.h"
 #include "web/status_config.h"
 
-#define CERT_WARN_DAYS	21
-
-static const char *const verdict_names[] = {
-	[V_NA] = "n/a",
-	[V_PASS] = "pass",
-	[V_PENDING] = "pending",
-	[V_WARN] = "warn",
-	[V_FAIL] = "fail",
-};
-
 /* Class names in the page's CSS. */
 static const char *const verdict_class[] = {
 	[V_NA] = "na",
@@ -40,504 +30,6 @@ static const char *const verdict_sign[] = {
 	[V_FAIL] = "\xe2\x9c\x97",		/* ✗ */
 };
 
-const char *
-verdict_name(enum verdict v)
-{
-	return (unsigned)v < ARRAY_LEN(verdict_names) ? verdict_names[v] : "?";
-}
-
-__attribute__((format(printf, 3, 4)))
-static void
-set(struct verdict_info *vi, enum verdict v, const char *fmt, ...)
-{
-	va_list ap;
-
-	vi->v = v;
-	va_start(ap, fmt);
-	vsnprintf(vi->text, sizeof(vi->text), fmt, ap);
-	va_end(ap);
-}
-
-/* --- plain words -------------------------------------------------------- */
-
-/* What the protocol calls its capability command and its STARTTLS. */
-static const char *
-capability_command(enum protocol p)
-{
-	switch (p) {
-	case PROTO_IMAP:
-	case PROTO_IMAPS:
-		return "CAPABILITY";
-	case PROTO_POP3:
-	case PROTO_POP3S:
-		return "CAPA";
-	default:
-		return "EHLO";
-	}
-}
-
-static const char *
-starttls_command(enum protocol p)
-{
-	return p == PROTO_POP3 || p == PROTO_POP3S ? "STLS" : "STARTTLS";
-}
-
-static const char *
-step_words(enum probe_step s, enum protocol p)
-{
-	switch (s) {
-	case STEP_RESOLVE: return "while resolving the host name";
-	case STEP_CONNECT: return "while connecting";
-	case STEP_BANNER: return "while waiting for the greeting";
-	case STEP_EHLO:
-		return p == PROTO_IMAP || p == PROTO_IMAPS ? "at CAPABILITY" :
-		    p == PROTO_POP3 || p == PROTO_POP3S ? "at CAPA" : "at EHLO";
-	case STEP_STARTTLS:
-		return p == PROTO_POP3 || p == PROTO_POP3S ? "at STLS" :
-		    "at STARTTLS";
-	case STEP_TLS_HANDSHAKE: return "in the TLS handshake";
-	case STEP_QUIT: return "at QUIT";
-	default: return "";
-	}
-}
-
-static int
-contains(const char *hay, const char *needle)
-{
-	return strcasestr(hay, needle) != NULL;
-}
-
-void
-failure_words(const struct endpoint_result *ep, char *out, size_t len)
-{
-	const struct probe_outcome *o = &ep->out;
-	const char *d = o->detail, *at = step_words(o->fail_step, ep->protocol);
-
-	switch (o->reason) {
-	case REASON_DNS:
-		snprintf(out, len, "the host name does not resolve%s%s%s",
-		    *d ? " (" : "", d, *d ? ")" : "");
-		return;
-	case REASON_CONN:
-		if (o->fail_step == STEP_CONNECT) {
-			if (contains(d, "refused"))
-				snprintf(out, len, "connection refused");
-			else if (contains(d, "no route"))
-				snprintf(out, len, "no route to the host");
-			else if (contains(d, "unreachable"))
-				snprintf(out, len, "the network is unreachable");
-			else if (contains(d, "reset"))
-				snprintf(out, len, "the connection was reset");
-			else
-				snprintf(out, len, "cannot connect%s%s%s",
-				    *d ? " (" : "", d, *d ? ")" : "");
-		} else if (contains(d, "reset"))
-			snprintf(out, len, "the server reset the connection %s",
-			    at);
-		else
-			snprintf(out, len, "the server closed the connection %s",
-			    at);
-		return;
-	case REASON_TIMEOUT:
-		if (o->fail_step == STEP_CONNECT)
-			snprintf(out, len, "the connection timed out%s%s%s",
-			    contains(d, "slot") ? " (" : "",
-			    contains(d, "slot") ? d : "",
-			    contains(d, "slot") ? ")" : "");
-		else
-			snprintf(out, len, "no answer in time %s", at);
-		return;
-	case REASON_PROTO:
-		snprintf(out, len, "the server broke the protocol %s%s%s%s", at,
-		    *d ? " (" : "", d, *d ? ")" : "");
-		return;
-	case REASON_RESP:
-		snprintf(out, len, "the server refused %s%s%s",
-		    o->fail_step == STEP_STARTTLS ?
-		    starttls_command(ep->protocol) :
-		    o->fail_step == STEP_EHLO ? capability_command(ep->protocol) :
-		    "to go on", *d ? ": " : "", d);
-		return;
-	case REASON_STARTTLS_MISSING:
-		snprintf(out, len, "%s is not offered (%s)",
-		    starttls_command(ep->protocol),
-		    capability_command(ep->protocol));
-		return;
-	case REASON_TLS:
-		snprintf(out, len, "the TLS handshake failed%s%s%s",
-		    *d ? " (" : "", d, *d ? ")" : "");
-		return;
-	case REASON_INTERNAL:
-		snprintf(out, len, "an internal error of the exporter%s%s%s",
-		    *d ? " (" : "", d, *d ? ")" : "");
-		return;
-	case REASON_NOT_ALLOWED:
-		snprintf(out, len, "not probed: /probe may not connect there%s%s%s",
-		    *d ? " (" : "", d, *d ? ")" : "");
-		return;
-	default:
-		snprintf(out, len, "%s", *d ? d : "failed");
-		return;
-	}
-}
-
-static const char *
-dns_words(enum dns_result r)
-{
-	switch (r) {
-	case DNS_NXDOMAIN: return "the domain does not exist (NXDOMAIN)";
-	case DNS_NODATA: return "no MX records";
-	case DNS_SERVFAIL: return "the DNS server failed (SERVFAIL)";
-	case DNS_REFUSED: return "the DNS server refused (REFUSED)";
-	case DNS_TIMEOUT: return "no DNS answer in time";
-	default: return "the DNS lookup failed";
-	}
-}
-
-/* "mx1.example.org (192.0.2.1) port 25", or "port 25" when the host is
- * the address. */
-static void
-endpoint_words(const struct endpoint_result *ep, char *out, size_t len)
-{
-	if (ep->address[0] == '\0')
-		snprintf(out, len, "%s port %u", ep->host, ep->port);
-	else if (strcmp(ep->host, ep->address) == 0)
-		snprintf(out, len, "%s port %u", ep->address, ep->port);
-	else
-		snprintf(out, len, "%s (%s) port %u", ep->host, ep->address,
-		    ep->port);
-}
-
-/* --- verdicts ------------------------------------------------------------- */
-
-static void
-verdict_starttls(const struct check_result *r, struct verdict_info *vi)
-{
-	size_t offered = 0, missing = 0, first = 0;
-
-	for (size_t i = 0; i < r->n_eps; i++) {
-		int s = r->eps[i].out.starttls_offered;
-
-		if (s == 1)
-			offered++;
-		else if (s == 0 && missing++ == 0)
-			first = i;
-	}
-	if (missing > 0) {
-		char ep[300];
-
-		endpoint_words(&r->eps[first], ep, sizeof(ep));
-		set(vi, V_FAIL, "not offered by %s%s", ep,
-		    missing > 1 ? " and others" : "");
-	} else if (offered == 0)
-		set(vi, V_NA, "not reached");
-	else if (offered < r->n_eps)
-		set(vi, V_PASS, "offered (%zu of %zu endpoints reached)",
-		    offered, r->n_eps);
-	else
-		set(vi, V_PASS, "offered");
-}
-
-static void
-verdict_tls(const struct check_result *r, struct verdict_info *vi)
-{
-	int old[TLSV__COUNT] = { 0 }, weak[WEAK__COUNT] = { 0 };
-	size_t reached = 0, audited = 0;
-	const char *best = NULL;
-	char list[160] = "";
-	int any_old = 0, any_weak = 0;
-
-	for (size_t i = 0; i < r->n_eps; i++) {
-		const struct endpoint_result *ep = &r->eps[i];
-		const struct tls_facts *t = &ep->out.tls;
-
-		if (t->done) {
-			reached++;
-			if (strcmp(t->version, "TLSv1") == 0)
-				old[TLSV_1_0] = any_old = 1;
-			else if (strcmp(t->version, "TLSv1.1") == 0)
-				old[TLSV_1_1] = any_old = 1;
-			if (best == NULL || strcmp(t->version, best) < 0)
-				best = t->version;
-		}
-		if (!ep->audit.ran)
-			continue;
-		audited++;
-		for (int v = TLSV_1_0; v <= TLSV_1_1; v++)
-			if (ep->audit.version_accepted[v] == 1)
-				old[v] = any_old = 1;
-		/* Anonymous and static-RSA suites are no worse than plain
-		 * text for opportunistic SMTP (Postfix offers them on
-		 * purpose): the target page lists them, the verdict does not
-		 * count them. */
-		for (int c = 0; c < WEAK__COUNT; c++)
-			if (ep->audit.weak_accepted[c] == 1 && c != WEAK_ANON &&
-			    c != WEAK_STATIC_RSA)
-				weak[c] = any_weak = 1;
-	}
-	if (any_old) {
-		for (int v = TLSV_1_0; v <= TLSV_1_1; v++)
-			if (old[v])
-				snprintf(list + strlen(list), sizeof(list) -
-				    strlen(list), "%s%s", list[0] ? ", " : "",
-				    tls_ver_name((enum tls_ver)v));
-		set(vi, V_FAIL, "accepts %s", list);
-	} else if (any_weak) {
-		for (int c = 0; c < WEAK__COUNT; c++)
-			if (weak[c])
-				snprintf(list + strlen(list), sizeof(list) -
-				    strlen(list), "%s%s", list[0] ? ", " : "",
-				    weak_class_name((enum weak_class)c));
-		set(vi, V_WARN, "accepts weak ciphers: %s", list);
-	} else if (audited > 0)
-		set(vi, V_PASS, "TLSv1.2 and newer only (audited)");
-	else if (reached > 0)
-		set(vi, V_NA, "%s negotiated; not audited", best);
-	else
-		set(vi, V_NA, "not reached");
-}
-
-static void
-verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
-    double *earliest)
-{
-	double min_days = INFINITY;
-	size_t seen = 0;
-
-	*earliest = 0;
-	set(vi, V_NA, "no certificate seen");
-	for (size_t i = 0; i < r->n_eps; i++) {
-		const struct tls_facts *t = &r->eps[i].out.tls;
-		double exp, days;
-
-		if (!t->have_cert)
-			continue;
-		seen++;
-		exp = t->chain_earliest_not_after > 0 &&
-		    t->chain_earliest_not_after < t->not_after ?
-		    t->chain_earliest_not_after : t->not_after;
-		if (*earliest == 0 || exp < *earliest)
-			*earliest = exp;
-		days = (t->not_after - now) / 86400.0;
-		if (days < min_days)
-			min_days = days;
-		if (vi->v == V_FAIL)
-			continue;
-		if (t->not_after < now)
-			set(vi, V_FAIL, "expired %.0f days ago", floor(-days));
-		else if (exp < now)
-			set(vi, V_FAIL, "a certificate of the chain expired");
-		else if (!t->verified)
-			set(vi, V_FAIL, "not verified: %s", t->verify_error[0] ?
-			    t->verify_error : "unknown error");
-		else if (!t->hostname_match)
-			set(vi, V_FAIL, "not valid for %s", r->eps[i].host);
-	}
-	if (seen == 0 || vi->v == V_FAIL)
-		return;
-	if ((*earliest - now) / 86400.0 < CERT_WARN_DAYS)
-		set(vi, V_WARN, "expires in %.0f days",
-		    floor((*earliest - now) / 86400.0));
-	else
-		set(vi, V_PASS, "valid, %.0f days left", floor(min_days));
-}
-
-void
-verdict_records(const struct check *c, struct verdict_info *spf,
-    struct verdict_info *dkim, struct verdict_info *dmarc)
-{
-	const struct records_result *rr = c->last ? c->last->records : NULL;
-
-	if (c->cfg->kind != TARGET_DOMAIN) {
-		set(spf, V_NA, "not a domain");
-		set(dkim, V_NA, "not a domain");
-		set(dmarc, V_NA, "not a domain");
-		return;
-	}
-	if (rr == NULL) {
-		const char *why = !c->cfg->records ? "records = off" :
-		    "not fetched yet";
-
-		set(spf, V_NA, "%s", why);
-		set(dkim, V_NA, "%s", why);
-		set(dmarc, V_NA, "%s", why);
-		return;
-	}
-
-	/* SPF */
-	if (rr->spf_lookup.done && rr->spf_lookup.result != DNS_OK &&
-	    rr->spf_lookup.result != DNS_NODATA &&
-	    rr->spf_lookup.result != DNS_NXDOMAIN)
-		set(spf, V_WARN, "lookup failed (%s)",
-		    dns_result_name(rr->spf_lookup.result));
-	else if (!rr->spf_present)
-		set(spf, V_FAIL, "no SPF record");
-	else if (records_spf_valid(rr) < 0)	/* temperror, not permerror */
-		set(spf, V_WARN, "temporary DNS error: %s", rr->spf_message[0] ?
-		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
-	else if (!rr->spf_valid || rr->spf_reason != NULL)
-		set(spf, V_FAIL, "invalid: %s", rr->spf_message[0] ?
-		    rr->spf_message : rr->spf_reason ? rr->spf_reason : "error");
-	else if (rr->spf_all == SPF_QUAL_PASS)
-		set(spf, V_FAIL, "+all lets anyone send");
-	else if (rr->spf_all < 0 || rr->spf_all == SPF_QUAL_NEUTRAL)
-		set(spf, V_WARN, "ends without -all or ~all");
-	else {
-		set(spf, V_PASS, "valid, ends %call",
-		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
-		for (size_t i = 0; i < rr->n_spf_checks; i++)
-			if (rr->spf_checks[i].code == SPF_RESULT_TEMPERROR) {
-				if (spf->v == V_PASS)
-					set(spf, V_WARN, "%s: temporary DNS "
-					    "error", rr->spf_checks[i].address);
-			} else if (rr->spf_checks[i].code != SPF_RESULT_PASS) {
-				set(spf, V_FAIL, "%s does not pass (%s)",
-				    rr->spf_checks[i].address,
-				    spf_result_name(rr->spf_checks[i].code));
-				break;
-			}
-	}
-
-	/* DKIM: the configured selectors only. */
-	if (rr->n_dkim == 0)
-		set(dkim, V_NA, "no dkim_selectors configured");
-	else {
-		set(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
-		    rr->n_dkim > 1 ? "s" : "");
-		for (size_t i = 0; i < rr->n_dkim; i++) {
-			const struct dkim_selector_result *k = &rr->dkim[i];
-
-			if (k->lookup.done && !dns_answered(k->lookup.result)) {
-				if (dkim->v == V_PASS)
-					set(dkim, V_WARN, "selector %s: lookup "
-					    "failed (%s)", k->selector,
-					    dns_result_name(k->lookup.result));
-			} else if (!k->key.present)
-				set(dkim, V_FAIL, "selector %s: no key",
-				    k->selector);
-			else if (k->key.revoked)
-				set(dkim, V_FAIL, "selector %s: key revoked",
-				    k->selector);
-			else if (!k->key.valid)
-				set(dkim, V_FAIL, "selector %s: %s", k->selector,
-				    k->key.message[0] ? k->key.message :
-				    k->key.reason ? k->key.reason : "invalid");
-			else if (dkim->v == V_PASS && k->key.weak_key)
-				set(dkim, V_WARN, "selector %s: RSA key shorter "
-				    "than 2048 bits", k->selector);
-			else if (dkim->v == V_PASS && k->key.testing)
-				set(dkim, V_WARN, "selector %s: testing mode (t=y)",
-				    k->selector);
-			if (dkim->v == V_FAIL)
-				break;
-		}
-	}
-
-	/* DMARC: the policy that applies (sp for a subdomain using its
-	 * organisational domain's record). */
-	{
-		const struct dmarc_record *d = &rr->dmarc;
-		enum dmarc_policy ap = records_dmarc_policy(rr);
-		const char *tag = rr->dmarc_from_org && d->sp_set ? "sp" : "p";
-		char from[300] = "";
-
-		if (rr->dmarc_from_org)
-			snprintf(from, sizeof(from), " (%s's record)",
-			    rr->dmarc_domain);
-		if (rr->dmarc_failure != DNS_OK && !d->present)
-			set(dmarc, V_WARN, "lookup failed (%s)",
-			    dns_result_name(rr->dmarc_failure));
-		else if (!d->present)
-			set(dmarc, V_FAIL, "no DMARC record%s%s",
-			    rr->dmarc_near_miss ? "; ignored: " : "",
-			    rr->dmarc_near_miss ?
-			    rr->dmarc_near_miss_message : "");
-		else if (!d->valid)
-			set(dmarc, V_FAIL, "invalid: %s", d->message[0] ?
-			    d->message : d->reason ? d->reason : "error");
-		else if (ap == DMARC_POLICY_NONE)
-			set(dmarc, V_WARN, "%s=none%s: monitoring only", tag,
-			    from);
-		else if (d->pct < 100)
-			set(dmarc, V_WARN, "%s=%s%s on %u%% of mail", tag,
-			    dmarc_policy_name(ap), from, d->pct);
-		else
-			set(dmarc, V_PASS, "%s=%s%s", tag, dmarc_policy_name(ap),
-			    from);
-		if (rr->dmarc_near_miss && dmarc->v == V_PASS)
-			set(dmarc, V_WARN, "own record ignored: %s",
-			    rr->dmarc_near_miss_message);
-	}
-}
-
-static enum verdict
-worst(enum verdict a, enum verdict b)
-{
-	return a > b ? a : b;
-}
-
-void
-target_view_make(const struct check *c, double now, struct target_view *v)
-{
-	const struct check_result *r = c->last;
-	const struct verdict_info *cols[6];
-	size_t failed = 0, first = 0;
-
-	memset(v, 0, sizeof(*v));
-	v->c = c;
-	if (r == NULL) {
-		v->overall = V_PENDING;
-		set(&v->starttls, V_PENDING, "not run yet");
-		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
-		snprintf(v->reason, sizeof(v->reason), "not checked yet");
-		return;
-	}
-	verdict_starttls(r, &v->starttls);
-	verdict_tls(r, &v->tls);
-	verdict_cert(r, now, &v->cert, &v->cert_expiry);
-	verdict_records(c, &v->spf, &v->dkim, &v->dmarc);
-	cols[0] = &v->starttls;
-	cols[1] = &v->tls;
-	cols[2] = &v->cert;
-	cols[3] = &v->spf;
-	cols[4] = &v->dkim;
-	cols[5] = &v->dmarc;
-	v->overall = r->success ? V_PASS : V_FAIL;
-	for (size_t i = 0; i < ARRAY_LEN(cols); i++)
-		v->overall = worst(v->overall, cols[i]->v);
-
-	for (size_t i = 0; i < r->n_eps; i++)
-		if (!r->eps[i].out.success && failed++ == 0)
-			first = i;
-	if (c->cfg->kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
-	    !r->implicit_mx)
-		snprintf(v->reason, sizeof(v->reason), "MX lookup: %s",
-		    dns_words(r->mx_result));
-	else if (failed > 0) {
-		const struct endpoint_result *ep = &r->eps[first];
-		char words[300], where[300];
-
-		failure_words(ep, words, sizeof(words));
-		if (c->cfg->kind == TARGET_ENDPOINT && r->n_eps == 1)
-			snprintf(v->reason, sizeof(v->reason), "%s", words);
-		else {
-			endpoint_words(ep, where, sizeof(where));
-			snprintf(v->reason, sizeof(v->reason), "%s: %s%s",
-			    where, words, failed > 1 ? " (and more)" : "");
-		}
-	} else if (v->overall >= V_WARN) {
-		static const char *const names[] = { "STARTTLS", "TLS",
-		    "certificate", "SPF", "DKIM", "DMARC" };
-
-		for (enum verdict want = V_FAIL; want >= V_WARN; want--)
-			for (size_t i = 0; i < ARRAY_LEN(cols); i++)
-				if (cols[i]->v == want && v->reason[0] == '\0')
-					snprintf(v->reason, sizeof(v->reason),
-					    "%s: %s", names[i], cols[i]->text);
-	} else if (r->null_mx)
-		snprintf(v->reason, sizeof(v->reason), "null MX: the domain "
-		    "takes no mail");
-}
 
 static int
 view_cmp(const void *a, const void *b)
@@ -715,14 +207,14 @@ badge(struct buf *b, const struct verdict_info *vi)
 	buf_printf(b, "<span class=\"b %s\" title=\"", verdict_class[vi->v]);
 	html_escape(b, vi->text);
 	buf_printf(b, "\">%s %s</span>", verdict_sign[vi->v],
-	    verdict_names[vi->v]);
+	    verdict_name(vi->v));
 }
 
 static void
 badge_v(struct buf *b, enum verdict v)
 {
 	buf_printf(b, "<span class=\"b %s\">%s %s</span>", verdict_class[v],
-	    verdict_sign[v], verdict_names[v]);
+	    verdict_sign[v], verdict_name(v));
 }
 
 static void
@@ -769,6 +261,7 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	check_cell(b, "SPF", &v->spf);
 	check_cell(b, "DKIM", &v->dkim);
 	check_cell(b, "DMARC", &v->dmarc);
+	check_cell(b, "MTA-STS", &v->mta_sts);
 	fmt_days(v->cert_expiry, now, text, sizeof(text));
 	buf_printf(b, "<td data-label=\"Cert expiry\">%s</td>", text);
 	if (c->last) {
@@ -819,7 +312,8 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 		    "<th>Target</th>"
 		    "<th>Verdict</th><th>STARTTLS</th><th>TLS</th>"
 		    "<th>Certificate</th><th>SPF</th><th>DKIM</th>"
-		    "<th>DMARC</th><th>Cert expiry</th><th>Last run</th>"
+		    "<th>DMARC</th><th>MTA-STS</th><th>Cert expiry</th>"
+		    "<th>Last run</th>"
 		    "<th>Reason</th></tr></thead><tbody>\n");
 		for (size_t i = 0; i < ctx->n_checks; i++)
 			status_row(b, &v[i], now);
@@ -1059,6 +553,61 @@ records_html(struct buf *b, const struct records_result *rr)
 	kv_close(b);
 }
 
+/* MTA-STS, TLS-RPT and the DNSSEC status of the domain and its MX zones:
+ * the facts behind the MTA-STS verdict, and why_bogus (never a label). */
+static void
+policy_html(struct buf *b, const struct check_result *r)
+{
+	const struct mtasts_result *m = r->mtasts;
+
+	buf_puts(b, "<h2>MTA-STS, TLS-RPT, DNSSEC</h2>\n");
+	kv_open(b);
+	if (m != NULL && m->sts_checked) {
+		kv_fmt(b, "MTA-STS record", "%s", m->record.present ?
+		    (m->record.valid ? "valid" : m->record.message) :
+		    "none");
+		if (m->record_raw) {
+			buf_puts(b, "<tr><th>_mta-sts TXT</th><td>");
+			pre(b, m->record_raw);
+			buf_puts(b, "</td></tr>\n");
+		}
+		if (m->fetch_attempted)
+			kv_fmt(b, "Policy", "%s", m->policy_reason == STS_OK ?
+			    sts_mode_name(m->policy.mode) : m->policy_message);
+		if (m->policy_reason == STS_OK) {
+			struct buf mx;
+
+			buf_init(&mx);
+			for (size_t i = 0; i < m->policy.n_mx; i++)
+				buf_printf(&mx, "%s%s", i ? ", " : "",
+				    m->policy.mx[i]);
+			kv_fmt(b, "Policy mx", "%s", mx.len ? mx.data : "none");
+			kv_fmt(b, "Policy max_age", "%u s", m->policy.max_age);
+			buf_free(&mx);
+		}
+	}
+	if (m != NULL && m->rpt_checked) {
+		kv_fmt(b, "TLS-RPT", "%s", m->rpt.present ? (m->rpt.valid ?
+		    "valid" : m->rpt.message) : "none");
+		if (m->rpt_raw) {
+			buf_puts(b, "<tr><th>_smtp._tls TXT</th><td>");
+			pre(b, m->rpt_raw);
+			buf_puts(b, "</td></tr>\n");
+		}
+	}
+	for (size_t i = 0; r->zones != NULL && i < r->zones->n_names; i++) {
+		const struct zone_status *z = &r->zones->names[i];
+		char k[300];
+
+		snprintf(k, sizeof(k), "DNSSEC of %s", z->name);
+		if (z->status == DNSSEC_BOGUS && z->why_bogus[0])
+			kv_fmt(b, k, "bogus: %s", z->why_bogus);
+		else
+			kv_fmt(b, k, "%s", dnssec_status_name(z->status));
+	}
+	kv_close(b);
+}
+
 int
 target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 {
@@ -1094,6 +643,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "SPF", &v.spf);
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
+	kv_verdict(b, "MTA-STS", &v.mta_sts);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));
@@ -1125,6 +675,8 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 			endpoint_html(b, &r->eps[i], now);
 		if (r->records != NULL)
 			records_html(b, r->records);
+		if (c->cfg->kind == TARGET_DOMAIN)
+			policy_html(b, r);
 	}
 	buf_puts(b, "</main></body></html>\n");
 	return 0;
@@ -1133,12 +685,22 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 /* --- JSON ------------------------------------------------------------------- */
 
 static void
-json_verdict(struct json *j, const char *k, const struct verdict_info *vi)
+json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
+    const struct check *c)
 {
+	char advice[512];
+
 	json_key(j, k);
 	json_obj_open(j);
 	json_kstr(j, "verdict", verdict_name(vi->v));
 	json_kstr(j, "text", vi->text);
+	verdict_advice(vi, c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : NULL,
+	    c->cfg->kind == TARGET_ENDPOINT ? c->cfg->name : NULL,
+	    c->cfg->kind == TARGET_ENDPOINT ? c->cfg->port : 0, advice,
+	    sizeof(advice));
+	json_kstr(j, "finding", vi->why != FIND_NONE ? finding_name(vi->why) :
+	    NULL);
+	json_kstr(j, "advice", advice[0] ? advice : NULL);
 	json_obj_close(j);
 }
 
@@ -1203,6 +765,8 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 		json_knum(j, "not_after", t->not_after);
 		json_knum(j, "chain_earliest_not_after",
 		    t->chain_earliest_not_after);
+		json_knum(j, "presented_chain_earliest_not_after",
+		    t->presented_chain_earliest_not_after);
 		json_kbool(j, "verified", t->verified);
 		json_kstr(j, "verify_error", t->verified ? NULL : t->verify_error);
 		json_kbool(j, "hostname_match", t->hostname_match);
@@ -1251,6 +815,51 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 		json_ktri(j, "secure_renegotiation", a->secure_renegotiation);
 		json_obj_close(j);
 	}
+	json_obj_close(j);
+}
+
+static void
+json_mta_sts(struct json *j, const struct mtasts_result *m)
+{
+	json_obj_open(j);
+	json_kbool(j, "checked", m->sts_checked);
+	json_kbool(j, "record_present", m->record.present);
+	json_kbool(j, "record_valid", m->record.valid);
+	json_kstr(j, "record", m->record_raw);
+	json_kstr(j, "id", m->record.valid ? m->record.id : NULL);
+	json_kstr(j, "record_reason", m->record.reason == STS_OK ? NULL :
+	    sts_reason_name(m->record.reason));
+	json_kbool(j, "fetched", m->fetch_attempted);
+	json_kbool(j, "fetch_success", m->fetch_success);
+	json_kint(j, "http_status", m->http_status);
+	json_kstr(j, "policy_reason", m->policy_reason == STS_OK ? NULL :
+	    sts_reason_name(m->policy_reason));
+	json_kstr(j, "policy_message", m->policy_message[0] ?
+	    m->policy_message : NULL);
+	json_kstr(j, "mode", m->policy_reason == STS_OK ?
+	    sts_mode_name(m->policy.mode) : NULL);
+	json_kint(j, "max_age", m->policy_reason == STS_OK ?
+	    (long long)m->policy.max_age : 0);
+	json_key(j, "mx");
+	json_arr_open(j);
+	for (size_t i = 0; m->policy_reason == STS_OK && i < m->policy.n_mx; i++)
+		json_str(j, m->policy.mx[i]);
+	json_arr_close(j);
+	json_key(j, "cert_not_after");
+	if (m->cert_not_after > 0)
+		json_num(j, m->cert_not_after);
+	else
+		json_null(j);
+	json_key(j, "tls_rpt");
+	json_obj_open(j);
+	json_kbool(j, "checked", m->rpt_checked);
+	json_kbool(j, "present", m->rpt.present);
+	json_kbool(j, "valid", m->rpt.valid);
+	json_kstr(j, "record", m->rpt_raw);
+	json_kint(j, "rua_count", (long long)m->rpt.n_rua);
+	json_kstr(j, "reason", m->rpt.reason == STS_OK ? NULL :
+	    sts_reason_name(m->rpt.reason));
+	json_obj_close(j);
 	json_obj_close(j);
 }
 
@@ -1335,12 +944,13 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
 	json_key(j, "checks");
 	json_obj_open(j);
-	json_verdict(j, "starttls", &v->starttls);
-	json_verdict(j, "tls", &v->tls);
-	json_verdict(j, "certificate", &v->cert);
-	json_verdict(j, "spf", &v->spf);
-	json_verdict(j, "dkim", &v->dkim);
-	json_verdict(j, "dmarc", &v->dmarc);
+	json_verdict(j, "starttls", &v->starttls, c);
+	json_verdict(j, "tls", &v->tls, c);
+	json_verdict(j, "certificate", &v->cert, c);
+	json_verdict(j, "spf", &v->spf, c);
+	json_verdict(j, "dkim", &v->dkim, c);
+	json_verdict(j, "dmarc", &v->dmarc, c);
+	json_verdict(j, "mta_sts", &v->mta_sts, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)
@@ -1392,6 +1002,24 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_null(j);
 	else
 		json_records(j, r->records);
+	json_key(j, "mta_sts");
+	if (r == NULL || r->mtasts == NULL)
+		json_null(j);
+	else
+		json_mta_sts(j, r->mtasts);
+	json_key(j, "dnssec");
+	json_arr_open(j);
+	for (size_t i = 0; r != NULL && r->zones != NULL &&
+	    i < r->zones->n_names; i++) {
+		const struct zone_status *z = &r->zones->names[i];
+
+		json_obj_open(j);
+		json_kstr(j, "name", z->name);
+		json_kstr(j, "status", dnssec_status_name(z->status));
+		json_kstr(j, "why_bogus", z->why_bogus[0] ? z->why_bogus : NULL);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
 	json_obj_close(j);
 }
 

@@ -28,6 +28,7 @@ struct web_req {
 	uint64_t	 timeout_ms;	/* WREQ_PROBE: the one used */
 	int		 starting;	/* inside sched_adhoc_start() */
 	int		 done_early;	/* its result came during the start */
+	struct log_capture *log_cap;	/* WREQ_PROBE with debug=true */
 	LIST_ENTRY(web_req) link;
 };
 

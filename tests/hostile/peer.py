@@ -41,6 +41,9 @@ Modes (SMTP unless named imap_* / pop3_*):
   slowbanner     the banner after 1 s, EHLO without STARTTLS, QUIT: a quick
                  starttls_missing, after time spent waiting in the banner
   slowtls        the banner after 1 s, then a correct STARTTLS session
+  logforge       a 554 banner that tries to forge log keys: a '"' and
+                 key=value pairs, backslashes, non-ASCII, and a bare newline
+                 inside the (multi-line) reply
 
 PORT may be a range, FIRST-LAST: one listener per port, same mode.
 """
@@ -305,6 +308,16 @@ async def smtp_slowtls(c):
         await c.upgrade()
         if await c.expect("QUIT"):
             await c.send("221 bye\r\n")
+
+
+LOGFORGE = (b'554-hostile.test no" fake=1 \\" esc=\\\\ level=error event=forged\n'
+            b'554 event=forged2 \xc3\xa9 done\r\n')
+
+
+async def smtp_logforge(c):
+    await c.send(LOGFORGE)
+    if await c.expect("QUIT"):
+        await c.send("221 bye\r\n")
 
 
 MODES = {name[5:] if name.startswith("smtp_") else name: fn

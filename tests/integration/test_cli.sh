@@ -83,4 +83,46 @@ check "$T_DIR/does-not-exist.ini"
 grep -q "does-not-exist.ini" "$T_DIR/does-not-exist.ini.out" ||
 	t_fail "--check-config on a missing file does not name it: $(cat "$T_DIR/does-not-exist.ini.out")"
 echo "ok: missing file -> exit 1"
+
+# --- the flags as the Prometheus ecosystem spells them ------------------------
+"$T_BIN" --config.file="$GOOD" --config.check >"$T_DIR/dotted.out" 2>&1 </dev/null ||
+	t_fail "--config.file --config.check on a valid file: $(cat "$T_DIR/dotted.out")"
+grep -q "OK, 3 targets" "$T_DIR/dotted.out" || t_fail "--config.check: $(cat "$T_DIR/dotted.out")"
+"$T_BIN" --config.file "$BAD" --config.check >"$T_DIR/dotted-bad.out" 2>&1 </dev/null &&
+	t_fail "--config.check on $BAD exited 0"
+echo "ok: --config.file and --config.check"
+for bad in "--log.format=xml" "--log.level=loud" "--web.listen-address=nowhere" \
+    "--web.listen-address=127.0.0.1:99999" "--web.listen-address=mail.example:9925"; do
+	"$T_BIN" --config "$GOOD" --config.check "$bad" >"$T_DIR/flag.out" 2>&1 </dev/null
+	rc=$?
+	[ "$rc" -eq 2 ] || t_fail "$bad: exit $rc, want 2 ($(cat "$T_DIR/flag.out"))"
+	grep -q "bad --" "$T_DIR/flag.out" || t_fail "$bad: no message: $(cat "$T_DIR/flag.out")"
+done
+echo "ok: bad --log.format, --log.level, --web.listen-address -> exit 2"
+
+# --web.listen-address overrides the file's listen; --log.format=json logs
+# one JSON object a line; --log.level overrides log_level (debug here).
+"$T_BIN" --config.file "$GOOD" --web.listen-address=127.0.0.1:19927 \
+    --log.format=json --log.level=info >"$T_DIR/json.log" 2>&1 </dev/null &
+pid=$!
+t_pid "$pid"
+t_wait_port 127.0.0.1 19927 10 || t_fail "--web.listen-address=127.0.0.1:19927 not listening: $(cat "$T_DIR/json.log")"
+if _l=$(t_listening 127.0.0.1 19926); then t_fail "the file's listen 127.0.0.1:19926 is used too: $_l"; fi
+t_stop_pid "$pid" || t_fail "the exporter needed SIGKILL"
+python3 - "$T_DIR/json.log" <<'EOF' || t_fail "--log.format=json (above)"
+import json, sys
+lines = open(sys.argv[1], encoding="ascii").read().splitlines()
+objs = [json.loads(l) for l in lines]
+if not objs:
+    sys.exit("no log line")
+for o in objs:
+    if not {"ts", "level", "event"} <= set(o):
+        sys.exit("a line without ts, level, event: %r" % o)
+    if o["level"] == "debug":
+        sys.exit("a debug line though --log.level=info: %r" % o)
+ev = {o["event"]: o for o in objs}
+if ev.get("listening", {}).get("port") != "19927":
+    sys.exit("no listening event on port 19927: %r" % ev.get("listening"))
+print("ok: --log.format=json: %d lines, each a JSON object; listening on %s" % (len(objs), ev["listening"]["port"]))
+EOF
 echo "all cases passed"

@@ -100,6 +100,25 @@ case $ct in
 *) t_fail "GET /metrics Content-Type is '$ct', want 'text/plain; version=0.0.4...'" ;;
 esac
 
+# gzip when asked (Prometheus asks on every scrape): chunked, Vary, and the
+# same exposition once inflated; plain without Accept-Encoding.
+curl -s -D "$T_DIR/gz.headers" -H 'Accept-Encoding: gzip' -o "$T_DIR/metrics.gz" "$URL/metrics" ||
+	t_fail "GET /metrics with Accept-Encoding: gzip failed"
+grep -qi '^Content-Encoding: gzip' "$T_DIR/gz.headers" || t_fail "no Content-Encoding: gzip: $(cat "$T_DIR/gz.headers")"
+grep -qi '^Vary: Accept-Encoding' "$T_DIR/gz.headers" || t_fail "no Vary: Accept-Encoding"
+gzip -t "$T_DIR/metrics.gz" || t_fail "the gzip body does not verify (gzip -t)"
+gzip -dc "$T_DIR/metrics.gz" >"$T_DIR/metrics.unz"
+promtool check metrics <"$T_DIR/metrics.unz" >"$T_DIR/gz.promtool" 2>&1 ||
+	t_fail "promtool check metrics on the inflated body: $(cat "$T_DIR/gz.promtool")"
+t_assert_metric "$T_DIR/metrics.unz" "mailsec_probe_success{$L25}" 1
+curl -s -D "$T_DIR/plain.headers" -o "$T_DIR/metrics.plain" "$URL/metrics"
+grep -qi '^Content-Encoding' "$T_DIR/plain.headers" && t_fail "Content-Encoding without Accept-Encoding"
+[ "$(grep -c '^# TYPE' "$T_DIR/metrics.unz")" = "$(grep -c '^# TYPE' "$T_DIR/metrics.plain")" ] ||
+	t_fail "the gzip and plain answers have different families"
+curl -s -D "$T_DIR/gz0.headers" -H 'Accept-Encoding: gzip;q=0' -o /dev/null "$URL/metrics"
+grep -qi '^Content-Encoding' "$T_DIR/gz0.headers" && t_fail "gzip with gzip;q=0"
+echo "ok: /metrics gzip ($(wc -c <"$T_DIR/metrics.gz") bytes for $(wc -c <"$T_DIR/metrics.unz")), plain without it or with q=0"
+
 for c in "GET /-/healthy 200" "GET /-/ready 200" "GET /no/such/path 404" "POST /metrics 405"; do
 	set -- $c
 	code=$(t_http "$T_DIR/http.out" "$1" "$URL$2")

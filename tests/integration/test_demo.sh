@@ -265,6 +265,26 @@ if [ -n "$CHROME" ]; then
 	echo "ok: screenshot of the status page in $T_DIR/demo-status.png"
 fi
 
+# `mailsec_exporter check` on the demo's domains: the verdicts, the exit status
+"$T_BIN" check --resolver 127.0.53.53 --ca-file "$D/ca/ca.crt" --dkim-selector mail \
+	good.example weak.example broken.example >"$T_DIR/check.out" 2>&1 </dev/null
+rc=$?
+[ "$rc" = 2 ] || { cat "$T_DIR/check.out" >&2; t_fail "(b) check on the demo exited $rc, want 2 (above)"; }
+for l in "good.example: pass" "weak.example: fail" "broken.example: fail" \
+	"    TLS          fail  accepts TLSv1, TLSv1.1" \
+	"  SPF          warn  ends without -all or ~all" \
+	"  DMARC        warn  p=none: monitoring only" \
+	"    Certificate  fail  expired 3 days ago" \
+	"  DMARC        fail  no DMARC record" \
+	"3 targets: 1 pass, 0 warn, 2 fail"; do
+	grep -qxF "$l" "$T_DIR/check.out" ||
+		{ cat "$T_DIR/check.out" >&2; t_fail "(b) check on the demo: no line \"$l\" (above)"; }
+done
+"$T_BIN" check --resolver 127.0.53.53 --ca-file "$D/ca/ca.crt" --dkim-selector mail \
+	good.example >"$T_DIR/check-good.out" 2>&1 </dev/null ||
+	{ cat "$T_DIR/check-good.out" >&2; t_fail "(b) check good.example exited $?, want 0"; }
+echo "ok: check on the demo's domains: the verdicts, exit 2 (good.example alone: 0)"
+
 PROCS=$(demo_procs)
 for c in master nsd dovecot mailsec_exporte; do
 	printf '%s\n' $PROCS | grep -q ":$c" || t_fail "(b) no '$c' among the demo's processes: $PROCS"

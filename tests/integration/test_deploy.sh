@@ -70,6 +70,31 @@ sys.exit(1 if bad or not alerts else 0)
 EOF
 
 # --- (b) configs --------------------------------------------------------------
+# Every alert's runbook_url is its section of doc/runbook.md, and every
+# section there is an alert's.
+"$PY" - "$D/prometheus/alerts.yml" "$T_ROOT/doc/runbook.md" <<'EOF' || t_fail "runbook_url annotations (above)"
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.split(r"^\s*- alert: ", text, flags=re.M)[1:]
+sections = re.findall(r"^## (\S+)\s*$", open(sys.argv[2]).read(), re.M)
+bad, names = [], []
+for b in blocks:
+    name = b.split()[0]
+    names.append(name)
+    m = re.search(r'^\s*runbook_url: "doc/runbook\.md#([a-z0-9]+)"\s*$', b, re.M)
+    if not m or m.group(1) != name.lower():
+        bad.append("%s: no runbook_url \"doc/runbook.md#%s\"" % (name, name.lower()))
+    if name not in sections:
+        bad.append("%s: no \"## %s\" section in doc/runbook.md" % (name, name))
+for s in sections:
+    if s not in names:
+        bad.append("doc/runbook.md: section %s is no alert" % s)
+for x in bad:
+    print(x, file=sys.stderr)
+print("ok: %d alerts, each with its runbook section" % len(names))
+sys.exit(1 if bad else 0)
+EOF
+
 t_log "(b) promtool check config, manifests, dashboard JSON"
 n=0
 for f in "$D"/prometheus/prometheus*.yml; do
@@ -126,6 +151,118 @@ sed "s#^ca_file *=.*#ca_file = $T_ROOT/README.md#" "$T_DIR/k8s-exporter.ini" >"$
 out=$("$T_BIN" --config "$T_DIR/k8s-check.ini" --check-config 2>&1) ||
 	{ printf '%s\n' "$out" >&2; t_fail "the ConfigMap's exporter.ini fails --check-config"; }
 echo "ok: ConfigMap exporter.ini: $out"
+
+# The /probe pattern's config (sharded/configmap-probe.yaml): it loads, has
+# probe_allow (else every /probe is a 403) and a [module] for every module
+# the targets file names (else a 400).
+"$PY" - "$D/kubernetes/sharded/configmap-probe.yaml" "$D/prometheus/mailsec-probe-targets.yml" \
+    "$T_DIR/k8s-probe.ini" <<'EOF' || t_fail "sharded/configmap-probe.yaml (above)"
+import re, sys
+import yaml
+ini = None
+for doc in yaml.safe_load_all(open(sys.argv[1])):
+    if doc and doc.get("kind") == "ConfigMap":
+        ini = doc["data"]["probe.ini"]
+if not ini:
+    sys.exit("no probe.ini in " + sys.argv[1])
+modules = set(re.findall(r"^\[module ([^\]]+)\]", ini, re.M))
+want = {g.get("labels", {}).get("module", "smtp") for g in yaml.safe_load(open(sys.argv[2]))}
+if want - modules:
+    sys.exit("modules of the targets file missing from probe.ini: %s" % sorted(want - modules))
+if not re.search(r"^probe_allow *= *\S", ini, re.M):
+    sys.exit("probe.ini has no probe_allow: every /probe would answer 403")
+if "listen = 0.0.0.0:9925" not in ini:
+    sys.exit("probe.ini must listen on 0.0.0.0:9925")
+open(sys.argv[3], "w").write(ini)
+print("ok: probe.ini has probe_allow and the modules %s" % sorted(want))
+EOF
+sed "s#^ca_file *=.*#ca_file = $T_ROOT/README.md#" "$T_DIR/k8s-probe.ini" >"$T_DIR/k8s-probe-check.ini"
+pout=$("$T_BIN" --config "$T_DIR/k8s-probe-check.ini" --check-config 2>&1) ||
+	{ printf '%s\n' "$pout" >&2; t_fail "sharded/configmap-probe.yaml's probe.ini fails --check-config"; }
+echo "ok: probe.ini: $pout"
+
+# The Helm chart (deploy/helm): helm is not packaged in Debian 12, so
+# deploy/helm/render.py renders it as `helm template` would (the subset of
+# the template language the chart uses; anything else is an error), and the
+# manifests get the checks the others get: every document parses and has
+# apiVersion, kind, metadata; the exporter.ini loads; the PrometheusRule is
+# alerts.yml and passes promtool; the dashboard is mailsec.json; the
+# web-config Secret loads with --web.config.file.  helm lint and helm
+# template run too where helm is installed.
+H=$D/helm/mailsec-exporter
+cat >"$T_DIR/helm-values.yaml" <<EOF
+probe:
+  enabled: true
+  additionalLabels: {release: kube-prometheus-stack}
+prometheusRule:
+  additionalLabels: {release: kube-prometheus-stack, role: alert-rules}
+webConfig: |
+  basic_auth_users:
+    prometheus: $(printf 'x\n' | "$T_BIN" --hash-password)
+EOF
+for variant in default overlay; do
+	set -- "$H"
+	[ "$variant" = overlay ] && set -- "$H" -f "$T_DIR/helm-values.yaml"
+	"$PY" "$D/helm/render.py" "$@" >"$T_DIR/helm-$variant.yaml" ||
+		t_fail "render.py $variant failed"
+	if command -v helm >/dev/null 2>&1; then
+		helm lint "$@" >"$T_DIR/helm-lint.out" 2>&1 || t_fail "helm lint: $(cat "$T_DIR/helm-lint.out")"
+		helm template mailsec-exporter "$@" --namespace monitoring >/dev/null ||
+			t_fail "helm template $variant failed"
+	fi
+	"$PY" - "$T_DIR/helm-$variant.yaml" "$T_DIR/helm-$variant" "$D" "$variant" <<'EOF' || t_fail "Helm chart, $variant values (above)"
+import json, os, sys
+import yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+out, D, variant = sys.argv[2], sys.argv[3], sys.argv[4]
+os.makedirs(out, exist_ok=True)
+kinds = {}
+for d in docs:
+    for k in ("apiVersion", "kind", "metadata"):
+        if k not in d:
+            sys.exit("a document without %s: %r" % (k, d)[:300])
+    if d["metadata"].get("namespace") != "monitoring":
+        sys.exit("%s %s: not in the release's namespace" % (d["kind"], d["metadata"]["name"]))
+    kinds.setdefault(d["kind"], []).append(d)
+want = {"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}
+if variant == "overlay":
+    want |= {"Probe", "Secret"}
+if not want <= set(kinds):
+    sys.exit("missing kinds: %s" % sorted(want - set(kinds)))
+for c in kinds["ConfigMap"]:
+    if "exporter.ini" in c["data"]:
+        open(out + "/exporter.ini", "w").write(c["data"]["exporter.ini"])
+    elif "mailsec.json" in c["data"]:
+        if json.loads(c["data"]["mailsec.json"]) != json.load(open(D + "/grafana/mailsec.json")):
+            sys.exit("the dashboard ConfigMap is not deploy/grafana/mailsec.json")
+        if c["metadata"]["labels"].get("grafana_dashboard") != "1":
+            sys.exit("the dashboard ConfigMap lacks the sidecar's label")
+rule = kinds["PrometheusRule"][0]
+if rule["spec"] != yaml.safe_load(open(D + "/prometheus/alerts.yml")):
+    sys.exit("the PrometheusRule's spec is not deploy/prometheus/alerts.yml")
+open(out + "/rules.yml", "w").write(yaml.safe_dump(rule["spec"]))
+args = kinds["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["args"]
+if variant == "overlay":
+    if rule["metadata"]["labels"].get("role") != "alert-rules":
+        sys.exit("additionalLabels not on the PrometheusRule")
+    if kinds["Probe"][0]["spec"]["prober"]["path"] != "/probe":
+        sys.exit("the Probe does not use /probe")
+    open(out + "/web-config.yml", "w").write(kinds["Secret"][0]["stringData"]["web-config.yml"])
+    if "--web.config.file=/etc/mailsec_exporter/web/web-config.yml" not in args:
+        sys.exit("webConfig set, but no --web.config.file in the args: %r" % args)
+elif any(a.startswith("--web.config.file") for a in args):
+    sys.exit("--web.config.file without a webConfig")
+print("ok: Helm chart (%s values): %s" % (variant, ", ".join("%d %s" % (len(v), k) for k, v in sorted(kinds.items()))))
+EOF
+	promtool check rules "$T_DIR/helm-$variant/rules.yml" >"$T_DIR/helm-rules.out" 2>&1 ||
+		t_fail "promtool check rules of the chart's PrometheusRule: $(cat "$T_DIR/helm-rules.out")"
+	sed "s#^ca_file *=.*#ca_file = $T_ROOT/README.md#" "$T_DIR/helm-$variant/exporter.ini" >"$T_DIR/helm-$variant/check.ini"
+	set -- --config "$T_DIR/helm-$variant/check.ini" --check-config
+	[ "$variant" = overlay ] && set -- "$@" --web.config.file "$T_DIR/helm-$variant/web-config.yml"
+	hout=$("$T_BIN" "$@" 2>&1) || { printf '%s\n' "$hout" >&2; t_fail "the chart's config ($variant) fails --check-config"; }
+	echo "ok: Helm chart ($variant): rules pass promtool, the config loads: $hout"
+done
+command -v helm >/dev/null 2>&1 || echo "ok: helm not installed (not in Debian 12): rendered by deploy/helm/render.py"
 
 # The scale-out splitter: 3 valid shards that hold the targets between them.
 mkdir -p "$T_DIR/shards"

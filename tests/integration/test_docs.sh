@@ -13,6 +13,25 @@ done
 n=$(grep -o '"\(mailsec\|process\)_[a-z0-9_]*"' web/expo.c | wc -l)
 [ "$n" -gt 40 ] || t_fail "found only $n metric families in web/expo.c: the pattern is stale"
 
+# ... and the other way: every metric name the docs, rules, their tests and
+# the dashboard use is a family of web/expo.c (a rename reaches them all).
+# Words that are not metrics: the program, the /probe job of the rule
+# tests, a relabelling label; prefixes (ending in _) are not names.
+stale=
+for f in README.md doc/*.md doc/mailsec_exporter.8 deploy/README.md deploy/kubernetes/README.md \
+    deploy/prometheus/*.yml deploy/grafana/mailsec.json; do
+	for name in $(grep -o 'mailsec_[a-z0-9_]*' "$f" | sort -u); do
+		case $name in mailsec_exporter|mailsec_probe|mailsec_shard|*_) continue ;; esac
+		grep -q "\"$name\"" web/expo.c || stale="$stale $f:$name"
+	done
+done
+[ -z "$stale" ] || t_fail "metric names used but not in web/expo.c:$stale"
+for old in 'phase="total"' 'phase=\\"total' 'phase="resolve"' 'result="success"' 'result="failure"'; do
+	f=$(grep -l -F "$old" README.md doc/*.md deploy/prometheus/*.yml deploy/grafana/mailsec.json tests/integration/*.sh 2>/dev/null |
+	    grep -v test_docs.sh)
+	[ -z "$f" ] || t_fail "$old (a removed label value) still in: $f"
+done
+
 missing=
 for key in $(sed -n 's/^[[:space:]]*{ "\([a-z_0-9]*\)", set_.*/\1/p' daemon/config.c | sort -u); do
 	grep -q "^;* *$key *=" exporter.ini.example || missing="$missing $key"

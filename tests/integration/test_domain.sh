@@ -114,4 +114,29 @@ n=$(grep -c '^mailsec_probe_success{domain="dup.test",' "$OUT")
 
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
+
+# address_label = off: one series per host, port and protocol; mx2 has a
+# dead IPv4 address and a working IPv6 one: its series is the failed one's.
+sed 's/^log_level = debug$/log_level = info\naddress_label = off/' "$T_DIR/exporter.ini" >"$T_DIR/off.ini"
+"$T_BIN" --config "$T_DIR/off.ini" --once >"$T_DIR/off.prom" 2>"$T_DIR/off.stderr" ||
+	t_fail "--once (address_label = off) failed: $(tail -n 5 "$T_DIR/off.stderr")"
+t_assert_metric "$T_DIR/off.prom" "mailsec_probe_success{$(l mail.test mx2.mail.test '')}" 0
+t_assert_metric "$T_DIR/off.prom" "mailsec_probe_error_info{$(l mail.test mx2.mail.test ''),step=\"connect\",reason=\"conn\"}" 1
+t_assert_metric "$T_DIR/off.prom" "mailsec_probe_success{$(l mail.test mx1.mail.test '')}" 1
+[ "$(grep -c '^mailsec_probe_success{domain="mail.test",host="mx2.mail.test"' "$T_DIR/off.prom")" = 1 ] ||
+	t_fail "address_label = off: not one series for mx2: $(grep '^mailsec_probe_success{domain="mail.test"' "$T_DIR/off.prom")"
+grep "host=" "$T_DIR/off.prom" | grep -q "address=\"$M2\"\|address=\"::1\"" &&
+	t_fail "address_label = off: an endpoint series still has its address"
+promtool check metrics <"$T_DIR/off.prom" >"$T_DIR/promtool.out" 2>&1 ||
+	t_fail "promtool check metrics (off): $(cat "$T_DIR/promtool.out")"
+echo "ok: address_label = off"
+# address_label = hash: every address a distinct 8-hex-digit hash.
+sed 's/^log_level = debug$/log_level = info\naddress_label = hash/' "$T_DIR/exporter.ini" >"$T_DIR/hash.ini"
+"$T_BIN" --config "$T_DIR/hash.ini" --once >"$T_DIR/hash.prom" 2>"$T_DIR/hash.stderr" ||
+	t_fail "--once (address_label = hash) failed"
+h=$(printf '%s' ::1 | sha256sum | cut -c1-8)
+t_assert_metric "$T_DIR/hash.prom" "mailsec_probe_success{$(l mail.test mx2.mail.test "$h")}" 1
+[ "$(grep '^mailsec_probe_success{domain="mail.test",host="mx2.mail.test"' "$T_DIR/hash.prom" | grep -c 'address="[0-9a-f]\{8\}"')" = 2 ] ||
+	t_fail "address_label = hash: not two hashed addresses for mx2"
+echo "ok: address_label = hash"
 echo "all cases passed"

@@ -106,7 +106,8 @@ pop3_capa_forever 127.0.10.120 110 pop3
 pop3_flood 127.0.10.121 110 pop3
 tls_good 127.0.10.122 25 smtp
 imap_inject 127.0.10.123 143 imap
-pop3_inject 127.0.10.124 110 pop3"
+pop3_inject 127.0.10.124 110 pop3
+logforge 127.0.10.131 25 smtp"
 NCASES=$(printf '%s\n' "$CASES" | wc -l)
 
 set --
@@ -177,7 +178,7 @@ fails() {
 	_d=$(grep "event=probe_failed .*address=$1 port=$5 " "$LOG" | sed 's/.* detail=//')
 	printf '%s\n' "$_d" | grep -qE -e "$4" || t_fail "$1: detail $_d, want it to match /$4/"
 	echo "ok: $1 detail $_d"
-	_t=$(t_metric_value "$OUT" "mailsec_probe_duration_seconds{$_l,phase=\"total\"}") ||
+	_t=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$_l}") ||
 		t_fail "$1: no total duration"
 	awk -v d="$_t" -v t="$TIMEOUT_S" 'BEGIN { exit !(d <= t + 0.5) }' ||
 		t_fail "$1: took ${_t}s, over the ${TIMEOUT_S}s timeout + 0.5s"
@@ -195,7 +196,7 @@ fails 127.0.10.102 banner proto "line too long"
 fails 127.0.10.103 ehlo proto "too many lines in one reply"
 fails 127.0.10.104 banner timeout "no answer in time in banner"
 _l=$(lbl 127.0.10.104 25 smtp)
-_t=$(t_metric_value "$OUT" "mailsec_probe_duration_seconds{$_l,phase=\"total\"}")
+_t=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$_l}")
 awk -v d="$_t" -v t="$TIMEOUT_S" 'BEGIN { exit !(d >= t - 0.1) }' ||
 	t_fail "slowloris: ended after ${_t}s, before its ${TIMEOUT_S}s deadline?"
 # The EHLO crosses the close: EOF or a reset, whichever the kernel sees first.
@@ -236,6 +237,38 @@ fails 127.0.10.121 ehlo proto "too many lines in one response"
 # the STARTTLS injection flaw, IMAP and POP3 flavours
 fails 127.0.10.123 tls_handshake proto "server sent data before the TLS handshake"
 fails 127.0.10.124 tls_handshake proto "server sent data before the TLS handshake"
+
+# A banner that tries to forge log keys (a '"', key=value pairs, a bare
+# newline in the reply): its log line has exactly the exporter's keys, the
+# detail holds the peer's words, escaped, and every line of the log is one
+# of the exporter's.
+fails 127.0.10.131 banner resp 'no'
+python3 - "$LOG" <<'PYEOF' || t_fail "logforge: the banner forged the log"
+import re, sys
+TOKEN = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]*)( |$)')
+lines = open(sys.argv[1], "rb").read().decode("ascii").split("\n")
+for l in lines:
+    if l and not l.startswith("ts="):
+        sys.exit("a line that is not the exporter's: %r" % l)
+mine = [l for l in lines if "event=probe_failed" in l and "address=127.0.10.131 " in l]
+if len(mine) != 1:
+    sys.exit("want one probe_failed line for 127.0.10.131, got %d" % len(mine))
+l, keys, pos = mine[0], [], 0
+while pos < len(l):
+    m = TOKEN.match(l, pos)
+    if not m:
+        sys.exit("not key=value at %d: %r" % (pos, l[pos:]))
+    keys.append((m.group(1), m.group(2)))
+    pos = m.end()
+want = ["ts", "level", "event", "target", "host", "address", "port",
+        "protocol", "step", "reason", "detail"]
+if [k for k, _ in keys] != want:
+    sys.exit("keys %s, want %s: %r" % ([k for k, _ in keys], want, l))
+detail = dict(keys)["detail"]
+if 'no\\" fake=1' not in detail:
+    sys.exit("the detail does not hold the banner, escaped: %s" % detail)
+print("ok: logforge: %s" % l)
+PYEOF
 
 succeeds 127.0.10.122
 _s=$(t_metric_lines "$OUT" mailsec_cert_info | grep -a 'address="127.0.10.122"' | sed 's/.*subject="//; s/",issuer=.*//')

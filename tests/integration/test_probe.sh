@@ -68,7 +68,7 @@ cat >"$T_DIR/a.ini" <<EOF
 listen = 127.0.0.1:19980
 timeout = 5s
 ca_file = $CA/ca.crt
-log_level = debug
+log_level = info
 audit = off
 probe_allow = $A/32, $DEAD/32
 probe_allow = $HOLE/32
@@ -124,6 +124,17 @@ t_assert_metric "$OUT" "mailsec_cert_not_after_timestamp_seconds{$L80}" \
 	"$(t_cert_epoch "$CA/mail.crt" enddate)"
 t_assert_metric "$OUT" "mailsec_probe_timeout_seconds" 5
 t_assert_absent "$OUT" "mailsec_exporter_build_info"
+# The whole check unlabelled, as blackbox's probe_success and
+# probe_duration_seconds.
+t_assert_metric "$OUT" "mailsec_probe_success" 1
+d=$(t_metric_value "$OUT" "mailsec_probe_duration_seconds") ||
+	t_fail "no unlabelled mailsec_probe_duration_seconds"
+awk -v d="$d" 'BEGIN { exit !(d > 0 && d < 5) }' || t_fail "unlabelled probe duration $d, want 0 < d < 5"
+echo "ok: unlabelled mailsec_probe_duration_seconds $d"
+t_assert_absent "$OUT" "mailsec_probe_duration_seconds{$L80,phase=\"resolve\"}"
+t_assert_absent "$OUT" "mailsec_probe_duration_seconds{$L80,phase=\"total\"}"
+t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$L80}" >/dev/null ||
+	t_fail "no mailsec_probe_endpoint_duration_seconds{$L80}"
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
 ct=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$OUT.headers" | tr -d '\r')
@@ -134,6 +145,28 @@ expect "/probe $DEAD:25 (nothing listens)" "$code" 200
 t_assert_metric "$OUT" "mailsec_probe_success{$L81}" 0
 t_assert_metric "$OUT" "mailsec_probe_error_info{$L81,step=\"connect\",reason=\"conn\"}" 1
 t_assert_metric "$OUT" "mailsec_check_success{target=\"$DEAD:25\",kind=\"endpoint\"}" 0
+t_assert_metric "$OUT" "mailsec_probe_success" 0
+
+# debug=true: the probe's log lines (debug level too, though A logs at info)
+# and the metrics it would have returned, as text.
+code=$(probe "$DEAD:25" smtp_starttls --get --data debug=true)
+expect "/probe $DEAD:25 debug=true" "$code" 200
+ct=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$OUT.headers" | tr -d '\r')
+case $ct in "text/plain; charset=utf-8") ;; *) t_fail "debug Content-Type '$ct'" ;; esac
+head -n 1 "$OUT" | grep -qx 'Logs for the probe:' || t_fail "debug answer starts with $(head -n 1 "$OUT")"
+grep -q "event=probe_start target=$DEAD " "$OUT" || t_fail "debug: no probe_start line"
+grep -q "event=session_state target=$DEAD .*to=" "$OUT" || t_fail "debug: no session_state (debug) line"
+grep -q "event=probe_failed target=$DEAD .*reason=conn" "$OUT" || t_fail "debug: no probe_failed line"
+grep -q "event=probe_done target=$DEAD:25 " "$OUT" || t_fail "debug: no probe_done line"
+grep -q "target=$A" "$OUT" && t_fail "debug: lines of another target: $(grep "target=$A" "$OUT" | head -n 2)"
+grep -qx 'Metrics that would have been returned:' "$OUT" || t_fail "debug: no metrics part"
+sed '1,/^Metrics that would have been returned:$/d' "$OUT" >"$OUT.metrics"
+t_assert_metric "$OUT.metrics" "mailsec_probe_error_info{$L81,step=\"connect\",reason=\"conn\"}" 1
+promtool check metrics <"$OUT.metrics" >"$T_DIR/promtool.out" 2>&1 ||
+	t_fail "promtool check metrics (debug): $(cat "$T_DIR/promtool.out")"
+echo "ok: debug=true has the probe's log and its metrics"
+code=$(probe "$DEAD:25" smtp_starttls --get --data debug=yes)
+expect "/probe debug=yes" "$code" 400
 
 # A target without a port gets the protocol's.
 code=$(probe "$A" smtp_starttls)
@@ -330,6 +363,37 @@ expect "/probe once the slots are free" "$code" 200
 kill -TERM "$EXPB" && t_wait_exit "$EXPB" 5 || t_fail "exporter B did not stop on SIGTERM"
 wait "$EXPB"; rc=$?
 [ "$rc" = 0 ] || { tail -n 20 "$T_DIR/b.log" >&2; t_fail "exporter B exited $rc"; }
+
+# --- exporter C: the same through --web.config.file (web-config.yml) -------------
+# with min_version TLS13: a TLS 1.2 handshake is refused too.
+sed -e '/^basic_auth_users/d' -e '/^tls_/d' "$T_DIR/b.ini" >"$T_DIR/c.ini"
+cat >"$T_DIR/web.yml" <<EOF
+# exporter-toolkit's web-config.yml, as blackbox_exporter reads it
+tls_server_config:
+  cert_file: $CA/web.chain.pem
+  key_file: $CA/web.key
+  min_version: TLS13
+basic_auth_users:
+  prometheus: '$HASH'
+EOF
+"$T_BIN" --config.file="$T_DIR/b.ini" --web.config.file="$T_DIR/web.yml" --config.check \
+	>"$T_DIR/both.out" 2>&1 && t_fail "INI TLS keys and a web config at once passed --config.check"
+grep -q "web.yml:3: cert_file: .*b.ini sets tls_cert_file and tls_key_file already" "$T_DIR/both.out" ||
+	t_fail "both at once: $(cat "$T_DIR/both.out")"
+echo "ok: the INI's TLS keys and a web config at once -> a config error"
+"$T_BIN" --config.file="$T_DIR/c.ini" --web.config.file="$T_DIR/web.yml" >"$T_DIR/c.log" 2>&1 </dev/null &
+EXPC=$!
+t_pid "$EXPC"
+t_wait_port 127.0.0.1 19981 10 || { tail -n 20 "$T_DIR/c.log" >&2; t_fail "exporter C does not listen"; }
+code=$(scurl "$SURL/metrics")
+expect "web.config.file: https /metrics without credentials" "$code" 401
+code=$(scurl -u 'prometheus:test password' "$SURL/probe?target=$A:25&module=smtp_starttls")
+expect "web.config.file: https /probe with the right password" "$code" 200
+t_assert_metric "$OUT" "mailsec_probe_success{$L80}" 1
+code=$(scurl --tls-max 1.2 -u 'prometheus:test password' "$SURL/metrics")
+[ "$code" = 000 ] || t_fail "web.config.file min_version TLS13: a TLS 1.2 client got HTTP $code"
+echo "ok: web.config.file: TLS 1.2 refused with min_version TLS13"
+kill -TERM "$EXPC" && t_wait_exit "$EXPC" 5 || t_fail "exporter C did not stop on SIGTERM"
 
 # --- Prometheus through the standard relabelling ----------------------------------------
 command -v prometheus >/dev/null 2>&1 || t_fail "prometheus not found (Debian package prometheus)"

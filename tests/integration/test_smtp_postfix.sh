@@ -174,8 +174,8 @@ t_assert_metric "$OUT" "mailsec_cert_hostname_match{$L}" 1
 t_assert_absent "$OUT" "mailsec_cert_verify_error_info{$L,"
 t_assert_metric "$OUT" "mailsec_cert_info{$L,subject=\"CN=$A1\",issuer=\"CN=mailsec test CA\",serial=\"$(t_cert_serial "$CA/good.crt")\",fingerprint_sha256=\"$(t_cert_fp "$CA/good.crt")\"}" 1
 t_assert_absent "$OUT" "mailsec_probe_error_info{$L,"
-d=$(t_metric_value "$OUT" "mailsec_probe_duration_seconds{$L,phase=\"total\"}") ||
-	t_fail "no mailsec_probe_duration_seconds{$L,phase=\"total\"}"
+d=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$L}") ||
+	t_fail "no mailsec_probe_endpoint_duration_seconds{$L}"
 awk -v d="$d" 'BEGIN { exit !(d >= 0 && d < 5) }' || t_fail "probe duration (a) = $d, want 0 <= d < 5"
 echo "ok: (a) total duration $d s"
 

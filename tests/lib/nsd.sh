@@ -7,6 +7,11 @@
 #   exporter at it with `resolver = ADDR`.
 # t_zone NAME ZONE: reads a zone body on stdin and writes
 #   $T_DIR/NAME/ZONE.zone with an SOA and NS in front.
+# t_zone_sign NAME ZONE [expired]: signs $T_DIR/NAME/ZONE.zone in place with
+#   a new ECDSA P-256 KSK and ZSK (ldns-signzone, NSEC), and appends the
+#   KSK's DNSKEY to $T_DIR/NAME/trust-anchors (a file for
+#   dnssec_trust_anchor_file).  "expired": signatures valid from 2019 to
+#   2020 only, so a validator finds them bogus.
 t_zone() {
 	[ -n "$T_DIR" ] || t_fail "t_zone: call t_setup first"
 	mkdir -p "$T_DIR/$1"
@@ -63,4 +68,22 @@ EOF
 	[ -n "$_npid" ] || t_fail "nsd $_nname: no pid"
 	t_pid "$_npid"
 	t_wait_port "$_na" 53 10 || t_fail "nsd $_nname: $_na:53 (tcp) not answering"
+}
+
+t_zone_sign() {
+	[ $# -ge 2 ] || t_fail "usage: t_zone_sign NAME ZONE [expired]"
+	_sd="$T_DIR/$1" _sz=$2 _sx=${3:-}
+	[ -f "$_sd/$_sz.zone" ] || t_fail "t_zone_sign: write $_sd/$_sz.zone first"
+	mkdir -p "$_sd/keys"
+	_ksk=$(cd "$_sd/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$_sz") ||
+		t_fail "ldns-keygen (KSK) for $_sz failed"
+	_zsk=$(cd "$_sd/keys" && ldns-keygen -a ECDSAP256SHA256 "$_sz") ||
+		t_fail "ldns-keygen (ZSK) for $_sz failed"
+	set --
+	[ "$_sx" = expired ] && set -- -i 20190101000000 -e 20200101000000
+	ldns-signzone "$@" -f "$_sd/$_sz.zone.signed" "$_sd/$_sz.zone" \
+	    "$_sd/keys/$_ksk" "$_sd/keys/$_zsk" >"$_sd/$_sz.sign.log" 2>&1 ||
+		{ cat "$_sd/$_sz.sign.log" >&2; t_fail "ldns-signzone $_sz failed"; }
+	mv "$_sd/$_sz.zone.signed" "$_sd/$_sz.zone"
+	grep -v '^;' "$_sd/keys/$_ksk.key" >>"$_sd/trust-anchors"
 }

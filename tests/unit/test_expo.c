@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <sys/wait.h>
+
 #include "daemon/util.h"
+#include "web/escape.h"
 #include "tests/unit/unit.h"
 
 static void
@@ -117,11 +121,9 @@ test_render(void)
 
 	/* Added out of table order, and interleaved. */
 	expo_add(&e, F_PROC_FDS, NULL, 12, NULL);
-	expo_add(&e, F_PROBES_TOTAL, NULL, 5, "proto", "smtp", "result",
-	    "success", NULL);
+	expo_add(&e, F_PROBES_TOTAL, NULL, 7, "proto", "smtp", NULL);
 	expo_add(&e, F_PROBE_SUCCESS, NULL, 0, "target", "b", NULL);
-	expo_add(&e, F_PROBES_TOTAL, NULL, 2, "proto", "smtp", "result",
-	    "failure", NULL);
+	expo_add(&e, F_PROBES_TOTAL, NULL, 2, "proto", "imap", NULL);
 	expo_add(&e, F_PROBE_SUCCESS, NULL, 1, "target", "a", NULL);
 
 	buf_puts(&out, "# preexisting\n");	/* render appends */
@@ -129,15 +131,16 @@ test_render(void)
 	want =
 	    "# preexisting\n"
 	    "# HELP mailsec_probe_success 1 if the probe reached TLS and "
-	    "finished its session, else 0.\n"
+	    "finished its session, else 0 (unlabelled in a /probe answer: "
+	    "the whole check).\n"
 	    "# TYPE mailsec_probe_success gauge\n"
 	    "mailsec_probe_success{target=\"b\"} 0\n"
 	    "mailsec_probe_success{target=\"a\"} 1\n"
 	    "# HELP mailsec_exporter_probes_total Probes finished since start, "
-	    "by protocol and result.\n"
+	    "by protocol.\n"
 	    "# TYPE mailsec_exporter_probes_total counter\n"
-	    "mailsec_exporter_probes_total{proto=\"smtp\",result=\"success\"} 5\n"
-	    "mailsec_exporter_probes_total{proto=\"smtp\",result=\"failure\"} 2\n"
+	    "mailsec_exporter_probes_total{proto=\"smtp\"} 7\n"
+	    "mailsec_exporter_probes_total{proto=\"imap\"} 2\n"
 	    "# HELP process_open_fds Number of open file descriptors.\n"
 	    "# TYPE process_open_fds gauge\n"
 	    "process_open_fds 12\n";
@@ -424,10 +427,98 @@ test_compact(void)
 	buf_free(&empty);
 }
 
+/* Whatever bytes a label value holds, the exposition is valid UTF-8: each
+ * byte of an invalid sequence becomes U+FFFD, valid ones pass whole. */
+static int
+valid_utf8(const char *s, size_t n)
+{
+	size_t i = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if ((len = utf8_next((const unsigned char *)s + i, n - i, &cp)) == 0)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static void
+test_label_utf8(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },			/* valid 2 bytes */
+		{ "\xe2\x82\xac \xf0\x9f\x98\x80", "\xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "a\xff" "b", "a\xef\xbf\xbd" "b" },		/* never valid */
+		{ "\x80", "\xef\xbf\xbd" },			/* lone continuation */
+		{ "x\xc3", "x\xef\xbf\xbd" },			/* cut at the end */
+		{ "\xc3\"", "\xef\xbf\xbd\\\"" },		/* cut by a quote */
+		{ "\xe2\x82\n", "\xef\xbf\xbd\xef\xbf\xbd\\n" },	/* cut by a newline */
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong '/' */
+		{ "\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* surrogate */
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* > U+10FFFF */
+		{ "\xf8\x88\x80\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\\\xff\"", "\\\\\xef\xbf\xbd\\\"" },
+	};
+	struct expo e;
+	struct buf l, out;
+	char all[256], want[64];
+	FILE *pc;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		buf_init(&l);
+		labels_add(&l, "v", cases[i].in);
+		snprintf(want, sizeof(want), "v=\"%s\"", cases[i].out);
+		CHECK_STR(l.data, want);
+		CHECK(valid_utf8(l.data, l.len));
+		buf_free(&l);
+	}
+	/* Every byte value, and a random mess: valid UTF-8, and promtool
+	 * takes the exposition. */
+	for (int i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	expo_init(&e);
+	buf_init(&l);
+	buf_init(&out);
+	labels_add(&l, "host", all);
+	expo_add(&e, F_PROBE_SUCCESS, &l, 1, NULL);
+	srand(19);
+	for (int n = 0; n < 200; n++) {
+		char v[33];
+
+		for (size_t j = 0; j + 1 < sizeof(v); j++)
+			v[j] = (char)(1 + rand() % 255);
+		v[sizeof(v) - 1] = '\0';
+		expo_add(&e, F_CERT_INFO, &l, 1, "subject", v, "issuer", "x",
+		    NULL);
+	}
+	expo_render(&e, &out);
+	CHECK(valid_utf8(out.data, out.len));
+	pc = popen("promtool check metrics >/dev/null 2>&1", "w");
+	CHECK(pc != NULL);
+	if (pc != NULL) {
+		fwrite(out.data, 1, out.len, pc);
+		rc = pclose(pc);
+		CHECK(rc != -1 && WIFEXITED(rc));
+		/* 0: clean; 1 would be lint only, 3 a parse error: the
+		 * families are the exporter's own, so 0 (127: no promtool). */
+		CHECK_INT(WEXITSTATUS(rc), 0);
+	}
+	buf_free(&out);
+	buf_free(&l);
+	expo_free(&e);
+}
+
 int
 main(void)
 {
 	test_label_escaping();
+	test_label_utf8();
 	test_samples();
 	test_render();
 	test_family_table();

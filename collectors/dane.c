@@ -1,0 +1,316 @@
+/* TLSA records and their matching (dane.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "collectors/dane.h"
+#include "daemon/util.h"
+
+#define TYPE_TLSA	52
+#define CLASS_IN	1
+
+static const char *const match_names[DANE_MATCH__COUNT] = {
+	[DANE_MATCHES] = "matches",
+	[DANE_NO_MATCH] = "no_match",
+	[DANE_UNUSABLE] = "unusable",
+};
+_Static_assert(ARRAY_LEN(match_names) == DANE_MATCH__COUNT, "a name each");
+
+const char *
+dane_match_name(enum dane_match m)
+{
+	return (unsigned)m < DANE_MATCH__COUNT ? match_names[m] : "unknown";
+}
+
+void
+tlsa_set_init(struct tlsa_set *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+tlsa_set_free(struct tlsa_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->recs[i].data);
+	free(s->recs);
+	tlsa_set_init(s);
+}
+
+int
+tlsa_add_rdata(struct tlsa_set *s, const unsigned char *rdata, size_t len)
+{
+	struct tlsa_record *r;
+
+	if (len < 3) {
+		s->malformed = 1;
+		return -1;
+	}
+	if (s->n == DANE_TLSA_MAX) {
+		s->truncated = 1;
+		return 0;
+	}
+	s->recs = xreallocarray(s->recs, s->n + 1, sizeof(*s->recs));
+	r = &s->recs[s->n++];
+	memset(r, 0, sizeof(*r));
+	r->usage = rdata[0];
+	r->selector = rdata[1];
+	r->mtype = rdata[2];
+	r->depth = -1;
+	r->len = len - 3;
+	if (r->len > 0 && r->len <= DANE_DATA_MAX) {
+		r->data = xmalloc(r->len);
+		memcpy(r->data, rdata + 3, r->len);
+	}
+	return 0;
+}
+
+/* --- the DNS message ------------------------------------------------------- */
+
+/* Skips a possibly compressed name at *off; 0, or -1 when it runs past
+ * the message or uses a label type that does not exist. */
+static int
+skip_name(const unsigned char *pkt, size_t len, size_t *off)
+{
+	size_t o = *off;
+
+	for (unsigned labels = 0; labels < 128; labels++) {
+		unsigned l;
+
+		if (o >= len)
+			return -1;
+		l = pkt[o];
+		if ((l & 0xc0) == 0xc0) {	/* a pointer ends the name */
+			if (o + 2 > len)
+				return -1;
+			*off = o + 2;
+			return 0;
+		}
+		if (l & 0xc0)
+			return -1;		/* 0x40, 0x80: no such labels */
+		o += 1 + l;
+		if (l == 0) {
+			*off = o;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static unsigned
+get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+int
+tlsa_parse_answer(const unsigned char *pkt, size_t len, struct tlsa_set *s)
+{
+	size_t off = 12;
+	unsigned qd, an;
+
+	if (len < 12) {
+		s->malformed = 1;
+		return -1;
+	}
+	qd = get16(pkt + 4);
+	an = get16(pkt + 6);
+	for (unsigned i = 0; i < qd; i++) {
+		if (skip_name(pkt, len, &off) == -1 || off + 4 > len) {
+			s->malformed = 1;
+			return -1;
+		}
+		off += 4;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		unsigned type, class, rdlen;
+
+		if (skip_name(pkt, len, &off) == -1 || off + 10 > len) {
+			s->malformed = 1;
+			return -1;
+		}
+		type = get16(pkt + off);
+		class = get16(pkt + off + 2);
+		rdlen = get16(pkt + off + 8);
+		off += 10;
+		if (off + rdlen > len) {
+			s->malformed = 1;
+			return -1;
+		}
+		if (type == TYPE_TLSA && class == CLASS_IN)
+			(void)tlsa_add_rdata(s, pkt + off, rdlen);
+		off += rdlen;
+	}
+	return 0;
+}
+
+/* --- matching ---------------------------------------------------------------- */
+
+static int
+digest_len_ok(const struct tlsa_record *r)
+{
+	switch (r->mtype) {
+	case 0:	return r->len > 0;
+	case 1:	return r->len == 32;
+	case 2:	return r->len == 64;
+	default: return 0;
+	}
+}
+
+/* RFC 7672 3.1, RFC 6698 2.1: what this client can use at all. */
+static void
+mark_usability(struct tlsa_set *s)
+{
+	int have512[4][2] = { { 0 } };
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct tlsa_record *r = &s->recs[i];
+
+		r->match = DANE_NO_MATCH;
+		r->depth = -1;
+		r->unusable_why = NULL;
+		if (r->usage != DANE_TA && r->usage != DANE_EE)
+			r->unusable_why = "usages 0 and 1 (PKIX) are not for SMTP";
+		else if (r->selector > 1)
+			r->unusable_why = "unknown selector";
+		else if (r->mtype > 2)
+			r->unusable_why = "unknown matching type";
+		else if (!digest_len_ok(r))
+			r->unusable_why = "association data of the wrong length";
+		else if (r->data == NULL)
+			r->unusable_why = "association data too long to keep";
+		if (r->unusable_why != NULL)
+			r->match = DANE_UNUSABLE;
+		else if (r->mtype == 2)
+			have512[r->usage][r->selector] = 1;
+	}
+	/* RFC 7671 section 9: the strongest digest of a usage and selector
+	 * is the one used. */
+	for (size_t i = 0; i < s->n; i++) {
+		struct tlsa_record *r = &s->recs[i];
+
+		if (r->match != DANE_UNUSABLE && r->mtype == 1 &&
+		    have512[r->usage][r->selector]) {
+			r->match = DANE_UNUSABLE;
+			r->unusable_why = "SHA-256 outweighed by a SHA-512 record"
+			    " (digest agility)";
+		}
+	}
+}
+
+/* The selected bytes of x: the whole certificate or its SPKI, DER. */
+static unsigned char *
+selected_der(X509 *x, int selector, int *len)
+{
+	unsigned char *der = NULL;
+
+	*len = selector == 0 ? i2d_X509(x, &der) :
+	    i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (*len <= 0) {
+		OPENSSL_free(der);
+		return NULL;
+	}
+	return der;
+}
+
+static int
+record_matches(const struct tlsa_record *r, const unsigned char *der, int len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	switch (r->mtype) {
+	case 0:
+		return (size_t)len == r->len && memcmp(der, r->data, r->len) == 0;
+	case 1:
+		return EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(),
+		    NULL) == 1 && mdlen == r->len &&
+		    memcmp(md, r->data, r->len) == 0;
+	case 2:
+		return EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha512(),
+		    NULL) == 1 && mdlen == r->len &&
+		    memcmp(md, r->data, r->len) == 0;
+	default:
+		return 0;
+	}
+}
+
+size_t
+dane_match_chain(struct tlsa_set *s, STACK_OF(X509) *chain)
+{
+	int n = chain != NULL ? sk_X509_num(chain) : 0;
+	size_t usable = 0;
+
+	mark_usability(s);
+	for (int d = 0; d < n; d++) {
+		X509 *x = sk_X509_value(chain, d);
+		unsigned char *der[2] = { NULL, NULL };
+		int len[2] = { 0, 0 };
+
+		for (int sel = 0; sel < 2; sel++)
+			der[sel] = selected_der(x, sel, &len[sel]);
+		for (size_t i = 0; i < s->n; i++) {
+			struct tlsa_record *r = &s->recs[i];
+
+			if (r->match != DANE_NO_MATCH)
+				continue;	/* unusable, or matched already */
+			if ((r->usage == DANE_EE) != (d == 0))
+				continue;	/* EE: the leaf; TA: above it */
+			if (der[r->selector] != NULL &&
+			    record_matches(r, der[r->selector], len[r->selector])) {
+				r->match = DANE_MATCHES;
+				r->depth = d;
+			}
+		}
+		OPENSSL_free(der[0]);
+		OPENSSL_free(der[1]);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		usable += s->recs[i].match != DANE_UNUSABLE;
+	return usable;
+}
+
+void
+dane_count(const struct tlsa_set *s, struct dane_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < s->n; i++) {
+		switch (s->recs[i].match) {
+		case DANE_MATCHES:
+			c->matching++;
+			c->usable++;
+			break;
+		case DANE_NO_MATCH:
+			c->no_match++;
+			c->usable++;
+			break;
+		case DANE_UNUSABLE:
+		case DANE_MATCH__COUNT:
+			c->unusable++;
+			break;
+		}
+	}
+}
+
+int
+dane_rollover_ready(const struct tlsa_set *s)
+{
+	int matches = 0, next_key = 0, ta_matches = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tlsa_record *r = &s->recs[i];
+
+		if (r->match == DANE_MATCHES) {
+			matches = 1;
+			ta_matches |= r->usage == DANE_TA;
+		} else if (r->match == DANE_NO_MATCH) {
+			/* usable and for a key not presented today: a
+			 * published next key (one is enough, so duplicates
+			 * of it change nothing) */
+			next_key = 1;
+		}
+	}
+	return matches && (next_key || ta_matches);
+}

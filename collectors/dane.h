@@ -1,0 +1,95 @@
+/* DANE for SMTP (RFC 7672, 7671, 6698): TLSA records read from a DNS
+ * answer, each record matched against every certificate a server
+ * presented, and the rollover readiness of the set.  Pure code over bytes
+ * and X509 objects: the validated lookup and the handshake are the
+ * caller's. */
+#ifndef MAILSEC_DANE_H
+#define MAILSEC_DANE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+/* A TLSA RRset larger than this is cut there (flagged truncated): no real
+ * set comes near it, and the cap bounds the work a hostile one costs. */
+#define DANE_TLSA_MAX		64
+/* The longest association data kept: a full certificate (matching type
+ * 0) may be large; larger ones are kept as unusable. */
+#define DANE_DATA_MAX		8192
+
+enum dane_usage {
+	DANE_PKIX_TA = 0,	/* unusable for SMTP (RFC 7672 3.1.3) */
+	DANE_PKIX_EE = 1,	/* unusable for SMTP */
+	DANE_TA = 2,
+	DANE_EE = 3,
+};
+
+/* The fate of one record against the presented chain. */
+enum dane_match {
+	DANE_MATCHES,		/* matches a presented certificate or key */
+	DANE_NO_MATCH,		/* usable, but matches nothing presented */
+	DANE_UNUSABLE,		/* usage 0/1, unknown selector or matching
+				 * type, a digest of the wrong length, or
+				 * outweighed by a stronger digest (RFC 7671
+				 * section 9) */
+	DANE_MATCH__COUNT
+};
+const char *dane_match_name(enum dane_match m);
+
+struct tlsa_record {
+	uint8_t		 usage;
+	uint8_t		 selector;
+	uint8_t		 mtype;
+	size_t		 len;
+	unsigned char	*data;
+	enum dane_match	 match;		/* set by dane_match_chain() */
+	int		 depth;		/* of the certificate it matched, -1 */
+	const char	*unusable_why;	/* for people; NULL unless unusable */
+};
+
+struct tlsa_set {
+	struct tlsa_record *recs;
+	size_t		 n;
+	int		 truncated;	/* more than DANE_TLSA_MAX */
+	int		 malformed;	/* an RR that does not parse */
+};
+
+void tlsa_set_init(struct tlsa_set *s);
+void tlsa_set_free(struct tlsa_set *s);
+
+/* Reads the TLSA records of the answer section of a DNS message (the
+ * packet libunbound returns), for the question's name and its CNAME
+ * targets alike.  Returns 0, or -1 when the message does not parse (the
+ * records read before the problem are kept). */
+int tlsa_parse_answer(const unsigned char *pkt, size_t len,
+    struct tlsa_set *s);
+/* Adds one record from its RDATA; -1 when shorter than 3 bytes. */
+int tlsa_add_rdata(struct tlsa_set *s, const unsigned char *rdata,
+    size_t len);
+
+/* Marks each record of s against chain (depth 0 the leaf, as presented):
+ * usability per RFC 7672/7671 (digest agility: when the set has usable
+ * SHA-512 records for a usage and selector, SHA-256 ones of that pair are
+ * unusable), then a match of each usable record against each certificate
+ * of its usage: DANE-EE the leaf only, DANE-TA any certificate above it.
+ * Returns the number of usable records. */
+size_t dane_match_chain(struct tlsa_set *s, STACK_OF(X509) *chain);
+
+/* Counts of one set after dane_match_chain(). */
+struct dane_counts {
+	size_t		 usable;
+	size_t		 matching;
+	size_t		 unusable;
+	size_t		 no_match;
+};
+void dane_count(const struct tlsa_set *s, struct dane_counts *c);
+
+/* Rollover readiness, exactly: besides the records that match today, the
+ * set holds at least one usable record for another key (a published next
+ * key) or a usable DANE-TA record that matches (a CA survives a leaf
+ * change).  Duplicates, one key under two matching types, and unusable
+ * records do not count.  1 or 0. */
+int dane_rollover_ready(const struct tlsa_set *s);
+
+#endif

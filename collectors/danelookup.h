@@ -1,0 +1,76 @@
+/* The DNS half of DANE for one MX host (RFC 7672 2.2): validated lookups
+ * of the domain's MX, the host's A and AAAA, and the TLSA records at
+ * _PORT._tcp.<host> for each port, so that the probe can hand the usable
+ * records to the handshake.  TLSA applies only when the MX and the address
+ * lookups were secure too; a secure TLSA under an insecure address lookup
+ * is reported as such, and a SERVFAIL is never "no TLSA".  One job per MX
+ * host and run; it reports once. */
+#ifndef MAILSEC_DANELOOKUP_H
+#define MAILSEC_DANELOOKUP_H
+
+#include <stdint.h>
+
+#include "collectors/dane.h"
+#include "collectors/dnssec.h"
+
+#define DANELOOKUP_PORTS_MAX	4
+
+/* Why DANE does not apply, or fails: the label values of
+ * mailsec_dane_error_info{reason}. */
+enum dane_reason {
+	DANE_REASON_NONE,
+	DANE_REASON_NO_TLSA,		/* secure denial: no TLSA records */
+	DANE_REASON_INSECURE,		/* an unsigned link in the chain */
+	DANE_REASON_BOGUS,
+	DANE_REASON_UNUSABLE,		/* records, none usable for SMTP */
+	DANE_REASON_NO_MATCH,		/* usable records, none matches */
+	DANE_REASON_TA_NOT_PRESENTED,	/* DANE-TA whose CA was not sent */
+	DANE_REASON_NAME_MISMATCH,	/* DANE-TA: the name does not match */
+	DANE_REASON_EXPIRED,		/* DANE-TA: the certificate expired */
+	DANE_REASON_DNS,		/* SERVFAIL, timeout: unknown */
+	DANE_REASON__COUNT
+};
+const char *dane_reason_name(enum dane_reason r);
+
+struct dane_port {
+	uint16_t	 port;
+	enum dnssec_status tlsa_status;
+	int		 tlsa_rcode;
+	char		*why_bogus;	/* "" unless bogus */
+	struct tlsa_set	 tlsa;
+	int		 applicable;	/* secure MX, address and TLSA, with
+					 * at least one usable record */
+	enum dane_reason reason;	/* why not applicable, or NONE */
+};
+
+struct danelookup_result {
+	char		*host;
+	enum dnssec_status mx_status;
+	enum dnssec_status addr_status;	/* the worse of A and AAAA */
+	struct dane_port ports[DANELOOKUP_PORTS_MAX];
+	size_t		 n_ports;
+};
+
+struct danelookup_params {
+	struct dnssec	*v;
+	const char	*domain;	/* whose MX the host is */
+	const char	*host;
+	const uint16_t	*ports;
+	size_t		 n_ports;
+};
+
+struct danelookup_job;
+/* Called once, never from inside danelookup_start(); the result is the
+ * callee's (danelookup_result_free). */
+typedef void (*danelookup_done_cb)(struct danelookup_result *res, void *arg);
+
+struct danelookup_job *danelookup_start(const struct danelookup_params *p,
+    danelookup_done_cb cb, void *arg);
+void danelookup_cancel(struct danelookup_job *job);
+void danelookup_result_free(struct danelookup_result *res);
+
+/* The port's record set, or NULL when DANE does not apply there. */
+const struct tlsa_set *danelookup_usable(const struct danelookup_result *r,
+    uint16_t port);
+
+#endif

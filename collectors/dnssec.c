@@ -1,0 +1,274 @@
+/* Validated lookups through libunbound's event API (dnssec.h).
+ *
+ * libunbound calls back from inside ub_resolve_event() for what it has at
+ * once (local data, its cache): such an answer is copied and handed over
+ * from a zero timer, so callers see one rule, "never from inside".  Every
+ * lookup also has its own timer: when it fires first the query is
+ * cancelled in unbound and answered DNSSEC_TIMEOUT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unbound.h>
+#include <unbound-event.h>
+
+#include "collectors/dnssec.h"
+#include "daemon/log.h"
+#include "daemon/util.h"
+
+struct dnssec {
+	struct event_base *base;
+	struct ub_ctx	*ub;
+	unsigned	 timeout_ms;
+	unsigned	 in_flight;
+	struct dnssec_query *queries;	/* every query not yet released */
+};
+
+struct dnssec_query {
+	struct dnssec	*v;
+	struct dnssec_query *prev, *next;
+	int		 async_id;	/* 0: none in unbound */
+	int		 starting;	/* inside ub_resolve_event() */
+	struct event	*timer;		/* the timeout, then the handover */
+	dnssec_cb	 cb;
+	void		*arg;
+	uint64_t	 started_ms;
+	char		*name;
+	/* an answer kept for the handover */
+	struct dnssec_answer kept;
+	unsigned char	*kept_packet;
+	char		*kept_why;
+};
+
+static const char *const status_names[DNSSEC__COUNT] = {
+	[DNSSEC_SECURE] = "secure",
+	[DNSSEC_INSECURE] = "insecure",
+	[DNSSEC_BOGUS] = "bogus",
+	[DNSSEC_SERVFAIL] = "servfail",
+	[DNSSEC_TIMEOUT] = "timeout",
+	[DNSSEC_ERROR] = "error",
+};
+_Static_assert(ARRAY_LEN(status_names) == DNSSEC__COUNT, "a name per status");
+
+const char *
+dnssec_status_name(enum dnssec_status s)
+{
+	return (unsigned)s < DNSSEC__COUNT ? status_names[s] : "unknown";
+}
+
+static void
+query_release(struct dnssec_query *q)
+{
+	struct dnssec *v = q->v;
+
+	if (q->timer != NULL)
+		event_free(q->timer);
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		v->queries = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	v->in_flight--;
+	free(q->kept_packet);
+	free(q->kept_why);
+	free(q->name);
+	free(q);
+}
+
+static void
+query_deliver(struct dnssec_query *q, const struct dnssec_answer *a)
+{
+	q->cb(q->arg, a);
+	query_release(q);
+}
+
+static enum dnssec_status
+status_of(int rcode, int sec)
+{
+	if (rcode != 0 && rcode != 3)	/* 3: NXDOMAIN, an answer */
+		return sec == 1 ? DNSSEC_BOGUS : DNSSEC_SERVFAIL;
+	switch (sec) {
+	case 2:
+		return DNSSEC_SECURE;
+	case 1:
+		return DNSSEC_BOGUS;
+	default:
+		return DNSSEC_INSECURE;
+	}
+}
+
+/* libunbound's callback. */
+static void
+ub_answered(void *arg, int rcode, void *packet, int len, int sec,
+    char *why_bogus, int was_ratelimited)
+{
+	struct dnssec_query *q = arg;
+	struct dnssec_answer a;
+
+	(void)was_ratelimited;
+	q->async_id = 0;
+	memset(&a, 0, sizeof(a));
+	a.status = status_of(rcode, sec);
+	a.rcode = rcode;
+	a.why_bogus = why_bogus != NULL ? why_bogus : "";
+	a.duration_s = (double)(now_ms() - q->started_ms) / 1000.0;
+	if (rcode == 0 || rcode == 3) {
+		a.packet = packet;
+		a.len = len;
+	}
+	/* A SERVFAIL on a signed name is often a bogus answer unbound threw
+	 * away: its why_bogus says so. */
+	if (a.status == DNSSEC_SERVFAIL && why_bogus != NULL && *why_bogus)
+		a.status = DNSSEC_BOGUS;
+	log_debug("dnssec_answer", "name=%s status=%s rcode=%d", q->name,
+	    dnssec_status_name(a.status), rcode);
+	if (!q->starting) {
+		query_deliver(q, &a);
+		return;
+	}
+	/* From inside ub_resolve_event(): keep a copy, hand it over from
+	 * the loop (the timer, rearmed at zero). */
+	q->kept = a;
+	if (a.packet != NULL && a.len > 0) {
+		q->kept_packet = xmalloc((size_t)a.len);
+		memcpy(q->kept_packet, a.packet, (size_t)a.len);
+		q->kept.packet = q->kept_packet;
+	}
+	q->kept_why = xstrdup(a.why_bogus);
+	q->kept.why_bogus = q->kept_why;
+	q->kept.status = a.status;
+}
+
+static void
+timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct dnssec_query *q = arg;
+	struct dnssec_answer a;
+
+	(void)fd;
+	(void)what;
+	if (q->kept_why != NULL) {	/* a kept answer's handover */
+		query_deliver(q, &q->kept);
+		return;
+	}
+	if (q->async_id != 0) {
+		ub_cancel(q->v->ub, q->async_id);
+		q->async_id = 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.status = DNSSEC_TIMEOUT;
+	a.rcode = 2;
+	a.why_bogus = "";
+	a.duration_s = (double)(now_ms() - q->started_ms) / 1000.0;
+	log_debug("dnssec_answer", "name=%s status=timeout", q->name);
+	query_deliver(q, &a);
+}
+
+struct dnssec_query *
+dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
+    void *arg)
+{
+	struct dnssec_query *q = xcalloc(1, sizeof(*q));
+	struct timeval tv = { v->timeout_ms / 1000,
+	    (v->timeout_ms % 1000) * 1000 };
+	int rc;
+
+	q->v = v;
+	q->cb = cb;
+	q->arg = arg;
+	q->name = xstrdup(name);
+	q->started_ms = now_ms();
+	q->next = v->queries;
+	if (v->queries != NULL)
+		v->queries->prev = q;
+	v->queries = q;
+	v->in_flight++;
+	if ((q->timer = evtimer_new(v->base, timer_fired, q)) == NULL) {
+		log_error("dnssec_oom", "msg=\"no timer\"");
+		abort();
+	}
+	q->starting = 1;
+	rc = ub_resolve_event(v->ub, name, type, 1, q, ub_answered,
+	    &q->async_id);
+	q->starting = 0;
+	if (rc != 0) {
+		q->async_id = 0;
+		q->kept.status = DNSSEC_ERROR;
+		q->kept.rcode = 2;
+		q->kept_why = xstrdup(ub_strerror(rc));
+		q->kept.why_bogus = q->kept_why;
+	}
+	if (q->kept_why != NULL) {	/* answered already: hand it over */
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+	}
+	evtimer_add(q->timer, &tv);
+	return q;
+}
+
+void
+dnssec_cancel(struct dnssec_query *q)
+{
+	if (q->async_id != 0)
+		ub_cancel(q->v->ub, q->async_id);
+	query_release(q);
+}
+
+unsigned
+dnssec_in_flight(const struct dnssec *v)
+{
+	return v->in_flight;
+}
+
+struct dnssec *
+dnssec_new(struct event_base *base, const struct dnssec_params *p, char *err,
+    size_t errlen)
+{
+	struct dnssec *v = xcalloc(1, sizeof(*v));
+	int rc;
+
+	v->base = base;
+	v->timeout_ms = p->timeout_ms ? p->timeout_ms : 5000;
+	if ((v->ub = ub_ctx_create_event(base)) == NULL) {
+		snprintf(err, errlen, "cannot create the DNSSEC validator");
+		free(v);
+		return NULL;
+	}
+	/* Quiet, no files of its own, nothing from the system's config. */
+	(void)ub_ctx_set_option(v->ub, "verbosity:", "0");
+	(void)ub_ctx_set_option(v->ub, "use-syslog:", "no");
+	for (size_t i = 0; p->insecure_local_zones != NULL &&
+	    p->insecure_local_zones[i] != NULL; i++) {
+		char val[300];
+
+		snprintf(val, sizeof(val), "%s transparent",
+		    p->insecure_local_zones[i]);
+		(void)ub_ctx_set_option(v->ub, "local-zone:", val);
+	}
+	if ((rc = ub_ctx_add_ta_file(v->ub, p->trust_anchor_file)) != 0) {
+		snprintf(err, errlen, "trust anchor %s: %s",
+		    p->trust_anchor_file, ub_strerror(rc));
+		dnssec_free(v);
+		return NULL;
+	}
+	if (p->forwarder != NULL &&
+	    (rc = ub_ctx_set_fwd(v->ub, p->forwarder)) != 0) {
+		snprintf(err, errlen, "dnssec_forwarder %s: %s", p->forwarder,
+		    ub_strerror(rc));
+		dnssec_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void
+dnssec_free(struct dnssec *v)
+{
+	if (v == NULL)
+		return;
+	while (v->queries != NULL)
+		dnssec_cancel(v->queries);
+	ub_ctx_delete(v->ub);
+	free(v);
+}

@@ -1,0 +1,66 @@
+/* DNSSEC-validated lookups: libunbound on the exporter's own libevent
+ * loop (ub_ctx_create_event), validating itself from a trust anchor file,
+ * recursing or through one forwarder.  c-ares stays the resolver for the
+ * lookups no verdict's security depends on; this one answers the lookups
+ * whose security does (MX, the MX hosts' addresses, TLSA, DNSKEY).
+ *
+ * The status of an answer is told apart, never merged: secure, insecure,
+ * bogus (with unbound's why_bogus), SERVFAIL, timeout. */
+#ifndef MAILSEC_DNSSEC_H
+#define MAILSEC_DNSSEC_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+
+enum dnssec_status {
+	DNSSEC_SECURE,		/* the answer (or its denial) validated */
+	DNSSEC_INSECURE,	/* provably unsigned: no DNSSEC here */
+	DNSSEC_BOGUS,		/* signed, but does not validate */
+	DNSSEC_SERVFAIL,	/* no answer could be had */
+	DNSSEC_TIMEOUT,		/* the lookup's time ran out */
+	DNSSEC_ERROR,		/* libunbound refused the query */
+	DNSSEC__COUNT
+};
+const char *dnssec_status_name(enum dnssec_status s);
+
+struct dnssec_params {
+	const char	*trust_anchor_file;	/* root.key, or a test zone's */
+	const char	*forwarder;	/* "ip" or "ip@port"; NULL: recurse */
+	unsigned	 timeout_ms;	/* per lookup */
+	const char *const *insecure_local_zones; /* names unbound answers
+					 * itself (RFC 6761: "test.") to let
+					 * through; NULL-terminated, or NULL */
+};
+
+struct dnssec;
+struct dnssec_query;
+
+/* Returns NULL with err set when the context cannot be made (the trust
+ * anchor does not load, a bad forwarder). */
+struct dnssec *dnssec_new(struct event_base *base,
+    const struct dnssec_params *p, char *err, size_t errlen);
+/* Cancels every lookup still in flight without calling back. */
+void dnssec_free(struct dnssec *v);
+
+/* One validated answer; valid only during the callback. */
+struct dnssec_answer {
+	enum dnssec_status status;
+	int		 rcode;		/* DNS rcode: 0, 3 (NXDOMAIN), ... */
+	const unsigned char *packet;	/* the answer message, or NULL */
+	int		 len;
+	const char	*why_bogus;	/* for people, never a label; or "" */
+	double		 duration_s;
+};
+
+typedef void (*dnssec_cb)(void *arg, const struct dnssec_answer *a);
+
+/* cb runs once, from the loop, never from inside dnssec_resolve() (an
+ * answer libunbound has at once is delivered on the next loop pass),
+ * unless dnssec_cancel() comes first. */
+struct dnssec_query *dnssec_resolve(struct dnssec *v, const char *name,
+    int type, dnssec_cb cb, void *arg);
+void dnssec_cancel(struct dnssec_query *q);
+unsigned dnssec_in_flight(const struct dnssec *v);
+
+#endif

@@ -1,0 +1,490 @@
+/* The MTA-STS / TLS-RPT job of one domain (mtasts.h).
+ *
+ *	LOOKUP --(TXT _mta-sts, TXT _smtp._tls, A and AAAA of mta-sts.<d>)-->
+ *	FETCH  --(a policy to fetch: one v=STSv1 record and an address)-->
+ *	DONE   (the callback, then the job is freed)
+ *
+ * LOOKUP goes straight to DONE when there is nothing to fetch.  Every DNS
+ * answer may arrive inside the call that asked (a cache hit, a synchronous
+ * failure), so a state is left only when no answer is outstanding and no
+ * frame of ours is on the stack (job->depth), and the callback never runs
+ * inside mtasts_start(): the start itself holds the job until the next
+ * loop pass (hold_ev). */
+#include <arpa/nameser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+
+#include "collectors/mtasts.h"
+#include "daemon/log.h"
+
+enum mtasts_state {
+	MTASTS_LOOKUP,
+	MTASTS_FETCH,
+	MTASTS_DONE,
+	MTASTS__COUNT
+};
+
+static const char *const state_names[MTASTS__COUNT] = {
+	[MTASTS_LOOKUP] = "lookup",
+	[MTASTS_FETCH] = "fetch",
+	[MTASTS_DONE] = "done",
+};
+_Static_assert(ARRAY_LEN(state_names) == MTASTS__COUNT, "a name per state");
+
+#define MTASTS_ADDR_MAX	8	/* addresses of the policy host tried */
+
+struct mtasts_job {
+	enum mtasts_state state;
+	struct event	*hold_ev;
+	records_send_fn	 send;
+	void		*send_arg;
+	struct fetch_engine *engine;
+	struct fetch	*fetch;
+	mtasts_done_cb	 cb;
+	void		*arg;
+	int		 cancelled;
+	unsigned	 pending;	/* DNS questions and the hold */
+	unsigned	 depth;		/* our frames on the stack */
+	char		*domain;
+	char		*policy_host;	/* mta-sts.<domain> */
+	char		*ca_file;
+	unsigned	 timeout_ms;
+	char		*addrs[MTASTS_ADDR_MAX];
+	size_t		 n_addrs;
+	int		 reach_checked;
+	struct cidr	*allow_cidrs;	/* a copy: a reload frees the config's */
+	size_t		 n_allow_cidrs;
+	char		 refused[160];	/* why an address was left out */
+	struct mtasts_result *res;
+};
+
+/* One DNS question in flight; freed by its callback. */
+struct mq {
+	struct mtasts_job *job;
+	void		(*done)(struct mtasts_job *, struct mq *, int status,
+			    const unsigned char *abuf, int alen);
+	int		 type;
+	uint64_t	 started_ms;
+};
+
+static void job_advance(struct mtasts_job *job);
+
+static void
+job_free(struct mtasts_job *job)
+{
+	if (job->hold_ev)
+		event_free(job->hold_ev);
+	if (job->fetch)
+		fetch_cancel(job->fetch);
+	for (size_t i = 0; i < job->n_addrs; i++)
+		free(job->addrs[i]);
+	mtasts_result_free(job->res);
+	free(job->domain);
+	free(job->policy_host);
+	free(job->ca_file);
+	free(job->allow_cidrs);
+	free(job);
+}
+
+static void
+lookup_note(struct dns_lookup_info *li, const struct mq *q, enum dns_result r)
+{
+	li->done = 1;
+	li->result = r;
+	li->duration_s = (double)(now_ms() - q->started_ms) / 1000.0;
+}
+
+static void
+mq_answer(void *arg, int status, const unsigned char *abuf, int alen)
+{
+	struct mq *q = arg;
+	struct mtasts_job *job = q->job;
+
+	job->depth++;
+	job->pending--;
+	if (!job->cancelled && status != ARES_EDESTRUCTION)
+		q->done(job, q, status, abuf, alen);
+	free(q);
+	job->depth--;
+	job_advance(job);
+}
+
+static void
+ask(struct mtasts_job *job, const char *name, int type,
+    void (*done)(struct mtasts_job *, struct mq *, int,
+    const unsigned char *, int))
+{
+	struct mq *q = xcalloc(1, sizeof(*q));
+
+	q->job = job;
+	q->done = done;
+	q->type = type;
+	q->started_ms = now_ms();
+	job->pending++;
+	job->send(job->send_arg, name, type, mq_answer, q, &q->started_ms);
+}
+
+static void
+sts_txt_answer(struct mtasts_job *job, struct mq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct mtasts_result *res = job->res;
+	struct txt_records recs;
+	enum dns_result r;
+
+	txt_records_init(&recs);
+	r = txt_parse_answer(status, abuf, alen, &recs);
+	lookup_note(&res->record_lookup, q, r);
+	sts_record_select(&recs, &res->record);
+	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA) {
+		res->record.reason = STS_DNS;
+		snprintf(res->record.message, sizeof(res->record.message),
+		    "the _mta-sts lookup failed: %s", dns_result_name(r));
+	}
+	for (size_t i = 0; i < recs.n; i++)
+		if (strncmp(recs.recs[i].text.data, "v=STSv1", 7) == 0) {
+			res->record_raw = txt_printable_copy(&recs.recs[i]);
+			break;
+		}
+	txt_records_free(&recs);
+}
+
+static void
+rpt_txt_answer(struct mtasts_job *job, struct mq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct mtasts_result *res = job->res;
+	struct txt_records recs;
+	enum dns_result r;
+
+	txt_records_init(&recs);
+	r = txt_parse_answer(status, abuf, alen, &recs);
+	lookup_note(&res->rpt_lookup, q, r);
+	tlsrpt_record_select(&recs, &res->rpt);
+	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA) {
+		res->rpt.reason = STS_DNS;
+		snprintf(res->rpt.message, sizeof(res->rpt.message),
+		    "the _smtp._tls lookup failed: %s", dns_result_name(r));
+	}
+	for (size_t i = 0; i < recs.n; i++)
+		if (strncmp(recs.recs[i].text.data, "v=TLSRPTv1", 10) == 0) {
+			res->rpt_raw = txt_printable_copy(&recs.recs[i]);
+			break;
+		}
+	txt_records_free(&recs);
+}
+
+static void
+host_addr_answer(struct mtasts_job *job, struct mq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct dns_addr *addrs = NULL;
+	size_t n = 0;
+	char text[INET6_ADDRSTRLEN];
+
+	if (status != ARES_SUCCESS)
+		return;
+	if (dns_parse_addrs(q->type, abuf, alen, &addrs, &n) == DNS_OK) {
+		for (size_t i = 0; i < n && job->n_addrs < MTASTS_ADDR_MAX; i++) {
+			struct addr a;
+
+			if (inet_ntop(addrs[i].family, &addrs[i].u, text,
+			    sizeof(text)) == NULL || addr_parse_ip(text, &a) == -1)
+				continue;
+			/* curl connects to exactly these (CURLOPT_RESOLVE):
+			 * judged here, nothing can rebind them later */
+			if (job->reach_checked && addr_special_refused(&a,
+			    job->allow_cidrs, job->n_allow_cidrs, job->refused,
+			    sizeof(job->refused)) != NULL)
+				continue;
+			job->addrs[job->n_addrs++] = xstrdup(text);
+		}
+	}
+	free(addrs);
+}
+
+/* --- the policy --------------------------------------------------------- */
+
+int
+mtasts_content_type_ok(const char *ct)
+{
+	static const char want[] = "text/plain";
+	size_t n = sizeof(want) - 1;
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+static void
+policy_fail(struct mtasts_result *res, enum sts_reason r, const char *msg)
+{
+	res->policy_reason = r;
+	snprintf(res->policy_message, sizeof(res->policy_message), "%s", msg);
+}
+
+static enum sts_reason
+reason_of_fetch(enum fetch_class c)
+{
+	switch (c) {
+	case FETCH_OK:		return STS_OK;
+	case FETCH_CONN:	return STS_FETCH_CONN;
+	case FETCH_TLS:		return STS_FETCH_TLS;
+	case FETCH_CERT:	return STS_FETCH_CERT;
+	case FETCH_TIMEOUT:	return STS_FETCH_TIMEOUT;
+	case FETCH_TOO_LARGE:	return STS_TOO_LARGE;
+	case FETCH_PROTOCOL:
+	case FETCH_INTERNAL:
+	case FETCH__COUNT:	break;
+	}
+	return STS_FETCH_PROTOCOL;
+}
+
+static void
+policy_fetched(const struct fetch_result *fr, void *arg)
+{
+	struct mtasts_job *job = arg;
+	struct mtasts_result *res = job->res;
+	char msg[256];
+
+	job->fetch = NULL;
+	res->fetch_class = fr->cls;
+	res->http_status = fr->status;
+	res->fetch_duration_s = fr->duration_s;
+	res->cert_not_after = fr->cert_not_after;
+	snprintf(res->content_type, sizeof(res->content_type), "%s",
+	    fr->content_type);
+	if (fr->cls != FETCH_OK) {
+		policy_fail(res, reason_of_fetch(fr->cls), fr->message);
+	} else if (fr->status >= 300 && fr->status < 400) {
+		snprintf(msg, sizeof(msg), "HTTP %ld: a redirect, which senders"
+		    " must not follow", fr->status);
+		policy_fail(res, STS_FETCH_REDIRECT, msg);
+	} else if (fr->status != 200) {
+		snprintf(msg, sizeof(msg), "HTTP %ld instead of 200", fr->status);
+		policy_fail(res, STS_FETCH_STATUS, msg);
+	} else {
+		res->fetch_success = 1;
+		if (!mtasts_content_type_ok(fr->content_type)) {
+			snprintf(msg, sizeof(msg), "Content-Type is \"%.100s\","
+			    " not text/plain", fr->content_type);
+			policy_fail(res, STS_CONTENT_TYPE, msg);
+		} else {
+			sts_policy_parse(fr->body.data ? fr->body.data : "",
+			    fr->body.len, &res->policy);
+			res->policy_reason = res->policy.reason;
+			snprintf(res->policy_message,
+			    sizeof(res->policy_message), "%s",
+			    res->policy.message);
+		}
+	}
+	log_debug("mtasts_fetched", "domain=%s class=%s status=%ld reason=%s",
+	    job->domain, fetch_class_name(fr->cls), fr->status,
+	    sts_reason_name(res->policy_reason));
+	job_advance(job);
+}
+
+/* --- states --------------------------------------------------------------- */
+
+static void
+state_enter(struct mtasts_job *job, enum mtasts_state next)
+{
+	struct mtasts_result *res = job->res;
+
+	log_debug("mtasts_state", "domain=%s from=%s to=%s", job->domain,
+	    state_names[job->state], state_names[next]);
+	job->state = next;
+	switch (next) {
+	case MTASTS_LOOKUP:
+		break;
+	case MTASTS_FETCH: {
+		struct fetch_params fp;
+
+		memset(&fp, 0, sizeof(fp));
+		fp.host = job->policy_host;
+		fp.port = 443;
+		fp.path = "/.well-known/mta-sts.txt";
+		fp.addresses = (const char *const *)job->addrs;
+		fp.n_addresses = job->n_addrs;
+		fp.ca_file = job->ca_file;
+		fp.timeout_ms = job->timeout_ms;
+		fp.max_body = STS_POLICY_MAX;
+		res->fetch_attempted = 1;
+		job->fetch = fetch_start(job->engine, &fp, policy_fetched, job);
+		break;
+	}
+	case MTASTS_DONE:
+		if (!job->cancelled) {
+			job->res = NULL;
+			job->cb(res, job->arg);
+		}
+		job_free(job);
+		break;
+	case MTASTS__COUNT:
+		abort();
+	}
+}
+
+/* Leaves the current state when its work is done. */
+static void
+job_advance(struct mtasts_job *job)
+{
+	struct mtasts_result *res = job->res;
+
+	if (job->depth > 0 || job->pending > 0)
+		return;
+	if (job->cancelled) {
+		if (job->fetch == NULL)
+			job_free(job);
+		return;
+	}
+	switch (job->state) {
+	case MTASTS_LOOKUP:
+		/* A policy is fetched when one STS record exists (valid or
+		 * not, so a broken record still shows what the policy host
+		 * serves) and mta-sts.<domain> has an address. */
+		if (res->sts_checked && res->record.present &&
+		    res->record.reason != STS_MULTIPLE_RECORDS) {
+			if (job->n_addrs == 0 && job->refused[0] != '\0') {
+				policy_fail(res, STS_NOT_ALLOWED, job->refused);
+				res->fetch_attempted = 1;
+				state_enter(job, MTASTS_DONE);
+			} else if (job->n_addrs == 0) {
+				policy_fail(res, STS_FETCH_CONN,
+				    "the policy host has no address");
+				res->fetch_attempted = 1;
+				state_enter(job, MTASTS_DONE);
+			} else {
+				state_enter(job, MTASTS_FETCH);
+			}
+		} else {
+			state_enter(job, MTASTS_DONE);
+		}
+		break;
+	case MTASTS_FETCH:
+		if (job->fetch == NULL)
+			state_enter(job, MTASTS_DONE);
+		break;
+	case MTASTS_DONE:
+	case MTASTS__COUNT:
+		break;
+	}
+}
+
+static void
+hold_release(evutil_socket_t fd, short what, void *arg)
+{
+	struct mtasts_job *job = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(job->hold_ev);
+	job->hold_ev = NULL;
+	job->pending--;
+	job_advance(job);
+}
+
+struct mtasts_job *
+mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
+{
+	struct mtasts_job *job = xcalloc(1, sizeof(*job));
+	struct mtasts_result *res = xcalloc(1, sizeof(*res));
+	struct timeval now = { 0, 0 };
+	char name[300];
+
+	job->state = MTASTS_LOOKUP;
+	job->send = p->send;
+	job->send_arg = p->send_arg;
+	job->engine = p->fetch;
+	job->cb = cb;
+	job->arg = arg;
+	job->domain = xstrdup(p->domain);
+	job->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
+	job->timeout_ms = p->timeout_ms;
+	job->reach_checked = p->reach_checked;
+	if (p->reach_checked && p->n_allow_cidrs > 0) {
+		job->allow_cidrs = xcalloc(p->n_allow_cidrs,
+		    sizeof(*job->allow_cidrs));
+		memcpy(job->allow_cidrs, p->allow_cidrs,
+		    p->n_allow_cidrs * sizeof(*job->allow_cidrs));
+		job->n_allow_cidrs = p->n_allow_cidrs;
+	}
+	job->res = res;
+	res->sts_checked = p->sts;
+	res->rpt_checked = p->rpt;
+	res->policy_reason = STS_OK;
+	res->policy.mode = STS_MODE_UNSET;
+	snprintf(name, sizeof(name), "mta-sts.%s", p->domain);
+	job->policy_host = xstrdup(name);
+
+	job->pending++;		/* the hold, released by hold_release() */
+	job->depth++;
+	if (p->sts) {
+		snprintf(name, sizeof(name), "_mta-sts.%s", p->domain);
+		ask(job, name, ns_t_txt, sts_txt_answer);
+		ask(job, job->policy_host, ns_t_a, host_addr_answer);
+		ask(job, job->policy_host, ns_t_aaaa, host_addr_answer);
+	}
+	if (p->rpt) {
+		snprintf(name, sizeof(name), "_smtp._tls.%s", p->domain);
+		ask(job, name, ns_t_txt, rpt_txt_answer);
+	}
+	job->depth--;
+	job->hold_ev = evtimer_new(p->base, hold_release, job);
+	if (job->hold_ev == NULL || evtimer_add(job->hold_ev, &now) == -1) {
+		log_error("mtasts_oom", "msg=\"no timer\"");
+		abort();
+	}
+	return job;
+}
+
+void
+mtasts_cancel(struct mtasts_job *job)
+{
+	job->cancelled = 1;
+	if (job->fetch != NULL) {
+		fetch_cancel(job->fetch);
+		job->fetch = NULL;
+	}
+	if (job->hold_ev != NULL) {
+		event_free(job->hold_ev);
+		job->hold_ev = NULL;
+		job->pending--;
+	}
+	if (job->pending == 0 && job->depth == 0)
+		job_free(job);
+}
+
+void
+mtasts_result_free(struct mtasts_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->record_raw);
+	free(res->rpt_raw);
+	sts_policy_free(&res->policy);
+	free(res);
+}
+
+enum mtasts_mx
+mtasts_mx_verdict(const struct mtasts_result *r, const char *mx_host,
+    int certs_verified)
+{
+	if (r == NULL || !r->record.valid || r->policy_reason != STS_OK ||
+	    !r->policy.valid || r->policy.mode == STS_MODE_NONE)
+		return MTASTS_MX_NO_POLICY;
+	if (!sts_policy_covers(&r->policy, mx_host))
+		return MTASTS_MX_NOT_COVERED;
+	if (certs_verified < 0)
+		return MTASTS_MX_UNKNOWN;
+	return certs_verified ? MTASTS_MX_COMPLIANT : MTASTS_MX_CERT_FAILS;
+}

@@ -1,0 +1,116 @@
+/* DNSSEC status of a set of names (zonestatus.h).  dnssec_resolve() never
+ * answers from inside itself, so the job is done exactly when its last
+ * answer arrives, always from the loop. */
+#include <arpa/nameser.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "collectors/zonestatus.h"
+#include "daemon/util.h"
+
+#define ZONESTATUS_NAMES_MAX	32
+
+struct zq {
+	struct zonestatus_job *job;
+	size_t		 index;
+	struct dnssec_query *q;
+};
+
+struct zonestatus_job {
+	struct zonestatus_result *res;
+	struct zq	*queries;
+	unsigned	 pending;
+	zonestatus_done_cb cb;
+	void		*arg;
+};
+
+static void
+job_free(struct zonestatus_job *job)
+{
+	for (size_t i = 0; i < job->res->n_names; i++)
+		if (job->queries[i].q != NULL)
+			dnssec_cancel(job->queries[i].q);
+	zonestatus_result_free(job->res);
+	free(job->queries);
+	free(job);
+}
+
+static void
+dnskey_answered(void *arg, const struct dnssec_answer *a)
+{
+	struct zq *zq = arg;
+	struct zonestatus_job *job = zq->job;
+	struct zone_status *z = &job->res->names[zq->index];
+	struct zonestatus_result *res;
+
+	zq->q = NULL;
+	z->status = a->status;
+	z->duration_s = a->duration_s;
+	free(z->why_bogus);
+	z->why_bogus = xstrdup(a->status == DNSSEC_BOGUS ? a->why_bogus : "");
+	if (--job->pending > 0)
+		return;
+	res = job->res;
+	job->res = NULL;
+	job->cb(res, job->arg);
+	free(job->queries);
+	free(job);
+}
+
+struct zonestatus_job *
+zonestatus_start(struct dnssec *v, const char *const *names, size_t n,
+    zonestatus_done_cb cb, void *arg)
+{
+	struct zonestatus_job *job = xcalloc(1, sizeof(*job));
+	struct zonestatus_result *res = xcalloc(1, sizeof(*res));
+
+	if (n == 0)
+		abort();	/* a caller's bug: nothing would call back */
+	job->res = res;
+	job->cb = cb;
+	job->arg = arg;
+	res->names = xcalloc(n ? n : 1, sizeof(*res->names));
+	job->queries = xcalloc(n ? n : 1, sizeof(*job->queries));
+	for (size_t i = 0; i < n && res->n_names < ZONESTATUS_NAMES_MAX; i++) {
+		int dup = 0;
+
+		for (size_t j = 0; j < res->n_names; j++)
+			dup |= strcasecmp(res->names[j].name, names[i]) == 0;
+		if (dup)
+			continue;
+		res->names[res->n_names].name = xstrdup(names[i]);
+		res->names[res->n_names].status = DNSSEC_TIMEOUT;
+		res->names[res->n_names].why_bogus = xstrdup("");
+		res->n_names++;
+	}
+	/* Every query is made before any can answer (none answers inside
+	 * dnssec_resolve()). */
+	for (size_t i = 0; i < res->n_names; i++) {
+		job->queries[i].job = job;
+		job->queries[i].index = i;
+		job->pending++;
+		job->queries[i].q = dnssec_resolve(v, res->names[i].name,
+		    ns_t_dnskey, dnskey_answered, &job->queries[i]);
+	}
+	return job;
+}
+
+void
+zonestatus_cancel(struct zonestatus_job *job)
+{
+	job_free(job);
+}
+
+void
+zonestatus_result_free(struct zonestatus_result *res)
+{
+	if (res == NULL)
+		return;
+	for (size_t i = 0; i < res->n_names; i++) {
+		free(res->names[i].name);
+		free(res->names[i].why_bogus);
+	}
+	free(res->names);
+	free(res);
+}

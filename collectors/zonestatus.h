@@ -1,0 +1,34 @@
+/* The DNSSEC status of a domain and of its MX hosts' zones: one validated
+ * DNSKEY lookup per name (dnssec.h), whose security status says whether
+ * the zone the name is in is signed and validates.  One job per run; it
+ * reports once. */
+#ifndef MAILSEC_ZONESTATUS_H
+#define MAILSEC_ZONESTATUS_H
+
+#include "collectors/dnssec.h"
+
+struct zone_status {
+	char		*name;
+	enum dnssec_status status;
+	char		*why_bogus;	/* "" unless bogus */
+	double		 duration_s;
+};
+
+struct zonestatus_result {
+	struct zone_status *names;	/* names[0] is the domain */
+	size_t		 n_names;
+};
+
+struct zonestatus_job;
+/* Called once, never from inside zonestatus_start(); the result is the
+ * callee's (zonestatus_result_free). */
+typedef void (*zonestatus_done_cb)(struct zonestatus_result *res, void *arg);
+
+/* names[0..n), n >= 1 (duplicates are looked up once). */
+struct zonestatus_job *zonestatus_start(struct dnssec *v,
+    const char *const *names, size_t n, zonestatus_done_cb cb, void *arg);
+/* The callback will not come. */
+void zonestatus_cancel(struct zonestatus_job *job);
+void zonestatus_result_free(struct zonestatus_result *res);
+
+#endif
