@@ -128,54 +128,61 @@ ask(struct mtasts_job *job, const char *name, int type,
 	job->send(job->send_arg, name, type, mq_answer, q, &q->started_ms);
 }
 
+/* The TXT answer of one of the two records: selected, parsed, the raw
+ * record kept for display.  A lookup that failed is "dns", never "no
+ * record". */
 static void
-sts_txt_answer(struct mtasts_job *job, struct mq *q, int status,
-    const unsigned char *abuf, int alen)
+txt_answer(struct mtasts_job *job, struct mq *q, int status,
+    const unsigned char *abuf, int alen, int rpt)
 {
 	struct mtasts_result *res = job->res;
+	const char *version = rpt ? "v=TLSRPTv1" : "v=STSv1";
 	struct txt_records recs;
+	enum sts_reason *reason;
+	char *message, **raw;
+	size_t msglen;
 	enum dns_result r;
 
 	txt_records_init(&recs);
 	r = txt_parse_answer(status, abuf, alen, &recs);
-	lookup_note(&res->record_lookup, q, r);
-	sts_record_select(&recs, &res->record);
-	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA) {
-		res->record.reason = STS_DNS;
-		snprintf(res->record.message, sizeof(res->record.message),
-		    "the _mta-sts lookup failed: %s", dns_result_name(r));
+	lookup_note(rpt ? &res->rpt_lookup : &res->record_lookup, q, r);
+	if (rpt) {
+		tlsrpt_record_select(&recs, &res->rpt);
+		reason = &res->rpt.reason;
+		message = res->rpt.message;
+		msglen = sizeof(res->rpt.message);
+		raw = &res->rpt_raw;
+	} else {
+		sts_record_select(&recs, &res->record);
+		reason = &res->record.reason;
+		message = res->record.message;
+		msglen = sizeof(res->record.message);
+		raw = &res->record_raw;
 	}
-	for (size_t i = 0; i < recs.n; i++)
-		if (strncmp(recs.recs[i].text.data, "v=STSv1", 7) == 0) {
-			res->record_raw = txt_printable_copy(&recs.recs[i]);
-			break;
-		}
+	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA) {
+		*reason = STS_DNS;
+		snprintf(message, msglen, "the %s lookup failed: %s",
+		    rpt ? "_smtp._tls" : "_mta-sts", dns_result_name(r));
+	}
+	for (size_t i = 0; i < recs.n && *raw == NULL; i++)
+		if (strncmp(recs.recs[i].text.data, version,
+		    strlen(version)) == 0)
+			*raw = txt_printable_copy(&recs.recs[i]);
 	txt_records_free(&recs);
+}
+
+static void
+sts_txt_answer(struct mtasts_job *job, struct mq *q, int status,
+    const unsigned char *abuf, int alen)
+{
+	txt_answer(job, q, status, abuf, alen, 0);
 }
 
 static void
 rpt_txt_answer(struct mtasts_job *job, struct mq *q, int status,
     const unsigned char *abuf, int alen)
 {
-	struct mtasts_result *res = job->res;
-	struct txt_records recs;
-	enum dns_result r;
-
-	txt_records_init(&recs);
-	r = txt_parse_answer(status, abuf, alen, &recs);
-	lookup_note(&res->rpt_lookup, q, r);
-	tlsrpt_record_select(&recs, &res->rpt);
-	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA) {
-		res->rpt.reason = STS_DNS;
-		snprintf(res->rpt.message, sizeof(res->rpt.message),
-		    "the _smtp._tls lookup failed: %s", dns_result_name(r));
-	}
-	for (size_t i = 0; i < recs.n; i++)
-		if (strncmp(recs.recs[i].text.data, "v=TLSRPTv1", 10) == 0) {
-			res->rpt_raw = txt_printable_copy(&recs.recs[i]);
-			break;
-		}
-	txt_records_free(&recs);
+	txt_answer(job, q, status, abuf, alen, 1);
 }
 
 static void

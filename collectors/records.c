@@ -142,33 +142,6 @@ ask(struct records_job *job, const char *name, int type, size_t index,
 		dns_query(job->dns, name, type, rq_answer, q);
 }
 
-/* TXT answer to records; DNS_OK only when the answer parsed. */
-static enum dns_result
-parse_txt(int status, const unsigned char *abuf, int alen,
-    struct txt_records *recs)
-{
-	struct ares_txt_ext *list = NULL;
-	int r;
-
-	if (status != ARES_SUCCESS)
-		return dns_classify(status);
-	if ((r = ares_parse_txt_reply_ext(abuf, alen, &list)) != ARES_SUCCESS)
-		return dns_classify(r);
-	txt_join_ares(recs, list);
-	ares_free_data(list);
-	return recs->n > 0 ? DNS_OK : DNS_NODATA;
-}
-
-static char *
-printable_copy(const struct buf *b)
-{
-	char *s = xstrndup(b->data ? b->data : "", b->len);
-
-	for (size_t i = 0; i < b->len; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-			s[i] = '?';
-	return s;
-}
 
 /* --- SPF ---------------------------------------------------------------- */
 
@@ -248,7 +221,7 @@ spf_eval_answer(struct records_job *job, struct rq *q, int status,
 		struct txt_records recs;
 
 		txt_records_init(&recs);
-		r = parse_txt(status, abuf, alen, &recs);
+		r = txt_parse_answer(status, abuf, alen, &recs);
 		step = spf_feed_txt(run->ev, r, &recs);
 		txt_records_free(&recs);
 		spf_run_step(job, q->index, step);
@@ -407,7 +380,8 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 	struct spf_record *rec = NULL;
 	int sel;
 
-	job->spf_txt_result = parse_txt(status, abuf, alen, &job->spf_txt);
+	job->spf_txt_result = txt_parse_answer(status, abuf, alen,
+	    &job->spf_txt);
 	lookup_done(&res->spf_lookup, q, job->spf_txt_result);
 	n = job->spf_txt.n;
 	strs = xcalloc(n ? n : 1, sizeof(*strs));
@@ -440,12 +414,12 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 		res->spf_reason = err.reason ? err.reason : "multiple_records";
 		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
 		    err.message);
-		res->spf_raw = printable_copy(&job->spf_txt.recs[idx].text);
+		res->spf_raw = txt_printable_copy(&job->spf_txt.recs[idx]);
 		res->spf_bytes = job->spf_txt.recs[idx].text.len;
 		spf_start_evaluations(job, 0);
 		return;
 	}
-	res->spf_raw = printable_copy(&job->spf_txt.recs[idx].text);
+	res->spf_raw = txt_printable_copy(&job->spf_txt.recs[idx]);
 	res->spf_bytes = job->spf_txt.recs[idx].text.len;
 	if (spf_parse(job->spf_txt.recs[idx].text.data,
 	    job->spf_txt.recs[idx].text.len, &rec, &err) == -1) {
@@ -473,7 +447,7 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 	enum dns_result r;
 
 	txt_records_init(&recs);
-	r = parse_txt(status, abuf, alen, &recs);
+	r = txt_parse_answer(status, abuf, alen, &recs);
 	lookup_done(&d->lookup, q, r);
 	dkim_key_select(&recs, &d->key);
 	if (!dns_answered(r)) {
@@ -483,7 +457,7 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 		    "failed: %s", dns_result_name(r));
 	}
 	if (recs.n > 0)
-		d->raw = printable_copy(&recs.recs[0].text);
+		d->raw = txt_printable_copy(&recs.recs[0]);
 	txt_records_free(&recs);
 }
 
@@ -498,7 +472,7 @@ dmarc_auth_answer(struct records_job *job, struct rq *q, int status,
 	enum dns_result r;
 
 	txt_records_init(&recs);
-	r = parse_txt(status, abuf, alen, &recs);
+	r = txt_parse_answer(status, abuf, alen, &recs);
 	lookup_done(&dd->lookup, q, r);
 	if (r == DNS_OK || r == DNS_NXDOMAIN || r == DNS_NODATA)
 		dd->authorized = r == DNS_OK && dmarc_report_auth_ok(&recs);
@@ -554,7 +528,7 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	int fall_back;
 
 	txt_records_init(&recs);
-	r = parse_txt(status, abuf, alen, &recs);
+	r = txt_parse_answer(status, abuf, alen, &recs);
 	if (!res->dmarc_from_org)
 		lookup_done(&res->dmarc_lookup, q, r);
 	dmarc_select(&recs, &res->dmarc);
@@ -568,7 +542,7 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	}
 	free(res->dmarc_raw);
 	res->dmarc_raw = res->dmarc.present ?
-	    printable_copy(&recs.recs[res->dmarc.selected].text) : NULL;
+	    txt_printable_copy(&recs.recs[res->dmarc.selected]) : NULL;
 	txt_records_free(&recs);
 	if (!res->dmarc_from_org && res->dmarc.near_miss) {
 		res->dmarc_near_miss = 1;

@@ -267,17 +267,26 @@ sts_record_parse(const char *rec, size_t len, struct sts_record *r)
 	r->valid = r->reason == STS_OK;
 }
 
-void
-sts_record_select(const struct txt_records *recs, struct sts_record *r)
+/* How many records of one answer begin with the version; *first gets the
+ * index of the first. */
+static size_t
+version_records(const struct txt_records *recs, const char *version,
+    size_t *first)
 {
-	size_t first = 0, n = 0;
+	size_t n = 0;
 
 	for (size_t i = 0; i < recs->n; i++)
 		if (starts_with_version(recs->recs[i].text.data,
-		    recs->recs[i].text.len, "v=STSv1")) {
-			if (n++ == 0)
-				first = i;
-		}
+		    recs->recs[i].text.len, version) && n++ == 0)
+			*first = i;
+	return n;
+}
+
+void
+sts_record_select(const struct txt_records *recs, struct sts_record *r)
+{
+	size_t first = 0, n = version_records(recs, "v=STSv1", &first);
+
 	if (n == 0) {
 		memset(r, 0, sizeof(*r));
 		r->reason = STS_NO_RECORD;
@@ -720,14 +729,8 @@ syntax:
 void
 tlsrpt_record_select(const struct txt_records *recs, struct tlsrpt_record *r)
 {
-	size_t first = 0, n = 0;
+	size_t first = 0, n = version_records(recs, "v=TLSRPTv1", &first);
 
-	for (size_t i = 0; i < recs->n; i++)
-		if (starts_with_version(recs->recs[i].text.data,
-		    recs->recs[i].text.len, "v=TLSRPTv1")) {
-			if (n++ == 0)
-				first = i;
-		}
 	if (n == 0) {
 		memset(r, 0, sizeof(*r));
 		r->reason = STS_NO_RECORD;
