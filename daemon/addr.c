@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon/util.h"
 
@@ -443,4 +444,17 @@ addr_parse_host_port(const char *s, char **host, uint16_t *port,
 	*host = xstrndup(hstart, (size_t)(hend - hstart));
 	*port = (uint16_t)v;
 	return 0;
+}
+
+int
+addr_is_localhost(const char *name)
+{
+	static const char lh[] = "localhost";
+	size_t n = strlen(name), l = sizeof(lh) - 1;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n < l || strncasecmp(name + n - l, lh, l) != 0)
+		return 0;
+	return n == l || name[n - l - 1] == '.';
 }

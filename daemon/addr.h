@@ -81,6 +81,10 @@ const char *addr_special_refused(const struct addr *a, const struct cidr *list,
  * label not all digits (that would be a bad IPv4 address). */
 #define ADDR_NAME_UNDERSCORE	0x1
 int addr_name_check(const char *s, unsigned flags, const char **why);
+/* Whether a name is "localhost" or below it (RFC 6761 6.3: such names are
+ * the loopback addresses and are never asked of the DNS).  ASCII case and
+ * one trailing dot are ignored.  1 or 0. */
+int addr_is_localhost(const char *name);
 /* The same after making s canonical in place: lowercase, no trailing dot. */
 int addr_name_normalize(char *s, unsigned flags, const char **why);
 

@@ -882,6 +882,16 @@ run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 		run_probe_address(run, role, name, (struct sockaddr *)&ss, len);
 		return;
 	}
+	if (addr_is_localhost(name)) {	/* RFC 6761: never asked of DNS */
+		static const char *const loop[] = { "127.0.0.1", "::1" };
+
+		for (size_t i = 0; i < ARRAY_LEN(loop) && run->check != NULL;
+		    i++)
+			if (parse_ip_literal(loop[i], &ss, &len))
+				run_probe_address(run, role, name,
+				    (struct sockaddr *)&ss, len);
+		return;
+	}
 	hl = xcalloc(1, sizeof(*hl));
 	hl->run = run;
 	hl->role = role;

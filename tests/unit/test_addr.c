@@ -401,9 +401,23 @@ check_ports(void)
 	CHECK_STR(why, "empty port");
 }
 
+static void
+test_localhost(void)
+{
+	CHECK(addr_is_localhost("localhost"));
+	CHECK(addr_is_localhost("LocalHost."));
+	CHECK(addr_is_localhost("mail.localhost"));
+	CHECK(!addr_is_localhost("notlocalhost"));
+	CHECK(!addr_is_localhost("localhost.example"));
+	CHECK(!addr_is_localhost("localhost.."));
+	CHECK(!addr_is_localhost(""));
+	CHECK(!addr_is_localhost("."));
+}
+
 int
 main(void)
 {
+	test_localhost();
 	check_parse_ip();
 	check_sockaddr();
 	check_cidr();
