@@ -1605,43 +1605,6 @@ tool_ok(struct cfgaudit_job *j)
 	return 0;
 }
 
-static int
-read_whole(const char *path, size_t max, struct buf *b, const char **why)
-{
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		*why = S_ISDIR(st.st_mode) ? strerror(EISDIR) :
-		    "not a regular file";
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		buf_reserve(b, 65536);
-		n = read(fd, b->data + b->len, 65536);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
-		if (b->len > max)
-			break;
-	}
-	close(fd);
-	if (n == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 read_postfix_files(struct cfgaudit_job *j)
 {
@@ -1654,7 +1617,7 @@ read_postfix_files(struct cfgaudit_job *j)
 	buf_printf(&master_path, "%s/master.cf", j->path);
 	pf_conf_init(&j->pf, main_path.data, master_path.data);
 	buf_init(&data);
-	if (read_whole(main_path.data, PF_FILE_MAX, &data, &why) == -1) {
+	if (read_file_all(main_path.data, PF_FILE_MAX, &data, &why) == -1) {
 		struct buf e;
 
 		buf_init(&e);
@@ -1666,7 +1629,7 @@ read_postfix_files(struct cfgaudit_job *j)
 		j->files_ok = data.len <= PF_FILE_MAX;
 	}
 	buf_reset(&data);
-	if (read_whole(master_path.data, PF_FILE_MAX, &data, &why) == -1) {
+	if (read_file_all(master_path.data, PF_FILE_MAX, &data, &why) == -1) {
 		struct buf e;
 
 		buf_init(&e);

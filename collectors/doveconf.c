@@ -293,36 +293,12 @@ static int
 read_file(struct dc_conf *c, const char *path, struct buf *b,
     const char **why)
 {
-	struct stat st;
-	ssize_t r;
-	int fd;
+	size_t left = c->total < DC_TOTAL_MAX ? DC_TOTAL_MAX - c->total : 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		*why = strerror(errno);
+	/* stops once past either cap; which one is told below */
+	if (read_file_all(path, left < DC_FILE_MAX ? left : DC_FILE_MAX, b,
+	    why) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		*why = S_ISDIR(st.st_mode) ? strerror(EISDIR) :
-		    "not a regular file";
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		buf_reserve(b, 65536);
-		r = read(fd, b->data + b->len, 65536);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		b->len += (size_t)r;
-		if (b->len > DC_FILE_MAX || c->total + b->len > DC_TOTAL_MAX)
-			break;
-	}
-	close(fd);
-	if (r == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
 	if (b->len > DC_FILE_MAX) {
 		*why = "file too large (max 4 MiB)";
 		return -1;

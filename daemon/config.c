@@ -496,8 +496,9 @@ check_readable(const char *path)
 	return 0;
 }
 
+/* A path that must be readable now (a reload reads it again). */
 static void
-set_ca_file(struct parse *p, const char *v)
+get_readable_path(struct parse *p, const char *v, char **field)
 {
 	if (*v == '\0') {
 		key_error(p, "empty path");
@@ -507,8 +508,14 @@ set_ca_file(struct parse *p, const char *v)
 		key_error(p, "%s: %s", show(v).s, strerror(errno));
 		return;
 	}
-	free(p->cfg->ca_file);
-	p->cfg->ca_file = xstrdup(v);
+	free(*field);
+	*field = xstrdup(v);
+}
+
+static void
+set_ca_file(struct parse *p, const char *v)
+{
+	get_readable_path(p, v, &p->cfg->ca_file);
 }
 
 static void
@@ -810,29 +817,6 @@ set_basic_auth_users(struct parse *p, const char *v)
 
 #define PEM_MAX_SIZE (1024 * 1024)
 
-/* Reads fd to its end into b (NUL-terminated), stopping once more than max
- * bytes came (b->len > max then tells "too large").  -1 with errno on a
- * read error. */
-static int
-read_all(int fd, size_t max, struct buf *b)
-{
-	ssize_t r;
-
-	for (;;) {
-		buf_reserve(b, 65536);
-		r = read(fd, b->data + b->len, 65536);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		b->len += (size_t)r;
-		b->data[b->len] = '\0';
-		if (b->len > max)
-			break;
-	}
-	return r == -1 ? -1 : 0;
-}
-
 /* The whole of a PEM file, NUL-terminated, or NULL after a key_error. */
 static char *
 read_pem(struct parse *p, const char *path)
@@ -858,7 +842,7 @@ read_pem(struct parse *p, const char *path)
 		return NULL;
 	}
 	buf_init(&b);
-	r = read_all(fd, PEM_MAX_SIZE, &b);
+	r = read_fd_all(fd, PEM_MAX_SIZE, &b);
 	err = errno;
 	close(fd);
 	if (r == -1)
@@ -1317,16 +1301,7 @@ set_dnssec(struct parse *p, const char *v)
 static void
 set_dnssec_trust_anchor_file(struct parse *p, const char *v)
 {
-	if (*v == '\0') {
-		key_error(p, "empty path");
-		return;
-	}
-	if (check_readable(v) == -1) {
-		key_error(p, "%s: %s", show(v).s, strerror(errno));
-		return;
-	}
-	free(p->cfg->dnssec_trust_anchor_file);
-	p->cfg->dnssec_trust_anchor_file = xstrdup(v);
+	get_readable_path(p, v, &p->cfg->dnssec_trust_anchor_file);
 }
 
 static void
@@ -2279,7 +2254,7 @@ apply_web_config(struct parse *p, const char *path)
 	buf_init(&b);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd != -1) {
-		r = read_all(fd, WEBCFG_MAX_SIZE, &b);
+		r = read_fd_all(fd, WEBCFG_MAX_SIZE, &b);
 		e = errno;
 		close(fd);
 	} else
@@ -2393,7 +2368,7 @@ config_load_web(const char *path, const char *web_config,
 		return NULL;
 	}
 	buf_init(&b);
-	if (read_all(fd, CONFIG_MAX_SIZE, &b) == -1) {
+	if (read_fd_all(fd, CONFIG_MAX_SIZE, &b) == -1) {
 		push_error(errs, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);
 		buf_free(&b);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 oom(void)
@@ -336,4 +339,47 @@ int
 str_ieq(const char *a, const char *b)
 {
 	return strcasecmp(a, b) == 0;
+}
+
+int
+read_fd_all(int fd, size_t max, struct buf *b)
+{
+	ssize_t r;
+
+	for (;;) {
+		buf_reserve(b, 65536);
+		r = read(fd, b->data + b->len, 65536);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		b->len += (size_t)r;
+		b->data[b->len] = '\0';
+		if (b->len > max)
+			break;
+	}
+	return r == -1 ? -1 : 0;
+}
+
+int
+read_file_all(const char *path, size_t max, struct buf *b, const char **why)
+{
+	struct stat st;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? strerror(EISDIR) :
+		    "not a regular file";
+		close(fd);
+		return -1;
+	}
+	rc = read_fd_all(fd, max, b);
+	if (rc == -1)
+		*why = strerror(errno);
+	close(fd);
+	return rc;
 }

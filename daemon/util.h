@@ -47,6 +47,16 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 /* "10", "10s", "250ms", "5m", "2h", "1d": milliseconds, at most a week. */
 int parse_duration_ms(const char *s, uint64_t *ms, const char **err);
 
+/* Reads fd to its end into b (appended, NUL-terminated), stopping once b
+ * holds more than max bytes (the caller tells "too large" by b->len > max).
+ * 0, or -1 on a read error (errno set). */
+int read_fd_all(int fd, size_t max, struct buf *b);
+/* The same for a regular file opened by path; -1 with *why (strerror, or
+ * "not a regular file") when it cannot be opened or read.  A blocking
+ * read: for local configuration files only. */
+int read_file_all(const char *path, size_t max, struct buf *b,
+    const char **why);
+
 /* Monotonic and wall clock. */
 uint64_t now_ms(void);
 double wall_time(void);
