@@ -87,6 +87,13 @@ protocol_default_port(enum protocol p)
 }
 
 int
+protocol_starttls(enum protocol p)
+{
+	return p == PROTO_SMTP || p == PROTO_SUBMISSION || p == PROTO_IMAP ||
+	    p == PROTO_POP3;
+}
+
+int
 protocol_for_port(uint16_t port, enum protocol *out)
 {
 	for (size_t i = 0; i < PROTO__COUNT; i++)

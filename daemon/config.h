@@ -27,6 +27,8 @@ const char *protocol_name(enum protocol p);
 int protocol_parse(const char *s, enum protocol *out);
 /* The well-known port of a protocol: 25, 587, 465, 143, 993, 110, 995. */
 uint16_t protocol_default_port(enum protocol p);
+/* Whether p upgrades a clear-text session (STARTTLS, STLS). */
+int protocol_starttls(enum protocol p);
 /* The protocol a well-known port means (the inverse of the above), the
  * default of an [endpoint]; -1 for any other port. */
 int protocol_for_port(uint16_t port, enum protocol *out);

@@ -78,6 +78,8 @@ static const struct family_def families[F__COUNT] = {
 	    "1 if the server picks the suite by its own preference, 0 if it follows the client (TLS audit)." },
 	[F_TLS_SECURE_RENEG] = { "mailsec_tls_secure_renegotiation", "gauge",
 	    "1 if the server supports secure renegotiation (RFC 5746) in TLS 1.2 or older (TLS audit)." },
+	[F_STARTTLS_INJECTION] = { "mailsec_starttls_injection_vulnerable", "gauge",
+	    "1 if the server answered, inside TLS, a command sent in clear text in the same write as STARTTLS (CVE-2011-0411; TLS audit)." },
 	[F_AUDIT_TIMESTAMP] = { "mailsec_tls_audit_last_run_timestamp_seconds", "gauge",
 	    "When the TLS audit of this endpoint last finished." },
 	[F_AUDIT_DURATION] = { "mailsec_tls_audit_duration_seconds", "gauge",

@@ -62,6 +62,8 @@ add_audit(struct expo *e, const struct buf *l, const struct tls_audit *a)
 		expo_add(e, F_TLS_SERVER_ORDER, l, a->server_cipher_order, NULL);
 	if (a->secure_renegotiation >= 0)
 		expo_add(e, F_TLS_SECURE_RENEG, l, a->secure_renegotiation, NULL);
+	if (a->starttls_injection >= 0)
+		expo_add(e, F_STARTTLS_INJECTION, l, a->starttls_injection, NULL);
 	expo_add(e, F_AUDIT_TIMESTAMP, l, a->finished, NULL);
 	expo_add(e, F_AUDIT_DURATION, l, a->duration_s, NULL);
 	expo_add(e, F_AUDIT_HANDSHAKES, l, a->handshakes, NULL);

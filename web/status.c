@@ -482,6 +482,11 @@ endpoint_html(struct buf *b, const struct endpoint_result *ep, double now)
 		    yes_no(a->server_cipher_order));
 		kv_text(b, "Secure renegotiation",
 		    yes_no(a->secure_renegotiation));
+		if (a->starttls_injection >= 0)
+			kv_text(b, "STARTTLS command injection",
+			    a->starttls_injection ? "vulnerable: answers a "
+			    "command sent in clear text inside TLS "
+			    "(CVE-2011-0411)" : "not vulnerable");
 		fmt_time(a->finished, when, sizeof(when));
 		kv_fmt(b, "Run", "%s, %u handshakes, %.2f s", when,
 		    a->handshakes, a->duration_s);
@@ -813,6 +818,7 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 			json_int(j, a->dhe_bits);
 		json_ktri(j, "server_cipher_order", a->server_cipher_order);
 		json_ktri(j, "secure_renegotiation", a->secure_renegotiation);
+		json_ktri(j, "starttls_injection", a->starttls_injection);
 		json_obj_close(j);
 	}
 	json_obj_close(j);
