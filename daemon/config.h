@@ -131,6 +131,8 @@ struct config {
 	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
+	char		*state_file;	/* change detection's state, or NULL */
+	uint64_t	 weakened_hold_ms;	/* mailsec_policy_weakened, 7d */
 	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
 	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
 	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */

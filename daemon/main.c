@@ -203,6 +203,8 @@ reload(struct ctx *ctx)
 	old = ctx->cfg;
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
+	changes_configure(&ctx->changes, cfg->state_file,
+	    (double)cfg->weakened_hold_ms / 1000.0);
 	sched_apply_config(ctx);
 	cfgwatch_apply(ctx);
 	config_free(old);

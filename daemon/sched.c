@@ -1104,6 +1104,17 @@ heap_trim_if_quiet(struct ctx *ctx)
 	evtimer_add(ctx->ev_trim, &tv);
 }
 
+/* A scheduled check's result is finished: those who consume results get
+ * it here, and only from here (an ad-hoc /probe result is the caller's). */
+static void
+publish_result(struct check *c)
+{
+	if (c->adhoc_cb != NULL)
+		return;
+	changes_observe(&c->ctx->changes, c->cfg->kind == TARGET_DOMAIN ?
+	    c->cfg->name : "", c->last, wall_time());
+}
+
 static void
 run_maybe_finish(struct check_run *run)
 {
@@ -1133,6 +1144,7 @@ run_maybe_finish(struct check_run *run)
 	c->run = NULL;
 	free(run->dane);
 	free(run);
+	publish_result(c);
 	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
 		evtimer_del(c->timer);

@@ -217,6 +217,12 @@ static const struct family_def families[F__COUNT] = {
 	[F_CONFIG_RELOAD_TS] = {
 	    "mailsec_exporter_config_last_reload_success_timestamp_seconds", "gauge",
 	    "When the configuration was last loaded successfully." },
+	[F_RECORD_HASH] = { "mailsec_record_hash", "gauge",
+	    "The first 48 bits of the SHA-256 of a published thing (MX set, SPF, DMARC, DKIM key, TLSA set, MTA-STS id and policy, certificate), as a number: changes() counts its changes." },
+	[F_RECORD_CHANGED] = { "mailsec_record_changed_timestamp_seconds", "gauge",
+	    "When the hash of the record last changed (or was first seen, with no state file from before)." },
+	[F_POLICY_WEAKENED] = { "mailsec_policy_weakened", "gauge",
+	    "1 while a change that weakened the record (what) is held (weakened_hold, default 7d); no sample otherwise." },
 	[F_PROC_CPU] = { "process_cpu_seconds_total", "counter",
 	    "Total user and system CPU time spent in seconds." },
 	[F_PROC_RSS] = { "process_resident_memory_bytes", "gauge",
