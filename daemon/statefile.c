@@ -490,6 +490,7 @@ statefile_read(const char *path, struct change_table *t, char *err,
 
 	change_table_free(t);
 	buf_init(&b);
+	errno = 0;
 	if (read_file_all(path, STATEFILE_BYTES_MAX, &b, &why) == -1) {
 		buf_free(&b);
 		if (errno == ENOENT)
