@@ -548,6 +548,9 @@ changes_observe(struct changes *ch, const char *domain,
 	struct round rd = { 0 };
 	int dirty = 0;
 
+	/* Whole seconds, as the state file keeps them: a restart shows the
+	 * same timestamps. */
+	now = (double)(int64_t)now;
 	if (!statefile_token_ok(domain, 1))
 		return;
 	if (domain[0] != '\0') {
