@@ -9,7 +9,9 @@
 
 #include "collectors/sts.h"
 #include "daemon/log.h"
-#include "daemon/sched.h"
+#include "daemon/ctx.h"
+#include "daemon/publish.h"
+#include "daemon/result.h"
 
 /* The records, the `record` label: a fixed name, or a prefix and the
  * selector, host or host:port it is about.  The facts each keeps:
@@ -581,4 +583,26 @@ changes_foreach(const struct changes *ch, double now, changes_entry_fn entry,
 			if (now - e->weak[j].since < ch->hold_s)
 				weak(e, &e->weak[j], arg);
 	}
+}
+
+/* The tracker's subscription: every published result of a configured
+ * check (ad-hoc /probe results are not published). */
+static void
+changes_published(void *arg, const struct publish_event *ev)
+{
+	const struct check_result *r = ev->result;
+
+	if (ev->kind != PUBLISH_RESULT || r == NULL)
+		return;
+	changes_observe(arg, r->target.kind == TARGET_DOMAIN ?
+	    r->target.name : "", r, wall_time());
+}
+
+void
+changes_subscribe(struct ctx *ctx)
+{
+	if (publish_subscribe(ctx, changes_published, NULL,
+	    &ctx->changes) == -1)
+		log_warn("changes_unsubscribed", "msg=\"too many result "
+		    "subscribers: change detection is off\"");
 }

@@ -46,6 +46,10 @@ void changes_configure(struct changes *ch, const char *state_file,
 void changes_observe(struct changes *ch, const char *domain,
     const struct check_result *r, double now);
 
+struct ctx;
+/* Subscribes ctx->changes to the published results (daemon/publish.h). */
+void changes_subscribe(struct ctx *ctx);
+
 /* The first 48 bits of SHA-256(data): exact in a float64. */
 uint64_t changes_hash(const void *data, size_t len);
 

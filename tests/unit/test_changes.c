@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "daemon/changes.h"
-#include "daemon/sched.h"
+#include "daemon/result.h"
 #include "tests/unit/unit.h"
 
 #define HDR "mailsec_exporter state 1\n"
