@@ -135,6 +135,15 @@ sf_end_of_line(struct sf_parse *s)
 	return s->p == s->end ? 0 : sf_error(s, "%s", "extra fields");
 }
 
+/* One spelling per number: no leading zero (the format is canonical). */
+static int
+sf_canonical(struct sf_parse *s, const char *digits, const char *what)
+{
+	if (digits[0] == '0' && digits[1] != '\0')
+		return sf_error(s, "%s: leading zero", what);
+	return 0;
+}
+
 static int
 sf_token(struct sf_parse *s, char *out, int dash_empty, const char *what)
 {
@@ -158,6 +167,8 @@ sf_time(struct sf_parse *s, double *out, const char *what)
 
 	if (sf_field(s, f, sizeof(f) - 1, what) == -1)
 		return -1;
+	if (sf_canonical(s, f, what) == -1)
+		return -1;
 	if (parse_uint(f, 0, TIME_LIMIT, &v, &why) == -1)
 		return sf_error(s, "%s: %s", what, why);
 	*out = (double)v;
@@ -175,6 +186,8 @@ sf_fact(struct sf_parse *s, int64_t *out)
 		return -1;
 	if (f[0] == '-')
 		digits++;
+	if (sf_canonical(s, digits, "fact") == -1)
+		return -1;
 	if (parse_uint(digits, 0, (uint64_t)FACT_LIMIT, &v, &why) == -1)
 		return sf_error(s, "fact: %s", why);
 	if (digits != f && v == 0)
@@ -314,7 +327,8 @@ statefile_parse(const char *text, size_t len, struct change_table *t,
 			const char *why;
 
 			if (sf_field(&s, f, sizeof(f) - 1, "count") == -1 ||
-			    sf_end_of_line(&s) == -1)
+			    sf_end_of_line(&s) == -1 ||
+			    sf_canonical(&s, f, "count") == -1)
 				goto fail;
 			if (parse_uint(f, 0, STATEFILE_ENTRIES_MAX, &n, &why) == -1) {
 				sf_error(&s, "count: %s", why);

@@ -104,6 +104,12 @@ test_parse_hostile(void)
 		    "w d 0\nw e 0\nend 1\n",		/* 5 weakenings */
 		HDR "r a spf 000000000000 0 0 0 0\nw x\nend 1\n",
 		HDR "r a spf 000000000000 0 0 0 0\nw x 0 0\nend 1\n",
+		/* one spelling per number (found by the fuzzer) */
+		HDR "r a spf 000000000000 01 0 0 0\nend 1\n",
+		HDR "r a spf 000000000000 0 00 0 0\nend 1\n",
+		HDR "r a spf 000000000000 0 -01 0 0\nend 1\n",
+		HDR "r a spf 000000000000 0 0 0 0\nw x 00\nend 1\n",
+		HDR "end 00\n",
 	};
 	char big[300 + sizeof(HDR) + 64];
 
