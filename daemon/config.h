@@ -9,6 +9,7 @@
 
 #include "daemon/addr.h"
 #include "daemon/log.h"
+#include "web/httptls.h"
 
 /* Mail protocols a probe speaks.  Names are the config spelling and the
  * `protocol` label. */
@@ -154,6 +155,11 @@ struct config {
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
 	unsigned	 tls_min_version;	/* 12 (default) or 13 */
+	/* web-config client_auth_type and client_ca_file (its contents,
+	 * checked: certificates only). */
+	enum http_client_auth tls_client_auth;
+	char		*tls_client_ca_file;
+	char		*tls_client_ca_pem;
 	/* The `address` label of endpoint series: the address (on), none
 	 * (off: one series per host, port and protocol, the worst address's),
 	 * or a short hash of it. */
