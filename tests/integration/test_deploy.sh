@@ -49,6 +49,25 @@ out=$(cd "$D/prometheus" && promtool test rules alerts_test.yml 2>&1) ||
 	{ printf '%s\n' "$out" >&2; t_fail "promtool test rules deploy/prometheus/alerts_test.yml"; }
 echo "ok: test rules"
 
+# The mixin: alerts.yml is what mixin/generate.py makes of alerts.yml.in and
+# config.yml (thresholds and the job selector in one place); another config
+# makes other thresholds, and a bad one is refused.
+"$PY" "$D/prometheus/mixin/generate.py" --check ||
+	t_fail "deploy/prometheus/alerts.yml differs from what mixin/generate.py makes"
+sed -e 's/^certExpiryWarningDays: 21/certExpiryWarningDays: 30/' \
+	-e "s/^jobSelector: .*/jobSelector: 'job=\"mail\"'/" \
+	"$D/prometheus/mixin/config.yml" >"$T_DIR/mixin.yml"
+"$PY" "$D/prometheus/mixin/generate.py" --config "$T_DIR/mixin.yml" --out "$T_DIR/alerts30.yml" ||
+	t_fail "mixin: generate.py with another config"
+grep -q '< 30 \* 86400' "$T_DIR/alerts30.yml" && grep -q 'up{job="mail"} == 0' "$T_DIR/alerts30.yml" ||
+	t_fail "mixin: the config's thresholds and job selector are not in the rules"
+promtool check rules "$T_DIR/alerts30.yml" >/dev/null 2>&1 || t_fail "mixin: promtool check rules of the other config"
+printf 'jobSelector: up\n' >"$T_DIR/bad.yml"
+"$PY" "$D/prometheus/mixin/generate.py" --config "$T_DIR/bad.yml" --out "$T_DIR/bad.out" 2>"$T_DIR/bad.err" &&
+	t_fail "mixin: a config without the other keys passed"
+grep -q 'missing' "$T_DIR/bad.err" || t_fail "mixin: $(cat "$T_DIR/bad.err")"
+echo "ok: mixin: alerts.yml is generated from mixin/config.yml (checked, and with other values)"
+
 # Every alert has a test that expects it firing and one that expects none.
 "$PY" - "$D/prometheus/alerts.yml" "$D/prometheus/alerts_test.yml" <<'EOF' || t_fail "alerts without a firing and a not-firing test (above)"
 import re, sys
