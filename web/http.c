@@ -599,9 +599,10 @@ http_start(struct event_base *base, const struct http_params *p,
 		    MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)notify_cb, h };
 		tls_opts[i] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	}
+	/* The logger first: MHD logs the options after it through it. */
 	h->d = MHD_start_daemon(flags, p->port, NULL, NULL, access_cb, h,
-	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_EXTERNAL_LOGGER, logger_cb, h,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, max_conn,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
