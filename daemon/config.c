@@ -902,6 +902,43 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+static const char *const client_auth_names[TLS_CLIENT_AUTH__COUNT] = {
+	[TLS_CLIENT_AUTH_NONE] = "NoClientCert",
+	[TLS_CLIENT_AUTH_REQUEST] = "RequestClientCert",
+	[TLS_CLIENT_AUTH_REQUIRE_ANY] = "RequireAnyClientCert",
+	[TLS_CLIENT_AUTH_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
+	[TLS_CLIENT_AUTH_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
+};
+
+const char *
+tls_client_auth_name(enum tls_client_auth a)
+{
+	return a < TLS_CLIENT_AUTH__COUNT ? client_auth_names[a] : "?";
+}
+
+int
+tls_client_auth_parse(const char *s, enum tls_client_auth *out)
+{
+	for (int i = 0; i < TLS_CLIENT_AUTH__COUNT; i++)
+		if (strcmp(s, client_auth_names[i]) == 0) {
+			*out = (enum tls_client_auth)i;
+			return 0;
+		}
+	/* exporter-toolkit keeps this older name for RequireAnyClientCert. */
+	if (strcmp(s, "RequireClientCert") == 0) {
+		*out = TLS_CLIENT_AUTH_REQUIRE_ANY;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tls_client_auth_verifies(enum tls_client_auth a)
+{
+	return a == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN ||
+	    a == TLS_CLIENT_AUTH_REQUIRE_VERIFY;
+}
+
 /* client_ca_file: PEM certificates, at least one, nothing else. */
 static void
 check_client_ca(struct parse *p)
@@ -2237,7 +2274,7 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 	case WC_CLIENT_AUTH:
 		p->key = "client_auth_type";
 		p->client_auth_line = e->line;
-		if (http_client_auth_parse(e->value, &cfg->tls_client_auth) == -1)
+		if (tls_client_auth_parse(e->value, &cfg->tls_client_auth) == -1)
 			key_error(p, "\"%s\": NoClientCert, RequestClientCert, "
 			    "RequireAnyClientCert, VerifyClientCertIfGiven or "
 			    "RequireAndVerifyClientCert", show(e->value).s);
@@ -2273,18 +2310,18 @@ static void
 check_client_auth(struct parse *p)
 {
 	struct config *cfg = p->cfg;
-	enum http_client_auth a = cfg->tls_client_auth;
+	enum tls_client_auth a = cfg->tls_client_auth;
 
 	p->key = "client_auth_type";
-	if (a != HTTP_CLIENT_AUTH_NONE && cfg->tls_cert_file == NULL &&
+	if (a != TLS_CLIENT_AUTH_NONE && cfg->tls_cert_file == NULL &&
 	    !p->tls_cert_line)
 		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
-		    "HTTPS (cert_file and key_file)", http_client_auth_name(a));
-	else if (http_client_auth_verifies(a) && !p->client_ca_line)
+		    "HTTPS (cert_file and key_file)", tls_client_auth_name(a));
+	else if (tls_client_auth_verifies(a) && !p->client_ca_line)
 		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
 		    "client_ca_file (the CA the client certificates chain to)",
-		    http_client_auth_name(a));
-	else if (p->client_ca_line && a == HTTP_CLIENT_AUTH_NONE)
+		    tls_client_auth_name(a));
+	else if (p->client_ca_line && a == TLS_CLIENT_AUTH_NONE)
 		error_at(p, p->client_ca_line, "client_ca_file: set without a "
 		    "client_auth_type that asks for client certificates");
 }

@@ -571,10 +571,10 @@ http_start(struct event_base *base, const struct http_params *p,
 			free(h);
 			return NULL;
 		}
-		if (http_client_auth_verifies(p->client_auth) &&
+		if (tls_client_auth_verifies(p->client_auth) &&
 		    p->client_ca_pem == NULL) {
 			snprintf(err, errlen, "http: client_auth_type %s needs "
-			    "client_ca_file", http_client_auth_name(p->client_auth));
+			    "client_ca_file", tls_client_auth_name(p->client_auth));
 			free(h);
 			return NULL;
 		}

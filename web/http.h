@@ -31,7 +31,7 @@ struct http_params {
 	int		 tls13_only;	/* TLS 1.3 only (min_version TLS13) */
 	/* Client certificates (web-config client_auth_type); the CA list
 	 * (PEM, copied) they must chain to, needed by the verifying modes. */
-	enum http_client_auth client_auth;
+	enum tls_client_auth client_auth;
 	const char	*client_ca_pem;
 	/* The one path where POST and PUT (without a body) reach the
 	 * handler; everywhere else only GET and HEAD do. */

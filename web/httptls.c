@@ -14,43 +14,6 @@
 /* A leaf and its intermediates; more is a mistake in the file. */
 #define HTTPTLS_MAX_CHAIN	16
 
-static const char *const client_auth_names[HTTP_CLIENT_AUTH__COUNT] = {
-	[HTTP_CLIENT_AUTH_NONE] = "NoClientCert",
-	[HTTP_CLIENT_AUTH_REQUEST] = "RequestClientCert",
-	[HTTP_CLIENT_AUTH_REQUIRE_ANY] = "RequireAnyClientCert",
-	[HTTP_CLIENT_AUTH_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
-	[HTTP_CLIENT_AUTH_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
-};
-
-const char *
-http_client_auth_name(enum http_client_auth a)
-{
-	return a < HTTP_CLIENT_AUTH__COUNT ? client_auth_names[a] : "?";
-}
-
-int
-http_client_auth_parse(const char *s, enum http_client_auth *out)
-{
-	for (int i = 0; i < HTTP_CLIENT_AUTH__COUNT; i++)
-		if (strcmp(s, client_auth_names[i]) == 0) {
-			*out = (enum http_client_auth)i;
-			return 0;
-		}
-	/* exporter-toolkit keeps this older name for RequireAnyClientCert. */
-	if (strcmp(s, "RequireClientCert") == 0) {
-		*out = HTTP_CLIENT_AUTH_REQUIRE_ANY;
-		return 0;
-	}
-	return -1;
-}
-
-int
-http_client_auth_verifies(enum http_client_auth a)
-{
-	return a == HTTP_CLIENT_AUTH_VERIFY_IF_GIVEN ||
-	    a == HTTP_CLIENT_AUTH_REQUIRE_VERIFY;
-}
-
 /* One certificate (with its chain) and key, as GnuTLS serves them. */
 struct cred {
 	gnutls_pcert_st	 pcert[HTTPTLS_MAX_CHAIN];
@@ -64,7 +27,7 @@ struct cred {
 struct httptls {
 	struct cred		*cur;
 	struct cred		*retired;	/* replaced, maybe still in a handshake */
-	enum http_client_auth	 auth;
+	enum tls_client_auth	 auth;
 	uint64_t		 retire_ms;
 	unsigned		 generation;
 };
@@ -135,7 +98,7 @@ retired_sweep(struct httptls *t, uint64_t now, int all)
 
 struct httptls *
 httptls_new(const char *cert_pem, const char *key_pem,
-    enum http_client_auth auth, unsigned retire_s, char *err, size_t errlen)
+    enum tls_client_auth auth, unsigned retire_s, char *err, size_t errlen)
 {
 	struct httptls *t = xcalloc(1, sizeof(*t));
 
@@ -228,7 +191,7 @@ verify_cb(gnutls_session_t session)
 	if (t == NULL)
 		return -1;
 	if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0) {
-		if (t->auth == HTTP_CLIENT_AUTH_VERIFY_IF_GIVEN)
+		if (t->auth == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN)
 			return 0;
 		log_info("tls_client_rejected", "reason=no_certificate");
 		return -1;
@@ -256,20 +219,20 @@ httptls_session_start(struct httptls *t, void *session)
 
 	gnutls_session_set_ptr(s, t);
 	switch (t->auth) {
-	case HTTP_CLIENT_AUTH_NONE:
+	case TLS_CLIENT_AUTH_NONE:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
 		break;
-	case HTTP_CLIENT_AUTH_REQUEST:
+	case TLS_CLIENT_AUTH_REQUEST:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
 		break;
-	case HTTP_CLIENT_AUTH_REQUIRE_ANY:
+	case TLS_CLIENT_AUTH_REQUIRE_ANY:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
 		break;
-	case HTTP_CLIENT_AUTH_VERIFY_IF_GIVEN:
+	case TLS_CLIENT_AUTH_VERIFY_IF_GIVEN:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
 		gnutls_session_set_verify_function(s, verify_cb);
 		break;
-	case HTTP_CLIENT_AUTH_REQUIRE_VERIFY:
+	case TLS_CLIENT_AUTH_REQUIRE_VERIFY:
 	default:
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
 		gnutls_session_set_verify_function(s, verify_cb);

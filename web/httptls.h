@@ -14,21 +14,7 @@
 
 #include <stddef.h>
 
-/* exporter-toolkit's client_auth_type (Go's tls.ClientAuthType). */
-enum http_client_auth {
-	HTTP_CLIENT_AUTH_NONE,		/* NoClientCert */
-	HTTP_CLIENT_AUTH_REQUEST,	/* RequestClientCert */
-	HTTP_CLIENT_AUTH_REQUIRE_ANY,	/* RequireAnyClientCert */
-	HTTP_CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
-	HTTP_CLIENT_AUTH_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
-	HTTP_CLIENT_AUTH__COUNT
-};
-
-const char *http_client_auth_name(enum http_client_auth a);
-/* exporter-toolkit's spelling (and its old RequireClientCert); 0 or -1. */
-int http_client_auth_parse(const char *s, enum http_client_auth *out);
-/* Whether the mode checks the certificate against client_ca_file. */
-int http_client_auth_verifies(enum http_client_auth a);
+#include "daemon/config.h"
 
 struct httptls;
 
@@ -36,7 +22,7 @@ struct httptls;
  * a message on a certificate or key GnuTLS does not take.  retire_s: how
  * long a replaced certificate stays alive for handshakes in flight. */
 struct httptls *httptls_new(const char *cert_pem, const char *key_pem,
-    enum http_client_auth auth, unsigned retire_s, char *err, size_t errlen);
+    enum tls_client_auth auth, unsigned retire_s, char *err, size_t errlen);
 void httptls_free(struct httptls *t);
 
 /* The certificate served from the next handshake on; on -1 (with a

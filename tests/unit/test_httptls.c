@@ -50,13 +50,13 @@ main(void)
 	struct httptls *t;
 	char err[256], *cut;
 
-	CHECK(httptls_new("junk", key_a, HTTP_CLIENT_AUTH_NONE, 60, err,
+	CHECK(httptls_new("junk", key_a, TLS_CLIENT_AUTH_NONE, 60, err,
 	    sizeof(err)) == NULL);
 	CHECK(strncmp(err, "certificate: ", 13) == 0);
-	CHECK(httptls_new(cert_a, "junk", HTTP_CLIENT_AUTH_NONE, 60, err,
+	CHECK(httptls_new(cert_a, "junk", TLS_CLIENT_AUTH_NONE, 60, err,
 	    sizeof(err)) == NULL);
 	CHECK(strncmp(err, "key: ", 5) == 0);
-	t = httptls_new(cert_a, key_a, HTTP_CLIENT_AUTH_REQUIRE_VERIFY, 60,
+	t = httptls_new(cert_a, key_a, TLS_CLIENT_AUTH_REQUIRE_VERIFY, 60,
 	    err, sizeof(err));
 	CHECK(t != NULL);
 	if (t == NULL)

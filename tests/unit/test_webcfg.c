@@ -220,20 +220,20 @@ main(void)
 	load_web("[exporter]\n", "tls_server_config:\n  client_ca_file: /dev/null\n",
 	    "web.yml:2: client_ca_file: /dev/null: not a PEM file", 0);
 	{
-		enum http_client_auth a;
+		enum tls_client_auth a;
 
-		CHECK_INT(http_client_auth_parse("RequireClientCert", &a), 0);
-		CHECK_INT(a, HTTP_CLIENT_AUTH_REQUIRE_ANY);
-		for (int i = 0; i < HTTP_CLIENT_AUTH__COUNT; i++) {
-			CHECK_INT(http_client_auth_parse(http_client_auth_name(
-			    (enum http_client_auth)i), &a), 0);
+		CHECK_INT(tls_client_auth_parse("RequireClientCert", &a), 0);
+		CHECK_INT(a, TLS_CLIENT_AUTH_REQUIRE_ANY);
+		for (int i = 0; i < TLS_CLIENT_AUTH__COUNT; i++) {
+			CHECK_INT(tls_client_auth_parse(tls_client_auth_name(
+			    (enum tls_client_auth)i), &a), 0);
 			CHECK_INT(a, i);
 		}
-		CHECK_INT(http_client_auth_parse("", &a), -1);
-		CHECK_INT(http_client_auth_parse("NoClientCert ", &a), -1);
-		CHECK_STR(http_client_auth_name(HTTP_CLIENT_AUTH__COUNT), "?");
-		CHECK(!http_client_auth_verifies(HTTP_CLIENT_AUTH_REQUIRE_ANY));
-		CHECK(http_client_auth_verifies(HTTP_CLIENT_AUTH_VERIFY_IF_GIVEN));
+		CHECK_INT(tls_client_auth_parse("", &a), -1);
+		CHECK_INT(tls_client_auth_parse("NoClientCert ", &a), -1);
+		CHECK_STR(tls_client_auth_name(TLS_CLIENT_AUTH__COUNT), "?");
+		CHECK(!tls_client_auth_verifies(TLS_CLIENT_AUTH_REQUIRE_ANY));
+		CHECK(tls_client_auth_verifies(TLS_CLIENT_AUTH_VERIFY_IF_GIVEN));
 	}
 	load_web("[exporter]\n", "tls_server_config:\n  cert_file: /nonexistent/tls.crt\n  key_file: /nonexistent/tls.key\n",
 	    "web.yml:2: cert_file: /nonexistent/tls.crt: No such file or directory", 0);
