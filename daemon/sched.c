@@ -40,6 +40,7 @@ struct check_run {
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
 	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
 	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
+	struct mxhyg_job *mxhyg;	/* MX hygiene job in flight */
 	struct dane_slot *dane;		/* one per MX host */
 	size_t		 n_dane;
 	int		 records_started;
@@ -234,6 +235,7 @@ result_free(struct check_result *res)
 	records_result_free(res->records);
 	mtasts_result_free(res->mtasts);
 	zonestatus_result_free(res->zones);
+	mxhyg_result_free(res->mxhyg);
 	for (size_t i = 0; i < res->n_dane; i++)
 		danelookup_result_free(res->dane[i]);
 	free(res->dane);
@@ -727,6 +729,61 @@ run_zones_start(struct check_run *run)
 	free(names);
 }
 
+static void
+mxhyg_done(struct mxhyg_result *mr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->mxhyg = NULL;
+	mxhyg_result_free(run->res->mxhyg);
+	run->res->mxhyg = mr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* MX hygiene, once the MX hosts' addresses are known (the probes' rows):
+ * FCrDNS of each address, CAA and CNAME of each host, the set's sanity. */
+static void
+run_mxhyg_start(struct check_run *run)
+{
+	const struct check_result *res = run->res;
+	struct mxhyg_address *addrs;
+	struct mxhyg_params mp;
+	size_t n = 0;
+
+	if (res->mx_result != DNS_OK || res->null_mx)
+		return;
+	addrs = xcalloc(res->n_eps + 1, sizeof(*addrs));
+	for (size_t i = 0; i < res->n_eps; i++) {
+		const struct endpoint_result *ep = &res->eps[i];
+		int dup = 0;
+
+		if (ep->address[0] == '\0' || (ep->protocol != PROTO_SMTP &&
+		    ep->protocol != PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			dup |= strcmp(addrs[j].address, ep->address) == 0 &&
+			    strcasecmp(addrs[j].host, ep->host) == 0;
+		if (!dup) {
+			addrs[n].host = ep->host;
+			addrs[n++].address = ep->address;
+		}
+	}
+	memset(&mp, 0, sizeof(mp));
+	mp.base = run->ctx->base;
+	mp.domain = run->check->cfg->name;
+	mp.send = records_send;
+	mp.send_arg = run->ctx;
+	mp.mx = res->mx;
+	mp.n_mx = res->n_mx;
+	mp.addrs = addrs;
+	mp.n_addrs = n;
+	mp.caa = 1;
+	run->outstanding++;
+	run->mxhyg = mxhyg_start(&mp, mxhyg_done, run);
+	free(addrs);
+}
+
 /* MTA-STS and TLS-RPT, beside the records: the policy is held against the
  * MX hosts by the readers of the result, once the probes are in. */
 static void
@@ -772,6 +829,7 @@ run_dns_settled(struct check_run *run)
 	run_mtasts_start(run);
 	run_zones_start(run);
 	run_dane_start(run);
+	run_mxhyg_start(run);
 	if (!c->cfg->records)
 		return;
 	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
@@ -1187,6 +1245,11 @@ check_cancel_run(struct check *c)
 	if (run->zones) {
 		zonestatus_cancel(run->zones);
 		run->zones = NULL;
+		run->outstanding--;
+	}
+	if (run->mxhyg) {
+		mxhyg_cancel(run->mxhyg);
+		run->mxhyg = NULL;
 		run->outstanding--;
 	}
 	for (size_t i = 0; i < run->n_dane; i++)

@@ -15,6 +15,7 @@
 #include "collectors/mtasts.h"
 #include "collectors/danelookup.h"
 #include "collectors/zonestatus.h"
+#include "collectors/mxhyg.h"
 #include "daemon/ctx.h"
 
 struct endpoint_result {
@@ -48,6 +49,7 @@ struct check_result {
 	size_t		 n_dane;
 	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
 					 * hosts, or NULL */
+	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
 };
 
 /* What MTA-STS makes of one MX host of r (mtasts.h): whether every SMTP
