@@ -1334,6 +1334,33 @@ set_target_tls_rpt(struct parse *p, const char *v)
 	get_switch(p, v, &cur_target(p)->tls_rpt);
 }
 
+int
+ip_protocol_allows(enum ip_protocol p, int family)
+{
+	switch (p) {
+	case IP_PROTOCOL_IP4:
+		return family == AF_INET;
+	case IP_PROTOCOL_IP6:
+		return family == AF_INET6;
+	case IP_PROTOCOL_BOTH:
+	default:
+		return 1;
+	}
+}
+
+static void
+set_target_ip_protocol(struct parse *p, const char *v)
+{
+	if (strcmp(v, "both") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_BOTH;
+	else if (strcmp(v, "ip4") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP4;
+	else if (strcmp(v, "ip6") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP6;
+	else
+		key_error(p, "\"%s\": ip4, ip6 or both", show(v).s);
+}
+
 static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
@@ -1634,6 +1661,7 @@ static const struct key_def domain_keys[] = {
 	{ "spf_expect_pass", set_spf_expect_pass },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1642,6 +1670,7 @@ static const struct key_def endpoint_keys[] = {
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
 	{ "audit_interval", set_target_audit_interval },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def module_keys[] = {
@@ -1654,6 +1683,7 @@ static const struct key_def module_keys[] = {
 	{ "audit", set_target_audit },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */

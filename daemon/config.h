@@ -42,6 +42,16 @@ enum target_kind {
 #define MAX_SPF_EXPECT 16
 #define MAX_LIST 16	/* the longest list key */
 
+/* ip_protocol: which address families of a host are probed.  The DNS is
+ * asked for both either way (MX hygiene counts AAAA addresses). */
+enum ip_protocol {
+	IP_PROTOCOL_BOTH,	/* the default */
+	IP_PROTOCOL_IP4,
+	IP_PROTOCOL_IP6,
+};
+/* 1 if an address of family (AF_INET, AF_INET6) is probed under p. */
+int ip_protocol_allows(enum ip_protocol p, int family);
+
 struct target_cfg {
 	enum target_kind kind;
 	char		*name;		/* domain, or endpoint host */
@@ -71,6 +81,7 @@ struct target_cfg {
 	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
 	int		 mta_sts;
 	int		 tls_rpt;
+	enum ip_protocol ip_protocol;
 	unsigned	 line;		/* where the section starts */
 };
 

@@ -236,6 +236,9 @@ result_free(struct check_result *res)
 	mtasts_result_free(res->mtasts);
 	zonestatus_result_free(res->zones);
 	mxhyg_result_free(res->mxhyg);
+	for (size_t i = 0; i < res->n_mx_addrs; i++)
+		free(res->mx_addrs[i].host);
+	free(res->mx_addrs);
 	for (size_t i = 0; i < res->n_dane; i++)
 		danelookup_result_free(res->dane[i]);
 	free(res->dane);
@@ -741,7 +744,7 @@ mxhyg_done(struct mxhyg_result *mr, void *arg)
 	run_maybe_finish(run);
 }
 
-/* MX hygiene, once the MX hosts' addresses are known (the probes' rows):
+/* MX hygiene, once the MX hosts' addresses are known (probed or not):
  * FCrDNS of each address, CAA and CNAME of each host, the set's sanity. */
 static void
 run_mxhyg_start(struct check_run *run)
@@ -753,21 +756,10 @@ run_mxhyg_start(struct check_run *run)
 
 	if (res->mx_result != DNS_OK || res->null_mx)
 		return;
-	addrs = xcalloc(res->n_eps + 1, sizeof(*addrs));
-	for (size_t i = 0; i < res->n_eps; i++) {
-		const struct endpoint_result *ep = &res->eps[i];
-		int dup = 0;
-
-		if (ep->address[0] == '\0' || (ep->protocol != PROTO_SMTP &&
-		    ep->protocol != PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS))
-			continue;
-		for (size_t j = 0; j < n; j++)
-			dup |= strcmp(addrs[j].address, ep->address) == 0 &&
-			    strcasecmp(addrs[j].host, ep->host) == 0;
-		if (!dup) {
-			addrs[n].host = ep->host;
-			addrs[n++].address = ep->address;
-		}
+	addrs = xcalloc(res->n_mx_addrs + 1, sizeof(*addrs));
+	for (size_t i = 0; i < res->n_mx_addrs; i++) {
+		addrs[n].host = res->mx_addrs[i].host;
+		addrs[n++].address = res->mx_addrs[i].address;
 	}
 	memset(&mp, 0, sizeof(mp));
 	mp.base = run->ctx->base;
@@ -861,6 +853,23 @@ run_dns_settled(struct check_run *run)
 	free(mx_addrs);
 }
 
+/* Every address of the MX hosts, for the hygiene checks: those that
+ * ip_protocol leaves unprobed too. */
+static void
+run_note_mx_address(struct check_run *run, const char *host,
+    const struct dns_addr *a)
+{
+	struct check_result *res = run->res;
+	struct host_address *h;
+
+	res->mx_addrs = xreallocarray(res->mx_addrs, res->n_mx_addrs + 1,
+	    sizeof(*res->mx_addrs));
+	h = &res->mx_addrs[res->n_mx_addrs++];
+	h->host = xstrdup(host);
+	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->u.v4 :
+	    (const void *)&a->u.v6, h->address, sizeof(h->address));
+}
+
 static void
 host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
     int type)
@@ -893,6 +902,11 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 			struct sockaddr_storage ss;
 			socklen_t len;
 
+			if (hl->role == ROLE_MX)
+				run_note_mx_address(run, hl->name, &hl->addrs[i]);
+			if (!ip_protocol_allows(run->check->cfg->ip_protocol,
+			    hl->addrs[i].family))
+				continue;	/* ip_protocol: not probed */
 			memset(&ss, 0, sizeof(ss));
 			if (hl->addrs[i].family == AF_INET) {
 				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -945,7 +959,9 @@ run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 
 		for (size_t i = 0; i < ARRAY_LEN(loop) && run->check != NULL;
 		    i++)
-			if (parse_ip_literal(loop[i], &ss, &len))
+			if (parse_ip_literal(loop[i], &ss, &len) &&
+			    ip_protocol_allows(run->check->cfg->ip_protocol,
+			    ss.ss_family))
 				run_probe_address(run, role, name,
 				    (struct sockaddr *)&ss, len);
 		return;

@@ -28,6 +28,12 @@ struct endpoint_result {
 	struct tls_audit audit;		/* carried over between audits */
 };
 
+/* One address an MX host resolved to, probed or not (ip_protocol). */
+struct host_address {
+	char		*host;
+	char		 address[INET6_ADDRSTRLEN];
+};
+
 struct check_result {
 	double		 started;	/* wall clock */
 	double		 finished;
@@ -50,6 +56,8 @@ struct check_result {
 	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
 					 * hosts, or NULL */
 	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
+	struct host_address *mx_addrs;	/* every A and AAAA of the MX hosts */
+	size_t		 n_mx_addrs;
 };
 
 /* What MTA-STS makes of one MX host of r (mtasts.h): whether every SMTP

@@ -88,7 +88,16 @@ audit = off
 mta_sts = off
 tls_rpt = off
 EOF
-for d in hyg.test nocaa.test cname.test mixed.test many.test noaddr.test \
+# ip_protocol = ip4: good.hyg.test's AAAA ::1 is counted, not probed;
+# cname.test (both) probes it.  localhost: 127.0.0.1 only.
+cat >>"$T_DIR/exporter.ini" <<EOF
+[domain hyg.test]
+ip_protocol = ip4
+[endpoint localhost:2526]
+protocol = smtp
+ip_protocol = ip4
+EOF
+for d in nocaa.test cname.test mixed.test many.test noaddr.test \
     badcaa.test lit.test; do
 	printf '[domain %s]\n' "$d" >>"$T_DIR/exporter.ini"
 done
@@ -100,11 +109,16 @@ t_assert_metric "$OUT" 'mailsec_mx_ptr_match{domain="hyg.test",host="good.hyg.te
 t_assert_metric "$OUT" 'mailsec_mx_ptr_info{domain="hyg.test",host="good.hyg.test",address="127.0.16.1",name="good.hyg.test"}' 1
 t_assert_metric "$OUT" 'mailsec_mx_ptr_match{domain="hyg.test",host="bad.hyg.test",address="127.0.16.2"}' 0
 t_assert_metric "$OUT" 'mailsec_mx_ptr_info{domain="hyg.test",host="bad.hyg.test",address="127.0.16.2",name="other.hyg.test"}' 1
-# ::1 has no PTR zone here: NSD refuses, so the match is not known
+# ::1 has no PTR zone here: NSD refuses, so the match is not known (the
+# reverse lookup is made for addresses ip_protocol leaves unprobed too)
 t_assert_absent "$OUT" 'mailsec_mx_ptr_match{domain="hyg.test",host="good.hyg.test",address="::1"}'
 # IPv6
 t_assert_metric "$OUT" 'mailsec_mx_ipv6_addresses{domain="hyg.test",host="good.hyg.test"}' 1
 t_assert_metric "$OUT" 'mailsec_mx_ipv6_addresses{domain="hyg.test",host="bad.hyg.test"}' 0
+t_assert_absent "$OUT" 'mailsec_probe_success{domain="hyg.test",host="good.hyg.test",address="::1",'
+t_assert_metric "$OUT" 'mailsec_probe_success{domain="cname.test",host="alias.cname.test",address="::1",port="25",protocol="smtp"}' 0
+t_assert_metric "$OUT" 'mailsec_probe_success{domain="",host="localhost",address="127.0.0.1",port="2526",protocol="smtp"}' 0
+t_assert_absent "$OUT" 'mailsec_probe_success{domain="",host="localhost",address="::1",'
 # banner and EHLO names: Postfix says its myhostname in both
 t_assert_metric "$OUT" 'mailsec_smtp_banner_name_match{domain="hyg.test",host="good.hyg.test",address="127.0.16.1",port="25",protocol="smtp",name="banner"}' 1
 t_assert_metric "$OUT" 'mailsec_smtp_banner_name_match{domain="hyg.test",host="good.hyg.test",address="127.0.16.1",port="25",protocol="smtp",name="ehlo"}' 1
