@@ -449,6 +449,26 @@ mxhyg_cancel(struct mxhyg_job *job)
 		job_maybe_done(job);
 }
 
+int
+mxhyg_smtp_name_matches(const struct mxhyg_result *res, const char *host,
+    const char *address, const char *name)
+{
+	if (name[0] == '\0')
+		return 0;
+	if (strcasecmp(name, host) == 0)
+		return 1;
+	for (size_t i = 0; res != NULL && i < res->n_addrs; i++) {
+		const struct mxhyg_addr *a = &res->addrs[i];
+
+		if (strcmp(a->address, address) != 0)
+			continue;
+		for (size_t k = 0; k < a->n_ptr_names; k++)
+			if (strcasecmp(a->ptr_names[k], name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 void
 mxhyg_result_free(struct mxhyg_result *res)
 {

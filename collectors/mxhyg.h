@@ -100,6 +100,12 @@ struct mxhyg_job *mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb,
 void mxhyg_cancel(struct mxhyg_job *job);
 void mxhyg_result_free(struct mxhyg_result *res);
 
+/* Whether the host name an SMTP server gave (banner, EHLO) is the MX
+ * host's own name or a PTR name of the address it answered on: 1 or 0 (0
+ * for ""; res may be NULL). */
+int mxhyg_smtp_name_matches(const struct mxhyg_result *res, const char *host,
+    const char *address, const char *name);
+
 /* The reverse name of an address (a.b.c.d.in-addr.arpa, nibbles.ip6.arpa)
  * into out (>= 74 bytes); -1 when text is not an address. */
 int mxhyg_reverse_name(const char *text, char *out, size_t outlen);

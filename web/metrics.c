@@ -130,27 +130,6 @@ add_dane(struct expo *e, const struct buf *l, const struct check_result *r,
 		    dane_reason_name(d->ports[0].reason), NULL);
 }
 
-/* Whether name is the MX host's own or a PTR name of the address. */
-static int
-smtp_name_matches(const struct check_result *r,
-    const struct endpoint_result *ep, const char *name)
-{
-	if (name[0] == '\0')
-		return 0;
-	if (strcasecmp(name, ep->host) == 0)
-		return 1;
-	for (size_t i = 0; r != NULL && r->mxhyg && i < r->mxhyg->n_addrs; i++) {
-		const struct mxhyg_addr *a = &r->mxhyg->addrs[i];
-
-		if (strcmp(a->address, ep->address) != 0)
-			continue;
-		for (size_t k = 0; k < a->n_ptr_names; k++)
-			if (strcasecmp(a->ptr_names[k], name) == 0)
-				return 1;
-	}
-	return 0;
-}
-
 static void
 add_smtp_names(struct expo *e, const struct buf *l, const struct check *c,
     const struct endpoint_result *ep)
@@ -162,11 +141,13 @@ add_smtp_names(struct expo *e, const struct buf *l, const struct check *c,
 		return;
 	if (o->banner_seen)
 		expo_add(e, F_SMTP_BANNER_NAME_MATCH, l,
-		    smtp_name_matches(c->last, ep, o->banner_name), "name",
+		    mxhyg_smtp_name_matches(c->last->mxhyg,
+		    ep->host, ep->address, o->banner_name), "name",
 		    "banner", NULL);
 	if (o->ehlo_seen)
 		expo_add(e, F_SMTP_BANNER_NAME_MATCH, l,
-		    smtp_name_matches(c->last, ep, o->ehlo_name), "name", "ehlo",
+		    mxhyg_smtp_name_matches(c->last->mxhyg,
+		    ep->host, ep->address, o->ehlo_name), "name", "ehlo",
 		    NULL);
 }
 

@@ -150,6 +150,15 @@ t_assert_absent "$OUT" 'mailsec_mx_error_info{domain="nocaa.test",'
 t_assert_absent "$OUT" 'mailsec_mx_error_info{domain="many.test",host="m1.many.test",'
 [ "$(grep -c '^mailsec_mx_error_info{' "$OUT")" = 5 ] ||
 	t_fail "want exactly 5 mailsec_mx_error_info samples: $(grep '^mailsec_mx_error_info{' "$OUT")"
+# the report (mailsec_exporter check): the MX hygiene line with its class
+"$T_BIN" check --resolver "$NS" --timeout 10s hyg.test >"$T_DIR/hyg.report" 2>&1 </dev/null
+grep -q 'MX hygiene.*192\|MX hygiene.*127.0.16.2 (bad.hyg.test): its PTR name does not resolve back to it' "$T_DIR/hyg.report" ||
+	t_fail "no FCrDNS finding in the report: $(cat "$T_DIR/hyg.report")"
+grep -q 'PTR record of 127.0.16.2 set to the MX' "$T_DIR/hyg.report" ||
+	t_fail "no FCrDNS advice in the report: $(cat "$T_DIR/hyg.report")"
+"$T_BIN" check --resolver "$NS" --timeout 10s mixed.test >"$T_DIR/mixed.report" 2>&1 </dev/null
+grep -q 'MX hygiene.*null_mx_mixed' "$T_DIR/mixed.report" ||
+	t_fail "no null_mx_mixed in the report: $(cat "$T_DIR/mixed.report")"
 if command -v promtool >/dev/null 2>&1; then
 	promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 		t_fail "promtool: $(cat "$T_DIR/promtool.out")"
