@@ -449,6 +449,28 @@ mxhyg_cancel(struct mxhyg_job *job)
 		job_maybe_done(job);
 }
 
+const struct mxhyg_host *
+mxhyg_host_find(const struct mxhyg_result *res, const char *host)
+{
+	for (size_t i = 0; res != NULL && i < res->n_hosts; i++)
+		if (strcasecmp(res->hosts[i].host, host) == 0)
+			return &res->hosts[i];
+	return NULL;
+}
+
+int
+mxhyg_caa_allows(const struct mxhyg_result *res, const char *host,
+    const char *ca_domain)
+{
+	const struct mxhyg_host *h = mxhyg_host_find(res, host);
+
+	if (h == NULL || h->caa_present < 0)
+		return -1;
+	if (h->caa_present == 0)	/* no CAA: every CA may issue */
+		return 1;
+	return caa_set_allows(h->caa, ca_domain);
+}
+
 int
 mxhyg_smtp_name_matches(const struct mxhyg_result *res, const char *host,
     const char *address, const char *name)

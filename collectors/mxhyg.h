@@ -106,6 +106,14 @@ void mxhyg_result_free(struct mxhyg_result *res);
 int mxhyg_smtp_name_matches(const struct mxhyg_result *res, const char *host,
     const char *address, const char *name);
 
+/* The hygiene of MX host host in res, or NULL. */
+const struct mxhyg_host *mxhyg_host_find(const struct mxhyg_result *res,
+    const char *host);
+/* Whether the MX host's CAA lets the CA of ca_domain issue its
+ * certificate: 1, 0, or -1 not known (CAA lookups failed, or no host). */
+int mxhyg_caa_allows(const struct mxhyg_result *res, const char *host,
+    const char *ca_domain);
+
 /* The reverse name of an address (a.b.c.d.in-addr.arpa, nibbles.ip6.arpa)
  * into out (>= 74 bytes); -1 when text is not an address. */
 int mxhyg_reverse_name(const char *text, char *out, size_t outlen);

@@ -1334,6 +1334,94 @@ set_target_tls_rpt(struct parse *p, const char *v)
 	get_switch(p, v, &cur_target(p)->tls_rpt);
 }
 
+static void
+caa_issuers_clear(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_caa_issuers; i++) {
+		free(cfg->caa_issuers[i].domain);
+		free(cfg->caa_issuers[i].pattern);
+	}
+	cfg->n_caa_issuers = 0;
+}
+
+/* "DOMAIN=PATTERN, DOMAIN=PATTERN": the pattern is printable ASCII
+ * without ',' (inner spaces kept), 1-64 bytes. */
+static void
+set_caa_issuers(struct parse *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	const char *s = v;
+
+	caa_issuers_clear(cfg);
+	while (*s) {
+		const char *end = strchr(s, ','), *eq, *why;
+		size_t len;
+		char *dom, *pat;
+
+		if (end == NULL)
+			end = s + strlen(s);
+		while (s < end && *s == ' ')
+			s++;
+		len = (size_t)(end - s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		eq = memchr(s, '=', len);
+		if (eq == NULL || eq == s || eq == s + len - 1) {
+			key_error(p, "\"%.*s\": want CA-DOMAIN=ISSUER-TEXT",
+			    (int)(len > 80 ? 80 : len), show(s).s);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		if (cfg->n_caa_issuers == MAX_CAA_ISSUERS) {
+			key_error(p, "at most %d entries", MAX_CAA_ISSUERS);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		{	/* blanks around '=' are not part of either */
+			const char *de = eq, *ps = eq + 1;
+
+			while (de > s && de[-1] == ' ')
+				de--;
+			while (ps < s + len && *ps == ' ')
+				ps++;
+			dom = xstrndup(s, (size_t)(de - s));
+			pat = xstrndup(ps, (size_t)(s + len - ps));
+		}
+		if (addr_name_normalize(dom, 0, &why) == -1 ||
+		    strchr(dom, '.') == NULL) {
+			key_error(p, "%s: not a CA domain name", show(dom).s);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		len = strlen(pat);
+		for (size_t i = 0; i < len; i++)
+			if (pat[i] < 0x20 || pat[i] > 0x7e)
+				len = 0;
+		if (len == 0 || len > CAA_ISSUER_PATTERN_MAX) {
+			key_error(p, "%s: the issuer text must be 1-%d printable "
+			    "characters", show(dom).s, CAA_ISSUER_PATTERN_MAX);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		cfg->caa_issuers[cfg->n_caa_issuers].domain = dom;
+		cfg->caa_issuers[cfg->n_caa_issuers++].pattern = pat;
+		s = *end ? end + 1 : end;
+	}
+}
+
+const char *
+config_caa_issuer_domain(const struct config *cfg, const char *issuer)
+{
+	for (size_t i = 0; cfg != NULL && i < cfg->n_caa_issuers; i++)
+		if (strstr(issuer, cfg->caa_issuers[i].pattern) != NULL)
+			return cfg->caa_issuers[i].domain;
+	return NULL;
+}
+
 int
 ip_protocol_allows(enum ip_protocol p, int family)
 {
@@ -1644,6 +1732,7 @@ static const struct key_def exporter_keys[] = {
 	{ "dnssec", set_dnssec },
 	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
 	{ "dnssec_forwarder", set_dnssec_forwarder },
+	{ "caa_issuers", set_caa_issuers },
 };
 
 static const struct key_def domain_keys[] = {
@@ -2460,6 +2549,7 @@ config_free(struct config *cfg)
 	free(cfg->resolver);
 	free(cfg->dnssec_trust_anchor_file);
 	free(cfg->dnssec_forwarder);
+	caa_issuers_clear(cfg);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

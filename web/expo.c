@@ -204,6 +204,8 @@ static const struct family_def families[F__COUNT] = {
 	    "1 if every record of the MX host's CAA set parses (RFC 8659 4, issuemail RFC 9495) and no critical tag is unknown." },
 	[F_CAA_INFO] = { "mailsec_caa_info", "gauge",
 	    "The name the MX host's CAA set was found at, and the CA domain names its issue records allow (\";\" for none)." },
+	[F_CAA_ISSUER_ALLOWED] = { "mailsec_caa_issuer_allowed", "gauge",
+	    "1 if the MX host's CAA set lets the CA that issued the served certificate issue (the CA told from the issuer name by caa_issuers), 0 if not." },
 	[F_SMTP_BANNER_NAME_MATCH] = { "mailsec_smtp_banner_name_match", "gauge",
 	    "1 if the host name of the SMTP banner (name=banner) or of the EHLO reply (name=ehlo) is the MX name or a PTR name of the address." },
 	[F_CHECK_SUCCESS] = { "mailsec_check_success", "gauge",

@@ -139,6 +139,16 @@ add_smtp_names(struct expo *e, const struct buf *l, const struct check *c,
 	if (c->cfg->kind != TARGET_DOMAIN || (ep->protocol != PROTO_SMTP &&
 	    ep->protocol != PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS))
 		return;
+	if (o->tls.have_cert) {
+		const char *ca = config_caa_issuer_domain(c->ctx ? c->ctx->cfg :
+		    NULL, o->tls.issuer);
+		int allowed = ca ? mxhyg_caa_allows(c->last->mxhyg, ep->host,
+		    ca) : -1;
+
+		if (allowed >= 0)
+			expo_add(e, F_CAA_ISSUER_ALLOWED, l, allowed, "ca", ca,
+			    NULL);
+	}
 	if (o->banner_seen)
 		expo_add(e, F_SMTP_BANNER_NAME_MATCH, l,
 		    mxhyg_smtp_name_matches(c->last->mxhyg,

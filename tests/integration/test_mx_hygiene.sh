@@ -23,10 +23,16 @@ t_setup mx_hygiene
 NS=127.0.16.53 A1=127.0.16.1 A2=127.0.16.2
 OUT=$T_DIR/metrics.prom
 
+CA=$T_DIR/ca
+t_ca "$CA"
+t_cert "$CA" good good.hyg.test "DNS:good.hyg.test" 1 30
+t_cert "$CA" bad bad.hyg.test "DNS:bad.hyg.test" 1 30
 t_addr "$A1"
 t_addr "$A2"
-t_postfix_start pf_good "$A1" good.hyg.test
-t_postfix_start pf_bad "$A2" wrong.example.org
+t_postfix_start pf_good "$A1" good.hyg.test "smtpd_tls_security_level = may" \
+	"smtpd_tls_cert_file = $CA/good.chain.pem" "smtpd_tls_key_file = $CA/good.key"
+t_postfix_start pf_bad "$A2" wrong.example.org "smtpd_tls_security_level = may" \
+	"smtpd_tls_cert_file = $CA/bad.chain.pem" "smtpd_tls_key_file = $CA/bad.key"
 
 t_zone dns test <<EOF
 ns	IN A $NS
@@ -85,6 +91,9 @@ cat >"$T_DIR/exporter.ini" <<EOF
 timeout = 5s
 resolver = $NS
 audit = off
+ca_file = $CA/ca.crt
+; the test CA plays Let's Encrypt: its issuer name holds this text
+caa_issuers = letsencrypt.org=mailsec test CA, sectigo.com=Sectigo
 mta_sts = off
 tls_rpt = off
 EOF
@@ -138,6 +147,14 @@ t_assert_metric "$OUT" 'mailsec_caa_present{domain="nocaa.test",host="mx.nocaa.t
 t_assert_absent "$OUT" 'mailsec_caa_valid{domain="nocaa.test",'
 t_assert_metric "$OUT" 'mailsec_caa_present{domain="badcaa.test",host="mx.badcaa.test"}' 1
 t_assert_metric "$OUT" 'mailsec_caa_valid{domain="badcaa.test",host="mx.badcaa.test"}' 0
+# the served certificate's CA (told by caa_issuers) against the CAA set:
+# allowed at good, forbidden by the inherited issue ";" at bad, allowed
+# where no CAA exists, refused by the set with a critical unknown tag
+ep() { echo "domain=\"$1\",host=\"$2\",address=\"$3\",port=\"25\",protocol=\"smtp\""; }
+t_assert_metric "$OUT" "mailsec_caa_issuer_allowed{$(ep hyg.test good.hyg.test $A1),ca=\"letsencrypt.org\"}" 1
+t_assert_metric "$OUT" "mailsec_caa_issuer_allowed{$(ep hyg.test bad.hyg.test $A2),ca=\"letsencrypt.org\"}" 0
+t_assert_metric "$OUT" "mailsec_caa_issuer_allowed{$(ep nocaa.test mx.nocaa.test $A1),ca=\"letsencrypt.org\"}" 1
+t_assert_metric "$OUT" "mailsec_caa_issuer_allowed{$(ep badcaa.test mx.badcaa.test $A1),ca=\"letsencrypt.org\"}" 0
 # MX sanity
 t_assert_metric "$OUT" 'mailsec_mx_error_info{domain="cname.test",host="alias.cname.test",reason="cname"}' 1
 t_assert_metric "$OUT" 'mailsec_mx_error_info{domain="mixed.test",host="",reason="null_mx_mixed"}' 1
@@ -151,7 +168,7 @@ t_assert_absent "$OUT" 'mailsec_mx_error_info{domain="many.test",host="m1.many.t
 [ "$(grep -c '^mailsec_mx_error_info{' "$OUT")" = 5 ] ||
 	t_fail "want exactly 5 mailsec_mx_error_info samples: $(grep '^mailsec_mx_error_info{' "$OUT")"
 # the report (mailsec_exporter check): the MX hygiene line with its class
-"$T_BIN" check --resolver "$NS" --timeout 10s hyg.test >"$T_DIR/hyg.report" 2>&1 </dev/null
+"$T_BIN" check --resolver "$NS" --ca-file "$CA/ca.crt" --timeout 10s hyg.test >"$T_DIR/hyg.report" 2>&1 </dev/null
 grep -q 'MX hygiene.*192\|MX hygiene.*127.0.16.2 (bad.hyg.test): its PTR name does not resolve back to it' "$T_DIR/hyg.report" ||
 	t_fail "no FCrDNS finding in the report: $(cat "$T_DIR/hyg.report")"
 grep -q 'PTR record of 127.0.16.2 set to the MX' "$T_DIR/hyg.report" ||

@@ -1179,6 +1179,34 @@ check_ip_protocol(void)
 	    "t.ini:2: ip_protocol: \"ipv4\": ip4, ip6 or both");
 	ERROR1("[domain example.org]\nip_protocol =\n",
 	    "t.ini:2: ip_protocol: \"\": ip4, ip6 or both");
+	/* caa_issuers */
+	load(&r, "[exporter]\ncaa_issuers = LetsEncrypt.org=Let's Encrypt, "
+	    "sectigo.com = Sectigo Limited\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg != NULL) {
+		CHECK_INT(r.cfg->n_caa_issuers, 2);
+		CHECK_STR(config_caa_issuer_domain(r.cfg,
+		    "C=US, O=Let's Encrypt, CN=R11"), "letsencrypt.org");
+		CHECK_STR(config_caa_issuer_domain(r.cfg,
+		    "C=GB, O=Sectigo Limited, CN=x"), "sectigo.com");
+		CHECK(config_caa_issuer_domain(r.cfg, "CN=other") == NULL);
+		CHECK(config_caa_issuer_domain(r.cfg, "O=let's encrypt") == NULL);
+	}
+	done(&r);
+	ERROR1("[exporter]\ncaa_issuers = letsencrypt.org\n",
+	    "t.ini:2: caa_issuers: \"letsencrypt.org\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = =x\n",
+	    "t.ini:2: caa_issuers: \"=x\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = a.example=\n",
+	    "t.ini:2: caa_issuers: \"a.example=\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = localca=x\n",
+	    "t.ini:2: caa_issuers: localca: not a CA domain name");
+	ERROR1("[exporter]\ncaa_issuers = bad_ca.example=x\n",
+	    "t.ini:2: caa_issuers: bad_ca.example: not a CA domain name");
+	ERROR1("[exporter]\ncaa_issuers = a.example=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "t.ini:2: caa_issuers: a.example: the issuer text must be 1-64 printable characters");
+	ERROR1("[exporter]\ncaa_issuers = a.example=x\x01y\n",
+	    "t.ini:2: caa_issuers: a.example: the issuer text must be 1-64 printable characters");
 	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP4, AF_INET), 1);
 	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP4, AF_INET6), 0);
 	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP6, AF_INET), 0);
