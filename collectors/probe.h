@@ -92,6 +92,12 @@ struct probe_outcome {
 	 * answered, inside TLS, a command sent in clear text with STARTTLS
 	 * (CVE-2011-0411), 0 it did not, -1 not tested or not learnt. */
 	int		 starttls_injection;
+	/* SMTP: the host names of the 220 banner and of the first EHLO reply
+	 * (smtp_reply_domain); "" when that reply named none.  The *_seen
+	 * flags say the reply came at all. */
+	int		 banner_seen, ehlo_seen;
+	char		 banner_name[254];
+	char		 ehlo_name[254];
 	struct tls_facts tls;
 };
 
