@@ -1394,6 +1394,121 @@ set_target_tls_rpt(struct parse *p, const char *v)
 }
 
 static void
+caa_issuers_clear(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_caa_issuers; i++) {
+		free(cfg->caa_issuers[i].domain);
+		free(cfg->caa_issuers[i].pattern);
+	}
+	cfg->n_caa_issuers = 0;
+}
+
+/* "DOMAIN=PATTERN, DOMAIN=PATTERN": the pattern is printable ASCII
+ * without ',' (inner spaces kept), 1-64 bytes. */
+static void
+set_caa_issuers(struct parse *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	const char *s = v;
+
+	caa_issuers_clear(cfg);
+	while (*s) {
+		const char *end = strchr(s, ','), *eq, *why;
+		size_t len;
+		char *dom, *pat;
+
+		if (end == NULL)
+			end = s + strlen(s);
+		while (s < end && *s == ' ')
+			s++;
+		len = (size_t)(end - s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		eq = memchr(s, '=', len);
+		if (eq == NULL || eq == s || eq == s + len - 1) {
+			key_error(p, "\"%.*s\": want CA-DOMAIN=ISSUER-TEXT",
+			    (int)(len > 80 ? 80 : len), show(s).s);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		if (cfg->n_caa_issuers == MAX_CAA_ISSUERS) {
+			key_error(p, "at most %d entries", MAX_CAA_ISSUERS);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		{	/* blanks around '=' are not part of either */
+			const char *de = eq, *ps = eq + 1;
+
+			while (de > s && de[-1] == ' ')
+				de--;
+			while (ps < s + len && *ps == ' ')
+				ps++;
+			dom = xstrndup(s, (size_t)(de - s));
+			pat = xstrndup(ps, (size_t)(s + len - ps));
+		}
+		if (addr_name_normalize(dom, 0, &why) == -1 ||
+		    strchr(dom, '.') == NULL) {
+			key_error(p, "%s: not a CA domain name", show(dom).s);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		len = strlen(pat);
+		for (size_t i = 0; i < len; i++)
+			if (pat[i] < 0x20 || pat[i] > 0x7e)
+				len = 0;
+		if (len == 0 || len > CAA_ISSUER_PATTERN_MAX) {
+			key_error(p, "%s: the issuer text must be 1-%d printable "
+			    "characters", show(dom).s, CAA_ISSUER_PATTERN_MAX);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		cfg->caa_issuers[cfg->n_caa_issuers].domain = dom;
+		cfg->caa_issuers[cfg->n_caa_issuers++].pattern = pat;
+		s = *end ? end + 1 : end;
+	}
+}
+
+const char *
+config_caa_issuer_domain(const struct config *cfg, const char *issuer)
+{
+	for (size_t i = 0; cfg != NULL && i < cfg->n_caa_issuers; i++)
+		if (strstr(issuer, cfg->caa_issuers[i].pattern) != NULL)
+			return cfg->caa_issuers[i].domain;
+	return NULL;
+}
+
+int
+ip_protocol_allows(enum ip_protocol p, int family)
+{
+	switch (p) {
+	case IP_PROTOCOL_IP4:
+		return family == AF_INET;
+	case IP_PROTOCOL_IP6:
+		return family == AF_INET6;
+	case IP_PROTOCOL_BOTH:
+	default:
+		return 1;
+	}
+}
+
+static void
+set_target_ip_protocol(struct parse *p, const char *v)
+{
+	if (strcmp(v, "both") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_BOTH;
+	else if (strcmp(v, "ip4") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP4;
+	else if (strcmp(v, "ip6") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP6;
+	else
+		key_error(p, "\"%s\": ip4, ip6 or both", show(v).s);
+}
+
+static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
 	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
@@ -1676,6 +1791,7 @@ static const struct key_def exporter_keys[] = {
 	{ "dnssec", set_dnssec },
 	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
 	{ "dnssec_forwarder", set_dnssec_forwarder },
+	{ "caa_issuers", set_caa_issuers },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1693,6 +1809,7 @@ static const struct key_def domain_keys[] = {
 	{ "spf_expect_pass", set_spf_expect_pass },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1701,6 +1818,7 @@ static const struct key_def endpoint_keys[] = {
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
 	{ "audit_interval", set_target_audit_interval },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def module_keys[] = {
@@ -1713,6 +1831,7 @@ static const struct key_def module_keys[] = {
 	{ "audit", set_target_audit },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */
@@ -2520,6 +2639,7 @@ config_free(struct config *cfg)
 	free(cfg->resolver);
 	free(cfg->dnssec_trust_anchor_file);
 	free(cfg->dnssec_forwarder);
+	caa_issuers_clear(cfg);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

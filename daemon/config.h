@@ -42,6 +42,16 @@ enum target_kind {
 #define MAX_SPF_EXPECT 16
 #define MAX_LIST 16	/* the longest list key */
 
+/* ip_protocol: which address families of a host are probed.  The DNS is
+ * asked for both either way (MX hygiene counts AAAA addresses). */
+enum ip_protocol {
+	IP_PROTOCOL_BOTH,	/* the default */
+	IP_PROTOCOL_IP4,
+	IP_PROTOCOL_IP6,
+};
+/* 1 if an address of family (AF_INET, AF_INET6) is probed under p. */
+int ip_protocol_allows(enum ip_protocol p, int family);
+
 struct target_cfg {
 	enum target_kind kind;
 	char		*name;		/* domain, or endpoint host */
@@ -71,10 +81,20 @@ struct target_cfg {
 	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
 	int		 mta_sts;
 	int		 tls_rpt;
+	enum ip_protocol ip_protocol;
 	unsigned	 line;		/* where the section starts */
 };
 
 #define MAX_RESOLVERS 4
+#define MAX_CAA_ISSUERS 16
+#define CAA_ISSUER_PATTERN_MAX 64
+
+/* caa_issuers: a CA's CAA domain name and a text its certificates' issuer
+ * names hold ("letsencrypt.org" and "Let's Encrypt"). */
+struct caa_issuer {
+	char		*domain;	/* lowercase */
+	char		*pattern;	/* a case-sensitive substring */
+};
 
 /* [module NAME]: how /probe?module=NAME probes the target it is given.  t
  * holds kind, protocol (endpoint), smtp_ports, dkim_selectors and records
@@ -150,6 +170,8 @@ struct config {
 	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */
 	char		*dnssec_trust_anchor_file;
 	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
+	struct caa_issuer caa_issuers[MAX_CAA_ISSUERS];
+	size_t		 n_caa_issuers;
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */
@@ -198,6 +220,11 @@ struct cfgsrc_cfg {
 	size_t		 n_endpoints;
 	unsigned	 line;
 };
+
+/* The CA domain of caa_issuers whose pattern the issuer name holds (the
+ * first that does), or NULL when none does: then it cannot be told. */
+const char *config_caa_issuer_domain(const struct config *cfg,
+    const char *issuer);
 
 /* The module called name, or NULL. */
 const struct module_cfg *config_module(const struct config *cfg,
