@@ -36,6 +36,9 @@ struct ctx {
 	size_t		 n_checks;
 	size_t		 checks_pending_first;	/* not yet run once */
 	struct check_list adhoc;	/* /probe checks running */
+	struct check_list runs_waiting;	/* due, waiting for RUNS_MAX */
+	unsigned	 runs_active;	/* scheduled runs in flight */
+	struct event	*ev_admit;	/* starts waiting runs */
 	struct job_queue queue;		/* probes waiting for a slot */
 	struct share_table shares;	/* daemon/share.h (share = on) */
 	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
