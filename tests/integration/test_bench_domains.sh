@@ -3,8 +3,8 @@
 # generated domains, --once with share = on and off, no daemon rounds.  The
 # bench's own servers (NSD with a signed zone, nginx's mail proxy and HTTPS)
 # on 127.0.20.0/24.  Exact values: every domain's check succeeds both ways;
-# share = on makes one handshake per distinct server (10 cluster and own MX
-# hosts... see below), share = off one per endpoint result.
+# share = on makes one handshake per distinct server (counted below),
+# share = off one per endpoint result.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup bench_domains
 
