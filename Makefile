@@ -105,12 +105,21 @@ install: $(BIN)
 
 # Side by side with blackbox_exporter and a minimal C client (bench/README.md):
 # `make bench`, `make bench N=10000`.  Not part of `make test`.
+# `make bench SCALE=domains` (bench/domains.py): 10,000 generated domains
+# with every check on, share = on and off; SCALE_N and ROUNDS shrink it.
 N ?= 1000
 C ?= 256
+SCALE ?=
+SCALE_N ?= 10000
+ROUNDS ?= 10
 bench:
 	@sh bench/deps.sh
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor $(BUILD)/bench/httpload $(BUILD)/bench/measure
+ifeq ($(SCALE),domains)
+	python3 bench/domains.py --n $(SCALE_N) --c $(C) --rounds $(ROUNDS) --tools $(BUILD)/bench
+else
 	python3 bench/bench.py --n $(N) --c $(C) --tools $(BUILD)/bench
+endif
 
 $(BUILD)/bench/floor: BENCH_LIBS = $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 $(BUILD)/bench/%: bench/%.c

@@ -440,8 +440,9 @@ def phase_floor(args, tools, pki):
     log("floor: %d probes, %d in flight" % (args.n, args.c))
     errf = open(os.path.join(OUT, "floor.stderr"), "w")
     outp = os.path.join(OUT, "floor.stdout")
+    # -r: SSL_MODE_RELEASE_BUFFERS, the exporter's setting (collectors/tls.c)
     r = run_measured("floor", [os.path.join(tools, "floor"), "-t", tfile, "-n",
-                               str(args.n), "-c", str(args.c), "-a", pki + "/ca.crt"],
+                               str(args.n), "-c", str(args.c), "-a", pki + "/ca.crt", "-r"],
                      600, stdout=open(outp, "w"), stderr=errf)
     line = open(outp).read()
     m = re.search(r"ok=(\d+) failed=(\d+) wall_s=([\d.]+)", line)
@@ -449,6 +450,8 @@ def phase_floor(args, tools, pki):
         raise RuntimeError("floor printed no result: %r" % line)
     r["ok"], r["failed"] = int(m.group(1)), int(m.group(2))
     r["round_wall_s"] = float(m.group(3))
+    mb = re.search(r"release_buffers=(\d)", line)
+    r["release_buffers"] = int(mb.group(1)) if mb else 0
     r["failed"] += args.n - r["ok"] - r["failed"]
     r["cpu_per_probe_ms"] = r["cpu_s"] / args.n * 1000
     return r
@@ -872,7 +875,8 @@ def report(args, R):
                      str(x["failed"])))
     row("mailsec_exporter --once", e)
     row("blackbox_exporter /probe", b)
-    row("floor (bench/floor.c)", f)
+    row("floor (bench/floor.c, SSL_MODE_RELEASE_BUFFERS %s)"
+        % ("on" if f.get("release_buffers") else "off"), f)
     w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["", "make bench: N=%d endpoints, C=%d in flight, key %s, nginx mail "
              "STARTTLS on %d addresses" % (args.n, args.c, args.key, len(MAIL_ADDRS)), ""]
@@ -901,6 +905,9 @@ def targets(args, R):
         add("peak RSS exporter / blackbox, same in-flight (<= 0.25)", "%.3f" % rr, rr <= 0.25)
     fr = e["cpu_per_probe_ms"] / f["cpu_per_probe_ms"]
     add("CPU/probe exporter / floor (<= 1.2)", "%.3f" % fr, fr <= 1.2)
+    mr = e["peak_rss"] / f["peak_rss"]
+    add("peak RSS exporter / floor, floor with SSL_MODE_RELEASE_BUFFERS %s (<= 1.2)"
+        % ("on" if f.get("release_buffers") else "off"), "%.3f" % mr, mr <= 1.2)
     d = R.get("daemon")
     if d:
         sr = d["steady_cpu_per_probe_ms"] / f["cpu_per_probe_ms"]

@@ -8,9 +8,9 @@ PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 export PATH
 
 PKGS="nginx-light libnginx-mod-mail nsd prometheus-blackbox-exporter testssl.sh
-	python3 util-linux openssl iproute2"
+	python3 util-linux openssl iproute2 ldnsutils"
 CMDS="nginx-light:nginx nsd:nsd prometheus-blackbox-exporter:prometheus-blackbox-exporter
-	testssl.sh:testssl python3:python3 util-linux:unshare openssl:openssl"
+	testssl.sh:testssl python3:python3 util-linux:unshare openssl:openssl ldnsutils:ldns-signzone"
 
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
 	awk '$NF == "installed" && $(NF-1) == "ok" { print $1 }')

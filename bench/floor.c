@@ -1,7 +1,7 @@
 /* The floor of `make bench`: the least a client can do for one SMTP STARTTLS
  * probe with certificate verification, with no exporter around it.
  *
- *   floor -t TARGETS -n N -c C -a CA_FILE [-w TIMEOUT_S]
+ *   floor -t TARGETS -n N -c C -a CA_FILE [-w TIMEOUT_S] [-r]
  *
  * TARGETS has one "name address port" line per target; probe i goes to
  * line i mod lines.  C connections are kept in flight, N probes in all.
@@ -9,12 +9,14 @@
  * TLS handshake (SNI = name), chain verification against CA_FILE (the
  * handshake's own result, as the exporter reads it) and a host name check,
  * QUIT over TLS, 221, close.  Plain epoll and non-blocking OpenSSL, one
- * thread.  Prints one line: "probes=N ok=N failed=N wall_s=X" and, for
+ * thread.  Prints one line: "probes=N ok=N failed=N wall_s=X
+ * release_buffers=0|1" and, for
  * every failure, a line on stderr.  No DNS: addresses come from TARGETS.
  *
  * The TLS context is set up as the exporter's (collectors/tls.c): security
  * level 0, DEFAULT:@SECLEVEL=0, no session cache, no tickets, verification
- * after the handshake. */
+ * after the handshake; with -r also SSL_MODE_RELEASE_BUFFERS, as the
+ * exporter sets it (make bench passes -r). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -61,6 +63,7 @@ static size_t n_targets;
 static long started, done_ok, done_fail, total;
 static int epfd;
 static double timeout_s = 10;
+static int release_buffers;	/* -r: SSL_MODE_RELEASE_BUFFERS */
 static struct conn **freed;	/* slots whose probe ended, to refill */
 static size_t n_freed;
 
@@ -354,20 +357,21 @@ main(int argc, char **argv)
 	double t0, last_sweep;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "t:n:c:a:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:n:c:a:w:r")) != -1) {
 		switch (ch) {
+		case 'r': release_buffers = 1; break;
 		case 't': tfile = optarg; break;
 		case 'n': total = atol(optarg); break;
 		case 'c': conc = atol(optarg); break;
 		case 'a': ca = optarg; break;
 		case 'w': timeout_s = atof(optarg); break;
 		default:
-			fprintf(stderr, "usage: floor -t TARGETS -n N -c C -a CA [-w S]\n");
+			fprintf(stderr, "usage: floor -t TARGETS -n N -c C -a CA [-w S] [-r]\n");
 			return 2;
 		}
 	}
 	if (tfile == NULL || ca == NULL || total <= 0 || conc <= 0) {
-		fprintf(stderr, "usage: floor -t TARGETS -n N -c C -a CA [-w S]\n");
+		fprintf(stderr, "usage: floor -t TARGETS -n N -c C -a CA [-w S] [-r]\n");
 		return 2;
 	}
 	load_targets(tfile);
@@ -378,6 +382,8 @@ main(int argc, char **argv)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION);
+	if (release_buffers)	/* as the exporter does (collectors/tls.c) */
+		SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
 		fprintf(stderr, "floor: cannot load %s\n", ca);
 		return 2;
@@ -415,8 +421,8 @@ main(int argc, char **argv)
 		if (started >= total)
 			n_freed = 0;
 	}
-	printf("probes=%ld ok=%ld failed=%ld wall_s=%.3f\n", total, done_ok,
-	    done_fail, now() - t0);
+	printf("probes=%ld ok=%ld failed=%ld wall_s=%.3f release_buffers=%d\n",
+	    total, done_ok, done_fail, now() - t0, release_buffers);
 	fflush(stdout);
 	SSL_CTX_free(ctx);
 	free(conns);

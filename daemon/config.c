@@ -1380,6 +1380,12 @@ set_mta_sts(struct parse *p, const char *v)
 }
 
 static void
+set_share(struct parse *p, const char *v)
+{
+	get_switch(p, v, &p->cfg->share);
+}
+
+static void
 set_tls_rpt(struct parse *p, const char *v)
 {
 	get_switch(p, v, &p->cfg->tls_rpt);
@@ -1822,6 +1828,7 @@ static const struct key_def exporter_keys[] = {
 	{ "tls_cert_file", set_tls_cert_file },
 	{ "tls_key_file", set_tls_key_file },
 	{ "address_label", set_address_label },
+	{ "share", set_share },
 	{ "mta_sts", set_mta_sts },
 	{ "tls_rpt", set_tls_rpt },
 	{ "dnssec", set_dnssec },
@@ -2557,6 +2564,7 @@ load_mem(const char *name, const char *data, size_t len,
 	cfg->mta_sts = 1;
 	cfg->tls_rpt = 1;
 	cfg->dnssec = 1;
+	cfg->share = 1;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 	memcpy(cfg->probe_allow_ports, default_probe_allow_ports,

@@ -172,6 +172,10 @@ struct config {
 	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
 	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
 	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */
+	/* One handshake per server (address, port, protocol, SNI name,
+	 * timeout) serves every check that probes it within its interval:
+	 * 1 on (default), 0 off (daemon/share.h). */
+	int		 share;
 	char		*dnssec_trust_anchor_file;
 	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
 	struct caa_issuer caa_issuers[MAX_CAA_ISSUERS];

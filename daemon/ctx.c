@@ -87,6 +87,7 @@ ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 	ctx->start_time = wall_time();
 	TAILQ_INIT(&ctx->queue);
 	TAILQ_INIT(&ctx->adhoc);
+	TAILQ_INIT(&ctx->runs_waiting);
 	TAILQ_INIT(&ctx->dns_waiting);
 	/* Scrapes and signals before probe I/O (io.c puts probes at the
 	 * lowest priority), yet probes are not starved: the loop looks
@@ -147,6 +148,8 @@ ctx_free(struct ctx *ctx)
 		event_free(ctx->ev_sighup);
 	if (ctx->ev_trim)
 		event_free(ctx->ev_trim);
+	if (ctx->ev_admit)
+		event_free(ctx->ev_admit);
 	config_watch_free(ctx->config_watch);
 	SSL_CTX_free(ctx->ssl_ctx);
 	publish_release_all(ctx);

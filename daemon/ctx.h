@@ -13,6 +13,7 @@
 #include "daemon/changes.h"
 #include "daemon/config.h"
 #include "daemon/publish.h"
+#include "daemon/share.h"
 
 struct cfgwatch;
 struct check;
@@ -37,7 +38,11 @@ struct ctx {
 	size_t		 n_checks;
 	size_t		 checks_pending_first;	/* not yet run once */
 	struct check_list adhoc;	/* /probe checks running */
+	struct check_list runs_waiting;	/* due, waiting for RUNS_MAX */
+	unsigned	 runs_active;	/* scheduled runs in flight */
+	struct event	*ev_admit;	/* starts waiting runs */
 	struct job_queue queue;		/* probes waiting for a slot */
+	struct share_table shares;	/* daemon/share.h (share = on) */
 	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
 	unsigned	 dns_sent;	/* sent, not answered */
 	int		 dns_pumping;
@@ -61,6 +66,8 @@ struct ctx {
 	double		 start_time;
 
 	uint64_t	 probes_total[PROTO__COUNT][2];	/* [proto][success] */
+	uint64_t	 probes_shared[PROTO__COUNT];	/* of those: served by
+							 * another check's probe */
 	int		 reload_ok;
 	double		 reload_ok_time;
 

@@ -33,6 +33,8 @@ struct check {
 	sched_adhoc_cb	 adhoc_cb;	/* set for an ad-hoc check */
 	void		*adhoc_arg;
 	TAILQ_ENTRY(check) adhoc_link;	/* ctx->adhoc */
+	int		 waiting;	/* in ctx->runs_waiting */
+	TAILQ_ENTRY(check) wait_link;
 };
 
 /* Makes the checks of ctx->cfg, keeping the checks (and their results) of

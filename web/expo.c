@@ -225,6 +225,8 @@ static const struct family_def families[F__COUNT] = {
 	    "Probes finished since start, by protocol." },
 	[F_PROBE_FAILURES_TOTAL] = { "mailsec_exporter_probe_failures_total", "counter",
 	    "Probes finished since start that failed, by protocol." },
+	[F_PROBES_SHARED_TOTAL] = { "mailsec_exporter_probes_shared_total", "counter",
+	    "Probes finished since start whose result came from another check's handshake with the same server (share = on), by protocol." },
 	[F_PROBES_IN_FLIGHT] = { "mailsec_exporter_probes_in_flight", "gauge",
 	    "Probes running now." },
 	[F_PROBES_QUEUED] = { "mailsec_exporter_probes_queued", "gauge",

@@ -490,6 +490,9 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 		expo_add(e, F_PROBE_FAILURES_TOTAL, NULL,
 		    (double)ctx->probes_total[p][0],
 		    "protocol", protocol_name((enum protocol)p), NULL);
+		expo_add(e, F_PROBES_SHARED_TOTAL, NULL,
+		    (double)ctx->probes_shared[p],
+		    "protocol", protocol_name((enum protocol)p), NULL);
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
