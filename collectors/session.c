@@ -82,21 +82,27 @@ vfail(struct session *s, enum probe_reason reason, const char *fmt,
 	    probe_reason_name(reason));
 }
 
+/* After the goodbye the outcome is in: a broken last reply does not turn
+ * it into a failure. */
+static void
+vfail_done(struct session *s, enum probe_reason reason, enum probe_cause cause,
+    const char *fmt, va_list ap)
+{
+	if (s->state != s->ops->st_quit) {
+		vfail(s, reason, fmt, ap);
+		s->out.cause = cause;
+	}
+	session_done(s);
+}
+
 void
 session_fail(struct session *s, enum probe_reason reason, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* After the goodbye the outcome is in: a broken last reply does not
-	 * turn it into a failure. */
-	if (s->state == s->ops->st_quit) {
-		session_done(s);
-		return;
-	}
 	va_start(ap, fmt);
-	vfail(s, reason, fmt, ap);
+	vfail_done(s, reason, CAUSE_NONE, fmt, ap);
 	va_end(ap);
-	session_done(s);
 }
 
 /* A failure of the connection itself, classified here: the cause. */
@@ -107,15 +113,9 @@ session_fail_cause(struct session *s, enum probe_reason reason,
 {
 	va_list ap;
 
-	if (s->state == s->ops->st_quit) {
-		session_done(s);
-		return;
-	}
 	va_start(ap, fmt);
-	vfail(s, reason, fmt, ap);
+	vfail_done(s, reason, cause, fmt, ap);
 	va_end(ap);
-	s->out.cause = cause;
-	session_done(s);
 }
 
 void
