@@ -147,6 +147,7 @@ struct parse {
 	bool		 in_module;	/* the current target is a [module]'s */
 	bool		 module_kind_set;
 	unsigned	 tls_cert_line, tls_key_line;
+	unsigned	 client_auth_line, client_ca_line;	/* web config */
 	const char	*tls_file;	/* the file that set them, if not this */
 	unsigned	 exporter_line;
 	bool		 at_end;
@@ -899,6 +900,64 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	(void)rwflag;
 	(void)u;
 	return -1;
+}
+
+static const char *const client_auth_names[TLS_CLIENT_AUTH__COUNT] = {
+	[TLS_CLIENT_AUTH_NONE] = "NoClientCert",
+	[TLS_CLIENT_AUTH_REQUEST] = "RequestClientCert",
+	[TLS_CLIENT_AUTH_REQUIRE_ANY] = "RequireAnyClientCert",
+	[TLS_CLIENT_AUTH_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
+	[TLS_CLIENT_AUTH_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
+};
+
+const char *
+tls_client_auth_name(enum tls_client_auth a)
+{
+	return a < TLS_CLIENT_AUTH__COUNT ? client_auth_names[a] : "?";
+}
+
+int
+tls_client_auth_parse(const char *s, enum tls_client_auth *out)
+{
+	for (int i = 0; i < TLS_CLIENT_AUTH__COUNT; i++)
+		if (strcmp(s, client_auth_names[i]) == 0) {
+			*out = (enum tls_client_auth)i;
+			return 0;
+		}
+	/* exporter-toolkit keeps this older name for RequireAnyClientCert. */
+	if (strcmp(s, "RequireClientCert") == 0) {
+		*out = TLS_CLIENT_AUTH_REQUIRE_ANY;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tls_client_auth_verifies(enum tls_client_auth a)
+{
+	return a == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN ||
+	    a == TLS_CLIENT_AUTH_REQUIRE_VERIFY;
+}
+
+/* client_ca_file: PEM certificates, at least one, nothing else. */
+static void
+check_client_ca(struct parse *p)
+{
+	const char *pem = p->cfg->tls_client_ca_pem;
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	unsigned n = 0;
+	X509 *x;
+
+	while (bio != NULL &&
+	    (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (n == 0)
+		key_error(p, "%s: no PEM certificate in it",
+		    show(p->cfg->tls_client_ca_file).s);
 }
 
 /* Both files or neither; the certificate and the key parse, and match. */
@@ -2214,13 +2273,19 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 		break;
 	case WC_CLIENT_AUTH:
 		p->key = "client_auth_type";
-		if (strcmp(e->value, "NoClientCert") != 0)
-			key_error(p, "\"%s\": only NoClientCert is supported "
-			    "(client certificates are not)", show(e->value).s);
+		p->client_auth_line = e->line;
+		if (tls_client_auth_parse(e->value, &cfg->tls_client_auth) == -1)
+			key_error(p, "\"%s\": NoClientCert, RequestClientCert, "
+			    "RequireAnyClientCert, VerifyClientCertIfGiven or "
+			    "RequireAndVerifyClientCert", show(e->value).s);
 		break;
 	case WC_CLIENT_CA:
 		p->key = "client_ca_file";
-		key_error(p, "client certificates are not supported");
+		p->client_ca_line = e->line;
+		if ((cfg->tls_client_ca_pem = read_pem(p, e->value)) != NULL) {
+			cfg->tls_client_ca_file = xstrdup(e->value);
+			check_client_ca(p);
+		}
 		break;
 	case WC_USER:
 		p->key = "basic_auth_users";
@@ -2237,6 +2302,28 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 		free(pair);
 		break;
 	}
+}
+
+/* client_auth_type and client_ca_file together, as exporter-toolkit
+ * pairs them; over HTTPS only. */
+static void
+check_client_auth(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	enum tls_client_auth a = cfg->tls_client_auth;
+
+	p->key = "client_auth_type";
+	if (a != TLS_CLIENT_AUTH_NONE && cfg->tls_cert_file == NULL &&
+	    !p->tls_cert_line)
+		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
+		    "HTTPS (cert_file and key_file)", tls_client_auth_name(a));
+	else if (tls_client_auth_verifies(a) && !p->client_ca_line)
+		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
+		    "client_ca_file (the CA the client certificates chain to)",
+		    tls_client_auth_name(a));
+	else if (p->client_ca_line && a == TLS_CLIENT_AUTH_NONE)
+		error_at(p, p->client_ca_line, "client_ca_file: set without a "
+		    "client_auth_type that asks for client certificates");
 }
 
 static void
@@ -2268,6 +2355,7 @@ apply_web_config(struct parse *p, const char *path)
 		for (size_t i = 0; i < w.n; i++)
 			apply_web_entry(p, &w.v[i], ini);
 		webcfg_free(&w);
+		check_client_auth(p);
 	}
 	if (b.data)
 		OPENSSL_cleanse(b.data, b.len);
@@ -2424,6 +2512,8 @@ config_free(struct config *cfg)
 	free(cfg->tls_key_file);
 	free(cfg->tls_cert_pem);
 	free_secret(&cfg->tls_key_pem);
+	free(cfg->tls_client_ca_file);
+	free(cfg->tls_client_ca_pem);
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->ca_file);

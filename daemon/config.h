@@ -115,6 +115,22 @@ struct auth_user {
 #define MAX_AUTH_USERS 64
 #define MODULE_NAME_MAX 64
 
+/* exporter-toolkit's client_auth_type (Go's tls.ClientAuthType). */
+enum tls_client_auth {
+	TLS_CLIENT_AUTH_NONE,		/* NoClientCert */
+	TLS_CLIENT_AUTH_REQUEST,	/* RequestClientCert */
+	TLS_CLIENT_AUTH_REQUIRE_ANY,	/* RequireAnyClientCert */
+	TLS_CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
+	TLS_CLIENT_AUTH_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
+	TLS_CLIENT_AUTH__COUNT
+};
+
+const char *tls_client_auth_name(enum tls_client_auth a);
+/* exporter-toolkit's spelling (and its old RequireClientCert); 0 or -1. */
+int tls_client_auth_parse(const char *s, enum tls_client_auth *out);
+/* Whether the mode checks the certificate against client_ca_file. */
+int tls_client_auth_verifies(enum tls_client_auth a);
+
 struct config {
 	char		*path;
 	char		*listen_host;	/* "127.0.0.1", "::1", "0.0.0.0" */
@@ -154,6 +170,11 @@ struct config {
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
 	unsigned	 tls_min_version;	/* 12 (default) or 13 */
+	/* web-config client_auth_type and client_ca_file (its contents,
+	 * checked: certificates only). */
+	enum tls_client_auth tls_client_auth;
+	char		*tls_client_ca_file;
+	char		*tls_client_ca_pem;
 	/* The `address` label of endpoint series: the address (on), none
 	 * (off: one series per host, port and protocol, the worst address's),
 	 * or a short hash of it. */
