@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "daemon/addr.h"
+#include "web/escape.h"
 
 #define MACRO_LETTERS	"slodiphcrtv"
 #define MACRO_DELIMS	".-+,/_="
@@ -941,22 +942,6 @@ macro_transform(const char *value, size_t len, const struct macro *m,
 	free(starts);
 }
 
-/* Upper-case macros are URL-escaped: all but RFC 3986 unreserved. */
-static void
-url_escape(const char *s, size_t len, struct buf *out)
-{
-	size_t i;
-	int c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-			buf_putc(out, (char)c);
-		else
-			buf_printf(out, "%%%02X", (unsigned)c);
-	}
-}
-
 /* A name over 253 bytes loses labels on the left until it fits. */
 static void
 truncate_domain(struct buf *b)
@@ -1029,8 +1014,10 @@ spf_expand(const char *macro_string, const struct spf_macro_ctx *ctx,
 			macro_transform(value.data ? value.data : "", value.len,
 			    &m, &transformed);
 			if (m.url_escape)
-				url_escape(transformed.data, transformed.len,
-				    out);
+				/* upper case: URL-escaped, all but RFC
+				 * 3986 unreserved */
+				url_escape_n(out, transformed.data,
+				    transformed.len);
 			else
 				buf_append(out, transformed.data,
 				    transformed.len);
