@@ -84,7 +84,7 @@ vfail(struct session *s, enum probe_reason reason, const char *fmt,
 
 /* After the goodbye the outcome is in: a broken last reply does not turn
  * it into a failure. */
-static void
+static void __attribute__((format(printf, 4, 0)))
 vfail_done(struct session *s, enum probe_reason reason, enum probe_cause cause,
     const char *fmt, va_list ap)
 {
