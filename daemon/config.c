@@ -32,6 +32,8 @@
 
 #define INTERVAL_MIN_MS		1000
 #define AUDIT_INTERVAL_MIN_MS	(60 * 1000)
+#define WEAKENED_HOLD_MIN_MS	(60 * 1000)
+#define DEFAULT_WEAKENED_HOLD_MS	(7 * 86400 * 1000ULL)
 #define TIMEOUT_MIN_MS		100
 #define TIMEOUT_MAX_MS		(10 * 60 * 1000)
 #define CONCURRENCY_MAX		10000
@@ -84,6 +86,13 @@ uint16_t
 protocol_default_port(enum protocol p)
 {
 	return (unsigned)p < PROTO__COUNT ? protocol_ports[p] : 0;
+}
+
+int
+protocol_starttls(enum protocol p)
+{
+	return p == PROTO_SMTP || p == PROTO_SUBMISSION || p == PROTO_IMAP ||
+	    p == PROTO_POP3;
 }
 
 int
@@ -1314,6 +1323,31 @@ set_audit_interval(struct parse *p, const char *v)
 	get_audit_interval(p, v, &p->cfg->audit_interval_ms);
 }
 
+/* Change detection (daemon/changes.c).  The state file need not exist:
+ * it is made at the first change; its directory is the user's to give. */
+static void
+set_state_file(struct parse *p, const char *v)
+{
+	if (*v == '\0' || strlen(v) >= 4096) {
+		key_error(p, "%s", "must be a path");
+		return;
+	}
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			key_error(p, "%s", "control character in the path");
+			return;
+		}
+	free(p->cfg->state_file);
+	p->cfg->state_file = xstrdup(v);
+}
+
+static void
+set_weakened_hold(struct parse *p, const char *v)
+{
+	get_duration(p, v, WEAKENED_HOLD_MIN_MS, UINT64_MAX,
+	    "must be at least 1m", &p->cfg->weakened_hold_ms);
+}
+
 static void
 set_address_label(struct parse *p, const char *v)
 {
@@ -1391,6 +1425,121 @@ static void
 set_target_tls_rpt(struct parse *p, const char *v)
 {
 	get_switch(p, v, &cur_target(p)->tls_rpt);
+}
+
+static void
+caa_issuers_clear(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_caa_issuers; i++) {
+		free(cfg->caa_issuers[i].domain);
+		free(cfg->caa_issuers[i].pattern);
+	}
+	cfg->n_caa_issuers = 0;
+}
+
+/* "DOMAIN=PATTERN, DOMAIN=PATTERN": the pattern is printable ASCII
+ * without ',' (inner spaces kept), 1-64 bytes. */
+static void
+set_caa_issuers(struct parse *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	const char *s = v;
+
+	caa_issuers_clear(cfg);
+	while (*s) {
+		const char *end = strchr(s, ','), *eq, *why;
+		size_t len;
+		char *dom, *pat;
+
+		if (end == NULL)
+			end = s + strlen(s);
+		while (s < end && *s == ' ')
+			s++;
+		len = (size_t)(end - s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		eq = memchr(s, '=', len);
+		if (eq == NULL || eq == s || eq == s + len - 1) {
+			key_error(p, "\"%.*s\": want CA-DOMAIN=ISSUER-TEXT",
+			    (int)(len > 80 ? 80 : len), show(s).s);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		if (cfg->n_caa_issuers == MAX_CAA_ISSUERS) {
+			key_error(p, "at most %d entries", MAX_CAA_ISSUERS);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		{	/* blanks around '=' are not part of either */
+			const char *de = eq, *ps = eq + 1;
+
+			while (de > s && de[-1] == ' ')
+				de--;
+			while (ps < s + len && *ps == ' ')
+				ps++;
+			dom = xstrndup(s, (size_t)(de - s));
+			pat = xstrndup(ps, (size_t)(s + len - ps));
+		}
+		if (addr_name_normalize(dom, 0, &why) == -1 ||
+		    strchr(dom, '.') == NULL) {
+			key_error(p, "%s: not a CA domain name", show(dom).s);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		len = strlen(pat);
+		for (size_t i = 0; i < len; i++)
+			if (pat[i] < 0x20 || pat[i] > 0x7e)
+				len = 0;
+		if (len == 0 || len > CAA_ISSUER_PATTERN_MAX) {
+			key_error(p, "%s: the issuer text must be 1-%d printable "
+			    "characters", show(dom).s, CAA_ISSUER_PATTERN_MAX);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		cfg->caa_issuers[cfg->n_caa_issuers].domain = dom;
+		cfg->caa_issuers[cfg->n_caa_issuers++].pattern = pat;
+		s = *end ? end + 1 : end;
+	}
+}
+
+const char *
+config_caa_issuer_domain(const struct config *cfg, const char *issuer)
+{
+	for (size_t i = 0; cfg != NULL && i < cfg->n_caa_issuers; i++)
+		if (strstr(issuer, cfg->caa_issuers[i].pattern) != NULL)
+			return cfg->caa_issuers[i].domain;
+	return NULL;
+}
+
+int
+ip_protocol_allows(enum ip_protocol p, int family)
+{
+	switch (p) {
+	case IP_PROTOCOL_IP4:
+		return family == AF_INET;
+	case IP_PROTOCOL_IP6:
+		return family == AF_INET6;
+	case IP_PROTOCOL_BOTH:
+	default:
+		return 1;
+	}
+}
+
+static void
+set_target_ip_protocol(struct parse *p, const char *v)
+{
+	if (strcmp(v, "both") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_BOTH;
+	else if (strcmp(v, "ip4") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP4;
+	else if (strcmp(v, "ip6") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP6;
+	else
+		key_error(p, "\"%s\": ip4, ip6 or both", show(v).s);
 }
 
 static void
@@ -1663,6 +1812,8 @@ static const struct key_def exporter_keys[] = {
 	{ "user", set_user },
 	{ "audit", set_audit },
 	{ "audit_interval", set_audit_interval },
+	{ "state_file", set_state_file },
+	{ "weakened_hold", set_weakened_hold },
 	{ "probe_allow", set_probe_allow },
 	{ "probe_allow_ports", set_probe_allow_ports },
 	{ "probe_timeout_offset", set_probe_timeout_offset },
@@ -1676,6 +1827,7 @@ static const struct key_def exporter_keys[] = {
 	{ "dnssec", set_dnssec },
 	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
 	{ "dnssec_forwarder", set_dnssec_forwarder },
+	{ "caa_issuers", set_caa_issuers },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1693,6 +1845,7 @@ static const struct key_def domain_keys[] = {
 	{ "spf_expect_pass", set_spf_expect_pass },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1701,6 +1854,7 @@ static const struct key_def endpoint_keys[] = {
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
 	{ "audit_interval", set_target_audit_interval },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def module_keys[] = {
@@ -1713,6 +1867,7 @@ static const struct key_def module_keys[] = {
 	{ "audit", set_target_audit },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */
@@ -2398,6 +2553,7 @@ load_mem(const char *name, const char *data, size_t len,
 	cfg->log_level = LOG_INFO;
 	cfg->audit = 1;
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
+	cfg->weakened_hold_ms = DEFAULT_WEAKENED_HOLD_MS;
 	cfg->mta_sts = 1;
 	cfg->tls_rpt = 1;
 	cfg->dnssec = 1;
@@ -2517,9 +2673,11 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->ca_file);
+	free(cfg->state_file);
 	free(cfg->resolver);
 	free(cfg->dnssec_trust_anchor_file);
 	free(cfg->dnssec_forwarder);
+	caa_issuers_clear(cfg);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

@@ -27,6 +27,8 @@ const char *protocol_name(enum protocol p);
 int protocol_parse(const char *s, enum protocol *out);
 /* The well-known port of a protocol: 25, 587, 465, 143, 993, 110, 995. */
 uint16_t protocol_default_port(enum protocol p);
+/* Whether p upgrades a clear-text session (STARTTLS, STLS). */
+int protocol_starttls(enum protocol p);
 /* The protocol a well-known port means (the inverse of the above), the
  * default of an [endpoint]; -1 for any other port. */
 int protocol_for_port(uint16_t port, enum protocol *out);
@@ -41,6 +43,16 @@ enum target_kind {
 #define MAX_SELECTORS 16
 #define MAX_SPF_EXPECT 16
 #define MAX_LIST 16	/* the longest list key */
+
+/* ip_protocol: which address families of a host are probed.  The DNS is
+ * asked for both either way (MX hygiene counts AAAA addresses). */
+enum ip_protocol {
+	IP_PROTOCOL_BOTH,	/* the default */
+	IP_PROTOCOL_IP4,
+	IP_PROTOCOL_IP6,
+};
+/* 1 if an address of family (AF_INET, AF_INET6) is probed under p. */
+int ip_protocol_allows(enum ip_protocol p, int family);
 
 struct target_cfg {
 	enum target_kind kind;
@@ -71,10 +83,20 @@ struct target_cfg {
 	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
 	int		 mta_sts;
 	int		 tls_rpt;
+	enum ip_protocol ip_protocol;
 	unsigned	 line;		/* where the section starts */
 };
 
 #define MAX_RESOLVERS 4
+#define MAX_CAA_ISSUERS 16
+#define CAA_ISSUER_PATTERN_MAX 64
+
+/* caa_issuers: a CA's CAA domain name and a text its certificates' issuer
+ * names hold ("letsencrypt.org" and "Let's Encrypt"). */
+struct caa_issuer {
+	char		*domain;	/* lowercase */
+	char		*pattern;	/* a case-sensitive substring */
+};
 
 /* [module NAME]: how /probe?module=NAME probes the target it is given.  t
  * holds kind, protocol (endpoint), smtp_ports, dkim_selectors and records
@@ -145,11 +167,15 @@ struct config {
 	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
+	char		*state_file;	/* change detection's state, or NULL */
+	uint64_t	 weakened_hold_ms;	/* mailsec_policy_weakened, 7d */
 	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
 	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
 	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */
 	char		*dnssec_trust_anchor_file;
 	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
+	struct caa_issuer caa_issuers[MAX_CAA_ISSUERS];
+	size_t		 n_caa_issuers;
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */
@@ -198,6 +224,11 @@ struct cfgsrc_cfg {
 	size_t		 n_endpoints;
 	unsigned	 line;
 };
+
+/* The CA domain of caa_issuers whose pattern the issuer name holds (the
+ * first that does), or NULL when none does: then it cannot be told. */
+const char *config_caa_issuer_domain(const struct config *cfg,
+    const char *issuer);
 
 /* The module called name, or NULL. */
 const struct module_cfg *config_module(const struct config *cfg,

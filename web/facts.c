@@ -139,6 +139,22 @@ read_weak(const struct fact_src *s, struct fact_value *v)
 	v->name = weak_name;
 }
 
+static const char *
+smtp_name_kind(size_t i)
+{
+	return i == 0 ? "banner" : "ehlo";
+}
+
+static void
+read_smtp_names(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = s->ep->smtp_name_match[0] >= 0 ||
+	    s->ep->smtp_name_match[1] >= 0;
+	v->n = 2;
+	v->tris = s->ep->smtp_name_match;
+	v->name = smtp_name_kind;
+}
+
 static void
 read_dane_applicable(const struct fact_src *s, struct fact_value *v)
 {
@@ -272,6 +288,14 @@ words_dhe(const struct fact_src *s, char *out, size_t len)
 	else
 		snprintf(out, len, "accepted, %d-bit group",
 		    AUDIT(s)->dhe_bits);
+}
+
+static void
+words_injection(const struct fact_src *s, char *out, size_t len)
+{
+	snprintf(out, len, "%s", AUDIT(s)->starttls_injection ? "vulnerable: "
+	    "answers a command sent in clear text inside TLS (CVE-2011-0411)" :
+	    "not vulnerable");
 }
 
 /* --- the table --------------------------------------------------------------
@@ -420,6 +444,22 @@ const struct ep_fact ep_facts[] = {
 	    .row = "Secure renegotiation",
 	    .at = EP(audit.secure_renegotiation), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
+	{ .group = EPG_AUDIT, .key = "starttls_injection", .type = FT_TRI,
+	    .family = F_STARTTLS_INJECTION,
+	    .row = "STARTTLS command injection",
+	    .at = EP(audit.starttls_injection), .ctype = C_SCHAR,
+	    .known = K_NONNEG, .words = words_injection },
+	/* MX hygiene (doc/mx-hygiene.md): metrics only, the verdict tells
+	 * the page and the JSON */
+	{ .group = EPG_SESSION, .key = NULL, .type = FT_SET,
+	    .family = F_SMTP_BANNER_NAME_MATCH, .label = "name",
+	    .read = read_smtp_names },
+	{ .group = EPG_CERT, .key = NULL, .type = FT_STR,
+	    .family = F_CAA_ISSUER_ALLOWED, .label = "ca",
+	    .at = EP(caa_ca), .ctype = C_CHARS, .known = K_NONEMPTY },
+	{ .group = EPG_CERT, .key = NULL, .type = FT_TRI,
+	    .family = F_CAA_ISSUER_ALLOWED,
+	    .at = EP(caa_issuer_allowed), .ctype = C_SCHAR, .known = K_NONNEG },
 	/* DANE's DNS half: metrics only, for now */
 	{ .group = EPG_DANE, .key = NULL, .type = FT_BOOL,
 	    .family = F_DANE_APPLICABLE,

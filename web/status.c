@@ -534,6 +534,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
 	kv_verdict(b, "MTA-STS", &v.mta_sts);
+	kv_verdict(b, "MX hygiene", &v.mx_hygiene);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));

@@ -855,6 +855,34 @@ check_audit(void)
 	    "audit_interval: must be at least 1m");
 	ERROR1("[domain example.org]\naudit = on\naudit = off\n", "t.ini:3: "
 	    "audit: duplicate key (first at line 2)");
+	/* change detection */
+	load(&r, "[exporter]\n");
+	CHECK(r.cfg != NULL && r.cfg->state_file == NULL);
+	CHECK(r.cfg != NULL && r.cfg->weakened_hold_ms == 7 * 86400000ULL);
+	done(&r);
+	load(&r, "[exporter]\nstate_file = /var/lib/x/state\nweakened_hold = 36h\n");
+	CHECK(r.cfg != NULL && strcmp(r.cfg->state_file, "/var/lib/x/state") == 0);
+	CHECK(r.cfg != NULL && r.cfg->weakened_hold_ms == 36 * 3600000ULL);
+	done(&r);
+	ERROR1("[exporter]\nweakened_hold = 59s\n", "t.ini:2: "
+	    "weakened_hold: must be at least 1m");
+	ERROR1("[exporter]\nweakened_hold = 8d\n", "t.ini:2: "
+	    "weakened_hold: duration longer than a week");
+	ERROR1("[exporter]\nweakened_hold = -1d\n", "t.ini:2: "
+	    "weakened_hold: duration must start with a number (e.g. 30s, 5m, 1h)");
+	ERROR1("[exporter]\nweakened_hold = 1 d\n", "t.ini:2: "
+	    "weakened_hold: bad duration unit (use ms, s, m, h or d)");
+	ERROR1("[exporter]\nweakened_hold = 1w\n", "t.ini:2: "
+	    "weakened_hold: bad duration unit (use ms, s, m, h or d)");
+	ERROR1("[exporter]\nweakened_hold = 99999999999999999999999d\n", "t.ini:2: "
+	    "weakened_hold: number too large");
+	ERROR1("[exporter]\nweakened_hold =\n", "t.ini:2: weakened_hold: "
+	    "duration must start with a number (e.g. 30s, 5m, 1h)");
+	ERROR1("[domain example.org]\nweakened_hold = 1d\n", "t.ini:2: unknown "
+	    "key \"weakened_hold\" in [domain example.org]");
+	ERROR1("[exporter]\nstate_file =\n", "t.ini:2: state_file: must be a path");
+	ERROR1("[exporter]\nstate_file = a\x01b\n", "t.ini:2: state_file: "
+	    "control character in the path");
 }
 
 /* A file with many bad lines: every error, in line order. */
@@ -1154,6 +1182,65 @@ tls_files_remove(struct tls_files *f)
 
 #define HASH "$2b$04$abcdefghijklmnopqrstuu5Ys2ZvPh2PbfRQ5bx0jmIbkmGWtR9da"
 
+/* ip_protocol: per domain, endpoint and module; a word, strictly. */
+static void
+check_ip_protocol(void)
+{
+	struct result r;
+
+	load(&r, "[domain example.org]\nip_protocol = ip4\n"
+	    "[endpoint mx.example.org:25]\nip_protocol = ip6\n"
+	    "[domain b.example]\n"
+	    "[module m]\nkind = domain\nip_protocol = both\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg && r.cfg->n_targets == 3) {
+		CHECK_INT(r.cfg->targets[0].ip_protocol, IP_PROTOCOL_IP4);
+		CHECK_INT(r.cfg->targets[1].ip_protocol, IP_PROTOCOL_IP6);
+		CHECK_INT(r.cfg->targets[2].ip_protocol, IP_PROTOCOL_BOTH);
+		CHECK(config_module(r.cfg, "m") != NULL &&
+		    config_module(r.cfg, "m")->t.ip_protocol == IP_PROTOCOL_BOTH);
+	}
+	done(&r);
+	ERROR1("[domain example.org]\nip_protocol = IP4\n",
+	    "t.ini:2: ip_protocol: \"IP4\": ip4, ip6 or both");
+	ERROR1("[domain example.org]\nip_protocol = ipv4\n",
+	    "t.ini:2: ip_protocol: \"ipv4\": ip4, ip6 or both");
+	ERROR1("[domain example.org]\nip_protocol =\n",
+	    "t.ini:2: ip_protocol: \"\": ip4, ip6 or both");
+	/* caa_issuers */
+	load(&r, "[exporter]\ncaa_issuers = LetsEncrypt.org=Let's Encrypt, "
+	    "sectigo.com = Sectigo Limited\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg != NULL) {
+		CHECK_INT(r.cfg->n_caa_issuers, 2);
+		CHECK_STR(config_caa_issuer_domain(r.cfg,
+		    "C=US, O=Let's Encrypt, CN=R11"), "letsencrypt.org");
+		CHECK_STR(config_caa_issuer_domain(r.cfg,
+		    "C=GB, O=Sectigo Limited, CN=x"), "sectigo.com");
+		CHECK(config_caa_issuer_domain(r.cfg, "CN=other") == NULL);
+		CHECK(config_caa_issuer_domain(r.cfg, "O=let's encrypt") == NULL);
+	}
+	done(&r);
+	ERROR1("[exporter]\ncaa_issuers = letsencrypt.org\n",
+	    "t.ini:2: caa_issuers: \"letsencrypt.org\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = =x\n",
+	    "t.ini:2: caa_issuers: \"=x\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = a.example=\n",
+	    "t.ini:2: caa_issuers: \"a.example=\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = localca=x\n",
+	    "t.ini:2: caa_issuers: localca: not a CA domain name");
+	ERROR1("[exporter]\ncaa_issuers = bad_ca.example=x\n",
+	    "t.ini:2: caa_issuers: bad_ca.example: not a CA domain name");
+	ERROR1("[exporter]\ncaa_issuers = a.example=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "t.ini:2: caa_issuers: a.example: the issuer text must be 1-64 printable characters");
+	ERROR1("[exporter]\ncaa_issuers = a.example=x\x01y\n",
+	    "t.ini:2: caa_issuers: a.example: the issuer text must be 1-64 printable characters");
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP4, AF_INET), 1);
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP4, AF_INET6), 0);
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP6, AF_INET), 0);
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_BOTH, AF_INET6), 1);
+}
+
 static void
 check_web_keys(void)
 {
@@ -1406,5 +1493,6 @@ main(void)
 	check_all_errors();
 	check_hostile();
 	check_web_keys();
+	check_ip_protocol();
 	return unit_done("test_config");
 }
