@@ -613,7 +613,7 @@ verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
 	size_t fcrdns = 0, caa = 0, bad;
 	const char *name = "";
 
-	set(vi, V_NA, "not checked");
+	rate(vi, V_NA, "not checked");
 	if (r->target.kind != TARGET_DOMAIN || m == NULL)
 		return;
 	for (size_t i = 0; i < m->n_findings; i++) {
@@ -652,7 +652,7 @@ verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
 		    name[0] ? ": neither its MX name nor a PTR name" : "");
 		return;
 	}
-	set(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
+	rate(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
 	    "CAA on %zu of %zu host%s", fcrdns, m->n_addrs,
 	    m->n_addrs == 1 ? "" : "es", caa, m->n_hosts,
 	    m->n_hosts == 1 ? "" : "s");
