@@ -156,8 +156,8 @@ answered(void *arg, const struct dnssec_answer *a)
 }
 
 static void
-ask(struct danelookup_job *job, struct dnssec *v, const char *name, int type,
-    enum dl_kind kind, size_t port)
+send_question(struct danelookup_job *job, struct dnssec *v, const char *name,
+    int type, enum dl_kind kind, size_t port)
 {
 	struct dlq *q = &job->qs[job->n_qs++];
 
@@ -191,13 +191,13 @@ danelookup_start(const struct danelookup_params *p, danelookup_done_cb cb,
 		tlsa_set_init(&dp->tlsa);
 	}
 	/* Every query is made before any can answer. */
-	ask(job, p->v, p->domain, ns_t_mx, DL_MX, 0);
-	ask(job, p->v, p->host, ns_t_a, DL_A, 0);
-	ask(job, p->v, p->host, ns_t_aaaa, DL_AAAA, 0);
+	send_question(job, p->v, p->domain, ns_t_mx, DL_MX, 0);
+	send_question(job, p->v, p->host, ns_t_a, DL_A, 0);
+	send_question(job, p->v, p->host, ns_t_aaaa, DL_AAAA, 0);
 	for (size_t i = 0; i < r->n_ports; i++) {
 		snprintf(name, sizeof(name), "_%u._tcp.%s",
 		    (unsigned)r->ports[i].port, p->host);
-		ask(job, p->v, name, 52, DL_TLSA, i);
+		send_question(job, p->v, name, 52, DL_TLSA, i);
 	}
 	return job;
 }

@@ -28,6 +28,7 @@ struct io {
 	struct event	*ev_timeout;
 	unsigned	 timeout_ms;
 	char		 error[160];
+	int		 err;		/* errno of the last socket error */
 	char		*in;		/* input, [in_off, in_len) unread */
 	size_t		 in_off, in_len;
 	size_t		 in_cap;	/* allocated (plus 1), <= IO_INPUT_MAX */
@@ -49,6 +50,7 @@ static void
 io_set_error(struct io *io, const char *what, int err)
 {
 	snprintf(io->error, sizeof(io->error), "%s: %s", what, strerror(err));
+	io->err = err;
 }
 
 /* Keeps the first OpenSSL error in the queue: it names the cause, later
@@ -59,6 +61,7 @@ io_set_tls_error(struct io *io, const char *what)
 	unsigned long e = ERR_get_error();
 	char msg[120];
 
+	io->err = 0;
 	if (e == 0) {
 		snprintf(io->error, sizeof(io->error), "%s", what);
 	} else {
@@ -551,6 +554,12 @@ const char *
 io_error(const struct io *io)
 {
 	return io->error;
+}
+
+int
+io_errno(const struct io *io)
+{
+	return io->err;
 }
 
 int

@@ -59,6 +59,8 @@ void io_start_tls(struct io *io, SSL *ssl);
 SSL *io_ssl(const struct io *io);
 int io_handshaking(const struct io *io);
 const char *io_error(const struct io *io);
+/* The errno of the last socket error (IO_ERROR), 0 for a TLS one. */
+int io_errno(const struct io *io);
 int io_fd(const struct io *io);
 
 #endif

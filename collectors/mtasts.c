@@ -114,7 +114,7 @@ mq_answer(void *arg, int status, const unsigned char *abuf, int alen)
 }
 
 static void
-ask(struct mtasts_job *job, const char *name, int type,
+send_question(struct mtasts_job *job, const char *name, int type,
     void (*done)(struct mtasts_job *, struct mq *, int,
     const unsigned char *, int))
 {
@@ -437,13 +437,14 @@ mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
 	job->depth++;
 	if (p->sts) {
 		snprintf(name, sizeof(name), "_mta-sts.%s", p->domain);
-		ask(job, name, ns_t_txt, sts_txt_answer);
-		ask(job, job->policy_host, ns_t_a, host_addr_answer);
-		ask(job, job->policy_host, ns_t_aaaa, host_addr_answer);
+		send_question(job, name, ns_t_txt, sts_txt_answer);
+		send_question(job, job->policy_host, ns_t_a, host_addr_answer);
+		send_question(job, job->policy_host, ns_t_aaaa,
+		    host_addr_answer);
 	}
 	if (p->rpt) {
 		snprintf(name, sizeof(name), "_smtp._tls.%s", p->domain);
-		ask(job, name, ns_t_txt, rpt_txt_answer);
+		send_question(job, name, ns_t_txt, rpt_txt_answer);
 	}
 	job->depth--;
 	job->hold_ev = evtimer_new(p->base, hold_release, job);

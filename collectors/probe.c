@@ -1,5 +1,6 @@
 #include "collectors/probe.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,44 @@ static const char *const reason_names[REASON__COUNT] = {
 	[REASON_INTERNAL] = "internal",
 	[REASON_NOT_ALLOWED] = "not_allowed",
 };
+
+static const char *const cause_names[CAUSE__COUNT] = {
+	[CAUSE_NONE] = "none",
+	[CAUSE_REFUSED] = "refused",
+	[CAUSE_NO_ROUTE] = "no_route",
+	[CAUSE_NET_UNREACHABLE] = "net_unreachable",
+	[CAUSE_RESET] = "reset",
+	[CAUSE_CLOSED] = "closed",
+	[CAUSE_SOCKET] = "socket",
+	[CAUSE_TIMEOUT] = "timeout",
+	[CAUSE_NO_SLOT] = "no_slot",
+};
+
+const char *
+probe_cause_name(enum probe_cause c)
+{
+	return (unsigned)c < CAUSE__COUNT ? cause_names[c] : "unknown";
+}
+
+enum probe_cause
+probe_cause_of_errno(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return CAUSE_REFUSED;
+	case EHOSTUNREACH:
+		return CAUSE_NO_ROUTE;
+	case ENETUNREACH:
+		return CAUSE_NET_UNREACHABLE;
+	case ECONNRESET:
+	case ENETRESET:
+		return CAUSE_RESET;
+	case EPIPE:
+		return CAUSE_CLOSED;
+	default:
+		return CAUSE_SOCKET;
+	}
+}
 
 const char *
 probe_step_name(enum probe_step s)
@@ -59,6 +98,7 @@ probe_fail(struct probe_outcome *out, enum probe_step step,
 	out->success = 0;
 	out->fail_step = step;
 	out->reason = reason;
+	out->cause = CAUSE_NONE;
 	va_start(ap, fmt);
 	vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
 	va_end(ap);

@@ -40,8 +40,29 @@ enum probe_reason {
 	REASON__COUNT
 };
 
+/* What exactly failed, classified where it happened (collectors/session.c
+ * from the socket's errno, daemon/sched.c for a slot never given): the
+ * words for people come from it (web/verdict.c), never from the detail
+ * text.  Finer than the reason, which is the metric's label. */
+enum probe_cause {
+	CAUSE_NONE,		/* nothing finer than the reason */
+	CAUSE_REFUSED,		/* connect refused (ECONNREFUSED) */
+	CAUSE_NO_ROUTE,		/* no route to the host (EHOSTUNREACH) */
+	CAUSE_NET_UNREACHABLE,	/* the network is unreachable (ENETUNREACH) */
+	CAUSE_RESET,		/* the peer reset the connection */
+	CAUSE_CLOSED,		/* the peer closed it (or EPIPE) */
+	CAUSE_SOCKET,		/* another socket error (the detail says) */
+	CAUSE_TIMEOUT,		/* no answer in time */
+	CAUSE_NO_SLOT,		/* the deadline passed before a probe slot */
+	CAUSE__COUNT
+};
+
 const char *probe_step_name(enum probe_step s);
 const char *probe_reason_name(enum probe_reason r);
+const char *probe_cause_name(enum probe_cause c);
+/* The cause of a socket error: errno as connect(), read() or write()
+ * left it. */
+enum probe_cause probe_cause_of_errno(int err);
 
 /* Facts of the TLS session and the certificate chain presented.  They are
  * read whether or not the chain verifies. */
@@ -82,6 +103,7 @@ struct probe_outcome {
 	int		 success;
 	enum probe_step	 fail_step;
 	enum probe_reason reason;
+	enum probe_cause cause;		/* set after probe_fail() */
 	char		 detail[200];	/* human words for the status page, logs */
 	double		 phase_s[STEP__COUNT];
 	unsigned	 phase_mask;	/* which phase_s are set */

@@ -124,7 +124,7 @@ rq_answer(void *arg, int status, const unsigned char *abuf, int alen)
 }
 
 static void
-ask(struct records_job *job, const char *name, int type, size_t index,
+send_question(struct records_job *job, const char *name, int type, size_t index,
     void (*done)(struct records_job *, struct rq *, int,
     const unsigned char *, int))
 {
@@ -324,7 +324,8 @@ spf_run_step(struct records_job *job, size_t r, enum spf_step step)
 			    &job->spf_txt);
 			continue;
 		}
-		ask(job, q->name, spf_qtype_dns(q->type), r, spf_eval_answer);
+		send_question(job, q->name, spf_qtype_dns(q->type), r,
+		    spf_eval_answer);
 		return;
 	}
 	spf_run_finish(job, r);
@@ -507,7 +508,7 @@ dmarc_check_destinations(struct records_job *job)
 		dd->external = ext == 1;
 		if (dd->external && dmarc_report_auth_name(res->dmarc_domain,
 		    dd->domain, name, sizeof(name)) == 0)
-			ask(job, name, ns_t_txt, res->n_dmarc_dests,
+			send_question(job, name, ns_t_txt, res->n_dmarc_dests,
 			    dmarc_auth_answer);
 		res->n_dmarc_dests++;
 next:		;
@@ -570,7 +571,7 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 		res->dmarc_from_org = 1;
 		snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", org);
 		snprintf(name, sizeof(name), "_dmarc.%s", org);
-		ask(job, name, ns_t_txt, 0, dmarc_answer);
+		send_question(job, name, ns_t_txt, 0, dmarc_answer);
 	}
 }
 
@@ -588,7 +589,7 @@ add_check_addr(struct records_job *job, const char *addr, const char *source)
 	job->check_sources[job->n_check_addrs++] = source;
 }
 
-/* The first answers may come inside ask() (a c-ares failure, a cache
+/* The first answers may come inside send_question() (a c-ares failure, a cache
  * hit): the job is held open until the next loop pass, so that it never
  * ends before its caller has the handle records_start() returns. */
 static void
@@ -630,9 +631,9 @@ records_start(struct dns *dns, const struct records_params *p,
 	snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", p->domain);
 
 	job->pending++;		/* the hold, released by hold_release() */
-	ask(job, p->domain, ns_t_txt, 0, spf_txt_answer);
+	send_question(job, p->domain, ns_t_txt, 0, spf_txt_answer);
 	snprintf(name, sizeof(name), "_dmarc.%s", p->domain);
-	ask(job, name, ns_t_txt, 0, dmarc_answer);
+	send_question(job, name, ns_t_txt, 0, dmarc_answer);
 	res->dkim = xcalloc(p->n_selectors ? p->n_selectors : 1,
 	    sizeof(*res->dkim));
 	res->n_dkim = p->n_selectors;
@@ -640,7 +641,7 @@ records_start(struct dns *dns, const struct records_params *p,
 		res->dkim[i].selector = xstrdup(p->selectors[i]);
 		snprintf(name, sizeof(name), "%s._domainkey.%s",
 		    p->selectors[i], p->domain);
-		ask(job, name, ns_t_txt, i, dkim_answer);
+		send_question(job, name, ns_t_txt, i, dkim_answer);
 	}
 	job->hold_ev = evtimer_new(p->base, hold_release, job);
 	if (job->hold_ev == NULL || evtimer_add(job->hold_ev, &now) == -1) {

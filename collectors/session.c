@@ -82,21 +82,40 @@ vfail(struct session *s, enum probe_reason reason, const char *fmt,
 	    probe_reason_name(reason));
 }
 
+/* After the goodbye the outcome is in: a broken last reply does not turn
+ * it into a failure. */
+static void __attribute__((format(printf, 4, 0)))
+vfail_done(struct session *s, enum probe_reason reason, enum probe_cause cause,
+    const char *fmt, va_list ap)
+{
+	if (s->state != s->ops->st_quit) {
+		vfail(s, reason, fmt, ap);
+		s->out.cause = cause;
+	}
+	session_done(s);
+}
+
 void
 session_fail(struct session *s, enum probe_reason reason, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* After the goodbye the outcome is in: a broken last reply does not
-	 * turn it into a failure. */
-	if (s->state == s->ops->st_quit) {
-		session_done(s);
-		return;
-	}
 	va_start(ap, fmt);
-	vfail(s, reason, fmt, ap);
+	vfail_done(s, reason, CAUSE_NONE, fmt, ap);
 	va_end(ap);
-	session_done(s);
+}
+
+/* A failure of the connection itself, classified here: the cause. */
+__attribute__((format(printf, 4, 5)))
+static void
+session_fail_cause(struct session *s, enum probe_reason reason,
+    enum probe_cause cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail_done(s, reason, cause, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -192,6 +211,7 @@ session_io(struct io *io, enum io_event ev, void *arg)
 {
 	struct session *s = arg;
 	const char *what = "";
+	enum probe_cause cause = CAUSE_NONE;
 
 	(void)io;
 	s->busy++;
@@ -210,16 +230,19 @@ session_io(struct io *io, enum io_event ev, void *arg)
 		break;
 	case IO_DISCONNECTED:
 		what = "connection closed by server";
+		cause = CAUSE_CLOSED;
 		goto ended;
 	case IO_TIMEOUT:
 		if (s->state == s->ops->st_quit)
 			session_done(s);
 		else
-			session_fail(s, REASON_TIMEOUT, "no answer in time in %s",
+			session_fail_cause(s, REASON_TIMEOUT, CAUSE_TIMEOUT,
+			    "no answer in time in %s",
 			    s->ops->state_names[s->state]);
 		break;
 	case IO_ERROR:
 		what = io_error(s->io);
+		cause = probe_cause_of_errno(io_errno(s->io));
 		goto ended;
 	case IO_TLSERROR:
 		if (s->state == s->ops->st_quit)
@@ -235,7 +258,7 @@ ended:
 	if (s->state == s->ops->st_quit)
 		session_done(s);
 	else
-		session_fail(s, REASON_CONN, "%s", what);
+		session_fail_cause(s, REASON_CONN, cause, "%s", what);
 	session_leave(s);
 }
 
@@ -255,8 +278,9 @@ session_start_cb(evutil_socket_t fd, short what, void *arg)
 	/* No socket at all (EMFILE, ENOBUFS) is our side's shortage, not the
 	 * peer's: reason internal; a connect() refused at once is conn. */
 	if (io_connect(s->io, (struct sockaddr *)&s->p.addr, s->p.addrlen) == -1)
-		session_fail(s, io_fd(s->io) == -1 ? REASON_INTERNAL : REASON_CONN,
-		    "%s", io_error(s->io));
+		session_fail_cause(s, io_fd(s->io) == -1 ? REASON_INTERNAL :
+		    REASON_CONN, probe_cause_of_errno(io_errno(s->io)), "%s",
+		    io_error(s->io));
 	session_leave(s);
 }
 

@@ -1,6 +1,18 @@
 /* SMTP probe session (smtp 25, submission 587, smtps 465): banner, EHLO,
  * STARTTLS, TLS handshake, inspection, QUIT.  The state machine in the
- * style of session.h: an entry action per state, one reply handler. */
+ * style of session.h: an entry action per state, one reply handler.
+ *
+ *   smtp, submission: connect > banner > ehlo > starttls > tls_handshake >
+ *                     quit
+ *   smtps:             connect > tls_implicit > banner > ehlo > quit
+ *
+ * banner wants 220, EHLO 250, STARTTLS 220; any other code is refused
+ * (reason resp) and the session goes to quit.  An EHLO reply without
+ * STARTTLS ends it there (reason starttls_missing; starttls_offered and
+ * plaintext_auth_offered are read from that reply).  The handshake done,
+ * the probe has succeeded and says QUIT; after QUIT a close or a broken
+ * reply is the normal end.  A malformed reply (smtp_reply.c) is reason
+ * proto in any state. */
 #include "collectors/smtp.h"
 
 #include <stdio.h>

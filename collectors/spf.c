@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "daemon/addr.h"
+#include "web/escape.h"
 
 #define MACRO_LETTERS	"slodiphcrtv"
 #define MACRO_DELIMS	".-+,/_="
@@ -941,22 +942,6 @@ macro_transform(const char *value, size_t len, const struct macro *m,
 	free(starts);
 }
 
-/* Upper-case macros are URL-escaped: all but RFC 3986 unreserved. */
-static void
-url_escape(const char *s, size_t len, struct buf *out)
-{
-	size_t i;
-	int c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-			buf_putc(out, (char)c);
-		else
-			buf_printf(out, "%%%02X", (unsigned)c);
-	}
-}
-
 /* A name over 253 bytes loses labels on the left until it fits. */
 static void
 truncate_domain(struct buf *b)
@@ -1029,8 +1014,10 @@ spf_expand(const char *macro_string, const struct spf_macro_ctx *ctx,
 			macro_transform(value.data ? value.data : "", value.len,
 			    &m, &transformed);
 			if (m.url_escape)
-				url_escape(transformed.data, transformed.len,
-				    out);
+				/* upper case: URL-escaped, all but RFC
+				 * 3986 unreserved */
+				url_escape_n(out, transformed.data,
+				    transformed.len);
 			else
 				buf_append(out, transformed.data,
 				    transformed.len);
@@ -1130,7 +1117,7 @@ struct spf_eval {
 	unsigned long		 steps;
 };
 
-static void finish(struct spf_eval *, enum spf_result_code, const char *,
+static void conclude(struct spf_eval *, enum spf_result_code, const char *,
     const char *, ...) __attribute__((format(printf, 4, 5)));
 static void set_message(struct spf_eval *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -1150,7 +1137,7 @@ set_message(struct spf_eval *ev, const char *fmt, ...)
 /* Ends the evaluation.  fmt NULL keeps the message set on the way.  A walk
  * that crossed a limit reports it unless something worse happened. */
 static void
-finish(struct spf_eval *ev, enum spf_result_code code, const char *reason,
+conclude(struct spf_eval *ev, enum spf_result_code code, const char *reason,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -1295,7 +1282,7 @@ advance(struct spf_frame *f)
 /* Hands a question to the caller.  A name that cannot be asked (empty
  * label, over 253 bytes) is answered NXDOMAIN here, as a resolver would. */
 static void
-ask(struct spf_eval *ev, enum spf_state wait, const char *name,
+send_question(struct spf_eval *ev, enum spf_state wait, const char *name,
     enum spf_qtype type)
 {
 	size_t len = strlen(name);
@@ -1327,7 +1314,7 @@ over_limit(struct spf_eval *ev, const char *reason, int hard_stop,
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	if (!ev->walk) {
-		finish(ev, SPF_RESULT_PERMERROR, reason, "%s", message);
+		conclude(ev, SPF_RESULT_PERMERROR, reason, "%s", message);
 		return -1;
 	}
 	if (ev->limit_reason == NULL) {
@@ -1335,7 +1322,7 @@ over_limit(struct spf_eval *ev, const char *reason, int hard_stop,
 		memcpy(ev->limit_message, message, sizeof(message));
 	}
 	if (hard_stop) {
-		finish(ev, SPF_RESULT_PERMERROR, ev->limit_reason,
+		conclude(ev, SPF_RESULT_PERMERROR, ev->limit_reason,
 		    "%s; walk stopped after %u DNS-querying terms",
 		    ev->limit_message, ev->result.dns_lookups);
 		return -1;
@@ -1397,7 +1384,7 @@ push_frame(struct spf_eval *ev, enum frame_kind kind, const char *domain)
 	f->domain = xstrdup(domain);
 	if (ev->depth - 1 > ev->result.max_depth)
 		ev->result.max_depth = (unsigned)(ev->depth - 1);
-	ask(ev, ST_WAIT_TXT, f->domain, SPF_QTYPE_TXT);
+	send_question(ev, ST_WAIT_TXT, f->domain, SPF_QTYPE_TXT);
 }
 
 static void
@@ -1413,7 +1400,7 @@ pop_frame(struct spf_eval *ev)
 
 /* The top frame's check_host() returned code: hand it to whoever invoked
  * it (RFC 7208 5.2 for include, 6.1 for redirect).  code is never an
- * error: temperror and permerror end everything at once through finish(). */
+ * error: temperror and permerror end everything at once through conclude(). */
 static void
 frame_result(struct spf_eval *ev, enum spf_result_code code,
     const char *reason)
@@ -1424,7 +1411,7 @@ frame_result(struct spf_eval *ev, enum spf_result_code code,
 
 	for (;;) {
 		if (ev->depth == 1) {
-			finish(ev, code, reason, NULL);
+			conclude(ev, code, reason, NULL);
 			return;
 		}
 		kind = top_frame(ev)->kind;
@@ -1432,11 +1419,11 @@ frame_result(struct spf_eval *ev, enum spf_result_code code,
 		pop_frame(ev);
 		if (code == SPF_RESULT_NONE) {
 			if (kind == FRAME_REDIRECT)
-				finish(ev, SPF_RESULT_PERMERROR,
+				conclude(ev, SPF_RESULT_PERMERROR,
 				    "redirect_target_missing", "redirect=%s: "
 				    "no SPF record (%s)", domain, reason);
 			else
-				finish(ev, SPF_RESULT_PERMERROR,
+				conclude(ev, SPF_RESULT_PERMERROR,
 				    "include_target_missing", "include:%s: "
 				    "no SPF record (%s)", domain, reason);
 			return;
@@ -1466,7 +1453,7 @@ matched(struct spf_eval *ev, const struct spf_frame *f,
 static void
 dns_failed(struct spf_eval *ev, enum spf_dns_status status)
 {
-	finish(ev, SPF_RESULT_TEMPERROR, status == SPF_DNS_TIMEOUT ?
+	conclude(ev, SPF_RESULT_TEMPERROR, status == SPF_DNS_TIMEOUT ?
 	    "dns_timeout" : "dns_servfail", "%s %s: %s",
 	    spf_qtype_name(ev->query.type), ev->query.name,
 	    status == SPF_DNS_TIMEOUT ? "timed out" : "server failure");
@@ -1504,7 +1491,8 @@ expand_target(struct spf_eval *ev, const struct spf_frame *f,
 	ctx.helo = ev->helo;
 	ctx.validated_name = pick_validated(ev, f->domain);
 	if (spf_expand(t->domain_spec, &ctx, &ev->target, &err) == -1) {
-		finish(ev, SPF_RESULT_PERMERROR, err.reason, "%.64s in %.64s: "
+		conclude(ev, SPF_RESULT_PERMERROR, err.reason,
+		    "%.64s in %.64s: "
 		    "%s", t->text, f->domain, err.message);
 		return -1;
 	}
@@ -1517,7 +1505,7 @@ static void
 ptr_next(struct spf_eval *ev)
 {
 	if (ev->ptr_next < ev->ptr_count) {
-		ask(ev, ST_WAIT_PTR_ADDR, ev->ptr_names[ev->ptr_next],
+		send_question(ev, ST_WAIT_PTR_ADDR, ev->ptr_names[ev->ptr_next],
 		    addr_qtype(ev));
 		return;
 	}
@@ -1537,7 +1525,7 @@ ptr_start(struct spf_eval *ev)
 	}
 	buf_init(&name);
 	ip_reverse_name(&ev->ip, &name);
-	ask(ev, ST_WAIT_PTR, name.data, SPF_QTYPE_PTR);
+	send_question(ev, ST_WAIT_PTR, name.data, SPF_QTYPE_PTR);
 	buf_free(&name);
 }
 
@@ -1566,7 +1554,8 @@ follow(struct spf_eval *ev, const struct spf_term *t)
 
 	for (i = 0; i < ev->depth; i++) {
 		if (strcasecmp(ev->frames[i].domain, target) == 0) {
-			finish(ev, SPF_RESULT_PERMERROR, t->kind == SPF_INCLUDE ?
+			conclude(ev, SPF_RESULT_PERMERROR,
+			    t->kind == SPF_INCLUDE ?
 			    "include_loop" : "redirect_loop", "%.64s in %.64s "
 			    "loops back to %.64s", t->text,
 			    top_frame(ev)->domain, target);
@@ -1574,7 +1563,8 @@ follow(struct spf_eval *ev, const struct spf_term *t)
 		}
 	}
 	if (ev->depth == SPF_MAX_DEPTH) {
-		finish(ev, SPF_RESULT_PERMERROR, "too_deep", "%.64s in %.64s: "
+		conclude(ev, SPF_RESULT_PERMERROR, "too_deep",
+		    "%.64s in %.64s: "
 		    "more than %d nested records", t->text,
 		    top_frame(ev)->domain, SPF_MAX_DEPTH - 1);
 		return;
@@ -1648,20 +1638,21 @@ step_term(struct spf_eval *ev)
 		follow(ev, t);
 		return;
 	case SPF_A:
-		ask(ev, ST_WAIT_A, ev->target.data, addr_qtype(ev));
+		send_question(ev, ST_WAIT_A, ev->target.data, addr_qtype(ev));
 		return;
 	case SPF_MX:
-		ask(ev, ST_WAIT_MX, ev->target.data, SPF_QTYPE_MX);
+		send_question(ev, ST_WAIT_MX, ev->target.data, SPF_QTYPE_MX);
 		return;
 	case SPF_EXISTS:
 		/* exists always asks for A, whatever <ip> is (RFC 7208 5.7) */
-		ask(ev, ST_WAIT_EXISTS, ev->target.data, SPF_QTYPE_A);
+		send_question(ev, ST_WAIT_EXISTS, ev->target.data, SPF_QTYPE_A);
 		return;
 	case SPF_PTR:
 		ptr_decide(ev, f, t);
 		return;
 	default:
-		finish(ev, SPF_RESULT_PERMERROR, "internal", "unexpected term "
+		conclude(ev, SPF_RESULT_PERMERROR, "internal",
+		    "unexpected term "
 		    "%.64s", t->text);
 		return;
 	}
@@ -1732,13 +1723,13 @@ on_txt(struct spf_eval *ev, const struct spf_answer *ans)
 		frame_result(ev, SPF_RESULT_NONE, "no_spf_record");
 		return;
 	case SPF_SELECT_MULTIPLE:
-		finish(ev, SPF_RESULT_PERMERROR, err.reason, "%.200s: %s",
+		conclude(ev, SPF_RESULT_PERMERROR, err.reason, "%.200s: %s",
 		    f->domain, err.message);
 		return;
 	}
 	len = ans->lens ? ans->lens[idx] : strlen(ans->strings[idx]);
 	if (spf_parse(ans->strings[idx], len, &rec, &err) == -1) {
-		finish(ev, SPF_RESULT_PERMERROR, err.reason, "%.64s: %s",
+		conclude(ev, SPF_RESULT_PERMERROR, err.reason, "%.64s: %s",
 		    f->domain, err.message);
 		return;
 	}
@@ -1769,7 +1760,7 @@ static void
 mx_next(struct spf_eval *ev)
 {
 	if (ev->mx_next < ev->mx_count) {
-		ask(ev, ST_WAIT_MX_ADDR, ev->mx_names[ev->mx_next],
+		send_question(ev, ST_WAIT_MX_ADDR, ev->mx_names[ev->mx_next],
 		    addr_qtype(ev));
 		return;
 	}
@@ -1890,7 +1881,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 
 /* Runs until a question is pending or the result is known. */
 static enum spf_step
-run(struct spf_eval *ev)
+run_to_question(struct spf_eval *ev)
 {
 	struct spf_answer nxdomain;
 
@@ -1898,7 +1889,7 @@ run(struct spf_eval *ev)
 		if (ev->state == ST_DONE)
 			return SPF_STEP_DONE;
 		if (++ev->steps > SPF_MAX_STEPS) {
-			finish(ev, SPF_RESULT_PERMERROR, "internal",
+			conclude(ev, SPF_RESULT_PERMERROR, "internal",
 			    "evaluation did not end after %lu steps",
 			    SPF_MAX_STEPS);
 			continue;
@@ -1995,19 +1986,20 @@ spf_eval_start(struct spf_eval *ev)
 	size_t i;
 
 	if (ev->state != ST_INIT)
-		return ev->state == ST_DONE ? SPF_STEP_DONE : run(ev);
+		return ev->state == ST_DONE ? SPF_STEP_DONE :
+		    run_to_question(ev);
 	/* A malformed or single-label <domain> gives "none" (4.3). */
 	for (i = 0; d[i] != '\0'; i++)
 		if ((unsigned char)d[i] < 0x21 || (unsigned char)d[i] > 0x7e)
 			break;
 	if (d[i] != '\0' || !valid_name(d, strlen(d)) ||
 	    strchr(d, '.') == NULL) {
-		finish(ev, SPF_RESULT_NONE, "bad_domain", "malformed domain "
+		conclude(ev, SPF_RESULT_NONE, "bad_domain", "malformed domain "
 		    "\"%.64s\"", d);
 		return SPF_STEP_DONE;
 	}
 	push_frame(ev, FRAME_TOP, d);
-	return run(ev);
+	return run_to_question(ev);
 }
 
 enum spf_step
@@ -2021,7 +2013,7 @@ spf_eval_resume(struct spf_eval *ev, const struct spf_answer *answer)
 	case ST_DONE:
 		return SPF_STEP_DONE;
 	case ST_NEXT_TERM:
-		return run(ev);
+		return run_to_question(ev);
 	default:
 		break;
 	}
@@ -2031,7 +2023,7 @@ spf_eval_resume(struct spf_eval *ev, const struct spf_answer *answer)
 		answer = &timeout;
 	}
 	on_answer(ev, answer);
-	return run(ev);
+	return run_to_question(ev);
 }
 
 const struct spf_query *

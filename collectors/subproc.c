@@ -89,7 +89,7 @@ kill_child(struct subproc *s, enum subproc_result why)
 
 /* Both streams at EOF (or closed after a kill): wait for the exit. */
 static void
-finish(struct subproc *s, int status)
+reap(struct subproc *s, int status)
 {
 	struct subproc_outcome *o = &s->o;
 
@@ -127,7 +127,7 @@ try_reap(struct subproc *s)
 		return;
 	r = waitpid(s->pid, &status, WNOHANG);
 	if (r == s->pid || (r == -1 && errno == ECHILD)) {
-		finish(s, r == s->pid ? status : 0);
+		reap(s, r == s->pid ? status : 0);
 		return;
 	}
 	if (!s->killed && now_ms() >= s->deadline_ms)

@@ -2331,7 +2331,7 @@ check_duplicates(struct parse *p)
 
 /* The defaults that depend on the machine, once the file is read. */
 static void
-finish(struct parse *p)
+apply_machine_defaults(struct parse *p)
 {
 	struct config *cfg = p->cfg;
 	char host[256];
@@ -2585,7 +2585,7 @@ load_mem(const char *name, const char *data, size_t len,
 		error_at(&p, rc > 0 ? (unsigned)rc : 0, "syntax error");
 	if (web_config != NULL)
 		apply_web_config(&p, web_config);
-	finish(&p);
+	apply_machine_defaults(&p);
 	buf_free(&p.sec_label);
 
 	if (p.n_errs > 1)

@@ -1639,6 +1639,7 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		    session_step(job->session), REASON_TIMEOUT, "%s",
 		    job->queued ? "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
+		ep->out.cause = job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
 		ep->finished = wall_time();
 	}
 	if (run->mx_pending)

@@ -132,19 +132,26 @@ json_escape(struct buf *b, const char *s, size_t n)
 }
 
 void
-url_escape(struct buf *b, const char *s)
+url_escape_n(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~')
-			buf_putc(b, (char)*p);
+	for (size_t i = 0; i < len; i++) {
+		if ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '.' ||
+		    p[i] == '_' || p[i] == '~')
+			buf_putc(b, (char)p[i]);
 		else {
 			buf_putc(b, '%');
-			buf_putc(b, hex[*p >> 4]);
-			buf_putc(b, hex[*p & 15]);
+			buf_putc(b, hex[p[i] >> 4]);
+			buf_putc(b, hex[p[i] & 15]);
 		}
 	}
+}
+
+void
+url_escape(struct buf *b, const char *s)
+{
+	url_escape_n(b, s, strlen(s));
 }

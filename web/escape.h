@@ -26,5 +26,7 @@ void json_escape(struct buf *b, const char *s, size_t n);
 
 /* A URL path segment: everything but A-Z a-z 0-9 - . _ ~ percent-encoded. */
 void url_escape(struct buf *b, const char *s);
+/* The same for len bytes (NULs too): SPF's %{X} macros (RFC 7208 7.3). */
+void url_escape_n(struct buf *b, const char *s, size_t len);
 
 #endif

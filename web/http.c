@@ -456,7 +456,7 @@ rearm(struct http *h)
 }
 
 static void
-run(struct http *h)
+mhd_poll(struct http *h)
 {
 	MHD_run(h->d);
 	rearm(h);
@@ -467,7 +467,7 @@ loop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	run(arg);
+	mhd_poll(arg);
 }
 
 /* --- public API ------------------------------------------------------- */

@@ -29,7 +29,7 @@ verdict_name(enum verdict v)
 
 __attribute__((format(printf, 3, 4)))
 static void
-set(struct verdict_info *vi, enum verdict v, const char *fmt, ...)
+rate(struct verdict_info *vi, enum verdict v, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,7 +41,7 @@ set(struct verdict_info *vi, enum verdict v, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* set() for a verdict with a finding: what is wrong, as a class, and what
+/* rate() for a verdict with a finding: what is wrong, as a class, and what
  * it is about (a DKIM selector, an address) when the domain or the
  * endpoint does not say. */
 __attribute__((format(printf, 5, 6)))
@@ -102,11 +102,13 @@ step_words(enum probe_step s, enum protocol p)
 	}
 }
 
-static int
-contains(const char *hay, const char *needle)
-{
-	return strcasestr(hay, needle) != NULL;
-}
+/* A failed connect() in words, by its cause (NULL: "cannot connect"). */
+static const char *const connect_words[CAUSE__COUNT] = {
+	[CAUSE_REFUSED] = "connection refused",
+	[CAUSE_NO_ROUTE] = "no route to the host",
+	[CAUSE_NET_UNREACHABLE] = "the network is unreachable",
+	[CAUSE_RESET] = "the connection was reset",
+};
 
 void
 failure_words(const struct endpoint_result *ep, char *out, size_t len)
@@ -120,19 +122,13 @@ failure_words(const struct endpoint_result *ep, char *out, size_t len)
 		    *d ? " (" : "", d, *d ? ")" : "");
 		return;
 	case REASON_CONN:
-		if (o->fail_step == STEP_CONNECT) {
-			if (contains(d, "refused"))
-				snprintf(out, len, "connection refused");
-			else if (contains(d, "no route"))
-				snprintf(out, len, "no route to the host");
-			else if (contains(d, "unreachable"))
-				snprintf(out, len, "the network is unreachable");
-			else if (contains(d, "reset"))
-				snprintf(out, len, "the connection was reset");
-			else
-				snprintf(out, len, "cannot connect%s%s%s",
-				    *d ? " (" : "", d, *d ? ")" : "");
-		} else if (contains(d, "reset"))
+		if (o->fail_step == STEP_CONNECT &&
+		    (unsigned)o->cause < CAUSE__COUNT && connect_words[o->cause])
+			snprintf(out, len, "%s", connect_words[o->cause]);
+		else if (o->fail_step == STEP_CONNECT)
+			snprintf(out, len, "cannot connect%s%s%s",
+			    *d ? " (" : "", d, *d ? ")" : "");
+		else if (o->cause == CAUSE_RESET)
 			snprintf(out, len, "the server reset the connection %s",
 			    at);
 		else
@@ -140,11 +136,11 @@ failure_words(const struct endpoint_result *ep, char *out, size_t len)
 			    at);
 		return;
 	case REASON_TIMEOUT:
-		if (o->fail_step == STEP_CONNECT)
-			snprintf(out, len, "the connection timed out%s%s%s",
-			    contains(d, "slot") ? " (" : "",
-			    contains(d, "slot") ? d : "",
-			    contains(d, "slot") ? ")" : "");
+		if (o->fail_step == STEP_CONNECT && o->cause == CAUSE_NO_SLOT)
+			snprintf(out, len, "the connection timed out (still "
+			    "waiting for a free probe slot)");
+		else if (o->fail_step == STEP_CONNECT)
+			snprintf(out, len, "the connection timed out");
 		else
 			snprintf(out, len, "no answer in time %s", at);
 		return;
@@ -231,12 +227,12 @@ verdict_starttls(const struct check_result *r, struct verdict_info *vi)
 		flag(vi, V_FAIL, FIND_STARTTLS_MISSING, r->eps[first].host,
 		    "not offered by %s%s", ep, missing > 1 ? " and others" : "");
 	} else if (offered == 0)
-		set(vi, V_NA, "not reached");
+		rate(vi, V_NA, "not reached");
 	else if (offered < r->n_eps)
-		set(vi, V_PASS, "offered (%zu of %zu endpoints reached)",
+		rate(vi, V_PASS, "offered (%zu of %zu endpoints reached)",
 		    offered, r->n_eps);
 	else
-		set(vi, V_PASS, "offered");
+		rate(vi, V_PASS, "offered");
 }
 
 static void
@@ -292,11 +288,11 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 		flag(vi, V_WARN, FIND_TLS_WEAK_CIPHERS, NULL,
 		    "accepts weak ciphers: %s", list);
 	} else if (audited > 0)
-		set(vi, V_PASS, "TLSv1.2 and newer only (audited)");
+		rate(vi, V_PASS, "TLSv1.2 and newer only (audited)");
 	else if (reached > 0)
-		set(vi, V_NA, "%s negotiated; not audited", best);
+		rate(vi, V_NA, "%s negotiated; not audited", best);
 	else
-		set(vi, V_NA, "not reached");
+		rate(vi, V_NA, "not reached");
 }
 
 static void
@@ -308,7 +304,7 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 	size_t seen = 0;
 
 	*earliest = 0;
-	set(vi, V_NA, "no certificate seen");
+	rate(vi, V_NA, "no certificate seen");
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct tls_facts *t = &r->eps[i].out.tls;
 		double exp, days;
@@ -350,7 +346,7 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 		    "expires in %.0f days",
 		    floor((*earliest - now) / 86400.0));
 	else
-		set(vi, V_PASS, "valid, %.0f days left", floor(min_days));
+		rate(vi, V_PASS, "valid, %.0f days left", floor(min_days));
 }
 
 void
@@ -360,18 +356,18 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 	const struct records_result *rr = r->records;
 
 	if (r->target.kind != TARGET_DOMAIN) {
-		set(spf, V_NA, "not a domain");
-		set(dkim, V_NA, "not a domain");
-		set(dmarc, V_NA, "not a domain");
+		rate(spf, V_NA, "not a domain");
+		rate(dkim, V_NA, "not a domain");
+		rate(dmarc, V_NA, "not a domain");
 		return;
 	}
 	if (rr == NULL) {
 		const char *why = !r->target.records ? "records = off" :
 		    "not fetched yet";
 
-		set(spf, V_NA, "%s", why);
-		set(dkim, V_NA, "%s", why);
-		set(dmarc, V_NA, "%s", why);
+		rate(spf, V_NA, "%s", why);
+		rate(dkim, V_NA, "%s", why);
+		rate(dmarc, V_NA, "%s", why);
 		return;
 	}
 
@@ -398,7 +394,7 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 		flag(spf, V_WARN, FIND_SPF_NO_ALL, NULL,
 		    "ends without -all or ~all");
 	else {
-		set(spf, V_PASS, "valid, ends %call",
+		rate(spf, V_PASS, "valid, ends %call",
 		    spf_qualifier_char((enum spf_qualifier)rr->spf_all));
 		for (size_t i = 0; i < rr->n_spf_checks; i++)
 			if (rr->spf_checks[i].code == SPF_RESULT_TEMPERROR) {
@@ -421,7 +417,7 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 		flag(dkim, V_NA, FIND_DKIM_NO_SELECTOR, NULL,
 		    "no dkim_selectors configured");
 	else {
-		set(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
+		rate(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
 		    rr->n_dkim > 1 ? "s" : "");
 		for (size_t i = 0; i < rr->n_dkim; i++) {
 			const struct dkim_selector_result *k = &rr->dkim[i];
@@ -491,7 +487,8 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 			    "%s=%s%s on %u%% of mail", tag,
 			    dmarc_policy_name(ap), from, d->pct);
 		else
-			set(dmarc, V_PASS, "%s=%s%s", tag, dmarc_policy_name(ap),
+			rate(dmarc, V_PASS, "%s=%s%s", tag,
+			    dmarc_policy_name(ap),
 			    from);
 		if (rr->dmarc_near_miss && dmarc->v == V_PASS)
 			flag(dmarc, V_WARN, FIND_DMARC_INVALID, NULL,
@@ -518,7 +515,7 @@ verdict_mta_sts(const struct check_result *r, double now,
 	const struct mtasts_result *m = r->mtasts;
 	const char *mode;
 
-	set(vi, V_NA, "not checked");
+	rate(vi, V_NA, "not checked");
 	if (r->target.kind != TARGET_DOMAIN || m == NULL || !m->sts_checked)
 		return;
 	if (m->record.reason == STS_DNS) {
@@ -577,7 +574,7 @@ verdict_mta_sts(const struct check_result *r, double now,
 		    m->rpt.message);
 		return;
 	}
-	set(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s%s", mode,
+	rate(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s%s", mode,
 	    m->policy.max_age, m->policy.n_mx, m->policy.n_mx == 1 ? "" : "s",
 	    mx_has_dane(r) ? "; DANE applies too and takes precedence for "
 	    "senders that do DANE (RFC 8461 2)" : "");
@@ -616,7 +613,7 @@ verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
 	size_t fcrdns = 0, caa = 0, bad;
 	const char *name = "";
 
-	set(vi, V_NA, "not checked");
+	rate(vi, V_NA, "not checked");
 	if (r->target.kind != TARGET_DOMAIN || m == NULL)
 		return;
 	for (size_t i = 0; i < m->n_findings; i++) {
@@ -655,7 +652,7 @@ verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
 		    name[0] ? ": neither its MX name nor a PTR name" : "");
 		return;
 	}
-	set(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
+	rate(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
 	    "CAA on %zu of %zu host%s", fcrdns, m->n_addrs,
 	    m->n_addrs == 1 ? "" : "es", caa, m->n_hosts,
 	    m->n_hosts == 1 ? "" : "s");
@@ -678,7 +675,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	v->c = c;
 	if (r == NULL) {
 		v->overall = V_PENDING;
-		set(&v->starttls, V_PENDING, "not run yet");
+		rate(&v->starttls, V_PENDING, "not run yet");
 		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
 		v->mta_sts = v->mx_hygiene = v->starttls;
 		snprintf(v->reason, sizeof(v->reason), "not checked yet");
@@ -1012,7 +1009,7 @@ verdict_mx(const struct check_result *r, struct verdict_info *vi)
 	char list[160] = "";
 
 	if (r->mx_result == DNS_OK && r->null_mx) {
-		set(vi, V_PASS, "null MX: the domain takes no mail");
+		rate(vi, V_PASS, "null MX: the domain takes no mail");
 		return;
 	}
 	if (r->mx_result == DNS_OK) {
@@ -1022,11 +1019,12 @@ verdict_mx(const struct check_result *r, struct verdict_info *vi)
 			snprintf(list + n, sizeof(list) - n, "%s%s (%u)",
 			    i ? ", " : "", r->mx[i].host, r->mx[i].preference);
 		}
-		set(vi, V_PASS, "%s", list);
+		rate(vi, V_PASS, "%s", list);
 		return;
 	}
 	if (r->implicit_mx) {
-		set(vi, V_PASS, "no MX records: the domain's own address takes "
+		rate(vi, V_PASS,
+		    "no MX records: the domain's own address takes "
 		    "mail");
 		return;
 	}
@@ -1044,7 +1042,7 @@ verdict_connection(const struct check_result *r, size_t i,
 	enum finding f;
 
 	if (ep->out.success || ep->out.reason == REASON_STARTTLS_MISSING) {
-		set(vi, V_PASS, "reached, %.2f s", ep->out.total_s);
+		rate(vi, V_PASS, "reached, %.2f s", ep->out.total_s);
 		return;
 	}
 	switch (ep->out.reason) {

@@ -171,6 +171,7 @@ static void brk_refused(struct check *c)
 	probe_outcome_init(&c->last->eps[0].out);
 	probe_fail(&c->last->eps[0].out, STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
+	c->last->eps[0].out.cause = CAUSE_REFUSED;
 	c->last->success = 0;		/* as the scheduler has it */
 }
 static void brk_expired(struct check *c)

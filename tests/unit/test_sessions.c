@@ -714,6 +714,7 @@ test_imap(void)
 	run(PROTO_IMAP, SHORT_MS, stall_greeting, &r);
 	FAIL(&r, REASON_TIMEOUT, STEP_BANNER, "no answer in time in greeting",
 	    "");
+	CHECK_INT(r.out.cause, CAUSE_TIMEOUT);	/* classified at the source */
 	CHECK(r.out.total_s >= 0.45 && r.out.total_s < 5);
 
 	run(PROTO_IMAP, SHORT_MS, stall_capability, &r);

@@ -773,7 +773,8 @@ check_auth_cache(void)
 
 static void
 words_are(int line, enum protocol p, enum probe_step step,
-    enum probe_reason reason, const char *detail, const char *want)
+    enum probe_reason reason, enum probe_cause cause, const char *detail,
+    const char *want)
 {
 	struct endpoint_result ep;
 	char out[300];
@@ -782,6 +783,7 @@ words_are(int line, enum protocol p, enum probe_step step,
 	ep.protocol = p;
 	ep.out.fail_step = step;
 	ep.out.reason = reason;
+	ep.out.cause = cause;
 	snprintf(ep.out.detail, sizeof(ep.out.detail), "%s", detail);
 	failure_words(&ep, out, sizeof(out));
 	unit_checks++;
@@ -792,32 +794,51 @@ words_are(int line, enum protocol p, enum probe_step step,
 	}
 }
 
-#define WORDS(p, s, r, d, w) words_are(__LINE__, p, s, r, d, w)
+/* The words come from the class (reason and cause), never from the
+ * detail: a detail that says otherwise changes nothing. */
+#define WORDS(p, s, r, c, d, w) words_are(__LINE__, p, s, r, c, d, w)
 
 static void
 check_words(void)
 {
-	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN,
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, CAUSE_REFUSED,
 	    "connect: Connection refused", "connection refused");
-	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, "connect: No route to host",
-	    "no route to the host");
-	WORDS(PROTO_SMTP, STEP_EHLO, REASON_CONN, "connection closed by server",
-	    "the server closed the connection at EHLO");
-	WORDS(PROTO_SMTP, STEP_EHLO, REASON_STARTTLS_MISSING, "",
-	    "STARTTLS is not offered (EHLO)");
-	WORDS(PROTO_IMAP, STEP_EHLO, REASON_STARTTLS_MISSING, "",
-	    "STARTTLS is not offered (CAPABILITY)");
-	WORDS(PROTO_POP3, STEP_EHLO, REASON_STARTTLS_MISSING, "",
-	    "STLS is not offered (CAPA)");
-	WORDS(PROTO_SMTP, STEP_BANNER, REASON_TIMEOUT, "no answer in time",
-	    "no answer in time while waiting for the greeting");
-	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, "x",
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, CAUSE_NO_ROUTE,
+	    "connect: No route to host", "no route to the host");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, CAUSE_NET_UNREACHABLE,
+	    "refused", "the network is unreachable");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, CAUSE_SOCKET,
+	    "connect: Permission denied",
+	    "cannot connect (connect: Permission denied)");
+	WORDS(PROTO_SMTP, STEP_EHLO, REASON_CONN, CAUSE_CLOSED,
+	    "connection reset", "the server closed the connection at EHLO");
+	WORDS(PROTO_SMTP, STEP_EHLO, REASON_CONN, CAUSE_RESET,
+	    "read: Connection reset by peer",
+	    "the server reset the connection at EHLO");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, CAUSE_NO_SLOT,
+	    "still waiting for a free probe slot",
+	    "the connection timed out (still waiting for a free probe slot)");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, CAUSE_TIMEOUT, "slot",
 	    "the connection timed out");
-	WORDS(PROTO_SMTP, STEP_STARTTLS, REASON_RESP, "454 4.7.0 TLS not available",
+	WORDS(PROTO_SMTP, STEP_EHLO, REASON_STARTTLS_MISSING, CAUSE_NONE, "",
+	    "STARTTLS is not offered (EHLO)");
+	WORDS(PROTO_IMAP, STEP_EHLO, REASON_STARTTLS_MISSING, CAUSE_NONE, "",
+	    "STARTTLS is not offered (CAPABILITY)");
+	WORDS(PROTO_POP3, STEP_EHLO, REASON_STARTTLS_MISSING, CAUSE_NONE, "",
+	    "STLS is not offered (CAPA)");
+	WORDS(PROTO_SMTP, STEP_BANNER, REASON_TIMEOUT, CAUSE_NONE,
+	    "no answer in time",
+	    "no answer in time while waiting for the greeting");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, CAUSE_NONE, "x",
+	    "the connection timed out");
+	WORDS(PROTO_SMTP, STEP_STARTTLS, REASON_RESP, CAUSE_NONE,
+	    "454 4.7.0 TLS not available",
 	    "the server refused STARTTLS: 454 4.7.0 TLS not available");
-	WORDS(PROTO_SMTPS, STEP_TLS_HANDSHAKE, REASON_TLS, "alert 40",
+	WORDS(PROTO_SMTPS, STEP_TLS_HANDSHAKE, REASON_TLS, CAUSE_NONE,
+	    "alert 40",
 	    "the TLS handshake failed (alert 40)");
-	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, "no address: A nxdomain",
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NONE,
+	    "no address: A nxdomain",
 	    "the host name does not resolve (no address: A nxdomain)");
 }
 
@@ -893,6 +914,7 @@ check_status_page(void)
 	probe_outcome_init(&bad->last->eps[0].out);
 	probe_fail(&bad->last->eps[0].out, STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
+	bad->last->eps[0].out.cause = CAUSE_REFUSED;
 	/* the domain: NXDOMAIN */
 	dom->last->mx_result = DNS_NXDOMAIN;
 
@@ -1226,6 +1248,7 @@ check_metrics_stream(void)
 	t->not_after = 1900000000;
 	probe_outcome_init(&b->last->eps[1].out);
 	probe_fail(&b->last->eps[1].out, STEP_CONNECT, REASON_CONN, "refused");
+	b->last->eps[1].out.cause = CAUSE_REFUSED;
 	d->last->mx_result = DNS_OK;
 
 	memset(&ctx, 0, sizeof(ctx));
