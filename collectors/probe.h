@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "collectors/dane.h"
 #include "daemon/config.h"
 
 /* Steps of a probe; each is also a `phase` of mailsec_probe_duration_seconds
@@ -42,6 +43,20 @@ enum probe_reason {
 
 const char *probe_step_name(enum probe_step s);
 const char *probe_reason_name(enum probe_reason r);
+
+/* DANE in the handshake (RFC 7672): set when the probe was given a secure
+ * TLSA set.  The PKIX facts above never depend on it. */
+struct dane_facts {
+	int	 checked;		/* a TLSA set was given and TLS came up */
+	int	 enabled;		/* it held usable records: the handshake
+					 * was authenticated by DANE too */
+	int	 valid;			/* DANE authenticated the peer */
+	int	 depth;			/* of the matching certificate, -1 */
+	enum dane_reason reason;	/* why not valid, or NONE */
+	char	 error[96];		/* OpenSSL's words, "" when valid */
+	int	 rollover_ready;
+	struct dane_tally tally;	/* each record against the chain */
+};
 
 /* Facts of the TLS session and the certificate chain presented.  They are
  * read whether or not the chain verifies. */
@@ -76,6 +91,7 @@ struct tls_facts {
 	char	 issuer[256];
 	char	 serial[96];
 	char	 fingerprint_sha256[65];
+	struct dane_facts dane;
 };
 
 struct probe_outcome {
@@ -106,6 +122,14 @@ struct probe_params {
 	int		 tls_min;	/* TLS1_VERSION ... */
 	int		 tls_max;
 	const char	*cipher_list;	/* TLS <= 1.2 suites */
+	/* DANE (RFC 7672): the secure TLSA set of this endpoint, or NULL.
+	 * session_start() copies the set and the names; the probe marks its
+	 * copy's records (dane_match_chain). */
+	struct tlsa_set	*dane_tlsa;
+	const char	*dane_base;	/* the TLSA base domain: a reference
+					 * identifier for DANE-TA */
+	const char	*dane_names[2];	/* more: the MX host, the next-hop
+					 * domain (NULL when absent) */
 };
 
 /* Called once with the outcome; the session frees itself afterwards.  The
@@ -124,8 +148,11 @@ SSL_CTX *probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen);
 /* A fresh SSL for one connection, with SNI when servername is a name, the
  * params' TLS variant applied and a stapled OCSP response requested. */
 SSL *probe_ssl_new(const struct probe_params *p);
-/* Reads version, cipher and certificate facts from a finished handshake. */
-void tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f);
+/* Reads version, cipher and certificate facts from a finished handshake;
+ * with DANE on (tlsa not NULL, the set given to probe_ssl_new), also the
+ * DANE verdict and each record's match against the presented chain. */
+void tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
+    struct tls_facts *f);
 /* An ASN1_TIME as seconds since the epoch (UTC); 0 when unreadable. */
 double tls_asn1_time_epoch(const ASN1_TIME *t);
 
