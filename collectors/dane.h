@@ -130,4 +130,19 @@ struct dane_tally {
 };
 void dane_tally(const struct tlsa_set *s, struct dane_tally *t);
 
+/* DANE in the handshake (RFC 7672): set when the probe was given a secure
+ * TLSA set.  The PKIX facts above never depend on it. */
+struct dane_facts {
+	int	 checked;		/* a TLSA set was given and TLS came up */
+	int	 enabled;		/* it held usable records: the handshake
+					 * was authenticated by DANE too */
+	int	 valid;			/* DANE authenticated the peer */
+	int	 depth;			/* of the matching certificate, -1 */
+	enum dane_reason reason;	/* why not valid, or NONE */
+	char	 error[96];		/* OpenSSL's words, "" when valid */
+	int	 rollover_ready;
+	struct dane_tally tally;	/* each record against the chain */
+};
+
+
 #endif

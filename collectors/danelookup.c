@@ -335,3 +335,15 @@ danelookup_probe_set(struct danelookup_result *r, uint16_t port)
 			return &r->ports[i].tlsa;
 	return NULL;
 }
+
+enum dane_reason
+danelookup_verdict(const struct dane_port *p, const struct dane_facts *f)
+{
+	if (p == NULL)
+		return DANE_REASON_NONE;
+	if (!p->applicable)
+		return p->reason;
+	if (!f->checked || f->valid)
+		return DANE_REASON_NONE;
+	return f->reason;
+}

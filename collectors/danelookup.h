@@ -68,6 +68,13 @@ const struct dane_port *danelookup_port(const struct danelookup_result *r,
 struct tlsa_set *danelookup_probe_set(struct danelookup_result *r,
     uint16_t port);
 
+/* An endpoint's DANE verdict: why DANE does not apply (the lookup's
+ * reason), else why the handshake did not authenticate by it (the
+ * probe's), else NONE.  f is the probe's facts (f->checked 0 when TLS
+ * never came up: NONE then, the probe's failure tells). */
+enum dane_reason danelookup_verdict(const struct dane_port *p,
+    const struct dane_facts *f);
+
 /* The port's record set, or NULL when DANE does not apply there. */
 const struct tlsa_set *danelookup_usable(const struct danelookup_result *r,
     uint16_t port);

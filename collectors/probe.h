@@ -44,20 +44,6 @@ enum probe_reason {
 const char *probe_step_name(enum probe_step s);
 const char *probe_reason_name(enum probe_reason r);
 
-/* DANE in the handshake (RFC 7672): set when the probe was given a secure
- * TLSA set.  The PKIX facts above never depend on it. */
-struct dane_facts {
-	int	 checked;		/* a TLSA set was given and TLS came up */
-	int	 enabled;		/* it held usable records: the handshake
-					 * was authenticated by DANE too */
-	int	 valid;			/* DANE authenticated the peer */
-	int	 depth;			/* of the matching certificate, -1 */
-	enum dane_reason reason;	/* why not valid, or NONE */
-	char	 error[96];		/* OpenSSL's words, "" when valid */
-	int	 rollover_ready;
-	struct dane_tally tally;	/* each record against the chain */
-};
-
 /* Facts of the TLS session and the certificate chain presented.  They are
  * read whether or not the chain verifies. */
 struct tls_facts {

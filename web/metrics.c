@@ -113,21 +113,41 @@ service_representative(const struct check_result *r, size_t i)
 	return first == i;
 }
 
-/* DANE's DNS half for an MX endpoint on port 25 (the handshake with the
- * TLSA records is not made yet: mailsec_dane_valid is still to come). */
+/* DANE of an MX endpoint on an SMTP port: whether it applies (the
+ * lookup), whether the probe's handshake authenticated by it, each
+ * record's fate against the presented chain, the rollover readiness. */
 static void
 add_dane(struct expo *e, const struct buf *l, const struct check_result *r,
     const struct endpoint_result *ep)
 {
-	const struct danelookup_result *d;
+	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_port *p;
+	enum dane_reason why;
 
-	if (r == NULL || ep->port != 25 || ep->protocol != PROTO_SMTP ||
-	    (d = check_result_dane(r, ep->host)) == NULL || d->n_ports == 0)
+	if (r == NULL || (ep->protocol != PROTO_SMTP &&
+	    ep->protocol != PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS) ||
+	    (p = danelookup_port(check_result_dane(r, ep->host), ep->port)) ==
+	    NULL)
 		return;
-	expo_add(e, F_DANE_APPLICABLE, l, d->ports[0].applicable, NULL);
-	if (d->ports[0].reason != DANE_REASON_NONE)
+	expo_add(e, F_DANE_APPLICABLE, l, p->applicable, NULL);
+	if (p->applicable)
+		expo_add(e, F_DANE_VALID, l, f->checked && f->valid, NULL);
+	for (unsigned i = 0; f->checked && i < f->tally.n; i++) {
+		const struct dane_tally_row *t = &f->tally.rows[i];
+		char u[4], sel[4], mt[4];
+
+		snprintf(u, sizeof(u), "%u", t->usage);
+		snprintf(sel, sizeof(sel), "%u", t->selector);
+		snprintf(mt, sizeof(mt), "%u", t->mtype);
+		expo_add(e, F_DANE_TLSA_RECORDS, l, t->count, "usage", u,
+		    "selector", sel, "matching_type", mt,
+		    "result", dane_match_name((enum dane_match)t->match), NULL);
+	}
+	if (p->applicable && f->checked)
+		expo_add(e, F_DANE_ROLLOVER_READY, l, f->rollover_ready, NULL);
+	if ((why = danelookup_verdict(p, f)) != DANE_REASON_NONE)
 		expo_add(e, F_DANE_ERROR_INFO, l, 1, "reason",
-		    dane_reason_name(d->ports[0].reason), NULL);
+		    dane_reason_name(why), NULL);
 }
 
 static void
