@@ -241,6 +241,36 @@ t_assert_absent "$OUT" "mailsec_dane_valid{domain=\"plain.test\","
 m "mailsec_dane_error_info{domain=\"bogus.test\",host=\"mx.bogus.test\",address=\"$FULL\",$E,reason=\"bogus\"}" 1
 m 'mailsec_dnssec_secure{domain="bogus.test",name="bogus.test"}' 0
 
+# A validator that gets no answer (a forwarder that reads and never
+# replies): the lookup times out, the reason is "dns", never "no TLSA",
+# and the probe still runs, once the bounded wait is over.
+SILENT=127.0.64.54
+t_addr "$SILENT"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind((sys.argv[1], 53)); t.listen(16)
+while True:
+	s.recv(4096)
+' "$SILENT" &
+t_pid $!
+t_wait_port "$SILENT" 53 5 || t_fail "the silent forwarder does not listen"
+sed -e "s/^dnssec_forwarder = .*/dnssec_forwarder = $SILENT/" -e "s/^timeout = .*/timeout = 2s/" \
+	"$T_DIR/exporter.ini" | awk '/^\[domain / { keep = ($0 == "[domain ee311.d.test]") } !/^\[domain / && !keep && d { next } /^\[domain / { d = 1; if (!keep) next } { print }' \
+	>"$T_DIR/silent.ini"
+start=$(date +%s)
+"$T_BIN" --config "$T_DIR/silent.ini" --once >"$T_DIR/silent.prom" 2>"$T_DIR/silent.err" ||
+	t_fail "--once (silent validator) failed: $(tail -n 5 "$T_DIR/silent.err")"
+took=$(( $(date +%s) - start ))
+t_log "--once with a silent validator took $took s"
+[ "$took" -le 8 ] || t_fail "the wait for the validator is not bounded: $took s"
+t_assert_metric "$T_DIR/silent.prom" "mailsec_dane_applicable{$(L ee311 mx-ee "$FULL")}" 0
+t_assert_metric "$T_DIR/silent.prom" "mailsec_dane_error_info{$(L ee311 mx-ee "$FULL"),reason=\"dns\"}" 1
+t_assert_metric "$T_DIR/silent.prom" "mailsec_probe_success{$(L ee311 mx-ee "$FULL")}" 1
+
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
 echo "all cases passed"
