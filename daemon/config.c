@@ -1335,6 +1335,12 @@ set_target_tls_rpt(struct parse *p, const char *v)
 }
 
 static void
+set_target_dane(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->dane);
+}
+
+static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
 	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
@@ -1392,6 +1398,7 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->records = 1;
 	t->mta_sts = -1;
 	t->tls_rpt = -1;
+	t->dane = 1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -1522,6 +1529,7 @@ module_target_init(struct target_cfg *t, unsigned line)
 	t->records = 1;
 	t->mta_sts = -1;
 	t->tls_rpt = -1;
+	t->dane = 1;
 	t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 	t->n_smtp_ports = 1;
 }
@@ -1567,7 +1575,7 @@ static void
 close_module(struct parse *p)
 {
 	static const char *const domain_only[] = { "smtp_ports",
-	    "dkim_selectors", "records", "mta_sts", "tls_rpt" };
+	    "dkim_selectors", "records", "mta_sts", "tls_rpt", "dane" };
 	const struct target_cfg *t = cur_target(p);
 	unsigned line;
 
@@ -1634,6 +1642,7 @@ static const struct key_def domain_keys[] = {
 	{ "spf_expect_pass", set_spf_expect_pass },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "dane", set_target_dane },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1654,6 +1663,7 @@ static const struct key_def module_keys[] = {
 	{ "audit", set_target_audit },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "dane", set_target_dane },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */

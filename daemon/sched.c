@@ -707,7 +707,8 @@ run_dane_start(struct check_run *run)
 	size_t n_hosts = 0, n = check_ports(run->check, ROLE_MX, ports, protos),
 	    n_dports = 0;
 
-	if (run->ctx->dnssec == NULL || run->dane != NULL)
+	if (run->ctx->dnssec == NULL || run->dane != NULL ||
+	    !run->check->cfg->dane)
 		return;
 	for (size_t i = 0; i < n && n_dports < DANELOOKUP_PORTS_MAX; i++)
 		if (protos[i] == PROTO_SMTP || protos[i] == PROTO_SUBMISSION ||

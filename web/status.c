@@ -262,6 +262,7 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	check_cell(b, "DKIM", &v->dkim);
 	check_cell(b, "DMARC", &v->dmarc);
 	check_cell(b, "MTA-STS", &v->mta_sts);
+	check_cell(b, "DANE", &v->dane);
 	fmt_days(v->cert_expiry, now, text, sizeof(text));
 	buf_printf(b, "<td data-label=\"Cert expiry\">%s</td>", text);
 	if (c->last) {
@@ -312,7 +313,8 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 		    "<th>Target</th>"
 		    "<th>Verdict</th><th>STARTTLS</th><th>TLS</th>"
 		    "<th>Certificate</th><th>SPF</th><th>DKIM</th>"
-		    "<th>DMARC</th><th>MTA-STS</th><th>Cert expiry</th>"
+		    "<th>DMARC</th><th>MTA-STS</th><th>DANE</th>"
+		    "<th>Cert expiry</th>"
 		    "<th>Last run</th>"
 		    "<th>Reason</th></tr></thead><tbody>\n");
 		for (size_t i = 0; i < ctx->n_checks; i++)
@@ -644,6 +646,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
 	kv_verdict(b, "MTA-STS", &v.mta_sts);
+	kv_verdict(b, "DANE", &v.dane);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));
@@ -704,9 +707,60 @@ json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
 	json_obj_close(j);
 }
 
+/* The endpoint's DANE: the lookup (the TLSA base, its DNSSEC status,
+ * why_bogus), the verdict, the handshake and each record's fate; null
+ * where no lookup was made (not SMTP, dnssec off). */
 static void
-json_endpoint(struct json *j, const struct endpoint_result *ep)
+json_dane(struct json *j, const struct check_result *r, size_t i)
 {
+	const struct endpoint_result *ep = &r->eps[i];
+	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_port *p = danelookup_port(check_result_dane(r,
+	    ep->host), ep->port);
+	struct verdict_info vi;
+
+	json_key(j, "dane");
+	if (p == NULL) {
+		json_null(j);
+		return;
+	}
+	verdict_dane_endpoint(r, i, &vi);
+	json_obj_open(j);
+	json_kstr(j, "verdict", verdict_name(vi.v));
+	json_kstr(j, "text", vi.text);
+	json_kstr(j, "tlsa_base", p->base);
+	json_kstr(j, "tlsa_dnssec", dnssec_status_name(p->tlsa_status));
+	json_kstr(j, "why_bogus", p->why_bogus[0] ? p->why_bogus : NULL);
+	json_kbool(j, "applicable", p->applicable);
+	json_kstr(j, "reason", danelookup_verdict(p, f) == DANE_REASON_NONE ?
+	    NULL : dane_reason_name(danelookup_verdict(p, f)));
+	json_kbool(j, "valid", p->applicable && f->checked && f->valid);
+	json_key(j, "rollover_ready");
+	if (p->applicable && f->checked)
+		json_bool(j, f->rollover_ready);
+	else
+		json_null(j);
+	json_key(j, "records");
+	json_arr_open(j);
+	for (unsigned k = 0; f->checked && k < f->tally.n; k++) {
+		const struct dane_tally_row *t = &f->tally.rows[k];
+
+		json_obj_open(j);
+		json_kint(j, "usage", t->usage);
+		json_kint(j, "selector", t->selector);
+		json_kint(j, "matching_type", t->mtype);
+		json_kstr(j, "result", dane_match_name((enum dane_match)t->match));
+		json_kint(j, "count", t->count);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+static void
+json_endpoint(struct json *j, const struct check_result *r, size_t i)
+{
+	const struct endpoint_result *ep = &r->eps[i];
 	const struct probe_outcome *o = &ep->out;
 	const struct tls_facts *t = &o->tls;
 	const struct tls_audit *a = &ep->audit;
@@ -815,6 +869,7 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 		json_ktri(j, "secure_renegotiation", a->secure_renegotiation);
 		json_obj_close(j);
 	}
+	json_dane(j, r, i);
 	json_obj_close(j);
 }
 
@@ -951,6 +1006,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_verdict(j, "dkim", &v->dkim, c);
 	json_verdict(j, "dmarc", &v->dmarc, c);
 	json_verdict(j, "mta_sts", &v->mta_sts, c);
+	json_verdict(j, "dane", &v->dane, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)
@@ -995,7 +1051,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_key(j, "endpoints");
 	json_arr_open(j);
 	for (size_t i = 0; r != NULL && i < r->n_eps; i++)
-		json_endpoint(j, &r->eps[i]);
+		json_endpoint(j, r, i);
 	json_arr_close(j);
 	json_key(j, "records");
 	if (r == NULL || r->records == NULL)
