@@ -241,6 +241,50 @@ t_assert_absent "$OUT" "mailsec_dane_valid{domain=\"plain.test\","
 m "mailsec_dane_error_info{domain=\"bogus.test\",host=\"mx.bogus.test\",address=\"$FULL\",$E,reason=\"bogus\"}" 1
 m 'mailsec_dnssec_secure{domain="bogus.test",name="bogus.test"}' 0
 
+# The check command (the report's DANE line per endpoint, its exit
+# status) and its JSON: the same verdicts.
+timeout 60 "$T_BIN" check --resolver "$NS" --ca-file "$CA/ca.crt" \
+	--trust-anchor "$T_DIR/dns/trust-anchors" --dnssec-forwarder "$NS" \
+	--timeout 5s ee311bad.d.test roll.d.test ee311.d.test plain.test none.d.test \
+	>"$T_DIR/check.out" 2>"$T_DIR/check.err" </dev/null
+rc=$?
+[ "$rc" = 2 ] || t_fail "check exited $rc, want 2: $(cat "$T_DIR/check.err")"
+for l in "    DANE         fail  mismatch (no_match): no matching DANE TLSA records" \
+	"    DANE         pass  valid (DANE-EE at depth 0)" \
+	"                       1x 3 1 1 no_match, 1x 3 1 1 matches" \
+	"    DANE         warn  valid, but no record for a next key: a key change breaks DANE" \
+	"    DANE         n/a   insecure: the zone is not signed, DANE does not apply" \
+	"    DANE         n/a   none: no TLSA records (securely denied)"; do
+	grep -qxF -- "$l" "$T_DIR/check.out" ||
+		{ cat "$T_DIR/check.out" >&2; t_fail "no report line \"$l\""; }
+done
+echo "ok: check report"
+timeout 60 "$T_BIN" check --json --resolver "$NS" --ca-file "$CA/ca.crt" \
+	--trust-anchor "$T_DIR/dns/trust-anchors" --dnssec-forwarder "$NS" \
+	--timeout 5s ee311bad.d.test roll.d.test ee311.d.test plain.test none.d.test \
+	>"$T_DIR/check.json" 2>"$T_DIR/check.err" </dev/null
+python3 - "$T_DIR/check.json" <<'PY' || t_fail "the JSON API's DANE"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+t = {x["name"]: x for x in doc["targets"]}
+want = {"ee311bad.d.test": ("fail", "dane_mismatch", "no_match", False),
+        "roll.d.test": ("pass", None, None, True),
+        "ee311.d.test": ("warn", "dane_rollover_not_ready", None, True),
+        "plain.test": ("n/a", None, "insecure", False),
+        "none.d.test": ("n/a", None, "no_tlsa", False)}
+for name, (v, f, reason, valid) in want.items():
+    d = t[name]["checks"]["dane"]
+    e = t[name]["endpoints"][0]["dane"]
+    got = (d["verdict"], d["finding"], e["reason"], e["valid"])
+    if got != (v, f, reason, valid):
+        sys.exit("%s: %r, want %r" % (name, got, (v, f, reason, valid)))
+e = t["roll.d.test"]["endpoints"][0]["dane"]
+assert e["rollover_ready"] is True and e["tlsa_dnssec"] == "secure", e
+assert sorted((r["result"], r["count"]) for r in e["records"]) == \
+    [("matches", 1), ("no_match", 1)], e
+print("ok: JSON dane")
+PY
+
 # A validator that gets no answer (a forwarder that reads and never
 # replies): the lookup times out, the reason is "dns", never "no TLSA",
 # and the probe still runs, once the bounded wait is over.
