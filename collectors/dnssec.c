@@ -121,6 +121,12 @@ ub_answered(void *arg, int rcode, void *packet, int len, int sec,
 	 * away: its why_bogus says so. */
 	if (a.status == DNSSEC_SERVFAIL && why_bogus != NULL && *why_bogus)
 		a.status = DNSSEC_BOGUS;
+	/* ... unless it says the trust anchor's own keys could not be had:
+	 * then the validator reached no server (an offline host, a blocked
+	 * path to the root), and no signature was shown to be wrong. */
+	if (a.status == DNSSEC_BOGUS && why_bogus != NULL &&
+	    strstr(why_bogus, "no DNSKEY rrset for trust anchor") != NULL)
+		a.status = DNSSEC_SERVFAIL;
 	log_debug("dnssec_answer", "name=%s status=%s rcode=%d", q->name,
 	    dnssec_status_name(a.status), rcode);
 	if (!q->starting) {

@@ -548,8 +548,12 @@ verdict_dane_endpoint(const struct check_result *r, size_t i,
 		    "MX, address or TLSA lookup does not validate");
 		return;
 	case DANE_REASON_DNS:
-		flag(vi, V_WARN, FIND_DNS_LOOKUP, ep->host, "unknown: the "
-		    "validated TLSA, MX or address lookup failed");
+		/* Not known either way (mailsec_dane_error_info{reason="dns"}
+		 * tells, for an alert): often the exporter's own path to the
+		 * DNS, not the domain. */
+		flag(vi, V_NA, FIND_DNS_LOOKUP, ep->host, "unknown: the "
+		    "validated TLSA, MX or address lookup failed (SERVFAIL or "
+		    "timeout)");
 		return;
 	case DANE_REASON_UNUSABLE:
 		flag(vi, V_WARN, FIND_DANE_UNUSABLE, ep->host, "unusable: "
