@@ -355,6 +355,18 @@ dane_rollover_ready(const struct tlsa_set *s)
 	return matches && (next_key || ta_matches);
 }
 
+static int
+tally_cmp(const struct dane_tally_row *a, const struct dane_tally_row *b)
+{
+	if (a->usage != b->usage)
+		return a->usage < b->usage ? -1 : 1;
+	if (a->selector != b->selector)
+		return a->selector < b->selector ? -1 : 1;
+	if (a->mtype != b->mtype)
+		return a->mtype < b->mtype ? -1 : 1;
+	return a->match < b->match ? -1 : a->match > b->match;
+}
+
 void
 dane_tally(const struct tlsa_set *s, struct dane_tally *t)
 {
@@ -382,4 +394,13 @@ dane_tally(const struct tlsa_set *s, struct dane_tally *t)
 		}
 		t->rows[k].count++;
 	}
+	/* In one order whatever the order of the RRset (it rotates). */
+	for (unsigned i = 1; i < t->n; i++)
+		for (unsigned j = i; j > 0 && tally_cmp(&t->rows[j - 1],
+		    &t->rows[j]) > 0; j--) {
+			struct dane_tally_row tmp = t->rows[j];
+
+			t->rows[j] = t->rows[j - 1];
+			t->rows[j - 1] = tmp;
+		}
 }

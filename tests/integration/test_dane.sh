@@ -251,7 +251,7 @@ rc=$?
 [ "$rc" = 2 ] || t_fail "check exited $rc, want 2: $(cat "$T_DIR/check.err")"
 for l in "    DANE         fail  mismatch (no_match): no matching DANE TLSA records" \
 	"    DANE         pass  valid (DANE-EE at depth 0)" \
-	"                       1x 3 1 1 no_match, 1x 3 1 1 matches" \
+	"                       1x 3 1 1 matches, 1x 3 1 1 no_match" \
 	"    DANE         warn  valid, but no record for a next key: a key change breaks DANE" \
 	"    DANE         n/a   insecure: the zone is not signed, DANE does not apply" \
 	"    DANE         n/a   none: no TLSA records (securely denied)"; do
