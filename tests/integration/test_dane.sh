@@ -41,10 +41,10 @@ WRONG=$(printf '%064d' 0 | tr 0 b)
 WRONG512=$(printf '%0128d' 0 | tr 0 c)
 
 pf() {
-	t_postfix_start "$1" "$2" "$1.d.test" "smtpd_tls_security_level = may" \
+	t_postfix_start "$1" "$2" "$1.d.test" $5 "smtpd_tls_security_level = may" \
 		"smtpd_tls_cert_file = $3" "smtpd_tls_key_file = $4"
 }
-pf full "$FULL" "$CA/full.chain.pem" "$CA/full.key"
+pf full "$FULL" "$CA/full.chain.pem" "$CA/full.key" "+submission +smtps"
 pf leaf "$LEAF" "$CA/leaf.crt" "$CA/leaf.key"
 pf expd "$EXPD" "$CA/expd.chain.pem" "$CA/expd.key"
 
@@ -73,6 +73,11 @@ case_zone agility mx-agil "$FULL" "3 1 1 $EE311" "3 1 2 $WRONG512"
 case_zone roll mx-roll "$FULL" "3 1 1 $EE311" "3 1 1 $NEXT311"
 case_zone badlen mx-badlen "$FULL" "3 1 1 abcdef0123" "3 1 2 $EE311"
 case_zone none mx-none "$FULL"
+# 465 and 587 use their own names: _465._tcp matches, _587._tcp does not,
+# and port 25 has none
+DOMAINS="$DOMAINS ports"
+printf 'ports IN MX 10 mx-ports.d.test.\nmx-ports IN A %s\n_465._tcp.mx-ports IN TLSA 3 1 1 %s\n_587._tcp.mx-ports IN TLSA 3 1 1 %s\n' \
+	"$FULL" "$EE311" "$WRONG" >>"$ZONE"
 # An MX host that is a CNAME: the records at the expanded name count first
 # (the alias's own, wrong, record is not used).
 DOMAINS="$DOMAINS cname"
@@ -116,6 +121,7 @@ audit = off
 EOF
 	for d in $DOMAINS; do
 		printf '\n[domain %s.d.test]\nrecords = off\nmta_sts = off\ntls_rpt = off\n' "$d"
+		[ "$d" = ports ] && echo "smtp_ports = 25, 465, 587"
 	done
 	for d in plain.test bogus.test; do
 		printf '\n[domain %s]\nrecords = off\nmta_sts = off\ntls_rpt = off\n' "$d"
@@ -230,6 +236,13 @@ t_assert_absent "$OUT" "mailsec_dane_tlsa_records{$(L none mx-none "$FULL"),"
 # the CNAMEd MX host: the expanded name's records
 dane cname mx-alias "$FULL" 1 1 0 -
 rec cname mx-alias "$FULL" 3 1 1 matches 1
+# each port its own TLSA name
+P='domain="ports.d.test",host="mx-ports.d.test",address="'$FULL'"'
+m "mailsec_dane_error_info{$P,port=\"25\",protocol=\"smtp\",reason=\"no_tlsa\"}" 1
+m "mailsec_dane_valid{$P,port=\"465\",protocol=\"smtps\"}" 1
+m "mailsec_dane_tlsa_records{$P,port=\"465\",protocol=\"smtps\",usage=\"3\",selector=\"1\",matching_type=\"1\",result=\"matches\"}" 1
+m "mailsec_dane_valid{$P,port=\"587\",protocol=\"submission\"}" 0
+m "mailsec_dane_error_info{$P,port=\"587\",protocol=\"submission\",reason=\"no_match\"}" 1
 # 500 records: 64 kept, the matching one past the cap is not among them
 dane big mx-big "$FULL" 1 0 0 no_match
 rec big mx-big "$FULL" 3 1 1 no_match 64
