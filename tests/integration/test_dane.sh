@@ -254,6 +254,23 @@ t_assert_absent "$OUT" "mailsec_dane_valid{domain=\"plain.test\","
 m "mailsec_dane_error_info{domain=\"bogus.test\",host=\"mx.bogus.test\",address=\"$FULL\",$E,reason=\"bogus\"}" 1
 m 'mailsec_dnssec_secure{domain="bogus.test",name="bogus.test"}' 0
 
+# The DANE path under valgrind (the plain build; an ASan one skips it):
+# the lookups, the handshake with records, the 500-record set, a CNAME.
+if command -v valgrind >/dev/null 2>&1 && ! ldd "$T_BIN" | grep -q libasan; then
+	awk '/^\[domain / { keep = ($0 ~ /^\[domain (ee311|ta|agility|big|cname|tanp|bogus)\./) }
+		!/^\[domain / && !keep && d { next } /^\[domain / { d = 1; if (!keep) next } { print }' \
+		"$T_DIR/exporter.ini" >"$T_DIR/vg.ini"
+	valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \
+		"$T_BIN" --config "$T_DIR/vg.ini" --once >"$T_DIR/vg.prom" 2>"$T_DIR/vg.log" ||
+		{ tail -n 40 "$T_DIR/vg.log" >&2; t_fail "--once under valgrind failed"; }
+	grep -q 'ERROR SUMMARY: 0 errors' "$T_DIR/vg.log" ||
+		{ tail -n 40 "$T_DIR/vg.log" >&2; t_fail "valgrind errors"; }
+	t_assert_metric "$T_DIR/vg.prom" "mailsec_dane_valid{$(L ta mx-ta "$FULL")}" 1
+	t_assert_metric "$T_DIR/vg.prom" "mailsec_dane_valid{$(L cname mx-alias "$FULL")}" 1
+	echo "ok: valgrind clean"
+fi
+
 # The check command (the report's DANE line per endpoint, its exit
 # status) and its JSON: the same verdicts.
 timeout 60 "$T_BIN" check --resolver "$NS" --ca-file "$CA/ca.crt" \
