@@ -244,6 +244,12 @@ dnssec_new(struct event_base *base, const struct dnssec_params *p, char *err,
 	/* Quiet, no files of its own, nothing from the system's config. */
 	(void)ub_ctx_set_option(v->ub, "verbosity:", "0");
 	(void)ub_ctx_set_option(v->ub, "use-syslog:", "no");
+	/* A round of many domains asks thousands of names at once (MX, A,
+	 * AAAA, TLSA per MX host and port, SOA/DNSKEY per zone): past
+	 * num-queries-per-thread unbound drops the oldest, which come back
+	 * as timeouts. */
+	(void)ub_ctx_set_option(v->ub, "num-queries-per-thread:", "8192");
+	(void)ub_ctx_set_option(v->ub, "outgoing-range:", "8192");
 	for (size_t i = 0; p->insecure_local_zones != NULL &&
 	    p->insecure_local_zones[i] != NULL; i++) {
 		char val[300];
