@@ -18,6 +18,26 @@ static const char *const match_names[DANE_MATCH__COUNT] = {
 };
 _Static_assert(ARRAY_LEN(match_names) == DANE_MATCH__COUNT, "a name each");
 
+static const char *const reason_names[DANE_REASON__COUNT] = {
+	[DANE_REASON_NONE] = "none",
+	[DANE_REASON_NO_TLSA] = "no_tlsa",
+	[DANE_REASON_INSECURE] = "insecure",
+	[DANE_REASON_BOGUS] = "bogus",
+	[DANE_REASON_UNUSABLE] = "unusable",
+	[DANE_REASON_NO_MATCH] = "no_match",
+	[DANE_REASON_TA_NOT_PRESENTED] = "ta_not_presented",
+	[DANE_REASON_NAME_MISMATCH] = "name_mismatch",
+	[DANE_REASON_EXPIRED] = "expired",
+	[DANE_REASON_DNS] = "dns",
+};
+_Static_assert(ARRAY_LEN(reason_names) == DANE_REASON__COUNT, "a name each");
+
+const char *
+dane_reason_name(enum dane_reason r)
+{
+	return (unsigned)r < DANE_REASON__COUNT ? reason_names[r] : "unknown";
+}
+
 const char *
 dane_match_name(enum dane_match m)
 {
@@ -37,6 +57,26 @@ tlsa_set_free(struct tlsa_set *s)
 		free(s->recs[i].data);
 	free(s->recs);
 	tlsa_set_init(s);
+}
+
+void
+tlsa_set_copy(struct tlsa_set *dst, const struct tlsa_set *src)
+{
+	tlsa_set_init(dst);
+	dst->truncated = src->truncated;
+	dst->malformed = src->malformed;
+	if (src->n == 0)
+		return;
+	dst->recs = xreallocarray(NULL, src->n, sizeof(*dst->recs));
+	for (size_t i = 0; i < src->n; i++) {
+		dst->recs[i] = src->recs[i];
+		if (src->recs[i].data != NULL) {
+			dst->recs[i].data = xmalloc(src->recs[i].len);
+			memcpy(dst->recs[i].data, src->recs[i].data,
+			    src->recs[i].len);
+		}
+	}
+	dst->n = src->n;
 }
 
 int
@@ -313,4 +353,54 @@ dane_rollover_ready(const struct tlsa_set *s)
 		}
 	}
 	return matches && (next_key || ta_matches);
+}
+
+static int
+tally_cmp(const struct dane_tally_row *a, const struct dane_tally_row *b)
+{
+	if (a->usage != b->usage)
+		return a->usage < b->usage ? -1 : 1;
+	if (a->selector != b->selector)
+		return a->selector < b->selector ? -1 : 1;
+	if (a->mtype != b->mtype)
+		return a->mtype < b->mtype ? -1 : 1;
+	return a->match < b->match ? -1 : a->match > b->match;
+}
+
+void
+dane_tally(const struct tlsa_set *s, struct dane_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tlsa_record *r = &s->recs[i];
+		unsigned k;
+
+		for (k = 0; k < t->n; k++)
+			if (t->rows[k].usage == r->usage &&
+			    t->rows[k].selector == r->selector &&
+			    t->rows[k].mtype == r->mtype &&
+			    t->rows[k].match == (uint8_t)r->match)
+				break;
+		if (k == t->n) {
+			if (t->n == DANE_TALLY_MAX) {
+				t->dropped++;
+				continue;
+			}
+			t->rows[k].usage = r->usage;
+			t->rows[k].selector = r->selector;
+			t->rows[k].mtype = r->mtype;
+			t->rows[k].match = (uint8_t)r->match;
+			t->n++;
+		}
+		t->rows[k].count++;
+	}
+	/* In one order whatever the order of the RRset (it rotates). */
+	for (unsigned i = 1; i < t->n; i++)
+		for (unsigned j = i; j > 0 && tally_cmp(&t->rows[j - 1],
+		    &t->rows[j]) > 0; j--) {
+			struct dane_tally_row tmp = t->rows[j];
+
+			t->rows[j] = t->rows[j - 1];
+			t->rows[j - 1] = tmp;
+		}
 }

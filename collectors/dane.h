@@ -48,6 +48,23 @@ struct tlsa_record {
 	const char	*unusable_why;	/* for people; NULL unless unusable */
 };
 
+/* Why DANE does not apply, or fails: the label values of
+ * mailsec_dane_error_info{reason}. */
+enum dane_reason {
+	DANE_REASON_NONE,
+	DANE_REASON_NO_TLSA,		/* secure denial: no TLSA records */
+	DANE_REASON_INSECURE,		/* an unsigned link in the chain */
+	DANE_REASON_BOGUS,
+	DANE_REASON_UNUSABLE,		/* records, none usable for SMTP */
+	DANE_REASON_NO_MATCH,		/* usable records, none matches */
+	DANE_REASON_TA_NOT_PRESENTED,	/* DANE-TA whose CA was not sent */
+	DANE_REASON_NAME_MISMATCH,	/* DANE-TA: the name does not match */
+	DANE_REASON_EXPIRED,		/* DANE-TA: the certificate expired */
+	DANE_REASON_DNS,		/* SERVFAIL, timeout: unknown */
+	DANE_REASON__COUNT
+};
+const char *dane_reason_name(enum dane_reason r);
+
 struct tlsa_set {
 	struct tlsa_record *recs;
 	size_t		 n;
@@ -57,6 +74,8 @@ struct tlsa_set {
 
 void tlsa_set_init(struct tlsa_set *s);
 void tlsa_set_free(struct tlsa_set *s);
+/* A deep copy of src into dst (initialised here). */
+void tlsa_set_copy(struct tlsa_set *dst, const struct tlsa_set *src);
 
 /* Reads the TLSA records of the answer section of a DNS message (the
  * packet libunbound returns), for the question's name and its CNAME
@@ -91,5 +110,39 @@ void dane_count(const struct tlsa_set *s, struct dane_counts *c);
  * change).  Duplicates, one key under two matching types, and unusable
  * records do not count.  1 or 0. */
 int dane_rollover_ready(const struct tlsa_set *s);
+
+/* The fate of a set, by record type, after dane_match_chain(): the
+ * series of mailsec_dane_tlsa_records.  A hostile set may hold many
+ * types: past DANE_TALLY_MAX distinct ones the rest are counted in
+ * `dropped` only. */
+#define DANE_TALLY_MAX		16
+struct dane_tally_row {
+	uint8_t		 usage;
+	uint8_t		 selector;
+	uint8_t		 mtype;
+	uint8_t		 match;		/* enum dane_match */
+	unsigned	 count;
+};
+struct dane_tally {
+	struct dane_tally_row rows[DANE_TALLY_MAX];
+	unsigned	 n;
+	unsigned	 dropped;
+};
+void dane_tally(const struct tlsa_set *s, struct dane_tally *t);
+
+/* DANE in the handshake (RFC 7672): set when the probe was given a secure
+ * TLSA set.  The PKIX facts above never depend on it. */
+struct dane_facts {
+	int	 checked;		/* a TLSA set was given and TLS came up */
+	int	 enabled;		/* it held usable records: the handshake
+					 * was authenticated by DANE too */
+	int	 valid;			/* DANE authenticated the peer */
+	int	 depth;			/* of the matching certificate, -1 */
+	enum dane_reason reason;	/* why not valid, or NONE */
+	char	 error[96];		/* OpenSSL's words, "" when valid */
+	int	 rollover_ready;
+	struct dane_tally tally;	/* each record against the chain */
+};
+
 
 #endif

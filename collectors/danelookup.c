@@ -2,34 +2,18 @@
  * dnssec_resolve() never answers from inside itself, so the job ends
  * exactly when its last answer arrives, from the loop. */
 #include <arpa/nameser.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <ares.h>
 
 #include "collectors/danelookup.h"
 #include "daemon/util.h"
 
-static const char *const reason_names[DANE_REASON__COUNT] = {
-	[DANE_REASON_NONE] = "none",
-	[DANE_REASON_NO_TLSA] = "no_tlsa",
-	[DANE_REASON_INSECURE] = "insecure",
-	[DANE_REASON_BOGUS] = "bogus",
-	[DANE_REASON_UNUSABLE] = "unusable",
-	[DANE_REASON_NO_MATCH] = "no_match",
-	[DANE_REASON_TA_NOT_PRESENTED] = "ta_not_presented",
-	[DANE_REASON_NAME_MISMATCH] = "name_mismatch",
-	[DANE_REASON_EXPIRED] = "expired",
-	[DANE_REASON_DNS] = "dns",
-};
-_Static_assert(ARRAY_LEN(reason_names) == DANE_REASON__COUNT, "a name each");
-
-const char *
-dane_reason_name(enum dane_reason r)
-{
-	return (unsigned)r < DANE_REASON__COUNT ? reason_names[r] : "unknown";
-}
-
-enum dl_kind { DL_MX, DL_A, DL_AAAA, DL_TLSA };
+enum dl_kind { DL_MX, DL_A, DL_AAAA, DL_TLSA, DL_TLSA_EXPANDED };
 
 struct dlq {
 	struct danelookup_job *job;
@@ -38,10 +22,20 @@ struct dlq {
 	struct dnssec_query *q;
 };
 
+/* TLSA at the CNAME-expanded name of the host, per port. */
+struct dl_expanded {
+	enum dnssec_status status;
+	char		*why_bogus;
+	struct tlsa_set	 tlsa;
+};
+
 struct danelookup_job {
 	struct danelookup_result *res;
-	struct dlq	 qs[3 + DANELOOKUP_PORTS_MAX];
+	struct dnssec	*v;
+	struct dlq	 qs[3 + 2 * DANELOOKUP_PORTS_MAX];
 	size_t		 n_qs;
+	struct dl_expanded exp[DANELOOKUP_PORTS_MAX];
+	int		 expanded_asked;
 	unsigned	 pending;
 	enum dnssec_status a_status, aaaa_status;
 	danelookup_done_cb cb;
@@ -106,17 +100,86 @@ port_judge(const struct danelookup_result *r, struct dane_port *p)
 	p->reason = DANE_REASON_NONE;
 }
 
+/* The records at the expanded name count when there is an answer there
+ * other than a secure denial; a failure there is the port's failure. */
+static void
+port_take_expanded(const struct danelookup_result *r, struct dane_port *p,
+    struct dl_expanded *e)
+{
+	if (e->status == DNSSEC_SECURE && e->tlsa.n == 0)
+		return;			/* then the original name's */
+	tlsa_set_free(&p->tlsa);
+	p->tlsa = e->tlsa;
+	tlsa_set_init(&e->tlsa);
+	p->tlsa_status = e->status;
+	free(p->why_bogus);
+	p->why_bogus = e->why_bogus;
+	e->why_bogus = NULL;
+	free(p->base);
+	p->base = xstrdup(r->expanded);
+}
+
+static void
+job_free(struct danelookup_job *job)
+{
+	for (size_t i = 0; i < DANELOOKUP_PORTS_MAX; i++) {
+		tlsa_set_free(&job->exp[i].tlsa);
+		free(job->exp[i].why_bogus);
+	}
+	danelookup_result_free(job->res);
+	free(job);
+}
+
 static void
 job_finish(struct danelookup_job *job)
 {
 	struct danelookup_result *r = job->res;
 
 	r->addr_status = worse(job->a_status, job->aaaa_status);
-	for (size_t i = 0; i < r->n_ports; i++)
+	for (size_t i = 0; i < r->n_ports; i++) {
+		if (job->expanded_asked)
+			port_take_expanded(r, &r->ports[i], &job->exp[i]);
 		port_judge(r, &r->ports[i]);
+	}
 	job->res = NULL;
 	job->cb(r, job->arg);
-	free(job);
+	job_free(job);
+}
+
+static void send_question(struct danelookup_job *job, const char *name,
+    int type, enum dl_kind kind, size_t port);
+
+/* The host's CNAME target from an address answer, when it is secure and
+ * names another host: then its TLSA records are asked for too. */
+static void
+ask_expanded(struct danelookup_job *job, const struct dnssec_answer *a,
+    int type)
+{
+	struct danelookup_result *r = job->res;
+	struct hostent *he = NULL;
+	char name[300];
+
+	if (job->expanded_asked || a->status != DNSSEC_SECURE ||
+	    a->packet == NULL || a->rcode != 0 ||
+	    (type == ns_t_a ?
+	    ares_parse_a_reply(a->packet, a->len, &he, NULL, NULL) :
+	    ares_parse_aaaa_reply(a->packet, a->len, &he, NULL, NULL)) !=
+	    ARES_SUCCESS || he == NULL) {
+		if (he != NULL)
+			ares_free_hostent(he);
+		return;
+	}
+	if (he->h_name != NULL && strlen(he->h_name) < 254 &&
+	    strcasecmp(he->h_name, r->host) != 0) {
+		job->expanded_asked = 1;
+		r->expanded = xstrdup(he->h_name);
+		for (size_t i = 0; i < r->n_ports; i++) {
+			snprintf(name, sizeof(name), "_%u._tcp.%s",
+			    (unsigned)r->ports[i].port, r->expanded);
+			send_question(job, name, 52, DL_TLSA_EXPANDED, i);
+		}
+	}
+	ares_free_hostent(he);
 }
 
 static void
@@ -133,9 +196,11 @@ answered(void *arg, const struct dnssec_answer *a)
 		break;
 	case DL_A:
 		job->a_status = a->status;
+		ask_expanded(job, a, ns_t_a);
 		break;
 	case DL_AAAA:
 		job->aaaa_status = a->status;
+		ask_expanded(job, a, ns_t_aaaa);
 		break;
 	case DL_TLSA: {
 		struct dane_port *p = &r->ports[q->port];
@@ -150,22 +215,37 @@ answered(void *arg, const struct dnssec_answer *a)
 			    &p->tlsa);
 		break;
 	}
+	case DL_TLSA_EXPANDED: {
+		struct dl_expanded *e = &job->exp[q->port];
+
+		e->status = a->status;
+		free(e->why_bogus);
+		e->why_bogus = xstrdup(a->status == DNSSEC_BOGUS ?
+		    a->why_bogus : "");
+		if (a->packet != NULL && a->rcode == 0)
+			(void)tlsa_parse_answer(a->packet, (size_t)a->len,
+			    &e->tlsa);
+		break;
+	}
 	}
 	if (--job->pending == 0)
 		job_finish(job);
 }
 
 static void
-send_question(struct danelookup_job *job, struct dnssec *v, const char *name,
-    int type, enum dl_kind kind, size_t port)
+send_question(struct danelookup_job *job, const char *name, int type,
+    enum dl_kind kind, size_t port)
 {
-	struct dlq *q = &job->qs[job->n_qs++];
+	struct dlq *q;
 
+	if (job->n_qs == ARRAY_LEN(job->qs))
+		return;		/* cannot be: 3 + 2 per port at most */
+	q = &job->qs[job->n_qs++];
 	q->job = job;
 	q->kind = kind;
 	q->port = port;
 	job->pending++;
-	q->q = dnssec_resolve(v, name, type, answered, q);
+	q->q = dnssec_resolve(job->v, name, type, answered, q);
 }
 
 struct danelookup_job *
@@ -177,6 +257,7 @@ danelookup_start(const struct danelookup_params *p, danelookup_done_cb cb,
 	char name[300];
 
 	job->res = r;
+	job->v = p->v;
 	job->cb = cb;
 	job->arg = arg;
 	r->host = xstrdup(p->host);
@@ -188,16 +269,17 @@ danelookup_start(const struct danelookup_params *p, danelookup_done_cb cb,
 		dp->port = p->ports[i];
 		dp->tlsa_status = DNSSEC_TIMEOUT;
 		dp->why_bogus = xstrdup("");
+		dp->base = xstrdup(p->host);
 		tlsa_set_init(&dp->tlsa);
 	}
 	/* Every query is made before any can answer. */
-	send_question(job, p->v, p->domain, ns_t_mx, DL_MX, 0);
-	send_question(job, p->v, p->host, ns_t_a, DL_A, 0);
-	send_question(job, p->v, p->host, ns_t_aaaa, DL_AAAA, 0);
+	send_question(job, p->domain, ns_t_mx, DL_MX, 0);
+	send_question(job, p->host, ns_t_a, DL_A, 0);
+	send_question(job, p->host, ns_t_aaaa, DL_AAAA, 0);
 	for (size_t i = 0; i < r->n_ports; i++) {
 		snprintf(name, sizeof(name), "_%u._tcp.%s",
 		    (unsigned)r->ports[i].port, p->host);
-		send_question(job, p->v, name, 52, DL_TLSA, i);
+		send_question(job, name, 52, DL_TLSA, i);
 	}
 	return job;
 }
@@ -208,8 +290,7 @@ danelookup_cancel(struct danelookup_job *job)
 	for (size_t i = 0; i < job->n_qs; i++)
 		if (job->qs[i].q != NULL)
 			dnssec_cancel(job->qs[i].q);
-	danelookup_result_free(job->res);
-	free(job);
+	job_free(job);
 }
 
 void
@@ -220,7 +301,9 @@ danelookup_result_free(struct danelookup_result *r)
 	for (size_t i = 0; i < r->n_ports; i++) {
 		tlsa_set_free(&r->ports[i].tlsa);
 		free(r->ports[i].why_bogus);
+		free(r->ports[i].base);
 	}
+	free(r->expanded);
 	free(r->host);
 	free(r);
 }
@@ -232,4 +315,35 @@ danelookup_usable(const struct danelookup_result *r, uint16_t port)
 		if (r->ports[i].port == port && r->ports[i].applicable)
 			return &r->ports[i].tlsa;
 	return NULL;
+}
+
+const struct dane_port *
+danelookup_port(const struct danelookup_result *r, uint16_t port)
+{
+	for (size_t i = 0; r != NULL && i < r->n_ports; i++)
+		if (r->ports[i].port == port)
+			return &r->ports[i];
+	return NULL;
+}
+
+struct tlsa_set *
+danelookup_probe_set(struct danelookup_result *r, uint16_t port)
+{
+	for (size_t i = 0; r != NULL && i < r->n_ports; i++)
+		if (r->ports[i].port == port && (r->ports[i].applicable ||
+		    r->ports[i].reason == DANE_REASON_UNUSABLE))
+			return &r->ports[i].tlsa;
+	return NULL;
+}
+
+enum dane_reason
+danelookup_verdict(const struct dane_port *p, const struct dane_facts *f)
+{
+	if (p == NULL)
+		return DANE_REASON_NONE;
+	if (!p->applicable)
+		return p->reason;
+	if (!f->checked || f->valid)
+		return DANE_REASON_NONE;
+	return f->reason;
 }

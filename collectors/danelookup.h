@@ -3,8 +3,10 @@
  * _PORT._tcp.<host> for each port, so that the probe can hand the usable
  * records to the handshake.  TLSA applies only when the MX and the address
  * lookups were secure too; a secure TLSA under an insecure address lookup
- * is reported as such, and a SERVFAIL is never "no TLSA".  One job per MX
- * host and run; it reports once. */
+ * is reported as such, and a SERVFAIL is never "no TLSA".  For a CNAMEd
+ * host the records at the expanded name count first, then those at the
+ * original name (as Postfix does).  One job per MX host and run; it
+ * reports once. */
 #ifndef MAILSEC_DANELOOKUP_H
 #define MAILSEC_DANELOOKUP_H
 
@@ -13,27 +15,14 @@
 #include "collectors/dane.h"
 #include "collectors/dnssec.h"
 
-#define DANELOOKUP_PORTS_MAX	4
+#define DANELOOKUP_PORTS_MAX	8	/* MAX_PORTS */
 
-/* Why DANE does not apply, or fails: the label values of
- * mailsec_dane_error_info{reason}. */
-enum dane_reason {
-	DANE_REASON_NONE,
-	DANE_REASON_NO_TLSA,		/* secure denial: no TLSA records */
-	DANE_REASON_INSECURE,		/* an unsigned link in the chain */
-	DANE_REASON_BOGUS,
-	DANE_REASON_UNUSABLE,		/* records, none usable for SMTP */
-	DANE_REASON_NO_MATCH,		/* usable records, none matches */
-	DANE_REASON_TA_NOT_PRESENTED,	/* DANE-TA whose CA was not sent */
-	DANE_REASON_NAME_MISMATCH,	/* DANE-TA: the name does not match */
-	DANE_REASON_EXPIRED,		/* DANE-TA: the certificate expired */
-	DANE_REASON_DNS,		/* SERVFAIL, timeout: unknown */
-	DANE_REASON__COUNT
-};
-const char *dane_reason_name(enum dane_reason r);
 
 struct dane_port {
 	uint16_t	 port;
+	char		*base;		/* the TLSA base domain the records
+					 * are from: the CNAME-expanded host
+					 * name or the host name */
 	enum dnssec_status tlsa_status;
 	int		 tlsa_rcode;
 	char		*why_bogus;	/* "" unless bogus */
@@ -45,6 +34,7 @@ struct dane_port {
 
 struct danelookup_result {
 	char		*host;
+	char		*expanded;	/* the host's CNAME target, or NULL */
 	enum dnssec_status mx_status;
 	enum dnssec_status addr_status;	/* the worse of A and AAAA */
 	struct dane_port ports[DANELOOKUP_PORTS_MAX];
@@ -68,6 +58,22 @@ struct danelookup_job *danelookup_start(const struct danelookup_params *p,
     danelookup_done_cb cb, void *arg);
 void danelookup_cancel(struct danelookup_job *job);
 void danelookup_result_free(struct danelookup_result *res);
+
+/* The port's entry, or NULL. */
+const struct dane_port *danelookup_port(const struct danelookup_result *r,
+    uint16_t port);
+/* The records the probe of an endpoint on port takes into its handshake:
+ * a secure set under a secure MX and address lookup, usable or not (the
+ * probe tells each record's fate), or NULL. */
+struct tlsa_set *danelookup_probe_set(struct danelookup_result *r,
+    uint16_t port);
+
+/* An endpoint's DANE verdict: why DANE does not apply (the lookup's
+ * reason), else why the handshake did not authenticate by it (the
+ * probe's), else NONE.  f is the probe's facts (f->checked 0 when TLS
+ * never came up: NONE then, the probe's failure tells). */
+enum dane_reason danelookup_verdict(const struct dane_port *p,
+    const struct dane_facts *f);
 
 /* The port's record set, or NULL when DANE does not apply there. */
 const struct tlsa_set *danelookup_usable(const struct danelookup_result *r,

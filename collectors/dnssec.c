@@ -121,6 +121,12 @@ ub_answered(void *arg, int rcode, void *packet, int len, int sec,
 	 * away: its why_bogus says so. */
 	if (a.status == DNSSEC_SERVFAIL && why_bogus != NULL && *why_bogus)
 		a.status = DNSSEC_BOGUS;
+	/* ... unless it says the trust anchor's own keys could not be had:
+	 * then the validator reached no server (an offline host, a blocked
+	 * path to the root), and no signature was shown to be wrong. */
+	if (a.status == DNSSEC_BOGUS && why_bogus != NULL &&
+	    strstr(why_bogus, "no DNSKEY rrset for trust anchor") != NULL)
+		a.status = DNSSEC_SERVFAIL;
 	log_debug("dnssec_answer", "name=%s status=%s rcode=%d", q->name,
 	    dnssec_status_name(a.status), rcode);
 	if (!q->starting) {
@@ -238,6 +244,11 @@ dnssec_new(struct event_base *base, const struct dnssec_params *p, char *err,
 	/* Quiet, no files of its own, nothing from the system's config. */
 	(void)ub_ctx_set_option(v->ub, "verbosity:", "0");
 	(void)ub_ctx_set_option(v->ub, "use-syslog:", "no");
+	/* A round of many domains asks thousands of names at once (MX, A,
+	 * AAAA, TLSA per MX host and port, SOA/DNSKEY per zone): past
+	 * num-queries-per-thread unbound drops the oldest, which come back
+	 * as timeouts.  (The sockets, outgoing-range, are 4096 with libevent.) */
+	(void)ub_ctx_set_option(v->ub, "num-queries-per-thread:", "8192");
 	for (size_t i = 0; p->insecure_local_zones != NULL &&
 	    p->insecure_local_zones[i] != NULL; i++) {
 		char val[300];

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "collectors/dane.h"
 #include "daemon/config.h"
 
 /* Steps of a probe; each is also a `phase` of mailsec_probe_duration_seconds
@@ -97,6 +98,7 @@ struct tls_facts {
 	char	 issuer[256];
 	char	 serial[96];
 	char	 fingerprint_sha256[65];
+	struct dane_facts dane;
 };
 
 struct probe_outcome {
@@ -138,6 +140,14 @@ struct probe_params {
 	int		 tls_min;	/* TLS1_VERSION ... */
 	int		 tls_max;
 	const char	*cipher_list;	/* TLS <= 1.2 suites */
+	/* DANE (RFC 7672): the secure TLSA set of this endpoint, or NULL.
+	 * session_start() copies the set and the names; the probe marks its
+	 * copy's records (dane_match_chain). */
+	struct tlsa_set	*dane_tlsa;
+	const char	*dane_base;	/* the TLSA base domain: a reference
+					 * identifier for DANE-TA */
+	const char	*dane_names[2];	/* more: the MX host, the next-hop
+					 * domain (NULL when absent) */
 	/* The audit's injection test: a harmless command (NOOP) goes in the
 	 * same write as STARTTLS, and the goodbye inside TLS tells whether
 	 * the server answered it there.  Never a command that changes state. */
@@ -160,8 +170,11 @@ SSL_CTX *probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen);
 /* A fresh SSL for one connection, with SNI when servername is a name, the
  * params' TLS variant applied and a stapled OCSP response requested. */
 SSL *probe_ssl_new(const struct probe_params *p);
-/* Reads version, cipher and certificate facts from a finished handshake. */
-void tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f);
+/* Reads version, cipher and certificate facts from a finished handshake;
+ * with DANE on (tlsa not NULL, the set given to probe_ssl_new), also the
+ * DANE verdict and each record's match against the presented chain. */
+void tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
+    struct tls_facts *f);
 /* An ASN1_TIME as seconds since the epoch (UTC); 0 when unreadable. */
 double tls_asn1_time_epoch(const ASN1_TIME *t);
 

@@ -18,6 +18,10 @@ session_free(struct session *s)
 {
 	io_free(s->io);
 	free((char *)s->p.ehlo_name);	/* our copies: see session_start() */
+	free((char *)s->p.dane_base);
+	for (size_t i = 0; i < ARRAY_LEN(s->p.dane_names); i++)
+		free((char *)s->p.dane_names[i]);
+	tlsa_set_free(&s->dane_tlsa);
 	SSL_CTX_free(s->p.ssl_ctx);
 	event_free(s->ev_start);
 	if (s->proto_free)
@@ -220,7 +224,8 @@ session_io(struct io *io, enum io_event ev, void *arg)
 		s->ops->connected(s);
 		break;
 	case IO_TLSREADY:
-		tls_inspect(io_ssl(s->io), s->p.servername, &s->out.tls);
+		tls_inspect(io_ssl(s->io), s->p.servername, s->p.dane_tlsa,
+		    &s->out.tls);
 		s->ops->tls_ready(s);
 		break;
 	case IO_DATAIN:
@@ -300,6 +305,21 @@ session_start(struct event_base *base, const struct probe_params *p,
 	 * into while sessions still wait for a banner: the session keeps its
 	 * own copy of the EHLO name and its own reference to the context. */
 	s->p.ehlo_name = p->ehlo_name ? xstrdup(p->ehlo_name) : NULL;
+	/* So are the TLSA set and its names, from a result that a new run
+	 * replaces. */
+	tlsa_set_init(&s->dane_tlsa);
+	s->p.dane_tlsa = NULL;
+	s->p.dane_base = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(s->p.dane_names); i++)
+		s->p.dane_names[i] = NULL;
+	if (p->dane_tlsa != NULL) {
+		tlsa_set_copy(&s->dane_tlsa, p->dane_tlsa);
+		s->p.dane_tlsa = &s->dane_tlsa;
+		s->p.dane_base = p->dane_base ? xstrdup(p->dane_base) : NULL;
+		for (size_t i = 0; i < ARRAY_LEN(s->p.dane_names); i++)
+			if (p->dane_names[i] != NULL)
+				s->p.dane_names[i] = xstrdup(p->dane_names[i]);
+	}
 	if (p->ssl_ctx != NULL)
 		SSL_CTX_up_ref(p->ssl_ctx);
 	s->cb = cb;

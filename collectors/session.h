@@ -34,6 +34,7 @@ struct session {
 	void			*proto;		/* the protocol's own state */
 	void			(*proto_free)(void *);
 	struct probe_params	 p;
+	struct tlsa_set		 dane_tlsa;	/* p.dane_tlsa points here */
 	probe_done_cb		 cb;
 	void			*cb_arg;
 	struct io		*io;

@@ -29,6 +29,13 @@ probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
 	SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	/* DANE is turned on per connection (probe_ssl_new) where a secure
+	 * TLSA set exists; without SSL_dane_enable nothing changes. */
+	if (SSL_CTX_dane_enable(ctx) <= 0) {
+		snprintf(err, errlen, "SSL_CTX_dane_enable failed");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	/* Every probe must see the full handshake and the certificate. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION);
@@ -56,6 +63,38 @@ is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, tmp) == 1 || inet_pton(AF_INET6, s, tmp) == 1;
 }
 
+/* The usable records of the set as OpenSSL's DANE records, the base
+ * domain and the other names as reference identifiers for DANE-TA (DANE-EE
+ * ignores names: RFC 7672 3.1.1).  0 with no usable record: then the
+ * connection is left without DANE.  -1 on an OpenSSL failure. */
+static int
+dane_setup(SSL *ssl, const struct probe_params *p)
+{
+	int added = 0;
+
+	if (dane_match_chain(p->dane_tlsa, NULL) == 0)
+		return 0;
+	if (p->dane_base == NULL || SSL_dane_enable(ssl, p->dane_base) <= 0)
+		return -1;
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (size_t i = 0; i < ARRAY_LEN(p->dane_names); i++)
+		if (p->dane_names[i] != NULL &&
+		    SSL_add1_host(ssl, p->dane_names[i]) != 1)
+			return -1;
+	for (size_t i = 0; i < p->dane_tlsa->n; i++) {
+		const struct tlsa_record *r = &p->dane_tlsa->recs[i];
+
+		if (r->match == DANE_UNUSABLE)
+			continue;
+		/* > 0 added, 0 unusable to OpenSSL, < 0 an error */
+		if (SSL_dane_tlsa_add(ssl, r->usage, r->selector, r->mtype,
+		    r->data, r->len) > 0)
+			added++;
+	}
+	ERR_clear_error();
+	return added;
+}
+
 SSL *
 probe_ssl_new(const struct probe_params *p)
 {
@@ -68,7 +107,8 @@ probe_ssl_new(const struct probe_params *p)
 	SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
 	if ((p->tls_min && !SSL_set_min_proto_version(ssl, p->tls_min)) ||
 	    (p->tls_max && !SSL_set_max_proto_version(ssl, p->tls_max)) ||
-	    (p->cipher_list && !SSL_set_cipher_list(ssl, p->cipher_list))) {
+	    (p->cipher_list && !SSL_set_cipher_list(ssl, p->cipher_list)) ||
+	    (p->dane_tlsa != NULL && dane_setup(ssl, p) < 0)) {
 		ERR_clear_error();
 		SSL_free(ssl);
 		return NULL;
@@ -169,9 +209,9 @@ key_facts(X509 *leaf, struct tls_facts *f)
 /* The leaf's issuer: from the verified path when it verifies, else the
  * presented certificate that issued it (by name and key id), or NULL. */
 static X509 *
-leaf_issuer(SSL *ssl, X509 *leaf, int verified)
+leaf_issuer(SSL *ssl, X509 *leaf, STACK_OF(X509) *verified_path)
 {
-	STACK_OF(X509) *chain = verified ? SSL_get0_verified_chain(ssl) :
+	STACK_OF(X509) *chain = verified_path != NULL ? verified_path :
 	    SSL_get_peer_cert_chain(ssl);
 
 	for (int i = 0; chain && i < sk_X509_num(chain); i++) {
@@ -279,10 +319,100 @@ chain_earliest(STACK_OF(X509) *chain, double leaf)
 	return earliest;
 }
 
-void
-tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
+/* The PKIX verdict of a connection with DANE on: the handshake's own
+ * verification was DANE's, so the presented chain is verified again here
+ * as OpenSSL verifies it without DANE (the context's store, the server
+ * purpose, no reference names: the name is checked apart).  Returns the
+ * result; *path is the verified path (the caller frees it) or NULL. */
+static long
+pkix_verify_apart(SSL *ssl, X509 *leaf, STACK_OF(X509) **path)
 {
-	STACK_OF(X509) *chain;
+	X509_STORE_CTX *xs = X509_STORE_CTX_new();
+	long vr = X509_V_ERR_UNSPECIFIED;
+
+	*path = NULL;
+	if (xs == NULL)
+		return vr;
+	if (X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)),
+	    leaf, SSL_get_peer_cert_chain(ssl)) == 1 &&
+	    X509_STORE_CTX_set_default(xs, "ssl_server") == 1) {
+		if (X509_verify_cert(xs) == 1) {
+			vr = X509_V_OK;
+			*path = X509_STORE_CTX_get1_chain(xs);
+		} else
+			vr = X509_STORE_CTX_get_error(xs);
+	}
+	X509_STORE_CTX_free(xs);
+	ERR_clear_error();
+	return vr;
+}
+
+/* Why DANE did not authenticate, from OpenSSL's verdict and our own
+ * record matching. */
+static enum dane_reason
+dane_failure(long vr, const struct tlsa_set *tlsa)
+{
+	int ta_only = 1;
+
+	switch (vr) {
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+		return DANE_REASON_NAME_MISMATCH;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return DANE_REASON_EXPIRED;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < tlsa->n; i++) {
+		const struct tlsa_record *r = &tlsa->recs[i];
+
+		if (r->match == DANE_MATCHES)
+			return DANE_REASON_NO_MATCH;	/* matched, yet failed */
+		if (r->match == DANE_NO_MATCH && r->usage != DANE_TA)
+			ta_only = 0;
+	}
+	/* Nothing matched: with only DANE-TA records, the CA they pin was
+	 * not in what the server sent. */
+	return ta_only ? DANE_REASON_TA_NOT_PRESENTED : DANE_REASON_NO_MATCH;
+}
+
+/* DANE facts: each record against every presented certificate (ours, as
+ * OpenSSL names only its first match), then the handshake's verdict. */
+static void
+dane_facts(SSL *ssl, struct tlsa_set *tlsa, struct dane_facts *d)
+{
+	EVP_PKEY *mspki = NULL;
+	X509 *mcert = NULL;
+	long vr;
+
+	d->checked = 1;
+	d->depth = -1;
+	/* usable records: dane_setup() enabled DANE on this connection */
+	d->enabled = dane_match_chain(tlsa, SSL_get_peer_cert_chain(ssl)) > 0;
+	dane_tally(tlsa, &d->tally);
+	d->rollover_ready = dane_rollover_ready(tlsa);
+	if (!d->enabled) {
+		d->reason = DANE_REASON_UNUSABLE;
+		return;
+	}
+	vr = SSL_get_verify_result(ssl);
+	d->depth = SSL_get0_dane_authority(ssl, &mcert, &mspki);
+	d->valid = vr == X509_V_OK && d->depth >= 0;
+	if (d->valid) {
+		d->reason = DANE_REASON_NONE;
+		return;
+	}
+	d->reason = dane_failure(vr, tlsa);
+	snprintf(d->error, sizeof(d->error), "%s", vr == X509_V_OK ?
+	    "no TLSA record authenticated the peer" :
+	    X509_verify_cert_error_string(vr));
+}
+
+void
+tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
+    struct tls_facts *f)
+{
+	STACK_OF(X509) *chain, *apart = NULL, *verified_path = NULL;
 	X509 *leaf;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -296,9 +426,18 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 		return;
 	f->have_cert = 1;
 	key_facts(leaf, f);
-	vr = SSL_get_verify_result(ssl);
+	if (tlsa != NULL)
+		dane_facts(ssl, tlsa, &f->dane);
+	if (f->dane.enabled) {
+		vr = pkix_verify_apart(ssl, leaf, &apart);
+		verified_path = apart;
+	} else {
+		vr = SSL_get_verify_result(ssl);
+		if (vr == X509_V_OK)
+			verified_path = SSL_get0_verified_chain(ssl);
+	}
 	f->verified = vr == X509_V_OK;
-	ocsp_facts(ssl, leaf, leaf_issuer(ssl, leaf, f->verified), f);
+	ocsp_facts(ssl, leaf, leaf_issuer(ssl, leaf, verified_path), f);
 	if (!f->verified)
 		snprintf(f->verify_error, sizeof(f->verify_error), "%s",
 		    X509_verify_cert_error_string(vr));
@@ -323,6 +462,7 @@ tls_inspect(SSL *ssl, const char *servername, struct tls_facts *f)
 	/* What counts is the path OpenSSL built and verified: a server may
 	 * send certificates it skips (an expired cross-sign). */
 	f->chain_earliest_not_after = f->verified ?
-	    chain_earliest(SSL_get0_verified_chain(ssl), f->not_after) :
+	    chain_earliest(verified_path, f->not_after) :
 	    f->presented_chain_earliest_not_after;
+	sk_X509_pop_free(apart, X509_free);
 }

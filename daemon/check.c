@@ -33,6 +33,10 @@ check_usage(FILE *f)
 	    "                          /etc/resolv.conf)\n"
 	    "  --ca-file FILE          CAs to verify certificates with (default\n"
 	    "                          %s)\n"
+	    "  --trust-anchor FILE     DNSSEC trust anchors (default\n"
+	    "                          /usr/share/dns/root.key)\n"
+	    "  --dnssec-forwarder ADDR[@PORT]  validate answers fetched from\n"
+	    "                          this server instead of recursing\n"
 	    "  --dkim-selector SEL     a DKIM selector to check (repeatable)\n"
 	    "  --timeout DURATION      per probe, e.g. 10s (the default), 500ms\n"
 	    "  --json                  the JSON API's document instead of the\n"
@@ -145,6 +149,16 @@ check_config_text(const struct check_args *a, struct buf *out,
 	if (a->ca_file) {
 		SAFE(a->ca_file, 0);
 		emit_value(out, origins, n, "--ca-file", "ca_file", a->ca_file);
+	}
+	if (a->trust_anchor) {
+		SAFE(a->trust_anchor, 0);
+		emit_value(out, origins, n, "--trust-anchor",
+		    "dnssec_trust_anchor_file", a->trust_anchor);
+	}
+	if (a->dnssec_forwarder) {
+		SAFE(a->dnssec_forwarder, 0);
+		emit_value(out, origins, n, "--dnssec-forwarder",
+		    "dnssec_forwarder", a->dnssec_forwarder);
 	}
 	if (a->timeout) {
 		SAFE(a->timeout, 0);
@@ -286,6 +300,8 @@ check_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "resolver", required_argument, NULL, 'r' },
 		{ "ca-file", required_argument, NULL, 'a' },
+		{ "trust-anchor", required_argument, NULL, 'T' },
+		{ "dnssec-forwarder", required_argument, NULL, 'F' },
 		{ "dkim-selector", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
@@ -319,6 +335,12 @@ check_main(int argc, char **argv)
 			break;
 		case 'a':
 			a.ca_file = optarg;
+			break;
+		case 'T':
+			a.trust_anchor = optarg;
+			break;
+		case 'F':
+			a.dnssec_forwarder = optarg;
 			break;
 		case 's':
 			if (a.n_selectors == ARRAY_LEN(a.selectors)) {

@@ -19,6 +19,8 @@ struct check_args {
 	const char	*resolvers[MAX_RESOLVERS];
 	size_t		 n_resolvers;
 	const char	*ca_file;
+	const char	*trust_anchor;	/* dnssec_trust_anchor_file */
+	const char	*dnssec_forwarder;
 	const char	*selectors[MAX_SELECTORS];
 	size_t		 n_selectors;
 	const char	*timeout;

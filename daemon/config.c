@@ -1434,6 +1434,12 @@ set_target_tls_rpt(struct parse *p, const char *v)
 }
 
 static void
+set_target_dane(struct parse *p, const char *v)
+{
+	get_switch(p, v, &cur_target(p)->dane);
+}
+
+static void
 caa_issuers_clear(struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_caa_issuers; i++) {
@@ -1606,6 +1612,7 @@ start_target(struct parse *p, enum target_kind kind, char *name,
 	t->records = 1;
 	t->mta_sts = -1;
 	t->tls_rpt = -1;
+	t->dane = 1;
 	if (kind == TARGET_DOMAIN) {
 		t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 		t->n_smtp_ports = 1;
@@ -1736,6 +1743,7 @@ module_target_init(struct target_cfg *t, unsigned line)
 	t->records = 1;
 	t->mta_sts = -1;
 	t->tls_rpt = -1;
+	t->dane = 1;
 	t->smtp_ports[0] = protocol_default_port(PROTO_SMTP);
 	t->n_smtp_ports = 1;
 }
@@ -1781,7 +1789,7 @@ static void
 close_module(struct parse *p)
 {
 	static const char *const domain_only[] = { "smtp_ports",
-	    "dkim_selectors", "records", "mta_sts", "tls_rpt" };
+	    "dkim_selectors", "records", "mta_sts", "tls_rpt", "dane" };
 	const struct target_cfg *t = cur_target(p);
 	unsigned line;
 
@@ -1852,6 +1860,7 @@ static const struct key_def domain_keys[] = {
 	{ "spf_expect_pass", set_spf_expect_pass },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "dane", set_target_dane },
 	{ "ip_protocol", set_target_ip_protocol },
 };
 
@@ -1874,6 +1883,7 @@ static const struct key_def module_keys[] = {
 	{ "audit", set_target_audit },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "dane", set_target_dane },
 	{ "ip_protocol", set_target_ip_protocol },
 };
 

@@ -83,6 +83,8 @@ struct target_cfg {
 	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
 	int		 mta_sts;
 	int		 tls_rpt;
+	/* domain only: DANE on the MX hosts (with dnssec on); 1 on, 0 off */
+	int		 dane;
 	enum ip_protocol ip_protocol;
 	unsigned	 line;		/* where the section starts */
 };

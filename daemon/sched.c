@@ -69,11 +69,23 @@ struct host_lookup {
 	enum dns_result	 v4, v6;
 };
 
+/* One MX host's DANE lookups: in flight while job is set.  The SMTP
+ * probes of the host wait for it (they carry its TLSA set into their
+ * handshake). */
+struct dane_slot {
+	struct check_run *run;
+	size_t		 index;		/* in run->res->dane */
+	const char	*host;		/* in run->res->mx, or the domain */
+	struct danelookup_job *job;
+};
+
 struct probe_job {
 	struct check_run *run;
 	size_t		 ep;		/* index in run->res->eps */
 	struct session	*session;	/* while running */
 	int		 queued;
+	struct dane_slot *dane;		/* an MX host's SMTP probe, or NULL */
+	int		 dane_wait;	/* held until dane->job answers */
 	int		 auditing;	/* the main probe is done: audit steps */
 	struct audit_cursor cursor;
 	char		 log_id[640];	/* target= host= ... (quoted) */
@@ -430,6 +442,17 @@ job_start(struct ctx *ctx, struct probe_job *job)
 	p.ssl_ctx = ctx->ssl_ctx;
 	if (job->auditing)
 		audit_params(&job->cursor, &p);
+	else if (job->dane != NULL && job->dane->index < run->res->n_dane) {
+		struct danelookup_result *dr = run->res->dane[job->dane->index];
+
+		/* RFC 7672: the TLSA base domain, the MX host and the
+		 * next-hop domain are the names DANE-TA checks. */
+		p.dane_tlsa = danelookup_probe_set(dr, ep->port);
+		p.dane_base = danelookup_port(dr, ep->port) != NULL ?
+		    danelookup_port(dr, ep->port)->base : ep->host;
+		p.dane_names[0] = ep->host;
+		p.dane_names[1] = run->check->cfg->name;
+	}
 	job->queued = 0;
 	ctx->in_flight++;
 	job->session = probe_start(ctx->base, &p, job_done, job);
@@ -570,6 +593,16 @@ job_share(struct check_run *run, struct probe_job *job, const char *addr,
 	return SHARE_LEADS;
 }
 
+/* The DANE lookups of an MX host of the run, or NULL. */
+static struct dane_slot *
+run_dane_slot(struct check_run *run, const char *host)
+{
+	for (size_t i = 0; i < run->n_dane; i++)
+		if (strcasecmp(run->dane[i].host, host) == 0)
+			return &run->dane[i];
+	return NULL;
+}
+
 static void
 run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa,
     socklen_t salen, uint16_t port, enum protocol proto)
@@ -633,6 +666,13 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	}
 	run->outstanding++;
 	TAILQ_INSERT_TAIL(&run->jobs, job, rlink);
+	if (proto == PROTO_SMTP || proto == PROTO_SUBMISSION ||
+	    proto == PROTO_SMTPS)
+		job->dane = run_dane_slot(run, host);
+	if (job->dane != NULL && job->dane->job != NULL) {
+		job->dane_wait = 1;	/* dane_done() queues it */
+		return;
+	}
 	job->queued = 1;
 	TAILQ_INSERT_TAIL(&ctx->queue, job, qlink);
 	ctx->queued++;
@@ -759,18 +799,13 @@ mtasts_done(struct mtasts_result *mr, void *arg)
 	run_maybe_finish(run);
 }
 
-/* One MX host's DANE lookups in flight. */
-struct dane_slot {
-	struct check_run *run;
-	size_t		 index;		/* in run->res->dane */
-	struct danelookup_job *job;
-};
-
 static void
 dane_done(struct danelookup_result *dr, void *arg)
 {
 	struct dane_slot *ds = arg;
 	struct check_run *run = ds->run;
+
+	struct probe_job *job;
 
 	ds->job = NULL;
 	if (ds->index < run->res->n_dane) {
@@ -778,42 +813,64 @@ dane_done(struct danelookup_result *dr, void *arg)
 		run->res->dane[ds->index] = dr;
 	} else	/* the result was handed on (an ad-hoc deadline) */
 		danelookup_result_free(dr);
+	/* The host's SMTP probes take the TLSA set into their handshakes. */
+	TAILQ_FOREACH(job, &run->jobs, rlink)
+		if (job->dane_wait && job->dane == ds) {
+			job->dane_wait = 0;
+			job->queued = 1;
+			TAILQ_INSERT_TAIL(&run->ctx->queue, job, qlink);
+			run->ctx->queued++;
+		}
+	queue_pump(run->ctx);
 	run->outstanding--;
 	run_maybe_finish(run);
 }
 
-/* The DNS half of DANE for each MX host on port 25 (RFC 7672): whether a
- * secure, usable TLSA set exists.  The handshake does not use it yet. */
+/* The DNS half of DANE for each MX host (RFC 7672), on every SMTP port
+ * probed: started as soon as the MX hosts are known, before their
+ * addresses, so that their probes wait for it as briefly as possible. */
 static void
 run_dane_start(struct check_run *run)
 {
 	struct check_result *res = run->res;
-	static const uint16_t port25[] = { 25 };
+	const char *hosts[MAX_MX_HOSTS];
+	uint16_t ports[MAX_PORTS], dports[MAX_PORTS];
+	enum protocol protos[MAX_PORTS];
+	size_t n_hosts = 0, n = check_ports(run->check, ROLE_MX, ports, protos),
+	    n_dports = 0;
 
-	if (run->ctx->dnssec == NULL || res->n_mx == 0 || run->dane != NULL)
+	if (run->ctx->dnssec == NULL || run->dane != NULL ||
+	    !run->check->cfg->dane)
 		return;
-	res->dane = xcalloc(res->n_mx, sizeof(*res->dane));
-	run->dane = xcalloc(res->n_mx, sizeof(*run->dane));
-	for (size_t i = 0; i < res->n_mx; i++) {
+	for (size_t i = 0; i < n && n_dports < DANELOOKUP_PORTS_MAX; i++)
+		if (protos[i] == PROTO_SMTP || protos[i] == PROTO_SUBMISSION ||
+		    protos[i] == PROTO_SMTPS)
+			dports[n_dports++] = ports[i];
+	if (res->implicit_mx)
+		hosts[n_hosts++] = run->check->cfg->name;
+	for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS && !res->null_mx;
+	    i++)
+		if (res->mx[i].host[0] != '\0' && !dns_mx_host_seen(res->mx, i))
+			hosts[n_hosts++] = res->mx[i].host;
+	if (n_hosts == 0 || n_dports == 0)
+		return;
+	res->dane = xcalloc(n_hosts, sizeof(*res->dane));
+	run->dane = xcalloc(n_hosts, sizeof(*run->dane));
+	for (size_t i = 0; i < n_hosts; i++) {
+		struct dane_slot *ds = &run->dane[run->n_dane++];
 		struct danelookup_params dp;
-		int dup = 0;
 
-		for (size_t j = 0; j < i; j++)
-			dup |= strcasecmp(res->mx[j].host, res->mx[i].host) == 0;
-		if (dup || res->mx[i].host[0] == '\0')
-			continue;
 		memset(&dp, 0, sizeof(dp));
 		dp.v = run->ctx->dnssec;
 		dp.domain = run->check->cfg->name;
-		dp.host = res->mx[i].host;
-		dp.ports = port25;
-		dp.n_ports = 1;
-		run->dane[run->n_dane].run = run;
-		run->dane[run->n_dane].index = res->n_dane++;
+		dp.host = hosts[i];
+		dp.ports = dports;
+		dp.n_ports = n_dports;
+		ds->run = run;
+		ds->host = hosts[i];
+		ds->index = res->n_dane++;
 		run->outstanding++;
-		run->dane[run->n_dane].job = danelookup_start(&dp, dane_done,
-		    &run->dane[run->n_dane]);
-		run->n_dane++;
+		ds->job = danelookup_start(&dp, dane_done, ds);
 	}
 }
 
@@ -938,7 +995,6 @@ run_dns_settled(struct check_run *run)
 	run->records_started = 1;
 	run_mtasts_start(run);
 	run_zones_start(run);
-	run_dane_start(run);
 	run_mxhyg_start(run);
 	if (!c->cfg->records)
 		return;
@@ -1128,6 +1184,8 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
 			res->null_mx = 1;
 		else
+			run_dane_start(run);
+		if (!res->null_mx)
 			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS &&
 			    run->check != NULL; i++)
 				if (res->mx[i].host[0] != '\0' &&
@@ -1137,6 +1195,7 @@ mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
 	} else if (r == DNS_NODATA) {
 		/* RFC 5321 5.1: no MX means the domain itself is the host. */
 		res->implicit_mx = 1;
+		run_dane_start(run);
 		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
 	} else {
 		char q[256];
@@ -1446,7 +1505,7 @@ check_cancel_run(struct check *c)
 		if (job->queued) {
 			TAILQ_REMOVE(&ctx->queue, job, qlink);
 			ctx->queued--;
-		} else {
+		} else if (!job->dane_wait) {
 			session_cancel(job->session);
 			ctx->in_flight--;
 		}
@@ -1635,8 +1694,9 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 		if (job->auditing)
 			continue;	/* the main probe is in: keep it */
-		probe_fail(&ep->out, job->queued ? STEP_CONNECT :
-		    session_step(job->session), REASON_TIMEOUT, "%s",
+		probe_fail(&ep->out, job->queued || job->dane_wait ?
+		    STEP_CONNECT : session_step(job->session), REASON_TIMEOUT,
+		    "%s", job->dane_wait ? "still waiting for the TLSA lookup" :
 		    job->queued ? "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
 		ep->out.cause = job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;

@@ -37,18 +37,16 @@ known_audit(const struct fact_src *s)
 	return AUDIT(s)->ran;
 }
 
-/* DANE's DNS half is looked up for an MX host on port 25. */
+/* DANE is looked up for an MX host on each SMTP port. */
 static const struct dane_port *
 dane_port(const struct fact_src *s)
 {
-	const struct danelookup_result *d;
-
-	if (s->r == NULL || s->ep->port != 25 ||
-	    s->ep->protocol != PROTO_SMTP ||
-	    (d = check_result_dane(s->r, s->ep->host)) == NULL ||
-	    d->n_ports == 0)
+	if (s->r == NULL || (s->ep->protocol != PROTO_SMTP &&
+	    s->ep->protocol != PROTO_SUBMISSION &&
+	    s->ep->protocol != PROTO_SMTPS))
 		return NULL;
-	return &d->ports[0];
+	return danelookup_port(check_result_dane(s->r, s->ep->host),
+	    s->ep->port);
 }
 
 static int
@@ -73,7 +71,7 @@ static const struct group_def {
 	    known_cert },
 	[EPG_AUDIT] = { "audit", 0, 1, "TLS audit", 1, "Run", "not run",
 	    known_audit },
-	[EPG_DANE] = { NULL, 0, 0, NULL, 0, NULL, NULL, known_dane },
+	[EPG_DANE] = { "dane", 0, 1, "DANE", 0, NULL, NULL, known_dane },
 };
 
 /* --- readers of derived facts ---------------------------------------------- */
@@ -146,6 +144,8 @@ smtp_name_kind(size_t i)
 }
 
 static void
+/* Why DANE does not apply (the lookup's reason), else why the handshake
+ * did not authenticate by it. */
 read_smtp_names(const struct fact_src *s, struct fact_value *v)
 {
 	v->known = s->ep->smtp_name_match[0] >= 0 ||
@@ -165,10 +165,52 @@ read_dane_applicable(const struct fact_src *s, struct fact_value *v)
 static void
 read_dane_reason(const struct fact_src *s, struct fact_value *v)
 {
-	enum dane_reason why = dane_port(s)->reason;
+	enum dane_reason why = danelookup_verdict(dane_port(s),
+	    &s->ep->out.tls.dane);
 
 	v->known = why != DANE_REASON_NONE;
 	v->str = dane_reason_name(why);
+}
+
+/* Where DANE applies: whether the probe's own handshake authenticated by
+ * it (0 too when TLS never came up). */
+static void
+read_dane_valid(const struct fact_src *s, struct fact_value *v)
+{
+	const struct dane_facts *f = &s->ep->out.tls.dane;
+
+	v->known = dane_port(s)->applicable;
+	v->num = f->checked && f->valid;
+}
+
+static void
+read_dane_rollover(const struct fact_src *s, struct fact_value *v)
+{
+	const struct dane_facts *f = &s->ep->out.tls.dane;
+
+	v->known = dane_port(s)->applicable && f->checked;
+	v->num = f->rollover_ready;
+}
+
+static void
+read_dane_base(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->str = dane_port(s)->base;
+}
+
+static void
+read_dane_dnssec(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->str = dnssec_status_name(dane_port(s)->tlsa_status);
+}
+
+static void
+read_dane_why_bogus(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = dane_port(s)->why_bogus[0] != '\0';
+	v->str = dane_port(s)->why_bogus;
 }
 
 /* --- the page's words where a row says more than one value ----------------- */
@@ -460,12 +502,28 @@ const struct ep_fact ep_facts[] = {
 	{ .group = EPG_CERT, .key = NULL, .type = FT_TRI,
 	    .family = F_CAA_ISSUER_ALLOWED,
 	    .at = EP(caa_issuer_allowed), .ctype = C_SCHAR, .known = K_NONNEG },
-	/* DANE's DNS half: metrics only, for now */
-	{ .group = EPG_DANE, .key = NULL, .type = FT_BOOL,
-	    .family = F_DANE_APPLICABLE,
+	/* DANE (doc/dane.md); mailsec_dane_tlsa_records, four labels an
+	 * entry, is written in web/metrics.c */
+	{ .group = EPG_DANE, .key = "tlsa_base", .type = FT_STR,
+	    .family = F__COUNT, .row = "TLSA at the name",
+	    .read = read_dane_base },
+	{ .group = EPG_DANE, .key = "tlsa_dnssec", .type = FT_STR,
+	    .family = F__COUNT, .row = "TLSA lookup",
+	    .read = read_dane_dnssec },
+	{ .group = EPG_DANE, .key = "why_bogus", .type = FT_STR,
+	    .family = F__COUNT, .row = "Why bogus",
+	    .read = read_dane_why_bogus },
+	{ .group = EPG_DANE, .key = "applicable", .type = FT_BOOL,
+	    .family = F_DANE_APPLICABLE, .row = "Applies",
 	    .read = read_dane_applicable },
-	{ .group = EPG_DANE, .key = NULL, .type = FT_STR,
-	    .family = F_DANE_ERROR_INFO, .label = "reason",
+	{ .group = EPG_DANE, .key = "valid", .type = FT_BOOL,
+	    .family = F_DANE_VALID, .row = "Valid",
+	    .read = read_dane_valid },
+	{ .group = EPG_DANE, .key = "rollover_ready", .type = FT_BOOL,
+	    .family = F_DANE_ROLLOVER_READY, .row = "Rollover ready",
+	    .read = read_dane_rollover },
+	{ .group = EPG_DANE, .key = "reason", .type = FT_STR,
+	    .family = F_DANE_ERROR_INFO, .label = "reason", .row = "Reason",
 	    .read = read_dane_reason },
 };
 

@@ -26,7 +26,7 @@ enum ep_group {
 	EPG_TLS,	/* the handshake made */
 	EPG_CERT,	/* the certificate presented */
 	EPG_AUDIT,	/* the TLS audit's handshakes */
-	EPG_DANE,	/* DANE's DNS half (MX hosts, port 25) */
+	EPG_DANE,	/* DANE: the lookup and the handshake (MX hosts, SMTP ports) */
 	EPG__COUNT
 };
 

@@ -64,6 +64,32 @@ service_representative(const struct check_result *r, size_t i)
 	return first == i;
 }
 
+/* The fate of each TLSA record against the presented chain: a sample
+ * per (usage, selector, matching type, result), four labels an entry,
+ * which the fact table's sets do not express (doc/architecture.md). */
+static void
+add_dane_records(struct expo *e, const struct buf *l,
+    const struct check_result *r, const struct endpoint_result *ep)
+{
+	const struct dane_facts *f = &ep->out.tls.dane;
+
+	if ((ep->protocol != PROTO_SMTP && ep->protocol != PROTO_SUBMISSION &&
+	    ep->protocol != PROTO_SMTPS) ||
+	    danelookup_port(check_result_dane(r, ep->host), ep->port) == NULL)
+		return;
+	for (unsigned i = 0; f->checked && i < f->tally.n; i++) {
+		const struct dane_tally_row *t = &f->tally.rows[i];
+		char u[4], sel[4], mt[4];
+
+		snprintf(u, sizeof(u), "%u", t->usage);
+		snprintf(sel, sizeof(sel), "%u", t->selector);
+		snprintf(mt, sizeof(mt), "%u", t->mtype);
+		expo_add(e, F_DANE_TLSA_RECORDS, l, t->count, "usage", u,
+		    "selector", sel, "matching_type", mt,
+		    "result", dane_match_name((enum dane_match)t->match), NULL);
+	}
+}
+
 static void
 add_endpoint(struct expo *e, const struct check_result *r,
     const struct endpoint_result *ep, int mode)
@@ -98,6 +124,7 @@ add_endpoint(struct expo *e, const struct check_result *r,
 		    "reason", probe_reason_name(o->reason), NULL);
 	expo_add(e, F_PROBE_TIMESTAMP, &l, ep->finished, NULL);
 	facts_expo(e, &l, r, ep);
+	add_dane_records(e, &l, r, ep);
 	buf_free(&l);
 }
 

@@ -217,6 +217,33 @@ sec_cert(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	return 1;
 }
 
+static int
+sec_dane(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
+    size_t flen)
+{
+	const struct endpoint_result *ep = lc_ep(lc);
+	const struct dane_port *p = danelookup_port(check_result_dane(lc->r,
+	    ep->host), ep->port);
+	const struct dane_facts *f = &ep->out.tls.dane;
+	size_t o = 0;
+
+	if (p == NULL)
+		return 0;
+	verdict_dane_endpoint(lc->r, lc->ep, vi);
+	facts[0] = '\0';
+	for (unsigned k = 0; f->checked && k < f->tally.n && o + 1 < flen; k++) {
+		const struct dane_tally_row *t = &f->tally.rows[k];
+		int n = snprintf(facts + o, flen - o, "%s%ux %u %u %u %s",
+		    k ? ", " : "", t->count, t->usage, t->selector, t->mtype,
+		    dane_match_name((enum dane_match)t->match));
+
+		if (n < 0 || (size_t)n >= flen - o)
+			break;
+		o += (size_t)n;
+	}
+	return 1;
+}
+
 /* The record sections: which of verdict_records()'s three. */
 enum record_kind { REC_SPF, REC_DKIM, REC_DMARC };
 
@@ -295,6 +322,7 @@ static const struct section sections[] = {
 	{ "STARTTLS", SCOPE_ENDPOINT, sec_starttls },
 	{ "TLS", SCOPE_ENDPOINT, sec_tls },
 	{ "Certificate", SCOPE_ENDPOINT, sec_cert },
+	{ "DANE", SCOPE_ENDPOINT, sec_dane },
 	{ "SPF", SCOPE_RECORDS, sec_spf },
 	{ "DKIM", SCOPE_RECORDS, sec_dkim },
 	{ "DMARC", SCOPE_RECORDS, sec_dmarc },

@@ -220,6 +220,7 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	check_cell(b, "DKIM", &v->dkim);
 	check_cell(b, "DMARC", &v->dmarc);
 	check_cell(b, "MTA-STS", &v->mta_sts);
+	check_cell(b, "DANE", &v->dane);
 	fmt_days(v->cert_expiry, now, text, sizeof(text));
 	buf_printf(b, "<td data-label=\"Cert expiry\">%s</td>", text);
 	if (c->last) {
@@ -270,7 +271,7 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 		    "<th>Target</th>"
 		    "<th>Verdict</th><th>STARTTLS</th><th>TLS</th>"
 		    "<th>Certificate</th><th>SPF</th><th>DKIM</th>"
-		    "<th>DMARC</th><th>MTA-STS</th><th>Cert expiry</th>"
+		    "<th>DMARC</th><th>MTA-STS</th><th>DANE</th><th>Cert expiry</th>"
 		    "<th>Last run</th>"
 		    "<th>Reason</th></tr></thead><tbody>\n");
 		for (size_t i = 0; i < ctx->n_checks; i++)
@@ -534,6 +535,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
 	kv_verdict(b, "MTA-STS", &v.mta_sts);
+	kv_verdict(b, "DANE", &v.dane);
 	kv_verdict(b, "MX hygiene", &v.mx_hygiene);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));

@@ -201,6 +201,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_verdict(j, "dkim", &v->dkim, c);
 	json_verdict(j, "dmarc", &v->dmarc, c);
 	json_verdict(j, "mta_sts", &v->mta_sts, c);
+	json_verdict(j, "dane", &v->dane, c);
 	json_verdict(j, "mx_hygiene", &v->mx_hygiene, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");

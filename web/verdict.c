@@ -497,14 +497,119 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 	}
 }
 
+/* DANE of one endpoint; see verdict.h. */
+void
+verdict_dane_endpoint(const struct check_result *r, size_t i,
+    struct verdict_info *vi)
+{
+	const struct endpoint_result *ep = &r->eps[i];
+	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_port *p = danelookup_port(check_result_dane(r,
+	    ep->host), ep->port);
+	enum dane_reason why;
+
+	rate(vi, V_NA, "not checked");
+	if (p == NULL || (ep->protocol != PROTO_SMTP &&
+	    ep->protocol != PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS))
+		return;
+	why = danelookup_verdict(p, f);
+	switch (why) {
+	case DANE_REASON_NONE:
+		if (!p->applicable)
+			return;
+		if (!f->checked) {
+			flag(vi, V_FAIL, FIND_DANE_MISMATCH, ep->host,
+			    "mismatch: TLSA published, but no TLS session to "
+			    "check it");
+			return;
+		}
+		if (!f->rollover_ready) {
+			flag(vi, V_WARN, FIND_DANE_ROLLOVER, ep->host,
+			    "valid, but no record for a next key: a key "
+			    "change breaks DANE");
+			return;
+		}
+		rate(vi, V_PASS, "valid (DANE-%s at depth %d)",
+		    f->depth > 0 ? "TA" : "EE", f->depth);
+		return;
+	case DANE_REASON_NO_TLSA:
+		rate(vi, V_NA, "none: no TLSA records (securely denied)");
+		return;
+	case DANE_REASON_INSECURE:
+		rate(vi, V_NA, "insecure: the zone is not signed, DANE does "
+		    "not apply");
+		return;
+	case DANE_REASON_BOGUS:
+		flag(vi, V_FAIL, FIND_DANE_BOGUS, ep->host, "bogus: %s",
+		    p->why_bogus[0] ? p->why_bogus : "the DNSSEC chain of the "
+		    "MX, address or TLSA lookup does not validate");
+		return;
+	case DANE_REASON_DNS:
+		/* Not known either way (mailsec_dane_error_info{reason="dns"}
+		 * tells, for an alert): often the exporter's own path to the
+		 * DNS, not the domain. */
+		flag(vi, V_NA, FIND_DNS_LOOKUP, ep->host, "unknown: the "
+		    "validated TLSA, MX or address lookup failed (SERVFAIL or "
+		    "timeout)");
+		return;
+	case DANE_REASON_UNUSABLE:
+		flag(vi, V_WARN, FIND_DANE_UNUSABLE, ep->host, "unusable: "
+		    "TLSA records, none usable for SMTP (usages 2 and 3 "
+		    "only)");
+		return;
+	case DANE_REASON_NO_MATCH:
+	case DANE_REASON_TA_NOT_PRESENTED:
+	case DANE_REASON_NAME_MISMATCH:
+	case DANE_REASON_EXPIRED:
+		flag(vi, V_FAIL, FIND_DANE_MISMATCH, ep->host,
+		    "mismatch (%s): %s", dane_reason_name(why),
+		    f->error[0] ? f->error : "no TLSA record matches");
+		return;
+	case DANE_REASON__COUNT:
+		break;
+	}
+}
+
+/* The worst DANE verdict over the endpoints of r: a failure or warning
+ * first, else valid where it applies, else why it does not apply
+ * (insecure before none). */
+static void
+verdict_dane(const struct check_result *r, struct verdict_info *vi)
+{
+	struct verdict_info one, na;
+	int valid = 0;
+
+	rate(vi, V_NA, "not checked");
+	rate(&na, V_NA, "not checked");
+	for (size_t i = 0; i < r->n_eps; i++) {
+		verdict_dane_endpoint(r, i, &one);
+		if (one.v == V_PASS)
+			valid++;
+		else if (one.v > V_PASS && one.v > vi->v)
+			*vi = one;
+		else if (one.v == V_NA && strcmp(one.text, "not checked") != 0 &&
+		    (strcmp(na.text, "not checked") == 0 ||
+		    strncmp(one.text, "insecure", 8) == 0))
+			na = one;
+	}
+	if (vi->v > V_PASS)
+		return;
+	if (valid > 0)
+		rate(vi, V_PASS, "valid on %d endpoint%s", valid,
+		    valid == 1 ? "" : "s");
+	else
+		*vi = na;
+}
+
 /* Whether a secure, usable TLSA set exists for an MX host of r. */
 static int
 mx_has_dane(const struct check_result *r)
 {
 	for (size_t i = 0; i < r->n_dane; i++)
-		if (r->dane[i] != NULL && r->dane[i]->n_ports > 0 &&
-		    r->dane[i]->ports[0].applicable)
-			return 1;
+		for (size_t j = 0; r->dane[i] != NULL &&
+		    j < r->dane[i]->n_ports; j++)
+			if (r->dane[i]->ports[j].applicable)
+				return 1;
 	return 0;
 }
 
@@ -668,7 +773,7 @@ void
 target_view_make(const struct check *c, double now, struct target_view *v)
 {
 	const struct check_result *r = c->last;
-	const struct verdict_info *cols[8];
+	const struct verdict_info *cols[9];
 	size_t failed = 0, first = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -677,7 +782,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		v->overall = V_PENDING;
 		rate(&v->starttls, V_PENDING, "not run yet");
 		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
-		v->mta_sts = v->mx_hygiene = v->starttls;
+		v->mta_sts = v->mx_hygiene = v->dane = v->starttls;
 		snprintf(v->reason, sizeof(v->reason), "not checked yet");
 		return;
 	}
@@ -687,6 +792,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	verdict_records(r, &v->spf, &v->dkim, &v->dmarc);
 	verdict_mta_sts(r, now, &v->mta_sts);
 	verdict_mx_hygiene(r, &v->mx_hygiene);
+	verdict_dane(r, &v->dane);
 	cols[0] = &v->starttls;
 	cols[1] = &v->tls;
 	cols[2] = &v->cert;
@@ -695,6 +801,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	cols[5] = &v->dmarc;
 	cols[6] = &v->mta_sts;
 	cols[7] = &v->mx_hygiene;
+	cols[8] = &v->dane;
 	v->overall = r->success ? V_PASS : V_FAIL;
 	for (size_t i = 0; i < ARRAY_LEN(cols); i++)
 		v->overall = worst(v->overall, cols[i]->v);
@@ -721,7 +828,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	} else if (v->overall >= V_WARN) {
 		static const char *const names[] = { "STARTTLS", "TLS",
 		    "certificate", "SPF", "DKIM", "DMARC", "MTA-STS",
-		    "MX hygiene" };
+		    "MX hygiene", "DANE" };
 		_Static_assert(ARRAY_LEN(names) == ARRAY_LEN(cols),
 		    "a name per column");
 
@@ -779,6 +886,10 @@ static const char *const finding_names[] = {
 	[FIND_STS_CERT_EXPIRING] = "mta_sts_cert_expiring",
 	[FIND_TLSRPT_MISSING] = "tls_rpt_missing",
 	[FIND_TLSRPT_INVALID] = "tls_rpt_invalid",
+	[FIND_DANE_MISMATCH] = "dane_mismatch",
+	[FIND_DANE_BOGUS] = "dane_bogus",
+	[FIND_DANE_UNUSABLE] = "dane_unusable",
+	[FIND_DANE_ROLLOVER] = "dane_rollover_not_ready",
 	[FIND_MX_RECORD_ERROR] = "mx_record_error",
 	[FIND_MX_NO_FCRDNS] = "mx_no_fcrdns",
 	[FIND_CAA_INVALID] = "caa_invalid",
@@ -973,6 +1084,29 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
 	case FIND_TLSRPT_INVALID:
 		snprintf(out, len, "fix _smtp._tls.%s: one v=TLSRPTv1 record, rua "
 		    "of mailto: or https: URIs", d);
+		return;
+	case FIND_DANE_MISMATCH:
+		snprintf(out, len, "senders that do DANE will not deliver to %s:"
+		    " publish TLSA records for the certificate %s serves now "
+		    "(e.g. 3 1 1 of its key) at _%u._tcp.%s, or serve the "
+		    "certificate they pin", h, h, port ? port : 25, h);
+		return;
+	case FIND_DANE_BOGUS:
+		snprintf(out, len, "the DNSSEC signatures for %s do not validate"
+		    ": re-sign the zone (expired signatures?) or fix the DS at "
+		    "the parent; validating senders cannot reach %s at all", h,
+		    d);
+		return;
+	case FIND_DANE_UNUSABLE:
+		snprintf(out, len, "the TLSA records at _%u._tcp.%s are not "
+		    "usable for SMTP: publish usage 3 (DANE-EE) or 2 (DANE-TA) "
+		    "records, selector 0/1, matching type 1/2 (RFC 7672)",
+		    port ? port : 25, h);
+		return;
+	case FIND_DANE_ROLLOVER:
+		snprintf(out, len, "before the next key change of %s, publish a "
+		    "TLSA record for the next key beside the current one (or a "
+		    "2 x x record of the issuing CA) and wait two TTLs", h);
 		return;
 	case FIND_MX_RECORD_ERROR:
 		snprintf(out, len, "fix %s's MX records: each MX names a host "

@@ -63,6 +63,10 @@ enum finding {
 	FIND_STS_CERT_EXPIRING,		/* the policy host's certificate */
 	FIND_TLSRPT_MISSING,		/* MTA-STS without TLS-RPT */
 	FIND_TLSRPT_INVALID,
+	FIND_DANE_MISMATCH,		/* TLSA published, the handshake fails it */
+	FIND_DANE_BOGUS,		/* the TLSA answer does not validate */
+	FIND_DANE_UNUSABLE,		/* TLSA records, none usable for SMTP */
+	FIND_DANE_ROLLOVER,		/* valid, but a key change breaks it */
 	FIND_MX_RECORD_ERROR,		/* mailsec_mx_error_info (about: host) */
 	FIND_MX_NO_FCRDNS,		/* an MX address without FCrDNS */
 	FIND_CAA_INVALID,		/* an MX host's CAA set does not parse */
@@ -87,7 +91,7 @@ struct target_view {
 	const struct check *c;
 	enum verdict	 overall;
 	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts,
-			 mx_hygiene;
+			 mx_hygiene, dane;
 	char		 reason[640];	/* the first trouble, in plain words */
 	double		 cert_expiry;	/* earliest certificate expiry, 0: none */
 };
@@ -111,6 +115,12 @@ void verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi);
 void failure_words(const struct endpoint_result *ep, char *out, size_t len);
 /* "mx1.example.org (192.0.2.1) port 25", or "192.0.2.1 port 25". */
 void endpoint_words(const struct endpoint_result *ep, char *out, size_t len);
+
+/* DANE (RFC 7672) of endpoint i of r: valid (pass), mismatch, bogus
+ * (fail), unusable or not rollover-ready (warn), insecure or none (n/a:
+ * DANE does not apply).  n/a "not checked" off SMTP or without DNSSEC. */
+void verdict_dane_endpoint(const struct check_result *r, size_t i,
+    struct verdict_info *vi);
 
 /* The MX of a domain's last result: found (or null MX, or implicit MX),
  * or why not. */

@@ -249,6 +249,61 @@ test_wire(void)
 	CHECK_STR(dane_match_name(DANE_MATCH__COUNT), "unknown");
 }
 
+/* The tally behind mailsec_dane_tlsa_records: one row per type and fate,
+ * in one order, bounded against a hostile set of many types. */
+static void
+test_tally(void)
+{
+	struct tlsa_set s, copy;
+	struct dane_tally t;
+	unsigned char rd[3 + 32];
+
+	tlsa_set_init(&s);
+	add(&s, other, 3, 1, 1);	/* no_match, listed first */
+	add(&s, leaf, 3, 1, 1);
+	add(&s, ca, 2, 0, 1);
+	add(&s, leaf, 1, 1, 1);		/* unusable */
+	dane_match_chain(&s, chain);
+	dane_tally(&s, &t);
+	CHECK_INT(t.n, 4);
+	CHECK_INT(t.dropped, 0);
+	CHECK_INT(t.rows[0].usage, 1);
+	CHECK_INT(t.rows[0].match, DANE_UNUSABLE);
+	CHECK_INT(t.rows[1].usage, 2);
+	CHECK_INT(t.rows[1].match, DANE_MATCHES);
+	CHECK_INT(t.rows[2].usage, 3);
+	CHECK_INT(t.rows[2].match, DANE_MATCHES);
+	CHECK_INT(t.rows[3].match, DANE_NO_MATCH);
+	/* a deep copy: freeing the original leaves it whole */
+	tlsa_set_copy(&copy, &s);
+	tlsa_set_free(&s);
+	dane_match_chain(&copy, chain);
+	dane_tally(&copy, &t);
+	CHECK_INT(t.n, 4);
+	CHECK_INT(t.rows[2].count, 1);
+	tlsa_set_free(&copy);
+	/* 64 records of 64 types (hostile usages): 16 rows, the rest counted */
+	tlsa_set_init(&s);
+	memset(rd, 0, sizeof(rd));
+	for (unsigned i = 0; i < 70; i++) {
+		rd[0] = (unsigned char)(10 + i);
+		CHECK_INT(tlsa_add_rdata(&s, rd, sizeof(rd)), 0);
+	}
+	CHECK_INT(s.n, DANE_TLSA_MAX);
+	CHECK(s.truncated);
+	CHECK_INT(dane_match_chain(&s, chain), 0);
+	dane_tally(&s, &t);
+	CHECK_INT(t.n, DANE_TALLY_MAX);
+	CHECK_INT(t.dropped, DANE_TLSA_MAX - DANE_TALLY_MAX);
+	tlsa_set_free(&s);
+	tlsa_set_copy(&copy, &s);	/* an empty set copies */
+	CHECK_INT(copy.n, 0);
+	tlsa_set_free(&copy);
+	CHECK_STR(dane_reason_name(DANE_REASON_TA_NOT_PRESENTED),
+	    "ta_not_presented");
+	CHECK_STR(dane_reason_name(DANE_REASON__COUNT), "unknown");
+}
+
 int
 main(void)
 {
@@ -262,6 +317,7 @@ main(void)
 	sk_X509_push(chain, ca);
 	test_matching();
 	test_wire();
+	test_tally();
 	sk_X509_free(chain);
 	X509_free(ca);
 	X509_free(leaf);
