@@ -328,6 +328,8 @@ job_done(const struct probe_outcome *out, void *arg)
 	/* The audit is worth its handshakes only where TLS works at all. */
 	if (run->audit && out->tls.done && run->check != NULL) {
 		job->auditing = 1;
+		/* What the probe negotiated needs no handshake of its own. */
+		tls_audit_learn(&ep->audit, &out->tls);
 		audit_begin(&job->cursor, ctx->weak_testable);
 		job_requeue(ctx, job);
 		return;
