@@ -67,6 +67,36 @@ add_audit(struct expo *e, const struct buf *l, const struct tls_audit *a)
 	expo_add(e, F_AUDIT_HANDSHAKES, l, a->handshakes, NULL);
 }
 
+/* The ratings (rating_endpoint) and the audit facts they rest on; a class
+ * not learnt is left out. */
+static void
+add_rating(struct expo *e, const struct buf *l, const struct endpoint_result *ep)
+{
+	const struct tls_audit *a = &ep->audit;
+	struct endpoint_rating r;
+
+	rating_endpoint(&ep->out.tls, a, &r);
+	for (int c = 0; c < RATE__COUNT; c++)
+		if (r.check[c].cls != TLS_CLASS_UNKNOWN)
+			expo_add(e, F_TLS_RATING, l, r.check[c].cls, "check",
+			    rating_check_name((enum rating_check)c), NULL);
+	if (r.worst != TLS_CLASS_UNKNOWN)
+		expo_add(e, F_TLS_RATING_WORST, l, r.worst, NULL);
+	if (!a->ran)
+		return;
+	for (int g = 0; g < GROUP__COUNT; g++)
+		if (a->group_accepted[g] >= 0)
+			expo_add(e, F_TLS_GROUP_ACCEPTED, l, a->group_accepted[g],
+			    "group", kex_group_name((enum kex_group)g), NULL);
+	for (int c = 0; c < TLS_CLASS__COUNT; c++) {
+		int acc = tls_audit_class_accepted(a, c);
+
+		if (acc >= 0)
+			expo_add(e, F_TLS_CIPHER_CLASS_ACCEPTED, l, acc, "class",
+			    tls_class_name(c), NULL);
+	}
+}
+
 /* address_label = hash: 8 hex digits of the address's SHA-256. */
 static void
 address_hash(const char *address, char out[9])
@@ -194,6 +224,7 @@ add_endpoint(struct expo *e, const struct check *c,
 	}
 	if (ep->audit.ran)
 		add_audit(e, &l, &ep->audit);
+	add_rating(e, &l, ep);
 	add_dane(e, &l, c->last, ep);
 	buf_free(&l);
 }
