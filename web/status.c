@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "collectors/audit.h"
+#include "collectors/rating.h"
 #include "collectors/records.h"
 #include "web/escape.h"
 #include "web/json.h"
@@ -381,6 +382,28 @@ kv_verdict(struct buf *b, const char *k, const struct verdict_info *vi)
 	buf_puts(b, "</td></tr>\n");
 }
 
+/* The NCSC-NL class of each check, in the guideline's words, with what it
+ * rests on. */
+static void
+ratings_html(struct buf *b, const struct endpoint_result *ep)
+{
+	struct endpoint_rating r;
+
+	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	if (r.worst == TLS_CLASS_UNKNOWN)
+		return;
+	kv_section(b, "Ratings (NCSC-NL TLS guidelines)");
+	kv_fmt(b, "Worst", "%s", tls_class_words(r.worst));
+	for (int c = 0; c < RATE__COUNT; c++) {
+		if (r.check[c].cls == TLS_CLASS_UNKNOWN)
+			continue;
+		kv_fmt(b, rating_check_title((enum rating_check)c), "%s: %s%s",
+		    tls_class_words(r.check[c].cls), r.check[c].reason,
+		    rating_check_in_worst((enum rating_check)c) ? "" :
+		    " (a notice)");
+	}
+}
+
 static void
 endpoint_html(struct buf *b, const struct endpoint_result *ep, double now)
 {
@@ -487,6 +510,7 @@ endpoint_html(struct buf *b, const struct endpoint_result *ep, double now)
 		    a->handshakes, a->duration_s);
 	} else
 		kv_text(b, "Run", "not run");
+	ratings_html(b, ep);
 	kv_close(b);
 	buf_puts(b, "</div>\n");
 }
@@ -644,6 +668,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
 	kv_verdict(b, "MTA-STS", &v.mta_sts);
+	kv_verdict(b, "TLS rating", &v.rating);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));
@@ -701,6 +726,41 @@ json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
 	json_kstr(j, "finding", vi->why != FIND_NONE ? finding_name(vi->why) :
 	    NULL);
 	json_kstr(j, "advice", advice[0] ? advice : NULL);
+	json_obj_close(j);
+}
+
+/* "ratings": {"worst": "phase_out", "checks": {"version": {"class":
+ * "good", "value": 3, "reason": "..."}, ...}}, or null. */
+static void
+json_ratings(struct json *j, const struct endpoint_result *ep)
+{
+	struct endpoint_rating r;
+
+	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	json_key(j, "ratings");
+	if (r.worst == TLS_CLASS_UNKNOWN) {
+		json_null(j);
+		return;
+	}
+	json_obj_open(j);
+	json_kstr(j, "worst", tls_class_name(r.worst));
+	json_kint(j, "worst_value", r.worst);
+	json_key(j, "checks");
+	json_obj_open(j);
+	for (int c = 0; c < RATE__COUNT; c++) {
+		if (r.check[c].cls == TLS_CLASS_UNKNOWN)
+			continue;
+		json_key(j, rating_check_name((enum rating_check)c));
+		json_obj_open(j);
+		json_kstr(j, "class", tls_class_name(r.check[c].cls));
+		json_kint(j, "value", r.check[c].cls);
+		json_kstr(j, "reason", r.check[c].reason);
+		json_kstr(j, "guideline", rating_check_ref((enum rating_check)c));
+		json_kbool(j, "counts_in_worst",
+		    rating_check_in_worst((enum rating_check)c));
+		json_obj_close(j);
+	}
+	json_obj_close(j);
 	json_obj_close(j);
 }
 
@@ -813,8 +873,21 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 			json_int(j, a->dhe_bits);
 		json_ktri(j, "server_cipher_order", a->server_cipher_order);
 		json_ktri(j, "secure_renegotiation", a->secure_renegotiation);
+		json_key(j, "groups_accepted");
+		json_obj_open(j);
+		for (int g = 0; g < GROUP__COUNT; g++)
+			json_ktri(j, kex_group_name((enum kex_group)g),
+			    a->group_accepted[g]);
+		json_obj_close(j);
+		json_key(j, "cipher_classes_accepted");
+		json_obj_open(j);
+		for (int c = 0; c < TLS_CLASS__COUNT; c++)
+			json_ktri(j, tls_class_name(c),
+			    tls_audit_class_accepted(a, c));
+		json_obj_close(j);
 		json_obj_close(j);
 	}
+	json_ratings(j, ep);
 	json_obj_close(j);
 }
 
@@ -951,6 +1024,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_verdict(j, "dkim", &v->dkim, c);
 	json_verdict(j, "dmarc", &v->dmarc, c);
 	json_verdict(j, "mta_sts", &v->mta_sts, c);
+	json_verdict(j, "tls_rating", &v->rating, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)

@@ -9,6 +9,7 @@
 #include "collectors/audit.h"
 #include "collectors/rating.h"
 #include "tests/unit/unit.h"
+#include "web/verdict.h"
 
 static void
 test_lookups(void)
@@ -286,11 +287,57 @@ test_endpoint(void)
 	CHECK_INT(r.check[RATE_CERT_SIGNATURE].cls, TLS_CLASS_INSUFFICIENT);
 }
 
+/* The verdict policy over ratings: insufficient fails, phase out warns,
+ * the rest passes; no audit, no verdict. */
+static void
+test_verdict(void)
+{
+	struct endpoint_result ep[2];
+	struct verdict_info vi;
+	char advice[300];
+
+	memset(ep, 0, sizeof(ep));
+	for (int i = 0; i < 2; i++) {
+		ep[i].host = i ? "mx2.example" : "mx1.example";
+		ep[i].port = 25;
+		probe_outcome_init(&ep[i].out);
+		tls_audit_init(&ep[i].audit);
+	}
+	verdict_rating(ep, 2, &vi);
+	CHECK_INT(vi.v, V_NA);
+	/* mx1 all good but TLS 1.2 accepted (sufficient) */
+	ep[0].audit.ran = 1;
+	ep[0].audit.version_accepted[TLSV_1_2] = 1;
+	ep[0].audit.version_accepted[TLSV_1_3] = 1;
+	ep[0].audit.version_accepted[TLSV_1_0] = 0;
+	ep[0].audit.version_accepted[TLSV_1_1] = 0;
+	verdict_rating(ep, 2, &vi);
+	CHECK_INT(vi.v, V_PASS);
+	CHECK(strncmp(vi.text, "sufficient", 10) == 0);
+	/* mx2 accepts ffdhe3072: phase out, the worst of the two */
+	ep[1].audit.ran = 1;
+	ep[1].audit.group_accepted[GROUP_FFDHE3072] = 1;
+	verdict_rating(ep, 2, &vi);
+	CHECK_INT(vi.v, V_WARN);
+	CHECK_INT(vi.why, FIND_TLS_RATING_PHASE_OUT);
+	CHECK_STR(vi.about, "mx2.example");
+	CHECK(strstr(vi.text, "key exchange groups") != NULL);
+	CHECK(strstr(vi.text, "ffdhe3072") != NULL);
+	verdict_advice(&vi, "example", NULL, 0, advice, sizeof(advice));
+	CHECK(strstr(advice, "mx2.example") != NULL);
+	ep[0].audit.version_accepted[TLSV_1_0] = 1;
+	verdict_rating(ep, 2, &vi);
+	CHECK_INT(vi.v, V_FAIL);
+	CHECK_STR(finding_name(vi.why), "tls_rating_insufficient");
+	CHECK(strstr(vi.text, "TLS version") != NULL);
+}
+
 int
 main(void)
 {
 	test_lookups();
 	test_cipher_lists();
 	test_endpoint();
+	test_verdict();
 	return unit_done("test_rating");
 }
