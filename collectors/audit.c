@@ -197,12 +197,36 @@ class_probe_needed(struct audit_cursor *cur, struct tls_audit *a, unsigned i)
 	return 1;
 }
 
+/* ffdhe3072-8192: one class (phase out), and the costly groups (the
+ * client's key share alone is ~0.1 s of CPU for ffdhe8192).  One
+ * handshake offers them all; a refusal answers for each, an acceptance
+ * names one, and the others cannot change the rating. */
+static int
+ffdhe_phase_out(unsigned g)
+{
+	return g >= GROUP_FFDHE3072 && g <= GROUP_FFDHE8192;
+}
+
+static int
+ffdhe_phase_out_proven(const struct tls_audit *a)
+{
+	if (a->group_accepted[GROUP_FFDHE2048] == 1)
+		return 1;	/* worse already: they cannot change kex */
+	for (unsigned g = GROUP_FFDHE3072; g <= GROUP_FFDHE8192; g++)
+		if (a->group_accepted[g] == 1)
+			return 1;
+	return 0;
+}
+
 static int
 group_probe_needed(const struct tls_audit *a, unsigned g)
 {
 	int unk;
 
 	if (a->group_accepted[g] == 1)
+		return 0;
+	if (ffdhe_phase_out(g) && (g != GROUP_FFDHE3072 ||
+	    ffdhe_phase_out_proven(a)))
 		return 0;
 	switch (kex_group_versions((enum kex_group)g)) {
 	case GROUPV_TLS13:
@@ -366,6 +390,8 @@ audit_params(struct audit_cursor *cur, struct probe_params *p)
 		break;
 	case AUDIT_GROUP:
 		snprintf(cur->group, sizeof(cur->group), "%s",
+		    cur->index == GROUP_FFDHE3072 ?
+		    "ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192" :
 		    kex_group_name(cur->index));
 		p->groups = cur->group;
 		/* Key exchange by that group only: ECDHE suites in TLS <= 1.2. */
@@ -490,7 +516,11 @@ audit_record(struct audit_cursor *cur, struct tls_audit *a,
 		break;
 	}
 	case AUDIT_GROUP:
-		if (ok != -1 && a->group_accepted[cur->index] != 1)
+		if (ok == 0 && cur->index == GROUP_FFDHE3072)
+			for (unsigned g = GROUP_FFDHE3072; g <= GROUP_FFDHE8192; g++)
+				a->group_accepted[g] = 0;
+		else if (ok != -1 && a->group_accepted[cur->index] != 1 &&
+		    !ffdhe_phase_out(cur->index))
 			a->group_accepted[cur->index] = 0;
 		cur->index++;
 		break;

@@ -80,7 +80,7 @@ struct audit_cursor {
 	uint64_t	 started_ms;
 	char		 cipher_list[2048];
 	char		 tls13_suites[160];
-	char		 group[24];
+	char		 group[48];
 	unsigned	 pinned;		/* enum tls_ver of class probes */
 	unsigned	 unknown_classes[2];	/* bit per class: a try failed
 						 * before TLS or was impossible */
