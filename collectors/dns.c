@@ -693,3 +693,59 @@ dns_parse_addrs(int type, const unsigned char *abuf, int alen,
 	}
 	return DNS_OK;
 }
+
+/* The length of the (possibly compressed) name at p in the message, or -1. */
+static long
+wire_name_len(const unsigned char *p, const unsigned char *abuf, int alen)
+{
+	char *name = NULL;
+	long len = 0;
+
+	if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+		return -1;
+	ares_free_string(name);
+	return len;
+}
+
+int
+dns_each_rdata(const unsigned char *abuf, int alen, int type, dns_rdata_fn fn,
+    void *arg)
+{
+	const unsigned char *p, *end;
+	unsigned qd, an;
+	int n = 0;
+
+	if (abuf == NULL || alen < 12)
+		return -1;
+	end = abuf + alen;
+	qd = (unsigned)abuf[4] << 8 | abuf[5];
+	an = (unsigned)abuf[6] << 8 | abuf[7];
+	p = abuf + 12;
+	for (unsigned i = 0; i < qd; i++) {
+		long nl = wire_name_len(p, abuf, alen);
+
+		if (nl < 0 || nl > end - p || end - p - nl < 4)
+			return -1;
+		p += nl + 4;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		long nl = wire_name_len(p, abuf, alen);
+		unsigned rtype, rdlen;
+
+		if (nl < 0 || nl > end - p || end - p - nl < 10)
+			return -1;
+		p += nl;
+		rtype = (unsigned)p[0] << 8 | p[1];
+		rdlen = (unsigned)p[8] << 8 | p[9];
+		p += 10;
+		if (rdlen > (size_t)(end - p))
+			return -1;
+		if ((int)rtype == type) {
+			if (fn != NULL)
+				fn(arg, p, rdlen);
+			n++;
+		}
+		p += rdlen;
+	}
+	return n;
+}

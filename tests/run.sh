@@ -25,6 +25,8 @@ run_one() {	# name, command...
 
 matches() { [ -z "$TESTS" ] || case "$1" in *$TESTS*) return 0;; *) return 1;; esac; }
 
+# The layering rule (doc/architecture.md): no file includes a higher layer.
+matches layers && run_one "layers" sh tests/check_layers.sh
 for b in build/tests/test_*; do
 	[ -x "$b" ] || continue; matches "$b" || continue
 	run_one "unit/$(basename "$b")" "$b"
@@ -55,7 +57,7 @@ if [ -x build/san/mailsec_exporter ] && [ -z "$NO_SAN" ]; then
 	for t in tests/integration/test_records.sh tests/integration/test_domain.sh \
 	    tests/integration/test_dns_faults.sh tests/integration/test_probe.sh \
 	    tests/integration/test_reentry.sh tests/integration/test_mta_sts.sh \
-	    tests/integration/test_dnssec.sh; do
+	    tests/integration/test_dnssec.sh tests/integration/test_mx_hygiene.sh; do
 		[ -f "$t" ] || continue; matches "$t" || continue
 		run_one "integration-asan-syncdns/$(basename "$t" .sh)" \
 		    env MAILSEC_BIN="$PWD/build/san/mailsec_exporter" \

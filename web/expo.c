@@ -1,6 +1,7 @@
 #include "web/expo.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "web/escape.h"
@@ -198,6 +199,24 @@ static const struct family_def families[F__COUNT] = {
 	    "DNSSEC status of the domain's zone or an MX host's zone, validated by the exporter: secure, insecure, bogus, servfail, timeout." },
 	[F_DNSSEC_SECURE] = { "mailsec_dnssec_secure", "gauge",
 	    "1 if the zone of the name is signed and validates from the trust anchor." },
+	[F_MX_PTR_MATCH] = { "mailsec_mx_ptr_match", "gauge",
+	    "1 if the MX address has a PTR name that resolves back to it (forward-confirmed reverse DNS), 0 if not." },
+	[F_MX_PTR_INFO] = { "mailsec_mx_ptr_info", "gauge",
+	    "A PTR name of the MX address." },
+	[F_MX_ERROR_INFO] = { "mailsec_mx_error_info", "gauge",
+	    "Present with value 1 for each MX sanity problem: cname, ip_literal, no_address, null_mx_mixed, too_many_mx." },
+	[F_MX_IPV6_ADDRESSES] = { "mailsec_mx_ipv6_addresses", "gauge",
+	    "Number of IPv6 (AAAA) addresses of the MX host." },
+	[F_CAA_PRESENT] = { "mailsec_caa_present", "gauge",
+	    "1 if a CAA record set applies to the MX host, at its name or a parent (RFC 8659 3)." },
+	[F_CAA_VALID] = { "mailsec_caa_valid", "gauge",
+	    "1 if every record of the MX host's CAA set parses (RFC 8659 4, issuemail RFC 9495) and no critical tag is unknown." },
+	[F_CAA_INFO] = { "mailsec_caa_info", "gauge",
+	    "The name the MX host's CAA set was found at, and the CA domain names its issue records allow (\";\" for none)." },
+	[F_CAA_ISSUER_ALLOWED] = { "mailsec_caa_issuer_allowed", "gauge",
+	    "1 if the MX host's CAA set lets the CA that issued the served certificate issue (the CA told from the issuer name by caa_issuers), 0 if not." },
+	[F_SMTP_BANNER_NAME_MATCH] = { "mailsec_smtp_banner_name_match", "gauge",
+	    "1 if the host name of the SMTP banner (name=banner) or of the EHLO reply (name=ehlo) is the MX name or a PTR name of the address." },
 	[F_CHECK_SUCCESS] = { "mailsec_check_success", "gauge",
 	    "1 if every probe of the configured target succeeded in its last run." },
 	[F_CHECK_DURATION] = { "mailsec_check_duration_seconds", "gauge",
@@ -389,15 +408,13 @@ set_rest_len(struct buf *b, size_t rest_at)
 }
 
 void
-expo_add(struct expo *e, enum family f, const struct buf *base, double value,
-    ...)
+expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
+    double value, const char *const *pairs, size_t n_pairs)
 {
 	struct buf *b = &e->fam[f];
-	const char *name, *val;
 	unsigned tag = EXPO_TAG_INLINE;
 	size_t rest_at = 0;
 	int first = 1;
-	va_list ap;
 
 	if (!e->compact)
 		buf_puts(b, families[f].name);
@@ -415,17 +432,16 @@ expo_add(struct expo *e, enum family f, const struct buf *base, double value,
 		}
 		first = 0;
 	}
-	va_start(ap, value);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		val = va_arg(ap, const char *);
+	for (size_t k = 0; k < n_pairs; k++) {
+		const char *val = pairs[2 * k + 1];
+
 		buf_puts(b, first ? "{" : ",");
 		first = 0;
-		buf_puts(b, name);
+		buf_puts(b, pairs[2 * k]);
 		buf_puts(b, "=\"");
 		escape_label_value(b, val ? val : "");
 		buf_putc(b, '"');
 	}
-	va_end(ap);
 	if (!first)
 		buf_putc(b, '}');
 	buf_putc(b, ' ');
@@ -433,6 +449,27 @@ expo_add(struct expo *e, enum family f, const struct buf *base, double value,
 	buf_putc(b, '\n');
 	if (e->compact)
 		set_rest_len(b, rest_at);
+}
+
+void
+expo_add(struct expo *e, enum family f, const struct buf *base, double value,
+    ...)
+{
+	const char *pairs[2 * EXPO_PAIRS_MAX];
+	size_t n = 0;
+	const char *name;
+	va_list ap;
+
+	va_start(ap, value);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		if (n == EXPO_PAIRS_MAX)
+			abort();	/* a caller's bug: more labels than any family has */
+		pairs[2 * n] = name;
+		pairs[2 * n + 1] = va_arg(ap, const char *);
+		n++;
+	}
+	va_end(ap);
+	expo_add_pairs(e, f, base, value, pairs, n);
 }
 
 void

@@ -105,6 +105,15 @@ enum family {
 	F_DANE_ERROR_INFO,
 	F_DNSSEC_STATUS_INFO,
 	F_DNSSEC_SECURE,
+	F_MX_PTR_MATCH,
+	F_MX_PTR_INFO,
+	F_MX_ERROR_INFO,
+	F_MX_IPV6_ADDRESSES,
+	F_CAA_PRESENT,
+	F_CAA_VALID,
+	F_CAA_INFO,
+	F_CAA_ISSUER_ALLOWED,
+	F_SMTP_BANNER_NAME_MATCH,
 	F_CHECK_SUCCESS,
 	F_CHECK_DURATION,
 	F_CHECK_TIMESTAMP,
@@ -194,6 +203,12 @@ void labels_add(struct buf *labels, const char *name, const char *value);
  * name/value string pairs, ended by NULL. */
 void expo_add(struct expo *e, enum family f, const struct buf *base,
     double value, ...) __attribute__((sentinel));
+
+/* The same with the name/value pairs in an array: pairs[2k] the name,
+ * pairs[2k + 1] the value, n_pairs pairs (at most EXPO_PAIRS_MAX). */
+#define EXPO_PAIRS_MAX	16
+void expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
+    double value, const char *const *pairs, size_t n_pairs);
 
 /* Writes every family that has samples, in table order. */
 void expo_render(const struct expo *e, struct buf *out);

@@ -252,7 +252,7 @@ record_line(const struct line_ctx *lc, enum record_kind k,
 
 	if (!is_domain(lc))
 		return 0;
-	verdict_records(lc->c, &v[REC_SPF], &v[REC_DKIM], &v[REC_DMARC]);
+	verdict_records(lc->r, &v[REC_SPF], &v[REC_DKIM], &v[REC_DMARC]);
 	*vi = v[k];
 	if (rr != NULL)
 		raw = k == REC_SPF ? rr->spf_raw : k == REC_DMARC ?
@@ -291,9 +291,21 @@ sec_mta_sts(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 
 	if (!is_domain(lc) || m == NULL || !m->sts_checked)
 		return 0;
-	verdict_mta_sts(lc->c, lc->now, vi);
+	verdict_mta_sts(lc->r, lc->now, vi);
 	if (m->record_raw != NULL)
 		snprintf(facts, flen, "\"%s\"", m->record_raw);
+	return 1;
+}
+
+static int
+sec_mx_hygiene(const struct line_ctx *lc, struct verdict_info *vi,
+    char *facts, size_t flen)
+{
+	if (!is_domain(lc) || lc->r->mxhyg == NULL)
+		return 0;
+	verdict_mx_hygiene(lc->r, vi);
+	(void)facts;
+	(void)flen;
 	return 1;
 }
 
@@ -310,6 +322,7 @@ static const struct section sections[] = {
 	{ "DKIM", SCOPE_RECORDS, sec_dkim },
 	{ "DMARC", SCOPE_RECORDS, sec_dmarc },
 	{ "MTA-STS", SCOPE_RECORDS, sec_mta_sts },
+	{ "MX hygiene", SCOPE_RECORDS, sec_mx_hygiene },
 };
 
 /* --- rendering ---------------------------------------------------------- */

@@ -65,6 +65,10 @@ enum finding {
 	FIND_STS_CERT_EXPIRING,		/* the policy host's certificate */
 	FIND_TLSRPT_MISSING,		/* MTA-STS without TLS-RPT */
 	FIND_TLSRPT_INVALID,
+	FIND_MX_RECORD_ERROR,		/* mailsec_mx_error_info (about: host) */
+	FIND_MX_NO_FCRDNS,		/* an MX address without FCrDNS */
+	FIND_CAA_INVALID,		/* an MX host's CAA set does not parse */
+	FIND_SMTP_NAME,			/* banner/EHLO name: neither MX nor PTR */
 	FIND__COUNT
 };
 
@@ -84,7 +88,8 @@ struct verdict_info {
 struct target_view {
 	const struct check *c;
 	enum verdict	 overall;
-	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts;
+	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts,
+			 mx_hygiene;
 	struct verdict_info rating;	/* the worst NCSC-NL class */
 	char		 reason[640];	/* the first trouble, in plain words */
 	double		 cert_expiry;	/* earliest certificate expiry, 0: none */
@@ -92,14 +97,18 @@ struct target_view {
 
 void target_view_make(const struct check *c, double now,
     struct target_view *v);
-/* SPF, DKIM and DMARC of a domain's last result (n/a for endpoints, and
+/* SPF, DKIM and DMARC of a domain's result (n/a for endpoints, and
  * while records are off or not fetched). */
-void verdict_records(const struct check *c, struct verdict_info *spf,
+void verdict_records(const struct check_result *r, struct verdict_info *spf,
     struct verdict_info *dkim, struct verdict_info *dmarc);
-/* MTA-STS (with TLS-RPT) of a domain's last result, held against its MX
+/* MTA-STS (with TLS-RPT) of a domain's result, held against its MX
  * hosts' probes (n/a for endpoints and while mta_sts is off). */
-void verdict_mta_sts(const struct check *c, double now,
+void verdict_mta_sts(const struct check_result *r, double now,
     struct verdict_info *vi);
+/* MX hygiene of a domain's last result (doc/mx-hygiene.md): MX sanity,
+ * FCrDNS of the MX addresses, CAA syntax, banner and EHLO names (n/a for
+ * endpoints and when it did not run). */
+void verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi);
 /* A failed probe in plain words ("connection refused", "STARTTLS is not
  * offered (EHLO)"). */
 void failure_words(const struct endpoint_result *ep, char *out, size_t len);
