@@ -272,6 +272,8 @@ job_done(const struct probe_outcome *out, void *arg)
 		/* What the probe negotiated needs no handshake of its own. */
 		tls_audit_learn(&ep->audit, &out->tls);
 		audit_begin(&job->cursor, ctx->weak_testable);
+		if (protocol_starttls(ep->protocol))
+			audit_test_injection(&job->cursor);
 		job_requeue(ctx, job);
 		return;
 	}
