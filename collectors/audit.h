@@ -6,6 +6,7 @@
 #define MAILSEC_AUDIT_H
 
 #include "collectors/probe.h"
+#include "collectors/rating.h"
 
 enum tls_ver {
 	TLSV_1_0,
@@ -37,6 +38,10 @@ enum audit_step {
 	AUDIT_ORDER_A,		/* cipher order: our list */
 	AUDIT_ORDER_B,		/* the same list reversed */
 	AUDIT_ORDER_C,		/* the chosen suite left out */
+	AUDIT_CLASS,		/* one per suite class and version family
+				 * not yet proven (the ratings) */
+	AUDIT_GROUP,		/* one per key exchange group not yet proven */
+	AUDIT_RATE_ORDER,	/* phase-out suites first, then sufficient */
 	AUDIT_DONE,
 };
 
@@ -54,6 +59,20 @@ struct tls_audit {
 	signed char	 starttls_injection;	/* CVE-2011-0411 and kin */
 	char		 order_a[64];		/* suite chosen from list A */
 	char		 order_b[64];
+	/* What the ratings need (rating.c).  Suite classes accepted, by
+	 * version family: [0] TLS <= 1.2, [1] TLS 1.3. */
+	signed char	 suites[2][TLS_CLASS__COUNT];
+	char		 class_example[TLS_CLASS__COUNT][64];	/* first seen */
+	signed char	 group_accepted[GROUP__COUNT];
+	int		 dh_custom_bits;	/* a TLS <= 1.2 DHE group that is no
+						 * RFC 7919 group: its size; 0 */
+	/* 1 the server chose a sufficient suite over phase-out ones offered
+	 * first, 0 it chose a phase-out one (order_violation), -2 not
+	 * applicable, -1 not learnt. */
+	signed char	 cipher_order_kept;
+	char		 order_violation[64];
+	signed char	 extms;			/* in TLS 1.2; -1 not learnt */
+	signed char	 compression;		/* -1 not learnt (untestable) */
 };
 
 /* Where the audit is: the next handshake to run. */
@@ -62,7 +81,12 @@ struct audit_cursor {
 	unsigned	 index;		/* version or weak class */
 	unsigned	 testable;	/* weak classes this OpenSSL offers */
 	uint64_t	 started_ms;
-	char		 cipher_list[512];
+	char		 cipher_list[2048];
+	char		 tls13_suites[160];
+	char		 group[48];
+	unsigned	 pinned;		/* enum tls_ver of class probes */
+	unsigned	 unknown_classes[2];	/* bit per class: a try failed
+						 * before TLS or was impossible */
 };
 
 const char *tls_ver_name(enum tls_ver v);
@@ -72,6 +96,11 @@ const char *weak_class_name(enum weak_class c);
 unsigned weak_classes_testable(void);
 
 void tls_audit_init(struct tls_audit *a);
+/* Takes in what a finished handshake proves (suite class, group, EMS):
+ * the main probe's before the audit begins, each audit handshake's. */
+void tls_audit_learn(struct tls_audit *a, const struct tls_facts *t);
+/* 1 a suite of class c is accepted (any version), 0 none, -1 not known. */
+int tls_audit_class_accepted(const struct tls_audit *a, int c);
 /* Positions the cursor on the first handshake. */
 void audit_begin(struct audit_cursor *cur, unsigned testable);
 /* The endpoint upgrades with STARTTLS: the audit tests the injection flaw

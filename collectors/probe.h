@@ -94,6 +94,21 @@ struct tls_facts {
 	char	 kex_group[32];		/* "X25519", "ffdhe2048", "DH" ... */
 	int	 kex_bits;		/* size of the server's ephemeral key */
 	int	 secure_renegotiation;	/* -1 not applicable (TLS 1.3) */
+	char	 dh_group[16];		/* TLS <= 1.2 DHE: the RFC 7919 group
+					 * its prime is ("ffdhe2048"), else "" */
+	int	 extms;			/* RFC 7627 used; -1 TLS 1.3 */
+	int	 compression;		/* TLS compression negotiated */
+	int	 ocsp_in_cert;		/* the leaf names an OCSP responder */
+	/* Key and signature of each presented certificate (the ratings):
+	 * by depth, as presented. */
+	struct cert_crypto {
+		char	 key_type[16];	/* as key_type */
+		int	 key_bits;
+		char	 curve[24];	/* EC: "prime256v1", else "" */
+		char	 sig_hash[16];	/* "SHA256"; "" intrinsic (Ed25519) */
+		char	 sig_key[16];	/* "RSA", "RSA-PSS", "EC", "ED25519" */
+		int	 self_signed;
+	}	 chain_crypto[CHAIN_MAX];
 	char	 subject[256];
 	char	 issuer[256];
 	char	 serial[96];
@@ -148,6 +163,8 @@ struct probe_params {
 					 * identifier for DANE-TA */
 	const char	*dane_names[2];	/* more: the MX host, the next-hop
 					 * domain (NULL when absent) */
+	const char	*tls13_suites;	/* TLS 1.3 suites (SSL_set_ciphersuites) */
+	const char	*groups;	/* key exchange groups offered */
 	/* The audit's injection test: a harmless command (NOOP) goes in the
 	 * same write as STARTTLS, and the goodbye inside TLS tells whether
 	 * the server answered it there.  Never a command that changes state. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
@@ -108,6 +109,8 @@ probe_ssl_new(const struct probe_params *p)
 	if ((p->tls_min && !SSL_set_min_proto_version(ssl, p->tls_min)) ||
 	    (p->tls_max && !SSL_set_max_proto_version(ssl, p->tls_max)) ||
 	    (p->cipher_list && !SSL_set_cipher_list(ssl, p->cipher_list)) ||
+	    (p->tls13_suites && !SSL_set_ciphersuites(ssl, p->tls13_suites)) ||
+	    (p->groups && !SSL_set1_groups_list(ssl, p->groups)) ||
 	    (p->dane_tlsa != NULL && dane_setup(ssl, p) < 0)) {
 		ERR_clear_error();
 		SSL_free(ssl);
@@ -301,6 +304,61 @@ kex_facts(SSL *ssl, struct tls_facts *f)
 	snprintf(f->kex_group, sizeof(f->kex_group), "%s", name ? name : "");
 	f->secure_renegotiation = SSL_version(ssl) >= TLS1_3_VERSION ? -1 :
 	    SSL_get_secure_renegotiation_support(ssl) ? 1 : 0;
+	f->extms = SSL_version(ssl) >= TLS1_3_VERSION ? -1 :
+	    SSL_get_extms_support(ssl) == 1;
+	f->compression = SSL_get_current_compression(ssl) != NULL;
+}
+
+/* The RFC 7919 name of a finite-field DH key's group: OpenSSL 3 knows the
+ * named groups by their prime and generator. */
+static void
+dh_group_name(SSL *ssl, struct tls_facts *f)
+{
+	EVP_PKEY *tmp = NULL;
+	size_t len = 0;
+
+	if (SSL_get_peer_tmp_key(ssl, &tmp) != 1 || tmp == NULL)
+		return;
+	if (EVP_PKEY_get_base_id(tmp) != EVP_PKEY_DH ||
+	    EVP_PKEY_get_utf8_string_param(tmp, OSSL_PKEY_PARAM_GROUP_NAME,
+	    f->dh_group, sizeof(f->dh_group), &len) != 1)
+		f->dh_group[0] = '\0';
+	EVP_PKEY_free(tmp);
+	ERR_clear_error();
+}
+
+/* Key and signature of one certificate, as the ratings judge them. */
+static void
+cert_crypto_facts(X509 *x, struct cert_crypto *c)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	const char *name;
+	int md = NID_undef, pknid = NID_undef;
+	size_t len = 0;
+
+	if (pk) {
+		c->key_bits = EVP_PKEY_get_bits(pk);
+		name = EVP_PKEY_get0_type_name(pk);
+		snprintf(c->key_type, sizeof(c->key_type), "%s",
+		    name ? name : "unknown");
+		if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
+		    EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+		    c->curve, sizeof(c->curve), &len) != 1)
+			c->curve[0] = '\0';
+	}
+	/* X509_get_signature_info knows RSA-PSS's hash too. */
+	if (X509_get_signature_info(x, &md, &pknid, NULL, NULL) == 1) {
+		name = md != NID_undef ? OBJ_nid2sn(md) : "";
+		snprintf(c->sig_hash, sizeof(c->sig_hash), "%s", name ? name : "");
+		name = pknid == EVP_PKEY_RSA_PSS ? "RSA-PSS" :
+		    pknid == EVP_PKEY_RSA ? "RSA" : pknid == EVP_PKEY_EC ? "EC" :
+		    pknid == EVP_PKEY_DSA ? "DSA" : pknid == EVP_PKEY_ED25519 ?
+		    "ED25519" : pknid == EVP_PKEY_ED448 ? "ED448" : "unknown";
+		snprintf(c->sig_key, sizeof(c->sig_key), "%s", name);
+	} else
+		snprintf(c->sig_hash, sizeof(c->sig_hash), "unknown");
+	c->self_signed = (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
+	ERR_clear_error();
 }
 
 /* The earliest expiry of a chain, at most `leaf` (the leaf's). */
@@ -422,6 +480,7 @@ tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
 	snprintf(f->version, sizeof(f->version), "%s", SSL_get_version(ssl));
 	snprintf(f->cipher, sizeof(f->cipher), "%s", SSL_get_cipher_name(ssl));
 	kex_facts(ssl, f);
+	dh_group_name(ssl, f);
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL)
 		return;
 	f->have_cert = 1;
@@ -454,9 +513,19 @@ tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
 	f->chain_not_after[0] = f->not_after;
 	chain = SSL_get_peer_cert_chain(ssl);
 	f->chain_len = chain ? (unsigned)sk_X509_num(chain) : 1;
-	for (int i = 0; chain && i < sk_X509_num(chain) && i < CHAIN_MAX; i++)
+	for (int i = 0; chain && i < sk_X509_num(chain) && i < CHAIN_MAX; i++) {
 		f->chain_not_after[i] = tls_asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));
+		cert_crypto_facts(sk_X509_value(chain, i), &f->chain_crypto[i]);
+	}
+	if (chain == NULL)
+		cert_crypto_facts(leaf, &f->chain_crypto[0]);
+	{
+		STACK_OF(OPENSSL_STRING) *ocsp = X509_get1_ocsp(leaf);
+
+		f->ocsp_in_cert = ocsp != NULL && sk_OPENSSL_STRING_num(ocsp) > 0;
+		X509_email_free(ocsp);
+	}
 	f->presented_chain_earliest_not_after = chain_earliest(chain,
 	    f->not_after);
 	/* What counts is the path OpenSSL built and verified: a server may

@@ -62,6 +62,9 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	ep->protocol = proto;
 	probe_outcome_init(&ep->out);
 	tls_audit_init(&ep->audit);
+	memset(ep->rating, -1, sizeof(ep->rating));
+	ep->rating_worst = -1;
+	memset(ep->cipher_class_accepted, -1, sizeof(ep->cipher_class_accepted));
 	return r->n_eps++;
 }
 
@@ -75,6 +78,29 @@ check_result_success(const struct check_result *r)
 		if (!r->eps[i].out.success)
 			return 0;
 	return 1;
+}
+
+void
+check_result_rate_endpoints(struct check_result *r)
+{
+	for (size_t i = 0; i < r->n_eps; i++) {
+		struct endpoint_result *ep = &r->eps[i];
+		struct endpoint_rating er;
+
+		memset(ep->rating, -1, sizeof(ep->rating));
+		ep->rating_worst = -1;
+		memset(ep->cipher_class_accepted, -1,
+		    sizeof(ep->cipher_class_accepted));
+		if (!ep->audit.ran)
+			continue;
+		rating_endpoint(&ep->out.tls, &ep->audit, &er);
+		for (int c = 0; c < RATE__COUNT; c++)
+			ep->rating[c] = er.check[c].cls;
+		ep->rating_worst = er.worst;
+		for (int c = 0; c < TLS_CLASS__COUNT; c++)
+			ep->cipher_class_accepted[c] =
+			    (signed char)tls_audit_class_accepted(&ep->audit, c);
+	}
 }
 
 void

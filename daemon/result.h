@@ -44,6 +44,11 @@ struct endpoint_result {
 						 * or a PTR name of the address */
 	char		 caa_ca[254];	/* the certificate's CA (caa_issuers) */
 	signed char	 caa_issuer_allowed;	/* by the host's CAA set */
+	/* The NCSC-NL ratings of an audited endpoint, once the run is done
+	 * (check_result_rate_endpoints, collectors/rating.h); -1: not rated. */
+	signed char	 rating[RATE__COUNT];
+	signed char	 rating_worst;
+	signed char	 cipher_class_accepted[TLS_CLASS__COUNT];
 };
 
 /* One address an MX host resolved to, probed or not (ip_protocol). */
@@ -97,6 +102,8 @@ int check_result_success(const struct check_result *r);
 void check_result_mx_hygiene_endpoints(struct check_result *r,
     const struct config *cfg);
 /* A run without a TLS audit keeps prev's audit of the same endpoint. */
+/* Rates every audited endpoint of r (rating_endpoint) into its fields. */
+void check_result_rate_endpoints(struct check_result *r);
 void check_result_carry_audit(struct check_result *r,
     const struct check_result *prev);
 

@@ -406,6 +406,8 @@ job_done(const struct probe_outcome *out, void *arg)
 	/* The audit is worth its handshakes only where TLS works at all. */
 	if (out->tls.done && job_audit_wanted(job)) {
 		job->auditing = 1;
+		/* What the probe negotiated needs no handshake of its own. */
+		tls_audit_learn(&ep->audit, &out->tls);
 		audit_begin(&job->cursor, ctx->weak_testable);
 		if (protocol_starttls(ep->protocol))
 			audit_test_injection(&job->cursor);
@@ -1412,6 +1414,7 @@ run_maybe_finish(struct check_run *run)
 		c->last_audit = wall_time();
 	else
 		check_result_carry_audit(run->res, c->last);
+	check_result_rate_endpoints(run->res);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
 	    log_quote(q, sizeof(q), c->cfg->name), run->res->success,
 	    run->res->duration_s);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collectors/rating.h"
 #include "collectors/audit.h"
 #include "web/fmt.h"
 
@@ -135,6 +136,53 @@ read_weak(const struct fact_src *s, struct fact_value *v)
 	v->n = WEAK__COUNT;
 	v->tris = AUDIT(s)->weak_accepted;
 	v->name = weak_name;
+}
+
+static const char *
+group_name(size_t i)
+{
+	return kex_group_name((enum kex_group)i);
+}
+
+static const char *
+class_name(size_t i)
+{
+	return tls_class_name((int)i);
+}
+
+static const char *
+rating_name(size_t i)
+{
+	return rating_check_name((enum rating_check)i);
+}
+
+static void
+read_groups(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->n = GROUP__COUNT;
+	v->tris = AUDIT(s)->group_accepted;
+	v->name = group_name;
+}
+
+static void
+read_classes(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->n = TLS_CLASS__COUNT;
+	v->tris = s->ep->cipher_class_accepted;
+	v->name = class_name;
+}
+
+/* The classes are 0..3: a "tri" per check that is never 1-bounded; the
+ * JSON and the page have their own words (ratings in web/status.c). */
+static void
+read_ratings(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = s->ep->rating_worst >= 0;
+	v->n = RATE__COUNT;
+	v->tris = s->ep->rating;
+	v->name = rating_name;
 }
 
 static const char *
@@ -491,6 +539,20 @@ const struct ep_fact ep_facts[] = {
 	    .row = "STARTTLS command injection",
 	    .at = EP(audit.starttls_injection), .ctype = C_SCHAR,
 	    .known = K_NONNEG, .words = words_injection },
+	/* what the ratings learn (doc/ratings.md) */
+	{ .group = EPG_AUDIT, .key = "groups_accepted", .type = FT_SET,
+	    .family = F_TLS_GROUP_ACCEPTED, .label = "group",
+	    .read = read_groups },
+	{ .group = EPG_AUDIT, .key = "cipher_classes_accepted", .type = FT_SET,
+	    .family = F_TLS_CIPHER_CLASS_ACCEPTED, .label = "class",
+	    .read = read_classes },
+	/* the ratings: metrics here; the JSON's "ratings" and the page's
+	 * section come from rating_endpoint() in web/status.c */
+	{ .group = EPG_AUDIT, .key = NULL, .type = FT_SET,
+	    .family = F_TLS_RATING, .label = "check", .read = read_ratings },
+	{ .group = EPG_AUDIT, .key = NULL, .type = FT_INT,
+	    .family = F_TLS_RATING_WORST,
+	    .at = EP(rating_worst), .ctype = C_SCHAR, .known = K_NONNEG },
 	/* MX hygiene (doc/mx-hygiene.md): metrics only, the verdict tells
 	 * the page and the JSON */
 	{ .group = EPG_SESSION, .key = NULL, .type = FT_SET,

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "collectors/audit.h"
+#include "collectors/rating.h"
 #include "collectors/records.h"
 #include "web/verdict.h"
 
@@ -244,6 +245,27 @@ sec_dane(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	return 1;
 }
 
+/* The NCSC-NL class of every check of the endpoint (audited endpoints). */
+static int
+sec_rating(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
+    size_t flen)
+{
+	const struct endpoint_result *ep = lc_ep(lc);
+	struct endpoint_rating r;
+
+	if (!ep->audit.ran)
+		return 0;
+	verdict_rating(ep, 1, vi);
+	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	facts[0] = '\0';
+	for (int c = 0; c < RATE__COUNT; c++)
+		if (r.check[c].cls != TLS_CLASS_UNKNOWN)
+			append(facts, flen, "%s%s %s", facts[0] ? ", " : "",
+			    rating_check_name((enum rating_check)c),
+			    tls_class_words(r.check[c].cls));
+	return 1;
+}
+
 /* The record sections: which of verdict_records()'s three. */
 enum record_kind { REC_SPF, REC_DKIM, REC_DMARC };
 
@@ -323,6 +345,7 @@ static const struct section sections[] = {
 	{ "TLS", SCOPE_ENDPOINT, sec_tls },
 	{ "Certificate", SCOPE_ENDPOINT, sec_cert },
 	{ "DANE", SCOPE_ENDPOINT, sec_dane },
+	{ "TLS rating", SCOPE_ENDPOINT, sec_rating },
 	{ "SPF", SCOPE_RECORDS, sec_spf },
 	{ "DKIM", SCOPE_RECORDS, sec_dkim },
 	{ "DMARC", SCOPE_RECORDS, sec_dmarc },

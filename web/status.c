@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "collectors/audit.h"
+#include "collectors/rating.h"
 #include "collectors/records.h"
 #include "web/escape.h"
 #include "web/facts.h"
@@ -346,6 +347,28 @@ page_row(void *arg, const char *name, const char *text)
 	kv_text(arg, name, text);
 }
 
+/* The NCSC-NL class of each check, in the guideline's words, with what it
+ * rests on. */
+static void
+ratings_html(struct buf *b, const struct endpoint_result *ep)
+{
+	struct endpoint_rating r;
+
+	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	if (r.worst == TLS_CLASS_UNKNOWN)
+		return;
+	kv_section(b, "Ratings (NCSC-NL TLS guidelines)");
+	kv_fmt(b, "Worst", "%s", tls_class_words(r.worst));
+	for (int c = 0; c < RATE__COUNT; c++) {
+		if (r.check[c].cls == TLS_CLASS_UNKNOWN)
+			continue;
+		kv_fmt(b, rating_check_title((enum rating_check)c), "%s: %s%s",
+		    tls_class_words(r.check[c].cls), r.check[c].reason,
+		    rating_check_in_worst((enum rating_check)c) ? "" :
+		    " (a notice)");
+	}
+}
+
 static void
 endpoint_html(struct buf *b, const struct check_result *r,
     const struct endpoint_result *ep, double now)
@@ -378,6 +401,8 @@ endpoint_html(struct buf *b, const struct check_result *r,
 	fmt_ago(now - ep->finished, text, sizeof(text));
 	kv_fmt(b, "Probed", "%s (%s), %.3f s", when, text, o->total_s);
 	facts_rows(r, ep, now, &page);
+	if (ep->audit.ran)
+		ratings_html(b, ep);
 	kv_close(b);
 	buf_puts(b, "</div>\n");
 }
@@ -537,6 +562,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "MTA-STS", &v.mta_sts);
 	kv_verdict(b, "DANE", &v.dane);
 	kv_verdict(b, "MX hygiene", &v.mx_hygiene);
+	kv_verdict(b, "TLS rating", &v.rating);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));

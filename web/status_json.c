@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/rating.h"
 #include "collectors/records.h"
 #include "web/facts.h"
 #include "web/json.h"
@@ -27,6 +28,41 @@ json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
 	json_kstr(j, "finding", vi->why != FIND_NONE ? finding_name(vi->why) :
 	    NULL);
 	json_kstr(j, "advice", advice[0] ? advice : NULL);
+	json_obj_close(j);
+}
+
+/* "ratings": {"worst": "phase_out", "checks": {"version": {"class":
+ * "good", "value": 3, "reason": "..."}, ...}}, or null. */
+static void
+json_ratings(struct json *j, const struct endpoint_result *ep)
+{
+	struct endpoint_rating r;
+
+	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	json_key(j, "ratings");
+	if (r.worst == TLS_CLASS_UNKNOWN) {
+		json_null(j);
+		return;
+	}
+	json_obj_open(j);
+	json_kstr(j, "worst", tls_class_name(r.worst));
+	json_kint(j, "worst_value", r.worst);
+	json_key(j, "checks");
+	json_obj_open(j);
+	for (int c = 0; c < RATE__COUNT; c++) {
+		if (r.check[c].cls == TLS_CLASS_UNKNOWN)
+			continue;
+		json_key(j, rating_check_name((enum rating_check)c));
+		json_obj_open(j);
+		json_kstr(j, "class", tls_class_name(r.check[c].cls));
+		json_kint(j, "value", r.check[c].cls);
+		json_kstr(j, "reason", r.check[c].reason);
+		json_kstr(j, "guideline", rating_check_ref((enum rating_check)c));
+		json_kbool(j, "counts_in_worst",
+		    rating_check_in_worst((enum rating_check)c));
+		json_obj_close(j);
+	}
+	json_obj_close(j);
 	json_obj_close(j);
 }
 
@@ -65,6 +101,7 @@ json_endpoint(struct json *j, const struct check_result *r,
 	json_knum(j, "total", o->total_s);
 	json_obj_close(j);
 	facts_json(j, r, ep);
+	json_ratings(j, ep);
 	json_obj_close(j);
 }
 
@@ -203,6 +240,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_verdict(j, "mta_sts", &v->mta_sts, c);
 	json_verdict(j, "dane", &v->dane, c);
 	json_verdict(j, "mx_hygiene", &v->mx_hygiene, c);
+	json_verdict(j, "tls_rating", &v->rating, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)

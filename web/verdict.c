@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collectors/audit.h"
+#include "collectors/rating.h"
 #include "collectors/records.h"
 
 #define CERT_WARN_DAYS	21
@@ -293,6 +294,52 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 		rate(vi, V_NA, "%s negotiated; not audited", best);
 	else
 		rate(vi, V_NA, "not reached");
+}
+
+void
+verdict_rating(const struct endpoint_result *eps, size_t n,
+    struct verdict_info *vi)
+{
+	int worst = TLS_CLASS_UNKNOWN;
+	const struct endpoint_result *at = NULL;
+	struct endpoint_rating er, wr;
+	char list[160] = "", where[300];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!eps[i].audit.ran)
+			continue;
+		rating_endpoint(&eps[i].out.tls, &eps[i].audit, &er);
+		if (er.worst == TLS_CLASS_UNKNOWN ||
+		    (worst != TLS_CLASS_UNKNOWN && er.worst >= worst))
+			continue;
+		worst = er.worst;
+		at = &eps[i];
+		wr = er;
+	}
+	if (at == NULL) {
+		rate(vi, V_NA, "not rated (no audit)");
+		return;
+	}
+	for (int c = 0; c < RATE__COUNT; c++)
+		if (rating_check_in_worst((enum rating_check)c) &&
+		    wr.check[c].cls == worst)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			    "%s%s", list[0] ? ", " : "",
+			    rating_check_title((enum rating_check)c));
+	endpoint_words(at, where, sizeof(where));
+	if (worst == TLS_CLASS_INSUFFICIENT)
+		flag(vi, V_FAIL, FIND_TLS_RATING_INSUFFICIENT, at->host,
+		    "insufficient (NCSC-NL): %s; %s: %s", list,
+		    rating_check_name(wr.worst_check),
+		    wr.check[wr.worst_check].reason);
+	else if (worst == TLS_CLASS_PHASE_OUT)
+		flag(vi, V_WARN, FIND_TLS_RATING_PHASE_OUT, at->host,
+		    "phase out (NCSC-NL): %s; %s: %s", list,
+		    rating_check_name(wr.worst_check),
+		    wr.check[wr.worst_check].reason);
+	else
+		rate(vi, V_PASS, "%s (NCSC-NL)%s%s", tls_class_words(worst),
+		    n > 1 ? ", worst at " : "", n > 1 ? where : "");
 }
 
 static void
@@ -773,7 +820,7 @@ void
 target_view_make(const struct check *c, double now, struct target_view *v)
 {
 	const struct check_result *r = c->last;
-	const struct verdict_info *cols[9];
+	const struct verdict_info *cols[10];
 	size_t failed = 0, first = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -782,7 +829,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		v->overall = V_PENDING;
 		rate(&v->starttls, V_PENDING, "not run yet");
 		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
-		v->mta_sts = v->mx_hygiene = v->dane = v->starttls;
+		v->mta_sts = v->mx_hygiene = v->dane = v->rating = v->starttls;
 		snprintf(v->reason, sizeof(v->reason), "not checked yet");
 		return;
 	}
@@ -793,6 +840,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	verdict_mta_sts(r, now, &v->mta_sts);
 	verdict_mx_hygiene(r, &v->mx_hygiene);
 	verdict_dane(r, &v->dane);
+	verdict_rating(r->eps, r->n_eps, &v->rating);
 	cols[0] = &v->starttls;
 	cols[1] = &v->tls;
 	cols[2] = &v->cert;
@@ -802,6 +850,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	cols[6] = &v->mta_sts;
 	cols[7] = &v->mx_hygiene;
 	cols[8] = &v->dane;
+	cols[9] = &v->rating;
 	v->overall = r->success ? V_PASS : V_FAIL;
 	for (size_t i = 0; i < ARRAY_LEN(cols); i++)
 		v->overall = worst(v->overall, cols[i]->v);
@@ -828,7 +877,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	} else if (v->overall >= V_WARN) {
 		static const char *const names[] = { "STARTTLS", "TLS",
 		    "certificate", "SPF", "DKIM", "DMARC", "MTA-STS",
-		    "MX hygiene", "DANE" };
+		    "MX hygiene", "DANE", "TLS rating" };
 		_Static_assert(ARRAY_LEN(names) == ARRAY_LEN(cols),
 		    "a name per column");
 
@@ -857,6 +906,8 @@ static const char *const finding_names[] = {
 	[FIND_STARTTLS_MISSING] = "starttls_missing",
 	[FIND_TLS_OLD_VERSION] = "tls_old_version",
 	[FIND_TLS_WEAK_CIPHERS] = "tls_weak_ciphers",
+	[FIND_TLS_RATING_INSUFFICIENT] = "tls_rating_insufficient",
+	[FIND_TLS_RATING_PHASE_OUT] = "tls_rating_phase_out",
 	[FIND_CERT_EXPIRED] = "cert_expired",
 	[FIND_CERT_CHAIN_EXPIRED] = "cert_chain_expired",
 	[FIND_CERT_UNTRUSTED] = "cert_untrusted",
@@ -963,6 +1014,16 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
 		snprintf(out, len, "turn the weak cipher suites off (Postfix: "
 		    "smtpd_tls_exclude_ciphers = eNULL, EXPORT, DES, 3DES, RC4, "
 		    "MD5)");
+		return;
+	case FIND_TLS_RATING_INSUFFICIENT:
+		snprintf(out, len, "on %s, turn off what the NCSC-NL TLS "
+		    "guidelines rate insufficient (the endpoint's ratings name "
+		    "it; doc/ratings.md has the tables)", h);
+		return;
+	case FIND_TLS_RATING_PHASE_OUT:
+		snprintf(out, len, "on %s, plan to replace what the NCSC-NL TLS "
+		    "guidelines rate phase out (the endpoint's ratings name it)",
+		    h);
 		return;
 	case FIND_CERT_EXPIRED:
 		snprintf(out, len, "renew the certificate of %s and reload the "

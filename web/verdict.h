@@ -34,6 +34,8 @@ enum finding {
 	FIND_STARTTLS_MISSING,
 	FIND_TLS_OLD_VERSION,
 	FIND_TLS_WEAK_CIPHERS,
+	FIND_TLS_RATING_INSUFFICIENT,	/* an NCSC-NL check rated insufficient */
+	FIND_TLS_RATING_PHASE_OUT,	/* ... rated phase out */
 	FIND_CERT_EXPIRED,
 	FIND_CERT_CHAIN_EXPIRED,
 	FIND_CERT_UNTRUSTED,
@@ -92,6 +94,7 @@ struct target_view {
 	enum verdict	 overall;
 	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts,
 			 mx_hygiene, dane;
+	struct verdict_info rating;	/* the worst NCSC-NL class */
 	char		 reason[640];	/* the first trouble, in plain words */
 	double		 cert_expiry;	/* earliest certificate expiry, 0: none */
 };
@@ -134,6 +137,11 @@ void verdict_connection(const struct check_result *r, size_t i,
 void verdict_endpoint(const struct check_result *r, size_t i, double now,
     struct verdict_info *starttls, struct verdict_info *tls,
     struct verdict_info *cert);
+/* The worst NCSC-NL class (collectors/rating.h) over n endpoints that were
+ * audited: insufficient fails, phase out warns, sufficient and good pass;
+ * n/a when none was audited.  The text names the checks of that class. */
+void verdict_rating(const struct endpoint_result *eps, size_t n,
+    struct verdict_info *vi);
 /* What to change, one line, for the finding of vi: domain is the mail
  * domain (NULL for an endpoint target), host and port the endpoint the
  * verdict is about (NULL, 0 for the domain's records or a verdict over

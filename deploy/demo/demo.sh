@@ -187,10 +187,12 @@ bg dkim_old1024 dkim_rsa old1024 1024	# published revoked (p= empty): its privat
 bg dkim_broken512 dkim_rsa broken512 512
 # Meanwhile the certificates, one at a time (`openssl ca` keeps a database).
 t_ca "$CA"
-t_cert "$CA" good mx.good.example "DNS:mx.good.example" 1 365
+# good.example's keys are ECDSA P-256: RSA 2048 is "phase out" for the
+# NCSC-NL ratings (doc/ratings.md).
+t_cert "$CA" good mx.good.example "DNS:mx.good.example" 1 365 ec256
 t_cert "$CA" weak mx.weak.example "DNS:mx.weak.example" 1 365
 t_cert "$CA" expired mx.broken.example "DNS:mx.broken.example" 90 -3
-t_cert "$CA" imap mail.good.example "DNS:mail.good.example" 1 365
+t_cert "$CA" imap mail.good.example "DNS:mail.good.example" 1 365 ec256
 bg_wait
 
 # --- DNS ---------------------------------------------------------------------------
@@ -245,7 +247,7 @@ bg pf_good t_postfix_start pf_good $MX_GOOD mx.good.example +submission \
 	"smtpd_tls_cert_file = $CA/good.chain.pem" "smtpd_tls_key_file = $CA/good.key" \
 	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2" \
 	"smtpd_tls_ciphers = high" "smtpd_tls_mandatory_ciphers = high" \
-	"smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, kDHE, SHA1, CAMELLIA, ARIA, PSK, SRP" \
+	"smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, kDHE, SHA1, SHA256, SHA384, CAMELLIA, ARIA, PSK, SRP, AESCCM8" \
 	"tls_preempt_cipherlist = yes"
 
 # Every setting of deploy/demo/postfix-seed-tls.cf, one main.cf line each.
@@ -265,10 +267,13 @@ bg pf_broken t_postfix_start pf_broken $MX_BROKEN mx.broken.example \
 
 # The seed's Dovecot cipher settings (its 10-ssl.conf; its ssl_protocols and
 # ssl_dh_parameters_length are Dovecot 2.2 names that 2.3 refuses: 2.3's
-# default ssl_min_protocol is TLSv1.2).
+# default ssl_min_protocol is TLSv1.2), without its two DHE suites (NCSC-NL:
+# phase out, and Dovecot's DH group is no RFC 7919 one) and with the groups
+# limited to X25519, P-256 and P-384 (OpenSSL 3's default list has
+# ffdhe2048, insufficient): good.example passes the ratings.
 bg dovecot t_dovecot_start dovecot $MAIL_GOOD "$CA/imap.chain.pem" "$CA/imap.key" \
-	"ssl_cipher_list = ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:!DSS" \
-	"ssl_prefer_server_ciphers = yes"
+	"ssl_cipher_list = ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:!DSS" \
+	"ssl_prefer_server_ciphers = yes" "ssl_curve_list = X25519:P-256:P-384"
 bg_wait
 
 # --- the exporter ------------------------------------------------------------------

@@ -24,16 +24,23 @@ mkdir -p "$K"
 [ -x "$T_BIN" ] || t_fail "$T_BIN is not built (make)"
 
 t_ca "$CA"
-t_cert "$CA" good mx.good.test "DNS:mx.good.test,IP:$GOOD" 1 200
+# ECDSA P-256: a 2048-bit RSA key is "phase out" for the ratings.
+t_cert "$CA" good mx.good.test "DNS:mx.good.test,IP:$GOOD" 1 200 ec256
 t_cert "$CA" expired mx.expired.test "DNS:mx.expired.test" 90 -3
-t_cert "$CA" dove "$DOVE" "IP:$DOVE" 1 100
+t_cert "$CA" dove "$DOVE" "IP:$DOVE" 1 100 ec256
 for a in $GOOD $NOTLS $EXP; do t_addr "$a"; done
-t_dovecot_start dv "$DOVE" "$CA/dove.chain.pem" "$CA/dove.key" "ssl_min_protocol = TLSv1.2"
+# Suites, groups and key every rating passes (doc/ratings.md).
+t_dovecot_start dv "$DOVE" "$CA/dove.chain.pem" "$CA/dove.key" "ssl_min_protocol = TLSv1.2" \
+	"ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20" "ssl_prefer_server_ciphers = yes" \
+	"ssl_curve_list = X25519:P-256:P-384"
+# "high" without the suites NCSC-NL rates phase out or insufficient (CBC
+# with SHA-2 too) and the server's order: every rating sufficient or good.
 t_postfix_start pf_good "$GOOD" mx.good.test +smtps \
 	"smtpd_tls_security_level = may" \
 	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2" \
 	"smtpd_tls_ciphers = high" "smtpd_tls_mandatory_ciphers = high" \
-	"smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, kDHE, SHA1, CAMELLIA, ARIA, PSK, SRP" \
+	"smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, kDHE, SHA1, SHA256, SHA384, CAMELLIA, ARIA, PSK, SRP, AESCCM8" \
+	"tls_preempt_cipherlist = yes" \
 	"smtpd_tls_cert_file = $CA/good.chain.pem" "smtpd_tls_key_file = $CA/good.key"
 t_postfix_start pf_notls "$NOTLS" mx.notls.test "smtpd_tls_security_level = none"
 t_postfix_start pf_expired "$EXP" mx.expired.test \
@@ -128,8 +135,9 @@ grep -q "^                       negotiated TLSv1.3 .*; accepts TLSv1.2, TLSv1.3
 	t_fail "good: TLS facts line: $(grep -A1 '    TLS  ' "$T_DIR/good.out")"
 DAYS=$(( ($(t_cert_epoch "$CA/good.crt" enddate) - $(date +%s)) / 86400 ))
 has good "    Certificate  pass  valid, $DAYS days left"
-grep -q "^                       CN=mx.good.test, issued by CN=mailsec test CA; expires [0-9-]* ($DAYS days); chain of 2, verified; valid for mx.good.test; RSA 2048 bits, sha256WithRSAEncryption$" "$T_DIR/good.out" ||
+grep -q "^                       CN=mx.good.test, issued by CN=mailsec test CA; expires [0-9-]* ($DAYS days); chain of 2, verified; valid for mx.good.test; EC 256 bits, sha256WithRSAEncryption$" "$T_DIR/good.out" ||
 	t_fail "good: certificate facts: $(grep -A1 'Certificate' "$T_DIR/good.out")"
+has good "    TLS rating   pass  sufficient (NCSC-NL)"
 has good "  SPF          pass  valid, ends -all"
 has good "  DKIM         pass  1 key valid"
 has good "  DMARC        pass  p=reject"

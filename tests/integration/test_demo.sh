@@ -195,6 +195,14 @@ m "mailsec_tls_version_accepted{$GOOD,version=\"TLSv1.3\"}" 1
 m "mailsec_tls_weak_cipher_accepted{$GOOD,class=\"static_rsa\"}" 0
 m "mailsec_tls_version_accepted{$(l good.example mail.good.example 127.0.53.20 993 imaps),version=\"TLSv1\"}" 0
 m "mailsec_plaintext_auth_offered{$(l good.example mail.good.example 127.0.53.20 143 imap)}" 0
+# The NCSC-NL ratings (doc/ratings.md): the seed's Postfix insufficient for
+# versions and suites; good.example sufficient at worst (TLS 1.2 accepted)
+m "mailsec_tls_rating{$WEAK,check=\"version\"}" 0
+m "mailsec_tls_rating{$WEAK,check=\"cipher\"}" 0
+m "mailsec_tls_rating_worst{$WEAK}" 0
+m "mailsec_tls_rating{$GOOD,check=\"version\"}" 2
+m "mailsec_tls_rating_worst{$GOOD}" 2
+m "mailsec_tls_rating_worst{$(l good.example mail.good.example 127.0.53.20 993 imaps)}" 2
 # SPF
 m 'mailsec_spf_valid{domain="good.example"}' 1
 m 'mailsec_spf_all_qualifier_info{domain="good.example",qualifier="fail"}' 1
@@ -275,6 +283,7 @@ for l in "good.example: pass" "weak.example: fail" "broken.example: fail" \
 	"  SPF          warn  ends without -all or ~all" \
 	"  DMARC        warn  p=none: monitoring only" \
 	"    Certificate  fail  expired 3 days ago" \
+	"    TLS rating   pass  sufficient (NCSC-NL)" \
 	"  DMARC        fail  no DMARC record" \
 	"3 targets: 1 pass, 0 warn, 2 fail"; do
 	grep -qxF "$l" "$T_DIR/check.out" ||

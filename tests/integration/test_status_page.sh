@@ -31,12 +31,15 @@ if [ -z "$CHROME" ]; then
 fi
 
 t_ca "$CA"
-t_cert "$CA" mail "$A" "IP:$A,DNS:mail85.test" 1 300
+t_cert "$CA" mail "$A" "IP:$A,DNS:mail85.test" 1 300 ec256
 t_addr "$A"
 t_addr "$DEAD"
 t_postfix_start pf "$A" mail85.test "smtpd_tls_security_level = may" \
 	"smtpd_tls_cert_file = $CA/mail.chain.pem" "smtpd_tls_key_file = $CA/mail.key" \
-	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2"
+	"smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2" \
+	"smtpd_tls_ciphers = high" "smtpd_tls_mandatory_ciphers = high" \
+	"smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, kDHE, SHA1, SHA256, SHA384, CAMELLIA, ARIA, PSK, SRP, AESCCM8" \
+	"tls_preempt_cipherlist = yes"
 
 [ -x "$T_BIN" ] || t_fail "$T_BIN is not built (make)"
 cat >"$T_DIR/exporter.ini" <<EOF
@@ -81,6 +84,12 @@ grep -Eq '(src|href)="https?:' "$T_DIR/index.html" && t_fail "the status page lo
 code=$(t_http "$T_DIR/target.html" GET "$URL/target/$DEAD%3A25")
 [ "$code" = 200 ] || t_fail "GET /target/$DEAD%3A25 answered $code"
 grep -q "connection refused" "$T_DIR/target.html" || t_fail "the target page does not say 'connection refused'"
+code=$(t_http "$T_DIR/good.html" GET "$URL/target/$A%3A25")
+[ "$code" = 200 ] || t_fail "GET /target/$A%3A25 answered $code"
+for w in 'Ratings (NCSC-NL TLS guidelines)' 'TLS version</th><td>sufficient: accepts TLSv1.2, TLSv1.3' \
+	'TLS rating</th><td>'; do
+	grep -qF "$w" "$T_DIR/good.html" || t_fail "the target page of $A:25 lacks '$w'"
+done
 code=$(t_http "$T_DIR/x" GET "$URL/target/no.such.target")
 [ "$code" = 404 ] || t_fail "GET /target/no.such.target answered $code, want 404"
 code=$(t_http "$T_DIR/x" GET "$URL/api/v1/status/no.such.target")
@@ -104,6 +113,16 @@ c = good["endpoints"][0]["certificate"]
 assert c["verified"] and c["hostname_match"], c
 assert 298 <= good["cert_days_left"] <= 300, good["cert_days_left"]
 assert good["endpoints"][0]["audit"]["versions_accepted"]["TLSv1.1"] is False
+# the ratings (doc/ratings.md): TLS 1.2 and 1.3 accepted, so "sufficient"
+r = good["endpoints"][0]["ratings"]
+assert r["worst"] == "sufficient" and r["worst_value"] == 2, r
+assert r["checks"]["version"] == {"class": "sufficient", "value": 2,
+    "reason": "accepts TLSv1.2, TLSv1.3", "guideline": "NCSC-NL 3.3.1",
+    "counts_in_worst": True}, r["checks"]["version"]
+assert r["checks"]["cert_key"]["class"] == "good", r["checks"]["cert_key"]
+assert good["checks"]["tls_rating"]["verdict"] == "pass", good["checks"]["tls_rating"]
+assert good["endpoints"][0]["audit"]["groups_accepted"]["x25519"] is True
+assert bad["endpoints"][0]["ratings"] is None
 assert d["counts"] == {"pass": 1, "pending": 0, "warn": 0, "fail": 1}, d["counts"]
 print("ok: /api/v1/status parses, worst first, verdicts and reasons right")
 EOF

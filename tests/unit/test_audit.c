@@ -19,15 +19,26 @@ outcome(int tls_done, enum probe_reason reason, const char *cipher)
 	return o;
 }
 
+static struct probe_outcome
+outcome_kex(const char *version, const char *cipher, const char *group)
+{
+	struct probe_outcome o = outcome(1, REASON_NONE, cipher);
+
+	snprintf(o.tls.version, sizeof(o.tls.version), "%s", version);
+	snprintf(o.tls.kex_group, sizeof(o.tls.kex_group), "%s", group);
+	return o;
+}
+
 /* A legacy server: TLS 1.0-1.2, no 1.3, anon refused, static RSA on,
- * DHE 1024, its own cipher order. */
+ * DHE 1024, its own cipher order, x25519 and P-256 only, a phase-out suite
+ * preferred to the sufficient ones. */
 static struct probe_outcome
 legacy(const struct audit_cursor *cur)
 {
 	switch (cur->step) {
 	case AUDIT_VERSION:
 		return cur->index == TLSV_1_3 ? outcome(0, REASON_TLS, "") :
-		    outcome(1, REASON_NONE, "AES128-SHA");
+		    outcome_kex(tls_ver_name(cur->index), "AES128-SHA", "");
 	case AUDIT_WEAK:
 		return cur->index == WEAK_STATIC_RSA ?
 		    outcome(1, REASON_NONE, "AES128-SHA") :
@@ -37,12 +48,22 @@ legacy(const struct audit_cursor *cur)
 		    "DHE-RSA-AES128-SHA");
 
 		o.tls.kex_bits = 1024;
+		snprintf(o.tls.kex_group, sizeof(o.tls.kex_group), "DH");
 		return o;
 	}
 	case AUDIT_ORDER_A:
 	case AUDIT_ORDER_B:
 	case AUDIT_ORDER_C:
-		return outcome(1, REASON_NONE, "ECDHE-RSA-AES256-GCM-SHA384");
+		return outcome_kex("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384",
+		    "secp256r1");
+	case AUDIT_CLASS:
+	case AUDIT_RATE_ORDER:
+		return outcome_kex("TLSv1.2", "ECDHE-RSA-AES128-SHA256",
+		    "secp256r1");
+	case AUDIT_GROUP:
+		return cur->index == GROUP_X25519 ? outcome_kex("TLSv1.2",
+		    "ECDHE-RSA-AES256-GCM-SHA384", "x25519") :
+		    outcome(0, REASON_TLS, "");
 	default:
 		return outcome(0, REASON_CONN, "");
 	}
@@ -78,14 +99,59 @@ test_legacy(void)
 			CHECK(strncmp(p.cipher_list, "AES128-SHA:AES128-GCM", 21) == 0);
 		if (cur.step == AUDIT_ORDER_C)
 			CHECK(strstr(p.cipher_list, ":!ECDHE-RSA-AES256-GCM-SHA384") != NULL);
+		if (cur.step == AUDIT_CLASS) {
+			/* pinned to the highest version below 1.3 */
+			CHECK_INT(p.tls_min, TLS1_2_VERSION);
+			CHECK_INT(p.tls_max, TLS1_2_VERSION);
+			CHECK(strstr(p.cipher_list, "ECDHE-RSA-AES128-SHA256") != NULL);
+		}
+		if (cur.step == AUDIT_GROUP) {
+			CHECK(p.groups != NULL);
+			CHECK(cur.index != GROUP_SECP256R1);	/* proven */
+			CHECK(kex_group_versions(cur.index) != GROUPV_TLS13);
+		}
+		if (cur.step == AUDIT_RATE_ORDER)
+			CHECK(strncmp(p.cipher_list, "ECDHE-ECDSA-CAMELLIA256", 23) == 0);
 		o = legacy(&cur);
 		n++;
 		if (!audit_record(&cur, &a, &o) || n > 40)
 			break;
 	}
-	/* 4 versions + 3 weak + dhe + 3 order */
-	CHECK_INT(n, 11);
-	CHECK_INT(a.handshakes, 11);
+	/* 4 versions + 3 weak + dhe + 3 order, then the ratings': the
+	 * phase-out class (sufficient and insufficient are proven), 8 groups
+	 * (4 any-version, 4 TLS 1.2 only; P-256 is proven, no FFDHE without
+	 * TLS 1.3) and the order of phase-out against sufficient. */
+	CHECK_INT(n, 11 + 1 + 8 + 1);
+	CHECK_INT(a.handshakes, 21);
+	CHECK_INT(tls_audit_class_accepted(&a, TLS_CLASS_GOOD), 0);
+	CHECK_INT(tls_audit_class_accepted(&a, TLS_CLASS_SUFFICIENT), 1);
+	CHECK_INT(tls_audit_class_accepted(&a, TLS_CLASS_PHASE_OUT), 1);
+	CHECK_INT(tls_audit_class_accepted(&a, TLS_CLASS_INSUFFICIENT), 1);
+	CHECK_INT(a.group_accepted[GROUP_X25519], 1);
+	CHECK_INT(a.group_accepted[GROUP_SECP256R1], 1);
+	CHECK_INT(a.group_accepted[GROUP_X448], 0);
+	CHECK_INT(a.group_accepted[GROUP_FFDHE2048], -1);
+	CHECK_INT(a.dh_custom_bits, 1024);
+	CHECK_INT(a.cipher_order_kept, 0);
+	CHECK_STR(a.order_violation, "ECDHE-RSA-AES128-SHA256");
+	CHECK_INT(a.extms, 0);
+	{
+		struct endpoint_rating r;
+
+		rating_endpoint(NULL, &a, &r);
+		CHECK_INT(r.check[RATE_VERSION].cls, TLS_CLASS_INSUFFICIENT);
+		CHECK_INT(r.check[RATE_CIPHER].cls, TLS_CLASS_INSUFFICIENT);
+		CHECK_INT(r.check[RATE_KEX].cls, TLS_CLASS_INSUFFICIENT);
+		CHECK(strstr(r.check[RATE_KEX].reason, "DH-1024") != NULL);
+		CHECK_INT(r.check[RATE_CIPHER_ORDER].cls, TLS_CLASS_INSUFFICIENT);
+		CHECK_INT(r.check[RATE_RENEGOTIATION].cls, TLS_CLASS_GOOD);
+		CHECK_INT(r.check[RATE_EXTENDED_MASTER_SECRET].cls,
+		    TLS_CLASS_INSUFFICIENT);
+		CHECK_INT(r.check[RATE_COMPRESSION].cls, TLS_CLASS_UNKNOWN);
+		CHECK_INT(r.check[RATE_CERT_KEY].cls, TLS_CLASS_UNKNOWN);
+		CHECK_INT(r.worst, TLS_CLASS_INSUFFICIENT);
+		CHECK_INT(r.worst_check, RATE_VERSION);
+	}
 	CHECK_INT(a.version_accepted[TLSV_1_0], 1);
 	CHECK_INT(a.version_accepted[TLSV_1_1], 1);
 	CHECK_INT(a.version_accepted[TLSV_1_2], 1);
@@ -117,7 +183,11 @@ test_modern(void)
 
 		audit_params(&cur, &p);
 		if (cur.step == AUDIT_VERSION && cur.index == TLSV_1_3)
-			o = outcome(1, REASON_NONE, "TLS_AES_256_GCM_SHA384");
+			o = outcome_kex("TLSv1.3", "TLS_AES_256_GCM_SHA384",
+			    "x25519");
+		else if (cur.step == AUDIT_GROUP && cur.index == GROUP_SECP256R1)
+			o = outcome_kex("TLSv1.3", "TLS_AES_256_GCM_SHA384",
+			    "secp256r1");
 		else if (cur.step == AUDIT_VERSION && cur.index == TLSV_1_0)
 			o = outcome(0, REASON_TIMEOUT, "");
 		else
@@ -126,7 +196,19 @@ test_modern(void)
 		if (!audit_record(&cur, &a, &o) || n > 40)
 			break;
 	}
-	CHECK_INT(n, 6);	/* 4 versions, null, dhe */
+	/* 4 versions, null, dhe; TLS 1.3 sufficient and insufficient
+	 * classes (good is proven); the groups but x25519 (proven) and those
+	 * of TLS 1.2 only: 4 ECDHE, ffdhe2048 and one for ffdhe3072-8192. */
+	CHECK_INT(n, 6 + 2 + 4 + 2);
+	CHECK_INT(a.group_accepted[GROUP_FFDHE8192], 0);
+	CHECK_INT(a.suites[1][TLS_CLASS_GOOD], 1);
+	CHECK_INT(a.suites[1][TLS_CLASS_SUFFICIENT], 0);
+	CHECK_INT(a.suites[0][TLS_CLASS_PHASE_OUT], -1);	/* TLS 1.0 timed out */
+	CHECK_INT(a.group_accepted[GROUP_X25519], 1);
+	CHECK_INT(a.group_accepted[GROUP_SECP256R1], 1);
+	CHECK_INT(a.group_accepted[GROUP_FFDHE2048], 0);
+	CHECK_INT(a.group_accepted[GROUP_BRAINPOOLP256R1], -1);
+	CHECK_INT(a.cipher_order_kept, -1);
 	CHECK_INT(a.version_accepted[TLSV_1_0], -1);
 	CHECK_INT(a.version_accepted[TLSV_1_3], 1);
 	CHECK_INT(a.dhe_bits, 0);
@@ -160,7 +242,11 @@ test_client_order(void)
 			break;
 	}
 	CHECK_INT(a.server_cipher_order, 0);
-	CHECK_INT(n, 4 + 1 + 2);
+	/* 4 versions, dhe, 2 order; 3 TLS 1.3 classes and the phase-out one
+	 * ("X" is insufficient; A proved sufficient), 9 ECDHE groups,
+	 * ffdhe2048, one handshake for ffdhe3072-8192 */
+	CHECK_INT(n, 4 + 1 + 2 + 4 + 11);
+	CHECK_INT(a.cipher_order_kept, -2);
 }
 
 /* One suite only: order C refused, the order stays unknown. */

@@ -872,7 +872,7 @@ fake_check(const char *key, enum target_kind kind, int success,
 		r->eps[i].port = 25;
 		r->eps[i].out.starttls_offered = -1;
 		r->eps[i].out.plaintext_auth_offered = -1;
-		r->eps[i].audit.dhe_bits = -1;
+		tls_audit_init(&r->eps[i].audit);
 	}
 	return c;
 }
