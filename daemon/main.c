@@ -203,6 +203,7 @@ reload(struct ctx *ctx)
 	old = ctx->cfg;
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
+	ctx_apply_dns_cache(ctx);
 	sched_apply_config(ctx);
 	cfgwatch_apply(ctx);
 	config_free(old);
