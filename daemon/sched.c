@@ -1223,6 +1223,7 @@ run_maybe_finish(struct check_run *run)
 	c->last = run->res;
 	c->run = NULL;
 	free(run->dane);
+	budget_unref(run->budget);
 	free(run);
 	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
