@@ -11,10 +11,10 @@
 #include "daemon/cfgwatch.h"
 #include "daemon/sched.h"
 #include "daemon/log.h"
+#include "daemon/publish.h"
 #include "daemon/util.h"
 #include "daemon/watch.h"
 #include "web/http.h"
-#include "web/metrics.h"
 
 #define DNS_TRIES 2
 
@@ -163,7 +163,7 @@ ctx_free(struct ctx *ctx)
 		event_free(ctx->ev_trim);
 	config_watch_free(ctx->config_watch);
 	SSL_CTX_free(ctx->ssl_ctx);
-	metrics_cache_free(ctx->metrics_cache);
+	publish_release_all(ctx);
 	config_free(ctx->cfg);
 	if (ctx->base)
 		event_base_free(ctx->base);

@@ -11,6 +11,7 @@
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "daemon/config.h"
+#include "daemon/publish.h"
 
 struct cfgwatch;
 struct check;
@@ -43,6 +44,8 @@ struct ctx {
 	unsigned	 fd_budget;	/* probes the open-files limit allows */
 	int		 fd_budget_warned;
 	struct metrics_cache *metrics_cache;	/* web/metrics.c */
+	struct publish_sub subs[PUBLISH_MAX_SUBSCRIBERS]; /* daemon/publish.c */
+	size_t		 n_subs;
 	unsigned	 queued;
 	unsigned	 in_flight;
 	uint64_t	 last_trim_ms;	/* daemon/sched.c: heap_trim_if_quiet() */

@@ -376,6 +376,7 @@ main(int argc, char **argv)
 	}
 	ctx.config_path = config_path;
 	ctx.once = once;
+	metrics_cache_subscribe(&ctx);
 
 	if (!once) {
 		struct http_params hp = {

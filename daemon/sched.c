@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -15,6 +16,7 @@
 #include "collectors/protocols.h"
 #include "daemon/addr.h"
 #include "daemon/log.h"
+#include "daemon/publish.h"
 #include "daemon/util.h"
 
 /* More MX hosts than this are not probed: a bound against hostile zones. */
@@ -313,74 +315,12 @@ check_audit_due(const struct check *c)
 }
 
 static void
-result_free(struct check_result *res)
-{
-	if (res == NULL)
-		return;
-	for (size_t i = 0; i < res->n_eps; i++)
-		free(res->eps[i].host);
-	free(res->eps);
-	dns_mx_free(res->mx, res->n_mx);
-	records_result_free(res->records);
-	mtasts_result_free(res->mtasts);
-	zonestatus_result_free(res->zones);
-	for (size_t i = 0; i < res->n_dane; i++)
-		danelookup_result_free(res->dane[i]);
-	free(res->dane);
-	free(res);
-}
-
-int
-check_result_mx_certs_verified(const struct check_result *r,
-    const char *mx_host)
-{
-	int verdict = -1;
-
-	for (size_t i = 0; i < r->n_eps; i++) {
-		const struct endpoint_result *ep = &r->eps[i];
-		const struct tls_facts *t = &ep->out.tls;
-
-		if (ep->protocol != PROTO_SMTP || ep->port != 25 ||
-		    strcasecmp(ep->host, mx_host) != 0)
-			continue;
-		if (ep->out.starttls_offered == 0)
-			return 0;
-		if (!t->have_cert)
-			continue;	/* never reached TLS: no verdict */
-		if (!t->verified || !t->hostname_match)
-			return 0;
-		verdict = 1;
-	}
-	return verdict;
-}
-
-static void
 run_free(struct check_run *run)
 {
-	result_free(run->res);
+	check_result_free(run->res);
 	free(run->dane);
 	budget_unref(run->budget);
 	free(run);
-}
-
-/* Adds one endpoint to the result being built; returns its index. */
-static size_t
-run_add_endpoint(struct check_run *run, const char *host, const char *address,
-    uint16_t port, enum protocol proto)
-{
-	struct check_result *res = run->res;
-	struct endpoint_result *ep;
-
-	res->eps = xreallocarray(res->eps, res->n_eps + 1, sizeof(*res->eps));
-	ep = &res->eps[res->n_eps];
-	memset(ep, 0, sizeof(*ep));
-	ep->host = xstrdup(host);
-	snprintf(ep->address, sizeof(ep->address), "%s", address);
-	ep->port = port;
-	ep->protocol = proto;
-	probe_outcome_init(&ep->out);
-	tls_audit_init(&ep->audit);
-	return res->n_eps++;
 }
 
 static void
@@ -567,7 +507,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	}
 	if (reach_refused(run->check, (struct sockaddr *)&ss, port, why,
 	    sizeof(why)) != NULL) {
-		size_t idx = run_add_endpoint(run, host, addr, port, proto);
+		size_t idx = check_result_add_endpoint(run->res, host, addr, port, proto);
 
 		probe_fail(&run->res->eps[idx].out, STEP_CONNECT,
 		    REASON_NOT_ALLOWED, "%s", why);
@@ -584,7 +524,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	memcpy(&job->addr, &ss, sizeof(ss));
 	job->addrlen = salen;
 	job->run = run;
-	job->ep = run_add_endpoint(run, host, addr, port, proto);
+	job->ep = check_result_add_endpoint(run->res, host, addr, port, proto);
 	/* The host is an MX name from DNS, the target may come from /probe. */
 	snprintf(job->log_id, sizeof(job->log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
@@ -653,7 +593,7 @@ run_unresolved(struct check_run *run, enum host_role role, const char *host,
 	size_t n = check_ports(run->check, role, ports, protos);
 
 	for (size_t i = 0; i < n; i++) {
-		size_t idx = run_add_endpoint(run, host, "", ports[i], protos[i]);
+		size_t idx = check_result_add_endpoint(run->res, host, "", ports[i], protos[i]);
 		struct endpoint_result *ep = &run->res->eps[idx];
 
 		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
@@ -774,15 +714,6 @@ run_dane_start(struct check_run *run)
 		    &run->dane[run->n_dane]);
 		run->n_dane++;
 	}
-}
-
-const struct danelookup_result *
-check_result_dane(const struct check_result *r, const char *host)
-{
-	for (size_t i = 0; i < r->n_dane; i++)
-		if (r->dane[i] != NULL && strcasecmp(r->dane[i]->host, host) == 0)
-			return r->dane[i];
-	return NULL;
 }
 
 static void
@@ -1059,7 +990,7 @@ check_start(struct check *c)
 	run = xcalloc(1, sizeof(*run));
 	run->ctx = ctx;
 	run->check = c;
-	run->res = xcalloc(1, sizeof(*run->res));
+	run->res = check_result_new(c->cfg, c->key);
 	run->res->started = wall_time();
 	run->started_ms = now_ms();
 	run->audit = check_audit_due(c);
@@ -1104,39 +1035,6 @@ check_schedule(struct check *c, uint64_t delay_ms)
 	tv.tv_sec = (time_t)(delay_ms / 1000);
 	tv.tv_usec = (suseconds_t)((delay_ms % 1000) * 1000);
 	evtimer_add(c->timer, &tv);
-}
-
-static int
-result_success(const struct check_result *res, enum target_kind kind)
-{
-	if (kind == TARGET_DOMAIN && res->mx_result != DNS_OK &&
-	    !res->implicit_mx)
-		return 0;
-	for (size_t i = 0; i < res->n_eps; i++)
-		if (!res->eps[i].out.success)
-			return 0;
-	return 1;
-}
-
-/* A run without audit keeps the previous audit of the same endpoint. */
-static void
-audit_carry_over(struct check_result *res, const struct check_result *prev)
-{
-	for (size_t i = 0; prev && i < res->n_eps; i++) {
-		struct endpoint_result *ep = &res->eps[i];
-
-		for (size_t j = 0; j < prev->n_eps; j++) {
-			const struct endpoint_result *old = &prev->eps[j];
-
-			if (old->audit.ran && old->port == ep->port &&
-			    old->protocol == ep->protocol &&
-			    strcmp(old->address, ep->address) == 0 &&
-			    strcmp(old->host, ep->host) == 0) {
-				ep->audit = old->audit;
-				break;
-			}
-		}
-	}
 }
 
 /* When nothing is in flight, freed heap pages go back to the system: a
@@ -1200,6 +1098,7 @@ run_maybe_finish(struct check_run *run)
 {
 	struct check *c = run->check;
 	struct ctx *ctx = run->ctx;
+	struct check_result *prev;
 	uint64_t interval, elapsed, next;
 	char q[256];
 
@@ -1211,20 +1110,23 @@ run_maybe_finish(struct check_run *run)
 	}
 	run->res->finished = wall_time();
 	run->res->duration_s = (double)(now_ms() - run->started_ms) / 1000.0;
-	run->res->success = result_success(run->res, c->cfg->kind);
+	run->res->success = check_result_success(run->res);
 	if (run->audit)
 		c->last_audit = wall_time();
 	else
-		audit_carry_over(run->res, c->last);
+		check_result_carry_audit(run->res, c->last);
 	log_debug("check_done", "target=%s success=%d duration_s=%.3f",
 	    log_quote(q, sizeof(q), c->cfg->name), run->res->success,
 	    run->res->duration_s);
-	result_free(c->last);
+	prev = c->last;
 	c->last = run->res;
 	c->run = NULL;
 	free(run->dane);
 	budget_unref(run->budget);
 	free(run);
+	if (c->adhoc_cb == NULL)
+		publish_result(ctx, c->index, c->last);
+	check_result_free(prev);	/* after: published results stay valid */
 	heap_trim_if_quiet(ctx);
 	if (c->adhoc_cb) {
 		evtimer_del(c->timer);
@@ -1333,7 +1235,7 @@ check_free(struct check *c)
 {
 	check_cancel_run(c);
 	event_free(c->timer);
-	result_free(c->last);
+	check_result_free(c->last);
 	check_own_cfg_free(c);
 	free(c->key);
 	free(c);
@@ -1434,15 +1336,18 @@ sched_apply_config(struct ctx *ctx)
 		}
 		if (!c->ran_once)
 			ctx->checks_pending_first++;
+		c->index = i;
 		fresh[i] = c;
 	}
+	ctx->checks = fresh;
+	ctx->n_checks = n;
+	publish_targets(ctx);
+	/* after: the removed checks' results were valid until published */
 	for (size_t i = 0; i < n_old; i++)
 		if (!taken[i])
 			check_free(old[i]);
 	free(taken);
 	free(old);
-	ctx->checks = fresh;
-	ctx->n_checks = n;
 	if (ctx->checks_pending_first == 0 && !ctx->ready) {
 		ctx->ready = 1;
 		if (ctx->once)
@@ -1495,7 +1400,7 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	res->timed_out = 1;
 	check_cancel_run(c);
 	queue_pump(c->ctx);
-	result_free(c->last);
+	check_result_free(c->last);
 	c->last = res;
 	c->adhoc_cb(c, c->adhoc_arg);	/* may free c */
 }
@@ -1509,6 +1414,7 @@ sched_adhoc_start(struct ctx *ctx, const struct target_cfg *t,
 	c->ctx = ctx;
 	c->key = target_key(t);
 	check_copy_cfg(c, t);
+	c->index = SIZE_MAX;
 	c->adhoc_cb = cb;
 	c->adhoc_arg = arg;
 	c->timer = evtimer_new(ctx->base, adhoc_deadline_cb, c);
@@ -1528,16 +1434,18 @@ sched_adhoc_free(struct check *c)
 void
 sched_shutdown(struct ctx *ctx)
 {
-	struct check *c;
+	struct check *c, **checks = ctx->checks;
+	size_t n = ctx->n_checks;
 
 	ctx->stopping = 1;
 	while ((c = TAILQ_FIRST(&ctx->adhoc)) != NULL)
 		sched_adhoc_free(c);
-	for (size_t i = 0; i < ctx->n_checks; i++)
-		check_free(ctx->checks[i]);
-	free(ctx->checks);
 	ctx->checks = NULL;
 	ctx->n_checks = 0;
+	publish_targets(ctx);
+	for (size_t i = 0; i < n; i++)
+		check_free(checks[i]);
+	free(checks);
 	/* Every run is detached now: the lookups they still wait for end. */
 	sched_dns_flush(ctx);
 }

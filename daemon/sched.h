@@ -2,63 +2,16 @@
  * with jitter, never two runs of one check at once.  A run resolves what it
  * must (MX, A, AAAA), then queues one probe per address and port under the
  * global concurrency cap.  The last complete result of every check is kept
- * until the next run replaces it whole, so readers never see half a run. */
+ * until the next run replaces it whole, so readers never see half a run:
+ * each finished result is published (daemon/publish.h), and the outputs
+ * read published results only. */
 #ifndef MAILSEC_SCHED_H
 #define MAILSEC_SCHED_H
 
 #include <netinet/in.h>
 
-#include "collectors/audit.h"
-#include "collectors/dns.h"
-#include "collectors/probe.h"
-#include "collectors/records.h"
-#include "collectors/mtasts.h"
-#include "collectors/danelookup.h"
-#include "collectors/zonestatus.h"
 #include "daemon/ctx.h"
-
-struct endpoint_result {
-	char		*host;		/* MX or endpoint host name */
-	char		 address[INET6_ADDRSTRLEN];	/* "" if unresolved */
-	uint16_t	 port;
-	enum protocol	 protocol;
-	double		 finished;	/* wall clock */
-	struct probe_outcome out;
-	struct tls_audit audit;		/* carried over between audits */
-};
-
-struct check_result {
-	double		 started;	/* wall clock */
-	double		 finished;
-	double		 duration_s;
-	int		 success;
-	/* domain targets */
-	enum dns_result	 mx_result;
-	double		 mx_duration_s;
-	struct dns_mx	*mx;
-	size_t		 n_mx;
-	int		 null_mx;
-	int		 implicit_mx;
-	struct endpoint_result *eps;
-	size_t		 n_eps;
-	int		 timed_out;	/* cut short by an ad-hoc deadline */
-	struct records_result *records;	/* domain targets, or NULL */
-	struct mtasts_result *mtasts;	/* domain targets, or NULL */
-	struct danelookup_result **dane; /* per MX host: TLSA on port 25 */
-	size_t		 n_dane;
-	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
-					 * hosts, or NULL */
-};
-
-/* What MTA-STS makes of one MX host of r (mtasts.h): whether every SMTP
- * probe of the host on port 25 that got as far as STARTTLS verified its
- * certificate for the MX name (1), one did not or STARTTLS was missing
- * (0), or none got that far (-1). */
-int check_result_mx_certs_verified(const struct check_result *r,
-    const char *mx_host);
-/* The DANE lookups of host in r (port 25), or NULL. */
-const struct danelookup_result *check_result_dane(const struct check_result *r,
-    const char *host);
+#include "daemon/result.h"
 
 struct check;
 /* An ad-hoc check (the /probe endpoint) is done: c->last holds its result.
@@ -74,6 +27,7 @@ struct check {
 	struct event	*timer;
 	struct check_run *run;		/* the run in flight, or NULL */
 	struct check_result *last;	/* the last complete run, or NULL */
+	size_t		 index;		/* in ctx->checks; SIZE_MAX ad hoc */
 	int		 ran_once;
 	double		 last_audit;	/* wall clock of the last audit run */
 	sched_adhoc_cb	 adhoc_cb;	/* set for an ad-hoc check */

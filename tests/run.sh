@@ -25,6 +25,8 @@ run_one() {	# name, command...
 
 matches() { [ -z "$TESTS" ] || case "$1" in *$TESTS*) return 0;; *) return 1;; esac; }
 
+# The layering rule (doc/architecture.md): no file includes a higher layer.
+matches layers && run_one "layers" sh tests/check_layers.sh
 for b in build/tests/test_*; do
 	[ -x "$b" ] || continue; matches "$b" || continue
 	run_one "unit/$(basename "$b")" "$b"

@@ -1,6 +1,7 @@
 #include "web/expo.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "web/escape.h"
@@ -404,15 +405,13 @@ set_rest_len(struct buf *b, size_t rest_at)
 }
 
 void
-expo_add(struct expo *e, enum family f, const struct buf *base, double value,
-    ...)
+expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
+    double value, const char *const *pairs, size_t n_pairs)
 {
 	struct buf *b = &e->fam[f];
-	const char *name, *val;
 	unsigned tag = EXPO_TAG_INLINE;
 	size_t rest_at = 0;
 	int first = 1;
-	va_list ap;
 
 	if (!e->compact)
 		buf_puts(b, families[f].name);
@@ -430,17 +429,16 @@ expo_add(struct expo *e, enum family f, const struct buf *base, double value,
 		}
 		first = 0;
 	}
-	va_start(ap, value);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		val = va_arg(ap, const char *);
+	for (size_t k = 0; k < n_pairs; k++) {
+		const char *val = pairs[2 * k + 1];
+
 		buf_puts(b, first ? "{" : ",");
 		first = 0;
-		buf_puts(b, name);
+		buf_puts(b, pairs[2 * k]);
 		buf_puts(b, "=\"");
 		escape_label_value(b, val ? val : "");
 		buf_putc(b, '"');
 	}
-	va_end(ap);
 	if (!first)
 		buf_putc(b, '}');
 	buf_putc(b, ' ');
@@ -448,6 +446,27 @@ expo_add(struct expo *e, enum family f, const struct buf *base, double value,
 	buf_putc(b, '\n');
 	if (e->compact)
 		set_rest_len(b, rest_at);
+}
+
+void
+expo_add(struct expo *e, enum family f, const struct buf *base, double value,
+    ...)
+{
+	const char *pairs[2 * EXPO_PAIRS_MAX];
+	size_t n = 0;
+	const char *name;
+	va_list ap;
+
+	va_start(ap, value);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		if (n == EXPO_PAIRS_MAX)
+			abort();	/* a caller's bug: more labels than any family has */
+		pairs[2 * n] = name;
+		pairs[2 * n + 1] = va_arg(ap, const char *);
+		n++;
+	}
+	va_end(ap);
+	expo_add_pairs(e, f, base, value, pairs, n);
 }
 
 void

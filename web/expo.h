@@ -199,6 +199,12 @@ void labels_add(struct buf *labels, const char *name, const char *value);
 void expo_add(struct expo *e, enum family f, const struct buf *base,
     double value, ...) __attribute__((sentinel));
 
+/* The same with the name/value pairs in an array: pairs[2k] the name,
+ * pairs[2k + 1] the value, n_pairs pairs (at most EXPO_PAIRS_MAX). */
+#define EXPO_PAIRS_MAX	16
+void expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
+    double value, const char *const *pairs, size_t n_pairs);
+
 /* Writes every family that has samples, in table order. */
 void expo_render(const struct expo *e, struct buf *out);
 

@@ -18,54 +18,8 @@
 #include <openssl/sha.h>
 
 #include "daemon/log.h"
-
-static void
-add_cert_details(struct expo *e, const struct buf *l, const struct tls_facts *t)
-{
-	expo_add(e, F_CERT_KEY_BITS, l, t->key_bits, "key_type", t->key_type,
-	    NULL);
-	expo_add(e, F_CERT_SIG_INFO, l, 1, "algorithm", t->sig_alg, NULL);
-	expo_add(e, F_CERT_SIG_WEAK, l, t->sig_weak, NULL);
-	expo_add(e, F_CERT_SELF_SIGNED, l, t->self_signed, NULL);
-	expo_add(e, F_CERT_CHAIN_LENGTH, l, t->chain_len, NULL);
-	for (unsigned d = 0; d < t->chain_len && d < CHAIN_MAX; d++) {
-		char depth[8];
-
-		snprintf(depth, sizeof(depth), "%u", d);
-		expo_add(e, F_CERT_CHAIN_NOT_AFTER, l, t->chain_not_after[d],
-		    "depth", depth, NULL);
-	}
-	expo_add(e, F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER, l,
-	    t->presented_chain_earliest_not_after, NULL);
-	expo_add(e, F_CERT_OCSP_STAPLED, l, t->ocsp_stapled, NULL);
-	if (t->ocsp_stapled)
-		expo_add(e, F_CERT_OCSP_STATUS_INFO, l, 1, "status",
-		    t->ocsp_status, NULL);
-}
-
-/* Only what the audit learnt: a value it could not tell is left out. */
-static void
-add_audit(struct expo *e, const struct buf *l, const struct tls_audit *a)
-{
-	for (int v = 0; v < TLSV__COUNT; v++)
-		if (a->version_accepted[v] >= 0)
-			expo_add(e, F_TLS_VERSION_ACCEPTED, l,
-			    a->version_accepted[v],
-			    "version", tls_ver_name((enum tls_ver)v), NULL);
-	for (int c = 0; c < WEAK__COUNT; c++)
-		if (a->weak_accepted[c] >= 0)
-			expo_add(e, F_TLS_WEAK_CIPHER, l, a->weak_accepted[c],
-			    "class", weak_class_name((enum weak_class)c), NULL);
-	if (a->dhe_bits >= 0)
-		expo_add(e, F_TLS_DHE_BITS, l, a->dhe_bits, NULL);
-	if (a->server_cipher_order >= 0)
-		expo_add(e, F_TLS_SERVER_ORDER, l, a->server_cipher_order, NULL);
-	if (a->secure_renegotiation >= 0)
-		expo_add(e, F_TLS_SECURE_RENEG, l, a->secure_renegotiation, NULL);
-	expo_add(e, F_AUDIT_TIMESTAMP, l, a->finished, NULL);
-	expo_add(e, F_AUDIT_DURATION, l, a->duration_s, NULL);
-	expo_add(e, F_AUDIT_HANDSHAKES, l, a->handshakes, NULL);
-}
+#include "daemon/publish.h"
+#include "web/facts.h"
 
 /* address_label = hash: 8 hex digits of the address's SHA-256. */
 static void
@@ -82,11 +36,11 @@ address_hash(const char *address, char out[9])
 	out[8] = '\0';
 }
 
-static int
-address_mode(const struct check *c)
+int
+metrics_address_mode(const struct ctx *ctx)
 {
-	return c->ctx != NULL && c->ctx->cfg != NULL ?
-	    (int)c->ctx->cfg->address_label : ADDRESS_LABEL_ON;
+	return ctx != NULL && ctx->cfg != NULL ?
+	    (int)ctx->cfg->address_label : ADDRESS_LABEL_ON;
 }
 
 static int
@@ -113,36 +67,18 @@ service_representative(const struct check_result *r, size_t i)
 	return first == i;
 }
 
-/* DANE's DNS half for an MX endpoint on port 25 (the handshake with the
- * TLSA records is not made yet: mailsec_dane_valid is still to come). */
 static void
-add_dane(struct expo *e, const struct buf *l, const struct check_result *r,
-    const struct endpoint_result *ep)
-{
-	const struct danelookup_result *d;
-
-	if (r == NULL || ep->port != 25 || ep->protocol != PROTO_SMTP ||
-	    (d = check_result_dane(r, ep->host)) == NULL || d->n_ports == 0)
-		return;
-	expo_add(e, F_DANE_APPLICABLE, l, d->ports[0].applicable, NULL);
-	if (d->ports[0].reason != DANE_REASON_NONE)
-		expo_add(e, F_DANE_ERROR_INFO, l, 1, "reason",
-		    dane_reason_name(d->ports[0].reason), NULL);
-}
-
-static void
-add_endpoint(struct expo *e, const struct check *c,
-    const struct endpoint_result *ep)
+add_endpoint(struct expo *e, const struct check_result *r,
+    const struct endpoint_result *ep, int mode)
 {
 	const struct probe_outcome *o = &ep->out;
-	const struct tls_facts *t = &o->tls;
 	struct buf l;
 	char port[8], hash[9];
-	int mode = address_mode(c);
 
 	buf_init(&l);
 	snprintf(port, sizeof(port), "%u", ep->port);
-	labels_add(&l, "domain", c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : "");
+	labels_add(&l, "domain", r->target.kind == TARGET_DOMAIN ?
+	    r->target.name : "");
 	labels_add(&l, "host", ep->host);
 	if (mode == ADDRESS_LABEL_HASH && ep->address[0])
 		address_hash(ep->address, hash);
@@ -164,37 +100,7 @@ add_endpoint(struct expo *e, const struct check *c,
 		    "step", probe_step_name(o->fail_step),
 		    "reason", probe_reason_name(o->reason), NULL);
 	expo_add(e, F_PROBE_TIMESTAMP, &l, ep->finished, NULL);
-	if (o->starttls_offered >= 0)
-		expo_add(e, F_STARTTLS_OFFERED, &l, o->starttls_offered, NULL);
-	if (o->plaintext_auth_offered >= 0)
-		expo_add(e, F_PLAINTEXT_AUTH, &l, o->plaintext_auth_offered, NULL);
-	if (t->done) {
-		expo_add(e, F_TLS_VERSION_INFO, &l, 1, "version", t->version, NULL);
-		expo_add(e, F_TLS_CIPHER_INFO, &l, 1, "cipher", t->cipher, NULL);
-		if (t->kex_group[0]) {
-			expo_add(e, F_TLS_KEX_INFO, &l, 1, "group", t->kex_group,
-			    NULL);
-			expo_add(e, F_TLS_KEX_BITS, &l, t->kex_bits, NULL);
-		}
-	}
-	if (t->have_cert) {
-		expo_add(e, F_CERT_NOT_AFTER, &l, t->not_after, NULL);
-		expo_add(e, F_CERT_NOT_BEFORE, &l, t->not_before, NULL);
-		expo_add(e, F_CERT_CHAIN_EARLIEST_NOT_AFTER, &l,
-		    t->chain_earliest_not_after, NULL);
-		expo_add(e, F_CERT_VERIFIED, &l, t->verified, NULL);
-		if (!t->verified)
-			expo_add(e, F_CERT_VERIFY_ERROR_INFO, &l, 1,
-			    "error", t->verify_error, NULL);
-		expo_add(e, F_CERT_HOSTNAME_MATCH, &l, t->hostname_match, NULL);
-		expo_add(e, F_CERT_INFO, &l, 1, "subject", t->subject,
-		    "issuer", t->issuer, "serial", t->serial,
-		    "fingerprint_sha256", t->fingerprint_sha256, NULL);
-		add_cert_details(e, &l, t);
-	}
-	if (ep->audit.ran)
-		add_audit(e, &l, &ep->audit);
-	add_dane(e, &l, c->last, ep);
+	facts_expo(e, &l, r, ep);
 	buf_free(&l);
 }
 
@@ -365,22 +271,22 @@ add_tls_rpt(struct expo *e, const struct buf *l, const struct mtasts_result *r)
 }
 
 void
-metrics_add_check(struct expo *e, const struct check *c)
+metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 {
-	const struct check_result *r = c->last;
 	struct buf l;
 
 	if (r == NULL)
 		return;
 	buf_init(&l);
-	labels_add(&l, "target", c->key);
-	labels_add(&l, "kind", c->cfg->kind == TARGET_DOMAIN ? "domain" : "endpoint");
+	labels_add(&l, "target", r->target.key);
+	labels_add(&l, "kind", r->target.kind == TARGET_DOMAIN ? "domain" :
+	    "endpoint");
 	expo_add(e, F_CHECK_SUCCESS, &l, r->success, NULL);
 	expo_add(e, F_CHECK_DURATION, &l, r->duration_s, NULL);
 	expo_add(e, F_CHECK_TIMESTAMP, &l, r->finished, NULL);
 	buf_reset(&l);
-	if (c->cfg->kind == TARGET_DOMAIN) {
-		labels_add(&l, "domain", c->cfg->name);
+	if (r->target.kind == TARGET_DOMAIN) {
+		labels_add(&l, "domain", r->target.name);
 		expo_add(e, F_DNS_LOOKUP_SUCCESS, &l, dns_answered(r->mx_result),
 		    "record", "mx", NULL);
 		expo_add(e, F_DNS_LOOKUP_DURATION, &l, r->mx_duration_s,
@@ -415,9 +321,8 @@ metrics_add_check(struct expo *e, const struct check *c)
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)
-		if (address_mode(c) != ADDRESS_LABEL_OFF ||
-		    service_representative(r, i))
-			add_endpoint(e, c, &r->eps[i]);
+		if (mode != ADDRESS_LABEL_OFF || service_representative(r, i))
+			add_endpoint(e, r, &r->eps[i], mode);
 }
 
 /* process_* as the Prometheus client libraries export them. */
@@ -508,8 +413,9 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
-	for (size_t i = 0; i < ctx->n_checks; i++) {
-		if (ctx->checks[i]->cfg->kind == TARGET_DOMAIN)
+	/* the config's targets: one check each */
+	for (size_t i = 0; ctx->cfg != NULL && i < ctx->cfg->n_targets; i++) {
+		if (ctx->cfg->targets[i].kind == TARGET_DOMAIN)
 			domains++;
 		else
 			endpoints++;
@@ -522,10 +428,11 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	cfgwatch_metrics(e, (struct ctx *)ctx);
 }
 
-/* The samples of each check's last result are rendered once, in compact
- * form (web/expo.h), and kept until that result is replaced (the
- * scheduler replaces a result whole, never in place): a scrape renders
- * only the checks that ran since the last one.  A text is grouped by
+/* The samples of each check's published result are rendered once, in
+ * compact form (web/expo.h), and kept until the scheduler publishes the
+ * next (daemon/publish.h: a result is replaced whole, never changed in
+ * place): a scrape renders only what was published since and not yet
+ * rendered.  A text is grouped by
  * family: only the families it has samples of, ascending, fam[k] being
  * seg[fam_end[k - 1], fam_end[k]) (a check has samples of some 30 of the
  * 80-odd families).  Texts are reference
@@ -552,8 +459,8 @@ _Static_assert(F__COUNT <= 255, "family ids are bytes");
 /* Texts are packed in arenas.  A stream walks every text once per family,
  * and texts allocated one by one as results come in end up scattered over
  * the heap: measured at 10,000 endpoints, that walk took twice as long.
- * When a quarter of the texts were made since the last packing, the warm
- * pass copies them all, in check order, into one new arena. */
+ * When a quarter of the texts were made since the last packing, the next
+ * render copies them all, in check order, into one new arena. */
 struct text_arena {
 	size_t		 live;		/* texts in it still referenced */
 	size_t		 used, cap;
@@ -564,32 +471,28 @@ struct text_arena {
 #define ARENA_MIN	(256 * 1024)
 
 struct check_slot {
-	const struct check *check;
-	const struct check_result *last;
-	int		 address_label;	/* the config's when rendered */
-	double		 started, finished;	/* of last */
-	struct check_text *text;
+	const struct check_result *result;	/* published, or NULL */
+	struct check_text *text;	/* NULL: not rendered since */
 };
 
-/* Lives in the ctx: the one context holds all mutable state. */
+/* Lives in the ctx (the one context holds all mutable state); told of
+ * every published result and list of targets. */
 struct metrics_cache {
-	struct check_slot *slots;	/* parallel to ctx->checks */
+	struct ctx	*ctx;
+	struct check_slot *slots;	/* in the order of the published list */
 	size_t		 n_slots;
+	int		 address_label;	/* the mode the texts have */
 	struct expo	 scratch;	/* one check at a time; keeps its room */
 	int		 scratch_ready;
-	struct event	*warm_ev;	/* metrics_warm_start() */
-	size_t		 warm_next;	/* where the next batch starts */
 	struct text_arena *arena;	/* the open one */
 	size_t		 made;		/* texts made since the last packing */
-	int		 scraped;	/* a stream was made: keep warm */
+	int		 scraped;	/* a stream was made: render as told */
 };
 
-/* Once scraped, results are rendered soon after they arrive, a bounded
- * batch at a time, so that a scrape finds the texts ready: a cold cache of
- * 10,000 endpoints is ~100 ms of rendering in a scrape's path.  Before the
- * first scrape nothing is rendered: nobody may ever read it. */
-#define WARM_EVERY_MS	200
-#define WARM_BATCH	1000
+/* Once scraped, a result is rendered when it is published, so that a
+ * scrape finds the texts ready: a cold cache of 10,000 endpoints is
+ * ~100 ms of rendering in a scrape's path.  Before the first scrape
+ * nothing is rendered: nobody may ever read it. */
 #define PACK_MIN_CHECKS	64
 
 /* A broken invariant of this file, not a condition of the input. */
@@ -700,16 +603,6 @@ check_text_unref(struct check_text *t)
 		arena_free(a);
 }
 
-static int
-slot_fresh(const struct check_slot *s, const struct check *c)
-{
-	if (s->text == NULL || s->check != c || s->last != c->last ||
-	    s->address_label != address_mode(c))
-		return 0;
-	return c->last == NULL || (s->started == c->last->started &&
-	    s->finished == c->last->finished);
-}
-
 static struct check_text *
 check_text_make(struct metrics_cache *mc, struct expo *e)
 {
@@ -779,87 +672,120 @@ cache_pack(struct metrics_cache *mc)
 }
 
 static void
-slot_render(struct metrics_cache *mc, struct check_slot *s,
-    const struct check *c)
+slot_render(struct metrics_cache *mc, struct check_slot *s)
 {
 	if (!mc->scratch_ready) {
 		expo_init_compact(&mc->scratch);
 		mc->scratch_ready = 1;
 	}
 	expo_reset(&mc->scratch);
-	metrics_add_check(&mc->scratch, c);
+	metrics_add_result(&mc->scratch, s->result, mc->address_label);
 	check_text_unref(s->text);
 	s->text = check_text_make(mc, &mc->scratch);
-	s->check = c;
-	s->last = c->last;
-	s->address_label = address_mode(c);
-	s->started = c->last ? c->last->started : 0;
-	s->finished = c->last ? c->last->finished : 0;
-}
-
-static struct metrics_cache *
-cache_get(struct ctx *ctx)
-{
-	if (ctx->metrics_cache == NULL)
-		ctx->metrics_cache = xcalloc(1, sizeof(*ctx->metrics_cache));
-	return ctx->metrics_cache;
-}
-
-/* One slot per check of ctx, as the checks are now (a reload changes
- * them). */
-static void
-cache_resize(struct metrics_cache *mc, size_t n)
-{
-	if (n > mc->n_slots) {
-		mc->slots = xreallocarray(mc->slots, n, sizeof(*mc->slots));
-		memset(mc->slots + mc->n_slots, 0,
-		    (n - mc->n_slots) * sizeof(*mc->slots));
-	} else
-		for (size_t i = n; i < mc->n_slots; i++) {
-			check_text_unref(mc->slots[i].text);
-			mc->slots[i].text = NULL;
-		}
-	mc->n_slots = n;
 }
 
 static void
-warm_cb(evutil_socket_t fd, short what, void *arg)
+cache_pack_if_scattered(struct metrics_cache *mc)
 {
-	struct ctx *ctx = arg;
-	struct metrics_cache *mc = ctx->metrics_cache;
-	size_t n = ctx->n_checks, rendered = 0;
-
-	(void)fd;
-	(void)what;
-	if (!mc->scraped)
-		return;		/* nobody reads them (yet) */
-	cache_resize(mc, n);
-	for (size_t k = 0; k < n && rendered < WARM_BATCH; k++) {
-		size_t i = (mc->warm_next + k) % n;
-
-		if (!slot_fresh(&mc->slots[i], ctx->checks[i])) {
-			slot_render(mc, &mc->slots[i], ctx->checks[i]);
-			rendered++;
-		}
-		if (rendered == WARM_BATCH)
-			mc->warm_next = (i + 1) % n;
-	}
-	if (mc->made > n / 4 && n >= PACK_MIN_CHECKS)
+	if (mc->made > mc->n_slots / 4 && mc->n_slots >= PACK_MIN_CHECKS)
 		cache_pack(mc);
 }
 
-void
-metrics_warm_start(struct ctx *ctx)
+/* The address label is the config's: a reload may change it. */
+static void
+cache_check_mode(struct metrics_cache *mc)
 {
-	struct metrics_cache *mc = cache_get(ctx);
-	struct timeval tv = { 0, WARM_EVERY_MS * 1000 };
+	int mode = metrics_address_mode(mc->ctx);
 
-	if (mc->warm_ev != NULL)
+	if (mode == mc->address_label)
 		return;
-	mc->warm_ev = event_new(ctx->base, -1, EV_PERSIST, warm_cb, ctx);
-	if (mc->warm_ev == NULL || event_add(mc->warm_ev, &tv) == -1)
-		log_msg(LOG_WARN, "metrics_warm", "msg=\"no timer; texts are "
-		    "rendered when scraped\"");
+	mc->address_label = mode;
+	for (size_t i = 0; i < mc->n_slots; i++) {
+		check_text_unref(mc->slots[i].text);
+		mc->slots[i].text = NULL;
+	}
+}
+
+static int
+slot_by_result(const void *a, const void *b)
+{
+	const struct check_slot *x = a, *y = b;
+
+	return x->result < y->result ? -1 : x->result > y->result;
+}
+
+/* A new list of targets: a text goes on with its result, wherever the
+ * result now stands; the others go. */
+static void
+cache_retarget(struct metrics_cache *mc, const struct check_result *const *rs,
+    size_t n)
+{
+	struct check_slot *old = mc->slots, *fresh;
+	size_t n_old = mc->n_slots;
+
+	if (n_old > 1)
+		qsort(old, n_old, sizeof(*old), slot_by_result);
+	fresh = xcalloc(n ? n : 1, sizeof(*fresh));
+	for (size_t i = 0; i < n; i++) {
+		struct check_slot key = { rs[i], NULL }, *found;
+
+		fresh[i].result = rs[i];
+		if (rs[i] == NULL || n_old == 0)
+			continue;
+		found = bsearch(&key, old, n_old, sizeof(*old), slot_by_result);
+		if (found != NULL && found->text != NULL) {
+			fresh[i].text = found->text;
+			found->text = NULL;
+		}
+	}
+	for (size_t i = 0; i < n_old; i++)
+		check_text_unref(old[i].text);
+	free(old);
+	mc->slots = fresh;
+	mc->n_slots = n;
+	mc->made = n;		/* moved about: pack when next rendered */
+}
+
+static void
+cache_on_publish(void *arg, const struct publish_event *ev)
+{
+	struct metrics_cache *mc = arg;
+	struct check_slot *s;
+
+	if (ev->kind == PUBLISH_TARGETS) {
+		cache_retarget(mc, ev->results, ev->n);
+		cache_check_mode(mc);
+		return;
+	}
+	if (ev->index >= mc->n_slots)
+		metrics_bug("a result published for no target");
+	s = &mc->slots[ev->index];
+	s->result = ev->result;
+	check_text_unref(s->text);
+	s->text = NULL;
+	if (!mc->scraped)
+		return;		/* nobody reads them (yet) */
+	cache_check_mode(mc);
+	slot_render(mc, s);
+	cache_pack_if_scattered(mc);
+}
+
+static void
+cache_release(void *arg)
+{
+	metrics_cache_free(arg);
+}
+
+void
+metrics_cache_subscribe(struct ctx *ctx)
+{
+	struct metrics_cache *mc = xcalloc(1, sizeof(*mc));
+
+	mc->ctx = ctx;
+	mc->address_label = metrics_address_mode(ctx);
+	if (publish_subscribe(ctx, cache_on_publish, cache_release, mc) == -1)
+		metrics_bug("no room for the metrics cache's subscription");
+	ctx->metrics_cache = mc;
 }
 
 void
@@ -867,8 +793,8 @@ metrics_cache_free(struct metrics_cache *mc)
 {
 	if (mc == NULL)
 		return;
-	if (mc->warm_ev)
-		event_free(mc->warm_ev);
+	if (mc->ctx != NULL && mc->ctx->metrics_cache == mc)
+		mc->ctx->metrics_cache = NULL;
 	for (size_t i = 0; i < mc->n_slots; i++)
 		check_text_unref(mc->slots[i].text);
 	free(mc->slots);
@@ -909,25 +835,26 @@ header_len(const struct family_def *d)
 struct metrics_stream *
 metrics_stream_new(struct ctx *ctx)
 {
-	size_t n = ctx->n_checks, rendered = 0;
+	struct metrics_cache *mc = ctx->metrics_cache;
+	size_t n, rendered = 0;
 	struct metrics_stream *s;
-	struct metrics_cache *mc;
 
-	mc = cache_get(ctx);
-	cache_resize(mc, n);
-
+	if (mc == NULL)
+		metrics_bug("a stream without metrics_cache_subscribe()");
+	n = mc->n_slots;
+	cache_check_mode(mc);
 	s = xcalloc(1, sizeof(*s));
 	s->texts = xreallocarray(NULL, n ? n : 1, sizeof(*s->texts));
 	s->n = n;
 	for (size_t i = 0; i < n; i++)
-		if (!slot_fresh(&mc->slots[i], ctx->checks[i])) {
-			slot_render(mc, &mc->slots[i], ctx->checks[i]);
+		if (mc->slots[i].text == NULL) {
+			slot_render(mc, &mc->slots[i]);
 			rendered++;
 		}
 	if (rendered > n / 2)
 		mc->made = 0;	/* just made in check order: packed enough */
-	else if (mc->made > n / 4 && n >= PACK_MIN_CHECKS)
-		cache_pack(mc);
+	else
+		cache_pack_if_scattered(mc);
 	mc->scraped = 1;
 	for (size_t i = 0; i < n; i++) {
 		s->texts[i] = mc->slots[i].text;

@@ -299,7 +299,7 @@ probe_answer(struct web_req *wr)
 	    NULL);
 	expo_add(&e, F_PROBE_DURATION, NULL, c->last ? c->last->duration_s :
 	    0, NULL);
-	metrics_add_check(&e, c);
+	metrics_add_result(&e, c->last, metrics_address_mode(c->ctx));
 	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
 	    NULL);
 	if (c->last != NULL)

@@ -230,7 +230,7 @@ record_line(const struct line_ctx *lc, enum record_kind k,
 
 	if (!is_domain(lc))
 		return 0;
-	verdict_records(lc->c, &v[REC_SPF], &v[REC_DKIM], &v[REC_DMARC]);
+	verdict_records(lc->r, &v[REC_SPF], &v[REC_DKIM], &v[REC_DMARC]);
 	*vi = v[k];
 	if (rr != NULL)
 		raw = k == REC_SPF ? rr->spf_raw : k == REC_DMARC ?
@@ -269,7 +269,7 @@ sec_mta_sts(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 
 	if (!is_domain(lc) || m == NULL || !m->sts_checked)
 		return 0;
-	verdict_mta_sts(lc->c, lc->now, vi);
+	verdict_mta_sts(lc->r, lc->now, vi);
 	if (m->record_raw != NULL)
 		snprintf(facts, flen, "\"%s\"", m->record_raw);
 	return 1;

@@ -59,7 +59,6 @@ web_new(struct ctx *ctx)
 
 	w->ctx = ctx;
 	LIST_INIT(&w->held);
-	metrics_warm_start(ctx);
 	return w;
 }
 

@@ -9,6 +9,8 @@
 #include "collectors/audit.h"
 #include "collectors/records.h"
 #include "web/escape.h"
+#include "web/facts.h"
+#include "web/fmt.h"
 #include "web/json.h"
 #include "web/status_config.h"
 
@@ -62,48 +64,6 @@ find_check(const struct ctx *ctx, const char *name)
 		if (strcmp(ctx->checks[i]->key, name) == 0)
 			return ctx->checks[i];
 	return NULL;
-}
-
-/* --- formatting ----------------------------------------------------------- */
-
-static void
-fmt_ago(double secs, char *out, size_t len)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 60)
-		snprintf(out, len, "%.0f s ago", floor(secs));
-	else if (secs < 3600)
-		snprintf(out, len, "%.0f min ago", floor(secs / 60));
-	else if (secs < 86400 * 2)
-		snprintf(out, len, "%.0f h ago", floor(secs / 3600));
-	else
-		snprintf(out, len, "%.0f days ago", floor(secs / 86400));
-}
-
-static void
-fmt_time(double ts, char *out, size_t len)
-{
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	if (ts <= 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(out, len, "-");
-	else
-		strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
-
-static void
-fmt_days(double expiry, double now, char *out, size_t len)
-{
-	double d = (expiry - now) / 86400.0;
-
-	if (expiry <= 0)
-		snprintf(out, len, "-");
-	else if (d < 0)
-		snprintf(out, len, "expired %.0f days ago", floor(-d));
-	else
-		snprintf(out, len, "%.0f days", floor(d));
 }
 
 /* --- HTML ----------------------------------------------------------------- */
@@ -365,12 +325,6 @@ kv_section(struct buf *b, const char *title)
 	    title);
 }
 
-static const char *
-yes_no(int v)
-{
-	return v < 0 ? "not learnt" : v ? "yes" : "no";
-}
-
 static void
 kv_verdict(struct buf *b, const char *k, const struct verdict_info *vi)
 {
@@ -382,11 +336,23 @@ kv_verdict(struct buf *b, const char *k, const struct verdict_info *vi)
 }
 
 static void
-endpoint_html(struct buf *b, const struct endpoint_result *ep, double now)
+page_section(void *arg, const char *title)
+{
+	kv_section(arg, title);
+}
+
+static void
+page_row(void *arg, const char *name, const char *text)
+{
+	kv_text(arg, name, text);
+}
+
+static void
+endpoint_html(struct buf *b, const struct check_result *r,
+    const struct endpoint_result *ep, double now)
 {
 	const struct probe_outcome *o = &ep->out;
-	const struct tls_facts *t = &o->tls;
-	const struct tls_audit *a = &ep->audit;
+	struct facts_page page = { page_section, page_row, b };
 	char text[512], when[64];
 
 	buf_puts(b, "<div class=\"ep\"><h3>");
@@ -412,81 +378,7 @@ endpoint_html(struct buf *b, const struct endpoint_result *ep, double now)
 	fmt_time(ep->finished, when, sizeof(when));
 	fmt_ago(now - ep->finished, text, sizeof(text));
 	kv_fmt(b, "Probed", "%s (%s), %.3f s", when, text, o->total_s);
-	kv_text(b, "STARTTLS offered", yes_no(o->starttls_offered));
-	kv_text(b, "Password before TLS", yes_no(o->plaintext_auth_offered));
-	if (t->done) {
-		kv_section(b, "TLS");
-		kv_fmt(b, "Negotiated", "%s, %s", t->version, t->cipher);
-		if (t->kex_group[0])
-			kv_fmt(b, "Key exchange", "%s, %d bits", t->kex_group,
-			    t->kex_bits);
-	}
-	if (t->have_cert) {
-		char nb[64], na[64], days[64];
-
-		kv_section(b, "Certificate");
-		kv_text(b, "Subject", t->subject);
-		kv_text(b, "Issuer", t->issuer);
-		fmt_time(t->not_before, nb, sizeof(nb));
-		fmt_time(t->not_after, na, sizeof(na));
-		fmt_days(t->not_after, now, days, sizeof(days));
-		kv_fmt(b, "Valid", "%s to %s (%s)", nb, na, days);
-		kv_text(b, "Chain verified", t->verified ? "yes" : "no");
-		if (!t->verified)
-			kv_text(b, "Verification error", t->verify_error);
-		kv_fmt(b, "Valid for the host name", "%s (%s)",
-		    t->hostname_match ? "yes" : "no", ep->host);
-		kv_fmt(b, "Key", "%s, %d bits", t->key_type, t->key_bits);
-		kv_fmt(b, "Signature", "%s%s", t->sig_alg,
-		    t->sig_weak ? " (weak)" : "");
-		kv_text(b, "Self-signed", t->self_signed ? "yes" : "no");
-		kv_text(b, "Serial", t->serial);
-		kv_text(b, "SHA-256 fingerprint", t->fingerprint_sha256);
-		text[0] = '\0';
-		for (unsigned d = 0; d < t->chain_len && d < CHAIN_MAX; d++) {
-			char one[64];
-
-			fmt_time(t->chain_not_after[d], one, sizeof(one));
-			snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			    "%s%u: %s", d ? "; " : "", d, one);
-		}
-		kv_fmt(b, "Chain", "%u certificate%s; expiry by depth: %s",
-		    t->chain_len, t->chain_len == 1 ? "" : "s", text);
-		kv_text(b, "OCSP stapled", t->ocsp_stapled ? t->ocsp_status :
-		    "no");
-	}
-	kv_section(b, "TLS audit");
-	if (a->ran) {
-		text[0] = '\0';
-		for (int v = 0; v < TLSV__COUNT; v++)
-			if (a->version_accepted[v] >= 0)
-				snprintf(text + strlen(text), sizeof(text) -
-				    strlen(text), "%s%s %s", text[0] ? ", " : "",
-				    tls_ver_name((enum tls_ver)v),
-				    a->version_accepted[v] ? "yes" : "no");
-		kv_text(b, "Versions accepted", text);
-		text[0] = '\0';
-		for (int c = 0; c < WEAK__COUNT; c++)
-			if (a->weak_accepted[c] == 1)
-				snprintf(text + strlen(text), sizeof(text) -
-				    strlen(text), "%s%s", text[0] ? ", " : "",
-				    weak_class_name((enum weak_class)c));
-		kv_text(b, "Weak ciphers accepted", text[0] ? text :
-		    "none");
-		if (a->dhe_bits == 0)
-			kv_text(b, "DHE", "not accepted");
-		else if (a->dhe_bits > 0)
-			kv_fmt(b, "DHE", "accepted, %d-bit group",
-			    a->dhe_bits);
-		kv_text(b, "Server picks the cipher",
-		    yes_no(a->server_cipher_order));
-		kv_text(b, "Secure renegotiation",
-		    yes_no(a->secure_renegotiation));
-		fmt_time(a->finished, when, sizeof(when));
-		kv_fmt(b, "Run", "%s, %u handshakes, %.2f s", when,
-		    a->handshakes, a->duration_s);
-	} else
-		kv_text(b, "Run", "not run");
+	facts_rows(r, ep, now, &page);
 	kv_close(b);
 	buf_puts(b, "</div>\n");
 }
@@ -672,7 +564,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	if (r != NULL) {
 		buf_printf(b, "<h2>Endpoints (%zu)</h2>\n", r->n_eps);
 		for (size_t i = 0; i < r->n_eps; i++)
-			endpoint_html(b, &r->eps[i], now);
+			endpoint_html(b, r, &r->eps[i], now);
 		if (r->records != NULL)
 			records_html(b, r->records);
 		if (c->cfg->kind == TARGET_DOMAIN)
@@ -705,11 +597,10 @@ json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
 }
 
 static void
-json_endpoint(struct json *j, const struct endpoint_result *ep)
+json_endpoint(struct json *j, const struct check_result *r,
+    const struct endpoint_result *ep)
 {
 	const struct probe_outcome *o = &ep->out;
-	const struct tls_facts *t = &o->tls;
-	const struct tls_audit *a = &ep->audit;
 	char words[300];
 
 	json_obj_open(j);
@@ -739,82 +630,7 @@ json_endpoint(struct json *j, const struct endpoint_result *ep)
 			    o->phase_s[s]);
 	json_knum(j, "total", o->total_s);
 	json_obj_close(j);
-	json_ktri(j, "starttls_offered", o->starttls_offered);
-	json_ktri(j, "plaintext_auth_offered", o->plaintext_auth_offered);
-	json_key(j, "tls");
-	if (!t->done)
-		json_null(j);
-	else {
-		json_obj_open(j);
-		json_kstr(j, "version", t->version);
-		json_kstr(j, "cipher", t->cipher);
-		json_kstr(j, "kex_group", t->kex_group[0] ? t->kex_group : NULL);
-		json_kint(j, "kex_bits", t->kex_bits);
-		json_obj_close(j);
-	}
-	json_key(j, "certificate");
-	if (!t->have_cert)
-		json_null(j);
-	else {
-		json_obj_open(j);
-		json_kstr(j, "subject", t->subject);
-		json_kstr(j, "issuer", t->issuer);
-		json_kstr(j, "serial", t->serial);
-		json_kstr(j, "fingerprint_sha256", t->fingerprint_sha256);
-		json_knum(j, "not_before", t->not_before);
-		json_knum(j, "not_after", t->not_after);
-		json_knum(j, "chain_earliest_not_after",
-		    t->chain_earliest_not_after);
-		json_knum(j, "presented_chain_earliest_not_after",
-		    t->presented_chain_earliest_not_after);
-		json_kbool(j, "verified", t->verified);
-		json_kstr(j, "verify_error", t->verified ? NULL : t->verify_error);
-		json_kbool(j, "hostname_match", t->hostname_match);
-		json_kstr(j, "key_type", t->key_type);
-		json_kint(j, "key_bits", t->key_bits);
-		json_kstr(j, "signature_algorithm", t->sig_alg);
-		json_kbool(j, "signature_weak", t->sig_weak);
-		json_kbool(j, "self_signed", t->self_signed);
-		json_kint(j, "chain_length", t->chain_len);
-		json_key(j, "chain_not_after");
-		json_arr_open(j);
-		for (unsigned d = 0; d < t->chain_len && d < CHAIN_MAX; d++)
-			json_num(j, t->chain_not_after[d]);
-		json_arr_close(j);
-		json_kbool(j, "ocsp_stapled", t->ocsp_stapled);
-		json_kstr(j, "ocsp_status", t->ocsp_stapled ? t->ocsp_status :
-		    NULL);
-		json_obj_close(j);
-	}
-	json_key(j, "audit");
-	if (!a->ran)
-		json_null(j);
-	else {
-		json_obj_open(j);
-		json_knum(j, "finished", a->finished);
-		json_knum(j, "duration_seconds", a->duration_s);
-		json_kint(j, "handshakes", a->handshakes);
-		json_key(j, "versions_accepted");
-		json_obj_open(j);
-		for (int v = 0; v < TLSV__COUNT; v++)
-			json_ktri(j, tls_ver_name((enum tls_ver)v),
-			    a->version_accepted[v]);
-		json_obj_close(j);
-		json_key(j, "weak_ciphers_accepted");
-		json_obj_open(j);
-		for (int c = 0; c < WEAK__COUNT; c++)
-			json_ktri(j, weak_class_name((enum weak_class)c),
-			    a->weak_accepted[c]);
-		json_obj_close(j);
-		json_key(j, "dhe_bits");
-		if (a->dhe_bits < 0)
-			json_null(j);
-		else
-			json_int(j, a->dhe_bits);
-		json_ktri(j, "server_cipher_order", a->server_cipher_order);
-		json_ktri(j, "secure_renegotiation", a->secure_renegotiation);
-		json_obj_close(j);
-	}
+	facts_json(j, r, ep);
 	json_obj_close(j);
 }
 
@@ -995,7 +811,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_key(j, "endpoints");
 	json_arr_open(j);
 	for (size_t i = 0; r != NULL && i < r->n_eps; i++)
-		json_endpoint(j, &r->eps[i]);
+		json_endpoint(j, r, &r->eps[i]);
 	json_arr_close(j);
 	json_key(j, "records");
 	if (r == NULL || r->records == NULL)

@@ -354,19 +354,19 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 }
 
 void
-verdict_records(const struct check *c, struct verdict_info *spf,
+verdict_records(const struct check_result *r, struct verdict_info *spf,
     struct verdict_info *dkim, struct verdict_info *dmarc)
 {
-	const struct records_result *rr = c->last ? c->last->records : NULL;
+	const struct records_result *rr = r->records;
 
-	if (c->cfg->kind != TARGET_DOMAIN) {
+	if (r->target.kind != TARGET_DOMAIN) {
 		set(spf, V_NA, "not a domain");
 		set(dkim, V_NA, "not a domain");
 		set(dmarc, V_NA, "not a domain");
 		return;
 	}
 	if (rr == NULL) {
-		const char *why = !c->cfg->records ? "records = off" :
+		const char *why = !r->target.records ? "records = off" :
 		    "not fetched yet";
 
 		set(spf, V_NA, "%s", why);
@@ -512,14 +512,14 @@ mx_has_dane(const struct check_result *r)
 }
 
 void
-verdict_mta_sts(const struct check *c, double now, struct verdict_info *vi)
+verdict_mta_sts(const struct check_result *r, double now,
+    struct verdict_info *vi)
 {
-	const struct check_result *r = c->last;
-	const struct mtasts_result *m = r ? r->mtasts : NULL;
+	const struct mtasts_result *m = r->mtasts;
 	const char *mode;
 
 	set(vi, V_NA, "not checked");
-	if (c->cfg->kind != TARGET_DOMAIN || m == NULL || !m->sts_checked)
+	if (r->target.kind != TARGET_DOMAIN || m == NULL || !m->sts_checked)
 		return;
 	if (m->record.reason == STS_DNS) {
 		flag(vi, V_WARN, FIND_DNS_LOOKUP, NULL, "lookup failed: %s",
@@ -563,7 +563,7 @@ verdict_mta_sts(const struct check *c, double now, struct verdict_info *vi)
 	if (m->cert_not_after > 0 && m->cert_not_after - now < 14 * 86400.0) {
 		flag(vi, V_WARN, FIND_STS_CERT_EXPIRING, NULL,
 		    "%s, but the certificate of mta-sts.%s expires in %.0f days",
-		    mode, c->cfg->name, (m->cert_not_after - now) / 86400.0);
+		    mode, r->target.name, (m->cert_not_after - now) / 86400.0);
 		return;
 	}
 	if (m->rpt_checked && !m->rpt.present) {
@@ -609,8 +609,8 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	verdict_starttls(r, &v->starttls);
 	verdict_tls(r, &v->tls);
 	verdict_cert(r, now, &v->cert, &v->cert_expiry);
-	verdict_records(c, &v->spf, &v->dkim, &v->dmarc);
-	verdict_mta_sts(c, now, &v->mta_sts);
+	verdict_records(r, &v->spf, &v->dkim, &v->dmarc);
+	verdict_mta_sts(r, now, &v->mta_sts);
 	cols[0] = &v->starttls;
 	cols[1] = &v->tls;
 	cols[2] = &v->cert;
@@ -625,7 +625,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	for (size_t i = 0; i < r->n_eps; i++)
 		if (!r->eps[i].out.success && failed++ == 0)
 			first = i;
-	if (c->cfg->kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
+	if (r->target.kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
 	    !r->implicit_mx)
 		snprintf(v->reason, sizeof(v->reason), "MX lookup: %s",
 		    dns_words(r->mx_result));
@@ -634,7 +634,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		char words[300], where[300];
 
 		failure_words(ep, words, sizeof(words));
-		if (c->cfg->kind == TARGET_ENDPOINT && r->n_eps == 1)
+		if (r->target.kind == TARGET_ENDPOINT && r->n_eps == 1)
 			snprintf(v->reason, sizeof(v->reason), "%s", words);
 		else {
 			endpoint_words(ep, where, sizeof(where));

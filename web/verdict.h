@@ -89,13 +89,13 @@ struct target_view {
 
 void target_view_make(const struct check *c, double now,
     struct target_view *v);
-/* SPF, DKIM and DMARC of a domain's last result (n/a for endpoints, and
+/* SPF, DKIM and DMARC of a domain's result (n/a for endpoints, and
  * while records are off or not fetched). */
-void verdict_records(const struct check *c, struct verdict_info *spf,
+void verdict_records(const struct check_result *r, struct verdict_info *spf,
     struct verdict_info *dkim, struct verdict_info *dmarc);
-/* MTA-STS (with TLS-RPT) of a domain's last result, held against its MX
+/* MTA-STS (with TLS-RPT) of a domain's result, held against its MX
  * hosts' probes (n/a for endpoints and while mta_sts is off). */
-void verdict_mta_sts(const struct check *c, double now,
+void verdict_mta_sts(const struct check_result *r, double now,
     struct verdict_info *vi);
 /* A failed probe in plain words ("connection refused", "STARTTLS is not
  * offered (EHLO)"). */

@@ -30,6 +30,11 @@ fake_check(const char *key, enum target_kind kind, size_t n_eps)
 	c->own_cfg->records = 1;
 	c->cfg = c->own_cfg;
 	c->last = r;
+	r->target.key = c->key;
+	r->target.name = c->key;
+	r->target.kind = kind;
+	r->target.protocol = PROTO_SMTP;
+	r->target.records = 1;
 	r->success = 1;
 	r->finished = wall_time();
 	r->eps = xcalloc(n_eps ? n_eps : 1, sizeof(*r->eps));

@@ -21,6 +21,7 @@
 #include "web/auth.h"
 #include "web/escape.h"
 #include "web/json.h"
+#include "daemon/publish.h"
 #include "web/metrics.h"
 #include "web/probe.h"
 #include "web/status.h"
@@ -835,6 +836,10 @@ fake_check(const char *key, enum target_kind kind, int success,
 	c->own_cfg->records = 1;
 	c->cfg = c->own_cfg;
 	c->last = r;
+	r->target.key = c->key;
+	r->target.kind = kind;
+	r->target.protocol = PROTO_SMTP;
+	r->target.records = 1;
 	r->success = success;
 	r->finished = wall_time() - 180;
 	r->eps = xcalloc(n_eps, sizeof(*r->eps));
@@ -945,7 +950,7 @@ check_status_page(void)
 		rr->dmarc.present = rr->dmarc.valid = 1;
 		rr->dmarc.policy = DMARC_POLICY_REJECT;
 		rr->dmarc.pct = 100;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_PASS);
 		CHECK_STR(spf.text, "valid, ends -all");
 		CHECK_INT(dkim.v, V_NA);
@@ -964,11 +969,11 @@ check_status_page(void)
 			sc[1].code = SPF_RESULT_PASS;
 			rr->spf_checks = sc;
 			rr->n_spf_checks = 2;
-			verdict_records(dom, &spf, &dkim, &dmarc);
+			verdict_records(dom->last, &spf, &dkim, &dmarc);
 			CHECK_INT(spf.v, V_WARN);
 			CHECK_STR(spf.text, "192.0.2.1: temporary DNS error");
 			sc[1].code = SPF_RESULT_SOFTFAIL;
-			verdict_records(dom, &spf, &dkim, &dmarc);
+			verdict_records(dom->last, &spf, &dkim, &dmarc);
 			CHECK_INT(spf.v, V_FAIL);
 			CHECK_STR(spf.text, "192.0.2.2 does not pass (softfail)");
 			rr->spf_checks = NULL;
@@ -976,7 +981,7 @@ check_status_page(void)
 		}
 		rr->spf_all = SPF_QUAL_PASS;
 		rr->dmarc.policy = DMARC_POLICY_NONE;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_FAIL);
 		CHECK_STR(spf.text, "+all lets anyone send");
 		CHECK_INT(dmarc.v, V_WARN);
@@ -986,12 +991,12 @@ check_status_page(void)
 		rr->spf_reason = "dns_timeout";
 		snprintf(rr->spf_message, sizeof(rr->spf_message),
 		    "TXT slow.example: timed out");
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_WARN);
 		CHECK_STR(spf.text, "temporary DNS error: TXT slow.example: "
 		    "timed out");
 		rr->spf_temperror = 0;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_FAIL);
 		CHECK(strncmp(spf.text, "invalid: ", 9) == 0);
 		rr->spf_reason = NULL;
@@ -1003,12 +1008,12 @@ check_status_page(void)
 		rr->dmarc.policy = DMARC_POLICY_REJECT;
 		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
 		rr->dmarc.sp_set = 1;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(dmarc.v, V_WARN);
 		CHECK_STR(dmarc.text, "sp=none (example.org's record): "
 		    "monitoring only");
 		rr->dmarc.subdomain_policy = DMARC_POLICY_QUARANTINE;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(dmarc.v, V_PASS);
 		CHECK_STR(dmarc.text, "sp=quarantine (example.org's record)");
 		/* the domain's own record was a near miss, ignored */
@@ -1016,24 +1021,24 @@ check_status_page(void)
 		snprintf(rr->dmarc_near_miss_message,
 		    sizeof(rr->dmarc_near_miss_message), "the version is "
 		    "case-sensitive: v=DMARC1");
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(dmarc.v, V_WARN);
 		CHECK_STR(dmarc.text, "own record ignored: the version is "
 		    "case-sensitive: v=DMARC1");
 		rr->dmarc_from_org = 0;
 		rr->spf_present = 0;
 		rr->dmarc.present = 0;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_STR(spf.text, "no SPF record");
 		CHECK_STR(dmarc.text, "no DMARC record; ignored: the version "
 		    "is case-sensitive: v=DMARC1");
 		rr->dmarc_near_miss = 0;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_STR(dmarc.text, "no DMARC record");
 		CHECK_INT(dmarc.v, V_FAIL);
 		/* a failed lookup is not a missing record */
 		rr->dmarc_failure = DNS_TIMEOUT;
-		verdict_records(dom, &spf, &dkim, &dmarc);
+		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(dmarc.v, V_WARN);
 		CHECK_STR(dmarc.text, "lookup failed (timeout)");
 		rr->dmarc_failure = DNS_OK;
@@ -1049,13 +1054,13 @@ check_status_page(void)
 			k[1].key.present = k[1].key.valid = 1;
 			rr->dkim = k;
 			rr->n_dkim = 2;
-			verdict_records(dom, &spf, &dkim, &dmarc);
+			verdict_records(dom->last, &spf, &dkim, &dmarc);
 			CHECK_INT(dkim.v, V_WARN);
 			CHECK_STR(dkim.text, "selector s1: lookup failed "
 			    "(servfail)");
 			k[1].key.valid = 0;
 			k[1].key.reason = "bad_key";
-			verdict_records(dom, &spf, &dkim, &dmarc);
+			verdict_records(dom->last, &spf, &dkim, &dmarc);
 			CHECK_INT(dkim.v, V_FAIL);
 			CHECK_STR(dkim.text, "selector s2: bad_key");
 			rr->dkim = NULL;
@@ -1122,7 +1127,7 @@ check_status_page(void)
 		CHECK(strstr(b.data, "\"policy\":\"none\",\"near_miss\":true") !=
 		    NULL);
 		expo_init(&e);
-		metrics_add_check(&e, dom);
+		metrics_add_result(&e, dom->last, ADDRESS_LABEL_ON);
 		buf_init(&m);
 		expo_render(&e, &m);
 		CHECK(strstr(m.data, "\nmailsec_spf_valid{") == NULL);
@@ -1137,7 +1142,7 @@ check_status_page(void)
 		rr->spf_reason = NULL;
 		rr->spf_all = SPF_QUAL_FAIL;
 		expo_reset(&e);
-		metrics_add_check(&e, dom);
+		metrics_add_result(&e, dom->last, ADDRESS_LABEL_ON);
 		buf_reset(&m);
 		expo_render(&e, &m);
 		CHECK(strstr(m.data, "\nmailsec_spf_valid{domain=\"\"} "
@@ -1203,9 +1208,12 @@ check_metrics_stream(void)
 	struct check *checks[3] = { a, b, d };
 	static const size_t rooms[] = { 1, 5, 97, 4096, 1 << 20 };
 	struct tls_facts *t = &a->last->eps[0].out.tls;
+	struct target_cfg tc[3] = { { .kind = TARGET_ENDPOINT },
+	    { .kind = TARGET_ENDPOINT }, { .kind = TARGET_DOMAIN } };
 	struct metrics_stream *old;
 	struct expo plain;
 	struct buf want, got, all;
+	struct config cfg;
 	struct ctx ctx;
 	char *piece;
 	size_t n;
@@ -1221,11 +1229,17 @@ check_metrics_stream(void)
 	d->last->mx_result = DNS_OK;
 
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.targets = tc;
+	cfg.n_targets = 3;
+	ctx.cfg = &cfg;
 	ctx.checks = checks;
 	ctx.n_checks = 3;
+	metrics_cache_subscribe(&ctx);
+	publish_targets(&ctx);
 	expo_init(&plain);
 	for (size_t i = 0; i < 3; i++)
-		metrics_add_check(&plain, checks[i]);
+		metrics_add_result(&plain, checks[i]->last, ADDRESS_LABEL_ON);
 	buf_init(&all);
 	expo_render(&plain, &all);
 	buf_init(&want);
@@ -1254,6 +1268,7 @@ check_metrics_stream(void)
 	old = metrics_stream_new(&ctx);
 	a->last->started += 1;		/* as if a run replaced it */
 	t->not_after = 1900000001;
+	publish_result(&ctx, 0, a->last);
 	buf_reset(&all);
 	metrics_render(&ctx, &all);
 	CHECK(strstr(all.data, "mailsec_cert_not_after_timestamp_seconds{domain="
@@ -1270,17 +1285,20 @@ check_metrics_stream(void)
 
 	/* Fewer checks (a reload): the cache lets the others go. */
 	ctx.n_checks = 1;
+	publish_targets(&ctx);
 	buf_reset(&all);
 	metrics_render(&ctx, &all);
 	CHECK(strstr(all.data, "b\\\"x\\\\.example") == NULL);
 	CHECK(strstr(all.data, "a.example:25") != NULL);
 	ctx.n_checks = 0;
+	publish_targets(&ctx);
 	buf_reset(&all);
 	metrics_render(&ctx, &all);
 	CHECK(strstr(all.data, "mailsec_probe_success") == NULL);
 	CHECK(strstr(all.data, "process_cpu_seconds_total") != NULL);
 
-	metrics_cache_free(ctx.metrics_cache);
+	publish_release_all(&ctx);
+	CHECK(ctx.metrics_cache == NULL);
 	expo_free(&plain);
 	buf_free(&want);
 	buf_free(&all);
@@ -1297,7 +1315,7 @@ plain_lines(struct check **checks, size_t n, struct buf *out)
 
 	expo_init(&plain);
 	for (size_t i = 0; i < n; i++)
-		metrics_add_check(&plain, checks[i]);
+		metrics_add_result(&plain, checks[i]->last, ADDRESS_LABEL_ON);
 	buf_init(&all);
 	expo_render(&plain, &all);
 	check_lines(all.data, all.len, out);
@@ -1352,6 +1370,8 @@ check_metrics_packing(void)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.checks = checks;
 	ctx.n_checks = N;
+	metrics_cache_subscribe(&ctx);
+	publish_targets(&ctx);
 	CHECK(same_lines(&ctx, NULL, checks, N));
 	for (int round = 1; round <= 6; round++) {
 		held = metrics_stream_new(&ctx);
@@ -1359,6 +1379,7 @@ check_metrics_packing(void)
 		for (size_t i = (size_t)round % 3; i < N; i += 3) {
 			checks[i]->last->started += 1;
 			checks[i]->last->eps[0].out.total_s += 1000;
+			publish_result(&ctx, i, checks[i]->last);
 		}
 		CHECK(same_lines(&ctx, NULL, checks, N));
 		/* The held stream has the values from before. */
@@ -1371,10 +1392,12 @@ check_metrics_packing(void)
 	}
 	/* A reload that drops most checks, then one that adds them back. */
 	ctx.n_checks = 10;
+	publish_targets(&ctx);
 	CHECK(same_lines(&ctx, NULL, checks, 10));
 	ctx.n_checks = N;
+	publish_targets(&ctx);
 	CHECK(same_lines(&ctx, NULL, checks, N));
-	metrics_cache_free(ctx.metrics_cache);
+	publish_release_all(&ctx);
 	for (size_t i = 0; i < N; i++)
 		fake_free(checks[i]);
 }

@@ -1,0 +1,126 @@
+#include "daemon/result.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/util.h"
+
+struct check_result *
+check_result_new(const struct target_cfg *t, const char *key)
+{
+	struct check_result *r = xcalloc(1, sizeof(*r));
+
+	r->target.key = xstrdup(key);
+	r->target.name = xstrdup(t->name);
+	r->target.kind = t->kind;
+	r->target.port = t->port;
+	r->target.protocol = t->protocol;
+	r->target.records = t->records;
+	return r;
+}
+
+void
+check_result_free(struct check_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->target.key);
+	free(r->target.name);
+	for (size_t i = 0; i < r->n_eps; i++)
+		free(r->eps[i].host);
+	free(r->eps);
+	dns_mx_free(r->mx, r->n_mx);
+	records_result_free(r->records);
+	mtasts_result_free(r->mtasts);
+	zonestatus_result_free(r->zones);
+	for (size_t i = 0; i < r->n_dane; i++)
+		danelookup_result_free(r->dane[i]);
+	free(r->dane);
+	free(r);
+}
+
+size_t
+check_result_add_endpoint(struct check_result *r, const char *host,
+    const char *address, uint16_t port, enum protocol proto)
+{
+	struct endpoint_result *ep;
+
+	r->eps = xreallocarray(r->eps, r->n_eps + 1, sizeof(*r->eps));
+	ep = &r->eps[r->n_eps];
+	memset(ep, 0, sizeof(*ep));
+	ep->host = xstrdup(host);
+	snprintf(ep->address, sizeof(ep->address), "%s", address);
+	ep->port = port;
+	ep->protocol = proto;
+	probe_outcome_init(&ep->out);
+	tls_audit_init(&ep->audit);
+	return r->n_eps++;
+}
+
+int
+check_result_success(const struct check_result *r)
+{
+	if (r->target.kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
+	    !r->implicit_mx)
+		return 0;
+	for (size_t i = 0; i < r->n_eps; i++)
+		if (!r->eps[i].out.success)
+			return 0;
+	return 1;
+}
+
+void
+check_result_carry_audit(struct check_result *r,
+    const struct check_result *prev)
+{
+	for (size_t i = 0; prev && i < r->n_eps; i++) {
+		struct endpoint_result *ep = &r->eps[i];
+
+		for (size_t j = 0; j < prev->n_eps; j++) {
+			const struct endpoint_result *old = &prev->eps[j];
+
+			if (old->audit.ran && old->port == ep->port &&
+			    old->protocol == ep->protocol &&
+			    strcmp(old->address, ep->address) == 0 &&
+			    strcmp(old->host, ep->host) == 0) {
+				ep->audit = old->audit;
+				break;
+			}
+		}
+	}
+}
+
+int
+check_result_mx_certs_verified(const struct check_result *r,
+    const char *mx_host)
+{
+	int verdict = -1;
+
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct endpoint_result *ep = &r->eps[i];
+		const struct tls_facts *t = &ep->out.tls;
+
+		if (ep->protocol != PROTO_SMTP || ep->port != 25 ||
+		    strcasecmp(ep->host, mx_host) != 0)
+			continue;
+		if (ep->out.starttls_offered == 0)
+			return 0;
+		if (!t->have_cert)
+			continue;	/* never reached TLS: no verdict */
+		if (!t->verified || !t->hostname_match)
+			return 0;
+		verdict = 1;
+	}
+	return verdict;
+}
+
+const struct danelookup_result *
+check_result_dane(const struct check_result *r, const char *host)
+{
+	for (size_t i = 0; i < r->n_dane; i++)
+		if (r->dane[i] != NULL && strcasecmp(r->dane[i]->host, host) == 0)
+			return r->dane[i];
+	return NULL;
+}

@@ -1,0 +1,91 @@
+/* The result model: what one run of a check learnt, owned by nobody but
+ * itself.  The scheduler builds a result while its run goes on, then
+ * publishes it whole (daemon/publish.h); from then on it is read-only, and
+ * every output (/metrics, the status page, JSON, /probe, the `check`
+ * report) reads the published result alone: its target (the names the
+ * outputs use) travels with it.  check_result_free() frees all of it. */
+#ifndef MAILSEC_RESULT_H
+#define MAILSEC_RESULT_H
+
+#include <netinet/in.h>
+
+#include "collectors/audit.h"
+#include "collectors/danelookup.h"
+#include "collectors/dns.h"
+#include "collectors/mtasts.h"
+#include "collectors/probe.h"
+#include "collectors/records.h"
+#include "collectors/zonestatus.h"
+#include "daemon/config.h"
+
+/* The target a result is of, as the outputs name it. */
+struct result_target {
+	char		*key;		/* the `target` label: "domain",
+					 * "host:port", "[v6]:port" */
+	char		*name;		/* the domain, or the endpoint's host */
+	enum target_kind kind;
+	uint16_t	 port;		/* endpoint targets */
+	enum protocol	 protocol;	/* endpoint targets */
+	int		 records;	/* records = on (SPF, DKIM, DMARC) */
+};
+
+struct endpoint_result {
+	char		*host;		/* MX or endpoint host name */
+	char		 address[INET6_ADDRSTRLEN];	/* "" if unresolved */
+	uint16_t	 port;
+	enum protocol	 protocol;
+	double		 finished;	/* wall clock */
+	struct probe_outcome out;
+	struct tls_audit audit;		/* carried over between audits */
+};
+
+struct check_result {
+	struct result_target target;
+	double		 started;	/* wall clock */
+	double		 finished;
+	double		 duration_s;
+	int		 success;
+	/* domain targets */
+	enum dns_result	 mx_result;
+	double		 mx_duration_s;
+	struct dns_mx	*mx;
+	size_t		 n_mx;
+	int		 null_mx;
+	int		 implicit_mx;
+	struct endpoint_result *eps;
+	size_t		 n_eps;
+	int		 timed_out;	/* cut short by an ad-hoc deadline */
+	struct records_result *records;	/* domain targets, or NULL */
+	struct mtasts_result *mtasts;	/* domain targets, or NULL */
+	struct danelookup_result **dane; /* per MX host: TLSA on port 25 */
+	size_t		 n_dane;
+	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
+					 * hosts, or NULL */
+};
+
+/* An empty result of target t, whose `target` label is key (both
+ * copied). */
+struct check_result *check_result_new(const struct target_cfg *t,
+    const char *key);
+/* Frees r and all it holds (NULL is fine). */
+void check_result_free(struct check_result *r);
+/* Adds one endpoint (its outcome initialised, not run); its index. */
+size_t check_result_add_endpoint(struct check_result *r, const char *host,
+    const char *address, uint16_t port, enum protocol proto);
+/* Whether the run succeeded: the MX (for a domain) and every endpoint. */
+int check_result_success(const struct check_result *r);
+/* A run without a TLS audit keeps prev's audit of the same endpoint. */
+void check_result_carry_audit(struct check_result *r,
+    const struct check_result *prev);
+
+/* What MTA-STS makes of one MX host of r (mtasts.h): whether every SMTP
+ * probe of the host on port 25 that got as far as STARTTLS verified its
+ * certificate for the MX name (1), one did not or STARTTLS was missing
+ * (0), or none got that far (-1). */
+int check_result_mx_certs_verified(const struct check_result *r,
+    const char *mx_host);
+/* The DANE lookups of host in r (port 25), or NULL. */
+const struct danelookup_result *check_result_dane(const struct check_result *r,
+    const char *host);
+
+#endif

@@ -1,0 +1,54 @@
+#!/bin/sh
+# The layering rule (doc/architecture.md), in one place: a file may include
+# headers of its own layer and of the layers below, never above.
+#   1 base        daemon/util daemon/log daemon/logfmt daemon/addr web/escape
+#   2 collectors  collectors/*
+#   3 core        daemon/* but the base files and the wiring
+#   4 web         web/*
+#   5 wiring      daemon/main.c daemon/check.c
+# EXCEPTIONS are today's known breaks, each with the move that removes it;
+# a new break fails `make test`.  Exit 0 when clean, 1 with the list.
+cd "$(dirname "$0")/.." || exit 1
+
+EXCEPTIONS='
+collectors/probe.h daemon/config.h	enum protocol and its names: the protocol table moves to collectors
+daemon/cfgwatch.h web/expo.h	cfgwatch_metrics() writes samples: it moves to web (a publish subscriber)
+daemon/ctx.c web/http.h	ctx_free() stops the listener: the wiring (main.c) should
+'
+
+layer() {	# path -> layer number
+	case $1 in
+	daemon/util.[ch]|daemon/log.[ch]|daemon/logfmt.[ch]|daemon/addr.[ch]|web/escape.[ch]) echo 1 ;;
+	collectors/*) echo 2 ;;
+	daemon/main.c|daemon/check.[ch]) echo 5 ;;
+	daemon/*) echo 3 ;;
+	web/*) echo 4 ;;
+	*) echo 0 ;;
+	esac
+}
+
+bad=
+for f in daemon/*.[ch] collectors/*.[ch] web/*.[ch]; do
+	lf=$(layer "$f")
+	for h in $(sed -n 's/^#include "\([a-z_]*\/[a-z_0-9]*\.h\)".*/\1/p' "$f"); do
+		lh=$(layer "$h")
+		[ "$lh" -le "$lf" ] && continue
+		if printf '%s\n' "$EXCEPTIONS" | grep -q "^$f $h	"; then
+			continue
+		fi
+		bad="$bad
+$f (layer $lf) includes $h (layer $lh)"
+	done
+done
+# An exception that no longer happens is stale: drop it from the list.
+stale=$(printf '%s\n' "$EXCEPTIONS" | while IFS='	' read -r pair why; do
+	[ -n "$pair" ] || continue
+	f=${pair% *} h=${pair#* }
+	grep -q "^#include \"$h\"" "$f" || echo "$pair"
+done)
+if [ -n "$bad" ] || [ -n "$stale" ]; then
+	[ -z "$bad" ] || echo "layering broken (doc/architecture.md):$bad"
+	[ -z "$stale" ] || echo "stale exceptions in tests/check_layers.sh: $stale"
+	exit 1
+fi
+echo "layers: clean ($(printf '%s\n' "$EXCEPTIONS" | grep -c .) known exceptions)"
