@@ -6,7 +6,7 @@ CC       ?= cc
 BUILD    ?= build
 SAN      ?=
 PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl libcrypt \
-            libunbound libcurl yaml-0.1 zlib
+            libunbound libcurl yaml-0.1 zlib gnutls
 
 # Computed when a recipe uses them, not when the Makefile is read: on a fresh
 # machine `make run` installs the -dev packages first (`make deps`) and only

@@ -12,7 +12,7 @@ export PATH
 
 BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libc-ares-dev
 	libmicrohttpd-dev libinih-dev libpsl-dev libcrypt-dev libunbound-dev
-	libcurl4-openssl-dev libyaml-dev zlib1g-dev ca-certificates dns-root-data"
+	libcurl4-openssl-dev libyaml-dev zlib1g-dev libgnutls28-dev ca-certificates dns-root-data"
 TEST_PKGS="clang postfix dovecot-imapd dovecot-pop3d nsd ldnsutils nginx-light
 	prometheus curl openssl valgrind libclang-rt-14-dev iproute2 procps systemd
 	chromium debootstrap"

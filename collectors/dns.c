@@ -765,6 +765,8 @@ dns_record_of(const char *name, int type)
 		return DNS_REC_PTR;
 	case ns_t_caa:
 		return DNS_REC_CAA;
+	case ns_t_cname:
+		return DNS_REC_CNAME;
 	case ns_t_dnskey:
 		return DNS_REC_DNSKEY;
 	case ns_t_ds:
@@ -796,6 +798,7 @@ static const char *const dns_record_names[DNS_REC__COUNT] = {
 	[DNS_REC_TLSA] = "tlsa",
 	[DNS_REC_PTR] = "ptr",
 	[DNS_REC_CAA] = "caa",
+	[DNS_REC_CNAME] = "cname",
 	[DNS_REC_DNSKEY] = "dnskey",
 	[DNS_REC_DS] = "ds",
 	[DNS_REC_OTHER] = "other",
@@ -1008,4 +1011,60 @@ dns_parse_addrs(int type, const unsigned char *abuf, int alen,
 		}
 	}
 	return DNS_OK;
+}
+
+/* The length of the (possibly compressed) name at p in the message, or -1. */
+static long
+wire_name_len(const unsigned char *p, const unsigned char *abuf, int alen)
+{
+	char *name = NULL;
+	long len = 0;
+
+	if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+		return -1;
+	ares_free_string(name);
+	return len;
+}
+
+int
+dns_each_rdata(const unsigned char *abuf, int alen, int type, dns_rdata_fn fn,
+    void *arg)
+{
+	const unsigned char *p, *end;
+	unsigned qd, an;
+	int n = 0;
+
+	if (abuf == NULL || alen < 12)
+		return -1;
+	end = abuf + alen;
+	qd = (unsigned)abuf[4] << 8 | abuf[5];
+	an = (unsigned)abuf[6] << 8 | abuf[7];
+	p = abuf + 12;
+	for (unsigned i = 0; i < qd; i++) {
+		long nl = wire_name_len(p, abuf, alen);
+
+		if (nl < 0 || nl > end - p || end - p - nl < 4)
+			return -1;
+		p += nl + 4;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		long nl = wire_name_len(p, abuf, alen);
+		unsigned rtype, rdlen;
+
+		if (nl < 0 || nl > end - p || end - p - nl < 10)
+			return -1;
+		p += nl;
+		rtype = (unsigned)p[0] << 8 | p[1];
+		rdlen = (unsigned)p[8] << 8 | p[9];
+		p += 10;
+		if (rdlen > (size_t)(end - p))
+			return -1;
+		if ((int)rtype == type) {
+			if (fn != NULL)
+				fn(arg, p, rdlen);
+			n++;
+		}
+		p += rdlen;
+	}
+	return n;
 }

@@ -65,6 +65,7 @@ enum dns_record {
 	DNS_REC_TLSA,
 	DNS_REC_PTR,
 	DNS_REC_CAA,
+	DNS_REC_CNAME,
 	DNS_REC_DNSKEY,
 	DNS_REC_DS,
 	DNS_REC_OTHER,
@@ -138,5 +139,14 @@ struct dns_addr {
 /* Appends the A or AAAA records of the answer to *addrs (realloc'd). */
 enum dns_result dns_parse_addrs(int type, const unsigned char *abuf, int alen,
     struct dns_addr **addrs, size_t *n);
+
+/* Calls fn with the RDATA of each answer-section record of the type, in
+ * answer order, names skipped with bounds checked (compression allowed).
+ * Returns the number of records of the type, or -1 for a malformed
+ * message. */
+typedef void (*dns_rdata_fn)(void *arg, const unsigned char *rdata,
+    size_t len);
+int dns_each_rdata(const unsigned char *abuf, int alen, int type,
+    dns_rdata_fn fn, void *arg);
 
 #endif

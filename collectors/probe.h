@@ -88,6 +88,12 @@ struct probe_outcome {
 	double		 total_s;
 	int		 starttls_offered;	/* -1: not learnt */
 	int		 plaintext_auth_offered;	/* -1: not learnt */
+	/* SMTP: the host names of the 220 banner and of the first EHLO reply
+	 * (smtp_reply_domain); "" when that reply named none.  The *_seen
+	 * flags say the reply came at all. */
+	int		 banner_seen, ehlo_seen;
+	char		 banner_name[254];
+	char		 ehlo_name[254];
 	struct tls_facts tls;
 };
 

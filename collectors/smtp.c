@@ -115,6 +115,9 @@ smtp_response(struct session *s, const struct smtp_reply *r)
 			session_refuse(s, REASON_RESP, "banner: %s", first);
 			return;
 		}
+		s->out.banner_seen = 1;
+		(void)smtp_reply_domain(r, s->out.banner_name,
+		    sizeof(s->out.banner_name));
 		session_enter(s, SMTP_EHLO);
 		return;
 	case SMTP_EHLO:
@@ -123,6 +126,11 @@ smtp_response(struct session *s, const struct smtp_reply *r)
 			return;
 		}
 		smtp_ehlo_parse(r, &ehlo);
+		if (!s->out.ehlo_seen) {	/* the first, in plaintext */
+			s->out.ehlo_seen = 1;
+			(void)smtp_reply_domain(r, s->out.ehlo_name,
+			    sizeof(s->out.ehlo_name));
+		}
 		if (session_tls_active(s)) {	/* smtps */
 			s->out.success = 1;
 			session_enter(s, SMTP_QUIT);

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/addr.h"
+
 void
 smtp_reply_init(struct smtp_reply *r, size_t maxlines)
 {
@@ -112,4 +114,27 @@ smtp_ehlo_parse(const struct smtp_reply *r, struct smtp_ehlo *e)
 			}
 		}
 	}
+}
+
+int
+smtp_reply_domain(const struct smtp_reply *r, char *out, size_t outlen)
+{
+	const char *t = r->text.data, *why;
+	size_t n;
+
+	out[0] = '\0';
+	if (t == NULL || outlen < 254)
+		return -1;
+	n = strcspn(t, " \n");
+	if (n == 0 || n > 254 || memchr(t, '\0', n) != NULL ||
+	    n > r->text.len)
+		return -1;
+	memcpy(out, t, n);
+	out[n] = '\0';
+	/* one dot: a name may be written absolute; a bare label is no name */
+	if (addr_name_normalize(out, 0, &why) == -1 || strchr(out, '.') == NULL) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
 }

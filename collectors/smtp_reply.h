@@ -42,4 +42,11 @@ struct smtp_ehlo {
  * greeting, not an extension). */
 void smtp_ehlo_parse(const struct smtp_reply *r, struct smtp_ehlo *e);
 
+/* The host name a 220 greeting or a 250 EHLO reply starts with (RFC 5321
+ * 4.2: "220 SP Domain [SP text]", "250 SP Domain [SP ehlo-greet]"): the
+ * first word of the first line, ended by SP or the line's end, lowercase
+ * and without a trailing dot into out (>= 254 bytes).  0, or -1 when that
+ * word is no host name (an address literal, a bare word, garbage). */
+int smtp_reply_domain(const struct smtp_reply *r, char *out, size_t outlen);
+
 #endif

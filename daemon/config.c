@@ -148,6 +148,7 @@ struct parse {
 	bool		 in_module;	/* the current target is a [module]'s */
 	bool		 module_kind_set;
 	unsigned	 tls_cert_line, tls_key_line;
+	unsigned	 client_auth_line, client_ca_line;	/* web config */
 	const char	*tls_file;	/* the file that set them, if not this */
 	unsigned	 exporter_line;
 	bool		 at_end;
@@ -902,6 +903,64 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+static const char *const client_auth_names[TLS_CLIENT_AUTH__COUNT] = {
+	[TLS_CLIENT_AUTH_NONE] = "NoClientCert",
+	[TLS_CLIENT_AUTH_REQUEST] = "RequestClientCert",
+	[TLS_CLIENT_AUTH_REQUIRE_ANY] = "RequireAnyClientCert",
+	[TLS_CLIENT_AUTH_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
+	[TLS_CLIENT_AUTH_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
+};
+
+const char *
+tls_client_auth_name(enum tls_client_auth a)
+{
+	return a < TLS_CLIENT_AUTH__COUNT ? client_auth_names[a] : "?";
+}
+
+int
+tls_client_auth_parse(const char *s, enum tls_client_auth *out)
+{
+	for (int i = 0; i < TLS_CLIENT_AUTH__COUNT; i++)
+		if (strcmp(s, client_auth_names[i]) == 0) {
+			*out = (enum tls_client_auth)i;
+			return 0;
+		}
+	/* exporter-toolkit keeps this older name for RequireAnyClientCert. */
+	if (strcmp(s, "RequireClientCert") == 0) {
+		*out = TLS_CLIENT_AUTH_REQUIRE_ANY;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tls_client_auth_verifies(enum tls_client_auth a)
+{
+	return a == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN ||
+	    a == TLS_CLIENT_AUTH_REQUIRE_VERIFY;
+}
+
+/* client_ca_file: PEM certificates, at least one, nothing else. */
+static void
+check_client_ca(struct parse *p)
+{
+	const char *pem = p->cfg->tls_client_ca_pem;
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	unsigned n = 0;
+	X509 *x;
+
+	while (bio != NULL &&
+	    (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (n == 0)
+		key_error(p, "%s: no PEM certificate in it",
+		    show(p->cfg->tls_client_ca_file).s);
+}
+
 /* Both files or neither; the certificate and the key parse, and match. */
 static void
 check_tls_files(struct parse *p)
@@ -1393,6 +1452,121 @@ set_target_tls_rpt(struct parse *p, const char *v)
 }
 
 static void
+caa_issuers_clear(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_caa_issuers; i++) {
+		free(cfg->caa_issuers[i].domain);
+		free(cfg->caa_issuers[i].pattern);
+	}
+	cfg->n_caa_issuers = 0;
+}
+
+/* "DOMAIN=PATTERN, DOMAIN=PATTERN": the pattern is printable ASCII
+ * without ',' (inner spaces kept), 1-64 bytes. */
+static void
+set_caa_issuers(struct parse *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	const char *s = v;
+
+	caa_issuers_clear(cfg);
+	while (*s) {
+		const char *end = strchr(s, ','), *eq, *why;
+		size_t len;
+		char *dom, *pat;
+
+		if (end == NULL)
+			end = s + strlen(s);
+		while (s < end && *s == ' ')
+			s++;
+		len = (size_t)(end - s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		eq = memchr(s, '=', len);
+		if (eq == NULL || eq == s || eq == s + len - 1) {
+			key_error(p, "\"%.*s\": want CA-DOMAIN=ISSUER-TEXT",
+			    (int)(len > 80 ? 80 : len), show(s).s);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		if (cfg->n_caa_issuers == MAX_CAA_ISSUERS) {
+			key_error(p, "at most %d entries", MAX_CAA_ISSUERS);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		{	/* blanks around '=' are not part of either */
+			const char *de = eq, *ps = eq + 1;
+
+			while (de > s && de[-1] == ' ')
+				de--;
+			while (ps < s + len && *ps == ' ')
+				ps++;
+			dom = xstrndup(s, (size_t)(de - s));
+			pat = xstrndup(ps, (size_t)(s + len - ps));
+		}
+		if (addr_name_normalize(dom, 0, &why) == -1 ||
+		    strchr(dom, '.') == NULL) {
+			key_error(p, "%s: not a CA domain name", show(dom).s);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		len = strlen(pat);
+		for (size_t i = 0; i < len; i++)
+			if (pat[i] < 0x20 || pat[i] > 0x7e)
+				len = 0;
+		if (len == 0 || len > CAA_ISSUER_PATTERN_MAX) {
+			key_error(p, "%s: the issuer text must be 1-%d printable "
+			    "characters", show(dom).s, CAA_ISSUER_PATTERN_MAX);
+			free(dom);
+			free(pat);
+			caa_issuers_clear(cfg);
+			return;
+		}
+		cfg->caa_issuers[cfg->n_caa_issuers].domain = dom;
+		cfg->caa_issuers[cfg->n_caa_issuers++].pattern = pat;
+		s = *end ? end + 1 : end;
+	}
+}
+
+const char *
+config_caa_issuer_domain(const struct config *cfg, const char *issuer)
+{
+	for (size_t i = 0; cfg != NULL && i < cfg->n_caa_issuers; i++)
+		if (strstr(issuer, cfg->caa_issuers[i].pattern) != NULL)
+			return cfg->caa_issuers[i].domain;
+	return NULL;
+}
+
+int
+ip_protocol_allows(enum ip_protocol p, int family)
+{
+	switch (p) {
+	case IP_PROTOCOL_IP4:
+		return family == AF_INET;
+	case IP_PROTOCOL_IP6:
+		return family == AF_INET6;
+	case IP_PROTOCOL_BOTH:
+	default:
+		return 1;
+	}
+}
+
+static void
+set_target_ip_protocol(struct parse *p, const char *v)
+{
+	if (strcmp(v, "both") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_BOTH;
+	else if (strcmp(v, "ip4") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP4;
+	else if (strcmp(v, "ip6") == 0)
+		cur_target(p)->ip_protocol = IP_PROTOCOL_IP6;
+	else
+		key_error(p, "\"%s\": ip4, ip6 or both", show(v).s);
+}
+
+static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
 	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
@@ -1680,6 +1854,7 @@ static const struct key_def exporter_keys[] = {
 	{ "dns_cache_max_entries", set_dns_cache_max_entries },
 	{ "dns_cache_max_bytes", set_dns_cache_max_bytes },
 	{ "dns_budget_per_domain", set_dns_budget_per_domain },
+	{ "caa_issuers", set_caa_issuers },
 };
 
 static const struct key_def domain_keys[] = {
@@ -1697,6 +1872,7 @@ static const struct key_def domain_keys[] = {
 	{ "spf_expect_pass", set_spf_expect_pass },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def endpoint_keys[] = {
@@ -1705,6 +1881,7 @@ static const struct key_def endpoint_keys[] = {
 	{ "timeout", set_target_timeout },
 	{ "audit", set_target_audit },
 	{ "audit_interval", set_target_audit_interval },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 static const struct key_def module_keys[] = {
@@ -1717,6 +1894,7 @@ static const struct key_def module_keys[] = {
 	{ "audit", set_target_audit },
 	{ "mta_sts", set_target_mta_sts },
 	{ "tls_rpt", set_target_tls_rpt },
+	{ "ip_protocol", set_target_ip_protocol },
 };
 
 /* [config postfix NAME] and [config dovecot NAME]. */
@@ -2277,13 +2455,19 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 		break;
 	case WC_CLIENT_AUTH:
 		p->key = "client_auth_type";
-		if (strcmp(e->value, "NoClientCert") != 0)
-			key_error(p, "\"%s\": only NoClientCert is supported "
-			    "(client certificates are not)", show(e->value).s);
+		p->client_auth_line = e->line;
+		if (tls_client_auth_parse(e->value, &cfg->tls_client_auth) == -1)
+			key_error(p, "\"%s\": NoClientCert, RequestClientCert, "
+			    "RequireAnyClientCert, VerifyClientCertIfGiven or "
+			    "RequireAndVerifyClientCert", show(e->value).s);
 		break;
 	case WC_CLIENT_CA:
 		p->key = "client_ca_file";
-		key_error(p, "client certificates are not supported");
+		p->client_ca_line = e->line;
+		if ((cfg->tls_client_ca_pem = read_pem(p, e->value)) != NULL) {
+			cfg->tls_client_ca_file = xstrdup(e->value);
+			check_client_ca(p);
+		}
 		break;
 	case WC_USER:
 		p->key = "basic_auth_users";
@@ -2300,6 +2484,28 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 		free(pair);
 		break;
 	}
+}
+
+/* client_auth_type and client_ca_file together, as exporter-toolkit
+ * pairs them; over HTTPS only. */
+static void
+check_client_auth(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	enum tls_client_auth a = cfg->tls_client_auth;
+
+	p->key = "client_auth_type";
+	if (a != TLS_CLIENT_AUTH_NONE && cfg->tls_cert_file == NULL &&
+	    !p->tls_cert_line)
+		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
+		    "HTTPS (cert_file and key_file)", tls_client_auth_name(a));
+	else if (tls_client_auth_verifies(a) && !p->client_ca_line)
+		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
+		    "client_ca_file (the CA the client certificates chain to)",
+		    tls_client_auth_name(a));
+	else if (p->client_ca_line && a == TLS_CLIENT_AUTH_NONE)
+		error_at(p, p->client_ca_line, "client_ca_file: set without a "
+		    "client_auth_type that asks for client certificates");
 }
 
 static void
@@ -2331,6 +2537,7 @@ apply_web_config(struct parse *p, const char *path)
 		for (size_t i = 0; i < w.n; i++)
 			apply_web_entry(p, &w.v[i], ini);
 		webcfg_free(&w);
+		check_client_auth(p);
 	}
 	if (b.data)
 		OPENSSL_cleanse(b.data, b.len);
@@ -2493,12 +2700,15 @@ config_free(struct config *cfg)
 	free(cfg->tls_key_file);
 	free(cfg->tls_cert_pem);
 	free_secret(&cfg->tls_key_pem);
+	free(cfg->tls_client_ca_file);
+	free(cfg->tls_client_ca_pem);
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->ca_file);
 	free(cfg->resolver);
 	free(cfg->dnssec_trust_anchor_file);
 	free(cfg->dnssec_forwarder);
+	caa_issuers_clear(cfg);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

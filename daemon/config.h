@@ -42,6 +42,16 @@ enum target_kind {
 #define MAX_SPF_EXPECT 16
 #define MAX_LIST 16	/* the longest list key */
 
+/* ip_protocol: which address families of a host are probed.  The DNS is
+ * asked for both either way (MX hygiene counts AAAA addresses). */
+enum ip_protocol {
+	IP_PROTOCOL_BOTH,	/* the default */
+	IP_PROTOCOL_IP4,
+	IP_PROTOCOL_IP6,
+};
+/* 1 if an address of family (AF_INET, AF_INET6) is probed under p. */
+int ip_protocol_allows(enum ip_protocol p, int family);
+
 struct target_cfg {
 	enum target_kind kind;
 	char		*name;		/* domain, or endpoint host */
@@ -71,10 +81,20 @@ struct target_cfg {
 	/* domain only: MTA-STS and TLS-RPT; -1: the exporter's, 0 off, 1 on */
 	int		 mta_sts;
 	int		 tls_rpt;
+	enum ip_protocol ip_protocol;
 	unsigned	 line;		/* where the section starts */
 };
 
 #define MAX_RESOLVERS 4
+#define MAX_CAA_ISSUERS 16
+#define CAA_ISSUER_PATTERN_MAX 64
+
+/* caa_issuers: a CA's CAA domain name and a text its certificates' issuer
+ * names hold ("letsencrypt.org" and "Let's Encrypt"). */
+struct caa_issuer {
+	char		*domain;	/* lowercase */
+	char		*pattern;	/* a case-sensitive substring */
+};
 
 /* [module NAME]: how /probe?module=NAME probes the target it is given.  t
  * holds kind, protocol (endpoint), smtp_ports, dkim_selectors and records
@@ -117,13 +137,30 @@ struct auth_user {
  * MX hosts' A and AAAA, 33; 8 IMAP and 8 POP3 hosts, 32; DMARC at the
  * domain and the organisational domain, 2, and 10 external rua domains;
  * 16 DKIM selectors; MTA-STS TXT, its policy host's A and AAAA, TLS-RPT,
- * 4.  308 in all, rounded up. */
-#define DEFAULT_DNS_BUDGET_PER_DOMAIN 320
+ * 4; the MX hygiene of 16 MX hosts (CNAME, CAA up the tree, PTR and the
+ * PTR names' addresses: about 8 each), 128.  436 in all, rounded up. */
+#define DEFAULT_DNS_BUDGET_PER_DOMAIN 512
 #define DNS_BUDGET_MAX 100000
 #define MAX_PROBE_ALLOW 256
 #define MAX_PROBE_ALLOW_PORTS 64
 #define MAX_AUTH_USERS 64
 #define MODULE_NAME_MAX 64
+
+/* exporter-toolkit's client_auth_type (Go's tls.ClientAuthType). */
+enum tls_client_auth {
+	TLS_CLIENT_AUTH_NONE,		/* NoClientCert */
+	TLS_CLIENT_AUTH_REQUEST,	/* RequestClientCert */
+	TLS_CLIENT_AUTH_REQUIRE_ANY,	/* RequireAnyClientCert */
+	TLS_CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
+	TLS_CLIENT_AUTH_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
+	TLS_CLIENT_AUTH__COUNT
+};
+
+const char *tls_client_auth_name(enum tls_client_auth a);
+/* exporter-toolkit's spelling (and its old RequireClientCert); 0 or -1. */
+int tls_client_auth_parse(const char *s, enum tls_client_auth *out);
+/* Whether the mode checks the certificate against client_ca_file. */
+int tls_client_auth_verifies(enum tls_client_auth a);
 
 struct config {
 	char		*path;
@@ -151,6 +188,8 @@ struct config {
 	unsigned	 dns_cache_max_entries;
 	unsigned	 dns_cache_max_bytes;
 	unsigned	 dns_budget_per_domain;
+	struct caa_issuer caa_issuers[MAX_CAA_ISSUERS];
+	size_t		 n_caa_issuers;
 	struct target_cfg *targets;
 	size_t		 n_targets;
 	/* The web listener: /probe and who may use it, HTTPS. */
@@ -171,6 +210,11 @@ struct config {
 	char		*tls_cert_pem;	/* their contents, read and checked */
 	char		*tls_key_pem;
 	unsigned	 tls_min_version;	/* 12 (default) or 13 */
+	/* web-config client_auth_type and client_ca_file (its contents,
+	 * checked: certificates only). */
+	enum tls_client_auth tls_client_auth;
+	char		*tls_client_ca_file;
+	char		*tls_client_ca_pem;
 	/* The `address` label of endpoint series: the address (on), none
 	 * (off: one series per host, port and protocol, the worst address's),
 	 * or a short hash of it. */
@@ -194,6 +238,11 @@ struct cfgsrc_cfg {
 	size_t		 n_endpoints;
 	unsigned	 line;
 };
+
+/* The CA domain of caa_issuers whose pattern the issuer name holds (the
+ * first that does), or NULL when none does: then it cannot be told. */
+const char *config_caa_issuer_domain(const struct config *cfg,
+    const char *issuer);
 
 /* The module called name, or NULL. */
 const struct module_cfg *config_module(const struct config *cfg,

@@ -153,6 +153,35 @@ same_text(const char *a, const char *b)
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* A new certificate or key (cert-manager rotation): served from the next
+ * handshake on.  -1 when the listener does not take it: the reload fails
+ * and the old certificate stays. */
+static int
+reload_tls_cert(struct ctx *ctx, const struct config *cfg)
+{
+	char err[256], q[LOG_QUOTE_MAX];
+
+	if (same_text(cfg->tls_cert_pem, ctx->cfg->tls_cert_pem) &&
+	    same_text(cfg->tls_key_pem, ctx->cfg->tls_key_pem))
+		return 0;
+	if (ctx->http == NULL || cfg->tls_cert_pem == NULL ||
+	    ctx->cfg->tls_cert_pem == NULL) {
+		log_warn("reload_tls_unchanged", "msg=\"turning HTTPS on or "
+		    "off takes a restart\"");
+		return 0;
+	}
+	if (http_set_tls_cert(ctx->http, cfg->tls_cert_pem, cfg->tls_key_pem,
+	    err, sizeof(err)) == -1) {
+		log_error("reload_failed", "msg=%s keeping=previous",
+		    log_quote(q, sizeof(q), err));
+		return -1;
+	}
+	log_info("tls_cert_reloaded", "cert_file=%s generation=%u",
+	    log_quote(q, sizeof(q), cfg->tls_cert_file),
+	    http_tls_generation(ctx->http));
+	return 0;
+}
+
 /* SIGHUP: a new config replaces the old one only when it is valid whole. */
 static void
 reload(struct ctx *ctx)
@@ -190,10 +219,17 @@ reload(struct ctx *ctx)
 	    cfg->listen_port != ctx->cfg->listen_port)
 		log_warn("reload_listen_unchanged",
 		    "msg=\"a new listen address takes a restart\"");
-	if (!same_text(cfg->tls_cert_pem, ctx->cfg->tls_cert_pem) ||
-	    !same_text(cfg->tls_key_pem, ctx->cfg->tls_key_pem))
-		log_warn("reload_tls_unchanged", "msg=\"a new tls_cert_file or "
-		    "tls_key_file (or its contents) takes a restart\"");
+	if (reload_tls_cert(ctx, cfg) == -1) {
+		config_free(cfg);
+		SSL_CTX_free(ssl_ctx);
+		ctx->reload_ok = 0;
+		return;
+	}
+	if (cfg->tls_client_auth != ctx->cfg->tls_client_auth ||
+	    cfg->tls_min_version != ctx->cfg->tls_min_version ||
+	    !same_text(cfg->tls_client_ca_pem, ctx->cfg->tls_client_ca_pem))
+		log_warn("reload_tls_unchanged", "msg=\"a new client_auth_type, "
+		    "client_ca_file or min_version takes a restart\"");
 	if (ctx->cfg->resolver && cfg->resolver == NULL)
 		log_warn("reload_resolver_unchanged",
 		    "msg=\"going back to resolv.conf takes a restart\"");
@@ -385,6 +421,8 @@ main(int argc, char **argv)
 			.tls_cert_pem = ctx.cfg->tls_cert_pem,
 			.tls_key_pem = ctx.cfg->tls_key_pem,
 			.tls13_only = ctx.cfg->tls_min_version == 13,
+			.client_auth = ctx.cfg->tls_client_auth,
+			.client_ca_pem = ctx.cfg->tls_client_ca_pem,
 			.post_path = "/-/reload",
 		};
 
@@ -415,10 +453,14 @@ main(int argc, char **argv)
 		ctx.reload = reload;
 		ctx.enable_lifecycle = enable_lifecycle;
 		{
-			const char *watched[] = { config_path, web_config_arg };
+			/* The certificate and key too: a rotated one is
+			 * served without a restart. */
+			const char *watched[] = { config_path, web_config_arg,
+			    ctx.cfg->tls_cert_file, ctx.cfg->tls_key_file };
 
 			ctx.config_watch = config_watch_start(ctx.base, watched,
-			    2, watch_reload_cb, &ctx, err, sizeof(err));
+			    ARRAY_LEN(watched), watch_reload_cb, &ctx, err,
+			    sizeof(err));
 			if (ctx.config_watch == NULL)
 				log_warn("config_watch", "msg=\"%s: a change "
 				    "takes a SIGHUP\"", err);

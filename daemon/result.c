@@ -35,6 +35,10 @@ check_result_free(struct check_result *r)
 	records_result_free(r->records);
 	mtasts_result_free(r->mtasts);
 	zonestatus_result_free(r->zones);
+	mxhyg_result_free(r->mxhyg);
+	for (size_t i = 0; i < r->n_mx_addrs; i++)
+		free(r->mx_addrs[i].host);
+	free(r->mx_addrs);
 	for (size_t i = 0; i < r->n_dane; i++)
 		danelookup_result_free(r->dane[i]);
 	free(r->dane);
@@ -53,6 +57,8 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	ep->host = xstrdup(host);
 	snprintf(ep->address, sizeof(ep->address), "%s", address);
 	ep->port = port;
+	ep->smtp_name_match[0] = ep->smtp_name_match[1] = -1;
+	ep->caa_issuer_allowed = -1;
 	ep->protocol = proto;
 	probe_outcome_init(&ep->out);
 	tls_audit_init(&ep->audit);
@@ -123,4 +129,36 @@ check_result_dane(const struct check_result *r, const char *host)
 		if (r->dane[i] != NULL && strcasecmp(r->dane[i]->host, host) == 0)
 			return r->dane[i];
 	return NULL;
+}
+
+void
+check_result_mx_hygiene_endpoints(struct check_result *r,
+    const struct config *cfg)
+{
+	if (r->target.kind != TARGET_DOMAIN)
+		return;
+	for (size_t i = 0; i < r->n_eps; i++) {
+		struct endpoint_result *ep = &r->eps[i];
+		const struct probe_outcome *o = &ep->out;
+		const char *ca;
+
+		if (ep->protocol != PROTO_SMTP && ep->protocol !=
+		    PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS)
+			continue;
+		if (o->banner_seen)
+			ep->smtp_name_match[0] = (signed char)
+			    mxhyg_smtp_name_matches(r->mxhyg, ep->host,
+			    ep->address, o->banner_name);
+		if (o->ehlo_seen)
+			ep->smtp_name_match[1] = (signed char)
+			    mxhyg_smtp_name_matches(r->mxhyg, ep->host,
+			    ep->address, o->ehlo_name);
+		if (!o->tls.have_cert ||
+		    (ca = config_caa_issuer_domain(cfg, o->tls.issuer)) == NULL)
+			continue;
+		ep->caa_issuer_allowed = (signed char)mxhyg_caa_allows(r->mxhyg,
+		    ep->host, ca);
+		if (ep->caa_issuer_allowed >= 0)
+			snprintf(ep->caa_ca, sizeof(ep->caa_ca), "%s", ca);
+	}
 }

@@ -13,6 +13,7 @@
 #include "collectors/danelookup.h"
 #include "collectors/dns.h"
 #include "collectors/mtasts.h"
+#include "collectors/mxhyg.h"
 #include "collectors/probe.h"
 #include "collectors/records.h"
 #include "collectors/zonestatus.h"
@@ -37,6 +38,18 @@ struct endpoint_result {
 	double		 finished;	/* wall clock */
 	struct probe_outcome out;
 	struct tls_audit audit;		/* carried over between audits */
+	/* MX hygiene of an SMTP endpoint of a domain, once the run is done
+	 * (check_result_mx_hygiene_endpoints); -1, "": not known. */
+	signed char	 smtp_name_match[2];	/* banner, EHLO: the MX name
+						 * or a PTR name of the address */
+	char		 caa_ca[254];	/* the certificate's CA (caa_issuers) */
+	signed char	 caa_issuer_allowed;	/* by the host's CAA set */
+};
+
+/* One address an MX host resolved to, probed or not (ip_protocol). */
+struct host_address {
+	char		*host;
+	char		 address[INET6_ADDRSTRLEN];
 };
 
 struct check_result {
@@ -61,6 +74,9 @@ struct check_result {
 	size_t		 n_dane;
 	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
 					 * hosts, or NULL */
+	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
+	struct host_address *mx_addrs;	/* every A and AAAA of the MX hosts */
+	size_t		 n_mx_addrs;
 };
 
 /* An empty result of target t, whose `target` label is key (both
@@ -74,6 +90,12 @@ size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);
+/* The MX hygiene facts of each SMTP endpoint of a domain, from its probe
+ * and the domain's mxhyg result: the banner and EHLO names against the MX
+ * and PTR names, and the certificate's CA (told by cfg's caa_issuers)
+ * against the host's CAA set. */
+void check_result_mx_hygiene_endpoints(struct check_result *r,
+    const struct config *cfg);
 /* A run without a TLS audit keeps prev's audit of the same endpoint. */
 void check_result_carry_audit(struct check_result *r,
     const struct check_result *prev);

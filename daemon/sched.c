@@ -55,6 +55,7 @@ struct check_run {
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
 	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
 	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
+	struct mxhyg_job *mxhyg;	/* MX hygiene job in flight */
 	struct dane_slot *dane;		/* one per MX host */
 	size_t		 n_dane;
 	int		 records_started;
@@ -749,6 +750,50 @@ run_zones_start(struct check_run *run)
 	free(names);
 }
 
+static void
+mxhyg_done(struct mxhyg_result *mr, void *arg)
+{
+	struct check_run *run = arg;
+
+	run->mxhyg = NULL;
+	mxhyg_result_free(run->res->mxhyg);
+	run->res->mxhyg = mr;
+	run->outstanding--;
+	run_maybe_finish(run);
+}
+
+/* MX hygiene, once the MX hosts' addresses are known (probed or not):
+ * FCrDNS of each address, CAA and CNAME of each host, the set's sanity. */
+static void
+run_mxhyg_start(struct check_run *run)
+{
+	const struct check_result *res = run->res;
+	struct mxhyg_address *addrs;
+	struct mxhyg_params mp;
+	size_t n = 0;
+
+	if (res->mx_result != DNS_OK || res->null_mx)
+		return;
+	addrs = xcalloc(res->n_mx_addrs + 1, sizeof(*addrs));
+	for (size_t i = 0; i < res->n_mx_addrs; i++) {
+		addrs[n].host = res->mx_addrs[i].host;
+		addrs[n++].address = res->mx_addrs[i].address;
+	}
+	memset(&mp, 0, sizeof(mp));
+	mp.base = run->ctx->base;
+	mp.domain = run->check->cfg->name;
+	mp.send = records_send;
+	mp.send_arg = run->budget;
+	mp.mx = res->mx;
+	mp.n_mx = res->n_mx;
+	mp.addrs = addrs;
+	mp.n_addrs = n;
+	mp.caa = 1;
+	run->outstanding++;
+	run->mxhyg = mxhyg_start(&mp, mxhyg_done, run);
+	free(addrs);
+}
+
 /* MTA-STS and TLS-RPT, beside the records: the policy is held against the
  * MX hosts by the readers of the result, once the probes are in. */
 static void
@@ -794,6 +839,7 @@ run_dns_settled(struct check_run *run)
 	run_mtasts_start(run);
 	run_zones_start(run);
 	run_dane_start(run);
+	run_mxhyg_start(run);
 	if (!c->cfg->records)
 		return;
 	mx_addrs = xcalloc(res->n_eps ? res->n_eps : 1, sizeof(*mx_addrs));
@@ -823,6 +869,23 @@ run_dns_settled(struct check_run *run)
 	run->outstanding++;
 	run->records = records_start(run->ctx->dns, &rp, records_done, run);
 	free(mx_addrs);
+}
+
+/* Every address of the MX hosts, for the hygiene checks: those that
+ * ip_protocol leaves unprobed too. */
+static void
+run_note_mx_address(struct check_run *run, const char *host,
+    const struct dns_addr *a)
+{
+	struct check_result *res = run->res;
+	struct host_address *h;
+
+	res->mx_addrs = xreallocarray(res->mx_addrs, res->n_mx_addrs + 1,
+	    sizeof(*res->mx_addrs));
+	h = &res->mx_addrs[res->n_mx_addrs++];
+	h->host = xstrdup(host);
+	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->u.v4 :
+	    (const void *)&a->u.v6, h->address, sizeof(h->address));
 }
 
 static void
@@ -857,6 +920,11 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 			struct sockaddr_storage ss;
 			socklen_t len;
 
+			if (hl->role == ROLE_MX)
+				run_note_mx_address(run, hl->name, &hl->addrs[i]);
+			if (!ip_protocol_allows(run->check->cfg->ip_protocol,
+			    hl->addrs[i].family))
+				continue;	/* ip_protocol: not probed */
 			memset(&ss, 0, sizeof(ss));
 			if (hl->addrs[i].family == AF_INET) {
 				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -909,7 +977,9 @@ run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 
 		for (size_t i = 0; i < ARRAY_LEN(loop) && run->check != NULL;
 		    i++)
-			if (parse_ip_literal(loop[i], &ss, &len))
+			if (parse_ip_literal(loop[i], &ss, &len) &&
+			    ip_protocol_allows(run->check->cfg->ip_protocol,
+			    ss.ss_family))
 				run_probe_address(run, role, name,
 				    (struct sockaddr *)&ss, len);
 		return;
@@ -1111,6 +1181,7 @@ run_maybe_finish(struct check_run *run)
 	run->res->finished = wall_time();
 	run->res->duration_s = (double)(now_ms() - run->started_ms) / 1000.0;
 	run->res->success = check_result_success(run->res);
+	check_result_mx_hygiene_endpoints(run->res, run->ctx->cfg);
 	if (run->audit)
 		c->last_audit = wall_time();
 	else
@@ -1183,6 +1254,11 @@ check_cancel_run(struct check *c)
 	if (run->zones) {
 		zonestatus_cancel(run->zones);
 		run->zones = NULL;
+		run->outstanding--;
+	}
+	if (run->mxhyg) {
+		mxhyg_cancel(run->mxhyg);
+		run->mxhyg = NULL;
 		run->outstanding--;
 	}
 	for (size_t i = 0; i < run->n_dane; i++)

@@ -10,7 +10,7 @@
 #include "daemon/log.h"
 #include "daemon/util.h"
 
-#define WATCH_MAX	4
+#define WATCH_MAX	6
 #define SETTLE_MS	300	/* quiet time after the last event */
 
 struct config_watch {

@@ -139,6 +139,22 @@ read_weak(const struct fact_src *s, struct fact_value *v)
 	v->name = weak_name;
 }
 
+static const char *
+smtp_name_kind(size_t i)
+{
+	return i == 0 ? "banner" : "ehlo";
+}
+
+static void
+read_smtp_names(const struct fact_src *s, struct fact_value *v)
+{
+	v->known = s->ep->smtp_name_match[0] >= 0 ||
+	    s->ep->smtp_name_match[1] >= 0;
+	v->n = 2;
+	v->tris = s->ep->smtp_name_match;
+	v->name = smtp_name_kind;
+}
+
 static void
 read_dane_applicable(const struct fact_src *s, struct fact_value *v)
 {
@@ -420,6 +436,17 @@ const struct ep_fact ep_facts[] = {
 	    .row = "Secure renegotiation",
 	    .at = EP(audit.secure_renegotiation), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
+	/* MX hygiene (doc/mx-hygiene.md): metrics only, the verdict tells
+	 * the page and the JSON */
+	{ .group = EPG_SESSION, .key = NULL, .type = FT_SET,
+	    .family = F_SMTP_BANNER_NAME_MATCH, .label = "name",
+	    .read = read_smtp_names },
+	{ .group = EPG_CERT, .key = NULL, .type = FT_STR,
+	    .family = F_CAA_ISSUER_ALLOWED, .label = "ca",
+	    .at = EP(caa_ca), .ctype = C_CHARS, .known = K_NONEMPTY },
+	{ .group = EPG_CERT, .key = NULL, .type = FT_TRI,
+	    .family = F_CAA_ISSUER_ALLOWED,
+	    .at = EP(caa_issuer_allowed), .ctype = C_SCHAR, .known = K_NONNEG },
 	/* DANE's DNS half: metrics only, for now */
 	{ .group = EPG_DANE, .key = NULL, .type = FT_BOOL,
 	    .family = F_DANE_APPLICABLE,

@@ -125,72 +125,174 @@ gzip_accepted(const char *h)
 	return gzip != -1 ? gzip : star == 1;
 }
 
-struct gzip_stream {
-	struct http_stream src;
+/* One compression, read by one response or, for scrapes that arrive
+ * while it runs, by several: the compressed bytes are kept (a few percent
+ * of the text) until the last reader is done, and whichever reader is
+ * ahead drives the deflate.  The text is read once, piece by piece. */
+struct gzip_shared {
+	struct gzip_shared **slot;	/* offers it to new readers; NULL: closed */
+	struct http_stream src;		/* freed as soon as it is all read */
 	z_stream	 z;
 	char		*in;
 	int		 src_done, done;
+	struct buf	 out;		/* the compressed bytes so far */
+	unsigned	 readers;
 };
 
-static size_t
-gzip_read(void *arg, char *buf, size_t room)
-{
-	struct gzip_stream *g = arg;
+struct gzip_reader {
+	struct gzip_shared *s;
+	size_t		 off;		/* into s->out */
+};
 
-	if (g->done || room == 0)
-		return 0;
-	g->z.next_out = (Bytef *)buf;
-	g->z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
-	while (g->z.avail_out > 0) {
+static void
+shared_close(struct gzip_shared *s)
+{
+	if (s->slot != NULL) {
+		*s->slot = NULL;
+		s->slot = NULL;
+	}
+}
+
+/* The compression is over: the text and zlib's state go at once. */
+static void
+shared_end(struct gzip_shared *s)
+{
+	s->done = 1;
+	shared_close(s);
+	deflateEnd(&s->z);
+	free(s->in);
+	s->in = NULL;
+	if (s->src.free != NULL)
+		s->src.free(s->src.arg);
+	s->src.free = NULL;
+}
+
+/* At least `want` more compressed bytes in s->out, or the end. */
+static void
+shared_produce(struct gzip_shared *s, size_t want)
+{
+	uInt room = want > UINT_MAX ? UINT_MAX : (uInt)want;
+
+	buf_reserve(&s->out, room);
+	s->z.next_out = (Bytef *)s->out.data + s->out.len;
+	s->z.avail_out = room;
+	while (!s->done && s->z.avail_out > 0) {
 		int r;
 
-		if (g->z.avail_in == 0 && !g->src_done) {
-			size_t n = g->src.read(g->src.arg, g->in, GZIP_IN_BLOCK);
+		if (s->z.avail_in == 0 && !s->src_done) {
+			size_t n = s->src.read(s->src.arg, s->in, GZIP_IN_BLOCK);
 
 			if (n == 0)
-				g->src_done = 1;
-			g->z.next_in = (Bytef *)g->in;
-			g->z.avail_in = (uInt)n;
+				s->src_done = 1;
+			s->z.next_in = (Bytef *)s->in;
+			s->z.avail_in = (uInt)n;
 		}
-		r = deflate(&g->z, g->src_done ? Z_FINISH : Z_NO_FLUSH);
-		if (r == Z_STREAM_END) {
-			g->done = 1;
-			break;
-		}
-		if (r != Z_OK && r != Z_BUF_ERROR) {
-			g->done = 1;	/* cannot happen with our use; end it */
-			break;
+		r = deflate(&s->z, s->src_done ? Z_FINISH : Z_NO_FLUSH);
+		if (r == Z_STREAM_END || (r != Z_OK && r != Z_BUF_ERROR)) {
+			/* the end, or what cannot happen with our use: end it */
+			s->out.len += room - s->z.avail_out;
+			shared_end(s);
+			return;
 		}
 	}
-	return room - g->z.avail_out;
+	s->out.len += room - s->z.avail_out;
+}
+
+static size_t
+reader_read(void *arg, char *buf, size_t room)
+{
+	struct gzip_reader *rd = arg;
+	struct gzip_shared *s = rd->s;
+	size_t n;
+
+	if (rd->off == s->out.len && !s->done && room > 0)
+		shared_produce(s, room);
+	n = s->out.len - rd->off;
+	if (n > room)
+		n = room;
+	if (n > 0)
+		memcpy(buf, s->out.data + rd->off, n);
+	rd->off += n;
+	return n;
 }
 
 static void
-gzip_free(void *arg)
+reader_free(void *arg)
 {
-	struct gzip_stream *g = arg;
+	struct gzip_reader *rd = arg;
+	struct gzip_shared *s = rd->s;
 
-	deflateEnd(&g->z);
-	g->src.free(g->src.arg);
-	free(g->in);
-	free(g);
+	free(rd);
+	if (--s->readers > 0)
+		return;
+	shared_close(s);
+	if (!s->done)
+		shared_end(s);
+	buf_free(&s->out);
+	free(s);
+}
+
+static void
+reader_attach(struct gzip_shared *s, struct http_stream *out)
+{
+	struct gzip_reader *rd = xcalloc(1, sizeof(*rd));
+
+	rd->s = s;
+	s->readers++;
+	*out = (struct http_stream){ HTTP_STREAM_SIZE_UNKNOWN, reader_read,
+	    reader_free, rd };
+}
+
+static struct gzip_shared *
+shared_new(const struct http_stream *src)
+{
+	struct gzip_shared *s = xcalloc(1, sizeof(*s));
+
+	s->src = *src;
+	/* 15 + 16: a gzip header and trailer around the deflate data. */
+	if (deflateInit2(&s->z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		src->free(src->arg);
+		free(s);
+		return NULL;
+	}
+	s->in = xmalloc(GZIP_IN_BLOCK);
+	buf_init(&s->out);
+	return s;
 }
 
 int
 gzip_stream_wrap(const struct http_stream *src, struct http_stream *out)
 {
-	struct gzip_stream *g = xcalloc(1, sizeof(*g));
+	struct gzip_shared *s = shared_new(src);
 
-	g->src = *src;
-	/* 15 + 16: a gzip header and trailer around the deflate data. */
-	if (deflateInit2(&g->z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK) {
-		src->free(src->arg);
-		free(g);
+	if (s == NULL)
 		return -1;
-	}
-	g->in = xmalloc(GZIP_IN_BLOCK);
-	*out = (struct http_stream){ HTTP_STREAM_SIZE_UNKNOWN, gzip_read,
-	    gzip_free, g };
+	reader_attach(s, out);
 	return 0;
+}
+
+int
+gzip_stream_join(struct gzip_shared **slot,
+    int (*src_new)(void *arg, struct http_stream *src), void *arg,
+    struct http_stream *out)
+{
+	struct gzip_shared *s = *slot;
+	struct http_stream src;
+
+	if (s == NULL) {
+		if (src_new(arg, &src) == -1 || (s = shared_new(&src)) == NULL)
+			return -1;
+		s->slot = slot;
+		*slot = s;
+	}
+	reader_attach(s, out);
+	return 0;
+}
+
+void
+gzip_stream_unslot(struct gzip_shared *s)
+{
+	if (s != NULL)
+		shared_close(s);
 }

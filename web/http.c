@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "daemon/log.h"
+#include "web/httptls.h"
 
 #if MHD_VERSION < 0x00097100
 #error "libmicrohttpd 0.9.71 or later is required (enum MHD_Result)"
@@ -81,8 +82,7 @@ struct http {
 	struct http_req		*pending;	/* suspended, waiting for the user */
 	unsigned		 nflush;	/* responses decided, not completed */
 	int			 stopping;
-	char			*tls_cert;	/* PEM copies MHD reads from */
-	char			*tls_key;
+	struct httptls		*tls;		/* HTTPS: certificate, client policy */
 	char			 last_err[256];	/* last MHD message, for start errors */
 	const char		*post_path;	/* http_params' (a literal) */
 };
@@ -475,11 +475,42 @@ loop_cb(evutil_socket_t fd, short what, void *arg)
 static void
 http_free_tls(struct http *h)
 {
-	if (h->tls_key != NULL)
-		explicit_bzero(h->tls_key, strlen(h->tls_key));
-	free(h->tls_key);
-	free(h->tls_cert);
-	h->tls_key = h->tls_cert = NULL;
+	httptls_free(h->tls);
+	h->tls = NULL;
+}
+
+/* Each new connection: its TLS session gets the client-certificate policy
+ * and the certificate callback's context before its handshake starts. */
+static void
+notify_cb(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	(void)socket_ctx;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || h->tls == NULL)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL)
+		httptls_session_start(h->tls, ci->tls_session);
+}
+
+int
+http_set_tls_cert(struct http *h, const char *cert_pem, const char *key_pem,
+    char *err, size_t errlen)
+{
+	if (h->tls == NULL) {
+		snprintf(err, errlen, "the listener was started without TLS");
+		return -1;
+	}
+	return httptls_set_cert(h->tls, cert_pem, key_pem, err, errlen);
+}
+
+unsigned
+http_tls_generation(const struct http *h)
+{
+	return h->tls != NULL ? httptls_generation(h->tls) : 0;
 }
 
 struct http *
@@ -489,7 +520,7 @@ http_start(struct event_base *base, const struct http_params *p,
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	struct MHD_OptionItem tls_opts[4];
+	struct MHD_OptionItem tls_opts[6];
 	const union MHD_DaemonInfo *info;
 	unsigned flags, max_conn, per_ip, timeout_s;
 	struct http *h;
@@ -532,27 +563,46 @@ http_start(struct event_base *base, const struct http_params *p,
 	memset(tls_opts, 0, sizeof(tls_opts));
 	tls_opts[0].option = MHD_OPTION_END;
 	if (p->tls_cert_pem != NULL && p->tls_key_pem != NULL) {
+		size_t i = 0;
+
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "http: libmicrohttpd built "
 			    "without TLS: tls_cert_file cannot be used");
 			free(h);
 			return NULL;
 		}
+		if (tls_client_auth_verifies(p->client_auth) &&
+		    p->client_ca_pem == NULL) {
+			snprintf(err, errlen, "http: client_auth_type %s needs "
+			    "client_ca_file", tls_client_auth_name(p->client_auth));
+			free(h);
+			return NULL;
+		}
+		/* Replaced connections live at most an idle timeout in a
+		 * handshake; twice that, and the old certificate goes. */
+		if ((h->tls = httptls_new(p->tls_cert_pem, p->tls_key_pem,
+		    p->client_auth, 2 * timeout_s, err, errlen)) == NULL) {
+			free(h);
+			return NULL;
+		}
 		flags |= MHD_USE_TLS;
-		h->tls_cert = xstrdup(p->tls_cert_pem);
-		h->tls_key = xstrdup(p->tls_key_pem);
-		tls_opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY,
-		    0, h->tls_key };
-		tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
-		    0, h->tls_cert };
-		tls_opts[2] = (struct MHD_OptionItem){
+		tls_opts[i++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_CERT_CALLBACK, 0, httptls_cert_callback() };
+		tls_opts[i++] = (struct MHD_OptionItem){
 		    MHD_OPTION_HTTPS_PRIORITIES, 0, p->tls13_only ?
 		    (void *)HTTP_TLS13_PRIORITIES : (void *)HTTP_TLS_PRIORITIES };
-		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+		if (p->client_ca_pem != NULL)
+			tls_opts[i++] = (struct MHD_OptionItem){
+			    MHD_OPTION_HTTPS_MEM_TRUST, 0,
+			    (void *)(uintptr_t)p->client_ca_pem };
+		tls_opts[i++] = (struct MHD_OptionItem){
+		    MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)notify_cb, h };
+		tls_opts[i] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	}
+	/* The logger first: MHD logs the options after it through it. */
 	h->d = MHD_start_daemon(flags, p->port, NULL, NULL, access_cb, h,
-	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_EXTERNAL_LOGGER, logger_cb, h,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, max_conn,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "daemon/util.h"
+#include "web/httptls.h"
 
 struct http;
 struct http_req;	/* one request; alive until http_req_respond() */
@@ -28,6 +29,10 @@ struct http_params {
 	const char	*tls_cert_pem;
 	const char	*tls_key_pem;
 	int		 tls13_only;	/* TLS 1.3 only (min_version TLS13) */
+	/* Client certificates (web-config client_auth_type); the CA list
+	 * (PEM, copied) they must chain to, needed by the verifying modes. */
+	enum tls_client_auth client_auth;
+	const char	*client_ca_pem;
 	/* The one path where POST and PUT (without a body) reach the
 	 * handler; everywhere else only GET and HEAD do. */
 	const char	*post_path;
@@ -41,6 +46,13 @@ struct http *http_start(struct event_base *base, const struct http_params *p,
  * call http_req_respond() on it, which then only frees it. */
 void http_stop(struct http *h);
 uint16_t http_port(const struct http *h);
+/* HTTPS: serve this certificate and key (PEM) from the next handshake on,
+ * without a restart; -1 with a message (the old one stays) when GnuTLS does
+ * not take them or the listener has no TLS. */
+int http_set_tls_cert(struct http *h, const char *cert_pem,
+    const char *key_pem, char *err, size_t errlen);
+/* How many times http_set_tls_cert() replaced the certificate. */
+unsigned http_tls_generation(const struct http *h);
 
 const char *http_req_method(const struct http_req *r);
 const char *http_req_path(const struct http_req *r);

@@ -270,6 +270,94 @@ add_tls_rpt(struct expo *e, const struct buf *l, const struct mtasts_result *r)
 		    sts_reason_name(r->rpt.reason), NULL);
 }
 
+/* The CA domains of the set's issue records, "a.example,b.example", ";"
+ * when they allow none, "" when there is no issue record. */
+static void
+caa_issuers_text(const struct caa_set *set, char *out, size_t len)
+{
+	size_t o = 0;
+	int any = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < set->n; i++) {
+		const struct caa_record *r = &set->recs[i];
+		int n;
+
+		if (r->tag != CAA_TAG_ISSUE)
+			continue;
+		any = 1;
+		if (r->issuer[0] == '\0')
+			continue;
+		n = snprintf(out + o, len - o, "%s%s", o ? "," : "", r->issuer);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	if (any && o == 0)
+		snprintf(out, len, ";");
+}
+
+static void
+add_mxhyg(struct expo *e, const struct buf *l, int mode,
+    const struct mxhyg_result *m)
+{
+	for (size_t i = 0; i < m->n_findings; i++)
+		expo_add(e, F_MX_ERROR_INFO, l, 1, "host", m->findings[i].host,
+		    "reason", mx_error_name(m->findings[i].reason), NULL);
+	for (size_t i = 0; i < m->n_hosts; i++) {
+		const struct mxhyg_host *h = &m->hosts[i];
+		char issuers[512];
+
+		expo_add(e, F_MX_IPV6_ADDRESSES, l, h->n_v6, "host", h->host,
+		    NULL);
+		if (h->caa_present < 0)
+			continue;	/* a lookup failed: not known */
+		expo_add(e, F_CAA_PRESENT, l, h->caa_present, "host", h->host,
+		    NULL);
+		if (h->caa == NULL)
+			continue;
+		expo_add(e, F_CAA_VALID, l, h->caa->error == CAA_OK, "host",
+		    h->host, NULL);
+		caa_issuers_text(h->caa, issuers, sizeof(issuers));
+		expo_add(e, F_CAA_INFO, l, 1, "host", h->host, "found_at",
+		    h->caa_name, "issuers", issuers, NULL);
+	}
+	for (size_t i = 0; i < m->n_addrs; i++) {
+		const struct mxhyg_addr *a = &m->addrs[i];
+		char hash[9];
+		const char *label = a->address;
+		int v = a->match;
+
+		if (mode == ADDRESS_LABEL_OFF) {
+			/* One sample per host: the worst of its addresses. */
+			int first = 1;
+
+			for (size_t j = 0; j < m->n_addrs; j++)
+				if (strcmp(m->addrs[j].host, a->host) == 0) {
+					if (j < i)
+						first = 0;
+					if (m->addrs[j].match == 0 ||
+					    (m->addrs[j].match < 0 && v == 1))
+						v = m->addrs[j].match;
+				}
+			if (!first)
+				continue;
+			label = "";
+		} else if (mode == ADDRESS_LABEL_HASH) {
+			address_hash(a->address, hash);
+			label = hash;
+		}
+		if (v >= 0)
+			expo_add(e, F_MX_PTR_MATCH, l, v, "host", a->host,
+			    "address", label, NULL);
+		if (mode == ADDRESS_LABEL_OFF)
+			continue;
+		for (size_t k = 0; k < a->n_ptr_names; k++)
+			expo_add(e, F_MX_PTR_INFO, l, 1, "host", a->host,
+			    "address", label, "name", a->ptr_names[k], NULL);
+	}
+}
+
 void
 metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 {
@@ -310,6 +398,8 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 			add_mta_sts(e, &l, r);
 		if (r->mtasts && r->mtasts->rpt_checked)
 			add_tls_rpt(e, &l, r->mtasts);
+		if (r->mxhyg)
+			add_mxhyg(e, &l, mode, r->mxhyg);
 		for (size_t i = 0; r->zones && i < r->zones->n_names; i++) {
 			const struct zone_status *z = &r->zones->names[i];
 

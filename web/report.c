@@ -275,6 +275,18 @@ sec_mta_sts(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	return 1;
 }
 
+static int
+sec_mx_hygiene(const struct line_ctx *lc, struct verdict_info *vi,
+    char *facts, size_t flen)
+{
+	if (!is_domain(lc) || lc->r->mxhyg == NULL)
+		return 0;
+	verdict_mx_hygiene(lc->r, vi);
+	(void)facts;
+	(void)flen;
+	return 1;
+}
+
 /* In the order a person reads them.  DANE (per endpoint) is one entry
  * when that check exists. */
 static const struct section sections[] = {
@@ -287,6 +299,7 @@ static const struct section sections[] = {
 	{ "DKIM", SCOPE_RECORDS, sec_dkim },
 	{ "DMARC", SCOPE_RECORDS, sec_dmarc },
 	{ "MTA-STS", SCOPE_RECORDS, sec_mta_sts },
+	{ "MX hygiene", SCOPE_RECORDS, sec_mx_hygiene },
 };
 
 /* --- rendering ---------------------------------------------------------- */

@@ -79,6 +79,7 @@ web_free(struct web *w)
 		web_req_free(wr);
 		web_respond_text(req, 503, "shutting down\n");
 	}
+	gzip_stream_unslot(w->metrics_gzip);
 	auth_free(w->auth);
 	free(w);
 }
@@ -127,6 +128,17 @@ metrics_stream_free_cb(void *arg)
 	metrics_stream_free(arg);
 }
 
+/* The exposition as it is now, as a stream. */
+static int
+metrics_src_new(void *arg, struct http_stream *st)
+{
+	struct metrics_stream *ms = metrics_stream_new(arg);
+
+	*st = (struct http_stream){ metrics_stream_size(ms),
+	    metrics_stream_read_cb, metrics_stream_free_cb, ms };
+	return 0;
+}
+
 /* POST /-/reload, as Prometheus has it: off unless --web.enable-lifecycle;
  * the same reload as SIGHUP, answered when it is done. */
 static void
@@ -164,19 +176,20 @@ route(struct web *w, struct http_req *req)
 	if (strcmp(path, "/-/reload") == 0) {
 		lifecycle_reload(ctx, req);
 	} else if (strcmp(path, "/metrics") == 0) {
-		struct metrics_stream *ms = metrics_stream_new(ctx);
-		struct http_stream st = { metrics_stream_size(ms),
-		    metrics_stream_read_cb, metrics_stream_free_cb, ms };
+		struct http_stream st;
 
 		http_req_set_header(req, "Vary", "Accept-Encoding");
 		if (gzip_accepted(http_req_header(req, "Accept-Encoding"))) {
-			if (gzip_stream_wrap(&st, &st) == -1) {
+			/* Scrapes of the same moment share one compression. */
+			if (gzip_stream_join(&w->metrics_gzip, metrics_src_new,
+			    ctx, &st) == -1) {
 				web_respond_text(req, 500, "gzip unavailable\n");
 				buf_free(&b);
 				return;
 			}
 			http_req_set_header(req, "Content-Encoding", "gzip");
-		}
+		} else
+			metrics_src_new(ctx, &st);
 		http_req_respond_stream(req, 200, EXPO_CONTENT_TYPE, &st);
 	} else if (strcmp(path, "/probe") == 0) {
 		probe_handle(w, req);

@@ -536,6 +536,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_verdict(b, "DKIM", &v.dkim);
 	kv_verdict(b, "DMARC", &v.dmarc);
 	kv_verdict(b, "MTA-STS", &v.mta_sts);
+	kv_verdict(b, "MX hygiene", &v.mx_hygiene);
 	if (r != NULL) {
 		fmt_time(r->finished, when, sizeof(when));
 		fmt_ago(now - r->finished, text, sizeof(text));
@@ -767,6 +768,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 	json_verdict(j, "dkim", &v->dkim, c);
 	json_verdict(j, "dmarc", &v->dmarc, c);
 	json_verdict(j, "mta_sts", &v->mta_sts, c);
+	json_verdict(j, "mx_hygiene", &v->mx_hygiene, c);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)

@@ -583,6 +583,84 @@ verdict_mta_sts(const struct check_result *r, double now,
 	    "senders that do DANE (RFC 8461 2)" : "");
 }
 
+/* The first SMTP endpoint whose banner or EHLO name is neither its MX
+ * name nor a PTR name of its address, or SIZE_MAX. */
+static size_t
+smtp_name_mismatch(const struct check_result *r, const char **name)
+{
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct endpoint_result *ep = &r->eps[i];
+		const struct probe_outcome *o = &ep->out;
+
+		if (ep->protocol != PROTO_SMTP && ep->protocol !=
+		    PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS)
+			continue;
+		if (o->banner_seen && !mxhyg_smtp_name_matches(r->mxhyg,
+		    ep->host, ep->address, o->banner_name)) {
+			*name = o->banner_name;
+			return i;
+		}
+		if (o->ehlo_seen && !mxhyg_smtp_name_matches(r->mxhyg,
+		    ep->host, ep->address, o->ehlo_name)) {
+			*name = o->ehlo_name;
+			return i;
+		}
+	}
+	return SIZE_MAX;
+}
+
+void
+verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
+{
+	const struct mxhyg_result *m = r ? r->mxhyg : NULL;
+	size_t fcrdns = 0, caa = 0, bad;
+	const char *name = "";
+
+	set(vi, V_NA, "not checked");
+	if (r->target.kind != TARGET_DOMAIN || m == NULL)
+		return;
+	for (size_t i = 0; i < m->n_findings; i++) {
+		const struct mx_finding *f = &m->findings[i];
+		enum verdict v = f->reason == MX_ERR_NULL_MX_MIXED ||
+		    f->reason == MX_ERR_IP_LITERAL ? V_FAIL : V_WARN;
+
+		flag(vi, v, FIND_MX_RECORD_ERROR, f->host[0] ? f->host : NULL,
+		    "%s%s%s", mx_error_name(f->reason), f->host[0] ? ": " : "",
+		    f->host);
+		return;
+	}
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (m->hosts[i].caa != NULL && m->hosts[i].caa->error != CAA_OK) {
+			flag(vi, V_WARN, FIND_CAA_INVALID, m->hosts[i].host,
+			    "CAA of %s (at %s): %s", m->hosts[i].host,
+			    m->hosts[i].caa_name,
+			    caa_error_name(m->hosts[i].caa->error));
+			return;
+		} else if (m->hosts[i].caa_present == 1)
+			caa++;
+	for (size_t i = 0; i < m->n_addrs; i++) {
+		if (m->addrs[i].match == 0) {
+			flag(vi, V_WARN, FIND_MX_NO_FCRDNS, m->addrs[i].address,
+			    "%s (%s): %s", m->addrs[i].address, m->addrs[i].host,
+			    m->addrs[i].n_ptr_names ? "its PTR name does not "
+			    "resolve back to it" : "no PTR record");
+			return;
+		}
+		fcrdns += m->addrs[i].match == 1;
+	}
+	if ((bad = smtp_name_mismatch(r, &name)) != SIZE_MAX) {
+		flag(vi, V_WARN, FIND_SMTP_NAME, r->eps[bad].host,
+		    "%s (%s) calls itself %s%s", r->eps[bad].host,
+		    r->eps[bad].address, name[0] ? name : "no host name",
+		    name[0] ? ": neither its MX name nor a PTR name" : "");
+		return;
+	}
+	set(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
+	    "CAA on %zu of %zu host%s", fcrdns, m->n_addrs,
+	    m->n_addrs == 1 ? "" : "es", caa, m->n_hosts,
+	    m->n_hosts == 1 ? "" : "s");
+}
+
 static enum verdict
 worst(enum verdict a, enum verdict b)
 {
@@ -593,7 +671,7 @@ void
 target_view_make(const struct check *c, double now, struct target_view *v)
 {
 	const struct check_result *r = c->last;
-	const struct verdict_info *cols[7];
+	const struct verdict_info *cols[8];
 	size_t failed = 0, first = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -602,7 +680,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		v->overall = V_PENDING;
 		set(&v->starttls, V_PENDING, "not run yet");
 		v->tls = v->cert = v->spf = v->dkim = v->dmarc = v->starttls;
-		v->mta_sts = v->starttls;
+		v->mta_sts = v->mx_hygiene = v->starttls;
 		snprintf(v->reason, sizeof(v->reason), "not checked yet");
 		return;
 	}
@@ -611,6 +689,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	verdict_cert(r, now, &v->cert, &v->cert_expiry);
 	verdict_records(r, &v->spf, &v->dkim, &v->dmarc);
 	verdict_mta_sts(r, now, &v->mta_sts);
+	verdict_mx_hygiene(r, &v->mx_hygiene);
 	cols[0] = &v->starttls;
 	cols[1] = &v->tls;
 	cols[2] = &v->cert;
@@ -618,6 +697,7 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 	cols[4] = &v->dkim;
 	cols[5] = &v->dmarc;
 	cols[6] = &v->mta_sts;
+	cols[7] = &v->mx_hygiene;
 	v->overall = r->success ? V_PASS : V_FAIL;
 	for (size_t i = 0; i < ARRAY_LEN(cols); i++)
 		v->overall = worst(v->overall, cols[i]->v);
@@ -643,7 +723,8 @@ target_view_make(const struct check *c, double now, struct target_view *v)
 		}
 	} else if (v->overall >= V_WARN) {
 		static const char *const names[] = { "STARTTLS", "TLS",
-		    "certificate", "SPF", "DKIM", "DMARC", "MTA-STS" };
+		    "certificate", "SPF", "DKIM", "DMARC", "MTA-STS",
+		    "MX hygiene" };
 		_Static_assert(ARRAY_LEN(names) == ARRAY_LEN(cols),
 		    "a name per column");
 
@@ -701,6 +782,10 @@ static const char *const finding_names[] = {
 	[FIND_STS_CERT_EXPIRING] = "mta_sts_cert_expiring",
 	[FIND_TLSRPT_MISSING] = "tls_rpt_missing",
 	[FIND_TLSRPT_INVALID] = "tls_rpt_invalid",
+	[FIND_MX_RECORD_ERROR] = "mx_record_error",
+	[FIND_MX_NO_FCRDNS] = "mx_no_fcrdns",
+	[FIND_CAA_INVALID] = "caa_invalid",
+	[FIND_SMTP_NAME] = "smtp_name_mismatch",
 };
 _Static_assert(ARRAY_LEN(finding_names) == FIND__COUNT, "a name per finding");
 
@@ -891,6 +976,27 @@ verdict_advice(const struct verdict_info *vi, const char *domain,
 	case FIND_TLSRPT_INVALID:
 		snprintf(out, len, "fix _smtp._tls.%s: one v=TLSRPTv1 record, rua "
 		    "of mailto: or https: URIs", d);
+		return;
+	case FIND_MX_RECORD_ERROR:
+		snprintf(out, len, "fix %s's MX records: each MX names a host "
+		    "(not an address, not a CNAME) with A or AAAA records, at "
+		    "most 10 of them, and \"MX 0 .\" only alone "
+		    "(doc/mx-hygiene.md)", d);
+		return;
+	case FIND_MX_NO_FCRDNS:
+		snprintf(out, len, "have the PTR record of %s set to the MX "
+		    "name (by whoever holds the address block), and that "
+		    "name's A/AAAA record hold %s", a, a);
+		return;
+	case FIND_CAA_INVALID:
+		snprintf(out, len, "fix the CAA records of %s: issue "
+		    "\"ca.example\" or issue \";\" (RFC 8659 4.2), and no "
+		    "critical flag on tags CAs do not know", h);
+		return;
+	case FIND_SMTP_NAME:
+		snprintf(out, len, "set the SMTP server's host name (Postfix "
+		    "myhostname) on %s to its MX name, the name its PTR record "
+		    "gives", h);
 		return;
 	case FIND__COUNT:
 		break;

@@ -63,6 +63,10 @@ enum finding {
 	FIND_STS_CERT_EXPIRING,		/* the policy host's certificate */
 	FIND_TLSRPT_MISSING,		/* MTA-STS without TLS-RPT */
 	FIND_TLSRPT_INVALID,
+	FIND_MX_RECORD_ERROR,		/* mailsec_mx_error_info (about: host) */
+	FIND_MX_NO_FCRDNS,		/* an MX address without FCrDNS */
+	FIND_CAA_INVALID,		/* an MX host's CAA set does not parse */
+	FIND_SMTP_NAME,			/* banner/EHLO name: neither MX nor PTR */
 	FIND__COUNT
 };
 
@@ -82,7 +86,8 @@ struct verdict_info {
 struct target_view {
 	const struct check *c;
 	enum verdict	 overall;
-	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts;
+	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts,
+			 mx_hygiene;
 	char		 reason[640];	/* the first trouble, in plain words */
 	double		 cert_expiry;	/* earliest certificate expiry, 0: none */
 };
@@ -97,6 +102,10 @@ void verdict_records(const struct check_result *r, struct verdict_info *spf,
  * hosts' probes (n/a for endpoints and while mta_sts is off). */
 void verdict_mta_sts(const struct check_result *r, double now,
     struct verdict_info *vi);
+/* MX hygiene of a domain's last result (doc/mx-hygiene.md): MX sanity,
+ * FCrDNS of the MX addresses, CAA syntax, banner and EHLO names (n/a for
+ * endpoints and when it did not run). */
+void verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi);
 /* A failed probe in plain words ("connection refused", "STARTTLS is not
  * offered (EHLO)"). */
 void failure_words(const struct endpoint_result *ep, char *out, size_t len);

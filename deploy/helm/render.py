@@ -8,7 +8,7 @@ chart cannot silently grow past what this checks.
 
 Supported: {{ .Values.a.b }}, .Release.Name, .Release.Namespace,
 .Chart.Version, .Chart.AppVersion, {{ .Files.Get "path" }}, the pipes
-| quote, | nindent N, | indent N, toYaml X, {{ if X }} / {{ with X }}
+| quote, | nindent N, | indent N, toYaml X, not X, {{ if X }} / {{ with X }}
 ... {{ end }} (with: `.` is X inside), and the {{- / -}} trimming.  The
 output is the templates in file name order, each document after a
 "# Source: CHART/templates/NAME" line, as helm template prints them.
@@ -103,6 +103,10 @@ class Renderer:
                 raise TemplateError("%s N is used as | %s N" % (fn, fn))
             s = indent(go_str(piped), int(args[0]))
             return "\n" + s if fn == "nindent" else s
+        if fn == "not":
+            if has_piped or len(args) != 1:
+                raise TemplateError("not is used as not .X")
+            return not truthy(self.lookup(args[0], dot))
         if fn.startswith(".") and not args:
             return self.lookup(fn, dot)
         raise TemplateError("unsupported: %s" % " ".join(words))

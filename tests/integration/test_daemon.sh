@@ -118,6 +118,21 @@ grep -qi '^Content-Encoding' "$T_DIR/plain.headers" && t_fail "Content-Encoding 
 curl -s -D "$T_DIR/gz0.headers" -H 'Accept-Encoding: gzip;q=0' -o /dev/null "$URL/metrics"
 grep -qi '^Content-Encoding' "$T_DIR/gz0.headers" && t_fail "gzip with gzip;q=0"
 echo "ok: /metrics gzip ($(wc -c <"$T_DIR/metrics.gz") bytes for $(wc -c <"$T_DIR/metrics.unz")), plain without it or with q=0"
+# Scrapes of the same moment share one compression (web/gzip.c): 4 at once,
+# one of them slow to read (--limit-rate), each a whole, valid exposition.
+pids=
+for i in 1 2 3 4; do
+	if [ $i = 1 ]; then set -- --limit-rate 20k; else set --; fi
+	curl -s "$@" -H 'Accept-Encoding: gzip' -o "$T_DIR/par$i.gz" "$URL/metrics" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p" || t_fail "a concurrent gzip scrape failed"; done
+for i in 1 2 3 4; do
+	gzip -dc "$T_DIR/par$i.gz" >"$T_DIR/par$i.unz" || t_fail "concurrent gzip scrape $i does not inflate"
+	promtool check metrics <"$T_DIR/par$i.unz" >/dev/null 2>&1 || t_fail "concurrent gzip scrape $i: promtool"
+	t_assert_metric "$T_DIR/par$i.unz" "mailsec_probe_success{$L25}" 1
+done
+echo "ok: 4 concurrent gzip scrapes (one slow reader), each a valid exposition"
 
 for c in "GET /-/healthy 200" "GET /-/ready 200" "GET /no/such/path 404" "POST /metrics 405"; do
 	set -- $c

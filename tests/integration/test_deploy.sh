@@ -49,6 +49,25 @@ out=$(cd "$D/prometheus" && promtool test rules alerts_test.yml 2>&1) ||
 	{ printf '%s\n' "$out" >&2; t_fail "promtool test rules deploy/prometheus/alerts_test.yml"; }
 echo "ok: test rules"
 
+# The mixin: alerts.yml is what mixin/generate.py makes of alerts.yml.in and
+# config.yml (thresholds and the job selector in one place); another config
+# makes other thresholds, and a bad one is refused.
+"$PY" "$D/prometheus/mixin/generate.py" --check ||
+	t_fail "deploy/prometheus/alerts.yml differs from what mixin/generate.py makes"
+sed -e 's/^certExpiryWarningDays: 21/certExpiryWarningDays: 30/' \
+	-e "s/^jobSelector: .*/jobSelector: 'job=\"mail\"'/" \
+	"$D/prometheus/mixin/config.yml" >"$T_DIR/mixin.yml"
+"$PY" "$D/prometheus/mixin/generate.py" --config "$T_DIR/mixin.yml" --out "$T_DIR/alerts30.yml" ||
+	t_fail "mixin: generate.py with another config"
+grep -q '< 30 \* 86400' "$T_DIR/alerts30.yml" && grep -q 'up{job="mail"} == 0' "$T_DIR/alerts30.yml" ||
+	t_fail "mixin: the config's thresholds and job selector are not in the rules"
+promtool check rules "$T_DIR/alerts30.yml" >/dev/null 2>&1 || t_fail "mixin: promtool check rules of the other config"
+printf 'jobSelector: up\n' >"$T_DIR/bad.yml"
+"$PY" "$D/prometheus/mixin/generate.py" --config "$T_DIR/bad.yml" --out "$T_DIR/bad.out" 2>"$T_DIR/bad.err" &&
+	t_fail "mixin: a config without the other keys passed"
+grep -q 'missing' "$T_DIR/bad.err" || t_fail "mixin: $(cat "$T_DIR/bad.err")"
+echo "ok: mixin: alerts.yml is generated from mixin/config.yml (checked, and with other values)"
+
 # Every alert has a test that expects it firing and one that expects none.
 "$PY" - "$D/prometheus/alerts.yml" "$D/prometheus/alerts_test.yml" <<'EOF' || t_fail "alerts without a firing and a not-firing test (above)"
 import re, sys
@@ -200,9 +219,23 @@ webConfig: |
   basic_auth_users:
     prometheus: $(printf 'x\n' | "$T_BIN" --hash-password)
 EOF
-for variant in default overlay; do
+# shards: the StatefulSet of scale-out A, each pod its shard of k8s-check.ini
+# as shard-config.awk splits it (prefix = the release name), and a
+# cert-manager TLS Secret mounted for the web config.
+mkdir -p "$T_DIR/helm-shards-in"
+awk -v n=3 -v prefix="$T_DIR/helm-shards-in/mailsec-exporter-" -f "$D/kubernetes/shard-config.awk" \
+	"$T_DIR/k8s-check.ini" || t_fail "shard-config.awk for the chart failed"
+"$PY" - "$T_DIR/helm-shards-in" >"$T_DIR/helm-shards-values.yaml" <<'EOF' || t_fail "shard values"
+import os, sys, yaml
+d = sys.argv[1]
+configs = {f: open(os.path.join(d, f)).read() for f in sorted(os.listdir(d))}
+print(yaml.safe_dump({"shards": {"enabled": True, "replicas": len(configs), "configs": configs},
+                      "tlsSecret": "mailsec-exporter-tls"}))
+EOF
+for variant in default overlay shards; do
 	set -- "$H"
 	[ "$variant" = overlay ] && set -- "$H" -f "$T_DIR/helm-values.yaml"
+	[ "$variant" = shards ] && set -- "$H" -f "$T_DIR/helm-shards-values.yaml"
 	"$PY" "$D/helm/render.py" "$@" >"$T_DIR/helm-$variant.yaml" ||
 		t_fail "render.py $variant failed"
 	if command -v helm >/dev/null 2>&1; then
@@ -224,14 +257,20 @@ for d in docs:
     if d["metadata"].get("namespace") != "monitoring":
         sys.exit("%s %s: not in the release's namespace" % (d["kind"], d["metadata"]["name"]))
     kinds.setdefault(d["kind"], []).append(d)
-want = {"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}
+workload = "StatefulSet" if variant == "shards" else "Deployment"
+want = {"ConfigMap", workload, "Service", "ServiceMonitor", "PrometheusRule"}
 if variant == "overlay":
     want |= {"Probe", "Secret"}
 if not want <= set(kinds):
     sys.exit("missing kinds: %s" % sorted(want - set(kinds)))
+if ({"Deployment", "StatefulSet"} - {workload}) & set(kinds):
+    sys.exit("both a Deployment and a StatefulSet")
 for c in kinds["ConfigMap"]:
     if "exporter.ini" in c["data"]:
         open(out + "/exporter.ini", "w").write(c["data"]["exporter.ini"])
+    elif c["metadata"]["name"].endswith("-shards"):
+        for f, text in c["data"].items():
+            open(out + "/" + f, "w").write(text)
     elif "mailsec.json" in c["data"]:
         if json.loads(c["data"]["mailsec.json"]) != json.load(open(D + "/grafana/mailsec.json")):
             sys.exit("the dashboard ConfigMap is not deploy/grafana/mailsec.json")
@@ -241,7 +280,37 @@ rule = kinds["PrometheusRule"][0]
 if rule["spec"] != yaml.safe_load(open(D + "/prometheus/alerts.yml")):
     sys.exit("the PrometheusRule's spec is not deploy/prometheus/alerts.yml")
 open(out + "/rules.yml", "w").write(yaml.safe_dump(rule["spec"]))
-args = kinds["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["args"]
+w = kinds[workload][0]
+pod = w["spec"]["template"]
+c0 = pod["spec"]["containers"][0]
+args = c0["args"]
+svc = kinds["Service"][0]
+sm = kinds["ServiceMonitor"][0]
+for sel in (w["spec"]["selector"]["matchLabels"], svc["spec"]["selector"], sm["spec"]["selector"]["matchLabels"]):
+    if any(pod["metadata"]["labels"].get(k) != v for k, v in sel.items()):
+        sys.exit("a selector %r does not match the pods' labels" % (sel,))
+if variant == "shards":
+    shards = [c for c in kinds["ConfigMap"] if c["metadata"]["name"].endswith("-shards")]
+    if not shards:
+        sys.exit("no shards ConfigMap")
+    names = sorted(shards[0]["data"])
+    n = w["spec"]["replicas"]
+    if names != ["%s-%d.ini" % (w["metadata"]["name"], i) for i in range(n)]:
+        sys.exit("replicas %d, shard files %r: pod i must find NAME-i.ini" % (n, names))
+    if svc["spec"].get("clusterIP") != "None" or w["spec"]["serviceName"] != svc["metadata"]["name"]:
+        sys.exit("the StatefulSet's serviceName is not the headless Service")
+    if "--config.file=/etc/mailsec_exporter/$(POD_NAME).ini" not in args or \
+            c0["env"][0] != {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}:
+        sys.exit("pods do not read their own shard: %r %r" % (args, c0.get("env")))
+    vols = {v["name"]: v for v in pod["spec"]["volumes"]}
+    if vols["config"]["configMap"]["name"] != shards[0]["metadata"]["name"]:
+        sys.exit("the config volume is not the shards ConfigMap")
+    if vols["tls"]["secret"]["secretName"] != "mailsec-exporter-tls" or \
+            {"name": "tls", "mountPath": "/etc/mailsec_exporter/tls", "readOnly": True} not in c0["volumeMounts"]:
+        sys.exit("tlsSecret not mounted at /etc/mailsec_exporter/tls")
+    open(out + "/shards.list", "w").write("\n".join(names) + "\n")
+elif "--config.file=/etc/mailsec_exporter/exporter.ini" not in args:
+    sys.exit("the Deployment does not read exporter.ini: %r" % args)
 if variant == "overlay":
     if rule["metadata"]["labels"].get("role") != "alert-rules":
         sys.exit("additionalLabels not on the PrometheusRule")
@@ -256,6 +325,19 @@ print("ok: Helm chart (%s values): %s" % (variant, ", ".join("%d %s" % (len(v), 
 EOF
 	promtool check rules "$T_DIR/helm-$variant/rules.yml" >"$T_DIR/helm-rules.out" 2>&1 ||
 		t_fail "promtool check rules of the chart's PrometheusRule: $(cat "$T_DIR/helm-rules.out")"
+	if [ "$variant" = shards ]; then
+		# every shard loads, and together they hold every target
+		sum=0
+		for f in $(cat "$T_DIR/helm-shards/shards.list"); do
+			o=$("$T_BIN" --config "$T_DIR/helm-shards/$f" --check-config 2>&1) ||
+				{ printf '%s\n' "$o" >&2; t_fail "the chart's shard $f fails --check-config"; }
+			sum=$((sum + $(echo "$o" | sed -n 's/.*OK, \([0-9]*\) targets.*/\1/p')))
+		done
+		want=$("$T_BIN" --config "$T_DIR/k8s-check.ini" --check-config | sed -n 's/.*OK, \([0-9]*\) targets.*/\1/p')
+		[ "$sum" -eq "$want" ] || t_fail "the chart's shards hold $sum targets, the config $want"
+		echo "ok: Helm chart (shards): rules pass promtool, $(wc -l <"$T_DIR/helm-shards/shards.list") shards hold the $want targets"
+		continue
+	fi
 	sed "s#^ca_file *=.*#ca_file = $T_ROOT/README.md#" "$T_DIR/helm-$variant/exporter.ini" >"$T_DIR/helm-$variant/check.ini"
 	set -- --config "$T_DIR/helm-$variant/check.ini" --check-config
 	[ "$variant" = overlay ] && set -- "$@" --web.config.file "$T_DIR/helm-$variant/web-config.yml"

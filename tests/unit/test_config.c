@@ -1154,6 +1154,65 @@ tls_files_remove(struct tls_files *f)
 
 #define HASH "$2b$04$abcdefghijklmnopqrstuu5Ys2ZvPh2PbfRQ5bx0jmIbkmGWtR9da"
 
+/* ip_protocol: per domain, endpoint and module; a word, strictly. */
+static void
+check_ip_protocol(void)
+{
+	struct result r;
+
+	load(&r, "[domain example.org]\nip_protocol = ip4\n"
+	    "[endpoint mx.example.org:25]\nip_protocol = ip6\n"
+	    "[domain b.example]\n"
+	    "[module m]\nkind = domain\nip_protocol = both\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg && r.cfg->n_targets == 3) {
+		CHECK_INT(r.cfg->targets[0].ip_protocol, IP_PROTOCOL_IP4);
+		CHECK_INT(r.cfg->targets[1].ip_protocol, IP_PROTOCOL_IP6);
+		CHECK_INT(r.cfg->targets[2].ip_protocol, IP_PROTOCOL_BOTH);
+		CHECK(config_module(r.cfg, "m") != NULL &&
+		    config_module(r.cfg, "m")->t.ip_protocol == IP_PROTOCOL_BOTH);
+	}
+	done(&r);
+	ERROR1("[domain example.org]\nip_protocol = IP4\n",
+	    "t.ini:2: ip_protocol: \"IP4\": ip4, ip6 or both");
+	ERROR1("[domain example.org]\nip_protocol = ipv4\n",
+	    "t.ini:2: ip_protocol: \"ipv4\": ip4, ip6 or both");
+	ERROR1("[domain example.org]\nip_protocol =\n",
+	    "t.ini:2: ip_protocol: \"\": ip4, ip6 or both");
+	/* caa_issuers */
+	load(&r, "[exporter]\ncaa_issuers = LetsEncrypt.org=Let's Encrypt, "
+	    "sectigo.com = Sectigo Limited\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg != NULL) {
+		CHECK_INT(r.cfg->n_caa_issuers, 2);
+		CHECK_STR(config_caa_issuer_domain(r.cfg,
+		    "C=US, O=Let's Encrypt, CN=R11"), "letsencrypt.org");
+		CHECK_STR(config_caa_issuer_domain(r.cfg,
+		    "C=GB, O=Sectigo Limited, CN=x"), "sectigo.com");
+		CHECK(config_caa_issuer_domain(r.cfg, "CN=other") == NULL);
+		CHECK(config_caa_issuer_domain(r.cfg, "O=let's encrypt") == NULL);
+	}
+	done(&r);
+	ERROR1("[exporter]\ncaa_issuers = letsencrypt.org\n",
+	    "t.ini:2: caa_issuers: \"letsencrypt.org\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = =x\n",
+	    "t.ini:2: caa_issuers: \"=x\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = a.example=\n",
+	    "t.ini:2: caa_issuers: \"a.example=\": want CA-DOMAIN=ISSUER-TEXT");
+	ERROR1("[exporter]\ncaa_issuers = localca=x\n",
+	    "t.ini:2: caa_issuers: localca: not a CA domain name");
+	ERROR1("[exporter]\ncaa_issuers = bad_ca.example=x\n",
+	    "t.ini:2: caa_issuers: bad_ca.example: not a CA domain name");
+	ERROR1("[exporter]\ncaa_issuers = a.example=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "t.ini:2: caa_issuers: a.example: the issuer text must be 1-64 printable characters");
+	ERROR1("[exporter]\ncaa_issuers = a.example=x\x01y\n",
+	    "t.ini:2: caa_issuers: a.example: the issuer text must be 1-64 printable characters");
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP4, AF_INET), 1);
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP4, AF_INET6), 0);
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_IP6, AF_INET), 0);
+	CHECK_INT(ip_protocol_allows(IP_PROTOCOL_BOTH, AF_INET6), 1);
+}
+
 static void
 check_web_keys(void)
 {
@@ -1403,7 +1462,7 @@ check_dns_keys(void)
 		CHECK_INT(r.cfg->dns_cache_negative_max_ttl_ms, 900000);
 		CHECK_INT(r.cfg->dns_cache_max_entries, 100000);
 		CHECK_INT(r.cfg->dns_cache_max_bytes, 33554432);
-		CHECK_INT(r.cfg->dns_budget_per_domain, 320);
+		CHECK_INT(r.cfg->dns_budget_per_domain, 512);
 	}
 	done(&r);
 	load(&r, "[exporter]\ndns_cache_max_ttl = 0\n"
@@ -1456,5 +1515,6 @@ main(void)
 	check_hostile();
 	check_web_keys();
 	check_dns_keys();
+	check_ip_protocol();
 	return unit_done("test_config");
 }

@@ -80,6 +80,105 @@ roundtrip(const char *text, size_t len, size_t piece, size_t *gz_len)
 	free(p);
 }
 
+/* Inflates gz and compares with text. */
+static void
+check_inflates(const struct buf *gz, const char *text, size_t len)
+{
+	struct buf back;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	CHECK_INT(inflateInit2(&z, 15 + 16), Z_OK);
+	buf_init(&back);
+	buf_reserve(&back, len + 1);
+	z.next_in = (Bytef *)gz->data;
+	z.avail_in = (uInt)gz->len;
+	z.next_out = (Bytef *)back.data;
+	z.avail_out = (uInt)(len + 1);
+	CHECK_INT(inflate(&z, Z_FINISH), Z_STREAM_END);
+	CHECK_INT(z.total_out, len);
+	CHECK(memcmp(back.data, text, len) == 0);
+	inflateEnd(&z);
+	buf_free(&back);
+}
+
+static struct src join_src;
+static int join_made;
+
+static int
+join_src_new(void *arg, struct http_stream *st)
+{
+	struct src *s = arg;
+
+	join_made++;
+	s->pos = 0;
+	s->freed = 0;
+	*st = (struct http_stream){ s->len, src_read, src_free, s };
+	return 0;
+}
+
+/* Scrapes of the same moment: one compression, read by each at its own
+ * pace, from its start whenever it joins; the text read once; a scrape
+ * after the end starts a new one; readers outlive the slot. */
+static void
+join_test(const char *text, size_t len)
+{
+	struct gzip_shared *slot = NULL;
+	struct http_stream a, b, c, d;
+	struct buf ga, gb, gc;
+	char p[1000];
+	size_t n;
+
+	join_src = (struct src){ text, len, 0, 0, 0, 0 };
+	join_made = 0;
+	buf_init(&ga);
+	buf_init(&gb);
+	buf_init(&gc);
+	CHECK_INT(gzip_stream_join(&slot, join_src_new, &join_src, &a), 0);
+	CHECK(slot != NULL);
+	CHECK_INT(gzip_stream_join(&slot, join_src_new, &join_src, &b), 0);
+	CHECK_INT(join_made, 1);
+	/* a runs ahead, b trails, c joins half way */
+	for (int i = 0; i < 3 && (n = a.read(a.arg, p, sizeof(p))) > 0; i++)
+		buf_append(&ga, p, n);
+	CHECK_INT(gzip_stream_join(&slot, join_src_new, &join_src, &c), 0);
+	CHECK_INT(join_made, 1);
+	while ((n = b.read(b.arg, p, 7)) > 0) {
+		buf_append(&gb, p, n);
+		if ((n = a.read(a.arg, p, 300)) > 0)
+			buf_append(&ga, p, n);
+	}
+	CHECK(slot == NULL);		/* all compressed: closed to joiners */
+	CHECK_INT(join_src.freed, 1);	/* and the text let go */
+	CHECK_INT(join_src.pos, len);	/* read once */
+	while ((n = a.read(a.arg, p, sizeof(p))) > 0)
+		buf_append(&ga, p, n);
+	a.free(a.arg);
+	b.free(b.arg);
+	/* a scrape now: a new compression */
+	CHECK_INT(gzip_stream_join(&slot, join_src_new, &join_src, &d), 0);
+	CHECK_INT(join_made, 2);
+	d.free(d.arg);			/* gone before reading: no leak (ASan) */
+	CHECK(slot == NULL);
+	while ((n = c.read(c.arg, p, 1)) > 0)
+		buf_append(&gc, p, n);
+	c.free(c.arg);
+	check_inflates(&ga, text, len);
+	check_inflates(&gb, text, len);
+	check_inflates(&gc, text, len);
+	CHECK(ga.len == gb.len && gb.len == gc.len);
+	buf_free(&ga);
+	buf_free(&gb);
+	buf_free(&gc);
+	/* the slot's owner goes first (web_free): the readers live on */
+	CHECK_INT(gzip_stream_join(&slot, join_src_new, &join_src, &a), 0);
+	gzip_stream_unslot(slot);
+	slot = NULL;
+	while (a.read(a.arg, p, sizeof(p)) > 0)
+		;
+	a.free(a.arg);
+}
+
 int
 main(void)
 {
@@ -139,6 +238,7 @@ main(void)
 	roundtrip(big.data, big.len, 32768, &gz_len);
 	CHECK(gz_len * 8 < big.len);	/* a fraction of the text */
 	roundtrip(big.data, big.len, 3, &gz_len);
+	join_test(big.data, big.len);
 	buf_free(&big);
 	return unit_done("test_gzip");
 }

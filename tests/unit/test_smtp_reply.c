@@ -91,6 +91,52 @@ test_hostile(void)
 }
 
 static void
+test_domain(void)
+{
+	struct smtp_reply r;
+	char d[254];
+
+	smtp_reply_init(&r, 10);
+	feed(&r, "220 MX1.Example.ORG. ESMTP Postfix");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), 0);
+	CHECK_STR(d, "mx1.example.org");
+	feed(&r, "250-mx1.example.org\n250 STARTTLS");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), 0);
+	CHECK_STR(d, "mx1.example.org");
+	/* hostile or not a name: an address literal, a bare label, empty,
+	 * a leading space, a tab, bad characters, an overlong label, a NUL */
+	feed(&r, "220 [192.0.2.1] ESMTP");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	CHECK_STR(d, "");
+	feed(&r, "220 localhost ESMTP");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220  mx.example.org");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220 mx.example.org\tESMTP");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220 mx_1.example.org ESMTP");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220 -mx.example.org ESMTP");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220 1.2.3.4 ESMTP");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	feed(&r, "220 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org x");
+	CHECK_INT(smtp_reply_domain(&r, d, sizeof(d)), -1);
+	{
+		static const char nul[] = "220 mx\0evil.example.org x";
+
+		smtp_reply_reset(&r);
+		/* the reader refuses the line; were it kept, no name */
+		CHECK(smtp_reply_feed(&r, nul, sizeof(nul) - 1) != REPLY_DONE ||
+		    smtp_reply_domain(&r, d, sizeof(d)) == -1);
+	}
+	CHECK_INT(smtp_reply_domain(&r, d, 10), -1);
+	smtp_reply_free(&r);
+}
+
+static void
 test_ehlo(void)
 {
 	struct smtp_reply r;
@@ -136,5 +182,6 @@ main(void)
 	test_basic();
 	test_hostile();
 	test_ehlo();
+	test_domain();
 	return unit_done("test_smtp_reply");
 }

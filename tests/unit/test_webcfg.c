@@ -201,9 +201,40 @@ main(void)
 	    "web.yml:2: min_version: TLS11: TLS 1.0 and 1.1 are not offered (RFC 8996): TLS12 or TLS13", 0);
 	load_web("[exporter]\n", "tls_server_config:\n  min_version: tls1.2\n",
 	    "web.yml:2: min_version: \"tls1.2\": TLS12 or TLS13", 0);
+	/* client_auth_type: exporter-toolkit's five names (and its old
+	 * RequireClientCert), exactly; paired with client_ca_file */
+	load_web("[exporter]\n", "tls_server_config:\n  client_auth_type: NoClientCert\n", "OK", 0);
 	load_web("[exporter]\n", "tls_server_config:\n  client_auth_type: RequireAndVerifyClientCert\n",
-	    "web.yml:2: client_auth_type: \"RequireAndVerifyClientCert\": only NoClientCert is "
-	    "supported (client certificates are not)", 0);
+	    "web.yml:2: client_auth_type: RequireAndVerifyClientCert needs HTTPS "
+	    "(cert_file and key_file)", 0);
+	load_web("[exporter]\n", "tls_server_config:\n  client_auth_type: requireandverifyclientcert\n",
+	    "web.yml:2: client_auth_type: \"requireandverifyclientcert\": NoClientCert, "
+	    "RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
+	    "RequireAndVerifyClientCert", 0);
+	load_web("[exporter]\n", "tls_server_config:\n  client_auth_type: \"NoClientCert\\x01\"\n",
+	    "web.yml:2: client_auth_type: \"NoClientCert?\": NoClientCert, "
+	    "RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
+	    "RequireAndVerifyClientCert", 0);
+	load_web("[exporter]\n", "tls_server_config:\n  client_ca_file: /nonexistent/ca.crt\n",
+	    "web.yml:2: client_ca_file: /nonexistent/ca.crt: No such file or directory", 0);
+	load_web("[exporter]\n", "tls_server_config:\n  client_ca_file: /dev/null\n",
+	    "web.yml:2: client_ca_file: /dev/null: not a PEM file", 0);
+	{
+		enum tls_client_auth a;
+
+		CHECK_INT(tls_client_auth_parse("RequireClientCert", &a), 0);
+		CHECK_INT(a, TLS_CLIENT_AUTH_REQUIRE_ANY);
+		for (int i = 0; i < TLS_CLIENT_AUTH__COUNT; i++) {
+			CHECK_INT(tls_client_auth_parse(tls_client_auth_name(
+			    (enum tls_client_auth)i), &a), 0);
+			CHECK_INT(a, i);
+		}
+		CHECK_INT(tls_client_auth_parse("", &a), -1);
+		CHECK_INT(tls_client_auth_parse("NoClientCert ", &a), -1);
+		CHECK_STR(tls_client_auth_name(TLS_CLIENT_AUTH__COUNT), "?");
+		CHECK(!tls_client_auth_verifies(TLS_CLIENT_AUTH_REQUIRE_ANY));
+		CHECK(tls_client_auth_verifies(TLS_CLIENT_AUTH_VERIFY_IF_GIVEN));
+	}
 	load_web("[exporter]\n", "tls_server_config:\n  cert_file: /nonexistent/tls.crt\n  key_file: /nonexistent/tls.key\n",
 	    "web.yml:2: cert_file: /nonexistent/tls.crt: No such file or directory", 0);
 	load_web("[exporter]\ntls_cert_file = /nonexistent/a\ntls_key_file = /nonexistent/b\n",

@@ -1,0 +1,124 @@
+/* MX hygiene of one domain (issue 16): forward-confirmed reverse DNS of
+ * every MX address, CAA of every MX host with the RFC 8659 climb to the
+ * parent, and the MX set's sanity (an MX that is a CNAME, RFC 2181 10.3;
+ * an IP literal; a host without addresses; a null MX beside other MX,
+ * RFC 7505 3; more than 10 MX hosts).  Over the shared c-ares channel; one
+ * job per domain and run, after the MX hosts' address lookups; it owns
+ * its DNS contexts and reports once. */
+#ifndef MAILSEC_MXHYG_H
+#define MAILSEC_MXHYG_H
+
+#include <netinet/in.h>
+
+#include "collectors/caa.h"
+#include "collectors/dns.h"
+#include "collectors/records.h"
+
+#define MXHYG_MX_MAX		10	/* more MX hosts: an error (internet.nl) */
+#define MXHYG_PTR_NAMES_MAX	4	/* PTR names followed per address */
+#define MXHYG_HOSTS_MAX		16
+#define MXHYG_ADDRS_MAX		64
+
+/* The label values of mailsec_mx_error_info{reason}. */
+enum mx_error {
+	MX_ERR_CNAME,		/* the MX host is an alias (RFC 2181 10.3) */
+	MX_ERR_IP_LITERAL,	/* the exchange is an address, not a name */
+	MX_ERR_NO_ADDRESS,	/* neither A nor AAAA */
+	MX_ERR_NULL_MX_MIXED,	/* "MX 0 ." beside other MX (RFC 7505 3) */
+	MX_ERR_TOO_MANY,	/* more than MXHYG_MX_MAX hosts */
+	MX_ERR__COUNT
+};
+const char *mx_error_name(enum mx_error e);
+
+/* One finding: host is "" for those of the whole set. */
+struct mx_finding {
+	enum mx_error	 reason;
+	char		*host;
+};
+
+/* FCrDNS of one MX address: 1 a PTR name resolves back to it, 0 not (no
+ * PTR, or no name that does), -1 not known (a lookup failed). */
+struct mxhyg_addr {
+	char		*host;
+	char		 address[INET6_ADDRSTRLEN];
+	int		 family;
+	enum dns_result	 ptr_result;
+	char		**ptr_names;	/* valid host names, at most _MAX */
+	size_t		 n_ptr_names;
+	int		 match;
+	char		*matched_name;	/* the PTR name that matched, or NULL */
+};
+
+struct mxhyg_host {
+	char		*host;
+	int		 cname;		/* 1, 0, -1 not known */
+	unsigned	 n_v4, n_v6;	/* addresses probed */
+	/* CAA: the relevant set (RFC 8659 3) is the first found climbing
+	 * from the host towards the root. */
+	int		 caa_present;	/* 1, 0, -1 not known */
+	char		 caa_name[256];	/* where it was found ("" none) */
+	int		 caa_inherited;	/* found at a parent of the host */
+	struct caa_set	*caa;		/* NULL unless present */
+};
+
+struct mxhyg_result {
+	struct mxhyg_host *hosts;
+	size_t		 n_hosts;
+	struct mxhyg_addr *addrs;
+	size_t		 n_addrs;
+	struct mx_finding *findings;
+	size_t		 n_findings;
+};
+
+/* One address the probes used for an MX host. */
+struct mxhyg_address {
+	const char	*host;
+	const char	*address;	/* text */
+};
+
+struct mxhyg_params {
+	struct event_base *base;
+	const char	*domain;
+	records_send_fn	 send;
+	void		*send_arg;
+	const struct dns_mx *mx;	/* the MX answer, "" for a null MX */
+	size_t		 n_mx;
+	const struct mxhyg_address *addrs;
+	size_t		 n_addrs;
+	int		 caa;		/* look CAA up */
+};
+
+struct mxhyg_job;
+/* Called once, never from inside mxhyg_start(); the result is the
+ * callee's (mxhyg_result_free). */
+typedef void (*mxhyg_done_cb)(struct mxhyg_result *res, void *arg);
+
+struct mxhyg_job *mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb,
+    void *arg);
+/* The callback will not come; the job frees itself once its DNS answers
+ * are in. */
+void mxhyg_cancel(struct mxhyg_job *job);
+void mxhyg_result_free(struct mxhyg_result *res);
+
+/* Whether the host name an SMTP server gave (banner, EHLO) is the MX
+ * host's own name or a PTR name of the address it answered on: 1 or 0 (0
+ * for ""; res may be NULL). */
+int mxhyg_smtp_name_matches(const struct mxhyg_result *res, const char *host,
+    const char *address, const char *name);
+
+/* The hygiene of MX host host in res, or NULL. */
+const struct mxhyg_host *mxhyg_host_find(const struct mxhyg_result *res,
+    const char *host);
+/* Whether the MX host's CAA lets the CA of ca_domain issue its
+ * certificate: 1, 0, or -1 not known (CAA lookups failed, or no host). */
+int mxhyg_caa_allows(const struct mxhyg_result *res, const char *host,
+    const char *ca_domain);
+
+/* The reverse name of an address (a.b.c.d.in-addr.arpa, nibbles.ip6.arpa)
+ * into out (>= 74 bytes); -1 when text is not an address. */
+int mxhyg_reverse_name(const char *text, char *out, size_t outlen);
+/* The CAA climb (RFC 8659 3): the parent of name ("a.b.c" -> "b.c"), or
+ * NULL at a single label (a TLD is asked, the root is not). */
+const char *mxhyg_caa_parent(const char *name);
+
+#endif
