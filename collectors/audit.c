@@ -87,6 +87,7 @@ tls_audit_init(struct tls_audit *a)
 	a->dhe_bits = -1;
 	a->server_cipher_order = -1;
 	a->secure_renegotiation = -1;
+	a->starttls_injection = -1;
 }
 
 static void
@@ -108,6 +109,13 @@ audit_begin(struct audit_cursor *cur, unsigned testable)
 	cur->step = AUDIT_VERSION;
 	cur->testable = testable;
 	cur->started_ms = now_ms();
+}
+
+void
+audit_test_injection(struct audit_cursor *cur)
+{
+	cur->step = AUDIT_INJECTION;
+	cur->index = 0;
 }
 
 /* ORDER_LIST reversed, for the second order handshake. */
@@ -134,7 +142,11 @@ audit_params(struct audit_cursor *cur, struct probe_params *p)
 {
 	p->tls_min = p->tls_max = 0;
 	p->cipher_list = NULL;
+	p->starttls_inject = 0;
 	switch (cur->step) {
+	case AUDIT_INJECTION:	/* the default handshake: it is known to work */
+		p->starttls_inject = 1;
+		break;
 	case AUDIT_VERSION:
 		p->tls_min = p->tls_max = tls_versions[cur->index].version;
 		p->cipher_list = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
@@ -179,6 +191,24 @@ accepted(const struct probe_outcome *out)
 	return -1;
 }
 
+/* The injection test's verdict.  The session tells it when TLS came up;
+ * when the server accepted STARTTLS and then ended the session at the
+ * handshake instead (Dovecot closes on data pipelined after STARTTLS), or
+ * answered the NOOP in clear text before it, it did not run the command
+ * inside TLS: not vulnerable.  The default handshake is known to work
+ * with this server: the probe before the audit made it. */
+static int
+injection_verdict(const struct probe_outcome *out)
+{
+	if (out->starttls_injection >= 0)
+		return out->starttls_injection;
+	if (!out->tls.done && out->fail_step == STEP_TLS_HANDSHAKE &&
+	    (out->reason == REASON_CONN || out->reason == REASON_TLS ||
+	    out->reason == REASON_PROTO))
+		return 0;
+	return -1;
+}
+
 int
 audit_record(struct audit_cursor *cur, struct tls_audit *a,
     const struct probe_outcome *out)
@@ -188,6 +218,10 @@ audit_record(struct audit_cursor *cur, struct tls_audit *a,
 	a->ran = 1;
 	a->handshakes++;
 	switch (cur->step) {
+	case AUDIT_INJECTION:
+		a->starttls_injection = (signed char)injection_verdict(out);
+		cur->step = AUDIT_VERSION;
+		break;
 	case AUDIT_VERSION:
 		a->version_accepted[cur->index] = (signed char)ok;
 		if (ok == 1 && cur->index <= TLSV_1_2)

@@ -29,6 +29,8 @@ enum weak_class {
 
 /* The handshakes of an audit, in the order they run. */
 enum audit_step {
+	AUDIT_INJECTION,	/* STARTTLS with a NOOP in the same write
+				 * (audit_test_injection) */
 	AUDIT_VERSION,		/* one per enum tls_ver */
 	AUDIT_WEAK,		/* one per testable weak class */
 	AUDIT_DHE,		/* DHE suites only: the group size */
@@ -49,6 +51,7 @@ struct tls_audit {
 	int		 dhe_bits;		/* -1 unknown, 0 no DHE */
 	signed char	 server_cipher_order;
 	signed char	 secure_renegotiation;
+	signed char	 starttls_injection;	/* CVE-2011-0411 and kin */
 	char		 order_a[64];		/* suite chosen from list A */
 	char		 order_b[64];
 };
@@ -71,6 +74,9 @@ unsigned weak_classes_testable(void);
 void tls_audit_init(struct tls_audit *a);
 /* Positions the cursor on the first handshake. */
 void audit_begin(struct audit_cursor *cur, unsigned testable);
+/* The endpoint upgrades with STARTTLS: the audit tests the injection flaw
+ * first (call after audit_begin). */
+void audit_test_injection(struct audit_cursor *cur);
 /* Fills p's TLS variant for the cursor's handshake. */
 void audit_params(struct audit_cursor *cur, struct probe_params *p);
 /* Records the outcome of the cursor's handshake, then moves the cursor on

@@ -63,8 +63,14 @@ static const char *const imap_state_tag[IMAP__COUNT] = {
 	[IMAP_LOGOUT] = "a3",
 };
 
+/* The injection test's second command and its own tag: NOOP changes no
+ * state. */
+#define IMAP_INJECTED_TAG	"i1"
+#define IMAP_INJECTED		IMAP_INJECTED_TAG " NOOP"
+
 struct imap_proto {
 	size_t		 nlines;	/* lines read in this state */
+	int		 inject_check;	/* TLS after an injected STARTTLS */
 	int		 have_caps;
 	struct imap_caps caps;
 };
@@ -85,7 +91,11 @@ imap_enter(struct session *s, unsigned st)
 		session_send(s, "%s CAPABILITY", imap_state_tag[st]);
 		break;
 	case IMAP_STARTTLS:
-		session_send(s, "%s STARTTLS", imap_state_tag[st]);
+		if (s->p.starttls_inject)	/* one write: see probe.h */
+			session_send(s, "%s STARTTLS\r\n%s", imap_state_tag[st],
+			    IMAP_INJECTED);
+		else
+			session_send(s, "%s STARTTLS", imap_state_tag[st]);
 		break;
 	case IMAP_LOGOUT:
 		session_send(s, "%s LOGOUT", imap_state_tag[st]);
@@ -111,11 +121,14 @@ imap_connected(struct session *s)
 static void
 imap_tls_ready(struct session *s)
 {
+	struct imap_proto *ip = s->proto;
+
 	if (s->state == IMAP_TLS_IMPLICIT) {
 		session_enter(s, IMAP_GREETING);
 		return;
 	}
 	s->out.success = 1;
+	ip->inject_check = s->p.starttls_inject;
 	session_enter(s, IMAP_LOGOUT);
 }
 
@@ -199,6 +212,8 @@ imap_tagged(struct session *s, const struct imap_line *l)
 		session_enter(s, IMAP_TLS_HANDSHAKE);
 		return;
 	case IMAP_LOGOUT:
+		if (ip->inject_check && s->out.starttls_injection == -1)
+			s->out.starttls_injection = 0;
 		session_done(s);
 		return;
 	case IMAP_INIT:
@@ -218,6 +233,15 @@ imap_line(struct session *s, char *line, size_t len)
 	struct imap_proto *ip = s->proto;
 	struct imap_line l;
 
+	/* In the injection test, the completion of the command sent in clear
+	 * text, read inside TLS: the flaw, and all there is to learn. */
+	if (ip->inject_check && s->state == IMAP_LOGOUT &&
+	    imap_line_parse(&l, line, len, IMAP_INJECTED_TAG) == 0 &&
+	    l.kind == IMAP_LINE_TAGGED) {
+		s->out.starttls_injection = 1;
+		session_done(s);
+		return;
+	}
 	if (imap_line_parse(&l, line, len, imap_state_tag[s->state]) == -1) {
 		imap_broken(s, l.err);
 		return;

@@ -370,7 +370,8 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 		if (p->mx[i].host[0] == '\0' || dns_mx_host_seen(p->mx, i))
 			continue;
 		n_unique++;
-		if (res->n_hosts == MXHYG_HOSTS_MAX ||
+		/* the scheduler resolves the first MXHYG_HOSTS_MAX records */
+		if (i >= MXHYG_HOSTS_MAX || res->n_hosts == MXHYG_HOSTS_MAX ||
 		    addr_parse_ip(p->mx[i].host, &lit) == 0 ||
 		    addr_is_localhost(p->mx[i].host))
 			continue;

@@ -54,7 +54,13 @@ static const enum probe_step pop3_state_step[POP3__COUNT] = {
 struct pop3_proto {
 	struct pop3_resp resp;
 	int		 no_capa;	/* CAPA got -ERR: STLS tried blind */
+	int		 inject_check;	/* TLS after an injected STLS */
+	unsigned	 quit_responses;	/* read in quit */
 };
+
+/* The injection test's second command: harmless, changes no state. */
+#define POP3_INJECTED	"NOOP"
+
 
 static void
 pop3_enter(struct session *s, unsigned st)
@@ -71,7 +77,10 @@ pop3_enter(struct session *s, unsigned st)
 		session_send(s, "CAPA");
 		break;
 	case POP3_STLS:
-		session_send(s, "STLS");
+		if (s->p.starttls_inject)	/* one write: see probe.h */
+			session_send(s, "STLS\r\n%s", POP3_INJECTED);
+		else
+			session_send(s, "STLS");
 		break;
 	case POP3_QUIT:
 		session_send(s, "QUIT");
@@ -97,11 +106,14 @@ pop3_connected(struct session *s)
 static void
 pop3_tls_ready(struct session *s)
 {
+	struct pop3_proto *pp = s->proto;
+
 	if (s->state == POP3_TLS_IMPLICIT) {
 		session_enter(s, POP3_GREETING);
 		return;
 	}
 	s->out.success = 1;
+	pp->inject_check = s->p.starttls_inject;
 	session_enter(s, POP3_QUIT);
 }
 
@@ -143,6 +155,29 @@ pop3_capa(struct session *s, const struct pop3_resp *r)
 	session_enter(s, POP3_STLS);
 }
 
+/* A response in quit.  POP3 responses carry no tag: in the injection test
+ * a sound server sends one response inside TLS (QUIT's) and closes; a
+ * second one means the first answered the command sent in clear text with
+ * STLS.  One response and then the close (or the goodbye's timeout) is
+ * sound. */
+static void
+pop3_quit_response(struct session *s)
+{
+	struct pop3_proto *pp = s->proto;
+
+	if (!pp->inject_check) {
+		session_done(s);
+		return;
+	}
+	if (++pp->quit_responses == 1) {
+		s->out.starttls_injection = 0;
+		pop3_resp_reset(&pp->resp, 0);
+		return;
+	}
+	s->out.starttls_injection = 1;
+	session_done(s);
+}
+
 /* A complete response in the current state. */
 static void
 pop3_response(struct session *s, const struct pop3_resp *r)
@@ -181,7 +216,7 @@ pop3_response(struct session *s, const struct pop3_resp *r)
 		session_enter(s, POP3_TLS_HANDSHAKE);
 		return;
 	case POP3_QUIT:
-		session_done(s);
+		pop3_quit_response(s);
 		return;
 	case POP3_INIT:
 	case POP3_CONNECT:

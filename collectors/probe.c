@@ -47,6 +47,7 @@ probe_outcome_init(struct probe_outcome *out)
 	memset(out, 0, sizeof(*out));
 	out->starttls_offered = -1;
 	out->plaintext_auth_offered = -1;
+	out->starttls_injection = -1;
 }
 
 void

@@ -88,6 +88,10 @@ struct probe_outcome {
 	double		 total_s;
 	int		 starttls_offered;	/* -1: not learnt */
 	int		 plaintext_auth_offered;	/* -1: not learnt */
+	/* The STARTTLS injection test (params starttls_inject): 1 the server
+	 * answered, inside TLS, a command sent in clear text with STARTTLS
+	 * (CVE-2011-0411), 0 it did not, -1 not tested or not learnt. */
+	int		 starttls_injection;
 	/* SMTP: the host names of the 220 banner and of the first EHLO reply
 	 * (smtp_reply_domain); "" when that reply named none.  The *_seen
 	 * flags say the reply came at all. */
@@ -112,6 +116,10 @@ struct probe_params {
 	int		 tls_min;	/* TLS1_VERSION ... */
 	int		 tls_max;
 	const char	*cipher_list;	/* TLS <= 1.2 suites */
+	/* The audit's injection test: a harmless command (NOOP) goes in the
+	 * same write as STARTTLS, and the goodbye inside TLS tells whether
+	 * the server answered it there.  Never a command that changes state. */
+	int		 starttls_inject;
 };
 
 /* Called once with the outcome; the session frees itself afterwards.  The

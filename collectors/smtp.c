@@ -47,7 +47,12 @@ static const enum probe_step smtp_state_step[SMTP__COUNT] = {
 
 struct smtp_proto {
 	struct smtp_reply reply;
+	int		 inject_check;	/* TLS after an injected STARTTLS */
 };
+
+/* The injection test's second command: harmless, changes no state. */
+#define SMTP_INJECTED	"NOOP"
+
 
 static void
 smtp_enter(struct session *s, unsigned st)
@@ -64,7 +69,10 @@ smtp_enter(struct session *s, unsigned st)
 		session_send(s, "EHLO %s", s->p.ehlo_name);
 		break;
 	case SMTP_STARTTLS:
-		session_send(s, "STARTTLS");
+		if (s->p.starttls_inject)	/* one write: see probe.h */
+			session_send(s, "STARTTLS\r\n%s", SMTP_INJECTED);
+		else
+			session_send(s, "STARTTLS");
 		break;
 	case SMTP_QUIT:
 		session_send(s, "QUIT");
@@ -90,12 +98,28 @@ smtp_connected(struct session *s)
 static void
 smtp_tls_ready(struct session *s)
 {
+	struct smtp_proto *sp = s->proto;
+
 	if (s->state == SMTP_TLS_IMPLICIT) {
 		session_enter(s, SMTP_BANNER);
 		return;
 	}
 	s->out.success = 1;
+	sp->inject_check = s->p.starttls_inject;
 	session_enter(s, SMTP_QUIT);
+}
+
+/* A reply in quit.  In the injection test QUIT's 221 is the only reply a
+ * sound server sends inside TLS; any other reply before it answers the
+ * command sent in clear text with STARTTLS, and that is all to learn. */
+static void
+smtp_quit_reply(struct session *s, const struct smtp_reply *r)
+{
+	struct smtp_proto *sp = s->proto;
+
+	if (sp->inject_check)
+		s->out.starttls_injection = r->code != 221;
+	session_done(s);
 }
 
 /* A complete reply in the current state. */
@@ -154,7 +178,7 @@ smtp_response(struct session *s, const struct smtp_reply *r)
 		session_enter(s, SMTP_TLS_HANDSHAKE);
 		return;
 	case SMTP_QUIT:
-		session_done(s);
+		smtp_quit_reply(s, r);
 		return;
 	case SMTP_INIT:
 	case SMTP_CONNECT:

@@ -33,6 +33,8 @@
 
 #define INTERVAL_MIN_MS		1000
 #define AUDIT_INTERVAL_MIN_MS	(60 * 1000)
+#define WEAKENED_HOLD_MIN_MS	(60 * 1000)
+#define DEFAULT_WEAKENED_HOLD_MS	(7 * 86400 * 1000ULL)
 #define TIMEOUT_MIN_MS		100
 #define TIMEOUT_MAX_MS		(10 * 60 * 1000)
 #define CONCURRENCY_MAX		10000
@@ -85,6 +87,13 @@ uint16_t
 protocol_default_port(enum protocol p)
 {
 	return (unsigned)p < PROTO__COUNT ? protocol_ports[p] : 0;
+}
+
+int
+protocol_starttls(enum protocol p)
+{
+	return p == PROTO_SMTP || p == PROTO_SUBMISSION || p == PROTO_IMAP ||
+	    p == PROTO_POP3;
 }
 
 int
@@ -1315,6 +1324,31 @@ set_audit_interval(struct parse *p, const char *v)
 	get_audit_interval(p, v, &p->cfg->audit_interval_ms);
 }
 
+/* Change detection (daemon/changes.c).  The state file need not exist:
+ * it is made at the first change; its directory is the user's to give. */
+static void
+set_state_file(struct parse *p, const char *v)
+{
+	if (*v == '\0' || strlen(v) >= 4096) {
+		key_error(p, "%s", "must be a path");
+		return;
+	}
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			key_error(p, "%s", "control character in the path");
+			return;
+		}
+	free(p->cfg->state_file);
+	p->cfg->state_file = xstrdup(v);
+}
+
+static void
+set_weakened_hold(struct parse *p, const char *v)
+{
+	get_duration(p, v, WEAKENED_HOLD_MIN_MS, UINT64_MAX,
+	    "must be at least 1m", &p->cfg->weakened_hold_ms);
+}
+
 static void
 set_address_label(struct parse *p, const char *v)
 {
@@ -1836,6 +1870,8 @@ static const struct key_def exporter_keys[] = {
 	{ "user", set_user },
 	{ "audit", set_audit },
 	{ "audit_interval", set_audit_interval },
+	{ "state_file", set_state_file },
+	{ "weakened_hold", set_weakened_hold },
 	{ "probe_allow", set_probe_allow },
 	{ "probe_allow_ports", set_probe_allow_ports },
 	{ "probe_timeout_offset", set_probe_timeout_offset },
@@ -2580,6 +2616,7 @@ load_mem(const char *name, const char *data, size_t len,
 	cfg->log_level = LOG_INFO;
 	cfg->audit = 1;
 	cfg->audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
+	cfg->weakened_hold_ms = DEFAULT_WEAKENED_HOLD_MS;
 	cfg->mta_sts = 1;
 	cfg->tls_rpt = 1;
 	cfg->dnssec = 1;
@@ -2705,6 +2742,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->ca_file);
+	free(cfg->state_file);
 	free(cfg->resolver);
 	free(cfg->dnssec_trust_anchor_file);
 	free(cfg->dnssec_forwarder);

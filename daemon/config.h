@@ -27,6 +27,8 @@ const char *protocol_name(enum protocol p);
 int protocol_parse(const char *s, enum protocol *out);
 /* The well-known port of a protocol: 25, 587, 465, 143, 993, 110, 995. */
 uint16_t protocol_default_port(enum protocol p);
+/* Whether p upgrades a clear-text session (STARTTLS, STLS). */
+int protocol_starttls(enum protocol p);
 /* The protocol a well-known port means (the inverse of the above), the
  * default of an [endpoint]; -1 for any other port. */
 int protocol_for_port(uint16_t port, enum protocol *out);
@@ -176,6 +178,8 @@ struct config {
 	char		*user;		/* run as this user after binding */
 	int		 audit;		/* the TLS audit: 1 on (default), 0 off */
 	uint64_t	 audit_interval_ms;	/* default 1h */
+	char		*state_file;	/* change detection's state, or NULL */
+	uint64_t	 weakened_hold_ms;	/* mailsec_policy_weakened, 7d */
 	int		 mta_sts;	/* MTA-STS: 1 on (default), 0 off */
 	int		 tls_rpt;	/* TLS-RPT: 1 on (default), 0 off */
 	int		 dnssec;	/* validate DNSSEC: 1 on (default), 0 off */

@@ -129,6 +129,8 @@ ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 	ctx->reload_ok = 1;
 	ctx->reload_ok_time = wall_time();
 	ctx->weak_testable = weak_classes_testable();
+	changes_init(&ctx->changes, cfg->state_file,
+	    (double)cfg->weakened_hold_ms / 1000.0);
 	return 0;
 }
 
@@ -164,6 +166,7 @@ ctx_free(struct ctx *ctx)
 	config_watch_free(ctx->config_watch);
 	SSL_CTX_free(ctx->ssl_ctx);
 	publish_release_all(ctx);
+	changes_free(&ctx->changes);
 	config_free(ctx->cfg);
 	if (ctx->base)
 		event_base_free(ctx->base);

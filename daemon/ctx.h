@@ -10,6 +10,7 @@
 
 #include "collectors/dns.h"
 #include "collectors/probe.h"
+#include "daemon/changes.h"
 #include "daemon/config.h"
 #include "daemon/publish.h"
 
@@ -53,6 +54,8 @@ struct ctx {
 	struct cfgwatch	*cfgwatch;	/* daemon/cfgwatch.c */
 
 	unsigned	 weak_testable;	/* weak_classes_testable() */
+	struct changes	 changes;	/* change detection: fed published
+					 * results (daemon/sched.c) */
 	int		 once;		/* --once: stop after the first round */
 	int		 ready;		/* every check ran once */
 	int		 stopping;

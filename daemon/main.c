@@ -240,6 +240,8 @@ reload(struct ctx *ctx)
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
 	ctx_apply_dns_cache(ctx);
+	changes_configure(&ctx->changes, cfg->state_file,
+	    (double)cfg->weakened_hold_ms / 1000.0);
 	sched_apply_config(ctx);
 	cfgwatch_apply(ctx);
 	config_free(old);
@@ -413,6 +415,7 @@ main(int argc, char **argv)
 	ctx.config_path = config_path;
 	ctx.once = once;
 	metrics_cache_subscribe(&ctx);
+	changes_subscribe(&ctx);
 
 	if (!once) {
 		struct http_params hp = {

@@ -1,7 +1,7 @@
 /* The way back from the scheduler to the outputs.  The scheduler hands
  * each finished result of a configured check to publish_result(), and the
  * whole list of checks (as a reload leaves it) to publish_targets(); every
- * subscriber registered at startup (the /metrics cache, later the change
+ * subscriber registered at startup (the /metrics cache, the change
  * tracker) is told, in the order they subscribed.  Nobody polls for fresh
  * results.
  *

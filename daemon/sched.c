@@ -361,6 +361,8 @@ job_done(const struct probe_outcome *out, void *arg)
 	if (run->audit && out->tls.done && run->check != NULL) {
 		job->auditing = 1;
 		audit_begin(&job->cursor, ctx->weak_testable);
+		if (protocol_starttls(ep->protocol))
+			audit_test_injection(&job->cursor);
 		job_requeue(ctx, job);
 		return;
 	}

@@ -290,6 +290,14 @@ words_dhe(const struct fact_src *s, char *out, size_t len)
 		    AUDIT(s)->dhe_bits);
 }
 
+static void
+words_injection(const struct fact_src *s, char *out, size_t len)
+{
+	snprintf(out, len, "%s", AUDIT(s)->starttls_injection ? "vulnerable: "
+	    "answers a command sent in clear text inside TLS (CVE-2011-0411)" :
+	    "not vulnerable");
+}
+
 /* --- the table --------------------------------------------------------------
  * In the order of the JSON (doc/api.md), which is the page's order too.
  * Each fact: its group, JSON key, type, metric family (and the label it
@@ -436,6 +444,11 @@ const struct ep_fact ep_facts[] = {
 	    .row = "Secure renegotiation",
 	    .at = EP(audit.secure_renegotiation), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
+	{ .group = EPG_AUDIT, .key = "starttls_injection", .type = FT_TRI,
+	    .family = F_STARTTLS_INJECTION,
+	    .row = "STARTTLS command injection",
+	    .at = EP(audit.starttls_injection), .ctype = C_SCHAR,
+	    .known = K_NONNEG, .words = words_injection },
 	/* MX hygiene (doc/mx-hygiene.md): metrics only, the verdict tells
 	 * the page and the JSON */
 	{ .group = EPG_SESSION, .key = NULL, .type = FT_SET,

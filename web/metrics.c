@@ -485,6 +485,23 @@ add_exporter_dns(struct expo *e, const struct ctx *ctx)
 }
 
 static void
+add_change_entry(const struct change_entry *ce, void *arg)
+{
+	expo_add(arg, F_RECORD_HASH, NULL, (double)ce->hash, "domain",
+	    ce->domain, "record", ce->record, NULL);
+	expo_add(arg, F_RECORD_CHANGED, NULL, ce->changed, "domain",
+	    ce->domain, "record", ce->record, NULL);
+}
+
+static void
+add_change_weak(const struct change_entry *ce, const struct change_weak *w,
+    void *arg)
+{
+	expo_add(arg, F_POLICY_WEAKENED, NULL, 1, "domain", ce->domain,
+	    "record", ce->record, "what", w->what, NULL);
+}
+
+static void
 add_exporter(struct expo *e, const struct ctx *ctx)
 {
 	size_t domains = 0, endpoints = 0;
@@ -516,6 +533,8 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
 	add_exporter_dns(e, ctx);
 	cfgwatch_metrics(e, (struct ctx *)ctx);
+	changes_foreach(&ctx->changes, wall_time(), add_change_entry,
+	    add_change_weak, e);
 }
 
 /* The samples of each check's published result are rendered once, in

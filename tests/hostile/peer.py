@@ -36,6 +36,11 @@ Modes (SMTP unless named imap_* / pop3_*):
   pop3_capa_forever  "+OK" then capability lines forever after CAPA
   pop3_flood     unsolicited "+OK" lines right after the greeting
   pop3_inject    STLS answered "+OK" with another line in the same segment
+  buffered       the STARTTLS command injection flaw itself (CVE-2011-0411):
+                 a command that came in clear text in the same write as
+                 STARTTLS is kept and answered inside TLS
+  imap_buffered  the same flaw in IMAP (the kept command's tagged reply)
+  pop3_buffered  the same flaw in POP3 (-ERR for the kept NOOP)
   hold           a good banner, then silence (a probe holds its fd until
                  its timeout)
   slowbanner     the banner after 1 s, EHLO without STARTTLS, QUIT: a quick
@@ -190,6 +195,68 @@ async def smtp_inject(c):
         # The reply and an injected one in one write: one segment.
         await c.send("220 2.0.0 go ahead\r\n250 injected\r\n")
         await asyncio.sleep(5)
+
+
+async def pending_after(c):
+    """What a flawed server keeps: the lines the client sent in clear text
+    behind STARTTLS (same write: already here, or within a moment)."""
+    kept = []
+    while len(kept) < 4:
+        try:
+            l = await c.line(timeout=0.3)
+        except asyncio.TimeoutError:
+            break
+        if l == "":
+            break
+        kept.append(l)
+    c.log("kept_plaintext", lines=len(kept))
+    return kept
+
+
+async def smtp_buffered(c):
+    if await c.starttls_prologue():
+        kept = await pending_after(c)
+        await c.send("220 2.0.0 go ahead\r\n")
+        await c.upgrade()
+        for l in kept:		# the flaw: answered inside TLS
+            await c.send("250 2.0.0 Ok (%s)\r\n" % l.split(" ")[0][:16])
+        if await c.expect("QUIT"):
+            await c.send("221 bye\r\n")
+
+
+async def imap_buffered(c):
+    await c.send("* OK hostile IMAP ready\r\n")
+    l = await c.expect("A1 CAPABILITY")
+    if not l:
+        return
+    await c.send("* CAPABILITY IMAP4rev1 STARTTLS\r\n%s OK done\r\n" % l.split(" ")[0])
+    l = await c.expect("A2 STARTTLS")
+    if not l:
+        return
+    kept = await pending_after(c)
+    await c.send("%s OK begin TLS\r\n" % l.split(" ")[0])
+    await c.upgrade()
+    for k in kept:
+        await c.send("%s OK NOOP completed\r\n" % k.split(" ")[0][:16])
+    l = await c.expect("A3 LOGOUT")
+    if l:
+        await c.send("* BYE bye\r\n%s OK LOGOUT completed\r\n" % l.split(" ")[0])
+
+
+async def pop3_buffered(c):
+    await c.send("+OK hostile POP3 ready\r\n")
+    if not await c.expect("CAPA"):
+        return
+    await c.send("+OK\r\nSTLS\r\n.\r\n")
+    if not await c.expect("STLS"):
+        return
+    kept = await pending_after(c)
+    await c.send("+OK begin TLS\r\n")
+    await c.upgrade()
+    for k in kept:
+        await c.send("-ERR unknown command\r\n")
+    if await c.expect("QUIT"):
+        await c.send("+OK bye\r\n")
 
 
 async def smtp_plaintalk(c):

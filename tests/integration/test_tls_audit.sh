@@ -594,9 +594,17 @@ check_audit() {
 	t_assert_metric "$OUT" "mailsec_tls_kex_size{$_l}" "$(tempkey "$_t.main" bits)"
 	# 4 versions, the testable classes, DHE, then the order test: nothing
 	# without TLS 1.2, 2 handshakes when the two lists got different
-	# suites, 3 when the same (the third leaves that suite out).
+	# suites, 3 when the same (the third leaves that suite out).  Before
+	# them, on STARTTLS endpoints, the injection test: real Postfix and
+	# Dovecot are not vulnerable (test_starttls_injection.sh has the flaw).
 	_h=$((4 + NTESTABLE + 1))
 	if [ "$(ok "$_t.tls1_2")" = 1 ]; then _h=$((_h + 2 + ORDER)); fi
+	case $_l in
+	*'protocol="smtp"'|*'protocol="submission"'|*'protocol="imap"'|*'protocol="pop3"')
+		_h=$((_h + 1))
+		t_assert_metric "$OUT" "mailsec_starttls_injection_vulnerable{$_l}" 0 ;;
+	*)	t_assert_absent "$OUT" "mailsec_starttls_injection_vulnerable{$_l}" ;;
+	esac
 	t_assert_metric "$OUT" "mailsec_tls_audit_handshakes{$_l}" "$_h"
 	_ts=$(t_metric_value "$OUT" "mailsec_tls_audit_last_run_timestamp_seconds{$_l}") ||
 		t_fail "no mailsec_tls_audit_last_run_timestamp_seconds{$_l}"

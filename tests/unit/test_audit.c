@@ -185,6 +185,66 @@ test_single_suite(void)
 	CHECK_INT(a.server_cipher_order, -1);
 }
 
+/* The injection test: first on a STARTTLS endpoint, only there the NOOP
+ * variant, and how its outcomes read. */
+static int
+injection_run(struct probe_outcome o)
+{
+	struct audit_cursor cur;
+	struct tls_audit a;
+	struct probe_params p;
+
+	tls_audit_init(&a);
+	audit_begin(&cur, 0);
+	audit_test_injection(&cur);
+	CHECK_INT(cur.step, AUDIT_INJECTION);
+	memset(&p, 0, sizeof(p));
+	audit_params(&cur, &p);
+	CHECK_INT(p.starttls_inject, 1);
+	CHECK_INT(p.tls_min, 0);
+	CHECK(p.cipher_list == NULL);
+	CHECK_INT(audit_record(&cur, &a, &o), 1);
+	CHECK_INT(cur.step, AUDIT_VERSION);
+	audit_params(&cur, &p);
+	CHECK_INT(p.starttls_inject, 0);	/* the NOOP only once */
+	return a.starttls_injection;
+}
+
+static void
+test_injection(void)
+{
+	struct probe_outcome o = outcome(1, REASON_NONE, "TLS_AES_256_GCM_SHA384");
+	struct audit_cursor cur;
+	struct tls_audit a;
+
+	o.starttls_injection = 1;
+	CHECK_INT(injection_run(o), 1);
+	o.starttls_injection = 0;
+	CHECK_INT(injection_run(o), 0);
+	/* TLS up but the goodbye told nothing (a timeout in quit) */
+	o.starttls_injection = -1;
+	CHECK_INT(injection_run(o), -1);
+	/* STARTTLS accepted, then the server closed instead of the handshake
+	 * (Dovecot's defence), or answered in clear text first: sound */
+	o = outcome(0, REASON_CONN, "");
+	o.fail_step = STEP_TLS_HANDSHAKE;
+	CHECK_INT(injection_run(o), 0);
+	o.reason = REASON_PROTO;
+	CHECK_INT(injection_run(o), 0);
+	/* failed before STARTTLS was through: not learnt */
+	o.fail_step = STEP_STARTTLS;
+	o.reason = REASON_RESP;
+	CHECK_INT(injection_run(o), -1);
+	o.fail_step = STEP_BANNER;
+	o.reason = REASON_TIMEOUT;
+	CHECK_INT(injection_run(o), -1);
+	/* without audit_test_injection (implicit TLS) it never runs */
+	tls_audit_init(&a);
+	audit_begin(&cur, 0);
+	CHECK_INT(cur.step, AUDIT_VERSION);
+	CHECK_INT(a.starttls_injection, -1);
+}
+
 int
 main(void)
 {
@@ -204,5 +264,6 @@ main(void)
 	test_modern();
 	test_client_order();
 	test_single_suite();
+	test_injection();
 	return unit_done("test_audit");
 }

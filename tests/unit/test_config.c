@@ -855,6 +855,34 @@ check_audit(void)
 	    "audit_interval: must be at least 1m");
 	ERROR1("[domain example.org]\naudit = on\naudit = off\n", "t.ini:3: "
 	    "audit: duplicate key (first at line 2)");
+	/* change detection */
+	load(&r, "[exporter]\n");
+	CHECK(r.cfg != NULL && r.cfg->state_file == NULL);
+	CHECK(r.cfg != NULL && r.cfg->weakened_hold_ms == 7 * 86400000ULL);
+	done(&r);
+	load(&r, "[exporter]\nstate_file = /var/lib/x/state\nweakened_hold = 36h\n");
+	CHECK(r.cfg != NULL && strcmp(r.cfg->state_file, "/var/lib/x/state") == 0);
+	CHECK(r.cfg != NULL && r.cfg->weakened_hold_ms == 36 * 3600000ULL);
+	done(&r);
+	ERROR1("[exporter]\nweakened_hold = 59s\n", "t.ini:2: "
+	    "weakened_hold: must be at least 1m");
+	ERROR1("[exporter]\nweakened_hold = 8d\n", "t.ini:2: "
+	    "weakened_hold: duration longer than a week");
+	ERROR1("[exporter]\nweakened_hold = -1d\n", "t.ini:2: "
+	    "weakened_hold: duration must start with a number (e.g. 30s, 5m, 1h)");
+	ERROR1("[exporter]\nweakened_hold = 1 d\n", "t.ini:2: "
+	    "weakened_hold: bad duration unit (use ms, s, m, h or d)");
+	ERROR1("[exporter]\nweakened_hold = 1w\n", "t.ini:2: "
+	    "weakened_hold: bad duration unit (use ms, s, m, h or d)");
+	ERROR1("[exporter]\nweakened_hold = 99999999999999999999999d\n", "t.ini:2: "
+	    "weakened_hold: number too large");
+	ERROR1("[exporter]\nweakened_hold =\n", "t.ini:2: weakened_hold: "
+	    "duration must start with a number (e.g. 30s, 5m, 1h)");
+	ERROR1("[domain example.org]\nweakened_hold = 1d\n", "t.ini:2: unknown "
+	    "key \"weakened_hold\" in [domain example.org]");
+	ERROR1("[exporter]\nstate_file =\n", "t.ini:2: state_file: must be a path");
+	ERROR1("[exporter]\nstate_file = a\x01b\n", "t.ini:2: state_file: "
+	    "control character in the path");
 }
 
 /* A file with many bad lines: every error, in line order. */
