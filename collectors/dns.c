@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <netdb.h>
 
+#include "collectors/dnscache.h"
 #include "daemon/log.h"
 #include "daemon/util.h"
 
@@ -48,6 +49,38 @@ struct dns_test {
 	size_t		 next;		/* the slot written next */
 };
 
+/* One asker of a question: the first sent it, the others joined. */
+struct dns_waiter {
+	struct dns_waiter *next;
+	dns_answer_cb	 cb;
+	void		*arg;
+};
+
+/* A question in flight, found by (name, type) while it is: the askers of
+ * the same question wait for its one answer (coalescing). */
+#define DNS_FLIGHT_BUCKETS	256
+/* A key holds any name of the wire's 253 characters (and its final dot). */
+#define DNS_KEY_MAX		256
+
+struct dns_flight {
+	struct dns_flight *hnext;
+	struct dns	*d;
+	uint32_t	 hash;
+	int		 type;
+	struct dns_waiter *waiters, **wtail;
+	char		 name[];	/* the key: lower case, no final dot */
+};
+
+/* A cached answer on its way to its asker, from the loop. */
+struct dns_ready {
+	struct dns_ready *next;
+	dns_answer_cb	 cb;
+	void		*arg;
+	int		 status;
+	int		 alen;
+	unsigned char	 abuf[];
+};
+
 struct dns {
 	struct event_base *base;
 	ares_channel	 channel;
@@ -55,14 +88,13 @@ struct dns {
 	struct dns_sock	*socks;
 	unsigned	 in_flight;
 	struct dns_test	 test;
-};
-
-struct dns_query_ctx {
-	struct dns	*d;
-	dns_answer_cb	 cb;
-	void		*arg;
-	char		*name;		/* test mode: the cache key */
-	int		 type;
+	struct dnscache	*cache;
+	struct dns_flight *flights[DNS_FLIGHT_BUCKETS];
+	struct dns_ready *ready, **ready_tail;
+	struct event	*ready_ev;
+	int		 closing;
+	char		*servers;	/* as last set */
+	struct dns_stats stats;
 };
 
 static void dns_rearm_timer(struct dns *d);
@@ -346,11 +378,14 @@ dns_test_answer_now(struct dns *d, const char *name, int type,
 	    (t->block_every > 0 && t->queries % t->block_every == 0))) {
 		struct dns_test_wait w = { 0, 0, 0, NULL, 0 };
 
+		d->stats.queries[dns_record_of(name, type)]++;
 		dns_test_block(d, name, type, &w);
 		if (!w.done)
 			return 0;
 		t->blocked++;
 		dns_test_store(t, name, type, w.status, w.abuf, w.alen);
+		dnscache_put(d->cache, name, type, ns_c_in, w.status, w.abuf,
+		    w.alen);
 		cb(arg, w.status, w.abuf, w.alen);
 		free(w.abuf);
 		return 1;
@@ -367,6 +402,30 @@ dns_test_answer_now(struct dns *d, const char *name, int type,
 	cb(arg, status, abuf, alen);
 	free(abuf);
 	return 1;
+}
+
+static const struct dnscache_params dns_cache_defaults = {
+	DNSCACHE_DEFAULT_MAX_TTL_S, DNSCACHE_DEFAULT_NEG_MAX_TTL_S,
+	DNSCACHE_DEFAULT_MAX_ENTRIES, DNSCACHE_DEFAULT_MAX_BYTES, NULL, NULL,
+};
+
+/* The cached answers due, in the order they were asked for; those that
+ * their callbacks ask for come in the next pass. */
+static void
+dns_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns *d = arg;
+	struct dns_ready *r, *batch = d->ready;
+
+	(void)fd;
+	(void)what;
+	d->ready = NULL;
+	d->ready_tail = &d->ready;
+	while ((r = batch) != NULL) {
+		batch = r->next;
+		r->cb(r->arg, r->status, r->alen > 0 ? r->abuf : NULL, r->alen);
+		free(r);
+	}
 }
 
 struct dns *
@@ -398,6 +457,9 @@ dns_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 		return NULL;
 	}
 	d->timer = evtimer_new(base, dns_timer_cb, d);
+	d->ready_ev = event_new(base, -1, 0, dns_ready_cb, d);
+	d->ready_tail = &d->ready;
+	d->cache = dnscache_new(&dns_cache_defaults);
 	if (dns_test_setup(&d->test, getenv("MAILSEC_TEST_DNS"), err,
 	    errlen) == -1) {
 		dns_free(d);
@@ -424,6 +486,12 @@ dns_set_servers(struct dns *d, const char *servers, char *err, size_t errlen)
 		    ares_strerror(r));
 		return -1;
 	}
+	/* Answers of other servers are not theirs. */
+	if (d->servers == NULL || strcmp(d->servers, servers) != 0) {
+		dnscache_clear(d->cache);
+		free(d->servers);
+		d->servers = xstrdup(servers);
+	}
 	return 0;
 }
 
@@ -432,8 +500,20 @@ dns_free(struct dns *d)
 {
 	if (d == NULL)
 		return;
-	/* Runs every pending callback with ARES_EDESTRUCTION. */
+	d->closing = 1;
+	/* Runs every pending callback with ARES_EDESTRUCTION; the cached
+	 * answers not delivered yet end the same way. */
 	ares_destroy(d->channel);
+	while (d->ready != NULL) {
+		struct dns_ready *r = d->ready;
+
+		d->ready = r->next;
+		r->cb(r->arg, ARES_EDESTRUCTION, NULL, 0);
+		free(r);
+	}
+	event_free(d->ready_ev);
+	dnscache_free(d->cache);
+	free(d->servers);
 	if (d->test.on) {
 		log_info("dns_test_summary", "queries=%lu answered_inside=%lu "
 		    "cached=%lu failed_inside=%lu", d->test.queries,
@@ -458,42 +538,278 @@ dns_in_flight(const struct dns *d)
 	return d->in_flight;
 }
 
+/* The flight's key: the cache's (lower case, no final dot). */
+static size_t
+flight_key(const char *name, char *out, size_t outlen)
+{
+	size_t len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len >= outlen)
+		return SIZE_MAX;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
+		    (char)(name[i] - 'A' + 'a') : name[i];
+	out[len] = '\0';
+	return len;
+}
+
+static uint32_t
+flight_hash(const char *key, size_t len, int type)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	return (h ^ (uint32_t)(type & 0xffff)) * 16777619u;
+}
+
+static struct dns_flight *
+flight_find(struct dns *d, const char *key, uint32_t h, int type)
+{
+	struct dns_flight *f;
+
+	for (f = d->flights[h % DNS_FLIGHT_BUCKETS]; f != NULL; f = f->hnext)
+		if (f->hash == h && f->type == type && strcmp(f->name, key) == 0)
+			return f;
+	return NULL;
+}
+
+static void
+flight_unlink(struct dns *d, struct dns_flight *f)
+{
+	struct dns_flight **pp = &d->flights[f->hash % DNS_FLIGHT_BUCKETS];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+}
+
+/* The one answer, to every asker in turn.  The flight is out of the table
+ * first: an asker's callback that asks the same again gets the cache, or a
+ * new flight. */
 static void
 dns_query_done(void *arg, int status, int timeouts, unsigned char *abuf,
     int alen)
 {
-	struct dns_query_ctx *q = arg;
+	struct dns_flight *f = arg;
+	struct dns *d = f->d;
+	struct dns_waiter *w;
 
 	(void)timeouts;
-	q->d->in_flight--;
-	if (q->name != NULL && status != ARES_EDESTRUCTION)
-		dns_test_store(&q->d->test, q->name, q->type, status, abuf, alen);
-	q->d->test.in_answer++;
-	q->cb(q->arg, status, abuf, alen);
-	q->d->test.in_answer--;
-	free(q->name);
-	free(q);
+	d->in_flight--;
+	flight_unlink(d, f);
+	if (status != ARES_EDESTRUCTION && f->name[0] != '\0') {
+		dnscache_put(d->cache, f->name, f->type, ns_c_in, status, abuf,
+		    alen);
+		if (d->test.on)
+			dns_test_store(&d->test, f->name, f->type, status, abuf,
+			    alen);
+	}
+	d->test.in_answer++;
+	while ((w = f->waiters) != NULL) {
+		f->waiters = w->next;
+		w->cb(w->arg, status, abuf, alen);
+		free(w);
+	}
+	d->test.in_answer--;
+	free(f);
 }
 
-void
+static void
+dns_waiter_add(struct dns_flight *f, dns_answer_cb cb, void *arg)
+{
+	struct dns_waiter *w = xcalloc(1, sizeof(*w));
+
+	w->cb = cb;
+	w->arg = arg;
+	*f->wtail = w;
+	f->wtail = &w->next;
+}
+
+/* A cached answer, copied (the cache may change before it is used): from
+ * the loop, or inside the call in the test mode. */
+static void
+dns_answer_cached(struct dns *d, dns_answer_cb cb, void *arg, int status,
+    const unsigned char *abuf, int alen)
+{
+	struct dns_ready *r = xmalloc(sizeof(*r) + (size_t)(alen > 0 ? alen : 0));
+
+	r->next = NULL;
+	r->cb = cb;
+	r->arg = arg;
+	r->status = status;
+	r->alen = alen > 0 ? alen : 0;
+	if (r->alen > 0)
+		memcpy(r->abuf, abuf, (size_t)r->alen);
+	if (d->test.on) {
+		cb(arg, r->status, r->alen > 0 ? r->abuf : NULL, r->alen);
+		free(r);
+		return;
+	}
+	*d->ready_tail = r;
+	d->ready_tail = &r->next;
+	event_active(d->ready_ev, EV_TIMEOUT, 0);
+}
+
+int
+dns_answerable(struct dns *d, const char *name, int type)
+{
+	char key[DNS_KEY_MAX];
+	size_t len = flight_key(name, key, sizeof(key));
+
+	if (len == SIZE_MAX)
+		return 0;
+	return dnscache_has(d->cache, key, type, ns_c_in) ||
+	    flight_find(d, key, flight_hash(key, len, type), type) != NULL;
+}
+
+enum dns_asked
 dns_query(struct dns *d, const char *name, int type, dns_answer_cb cb,
     void *arg)
 {
-	struct dns_query_ctx *q;
+	char key[DNS_KEY_MAX];
+	struct dns_flight *f;
+	const unsigned char *abuf;
+	size_t len;
+	uint32_t h;
+	int status, alen;
 
-	if (dns_test_answer_now(d, name, type, cb, arg))
-		return;
-	q = xcalloc(1, sizeof(*q));
-	q->d = d;
-	q->cb = cb;
-	q->arg = arg;
-	if (d->test.on) {
-		q->name = xstrdup(name);
-		q->type = type;
+	if (d->closing) {
+		cb(arg, ARES_EDESTRUCTION, NULL, 0);
+		return DNS_ASKED_TEST;
 	}
+	if ((len = flight_key(name, key, sizeof(key))) == SIZE_MAX) {
+		/* Longer than any name: c-ares refuses it, as before. */
+		len = 0;
+		key[0] = '\0';
+	} else if (dnscache_get(d->cache, key, type, ns_c_in, &status, &abuf,
+	    &alen)) {
+		d->stats.hits++;
+		dns_answer_cached(d, cb, arg, status, abuf, alen);
+		return DNS_ASKED_CACHED;
+	}
+	h = flight_hash(key, len, type);
+	if (len > 0 && (f = flight_find(d, key, h, type)) != NULL) {
+		d->stats.joined++;
+		dns_waiter_add(f, cb, arg);
+		return DNS_ASKED_JOINED;
+	}
+	/* Behind the cache and the flights: what the test mode sends is
+	 * counted and cached as any question. */
+	if (dns_test_answer_now(d, name, type, cb, arg))
+		return DNS_ASKED_TEST;
+	f = xcalloc(1, sizeof(*f) + len + 1);
+	memcpy(f->name, key, len + 1);
+	f->d = d;
+	f->hash = h;
+	f->type = type;
+	f->wtail = &f->waiters;
+	dns_waiter_add(f, cb, arg);
+	f->hnext = d->flights[h % DNS_FLIGHT_BUCKETS];
+	d->flights[h % DNS_FLIGHT_BUCKETS] = f;
+	d->stats.queries[dns_record_of(name, type)]++;
 	d->in_flight++;
-	ares_query(d->channel, name, ns_c_in, type, dns_query_done, q);
+	/* The caller's spelling: the key only finds the flight. */
+	ares_query(d->channel, name, ns_c_in, type, dns_query_done, f);
 	dns_rearm_timer(d);
+	return DNS_ASKED_SENT;
+}
+
+void
+dns_set_cache(struct dns *d, const struct dnscache_params *p)
+{
+	dnscache_set_params(d->cache, p);
+}
+
+void
+dns_get_stats(const struct dns *d, struct dns_stats *st)
+{
+	*st = d->stats;
+	st->entries = dnscache_entries(d->cache);
+	st->bytes = dnscache_bytes(d->cache);
+	st->evictions = dnscache_evictions(d->cache);
+}
+
+/* "_dmarc.x" and the like: name starts with the label, or has it at a
+ * label boundary after a selector ("s._domainkey.x"). */
+static int
+has_label(const char *name, const char *label, int first)
+{
+	size_t n = strlen(label);
+
+	if (strncasecmp(name, label, n) == 0 && name[n] == '.')
+		return 1;
+	if (first)
+		return 0;
+	for (const char *p = strchr(name, '.'); p != NULL; p = strchr(p + 1, '.'))
+		if (strncasecmp(p + 1, label, n) == 0 && p[1 + n] == '.')
+			return 1;
+	return 0;
+}
+
+enum dns_record
+dns_record_of(const char *name, int type)
+{
+	switch (type) {
+	case ns_t_mx:
+		return DNS_REC_MX;
+	case ns_t_a:
+		return DNS_REC_A;
+	case ns_t_aaaa:
+		return DNS_REC_AAAA;
+	case ns_t_tlsa:
+		return DNS_REC_TLSA;
+	case ns_t_ptr:
+		return DNS_REC_PTR;
+	case ns_t_caa:
+		return DNS_REC_CAA;
+	case ns_t_cname:
+		return DNS_REC_CNAME;
+	case ns_t_dnskey:
+		return DNS_REC_DNSKEY;
+	case ns_t_ds:
+		return DNS_REC_DS;
+	case ns_t_txt:
+		if (has_label(name, "_dmarc", 1))
+			return DNS_REC_DMARC;
+		if (has_label(name, "_mta-sts", 1))
+			return DNS_REC_MTA_STS;
+		if (strncasecmp(name, "_smtp._tls.", 11) == 0)
+			return DNS_REC_TLS_RPT;
+		if (has_label(name, "_domainkey", 0))
+			return DNS_REC_DKIM;
+		return DNS_REC_SPF;
+	default:
+		return DNS_REC_OTHER;
+	}
+}
+
+static const char *const dns_record_names[DNS_REC__COUNT] = {
+	[DNS_REC_MX] = "mx",
+	[DNS_REC_A] = "a",
+	[DNS_REC_AAAA] = "aaaa",
+	[DNS_REC_SPF] = "spf",
+	[DNS_REC_DMARC] = "dmarc",
+	[DNS_REC_DKIM] = "dkim",
+	[DNS_REC_MTA_STS] = "mta_sts",
+	[DNS_REC_TLS_RPT] = "tls_rpt",
+	[DNS_REC_TLSA] = "tlsa",
+	[DNS_REC_PTR] = "ptr",
+	[DNS_REC_CAA] = "caa",
+	[DNS_REC_CNAME] = "cname",
+	[DNS_REC_DNSKEY] = "dnskey",
+	[DNS_REC_DS] = "ds",
+	[DNS_REC_OTHER] = "other",
+};
+_Static_assert(sizeof(dns_record_names) / sizeof(dns_record_names[0]) ==
+    DNS_REC__COUNT, "a name for every record");
+
+const char *
+dns_record_name(enum dns_record r)
+{
+	return (unsigned)r < DNS_REC__COUNT ? dns_record_names[r] : "other";
 }
 
 enum dns_result
@@ -512,6 +828,8 @@ dns_classify(int status)
 		return DNS_REFUSED;
 	case ARES_ETIMEOUT:
 		return DNS_TIMEOUT;
+	case DNS_STATUS_BUDGET:
+		return DNS_BUDGET;
 	default:
 		return DNS_ERROR;
 	}
@@ -531,6 +849,7 @@ static const char *const dns_result_names[DNS__COUNT] = {
 	[DNS_REFUSED] = "refused",
 	[DNS_TIMEOUT] = "timeout",
 	[DNS_ERROR] = "error",
+	[DNS_BUDGET] = "dns_budget",
 };
 
 const char *

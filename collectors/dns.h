@@ -26,8 +26,62 @@ unsigned dns_in_flight(const struct dns *d);
 /* Raw answer callback: status is an ARES_* code, abuf the DNS message. */
 typedef void (*dns_answer_cb)(void *arg, int status, const unsigned char *abuf,
     int alen);
-void dns_query(struct dns *d, const char *name, int type, dns_answer_cb cb,
-    void *arg);
+/* How dns_query() answered (the caller may ignore it). */
+enum dns_asked {
+	DNS_ASKED_SENT,		/* a question went to the resolver */
+	DNS_ASKED_CACHED,	/* an answer from the cache */
+	DNS_ASKED_JOINED,	/* the same question is in flight: its answer */
+	DNS_ASKED_TEST,		/* the test mode (MAILSEC_TEST_DNS) answered */
+};
+/* Asks, or answers from the answer cache, or joins the same question in
+ * flight (name, type and class IN; the name's case and a final dot do not
+ * matter).  The callback runs exactly once.  A cached answer is delivered
+ * from the loop (a zero timer), never inside this call, except in the test
+ * mode (MAILSEC_TEST_DNS), where it comes inside, as c-ares 1.23 does. */
+enum dns_asked dns_query(struct dns *d, const char *name, int type,
+    dns_answer_cb cb, void *arg);
+/* 1 when dns_query() would send nothing: the answer is cached, or the same
+ * question is in flight (the scheduler's per-domain budget counts only what
+ * is sent). */
+int dns_answerable(struct dns *d, const char *name, int type);
+
+/* The answer cache's bounds (collectors/dnscache.h); the defaults until
+ * this is called.  Shrinking evicts at once; max_ttl 0 empties it. */
+struct dnscache_params;
+void dns_set_cache(struct dns *d, const struct dnscache_params *p);
+
+/* What a question was for, from its name and type: the `record` label of
+ * mailsec_exporter_dns_queries_total, in the words of
+ * mailsec_dns_lookup_success{record}. */
+enum dns_record {
+	DNS_REC_MX,
+	DNS_REC_A,
+	DNS_REC_AAAA,
+	DNS_REC_SPF,		/* TXT at any other name: the SPF walk's */
+	DNS_REC_DMARC,		/* TXT at _dmarc.* */
+	DNS_REC_DKIM,		/* TXT at *._domainkey.* */
+	DNS_REC_MTA_STS,	/* TXT at _mta-sts.* */
+	DNS_REC_TLS_RPT,	/* TXT at _smtp._tls.* */
+	DNS_REC_TLSA,
+	DNS_REC_PTR,
+	DNS_REC_CAA,
+	DNS_REC_CNAME,
+	DNS_REC_DNSKEY,
+	DNS_REC_DS,
+	DNS_REC_OTHER,
+	DNS_REC__COUNT
+};
+enum dns_record dns_record_of(const char *name, int type);
+const char *dns_record_name(enum dns_record r);
+
+struct dns_stats {
+	unsigned long	 queries[DNS_REC__COUNT];	/* sent */
+	unsigned long	 hits;		/* answered from the cache */
+	unsigned long	 joined;	/* joined a question in flight */
+	unsigned long	 evictions;
+	size_t		 entries, bytes;
+};
+void dns_get_stats(const struct dns *d, struct dns_stats *st);
 
 /* How a lookup ended, as users see it (`rcode` label). */
 enum dns_result {
@@ -38,9 +92,14 @@ enum dns_result {
 	DNS_REFUSED,
 	DNS_TIMEOUT,
 	DNS_ERROR,		/* malformed answer, other failures */
+	DNS_BUDGET,		/* not asked: the domain's dns_budget_per_domain
+				   is spent (DNS_STATUS_BUDGET) */
 	DNS__COUNT
 };
 enum dns_result dns_classify(int ares_status);
+/* The status an answer callback gets for a question the scheduler did not
+ * ask because the domain's budget was spent: outside c-ares' codes. */
+#define DNS_STATUS_BUDGET	1000
 /* The DNS gave an answer, records or a definite "none" (NXDOMAIN or no
  * data); 0 is a lookup that failed: SERVFAIL, refused, timeout.  A failed
  * lookup says nothing about the records: it is never "no record". */

@@ -12,6 +12,7 @@
 #include <unbound.h>
 #include <unbound-event.h>
 
+#include "collectors/dns.h"
 #include "collectors/dnssec.h"
 #include "daemon/log.h"
 #include "daemon/util.h"
@@ -22,6 +23,7 @@ struct dnssec {
 	unsigned	 timeout_ms;
 	unsigned	 in_flight;
 	struct dnssec_query *queries;	/* every query not yet released */
+	unsigned long	 asked[DNS_REC__COUNT];
 };
 
 struct dnssec_query {
@@ -185,6 +187,7 @@ dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
 	q->arg = arg;
 	q->name = xstrdup(name);
 	q->started_ms = now_ms();
+	v->asked[dns_record_of(name, type)]++;
 	q->next = v->queries;
 	if (v->queries != NULL)
 		v->queries->prev = q;
@@ -282,4 +285,10 @@ dnssec_free(struct dnssec *v)
 		dnssec_cancel(v->queries);
 	ub_ctx_delete(v->ub);
 	free(v);
+}
+
+unsigned long
+dnssec_queries(const struct dnssec *v, unsigned record)
+{
+	return v != NULL && record < DNS_REC__COUNT ? v->asked[record] : 0;
 }

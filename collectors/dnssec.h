@@ -62,5 +62,9 @@ struct dnssec_query *dnssec_resolve(struct dnssec *v, const char *name,
     int type, dnssec_cb cb, void *arg);
 void dnssec_cancel(struct dnssec_query *q);
 unsigned dnssec_in_flight(const struct dnssec *v);
+/* Questions handed to the validator since start, by the `record` of
+ * dns_record_of() (collectors/dns.h; index < DNS_REC__COUNT): libunbound
+ * answers many from its own cache, which it keeps by the TTLs. */
+unsigned long dnssec_queries(const struct dnssec *v, unsigned record);
 
 #endif

@@ -157,6 +157,8 @@ spf_status(enum dns_result r)
 		return SPF_DNS_NODATA;
 	case DNS_TIMEOUT:
 		return SPF_DNS_TIMEOUT;
+	case DNS_BUDGET:
+		return SPF_DNS_BUDGET;
 	default:
 		return SPF_DNS_SERVFAIL;
 	}
@@ -404,7 +406,8 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 		if (dns_answered(job->spf_txt_result))
 			res->spf_reason = "no_record";
 		else {
-			res->spf_reason = "dns_error";
+			res->spf_reason = job->spf_txt_result == DNS_BUDGET ?
+			    "dns_budget" : "dns_error";
 			res->spf_temperror = 1;
 		}
 		spf_start_evaluations(job, 0);
@@ -453,7 +456,7 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 	dkim_key_select(&recs, &d->key);
 	if (!dns_answered(r)) {
 		/* Not "no record": whether there is a key is not known. */
-		d->key.reason = "dns_error";
+		d->key.reason = r == DNS_BUDGET ? "dns_budget" : "dns_error";
 		snprintf(d->key.message, sizeof(d->key.message), "lookup "
 		    "failed: %s", dns_result_name(r));
 	}
@@ -536,7 +539,8 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	if (!dns_answered(r)) {
 		/* Not "no record": whether there is one is not known. */
 		res->dmarc_failure = r;
-		res->dmarc.reason = "dns_error";
+		res->dmarc.reason = r == DNS_BUDGET ? "dns_budget" :
+		    "dns_error";
 		snprintf(res->dmarc.message, sizeof(res->dmarc.message),
 		    "lookup at %.200s failed: %s", res->dmarc_domain,
 		    dns_result_name(r));

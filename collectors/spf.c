@@ -1454,9 +1454,11 @@ static void
 dns_failed(struct spf_eval *ev, enum spf_dns_status status)
 {
 	conclude(ev, SPF_RESULT_TEMPERROR, status == SPF_DNS_TIMEOUT ?
-	    "dns_timeout" : "dns_servfail", "%s %s: %s",
+	    "dns_timeout" : status == SPF_DNS_BUDGET ? "dns_budget" :
+	    "dns_servfail", "%s %s: %s",
 	    spf_qtype_name(ev->query.type), ev->query.name,
-	    status == SPF_DNS_TIMEOUT ? "timed out" : "server failure");
+	    status == SPF_DNS_TIMEOUT ? "timed out" : status == SPF_DNS_BUDGET ?
+	    "not asked: dns_budget_per_domain spent" : "server failure");
 }
 
 /* For %{p}: a validated name in <domain> if there is one, else any. */

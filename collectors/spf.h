@@ -178,6 +178,7 @@ enum spf_dns_status {
 	SPF_DNS_NODATA,		/* NOERROR without an answer of that type */
 	SPF_DNS_SERVFAIL,	/* and every other failure RCODE */
 	SPF_DNS_TIMEOUT,
+	SPF_DNS_BUDGET,		/* not asked: the domain's DNS budget is spent */
 };
 
 /* The caller's answer; the evaluator copies what it keeps.  SPF_DNS_OK with

@@ -26,6 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "collectors/dnscache.h"
 #include "daemon/addr.h"
 #include "daemon/util.h"
 #include "daemon/webcfg.h"
@@ -37,7 +38,7 @@
 #define TIMEOUT_MIN_MS		100
 #define TIMEOUT_MAX_MS		(10 * 60 * 1000)
 #define CONCURRENCY_MAX		10000
-#define MAX_SECTION_KEYS	32
+#define MAX_SECTION_KEYS	64
 #define DNS_NAME_MAX		253
 #define DNS_LABEL_MAX		63
 #define SHOWN_MAX		80	/* file text quoted in a message */
@@ -1391,6 +1392,63 @@ set_tls_rpt(struct parse *p, const char *v)
 	get_switch(p, v, &p->cfg->tls_rpt);
 }
 
+/* Whole seconds, 0 to DNSCACHE_MAX_TTL_LIMIT_S: a TTL cap. */
+static void
+get_ttl_cap(struct parse *p, const char *v, uint64_t *out)
+{
+	if (get_duration(p, v, 0, (uint64_t)DNSCACHE_MAX_TTL_LIMIT_S * 1000,
+	    "must be between 0 (off) and 1d", out) == 0 && *out % 1000 != 0) {
+		key_error(p, "must be whole seconds");
+		*out = 0;
+	}
+}
+
+static void
+set_dns_cache_max_ttl(struct parse *p, const char *v)
+{
+	get_ttl_cap(p, v, &p->cfg->dns_cache_max_ttl_ms);
+}
+
+static void
+set_dns_cache_negative_max_ttl(struct parse *p, const char *v)
+{
+	get_ttl_cap(p, v, &p->cfg->dns_cache_negative_max_ttl_ms);
+}
+
+static void
+get_bounded(struct parse *p, const char *v, uint64_t min, uint64_t max,
+    unsigned *out)
+{
+	const char *err;
+	uint64_t n;
+
+	if (parse_uint(v, min, max, &n, &err) == -1) {
+		key_error(p, "%s (%llu-%llu)", err, (unsigned long long)min,
+		    (unsigned long long)max);
+		return;
+	}
+	*out = (unsigned)n;
+}
+
+static void
+set_dns_cache_max_entries(struct parse *p, const char *v)
+{
+	get_bounded(p, v, 0, 10000000, &p->cfg->dns_cache_max_entries);
+}
+
+static void
+set_dns_cache_max_bytes(struct parse *p, const char *v)
+{
+	get_bounded(p, v, 0, 1024u * 1024 * 1024,
+	    &p->cfg->dns_cache_max_bytes);
+}
+
+static void
+set_dns_budget_per_domain(struct parse *p, const char *v)
+{
+	get_bounded(p, v, 1, DNS_BUDGET_MAX, &p->cfg->dns_budget_per_domain);
+}
+
 static void
 set_dnssec(struct parse *p, const char *v)
 {
@@ -1842,6 +1900,11 @@ static const struct key_def exporter_keys[] = {
 	{ "dnssec", set_dnssec },
 	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },
 	{ "dnssec_forwarder", set_dnssec_forwarder },
+	{ "dns_cache_max_ttl", set_dns_cache_max_ttl },
+	{ "dns_cache_negative_max_ttl", set_dns_cache_negative_max_ttl },
+	{ "dns_cache_max_entries", set_dns_cache_max_entries },
+	{ "dns_cache_max_bytes", set_dns_cache_max_bytes },
+	{ "dns_budget_per_domain", set_dns_budget_per_domain },
 	{ "caa_issuers", set_caa_issuers },
 };
 
@@ -2575,6 +2638,12 @@ load_mem(const char *name, const char *data, size_t len,
 	cfg->tls_rpt = 1;
 	cfg->dnssec = 1;
 	cfg->share = 1;
+	cfg->dns_cache_max_ttl_ms = (uint64_t)DNSCACHE_DEFAULT_MAX_TTL_S * 1000;
+	cfg->dns_cache_negative_max_ttl_ms =
+	    (uint64_t)DNSCACHE_DEFAULT_NEG_MAX_TTL_S * 1000;
+	cfg->dns_cache_max_entries = DNSCACHE_DEFAULT_MAX_ENTRIES;
+	cfg->dns_cache_max_bytes = DNSCACHE_DEFAULT_MAX_BYTES;
+	cfg->dns_budget_per_domain = DEFAULT_DNS_BUDGET_PER_DOMAIN;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 	memcpy(cfg->probe_allow_ports, default_probe_allow_ports,

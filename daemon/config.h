@@ -134,6 +134,17 @@ struct auth_user {
 
 #define DEFAULT_PROBE_TIMEOUT_OFFSET_MS 500
 #define DEFAULT_PROBE_MAX_CONCURRENT 64
+/* RFC 7208's worst case, every answer shared through the cache: the SPF
+ * TXT, then 10 DNS-mechanism terms (4.6.4), each an mx: naming 10 hosts
+ * whose A and AAAA records are asked (10 per mechanism and family):
+ * 1 + 10 * (1 + 2 * 10) = 211 (void lookups are among these); the MX and 16
+ * MX hosts' A and AAAA, 33; 8 IMAP and 8 POP3 hosts, 32; DMARC at the
+ * domain and the organisational domain, 2, and 10 external rua domains;
+ * 16 DKIM selectors; MTA-STS TXT, its policy host's A and AAAA, TLS-RPT,
+ * 4; the MX hygiene of 16 MX hosts (CNAME, CAA up the tree, PTR and the
+ * PTR names' addresses: about 8 each), 128.  436 in all, rounded up. */
+#define DEFAULT_DNS_BUDGET_PER_DOMAIN 512
+#define DNS_BUDGET_MAX 100000
 #define MAX_PROBE_ALLOW 256
 #define MAX_PROBE_ALLOW_PORTS 64
 #define MAX_AUTH_USERS 64
@@ -180,6 +191,13 @@ struct config {
 	int		 share;
 	char		*dnssec_trust_anchor_file;
 	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
+	/* The DNS answer cache (collectors/dnscache.h) and the per-domain
+	 * budget of questions a round (daemon/sched.c). */
+	uint64_t	 dns_cache_max_ttl_ms;		/* 0: off */
+	uint64_t	 dns_cache_negative_max_ttl_ms;	/* 0: none */
+	unsigned	 dns_cache_max_entries;
+	unsigned	 dns_cache_max_bytes;
+	unsigned	 dns_budget_per_domain;
 	struct caa_issuer caa_issuers[MAX_CAA_ISSUERS];
 	size_t		 n_caa_issuers;
 	struct target_cfg *targets;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collectors/audit.h"
+#include "collectors/dnscache.h"
 #include "daemon/cfgwatch.h"
 #include "daemon/sched.h"
 #include "daemon/log.h"
@@ -77,6 +78,20 @@ validator_new(struct ctx *ctx, char *err, size_t errlen)
 	return v;
 }
 
+void
+ctx_apply_dns_cache(struct ctx *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+	struct dnscache_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.max_ttl_s = (unsigned)(cfg->dns_cache_max_ttl_ms / 1000);
+	p.neg_max_ttl_s = (unsigned)(cfg->dns_cache_negative_max_ttl_ms / 1000);
+	p.max_entries = cfg->dns_cache_max_entries;
+	p.max_bytes = cfg->dns_cache_max_bytes;
+	dns_set_cache(ctx->dns, &p);
+}
+
 int
 ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 {
@@ -111,6 +126,7 @@ ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 		ctx_free(ctx);
 		return -1;
 	}
+	ctx_apply_dns_cache(ctx);
 	ctx->reload_ok = 1;
 	ctx->reload_ok_time = wall_time();
 	ctx->weak_testable = weak_classes_testable();

@@ -46,6 +46,7 @@ struct ctx {
 	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
 	unsigned	 dns_sent;	/* sent, not answered */
 	int		 dns_pumping;
+	unsigned long	 dns_budget_refused;	/* questions over a budget */
 	unsigned	 fd_budget;	/* probes the open-files limit allows */
 	int		 fd_budget_warned;
 	struct metrics_cache *metrics_cache;	/* web/metrics.c */
@@ -87,6 +88,8 @@ struct ctx {
 /* Makes ctx for cfg (which it owns from now on, even on error): the loop,
  * the TLS client context, the resolver.  -1 with err, ctx freed. */
 int ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen);
+/* The DNS answer cache's bounds from ctx->cfg (at start and on a reload). */
+void ctx_apply_dns_cache(struct ctx *ctx);
 /* One round: every check of ctx->cfg once, now; back when all are done
  * (ctx->ready) or the loop was broken (a signal). */
 void ctx_run_once(struct ctx *ctx);

@@ -239,6 +239,7 @@ reload(struct ctx *ctx)
 	old = ctx->cfg;
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
+	ctx_apply_dns_cache(ctx);
 	changes_configure(&ctx->changes, cfg->state_file,
 	    (double)cfg->weakened_hold_ms / 1000.0);
 	sched_apply_config(ctx);

@@ -28,6 +28,19 @@
 struct probe_job;
 TAILQ_HEAD(run_jobs, probe_job);
 
+/* The DNS questions a domain's run may still send (dns_budget_per_domain):
+ * its MX and address lookups and those of its records and MTA-STS jobs.
+ * Only questions that go to the resolver count (not cache hits, nor a
+ * question joined to the same one in flight).  Held by the run and by
+ * every question queued with it, so that it outlives a cancelled run. */
+struct dns_budget {
+	struct ctx	*ctx;
+	unsigned	 refs;
+	unsigned	 left;
+	unsigned	 refused;	/* questions not sent */
+	char		*domain;	/* for the log */
+};
+
 /* One run of a check.  It is detached (check == NULL) when its check goes
  * away mid-run, and freed when its last DNS answer or probe comes back. */
 struct check_run {
@@ -49,6 +62,7 @@ struct check_run {
 	size_t		 n_dane;
 	int		 records_started;
 	struct run_jobs	 jobs;
+	struct dns_budget *budget;	/* domain targets */
 };
 
 /* Why a host is probed: it decides the ports. */
@@ -124,10 +138,65 @@ struct sched_query {
 	dns_answer_cb	 cb;
 	void		*arg;
 	uint64_t	*sent_ms;	/* set when it is sent, if not NULL */
+	struct dns_budget *budget;	/* NULL: not counted */
 	TAILQ_ENTRY(sched_query) link;
 };
 
 static void sched_dns_pump(struct ctx *ctx);
+
+static struct dns_budget *
+budget_new(struct ctx *ctx, const char *domain, unsigned questions)
+{
+	struct dns_budget *b = xcalloc(1, sizeof(*b));
+
+	b->ctx = ctx;
+	b->refs = 1;
+	b->left = questions;
+	b->domain = xstrdup(domain);
+	return b;
+}
+
+static struct dns_budget *
+budget_ref(struct dns_budget *b)
+{
+	if (b != NULL)
+		b->refs++;
+	return b;
+}
+
+static void
+budget_unref(struct dns_budget *b)
+{
+	if (b == NULL || --b->refs > 0)
+		return;
+	free(b->domain);
+	free(b);
+}
+
+/* 1 if the question may go out (counted), 0 if the budget is spent: the
+ * question ends with DNS_STATUS_BUDGET instead, logged once per run. */
+static int
+budget_charge(struct dns_budget *b, const char *name, int type)
+{
+	char q[256], qn[300];
+
+	if (b == NULL || dns_answerable(b->ctx->dns, name, type))
+		return 1;
+	if (b->left > 0) {
+		b->left--;
+		return 1;
+	}
+	b->ctx->dns_budget_refused++;
+	if (b->refused++ == 0)
+		log_warn("dns_budget", "target=%s budget=%u first_refused=%s "
+		    "type=%s msg=\"dns_budget_per_domain spent: the "
+		    "domain's other lookups end with reason dns_budget\"",
+		    log_quote(q, sizeof(q), b->domain),
+		    b->ctx->cfg->dns_budget_per_domain,
+		    log_quote(qn, sizeof(qn), name),
+		    dns_record_name(dns_record_of(name, type)));
+	return 0;
+}
 
 static void
 sched_dns_answer(void *arg, int status, const unsigned char *abuf, int alen)
@@ -137,10 +206,12 @@ sched_dns_answer(void *arg, int status, const unsigned char *abuf, int alen)
 
 	ctx->dns_sent--;
 	q->cb(q->arg, status, abuf, alen);
+	budget_unref(q->budget);
 	free(q);
 	sched_dns_pump(ctx);
 }
 
+/* The answer may come inside (c-ares, the test mode, a spent budget). */
 static void
 sched_dns_send(struct sched_query *q)
 {
@@ -150,7 +221,10 @@ sched_dns_send(struct sched_query *q)
 	q->ctx->dns_sent++;
 	if (q->sent_ms)
 		*q->sent_ms = now_ms();
-	dns_query(q->ctx->dns, name, q->type, sched_dns_answer, q);
+	if (budget_charge(q->budget, name, q->type))
+		dns_query(q->ctx->dns, name, q->type, sched_dns_answer, q);
+	else
+		sched_dns_answer(q, DNS_STATUS_BUDGET, NULL, 0);
 	free(name);
 }
 
@@ -173,11 +247,12 @@ sched_dns_pump(struct ctx *ctx)
 }
 
 static void
-sched_dns_query(struct ctx *ctx, const char *name, int type, dns_answer_cb cb,
-    void *arg, uint64_t *sent_ms)
+sched_dns_query_counted(struct ctx *ctx, struct dns_budget *budget,
+    const char *name, int type, dns_answer_cb cb, void *arg, uint64_t *sent_ms)
 {
 	struct sched_query *q = xcalloc(1, sizeof(*q));
 
+	q->budget = budget_ref(budget);
 	q->ctx = ctx;
 	q->name = xstrdup(name);
 	q->type = type;
@@ -188,13 +263,27 @@ sched_dns_query(struct ctx *ctx, const char *name, int type, dns_answer_cb cb,
 	sched_dns_pump(ctx);
 }
 
-/* The records' lookups (SPF walk, DKIM, DMARC) are paced with the rest:
- * thousands of domains would otherwise send theirs all at once. */
+/* A run's lookup: a domain's counts against its budget (an endpoint
+ * target has none). */
+static void
+run_dns_query(struct check_run *run, const char *name, int type,
+    dns_answer_cb cb, void *arg, uint64_t *sent_ms)
+{
+	sched_dns_query_counted(run->ctx, run->budget, name, type, cb, arg,
+	    sent_ms);
+}
+
+/* The records' lookups (SPF walk, DKIM, DMARC) and MTA-STS's are paced
+ * with the rest, and counted against the domain's budget (send_arg): a
+ * cancelled job asks nothing more, and its queued questions hold the
+ * budget. */
 static void
 records_send(void *send_arg, const char *name, int type, dns_answer_cb cb,
     void *cb_arg, uint64_t *sent_ms)
 {
-	sched_dns_query(send_arg, name, type, cb, cb_arg, sent_ms);
+	struct dns_budget *b = send_arg;
+
+	sched_dns_query_counted(b->ctx, b, name, type, cb, cb_arg, sent_ms);
 }
 
 /* At shutdown the lookups not sent yet end as c-ares ends those it has. */
@@ -206,6 +295,7 @@ sched_dns_flush(struct ctx *ctx)
 	while ((q = TAILQ_FIRST(&ctx->dns_waiting)) != NULL) {
 		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
 		q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);	/* may add more */
+		budget_unref(q->budget);
 		free(q->name);
 		free(q);
 	}
@@ -246,6 +336,7 @@ run_free(struct check_run *run)
 {
 	check_result_free(run->res);
 	free(run->dane);
+	budget_unref(run->budget);
 	free(run);
 }
 
@@ -942,7 +1033,7 @@ run_mxhyg_start(struct check_run *run)
 	mp.base = run->ctx->base;
 	mp.domain = run->check->cfg->name;
 	mp.send = records_send;
-	mp.send_arg = run->ctx;
+	mp.send_arg = run->budget;
 	mp.mx = res->mx;
 	mp.n_mx = res->n_mx;
 	mp.addrs = addrs;
@@ -969,7 +1060,7 @@ run_mtasts_start(struct check_run *run)
 	mp.base = run->ctx->base;
 	mp.domain = c->cfg->name;
 	mp.send = records_send;
-	mp.send_arg = run->ctx;
+	mp.send_arg = run->budget;
 	mp.fetch = run->ctx->fetch;
 	mp.ca_file = run->ctx->cfg->ca_file;
 	mp.timeout_ms = (unsigned)check_timeout_ms(c);
@@ -1017,7 +1108,7 @@ run_dns_settled(struct check_run *run)
 	rp.domain = c->cfg->name;
 	rp.base = run->ctx->base;
 	rp.send = records_send;
-	rp.send_arg = run->ctx;
+	rp.send_arg = run->budget;
 	rp.selectors = c->cfg->dkim_selectors;
 	rp.n_selectors = c->cfg->n_dkim_selectors;
 	rp.expect_pass = c->cfg->spf_expect_pass;
@@ -1149,8 +1240,8 @@ run_resolve_host(struct check_run *run, enum host_role role, const char *name)
 	hl->pending = 2;
 	run->outstanding += 2;
 	run->dns_pending += 2;
-	sched_dns_query(run->ctx, name, ns_t_a, host_a_cb, hl, NULL);
-	sched_dns_query(run->ctx, name, ns_t_aaaa, host_aaaa_cb, hl, NULL);
+	run_dns_query(run, name, ns_t_a, host_a_cb, hl, NULL);
+	run_dns_query(run, name, ns_t_aaaa, host_aaaa_cb, hl, NULL);
 }
 
 static int
@@ -1298,11 +1389,13 @@ check_start(struct check *c)
 	    log_quote(q, sizeof(q), c->cfg->name));
 	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
+		run->budget = budget_new(ctx, c->cfg->name,
+		    ctx->cfg->dns_budget_per_domain);
 		run->outstanding++;
 		run->mx_started_ms = now_ms();
 		run->mx_pending = 1;
 		run->dns_pending++;
-		sched_dns_query(ctx, c->cfg->name, ns_t_mx, mx_cb, run,
+		run_dns_query(run, c->cfg->name, ns_t_mx, mx_cb, run,
 		    &run->mx_started_ms);
 		for (size_t i = 0; i < c->cfg->n_imap_hosts &&
 		    run->check != NULL; i++)
@@ -1422,6 +1515,7 @@ run_maybe_finish(struct check_run *run)
 	c->last = run->res;
 	c->run = NULL;
 	free(run->dane);
+	budget_unref(run->budget);
 	free(run);
 	if (c->adhoc_cb == NULL)
 		publish_result(ctx, c->index, c->last);

@@ -45,7 +45,7 @@ answer(struct spf_eval *ev, struct feed *f, const uint8_t *record,
     size_t record_len, int *record_served)
 {
 	static const enum spf_dns_status statuses[8] = { SPF_DNS_OK,
-	    SPF_DNS_OK, SPF_DNS_OK, SPF_DNS_OK, SPF_DNS_NXDOMAIN,
+	    SPF_DNS_OK, SPF_DNS_OK, SPF_DNS_BUDGET, SPF_DNS_NXDOMAIN,
 	    SPF_DNS_NODATA, SPF_DNS_SERVFAIL, SPF_DNS_TIMEOUT };
 	const struct spf_query *q = spf_eval_query(ev);
 	const char *strings[MAX_ITEMS];

@@ -59,7 +59,7 @@ if [ -x build/san/mailsec_exporter ] && [ -z "$NO_SAN" ]; then
 	    tests/integration/test_reentry.sh tests/integration/test_mta_sts.sh \
 	    tests/integration/test_dnssec.sh tests/integration/test_mx_hygiene.sh \
 	    tests/integration/test_changes.sh tests/integration/test_share.sh \
-	    tests/integration/test_dane.sh; do
+	    tests/integration/test_dane.sh tests/integration/test_dns_cache.sh; do
 		[ -f "$t" ] || continue; matches "$t" || continue
 		run_one "integration-asan-syncdns/$(basename "$t" .sh)" \
 		    env MAILSEC_BIN="$PWD/build/san/mailsec_exporter" \

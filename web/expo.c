@@ -252,6 +252,29 @@ static const struct family_def families[F__COUNT] = {
 	[F_CONFIG_RELOAD_TS] = {
 	    "mailsec_exporter_config_last_reload_success_timestamp_seconds", "gauge",
 	    "When the configuration was last loaded successfully." },
+	[F_DNS_QUERIES_TOTAL] = { "mailsec_exporter_dns_queries_total", "counter",
+	    "DNS questions sent to the resolver since start (not those answered "
+	    "from the cache or joined to one in flight), by what they ask." },
+	[F_DNS_JOINED_TOTAL] = { "mailsec_exporter_dns_queries_joined_total",
+	    "counter", "DNS questions answered by the same question already in "
+	    "flight (coalesced), not sent." },
+	[F_DNS_CACHE_HITS_TOTAL] = { "mailsec_exporter_dns_cache_hits_total",
+	    "counter", "DNS questions answered from the answer cache, not sent." },
+	[F_DNS_CACHE_ENTRIES] = { "mailsec_exporter_dns_cache_entries", "gauge",
+	    "Answers in the DNS answer cache (dns_cache_max_entries)." },
+	[F_DNS_CACHE_BYTES] = { "mailsec_exporter_dns_cache_bytes", "gauge",
+	    "Bytes the DNS answer cache holds (dns_cache_max_bytes)." },
+	[F_DNS_CACHE_EVICTIONS_TOTAL] = {
+	    "mailsec_exporter_dns_cache_evictions_total", "counter",
+	    "Answers dropped from the DNS answer cache before their TTL ran out, "
+	    "to stay within its bounds." },
+	[F_DNS_BUDGET_REFUSED_TOTAL] = {
+	    "mailsec_exporter_dns_budget_refused_total", "counter",
+	    "DNS questions not sent because their domain had spent "
+	    "dns_budget_per_domain in its round (they end with dns_budget)." },
+	[F_DNSSEC_QUERIES_TOTAL] = { "mailsec_exporter_dnssec_queries_total",
+	    "counter", "Questions handed to the DNSSEC validator since start, by "
+	    "what they ask (it answers many from its own cache)." },
 	[F_RECORD_HASH] = { "mailsec_record_hash", "gauge",
 	    "The first 48 bits of the SHA-256 of a published thing (MX set, SPF, DMARC, DKIM key, TLSA set, MTA-STS id and policy, certificate), as a number: changes() counts its changes." },
 	[F_RECORD_CHANGED] = { "mailsec_record_changed_timestamp_seconds", "gauge",

@@ -481,6 +481,33 @@ add_process(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_PROC_START, NULL, ctx->start_time, NULL);
 }
 
+/* The DNS layer's own counters: questions sent, the cache, the budget. */
+static void
+add_exporter_dns(struct expo *e, const struct ctx *ctx)
+{
+	struct dns_stats st;
+
+	if (ctx->dns == NULL)
+		return;
+	dns_get_stats(ctx->dns, &st);
+	for (unsigned r = 0; r < DNS_REC__COUNT; r++)
+		expo_add(e, F_DNS_QUERIES_TOTAL, NULL, (double)st.queries[r],
+		    "record", dns_record_name((enum dns_record)r), NULL);
+	expo_add(e, F_DNS_JOINED_TOTAL, NULL, (double)st.joined, NULL);
+	expo_add(e, F_DNS_CACHE_HITS_TOTAL, NULL, (double)st.hits, NULL);
+	expo_add(e, F_DNS_CACHE_ENTRIES, NULL, (double)st.entries, NULL);
+	expo_add(e, F_DNS_CACHE_BYTES, NULL, (double)st.bytes, NULL);
+	expo_add(e, F_DNS_CACHE_EVICTIONS_TOTAL, NULL, (double)st.evictions,
+	    NULL);
+	expo_add(e, F_DNS_BUDGET_REFUSED_TOTAL, NULL,
+	    (double)ctx->dns_budget_refused, NULL);
+	if (ctx->dnssec != NULL)
+		for (unsigned r = 0; r < DNS_REC__COUNT; r++)
+			expo_add(e, F_DNSSEC_QUERIES_TOTAL, NULL,
+			    (double)dnssec_queries(ctx->dnssec, r), "record",
+			    dns_record_name((enum dns_record)r), NULL);
+}
+
 static void
 add_change_entry(const struct change_entry *ce, void *arg)
 {
@@ -531,6 +558,7 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_TARGETS, NULL, (double)endpoints, "kind", "endpoint", NULL);
 	expo_add(e, F_CONFIG_RELOAD_OK, NULL, ctx->reload_ok, NULL);
 	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
+	add_exporter_dns(e, ctx);
 	cfgwatch_metrics(e, (struct ctx *)ctx);
 	changes_foreach(&ctx->changes, wall_time(), add_change_entry,
 	    add_change_weak, e);

@@ -5,6 +5,10 @@
 #   (write the zone files first, with t_zone) on ADDR port 53, UDP and TCP,
 #   registers its pid for cleanup and waits until it answers.  Point the
 #   exporter at it with `resolver = ADDR`.
+#   With T_NSD_CONTROL=1 set, nsd-control works over a unix socket in
+#   $T_DIR/NAME (no keys): see t_nsd_stat.
+# t_nsd_stat NAME KEY: one of NSD's counters (nsd-control stats_noreset),
+#   e.g. num.queries, num.type.TXT: the questions it was asked.
 # t_zone NAME ZONE: reads a zone body on stdin and writes
 #   $T_DIR/NAME/ZONE.zone with an SOA and NS in front.
 # t_zone_sign NAME ZONE [expired]: signs $T_DIR/NAME/ZONE.zone in place with
@@ -46,9 +50,13 @@ server:
 	server-count: 1
 	verbosity: 1
 	hide-version: yes
-remote-control:
-	control-enable: no
 EOF
+		if [ "${T_NSD_CONTROL:-}" = 1 ]; then
+			printf 'remote-control:\n\tcontrol-enable: yes\n'
+			printf '\tcontrol-interface: %s\n' "$_nbase/nsd.ctl"
+		else
+			printf 'remote-control:\n\tcontrol-enable: no\n'
+		fi
 		for _z in "$@"; do
 			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s.zone"\n' "$_z" "$_z"
 		done
@@ -68,6 +76,15 @@ EOF
 	[ -n "$_npid" ] || t_fail "nsd $_nname: no pid"
 	t_pid "$_npid"
 	t_wait_port "$_na" 53 10 || t_fail "nsd $_nname: $_na:53 (tcp) not answering"
+}
+
+t_nsd_stat() {
+	[ $# -eq 2 ] || t_fail "usage: t_nsd_stat NAME KEY"
+	_sv=$(nsd-control -c "$T_DIR/$1/nsd.conf" stats_noreset 2>&1) ||
+		t_fail "nsd-control stats_noreset ($1): $_sv"
+	_sv=$(printf '%s\n' "$_sv" | sed -n "s/^$2=//p")
+	[ -n "$_sv" ] || t_fail "nsd $1: no counter $2"
+	printf '%s\n' "$_sv"
 }
 
 t_zone_sign() {

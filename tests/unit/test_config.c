@@ -1477,6 +1477,55 @@ check_web_keys(void)
 	tls_files_remove(&f);
 }
 
+/* The DNS cache and budget keys: defaults, values, hostile values. */
+static void
+check_dns_keys(void)
+{
+	struct result r;
+
+	load(&r, "[exporter]\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		CHECK_INT(r.cfg->dns_cache_max_ttl_ms, 3600000);
+		CHECK_INT(r.cfg->dns_cache_negative_max_ttl_ms, 900000);
+		CHECK_INT(r.cfg->dns_cache_max_entries, 100000);
+		CHECK_INT(r.cfg->dns_cache_max_bytes, 33554432);
+		CHECK_INT(r.cfg->dns_budget_per_domain, 512);
+	}
+	done(&r);
+	load(&r, "[exporter]\ndns_cache_max_ttl = 0\n"
+	    "dns_cache_negative_max_ttl = 1d\ndns_cache_max_entries = 0\n"
+	    "dns_cache_max_bytes = 1073741824\ndns_budget_per_domain = 1\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		CHECK_INT(r.cfg->dns_cache_max_ttl_ms, 0);
+		CHECK_INT(r.cfg->dns_cache_negative_max_ttl_ms, 86400000);
+		CHECK_INT(r.cfg->dns_cache_max_entries, 0);
+		CHECK_INT(r.cfg->dns_cache_max_bytes, 1073741824);
+		CHECK_INT(r.cfg->dns_budget_per_domain, 1);
+	}
+	done(&r);
+	ERROR1("[exporter]\ndns_cache_max_ttl = 1500ms\n",
+	    "t.ini:2: dns_cache_max_ttl: must be whole seconds");
+	ERROR1("[exporter]\ndns_cache_max_ttl = 2d\n",
+	    "t.ini:2: dns_cache_max_ttl: must be between 0 (off) and 1d");
+	ERROR1("[exporter]\ndns_cache_negative_max_ttl = -1s\n",
+	    "t.ini:2: dns_cache_negative_max_ttl: duration must start with a "
+	    "number (e.g. 30s, 5m, 1h)");
+	ERROR1("[exporter]\ndns_cache_max_entries = 10000001\n",
+	    "t.ini:2: dns_cache_max_entries: number too large (0-10000000)");
+	ERROR1("[exporter]\ndns_cache_max_bytes = 1073741825\n",
+	    "t.ini:2: dns_cache_max_bytes: number too large (0-1073741824)");
+	ERROR1("[exporter]\ndns_cache_max_bytes = 99999999999999999999999\n",
+	    "t.ini:2: dns_cache_max_bytes: number too large (0-1073741824)");
+	ERROR1("[exporter]\ndns_budget_per_domain = 0\n",
+	    "t.ini:2: dns_budget_per_domain: number too small (1-100000)");
+	ERROR1("[exporter]\ndns_budget_per_domain = 12abc\n",
+	    "t.ini:2: dns_budget_per_domain: not a number (1-100000)");
+	ERROR1("[exporter]\ndns_budget_per_domain =\n",
+	    "t.ini:2: dns_budget_per_domain: empty number (1-100000)");
+}
+
 int
 main(void)
 {
@@ -1493,6 +1542,7 @@ main(void)
 	check_all_errors();
 	check_hostile();
 	check_web_keys();
+	check_dns_keys();
 	check_ip_protocol();
 	return unit_done("test_config");
 }
