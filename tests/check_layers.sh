@@ -11,7 +11,6 @@
 cd "$(dirname "$0")/.." || exit 1
 
 EXCEPTIONS='
-daemon/cfgwatch.h web/expo.h	cfgwatch_metrics() writes samples: it moves to web (a publish subscriber)
 daemon/ctx.c web/http.h	ctx_free() stops the listener: the wiring (main.c) should
 '
 
