@@ -11,7 +11,6 @@
 cd "$(dirname "$0")/.." || exit 1
 
 EXCEPTIONS='
-daemon/ctx.c web/http.h	ctx_free() stops the listener: the wiring (main.c) should
 '
 
 layer() {	# path -> layer number
