@@ -33,19 +33,13 @@
 #include "daemon/webcfg.h"
 
 
+/* File text quoted in a message: cut, other bytes as \xNN (text_escape). */
 struct shown
-show(const char *s)
+conf_show(const char *s)
 {
 	struct shown r;
-	size_t o = 0;
 
-	for (; *s && o < SHOWN_MAX; s++)
-		r.s[o++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
-	if (*s) {
-		memcpy(r.s + o, "...", 3);
-		o += 3;
-	}
-	r.s[o] = '\0';
+	text_escape(r.s, sizeof(r.s), s, strlen(s));
 	return r;
 }
 
@@ -81,7 +75,7 @@ verror(struct parse *p, unsigned line, const char *key, const char *fmt,
 
 /* An error at a line (0: about the whole file). */
 void
-error_at(struct parse *p, unsigned line, const char *fmt, ...)
+conf_error_at(struct parse *p, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -92,7 +86,7 @@ error_at(struct parse *p, unsigned line, const char *fmt, ...)
 
 /* An error about the value of the key being set: "file:line: key: ...". */
 void
-key_error(struct parse *p, const char *fmt, ...)
+conf_key_error(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,11 +111,11 @@ close_section(struct parse *p)
 	if (p->sec && p->sec->close)
 		p->sec->close(p);
 	if (p->use_scratch) {	/* its keys were checked; drop what they set */
-		free_hosts(p->scratch.imap_hosts, &p->scratch.n_imap_hosts);
-		free_hosts(p->scratch.pop3_hosts, &p->scratch.n_pop3_hosts);
-		free_hosts(p->scratch.dkim_selectors,
+		conf_free_hosts(p->scratch.imap_hosts, &p->scratch.n_imap_hosts);
+		conf_free_hosts(p->scratch.pop3_hosts, &p->scratch.n_pop3_hosts);
+		conf_free_hosts(p->scratch.dkim_selectors,
 		    &p->scratch.n_dkim_selectors);
-		free_hosts(p->scratch.spf_expect_pass,
+		conf_free_hosts(p->scratch.spf_expect_pass,
 		    &p->scratch.n_spf_expect_pass);
 	}
 	p->use_scratch = false;
@@ -157,13 +151,13 @@ section_line(struct parse *p, const char *s, size_t n)
 	p->sec_line = p->line;	/* even when malformed: skip its keys */
 	memset(p->seen, 0, sizeof(p->seen));
 	if (close == NULL) {
-		error_at(p, p->line, "syntax error: missing ']'");
+		conf_error_at(p, p->line, "syntax error: missing ']'");
 		return;
 	}
-	for (c = close + 1; c < s + n && is_blank(*c); c++)
+	for (c = close + 1; c < s + n && conf_is_blank(*c); c++)
 		;
 	if (c < s + n && *c != ';') {
-		error_at(p, p->line, "syntax error: text after ']'");
+		conf_error_at(p, p->line, "syntax error: text after ']'");
 		return;
 	}
 	copy = xstrndup(s + 1, (size_t)(close - s - 1));
@@ -176,9 +170,9 @@ section_line(struct parse *p, const char *s, size_t n)
 		    config_sections[i].has_arg == (*arg != '\0'))
 			def = &config_sections[i];
 	buf_reset(&p->sec_label);
-	buf_printf(&p->sec_label, "[%s]", show(inner).s);
+	buf_printf(&p->sec_label, "[%s]", conf_show(inner).s);
 	if (def == NULL)
-		error_at(p, p->line, "unknown section %s (use [exporter], "
+		conf_error_at(p, p->line, "unknown section %s (use [exporter], "
 		    "[domain NAME] or [endpoint HOST:PORT])", p->sec_label.data);
 	else {
 		p->sec = def;
@@ -195,22 +189,22 @@ check_key_line(struct parse *p, const char *s, size_t n)
 	size_t klen;
 
 	if (eq == NULL) {
-		error_at(p, p->line, "syntax error: expected \"key = value\" "
+		conf_error_at(p, p->line, "syntax error: expected \"key = value\" "
 		    "or \"[section]\"");
 		return -1;
 	}
-	for (klen = (size_t)(eq - s); klen > 0 && is_blank(s[klen - 1]); klen--)
+	for (klen = (size_t)(eq - s); klen > 0 && conf_is_blank(s[klen - 1]); klen--)
 		;
 	if (klen == 0) {
-		error_at(p, p->line, "syntax error: missing key before '='");
+		conf_error_at(p, p->line, "syntax error: missing key before '='");
 		return -1;
 	}
 	for (size_t i = 0; i < klen; i++)
-		if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '-') {
+		if (!conf_is_alnum(s[i]) && s[i] != '_' && s[i] != '-') {
 			char *key = xstrndup(s, klen);
 
-			error_at(p, p->line, "syntax error: bad key \"%s\"",
-			    show(key).s);
+			conf_error_at(p, p->line, "syntax error: bad key \"%s\"",
+			    conf_show(key).s);
 			free(key);
 			return -1;
 		}
@@ -241,11 +235,11 @@ read_line(char *str, int num, void *stream)
 	/* inih needs room for "\r\n\0" after the longest line. */
 	max = num > 3 ? (size_t)num - 3 : 0;
 	if (n > max) {
-		error_at(p, p->line, "line too long (max %zu bytes)", max);
+		conf_error_at(p, p->line, "line too long (max %zu bytes)", max);
 		return str;
 	}
 	if (memchr(s, '\0', n) != NULL) {
-		error_at(p, p->line, "nul byte in line");
+		conf_error_at(p, p->line, "nul byte in line");
 		return str;
 	}
 	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
@@ -253,7 +247,7 @@ read_line(char *str, int num, void *stream)
 		n -= 3;
 	}
 	/* Leading blanks would make inih continue the previous value. */
-	while (n > 0 && is_blank(*s)) {
+	while (n > 0 && conf_is_blank(*s)) {
 		s++;
 		n--;
 	}
@@ -280,7 +274,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
 
 	(void)section;
 	if (p->sec_line == 0) {
-		error_at(p, p->line, "%s: key before any section", name);
+		conf_error_at(p, p->line, "%s: key before any section", name);
 		return 1;
 	}
 	if (p->sec == NULL)
@@ -289,12 +283,12 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(p->sec->keys[i].name, name) == 0)
 			break;
 	if (i == p->sec->n_keys) {
-		error_at(p, p->line, "unknown key \"%s\" in %s", name,
+		conf_error_at(p, p->line, "unknown key \"%s\" in %s", name,
 		    p->sec_label.data);
 		return 1;
 	}
-	if (p->seen[i] && !key_repeats(p->sec->keys[i].set)) {
-		error_at(p, p->line, "%s: duplicate key (first at line %u)",
+	if (p->seen[i] && !conf_key_repeats(p->sec->keys[i].set)) {
+		conf_error_at(p, p->line, "%s: duplicate key (first at line %u)",
 		    name, p->seen[i]);
 		return 1;
 	}
@@ -351,15 +345,15 @@ apply_web_config(struct parse *p, const char *path)
 	} else
 		e = errno;
 	if (r == -1)
-		error_at(p, 0, "cannot read: %s", strerror(e));
+		conf_error_at(p, 0, "cannot read: %s", strerror(e));
 	else if (webcfg_parse(b.data ? b.data : "", b.len, &w, err,
 	    sizeof(err), &line) == -1)
-		error_at(p, line, "%s", err);
+		conf_error_at(p, line, "%s", err);
 	else {
 		for (size_t i = 0; i < w.n; i++)
-			apply_web_entry(p, &w.v[i], ini);
+			conf_apply_web_entry(p, &w.v[i], ini);
 		webcfg_free(&w);
-		check_client_auth(p);
+		conf_check_client_auth(p);
 	}
 	if (b.data)
 		OPENSSL_cleanse(b.data, b.len);
@@ -436,10 +430,10 @@ load_mem(const char *name, const char *data, size_t len,
 	close_section(&p);
 	/* Not expected: the reader lets through only lines inih accepts. */
 	if (rc != 0 && p.n_errs == 0)
-		error_at(&p, rc > 0 ? (unsigned)rc : 0, "syntax error");
+		conf_error_at(&p, rc > 0 ? (unsigned)rc : 0, "syntax error");
 	if (web_config != NULL)
 		apply_web_config(&p, web_config);
-	apply_machine_defaults(&p);
+	conf_apply_machine_defaults(&p);
 	buf_free(&p.sec_label);
 
 	if (p.n_errs > 1)
@@ -495,17 +489,17 @@ config_free(struct config *cfg)
 		struct target_cfg *t = &cfg->targets[i];
 
 		free(t->name);
-		free_hosts(t->imap_hosts, &t->n_imap_hosts);
-		free_hosts(t->pop3_hosts, &t->n_pop3_hosts);
-		free_hosts(t->dkim_selectors, &t->n_dkim_selectors);
-		free_hosts(t->spf_expect_pass, &t->n_spf_expect_pass);
+		conf_free_hosts(t->imap_hosts, &t->n_imap_hosts);
+		conf_free_hosts(t->pop3_hosts, &t->n_pop3_hosts);
+		conf_free_hosts(t->dkim_selectors, &t->n_dkim_selectors);
+		conf_free_hosts(t->spf_expect_pass, &t->n_spf_expect_pass);
 	}
 	free(cfg->targets);
 	for (size_t i = 0; i < cfg->n_modules; i++) {
 		struct module_cfg *m = &cfg->modules[i];
 
 		free(m->name);
-		free_hosts(m->t.dkim_selectors, &m->t.n_dkim_selectors);
+		conf_free_hosts(m->t.dkim_selectors, &m->t.n_dkim_selectors);
 	}
 	free(cfg->modules);
 	for (size_t i = 0; i < cfg->n_cfgsrcs; i++) {
@@ -514,11 +508,11 @@ config_free(struct config *cfg)
 		free(c->name);
 		free(c->path);
 		free(c->tool);
-		free_hosts(c->endpoints, &c->n_endpoints);
+		conf_free_hosts(c->endpoints, &c->n_endpoints);
 	}
 	free(cfg->cfgsrcs);
 	for (size_t i = 0; i < cfg->n_probe_allow; i++)
-		allow_entry_free(&cfg->probe_allow[i]);
+		conf_allow_entry_free(&cfg->probe_allow[i]);
 	free(cfg->probe_allow);
 	free(cfg->probe_allow_cidrs);
 	for (size_t i = 0; i < cfg->n_auth_users; i++) {
@@ -529,7 +523,7 @@ config_free(struct config *cfg)
 	free(cfg->tls_cert_file);
 	free(cfg->tls_key_file);
 	free(cfg->tls_cert_pem);
-	free_secret(&cfg->tls_key_pem);
+	conf_free_secret(&cfg->tls_key_pem);
 	free(cfg->tls_client_ca_file);
 	free(cfg->tls_client_ca_pem);
 	free(cfg->path);
@@ -539,7 +533,7 @@ config_free(struct config *cfg)
 	free(cfg->resolver);
 	free(cfg->dnssec_trust_anchor_file);
 	free(cfg->dnssec_forwarder);
-	caa_issuers_clear(cfg);
+	conf_caa_issuers_clear(cfg);
 	free(cfg->ehlo_name);
 	free(cfg->user);
 	free(cfg);

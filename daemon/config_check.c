@@ -30,14 +30,14 @@
 
 
 bool
-is_alnum(char c)
+conf_is_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9');
 }
 
 bool
-is_blank(char c)
+conf_is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
@@ -46,7 +46,7 @@ is_blank(char c)
  * target, a host) may hold '_', a host name of ours (EHLO, probe_allow)
  * may not. */
 int
-check_name(const char *s, bool underscore, const char **why)
+conf_check_name(const char *s, bool underscore, const char **why)
 {
 	return addr_name_check(s, underscore ? ADDR_NAME_UNDERSCORE : 0, why);
 }
@@ -54,14 +54,14 @@ check_name(const char *s, bool underscore, const char **why)
 /* A DNS name from the file, made canonical in place: lowercase, no
  * trailing dot. */
 int
-normalize_dns_name(char *s, const char **why)
+conf_normalize_dns_name(char *s, const char **why)
 {
 	return addr_name_normalize(s, ADDR_NAME_UNDERSCORE, why);
 }
 
 /* A numeric address of family af, rewritten in its canonical form. */
 int
-normalize_ip(char **host, int af)
+conf_normalize_ip(char **host, int af)
 {
 	struct addr a;
 	char text[INET6_ADDRSTRLEN];
@@ -74,18 +74,18 @@ normalize_ip(char **host, int af)
 }
 
 int
-get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
+conf_get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
     const char *range, uint64_t *out)
 {
 	const char *err;
 	uint64_t ms;
 
 	if (parse_duration_ms(v, &ms, &err) == -1) {
-		key_error(p, "%s", err);
+		conf_key_error(p, "%s", err);
 		return -1;
 	}
 	if (ms < min || ms > max) {
-		key_error(p, "%s", range);
+		conf_key_error(p, "%s", range);
 		return -1;
 	}
 	*out = ms;
@@ -93,23 +93,23 @@ get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
 }
 
 int
-get_interval(struct parse *p, const char *v, uint64_t *out)
+conf_get_interval(struct parse *p, const char *v, uint64_t *out)
 {
-	return get_duration(p, v, INTERVAL_MIN_MS, UINT64_MAX,
+	return conf_get_duration(p, v, INTERVAL_MIN_MS, UINT64_MAX,
 	    "must be at least 1s", out);
 }
 
 int
-get_timeout(struct parse *p, const char *v, uint64_t *out)
+conf_get_timeout(struct parse *p, const char *v, uint64_t *out)
 {
-	return get_duration(p, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
+	return conf_get_duration(p, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
 	    "must be between 100ms and 10m", out);
 }
 
 /* Splits a comma-separated list in place: the next item, trimmed, or NULL
  * at the end.  *rest starts at the whole list. */
 char *
-next_item(char **rest)
+conf_next_item(char **rest)
 {
 	char *item = *rest, *comma;
 
@@ -127,7 +127,7 @@ next_item(char **rest)
 /* One resolver: "ip", "ip:port", "v6", "[v6]" or "[v6]:port", appended to
  * out as c-ares wants it: "ip:port" or "[v6]:port". */
 int
-add_resolver(const char *item, struct buf *out, const char **why)
+conf_add_resolver(const char *item, struct buf *out, const char **why)
 {
 	size_t len = strlen(item);
 	const char *colon = strchr(item, ':');
@@ -148,7 +148,7 @@ add_resolver(const char *item, struct buf *out, const char **why)
 		free(host);
 		return -1;
 	}
-	if (normalize_ip(&host, af) == -1) {
+	if (conf_normalize_ip(&host, af) == -1) {
 		*why = "not a numeric ip address";
 		free(host);
 		return -1;
@@ -164,7 +164,7 @@ add_resolver(const char *item, struct buf *out, const char **why)
 }
 
 int
-listen_parse(const char *v, char **host, uint16_t *port, char *err,
+conf_listen_parse(const char *v, char **host, uint16_t *port, char *err,
     size_t errlen)
 {
 	const char *why;
@@ -173,7 +173,7 @@ listen_parse(const char *v, char **host, uint16_t *port, char *err,
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	if (normalize_ip(host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
+	if (conf_normalize_ip(host, v[0] == '[' ? AF_INET6 : AF_INET) == -1) {
 		snprintf(err, errlen, "not a numeric ip address (e.g. "
 		    "127.0.0.1:%u, [::1]:%u)", DEFAULT_LISTEN_PORT,
 		    DEFAULT_LISTEN_PORT);
@@ -195,22 +195,22 @@ config_listen_parse(const char *v, char **host, uint16_t *port, char *err,
 
 		memcpy(all, "[::]", 4);
 		strcpy(all + 4, v);
-		r = listen_parse(all, host, port, err, errlen);
+		r = conf_listen_parse(all, host, port, err, errlen);
 		free(all);
 		return r;
 	}
-	return listen_parse(v, host, port, err, errlen);
+	return conf_listen_parse(v, host, port, err, errlen);
 }
 
 /* A count of probes, 1 to CONCURRENCY_MAX. */
 void
-get_count(struct parse *p, const char *v, unsigned *out)
+conf_get_count(struct parse *p, const char *v, unsigned *out)
 {
 	const char *err;
 	uint64_t n;
 
 	if (parse_uint(v, 1, CONCURRENCY_MAX, &n, &err) == -1) {
-		key_error(p, "%s (1-%d)", err, CONCURRENCY_MAX);
+		conf_key_error(p, "%s (1-%d)", err, CONCURRENCY_MAX);
 		return;
 	}
 	*out = (unsigned)n;
@@ -218,7 +218,7 @@ get_count(struct parse *p, const char *v, unsigned *out)
 
 /* 0 if path names a readable file, else -1 with errno set. */
 int
-check_readable(const char *path)
+conf_check_readable(const char *path)
 {
 	struct stat st;
 
@@ -278,7 +278,7 @@ allow_entry_parse(const char *s, struct allow_entry *e, const char **why)
 }
 
 void
-allow_entry_free(struct allow_entry *e)
+conf_allow_entry_free(struct allow_entry *e)
 {
 	free(e->name);
 	e->name = NULL;
@@ -287,7 +287,7 @@ allow_entry_free(struct allow_entry *e)
 /* "$2a$", "$2b$" or "$2y$", a two-digit cost 04-31, '$', and 53 characters
  * of bcrypt's base64: 22 of salt, 31 of hash. */
 bool
-is_bcrypt_hash(const char *h)
+conf_is_bcrypt_hash(const char *h)
 {
 	unsigned cost;
 
@@ -300,34 +300,34 @@ is_bcrypt_hash(const char *h)
 	if (cost < 4 || cost > 31)
 		return false;
 	for (size_t i = 7; i < 60; i++)
-		if (!is_alnum(h[i]) && h[i] != '.' && h[i] != '/')
+		if (!conf_is_alnum(h[i]) && h[i] != '.' && h[i] != '/')
 			return false;
 	return true;
 }
 
 #define PEM_MAX_SIZE (1024 * 1024)
 
-/* The whole of a PEM file, NUL-terminated, or NULL after a key_error. */
+/* The whole of a PEM file, NUL-terminated, or NULL after a conf_key_error. */
 char *
-read_pem(struct parse *p, const char *path)
+conf_read_pem(struct parse *p, const char *path)
 {
 	struct stat st;
 	struct buf b;
 	int fd, r, err;
 
 	if (*path == '\0') {
-		key_error(p, "empty path");
+		conf_key_error(p, "empty path");
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &st) == -1) {
-		key_error(p, "%s: %s", show(path).s, strerror(errno));
+		conf_key_error(p, "%s: %s", conf_show(path).s, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return NULL;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		key_error(p, "%s: %s", show(path).s, strerror(EISDIR));
+		conf_key_error(p, "%s: %s", conf_show(path).s, strerror(EISDIR));
 		close(fd);
 		return NULL;
 	}
@@ -336,12 +336,12 @@ read_pem(struct parse *p, const char *path)
 	err = errno;
 	close(fd);
 	if (r == -1)
-		key_error(p, "%s: %s", show(path).s, strerror(err));
+		conf_key_error(p, "%s: %s", conf_show(path).s, strerror(err));
 	else if (b.len > PEM_MAX_SIZE)
-		key_error(p, "%s: file too large (max %d KiB)", show(path).s,
+		conf_key_error(p, "%s: file too large (max %d KiB)", conf_show(path).s,
 		    PEM_MAX_SIZE / 1024);
 	else if (b.len == 0 || memchr(b.data, '\0', b.len) != NULL)
-		key_error(p, "%s: not a PEM file", show(path).s);
+		conf_key_error(p, "%s: not a PEM file", conf_show(path).s);
 	else
 		return b.data;
 	if (b.data)
@@ -351,7 +351,7 @@ read_pem(struct parse *p, const char *path)
 }
 
 void
-free_secret(char **s)
+conf_free_secret(char **s)
 {
 	if (*s != NULL)
 		OPENSSL_cleanse(*s, strlen(*s));
@@ -408,7 +408,7 @@ tls_client_auth_verifies(enum tls_client_auth a)
 
 /* client_ca_file: PEM certificates, at least one, nothing else. */
 void
-check_client_ca(struct parse *p)
+conf_check_client_ca(struct parse *p)
 {
 	const char *pem = p->cfg->tls_client_ca_pem;
 	BIO *bio = BIO_new_mem_buf(pem, -1);
@@ -423,13 +423,13 @@ check_client_ca(struct parse *p)
 	BIO_free(bio);
 	ERR_clear_error();
 	if (n == 0)
-		key_error(p, "%s: no PEM certificate in it",
-		    show(p->cfg->tls_client_ca_file).s);
+		conf_key_error(p, "%s: no PEM certificate in it",
+		    conf_show(p->cfg->tls_client_ca_file).s);
 }
 
 /* Both files or neither; the certificate and the key parse, and match. */
 void
-check_tls_files(struct parse *p)
+conf_check_tls_files(struct parse *p)
 {
 	struct config *cfg = p->cfg;
 	EVP_PKEY *key = NULL;
@@ -437,12 +437,12 @@ check_tls_files(struct parse *p)
 	BIO *bio;
 
 	if (p->tls_cert_line && !p->tls_key_line) {
-		error_at(p, p->tls_cert_line, "tls_cert_file: needs "
+		conf_error_at(p, p->tls_cert_line, "tls_cert_file: needs "
 		    "tls_key_file too");
 		return;
 	}
 	if (p->tls_key_line && !p->tls_cert_line) {
-		error_at(p, p->tls_key_line, "tls_key_file: needs "
+		conf_error_at(p, p->tls_key_line, "tls_key_file: needs "
 		    "tls_cert_file too");
 		return;
 	}
@@ -453,27 +453,27 @@ check_tls_files(struct parse *p)
 		BIO_free(bio);
 	}
 	if (cert == NULL)
-		error_at(p, p->tls_cert_line, "tls_cert_file: %s: no PEM "
-		    "certificate in it", show(cfg->tls_cert_file).s);
+		conf_error_at(p, p->tls_cert_line, "tls_cert_file: %s: no PEM "
+		    "certificate in it", conf_show(cfg->tls_cert_file).s);
 	if ((bio = BIO_new_mem_buf(cfg->tls_key_pem, -1)) != NULL) {
 		key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 		BIO_free(bio);
 	}
 	if (key == NULL)
-		error_at(p, p->tls_key_line, "tls_key_file: %s: no PEM private "
+		conf_error_at(p, p->tls_key_line, "tls_key_file: %s: no PEM private "
 		    "key in it (a key with a passphrase is not supported)",
-		    show(cfg->tls_key_file).s);
+		    conf_show(cfg->tls_key_file).s);
 	if (cert != NULL && key != NULL && X509_check_private_key(cert, key) != 1)
-		error_at(p, p->tls_key_line, "tls_key_file: %s: the key does "
+		conf_error_at(p, p->tls_key_line, "tls_key_file: %s: the key does "
 		    "not match the certificate of tls_cert_file",
-		    show(cfg->tls_key_file).s);
+		    conf_show(cfg->tls_key_file).s);
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	ERR_clear_error();
 }
 
 bool
-has_port(const uint16_t *v, size_t n, uint16_t x)
+conf_has_port(const uint16_t *v, size_t n, uint16_t x)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i] == x)
@@ -484,22 +484,22 @@ has_port(const uint16_t *v, size_t n, uint16_t x)
 /* A host as the file names it: an ip address, made canonical, or a DNS
  * name, lowercased.  *h is replaced when rewritten. */
 int
-normalize_host(char **h, const char **why)
+conf_normalize_host(char **h, const char **why)
 {
 	if (strchr(*h, ':') != NULL) {
-		if (normalize_ip(h, AF_INET6) == -1) {
+		if (conf_normalize_ip(h, AF_INET6) == -1) {
 			*why = "not an ipv6 address";
 			return -1;
 		}
 		return 0;
 	}
-	if (normalize_ip(h, AF_INET) == 0)
+	if (conf_normalize_ip(h, AF_INET) == 0)
 		return 0;
-	return normalize_dns_name(*h, why);
+	return conf_normalize_dns_name(*h, why);
 }
 
 void
-free_hosts(char **hosts, size_t *n)
+conf_free_hosts(char **hosts, size_t *n)
 {
 	for (size_t i = 0; i < *n; i++) {
 		free(hosts[i]);
@@ -510,9 +510,9 @@ free_hosts(char **hosts, size_t *n)
 
 /* An IP address, v4 or v6, made canonical. */
 int
-normalize_address(char **h, const char **why)
+conf_normalize_address(char **h, const char **why)
 {
-	if (normalize_ip(h, strchr(*h, ':') ? AF_INET6 : AF_INET) == -1) {
+	if (conf_normalize_ip(h, strchr(*h, ':') ? AF_INET6 : AF_INET) == -1) {
 		*why = "not an ip address";
 		return -1;
 	}
@@ -522,7 +522,7 @@ normalize_address(char **h, const char **why)
 /* A DKIM selector: dot-separated labels of letters, digits, '-' and '_';
  * all-digit labels are common ("20230601"). */
 int
-normalize_selector(char **h, const char **why)
+conf_normalize_selector(char **h, const char **why)
 {
 	size_t label = 0, len = strlen(*h);
 
@@ -543,7 +543,7 @@ normalize_selector(char **h, const char **why)
 		}
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
-		if (!is_alnum(*c) && *c != '-' && *c != '_') {
+		if (!conf_is_alnum(*c) && *c != '-' && *c != '_') {
 			*why = "bad character (use letters, digits, '-', '_', '.')";
 			return -1;
 		}
@@ -553,7 +553,7 @@ normalize_selector(char **h, const char **why)
 
 /* on/off, and the usual spellings of both; any case. */
 int
-get_switch(struct parse *p, const char *v, int *out)
+conf_get_switch(struct parse *p, const char *v, int *out)
 {
 	static const char *const on[] = { "on", "yes", "true", "1" };
 	static const char *const off[] = { "off", "no", "false", "0" };
@@ -568,37 +568,37 @@ get_switch(struct parse *p, const char *v, int *out)
 			return 0;
 		}
 	}
-	key_error(p, "\"%s\" is not on or off", show(v).s);
+	conf_key_error(p, "\"%s\" is not on or off", conf_show(v).s);
 	return -1;
 }
 
 int
-get_audit_interval(struct parse *p, const char *v, uint64_t *out)
+conf_get_audit_interval(struct parse *p, const char *v, uint64_t *out)
 {
-	return get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
+	return conf_get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
 	    "must be at least 1m", out);
 }
 
 /* Whole seconds, 0 to DNSCACHE_MAX_TTL_LIMIT_S: a TTL cap. */
 void
-get_ttl_cap(struct parse *p, const char *v, uint64_t *out)
+conf_get_ttl_cap(struct parse *p, const char *v, uint64_t *out)
 {
-	if (get_duration(p, v, 0, (uint64_t)DNSCACHE_MAX_TTL_LIMIT_S * 1000,
+	if (conf_get_duration(p, v, 0, (uint64_t)DNSCACHE_MAX_TTL_LIMIT_S * 1000,
 	    "must be between 0 (off) and 1d", out) == 0 && *out % 1000 != 0) {
-		key_error(p, "must be whole seconds");
+		conf_key_error(p, "must be whole seconds");
 		*out = 0;
 	}
 }
 
 void
-get_bounded(struct parse *p, const char *v, uint64_t min, uint64_t max,
+conf_get_bounded(struct parse *p, const char *v, uint64_t min, uint64_t max,
     unsigned *out)
 {
 	const char *err;
 	uint64_t n;
 
 	if (parse_uint(v, min, max, &n, &err) == -1) {
-		key_error(p, "%s (%llu-%llu)", err, (unsigned long long)min,
+		conf_key_error(p, "%s (%llu-%llu)", err, (unsigned long long)min,
 		    (unsigned long long)max);
 		return;
 	}
@@ -636,7 +636,7 @@ target_cmp(const void *a, const void *b)
 }
 
 void
-check_duplicates(struct parse *p)
+conf_check_duplicates(struct parse *p)
 {
 	const struct config *cfg = p->cfg;
 	const struct target_cfg **v, *first;
@@ -657,10 +657,10 @@ check_duplicates(struct parse *p)
 			continue;
 		}
 		if (t->kind == TARGET_DOMAIN)
-			error_at(p, t->line, "duplicate section [domain %s] "
+			conf_error_at(p, t->line, "duplicate section [domain %s] "
 			    "(first at line %u)", t->name, first->line);
 		else
-			error_at(p, t->line, "duplicate section [endpoint "
+			conf_error_at(p, t->line, "duplicate section [endpoint "
 			    "%s%s%s:%u] (first at line %u)",
 			    strchr(t->name, ':') ? "[" : "", t->name,
 			    strchr(t->name, ':') ? "]" : "", (unsigned)t->port,
@@ -672,7 +672,7 @@ check_duplicates(struct parse *p)
 /* client_auth_type and client_ca_file together, as exporter-toolkit
  * pairs them; over HTTPS only. */
 void
-check_client_auth(struct parse *p)
+conf_check_client_auth(struct parse *p)
 {
 	struct config *cfg = p->cfg;
 	enum tls_client_auth a = cfg->tls_client_auth;
@@ -680,13 +680,13 @@ check_client_auth(struct parse *p)
 	p->key = "client_auth_type";
 	if (a != TLS_CLIENT_AUTH_NONE && cfg->tls_cert_file == NULL &&
 	    !p->tls_cert_line)
-		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
+		conf_error_at(p, p->client_auth_line, "client_auth_type: %s needs "
 		    "HTTPS (cert_file and key_file)", tls_client_auth_name(a));
 	else if (tls_client_auth_verifies(a) && !p->client_ca_line)
-		error_at(p, p->client_auth_line, "client_auth_type: %s needs "
+		conf_error_at(p, p->client_auth_line, "client_auth_type: %s needs "
 		    "client_ca_file (the CA the client certificates chain to)",
 		    tls_client_auth_name(a));
 	else if (p->client_ca_line && a == TLS_CLIENT_AUTH_NONE)
-		error_at(p, p->client_ca_line, "client_ca_file: set without a "
+		conf_error_at(p, p->client_ca_line, "client_ca_file: set without a "
 		    "client_auth_type that asks for client certificates");
 }

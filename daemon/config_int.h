@@ -24,7 +24,7 @@ struct webcfg_entry;
 #define MAX_SECTION_KEYS	64
 #define DNS_NAME_MAX		253
 #define DNS_LABEL_MAX		63
-#define SHOWN_MAX		80	/* file text quoted in a message */
+#define SHOWN_MAX		80	/* file text quoted in a message, escaped */
 #define PROTOCOL_LIST	"smtp, submission, smtps, imap, imaps, pop3 or pop3s"
 
 /* The parse. */
@@ -69,7 +69,7 @@ struct parse {
 	unsigned	 sec_line;
 	struct buf	 sec_label;	/* "[domain example.org]" for messages */
 	unsigned	 seen[MAX_SECTION_KEYS];	/* line of each key, 0: unset */
-	const char	*key;		/* the key being set, for key_error */
+	const char	*key;		/* the key being set, for conf_key_error */
 	bool		 use_scratch;	/* a target with a bad header: its keys
 					 * are checked, the target dropped */
 	struct target_cfg scratch;
@@ -97,52 +97,52 @@ extern const struct section_def config_sections[];
 extern const size_t config_n_sections;
 
 /* The reader and the error list (daemon/config.c). */
-struct shown show(const char *s);
-void error_at(struct parse *p, unsigned line, const char *fmt, ...)
+struct shown conf_show(const char *s);
+void conf_error_at(struct parse *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void key_error(struct parse *p, const char *fmt, ...)
+void conf_key_error(struct parse *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* The key tables and setters (daemon/config_keys.c). */
-void caa_issuers_clear(struct config *cfg);
-bool key_repeats(key_fn set);
-void apply_machine_defaults(struct parse *p);
-void apply_web_entry(struct parse *p, const struct webcfg_entry *e,
+void conf_caa_issuers_clear(struct config *cfg);
+bool conf_key_repeats(key_fn set);
+void conf_apply_machine_defaults(struct parse *p);
+void conf_apply_web_entry(struct parse *p, const struct webcfg_entry *e,
     const char *ini);
 
 /* The checks of values (daemon/config_check.c). */
-bool is_alnum(char c);
-bool is_blank(char c);
-int check_name(const char *s, bool underscore, const char **why);
-int normalize_dns_name(char *s, const char **why);
-int normalize_ip(char **host, int af);
-int get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
+bool conf_is_alnum(char c);
+bool conf_is_blank(char c);
+int conf_check_name(const char *s, bool underscore, const char **why);
+int conf_normalize_dns_name(char *s, const char **why);
+int conf_normalize_ip(char **host, int af);
+int conf_get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
     const char *range, uint64_t *out);
-int get_interval(struct parse *p, const char *v, uint64_t *out);
-int get_timeout(struct parse *p, const char *v, uint64_t *out);
-char *next_item(char **rest);
-int add_resolver(const char *item, struct buf *out, const char **why);
-int listen_parse(const char *v, char **host, uint16_t *port, char *err,
+int conf_get_interval(struct parse *p, const char *v, uint64_t *out);
+int conf_get_timeout(struct parse *p, const char *v, uint64_t *out);
+char *conf_next_item(char **rest);
+int conf_add_resolver(const char *item, struct buf *out, const char **why);
+int conf_listen_parse(const char *v, char **host, uint16_t *port, char *err,
     size_t errlen);
-void get_count(struct parse *p, const char *v, unsigned *out);
-int check_readable(const char *path);
-void allow_entry_free(struct allow_entry *e);
-bool is_bcrypt_hash(const char *h);
-char *read_pem(struct parse *p, const char *path);
-void free_secret(char **s);
-void check_client_ca(struct parse *p);
-void check_tls_files(struct parse *p);
-bool has_port(const uint16_t *v, size_t n, uint16_t x);
-int normalize_host(char **h, const char **why);
-void free_hosts(char **hosts, size_t *n);
-int normalize_address(char **h, const char **why);
-int normalize_selector(char **h, const char **why);
-int get_switch(struct parse *p, const char *v, int *out);
-int get_audit_interval(struct parse *p, const char *v, uint64_t *out);
-void get_ttl_cap(struct parse *p, const char *v, uint64_t *out);
-void get_bounded(struct parse *p, const char *v, uint64_t min, uint64_t max,
+void conf_get_count(struct parse *p, const char *v, unsigned *out);
+int conf_check_readable(const char *path);
+void conf_allow_entry_free(struct allow_entry *e);
+bool conf_is_bcrypt_hash(const char *h);
+char *conf_read_pem(struct parse *p, const char *path);
+void conf_free_secret(char **s);
+void conf_check_client_ca(struct parse *p);
+void conf_check_tls_files(struct parse *p);
+bool conf_has_port(const uint16_t *v, size_t n, uint16_t x);
+int conf_normalize_host(char **h, const char **why);
+void conf_free_hosts(char **hosts, size_t *n);
+int conf_normalize_address(char **h, const char **why);
+int conf_normalize_selector(char **h, const char **why);
+int conf_get_switch(struct parse *p, const char *v, int *out);
+int conf_get_audit_interval(struct parse *p, const char *v, uint64_t *out);
+void conf_get_ttl_cap(struct parse *p, const char *v, uint64_t *out);
+void conf_get_bounded(struct parse *p, const char *v, uint64_t min, uint64_t max,
     unsigned *out);
-void check_duplicates(struct parse *p);
-void check_client_auth(struct parse *p);
+void conf_check_duplicates(struct parse *p);
+void conf_check_client_auth(struct parse *p);
 
 #endif

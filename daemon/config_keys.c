@@ -47,8 +47,8 @@ set_listen(struct parse *p, const char *v)
 	uint16_t port;
 	char *host, err[160];
 
-	if (listen_parse(v, &host, &port, err, sizeof(err)) == -1) {
-		key_error(p, "%s", err);
+	if (conf_listen_parse(v, &host, &port, err, sizeof(err)) == -1) {
+		conf_key_error(p, "%s", err);
 		return;
 	}
 	free(p->cfg->listen_host);
@@ -59,19 +59,19 @@ set_listen(struct parse *p, const char *v)
 static void
 set_interval(struct parse *p, const char *v)
 {
-	get_interval(p, v, &p->cfg->interval_ms);
+	conf_get_interval(p, v, &p->cfg->interval_ms);
 }
 
 static void
 set_timeout(struct parse *p, const char *v)
 {
-	get_timeout(p, v, &p->cfg->timeout_ms);
+	conf_get_timeout(p, v, &p->cfg->timeout_ms);
 }
 
 static void
 set_concurrency(struct parse *p, const char *v)
 {
-	get_count(p, v, &p->cfg->concurrency);
+	conf_get_count(p, v, &p->cfg->concurrency);
 }
 
 /* A path that must be readable now (a reload reads it again). */
@@ -79,11 +79,11 @@ static void
 get_readable_path(struct parse *p, const char *v, char **field)
 {
 	if (*v == '\0') {
-		key_error(p, "empty path");
+		conf_key_error(p, "empty path");
 		return;
 	}
-	if (check_readable(v) == -1) {
-		key_error(p, "%s: %s", show(v).s, strerror(errno));
+	if (conf_check_readable(v) == -1) {
+		conf_key_error(p, "%s: %s", conf_show(v).s, strerror(errno));
 		return;
 	}
 	free(*field);
@@ -105,17 +105,17 @@ set_resolver(struct parse *p, const char *v)
 	struct buf out;
 
 	buf_init(&out);
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		if (*item == '\0') {
-			key_error(p, "empty entry in list");
+			conf_key_error(p, "empty entry in list");
 			break;
 		}
 		if (++n > MAX_RESOLVERS) {
-			key_error(p, "more than %d servers", MAX_RESOLVERS);
+			conf_key_error(p, "more than %d servers", MAX_RESOLVERS);
 			break;
 		}
-		if (add_resolver(item, &out, &why) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, why);
+		if (conf_add_resolver(item, &out, &why) == -1) {
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, why);
 			break;
 		}
 	}
@@ -132,8 +132,8 @@ static void
 set_log_level(struct parse *p, const char *v)
 {
 	if (log_level_parse(v, &p->cfg->log_level) == -1)
-		key_error(p, "unknown level \"%s\" (use debug, info, warn or "
-		    "error)", show(v).s);
+		conf_key_error(p, "unknown level \"%s\" (use debug, info, warn or "
+		    "error)", conf_show(v).s);
 }
 
 static void
@@ -141,8 +141,8 @@ set_ehlo_name(struct parse *p, const char *v)
 {
 	const char *why;
 
-	if (check_name(v, false, &why) == -1) {
-		key_error(p, "%s", why);
+	if (conf_check_name(v, false, &why) == -1) {
+		conf_key_error(p, "%s", why);
 		return;
 	}
 	free(p->cfg->ehlo_name);
@@ -157,16 +157,16 @@ set_user(struct parse *p, const char *v)
 	const char *c = v;
 
 	if (*c == '\0' || strlen(v) > 32) {
-		key_error(p, "bad user name");
+		conf_key_error(p, "bad user name");
 		return;
 	}
 	for (; *c; c++)
-		if (!is_alnum(*c) && *c != '_' && *c != '-' && *c != '.') {
-			key_error(p, "bad user name \"%s\"", show(v).s);
+		if (!conf_is_alnum(*c) && *c != '_' && *c != '-' && *c != '.') {
+			conf_key_error(p, "bad user name \"%s\"", conf_show(v).s);
 			return;
 		}
 	if (getpwnam(v) == NULL) {
-		key_error(p, "no such user \"%s\"", show(v).s);
+		conf_key_error(p, "no such user \"%s\"", conf_show(v).s);
 		return;
 	}
 	free(p->cfg->user);
@@ -186,17 +186,17 @@ set_probe_allow(struct parse *p, const char *v)
 	if (*v == '\0')		/* an empty list: /probe stays off */
 		return;
 	list = rest = xstrdup(v);
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		if (*item == '\0') {
-			key_error(p, "empty entry in list");
+			conf_key_error(p, "empty entry in list");
 			break;
 		}
 		if (cfg->n_probe_allow == MAX_PROBE_ALLOW) {
-			key_error(p, "more than %d entries", MAX_PROBE_ALLOW);
+			conf_key_error(p, "more than %d entries", MAX_PROBE_ALLOW);
 			break;
 		}
 		if (allow_entry_parse(item, &e, &why) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, why);
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, why);
 			break;
 		}
 		cfg->probe_allow = xreallocarray(cfg->probe_allow,
@@ -223,21 +223,21 @@ set_probe_allow_ports(struct parse *p, const char *v)
 	size_t n = 0;
 	uint16_t port;
 
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		if (*item == '\0') {
-			key_error(p, "empty entry in list");
+			conf_key_error(p, "empty entry in list");
 			break;
 		}
 		if (addr_parse_port(item, &port, &err) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, err);
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, err);
 			break;
 		}
-		if (has_port(ports, n, port)) {
-			key_error(p, "duplicate port %u", (unsigned)port);
+		if (conf_has_port(ports, n, port)) {
+			conf_key_error(p, "duplicate port %u", (unsigned)port);
 			break;
 		}
 		if (n == MAX_PROBE_ALLOW_PORTS) {
-			key_error(p, "more than %d ports", MAX_PROBE_ALLOW_PORTS);
+			conf_key_error(p, "more than %d ports", MAX_PROBE_ALLOW_PORTS);
 			break;
 		}
 		ports[n++] = port;
@@ -252,14 +252,14 @@ set_probe_allow_ports(struct parse *p, const char *v)
 static void
 set_probe_timeout_offset(struct parse *p, const char *v)
 {
-	get_duration(p, v, 0, 60 * 1000, "must be between 0 and 1m",
+	conf_get_duration(p, v, 0, 60 * 1000, "must be between 0 and 1m",
 	    &p->cfg->probe_timeout_offset_ms);
 }
 
 static void
 set_probe_max_concurrent(struct parse *p, const char *v)
 {
-	get_count(p, v, &p->cfg->probe_max_concurrent);
+	conf_get_count(p, v, &p->cfg->probe_max_concurrent);
 }
 
 static void
@@ -269,29 +269,29 @@ set_basic_auth_users(struct parse *p, const char *v)
 	char *list = xstrdup(v), *rest = list, *item, *colon;
 	bool bad;
 
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		if (*item == '\0') {
-			key_error(p, "empty entry in list");
+			conf_key_error(p, "empty entry in list");
 			break;
 		}
 		colon = strchr(item, ':');
 		if (colon == NULL || colon == item) {
-			key_error(p, "\"%s\": expected NAME:BCRYPT_HASH",
-			    show(item).s);
+			conf_key_error(p, "\"%s\": expected NAME:BCRYPT_HASH",
+			    conf_show(item).s);
 			break;
 		}
 		*colon = '\0';
 		bad = strlen(item) > 64;
 		for (const char *c = item; *c; c++)
-			if (!is_alnum(*c) && strchr("._@+-", *c) == NULL)
+			if (!conf_is_alnum(*c) && strchr("._@+-", *c) == NULL)
 				bad = true;
 		if (bad) {
-			key_error(p, "user \"%s\": use 1 to 64 letters, digits, "
-			    "'.', '_', '@', '+', '-'", show(item).s);
+			conf_key_error(p, "user \"%s\": use 1 to 64 letters, digits, "
+			    "'.', '_', '@', '+', '-'", conf_show(item).s);
 			break;
 		}
-		if (!is_bcrypt_hash(colon + 1)) {
-			key_error(p, "user %s: not a bcrypt hash (\"$2b$12$\" and "
+		if (!conf_is_bcrypt_hash(colon + 1)) {
+			conf_key_error(p, "user %s: not a bcrypt hash (\"$2b$12$\" and "
 			    "53 more characters: make one with mailsec_exporter "
 			    "--hash-password)", item);
 			break;
@@ -301,11 +301,11 @@ set_basic_auth_users(struct parse *p, const char *v)
 			if (strcmp(cfg->auth_users[i].name, item) == 0)
 				bad = true;
 		if (bad) {
-			key_error(p, "duplicate user %s", item);
+			conf_key_error(p, "duplicate user %s", item);
 			break;
 		}
 		if (cfg->n_auth_users == MAX_AUTH_USERS) {
-			key_error(p, "more than %d users", MAX_AUTH_USERS);
+			conf_key_error(p, "more than %d users", MAX_AUTH_USERS);
 			break;
 		}
 		cfg->auth_users = xreallocarray(cfg->auth_users,
@@ -324,7 +324,7 @@ set_tls_cert_file(struct parse *p, const char *v)
 	free(p->cfg->tls_cert_pem);
 	free(p->cfg->tls_cert_file);
 	p->cfg->tls_cert_file = NULL;
-	if ((p->cfg->tls_cert_pem = read_pem(p, v)) != NULL)
+	if ((p->cfg->tls_cert_pem = conf_read_pem(p, v)) != NULL)
 		p->cfg->tls_cert_file = xstrdup(v);
 }
 
@@ -332,10 +332,10 @@ static void
 set_tls_key_file(struct parse *p, const char *v)
 {
 	p->tls_key_line = p->line;
-	free_secret(&p->cfg->tls_key_pem);
+	conf_free_secret(&p->cfg->tls_key_pem);
 	free(p->cfg->tls_key_file);
 	p->cfg->tls_key_file = NULL;
-	if ((p->cfg->tls_key_pem = read_pem(p, v)) != NULL)
+	if ((p->cfg->tls_key_pem = conf_read_pem(p, v)) != NULL)
 		p->cfg->tls_key_file = xstrdup(v);
 }
 
@@ -349,7 +349,7 @@ set_module_kind(struct parse *p, const char *v)
 	else if (strcmp(v, "endpoint") == 0)
 		t->kind = TARGET_ENDPOINT;
 	else {
-		key_error(p, "\"%s\" is not domain or endpoint", show(v).s);
+		conf_key_error(p, "\"%s\" is not domain or endpoint", conf_show(v).s);
 		return;
 	}
 	p->module_kind_set = true;
@@ -370,25 +370,25 @@ set_ports(struct parse *p, const char *v, const uint16_t *allowed,
 	size_t n = 0;
 	uint64_t port;
 
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		if (*item == '\0') {
-			key_error(p, "empty entry in list");
+			conf_key_error(p, "empty entry in list");
 			break;
 		}
 		if (parse_uint(item, 1, 65535, &port, &err) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, err);
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, err);
 			break;
 		}
-		if (!has_port(allowed, n_allowed, (uint16_t)port)) {
-			key_error(p, "port %u is not %s", (unsigned)port, words);
+		if (!conf_has_port(allowed, n_allowed, (uint16_t)port)) {
+			conf_key_error(p, "port %u is not %s", (unsigned)port, words);
 			break;
 		}
-		if (has_port(ports, n, (uint16_t)port)) {
-			key_error(p, "duplicate port %u", (unsigned)port);
+		if (conf_has_port(ports, n, (uint16_t)port)) {
+			conf_key_error(p, "duplicate port %u", (unsigned)port);
 			break;
 		}
 		if (n == MAX_PORTS) {
-			key_error(p, "more than %d ports", MAX_PORTS);
+			conf_key_error(p, "more than %d ports", MAX_PORTS);
 			break;
 		}
 		ports[n++] = (uint16_t)port;
@@ -445,27 +445,27 @@ set_list(struct parse *p, const char *v, char **out, size_t *n_out,
 	const char *why;
 	size_t n = 0;
 
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		if (*item == '\0') {
-			key_error(p, "empty entry in list");
+			conf_key_error(p, "empty entry in list");
 			break;
 		}
 		h = xstrdup(item);
 		if (normalize(&h, &why) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, why);
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, why);
 			free(h);
 			break;
 		}
 		for (size_t i = 0; i < n && h != NULL; i++)
 			if (strcmp(items[i], h) == 0) {
-				key_error(p, "duplicate %s %s", what, h);
+				conf_key_error(p, "duplicate %s %s", what, h);
 				free(h);
 				h = NULL;
 			}
 		if (h == NULL)
 			break;
 		if (n == max) {
-			key_error(p, "more than %zu %ss", max, what);
+			conf_key_error(p, "more than %zu %ss", max, what);
 			free(h);
 			break;
 		}
@@ -473,10 +473,10 @@ set_list(struct parse *p, const char *v, char **out, size_t *n_out,
 	}
 	free(list);
 	if (item != NULL) {
-		free_hosts(items, &n);
+		conf_free_hosts(items, &n);
 		return;
 	}
-	free_hosts(out, n_out);
+	conf_free_hosts(out, n_out);
 	memcpy(out, items, n * sizeof(items[0]));
 	*n_out = n;
 }
@@ -484,7 +484,7 @@ set_list(struct parse *p, const char *v, char **out, size_t *n_out,
 static void
 set_hosts(struct parse *p, const char *v, char **out, size_t *n_out)
 {
-	set_list(p, v, out, n_out, MAX_HOSTS, normalize_host, "host");
+	set_list(p, v, out, n_out, MAX_HOSTS, conf_normalize_host, "host");
 }
 
 static void
@@ -493,7 +493,7 @@ set_dkim_selectors(struct parse *p, const char *v)
 	struct target_cfg *t = cur_target(p);
 
 	set_list(p, v, t->dkim_selectors, &t->n_dkim_selectors, MAX_SELECTORS,
-	    normalize_selector, "selector");
+	    conf_normalize_selector, "selector");
 }
 
 static void
@@ -502,7 +502,7 @@ set_spf_expect_pass(struct parse *p, const char *v)
 	struct target_cfg *t = cur_target(p);
 
 	set_list(p, v, t->spf_expect_pass, &t->n_spf_expect_pass,
-	    MAX_SPF_EXPECT, normalize_address, "address");
+	    MAX_SPF_EXPECT, conf_normalize_address, "address");
 }
 
 static void
@@ -524,13 +524,13 @@ set_pop3_hosts(struct parse *p, const char *v)
 static void
 set_audit(struct parse *p, const char *v)
 {
-	get_switch(p, v, &p->cfg->audit);
+	conf_get_switch(p, v, &p->cfg->audit);
 }
 
 static void
 set_audit_interval(struct parse *p, const char *v)
 {
-	get_audit_interval(p, v, &p->cfg->audit_interval_ms);
+	conf_get_audit_interval(p, v, &p->cfg->audit_interval_ms);
 }
 
 /* Change detection (daemon/changes.c).  The state file need not exist:
@@ -539,12 +539,12 @@ static void
 set_state_file(struct parse *p, const char *v)
 {
 	if (*v == '\0' || strlen(v) >= 4096) {
-		key_error(p, "%s", "must be a path");
+		conf_key_error(p, "%s", "must be a path");
 		return;
 	}
 	for (const char *c = v; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-			key_error(p, "%s", "control character in the path");
+			conf_key_error(p, "%s", "control character in the path");
 			return;
 		}
 	free(p->cfg->state_file);
@@ -554,7 +554,7 @@ set_state_file(struct parse *p, const char *v)
 static void
 set_weakened_hold(struct parse *p, const char *v)
 {
-	get_duration(p, v, WEAKENED_HOLD_MIN_MS, UINT64_MAX,
+	conf_get_duration(p, v, WEAKENED_HOLD_MIN_MS, UINT64_MAX,
 	    "must be at least 1m", &p->cfg->weakened_hold_ms);
 }
 
@@ -568,74 +568,74 @@ set_address_label(struct parse *p, const char *v)
 	else if (strcmp(v, "hash") == 0)
 		p->cfg->address_label = ADDRESS_LABEL_HASH;
 	else
-		key_error(p, "\"%s\": on, off or hash", show(v).s);
+		conf_key_error(p, "\"%s\": on, off or hash", conf_show(v).s);
 }
 
 static void
 set_target_audit(struct parse *p, const char *v)
 {
-	get_switch(p, v, &cur_target(p)->audit);
+	conf_get_switch(p, v, &cur_target(p)->audit);
 }
 
 static void
 set_target_records(struct parse *p, const char *v)
 {
-	get_switch(p, v, &cur_target(p)->records);
+	conf_get_switch(p, v, &cur_target(p)->records);
 }
 
 static void
 set_mta_sts(struct parse *p, const char *v)
 {
-	get_switch(p, v, &p->cfg->mta_sts);
+	conf_get_switch(p, v, &p->cfg->mta_sts);
 }
 
 static void
 set_share(struct parse *p, const char *v)
 {
-	get_switch(p, v, &p->cfg->share);
+	conf_get_switch(p, v, &p->cfg->share);
 }
 
 static void
 set_tls_rpt(struct parse *p, const char *v)
 {
-	get_switch(p, v, &p->cfg->tls_rpt);
+	conf_get_switch(p, v, &p->cfg->tls_rpt);
 }
 
 static void
 set_dns_cache_max_ttl(struct parse *p, const char *v)
 {
-	get_ttl_cap(p, v, &p->cfg->dns_cache_max_ttl_ms);
+	conf_get_ttl_cap(p, v, &p->cfg->dns_cache_max_ttl_ms);
 }
 
 static void
 set_dns_cache_negative_max_ttl(struct parse *p, const char *v)
 {
-	get_ttl_cap(p, v, &p->cfg->dns_cache_negative_max_ttl_ms);
+	conf_get_ttl_cap(p, v, &p->cfg->dns_cache_negative_max_ttl_ms);
 }
 
 static void
 set_dns_cache_max_entries(struct parse *p, const char *v)
 {
-	get_bounded(p, v, 0, 10000000, &p->cfg->dns_cache_max_entries);
+	conf_get_bounded(p, v, 0, 10000000, &p->cfg->dns_cache_max_entries);
 }
 
 static void
 set_dns_cache_max_bytes(struct parse *p, const char *v)
 {
-	get_bounded(p, v, 0, 1024u * 1024 * 1024,
+	conf_get_bounded(p, v, 0, 1024u * 1024 * 1024,
 	    &p->cfg->dns_cache_max_bytes);
 }
 
 static void
 set_dns_budget_per_domain(struct parse *p, const char *v)
 {
-	get_bounded(p, v, 1, DNS_BUDGET_MAX, &p->cfg->dns_budget_per_domain);
+	conf_get_bounded(p, v, 1, DNS_BUDGET_MAX, &p->cfg->dns_budget_per_domain);
 }
 
 static void
 set_dnssec(struct parse *p, const char *v)
 {
-	get_switch(p, v, &p->cfg->dnssec);
+	conf_get_switch(p, v, &p->cfg->dnssec);
 }
 
 static void
@@ -653,35 +653,35 @@ set_dnssec_forwarder(struct parse *p, const char *v)
 	buf_init(&out);
 	if (strchr(v, ',') != NULL)
 		why = "one address only";
-	else if (add_resolver(v, &out, &why) == 0) {
+	else if (conf_add_resolver(v, &out, &why) == 0) {
 		free(p->cfg->dnssec_forwarder);
 		p->cfg->dnssec_forwarder = out.data;
 		return;
 	}
-	key_error(p, "%s: %s", show(v).s, why);
+	conf_key_error(p, "%s: %s", conf_show(v).s, why);
 	buf_free(&out);
 }
 
 static void
 set_target_mta_sts(struct parse *p, const char *v)
 {
-	get_switch(p, v, &cur_target(p)->mta_sts);
+	conf_get_switch(p, v, &cur_target(p)->mta_sts);
 }
 
 static void
 set_target_tls_rpt(struct parse *p, const char *v)
 {
-	get_switch(p, v, &cur_target(p)->tls_rpt);
+	conf_get_switch(p, v, &cur_target(p)->tls_rpt);
 }
 
 static void
 set_target_dane(struct parse *p, const char *v)
 {
-	get_switch(p, v, &cur_target(p)->dane);
+	conf_get_switch(p, v, &cur_target(p)->dane);
 }
 
 void
-caa_issuers_clear(struct config *cfg)
+conf_caa_issuers_clear(struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_caa_issuers; i++) {
 		free(cfg->caa_issuers[i].domain);
@@ -698,7 +698,7 @@ set_caa_issuers(struct parse *p, const char *v)
 	struct config *cfg = p->cfg;
 	const char *s = v;
 
-	caa_issuers_clear(cfg);
+	conf_caa_issuers_clear(cfg);
 	while (*s) {
 		const char *end = strchr(s, ','), *eq, *why;
 		size_t len;
@@ -713,14 +713,14 @@ set_caa_issuers(struct parse *p, const char *v)
 			len--;
 		eq = memchr(s, '=', len);
 		if (eq == NULL || eq == s || eq == s + len - 1) {
-			key_error(p, "\"%.*s\": want CA-DOMAIN=ISSUER-TEXT",
-			    (int)(len > 80 ? 80 : len), show(s).s);
-			caa_issuers_clear(cfg);
+			conf_key_error(p, "\"%.*s\": want CA-DOMAIN=ISSUER-TEXT",
+			    (int)(len > 80 ? 80 : len), conf_show(s).s);
+			conf_caa_issuers_clear(cfg);
 			return;
 		}
 		if (cfg->n_caa_issuers == MAX_CAA_ISSUERS) {
-			key_error(p, "at most %d entries", MAX_CAA_ISSUERS);
-			caa_issuers_clear(cfg);
+			conf_key_error(p, "at most %d entries", MAX_CAA_ISSUERS);
+			conf_caa_issuers_clear(cfg);
 			return;
 		}
 		{	/* blanks around '=' are not part of either */
@@ -735,10 +735,10 @@ set_caa_issuers(struct parse *p, const char *v)
 		}
 		if (addr_name_normalize(dom, 0, &why) == -1 ||
 		    strchr(dom, '.') == NULL) {
-			key_error(p, "%s: not a CA domain name", show(dom).s);
+			conf_key_error(p, "%s: not a CA domain name", conf_show(dom).s);
 			free(dom);
 			free(pat);
-			caa_issuers_clear(cfg);
+			conf_caa_issuers_clear(cfg);
 			return;
 		}
 		len = strlen(pat);
@@ -746,11 +746,11 @@ set_caa_issuers(struct parse *p, const char *v)
 			if (pat[i] < 0x20 || pat[i] > 0x7e)
 				len = 0;
 		if (len == 0 || len > CAA_ISSUER_PATTERN_MAX) {
-			key_error(p, "%s: the issuer text must be 1-%d printable "
-			    "characters", show(dom).s, CAA_ISSUER_PATTERN_MAX);
+			conf_key_error(p, "%s: the issuer text must be 1-%d printable "
+			    "characters", conf_show(dom).s, CAA_ISSUER_PATTERN_MAX);
 			free(dom);
 			free(pat);
-			caa_issuers_clear(cfg);
+			conf_caa_issuers_clear(cfg);
 			return;
 		}
 		cfg->caa_issuers[cfg->n_caa_issuers].domain = dom;
@@ -778,13 +778,13 @@ set_target_ip_protocol(struct parse *p, const char *v)
 	else if (strcmp(v, "ip6") == 0)
 		cur_target(p)->ip_protocol = IP_PROTOCOL_IP6;
 	else
-		key_error(p, "\"%s\": ip4, ip6 or both", show(v).s);
+		conf_key_error(p, "\"%s\": ip4, ip6 or both", conf_show(v).s);
 }
 
 static void
 set_target_audit_interval(struct parse *p, const char *v)
 {
-	get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
+	conf_get_audit_interval(p, v, &cur_target(p)->audit_interval_ms);
 }
 
 static void
@@ -792,20 +792,20 @@ set_protocol(struct parse *p, const char *v)
 {
 	p->protocol_set = true;	/* even if bad: one error is enough */
 	if (protocol_parse(v, &cur_target(p)->protocol) == -1)
-		key_error(p, "unknown protocol \"%s\" (use " PROTOCOL_LIST ")",
-		    show(v).s);
+		conf_key_error(p, "unknown protocol \"%s\" (use " PROTOCOL_LIST ")",
+		    conf_show(v).s);
 }
 
 static void
 set_target_interval(struct parse *p, const char *v)
 {
-	get_interval(p, v, &cur_target(p)->interval_ms);
+	conf_get_interval(p, v, &cur_target(p)->interval_ms);
 }
 
 static void
 set_target_timeout(struct parse *p, const char *v)
 {
-	get_timeout(p, v, &cur_target(p)->timeout_ms);
+	conf_get_timeout(p, v, &cur_target(p)->timeout_ms);
 }
 
 /* Sections. */
@@ -852,7 +852,7 @@ open_exporter(struct parse *p, const char *arg)
 {
 	(void)arg;
 	if (p->exporter_line)
-		error_at(p, p->line, "duplicate section [exporter] (first at "
+		conf_error_at(p, p->line, "duplicate section [exporter] (first at "
 		    "line %u)", p->exporter_line);
 	else
 		p->exporter_line = p->line;
@@ -869,12 +869,12 @@ open_domain(struct parse *p, const char *arg)
 		why = "an ip address is not a mail domain (use [endpoint])";
 		goto bad;
 	}
-	if (normalize_dns_name(name, &why) == -1)
+	if (conf_normalize_dns_name(name, &why) == -1)
 		goto bad;
 	start_target(p, TARGET_DOMAIN, name, 0);
 	return;
 bad:
-	error_at(p, p->line, "bad domain \"%s\": %s", show(arg).s, why);
+	conf_error_at(p, p->line, "bad domain \"%s\": %s", conf_show(arg).s, why);
 	free(name);
 	start_target(p, TARGET_DOMAIN, NULL, 0);
 }
@@ -887,23 +887,23 @@ open_endpoint(struct parse *p, const char *arg)
 	char *host;
 
 	if (addr_parse_host_port(arg, &host, &port, &why) == -1) {
-		error_at(p, p->line, "bad endpoint \"%s\": %s", show(arg).s,
+		conf_error_at(p, p->line, "bad endpoint \"%s\": %s", conf_show(arg).s,
 		    why);
 		start_target(p, TARGET_ENDPOINT, NULL, 0);
 		return;
 	}
 	if (arg[0] == '[') {
-		if (normalize_ip(&host, AF_INET6) == -1) {
+		if (conf_normalize_ip(&host, AF_INET6) == -1) {
 			why = "not an ipv6 address in brackets";
 			goto bad;
 		}
-	} else if (normalize_ip(&host, AF_INET) == -1 &&
-	    normalize_dns_name(host, &why) == -1)
+	} else if (conf_normalize_ip(&host, AF_INET) == -1 &&
+	    conf_normalize_dns_name(host, &why) == -1)
 		goto bad;
 	start_target(p, TARGET_ENDPOINT, host, port);
 	return;
 bad:
-	error_at(p, p->line, "bad endpoint \"%s\": %s", show(arg).s, why);
+	conf_error_at(p, p->line, "bad endpoint \"%s\": %s", conf_show(arg).s, why);
 	free(host);
 	start_target(p, TARGET_ENDPOINT, NULL, 0);
 }
@@ -916,7 +916,7 @@ close_endpoint(struct parse *p)
 	if (p->use_scratch || p->protocol_set)
 		return;
 	if (protocol_for_port(t->port, &t->protocol) == -1)
-		error_at(p, t->line, "port %u has no default protocol: set "
+		conf_error_at(p, t->line, "port %u has no default protocol: set "
 		    "protocol (" PROTOCOL_LIST ")", (unsigned)t->port);
 }
 
@@ -939,7 +939,7 @@ close_mail_hosts(struct parse *p, const char *hosts_key,
 	unsigned ports_line = key_line(p, ports_key);
 
 	if (ports_line && !key_line(p, hosts_key))
-		error_at(p, ports_line, "%s without %s", ports_key, hosts_key);
+		conf_error_at(p, ports_line, "%s without %s", ports_key, hosts_key);
 	if (!ports_line && n_hosts > 0) {
 		memcpy(ports, all, n_all * sizeof(all[0]));
 		*n_ports = n_all;
@@ -985,15 +985,15 @@ open_module(struct parse *p, const char *arg)
 	if (strlen(arg) > MODULE_NAME_MAX)
 		why = "longer than 64 characters";
 	for (const char *c = arg; *c && why == NULL; c++)
-		if (!is_alnum(*c) && *c != '-' && *c != '_' && *c != '.')
+		if (!conf_is_alnum(*c) && *c != '-' && *c != '_' && *c != '.')
 			why = "bad character (use letters, digits, '-', '_', "
 			    "'.')";
 	if (why != NULL)
-		error_at(p, p->line, "bad module name \"%s\": %s", show(arg).s,
+		conf_error_at(p, p->line, "bad module name \"%s\": %s", conf_show(arg).s,
 		    why);
 	for (size_t i = 0; why == NULL && i < cfg->n_modules; i++)
 		if (strcmp(cfg->modules[i].name, arg) == 0) {
-			error_at(p, p->line, "duplicate section [module %s] "
+			conf_error_at(p, p->line, "duplicate section [module %s] "
 			    "(first at line %u)", arg, cfg->modules[i].line);
 			why = "";
 		}
@@ -1021,7 +1021,7 @@ close_module(struct parse *p)
 	unsigned line;
 
 	if (!key_line(p, "kind")) {
-		error_at(p, p->sec_line, "%s: kind is required (domain or "
+		conf_error_at(p, p->sec_line, "%s: kind is required (domain or "
 		    "endpoint)", p->sec_label.data);
 		return;
 	}
@@ -1029,15 +1029,15 @@ close_module(struct parse *p)
 		return;		/* a bad kind, said already */
 	if (t->kind == TARGET_DOMAIN) {
 		if ((line = key_line(p, "protocol")) != 0)
-			error_at(p, line, "protocol: only for kind = endpoint");
+			conf_error_at(p, line, "protocol: only for kind = endpoint");
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(domain_only); i++)
 		if ((line = key_line(p, domain_only[i])) != 0)
-			error_at(p, line, "%s: only for kind = domain",
+			conf_error_at(p, line, "%s: only for kind = domain",
 			    domain_only[i]);
 	if (!key_line(p, "protocol"))
-		error_at(p, p->sec_line, "%s: kind = endpoint needs protocol "
+		conf_error_at(p, p->sec_line, "%s: kind = endpoint needs protocol "
 		    "(" PROTOCOL_LIST ")", p->sec_label.data);
 }
 
@@ -1137,11 +1137,11 @@ set_cfgsrc_path(struct parse *p, const char *v)
 	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 
 	if (*v != '/') {
-		key_error(p, "must be an absolute path");
+		conf_key_error(p, "must be an absolute path");
 		return;
 	}
 	if (strlen(v) > 1024) {
-		key_error(p, "path longer than 1024 bytes");
+		conf_key_error(p, "path longer than 1024 bytes");
 		return;
 	}
 	if (c == NULL)
@@ -1156,7 +1156,7 @@ set_cfgsrc_tool(struct parse *p, const char *v)
 	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 
 	if (strcmp(v, "none") != 0 && *v != '/') {
-		key_error(p, "an absolute path, or none (read the files)");
+		conf_key_error(p, "an absolute path, or none (read the files)");
 		return;
 	}
 	if (c == NULL)
@@ -1171,7 +1171,7 @@ set_cfgsrc_interval(struct parse *p, const char *v)
 	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 	uint64_t ms;
 
-	if (get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
+	if (conf_get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
 	    "must be at least 1m", &ms) == 0 && c != NULL)
 		c->interval_ms = ms;
 }
@@ -1182,7 +1182,7 @@ set_cfgsrc_timeout(struct parse *p, const char *v)
 	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 	uint64_t ms;
 
-	if (get_timeout(p, v, &ms) == 0 && c != NULL)
+	if (conf_get_timeout(p, v, &ms) == 0 && c != NULL)
 		c->timeout_ms = ms;
 }
 
@@ -1198,20 +1198,20 @@ set_cfgsrc_endpoints(struct parse *p, const char *v)
 	uint16_t port;
 	size_t n = 0;
 
-	while ((item = next_item(&rest)) != NULL) {
+	while ((item = conf_next_item(&rest)) != NULL) {
 		struct buf key;
 
 		if (addr_parse_host_port(item, &host, &port, &why) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, why);
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, why);
 			break;
 		}
-		if (normalize_host(&host, &why) == -1) {
-			key_error(p, "\"%s\": %s", show(item).s, why);
+		if (conf_normalize_host(&host, &why) == -1) {
+			conf_key_error(p, "\"%s\": %s", conf_show(item).s, why);
 			free(host);
 			break;
 		}
 		if (n == MAX_CFG_ENDPOINTS) {
-			key_error(p, "more than %d endpoints", MAX_CFG_ENDPOINTS);
+			conf_key_error(p, "more than %d endpoints", MAX_CFG_ENDPOINTS);
 			free(host);
 			break;
 		}
@@ -1225,10 +1225,10 @@ set_cfgsrc_endpoints(struct parse *p, const char *v)
 	}
 	free(list);
 	if (item != NULL || c == NULL) {
-		free_hosts(eps, &n);
+		conf_free_hosts(eps, &n);
 		return;
 	}
-	free_hosts(c->endpoints, &c->n_endpoints);
+	conf_free_hosts(c->endpoints, &c->n_endpoints);
 	memcpy(c->endpoints, eps, n * sizeof(eps[0]));
 	c->n_endpoints = n;
 }
@@ -1250,26 +1250,26 @@ open_cfgsrc(struct parse *p, const char *arg)
 		server = 1;
 	p->use_scratch = true;
 	if (server == -1) {
-		error_at(p, p->line, "[config %s]: use [config postfix NAME] or "
-		    "[config dovecot NAME]", show(arg).s);
+		conf_error_at(p, p->line, "[config %s]: use [config postfix NAME] or "
+		    "[config dovecot NAME]", conf_show(arg).s);
 		return;
 	}
 	if (*name == '\0' || strlen(name) > MODULE_NAME_MAX) {
-		error_at(p, p->line, "[config %s]: a name of 1 to 64 characters "
-		    "is needed", show(arg).s);
+		conf_error_at(p, p->line, "[config %s]: a name of 1 to 64 characters "
+		    "is needed", conf_show(arg).s);
 		return;
 	}
 	for (const char *ch = name; *ch; ch++)
-		if (!is_alnum(*ch) && *ch != '-' && *ch != '_' && *ch != '.') {
-			error_at(p, p->line, "bad config name \"%s\" (use "
-			    "letters, digits, '-', '_', '.')", show(name).s);
+		if (!conf_is_alnum(*ch) && *ch != '-' && *ch != '_' && *ch != '.') {
+			conf_error_at(p, p->line, "bad config name \"%s\" (use "
+			    "letters, digits, '-', '_', '.')", conf_show(name).s);
 			return;
 		}
 	for (size_t i = 0; i < cfg->n_cfgsrcs; i++)
 		if (cfg->cfgsrcs[i].server == server &&
 		    strcmp(cfg->cfgsrcs[i].name, name) == 0) {
-			error_at(p, p->line, "duplicate section [config %s] "
-			    "(first at line %u)", show(arg).s,
+			conf_error_at(p, p->line, "duplicate section [config %s] "
+			    "(first at line %u)", conf_show(arg).s,
 			    cfg->cfgsrcs[i].line);
 			return;
 		}
@@ -1289,7 +1289,7 @@ close_cfgsrc(struct parse *p)
 	if (p->use_scratch)
 		return;
 	if (!key_line(p, "path"))
-		error_at(p, p->sec_line, "%s: path is required (the Postfix "
+		conf_error_at(p, p->sec_line, "%s: path is required (the Postfix "
 		    "config directory, or dovecot.conf)", p->sec_label.data);
 }
 
@@ -1323,14 +1323,14 @@ const size_t config_n_sections = ARRAY_LEN(config_sections);
 /* List keys that may be given on several lines, their values adding up:
  * a line holds 197 bytes, too few for a long list. */
 bool
-key_repeats(key_fn set)
+conf_key_repeats(key_fn set)
 {
 	return set == set_probe_allow || set == set_basic_auth_users;
 }
 
 /* The defaults that depend on the machine, once the file is read. */
 void
-apply_machine_defaults(struct parse *p)
+conf_apply_machine_defaults(struct parse *p)
 {
 	struct config *cfg = p->cfg;
 	char host[256];
@@ -1338,14 +1338,14 @@ apply_machine_defaults(struct parse *p)
 
 	p->at_end = true;
 	if (cfg->ca_file == NULL) {
-		if (check_readable(DEFAULT_CA_FILE) == -1)
-			error_at(p, 0, "ca_file: default %s: %s",
+		if (conf_check_readable(DEFAULT_CA_FILE) == -1)
+			conf_error_at(p, 0, "ca_file: default %s: %s",
 			    DEFAULT_CA_FILE, strerror(errno));
 		cfg->ca_file = xstrdup(DEFAULT_CA_FILE);
 	}
 	if (cfg->dnssec && cfg->dnssec_trust_anchor_file == NULL) {
-		if (check_readable(DEFAULT_TRUST_ANCHOR_FILE) == -1)
-			error_at(p, 0, "dnssec_trust_anchor_file: default %s: %s"
+		if (conf_check_readable(DEFAULT_TRUST_ANCHOR_FILE) == -1)
+			conf_error_at(p, 0, "dnssec_trust_anchor_file: default %s: %s"
 			    " (install dns-root-data, or set dnssec = off)",
 			    DEFAULT_TRUST_ANCHOR_FILE, strerror(errno));
 		cfg->dnssec_trust_anchor_file =
@@ -1355,16 +1355,16 @@ apply_machine_defaults(struct parse *p)
 		if (gethostname(host, sizeof(host)) == -1)
 			host[0] = '\0';
 		host[sizeof(host) - 1] = '\0';
-		cfg->ehlo_name = xstrdup(check_name(host, false, &why) == 0 ?
+		cfg->ehlo_name = xstrdup(conf_check_name(host, false, &why) == 0 ?
 		    host : "localhost");
 	}
-	check_duplicates(p);
+	conf_check_duplicates(p);
 	{
 		const char *file = p->file;
 
 		if (p->tls_file != NULL)
 			p->file = p->tls_file;
-		check_tls_files(p);
+		conf_check_tls_files(p);
 		p->file = file;
 	}
 }
@@ -1372,7 +1372,7 @@ apply_machine_defaults(struct parse *p)
 /* --web.config.file: its keys through the setters of the [exporter] keys
  * that say the same, with their checks; one of the two per setting. */
 void
-apply_web_entry(struct parse *p, const struct webcfg_entry *e,
+conf_apply_web_entry(struct parse *p, const struct webcfg_entry *e,
     const char *ini)
 {
 	struct config *cfg = p->cfg;
@@ -1384,7 +1384,7 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 	case WC_KEY_FILE:
 		p->key = e->key == WC_CERT_FILE ? "cert_file" : "key_file";
 		if (p->tls_file == NULL && (p->tls_cert_line || p->tls_key_line)) {
-			key_error(p, "%s sets tls_cert_file and tls_key_file "
+			conf_key_error(p, "%s sets tls_cert_file and tls_key_file "
 			    "already: use one of the two", ini);
 			return;
 		}
@@ -1402,31 +1402,31 @@ apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 			cfg->tls_min_version = 13;
 		else if (strcmp(e->value, "TLS10") == 0 ||
 		    strcmp(e->value, "TLS11") == 0)
-			key_error(p, "%s: TLS 1.0 and 1.1 are not offered (RFC "
+			conf_key_error(p, "%s: TLS 1.0 and 1.1 are not offered (RFC "
 			    "8996): TLS12 or TLS13", e->value);
 		else
-			key_error(p, "\"%s\": TLS12 or TLS13", show(e->value).s);
+			conf_key_error(p, "\"%s\": TLS12 or TLS13", conf_show(e->value).s);
 		break;
 	case WC_CLIENT_AUTH:
 		p->key = "client_auth_type";
 		p->client_auth_line = e->line;
 		if (tls_client_auth_parse(e->value, &cfg->tls_client_auth) == -1)
-			key_error(p, "\"%s\": NoClientCert, RequestClientCert, "
+			conf_key_error(p, "\"%s\": NoClientCert, RequestClientCert, "
 			    "RequireAnyClientCert, VerifyClientCertIfGiven or "
-			    "RequireAndVerifyClientCert", show(e->value).s);
+			    "RequireAndVerifyClientCert", conf_show(e->value).s);
 		break;
 	case WC_CLIENT_CA:
 		p->key = "client_ca_file";
 		p->client_ca_line = e->line;
-		if ((cfg->tls_client_ca_pem = read_pem(p, e->value)) != NULL) {
+		if ((cfg->tls_client_ca_pem = conf_read_pem(p, e->value)) != NULL) {
 			cfg->tls_client_ca_file = xstrdup(e->value);
-			check_client_ca(p);
+			conf_check_client_ca(p);
 		}
 		break;
 	case WC_USER:
 		p->key = "basic_auth_users";
 		if (cfg->n_auth_users > 0 && !p->web_users) {
-			key_error(p, "%s sets basic_auth_users already: use one "
+			conf_key_error(p, "%s sets basic_auth_users already: use one "
 			    "of the two", ini);
 			return;
 		}

@@ -998,16 +998,16 @@ check_hostile(void)
 	ERROR1("]\n", "t.ini:1: syntax error: expected \"key = value\" or "
 	    "\"[section]\"");
 	ERROR1("[exporter]\n\xff\xfe = \x80\n", "t.ini:2: syntax error: bad "
-	    "key \"??\"");
-	ERROR1("[\xc3\x28 \xff]\n", "t.ini:1: unknown section [?( ?] (use "
+	    "key \"\\xff\\xfe\"");
+	ERROR1("[\xc3\x28 \xff]\n", "t.ini:1: unknown section [\\xc3( \\xff] (use "
 	    "[exporter], [domain NAME] or [endpoint HOST:PORT])");
 	ERROR1("[domain \xe9xample.org]\n", "t.ini:1: bad domain "
-	    "\"?xample.org\": bad character (use letters, digits, '-', '_', "
+	    "\"\\xe9xample.org\": bad character (use letters, digits, '-', '_', "
 	    "'.')");
 	ERROR1("[exporter]\nehlo_name = h\xc3\xa9.example\n", "t.ini:2: "
 	    "ehlo_name: bad character (use letters, digits, '-', '.')");
 	ERROR1("[exporter]\nlog_level = \x1b[31mred\n", "t.ini:2: log_level: "
-	    "unknown level \"?[31mred\" (use debug, info, warn or error)");
+	    "unknown level \"\\x1b[31mred\" (use debug, info, warn or error)");
 
 	/* 1000 sections, all loaded; then with one duplicated at the end. */
 	buf_init(&b);

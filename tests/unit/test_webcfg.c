@@ -212,7 +212,7 @@ main(void)
 	    "RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
 	    "RequireAndVerifyClientCert", 0);
 	load_web("[exporter]\n", "tls_server_config:\n  client_auth_type: \"NoClientCert\\x01\"\n",
-	    "web.yml:2: client_auth_type: \"NoClientCert?\": NoClientCert, "
+	    "web.yml:2: client_auth_type: \"NoClientCert\\x01\": NoClientCert, "
 	    "RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
 	    "RequireAndVerifyClientCert", 0);
 	load_web("[exporter]\n", "tls_server_config:\n  client_ca_file: /nonexistent/ca.crt\n",
