@@ -1589,16 +1589,13 @@ static int
 tool_ok(struct cfgaudit_job *j)
 {
 	if (j->out.result != SUBPROC_OK) {
-		char what[256];
-		size_t el = strcspn(j->out.err.data ? j->out.err.data : "",
-		    "\n");
+		char what[sizeof(j->out.detail) + 2 + 128], err[128];
+		const char *e = j->out.err.data ? j->out.err.data : "";
+		size_t el = strcspn(e, "\n");
 
-		snprintf(what, sizeof(what), "%s%s%.*s", j->out.detail,
-		    el ? ": " : "", (int)(el > 120 ? 120 : el),
-		    j->out.err.data ? j->out.err.data : "");
-		for (char *c = what; *c; c++)
-			if (*c < 0x20 || *c > 0x7e || *c == '"')
-				*c = '?';
+		text_escape(err, sizeof(err), e, el);
+		snprintf(what, sizeof(what), "%s%s%s", j->out.detail,
+		    el ? ": " : "", err);
 		tool_failed(j, what);
 		return -1;
 	}

@@ -160,20 +160,6 @@ is_name_char(char ch)
 	    (ch >= '0' && ch <= '9') || ch == '_';
 }
 
-/* Text from a file as a message quotes it: printable ASCII, cut short. */
-static const char *
-shown(const char *s, size_t n, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 4 < size; i++)
-		out[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (o + 4 >= size)
-		memcpy(out + o, "...", 3), o += 3;
-	out[o] = '\0';
-	return out;
-}
-
 /* The logical-line reader shared by both files. */
 struct lines {
 	const char	*data;
@@ -304,7 +290,7 @@ pf_parse_main(struct pf_conf *c, const char *data, size_t len)
 			continue;
 		if (split_assignment(line.data, &nlen, &value) == -1) {
 			pf_error(c, c->main_file, start, "not \"name = value\": "
-			    "\"%s\"", shown(line.data, line.len, sh, sizeof(sh)));
+			    "\"%s\"", text_escape(sh, sizeof(sh), line.data, line.len));
 			continue;
 		}
 		if (c->n_p >= PF_PARAMS_MAX) {
@@ -407,8 +393,7 @@ pf_parse_master(struct pf_conf *c, const char *data, size_t len)
 				continue;	/* another argument */
 			if (split_assignment(w, &nlen, &value) == -1) {
 				pf_error(c, c->master_file, start, "-o %s: not "
-				    "name=value", shown(w, strlen(w), sh,
-				    sizeof(sh)));
+				    "name=value", text_escape(sh, sizeof(sh), w, strlen(w)));
 				continue;
 			}
 			if (s->n_o >= PF_OVERRIDES_MAX) {

@@ -102,8 +102,7 @@ probe_fail(struct probe_outcome *out, enum probe_step step,
 	va_start(ap, fmt);
 	vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
 	va_end(ap);
-	/* The detail may quote the peer: keep it printable. */
-	for (char *p = out->detail; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?';
+	/* The detail may quote the peer: its bytes are kept, and each output
+	 * escapes them (log_quote, the exposition's and the page's escapers),
+	 * so a person sees \xNN where the peer sent non-ASCII, never '?'. */
 }

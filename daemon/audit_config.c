@@ -94,12 +94,14 @@ cfg_report_json(struct buf *b, const struct cfg_report *r)
 	buf_puts(b, "]}");
 }
 
-/* Text for a person, printable ASCII only (the files are hostile). */
+/* Text for a person: the files are hostile, so other bytes are \xNN. */
 static void
 put_clean(FILE *f, const char *s)
 {
-	for (; s && *s; s++)
-		fputc((*s >= 0x20 && *s < 0x7f) ? *s : '?', f);
+	char esc[4096];
+
+	if (s != NULL)
+		fputs(text_escape(esc, sizeof(esc), s, strlen(s)), f);
 }
 
 static void

@@ -671,7 +671,11 @@ job_share(struct check_run *run, struct probe_job *job, const char *addr,
 			share_keep(s, c);
 			return SHARE_FOLLOWS;
 		}
+		/* Served by a probe of this round only: one led after this
+		 * check's previous run began.  Its own last probe (or one it
+		 * was served before) is older and never serves it again. */
 		if (now - s->done_ms < check_interval_ms(c) &&
+		    s->led_ms > c->prev_run_ms &&
 		    (!run->audit || !s->out.tls.done ||
 		    share_audit_fresh(s, run, now))) {
 			share_keep(s, c);
@@ -682,6 +686,7 @@ job_share(struct check_run *run, struct probe_job *job, const char *addr,
 		s->done = 0;	/* stale: probed again */
 	}
 	s->leader = job;
+	s->led_ms = run->started_ms;
 	job->share = s;
 	return SHARE_LEADS;
 }
@@ -1382,6 +1387,8 @@ check_start(struct check *c)
 	run->res = check_result_new(c->cfg, c->key);
 	run->res->started = wall_time();
 	run->started_ms = now_ms();
+	c->prev_run_ms = c->run_ms;
+	c->run_ms = run->started_ms;
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;

@@ -30,6 +30,9 @@ struct check {
 	size_t		 index;		/* in ctx->checks; SIZE_MAX ad hoc */
 	int		 ran_once;
 	double		 last_audit;	/* wall clock of the last audit run */
+	uint64_t	 run_ms;		/* monotonic start of the run in flight or the
+					 * last one, 0: none yet */
+	uint64_t	 prev_run_ms;	/* the run before that, 0: none */
 	sched_adhoc_cb	 adhoc_cb;	/* set for an ad-hoc check */
 	void		*adhoc_arg;
 	TAILQ_ENTRY(check) adhoc_link;	/* ctx->adhoc */

@@ -25,6 +25,7 @@ struct probe_share {
 	struct share_followers followers;	/* wait for the leader */
 	int		 done;		/* out holds a finished probe */
 	uint64_t	 done_ms;	/* monotonic */
+	uint64_t	 led_ms;		/* monotonic start of its leader's run */
 	uint64_t	 keep_ms;	/* kept this long after done_ms */
 	double		 finished;	/* wall clock */
 	struct probe_outcome out;

@@ -383,3 +383,37 @@ read_file_all(const char *path, size_t max, struct buf *b, const char **why)
 	close(fd);
 	return rc;
 }
+
+const char *
+text_escape(char *out, size_t size, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	if (size < 8) {
+		if (size > 0)
+			out[0] = '\0';
+		return out;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t need = ch >= 0x20 && ch < 0x7f ? 1 : 4;
+
+		if (o + need + 4 > size)	/* room for "..." and the NUL */
+			break;
+		if (need == 1)
+			out[o++] = (char)ch;
+		else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	if (i < n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}

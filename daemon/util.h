@@ -63,6 +63,10 @@ double wall_time(void);
 
 /* Trims ASCII blanks in place; returns s. */
 char *str_trim(char *s);
+/* Hostile text (from a peer, a file, a request) for a message a person reads:
+ * printable ASCII as it is, every other byte as \xNN (never '?'), cut with
+ * "..." to fit size (>= 8).  Returns out. */
+const char *text_escape(char *out, size_t size, const char *s, size_t n);
 int str_ieq(const char *a, const char *b);
 
 #endif

@@ -355,21 +355,6 @@ probe_client_gone(struct http_req *req, void *arg)
 	web_respond_text(req, 503, "the client went away\n");
 }
 
-/* Module and parameter text for a message: printable ASCII, cut. */
-static void
-shown(char *out, size_t outlen, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 4 < outlen; i++)
-		out[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (o + 4 >= outlen && len > o) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
-
 /* debug=true (blackbox_exporter's spelling): the answer is the probe's log
  * and the metrics it would have returned, as text.  1, 0, or -1 for a
  * value other than true or false, or the argument given twice. */
@@ -430,7 +415,7 @@ probe_handle(struct web *w, struct http_req *req)
 		return;
 	}
 	if (mlen != strlen(mv) || (m = config_module(cfg, mv)) == NULL) {
-		shown(name, sizeof(name), mv, mlen);
+		text_escape(name, sizeof(name), mv, mlen);
 		snprintf(msg, sizeof(msg), "unknown module \"%s\"\n", name);
 		web_respond_text(req, 400, msg);
 		return;

@@ -377,7 +377,7 @@ async def smtp_slowtls(c):
             await c.send("221 bye\r\n")
 
 
-LOGFORGE = (b'554-hostile.test no" fake=1 \\" esc=\\\\ level=error event=forged\n'
+LOGFORGE = (b'554-hostile.test no" fake=1 caf\xc3\xa9 \\" esc=\\\\ level=error event=forged\n'
             b'554 event=forged2 \xc3\xa9 done\r\n')
 
 

@@ -267,6 +267,8 @@ if [k for k, _ in keys] != want:
 detail = dict(keys)["detail"]
 if 'no\\" fake=1' not in detail:
     sys.exit("the detail does not hold the banner, escaped: %s" % detail)
+if 'caf\\xc3\\xa9' not in detail:
+    sys.exit("non-ASCII in the banner is not escaped as \\xNN: %s" % detail)
 print("ok: logforge: %s" % l)
 PYEOF
 

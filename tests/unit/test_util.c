@@ -225,6 +225,36 @@ check_str_trim(void)
 	CHECK(!str_ieq("smtp", "smtps"));
 }
 
+/* Hostile text for a person: other bytes as \xNN (never '?'), cut with
+ * "...", always terminated, never past the buffer. */
+static void
+check_text_escape(void)
+{
+	char out[64], small[12], tiny[8], none[4] = "abc";
+	const char utf8[] = "caf\xc3\xa9 \x1b[31m\r\n";
+	char big[300];
+
+	CHECK_STR(text_escape(out, sizeof(out), "plain text", 10), "plain text");
+	CHECK_STR(text_escape(out, sizeof(out), utf8, strlen(utf8)),
+	    "caf\\xc3\\xa9 \\x1b[31m\\x0d\\x0a");
+	CHECK(strchr(out, '?') == NULL);
+	/* an embedded NUL is a byte like any other */
+	CHECK_STR(text_escape(out, sizeof(out), "a\0b", 3), "a\\x00b");
+	/* cut: what fits, then "...", in 12 bytes */
+	CHECK_STR(text_escape(small, sizeof(small), "abcdefghijklmnop", 16),
+	    "abcdefgh...");
+	/* an escape is never cut in half */
+	CHECK_STR(text_escape(small, sizeof(small), "abcdef\xff\xff", 8),
+	    "abcdef...");
+	CHECK_STR(text_escape(tiny, sizeof(tiny), "\xff\xff\xff", 3), "\\xff...");
+	/* below 8 bytes nothing is written but the NUL */
+	CHECK_STR(text_escape(none, sizeof(none), "xyz", 3), "");
+	memset(big, 0x80, sizeof(big));
+	text_escape(out, sizeof(out), big, sizeof(big));
+	CHECK(strlen(out) < sizeof(out));
+	CHECK(strcmp(out + strlen(out) - 3, "...") == 0);
+}
+
 int
 main(void)
 {
@@ -233,5 +263,6 @@ main(void)
 	check_parse_host_port();
 	check_put_double();
 	check_str_trim();
+	check_text_escape();
 	return unit_done("test_util");
 }
