@@ -639,6 +639,7 @@ expand_name(struct expand *x, const char *name, size_t nlen, struct buf *out)
 {
 	struct pf_where w;
 	const char *v;
+	char *own;
 
 	for (unsigned i = 0; i < x->depth; i++)
 		if (strlen(x->stack[i]) == nlen &&
@@ -666,9 +667,11 @@ expand_name(struct expand *x, const char *name, size_t nlen, struct buf *out)
 		buf_puts(out, v);	/* postconf -x expanded it already */
 		return;
 	}
-	x->stack[x->depth++] = xstrndup(name, nlen);
+	own = xstrndup(name, nlen);
+	x->stack[x->depth++] = own;
 	expand_into(x, v, strlen(v), out);
-	free((char *)x->stack[--x->depth]);
+	x->depth--;
+	free(own);
 }
 
 static void

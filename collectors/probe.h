@@ -12,7 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "collectors/dane.h"
-#include "daemon/config.h"
+#include "collectors/protocol.h"
 
 /* Steps of a probe; each is also a `phase` of mailsec_probe_duration_seconds
  * and the `step` label of a failure. */

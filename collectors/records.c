@@ -277,7 +277,7 @@ spf_eval_answer(struct records_job *job, struct rq *q, int status,
 		dns_names_free(ptr, n);
 	}
 	free(ips);
-	free((void *)names);
+	free(names);
 	spf_run_step(job, q->index, step);
 }
 

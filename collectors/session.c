@@ -17,10 +17,10 @@ static void
 session_free(struct session *s)
 {
 	io_free(s->io);
-	free((char *)s->p.ehlo_name);	/* our copies: see session_start() */
-	free((char *)s->p.dane_base);
-	for (size_t i = 0; i < ARRAY_LEN(s->p.dane_names); i++)
-		free((char *)s->p.dane_names[i]);
+	free(s->ehlo_name);	/* our copies: see session_start() */
+	free(s->dane_base);
+	for (size_t i = 0; i < ARRAY_LEN(s->dane_names); i++)
+		free(s->dane_names[i]);
 	tlsa_set_free(&s->dane_tlsa);
 	SSL_CTX_free(s->p.ssl_ctx);
 	event_free(s->ev_start);
@@ -304,7 +304,8 @@ session_start(struct event_base *base, const struct probe_params *p,
 	/* A SIGHUP reload frees the config and the TLS context these point
 	 * into while sessions still wait for a banner: the session keeps its
 	 * own copy of the EHLO name and its own reference to the context. */
-	s->p.ehlo_name = p->ehlo_name ? xstrdup(p->ehlo_name) : NULL;
+	s->ehlo_name = p->ehlo_name ? xstrdup(p->ehlo_name) : NULL;
+	s->p.ehlo_name = s->ehlo_name;
 	/* So are the TLSA set and its names, from a result that a new run
 	 * replaces. */
 	tlsa_set_init(&s->dane_tlsa);
@@ -315,10 +316,13 @@ session_start(struct event_base *base, const struct probe_params *p,
 	if (p->dane_tlsa != NULL) {
 		tlsa_set_copy(&s->dane_tlsa, p->dane_tlsa);
 		s->p.dane_tlsa = &s->dane_tlsa;
-		s->p.dane_base = p->dane_base ? xstrdup(p->dane_base) : NULL;
+		s->dane_base = p->dane_base ? xstrdup(p->dane_base) : NULL;
+		s->p.dane_base = s->dane_base;
 		for (size_t i = 0; i < ARRAY_LEN(s->p.dane_names); i++)
-			if (p->dane_names[i] != NULL)
-				s->p.dane_names[i] = xstrdup(p->dane_names[i]);
+			if (p->dane_names[i] != NULL) {
+				s->dane_names[i] = xstrdup(p->dane_names[i]);
+				s->p.dane_names[i] = s->dane_names[i];
+			}
 	}
 	if (p->ssl_ctx != NULL)
 		SSL_CTX_up_ref(p->ssl_ctx);

@@ -35,6 +35,9 @@ struct session {
 	void			(*proto_free)(void *);
 	struct probe_params	 p;
 	struct tlsa_set		 dane_tlsa;	/* p.dane_tlsa points here */
+	char			*ehlo_name;	/* our copies: p's point here */
+	char			*dane_base;
+	char			*dane_names[2];
 	probe_done_cb		 cb;
 	void			*cb_arg;
 	struct io		*io;

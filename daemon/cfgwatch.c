@@ -244,67 +244,21 @@ cfgwatch_drift(const struct ctx *ctx, const struct cfg_report *r,
 		    v->cert_fp) != 0;
 }
 
-void
-cfgwatch_metrics(struct expo *e, struct ctx *ctx)
+size_t
+cfgwatch_count(const struct ctx *ctx)
 {
 	const struct cfgwatch *w = ctx->cfgwatch;
-	double last = 0;
 
-	if (w == NULL || w->n == 0)
-		return;
-	for (size_t i = 0; i < w->n; i++) {
-		const struct cfg_report *r = w->v[i]->last;
-		const struct cfgsrc_cfg *c = one_cfg(w->v[i]);
-		const char *server = cfg_server_name(w->v[i]->server);
-		unsigned n[CFG_SEV__COUNT];
+	return w ? w->n : 0;
+}
 
-		if (r == NULL)
-			continue;
-		if (r->finished > last)
-			last = r->finished;
-		expo_add(e, F_CONFIG_READ_SUCCESS, NULL, r->read_ok, "server",
-		    server, "instance", r->instance, NULL);
-		cfg_report_counts(r, n);
-		for (int s = 0; s < CFG_SEV__COUNT; s++)
-			expo_add(e, F_CONFIG_FINDINGS, NULL, n[s], "server",
-			    server, "instance", r->instance, "severity",
-			    cfg_severity_name((enum cfg_severity)s), NULL);
-		for (size_t k = 0; k < r->n_f; k++) {
-			const struct cfg_finding *f = &r->f[k];
-			int dup = 0;
+const struct cfg_report *
+cfgwatch_at(const struct ctx *ctx, size_t i, const struct cfgsrc_cfg **src,
+    int *server)
+{
+	const struct cfgwatch *w = ctx->cfgwatch;
 
-			/* One sample per label set (read errors repeat). */
-			for (size_t j = 0; j < k && !dup; j++)
-				dup = r->f[j].check == f->check &&
-				    strcmp(r->f[j].service, f->service) == 0 &&
-				    strcmp(r->f[j].setting, f->setting) == 0 &&
-				    r->f[j].sev == f->sev;
-			if (dup)
-				continue;
-			expo_add(e, F_CONFIG_FINDING, NULL, 1, "server", server,
-			    "instance", r->instance, "service", f->service,
-			    "setting", f->setting, "check",
-			    cfg_check_name(f->check), "severity",
-			    cfg_severity_name(f->sev), NULL);
-		}
-		for (size_t k = 0; k < r->n_certs; k++)
-			expo_add(e, F_CONFIG_CERT_NOT_AFTER, NULL,
-			    r->certs[k].not_after, "server", server, "instance",
-			    r->instance, "file", r->certs[k].file, NULL);
-		for (size_t k = 0; c && k < c->n_endpoints; k++) {
-			int d[DRIFT__COUNT];
-
-			cfgwatch_drift(ctx, r, c->endpoints[k], d);
-			for (int x = 0; x < DRIFT__COUNT; x++)
-				if (d[x] != -1)
-					expo_add(e, F_CONFIG_DRIFT, NULL, d[x],
-					    "server", server, "instance",
-					    r->instance, "endpoint",
-					    c->endpoints[k], "check",
-					    drift_check_name((enum drift_check)x),
-					    NULL);
-		}
-	}
-	if (last > 0)
-		expo_add(e, F_CONFIG_LAST_RUN, NULL, last, NULL);
+	*src = one_cfg(w->v[i]);
+	*server = w->v[i]->server;
+	return w->v[i]->last;
 }

@@ -6,7 +6,6 @@
 #define MAILSEC_CFGWATCH_H
 
 #include "daemon/ctx.h"
-#include "web/expo.h"
 
 struct cfg_report;
 
@@ -14,8 +13,13 @@ struct cfg_report;
  * that stay. */
 void cfgwatch_apply(struct ctx *ctx);
 void cfgwatch_free(struct ctx *ctx);
-/* The mailsec_config_* samples. */
-void cfgwatch_metrics(struct expo *e, struct ctx *ctx);
+/* The audits, one per [config ...] section: how many, and the i-th
+ * (i < cfgwatch_count()): its last report or NULL (not run yet), its
+ * section (*src, NULL once gone) and server (*server, an enum cfg_server).
+ * The mailsec_config_* samples are web/config_metrics.c's. */
+size_t cfgwatch_count(const struct ctx *ctx);
+const struct cfg_report *cfgwatch_at(const struct ctx *ctx, size_t i,
+    const struct cfgsrc_cfg **src, int *server);
 /* The reports, for the status page: i-th, or NULL past the end. */
 const struct cfg_report *cfgwatch_report(const struct ctx *ctx, size_t i);
 

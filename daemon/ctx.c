@@ -14,7 +14,6 @@
 #include "daemon/publish.h"
 #include "daemon/util.h"
 #include "daemon/watch.h"
-#include "web/http.h"
 
 #define DNS_TRIES 2
 
@@ -154,8 +153,6 @@ ctx_free(struct ctx *ctx)
 	dns_free(ctx->dns);	/* runs the callbacks of detached runs */
 	fetch_engine_free(ctx->fetch);
 	dnssec_free(ctx->dnssec);
-	if (ctx->http)
-		http_stop(ctx->http);
 	if (ctx->ev_sigterm)
 		event_free(ctx->ev_sigterm);
 	if (ctx->ev_sigint)

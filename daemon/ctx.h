@@ -32,7 +32,7 @@ struct ctx {
 	struct dns	*dns;
 	struct fetch_engine *fetch;	/* HTTPS: MTA-STS policies */
 	struct dnssec	*dnssec;	/* the validator, or NULL (dnssec = off) */
-	struct http	*http;
+	struct http	*http;		/* the listener: main.c starts and stops it */
 
 	struct check	**checks;
 	size_t		 n_checks;

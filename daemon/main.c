@@ -304,6 +304,15 @@ drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
+/* The listener goes before the context: it is the wiring's, as the web is
+ * (after web_free(), which answers the requests the web still holds). */
+static void
+stop_listener(struct ctx *ctx)
+{
+	http_stop(ctx->http);
+	ctx->http = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -448,6 +457,7 @@ main(int argc, char **argv)
 		if (drop_privileges(ctx.cfg->user, err, sizeof(err)) == -1) {
 			fprintf(stderr, "mailsec_exporter: %s\n", err);
 			web_free(web);
+			stop_listener(&ctx);
 			ctx_free(&ctx);
 			return 1;
 		}
@@ -505,6 +515,7 @@ main(int argc, char **argv)
 			rc = 1;		/* interrupted before the round ended */
 	}
 	web_free(web);		/* before the checks and the listener go */
+	stop_listener(&ctx);
 	ctx_free(&ctx);
 	free(listen_host);
 	return rc;

@@ -11,9 +11,6 @@
 cd "$(dirname "$0")/.." || exit 1
 
 EXCEPTIONS='
-collectors/probe.h daemon/config.h	enum protocol and its names: the protocol table moves to collectors
-daemon/cfgwatch.h web/expo.h	cfgwatch_metrics() writes samples: it moves to web (a publish subscriber)
-daemon/ctx.c web/http.h	ctx_free() stops the listener: the wiring (main.c) should
 '
 
 layer() {	# path -> layer number

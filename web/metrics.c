@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "web/config_metrics.h"
 #include "web/facts.h"
 
 /* address_label = hash: 8 hex digits of the address's SHA-256. */
@@ -559,7 +560,7 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	expo_add(e, F_CONFIG_RELOAD_OK, NULL, ctx->reload_ok, NULL);
 	expo_add(e, F_CONFIG_RELOAD_TS, NULL, ctx->reload_ok_time, NULL);
 	add_exporter_dns(e, ctx);
-	cfgwatch_metrics(e, (struct ctx *)ctx);
+	cfgwatch_metrics(e, ctx);
 	changes_foreach(&ctx->changes, wall_time(), add_change_entry,
 	    add_change_weak, e);
 }
