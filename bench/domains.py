@@ -376,7 +376,7 @@ def https_accepts():
 # the exporter
 
 
-def write_config(path, n, args, pki, nsd_dir, share, interval):
+def write_config(path, n, args, pki, nsd_dir, share, interval, cache=True):
     with open(path, "w") as f:
         f.write("""; Written by bench/domains.py.
 [exporter]
@@ -392,7 +392,8 @@ audit = {audit}
 share = {share}
 dnssec_trust_anchor_file = {nsd}/trust-anchors
 dnssec_forwarder = {ns}
-{off}""".format(off="".join("%s = off\n" % k for k in sorted(args.off)),ea=B.EXP_ADDR, ep=B.EXP_PORT, iv=interval, c=args.c, pki=pki, ns=B.NS_ADDR,
+{nocache}{off}""".format(off="".join("%s = off\n" % k for k in sorted(args.off)),
+           nocache="" if cache else "dns_cache_max_ttl = 0\n",ea=B.EXP_ADDR, ep=B.EXP_PORT, iv=interval, c=args.c, pki=pki, ns=B.NS_ADDR,
            share=share, audit=args.audit, nsd=nsd_dir))
         for i in range(n):
             f.write("\n[domain %s]\ndkim_selectors = %s\n"
@@ -410,7 +411,8 @@ def read_prom(path):
     per-domain series vs shared endpoint series + a mapping), the check
     results and the exporter's counters."""
     r = {"samples": 0, "endpoint_samples": 0, "domains_ok": 0, "domains": 0,
-         "hostile_ok": 0, "probes": 0, "shared": 0}
+         "hostile_ok": 0, "probes": 0, "shared": 0, "probe_timeouts": 0,
+         "probe_timeouts_own_mx": 0, "probe_timeout_steps": {}}
     eps, servers, server_series = set(), set(), set()
     with open(path) as f:
         for line in f:
@@ -431,7 +433,15 @@ def read_prom(path):
                     eps.add((dom, server.group(0)))
                     servers.add(server.group(0))
                 server_series.add((name, rest))
-            elif name == "mailsec_check_success":
+            if (name == "mailsec_probe_error_info" and 'reason="timeout"' in labels
+                    and 'domain="h-' not in labels and val == "1"):
+                r["probe_timeouts"] += 1
+                st = re.search(r'step="([^"]*)"', labels)
+                st = st.group(1) if st else "?"
+                r["probe_timeout_steps"][st] = r["probe_timeout_steps"].get(st, 0) + 1
+                if 'host="mx-' in labels:
+                    r["probe_timeouts_own_mx"] += 1
+            if name == "mailsec_check_success":
                 ok = val == "1"
                 if 'target="h-' in labels:
                     r["hostile_ok"] += ok
@@ -452,12 +462,13 @@ def read_prom(path):
     return r
 
 
-def phase_once(args, pki, nsd_dir, share):
-    name = "once-share-" + share
+def phase_once(args, pki, nsd_dir, share, cache=True):
+    name = "once-share-" + share + ("" if cache else "-nocache")
     cfg = os.path.join(OUT, name + ".ini")
-    write_config(cfg, args.n, args, pki, nsd_dir, share, "5m")
+    write_config(cfg, args.n, args, pki, nsd_dir, share, "5m", cache)
     outp = os.path.join(OUT, name + ".prom")
-    B.log("exporter --once, share = %s: %d domains" % (share, args.n))
+    B.log("exporter --once, share = %s%s: %d domains"
+          % (share, "" if cache else ", dns_cache_max_ttl = 0", args.n))
     q0, a0 = nsd_queries(nsd_dir), https_accepts()
     r = B.run_measured(name, [args.exporter, "--config", cfg, "--once"], 900,
                        stdout=open(outp, "w"),
@@ -584,6 +595,16 @@ def report(args, R):
         g(off, "dns_per_domain", "%.1f"),
         "on/off <= 1/3: %s" % ("%.2f %s" % (ratio, B.verdict(ratio <= 1 / 3))
                                if ratio else "-"))
+    nc = R.get("once_on_nocache", {})
+    if nc:
+        row("  DNS questions per domain, share = on, dns_cache_max_ttl = 0",
+            g(nc, "dns_per_domain", "%.1f"), "", "info (the cache's saving)")
+        row("  full round, share = on, dns_cache_max_ttl = 0: wall", g(nc, "wall_s", "%.1f s"),
+            "", "info")
+        row("  own-MX / all probe timeouts, share = on (cache on; cache off)",
+            "%s / %s; %s / %s" % (g(on, "probe_timeouts_own_mx"), g(on, "probe_timeouts"),
+                                  g(nc, "probe_timeouts_own_mx"), g(nc, "probe_timeouts")),
+            "%s / %s" % (g(off, "probe_timeouts_own_mx"), g(off, "probe_timeouts")), "info")
     row("SMTP handshakes per round (exporter: probes - shared)",
         g(on, "handshakes_exporter"), g(off, "handshakes_exporter"),
         "= distinct servers (%s): %s" % (
@@ -639,7 +660,7 @@ def main():
     ap.add_argument("--scrape-secs", type=int, default=10)
     ap.add_argument("--exporter", default=os.path.join(B.ROOT, "mailsec_exporter"))
     ap.add_argument("--tools", default=os.path.join(B.ROOT, "build", "bench"))
-    ap.add_argument("--skip", default="", help="comma list: off,daemon,scrape")
+    ap.add_argument("--skip", default="", help="comma list: off,nocache,daemon,daemon-off,scrape")
     ap.add_argument("--off", default="", help="checks turned off, for attribution: "
                     "comma list of mta_sts,tls_rpt,dnssec")
     ap.add_argument("--results", default=os.path.join(B.ROOT, "bench", "results-domains.json"))
@@ -666,11 +687,13 @@ def main():
         _, nsd_dir = start_nsd(args.n, pki)
         start_nginx(pki, groups)
         R["once_on"] = phase_once(args, pki, nsd_dir, "on")
+        if "nocache" not in args.skip:
+            R["once_on_nocache"] = phase_once(args, pki, nsd_dir, "on", cache=False)
         if "off" not in args.skip:
             R["once_off"] = phase_once(args, pki, nsd_dir, "off")
         if "daemon" not in args.skip:
             R["daemon_on"] = phase_daemon(args, pki, nsd_dir, "on", R["once_on"]["wall_s"])
-            if "off" not in args.skip:
+            if "off" not in args.skip and "daemon-off" not in args.skip:
                 R["daemon_off"] = phase_daemon(args, pki, nsd_dir, "off",
                                                R["once_off"]["wall_s"])
     finally:

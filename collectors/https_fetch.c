@@ -422,6 +422,16 @@ easy_setup(struct fetch *f, const struct fetch_params *p)
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (p->ca_file != NULL)
 		SET(CURLOPT_CAINFO, p->ca_file);
+	/* ca_file alone, not also the CA directory libcurl was built with
+	 * (Debian: /etc/ssl/certs): trust is what the config says, and a
+	 * store from a file alone is one libcurl keeps in the multi handle
+	 * instead of loading the file again for every fetch (a CA path
+	 * disables that cache).  Kept a minute, so that a changed ca_file is
+	 * read again soon. */
+	SET(CURLOPT_CAPATH, NULL);
+#if LIBCURL_VERSION_NUM >= 0x075700	/* 7.87.0 */
+	SET(CURLOPT_CA_CACHE_TIMEOUT, 60L);
+#endif
 	SET(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_setup);
 	SET(CURLOPT_SSL_CTX_DATA, f);
 	SET(CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
