@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 
+#include "collectors/hold.h"
 #include "collectors/mtasts.h"
 #include "daemon/log.h"
 
@@ -76,8 +77,7 @@ static void job_advance(struct mtasts_job *job);
 static void
 job_free(struct mtasts_job *job)
 {
-	if (job->hold_ev)
-		event_free(job->hold_ev);
+	job_hold_drop(&job->hold_ev);
 	if (job->fetch)
 		fetch_cancel(job->fetch);
 	for (size_t i = 0; i < job->n_addrs; i++)
@@ -394,8 +394,7 @@ hold_release(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	event_free(job->hold_ev);
-	job->hold_ev = NULL;
+	job_hold_drop(&job->hold_ev);
 	job->pending--;
 	job_advance(job);
 }
@@ -405,7 +404,6 @@ mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
 {
 	struct mtasts_job *job = xcalloc(1, sizeof(*job));
 	struct mtasts_result *res = xcalloc(1, sizeof(*res));
-	struct timeval now = { 0, 0 };
 	char name[300];
 
 	job->state = MTASTS_LOOKUP;
@@ -447,11 +445,7 @@ mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
 		send_question(job, name, ns_t_txt, rpt_txt_answer);
 	}
 	job->depth--;
-	job->hold_ev = evtimer_new(p->base, hold_release, job);
-	if (job->hold_ev == NULL || evtimer_add(job->hold_ev, &now) == -1) {
-		log_error("mtasts_oom", "msg=\"no timer\"");
-		abort();
-	}
+	job_hold_arm(&job->hold_ev, p->base, hold_release, job, "mtasts_oom");
 	return job;
 }
 
@@ -463,11 +457,8 @@ mtasts_cancel(struct mtasts_job *job)
 		fetch_cancel(job->fetch);
 		job->fetch = NULL;
 	}
-	if (job->hold_ev != NULL) {
-		event_free(job->hold_ev);
-		job->hold_ev = NULL;
+	if (job_hold_drop(&job->hold_ev))
 		job->pending--;
-	}
 	if (job->pending == 0 && job->depth == 0)
 		job_free(job);
 }

@@ -1,4 +1,5 @@
 #include "collectors/mxhyg.h"
+#include "collectors/hold.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -75,8 +76,7 @@ job_maybe_done(struct mxhyg_job *job)
 		job->cb(job->res, job->arg);
 	else
 		mxhyg_result_free(job->res);
-	if (job->hold_ev)
-		event_free(job->hold_ev);
+	job_hold_drop(&job->hold_ev);
 	free(job->addr_state);
 	free(job->fwd_pending);
 	free(job->fwd_failed);
@@ -94,7 +94,7 @@ static void answer(void *arg, int status, const unsigned char *abuf,
     int alen);
 
 static void
-ask(struct mxhyg_job *job, const char *name, int type, enum mxq_kind kind,
+send_question(struct mxhyg_job *job, const char *name, int type, enum mxq_kind kind,
     size_t index, size_t sub)
 {
 	struct mxq *q = xcalloc(1, sizeof(*q));
@@ -196,7 +196,7 @@ caa_answered(struct mxhyg_job *job, size_t h, int status,
 		return;
 	}
 	memmove(host->caa_name, parent, strlen(parent) + 1);
-	ask(job, host->caa_name, T_CAA, MXQ_CAA, h, 0);
+	send_question(job, host->caa_name, T_CAA, MXQ_CAA, h, 0);
 }
 
 static void
@@ -246,7 +246,7 @@ ptr_answered(struct mxhyg_job *job, size_t i, int status,
 	job->addr_state[i] = ADDR_FORWARD;
 	for (size_t k = 0; k < a->n_ptr_names; k++) {
 		job->fwd_pending[i]++;
-		ask(job, a->ptr_names[k], a->family == AF_INET ? ns_t_a :
+		send_question(job, a->ptr_names[k], a->family == AF_INET ? ns_t_a :
 		    ns_t_aaaa, MXQ_FORWARD, i, k);
 	}
 	addr_finish_forward(job, i);
@@ -320,8 +320,7 @@ hold_release(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	event_free(job->hold_ev);
-	job->hold_ev = NULL;
+	job_hold_drop(&job->hold_ev);
 	job_release(job);
 }
 
@@ -351,7 +350,6 @@ sanity_from_answer(struct mxhyg_result *res, const struct mxhyg_params *p)
 struct mxhyg_job *
 mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 {
-	struct timeval now = { 0, 0 };
 	struct mxhyg_job *job = xcalloc(1, sizeof(*job));
 	struct mxhyg_result *res = xcalloc(1, sizeof(*res));
 	size_t n_unique = 0;
@@ -417,9 +415,9 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 
 	job->pending++;		/* the hold, released by hold_release() */
 	for (size_t i = 0; i < res->n_hosts; i++) {
-		ask(job, res->hosts[i].host, ns_t_cname, MXQ_CNAME, i, 0);
+		send_question(job, res->hosts[i].host, ns_t_cname, MXQ_CNAME, i, 0);
 		if (p->caa)
-			ask(job, res->hosts[i].caa_name, T_CAA, MXQ_CAA, i, 0);
+			send_question(job, res->hosts[i].caa_name, T_CAA, MXQ_CAA, i, 0);
 	}
 	for (size_t i = 0; i < res->n_addrs; i++) {
 		char rev[80];
@@ -427,13 +425,9 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 		job->addr_state[i] = ADDR_PTR;
 		if (mxhyg_reverse_name(res->addrs[i].address, rev,
 		    sizeof(rev)) == 0)
-			ask(job, rev, ns_t_ptr, MXQ_PTR, i, 0);
+			send_question(job, rev, ns_t_ptr, MXQ_PTR, i, 0);
 	}
-	job->hold_ev = evtimer_new(p->base, hold_release, job);
-	if (job->hold_ev == NULL || evtimer_add(job->hold_ev, &now) == -1) {
-		log_msg(LOG_ERROR, "mxhyg_oom", "msg=\"no timer\"");
-		abort();
-	}
+	job_hold_arm(&job->hold_ev, p->base, hold_release, job, "mxhyg_oom");
 	return job;
 }
 
@@ -441,11 +435,8 @@ void
 mxhyg_cancel(struct mxhyg_job *job)
 {
 	job->cancelled = 1;
-	if (job->hold_ev) {
-		event_free(job->hold_ev);
-		job->hold_ev = NULL;
+	if (job_hold_drop(&job->hold_ev))
 		job->pending--;
-	}
 	if (job->pending == 0)
 		job_maybe_done(job);
 }

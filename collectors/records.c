@@ -1,4 +1,5 @@
 #include "collectors/records.h"
+#include "collectors/hold.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -67,8 +68,7 @@ lookup_done(struct dns_lookup_info *li, struct rq *q, enum dns_result r)
 static void
 job_free(struct records_job *job)
 {
-	if (job->hold_ev)
-		event_free(job->hold_ev);
+	job_hold_drop(&job->hold_ev);
 	for (size_t i = 0; i < job->n_runs; i++)
 		spf_eval_free(job->runs[i].ev);
 	free(job->runs);
@@ -603,8 +603,7 @@ hold_release(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	event_free(job->hold_ev);
-	job->hold_ev = NULL;
+	job_hold_drop(&job->hold_ev);
 	job_release(job);
 }
 
@@ -612,7 +611,6 @@ struct records_job *
 records_start(struct dns *dns, const struct records_params *p,
     records_done_cb cb, void *arg)
 {
-	struct timeval now = { 0, 0 };
 	struct records_job *job = xcalloc(1, sizeof(*job));
 	struct records_result *res = xcalloc(1, sizeof(*res));
 	char name[300];
@@ -647,11 +645,7 @@ records_start(struct dns *dns, const struct records_params *p,
 		    p->selectors[i], p->domain);
 		send_question(job, name, ns_t_txt, i, dkim_answer);
 	}
-	job->hold_ev = evtimer_new(p->base, hold_release, job);
-	if (job->hold_ev == NULL || evtimer_add(job->hold_ev, &now) == -1) {
-		log_msg(LOG_ERROR, "records_oom", "msg=\"no timer\"");
-		abort();
-	}
+	job_hold_arm(&job->hold_ev, p->base, hold_release, job, "records_oom");
 	return job;
 }
 
@@ -659,11 +653,8 @@ void
 records_cancel(struct records_job *job)
 {
 	job->cancelled = 1;
-	if (job->hold_ev) {
-		event_free(job->hold_ev);
-		job->hold_ev = NULL;
+	if (job_hold_drop(&job->hold_ev))
 		job->pending--;
-	}
 	if (job->pending == 0)
 		job_free(job);
 }
