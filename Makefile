@@ -27,7 +27,7 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard daemon/*.c collectors/*.c web/*.c))
+LIB_SRC  := $(sort $(wildcard base/*.c daemon/*.c collectors/*.c web/*.c))
 LIB_SRC  := $(filter-out daemon/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -5,7 +5,7 @@
 
 #include <openssl/err.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 static const struct {
 	const char	*name;		/* OpenSSL's spelling, as SSL_get_version */

@@ -7,7 +7,7 @@
 #include <ares.h>
 
 #include "collectors/dns.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 static const char *const tag_names[CAA_TAG__COUNT] = {
 	[CAA_TAG_ISSUE] = "issue",

@@ -28,7 +28,7 @@
 #include "collectors/doveconf.h"
 #include "collectors/postconf.h"
 #include "collectors/subproc.h"
-#include "daemon/log.h"
+#include "base/log.h"
 
 #define EXPIRING_S	(14 * 86400.0)
 #define CERT_CHAIN_MAX	16

@@ -12,7 +12,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum cfg_server {
 	CFG_POSTFIX,

@@ -6,7 +6,7 @@
 #include <openssl/x509.h>
 
 #include "collectors/dane.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 #define TYPE_TLSA	52
 #define CLASS_IN	1

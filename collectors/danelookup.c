@@ -11,7 +11,7 @@
 #include <ares.h>
 
 #include "collectors/danelookup.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum dl_kind { DL_MX, DL_A, DL_AAAA, DL_TLSA, DL_TLSA_EXPANDED };
 

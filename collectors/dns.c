@@ -10,8 +10,8 @@
 #include <netdb.h>
 
 #include "collectors/dnscache.h"
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /* One watched c-ares socket. */
 struct dns_sock {

@@ -7,7 +7,7 @@
 
 #include <ares.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* A name longer than this (the wire limit, as text without the root dot)
  * is not kept: no real question has one. */

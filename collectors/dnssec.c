@@ -14,8 +14,8 @@
 
 #include "collectors/dns.h"
 #include "collectors/dnssec.h"
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 struct dnssec {
 	struct event_base *base;

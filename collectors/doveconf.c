@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 void
 dc_conf_init(struct dc_conf *c)

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 
 void
 job_hold_arm(struct event **ev, struct event_base *base,

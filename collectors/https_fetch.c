@@ -15,7 +15,7 @@
 
 #include "collectors/https_fetch.h"
 #include "collectors/probe.h"
-#include "daemon/log.h"
+#include "base/log.h"
 
 struct fetch_engine {
 	struct event_base *base;

@@ -19,7 +19,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 struct fetch_engine;
 struct fetch;

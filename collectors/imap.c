@@ -18,7 +18,7 @@
 
 #include "collectors/imap_resp.h"
 #include "collectors/session.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum imap_state {
 	IMAP_INIT,

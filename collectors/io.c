@@ -10,7 +10,7 @@
 
 #include <openssl/err.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* First size of the input buffer.  A buffer of IO_INPUT_MAX for every
  * connection would cost 64 KiB each with thousands in flight, and glibc

@@ -20,7 +20,7 @@
 
 #include "collectors/hold.h"
 #include "collectors/mtasts.h"
-#include "daemon/log.h"
+#include "base/log.h"
 
 enum mtasts_state {
 	MTASTS_LOOKUP,

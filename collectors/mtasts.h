@@ -10,7 +10,7 @@
 #include "collectors/https_fetch.h"
 #include "collectors/records.h"
 #include "collectors/sts.h"
-#include "daemon/addr.h"
+#include "base/addr.h"
 
 struct mtasts_result {
 	int		 sts_checked;	/* mta_sts = on */

@@ -10,9 +10,9 @@
 
 #include <event2/event.h>
 
-#include "daemon/addr.h"
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "base/util.h"
 
 static const char *const mx_error_names[MX_ERR__COUNT] = {
 	[MX_ERR_CNAME] = "cname",

@@ -14,7 +14,7 @@
 
 #include "collectors/pop3_resp.h"
 #include "collectors/session.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum pop3_state {
 	POP3_INIT,

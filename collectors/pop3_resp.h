@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* Longest line read.  RFC 1939 says 512 octets for a status line; longer
  * ones are seen and harmless, so only the session's bound and this one

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 #define PF_FILE_MAX	(4u * 1024 * 1024)	/* main.cf, master.cf */
 #define PF_LINE_MAX	(64u * 1024)		/* one logical line */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 static const char *const step_names[STEP__COUNT] = {
 	[STEP_RESOLVE] = "resolve",

@@ -11,8 +11,8 @@
 #include <event2/event.h>
 
 #include "collectors/txt.h"
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /* More addresses than this are not evaluated: each may cost 10 lookups. */
 #define MAX_SPF_CHECKS 32

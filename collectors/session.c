@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /* The outcome is known before the goodbye: do not wait long for it. */
 #define QUIT_WAIT_MS 2000

@@ -21,7 +21,7 @@
 
 #include "collectors/session.h"
 #include "collectors/smtp_reply.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum smtp_state {
 	SMTP_INIT,

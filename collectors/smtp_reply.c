@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/addr.h"
+#include "base/addr.h"
 
 void
 smtp_reply_init(struct smtp_reply *r, size_t maxlines)

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum reply_status {
 	REPLY_MORE = 0,		/* continuation line seen, feed the next */

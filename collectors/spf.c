@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/addr.h"
-#include "web/escape.h"
+#include "base/addr.h"
+#include "base/escape.h"
 
 #define MACRO_LETTERS	"slodiphcrtv"
 #define MACRO_DELIMS	".-+,/_="
@@ -720,7 +720,7 @@ spf_select(const char *const *txts, const size_t *lens, size_t n,
 
 /* ---- Addresses -------------------------------------------------------- */
 
-/* The address rules are daemon/addr.c's; an spf_ip is an addr. */
+/* The address rules are base/addr.c's; an spf_ip is an addr. */
 static void
 ip_set(struct spf_ip *ip, const struct addr *a)
 {

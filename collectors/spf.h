@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 #define SPF_MAX_RECORD_LEN	4096	/* longer records are rejected */
 #define SPF_MAX_TERMS		512	/* more terms are rejected */

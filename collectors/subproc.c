@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 
 #define REAP_POLL_MS 20
 

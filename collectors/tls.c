@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 SSL_CTX *
 probe_ssl_ctx_new(const char *ca_file, char *err, size_t errlen)

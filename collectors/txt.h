@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* A record longer than this is cut there and flagged too_long.  One DNS
  * message cannot carry more, so only a hostile feed gets near it. */

@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "collectors/zonestatus.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 #define ZONESTATUS_NAMES_MAX	32
 

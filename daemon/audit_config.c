@@ -10,8 +10,8 @@
 #include <event2/event.h>
 
 #include "collectors/cfgaudit.h"
-#include "daemon/log.h"
-#include "web/escape.h"
+#include "base/log.h"
+#include "base/escape.h"
 
 static void
 usage(FILE *f)

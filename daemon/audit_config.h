@@ -4,7 +4,7 @@
 #ifndef MAILSEC_AUDIT_CONFIG_H
 #define MAILSEC_AUDIT_CONFIG_H
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 struct cfg_report;
 

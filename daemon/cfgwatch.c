@@ -7,9 +7,9 @@
 
 #include "collectors/audit.h"
 #include "collectors/cfgaudit.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/sched.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 struct cfgwatch_one {
 	struct ctx	*ctx;

@@ -8,7 +8,7 @@
 #include <openssl/sha.h>
 
 #include "collectors/sts.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/ctx.h"
 #include "daemon/publish.h"
 #include "daemon/result.h"

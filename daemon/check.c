@@ -11,7 +11,7 @@
 #include <event2/event.h>
 
 #include "daemon/ctx.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/sched.h"
 #include "web/probe.h"
 #include "web/report.h"

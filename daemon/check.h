@@ -5,7 +5,7 @@
 #define MAILSEC_CHECK_H
 
 #include "daemon/config.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* argv[0] is "check". */
 int check_main(int argc, char **argv);

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "collectors/protocol.h"
-#include "daemon/addr.h"
-#include "daemon/log.h"
+#include "base/addr.h"
+#include "base/log.h"
 
 enum target_kind {
 	TARGET_DOMAIN,		/* [domain NAME]: MX hosts resolved, each probed */

@@ -24,8 +24,8 @@
 #include <openssl/x509.h>
 
 #include "collectors/dnscache.h"
-#include "daemon/addr.h"
-#include "daemon/util.h"
+#include "base/addr.h"
+#include "base/util.h"
 #include "daemon/webcfg.h"
 
 
@@ -42,7 +42,7 @@ conf_is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
 
-/* The host-name rule is daemon/addr.c's: a DNS name from the file (a
+/* The host-name rule is base/addr.c's: a DNS name from the file (a
  * target, a host) may hold '_', a host name of ours (EHLO, probe_allow)
  * may not. */
 int

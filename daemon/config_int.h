@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "daemon/config.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 struct webcfg_entry;
 

@@ -24,8 +24,8 @@
 #include <openssl/x509.h>
 
 #include "collectors/dnscache.h"
-#include "daemon/addr.h"
-#include "daemon/util.h"
+#include "base/addr.h"
+#include "base/util.h"
 #include "daemon/webcfg.h"
 
 

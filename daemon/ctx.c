@@ -10,9 +10,9 @@
 #include "collectors/dnscache.h"
 #include "daemon/cfgwatch.h"
 #include "daemon/sched.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/publish.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "daemon/watch.h"
 
 #define DNS_TRIES 2

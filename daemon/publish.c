@@ -4,7 +4,7 @@
 
 #include "daemon/ctx.h"
 #include "daemon/sched.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 int
 publish_subscribe(struct ctx *ctx, publish_cb cb, publish_release_cb release,

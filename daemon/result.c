@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 struct check_result *
 check_result_new(const struct target_cfg *t, const char *key)

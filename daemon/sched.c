@@ -14,11 +14,11 @@
 #include <sys/resource.h>
 
 #include "collectors/protocols.h"
-#include "daemon/addr.h"
-#include "daemon/log.h"
+#include "base/addr.h"
+#include "base/log.h"
 #include "daemon/publish.h"
 #include "daemon/share.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* More MX hosts than this are not probed: a bound against hostile zones. */
 #define MAX_MX_HOSTS	16

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* Sweeps also when the table doubled since the last sweep: MX hosts that
  * rotate their addresses must not grow it without bound. */

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 #define CHANGE_FACTS		3
 #define CHANGE_WEAK_MAX		4

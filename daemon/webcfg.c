@@ -7,7 +7,7 @@
 
 #include <yaml.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* The keys of exporter-toolkit this file understands, where they sit. */
 static const struct {

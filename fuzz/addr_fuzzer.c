@@ -1,4 +1,4 @@
-/* libFuzzer target for daemon/addr.c: the first byte picks the parser
+/* libFuzzer target for base/addr.c: the first byte picks the parser
  * (IP, CIDR, host name with or without '_', port, host:port), the rest is
  * its input.  Invariants: an accepted IP prints and parses back to itself;
  * an accepted CIDR has no bits past its prefix and holds its own network;
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/addr.h"
+#include "base/addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 
 #include "daemon/config.h"
 #include "web/auth.h"
-#include "web/escape.h"
+#include "base/escape.h"
 #include "web/probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

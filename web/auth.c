@@ -14,9 +14,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "daemon/addr.h"
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "base/util.h"
 
 enum job_state {
 	JOB_QUEUED,	/* waiting for the worker */

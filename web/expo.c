@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "web/escape.h"
+#include "base/escape.h"
 
 static const struct family_def families[F__COUNT] = {
 	[F_PROBE_SUCCESS] = { "mailsec_probe_success", "gauge",

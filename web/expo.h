@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 enum family {
 	F_PROBE_SUCCESS,

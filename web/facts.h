@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "daemon/result.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "web/expo.h"
 #include "web/json.h"
 

@@ -7,7 +7,7 @@
 
 #include <zlib.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* Level 1: /metrics is repetitive text; the fastest level already keeps
  * about a tenth of it, at a fraction of the CPU of the default. */

@@ -26,7 +26,7 @@
 
 #include <microhttpd.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "web/httptls.h"
 
 #if MHD_VERSION < 0x00097100

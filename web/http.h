@@ -9,7 +9,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 #include "web/httptls.h"
 
 struct http;

@@ -8,8 +8,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /* A leaf and its intermediates; more is a mistake in the file. */
 #define HTTPTLS_MAX_CHAIN	16

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "web/escape.h"
+#include "base/escape.h"
 
 void
 json_init(struct json *j, struct buf *b)

@@ -1,12 +1,12 @@
 /* A small streaming JSON writer: commas and nesting are tracked, strings
- * escaped (web/escape.h), non-finite numbers written as null. */
+ * escaped (base/escape.h), non-finite numbers written as null. */
 #ifndef MAILSEC_JSON_H
 #define MAILSEC_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 #define JSON_MAX_DEPTH 32
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/publish.h"
 #include "web/metrics.h"
 

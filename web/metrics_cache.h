@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "daemon/ctx.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* The exposition of every published result and the exporter's own
  * state, as of now, read in pieces: for /metrics (MHD's buffer at a time)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/addr.h"
-#include "daemon/log.h"
+#include "base/addr.h"
+#include "base/log.h"
 #include "daemon/sched.h"
 #include "web/metrics.h"
 #include "web/web.h"

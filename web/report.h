@@ -9,7 +9,7 @@
 #define MAILSEC_REPORT_H
 
 #include "daemon/sched.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 struct report_opts {
 	int	 colour;	/* ANSI colours on the verdict words */

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/sched.h"
-#include "web/escape.h"
+#include "base/escape.h"
 #include "web/gzip.h"
 #include "web/metrics.h"
 #include "web/probe.h"

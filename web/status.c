@@ -9,7 +9,7 @@
 #include "collectors/audit.h"
 #include "collectors/rating.h"
 #include "collectors/records.h"
-#include "web/escape.h"
+#include "base/escape.h"
 #include "web/facts.h"
 #include "web/fmt.h"
 #include "web/status_config.h"

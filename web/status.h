@@ -9,7 +9,7 @@
 
 #include "daemon/ctx.h"
 #include "daemon/sched.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "web/verdict.h"
 
 void status_page_render(const struct ctx *ctx, struct buf *out);

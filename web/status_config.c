@@ -8,7 +8,7 @@
 
 #include "collectors/cfgaudit.h"
 #include "daemon/cfgwatch.h"
-#include "web/escape.h"
+#include "base/escape.h"
 
 void
 status_config_render(const struct ctx *ctx, struct buf *b)

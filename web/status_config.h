@@ -3,7 +3,7 @@
 #define MAILSEC_STATUS_CONFIG_H
 
 #include "daemon/ctx.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 void status_config_render(const struct ctx *ctx, struct buf *b);
 

@@ -6,7 +6,7 @@
 
 #include "daemon/ctx.h"
 #include "daemon/sched.h"
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* In order of severity: the worst of a target's is its verdict. */
 enum verdict {

@@ -1,4 +1,4 @@
-/* daemon/addr.c: addresses, CIDRs, the special ranges (NAT64, 6to4 and
+/* base/addr.c: addresses, CIDRs, the special ranges (NAT64, 6to4 and
  * IPv4-mapped judged by the IPv4 they carry), host names and ports, with
  * hostile inputs. */
 #include <arpa/inet.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/addr.h"
-#include "daemon/util.h"
+#include "base/addr.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 static struct addr

@@ -21,7 +21,7 @@
 #include "collectors/postconf.h"
 #include "collectors/subproc.h"
 #include "daemon/config.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 static char tmpdir[64];

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 struct result {

@@ -7,7 +7,7 @@
 #include <openssl/x509.h>
 
 #include "collectors/dane.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 static EVP_PKEY *

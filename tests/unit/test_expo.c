@@ -1,5 +1,5 @@
 /* web/expo.c: label escaping, sample lines, rendering order, and the
- * number format of daemon/util.c's buf_put_double. */
+ * number format of base/util.c's buf_put_double. */
 #include "web/expo.h"
 
 #include <math.h>
@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
-#include "daemon/util.h"
-#include "web/escape.h"
+#include "base/util.h"
+#include "base/escape.h"
 #include "tests/unit/unit.h"
 
 static void

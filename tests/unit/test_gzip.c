@@ -6,7 +6,7 @@
 
 #include <zlib.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 #include "web/gzip.h"
 

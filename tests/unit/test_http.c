@@ -16,7 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 #define TEXT "text/plain; charset=utf-8"

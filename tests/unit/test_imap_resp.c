@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "collectors/imap_resp.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 static int

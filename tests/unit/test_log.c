@@ -1,10 +1,10 @@
-/* daemon/log.c log_quote(): the one quoting function for what peers, DNS
+/* base/log.c log_quote(): the one quoting function for what peers, DNS
  * answers, HTTP requests and config files say.  Whatever the value, the
  * result is one key=value token: no raw '"', blank-free or quoted, no
  * control or non-ASCII byte, bounded by the buffer. */
 #include <string.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "tests/unit/unit.h"
 
 /* The value a logfmt reader gets back from a token, or -1 if the token is

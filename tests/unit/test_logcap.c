@@ -1,9 +1,9 @@
-/* daemon/log.c: the /probe?debug=true capture (lines picked by their
+/* base/log.c: the /probe?debug=true capture (lines picked by their
  * target=, every level, only while it lasts). */
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "tests/unit/unit.h"
 
 int

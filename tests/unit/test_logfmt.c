@@ -1,5 +1,5 @@
 /* logfmt_to_json: our key=value lines as JSON, and hostile bytes in them. */
-#include "daemon/logfmt.h"
+#include "base/logfmt.h"
 #include "tests/unit/unit.h"
 
 static void

@@ -10,7 +10,7 @@
 #include <event2/event.h>
 
 #include "collectors/records.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 struct held {

@@ -14,7 +14,7 @@
 #include <event2/event.h>
 
 #include "collectors/records.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 /* data: TXT text, PTR/MX target, A/AAAA address; "!timeout", "!servfail"

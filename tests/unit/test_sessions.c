@@ -23,8 +23,8 @@
 #include <openssl/x509v3.h>
 
 #include "collectors/protocols.h"
-#include "daemon/log.h"
-#include "daemon/util.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 #define SHORT_MS	500	/* for the cases that wait for a timeout */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/addr.h"
-#include "daemon/util.h"
+#include "base/addr.h"
+#include "base/util.h"
 #include "tests/unit/unit.h"
 
 static void

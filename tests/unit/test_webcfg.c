@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/util.h"
+#include "base/util.h"
 #include "daemon/webcfg.h"
 #include "tests/unit/unit.h"
 

@@ -4,7 +4,7 @@
 #ifndef MAILSEC_LOGFMT_H
 #define MAILSEC_LOGFMT_H
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* Appends {"key":"value",...} for `key=value` and `key="quoted \" value"`
  * pairs; anything from the first piece that is not a pair on is kept whole

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* The length (1-4) of the valid UTF-8 sequence at s (n bytes available),
  * its code point in *cp; 0 if the bytes there are not valid UTF-8

@@ -1,4 +1,4 @@
-#include "daemon/util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "daemon/logfmt.h"
+#include "base/logfmt.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "web/escape.h"
+#include "base/escape.h"
 
 #include <string.h>
 

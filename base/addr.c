@@ -1,4 +1,4 @@
-#include "daemon/addr.h"
+#include "base/addr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/util.h"
+#include "base/util.h"
 
 /* --- addresses ----------------------------------------------------------- */
 

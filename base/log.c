@@ -1,4 +1,4 @@
-#include "daemon/log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "daemon/logfmt.h"
-#include "daemon/util.h"
+#include "base/logfmt.h"
+#include "base/util.h"
 
 static enum log_level log_threshold = LOG_INFO;
 static enum log_format log_format = LOG_FORMAT_LOGFMT;
