@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 
-#include "collectors/protocols.h"
+#include "collectors/probe_start.h"
 #include "base/addr.h"
 #include "base/log.h"
 #include "daemon/publish.h"
