@@ -1273,7 +1273,7 @@ current_term(const struct spf_frame *f)
 }
 
 static void
-advance(struct spf_frame *f)
+next_term(struct spf_frame *f)
 {
 	f->next++;
 	f->charged = 0;
@@ -1436,7 +1436,7 @@ frame_result(struct spf_eval *ev, enum spf_result_code code,
 			reason = "match";
 			continue;
 		}
-		advance(f);	/* fail, softfail, neutral: no match */
+		next_term(f);	/* fail, softfail, neutral: no match */
 		ev->state = ST_NEXT_TERM;
 		return;
 	}
@@ -1545,7 +1545,7 @@ ptr_decide(struct spf_eval *ev, struct spf_frame *f, const struct spf_term *t)
 			return;
 		}
 	}
-	advance(f);
+	next_term(f);
 }
 
 static void
@@ -1604,17 +1604,17 @@ step_term(struct spf_eval *ev)
 		    t->kind == SPF_IP4 ? t->cidr4 : t->cidr6))
 			matched(ev, f, t);
 		else
-			advance(f);
+			next_term(f);
 		return;
 	case SPF_REDIRECT:
 		if (f->next < rec->nterms) {	/* only acted on at the end */
-			advance(f);
+			next_term(f);
 			return;
 		}
 		break;
 	case SPF_EXP:
 	case SPF_UNKNOWN_MODIFIER:
-		advance(f);
+		next_term(f);
 		return;
 	default:
 		break;
@@ -1767,7 +1767,7 @@ mx_next(struct spf_eval *ev)
 		return;
 	}
 	free_names(&ev->mx_names, &ev->mx_count);
-	advance(top_frame(ev));
+	next_term(top_frame(ev));
 	ev->state = ST_NEXT_TERM;
 }
 
@@ -1794,7 +1794,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 		ev->state = ST_NEXT_TERM;
 		if (class == ANSWER_VOID) {
 			if (charge_void(ev) == 0)
-				advance(f);
+				next_term(f);
 			return;
 		}
 		/* Any A record makes exists match (RFC 7208 5.7). */
@@ -1802,7 +1802,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 		    addrs_match(ev, ans, t)))
 			matched(ev, f, t);
 		else
-			advance(f);
+			next_term(f);
 		return;
 
 	case ST_WAIT_MX:
@@ -1814,7 +1814,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 		ev->state = ST_NEXT_TERM;
 		if (class == ANSWER_VOID) {
 			if (charge_void(ev) == 0)
-				advance(f);
+				next_term(f);
 			return;
 		}
 		/* More than 10 exchangers is a permerror (RFC 7208 4.6.4). */
