@@ -1229,10 +1229,22 @@ dc_service(const char *block)
 	return *block ? block : "all";
 }
 
+/* A "<file" value's path, blanks around it dropped; the setting itself
+ * stays as it is (it is the parser's, and const here). */
 static void
 dc_filepath(const char *v, char *out, size_t size)
 {
-	snprintf(out, size, "%s", v[0] == '<' ? str_trim((char *)v + 1) : v);
+	size_t len;
+
+	if (v[0] != '<') {
+		snprintf(out, size, "%s", v);
+		return;
+	}
+	v += 1 + strspn(v + 1, " \t");
+	len = strlen(v);
+	while (len > 0 && strchr(" \t\r\n", v[len - 1]) != NULL)
+		len--;
+	snprintf(out, size, "%.*s", (int)len, v);
 }
 
 static int
