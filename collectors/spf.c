@@ -121,21 +121,6 @@ static const char qualifier_chars[] = {
 	[SPF_QUAL_NEUTRAL] = '?',
 };
 
-/* Mechanism names; ABNF literals are case-insensitive. */
-static const struct {
-	const char	*name;
-	enum spf_kind	 kind;
-} mechanisms[] = {
-	{ "all", SPF_ALL },
-	{ "include", SPF_INCLUDE },
-	{ "a", SPF_A },
-	{ "mx", SPF_MX },
-	{ "ptr", SPF_PTR },
-	{ "ip4", SPF_IP4 },
-	{ "ip6", SPF_IP6 },
-	{ "exists", SPF_EXISTS },
-};
-
 const char *
 spf_kind_name(enum spf_kind kind)
 {
@@ -505,19 +490,20 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 	}
 
 	t->qualifier = SPF_QUAL_PASS;
-	switch (s[0]) {
-	case '+': t->qualifier = SPF_QUAL_PASS; i = 1; break;
-	case '-': t->qualifier = SPF_QUAL_FAIL; i = 1; break;
-	case '~': t->qualifier = SPF_QUAL_SOFTFAIL; i = 1; break;
-	case '?': t->qualifier = SPF_QUAL_NEUTRAL; i = 1; break;
-	}
+	for (m = 0; m < ARRAY_LEN(qualifier_chars); m++)
+		if (s[0] == qualifier_chars[m]) {
+			t->qualifier = (enum spf_qualifier)m;
+			i = 1;
+		}
 	for (namelen = 0; i + namelen < len && is_alnum(s[i + namelen]);
 	    namelen++)
 		;
-	for (m = 0; m < ARRAY_LEN(mechanisms); m++)
-		if (word_ieq(s + i, namelen, mechanisms[m].name))
+	/* The mechanisms are the kinds all to exists, named by kind_names;
+	 * ABNF literals are case-insensitive. */
+	for (m = SPF_ALL; m <= SPF_EXISTS; m++)
+		if (word_ieq(s + i, namelen, kind_names[m]))
 			break;
-	if (m == ARRAY_LEN(mechanisms)) {
+	if (m > SPF_EXISTS) {
 		if (namelen == 0)
 			return term_error(err, "syntax", s, len, t->offset,
 			    "expected a mechanism or a modifier");
@@ -527,7 +513,7 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 		return term_error(err, "unknown_mechanism", s, len, t->offset,
 		    "unknown mechanism");
 	}
-	t->kind = mechanisms[m].kind;
+	t->kind = (enum spf_kind)m;
 	rest = s + i + namelen;
 	rlen = len - i - namelen;
 
