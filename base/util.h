@@ -30,6 +30,22 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A bounded list of "file:line: message" errors, the way the config
+ * readers (collectors/postconf.c, doveconf.c) report them: past max
+ * messages, an error is only counted. */
+struct errlist {
+	char	**msg;
+	size_t	  n;
+	size_t	  dropped;	/* added past the cap */
+};
+/* Adds "file:line: " (line 0: "file: ") and the message. */
+void errlist_vadd(struct errlist *e, size_t max, const char *file,
+    unsigned line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+/* Every error added, kept or dropped. */
+size_t errlist_count(const struct errlist *e);
+void errlist_free(struct errlist *e);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Appends a double the way the Prometheus text format wants it. */

@@ -1727,13 +1727,13 @@ job_enter(struct cfgaudit_job *j, enum job_state st)
 		    j->tool == NULL ? "files" : j->server == CFG_POSTFIX ?
 		    "postconf" : "doveconf");
 		if (j->server == CFG_POSTFIX) {
-			for (size_t i = 0; i < j->pf.n_errs; i++)
-				report_error(j->r, j->pf.errs[i]);
+			for (size_t i = 0; i < j->pf.errs.n; i++)
+				report_error(j->r, j->pf.errs.msg[i]);
 			if (j->files_ok)
 				cfgaudit_judge_postfix(&j->pf, j->r);
 		} else {
-			for (size_t i = 0; i < j->dcf.n_errs; i++)
-				report_error(j->r, j->dcf.errs[i]);
+			for (size_t i = 0; i < j->dcf.errs.n; i++)
+				report_error(j->r, j->dcf.errs.msg[i]);
 			if (j->files_ok)
 				cfgaudit_judge_dovecot(&j->dcf, j->have_dce ?
 				    &j->dce : NULL, j->r);
