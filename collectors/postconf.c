@@ -252,6 +252,17 @@ split_assignment(const char *s, size_t *nlen, const char **value)
 	return 0;
 }
 
+/* 1, with the error added, when a file is larger than the readers take. */
+static int
+file_too_large(struct pf_conf *c, const char *file, size_t len)
+{
+	if (len <= PF_FILE_MAX)
+		return 0;
+	pf_error(c, file, 0, "file too large (max %u MiB)",
+	    PF_FILE_MAX / (1024 * 1024));
+	return 1;
+}
+
 size_t
 pf_parse_main(struct pf_conf *c, const char *data, size_t len)
 {
@@ -261,11 +272,8 @@ pf_parse_main(struct pf_conf *c, const char *data, size_t len)
 	unsigned start;
 	int r;
 
-	if (len > PF_FILE_MAX) {
-		pf_error(c, c->main_file, 0, "file too large (max %u MiB)",
-		    PF_FILE_MAX / (1024 * 1024));
+	if (file_too_large(c, c->main_file, len))
 		return 1;
-	}
 	buf_init(&line);
 	while ((r = next_logical(c, c->main_file, &l, &line, &start)) != 0) {
 		const char *value;
@@ -328,11 +336,8 @@ pf_parse_master(struct pf_conf *c, const char *data, size_t len)
 	unsigned start;
 	int r;
 
-	if (len > PF_FILE_MAX) {
-		pf_error(c, c->master_file, 0, "file too large (max %u MiB)",
-		    PF_FILE_MAX / (1024 * 1024));
+	if (file_too_large(c, c->master_file, len))
 		return 1;
-	}
 	c->have_master = 1;
 	buf_init(&line);
 	while ((r = next_logical(c, c->master_file, &l, &line, &start)) != 0) {
