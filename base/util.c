@@ -339,6 +339,16 @@ parse_duration_ms(const char *s, uint64_t *ms, const char **err)
 	return -1;
 }
 
+int
+pem_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
 uint64_t
 now_ms(void)
 {

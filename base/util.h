@@ -72,6 +72,10 @@ int read_fd_all(int fd, size_t max, struct buf *b);
  * read: for local configuration files only. */
 int read_file_all(const char *path, size_t max, struct buf *b,
     const char **why);
+/* An OpenSSL pem_password_cb for the key and certificate files of the
+ * config and the audited servers: an encrypted key is an error, never a
+ * prompt. */
+int pem_no_passphrase(char *buf, int size, int rwflag, void *u);
 
 /* Monotonic and wall clock. */
 uint64_t now_ms(void);

@@ -531,16 +531,6 @@ judge_ciphers(struct cfg_report *r, const char *service, const char *setting,
 
 /* Files read with OpenSSL. */
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 /* A readable regular file: 0, else -1 with errno. */
 static int
 file_readable(const char *path)
@@ -657,7 +647,7 @@ judge_cert(struct cfg_report *r, const char *service, int port25,
 		X509 *x;
 
 		while (n < CERT_CHAIN_MAX &&
-		    (x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) != NULL)
+		    (x = PEM_read_bio_X509(b, NULL, pem_no_passphrase, NULL)) != NULL)
 			chain[n++] = x;
 		BIO_free(b);
 		ERR_clear_error();
@@ -707,7 +697,7 @@ judge_cert(struct cfg_report *r, const char *service, int port25,
 		/* The key: a separate file or in the same one. */
 		why = NULL;
 		if ((b = open_pem(key_file, &why)) != NULL) {
-			key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase,
+			key = PEM_read_bio_PrivateKey(b, NULL, pem_no_passphrase,
 			    NULL);
 			BIO_free(b);
 			if (key == NULL)
