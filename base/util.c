@@ -368,6 +368,14 @@ wall_time(void)
 }
 
 char *
+ascii_lower_str(char *s)
+{
+	for (char *c = s; *c; c++)
+		*c = (char)ascii_lower((unsigned char)*c);
+	return s;
+}
+
+char *
 str_trim(char *s)
 {
 	char *e;

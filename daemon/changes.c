@@ -308,12 +308,7 @@ free_lines(char **lines, size_t n)
 static char *
 str_lower_dup(const char *s)
 {
-	char *d = xstrdup(s);
-
-	for (char *c = d; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	return d;
+	return ascii_lower_str(xstrdup(s));
 }
 
 static void
