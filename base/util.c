@@ -367,6 +367,16 @@ wall_time(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int
+ascii_span_ieq(const char *p, size_t n, const char *w)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i] == '\0' || ascii_lower((unsigned char)p[i]) !=
+		    ascii_lower((unsigned char)w[i]))
+			return 0;
+	return w[n] == '\0';
+}
+
 char *
 ascii_lower_str(char *s)
 {

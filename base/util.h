@@ -110,6 +110,9 @@ static inline int ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+/* 1 when p[0..n) is the word w, ignoring ASCII case (protocol keywords,
+ * record names); p need not be NUL-terminated. */
+int ascii_span_ieq(const char *p, size_t n, const char *w);
 /* Lower-cases the ASCII letters of s in place; returns s. */
 char *ascii_lower_str(char *s);
 

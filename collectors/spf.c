@@ -23,20 +23,6 @@
 
 /* ---- Small helpers ---------------------------------------------------- */
 
-/* s[0..len) equals word, ignoring case. */
-static int
-word_ieq(const char *s, size_t len, const char *word)
-{
-	size_t i;
-
-	if (strlen(word) != len)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (ascii_lower((unsigned char)s[i]) != word[i])
-			return 0;
-	return 1;
-}
-
 static void set_error(struct spf_error *, const char *, size_t, const char *,
     ...) __attribute__((format(printf, 4, 5)));
 
@@ -424,7 +410,7 @@ parse_modifier(struct spf_record *rec, struct spf_term *t, const char *s,
 	size_t vlen = len - namelen - 1, tail, bad_at;
 	const char **slot;
 
-	if (word_ieq(s, namelen, "redirect") || word_ieq(s, namelen, "exp")) {
+	if (ascii_span_ieq(s, namelen, "redirect") || ascii_span_ieq(s, namelen, "exp")) {
 		t->kind = namelen == 3 ? SPF_EXP : SPF_REDIRECT;
 		slot = t->kind == SPF_EXP ? &rec->exp : &rec->redirect;
 		if (*slot != NULL)
@@ -476,7 +462,7 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 	/* The mechanisms are the kinds all to exists, named by kind_names;
 	 * ABNF literals are case-insensitive. */
 	for (m = SPF_ALL; m <= SPF_EXISTS; m++)
-		if (word_ieq(s + i, namelen, kind_names[m]))
+		if (ascii_span_ieq(s + i, namelen, kind_names[m]))
 			break;
 	if (m > SPF_EXISTS) {
 		if (namelen == 0)
