@@ -377,6 +377,19 @@ ascii_span_ieq(const char *p, size_t n, const char *w)
 	return w[n] == '\0';
 }
 
+void
+word_list_add(char *list, size_t size, const char *w, size_t n)
+{
+	size_t have = strlen(list);
+
+	if (have + (have > 0) + n >= size)
+		return;
+	if (have > 0)
+		list[have++] = ' ';
+	memcpy(list + have, w, n);
+	list[have + n] = '\0';
+}
+
 char *
 ascii_lower_str(char *s)
 {

@@ -113,6 +113,10 @@ static inline int ascii_lower(int c)
 /* 1 when p[0..n) is the word w, ignoring ASCII case (protocol keywords,
  * record names); p need not be NUL-terminated. */
 int ascii_span_ieq(const char *p, size_t n, const char *w);
+/* Appends the word w[0..n) to the blank-separated list in list (size
+ * bytes, NUL-terminated): whole words only, one that does not fit is left
+ * out (a cut one would read as another). */
+void word_list_add(char *list, size_t size, const char *w, size_t n);
 /* Lower-cases the ASCII letters of s in place; returns s. */
 char *ascii_lower_str(char *s);
 

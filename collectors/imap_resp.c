@@ -103,8 +103,6 @@ cap_note(struct imap_caps *c, const char *a, size_t n)
 	else if (ascii_span_ieq(a, n, "LOGINDISABLED"))
 		c->logindisabled = 1;
 	else if (n > 5 && strncasecmp(a, "AUTH=", 5) == 0) {
-		size_t have = strlen(c->auth_mechs);
-
 		a += 5;
 		n -= 5;
 		c->auth = 1;
@@ -112,13 +110,7 @@ cap_note(struct imap_caps *c, const char *a, size_t n)
 			c->auth_plain = 1;
 		else if (ascii_span_ieq(a, n, "LOGIN"))
 			c->auth_login = 1;
-		/* Whole names only: a cut one would read as another. */
-		if (have + (have > 0) + n < sizeof(c->auth_mechs)) {
-			if (have > 0)
-				c->auth_mechs[have++] = ' ';
-			memcpy(c->auth_mechs + have, a, n);
-			c->auth_mechs[have + n] = '\0';
-		}
+		word_list_add(c->auth_mechs, sizeof(c->auth_mechs), a, n);
 	}
 }
 

@@ -113,20 +113,12 @@ capa_error(struct pop3_caps *c, const char *msg)
 static void
 sasl_mech(struct pop3_caps *c, const char *m, size_t n)
 {
-	size_t have = strlen(c->sasl_mechs);
-
 	c->sasl = 1;
 	if (ascii_span_ieq(m, n, "PLAIN"))
 		c->sasl_plain = 1;
 	else if (ascii_span_ieq(m, n, "LOGIN"))
 		c->sasl_login = 1;
-	/* Whole names only: a cut one would read as another. */
-	if (have + (have > 0) + n < sizeof(c->sasl_mechs)) {
-		if (have > 0)
-			c->sasl_mechs[have++] = ' ';
-		memcpy(c->sasl_mechs + have, m, n);
-		c->sasl_mechs[have + n] = '\0';
-	}
+	word_list_add(c->sasl_mechs, sizeof(c->sasl_mechs), m, n);
 }
 
 /* capability = capa-tag *(SP param); both are 1*cchar (%x21-7E here: the
