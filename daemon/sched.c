@@ -23,7 +23,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "collectors/mxexpand.h"
-#include "collectors/protocols.h"
+#include "collectors/probe_start.h"
 #include "daemon/checkcfg.h"
 #include "daemon/dnsqueue.h"
 #include "daemon/heaptrim.h"
