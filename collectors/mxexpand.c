@@ -173,8 +173,8 @@ host_deliver(struct mxexpand_job *job, enum mxexpand_role role,
 	h.v4 = v4;
 	h.v6 = v6;
 	log_debug("mxexpand_host", "%s role=%s addresses=%zu probed=%zu "
-	    "a=%s aaaa=%s", job->log_id, role_names[role], n_found, n,
-	    dns_result_name(v4), dns_result_name(v6));
+	    "a=%s aaaa=%s", job->log_id, mxexpand_role_name(role), n_found,
+	    n, dns_result_name(v4), dns_result_name(v6));
 	job->cbs.host(job->arg, &h);
 	free(addrs);
 }
@@ -262,7 +262,7 @@ host_resolve(struct mxexpand_job *job, enum mxexpand_role role,
 
 		log_info("mxexpand_name_refused", "%s role=%s host=%s "
 		    "msg=\"longer than a DNS name: not asked\"", job->log_id,
-		    role_names[role], log_quote(q, sizeof(q), name));
+		    mxexpand_role_name(role), log_quote(q, sizeof(q), name));
 		host_deliver(job, role, name, NULL, 0, DNS_ERROR, DNS_ERROR,
 		    ORIGIN_DNS);
 		return;

@@ -16,7 +16,7 @@
 #include "collectors/mxexpand.h"
 #include "tests/unit/unit.h"
 
-/* --- canned answers -------------------------------------------------------- */
+/* --- canned answers ------------------------------------------------------- */
 
 struct msg {
 	unsigned char	 b[65536];
@@ -201,7 +201,7 @@ zone_hostile(struct msg *m, const char *name, int type)
 	return 0;
 }
 
-/* --- the scripted sender --------------------------------------------------- */
+/* --- the scripted sender -------------------------------------------------- */
 
 struct held {
 	dns_answer_cb	 cb;
@@ -418,7 +418,7 @@ host_at(const struct script *s, const char *name)
 	return -1;
 }
 
-/* --- the tests ------------------------------------------------------------- */
+/* --- the tests ------------------------------------------------------------ */
 
 static const struct mxexpand_name imap_host[] = {
 	{ "imap.example.org", MXEXPAND_IMAP },
