@@ -41,7 +41,8 @@ done
 # The outputs read published results only (daemon/publish.h, web/results.h):
 # no web/ file includes the scheduler's or the check command's header, or
 # reads the scheduler's checks.
-hits=$(grep -nE '#include "daemon/(sched|check)\.h"|struct check\b|ctx->checks|n_checks' \
+sched_h='sched|sched_int|dnsqueue|probequeue|probeshare|heaptrim|checkcfg|check'
+hits=$(grep -nE "#include \"daemon/($sched_h)\\.h\"|struct check\\b|ctx->checks|n_checks" \
     web/*.[ch])
 [ -z "$hits" ] || bad="$bad
 $(printf '%s\n' "$hits" | sed 's|$| (web/ reads published results, never the scheduler)|')"
