@@ -9,6 +9,7 @@
 #include "web/gzip.h"
 #include "web/metrics.h"
 #include "web/probe.h"
+#include "web/results.h"
 #include "web/web.h"
 
 #define HTML "text/html; charset=utf-8"
@@ -213,7 +214,7 @@ route(struct web *w, struct http_req *req)
 	} else if (strcmp(path, "/-/healthy") == 0) {
 		web_respond_text(req, 200, "OK\n");
 	} else if (strcmp(path, "/-/ready") == 0) {
-		if (ctx->ready)
+		if (result_store_ready(ctx->results))
 			web_respond_text(req, 200, "OK\n");
 		else
 			web_respond_text(req, 503,
