@@ -12,7 +12,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
-#include "collectors/protocols.h"
+#include "collectors/probe_start.h"
 #include "daemon/dnsqueue.h"
 #include "daemon/probeshare.h"
 #include "daemon/sched_int.h"

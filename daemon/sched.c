@@ -22,7 +22,7 @@
 #include "base/addr.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "collectors/protocols.h"
+#include "collectors/probe_start.h"
 #include "daemon/checkcfg.h"
 #include "daemon/dnsqueue.h"
 #include "daemon/heaptrim.h"
