@@ -728,6 +728,8 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
+	if (c->adhoc_cb == NULL)
+		publish_run_started(ctx, c->index);
 	log_debug("check_start", "target=%s",
 	    log_quote(q, sizeof(q), c->cfg->name));
 	if (c->cfg->kind == TARGET_DOMAIN) {
