@@ -489,9 +489,12 @@ job_done(const struct probe_outcome *out, void *arg)
 	else {
 		char q[LOG_QUOTE_MAX];
 
-		log_info("probe_failed", "%s step=%s reason=%s detail=%s",
-		    job->log_id, probe_step_name(out->fail_step),
+		log_info("probe_failed", "%s step=%s reason=%s cause=%s%s%s "
+		    "detail=%s", job->log_id, probe_step_name(out->fail_step),
 		    probe_reason_name(out->reason),
+		    probe_cause_name(out->cause),
+		    out->tls_alert >= 0 ? " tls_alert=" : "",
+		    out->tls_alert >= 0 ? tls_alert_name(out->tls_alert) : "",
 		    log_quote(q, sizeof(q), out->detail));
 	}
 	/* The audit is worth its handshakes only where TLS works at all. */
@@ -825,7 +828,7 @@ run_probe_address(struct check_run *run, enum host_role role, const char *host,
 /* A host with no address still gets a row per port, failed at resolve. */
 static void
 run_unresolved(struct check_run *run, enum host_role role, const char *host,
-    const char *why)
+    enum probe_cause cause, const char *why)
 {
 	uint16_t ports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
@@ -836,6 +839,7 @@ run_unresolved(struct check_run *run, enum host_role role, const char *host,
 		struct endpoint_result *ep = &run->res->eps[idx];
 
 		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
+		ep->out.cause = cause;
 		ep->finished = wall_time();
 		run->ctx->probes_total[protos[i]][0]++;
 	}
@@ -1168,7 +1172,8 @@ host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
 
 			snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
 			    dns_result_name(hl->v4), dns_result_name(hl->v6));
-			run_unresolved(run, hl->role, hl->name, why);
+			run_unresolved(run, hl->role, hl->name,
+			    probe_cause_of_dns(hl->v4, hl->v6), why);
 		}
 		for (size_t i = 0; i < hl->n_addrs && run->check != NULL; i++) {
 			struct sockaddr_storage ss;
@@ -1803,7 +1808,8 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		    "%s", job->dane_wait ? "still waiting for the TLSA lookup" :
 		    job->queued ? "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
-		ep->out.cause = job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
+		ep->out.cause = job->dane_wait ? CAUSE_TLSA_WAIT :
+		    job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
 		ep->finished = wall_time();
 	}
 	if (run->mx_pending)
