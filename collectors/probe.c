@@ -103,6 +103,13 @@ tls_alert_name(int code)
 }
 
 const char *
+probe_outcome_alert(const struct probe_outcome *o)
+{
+	return o->cause == CAUSE_ALERT_RECEIVED || o->cause == CAUSE_ALERT_SENT ?
+	    tls_alert_name(o->tls_alert) : NULL;
+}
+
+const char *
 probe_cause_name(enum probe_cause c)
 {
 	return (unsigned)c < CAUSE__COUNT && cause_names[c] ? cause_names[c] :

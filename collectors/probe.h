@@ -94,6 +94,10 @@ enum probe_cause probe_cause_of_tls(const struct io_tls_fail *f, int *alert);
  * IANA registry): "handshake_failure"; "unknown" for a code without.  Ours,
  * not OpenSSL's words, so the label values stay put. */
 const char *tls_alert_name(int code);
+struct probe_outcome;
+/* The name of the alert a failure names (cause alert_received or
+ * alert_sent), else NULL. */
+const char *probe_outcome_alert(const struct probe_outcome *o);
 
 /* Facts of the TLS session and the certificate chain presented.  They are
  * read whether or not the chain verifies. */

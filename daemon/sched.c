@@ -493,8 +493,8 @@ job_done(const struct probe_outcome *out, void *arg)
 		    "detail=%s", job->log_id, probe_step_name(out->fail_step),
 		    probe_reason_name(out->reason),
 		    probe_cause_name(out->cause),
-		    out->tls_alert >= 0 ? " tls_alert=" : "",
-		    out->tls_alert >= 0 ? tls_alert_name(out->tls_alert) : "",
+		    probe_outcome_alert(out) ? " tls_alert=" : "",
+		    probe_outcome_alert(out) ? probe_outcome_alert(out) : "",
 		    log_quote(q, sizeof(q), out->detail));
 	}
 	/* The audit is worth its handshakes only where TLS works at all. */
