@@ -97,6 +97,11 @@ io_set_tls_error(struct io *io, const char *what)
 
 	io->err = 0;
 	io->tls_fail.not_tls = io_not_tls(e);
+	/* OpenSSL 3 reports an EOF in the handshake as an error (and "sends"
+	 * decode_error into the closed connection): a close. */
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		io->tls_fail.eof = 1;
 	if (e == 0) {
 		snprintf(io->error, sizeof(io->error), "%s", what);
 	} else {
