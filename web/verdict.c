@@ -177,7 +177,12 @@ tls_failure_words(const struct probe_outcome *o, const char *at, char *out,
 		    w ? ")" : "");
 		return;
 	case CAUSE_NOT_TLS:
-		snprintf(out, len, "the server did not answer in TLS %s", at);
+		if (o->fail_step == STEP_TLS_HANDSHAKE)
+			snprintf(out, len, "the server answered the TLS "
+			    "handshake with something that is not TLS");
+		else
+			snprintf(out, len, "the server sent something that is "
+			    "not TLS %s", at);
 		return;
 	case CAUSE_CLOSED:
 		snprintf(out, len, "the server closed the connection %s", at);

@@ -861,7 +861,8 @@ check_words(void)
 	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 200,
 	    "", "the server ended the TLS handshake with the alert unknown");
 	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_NOT_TLS, -1,
-	    "alert 40", "the server did not answer in TLS in the TLS handshake");
+	    "alert 40", "the server answered the TLS handshake with something "
+	    "that is not TLS");
 	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_CLOSED, -1, "reset",
 	    "the server closed the connection in the TLS handshake");
 	WORDS_ALERT(PROTO_POP3, STEP_TLS_HANDSHAKE, CAUSE_RESET, -1, "closed",
