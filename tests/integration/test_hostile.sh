@@ -1,7 +1,8 @@
 #!/bin/sh
 # Hostile servers: tests/hostile/peer.py plays one misbehaviour per address
-# (127.0.10.101 - 127.0.10.131), the exporter probes them all at once, and
-# every case must end with probe_success 0 and the exact step and reason
+# (127.0.10.101 - 127.0.10.131; a real openssl s_server on .132), the
+# exporter probes them all at once, and every case must end with
+# probe_success 0 and the exact step, reason and cause
 # (or succeed, for the big-but-legal certificates), within the probe
 # timeout, without a crash.  Then the daemon probes them in a loop while
 # /metrics is scraped every 0.2 s: every scrape must answer, the RSS must
@@ -113,7 +114,8 @@ starttls_stall 127.0.10.126 25 smtp
 tls_stall 127.0.10.127 25 smtp
 tls_close 127.0.10.128 25 smtp
 tls_alert_version 127.0.10.129 25 smtp
-tls_alert_sni 127.0.10.130 25 smtp"
+tls_alert_sni 127.0.10.130 25 smtp
+s_server 127.0.10.132 465 smtps"
 NCASES=$(printf '%s\n' "$CASES" | wc -l)
 
 set --
@@ -121,6 +123,7 @@ printf '%s\n' "$CASES" >"$T_DIR/cases"
 while read -r mode a p proto; do
 	t_addr "$a"
 	if _l=$(t_listening "$a" "$p"); then t_fail "$a:$p is taken: $_l"; fi
+	[ "$mode" = s_server ] && continue	# a real OpenSSL server: below
 	spec="$mode@$a:$p"
 	case $a in
 	127.0.10.112) spec="$spec@$C50/chain.pem@$C50/key.pem" ;;
@@ -141,6 +144,14 @@ until grep -q '^ready' "$T_DIR/peer.out"; do
 	sleep 0.1; _n=$((_n - 1))
 done
 t_log "peer.py ready: $NCASES cases"
+
+# A real server's alert: openssl s_server on implicit TLS with TLS 1.3 and
+# only TLS_AES_128_CCM_8_SHA256, a suite the probe does not offer: OpenSSL
+# answers the ClientHello with a fatal handshake_failure.
+openssl s_server -quiet -accept 127.0.10.132:465 -cert "$CA/good.chain.pem" -key "$CA/good.key" \
+	-tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256 >"$T_DIR/s_server.log" 2>&1 </dev/null &
+t_pid $!
+t_wait_port 127.0.10.132 465 10 || t_fail "s_server does not listen: $(cat "$T_DIR/s_server.log")"
 
 write_config() {	# interval audit
 	{
@@ -259,6 +270,8 @@ fails 127.0.10.121 ehlo proto none "too many lines in one response"
 # the STARTTLS injection flaw, IMAP and POP3 flavours
 fails 127.0.10.123 tls_handshake proto none "server sent data before the TLS handshake"
 fails 127.0.10.124 tls_handshake proto none "server sent data before the TLS handshake"
+# a real OpenSSL server's alert
+fails 127.0.10.132 tls_handshake tls alert_received/handshake_failure "alert handshake failure"
 # a timeout says its step; a handshake that fails says how
 fails 127.0.10.125 ehlo timeout timeout "no answer in time in ehlo"
 fails 127.0.10.126 starttls timeout timeout "no answer in time in starttls"
