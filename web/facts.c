@@ -594,17 +594,19 @@ const size_t n_ep_facts = sizeof(ep_facts) / sizeof(ep_facts[0]);
 /* --- reading ----------------------------------------------------------------- */
 
 void
-fact_read(const struct ep_fact *f, const struct fact_src *s,
-    struct fact_value *v)
+fact_value_clear(struct fact_value *v)
 {
-	const unsigned char *p = (const unsigned char *)s->ep + f->at;
+	memset(v, 0, offsetof(struct fact_value, text));
+	v->text[0] = '\0';
+}
 
-	memset(v, 0, sizeof(*v));
-	if (f->read != NULL) {
-		f->read(s, v);
-		return;
-	}
-	switch (f->ctype) {
+void
+fact_read_field(const void *base, size_t at, enum fact_ctype ctype,
+    enum fact_known known, struct fact_value *v)
+{
+	const unsigned char *p = (const unsigned char *)base + at;
+
+	switch (ctype) {
 	case C_INT:
 		v->num = *(const int *)(const void *)p;
 		break;
@@ -617,13 +619,25 @@ fact_read(const struct ep_fact *f, const struct fact_src *s,
 	case C_DOUBLE:
 		v->num = *(const double *)(const void *)p;
 		break;
+	case C_LONG:
+		v->num = (double)*(const long *)(const void *)p;
+		break;
+	case C_SIZE:
+		v->num = (double)*(const size_t *)(const void *)p;
+		break;
 	case C_CHARS:
 		v->str = (const char *)p;
+		break;
+	case C_STRP:
+		v->str = *(const char *const *)(const void *)p;
+		break;
+	case C_LOOKUP:
+		v->lookup = (const struct dns_lookup_info *)(const void *)p;
 		break;
 	case C_NONE:
 		break;
 	}
-	switch (f->known) {
+	switch (known) {
 	case K_ALWAYS:
 		v->known = 1;
 		break;
@@ -633,7 +647,22 @@ fact_read(const struct ep_fact *f, const struct fact_src *s,
 	case K_NONEMPTY:
 		v->known = v->str != NULL && v->str[0] != '\0';
 		break;
+	case K_NONNULL:
+		v->known = v->str != NULL;
+		break;
 	}
+}
+
+void
+fact_read(const struct ep_fact *f, const struct fact_src *s,
+    struct fact_value *v)
+{
+	fact_value_clear(v);
+	if (f->read != NULL) {
+		f->read(s, v);
+		return;
+	}
+	fact_read_field(s->ep, f->at, f->ctype, f->known, v);
 }
 
 static void
@@ -767,6 +796,9 @@ json_fact(struct json *j, const struct ep_fact *f, const struct fact_value *v)
 			json_num(j, v->nums[i]);
 		json_arr_close(j);
 		break;
+	case FT_STRS:
+	case FT_LOOKUP:
+		break;		/* domain facts (web/facts_domain.c) */
 	}
 }
 
@@ -838,6 +870,8 @@ row_words(const struct ep_fact *f, const struct fact_src *s,
 		break;
 	case FT_SET:
 	case FT_LIST:
+	case FT_STRS:
+	case FT_LOOKUP:
 		out[0] = '\0';
 		break;
 	}
