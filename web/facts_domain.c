@@ -1188,6 +1188,8 @@ const struct dom_fact dom_facts[] = {
 };
 
 const size_t n_dom_facts = sizeof(dom_facts) / sizeof(dom_facts[0]);
+const struct dom_table dom_table = { dom_facts, sizeof(dom_facts) /
+    sizeof(dom_facts[0]) };
 
 /* --- reading ----------------------------------------------------------------- */
 
@@ -1218,6 +1220,7 @@ read_shown(const struct dom_fact *f, const struct dom_src *s,
  * (of the part), open(n items; SIZE_MAX: not present), then for each item
  * enter(), its child groups, leave(), and close(). */
 struct walk {
+	const struct dom_table *t;
 	enum dom_part	 part;
 	int		 all_parts;
 	/* 0: skip the group (its items and children) */
@@ -1344,8 +1347,8 @@ expo_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 		labels_add(l, gd->item_label, gd->item_name(s, s->i));
 	if (gd->known != NULL && !gd->known(s))
 		return 1;
-	while (k < n_dom_facts) {
-		const struct dom_fact *f = &dom_facts[k];
+	while (k < w->t->n) {
+		const struct dom_fact *f = &w->t->facts[k];
 		struct fact_value v[EXPO_PAIRS_MAX + 1];
 		const char *pairs[2 * EXPO_PAIRS_MAX];
 		size_t end = k + 1, n_pairs = 0;
@@ -1356,7 +1359,7 @@ expo_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 			k++;
 			continue;
 		}
-		while (end < n_dom_facts && (dom_facts[end].flags & DF_JOIN))
+		while (end < w->t->n && (w->t->facts[end].flags & DF_JOIN))
 			end++;
 		if (f->expo != NULL) {
 			f->expo(x->e, l, s);
@@ -1364,7 +1367,7 @@ expo_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 			continue;
 		}
 		for (size_t m = k; m < end && all; m++) {
-			const struct dom_fact *fm = &dom_facts[m];
+			const struct dom_fact *fm = &w->t->facts[m];
 			struct fact_value *vm = &v[m - k];
 
 			if (!read_shown(fm, s, vm))
@@ -1391,11 +1394,12 @@ expo_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 }
 
 void
-domfacts_expo(struct expo *e, const struct buf *labels,
-    const struct check_result *r, int mode)
+domfacts_expo(const struct dom_table *t, struct expo *e,
+    const struct buf *labels, const struct check_result *r, int mode)
 {
 	struct expo_walk x = { .e = e, .labels = labels };
-	struct walk w = { .all_parts = 1, .enter = expo_enter, .arg = &x };
+	struct walk w = { .t = t, .all_parts = 1, .enter = expo_enter,
+	    .arg = &x };
 
 	for (int g = 0; g < DG__COUNT; g++)
 		buf_init(&x.l[g]);
@@ -1494,13 +1498,14 @@ json_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 	if (groups[g].json == JF_INLINE)
 		return 1;
 	json_obj_open(j);
-	for (size_t k = 0; k < n_dom_facts; k++) {
+	for (size_t k = 0; k < w->t->n; k++) {
+		const struct dom_fact *f = &w->t->facts[k];
 		struct fact_value v;
 
-		if (dom_facts[k].group != g || dom_facts[k].key == NULL)
+		if (f->group != g || f->key == NULL)
 			continue;
-		dom_fact_read(&dom_facts[k], s, &v);
-		json_dom_fact(j, &dom_facts[k], &v);
+		dom_fact_read(f, s, &v);
+		json_dom_fact(j, f, &v);
 	}
 	return 1;
 }
@@ -1517,10 +1522,10 @@ json_leave(struct walk *w, enum dom_group g, const struct dom_src *s,
 }
 
 void
-domfacts_json(struct json *j, const struct check_result *r,
-    enum dom_part part)
+domfacts_json(const struct dom_table *t, struct json *j,
+    const struct check_result *r, enum dom_part part)
 {
-	struct walk w = { .part = part, .enter = json_enter,
+	struct walk w = { .t = t, .part = part, .enter = json_enter,
 	    .leave = json_leave, .open = json_open, .close = json_close,
 	    .arg = j };
 
@@ -1590,8 +1595,8 @@ page_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 	(void)n;
 	if (gd->known != NULL && !gd->known(s))
 		return 1;
-	for (size_t k = 0; k < n_dom_facts; k++) {
-		const struct dom_fact *f = &dom_facts[k];
+	for (size_t k = 0; k < w->t->n; k++) {
+		const struct dom_fact *f = &w->t->facts[k];
 		struct fact_value v;
 		struct fact_cell c;
 		char name[300], text[512];
@@ -1619,10 +1624,10 @@ page_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 }
 
 void
-domfacts_rows(const struct check_result *r, enum dom_part part,
-    const struct domfacts_page *page)
+domfacts_rows(const struct dom_table *t, const struct check_result *r,
+    enum dom_part part, const struct domfacts_page *page)
 {
-	struct walk w = { .part = part, .enter = page_enter,
+	struct walk w = { .t = t, .part = part, .enter = page_enter,
 	    .open = page_open, .close = page_close, .arg = (void *)page };
 
 	walk(&w, r, ADDRESS_LABEL_ON);

@@ -93,6 +93,13 @@ struct dom_fact {
 
 extern const struct dom_fact dom_facts[];
 extern const size_t n_dom_facts;
+/* A table to render: dom_table is the one above (a unit test renders
+ * its own). */
+struct dom_table {
+	const struct dom_fact *facts;
+	size_t		 n;
+};
+extern const struct dom_table dom_table;
 
 /* Reads fact f of s. */
 void dom_fact_read(const struct dom_fact *f, const struct dom_src *s,
@@ -100,16 +107,16 @@ void dom_fact_read(const struct dom_fact *f, const struct dom_src *s,
 
 /* The samples of every known domain fact of r (a domain target's);
  * labels are the domain's; mode is address_label. */
-void domfacts_expo(struct expo *e, const struct buf *labels,
-    const struct check_result *r, int mode);
+void domfacts_expo(const struct dom_table *t, struct expo *e,
+    const struct buf *labels, const struct check_result *r, int mode);
 
 /* Where on the page and in the JSON: before the endpoints (the MX
  * answer) or after them (records, policies, DNSSEC). */
 enum dom_part { DOM_HEAD, DOM_TAIL };
 
 /* The part's members of the target's JSON object (r may be NULL). */
-void domfacts_json(struct json *j, const struct check_result *r,
-    enum dom_part part);
+void domfacts_json(const struct dom_table *t, struct json *j,
+    const struct check_result *r, enum dom_part part);
 
 struct domfacts_page {
 	void		(*open)(void *arg, const char *title);
@@ -118,7 +125,7 @@ struct domfacts_page {
 	void		*arg;
 };
 /* The part's sections of the target page (r not NULL). */
-void domfacts_rows(const struct check_result *r, enum dom_part part,
-    const struct domfacts_page *page);
+void domfacts_rows(const struct dom_table *t, const struct check_result *r,
+    enum dom_part part, const struct domfacts_page *page);
 
 #endif

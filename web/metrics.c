@@ -147,7 +147,7 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 	buf_reset(&l);
 	if (r->target.kind == TARGET_DOMAIN) {
 		labels_add(&l, "domain", r->target.name);
-		domfacts_expo(e, &l, r, mode);
+		domfacts_expo(&dom_table, e, &l, r, mode);
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)

@@ -503,12 +503,12 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 	kv_close(b);
 
 	if (r != NULL)
-		domfacts_rows(r, DOM_HEAD, &dom);
+		domfacts_rows(&dom_table, r, DOM_HEAD, &dom);
 	if (r != NULL) {
 		buf_printf(b, "<h2>Endpoints (%zu)</h2>\n", r->n_eps);
 		for (size_t i = 0; i < r->n_eps; i++)
 			endpoint_html(b, r, &r->eps[i], now);
-		domfacts_rows(r, DOM_TAIL, &dom);
+		domfacts_rows(&dom_table, r, DOM_TAIL, &dom);
 	}
 	buf_puts(b, "</main></body></html>\n");
 	return 0;

@@ -153,13 +153,13 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_kbool(j, "success", r->success);
 		json_obj_close(j);
 	}
-	domfacts_json(j, r, DOM_HEAD);
+	domfacts_json(&dom_table, j, r, DOM_HEAD);
 	json_key(j, "endpoints");
 	json_arr_open(j);
 	for (size_t i = 0; r != NULL && i < r->n_eps; i++)
 		json_endpoint(j, r, &r->eps[i]);
 	json_arr_close(j);
-	domfacts_json(j, r, DOM_TAIL);
+	domfacts_json(&dom_table, j, r, DOM_TAIL);
 	json_obj_close(j);
 }
 

@@ -14,6 +14,7 @@
 #include "daemon/ctx.h"
 #include "daemon/result.h"
 #include "daemon/sched.h"
+#include "web/facts_domain.h"
 #include "web/metrics.h"
 #include "web/status.h"
 #include "unit.h"
@@ -364,9 +365,136 @@ snapshot(void)
 		fclose(f);
 }
 
+static void
+check_table(void)
+{
+	for (size_t i = 0; i < n_dom_facts; i++) {
+		const struct dom_fact *f = &dom_facts[i];
+
+		CHECK(f->group < DG__COUNT);
+		CHECK(f->family <= F__COUNT);
+		if (f->family != F__COUNT && (f->type == FT_STR ||
+		    f->type == FT_LOOKUP || f->type == FT_STRS))
+			CHECK(f->label != NULL);
+		CHECK(f->read != NULL || f->ctype != C_NONE || f->expo != NULL);
+		CHECK(f->key != NULL || f->row != NULL || f->family != F__COUNT);
+		/* a joined fact continues a sample of its family */
+		if (f->flags & DF_JOIN)
+			CHECK(i > 0 && dom_facts[i - 1].family == f->family &&
+			    dom_facts[i - 1].group == f->group);
+		for (size_t k = 0; k < i; k++)
+			if (f->key && dom_facts[k].key &&
+			    dom_facts[k].group == f->group)
+				CHECK(strcmp(f->key, dom_facts[k].key) != 0);
+	}
+}
+
+struct page_text {
+	struct buf b;
+};
+
+static void
+t_open(void *arg, const char *title)
+{
+	buf_printf(arg, "[%s]\n", title);
+}
+
+static void
+t_close(void *arg)
+{
+	buf_puts(arg, "[end]\n");
+}
+
+static void
+t_row(void *arg, const struct fact_cell *c)
+{
+	buf_printf(arg, "%s=%s%s%s\n", c->name, c->pre ? "<pre>" : "",
+	    c->text, c->note ? " / note" : "");
+}
+
+/* The outputs come from the table alone: a row added to a copy shows on
+ * all three. */
+static void
+check_added_row(void)
+{
+	struct dom_fact rows[256];
+	struct dom_table t = { rows, n_dom_facts + 1 };
+	struct check_result *r = domain_make(0);
+	struct domfacts_page page = { t_open, t_close, t_row, NULL };
+	struct buf labels, m, jb, pb;
+	struct expo e;
+	struct json j;
+	size_t at = 0;
+
+	CHECK(n_dom_facts + 1 <= sizeof(rows) / sizeof(rows[0]));
+	/* after the DKIM selector's testing flag */
+	while (at < n_dom_facts && !(dom_facts[at].group == DG_DKIM &&
+	    dom_facts[at].key && strcmp(dom_facts[at].key, "testing") == 0))
+		at++;
+	CHECK(at < n_dom_facts);
+	at++;
+	memcpy(rows, dom_facts, at * sizeof(rows[0]));
+	memcpy(rows + at + 1, dom_facts + at, (n_dom_facts - at) *
+	    sizeof(rows[0]));
+	rows[at] = (struct dom_fact){ .group = DG_DKIM, .key = "strict",
+	    .type = FT_BOOL, .family = F_STARTTLS_OFFERED, .row = "Strict",
+	    FACT_AT(struct dkim_selector_result, key.strict) };
+	r->records->dkim[0].key.strict = 1;
+
+	buf_init(&labels);
+	labels_add(&labels, "domain", "example.com");
+	expo_init(&e);
+	domfacts_expo(&t, &e, &labels, r, ADDRESS_LABEL_ON);
+	buf_init(&m);
+	expo_render(&e, &m);
+	CHECK(strstr(m.data, "\nmailsec_starttls_offered{domain=\"example.com\","
+	    "selector=\"s1\"} 1\n") != NULL);
+	CHECK(strstr(m.data, "\nmailsec_starttls_offered{domain=\"example.com\","
+	    "selector=\"s3\"} 0\n") != NULL);
+	/* a failed lookup still gives its selector's fact (no .when) */
+	CHECK(strstr(m.data, "selector=\"s<2\"} 0\n") != NULL);
+	/* the rest as the built-in table has it */
+	CHECK(strstr(m.data, "\nmailsec_dkim_key_size{domain=\"example.com\","
+	    "selector=\"s1\",key_type=\"rsa\"} 2048\n") != NULL);
+	CHECK(strstr(m.data, "\nmailsec_mta_sts_error_info{domain=\"example.com"
+	    "\",reason=\"mx_not_covered\"} 1\n") != NULL);
+
+	buf_init(&jb);
+	json_init(&j, &jb);
+	json_obj_open(&j);
+	domfacts_json(&t, &j, r, DOM_TAIL);
+	json_obj_close(&j);
+	CHECK(strstr(jb.data, "\"testing\":true,\"strict\":true,\"reason\":"
+	    "null") != NULL);
+	CHECK(strstr(jb.data, "\"testing\":false,\"strict\":false,") != NULL);
+	CHECK(strstr(jb.data, "\"mx\":{") == NULL);	/* the head's */
+
+	buf_init(&pb);
+	page.arg = &pb;
+	domfacts_rows(&t, r, DOM_TAIL, &page);
+	CHECK(strstr(pb.data, "[Records]\nSPF lookup=noerror\n") != NULL);
+	CHECK(strstr(pb.data, "DKIM s1=<pre>v=DKIM1; k=rsa; p=AAAA\n"
+	    "Strict=yes\nDKIM s<2=servfail / note\nStrict=no\n") != NULL);
+	CHECK(strstr(pb.data, "[end]\n[MTA-STS, TLS-RPT, DNSSEC]\n"
+	    "MTA-STS record=valid\n") != NULL);
+	buf_reset(&pb);
+	domfacts_rows(&t, r, DOM_HEAD, &page);
+	CHECK(strcmp(pb.data, "[MX]\nLookup=noerror, 0.016 s\nMX=10 "
+	    "mx1.example.com\nMX=20 mx2.example.net\nMX=30 .\n[end]\n") == 0);
+
+	buf_free(&pb);
+	buf_free(&jb);
+	buf_free(&m);
+	buf_free(&labels);
+	expo_free(&e);
+	check_result_free(r);
+}
+
 int
 main(void)
 {
+	check_table();
+	check_added_row();
 	snapshot();
 	return unit_done("test_domfacts");
 }
