@@ -751,54 +751,61 @@ facts_expo(struct expo *e, const struct buf *labels,
 
 /* --- JSON -------------------------------------------------------------------- */
 
-static void
-json_fact(struct json *j, const struct ep_fact *f, const struct fact_value *v)
+void
+fact_json(struct json *j, const char *key, enum fact_type type, int raw,
+    const struct fact_value *v)
 {
-	int raw = v->known || (f->flags & FACT_JSON_RAW);
-
-	switch (f->type) {
+	raw = v->known || raw;
+	switch (type) {
 	case FT_BOOL:
 		if (v->known)
-			json_kbool(j, f->key, v->num != 0);
+			json_kbool(j, key, v->num != 0);
 		else
-			json_kstr(j, f->key, NULL);
+			json_kstr(j, key, NULL);
 		break;
 	case FT_TRI:
-		json_ktri(j, f->key, v->known ? (int)v->num : -1);
+		json_ktri(j, key, v->known ? (int)v->num : -1);
 		break;
 	case FT_INT:
 		if (raw)
-			json_kint(j, f->key, (long long)v->num);
+			json_kint(j, key, (long long)v->num);
 		else
-			json_kstr(j, f->key, NULL);
+			json_kstr(j, key, NULL);
 		break;
 	case FT_NUM:
 	case FT_TIME:
 		if (raw)
-			json_knum(j, f->key, v->num);
+			json_knum(j, key, v->num);
 		else
-			json_kstr(j, f->key, NULL);
+			json_kstr(j, key, NULL);
 		break;
 	case FT_STR:
-		json_kstr(j, f->key, v->known ? v->str : NULL);
+		json_kstr(j, key, v->known ? v->str : NULL);
 		break;
 	case FT_SET:
-		json_key(j, f->key);
+		json_key(j, key);
 		json_obj_open(j);
 		for (size_t i = 0; i < v->n; i++)
 			json_ktri(j, v->name(i), v->tris[i]);
 		json_obj_close(j);
 		break;
 	case FT_LIST:
-		json_key(j, f->key);
+		json_key(j, key);
 		json_arr_open(j);
 		for (size_t i = 0; i < v->n; i++)
 			json_num(j, v->nums[i]);
 		json_arr_close(j);
 		break;
 	case FT_STRS:
+		json_key(j, key);
+		json_arr_open(j);
+		for (size_t i = 0; i < v->n; i++)
+			json_str(j, v->strs[i]);
+		json_arr_close(j);
+		break;
 	case FT_LOOKUP:
-		break;		/* domain facts (web/facts_domain.c) */
+		json_kstr(j, key, dns_result_name(v->lookup->result));
+		break;
 	}
 }
 
@@ -831,7 +838,8 @@ facts_json(struct json *j, const struct check_result *r,
 			    ep_facts[i].key == NULL)
 				continue;
 			fact_read(&ep_facts[i], &s, &v);
-			json_fact(j, &ep_facts[i], &v);
+			fact_json(j, ep_facts[i].key, ep_facts[i].type,
+			    (ep_facts[i].flags & FACT_JSON_RAW) != 0, &v);
 		}
 		if (!gd->json_inline)
 			json_obj_close(j);
@@ -840,15 +848,11 @@ facts_json(struct json *j, const struct check_result *r,
 
 /* --- the target page ----------------------------------------------------------- */
 
-static void
-row_words(const struct ep_fact *f, const struct fact_src *s,
-    const struct fact_value *v, char *out, size_t len)
+void
+fact_text(enum fact_type type, const struct fact_value *v, char *out,
+    size_t len)
 {
-	if (f->words != NULL) {
-		f->words(s, out, len);
-		return;
-	}
-	switch (f->type) {
+	switch (type) {
 	case FT_BOOL:
 		snprintf(out, len, "%s", v->num != 0 ? "yes" : "no");
 		break;
@@ -868,13 +872,25 @@ row_words(const struct ep_fact *f, const struct fact_src *s,
 	case FT_STR:
 		snprintf(out, len, "%s", v->str ? v->str : "");
 		break;
+	case FT_LOOKUP:
+		snprintf(out, len, "%s", dns_result_name(v->lookup->result));
+		break;
 	case FT_SET:
 	case FT_LIST:
 	case FT_STRS:
-	case FT_LOOKUP:
 		out[0] = '\0';
 		break;
 	}
+}
+
+static void
+row_words(const struct ep_fact *f, const struct fact_src *s,
+    const struct fact_value *v, char *out, size_t len)
+{
+	if (f->words != NULL)
+		f->words(s, out, len);
+	else
+		fact_text(f->type, v, out, len);
 }
 
 void

@@ -136,6 +136,15 @@ extern const size_t n_ep_facts;
 void fact_read(const struct ep_fact *f, const struct fact_src *s,
     struct fact_value *v);
 
+/* A fact's member of a JSON object: null when not known (raw: numbers
+ * even then). */
+void fact_json(struct json *j, const char *key, enum fact_type type, int raw,
+    const struct fact_value *v);
+
+/* A fact's words on the page by its type ("yes", "not learnt", a date). */
+void fact_text(enum fact_type type, const struct fact_value *v, char *out,
+    size_t len);
+
 /* The samples of every known fact of ep; labels are the endpoint's. */
 void facts_expo(struct expo *e, const struct buf *labels,
     const struct check_result *r, const struct endpoint_result *ep);

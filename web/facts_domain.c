@@ -1410,52 +1410,6 @@ domfacts_expo(const struct dom_table *t, struct expo *e,
 
 /* --- JSON -------------------------------------------------------------------- */
 
-static void
-json_dom_fact(struct json *j, const struct dom_fact *f,
-    const struct fact_value *v)
-{
-	switch (f->type) {
-	case FT_BOOL:
-		if (v->known)
-			json_kbool(j, f->key, v->num != 0);
-		else
-			json_kstr(j, f->key, NULL);
-		break;
-	case FT_TRI:
-		json_ktri(j, f->key, v->known ? (int)v->num : -1);
-		break;
-	case FT_INT:
-		if (v->known)
-			json_kint(j, f->key, (long long)v->num);
-		else
-			json_kstr(j, f->key, NULL);
-		break;
-	case FT_NUM:
-	case FT_TIME:
-		if (v->known)
-			json_knum(j, f->key, v->num);
-		else
-			json_kstr(j, f->key, NULL);
-		break;
-	case FT_STR:
-		json_kstr(j, f->key, v->known ? v->str : NULL);
-		break;
-	case FT_STRS:
-		json_key(j, f->key);
-		json_arr_open(j);
-		for (size_t i = 0; i < v->n; i++)
-			json_str(j, v->strs[i]);
-		json_arr_close(j);
-		break;
-	case FT_LOOKUP:
-		json_kstr(j, f->key, dns_result_name(v->lookup->result));
-		break;
-	case FT_SET:
-	case FT_LIST:
-		break;		/* endpoint facts (web/facts.c) */
-	}
-}
-
 static int
 json_open(struct walk *w, enum dom_group g, const struct dom_src *s, size_t n)
 {
@@ -1505,7 +1459,7 @@ json_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 		if (f->group != g || f->key == NULL)
 			continue;
 		dom_fact_read(f, s, &v);
-		json_dom_fact(j, f, &v);
+		fact_json(j, f->key, f->type, 0, &v);
 	}
 	return 1;
 }
@@ -1534,29 +1488,19 @@ domfacts_json(const struct dom_table *t, struct json *j,
 
 /* --- the target page ----------------------------------------------------------- */
 
+/* The row's text: its words, else the value's (a string as it is, not
+ * cut to the buffer). */
 static void
 row_text(const struct dom_fact *f, const struct dom_src *s,
     const struct fact_value *v, char *out, size_t len, struct fact_cell *c)
 {
 	c->text = out;
-	if (f->words != NULL) {
+	if (f->words != NULL)
 		f->words(s, out, len);
-		return;
-	}
-	switch (f->type) {
-	case FT_BOOL:
-		snprintf(out, len, "%s", v->num != 0 ? "yes" : "no");
-		break;
-	case FT_INT:
-		snprintf(out, len, "%.0f", v->num);
-		break;
-	case FT_LOOKUP:
-		c->text = dns_result_name(v->lookup->result);
-		break;
-	default:
+	else if (f->type == FT_STR)
 		c->text = v->str ? v->str : "";
-		break;
-	}
+	else
+		fact_text(f->type, v, out, len);
 }
 
 static int
