@@ -13,7 +13,6 @@
 #include "collectors/zonestatus.h"
 #include "web/metrics.h"
 
-#define RESULT(s)	((s)->r)
 #define REC(s)		((const struct records_result *)(s)->base)
 #define DKIM(s)		((const struct dkim_selector_result *)(s)->base)
 #define STS(s)		((const struct mtasts_result *)(s)->base)
@@ -1553,7 +1552,10 @@ page_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 		memset(&c, 0, sizeof(c));
 		c.name = f->row;
 		if (f->flags & DF_ROW_ITEM) {
-			snprintf(name, sizeof(name), "%s %s", f->row,
+			/* as the page always had it: a DKIM row's name
+			 * (the escaped one) cut at 127 bytes */
+			snprintf(name, (f->flags & DF_ROW_ESCAPE) ? 128 :
+			    sizeof(name), "%s %s", f->row,
 			    gd->item_name(s, s->i));
 			c.name = name;
 		}

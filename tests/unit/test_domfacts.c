@@ -90,6 +90,10 @@ records_make(int variant)
 		    "the lookup failed");
 		dkim_add(rr, "s3", DNS_OK, "v=DKIM1; p=", 0, "revoked",
 		    "the key is revoked & empty");
+		/* a long selector: the page's row name is cut as it was */
+		dkim_add(rr, "long-selector-0123456789-0123456789-0123456789."
+		    "0123456789-0123456789-0123456789-0123456789.0123456789-"
+		    "0123456789-0123456789", DNS_OK, NULL, 0, "no_record", "");
 		rr->dmarc.present = rr->dmarc.is_dmarc = rr->dmarc.valid = 1;
 		rr->dmarc.policy = DMARC_POLICY_REJECT;
 		rr->dmarc.subdomain_policy = DMARC_POLICY_QUARANTINE;
