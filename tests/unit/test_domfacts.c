@@ -13,9 +13,10 @@
 #include "collectors/zonestatus.h"
 #include "daemon/ctx.h"
 #include "daemon/result.h"
-#include "daemon/sched.h"
+#include "daemon/publish.h"
 #include "web/facts_domain.h"
 #include "web/metrics.h"
+#include "web/results.h"
 #include "web/status.h"
 #include "unit.h"
 
@@ -317,8 +318,10 @@ render(struct check_result *r, struct buf *metrics, struct buf *json,
     struct buf *page)
 {
 	struct target_cfg t;
-	struct check c, *list[1] = { &c };
-	struct ctx ctx;
+	struct published_target pt;
+	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = &pt,
+	    .n = 1 };
+	struct result_store *rs;
 	struct expo e;
 
 	for (int mode = ADDRESS_LABEL_ON; mode <= ADDRESS_LABEL_HASH; mode++) {
@@ -330,15 +333,13 @@ render(struct check_result *r, struct buf *metrics, struct buf *json,
 	memset(&t, 0, sizeof(t));
 	t.kind = TARGET_DOMAIN;
 	t.name = "example.com";
-	memset(&c, 0, sizeof(c));
-	c.cfg = &t;
-	c.key = "example.com";
-	c.last = r;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.checks = list;
-	ctx.n_checks = 1;
-	CHECK_INT(status_json_render(&ctx, "example.com", json), 0);
-	CHECK_INT(target_page_render(&ctx, "example.com", page), 0);
+	pt = (struct published_target){ .key = "example.com", .cfg = &t,
+	    .result = r };
+	rs = result_store_new();
+	result_store_publish(rs, &ev);
+	CHECK_INT(status_json_render(rs, "example.com", json), 0);
+	CHECK_INT(target_page_render(rs, "example.com", page), 0);
+	result_store_free(rs);
 }
 
 static void
