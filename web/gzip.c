@@ -9,9 +9,6 @@
 
 #include "base/util.h"
 
-/* Level 1: /metrics is repetitive text; the fastest level already keeps
- * about a tenth of it, at a fraction of the CPU of the default. */
-#define GZIP_LEVEL	1
 #define GZIP_IN_BLOCK	(64 * 1024)
 
 static int
