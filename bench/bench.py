@@ -149,6 +149,14 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / TICK
 
 
+def proc_cpu_split(pid):
+    """(user, sys) seconds of pid, children excluded."""
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    f = s[s.rindex(")") + 2:].split()
+    return int(f[11]) / TICK, int(f[12]) / TICK
+
+
 def proc_status(pid):
     out = {}
     with open("/proc/%d/status" % pid) as f:
@@ -690,7 +698,7 @@ def phase_daemon_rounds(args, pki, once_wall):
 
 
 def scrape_load(tools, scrapers, secs, pace, latfile, name, gzip=False, pid=None):
-    cpu0 = proc_cpu(pid) if pid else None
+    cpu0 = proc_cpu_split(pid) if pid else None
     argv = [os.path.join(tools, "httpload"), "-h", EXP_ADDR, "-p", str(EXP_PORT),
             "-u", "/metrics", "-c", str(scrapers), "-d", str(secs), "-w", "30"]
     # A gzip body cannot be searched for the text: only its status counts.
@@ -714,7 +722,9 @@ def scrape_load(tools, scrapers, secs, pace, latfile, name, gzip=False, pid=None
     if pid:
         # The exporter's CPU over the load, per scrape: all of it when
         # nothing else runs in it (phase_scrape_quiet).
-        res["exporter_cpu_s"] = proc_cpu(pid) - cpu0
+        u, k = proc_cpu_split(pid)
+        res["exporter_user_s"], res["exporter_sys_s"] = u - cpu0[0], k - cpu0[1]
+        res["exporter_cpu_s"] = res["exporter_user_s"] + res["exporter_sys_s"]
         res["cpu_ms_per_scrape"] = res["exporter_cpu_s"] / max(1, res["scrapes"]) * 1000
     return res
 

@@ -1531,7 +1531,7 @@ gz_has(const struct buf *gz, const char *needle)
 static void
 check_metrics_gzip_shared(void)
 {
-	enum { N = 40 };
+	enum { N = 400 };
 	struct check *checks[N];
 	struct http_stream s1, s2, s3, s4, s5, s6;
 	struct metrics_gz *cur = NULL;
@@ -1571,6 +1571,15 @@ check_metrics_gzip_shared(void)
 	CHECK_INT(metrics_gz_refs(cur), 1);
 	CHECK(same_as_render(&ctx, &g1));
 	CHECK(same_as_render(&ctx, &g2));
+	{
+		struct buf text;
+
+		buf_init(&text);
+		metrics_render(&ctx, &text);
+		CHECK(text.len > 200000);
+		CHECK(g2.len * 8 < text.len);	/* a fraction of it */
+		buf_free(&text);
+	}
 
 	/* Repeated, nothing published: the same, already compressed. */
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s3), 0);
@@ -1592,7 +1601,7 @@ check_metrics_gzip_shared(void)
 	CHECK_INT(metrics_gz_refs(cur), 2);	/* the old one: s4's only */
 	buf_reset(&g1);
 	buf_append(&g1, piece, n);
-	drain(&s4, 333, &g1);		/* the old one goes with it */
+	drain(&s4, 3, &g1);		/* the old one goes with it */
 	buf_reset(&g2);
 	drain(&s5, 1000, &g2);
 	CHECK(gz_has(&g2, "} 77777\n"));	/* fresh after a publish */
