@@ -118,7 +118,7 @@ grep -qi '^Content-Encoding' "$T_DIR/plain.headers" && t_fail "Content-Encoding 
 curl -s -D "$T_DIR/gz0.headers" -H 'Accept-Encoding: gzip;q=0' -o /dev/null "$URL/metrics"
 grep -qi '^Content-Encoding' "$T_DIR/gz0.headers" && t_fail "gzip with gzip;q=0"
 echo "ok: /metrics gzip ($(wc -c <"$T_DIR/metrics.gz") bytes for $(wc -c <"$T_DIR/metrics.unz")), plain without it or with q=0"
-# Scrapes of the same moment share one compression (web/gzip.c): 4 at once,
+# Scrapes of the same results share one compression (web/metrics_gzip.c): 4 at once,
 # one of them slow to read (--limit-rate), each a whole, valid exposition.
 pids=
 for i in 1 2 3 4; do
