@@ -729,6 +729,13 @@ def scrape_load(tools, scrapers, secs, pace, latfile, name, gzip=False, pid=None
     return res
 
 
+def net_cpu(load, probes, cpu_per_probe_ms):
+    """A scrape load's exporter CPU per scrape less its probes' CPU."""
+    load["probes_during"] = probes
+    load["net_cpu_ms_per_scrape"] = ((load["exporter_cpu_s"] * 1000 - probes * cpu_per_probe_ms)
+                                     / max(1, load["scrapes"]))
+
+
 def exposition_size(body):
     """Series (sample lines) and families (# TYPE lines) of a plain body."""
     series = fams = 0
@@ -824,6 +831,9 @@ def phase_scrape(args, tools, pki, interval, name="exporter-scrape"):
                                pid=p.pid))
         a2, t2 = nginx_accepts(), time.monotonic()
         res["probe_rate_scraped"] = (a2 - a1) / (t2 - t1)
+        # The scrapes' CPU: the exporter's over the load less what its
+        # probes cost without scrapers (cpu_per_probe_idle_ms).
+        net_cpu(res, a2 - a1, res["cpu_per_probe_idle_ms"])
         sc = smp.samples[mark:]
         # Then each scraper asks again as soon as it has its answer.
         st = scrape_load(tools, args.scrapers, 5, 0, None, name + "-stress")
@@ -833,6 +843,7 @@ def phase_scrape(args, tools, pki, interval, name="exporter-scrape"):
         # The same paced load as Prometheus scrapes by default: gzip.
         res["gzip"] = scrape_load(tools, args.scrapers, args.scrape_secs * 2, 1.0, None,
                                   name + "-gzip", gzip=True, pid=p.pid)
+        net_cpu(res["gzip"], nginx_accepts() - a3, res["cpu_per_probe_idle_ms"])
         # Longest time without a new probe connection while scraped.
         longest, last_t, last_a = 0.0, None, None
         for s in sc:
