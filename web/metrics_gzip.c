@@ -356,20 +356,8 @@ metrics_gzip_drop(struct metrics_gz **cur)
 	*cur = NULL;
 }
 
-unsigned
-metrics_gz_refs(const struct metrics_gz *g)
+struct metrics_gz_info
+metrics_gz_info(const struct metrics_gz *g)
 {
-	return g->refs;
-}
-
-uint64_t
-metrics_gz_generation(const struct metrics_gz *g)
-{
-	return g->gen;
-}
-
-int
-metrics_gz_done(const struct metrics_gz *g)
-{
-	return g->done;
+	return (struct metrics_gz_info){ g->refs, g->gen, g->done };
 }

@@ -23,8 +23,11 @@ void metrics_gzip_drop(struct metrics_gz **cur);
 
 /* For tests: its references (*cur's own one and one per reader), its
  * generation, whether all of it is compressed. */
-unsigned metrics_gz_refs(const struct metrics_gz *g);
-uint64_t metrics_gz_generation(const struct metrics_gz *g);
-int metrics_gz_done(const struct metrics_gz *g);
+struct metrics_gz_info {
+	unsigned	 refs;
+	uint64_t	 gen;
+	int		 done;
+};
+struct metrics_gz_info metrics_gz_info(const struct metrics_gz *g);
 
 #endif

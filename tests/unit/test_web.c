@@ -1184,10 +1184,11 @@ check_status_page(void)
 	fake_free(dom);
 }
 
-/* The lines of an exposition that are about the checks: no comments, not
- * the exporter's own samples (they change from one read to the next). */
+/* The lines of an exposition without the process_* samples (they change
+ * from one read to the next); with checks_only, only those about the
+ * checks: no comments, not the exporter's own samples either. */
 static void
-check_lines(const char *text, size_t len, struct buf *out)
+keep_lines(const char *text, size_t len, int checks_only, struct buf *out)
 {
 	const char *p = text, *end = text + len;
 
@@ -1195,8 +1196,8 @@ check_lines(const char *text, size_t len, struct buf *out)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
-		if (*p != '#' && strncmp(p, "process_", 8) != 0 &&
-		    strncmp(p, "mailsec_exporter_", 17) != 0)
+		if (strncmp(p, "process_", 8) != 0 && (!checks_only ||
+		    (*p != '#' && strncmp(p, "mailsec_exporter_", 17) != 0)))
 			buf_append(out, p, n);
 		p += n;
 	}
@@ -1268,13 +1269,13 @@ check_metrics_stream(void)
 	buf_init(&all);
 	expo_render(&plain, &all);
 	buf_init(&want);
-	check_lines(all.data, all.len, &want);
+	keep_lines(all.data, all.len, 1, &want);
 	CHECK(want.len > 1000);
 	for (size_t r = 0; r < ARRAY_LEN(rooms); r++) {
 		buf_reset(&all);
 		read_stream(&ctx, rooms[r], &all);
 		buf_init(&got);
-		check_lines(all.data, all.len, &got);
+		keep_lines(all.data, all.len, 1, &got);
 		CHECK_INT(got.len, want.len);
 		CHECK(got.len == want.len &&
 		    memcmp(got.data, want.data, want.len) == 0);
@@ -1343,7 +1344,7 @@ plain_lines(struct check **checks, size_t n, struct buf *out)
 		metrics_add_result(&plain, checks[i]->last, ADDRESS_LABEL_ON);
 	buf_init(&all);
 	expo_render(&plain, &all);
-	check_lines(all.data, all.len, out);
+	keep_lines(all.data, all.len, 1, out);
 	expo_free(&plain);
 	buf_free(&all);
 }
@@ -1365,13 +1366,32 @@ same_lines(struct ctx *ctx, struct metrics_stream *ms, struct check **checks,
 			buf_append(&all, piece, k);
 	buf_init(&got);
 	buf_init(&want);
-	check_lines(all.data, all.len, &got);
+	keep_lines(all.data, all.len, 1, &got);
 	plain_lines(checks, n, &want);
 	same = got.len == want.len && memcmp(got.data, want.data, got.len) == 0;
 	buf_free(&all);
 	buf_free(&got);
 	buf_free(&want);
 	return same;
+}
+
+/* n endpoint checks mx<i>.example:25 (total_s i), published in ctx. */
+static void
+many_checks(struct ctx *ctx, struct check **checks, size_t n)
+{
+	char key[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "mx%zu.example:25", i);
+		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
+		    1 + i % 3);
+		checks[i]->last->eps[0].out.total_s = (double)i;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->checks = checks;
+	ctx->n_checks = n;
+	metrics_cache_subscribe(ctx);
+	publish_targets(ctx);
 }
 
 /* Many checks whose results keep changing: the cache packs its texts
@@ -1384,19 +1404,8 @@ check_metrics_packing(void)
 	struct check *checks[N];
 	struct metrics_stream *held;
 	struct ctx ctx;
-	char key[32];
 
-	for (size_t i = 0; i < N; i++) {
-		snprintf(key, sizeof(key), "mx%zu.example:25", i);
-		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
-		    1 + i % 3);
-		checks[i]->last->eps[0].out.total_s = (double)i;
-	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.checks = checks;
-	ctx.n_checks = N;
-	metrics_cache_subscribe(&ctx);
-	publish_targets(&ctx);
+	many_checks(&ctx, checks, N);
 	CHECK(same_lines(&ctx, NULL, checks, N));
 	for (int round = 1; round <= 6; round++) {
 		held = metrics_stream_new(&ctx);
@@ -1428,22 +1437,6 @@ check_metrics_packing(void)
 }
 
 /* --- gzip /metrics shared per generation -------------------------------- */
-
-/* The text without the process_* lines (they change between reads). */
-static void
-no_process_lines(const char *text, size_t len, struct buf *out)
-{
-	const char *p = text, *end = text + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-
-		if (strncmp(p, "process_", 8) != 0)
-			buf_append(out, p, n);
-		p += n;
-	}
-}
 
 /* Inflates one whole gzip member; it must end exactly at the end. */
 static int
@@ -1501,8 +1494,8 @@ same_as_render(struct ctx *ctx, const struct buf *gz)
 		return 0;
 	}
 	metrics_render(ctx, &plain);
-	no_process_lines(text.data, text.len, &a);
-	no_process_lines(plain.data, plain.len, &b);
+	keep_lines(text.data, text.len, 0, &a);
+	keep_lines(plain.data, plain.len, 0, &b);
 	same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0 &&
 	    strstr(text.data, "\nprocess_cpu_seconds_total ") != NULL;
 	buf_free(&text);
@@ -1538,20 +1531,10 @@ check_metrics_gzip_shared(void)
 	struct buf g1, g2, g3;
 	uint64_t gen1;
 	struct ctx ctx;
-	char key[32], piece[50];
+	char piece[50];
 	size_t n;
 
-	for (size_t i = 0; i < N; i++) {
-		snprintf(key, sizeof(key), "mx%zu.example:25", i);
-		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
-		    1 + i % 3);
-		checks[i]->last->eps[0].out.total_s = (double)i;
-	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.checks = checks;
-	ctx.n_checks = N;
-	metrics_cache_subscribe(&ctx);
-	publish_targets(&ctx);
+	many_checks(&ctx, checks, N);
 	buf_init(&g1);
 	buf_init(&g2);
 	buf_init(&g3);
@@ -1559,16 +1542,16 @@ check_metrics_gzip_shared(void)
 	/* Two scrapes of one moment share one compression. */
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s1), 0);
 	CHECK(cur != NULL && s1.size == HTTP_STREAM_SIZE_UNKNOWN);
-	CHECK_INT(metrics_gz_refs(cur), 2);
-	gen1 = metrics_gz_generation(cur);
+	CHECK_INT(metrics_gz_info(cur).refs, 2);
+	gen1 = metrics_gz_info(cur).gen;
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s2), 0);
-	CHECK_INT(metrics_gz_refs(cur), 3);
-	CHECK(!metrics_gz_done(cur));
+	CHECK_INT(metrics_gz_info(cur).refs, 3);
+	CHECK(!metrics_gz_info(cur).done);
 	drain(&s1, 7, &g1);		/* small pieces: it drives the deflate */
-	CHECK(metrics_gz_done(cur));
-	CHECK_INT(metrics_gz_refs(cur), 2);
+	CHECK(metrics_gz_info(cur).done);
+	CHECK_INT(metrics_gz_info(cur).refs, 2);
 	drain(&s2, 1 << 16, &g2);
-	CHECK_INT(metrics_gz_refs(cur), 1);
+	CHECK_INT(metrics_gz_info(cur).refs, 1);
 	CHECK(same_as_render(&ctx, &g1));
 	CHECK(same_as_render(&ctx, &g2));
 	{
@@ -1583,7 +1566,7 @@ check_metrics_gzip_shared(void)
 
 	/* Repeated, nothing published: the same, already compressed. */
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s3), 0);
-	CHECK(metrics_gz_generation(cur) == gen1 && metrics_gz_done(cur));
+	CHECK(metrics_gz_info(cur).gen == gen1 && metrics_gz_info(cur).done);
 	buf_reset(&g3);
 	drain(&s3, 4096, &g3);
 	CHECK(same_as_render(&ctx, &g3));
@@ -1597,8 +1580,8 @@ check_metrics_gzip_shared(void)
 	checks[3]->last->eps[0].out.total_s = 77777;
 	publish_result(&ctx, 3, checks[3]->last);
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s5), 0);
-	CHECK(metrics_gz_generation(cur) != gen1);
-	CHECK_INT(metrics_gz_refs(cur), 2);	/* the old one: s4's only */
+	CHECK(metrics_gz_info(cur).gen != gen1);
+	CHECK_INT(metrics_gz_info(cur).refs, 2);	/* the old one: s4's only */
 	buf_reset(&g1);
 	buf_append(&g1, piece, n);
 	drain(&s4, 3, &g1);		/* the old one goes with it */
