@@ -387,8 +387,10 @@ endpoint_html(struct buf *b, const struct check_result *r,
 	if (!o->success) {
 		failure_words(ep, text, sizeof(text));
 		kv_text(b, "Failure", text);
-		kv_fmt(b, "Step and reason", "%s, %s", probe_step_name(o->fail_step),
-		    probe_reason_name(o->reason));
+		kv_fmt(b, "Step, reason and cause", "%s, %s, %s%s%s",
+		    probe_step_name(o->fail_step), probe_reason_name(o->reason),
+		    probe_cause_name(o->cause), probe_outcome_alert(o) ? " " : "",
+		    probe_outcome_alert(o) ? probe_outcome_alert(o) : "");
 		if (o->detail[0])
 			kv_text(b, "Detail", o->detail);
 	}

@@ -88,6 +88,8 @@ json_endpoint(struct json *j, const struct check_result *r,
 		json_obj_open(j);
 		json_kstr(j, "step", probe_step_name(o->fail_step));
 		json_kstr(j, "reason", probe_reason_name(o->reason));
+		json_kstr(j, "cause", probe_cause_name(o->cause));
+		json_kstr(j, "tls_alert", probe_outcome_alert(o));
 		json_kstr(j, "detail", o->detail);
 		json_kstr(j, "text", words);
 		json_obj_close(j);
