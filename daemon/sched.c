@@ -139,6 +139,8 @@ struct sched_query {
 	void		*arg;
 	uint64_t	*sent_ms;	/* set when it is sent, if not NULL */
 	struct dns_budget *budget;	/* NULL: not counted */
+	dnssec_cb	 vcb;		/* a validated lookup's (cb is NULL) */
+	struct dnssec_query *vq;	/* in the validator: sent */
 	TAILQ_ENTRY(sched_query) link;
 };
 
@@ -173,14 +175,15 @@ budget_unref(struct dns_budget *b)
 	free(b);
 }
 
-/* 1 if the question may go out (counted), 0 if the budget is spent: the
- * question ends with DNS_STATUS_BUDGET instead, logged once per run. */
+/* 1 if the question may go out (counted unless the answer cache has it:
+ * cached), 0 if the budget is spent: the question ends with
+ * DNS_STATUS_BUDGET (DNSSEC_BUDGET) instead, logged once per run. */
 static int
-budget_charge(struct dns_budget *b, const char *name, int type)
+budget_charge(struct dns_budget *b, const char *name, int type, int cached)
 {
 	char q[256], qn[300];
 
-	if (b == NULL || dns_answerable(b->ctx->dns, name, type))
+	if (b == NULL || cached)
 		return 1;
 	if (b->left > 0) {
 		b->left--;
@@ -211,7 +214,37 @@ sched_dns_answer(void *arg, int status, const unsigned char *abuf, int alen)
 	sched_dns_pump(ctx);
 }
 
-/* The answer may come inside (c-ares, the test mode, a spent budget). */
+static void
+sched_dnssec_answer(void *arg, const struct dnssec_answer *a)
+{
+	struct sched_query *q = arg;
+	struct ctx *ctx = q->ctx;
+
+	q->vq = NULL;
+	ctx->dns_sent--;
+	q->vcb(q->arg, a);
+	budget_unref(q->budget);
+	free(q);
+	sched_dns_pump(ctx);
+}
+
+/* A validated lookup: libunbound keeps its own cache (no answer of ours
+ * is asked for), so every question handed to it counts against the
+ * budget; one over it ends DNSSEC_BUDGET on the next loop pass. */
+static void
+sched_dnssec_send(struct sched_query *q, const char *name)
+{
+	struct dnssec *v = q->ctx->dnssec;
+
+	if (budget_charge(q->budget, name, q->type, 0))
+		q->vq = dnssec_resolve(v, name, q->type, sched_dnssec_answer, q);
+	else
+		q->vq = dnssec_answer_later(v, name, DNSSEC_BUDGET,
+		    sched_dnssec_answer, q);
+}
+
+/* The answer may come inside (c-ares, the test mode, a spent budget),
+ * never for a validated lookup. */
 static void
 sched_dns_send(struct sched_query *q)
 {
@@ -221,7 +254,10 @@ sched_dns_send(struct sched_query *q)
 	q->ctx->dns_sent++;
 	if (q->sent_ms)
 		*q->sent_ms = now_ms();
-	if (budget_charge(q->budget, name, q->type))
+	if (q->vcb != NULL)
+		sched_dnssec_send(q, name);
+	else if (budget_charge(q->budget, name, q->type,
+	    dns_answerable(q->ctx->dns, name, q->type)))
 		dns_query(q->ctx->dns, name, q->type, sched_dns_answer, q);
 	else
 		sched_dns_answer(q, DNS_STATUS_BUDGET, NULL, 0);
@@ -294,11 +330,81 @@ sched_dns_flush(struct ctx *ctx)
 
 	while ((q = TAILQ_FIRST(&ctx->dns_waiting)) != NULL) {
 		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
-		q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);	/* may add more */
+		if (q->vcb != NULL) {
+			struct dnssec_answer a = { .status = DNSSEC_ERROR,
+			    .rcode = 2, .why_bogus = "" };
+
+			q->vcb(q->arg, &a);			/* may add more */
+		} else
+			q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);
 		budget_unref(q->budget);
 		free(q->name);
 		free(q);
 	}
+}
+
+static void
+sched_dns_pump_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctx *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	ctx->dns_pump_later = 0;
+	sched_dns_pump(ctx);
+}
+
+/* The queue's DNSSEC lookups (a danelookup or zonestatus job's sender):
+ * paced like the rest and counted against the run's domain budget. */
+static void *
+run_dnssec_send(void *arg, const char *name, int type, dnssec_cb cb,
+    void *cb_arg)
+{
+	struct check_run *run = arg;
+	struct sched_query *q = xcalloc(1, sizeof(*q));
+
+	q->budget = budget_ref(run->budget);
+	q->ctx = run->ctx;
+	q->name = xstrdup(name);
+	q->type = type;
+	q->vcb = cb;
+	q->arg = cb_arg;
+	TAILQ_INSERT_TAIL(&run->ctx->dns_waiting, q, link);
+	sched_dns_pump(run->ctx);	/* sends; never answers inside */
+	return q;
+}
+
+/* Cancelled waiting or in the validator.  A slot it frees is given on
+ * from the loop, not from inside a job's cancel. */
+static void
+run_dnssec_cancel(void *arg, void *handle)
+{
+	struct check_run *run = arg;
+	struct ctx *ctx = run->ctx;
+	struct sched_query *q = handle;
+	struct timeval zero = { 0, 0 };
+
+	if (q->vq != NULL) {
+		dnssec_cancel(q->vq);
+		ctx->dns_sent--;
+		if (!ctx->dns_pump_later && !TAILQ_EMPTY(&ctx->dns_waiting) &&
+		    event_base_once(ctx->base, -1, EV_TIMEOUT,
+		    sched_dns_pump_later_cb, ctx, &zero) == 0)
+			ctx->dns_pump_later = 1;
+	} else {
+		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
+		free(q->name);
+	}
+	budget_unref(q->budget);
+	free(q);
+}
+
+static void
+run_dnssec_sender(struct check_run *run, struct dnssec_sender *s)
+{
+	s->send = run_dnssec_send;
+	s->cancel = run_dnssec_cancel;
+	s->arg = run;
 }
 
 uint64_t
@@ -964,6 +1070,7 @@ run_dane_start(struct check_run *run)
 		dp.host = hosts[i];
 		dp.ports = dports;
 		dp.n_ports = n_dports;
+		run_dnssec_sender(run, &dp.send);
 		ds->run = run;
 		ds->host = hosts[i];
 		ds->index = res->n_dane++;
@@ -989,6 +1096,7 @@ static void
 run_zones_start(struct check_run *run)
 {
 	const struct check_result *res = run->res;
+	struct dnssec_sender send;
 	const char **names;
 	size_t n = 0;
 
@@ -1000,8 +1108,9 @@ run_zones_start(struct check_run *run)
 		if (res->mx[i].host[0] != '\0')
 			names[n++] = res->mx[i].host;
 	run->outstanding++;
-	run->zones = zonestatus_start(run->ctx->dnssec, names, n, zones_done,
-	    run);
+	run_dnssec_sender(run, &send);
+	run->zones = zonestatus_start(run->ctx->dnssec, &send, names, n,
+	    zones_done, run);
 	free(names);
 }
 
