@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "collectors/https_fetch.h"
+#include "collectors/io.h"
 #include "collectors/probe.h"
 #include "base/log.h"
 
@@ -305,6 +306,8 @@ sock_watch(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 		event_free(fs->ev);
 	}
 	fs->ev = event_new(e->base, s, events, sock_ready, e);
+	if (fs->ev != NULL)
+		io_lowest_priority(fs->ev);
 	if (fs->ev == NULL || event_add(fs->ev, NULL) == -1)
 		return -1;
 	return 0;
