@@ -79,7 +79,7 @@ config_safe(const char *s, int list_item, const char **why)
 /* One line of the config text, and where it came from. */
 __attribute__((format(printf, 5, 6)))
 static void
-emit(struct buf *out, char ***origins, size_t *n, const char *origin,
+add_line(struct buf *out, char ***origins, size_t *n, const char *origin,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -108,7 +108,7 @@ emit_value(struct buf *out, char ***origins, size_t *n, const char *opt,
 {
 	char *o = origin_of(opt, value);
 
-	emit(out, origins, n, o, "%s = %s", key, value);
+	add_line(out, origins, n, o, "%s = %s", key, value);
 	free(o);
 }
 
@@ -124,8 +124,8 @@ check_config_text(const struct check_args *a, struct buf *out,
 	*n = 0;
 #define SAFE(v, l) do { if (config_safe((v), (l), why) == -1) { \
 	*bad = (v); return -1; } } while (0)
-	emit(out, origins, n, NULL, "[exporter]");
-	emit(out, origins, n, NULL, "log_level = %s",
+	add_line(out, origins, n, NULL, "[exporter]");
+	add_line(out, origins, n, NULL, "log_level = %s",
 	    a->log_level ? a->log_level : "error");
 	if (a->n_resolvers > 0) {
 		struct buf list;
@@ -142,7 +142,7 @@ check_config_text(const struct check_args *a, struct buf *out,
 			    a->resolvers[i]);
 		}
 		o = origin_of("--resolver", list.data);
-		emit(out, origins, n, o, "resolver = %s", list.data);
+		add_line(out, origins, n, o, "resolver = %s", list.data);
 		free(o);
 		buf_free(&list);
 	}
@@ -187,9 +187,9 @@ check_config_text(const struct check_args *a, struct buf *out,
 		}
 		o = origin_of("target", t);
 		if (pt.port == 0 && pt.family == 0) {
-			emit(out, origins, n, o, "[domain %s]", pt.host);
+			add_line(out, origins, n, o, "[domain %s]", pt.host);
 			if (sel_origin)
-				emit(out, origins, n, sel_origin,
+				add_line(out, origins, n, sel_origin,
 				    "dkim_selectors = %s", selectors.data);
 			free(o);
 			continue;
@@ -204,7 +204,7 @@ check_config_text(const struct check_args *a, struct buf *out,
 			    "pop3s)";
 			goto fail;
 		}
-		emit(out, origins, n, o, pt.family == AF_INET6 ?
+		add_line(out, origins, n, o, pt.family == AF_INET6 ?
 		    "[endpoint [%s]:%u]" : "[endpoint %s:%u]", pt.host,
 		    (unsigned)pt.port);
 		free(o);

@@ -55,7 +55,7 @@ struct ctx {
 	size_t		 n_subs;
 	unsigned	 queued;
 	unsigned	 in_flight;
-	uint64_t	 last_trim_ms;	/* daemon/sched.c: heap_trim_if_quiet() */
+	uint64_t	 last_trim_ms;	/* daemon/heaptrim.c */
 	struct event	*ev_trim;
 	struct cfgwatch	*cfgwatch;	/* daemon/cfgwatch.c */
 

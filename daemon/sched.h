@@ -61,5 +61,7 @@ char *target_key(const struct target_cfg *t);
 uint64_t check_interval_ms(const struct check *c);
 uint64_t check_timeout_ms(const struct check *c);
 int check_audit_enabled(const struct check *c);
+/* How often the check audits TLS (audit_interval). */
+uint64_t check_audit_every_ms(const struct check *c);
 
 #endif

@@ -109,7 +109,7 @@ respond_json_error(struct http_req *req, unsigned status, const char *msg)
 
 /* The rest of path after prefix, or NULL. */
 static const char *
-after(const char *path, const char *prefix)
+path_after(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
@@ -166,7 +166,7 @@ lifecycle_reload(struct ctx *ctx, struct http_req *req)
 }
 
 static void
-route(struct web *w, struct http_req *req)
+route_request(struct web *w, struct http_req *req)
 {
 	struct ctx *ctx = w->ctx;
 	const char *path = http_req_path(req), *name;
@@ -196,7 +196,7 @@ route(struct web *w, struct http_req *req)
 	} else if (strcmp(path, "/") == 0) {
 		status_page_render(ctx, &b);
 		respond_page(req, 200, &b);
-	} else if ((name = after(path, "/target/")) != NULL) {
+	} else if ((name = path_after(path, "/target/")) != NULL) {
 		/* MHD has percent-decoded the path already. */
 		if (target_page_render(ctx, name, &b) == 0)
 			respond_page(req, 200, &b);
@@ -205,7 +205,7 @@ route(struct web *w, struct http_req *req)
 	} else if (strcmp(path, "/api/v1/status") == 0) {
 		status_json_render(ctx, NULL, &b);
 		http_req_respond(req, 200, JSON, &b);
-	} else if ((name = after(path, "/api/v1/status/")) != NULL) {
+	} else if ((name = path_after(path, "/api/v1/status/")) != NULL) {
 		if (status_json_render(ctx, name, &b) == 0)
 			http_req_respond(req, 200, JSON, &b);
 		else
@@ -249,7 +249,7 @@ auth_done(int ok, void *arg)
 		deny(req);
 		return;
 	}
-	route(w, req);
+	route_request(w, req);
 }
 
 static void
@@ -272,7 +272,7 @@ server_handle(struct http_req *req, void *arg)
 	char err[128];
 
 	if (cfg->n_auth_users == 0) {
-		route(w, req);
+		route_request(w, req);
 		return;
 	}
 	if (w->auth == NULL &&
@@ -289,7 +289,7 @@ server_handle(struct http_req *req, void *arg)
 	    auth_done, wr, &job)) {
 	case AUTH_OK:
 		web_req_free(wr);
-		route(w, req);
+		route_request(w, req);
 		return;
 	case AUTH_PENDING:
 		wr->auth = job;
