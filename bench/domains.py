@@ -444,7 +444,7 @@ def read_prom(path):
     results and the exporter's counters."""
     r = {"samples": 0, "endpoint_samples": 0, "domains_ok": 0, "domains": 0,
          "hostile_ok": 0, "probes": 0, "shared": 0, "probe_timeouts": 0,
-         "probe_timeouts_own_mx": 0, "probe_timeout_steps": {}}
+         "probe_timeouts_own_mx": 0, "probe_timeout_steps": {}, "spf_valid": 0}
     eps, servers, server_series = set(), set(), set()
     with open(path) as f:
         for line in f:
@@ -473,6 +473,9 @@ def read_prom(path):
                 r["probe_timeout_steps"][st] = r["probe_timeout_steps"].get(st, 0) + 1
                 if 'host="mx-' in labels:
                     r["probe_timeouts_own_mx"] += 1
+            if (name == "mailsec_spf_valid" and val == "1"
+                    and 'domain="h-' not in labels):
+                r["spf_valid"] += 1
             if name == "mailsec_check_success":
                 ok = val == "1"
                 if 'target="h-' in labels:
