@@ -15,6 +15,7 @@
 #include "daemon/sched.h"
 #include "web/probe.h"
 #include "web/report.h"
+#include "web/results.h"
 #include "web/status.h"
 
 #define CONFIG_NAME	"check"		/* the config text's name in messages */
@@ -315,10 +316,11 @@ check_main(int argc, char **argv)
 	struct progress pg = { 0 };
 	const char *bad = NULL, *why = NULL;
 	char **origins = NULL, err[256];
-	size_t n_origins = 0;
+	size_t n_origins = 0, n;
+	const struct published_target *ts;
 	struct config *cfg;
 	enum log_level level;
-	int json = 0, ch, rc;
+	int json = 0, ch, rc, ready;
 	struct ctx ctx;
 	struct buf text, out;
 
@@ -415,26 +417,29 @@ check_main(int argc, char **argv)
 	pg.total = cfg->n_targets;
 	ctx.first_run_cb = progress_check_done;
 	ctx.first_run_arg = &pg;
+	result_store_subscribe(&ctx);
 	progress_show(&pg, NULL);
 	ctx_run_once(&ctx);
 	progress_end(&pg);
 
+	/* the report is of what was published, as the daemon's pages */
+	ts = result_store_targets(ctx.results, &n);
+	ready = result_store_ready(ctx.results);
 	buf_init(&out);
 	if (json)
-		status_json_render(&ctx, NULL, &out);
+		status_json_render(ctx.results, NULL, &out);
 	else {
 		ro.colour = report_colour_wanted(isatty(STDOUT_FILENO),
 		    getenv("NO_COLOR"));
-		report_render(ctx.checks, ctx.n_checks, wall_time(), &ro, &out);
+		report_render(ts, n, wall_time(), &ro, &out);
 	}
-	rc = (int)report_exit_status(ctx.checks, ctx.n_checks, ctx.ready,
-	    wall_time());
-	if (rc == REPORT_UNCHECKED && ctx.ready)
+	rc = (int)report_exit_status(ts, n, ready, wall_time());
+	if (rc == REPORT_UNCHECKED && ready)
 		fprintf(stderr, "mailsec_exporter check: could not check: no "
 		    "usable DNS answer for any target (resolver: %s)\n",
 		    ctx.cfg->resolver ? ctx.cfg->resolver :
 		    "/etc/resolv.conf");
-	else if (!ctx.ready)
+	else if (!ready)
 		fprintf(stderr, "mailsec_exporter check: interrupted before "
 		    "every check ended\n");
 	if (fwrite(out.data, 1, out.len, stdout) != out.len ||

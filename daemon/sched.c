@@ -1,8 +1,9 @@
 /* The scheduler: the lifecycle of the checks.  A check runs at its
  * interval (check_schedule(), check_start()); scheduled runs in flight are
  * bounded (RUNS_MAX, the FIFO of waiting checks).  A run resolves its
- * hosts (MX, A, AAAA through the DNS pacing queue, daemon/dnsqueue.c),
- * turns every address and port into an endpoint and a probe job
+ * hosts (the MX expansion job, collectors/mxexpand.c: MX, A, AAAA through
+ * the DNS pacing queue, daemon/dnsqueue.c), turns every address and port
+ * it hands over into an endpoint and a probe job
  * (daemon/probequeue.c, shared through daemon/probeshare.c), starts its
  * collectors (records, MTA-STS, DANE, DNSSEC, MX hygiene) and ends when
  * the last of them is back (sched_run_maybe_finish()): the result is
@@ -12,7 +13,6 @@
 #include "daemon/sched.h"
 
 #include <arpa/inet.h>
-#include <arpa/nameser.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "base/addr.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "collectors/mxexpand.h"
 #include "collectors/probe_start.h"
 #include "daemon/checkcfg.h"
 #include "daemon/dnsqueue.h"
@@ -32,37 +33,18 @@
 #include "daemon/sched_int.h"
 #include "daemon/share.h"
 
-/* More MX hosts than this are not probed: a bound against hostile zones. */
-#define MAX_MX_HOSTS	16
-
-/* Why a host is probed: it decides the ports. */
-enum host_role {
-	ROLE_ENDPOINT,
-	ROLE_MX,
-	ROLE_IMAP,
-	ROLE_POP3,
-};
-
-struct host_lookup {
-	struct check_run *run;
-	enum host_role	 role;
-	char		*name;
-	unsigned	 pending;	/* A and AAAA answers to come */
-	struct dns_addr	*addrs;
-	size_t		 n_addrs;
-	enum dns_result	 v4, v6;
-};
-
 static void check_schedule(struct check *c, uint64_t delay_ms);
 static void run_dns_settled(struct check_run *run);
 
-/* A run's lookup: a domain's counts against its budget (an endpoint
- * target has none). */
+/* A run's lookup (its MX expansion's, send_arg the run): a domain's
+ * counts against its budget (an endpoint target has none). */
 static void
-run_dns_query(struct check_run *run, const char *name, int type,
-    dns_answer_cb cb, void *arg, uint64_t *sent_ms)
+run_dns_send(void *send_arg, const char *name, int type, dns_answer_cb cb,
+    void *cb_arg, uint64_t *sent_ms)
 {
-	dnsq_ask(run->ctx, run->budget, name, type, cb, arg, sent_ms);
+	struct check_run *run = send_arg;
+
+	dnsq_ask(run->ctx, run->budget, name, type, cb, cb_arg, sent_ms);
 }
 
 uint64_t
@@ -228,26 +210,26 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 
 /* The (port, protocol) pairs probed on every address of a host. */
 static size_t
-check_ports(const struct check *c, enum host_role role, uint16_t *ports,
+check_ports(const struct check *c, enum mxexpand_role role, uint16_t *ports,
     enum protocol *protos)
 {
 	const uint16_t *list;
 	size_t n = 0, len;
 
 	switch (role) {
-	case ROLE_ENDPOINT:
+	case MXEXPAND_ENDPOINT:
 		ports[0] = c->cfg->port;
 		protos[0] = c->cfg->protocol;
 		return 1;
-	case ROLE_MX:
+	case MXEXPAND_MX:
 		list = c->cfg->smtp_ports;
 		len = c->cfg->n_smtp_ports;
 		break;
-	case ROLE_IMAP:
+	case MXEXPAND_IMAP:
 		list = c->cfg->imap_ports;
 		len = c->cfg->n_imap_ports;
 		break;
-	case ROLE_POP3:
+	case MXEXPAND_POP3:
 	default:
 		list = c->cfg->pop3_ports;
 		len = c->cfg->n_pop3_ports;
@@ -260,7 +242,7 @@ check_ports(const struct check *c, enum host_role role, uint16_t *ports,
 }
 
 static void
-run_probe_address(struct check_run *run, enum host_role role, const char *host,
+run_probe_address(struct check_run *run, enum mxexpand_role role, const char *host,
     const struct sockaddr *sa, socklen_t salen)
 {
 	uint16_t ports[MAX_PORTS];
@@ -273,8 +255,8 @@ run_probe_address(struct check_run *run, enum host_role role, const char *host,
 
 /* A host with no address still gets a row per port, failed at resolve. */
 static void
-run_unresolved(struct check_run *run, enum host_role role, const char *host,
-    const char *why)
+run_unresolved(struct check_run *run, enum mxexpand_role role, const char *host,
+    enum probe_cause cause, const char *why)
 {
 	uint16_t ports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
@@ -285,41 +267,10 @@ run_unresolved(struct check_run *run, enum host_role role, const char *host,
 		struct endpoint_result *ep = &run->res->eps[idx];
 
 		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
+		ep->out.cause = cause;
 		ep->finished = wall_time();
 		run->ctx->probes_total[protos[i]][0]++;
 	}
-}
-
-static int
-parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addr a;
-
-	if (addr_parse_ip(s, &a) == -1)
-		return 0;
-	addr_to_sockaddr(&a, 0, ss, len);
-	return 1;
-}
-
-/* Every frame of a run that starts lookups or probes (check_start(), the
- * MX and address answers) holds the run with a count of its own until it
- * returns: a lookup it sends may be answered inside the call (a c-ares
- * cache hit or failed send), and the run must neither finish, nor start
- * its records before the frame has sent everything, nor be freed under it. */
-static void
-run_hold(struct check_run *run)
-{
-	run->outstanding++;
-	run->dns_pending++;
-}
-
-static void
-run_release(struct check_run *run)
-{
-	run->dns_pending--;
-	run->outstanding--;
-	run_dns_settled(run);
-	sched_run_maybe_finish(run);
 }
 
 static void
@@ -378,10 +329,10 @@ static void
 run_dane_start(struct check_run *run)
 {
 	struct check_result *res = run->res;
-	const char *hosts[MAX_MX_HOSTS];
+	const char *hosts[MXEXPAND_MX_MAX];
 	uint16_t ports[MAX_PORTS], dports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
-	size_t n_hosts = 0, n = check_ports(run->check, ROLE_MX, ports, protos),
+	size_t n_hosts = 0, n = check_ports(run->check, MXEXPAND_MX, ports, protos),
 	    n_dports = 0;
 
 	if (run->ctx->dnssec == NULL || run->dane != NULL ||
@@ -393,7 +344,7 @@ run_dane_start(struct check_run *run)
 			dports[n_dports++] = ports[i];
 	if (res->implicit_mx)
 		hosts[n_hosts++] = run->check->cfg->name;
-	for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS && !res->null_mx;
+	for (size_t i = 0; i < res->n_mx && i < MXEXPAND_MX_MAX && !res->null_mx;
 	    i++)
 		if (res->mx[i].host[0] != '\0' && !dns_mx_host_seen(res->mx, i))
 			hosts[n_hosts++] = res->mx[i].host;
@@ -537,7 +488,7 @@ run_dns_settled(struct check_run *run)
 	char **mx_addrs;
 	size_t n = 0;
 
-	if (run->dns_pending > 0 || run->records_started || c == NULL ||
+	if (run->expand != NULL || run->records_started || c == NULL ||
 	    c->cfg->kind != TARGET_DOMAIN || run->ctx->stopping)
 		return;
 	run->records_started = 1;
@@ -575,184 +526,124 @@ run_dns_settled(struct check_run *run)
 	free(mx_addrs);
 }
 
-/* Every address of the MX hosts, for the hygiene checks: those that
- * ip_protocol leaves unprobed too. */
+/* The MX answer: the MX hosts' DANE lookups start before their addresses
+ * are asked, so that their probes wait for them as briefly as possible. */
 static void
-run_note_mx_address(struct check_run *run, const char *host,
-    const struct dns_addr *a)
-{
-	struct check_result *res = run->res;
-	struct host_address *h;
-
-	res->mx_addrs = xreallocarray(res->mx_addrs, res->n_mx_addrs + 1,
-	    sizeof(*res->mx_addrs));
-	h = &res->mx_addrs[res->n_mx_addrs++];
-	h->host = xstrdup(host);
-	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->u.v4 :
-	    (const void *)&a->u.v6, h->address, sizeof(h->address));
-}
-
-static void
-host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
-    int type)
-{
-	struct host_lookup *hl = arg;
-	struct check_run *run = hl->run;
-	enum dns_result r;
-
-	r = status == ARES_SUCCESS ?
-	    dns_parse_addrs(type, abuf, alen, &hl->addrs, &hl->n_addrs) :
-	    dns_classify(status);
-	if (type == ns_t_a)
-		hl->v4 = r;
-	else
-		hl->v6 = r;
-	/* This answer's count holds the run until the end (run_hold()). */
-	if (--hl->pending > 0) {
-		run_release(run);
-		return;
-	}
-	if (run->check != NULL && !run->ctx->stopping) {
-		if (hl->n_addrs == 0) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
-			    dns_result_name(hl->v4), dns_result_name(hl->v6));
-			run_unresolved(run, hl->role, hl->name, why);
-		}
-		for (size_t i = 0; i < hl->n_addrs && run->check != NULL; i++) {
-			struct sockaddr_storage ss;
-			socklen_t len;
-
-			if (hl->role == ROLE_MX)
-				run_note_mx_address(run, hl->name, &hl->addrs[i]);
-			if (!ip_protocol_allows(run->check->cfg->ip_protocol,
-			    hl->addrs[i].family))
-				continue;	/* ip_protocol: not probed */
-			memset(&ss, 0, sizeof(ss));
-			if (hl->addrs[i].family == AF_INET) {
-				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-				sin->sin_family = AF_INET;
-				sin->sin_addr = hl->addrs[i].u.v4;
-				len = sizeof(*sin);
-			} else {
-				struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-				sin6->sin6_family = AF_INET6;
-				sin6->sin6_addr = hl->addrs[i].u.v6;
-				len = sizeof(*sin6);
-			}
-			run_probe_address(run, hl->role, hl->name,
-			    (struct sockaddr *)&ss, len);
-		}
-	}
-	free(hl->addrs);
-	free(hl->name);
-	free(hl);
-	run_release(run);
-}
-
-static void
-host_a_cb(void *arg, int status, const unsigned char *abuf, int alen)
-{
-	host_addr_cb(arg, status, abuf, alen, ns_t_a);
-}
-
-static void
-host_aaaa_cb(void *arg, int status, const unsigned char *abuf, int alen)
-{
-	host_addr_cb(arg, status, abuf, alen, ns_t_aaaa);
-}
-
-static void
-run_resolve_host(struct check_run *run, enum host_role role, const char *name)
-{
-	struct sockaddr_storage ss;
-	struct host_lookup *hl;
-	socklen_t len;
-
-	if (parse_ip_literal(name, &ss, &len)) {
-		run_probe_address(run, role, name, (struct sockaddr *)&ss, len);
-		return;
-	}
-	if (addr_is_localhost(name)) {	/* RFC 6761: never asked of DNS */
-		static const char *const loop[] = { "127.0.0.1", "::1" };
-
-		for (size_t i = 0; i < ARRAY_LEN(loop) && run->check != NULL;
-		    i++)
-			if (parse_ip_literal(loop[i], &ss, &len) &&
-			    ip_protocol_allows(run->check->cfg->ip_protocol,
-			    ss.ss_family))
-				run_probe_address(run, role, name,
-				    (struct sockaddr *)&ss, len);
-		return;
-	}
-	hl = xcalloc(1, sizeof(*hl));
-	hl->run = run;
-	hl->role = role;
-	hl->name = xstrdup(name);
-	hl->pending = 2;
-	run->outstanding += 2;
-	run->dns_pending += 2;
-	run_dns_query(run, name, ns_t_a, host_a_cb, hl, NULL);
-	run_dns_query(run, name, ns_t_aaaa, host_aaaa_cb, hl, NULL);
-}
-
-static int
-mx_cmp(const void *a, const void *b)
-{
-	const struct dns_mx *x = a, *y = b;
-
-	if (x->preference != y->preference)
-		return x->preference < y->preference ? -1 : 1;
-	return strcmp(x->host, y->host);
-}
-
-static void
-mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
+expand_mx(void *arg, const struct mxexpand_mx *m)
 {
 	struct check_run *run = arg;
 	struct check_result *res = run->res;
-	enum dns_result r;
 
-	/* The MX query's count holds the run until the end (run_hold()). */
 	run->mx_pending = 0;
-	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
-	r = status == ARES_SUCCESS ?
-	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
-	res->mx_result = r;
-	if (run->check == NULL || run->ctx->stopping) {
-		run_release(run);
-		return;
+	res->mx_duration_s = m->duration_s;
+	res->mx_result = m->result;
+	if (m->n_mx > 0) {
+		res->mx = xcalloc(m->n_mx, sizeof(*res->mx));
+		for (size_t i = 0; i < m->n_mx; i++) {
+			res->mx[i].host = xstrdup(m->mx[i].host);
+			res->mx[i].preference = m->mx[i].preference;
+		}
+		res->n_mx = m->n_mx;
 	}
-	if (r == DNS_OK) {
-		qsort(res->mx, res->n_mx, sizeof(*res->mx), mx_cmp);
-		/* RFC 7505: a single MX of "." says the domain takes no mail. */
-		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
-			res->null_mx = 1;
-		else
+	res->null_mx = m->null_mx;
+	res->implicit_mx = m->implicit_mx;
+	if (run->check == NULL || run->ctx->stopping)
+		return;
+	if (m->result == DNS_OK || m->implicit_mx) {
+		if (!m->null_mx)
 			run_dane_start(run);
-		if (!res->null_mx)
-			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS &&
-			    run->check != NULL; i++)
-				if (res->mx[i].host[0] != '\0' &&
-				    !dns_mx_host_seen(res->mx, i))
-					run_resolve_host(run, ROLE_MX,
-					    res->mx[i].host);
-	} else if (r == DNS_NODATA) {
-		/* RFC 5321 5.1: no MX means the domain itself is the host. */
-		res->implicit_mx = 1;
-		run_dane_start(run);
-		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
 	} else {
 		char q[256];
 
 		log_info("mx_failed", "target=%s rcode=%s",
 		    log_quote(q, sizeof(q), run->check->cfg->name),
-		    dns_result_name(r));
+		    dns_result_name(m->result));
 	}
-	run_release(run);
+}
+
+/* A host resolved: an endpoint and a probe job per address and port, or a
+ * row per port failed at resolve. */
+static void
+expand_host(void *arg, const struct mxexpand_host *h)
+{
+	struct check_run *run = arg;
+
+	if (run->check == NULL || run->ctx->stopping)
+		return;
+	if (h->n_found == 0) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
+		    dns_result_name(h->v4), dns_result_name(h->v6));
+		run_unresolved(run, h->role, h->name,
+		    probe_cause_of_dns(h->v4, h->v6), why);
+	}
+	for (size_t i = 0; i < h->n_addrs && run->check != NULL; i++)
+		run_probe_address(run, h->role, h->name,
+		    (const struct sockaddr *)&h->addrs[i].ss, h->addrs[i].len);
+}
+
+/* Every host is resolved: the MX hosts' addresses go to the hygiene
+ * checks, and the records, MTA-STS, DNSSEC and MX hygiene jobs start. */
+static void
+expand_done(struct mxexpand_result *er, void *arg)
+{
+	struct check_run *run = arg;
+	struct check_result *res = run->res;
+
+	run->expand = NULL;
+	if (er->n_mx_addrs > 0) {
+		res->mx_addrs = xcalloc(er->n_mx_addrs, sizeof(*res->mx_addrs));
+		for (size_t i = 0; i < er->n_mx_addrs; i++) {
+			res->mx_addrs[i].host = er->mx_addrs[i].host;
+			er->mx_addrs[i].host = NULL;
+			memcpy(res->mx_addrs[i].address, er->mx_addrs[i].address,
+			    sizeof(res->mx_addrs[i].address));
+		}
+		res->n_mx_addrs = er->n_mx_addrs;
+	}
+	mxexpand_result_free(er);
+	run->outstanding--;
+	run_dns_settled(run);
+	sched_run_maybe_finish(run);
+}
+
+/* The hosts a run probes: a domain's MX hosts (and its IMAP and POP3
+ * hosts), or an endpoint's host. */
+static void
+run_expand_start(struct check_run *run)
+{
+	static const struct mxexpand_cbs cbs = {
+		.mx = expand_mx,
+		.host = expand_host,
+		.done = expand_done,
+	};
+	const struct target_cfg *t = run->check->cfg;
+	struct mxexpand_name hosts[2 * MAX_HOSTS + 1];
+	struct mxexpand_params p;
+	size_t n = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (t->kind == TARGET_DOMAIN) {
+		p.domain = t->name;
+		for (size_t i = 0; i < t->n_imap_hosts; i++)
+			hosts[n++] = (struct mxexpand_name){ t->imap_hosts[i],
+			    MXEXPAND_IMAP };
+		for (size_t i = 0; i < t->n_pop3_hosts; i++)
+			hosts[n++] = (struct mxexpand_name){ t->pop3_hosts[i],
+			    MXEXPAND_POP3 };
+	} else
+		hosts[n++] = (struct mxexpand_name){ t->name,
+		    MXEXPAND_ENDPOINT };
+	p.base = run->ctx->base;
+	p.hosts = hosts;
+	p.n_hosts = n;
+	p.v4 = ip_protocol_allows(t->ip_protocol, AF_INET);
+	p.v6 = ip_protocol_allows(t->ip_protocol, AF_INET6);
+	p.send = run_dns_send;
+	p.send_arg = run;
+	run->outstanding++;
+	run->expand = mxexpand_start(&p, &cbs, run);
 }
 
 /* Scheduled runs in flight are bounded too, by `concurrency`: with probes
@@ -842,27 +733,16 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
+	if (c->adhoc_cb == NULL)
+		publish_run_started(ctx, c->index);
 	log_debug("check_start", "target=%s",
 	    log_quote(q, sizeof(q), c->cfg->name));
-	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
 		run->budget = dnsq_budget_new(ctx, c->cfg->name,
 		    ctx->cfg->dns_budget_per_domain);
-		run->outstanding++;
-		run->mx_started_ms = now_ms();
 		run->mx_pending = 1;
-		run->dns_pending++;
-		run_dns_query(run, c->cfg->name, ns_t_mx, mx_cb, run,
-		    &run->mx_started_ms);
-		for (size_t i = 0; i < c->cfg->n_imap_hosts &&
-		    run->check != NULL; i++)
-			run_resolve_host(run, ROLE_IMAP, c->cfg->imap_hosts[i]);
-		for (size_t i = 0; i < c->cfg->n_pop3_hosts &&
-		    run->check != NULL; i++)
-			run_resolve_host(run, ROLE_POP3, c->cfg->pop3_hosts[i]);
-	} else
-		run_resolve_host(run, ROLE_ENDPOINT, c->cfg->name);
-	run_release(run);
+	}
+	run_expand_start(run);
 }
 
 static void
@@ -963,6 +843,11 @@ check_cancel_run(struct check *c)
 		return;
 	c->run = NULL;
 	run->check = NULL;
+	if (run->expand) {
+		mxexpand_cancel(run->expand);
+		run->expand = NULL;
+		run->outstanding--;
+	}
 	if (run->records) {
 		records_cancel(run->records);
 		run->records = NULL;
@@ -1163,7 +1048,8 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		    "%s", job->dane_wait ? "still waiting for the TLSA lookup" :
 		    job->queued ? "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
-		ep->out.cause = job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
+		ep->out.cause = job->dane_wait ? CAUSE_TLSA_WAIT :
+		    job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
 		ep->finished = wall_time();
 	}
 	if (run->mx_pending)

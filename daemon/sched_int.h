@@ -25,10 +25,9 @@ struct check_run {
 	struct check_result *res;
 	unsigned	 outstanding;	/* DNS queries and probes not done */
 	uint64_t	 started_ms;
-	uint64_t	 mx_started_ms;
 	int		 audit;		/* this run also audits TLS */
 	int		 mx_pending;	/* the MX answer has not come yet */
-	unsigned	 dns_pending;	/* MX and address lookups to come */
+	struct mxexpand_job *expand;	/* MX and address lookups in flight */
 	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
 	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
 	struct zonestatus_job *zones;	/* DNSSEC status job in flight */

@@ -122,7 +122,10 @@ add_endpoint(struct expo *e, const struct check_result *r,
 	if (!o->success)
 		expo_add(e, F_PROBE_ERROR_INFO, &l, 1,
 		    "step", probe_step_name(o->fail_step),
-		    "reason", probe_reason_name(o->reason), NULL);
+		    "reason", probe_reason_name(o->reason),
+		    "cause", probe_cause_name(o->cause),
+		    probe_outcome_alert(o) ? "tls_alert" : NULL,
+		    probe_outcome_alert(o), NULL);
 	expo_add(e, F_PROBE_TIMESTAMP, &l, ep->finished, NULL);
 	facts_expo(e, &l, r, ep);
 	add_dane_records(e, &l, r, ep);

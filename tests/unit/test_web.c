@@ -24,6 +24,7 @@
 #include "daemon/publish.h"
 #include "web/metrics.h"
 #include "web/probe.h"
+#include "web/results.h"
 #include "web/status.h"
 
 /* --- the allow-list -------------------------------------------------------- */
@@ -773,8 +774,8 @@ check_auth_cache(void)
 
 static void
 words_are(int line, enum protocol p, enum probe_step step,
-    enum probe_reason reason, enum probe_cause cause, const char *detail,
-    const char *want)
+    enum probe_reason reason, enum probe_cause cause, int alert,
+    const char *detail, const char *want)
 {
 	struct endpoint_result ep;
 	char out[300];
@@ -784,6 +785,7 @@ words_are(int line, enum protocol p, enum probe_step step,
 	ep.out.fail_step = step;
 	ep.out.reason = reason;
 	ep.out.cause = cause;
+	ep.out.tls_alert = alert;
 	snprintf(ep.out.detail, sizeof(ep.out.detail), "%s", detail);
 	failure_words(&ep, out, sizeof(out));
 	unit_checks++;
@@ -796,7 +798,9 @@ words_are(int line, enum protocol p, enum probe_step step,
 
 /* The words come from the class (reason and cause), never from the
  * detail: a detail that says otherwise changes nothing. */
-#define WORDS(p, s, r, c, d, w) words_are(__LINE__, p, s, r, c, d, w)
+#define WORDS(p, s, r, c, d, w) words_are(__LINE__, p, s, r, c, -1, d, w)
+#define WORDS_ALERT(p, s, c, a, d, w) \
+	words_are(__LINE__, p, s, REASON_TLS, c, a, d, w)
 
 static void
 check_words(void)
@@ -840,6 +844,48 @@ check_words(void)
 	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NONE,
 	    "no address: A nxdomain",
 	    "the host name does not resolve (no address: A nxdomain)");
+	/* the TLS layer's causes, the alert by its name */
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 70,
+	    "closed", "the server ended the TLS handshake with the alert "
+	    "protocol_version (no TLS version in common)");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 40,
+	    "", "the server ended the TLS handshake with the alert "
+	    "handshake_failure (no cipher, version or key exchange in common)");
+	WORDS_ALERT(PROTO_SMTPS, STEP_TLS_HANDSHAKE, CAUSE_ALERT_SENT, 70,
+	    "alert handshake failure", "the exporter ended the TLS handshake "
+	    "with the alert protocol_version (the server chose a TLS version "
+	    "the exporter does not offer)");
+	WORDS_ALERT(PROTO_IMAPS, STEP_BANNER, CAUSE_ALERT_RECEIVED, 116, "",
+	    "the server ended TLS while waiting for the greeting with the "
+	    "alert certificate_required (the server wants a client "
+	    "certificate)");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 200,
+	    "", "the server ended the TLS handshake with the alert unknown");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_NOT_TLS, -1,
+	    "alert 40", "the server answered the TLS handshake with something "
+	    "that is not TLS");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_CLOSED, -1, "reset",
+	    "the server closed the connection in the TLS handshake");
+	WORDS_ALERT(PROTO_POP3, STEP_TLS_HANDSHAKE, CAUSE_RESET, -1, "closed",
+	    "the server reset the connection in the TLS handshake");
+	WORDS(PROTO_SMTP, STEP_TLS_HANDSHAKE, REASON_TIMEOUT, CAUSE_TIMEOUT,
+	    "", "no answer in time in the TLS handshake");
+	WORDS(PROTO_IMAP, STEP_EHLO, REASON_TIMEOUT, CAUSE_TIMEOUT,
+	    "", "no answer in time at CAPABILITY");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, CAUSE_TLSA_WAIT,
+	    "slot", "the deadline passed while the TLSA lookup was still out");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, CAUSE_TIMEOUT,
+	    "connect: Connection timed out", "the connection timed out");
+	/* why the host gave no address, whatever the detail says */
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NXDOMAIN,
+	    "no address: A servfail",
+	    "the host name does not exist (NXDOMAIN)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NO_ADDRESS, "",
+	    "the host name has no address (no A or AAAA record)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_SERVFAIL, "",
+	    "the DNS server failed the host name's lookup (SERVFAIL)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_DNS_TIMEOUT, "",
+	    "no DNS answer in time for the host name");
 }
 
 /* A check with a fabricated last result. */
@@ -877,6 +923,14 @@ fake_check(const char *key, enum target_kind kind, int success,
 	return c;
 }
 
+/* What the scheduler publishes of c (daemon/publish.c). */
+static struct published_target
+published_of(const struct check *c)
+{
+	return (struct published_target){ .key = c->key, .cfg = c->cfg,
+	    .result = c->last, .running = c->run != NULL };
+}
+
 static void
 fake_free(struct check *c)
 {
@@ -895,10 +949,13 @@ check_status_page(void)
 	struct check *good = fake_check("good.example:25", TARGET_ENDPOINT, 1, 1);
 	struct check *bad = fake_check("bad<b>.example:25", TARGET_ENDPOINT, 0, 1);
 	struct check *dom = fake_check("example.org", TARGET_DOMAIN, 0, 0);
-	struct check *checks[3] = { good, bad, dom };
+	struct published_target list[3] = { published_of(good),
+	    published_of(bad), published_of(dom) };
+	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = list,
+	    .n = 3 };
+	struct result_store *rs;
 	struct tls_facts *t = &good->last->eps[0].out.tls;
 	struct target_view v;
-	struct ctx ctx;
 	struct buf b;
 	const char *p1, *p2;
 
@@ -918,7 +975,7 @@ check_status_page(void)
 	/* the domain: NXDOMAIN */
 	dom->last->mx_result = DNS_NXDOMAIN;
 
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.overall, V_PASS);
 	CHECK_INT(v.starttls.v, V_PASS);
 	CHECK_INT(v.cert.v, V_PASS);
@@ -930,31 +987,31 @@ check_status_page(void)
 	t->chain_earliest_not_after = t->not_after;
 	good->last->eps[0].audit.ran = 1;
 	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 1;
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_WARN);
 	CHECK_STR(v.cert.text, "expires in 5 days");
 	CHECK_INT(v.tls.v, V_FAIL);
 	CHECK_STR(v.tls.text, "accepts TLSv1.1");
 	CHECK_INT(v.overall, V_FAIL);
 	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 0;
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.tls.v, V_PASS);
 	CHECK_INT(v.overall, V_WARN);
 	CHECK_STR(v.reason, "certificate: expires in 5 days");
 	t->verified = 0;
 	snprintf(t->verify_error, sizeof(t->verify_error), "self-signed "
 	    "certificate");
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_FAIL);
 	CHECK_STR(v.cert.text, "not verified: self-signed certificate");
 	t->verified = 1;
 	t->not_after = wall_time() + 90 * 86400.0;
 	t->chain_earliest_not_after = t->not_after;
 
-	target_view_make(bad, wall_time(), &v);
+	target_view_make(&list[1], wall_time(), &v);
 	CHECK_INT(v.overall, V_FAIL);
 	CHECK_STR(v.reason, "connection refused");
-	target_view_make(dom, wall_time(), &v);
+	target_view_make(&list[2], wall_time(), &v);
 	CHECK_INT(v.overall, V_FAIL);
 	CHECK_STR(v.reason, "MX lookup: the domain does not exist (NXDOMAIN)");
 	CHECK_INT(v.spf.v, V_NA);
@@ -1092,12 +1149,10 @@ check_status_page(void)
 		free(rr);
 	}
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.checks = checks;
-	ctx.n_checks = 3;
-	ctx.ready = 1;
+	rs = result_store_new();
+	result_store_publish(rs, &ev);
 	buf_init(&b);
-	status_page_render(&ctx, &b);
+	status_page_render(rs, NULL, &b);
 	/* worst first: the failing ones (by name) above the passing one */
 	p1 = strstr(b.data, "bad&lt;b&gt;.example:25");
 	p2 = strstr(b.data, "good.example:25");
@@ -1108,17 +1163,17 @@ check_status_page(void)
 	CHECK(strstr(b.data, "3 min ago") != NULL);
 	CHECK(strstr(b.data, "2 fail") != NULL);
 	buf_reset(&b);
-	CHECK(target_page_render(&ctx, "good.example:25", &b) == 0);
+	CHECK(target_page_render(rs, "good.example:25", &b) == 0);
 	CHECK(strstr(b.data, "CN=&lt;img src=x onerror=1&gt;") != NULL);
 	CHECK(strstr(b.data, "<img") == NULL);
 	buf_reset(&b);
-	CHECK(target_page_render(&ctx, "nope", &b) == -1);
-	CHECK(status_json_render(&ctx, "nope", &b) == -1);
-	CHECK(status_json_render(&ctx, "bad<b>.example:25", &b) == 0);
+	CHECK(target_page_render(rs, "nope", &b) == -1);
+	CHECK(status_json_render(rs, "nope", &b) == -1);
+	CHECK(status_json_render(rs, "bad<b>.example:25", &b) == 0);
 	CHECK(strstr(b.data, "\"name\":\"bad<b>.example:25\"") != NULL);
 	CHECK(strstr(b.data, "\"text\":\"connection refused\"") != NULL);
 	buf_reset(&b);
-	CHECK(status_json_render(&ctx, NULL, &b) == 0);
+	CHECK(status_json_render(rs, NULL, &b) == 0);
 	CHECK(strstr(b.data, "\"counts\":{\"pass\":1,\"pending\":0,\"warn\":0,"
 	    "\"fail\":2}") != NULL);
 	CHECK(strstr(b.data, "\"subject\":\"CN=<img src=x onerror=1>\"") !=
@@ -1143,7 +1198,7 @@ check_status_page(void)
 		rr->dmarc_from_org = rr->dmarc_near_miss = 1;
 		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "org.example");
 		buf_reset(&b);
-		CHECK(status_json_render(&ctx, "example.org", &b) == 0);
+		CHECK(status_json_render(rs, "example.org", &b) == 0);
 		CHECK(strstr(b.data, "\"valid\":null,\"temperror\":true") != NULL);
 		CHECK(strstr(b.data, "\"all\":null") != NULL);
 		CHECK(strstr(b.data, "\"policy\":\"none\",\"near_miss\":true") !=
@@ -1177,6 +1232,7 @@ check_status_page(void)
 		free(rr);
 	}
 	buf_free(&b);
+	result_store_free(rs);
 	fake_free(good);
 	fake_free(bad);
 	fake_free(dom);
