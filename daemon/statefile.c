@@ -20,19 +20,70 @@ void
 change_table_free(struct change_table *t)
 {
 	free(t->e);
+	free(t->slot);
 	t->e = NULL;
-	t->n = t->cap = 0;
+	t->slot = NULL;
+	t->n = t->cap = t->n_slots = 0;
+}
+
+/* FNV-1a of domain, a NUL, record. */
+static size_t
+entry_hash(const char *domain, const char *record)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (const char *p = domain; *p; p++)
+		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+	h *= UINT64_C(1099511628211);
+	for (const char *p = record; *p; p++)
+		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of (domain, record): the one holding it, or the empty one
+ * where it would go.  n_slots > 0. */
+static size_t
+slot_of(const struct change_table *t, const char *domain, const char *record)
+{
+	size_t mask = t->n_slots - 1, i = entry_hash(domain, record) & mask;
+
+	while (t->slot[i] != 0) {
+		const struct change_entry *e = &t->e[t->slot[i] - 1];
+
+		if (strcmp(e->domain, domain) == 0 &&
+		    strcmp(e->record, record) == 0)
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+/* Room in the index for one more entry. */
+static void
+index_grow(struct change_table *t)
+{
+	if (t->n_slots >= 2 * (t->n + 1))
+		return;
+	free(t->slot);
+	t->n_slots = t->n_slots ? t->n_slots * 2 : 64;
+	while (t->n_slots < 2 * (t->n + 1))
+		t->n_slots *= 2;
+	t->slot = xcalloc(t->n_slots, sizeof(*t->slot));
+	for (size_t i = 0; i < t->n; i++)
+		t->slot[slot_of(t, t->e[i].domain, t->e[i].record)] =
+		    (uint32_t)(i + 1);
 }
 
 struct change_entry *
 change_table_find(struct change_table *t, const char *domain,
     const char *record)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->e[i].domain, domain) == 0 &&
-		    strcmp(t->e[i].record, record) == 0)
-			return &t->e[i];
-	return NULL;
+	size_t i;
+
+	if (t->n_slots == 0)
+		return NULL;
+	i = slot_of(t, domain, record);
+	return t->slot[i] != 0 ? &t->e[t->slot[i] - 1] : NULL;
 }
 
 static int
@@ -74,10 +125,13 @@ change_table_get(struct change_table *t, const char *domain,
 		t->cap = t->cap ? t->cap * 2 : 16;
 		t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
 	}
-	e = &t->e[t->n++];
+	index_grow(t);
+	e = &t->e[t->n];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->domain, sizeof(e->domain), "%s", domain);
 	snprintf(e->record, sizeof(e->record), "%s", record);
+	t->slot[slot_of(t, e->domain, e->record)] = (uint32_t)(t->n + 1);
+	t->n++;
 	*created = 1;
 	return e;
 }

@@ -48,6 +48,12 @@ struct change_table {
 	struct change_entry *e;
 	size_t	 n;
 	size_t	 cap;
+	/* An open-addressing index of e by (domain, record): entry i + 1,
+	 * 0 empty; its size a power of two, at least twice n.  A round of
+	 * 10,000 domains looks up ~100,000 entries once each: a scan of
+	 * the table per lookup made that quadratic. */
+	uint32_t *slot;
+	size_t	 n_slots;
 };
 
 void change_table_free(struct change_table *t);
