@@ -60,9 +60,33 @@ conf_normalize_ip(char **host, int af)
 	return 0;
 }
 
+/* A bound in words, in its largest whole unit: "1d", "10m", "100ms"; 0 as
+ * "0 (off)" where the key says 0 turns it off. */
+static void
+duration_bound_text(uint64_t ms, int zero_off, char *buf, size_t len)
+{
+	static const struct { uint64_t ms; const char *unit; } units[] = {
+		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
+		{ 1000, "s" }, { 1, "ms" },
+	};
+
+	if (ms == 0) {
+		snprintf(buf, len, "%s", zero_off ? "0 (off)" : "0");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ms % units[i].ms == 0) {
+			snprintf(buf, len, "%llu%s",
+			    (unsigned long long)(ms / units[i].ms), units[i].unit);
+			return;
+		}
+}
+
+/* The range's words come from the bounds themselves (UINT64_MAX: none
+ * above), so the message cannot drift from the check. */
 int
 conf_get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
-    const char *range, uint64_t *out)
+    int flags, uint64_t *out)
 {
 	const char *err;
 	uint64_t ms;
@@ -72,7 +96,15 @@ conf_get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
 		return -1;
 	}
 	if (ms < min || ms > max) {
-		conf_key_error(p, "%s", range);
+		char lo[32], hi[32];
+
+		duration_bound_text(min, flags & CONF_DURATION_ZERO_OFF, lo,
+		    sizeof(lo));
+		duration_bound_text(max, 0, hi, sizeof(hi));
+		if (max == UINT64_MAX)
+			conf_key_error(p, "must be at least %s", lo);
+		else
+			conf_key_error(p, "must be between %s and %s", lo, hi);
 		return -1;
 	}
 	*out = ms;
@@ -82,15 +114,13 @@ conf_get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
 int
 conf_get_interval(struct parse *p, const char *v, uint64_t *out)
 {
-	return conf_get_duration(p, v, INTERVAL_MIN_MS, UINT64_MAX,
-	    "must be at least 1s", out);
+	return conf_get_duration(p, v, INTERVAL_MIN_MS, UINT64_MAX, 0, out);
 }
 
 int
 conf_get_timeout(struct parse *p, const char *v, uint64_t *out)
 {
-	return conf_get_duration(p, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
-	    "must be between 100ms and 10m", out);
+	return conf_get_duration(p, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, 0, out);
 }
 
 /* Splits a comma-separated list in place: the next item, trimmed, or NULL
@@ -552,8 +582,8 @@ conf_get_switch(struct parse *p, const char *v, int *out)
 int
 conf_get_audit_interval(struct parse *p, const char *v, uint64_t *out)
 {
-	return conf_get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
-	    "must be at least 1m", out);
+	return conf_get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX, 0,
+	    out);
 }
 
 /* Whole seconds, 0 to DNSCACHE_MAX_TTL_LIMIT_S: a TTL cap. */
@@ -561,7 +591,7 @@ void
 conf_get_ttl_cap(struct parse *p, const char *v, uint64_t *out)
 {
 	if (conf_get_duration(p, v, 0, (uint64_t)DNSCACHE_MAX_TTL_LIMIT_S * 1000,
-	    "must be between 0 (off) and 1d", out) == 0 && *out % 1000 != 0) {
+	    CONF_DURATION_ZERO_OFF, out) == 0 && *out % 1000 != 0) {
 		conf_key_error(p, "must be whole seconds");
 		*out = 0;
 	}

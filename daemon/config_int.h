@@ -114,8 +114,11 @@ void conf_apply_web_entry(struct parse *p, const struct webcfg_entry *e,
 int conf_check_name(const char *s, bool underscore, const char **why);
 int conf_normalize_dns_name(char *s, const char **why);
 int conf_normalize_ip(char **host, int af);
+/* A duration from min to max ms (UINT64_MAX: no upper bound); the error
+ * names the range.  CONF_DURATION_ZERO_OFF: 0 is shown as "0 (off)". */
+#define CONF_DURATION_ZERO_OFF	1
 int conf_get_duration(struct parse *p, const char *v, uint64_t min, uint64_t max,
-    const char *range, uint64_t *out);
+    int flags, uint64_t *out);
 int conf_get_interval(struct parse *p, const char *v, uint64_t *out);
 int conf_get_timeout(struct parse *p, const char *v, uint64_t *out);
 char *conf_next_item(char **rest);

@@ -252,7 +252,7 @@ set_probe_allow_ports(struct parse *p, const char *v)
 static void
 set_probe_timeout_offset(struct parse *p, const char *v)
 {
-	conf_get_duration(p, v, 0, 60 * 1000, "must be between 0 and 1m",
+	conf_get_duration(p, v, 0, 60 * 1000, 0,
 	    &p->cfg->probe_timeout_offset_ms);
 }
 
@@ -554,8 +554,8 @@ set_state_file(struct parse *p, const char *v)
 static void
 set_weakened_hold(struct parse *p, const char *v)
 {
-	conf_get_duration(p, v, WEAKENED_HOLD_MIN_MS, UINT64_MAX,
-	    "must be at least 1m", &p->cfg->weakened_hold_ms);
+	conf_get_duration(p, v, WEAKENED_HOLD_MIN_MS, UINT64_MAX, 0,
+	    &p->cfg->weakened_hold_ms);
 }
 
 static void
@@ -1171,8 +1171,8 @@ set_cfgsrc_interval(struct parse *p, const char *v)
 	struct cfgsrc_cfg *c = cur_cfgsrc(p);
 	uint64_t ms;
 
-	if (conf_get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX,
-	    "must be at least 1m", &ms) == 0 && c != NULL)
+	if (conf_get_duration(p, v, AUDIT_INTERVAL_MIN_MS, UINT64_MAX, 0,
+	    &ms) == 0 && c != NULL)
 		c->interval_ms = ms;
 }
 
