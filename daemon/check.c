@@ -222,34 +222,19 @@ fail:
 
 /* "check:3: resolver: bad" -> "--resolver X: bad": a config message said
  * in the words of the command line. */
+/* A config error, at the place on the command line its line came from;
+ * the key's name again ("resolver: ...") says nothing more there. */
 static void
-print_config_error(const char *msg, char *const *origins, size_t n)
+print_config_error(const struct config_errors *errs, size_t i,
+    char *const *origins, size_t n)
 {
-	const char *p = msg + strlen(CONFIG_NAME ":");
-	unsigned long line = 0;
-	char *end;
+	unsigned line = errs->lines[i];
 
-	if (strncmp(msg, CONFIG_NAME ":", strlen(CONFIG_NAME ":")) != 0) {
-		fprintf(stderr, "mailsec_exporter check: %s\n", msg);
-		return;
-	}
-	if (*p >= '0' && *p <= '9') {
-		line = strtoul(p, &end, 10);
-		p = *end == ':' ? end + 1 : end;
-	}
-	while (*p == ' ')
-		p++;
-	if (line >= 1 && line <= n && origins[line - 1] != NULL) {
-		const char *colon = strstr(p, ": ");
-
-		/* the key's name again ("resolver: ...") says nothing more */
-		if (colon && (size_t)(colon - p) < 24 && memchr(p, ' ',
-		    (size_t)(colon - p)) == NULL && strncmp(p, "bad", 3) != 0)
-			p = colon + 2;
+	if (line >= 1 && line <= n && origins[line - 1] != NULL)
 		fprintf(stderr, "mailsec_exporter check: %s: %s\n",
-		    origins[line - 1], p);
-	} else
-		fprintf(stderr, "mailsec_exporter check: %s\n", p);
+		    origins[line - 1], errs->msgs[i] + errs->text_at[i]);
+	else
+		fprintf(stderr, "mailsec_exporter check: %s\n", errs->msgs[i]);
 }
 
 /* --- progress, on a terminal's stderr -------------------------------------- */
@@ -391,7 +376,7 @@ check_main(int argc, char **argv)
 	else if ((cfg = config_load_mem(CONFIG_NAME, text.data, text.len,
 	    &errs)) == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
-			print_config_error(errs.msgs[i], origins, n_origins);
+			print_config_error(&errs, i, origins, n_origins);
 		rc = -1;
 	}
 	config_errors_free(&errs);

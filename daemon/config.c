@@ -54,6 +54,7 @@ verror(struct parse *p, unsigned line, const char *key, const char *fmt,
 {
 	struct perr *e;
 	struct buf b;
+	size_t text_at;
 
 	buf_init(&b);
 	if (line)
@@ -62,6 +63,7 @@ verror(struct parse *p, unsigned line, const char *key, const char *fmt,
 		buf_printf(&b, "%s: ", p->file);
 	if (key)
 		buf_printf(&b, "%s: ", key);
+	text_at = b.len;
 	buf_vprintf(&b, fmt, ap);
 	if (p->n_errs == p->errs_cap) {
 		p->errs_cap = p->errs_cap ? p->errs_cap * 2 : 8;
@@ -69,6 +71,8 @@ verror(struct parse *p, unsigned line, const char *key, const char *fmt,
 	}
 	e = &p->errs[p->n_errs];
 	e->msg = b.data;
+	e->line = line;
+	e->text_at = text_at;
 	e->order = line ? line : p->at_end ? UINT_MAX : 0;
 	e->seq = p->n_errs++;
 }
@@ -300,11 +304,17 @@ on_key(void *user, const char *section, const char *name, const char *value)
 }
 
 static void
-push_msg(struct config_errors *errs, char *msg)
+push_msg(struct config_errors *errs, char *msg, unsigned line, size_t text_at)
 {
 	errs->msgs = xreallocarray(errs->msgs, errs->n + 1,
 	    sizeof(*errs->msgs));
-	errs->msgs[errs->n++] = msg;
+	errs->lines = xreallocarray(errs->lines, errs->n + 1,
+	    sizeof(*errs->lines));
+	errs->text_at = xreallocarray(errs->text_at, errs->n + 1,
+	    sizeof(*errs->text_at));
+	errs->msgs[errs->n] = msg;
+	errs->lines[errs->n] = line;
+	errs->text_at[errs->n++] = text_at;
 }
 
 static void
@@ -321,7 +331,7 @@ push_error(struct config_errors *errs, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	push_msg(errs, b.data);
+	push_msg(errs, b.data, 0, 0);
 }
 
 static void
@@ -439,7 +449,8 @@ load_mem(const char *name, const char *data, size_t len,
 	if (p.n_errs > 1)
 		qsort(p.errs, p.n_errs, sizeof(*p.errs), perr_cmp);
 	for (size_t i = 0; i < p.n_errs; i++)
-		push_msg(errs, p.errs[i].msg);
+		push_msg(errs, p.errs[i].msg, p.errs[i].line,
+		    p.errs[i].text_at);
 	free(p.errs);
 	if (p.n_errs) {
 		config_free(cfg);
@@ -554,6 +565,10 @@ config_errors_free(struct config_errors *errs)
 	for (size_t i = 0; i < errs->n; i++)
 		free(errs->msgs[i]);
 	free(errs->msgs);
+	free(errs->lines);
+	free(errs->text_at);
 	errs->msgs = NULL;
+	errs->lines = NULL;
+	errs->text_at = NULL;
 	errs->n = 0;
 }

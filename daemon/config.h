@@ -236,9 +236,14 @@ const char *config_caa_issuer_domain(const struct config *cfg,
 const struct module_cfg *config_module(const struct config *cfg,
     const char *name);
 
-/* Error list: "file:line: message" strings in order of appearance. */
+/* Error list: "file:line: message" strings in order of appearance, with
+ * each one's line (0: none) and where its text starts, past the file, the
+ * line and the key ("file:line: key: text"), for readers that name the
+ * place their own way (the check command). */
 struct config_errors {
 	char	**msgs;
+	unsigned *lines;
+	size_t	 *text_at;
 	size_t	  n;
 };
 

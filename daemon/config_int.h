@@ -48,6 +48,9 @@ struct section_def {
 
 struct perr {
 	char		*msg;		/* "file:line: text" */
+	unsigned	 line;		/* 0: about the whole file */
+	size_t		 text_at;	/* where in msg the text starts, after
+					 * "file:line: " and the key's "key: " */
 	unsigned	 order;		/* line; messages without one sort first
 					 * (file errors) or last (final checks) */
 	size_t		 seq;
