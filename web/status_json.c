@@ -29,6 +29,7 @@ json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
 	json_kstr(j, "finding", vi->why != FIND_NONE ? finding_name(vi->why) :
 	    NULL);
 	json_kstr(j, "advice", advice[0] ? advice : NULL);
+	json_kstr(j, "alert", finding_alert(vi->why));
 	json_obj_close(j);
 }
 

@@ -1048,6 +1048,50 @@ finding_name(enum finding f)
 	    finding_names[f] : "?";
 }
 
+/* The alert of deploy/prometheus/mixin that watches for each finding (its
+ * runbook entry in doc/runbook.md has the same name); none for tips and
+ * for findings no rule watches.  test_docs.sh checks that every name here
+ * is a rule and has a runbook entry. */
+static const char *const finding_alerts[FIND__COUNT] = {
+	[FIND_MX_NXDOMAIN] = "MailsecDomainNotFound",
+	[FIND_MX_LOOKUP] = "MailsecMXLookupFailing",
+	[FIND_UNRESOLVED] = "MailsecProbeFailing",
+	[FIND_UNREACHABLE] = "MailsecProbeFailing",
+	[FIND_TIMEOUT] = "MailsecProbeFailing",
+	[FIND_PEER_BROKE] = "MailsecProbeFailing",
+	[FIND_TLS_HANDSHAKE] = "MailsecProbeFailing",
+	[FIND_STARTTLS_MISSING] = "MailsecStartTLSMissing",
+	[FIND_TLS_OLD_VERSION] = "MailsecTLSLegacyVersionAccepted",
+	[FIND_TLS_WEAK_CIPHERS] = "MailsecTLSWeakCipherAccepted",
+	[FIND_TLS_RATING_INSUFFICIENT] = "MailsecTLSRatedInsufficient",
+	[FIND_CERT_EXPIRED] = "MailsecCertExpired",
+	[FIND_CERT_UNTRUSTED] = "MailsecCertNotVerified",
+	[FIND_CERT_NAME] = "MailsecCertHostnameMismatch",
+	[FIND_CERT_EXPIRING] = "MailsecCertExpiringSoon",
+	[FIND_DNS_LOOKUP] = "MailsecDNSLookupFailing",
+	[FIND_SPF_MISSING] = "MailsecSPFMissing",
+	[FIND_SPF_INVALID] = "MailsecSPFInvalid",
+	[FIND_DKIM_REVOKED] = "MailsecDKIMKeyRevoked",
+	[FIND_DKIM_INVALID] = "MailsecDKIMInvalid",
+	[FIND_DKIM_WEAK] = "MailsecDKIMWeakKey",
+	[FIND_DMARC_MISSING] = "MailsecDMARCMissing",
+	[FIND_DMARC_INVALID] = "MailsecDMARCInvalid",
+	[FIND_DMARC_P_NONE] = "MailsecDMARCPolicyNone",
+	[FIND_STS_BROKEN] = "MailsecMtaStsPolicyBroken",
+	[FIND_STS_CERT_EXPIRING] = "MailsecMtaStsCertExpiring",
+	[FIND_DANE_MISMATCH] = "MailsecDANEMismatch",
+	[FIND_DANE_BOGUS] = "MailsecDNSSECBogus",
+	[FIND_DANE_ROLLOVER] = "MailsecDANERolloverNotReady",
+	[FIND_MX_RECORD_ERROR] = "MailsecMXRecordError",
+	[FIND_MX_NO_FCRDNS] = "MailsecMXReverseDNSMismatch",
+};
+
+const char *
+finding_alert(enum finding f)
+{
+	return (unsigned)f < FIND__COUNT ? finding_alerts[f] : NULL;
+}
+
 void
 verdict_advice(const struct verdict_info *vi, const char *domain,
     const char *host, unsigned port, char *out, size_t len)

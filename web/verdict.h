@@ -79,6 +79,8 @@ enum finding {
 
 /* "starttls_missing", "dmarc_missing" ... ("none" for FIND_NONE). */
 const char *finding_name(enum finding f);
+/* The mixin's alert that watches for it (doc/runbook.md), or NULL. */
+const char *finding_alert(enum finding f);
 
 struct verdict_info {
 	enum verdict	 v;

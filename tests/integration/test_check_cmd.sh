@@ -315,7 +315,9 @@ ok = ok and ta["notls.test"]["checks"]["starttls"]["verdict"] == "fail"
 ok = ok and ta["good.test"]["checks"]["dkim"]["text"] == "1 key valid"
 st = ta["notls.test"]["checks"]["starttls"]
 ok = ok and st["finding"] == "starttls_missing" and st["advice"].startswith("turn STARTTLS on")
+ok = ok and st["alert"] == "MailsecStartTLSMissing"
 ok = ok and ta["good.test"]["checks"]["dmarc"]["finding"] is None and ta["good.test"]["checks"]["dmarc"]["advice"] is None
+ok = ok and ta["good.test"]["checks"]["dmarc"]["alert"] is None
 if not ok: print(json.dumps(ta, indent=1)[:3000])
 ok = ok and walk({k: v for k, v in a.items()}, b, "$")
 for n in ta:

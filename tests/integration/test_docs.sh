@@ -1,7 +1,9 @@
 #!/bin/sh
 # The docs stay true to the code: every metric family in web/expo.c is in
-# README.md's metric list, every config key in daemon/config.c's key tables
-# is in exporter.ini.example, and the example loads.
+# README.md's metric list, every config key in daemon/config_keys.c's key
+# tables is in exporter.ini.example, every alert the verdicts name
+# (web/verdict.c finding_alerts) is a rule with a runbook entry, and the
+# example loads.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup docs
 
@@ -32,11 +34,24 @@ for old in 'phase="total"' 'phase=\\"total' 'phase="resolve"' 'result="success"'
 	[ -z "$f" ] || t_fail "$old (a removed label value) still in: $f"
 done
 
-missing=
-for key in $(sed -n 's/^[[:space:]]*{ "\([a-z_0-9]*\)", set_.*/\1/p' daemon/config.c | sort -u); do
+missing= n=0
+for key in $(sed -n 's/^[[:space:]]*{ "\([a-z_0-9]*\)", set_.*/\1/p' daemon/config_keys.c | sort -u); do
+	n=$((n + 1))
 	grep -q "^;* *$key *=" exporter.ini.example || missing="$missing $key"
 done
 [ -z "$missing" ] || t_fail "config keys not in exporter.ini.example:$missing"
+[ "$n" -gt 40 ] || t_fail "found only $n config keys in daemon/config_keys.c: the pattern is stale"
+
+# The verdicts' alerts (web/verdict.c) are rules of the mixin, each with
+# its runbook entry.
+missing= n=0
+for a in $(sed -n '/finding_alerts\[FIND__COUNT\]/,/^};/s/.*= "\(Mailsec[A-Za-z]*\)",/\1/p' web/verdict.c | sort -u); do
+	n=$((n + 1))
+	grep -q "alert: $a\$" deploy/prometheus/mixin/alerts.yml.in || missing="$missing $a(rule)"
+	grep -q "^## $a\$" doc/runbook.md || missing="$missing $a(runbook)"
+done
+[ -z "$missing" ] || t_fail "alerts named by the verdicts but missing:$missing"
+[ "$n" -gt 20 ] || t_fail "found only $n alerts in web/verdict.c: the pattern is stale"
 
 "$T_BIN" --check-config --config exporter.ini.example >/dev/null ||
 	t_fail "exporter.ini.example does not load"
