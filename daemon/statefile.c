@@ -19,20 +19,87 @@
 void
 change_table_free(struct change_table *t)
 {
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->e[i].domain);
+		free(t->e[i].weak);
+	}
 	free(t->e);
+	free(t->idx);
 	t->e = NULL;
-	t->n = t->cap = 0;
+	t->idx = NULL;
+	t->n = t->cap = t->idx_cap = 0;
+}
+
+/* FNV-1a of domain, NUL, record. */
+static size_t
+name_hash(const char *domain, const char *record)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (const char *p = domain; ; p++) {
+		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+		if (*p == '\0')
+			break;
+	}
+	for (const char *p = record; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+	return (size_t)h;
+}
+
+/* The index slot of (domain, record): the one holding it, or the empty
+ * one where it goes. */
+static size_t *
+idx_slot(const struct change_table *t, const char *domain,
+    const char *record)
+{
+	size_t mask = t->idx_cap - 1, i = name_hash(domain, record) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct change_entry *e;
+
+		if (t->idx[i] == 0)
+			return &t->idx[i];
+		e = &t->e[t->idx[i] - 1];
+		if (strcmp(e->domain, domain) == 0 &&
+		    strcmp(e->record, record) == 0)
+			return &t->idx[i];
+	}
+}
+
+static void
+idx_grow(struct change_table *t)
+{
+	free(t->idx);
+	t->idx_cap = t->idx_cap ? t->idx_cap * 2 : 64;
+	t->idx = xcalloc(t->idx_cap, sizeof(*t->idx));
+	for (size_t i = 0; i < t->n; i++)
+		*idx_slot(t, t->e[i].domain, t->e[i].record) = i + 1;
 }
 
 struct change_entry *
 change_table_find(struct change_table *t, const char *domain,
     const char *record)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->e[i].domain, domain) == 0 &&
-		    strcmp(t->e[i].record, record) == 0)
-			return &t->e[i];
-	return NULL;
+	size_t *slot;
+
+	if (t->idx_cap == 0)
+		return NULL;
+	slot = idx_slot(t, domain, record);
+	return *slot ? &t->e[*slot - 1] : NULL;
+}
+
+struct change_weak *
+change_entry_weak_add(struct change_entry *e)
+{
+	struct change_weak *w;
+
+	if (e->n_weak >= CHANGE_WEAK_MAX)
+		return NULL;
+	if (e->weak == NULL)
+		e->weak = xcalloc(CHANGE_WEAK_MAX, sizeof(*e->weak));
+	w = &e->weak[e->n_weak++];
+	memset(w, 0, sizeof(*w));
+	return w;
 }
 
 static int
@@ -74,10 +141,19 @@ change_table_get(struct change_table *t, const char *domain,
 		t->cap = t->cap ? t->cap * 2 : 16;
 		t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
 	}
+	if (2 * (t->n + 1) > t->idx_cap)
+		idx_grow(t);
 	e = &t->e[t->n++];
 	memset(e, 0, sizeof(*e));
-	snprintf(e->domain, sizeof(e->domain), "%s", domain);
-	snprintf(e->record, sizeof(e->record), "%s", record);
+	{
+		size_t dl = strlen(domain), rl = strlen(record);
+
+		e->domain = xmalloc(dl + rl + 2);
+		memcpy(e->domain, domain, dl + 1);
+		e->record = e->domain + dl + 1;
+		memcpy(e->record, record, rl + 1);
+	}
+	*idx_slot(t, domain, record) = t->n;
 	*created = 1;
 	return e;
 }
@@ -243,9 +319,9 @@ sf_record_line(struct sf_parse *s, struct change_table *t)
 		return sf_error(s, "%s", "the record is there twice");
 	if ((n = change_table_get(t, domain, record, &created)) == NULL)
 		return sf_error(s, "%s", "too many records");
-	memcpy(e.domain, n->domain, sizeof(e.domain));
-	memcpy(e.record, n->record, sizeof(e.record));
-	*n = e;
+	n->hash = e.hash;
+	n->changed = e.changed;
+	memcpy(n->facts, e.facts, sizeof(n->facts));
 	return 0;
 }
 
@@ -253,7 +329,7 @@ static int
 sf_weak_line(struct sf_parse *s, struct change_table *t)
 {
 	struct change_entry *e;
-	struct change_weak w;
+	struct change_weak w, *slot;
 
 	if (t->n == 0)
 		return sf_error(s, "%s", "a weakening before any record");
@@ -266,7 +342,9 @@ sf_weak_line(struct sf_parse *s, struct change_table *t)
 	for (size_t i = 0; i < e->n_weak; i++)
 		if (strcmp(e->weak[i].what, w.what) == 0)
 			return sf_error(s, "%s", "the weakening is there twice");
-	e->weak[e->n_weak++] = w;
+	if ((slot = change_entry_weak_add(e)) == NULL)
+		return sf_error(s, "%s", "too many weakenings for one record");
+	*slot = w;
 	return 0;
 }
 

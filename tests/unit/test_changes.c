@@ -426,6 +426,85 @@ test_tracker_tls(void)
 	changes_free(&ch);
 }
 
+/* The table's index at thousands of entries, names at their length
+ * (1 and 255 bytes, ones that share a prefix or differ only in where the
+ * domain ends), the entry cap, and the weakening slots made on demand. */
+static void
+test_table_index(void)
+{
+	struct change_table t = { 0 };
+	struct change_entry *e;
+	char d[CHANGE_NAME_MAX + 2], r[64];
+	int created;
+	size_t n = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(d, sizeof(d), "d%d.example", i);
+		snprintf(r, sizeof(r), "dkim:s%d", i % 3);
+		CHECK((e = change_table_get(&t, d, r, &created)) != NULL);
+		CHECK_INT(created, 1);
+		CHECK(e->weak == NULL);
+		e->facts[0] = i;
+		n++;
+	}
+	CHECK_INT(t.n, n);
+	for (int i = 4999; i >= 0; i--) {
+		snprintf(d, sizeof(d), "d%d.example", i);
+		snprintf(r, sizeof(r), "dkim:s%d", i % 3);
+		CHECK((e = change_table_find(&t, d, r)) != NULL);
+		CHECK_STR(e->domain, d);
+		CHECK_STR(e->record, r);
+		CHECK_INT(e->facts[0], i);
+		CHECK((e = change_table_get(&t, d, r, &created)) != NULL);
+		CHECK_INT(created, 0);
+		snprintf(r, sizeof(r), "dkim:s%d", i % 3 + 3);
+		CHECK(change_table_find(&t, d, r) == NULL);
+	}
+	CHECK_INT(t.n, n);
+	/* ("a", "b.c") and ("a.b", "c") are two entries */
+	CHECK(change_table_get(&t, "a", "b.c", &created) != NULL && created);
+	CHECK(change_table_get(&t, "a.b", "c", &created) != NULL && created);
+	CHECK(change_table_get(&t, "", "c", &created) != NULL && created);
+	CHECK_STR(change_table_find(&t, "a", "b.c")->record, "b.c");
+	CHECK_STR(change_table_find(&t, "a.b", "c")->domain, "a.b");
+	CHECK_STR(change_table_find(&t, "", "c")->domain, "");
+	/* the longest names kept whole, one more refused */
+	memset(d, 'x', CHANGE_NAME_MAX);
+	d[CHANGE_NAME_MAX] = '\0';
+	CHECK((e = change_table_get(&t, d, d, &created)) != NULL && created);
+	CHECK_INT(strlen(e->domain), CHANGE_NAME_MAX);
+	CHECK_STR(e->record, d);
+	d[CHANGE_NAME_MAX] = 'x';
+	d[CHANGE_NAME_MAX + 1] = '\0';
+	CHECK(change_table_get(&t, d, "spf", &created) == NULL);
+	CHECK(change_table_get(&t, "a", d, &created) == NULL);
+	CHECK(change_table_get(&t, "a b", "spf", &created) == NULL);
+	CHECK(change_table_get(&t, "a", "", &created) == NULL);
+	/* weakenings: slots made at the first, at most CHANGE_WEAK_MAX */
+	e = change_table_find(&t, "a", "b.c");
+	for (int i = 0; i < CHANGE_WEAK_MAX; i++) {
+		struct change_weak *w = change_entry_weak_add(e);
+
+		CHECK(w != NULL && w->what[0] == '\0' && w->since == 0);
+		snprintf(w->what, sizeof(w->what), "w%d", i);
+	}
+	CHECK(change_entry_weak_add(e) == NULL);
+	CHECK_INT(e->n_weak, CHANGE_WEAK_MAX);
+	CHECK_STR(e->weak[CHANGE_WEAK_MAX - 1].what, "w3");
+	change_table_free(&t);
+	CHECK_INT(t.n, 0);
+	CHECK(change_table_find(&t, "a", "b.c") == NULL);
+	/* the cap */
+	for (size_t i = 0; i <= STATEFILE_ENTRIES_MAX; i++) {
+		snprintf(d, sizeof(d), "%zu", i);
+		e = change_table_get(&t, d, "spf", &created);
+		CHECK(i < STATEFILE_ENTRIES_MAX ? e != NULL : e == NULL);
+	}
+	CHECK_INT(t.n, STATEFILE_ENTRIES_MAX);
+	CHECK(change_table_find(&t, "99999", "spf") != NULL);
+	change_table_free(&t);
+}
+
 int
 main(void)
 {
@@ -435,6 +514,7 @@ main(void)
 	test_tracker();
 	test_tracker_state();
 	test_tracker_tls();
+	test_table_index();
 	CHECK_STR(weakening_name(WEAKENED_TLSA_REMOVED), "tlsa_removed");
 	CHECK_STR(weakening_name(WEAKENED__COUNT), "unknown");
 	return unit_done("test_changes");
