@@ -28,8 +28,12 @@ check_result_free(struct check_result *r)
 		return;
 	free(r->target.key);
 	free(r->target.name);
-	for (size_t i = 0; i < r->n_eps; i++)
+	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
+		probe_outcome_free(&r->eps[i].out);
+		if (r->eps[i].caa_ca != probe_str_empty)
+			free(r->eps[i].caa_ca);
+	}
 	free(r->eps);
 	dns_mx_free(r->mx, r->n_mx);
 	records_result_free(r->records);
@@ -59,6 +63,7 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	ep->port = port;
 	ep->smtp_name_match[0] = ep->smtp_name_match[1] = -1;
 	ep->caa_issuer_allowed = -1;
+	ep->caa_ca = probe_str_empty;
 	ep->protocol = proto;
 	probe_outcome_init(&ep->out);
 	tls_audit_init(&ep->audit);
@@ -185,6 +190,6 @@ check_result_mx_hygiene_endpoints(struct check_result *r,
 		ep->caa_issuer_allowed = (signed char)mxhyg_caa_allows(r->mxhyg,
 		    ep->host, ca);
 		if (ep->caa_issuer_allowed >= 0)
-			snprintf(ep->caa_ca, sizeof(ep->caa_ca), "%s", ca);
+			probe_str_set(&ep->caa_ca, ca, 254);
 	}
 }

@@ -42,7 +42,8 @@ struct endpoint_result {
 	 * (check_result_mx_hygiene_endpoints); -1, "": not known. */
 	signed char	 smtp_name_match[2];	/* banner, EHLO: the MX name
 						 * or a PTR name of the address */
-	char		 caa_ca[254];	/* the certificate's CA (caa_issuers) */
+	char		*caa_ca;	/* the certificate's CA (caa_issuers):
+					 * owned, or probe_str_empty */
 	signed char	 caa_issuer_allowed;	/* by the host's CAA set */
 	/* The NCSC-NL ratings of an audited endpoint, once the run is done
 	 * (check_result_rate_endpoints, collectors/rating.h); -1: not rated. */

@@ -394,7 +394,7 @@ static void
 share_serve(struct ctx *ctx, const struct probe_share *s,
     const struct check_run *run, struct endpoint_result *ep)
 {
-	ep->out = s->out;
+	probe_outcome_copy(&ep->out, &s->out);
 	ep->finished = s->finished;
 	if (run->audit && s->audited)
 		ep->audit = s->audit;
@@ -476,11 +476,11 @@ job_done(const struct probe_outcome *out, void *arg)
 		    job->log_id, ep->audit.handshakes, ep->audit.duration_s);
 		goto finished;
 	}
-	ep->out = *out;
+	probe_outcome_copy(&ep->out, out);
 	ep->finished = wall_time();
 	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
 	if (job->share != NULL) {
-		job->share->out = *out;
+		probe_outcome_copy(&job->share->out, out);
 		job->share->finished = ep->finished;
 	}
 	if (out->success)

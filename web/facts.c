@@ -413,29 +413,29 @@ const struct ep_fact ep_facts[] = {
 	    .known = K_ALWAYS, .words = words_negotiated, .feeds = FEEDS_TLS },
 	{ .group = EPG_TLS, .key = "cipher", .type = FT_STR,
 	    .family = F_TLS_CIPHER_INFO, .label = "cipher",
-	    .at = EP(out.tls.cipher), .ctype = C_CHARS, .known = K_ALWAYS,
+	    .at = EP(out.tls.cipher), .ctype = C_STRP, .known = K_ALWAYS,
 	    .feeds = FEEDS_TLS },
 	{ .group = EPG_TLS, .key = "kex_group", .type = FT_STR,
 	    .family = F_TLS_KEX_INFO, .label = "group",
 	    .row = "Key exchange", .at = EP(out.tls.kex_group),
-	    .ctype = C_CHARS, .known = K_NONEMPTY, .words = words_kex },
+	    .ctype = C_STRP, .known = K_NONEMPTY, .words = words_kex },
 	{ .group = EPG_TLS, .key = "kex_bits", .type = FT_INT,
 	    .family = F_TLS_KEX_BITS,
 	    .read = read_kex_bits, .flags = FACT_JSON_RAW },
 	/* the certificate */
 	{ .group = EPG_CERT, .key = "subject", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "subject", .row = "Subject",
-	    .at = EP(out.tls.subject), .ctype = C_CHARS, .known = K_ALWAYS },
+	    .at = EP(out.tls.subject), .ctype = C_STRP, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "issuer", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "issuer", .row = "Issuer",
-	    .at = EP(out.tls.issuer), .ctype = C_CHARS, .known = K_ALWAYS },
+	    .at = EP(out.tls.issuer), .ctype = C_STRP, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "serial", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "serial", .row = "Serial",
-	    .at = EP(out.tls.serial), .ctype = C_CHARS, .known = K_ALWAYS },
+	    .at = EP(out.tls.serial), .ctype = C_STRP, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "fingerprint_sha256", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "fingerprint_sha256",
 	    .row = "SHA-256 fingerprint",
-	    .at = EP(out.tls.fingerprint_sha256), .ctype = C_CHARS,
+	    .at = EP(out.tls.fingerprint_sha256), .ctype = C_STRP,
 	    .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "not_before", .type = FT_TIME,
 	    .family = F_CERT_NOT_BEFORE, .row = "Valid",
@@ -478,7 +478,7 @@ const struct ep_fact ep_facts[] = {
 	    .at = EP(out.tls.key_bits), .ctype = C_INT, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "signature_algorithm", .type = FT_STR,
 	    .family = F_CERT_SIG_INFO, .label = "algorithm",
-	    .row = "Signature", .at = EP(out.tls.sig_alg), .ctype = C_CHARS,
+	    .row = "Signature", .at = EP(out.tls.sig_alg), .ctype = C_STRP,
 	    .known = K_ALWAYS, .words = words_signature },
 	{ .group = EPG_CERT, .key = "signature_weak", .type = FT_BOOL,
 	    .family = F_CERT_SIG_WEAK,
@@ -560,7 +560,7 @@ const struct ep_fact ep_facts[] = {
 	    .read = read_smtp_names },
 	{ .group = EPG_CERT, .key = NULL, .type = FT_STR,
 	    .family = F_CAA_ISSUER_ALLOWED, .label = "ca",
-	    .at = EP(caa_ca), .ctype = C_CHARS, .known = K_NONEMPTY },
+	    .at = EP(caa_ca), .ctype = C_STRP, .known = K_NONEMPTY },
 	{ .group = EPG_CERT, .key = NULL, .type = FT_TRI,
 	    .family = F_CAA_ISSUER_ALLOWED,
 	    .at = EP(caa_issuer_allowed), .ctype = C_SCHAR, .known = K_NONNEG },
@@ -619,6 +619,12 @@ fact_read(const struct ep_fact *f, const struct fact_src *s,
 		break;
 	case C_CHARS:
 		v->str = (const char *)p;
+		break;
+	case C_STRP:
+		v->str = *(const char *const *)(const void *)p;
+		if (v->str == NULL)
+			v->str = "";	/* an endpoint not made by
+					 * check_result_add_endpoint() */
 		break;
 	case C_NONE:
 		break;

@@ -68,7 +68,8 @@ struct fact_value {
 };
 
 /* Where a plain fact reads: a field of struct endpoint_result. */
-enum fact_ctype { C_NONE, C_INT, C_UINT, C_SCHAR, C_DOUBLE, C_CHARS };
+/* C_CHARS: a char array in the struct; C_STRP: a char * (never NULL). */
+enum fact_ctype { C_NONE, C_INT, C_UINT, C_SCHAR, C_DOUBLE, C_CHARS, C_STRP };
 /* When a plain fact is known. */
 enum fact_known { K_ALWAYS, K_NONNEG, K_NONEMPTY };
 

@@ -375,7 +375,7 @@ probe_done(const struct probe_outcome *out, void *arg)
 	struct outcome *o = arg;
 
 	o->done = 1;
-	o->out = *out;
+	probe_outcome_copy(&o->out, out);
 	event_base_loopbreak(o->base);
 }
 
@@ -397,6 +397,13 @@ struct result {
 };
 
 static SSL_CTX *server_ctx, *client_ctx;
+static struct probe_outcome run_held;
+
+static void
+run_release(void)
+{
+	probe_outcome_free(&run_held);
+}
 
 static void
 run(enum protocol proto, unsigned timeout_ms, const struct step *script,
@@ -424,6 +431,7 @@ run(enum protocol proto, unsigned timeout_ms, const struct step *script,
 	p.maxlines = 100;
 	p.ssl_ctx = client_ctx;
 	memset(&o, 0, sizeof(o));
+	probe_outcome_init(&o.out);
 	o.base = base;
 	evtimer_add(watchdog, &tv);
 	s = probe_start(base, &p, probe_done, &o);
@@ -433,6 +441,10 @@ run(enum protocol proto, unsigned timeout_ms, const struct step *script,
 		session_cancel(s);
 	}
 	memset(res, 0, sizeof(*res));
+	/* res shares the strings of the last run's outcome, held here until
+	 * the next run (or run_release()) */
+	probe_outcome_free(&run_held);
+	run_held = o.out;
 	res->out = o.out;
 	res->done = o.done;
 	snprintf(res->log, sizeof(res->log), "%s", f.log.data);
@@ -1166,6 +1178,7 @@ test_cancel(void)
 	p.maxlines = 100;
 	p.ssl_ctx = client_ctx;
 	memset(&o, 0, sizeof(o));
+	probe_outcome_init(&o.out);
 	o.base = base;
 	s = probe_start(base, &p, probe_done, &o);
 	evtimer_add(stop, &tv);
@@ -1198,5 +1211,6 @@ main(void)
 	test_cancel();
 	SSL_CTX_free(server_ctx);
 	SSL_CTX_free(client_ctx);
+	run_release();
 	return unit_done("test_sessions");
 }

@@ -784,8 +784,9 @@ words_are(int line, enum protocol p, enum probe_step step,
 	ep.out.fail_step = step;
 	ep.out.reason = reason;
 	ep.out.cause = cause;
-	snprintf(ep.out.detail, sizeof(ep.out.detail), "%s", detail);
+	probe_str_printf(&ep.out.detail, 256, "%s", detail);
 	failure_words(&ep, out, sizeof(out));
+	probe_outcome_free(&ep.out);
 	unit_checks++;
 	if (strcmp(out, want) != 0) {
 		unit_failures++;
@@ -870,8 +871,8 @@ fake_check(const char *key, enum target_kind kind, int success,
 		snprintf(r->eps[i].address, sizeof(r->eps[i].address),
 		    "192.0.2.%zu", i + 1);
 		r->eps[i].port = 25;
-		r->eps[i].out.starttls_offered = -1;
-		r->eps[i].out.plaintext_auth_offered = -1;
+		probe_outcome_init(&r->eps[i].out);
+		r->eps[i].caa_ca = probe_str_empty;
 		tls_audit_init(&r->eps[i].audit);
 	}
 	return c;
@@ -880,8 +881,10 @@ fake_check(const char *key, enum target_kind kind, int success,
 static void
 fake_free(struct check *c)
 {
-	for (size_t i = 0; i < c->last->n_eps; i++)
+	for (size_t i = 0; i < c->last->n_eps; i++) {
 		free(c->last->eps[i].host);
+		probe_outcome_free(&c->last->eps[i].out);
+	}
 	free(c->last->eps);
 	free(c->last);
 	free(c->own_cfg);
@@ -907,11 +910,11 @@ check_status_page(void)
 	good->last->eps[0].out.starttls_offered = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
-	snprintf(t->subject, sizeof(t->subject), "CN=<img src=x onerror=1>");
+	probe_str_printf(&t->subject, 256, "CN=<img src=x onerror=1>");
 	t->not_after = wall_time() + 90 * 86400.0 + 3600;
 	t->chain_earliest_not_after = t->not_after;
 	/* bad: connection refused */
-	probe_outcome_init(&bad->last->eps[0].out);
+	probe_outcome_free(&bad->last->eps[0].out);
 	probe_fail(&bad->last->eps[0].out, STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
 	bad->last->eps[0].out.cause = CAUSE_REFUSED;
@@ -942,7 +945,7 @@ check_status_page(void)
 	CHECK_INT(v.overall, V_WARN);
 	CHECK_STR(v.reason, "certificate: expires in 5 days");
 	t->verified = 0;
-	snprintf(t->verify_error, sizeof(t->verify_error), "self-signed "
+	probe_str_printf(&t->verify_error, 256, "self-signed "
 	    "certificate");
 	target_view_make(good, wall_time(), &v);
 	CHECK_INT(v.cert.v, V_FAIL);
@@ -1243,10 +1246,10 @@ check_metrics_stream(void)
 	a->last->eps[0].out.success = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
-	snprintf(t->subject, sizeof(t->subject), "CN=\"quoted\"\n\\");
+	probe_str_printf(&t->subject, 256, "CN=\"quoted\"\n\\");
 	t->chain_len = 2;
 	t->not_after = 1900000000;
-	probe_outcome_init(&b->last->eps[1].out);
+	probe_outcome_free(&b->last->eps[1].out);
 	probe_fail(&b->last->eps[1].out, STEP_CONNECT, REASON_CONN, "refused");
 	b->last->eps[1].out.cause = CAUSE_REFUSED;
 	d->last->mx_result = DNS_OK;
