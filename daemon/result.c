@@ -73,6 +73,50 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	return r->n_eps++;
 }
 
+static size_t
+str_bytes(const char *s)
+{
+	return s == NULL || s == probe_str_empty ? 0 : strlen(s) + 1;
+}
+
+size_t
+check_result_bytes(const struct check_result *r, size_t *eps)
+{
+	size_t n = sizeof(*r) + str_bytes(r->target.key) +
+	    str_bytes(r->target.name);
+
+	*eps += r->n_eps * sizeof(*r->eps);
+	for (size_t i = 0; i < r->n_eps; i++)
+		*eps += str_bytes(r->eps[i].host) + str_bytes(r->eps[i].caa_ca) +
+		    probe_outcome_heap_bytes(&r->eps[i].out);
+	n += r->n_mx * sizeof(*r->mx);
+	for (size_t i = 0; i < r->n_mx; i++)
+		n += str_bytes(r->mx[i].host);
+	n += r->n_mx_addrs * sizeof(*r->mx_addrs);
+	for (size_t i = 0; i < r->n_mx_addrs; i++)
+		n += str_bytes(r->mx_addrs[i].host);
+	if (r->records != NULL)
+		n += sizeof(*r->records) + str_bytes(r->records->spf_raw) +
+		    str_bytes(r->records->dmarc_raw) +
+		    r->records->n_spf_checks * sizeof(*r->records->spf_checks) +
+		    r->records->n_dkim * sizeof(*r->records->dkim);
+	if (r->mtasts != NULL)
+		n += sizeof(*r->mtasts);
+	n += r->n_dane * sizeof(*r->dane);
+	for (size_t i = 0; i < r->n_dane; i++)
+		n += sizeof(*r->dane[i]) + str_bytes(r->dane[i]->host) +
+		    str_bytes(r->dane[i]->expanded);
+	if (r->zones != NULL)
+		n += sizeof(*r->zones) + r->zones->n_names *
+		    sizeof(*r->zones->names);
+	if (r->mxhyg != NULL)
+		n += sizeof(*r->mxhyg) + r->mxhyg->n_hosts *
+		    sizeof(*r->mxhyg->hosts) + r->mxhyg->n_addrs *
+		    sizeof(*r->mxhyg->addrs) + r->mxhyg->n_findings *
+		    sizeof(*r->mxhyg->findings);
+	return n;
+}
+
 int
 check_result_success(const struct check_result *r)
 {

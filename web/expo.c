@@ -245,6 +245,8 @@ static const struct family_def families[F__COUNT] = {
 	    "Probes running now." },
 	[F_PROBES_QUEUED] = { "mailsec_exporter_probes_queued", "gauge",
 	    "Probes waiting for a free slot under the concurrency limit." },
+	[F_RESULT_BYTES] = { "mailsec_exporter_result_bytes", "gauge",
+	    "Bytes the last results of the checks hold: part=\"endpoints\" their endpoint results, part=\"rest\" the rest (MX, records, MTA-STS, DANE, DNSSEC, MX hygiene)." },
 	[F_TARGETS] = { "mailsec_exporter_targets", "gauge",
 	    "Configured targets, by kind." },
 	[F_CONFIG_RELOAD_OK] = { "mailsec_exporter_config_last_reload_successful", "gauge",

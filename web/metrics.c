@@ -1,6 +1,7 @@
 #include "web/metrics.h"
 
 #include "daemon/cfgwatch.h"
+#include "daemon/sched.h"
 
 #include <dirent.h>
 #include <stddef.h>
@@ -441,6 +442,20 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 }
 
 /* process_* as the Prometheus client libraries export them. */
+/* What the published results hold (check_result_bytes). */
+static void
+add_result_bytes(struct expo *e, const struct ctx *ctx)
+{
+	size_t eps = 0, rest = 0;
+
+	for (size_t i = 0; i < ctx->n_checks; i++)
+		if (ctx->checks[i]->last != NULL)
+			rest += check_result_bytes(ctx->checks[i]->last, &eps);
+	expo_add(e, F_RESULT_BYTES, NULL, (double)eps, "part", "endpoints",
+	    NULL);
+	expo_add(e, F_RESULT_BYTES, NULL, (double)rest, "part", "rest", NULL);
+}
+
 static void
 add_process(struct expo *e, const struct ctx *ctx)
 {
@@ -548,6 +563,7 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
+	add_result_bytes(e, ctx);
 	/* the config's targets: one check each */
 	for (size_t i = 0; ctx->cfg != NULL && i < ctx->cfg->n_targets; i++) {
 		if (ctx->cfg->targets[i].kind == TARGET_DOMAIN)
