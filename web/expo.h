@@ -182,6 +182,8 @@ const struct family_def *family_get(enum family f);
 struct expo {
 	struct buf	 fam[F__COUNT];
 	int		 compact;
+	int		 only;		/* a family: samples of others are
+					 * dropped (F__COUNT: none; expo_init) */
 	struct buf	 bases;		/* compact: the label sets, end to end */
 	uint32_t	 base_off[EXPO_BASES_MAX + 1];
 	unsigned	 n_bases;
