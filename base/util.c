@@ -153,6 +153,42 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+errlist_vadd(struct errlist *e, size_t max, const char *file, unsigned line,
+    const char *fmt, va_list ap)
+{
+	struct buf b;
+
+	if (e->n >= max) {
+		e->dropped++;
+		return;
+	}
+	buf_init(&b);
+	if (line)
+		buf_printf(&b, "%s:%u: ", file, line);
+	else
+		buf_printf(&b, "%s: ", file);
+	buf_vprintf(&b, fmt, ap);
+	e->msg = xreallocarray(e->msg, e->n + 1, sizeof(*e->msg));
+	e->msg[e->n++] = b.data;
+}
+
+size_t
+errlist_count(const struct errlist *e)
+{
+	return e->n + e->dropped;
+}
+
+void
+errlist_free(struct errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = e->dropped = 0;
+}
+
 /* k / 10^decimals in plain decimal, no trailing zeros: a result has
  * dozens of numbers and printf() was most of the time taken to render it. */
 static void
@@ -300,6 +336,16 @@ parse_duration_ms(const char *s, uint64_t *ms, const char **err)
 		return 0;
 	}
 	*err = "bad duration unit (use ms, s, m, h or d)";
+	return -1;
+}
+
+int
+pem_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
 	return -1;
 }
 

@@ -30,6 +30,22 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A bounded list of "file:line: message" errors, the way the config
+ * readers (collectors/postconf.c, doveconf.c) report them: past max
+ * messages, an error is only counted. */
+struct errlist {
+	char	**msg;
+	size_t	  n;
+	size_t	  dropped;	/* added past the cap */
+};
+/* Adds "file:line: " (line 0: "file: ") and the message. */
+void errlist_vadd(struct errlist *e, size_t max, const char *file,
+    unsigned line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+/* Every error added, kept or dropped. */
+size_t errlist_count(const struct errlist *e);
+void errlist_free(struct errlist *e);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Appends a double the way the Prometheus text format wants it. */
@@ -56,6 +72,10 @@ int read_fd_all(int fd, size_t max, struct buf *b);
  * read: for local configuration files only. */
 int read_file_all(const char *path, size_t max, struct buf *b,
     const char **why);
+/* An OpenSSL pem_password_cb for the key and certificate files of the
+ * config and the audited servers: an encrypted key is an error, never a
+ * prompt. */
+int pem_no_passphrase(char *buf, int size, int rwflag, void *u);
 
 /* Monotonic and wall clock. */
 uint64_t now_ms(void);

@@ -531,16 +531,6 @@ judge_ciphers(struct cfg_report *r, const char *service, const char *setting,
 
 /* Files read with OpenSSL. */
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 /* A readable regular file: 0, else -1 with errno. */
 static int
 file_readable(const char *path)
@@ -657,7 +647,7 @@ judge_cert(struct cfg_report *r, const char *service, int port25,
 		X509 *x;
 
 		while (n < CERT_CHAIN_MAX &&
-		    (x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) != NULL)
+		    (x = PEM_read_bio_X509(b, NULL, pem_no_passphrase, NULL)) != NULL)
 			chain[n++] = x;
 		BIO_free(b);
 		ERR_clear_error();
@@ -707,7 +697,7 @@ judge_cert(struct cfg_report *r, const char *service, int port25,
 		/* The key: a separate file or in the same one. */
 		why = NULL;
 		if ((b = open_pem(key_file, &why)) != NULL) {
-			key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase,
+			key = PEM_read_bio_PrivateKey(b, NULL, pem_no_passphrase,
 			    NULL);
 			BIO_free(b);
 			if (key == NULL)
@@ -933,6 +923,30 @@ pf_cipher_string(struct pf_ctx *px, const struct pf_service *svc,
 	}
 }
 
+/* The cipher list of the server (prefix "smtpd") or the client ("smtp")
+ * side, as Postfix builds it, judged against the exclusion setting the
+ * advice names; setting and pl say where the grade is set. */
+static void
+pf_judge_ciphers(struct pf_ctx *px, const struct pf_service *svc,
+    const char *svcname, const char *prefix, int mandatory, int port25,
+    char *setting, size_t setting_len, struct place *pl)
+{
+	struct buf ciphers;
+	struct place xpl;
+	char excl[64], *xv;
+
+	buf_init(&ciphers);
+	pf_cipher_string(px, svc, svcname, prefix, mandatory, &ciphers,
+	    setting, setting_len, pl);
+	snprintf(excl, sizeof(excl), "%s_tls_%sexclude_ciphers", prefix,
+	    mandatory ? "mandatory_" : "");
+	xv = pfv_dup(px, svc, svcname, excl, &xpl);
+	judge_ciphers(px->r, svcname, setting, &xpl, ciphers.data, port25,
+	    excl, xv);
+	free(xv);
+	buf_free(&ciphers);
+}
+
 static int
 port_of_service(const char *name, uint16_t *port, char *addr, size_t alen)
 {
@@ -989,7 +1003,6 @@ judge_pf_inbound(struct pf_ctx *px, const struct pf_service *svc)
 	unsigned mask;
 	int wrapper, mandatory, expl, sasl, auth_only, port25;
 	uint16_t port = 0;
-	struct buf ciphers;
 	struct cfg_view *view;
 
 	snprintf(svcname, sizeof(svcname), "%s/%s", svc->name, svc->type);
@@ -1041,21 +1054,8 @@ judge_pf_inbound(struct pf_ctx *px, const struct pf_service *svc)
 		    CK_PF_PROTO_SSL, CK_PF_PROTO_LEGACY_TLS, CK_PF_PROTO_NO_TLS13,
 		    CK_PF_PROTO_NONE);
 	view->versions = mask;
-	buf_init(&ciphers);
-	pf_cipher_string(px, svc, svcname, "smtpd", mandatory, &ciphers,
-	    setting, sizeof(setting), &pl);
-	{
-		struct place xpl;
-		char *xv = pfv_dup(px, svc, svcname, mandatory ?
-		    "smtpd_tls_mandatory_exclude_ciphers" :
-		    "smtpd_tls_exclude_ciphers", &xpl);
-
-		judge_ciphers(r, svcname, setting, &xpl, ciphers.data, port25,
-		    mandatory ? "smtpd_tls_mandatory_exclude_ciphers" :
-		    "smtpd_tls_exclude_ciphers", xv);
-		free(xv);
-	}
-	buf_free(&ciphers);
+	pf_judge_ciphers(px, svc, svcname, "smtpd", mandatory, port25, setting,
+	    sizeof(setting), &pl);
 	cert = pfv_dup(px, svc, svcname, "smtpd_tls_cert_file", &cpl);
 	key = pfv_dup(px, svc, svcname, "smtpd_tls_key_file", &kpl);
 	if (*key == '\0') {
@@ -1107,7 +1107,6 @@ judge_pf_outbound(struct pf_ctx *px, const struct pf_service *svc)
 	struct place lpl, pl;
 	unsigned mask;
 	int expl, mandatory;
-	struct buf ciphers;
 	static const char *const ca[] = { "smtp_tls_CApath", "smtp_tls_CAfile" };
 
 	if (svc)
@@ -1138,21 +1137,8 @@ judge_pf_outbound(struct pf_ctx *px, const struct pf_service *svc)
 		judge_versions(r, svcname, setting, &pl, mask, expl,
 		    CK_PF_PROTO_SSL, CK_PF_PROTO_LEGACY_TLS, CK_PF_PROTO_NO_TLS13,
 		    CK_PF_PROTO_NONE);
-	buf_init(&ciphers);
-	pf_cipher_string(px, svc, svcname, "smtp", mandatory, &ciphers,
-	    setting, sizeof(setting), &pl);
-	{
-		struct place xpl;
-		char *xv = pfv_dup(px, svc, svcname, mandatory ?
-		    "smtp_tls_mandatory_exclude_ciphers" :
-		    "smtp_tls_exclude_ciphers", &xpl);
-
-		judge_ciphers(r, svcname, setting, &xpl, ciphers.data, 1,
-		    mandatory ? "smtp_tls_mandatory_exclude_ciphers" :
-		    "smtp_tls_exclude_ciphers", xv);
-		free(xv);
-	}
-	buf_free(&ciphers);
+	pf_judge_ciphers(px, svc, svcname, "smtp", mandatory, 1, setting,
+	    sizeof(setting), &pl);
 	for (size_t i = 0; i < ARRAY_LEN(ca); i++) {
 		const char *v = pfv(px, svc, svcname, ca[i], &pl);
 		struct stat st;
@@ -1229,10 +1215,22 @@ dc_service(const char *block)
 	return *block ? block : "all";
 }
 
+/* A "<file" value's path, blanks around it dropped; the setting itself
+ * stays as it is (it is the parser's, and const here). */
 static void
 dc_filepath(const char *v, char *out, size_t size)
 {
-	snprintf(out, size, "%s", v[0] == '<' ? str_trim((char *)v + 1) : v);
+	size_t len;
+
+	if (v[0] != '<') {
+		snprintf(out, size, "%s", v);
+		return;
+	}
+	v += 1 + strspn(v + 1, " \t");
+	len = strlen(v);
+	while (len > 0 && strchr(" \t\r\n", v[len - 1]) != NULL)
+		len--;
+	snprintf(out, size, "%.*s", (int)len, v);
 }
 
 static int
@@ -1715,13 +1713,13 @@ job_enter(struct cfgaudit_job *j, enum job_state st)
 		    j->tool == NULL ? "files" : j->server == CFG_POSTFIX ?
 		    "postconf" : "doveconf");
 		if (j->server == CFG_POSTFIX) {
-			for (size_t i = 0; i < j->pf.n_errs; i++)
-				report_error(j->r, j->pf.errs[i]);
+			for (size_t i = 0; i < j->pf.errs.n; i++)
+				report_error(j->r, j->pf.errs.msg[i]);
 			if (j->files_ok)
 				cfgaudit_judge_postfix(&j->pf, j->r);
 		} else {
-			for (size_t i = 0; i < j->dcf.n_errs; i++)
-				report_error(j->r, j->dcf.errs[i]);
+			for (size_t i = 0; i < j->dcf.errs.n; i++)
+				report_error(j->r, j->dcf.errs.msg[i]);
 			if (j->files_ok)
 				cfgaudit_judge_dovecot(&j->dcf, j->have_dce ?
 				    &j->dce : NULL, j->r);

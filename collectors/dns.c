@@ -973,41 +973,30 @@ dns_parse_addrs(int type, const unsigned char *abuf, int alen,
     struct dns_addr **addrs, size_t *n)
 {
 	enum { MAXADDRS = 64 };
+	struct ares_addrttl t4[MAXADDRS];
+	struct ares_addr6ttl t6[MAXADDRS];
 	int naddr = MAXADDRS, r;
 
-	if (type == ns_t_a) {
-		struct ares_addrttl tt[MAXADDRS];
+	r = type == ns_t_a ?
+	    ares_parse_a_reply(abuf, alen, NULL, t4, &naddr) :
+	    ares_parse_aaaa_reply(abuf, alen, NULL, t6, &naddr);
+	if (r != ARES_SUCCESS)
+		return dns_classify(r);
+	if (naddr == 0)
+		return DNS_NODATA;
+	*addrs = xreallocarray(*addrs, *n + (size_t)naddr, sizeof(**addrs));
+	for (int i = 0; i < naddr; i++) {
+		struct dns_addr *a = &(*addrs)[(*n)++];
 
-		r = ares_parse_a_reply(abuf, alen, NULL, tt, &naddr);
-		if (r != ARES_SUCCESS)
-			return dns_classify(r);
-		if (naddr == 0)
-			return DNS_NODATA;
-		*addrs = xreallocarray(*addrs, *n + (size_t)naddr, sizeof(**addrs));
-		for (int i = 0; i < naddr; i++) {
-			struct dns_addr *a = &(*addrs)[(*n)++];
-
-			memset(a, 0, sizeof(*a));
+		memset(a, 0, sizeof(*a));
+		if (type == ns_t_a) {
 			a->family = AF_INET;
-			a->u.v4 = tt[i].ipaddr;
-			a->ttl = (unsigned)tt[i].ttl;
-		}
-	} else {
-		struct ares_addr6ttl tt[MAXADDRS];
-
-		r = ares_parse_aaaa_reply(abuf, alen, NULL, tt, &naddr);
-		if (r != ARES_SUCCESS)
-			return dns_classify(r);
-		if (naddr == 0)
-			return DNS_NODATA;
-		*addrs = xreallocarray(*addrs, *n + (size_t)naddr, sizeof(**addrs));
-		for (int i = 0; i < naddr; i++) {
-			struct dns_addr *a = &(*addrs)[(*n)++];
-
-			memset(a, 0, sizeof(*a));
+			a->u.v4 = t4[i].ipaddr;
+			a->ttl = (unsigned)t4[i].ttl;
+		} else {
 			a->family = AF_INET6;
-			memcpy(&a->u.v6, &tt[i].ip6addr, sizeof(a->u.v6));
-			a->ttl = (unsigned)tt[i].ttl;
+			memcpy(&a->u.v6, &t6[i].ip6addr, sizeof(a->u.v6));
+			a->ttl = (unsigned)t6[i].ttl;
 		}
 	}
 	return DNS_OK;

@@ -32,9 +32,7 @@ dc_conf_free(struct dc_conf *c)
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);
-	for (size_t i = 0; i < c->n_errs; i++)
-		free(c->errs[i]);
-	free(c->errs);
+	errlist_free(&c->errs);
 	for (unsigned i = 0; i < c->depth; i++)
 		free(c->stack[i]);
 	memset(c, 0, sizeof(*c));
@@ -48,23 +46,11 @@ static void
 dc_error(struct dc_conf *c, const char *file, unsigned line,
     const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
 
-	if (c->n_errs >= DC_ERRORS_MAX) {
-		c->n_errs_dropped++;
-		return;
-	}
-	buf_init(&b);
-	if (line)
-		buf_printf(&b, "%s:%u: ", file, line);
-	else
-		buf_printf(&b, "%s: ", file);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	errlist_vadd(&c->errs, DC_ERRORS_MAX, file, line, fmt, ap);
 	va_end(ap);
-	c->errs = xreallocarray(c->errs, c->n_errs + 1, sizeof(*c->errs));
-	c->errs[c->n_errs++] = b.data;
 }
 
 static int
@@ -165,7 +151,7 @@ static size_t
 parse_text(struct dc_conf *c, const char *file, const char *data, size_t len,
     struct block_stack *b)
 {
-	size_t errs = c->n_errs + c->n_errs_dropped, pos = 0;
+	size_t errs = errlist_count(&c->errs), pos = 0;
 	unsigned line = 0, base = b->n;
 	struct buf lb;
 
@@ -285,7 +271,7 @@ parse_text(struct dc_conf *c, const char *file, const char *data, size_t len,
 			free(b->label[--b->n]);
 	}
 	buf_free(&lb);
-	return c->n_errs + c->n_errs_dropped - errs;
+	return errlist_count(&c->errs) - errs;
 }
 
 /* Reads one whole file into b: -1 with *why. */
@@ -405,7 +391,7 @@ dc_parse_mem(struct dc_conf *c, const char *name, const char *data,
     size_t len)
 {
 	struct block_stack b = { .n = 0 };
-	size_t errs = c->n_errs + c->n_errs_dropped;
+	size_t errs = errlist_count(&c->errs);
 	const char *fname = file_name(c, name);
 
 	if (len > DC_FILE_MAX) {
@@ -425,17 +411,17 @@ dc_parse_mem(struct dc_conf *c, const char *name, const char *data,
 		c->version[k] = '\0';
 	}
 	parse_text(c, fname, data, len, &b);
-	return c->n_errs + c->n_errs_dropped - errs;
+	return errlist_count(&c->errs) - errs;
 }
 
 size_t
 dc_parse_file(struct dc_conf *c, const char *path)
 {
 	struct block_stack b = { .n = 0 };
-	size_t errs = c->n_errs + c->n_errs_dropped;
+	size_t errs = errlist_count(&c->errs);
 
 	parse_path(c, path, 0, path, 0, &b);
-	return c->n_errs + c->n_errs_dropped - errs;
+	return errlist_count(&c->errs) - errs;
 }
 
 const struct dc_setting *

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "base/util.h"
+
 #define DC_FILE_MAX	(4u * 1024 * 1024)
 #define DC_TOTAL_MAX	(16u * 1024 * 1024)	/* all files of one config */
 #define DC_LINE_MAX	(64u * 1024)
@@ -37,9 +39,7 @@ struct dc_conf {
 	size_t		 total;		/* bytes read */
 	int		 no_includes;	/* fuzzing: ignore !include */
 	char		 version[32];	/* from doveconf's first line */
-	char		**errs;
-	size_t		 n_errs;
-	size_t		 n_errs_dropped;
+	struct errlist	 errs;		/* "file:line: message" */
 	/* the include stack (real paths), for loops */
 	char		*stack[DC_INCLUDE_DEPTH + 1];
 	unsigned	 depth;

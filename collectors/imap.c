@@ -70,7 +70,6 @@ static const char *const imap_state_tag[IMAP__COUNT] = {
 
 struct imap_proto {
 	size_t		 nlines;	/* lines read in this state */
-	int		 inject_check;	/* TLS after an injected STARTTLS */
 	int		 have_caps;
 	struct imap_caps caps;
 };
@@ -106,30 +105,6 @@ imap_enter(struct session *s, unsigned st)
 	case IMAP__COUNT:
 		break;
 	}
-}
-
-static void
-imap_connected(struct session *s)
-{
-	if (s->p.protocol == PROTO_IMAPS) {
-		s->out.starttls_offered = 1;
-		session_enter(s, IMAP_TLS_IMPLICIT);
-	} else
-		session_enter(s, IMAP_GREETING);
-}
-
-static void
-imap_tls_ready(struct session *s)
-{
-	struct imap_proto *ip = s->proto;
-
-	if (s->state == IMAP_TLS_IMPLICIT) {
-		session_enter(s, IMAP_GREETING);
-		return;
-	}
-	s->out.success = 1;
-	ip->inject_check = s->p.starttls_inject;
-	session_enter(s, IMAP_LOGOUT);
 }
 
 /* A line that breaks the protocol.  After the goodbye the outcome is
@@ -212,7 +187,7 @@ imap_tagged(struct session *s, const struct imap_line *l)
 		session_enter(s, IMAP_TLS_HANDSHAKE);
 		return;
 	case IMAP_LOGOUT:
-		if (ip->inject_check && s->out.starttls_injection == -1)
+		if (s->inject_check && s->out.starttls_injection == -1)
 			s->out.starttls_injection = 0;
 		session_done(s);
 		return;
@@ -235,7 +210,7 @@ imap_line(struct session *s, char *line, size_t len)
 
 	/* In the injection test, the completion of the command sent in clear
 	 * text, read inside TLS: the flaw, and all there is to learn. */
-	if (ip->inject_check && s->state == IMAP_LOGOUT &&
+	if (s->inject_check && s->state == IMAP_LOGOUT &&
 	    imap_line_parse(&l, line, len, IMAP_INJECTED_TAG) == 0 &&
 	    l.kind == IMAP_LINE_TAGGED) {
 		s->out.starttls_injection = 1;
@@ -296,10 +271,10 @@ static const struct session_ops imap_ops = {
 	.n_states = IMAP__COUNT,
 	.st_init = IMAP_INIT,
 	.st_connect = IMAP_CONNECT,
+	.st_tls_implicit = IMAP_TLS_IMPLICIT,
+	.st_greeting = IMAP_GREETING,
 	.st_quit = IMAP_LOGOUT,
 	.enter = imap_enter,
-	.connected = imap_connected,
-	.tls_ready = imap_tls_ready,
 	.line = imap_line,
 };
 

@@ -54,7 +54,6 @@ static const enum probe_step pop3_state_step[POP3__COUNT] = {
 struct pop3_proto {
 	struct pop3_resp resp;
 	int		 no_capa;	/* CAPA got -ERR: STLS tried blind */
-	int		 inject_check;	/* TLS after an injected STLS */
 	unsigned	 quit_responses;	/* read in quit */
 };
 
@@ -91,30 +90,6 @@ pop3_enter(struct session *s, unsigned st)
 	case POP3__COUNT:
 		break;
 	}
-}
-
-static void
-pop3_connected(struct session *s)
-{
-	if (s->p.protocol == PROTO_POP3S) {
-		s->out.starttls_offered = 1;
-		session_enter(s, POP3_TLS_IMPLICIT);
-	} else
-		session_enter(s, POP3_GREETING);
-}
-
-static void
-pop3_tls_ready(struct session *s)
-{
-	struct pop3_proto *pp = s->proto;
-
-	if (s->state == POP3_TLS_IMPLICIT) {
-		session_enter(s, POP3_GREETING);
-		return;
-	}
-	s->out.success = 1;
-	pp->inject_check = s->p.starttls_inject;
-	session_enter(s, POP3_QUIT);
 }
 
 /* A response that breaks the protocol.  After the goodbye the outcome is
@@ -165,7 +140,7 @@ pop3_quit_response(struct session *s)
 {
 	struct pop3_proto *pp = s->proto;
 
-	if (!pp->inject_check) {
+	if (!s->inject_check) {
 		session_done(s);
 		return;
 	}
@@ -252,10 +227,10 @@ static const struct session_ops pop3_ops = {
 	.n_states = POP3__COUNT,
 	.st_init = POP3_INIT,
 	.st_connect = POP3_CONNECT,
+	.st_tls_implicit = POP3_TLS_IMPLICIT,
+	.st_greeting = POP3_GREETING,
 	.st_quit = POP3_QUIT,
 	.enter = pop3_enter,
-	.connected = pop3_connected,
-	.tls_ready = pop3_tls_ready,
 	.line = pop3_line,
 };
 

@@ -112,9 +112,7 @@ pf_conf_free(struct pf_conf *c)
 	params_free(c->p, c->n_p);
 	params_free(c->eff, c->n_eff);
 	services_free(c);
-	for (size_t i = 0; i < c->n_errs; i++)
-		free(c->errs[i]);
-	free(c->errs);
+	errlist_free(&c->errs);
 	free(c->main_file);
 	free(c->master_file);
 	memset(c, 0, sizeof(*c));
@@ -128,23 +126,11 @@ static void
 pf_error(struct pf_conf *c, const char *file, unsigned line,
     const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
 
-	if (c->n_errs >= PF_ERRORS_MAX) {
-		c->n_errs_dropped++;
-		return;
-	}
-	buf_init(&b);
-	if (line)
-		buf_printf(&b, "%s:%u: ", file, line);
-	else
-		buf_printf(&b, "%s: ", file);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	errlist_vadd(&c->errs, PF_ERRORS_MAX, file, line, fmt, ap);
 	va_end(ap);
-	c->errs = xreallocarray(c->errs, c->n_errs + 1, sizeof(*c->errs));
-	c->errs[c->n_errs++] = b.data;
 }
 
 static int
@@ -266,20 +252,28 @@ split_assignment(const char *s, size_t *nlen, const char **value)
 	return 0;
 }
 
+/* 1, with the error added, when a file is larger than the readers take. */
+static int
+file_too_large(struct pf_conf *c, const char *file, size_t len)
+{
+	if (len <= PF_FILE_MAX)
+		return 0;
+	pf_error(c, file, 0, "file too large (max %u MiB)",
+	    PF_FILE_MAX / (1024 * 1024));
+	return 1;
+}
+
 size_t
 pf_parse_main(struct pf_conf *c, const char *data, size_t len)
 {
 	struct lines l = { data, len, 0, 0 };
-	size_t errs = c->n_errs + c->n_errs_dropped;
+	size_t errs = errlist_count(&c->errs);
 	struct buf line;
 	unsigned start;
 	int r;
 
-	if (len > PF_FILE_MAX) {
-		pf_error(c, c->main_file, 0, "file too large (max %u MiB)",
-		    PF_FILE_MAX / (1024 * 1024));
+	if (file_too_large(c, c->main_file, len))
 		return 1;
-	}
 	buf_init(&line);
 	while ((r = next_logical(c, c->main_file, &l, &line, &start)) != 0) {
 		const char *value;
@@ -301,7 +295,7 @@ pf_parse_main(struct pf_conf *c, const char *data, size_t len)
 		param_set(&c->p, &c->n_p, line.data, nlen, value, start);
 	}
 	buf_free(&line);
-	return c->n_errs + c->n_errs_dropped - errs;
+	return errlist_count(&c->errs) - errs;
 }
 
 /* master.cf fields: blank-separated words; "{ ... }" is one word (Postfix
@@ -337,16 +331,13 @@ size_t
 pf_parse_master(struct pf_conf *c, const char *data, size_t len)
 {
 	struct lines l = { data, len, 0, 0 };
-	size_t errs = c->n_errs + c->n_errs_dropped;
+	size_t errs = errlist_count(&c->errs);
 	struct buf line;
 	unsigned start;
 	int r;
 
-	if (len > PF_FILE_MAX) {
-		pf_error(c, c->master_file, 0, "file too large (max %u MiB)",
-		    PF_FILE_MAX / (1024 * 1024));
+	if (file_too_large(c, c->master_file, len))
 		return 1;
-	}
 	c->have_master = 1;
 	buf_init(&line);
 	while ((r = next_logical(c, c->master_file, &l, &line, &start)) != 0) {
@@ -405,7 +396,7 @@ pf_parse_master(struct pf_conf *c, const char *data, size_t len)
 		}
 	}
 	buf_free(&line);
-	return c->n_errs + c->n_errs_dropped - errs;
+	return errlist_count(&c->errs) - errs;
 }
 
 void

@@ -50,9 +50,7 @@ struct pf_conf {
 	size_t		 n_eff;
 	int		 use_eff;
 	char		 version[32];	/* mail_version, "" if unknown */
-	char		**errs;		/* "file:line: message" */
-	size_t		 n_errs;
-	size_t		 n_errs_dropped;
+	struct errlist	 errs;		/* "file:line: message" */
 };
 
 void pf_conf_init(struct pf_conf *c, const char *main_file,

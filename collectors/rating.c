@@ -418,12 +418,12 @@ rating_order_ciphers(char *out, size_t outlen)
 /* --- rating one endpoint -------------------------------------------------- */
 
 static void
-set(struct endpoint_rating *r, enum rating_check c, int cls, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
+rate_check(struct endpoint_rating *r, enum rating_check c, int cls,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-set(struct endpoint_rating *r, enum rating_check c, int cls, const char *fmt,
-    ...)
+rate_check(struct endpoint_rating *r, enum rating_check c, int cls,
+    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -460,10 +460,10 @@ rate_version(const struct tls_audit *a, struct endpoint_rating *r)
 			worst = cls;
 	}
 	if (worst == TLS_CLASS_UNKNOWN || (unknown && worst > 0))
-		set(r, RATE_VERSION, TLS_CLASS_UNKNOWN, "%s",
+		rate_check(r, RATE_VERSION, TLS_CLASS_UNKNOWN, "%s",
 		    "not every version could be tried");
 	else
-		set(r, RATE_VERSION, worst, "accepts %s", acc);
+		rate_check(r, RATE_VERSION, worst, "accepts %s", acc);
 }
 
 static void
@@ -482,9 +482,9 @@ rate_cipher(const struct tls_audit *a, struct endpoint_rating *r)
 			break;	/* a worse class might be accepted */
 	}
 	if (worst == TLS_CLASS_UNKNOWN)
-		set(r, RATE_CIPHER, worst, "%s", "the suites could not all be tried");
+		rate_check(r, RATE_CIPHER, worst, "%s", "the suites could not all be tried");
 	else
-		set(r, RATE_CIPHER, worst, "accepts %s suites (e.g. %s)",
+		rate_check(r, RATE_CIPHER, worst, "accepts %s suites (e.g. %s)",
 		    tls_class_words(worst), a->class_example[worst][0] ?
 		    a->class_example[worst] : "?");
 }
@@ -510,9 +510,9 @@ rate_kex(const struct tls_audit *a, struct endpoint_rating *r)
 		worst = TLS_CLASS_INSUFFICIENT;
 	}
 	if (worst == TLS_CLASS_UNKNOWN)
-		set(r, RATE_KEX, worst, "%s", "no key exchange group learnt");
+		rate_check(r, RATE_KEX, worst, "%s", "no key exchange group learnt");
 	else
-		set(r, RATE_KEX, worst, "accepts %s", acc);
+		rate_check(r, RATE_KEX, worst, "accepts %s", acc);
 }
 
 static void
@@ -551,22 +551,22 @@ rate_cert(const struct tls_facts *t, struct endpoint_rating *r)
 			    "", c->sig_hash[0] ? " with " : "", c->sig_key, d);
 		}
 	}
-	set(r, RATE_CERT_KEY, kworst, "worst: %s", kwhy);
-	set(r, RATE_CERT_SIGNATURE, sworst, "worst: %s", swhy);
+	rate_check(r, RATE_CERT_KEY, kworst, "worst: %s", kwhy);
+	rate_check(r, RATE_CERT_SIGNATURE, sworst, "worst: %s", swhy);
 }
 
 static void
 rate_order(const struct tls_audit *a, struct endpoint_rating *r)
 {
 	if (a->cipher_order_kept == 1)
-		set(r, RATE_CIPHER_ORDER, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_CIPHER_ORDER, TLS_CLASS_GOOD, "%s",
 		    "prefers sufficient suites over phase-out ones");
 	else if (a->cipher_order_kept == 0)
-		set(r, RATE_CIPHER_ORDER, TLS_CLASS_INSUFFICIENT,
+		rate_check(r, RATE_CIPHER_ORDER, TLS_CLASS_INSUFFICIENT,
 		    "chose %s (phase out) over sufficient suites",
 		    a->order_violation);
 	else if (a->cipher_order_kept == -2)
-		set(r, RATE_CIPHER_ORDER, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_CIPHER_ORDER, TLS_CLASS_GOOD, "%s",
 		    "not applicable: no phase-out and better TLS 1.2 suites both");
 }
 
@@ -579,32 +579,32 @@ rate_session(const struct tls_audit *a, struct endpoint_rating *r)
 	    a->version_accepted[TLSV_1_2] == 0;
 
 	if (only13)
-		set(r, RATE_RENEGOTIATION, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_RENEGOTIATION, TLS_CLASS_GOOD, "%s",
 		    "not applicable: TLS 1.3 only");
 	else if (a->secure_renegotiation == 1)
-		set(r, RATE_RENEGOTIATION, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_RENEGOTIATION, TLS_CLASS_GOOD, "%s",
 		    "secure renegotiation (RFC 5746) announced");
 	else if (a->secure_renegotiation == 0)
-		set(r, RATE_RENEGOTIATION, TLS_CLASS_INSUFFICIENT, "%s",
+		rate_check(r, RATE_RENEGOTIATION, TLS_CLASS_INSUFFICIENT, "%s",
 		    "no secure renegotiation (RFC 5746)");
 	if (a->compression == 1)
-		set(r, RATE_COMPRESSION, TLS_CLASS_INSUFFICIENT, "%s",
+		rate_check(r, RATE_COMPRESSION, TLS_CLASS_INSUFFICIENT, "%s",
 		    "TLS compression negotiated (CRIME)");
 	else if (only13)
-		set(r, RATE_COMPRESSION, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_COMPRESSION, TLS_CLASS_GOOD, "%s",
 		    "not applicable: TLS 1.3 only");
 	else if (a->compression == 0)
-		set(r, RATE_COMPRESSION, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_COMPRESSION, TLS_CLASS_GOOD, "%s",
 		    "no TLS compression");
 	if (a->version_accepted[TLSV_1_2] == 0 &&
 	    a->version_accepted[TLSV_1_3] != -1)
-		set(r, RATE_EXTENDED_MASTER_SECRET, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_EXTENDED_MASTER_SECRET, TLS_CLASS_GOOD, "%s",
 		    "not applicable: no TLS 1.2");
 	else if (a->extms == 1)
-		set(r, RATE_EXTENDED_MASTER_SECRET, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_EXTENDED_MASTER_SECRET, TLS_CLASS_GOOD, "%s",
 		    "used in TLS 1.2");
 	else if (a->extms == 0)
-		set(r, RATE_EXTENDED_MASTER_SECRET, TLS_CLASS_INSUFFICIENT, "%s",
+		rate_check(r, RATE_EXTENDED_MASTER_SECRET, TLS_CLASS_INSUFFICIENT, "%s",
 		    "not supported in TLS 1.2 (RFC 7627)");
 }
 
@@ -614,16 +614,16 @@ rate_ocsp(const struct tls_facts *t, struct endpoint_rating *r)
 	if (!t->have_cert)
 		return;
 	if (t->ocsp_stapled && strcmp(t->ocsp_status, "good") == 0)
-		set(r, RATE_OCSP_STAPLING, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_OCSP_STAPLING, TLS_CLASS_GOOD, "%s",
 		    "a response for the certificate is stapled");
 	else if (t->ocsp_stapled)
-		set(r, RATE_OCSP_STAPLING, TLS_CLASS_PHASE_OUT,
+		rate_check(r, RATE_OCSP_STAPLING, TLS_CLASS_PHASE_OUT,
 		    "the stapled response says %s", t->ocsp_status);
 	else if (!t->ocsp_in_cert)
-		set(r, RATE_OCSP_STAPLING, TLS_CLASS_GOOD, "%s",
+		rate_check(r, RATE_OCSP_STAPLING, TLS_CLASS_GOOD, "%s",
 		    "not applicable: the certificate names no OCSP responder");
 	else
-		set(r, RATE_OCSP_STAPLING, TLS_CLASS_SUFFICIENT, "%s",
+		rate_check(r, RATE_OCSP_STAPLING, TLS_CLASS_SUFFICIENT, "%s",
 		    "no response stapled");
 }
 

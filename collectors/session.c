@@ -211,6 +211,33 @@ read_lines(struct session *s)
 		session_fail(s, REASON_PROTO, "%s", "line too long");
 }
 
+/* TCP is up: implicit TLS first (smtps, imaps, pop3s), else the server's
+ * first words. */
+static void
+session_connected(struct session *s)
+{
+	if (!protocol_starttls(s->p.protocol)) {
+		s->out.starttls_offered = 1;
+		session_enter(s, s->ops->st_tls_implicit);
+	} else
+		session_enter(s, s->ops->st_greeting);
+}
+
+/* TLS is up (its facts in s->out.tls): after implicit TLS the server
+ * speaks; after STARTTLS the probe has succeeded and says goodbye, which
+ * in the injection test also shows what answers the injected command. */
+static void
+session_tls_ready(struct session *s)
+{
+	if (s->state == s->ops->st_tls_implicit) {
+		session_enter(s, s->ops->st_greeting);
+		return;
+	}
+	s->out.success = 1;
+	s->inject_check = s->p.starttls_inject;
+	session_enter(s, s->ops->st_quit);
+}
+
 static void
 session_io(struct io *io, enum io_event ev, void *arg)
 {
@@ -222,12 +249,12 @@ session_io(struct io *io, enum io_event ev, void *arg)
 	s->busy++;
 	switch (ev) {
 	case IO_CONNECTED:
-		s->ops->connected(s);
+		session_connected(s);
 		break;
 	case IO_TLSREADY:
 		tls_inspect(io_ssl(s->io), s->p.servername, s->p.dane_tlsa,
 		    &s->out.tls);
-		s->ops->tls_ready(s);
+		session_tls_ready(s);
 		break;
 	case IO_DATAIN:
 		read_lines(s);

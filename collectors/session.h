@@ -18,13 +18,14 @@ struct session_ops {
 	unsigned		 n_states;
 	unsigned		 st_init;	/* before connecting */
 	unsigned		 st_connect;	/* TCP connect under way */
+	unsigned		 st_tls_implicit; /* TLS before the server speaks */
+	unsigned		 st_greeting;	/* the server speaks first */
 	unsigned		 st_quit;	/* the polite goodbye */
-	/* Entry action of a state. */
+	/* Entry action of a state.  The session itself goes on from connect
+	 * (to tls_implicit when the protocol has no STARTTLS, else to
+	 * greeting) and from TLS up (tls_implicit: greeting; else the probe
+	 * has succeeded: quit). */
 	void	(*enter)(struct session *s, unsigned state);
-	/* TCP is up: choose the first state. */
-	void	(*connected)(struct session *s);
-	/* TLS is up (facts already in s->out.tls): choose the next state. */
-	void	(*tls_ready)(struct session *s);
 	/* One input line, without its CRLF; NUL-terminated, may hold NULs. */
 	void	(*line)(struct session *s, char *line, size_t len);
 };
@@ -47,6 +48,8 @@ struct session {
 	uint64_t		 state_ms;
 	int			 busy;		/* inside a callback of ours */
 	int			 finished;	/* outcome reported */
+	int			 inject_check;	/* in TLS after an injected
+						 * STARTTLS: what answers it */
 	struct probe_outcome	 out;
 };
 

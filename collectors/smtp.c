@@ -59,7 +59,6 @@ static const enum probe_step smtp_state_step[SMTP__COUNT] = {
 
 struct smtp_proto {
 	struct smtp_reply reply;
-	int		 inject_check;	/* TLS after an injected STARTTLS */
 };
 
 /* The injection test's second command: harmless, changes no state. */
@@ -97,39 +96,13 @@ smtp_enter(struct session *s, unsigned st)
 	}
 }
 
-static void
-smtp_connected(struct session *s)
-{
-	if (s->p.protocol == PROTO_SMTPS) {
-		s->out.starttls_offered = 1;
-		session_enter(s, SMTP_TLS_IMPLICIT);
-	} else
-		session_enter(s, SMTP_BANNER);
-}
-
-static void
-smtp_tls_ready(struct session *s)
-{
-	struct smtp_proto *sp = s->proto;
-
-	if (s->state == SMTP_TLS_IMPLICIT) {
-		session_enter(s, SMTP_BANNER);
-		return;
-	}
-	s->out.success = 1;
-	sp->inject_check = s->p.starttls_inject;
-	session_enter(s, SMTP_QUIT);
-}
-
 /* A reply in quit.  In the injection test QUIT's 221 is the only reply a
  * sound server sends inside TLS; any other reply before it answers the
  * command sent in clear text with STARTTLS, and that is all to learn. */
 static void
 smtp_quit_reply(struct session *s, const struct smtp_reply *r)
 {
-	struct smtp_proto *sp = s->proto;
-
-	if (sp->inject_check)
+	if (s->inject_check)
 		s->out.starttls_injection = r->code != 221;
 	session_done(s);
 }
@@ -232,10 +205,10 @@ static const struct session_ops smtp_ops = {
 	.n_states = SMTP__COUNT,
 	.st_init = SMTP_INIT,
 	.st_connect = SMTP_CONNECT,
+	.st_tls_implicit = SMTP_TLS_IMPLICIT,
+	.st_greeting = SMTP_BANNER,
 	.st_quit = SMTP_QUIT,
 	.enter = smtp_enter,
-	.connected = smtp_connected,
-	.tls_ready = smtp_tls_ready,
 	.line = smtp_line,
 };
 

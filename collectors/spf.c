@@ -121,21 +121,6 @@ static const char qualifier_chars[] = {
 	[SPF_QUAL_NEUTRAL] = '?',
 };
 
-/* Mechanism names; ABNF literals are case-insensitive. */
-static const struct {
-	const char	*name;
-	enum spf_kind	 kind;
-} mechanisms[] = {
-	{ "all", SPF_ALL },
-	{ "include", SPF_INCLUDE },
-	{ "a", SPF_A },
-	{ "mx", SPF_MX },
-	{ "ptr", SPF_PTR },
-	{ "ip4", SPF_IP4 },
-	{ "ip6", SPF_IP6 },
-	{ "exists", SPF_EXISTS },
-};
-
 const char *
 spf_kind_name(enum spf_kind kind)
 {
@@ -505,19 +490,20 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 	}
 
 	t->qualifier = SPF_QUAL_PASS;
-	switch (s[0]) {
-	case '+': t->qualifier = SPF_QUAL_PASS; i = 1; break;
-	case '-': t->qualifier = SPF_QUAL_FAIL; i = 1; break;
-	case '~': t->qualifier = SPF_QUAL_SOFTFAIL; i = 1; break;
-	case '?': t->qualifier = SPF_QUAL_NEUTRAL; i = 1; break;
-	}
+	for (m = 0; m < ARRAY_LEN(qualifier_chars); m++)
+		if (s[0] == qualifier_chars[m]) {
+			t->qualifier = (enum spf_qualifier)m;
+			i = 1;
+		}
 	for (namelen = 0; i + namelen < len && is_alnum(s[i + namelen]);
 	    namelen++)
 		;
-	for (m = 0; m < ARRAY_LEN(mechanisms); m++)
-		if (word_ieq(s + i, namelen, mechanisms[m].name))
+	/* The mechanisms are the kinds all to exists, named by kind_names;
+	 * ABNF literals are case-insensitive. */
+	for (m = SPF_ALL; m <= SPF_EXISTS; m++)
+		if (word_ieq(s + i, namelen, kind_names[m]))
 			break;
-	if (m == ARRAY_LEN(mechanisms)) {
+	if (m > SPF_EXISTS) {
 		if (namelen == 0)
 			return term_error(err, "syntax", s, len, t->offset,
 			    "expected a mechanism or a modifier");
@@ -527,7 +513,7 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 		return term_error(err, "unknown_mechanism", s, len, t->offset,
 		    "unknown mechanism");
 	}
-	t->kind = mechanisms[m].kind;
+	t->kind = (enum spf_kind)m;
 	rest = s + i + namelen;
 	rlen = len - i - namelen;
 
@@ -1273,7 +1259,7 @@ current_term(const struct spf_frame *f)
 }
 
 static void
-advance(struct spf_frame *f)
+next_term(struct spf_frame *f)
 {
 	f->next++;
 	f->charged = 0;
@@ -1436,7 +1422,7 @@ frame_result(struct spf_eval *ev, enum spf_result_code code,
 			reason = "match";
 			continue;
 		}
-		advance(f);	/* fail, softfail, neutral: no match */
+		next_term(f);	/* fail, softfail, neutral: no match */
 		ev->state = ST_NEXT_TERM;
 		return;
 	}
@@ -1545,7 +1531,7 @@ ptr_decide(struct spf_eval *ev, struct spf_frame *f, const struct spf_term *t)
 			return;
 		}
 	}
-	advance(f);
+	next_term(f);
 }
 
 static void
@@ -1604,17 +1590,17 @@ step_term(struct spf_eval *ev)
 		    t->kind == SPF_IP4 ? t->cidr4 : t->cidr6))
 			matched(ev, f, t);
 		else
-			advance(f);
+			next_term(f);
 		return;
 	case SPF_REDIRECT:
 		if (f->next < rec->nterms) {	/* only acted on at the end */
-			advance(f);
+			next_term(f);
 			return;
 		}
 		break;
 	case SPF_EXP:
 	case SPF_UNKNOWN_MODIFIER:
-		advance(f);
+		next_term(f);
 		return;
 	default:
 		break;
@@ -1767,7 +1753,7 @@ mx_next(struct spf_eval *ev)
 		return;
 	}
 	free_names(&ev->mx_names, &ev->mx_count);
-	advance(top_frame(ev));
+	next_term(top_frame(ev));
 	ev->state = ST_NEXT_TERM;
 }
 
@@ -1794,7 +1780,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 		ev->state = ST_NEXT_TERM;
 		if (class == ANSWER_VOID) {
 			if (charge_void(ev) == 0)
-				advance(f);
+				next_term(f);
 			return;
 		}
 		/* Any A record makes exists match (RFC 7208 5.7). */
@@ -1802,7 +1788,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 		    addrs_match(ev, ans, t)))
 			matched(ev, f, t);
 		else
-			advance(f);
+			next_term(f);
 		return;
 
 	case ST_WAIT_MX:
@@ -1814,7 +1800,7 @@ on_answer(struct spf_eval *ev, const struct spf_answer *ans)
 		ev->state = ST_NEXT_TERM;
 		if (class == ANSWER_VOID) {
 			if (charge_void(ev) == 0)
-				advance(f);
+				next_term(f);
 			return;
 		}
 		/* More than 10 exchangers is a permerror (RFC 7208 4.6.4). */

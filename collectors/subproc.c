@@ -89,7 +89,7 @@ kill_child(struct subproc *s, enum subproc_result why)
 
 /* Both streams at EOF (or closed after a kill): wait for the exit. */
 static void
-reap(struct subproc *s, int status)
+report_exit(struct subproc *s, int status)
 {
 	struct subproc_outcome *o = &s->o;
 
@@ -127,7 +127,7 @@ try_reap(struct subproc *s)
 		return;
 	r = waitpid(s->pid, &status, WNOHANG);
 	if (r == s->pid || (r == -1 && errno == ECHILD)) {
-		reap(s, r == s->pid ? status : 0);
+		report_exit(s, r == s->pid ? status : 0);
 		return;
 	}
 	if (!s->killed && now_ms() >= s->deadline_ms)
@@ -187,7 +187,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The child, between fork and exec: only async-signal-safe calls. */
 static void __attribute__((noreturn))
-child(const char *const *argv, int out, int err)
+exec_child(const char *const *argv, int out, int err)
 {
 	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 	    "LANG=C", "LC_ALL=C", NULL };
@@ -240,7 +240,7 @@ subproc_start(struct event_base *base, const struct subproc_params *p,
 		goto fail;
 	}
 	if (s->pid == 0)
-		child(p->argv, po[1], pe[1]);
+		exec_child(p->argv, po[1], pe[1]);
 	close(po[1]);
 	close(pe[1]);
 	s->fd[0] = po[0];

@@ -49,7 +49,7 @@ one_cfg(const struct cfgwatch_one *o)
 	return NULL;
 }
 
-static void arm(struct cfgwatch_one *o, uint64_t ms);
+static void arm_timer(struct cfgwatch_one *o, uint64_t ms);
 
 static void
 one_done(struct cfg_report *r, void *arg)
@@ -60,7 +60,7 @@ one_done(struct cfg_report *r, void *arg)
 	o->job = NULL;
 	cfg_report_free(o->last);
 	o->last = r;
-	arm(o, c && c->interval_ms ? c->interval_ms : o->ctx->cfg->interval_ms);
+	arm_timer(o, c && c->interval_ms ? c->interval_ms : o->ctx->cfg->interval_ms);
 }
 
 static void
@@ -84,7 +84,7 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-arm(struct cfgwatch_one *o, uint64_t ms)
+arm_timer(struct cfgwatch_one *o, uint64_t ms)
 {
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
@@ -128,7 +128,7 @@ cfgwatch_apply(struct ctx *ctx)
 		/* Run now (a changed section gets its new settings now). */
 		if (o->job == NULL) {
 			evtimer_del(o->timer);
-			arm(o, 0);
+			arm_timer(o, 0);
 		}
 		w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
 		w->v[w->n++] = o;

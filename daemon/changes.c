@@ -174,7 +174,7 @@ weakenings(enum rec_kind kind, const int64_t *old, const int64_t *new)
 }
 
 static int
-apply(struct changes *ch, const char *domain, const struct observed *o,
+apply_observed(struct changes *ch, const char *domain, const struct observed *o,
     double now)
 {
 	struct change_entry *e;
@@ -564,7 +564,7 @@ changes_observe(struct changes *ch, const char *domain,
 	}
 	collect_certs(&rd, r);
 	for (size_t i = 0; i < rd.n; i++)
-		dirty |= apply(ch, domain, &rd.o[i], now);
+		dirty |= apply_observed(ch, domain, &rd.o[i], now);
 	round_free(&rd);
 	dirty |= expire(ch, now);
 	if (dirty || ch->dirty)

@@ -15,6 +15,7 @@
 #include "daemon/sched.h"
 #include "web/probe.h"
 #include "web/report.h"
+#include "web/results.h"
 #include "web/status.h"
 
 #define CONFIG_NAME	"check"		/* the config text's name in messages */
@@ -79,7 +80,7 @@ config_safe(const char *s, int list_item, const char **why)
 /* One line of the config text, and where it came from. */
 __attribute__((format(printf, 5, 6)))
 static void
-emit(struct buf *out, char ***origins, size_t *n, const char *origin,
+add_line(struct buf *out, char ***origins, size_t *n, const char *origin,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -108,7 +109,7 @@ emit_value(struct buf *out, char ***origins, size_t *n, const char *opt,
 {
 	char *o = origin_of(opt, value);
 
-	emit(out, origins, n, o, "%s = %s", key, value);
+	add_line(out, origins, n, o, "%s = %s", key, value);
 	free(o);
 }
 
@@ -124,8 +125,8 @@ check_config_text(const struct check_args *a, struct buf *out,
 	*n = 0;
 #define SAFE(v, l) do { if (config_safe((v), (l), why) == -1) { \
 	*bad = (v); return -1; } } while (0)
-	emit(out, origins, n, NULL, "[exporter]");
-	emit(out, origins, n, NULL, "log_level = %s",
+	add_line(out, origins, n, NULL, "[exporter]");
+	add_line(out, origins, n, NULL, "log_level = %s",
 	    a->log_level ? a->log_level : "error");
 	if (a->n_resolvers > 0) {
 		struct buf list;
@@ -142,7 +143,7 @@ check_config_text(const struct check_args *a, struct buf *out,
 			    a->resolvers[i]);
 		}
 		o = origin_of("--resolver", list.data);
-		emit(out, origins, n, o, "resolver = %s", list.data);
+		add_line(out, origins, n, o, "resolver = %s", list.data);
 		free(o);
 		buf_free(&list);
 	}
@@ -187,9 +188,9 @@ check_config_text(const struct check_args *a, struct buf *out,
 		}
 		o = origin_of("target", t);
 		if (pt.port == 0 && pt.family == 0) {
-			emit(out, origins, n, o, "[domain %s]", pt.host);
+			add_line(out, origins, n, o, "[domain %s]", pt.host);
 			if (sel_origin)
-				emit(out, origins, n, sel_origin,
+				add_line(out, origins, n, sel_origin,
 				    "dkim_selectors = %s", selectors.data);
 			free(o);
 			continue;
@@ -204,7 +205,7 @@ check_config_text(const struct check_args *a, struct buf *out,
 			    "pop3s)";
 			goto fail;
 		}
-		emit(out, origins, n, o, pt.family == AF_INET6 ?
+		add_line(out, origins, n, o, pt.family == AF_INET6 ?
 		    "[endpoint [%s]:%u]" : "[endpoint %s:%u]", pt.host,
 		    (unsigned)pt.port);
 		free(o);
@@ -315,10 +316,11 @@ check_main(int argc, char **argv)
 	struct progress pg = { 0 };
 	const char *bad = NULL, *why = NULL;
 	char **origins = NULL, err[256];
-	size_t n_origins = 0;
+	size_t n_origins = 0, n;
+	const struct published_target *ts;
 	struct config *cfg;
 	enum log_level level;
-	int json = 0, ch, rc;
+	int json = 0, ch, rc, ready;
 	struct ctx ctx;
 	struct buf text, out;
 
@@ -415,26 +417,29 @@ check_main(int argc, char **argv)
 	pg.total = cfg->n_targets;
 	ctx.first_run_cb = progress_check_done;
 	ctx.first_run_arg = &pg;
+	result_store_subscribe(&ctx);
 	progress_show(&pg, NULL);
 	ctx_run_once(&ctx);
 	progress_end(&pg);
 
+	/* the report is of what was published, as the daemon's pages */
+	ts = result_store_targets(ctx.results, &n);
+	ready = result_store_ready(ctx.results);
 	buf_init(&out);
 	if (json)
-		status_json_render(&ctx, NULL, &out);
+		status_json_render(ctx.results, NULL, &out);
 	else {
 		ro.colour = report_colour_wanted(isatty(STDOUT_FILENO),
 		    getenv("NO_COLOR"));
-		report_render(ctx.checks, ctx.n_checks, wall_time(), &ro, &out);
+		report_render(ts, n, wall_time(), &ro, &out);
 	}
-	rc = (int)report_exit_status(ctx.checks, ctx.n_checks, ctx.ready,
-	    wall_time());
-	if (rc == REPORT_UNCHECKED && ctx.ready)
+	rc = (int)report_exit_status(ts, n, ready, wall_time());
+	if (rc == REPORT_UNCHECKED && ready)
 		fprintf(stderr, "mailsec_exporter check: could not check: no "
 		    "usable DNS answer for any target (resolver: %s)\n",
 		    ctx.cfg->resolver ? ctx.cfg->resolver :
 		    "/etc/resolv.conf");
-	else if (!ctx.ready)
+	else if (!ready)
 		fprintf(stderr, "mailsec_exporter check: interrupted before "
 		    "every check ended\n");
 	if (fwrite(out.data, 1, out.len, stdout) != out.len ||

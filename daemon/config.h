@@ -170,7 +170,7 @@ struct config {
 	char		*dnssec_trust_anchor_file;
 	char		*dnssec_forwarder;	/* "ip:port", "[v6]:port", or NULL */
 	/* The DNS answer cache (collectors/dnscache.h) and the per-domain
-	 * budget of questions a round (daemon/sched.c). */
+	 * budget of questions a round (daemon/dnsqueue.c). */
 	uint64_t	 dns_cache_max_ttl_ms;		/* 0: off */
 	uint64_t	 dns_cache_negative_max_ttl_ms;	/* 0: none */
 	unsigned	 dns_cache_max_entries;

@@ -359,16 +359,6 @@ conf_free_secret(char **s)
 	*s = NULL;
 }
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 static const char *const client_auth_names[TLS_CLIENT_AUTH__COUNT] = {
 	[TLS_CLIENT_AUTH_NONE] = "NoClientCert",
 	[TLS_CLIENT_AUTH_REQUEST] = "RequestClientCert",
@@ -416,7 +406,7 @@ conf_check_client_ca(struct parse *p)
 	X509 *x;
 
 	while (bio != NULL &&
-	    (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
+	    (x = PEM_read_bio_X509(bio, NULL, pem_no_passphrase, NULL)) != NULL) {
 		X509_free(x);
 		n++;
 	}
@@ -449,14 +439,14 @@ conf_check_tls_files(struct parse *p)
 	if (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL)
 		return;		/* not set, or unreadable: said already */
 	if ((bio = BIO_new_mem_buf(cfg->tls_cert_pem, -1)) != NULL) {
-		cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		cert = PEM_read_bio_X509(bio, NULL, pem_no_passphrase, NULL);
 		BIO_free(bio);
 	}
 	if (cert == NULL)
 		conf_error_at(p, p->tls_cert_line, "tls_cert_file: %s: no PEM "
 		    "certificate in it", conf_show(cfg->tls_cert_file).s);
 	if ((bio = BIO_new_mem_buf(cfg->tls_key_pem, -1)) != NULL) {
-		key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+		key = PEM_read_bio_PrivateKey(bio, NULL, pem_no_passphrase, NULL);
 		BIO_free(bio);
 	}
 	if (key == NULL)

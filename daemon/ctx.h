@@ -18,6 +18,7 @@
 struct cfgwatch;
 struct check;
 struct metrics_cache;
+struct result_store;
 struct probe_job;
 TAILQ_HEAD(job_queue, probe_job);
 TAILQ_HEAD(check_list, check);
@@ -50,11 +51,12 @@ struct ctx {
 	unsigned	 fd_budget;	/* probes the open-files limit allows */
 	int		 fd_budget_warned;
 	struct metrics_cache *metrics_cache;	/* web/metrics.c */
+	struct result_store *results;	/* web/results.c: the pages' */
 	struct publish_sub subs[PUBLISH_MAX_SUBSCRIBERS]; /* daemon/publish.c */
 	size_t		 n_subs;
 	unsigned	 queued;
 	unsigned	 in_flight;
-	uint64_t	 last_trim_ms;	/* daemon/sched.c: heap_trim_if_quiet() */
+	uint64_t	 last_trim_ms;	/* daemon/heaptrim.c */
 	struct event	*ev_trim;
 	struct cfgwatch	*cfgwatch;	/* daemon/cfgwatch.c */
 

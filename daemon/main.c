@@ -30,6 +30,7 @@
 #include "web/http.h"
 #include "web/metrics.h"
 #include "web/metrics_once.h"
+#include "web/results.h"
 #include "web/server.h"
 
 #define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
@@ -425,6 +426,7 @@ main(int argc, char **argv)
 	ctx.once = once;
 	metrics_cache_subscribe(&ctx);
 	changes_subscribe(&ctx);
+	result_store_subscribe(&ctx);
 
 	if (!once) {
 		struct http_params hp = {

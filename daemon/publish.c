@@ -44,15 +44,29 @@ publish_result(struct ctx *ctx, size_t index, const struct check_result *r)
 }
 
 void
+publish_run_started(struct ctx *ctx, size_t index)
+{
+	struct publish_event ev = { .kind = PUBLISH_RUN_STARTED,
+	    .index = index };
+
+	publish_deliver(ctx, &ev);
+}
+
+void
 publish_targets(struct ctx *ctx)
 {
-	const struct check_result **rs = xcalloc(ctx->n_checks ?
-	    ctx->n_checks : 1, sizeof(*rs));
-	struct publish_event ev = { .kind = PUBLISH_TARGETS, .results = rs,
+	struct published_target *ts = xcalloc(ctx->n_checks ?
+	    ctx->n_checks : 1, sizeof(*ts));
+	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = ts,
 	    .n = ctx->n_checks };
 
-	for (size_t i = 0; i < ctx->n_checks; i++)
-		rs[i] = ctx->checks[i]->last;
+	for (size_t i = 0; i < ctx->n_checks; i++) {
+		const struct check *c = ctx->checks[i];
+
+		ts[i] = (struct published_target){ .key = c->key,
+		    .cfg = c->cfg, .result = c->last,
+		    .running = c->run != NULL };
+	}
 	publish_deliver(ctx, &ev);
-	free(rs);
+	free(ts);
 }

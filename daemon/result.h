@@ -85,6 +85,9 @@ struct check_result {
 	size_t		 n_mx_addrs;
 };
 
+/* The `target` label and identity of a target: "domain", "host:port"
+ * (daemon/sched.c). */
+char *target_key(const struct target_cfg *t);
 /* An empty result of target t, whose `target` label is key (both
  * copied). */
 struct check_result *check_result_new(const struct target_cfg *t,

@@ -1,304 +1,50 @@
+/* The scheduler: the lifecycle of the checks.  A check runs at its
+ * interval (check_schedule(), check_start()); scheduled runs in flight are
+ * bounded (RUNS_MAX, the FIFO of waiting checks).  A run resolves its
+ * hosts (the MX expansion job, collectors/mxexpand.c: MX, A, AAAA through
+ * the DNS pacing queue, daemon/dnsqueue.c), turns every address and port
+ * it hands over into an endpoint and a probe job
+ * (daemon/probequeue.c, shared through daemon/probeshare.c), starts its
+ * collectors (records, MTA-STS, DANE, DNSSEC, MX hygiene) and ends when
+ * the last of them is back (sched_run_maybe_finish()): the result is
+ * published and the next run scheduled.  Also: reloads
+ * (sched_apply_config()), ad-hoc checks with a deadline (/probe), the
+ * cancelling of runs, and shutdown. */
 #include "daemon/sched.h"
 
 #include <arpa/inet.h>
-#include <arpa/nameser.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 
-#include "collectors/protocols.h"
 #include "base/addr.h"
 #include "base/log.h"
-#include "daemon/publish.h"
-#include "daemon/share.h"
 #include "base/util.h"
-
-/* More MX hosts than this are not probed: a bound against hostile zones. */
-#define MAX_MX_HOSTS	16
-#define REPLY_LINE_MAX	2048
-#define REPLY_LINES_MAX	100
-
-struct probe_job;
-TAILQ_HEAD(run_jobs, probe_job);
-
-/* The DNS questions a domain's run may still send (dns_budget_per_domain):
- * its MX and address lookups and those of its records and MTA-STS jobs.
- * Only questions that go to the resolver count (not cache hits, nor a
- * question joined to the same one in flight).  Held by the run and by
- * every question queued with it, so that it outlives a cancelled run. */
-struct dns_budget {
-	struct ctx	*ctx;
-	unsigned	 refs;
-	unsigned	 left;
-	unsigned	 refused;	/* questions not sent */
-	char		*domain;	/* for the log */
-};
-
-/* One run of a check.  It is detached (check == NULL) when its check goes
- * away mid-run, and freed when its last DNS answer or probe comes back. */
-struct check_run {
-	struct ctx	*ctx;
-	struct check	*check;
-	int		 admitted;	/* counted in ctx->runs_active */
-	struct check_result *res;
-	unsigned	 outstanding;	/* DNS queries and probes not done */
-	uint64_t	 started_ms;
-	uint64_t	 mx_started_ms;
-	int		 audit;		/* this run also audits TLS */
-	int		 mx_pending;	/* the MX answer has not come yet */
-	unsigned	 dns_pending;	/* MX and address lookups to come */
-	struct records_job *records;	/* SPF, DKIM, DMARC job in flight */
-	struct mtasts_job *mtasts;	/* MTA-STS, TLS-RPT job in flight */
-	struct zonestatus_job *zones;	/* DNSSEC status job in flight */
-	struct mxhyg_job *mxhyg;	/* MX hygiene job in flight */
-	struct dane_slot *dane;		/* one per MX host */
-	size_t		 n_dane;
-	int		 records_started;
-	struct run_jobs	 jobs;
-	struct dns_budget *budget;	/* domain targets */
-};
-
-/* Why a host is probed: it decides the ports. */
-enum host_role {
-	ROLE_ENDPOINT,
-	ROLE_MX,
-	ROLE_IMAP,
-	ROLE_POP3,
-};
-
-struct host_lookup {
-	struct check_run *run;
-	enum host_role	 role;
-	char		*name;
-	unsigned	 pending;	/* A and AAAA answers to come */
-	struct dns_addr	*addrs;
-	size_t		 n_addrs;
-	enum dns_result	 v4, v6;
-};
-
-/* One MX host's DANE lookups: in flight while job is set.  The SMTP
- * probes of the host wait for it (they carry its TLSA set into their
- * handshake). */
-struct dane_slot {
-	struct check_run *run;
-	size_t		 index;		/* in run->res->dane */
-	const char	*host;		/* in run->res->mx, or the domain */
-	struct danelookup_job *job;
-};
-
-struct probe_job {
-	struct check_run *run;
-	size_t		 ep;		/* index in run->res->eps */
-	struct session	*session;	/* while running */
-	int		 queued;
-	struct dane_slot *dane;		/* an MX host's SMTP probe, or NULL */
-	int		 dane_wait;	/* held until dane->job answers */
-	int		 auditing;	/* the main probe is done: audit steps */
-	struct audit_cursor cursor;
-	char		 log_id[640];	/* target= host= ... (quoted) */
-	struct sockaddr_storage addr;
-	socklen_t	 addrlen;
-	struct probe_share *share;	/* leads or follows it, or NULL */
-	TAILQ_ENTRY(probe_job) slink;	/* share->followers */
-	TAILQ_ENTRY(probe_job) qlink;	/* ctx->queue */
-	TAILQ_ENTRY(probe_job) rlink;	/* run->jobs */
-};
+#include "collectors/mxexpand.h"
+#include "collectors/probe_start.h"
+#include "daemon/checkcfg.h"
+#include "daemon/dnsqueue.h"
+#include "daemon/heaptrim.h"
+#include "daemon/probequeue.h"
+#include "daemon/probeshare.h"
+#include "daemon/publish.h"
+#include "daemon/sched_int.h"
+#include "daemon/share.h"
 
 static void check_schedule(struct check *c, uint64_t delay_ms);
-static void run_maybe_finish(struct check_run *run);
 static void run_dns_settled(struct check_run *run);
-static void queue_pump(struct ctx *ctx);
-static void job_requeue(struct ctx *ctx, struct probe_job *job);
 
-/* DNS lookups of the scheduler (MX, A, AAAA) are sent at most
- * DNS_MAX_IN_FLIGHT at a time; the rest wait their turn.  Sent all at once
- * (a big config, --once), thousands of answers would overflow the receive
- * buffer of the resolver socket while the loop is busy with handshakes, and
- * every answer dropped there comes back as a timeout seconds later.
- * (The queue is the process's: there is one ctx.) */
-#define DNS_MAX_IN_FLIGHT	128
-/* Nor do they run far ahead of the probes: a lookup is sent only while
- * fewer than DNS_AHEAD(ctx) probes wait for a slot.  Endpoints and probe
- * jobs are then made as the probes can take them, not for every target at
- * once, so a big config holds two results (the last, and the one being
- * made) for a few hundred checks at a time instead of for all of them. */
-#define DNS_AHEAD(ctx)		(2 * (ctx)->cfg->concurrency)
-
-struct sched_query {
-	struct ctx	*ctx;
-	char		*name;
-	int		 type;
-	dns_answer_cb	 cb;
-	void		*arg;
-	uint64_t	*sent_ms;	/* set when it is sent, if not NULL */
-	struct dns_budget *budget;	/* NULL: not counted */
-	TAILQ_ENTRY(sched_query) link;
-};
-
-static void sched_dns_pump(struct ctx *ctx);
-
-static struct dns_budget *
-budget_new(struct ctx *ctx, const char *domain, unsigned questions)
-{
-	struct dns_budget *b = xcalloc(1, sizeof(*b));
-
-	b->ctx = ctx;
-	b->refs = 1;
-	b->left = questions;
-	b->domain = xstrdup(domain);
-	return b;
-}
-
-static struct dns_budget *
-budget_ref(struct dns_budget *b)
-{
-	if (b != NULL)
-		b->refs++;
-	return b;
-}
-
+/* A run's lookup (its MX expansion's, send_arg the run): a domain's
+ * counts against its budget (an endpoint target has none). */
 static void
-budget_unref(struct dns_budget *b)
-{
-	if (b == NULL || --b->refs > 0)
-		return;
-	free(b->domain);
-	free(b);
-}
-
-/* 1 if the question may go out (counted), 0 if the budget is spent: the
- * question ends with DNS_STATUS_BUDGET instead, logged once per run. */
-static int
-budget_charge(struct dns_budget *b, const char *name, int type)
-{
-	char q[256], qn[300];
-
-	if (b == NULL || dns_answerable(b->ctx->dns, name, type))
-		return 1;
-	if (b->left > 0) {
-		b->left--;
-		return 1;
-	}
-	b->ctx->dns_budget_refused++;
-	if (b->refused++ == 0)
-		log_warn("dns_budget", "target=%s budget=%u first_refused=%s "
-		    "type=%s msg=\"dns_budget_per_domain spent: the "
-		    "domain's other lookups end with reason dns_budget\"",
-		    log_quote(q, sizeof(q), b->domain),
-		    b->ctx->cfg->dns_budget_per_domain,
-		    log_quote(qn, sizeof(qn), name),
-		    dns_record_name(dns_record_of(name, type)));
-	return 0;
-}
-
-static void
-sched_dns_answer(void *arg, int status, const unsigned char *abuf, int alen)
-{
-	struct sched_query *q = arg;
-	struct ctx *ctx = q->ctx;
-
-	ctx->dns_sent--;
-	q->cb(q->arg, status, abuf, alen);
-	budget_unref(q->budget);
-	free(q);
-	sched_dns_pump(ctx);
-}
-
-/* The answer may come inside (c-ares, the test mode, a spent budget). */
-static void
-sched_dns_send(struct sched_query *q)
-{
-	char *name = q->name;
-
-	q->name = NULL;
-	q->ctx->dns_sent++;
-	if (q->sent_ms)
-		*q->sent_ms = now_ms();
-	if (budget_charge(q->budget, name, q->type))
-		dns_query(q->ctx->dns, name, q->type, sched_dns_answer, q);
-	else
-		sched_dns_answer(q, DNS_STATUS_BUDGET, NULL, 0);
-	free(name);
-}
-
-/* Iterative: an answer given inside dns_query() must not recurse. */
-static void
-sched_dns_pump(struct ctx *ctx)
-{
-	struct sched_query *q;
-
-	if (ctx->dns_pumping)
-		return;
-	ctx->dns_pumping = 1;
-	while (ctx->dns_sent < DNS_MAX_IN_FLIGHT &&
-	    (q = TAILQ_FIRST(&ctx->dns_waiting)) != NULL && !ctx->stopping &&
-	    ctx->queued < DNS_AHEAD(ctx)) {
-		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
-		sched_dns_send(q);
-	}
-	ctx->dns_pumping = 0;
-}
-
-static void
-sched_dns_query_counted(struct ctx *ctx, struct dns_budget *budget,
-    const char *name, int type, dns_answer_cb cb, void *arg, uint64_t *sent_ms)
-{
-	struct sched_query *q = xcalloc(1, sizeof(*q));
-
-	q->budget = budget_ref(budget);
-	q->ctx = ctx;
-	q->name = xstrdup(name);
-	q->type = type;
-	q->cb = cb;
-	q->arg = arg;
-	q->sent_ms = sent_ms;
-	TAILQ_INSERT_TAIL(&ctx->dns_waiting, q, link);
-	sched_dns_pump(ctx);
-}
-
-/* A run's lookup: a domain's counts against its budget (an endpoint
- * target has none). */
-static void
-run_dns_query(struct check_run *run, const char *name, int type,
-    dns_answer_cb cb, void *arg, uint64_t *sent_ms)
-{
-	sched_dns_query_counted(run->ctx, run->budget, name, type, cb, arg,
-	    sent_ms);
-}
-
-/* The records' lookups (SPF walk, DKIM, DMARC) and MTA-STS's are paced
- * with the rest, and counted against the domain's budget (send_arg): a
- * cancelled job asks nothing more, and its queued questions hold the
- * budget. */
-static void
-records_send(void *send_arg, const char *name, int type, dns_answer_cb cb,
+run_dns_send(void *send_arg, const char *name, int type, dns_answer_cb cb,
     void *cb_arg, uint64_t *sent_ms)
 {
-	struct dns_budget *b = send_arg;
+	struct check_run *run = send_arg;
 
-	sched_dns_query_counted(b->ctx, b, name, type, cb, cb_arg, sent_ms);
-}
-
-/* At shutdown the lookups not sent yet end as c-ares ends those it has. */
-static void
-sched_dns_flush(struct ctx *ctx)
-{
-	struct sched_query *q;
-
-	while ((q = TAILQ_FIRST(&ctx->dns_waiting)) != NULL) {
-		TAILQ_REMOVE(&ctx->dns_waiting, q, link);
-		q->cb(q->arg, ARES_EDESTRUCTION, NULL, 0);	/* may add more */
-		budget_unref(q->budget);
-		free(q->name);
-		free(q);
-	}
+	dnsq_ask(run->ctx, run->budget, name, type, cb, cb_arg, sent_ms);
 }
 
 uint64_t
@@ -322,8 +68,7 @@ check_audit_enabled(const struct check *c)
 static int
 check_audit_due(const struct check *c)
 {
-	uint64_t every = c->cfg->audit_interval_ms ? c->cfg->audit_interval_ms :
-	    c->ctx->cfg->audit_interval_ms;
+	uint64_t every = check_audit_every_ms(c);
 
 	if (!check_audit_enabled(c))
 		return 0;
@@ -336,272 +81,15 @@ run_free(struct check_run *run)
 {
 	check_result_free(run->res);
 	free(run->dane);
-	budget_unref(run->budget);
+	dnsq_budget_unref(run->budget);
 	free(run);
 }
 
-/* Whether a run may take the outcome of a probe done at done_ms: within
- * its check's interval, and with an audit as fresh as it asks for. */
-static uint64_t
+uint64_t
 check_audit_every_ms(const struct check *c)
 {
 	return c->cfg->audit_interval_ms ? c->cfg->audit_interval_ms :
 	    c->ctx->cfg->audit_interval_ms;
-}
-
-static int
-share_audit_fresh(const struct probe_share *s, const struct check_run *run,
-    uint64_t now)
-{
-	return s->audited && now - s->audit_ms < check_audit_every_ms(run->check);
-}
-
-/* A leader audits when its own run or one that follows it asks for an
- * audit that the entry does not hold fresh. */
-static int
-job_audit_wanted(const struct probe_job *job)
-{
-	const struct probe_share *s = job->share;
-	const struct probe_job *f;
-	uint64_t now;
-
-	if (s == NULL)
-		return job->run->audit && job->run->check != NULL;
-	now = now_ms();
-	if (job->run->audit && job->run->check != NULL &&
-	    !share_audit_fresh(s, job->run, now))
-		return 1;
-	TAILQ_FOREACH(f, &s->followers, slink)
-		if (f->run->audit && f->run->check != NULL &&
-		    !share_audit_fresh(s, f->run, now))
-			return 1;
-	return 0;
-}
-
-static void
-share_keep(struct probe_share *s, const struct check *c)
-{
-	uint64_t keep = check_interval_ms(c);
-
-	if (check_audit_enabled(c) && check_audit_every_ms(c) > keep)
-		keep = check_audit_every_ms(c);
-	if (keep > s->keep_ms)
-		s->keep_ms = keep;
-}
-
-/* Fills an endpoint of run from the entry's outcome (and audit). */
-static void
-share_serve(struct ctx *ctx, const struct probe_share *s,
-    const struct check_run *run, struct endpoint_result *ep)
-{
-	probe_outcome_copy(&ep->out, &s->out);
-	ep->finished = s->finished;
-	if (run->audit && s->audited)
-		ep->audit = s->audit;
-	ctx->probes_total[ep->protocol][s->out.success ? 1 : 0]++;
-	ctx->probes_shared[ep->protocol]++;
-}
-
-/* The leader is done (and its audit, if it ran one): every follower gets
- * the outcome, and the entry serves later runs from now on. */
-static void
-share_done(struct ctx *ctx, struct probe_job *leader,
-    const struct endpoint_result *lep)
-{
-	struct probe_share *s = leader->share;
-	struct probe_job *f;
-
-	s->leader = NULL;
-	s->done = 1;
-	s->done_ms = now_ms();
-	if (leader->run->check != NULL)
-		share_keep(s, leader->run->check);
-	if (leader->auditing) {
-		s->audited = 1;
-		s->audit_ms = s->done_ms;
-		s->audit = lep->audit;
-	}
-	while ((f = TAILQ_FIRST(&s->followers)) != NULL) {
-		struct check_run *frun = f->run;
-
-		TAILQ_REMOVE(&s->followers, f, slink);
-		share_serve(ctx, s, frun, &frun->res->eps[f->ep]);
-		TAILQ_REMOVE(&frun->jobs, f, rlink);
-		free(f);
-		frun->outstanding--;
-		run_maybe_finish(frun);
-	}
-}
-
-/* A leader whose run is cancelled hands the probe to its first follower,
- * which starts it again from the queue's head; an entry nobody waits for
- * any more goes. */
-static void
-share_leader_cancelled(struct ctx *ctx, struct probe_job *job)
-{
-	struct probe_share *s = job->share;
-	struct probe_job *f;
-
-	if (s->leader != job) {
-		TAILQ_REMOVE(&s->followers, job, slink);
-		return;
-	}
-	if ((f = TAILQ_FIRST(&s->followers)) == NULL) {
-		share_remove(&ctx->shares, s);
-		return;
-	}
-	TAILQ_REMOVE(&s->followers, f, slink);
-	s->leader = f;
-	f->queued = 1;
-	TAILQ_INSERT_HEAD(&ctx->queue, f, qlink);
-	ctx->queued++;
-}
-
-static void
-job_done(const struct probe_outcome *out, void *arg)
-{
-	struct probe_job *job = arg;
-	struct check_run *run = job->run;
-	struct ctx *ctx = run->ctx;
-	struct endpoint_result *ep = &run->res->eps[job->ep];
-
-	ctx->in_flight--;
-	job->session = NULL;
-	if (job->auditing) {
-		if (audit_record(&job->cursor, &ep->audit, out)) {
-			job_requeue(ctx, job);
-			return;
-		}
-		log_debug("audit_done", "%s handshakes=%u duration_s=%.3f",
-		    job->log_id, ep->audit.handshakes, ep->audit.duration_s);
-		goto finished;
-	}
-	probe_outcome_copy(&ep->out, out);
-	ep->finished = wall_time();
-	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
-	if (job->share != NULL) {
-		probe_outcome_copy(&job->share->out, out);
-		job->share->finished = ep->finished;
-	}
-	if (out->success)
-		log_debug("probe_done", "%s success=1 total_s=%.3f",
-		    job->log_id, out->total_s);
-	else {
-		char q[LOG_QUOTE_MAX];
-
-		log_info("probe_failed", "%s step=%s reason=%s detail=%s",
-		    job->log_id, probe_step_name(out->fail_step),
-		    probe_reason_name(out->reason),
-		    log_quote(q, sizeof(q), out->detail));
-	}
-	/* The audit is worth its handshakes only where TLS works at all. */
-	if (out->tls.done && job_audit_wanted(job)) {
-		job->auditing = 1;
-		/* What the probe negotiated needs no handshake of its own. */
-		tls_audit_learn(&ep->audit, &out->tls);
-		audit_begin(&job->cursor, ctx->weak_testable);
-		if (protocol_starttls(ep->protocol))
-			audit_test_injection(&job->cursor);
-		job_requeue(ctx, job);
-		return;
-	}
-finished:
-	if (job->share != NULL)
-		share_done(ctx, job, ep);
-	TAILQ_REMOVE(&run->jobs, job, rlink);
-	free(job);
-	run->outstanding--;
-	run_maybe_finish(run);
-	queue_pump(ctx);
-}
-
-static void
-job_start(struct ctx *ctx, struct probe_job *job)
-{
-	struct check_run *run = job->run;
-	const struct endpoint_result *ep = &run->res->eps[job->ep];
-	struct probe_params p;
-
-	memset(&p, 0, sizeof(p));
-	memcpy(&p.addr, &job->addr, sizeof(p.addr));
-	p.addrlen = job->addrlen;
-	p.servername = ep->host;
-	p.ehlo_name = ctx->cfg->ehlo_name;
-	p.log_id = job->log_id;
-	p.protocol = ep->protocol;
-	p.timeout_ms = (unsigned)check_timeout_ms(run->check);
-	p.linemax = REPLY_LINE_MAX;
-	p.maxlines = REPLY_LINES_MAX;
-	p.ssl_ctx = ctx->ssl_ctx;
-	if (job->auditing)
-		audit_params(&job->cursor, &p);
-	else if (job->dane != NULL && job->dane->index < run->res->n_dane) {
-		struct danelookup_result *dr = run->res->dane[job->dane->index];
-
-		/* RFC 7672: the TLSA base domain, the MX host and the
-		 * next-hop domain are the names DANE-TA checks. */
-		p.dane_tlsa = danelookup_probe_set(dr, ep->port);
-		p.dane_base = danelookup_port(dr, ep->port) != NULL ?
-		    danelookup_port(dr, ep->port)->base : ep->host;
-		p.dane_names[0] = ep->host;
-		p.dane_names[1] = run->check->cfg->name;
-	}
-	job->queued = 0;
-	ctx->in_flight++;
-	job->session = probe_start(ctx->base, &p, job_done, job);
-}
-
-/* Back in line for the next handshake of its audit. */
-static void
-job_requeue(struct ctx *ctx, struct probe_job *job)
-{
-	job->queued = 1;
-	TAILQ_INSERT_TAIL(&ctx->queue, job, qlink);
-	ctx->queued++;
-	queue_pump(ctx);
-}
-
-/* Probes in flight are bounded by the open-files limit too: each holds a
- * socket, and probes past the limit would fail with EMFILE and, worse,
- * starve the HTTP listener (libmicrohttpd stops accepting on EMFILE) and
- * the DNS channel.  16 + limit/16 fds stay free for those. */
-static unsigned
-probe_fd_budget(struct ctx *ctx)
-{
-	struct rlimit rl;
-	rlim_t reserve;
-
-	if (ctx->fd_budget != 0)
-		return ctx->fd_budget;
-	ctx->fd_budget = UINT_MAX;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < UINT_MAX) {
-		reserve = 16 + rl.rlim_cur / 16;
-		ctx->fd_budget = rl.rlim_cur > reserve ?
-		    (unsigned)(rl.rlim_cur - reserve) : 1;
-	}
-	return ctx->fd_budget;
-}
-
-static void
-queue_pump(struct ctx *ctx)
-{
-	struct probe_job *job;
-
-	if (!ctx->fd_budget_warned && probe_fd_budget(ctx) < ctx->cfg->concurrency) {
-		ctx->fd_budget_warned = 1;
-		log_warn("fd_budget", "msg=\"the open-files limit caps probes in "
-		    "flight\" probes_max=%u concurrency=%u", probe_fd_budget(ctx),
-		    (unsigned)ctx->cfg->concurrency);
-	}
-	while (!ctx->stopping && ctx->in_flight < ctx->cfg->concurrency &&
-	    ctx->in_flight < probe_fd_budget(ctx) &&
-	    (job = TAILQ_FIRST(&ctx->queue)) != NULL) {
-		TAILQ_REMOVE(&ctx->queue, job, qlink);
-		ctx->queued--;
-		job_start(ctx, job);
-	}
-	sched_dns_pump(ctx);	/* lookups held back while the queue was long */
 }
 
 /* Where an ad-hoc check (/probe: whoever may ask) may connect: decided
@@ -634,61 +122,6 @@ reach_refused(const struct check *c, const struct sockaddr *sa, uint16_t port,
 	}
 	return addr_special_refused(&a, cfg->probe_allow_cidrs,
 	    cfg->n_probe_allow_cidrs, why, whylen);
-}
-
-enum share_way {
-	SHARE_NONE,	/* probes on its own */
-	SHARE_LEADS,	/* probes, and others may follow */
-	SHARE_FOLLOWS,	/* waits for the probe in flight */
-	SHARE_SERVED,	/* a probe done in its interval served it */
-};
-
-/* Ad-hoc checks (/probe) always probe on their own: they ask for a fresh
- * answer under a deadline of their own. */
-static enum share_way
-job_share(struct check_run *run, struct probe_job *job, const char *addr,
-    uint16_t port, enum protocol proto, const char *host)
-{
-	struct ctx *ctx = run->ctx;
-	const struct check *c = run->check;
-	struct probe_share *s;
-	uint64_t now = now_ms();
-	char *key;
-
-	if (!ctx->cfg->share || c->adhoc_cb != NULL)
-		return SHARE_NONE;
-	key = share_key(addr, port, protocol_name(proto),
-	    (unsigned)check_timeout_ms(c), host);
-	if ((s = share_find(&ctx->shares, key)) == NULL) {
-		s = share_add(&ctx->shares, key, now);
-	} else {
-		free(key);
-		if (s->leader != NULL) {
-			if (s->leader->run == run)
-				return SHARE_NONE;	/* the same server twice */
-			job->share = s;
-			TAILQ_INSERT_TAIL(&s->followers, job, slink);
-			share_keep(s, c);
-			return SHARE_FOLLOWS;
-		}
-		/* Served by a probe of this round only: one led after this
-		 * check's previous run began.  Its own last probe (or one it
-		 * was served before) is older and never serves it again. */
-		if (now - s->done_ms < check_interval_ms(c) &&
-		    s->led_ms > c->prev_run_ms &&
-		    (!run->audit || !s->out.tls.done ||
-		    share_audit_fresh(s, run, now))) {
-			share_keep(s, c);
-			share_serve(ctx, s, run, &run->res->eps[job->ep]);
-			log_debug("probe_shared", "%s", job->log_id);
-			return SHARE_SERVED;
-		}
-		s->done = 0;	/* stale: probed again */
-	}
-	s->leader = job;
-	s->led_ms = run->started_ms;
-	job->share = s;
-	return SHARE_LEADS;
 }
 
 /* The DANE lookups of an MX host of the run, or NULL. */
@@ -750,7 +183,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	    "target=%s host=%s address=%s port=%u protocol=%s",
 	    log_quote(qt, sizeof(qt), run->check->cfg->name),
 	    log_quote(qh, sizeof(qh), host), addr, port, protocol_name(proto));
-	switch (job_share(run, job, addr, port, proto, host)) {
+	switch (probeshare_join(run, job, addr, port, proto, host)) {
 	case SHARE_SERVED:
 		free(job);
 		return;
@@ -771,34 +204,32 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 		job->dane_wait = 1;	/* dane_done() queues it */
 		return;
 	}
-	job->queued = 1;
-	TAILQ_INSERT_TAIL(&ctx->queue, job, qlink);
-	ctx->queued++;
-	queue_pump(ctx);
+	probeq_add(ctx, job);
+	probeq_pump(ctx);
 }
 
 /* The (port, protocol) pairs probed on every address of a host. */
 static size_t
-check_ports(const struct check *c, enum host_role role, uint16_t *ports,
+check_ports(const struct check *c, enum mxexpand_role role, uint16_t *ports,
     enum protocol *protos)
 {
 	const uint16_t *list;
 	size_t n = 0, len;
 
 	switch (role) {
-	case ROLE_ENDPOINT:
+	case MXEXPAND_ENDPOINT:
 		ports[0] = c->cfg->port;
 		protos[0] = c->cfg->protocol;
 		return 1;
-	case ROLE_MX:
+	case MXEXPAND_MX:
 		list = c->cfg->smtp_ports;
 		len = c->cfg->n_smtp_ports;
 		break;
-	case ROLE_IMAP:
+	case MXEXPAND_IMAP:
 		list = c->cfg->imap_ports;
 		len = c->cfg->n_imap_ports;
 		break;
-	case ROLE_POP3:
+	case MXEXPAND_POP3:
 	default:
 		list = c->cfg->pop3_ports;
 		len = c->cfg->n_pop3_ports;
@@ -811,7 +242,7 @@ check_ports(const struct check *c, enum host_role role, uint16_t *ports,
 }
 
 static void
-run_probe_address(struct check_run *run, enum host_role role, const char *host,
+run_probe_address(struct check_run *run, enum mxexpand_role role, const char *host,
     const struct sockaddr *sa, socklen_t salen)
 {
 	uint16_t ports[MAX_PORTS];
@@ -824,7 +255,7 @@ run_probe_address(struct check_run *run, enum host_role role, const char *host,
 
 /* A host with no address still gets a row per port, failed at resolve. */
 static void
-run_unresolved(struct check_run *run, enum host_role role, const char *host,
+run_unresolved(struct check_run *run, enum mxexpand_role role, const char *host,
     const char *why)
 {
 	uint16_t ports[MAX_PORTS];
@@ -841,38 +272,6 @@ run_unresolved(struct check_run *run, enum host_role role, const char *host,
 	}
 }
 
-static int
-parse_ip_literal(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addr a;
-
-	if (addr_parse_ip(s, &a) == -1)
-		return 0;
-	addr_to_sockaddr(&a, 0, ss, len);
-	return 1;
-}
-
-/* Every frame of a run that starts lookups or probes (check_start(), the
- * MX and address answers) holds the run with a count of its own until it
- * returns: a lookup it sends may be answered inside the call (a c-ares
- * cache hit or failed send), and the run must neither finish, nor start
- * its records before the frame has sent everything, nor be freed under it. */
-static void
-run_hold(struct check_run *run)
-{
-	run->outstanding++;
-	run->dns_pending++;
-}
-
-static void
-run_release(struct check_run *run)
-{
-	run->dns_pending--;
-	run->outstanding--;
-	run_dns_settled(run);
-	run_maybe_finish(run);
-}
-
 static void
 records_done(struct records_result *rr, void *arg)
 {
@@ -882,7 +281,7 @@ records_done(struct records_result *rr, void *arg)
 	records_result_free(run->res->records);
 	run->res->records = rr;
 	run->outstanding--;
-	run_maybe_finish(run);
+	sched_run_maybe_finish(run);
 }
 
 static void
@@ -894,7 +293,7 @@ mtasts_done(struct mtasts_result *mr, void *arg)
 	mtasts_result_free(run->res->mtasts);
 	run->res->mtasts = mr;
 	run->outstanding--;
-	run_maybe_finish(run);
+	sched_run_maybe_finish(run);
 }
 
 static void
@@ -915,13 +314,11 @@ dane_done(struct danelookup_result *dr, void *arg)
 	TAILQ_FOREACH(job, &run->jobs, rlink)
 		if (job->dane_wait && job->dane == ds) {
 			job->dane_wait = 0;
-			job->queued = 1;
-			TAILQ_INSERT_TAIL(&run->ctx->queue, job, qlink);
-			run->ctx->queued++;
+			probeq_add(run->ctx, job);
 		}
-	queue_pump(run->ctx);
+	probeq_pump(run->ctx);
 	run->outstanding--;
-	run_maybe_finish(run);
+	sched_run_maybe_finish(run);
 }
 
 /* The DNS half of DANE for each MX host (RFC 7672), on every SMTP port
@@ -931,10 +328,10 @@ static void
 run_dane_start(struct check_run *run)
 {
 	struct check_result *res = run->res;
-	const char *hosts[MAX_MX_HOSTS];
+	const char *hosts[MXEXPAND_MX_MAX];
 	uint16_t ports[MAX_PORTS], dports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
-	size_t n_hosts = 0, n = check_ports(run->check, ROLE_MX, ports, protos),
+	size_t n_hosts = 0, n = check_ports(run->check, MXEXPAND_MX, ports, protos),
 	    n_dports = 0;
 
 	if (run->ctx->dnssec == NULL || run->dane != NULL ||
@@ -946,7 +343,7 @@ run_dane_start(struct check_run *run)
 			dports[n_dports++] = ports[i];
 	if (res->implicit_mx)
 		hosts[n_hosts++] = run->check->cfg->name;
-	for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS && !res->null_mx;
+	for (size_t i = 0; i < res->n_mx && i < MXEXPAND_MX_MAX && !res->null_mx;
 	    i++)
 		if (res->mx[i].host[0] != '\0' && !dns_mx_host_seen(res->mx, i))
 			hosts[n_hosts++] = res->mx[i].host;
@@ -981,7 +378,7 @@ zones_done(struct zonestatus_result *zr, void *arg)
 	zonestatus_result_free(run->res->zones);
 	run->res->zones = zr;
 	run->outstanding--;
-	run_maybe_finish(run);
+	sched_run_maybe_finish(run);
 }
 
 /* The DNSSEC status of the domain and of each MX host's zone. */
@@ -1014,7 +411,7 @@ mxhyg_done(struct mxhyg_result *mr, void *arg)
 	mxhyg_result_free(run->res->mxhyg);
 	run->res->mxhyg = mr;
 	run->outstanding--;
-	run_maybe_finish(run);
+	sched_run_maybe_finish(run);
 }
 
 /* MX hygiene, once the MX hosts' addresses are known (probed or not):
@@ -1037,7 +434,7 @@ run_mxhyg_start(struct check_run *run)
 	memset(&mp, 0, sizeof(mp));
 	mp.base = run->ctx->base;
 	mp.domain = run->check->cfg->name;
-	mp.send = records_send;
+	mp.send = dnsq_send;
 	mp.send_arg = run->budget;
 	mp.mx = res->mx;
 	mp.n_mx = res->n_mx;
@@ -1064,7 +461,7 @@ run_mtasts_start(struct check_run *run)
 		return;
 	mp.base = run->ctx->base;
 	mp.domain = c->cfg->name;
-	mp.send = records_send;
+	mp.send = dnsq_send;
 	mp.send_arg = run->budget;
 	mp.fetch = run->ctx->fetch;
 	mp.ca_file = run->ctx->cfg->ca_file;
@@ -1087,7 +484,7 @@ run_dns_settled(struct check_run *run)
 	char **mx_addrs;
 	size_t n = 0;
 
-	if (run->dns_pending > 0 || run->records_started || c == NULL ||
+	if (run->expand != NULL || run->records_started || c == NULL ||
 	    c->cfg->kind != TARGET_DOMAIN || run->ctx->stopping)
 		return;
 	run->records_started = 1;
@@ -1112,7 +509,7 @@ run_dns_settled(struct check_run *run)
 	memset(&rp, 0, sizeof(rp));
 	rp.domain = c->cfg->name;
 	rp.base = run->ctx->base;
-	rp.send = records_send;
+	rp.send = dnsq_send;
 	rp.send_arg = run->budget;
 	rp.selectors = c->cfg->dkim_selectors;
 	rp.n_selectors = c->cfg->n_dkim_selectors;
@@ -1125,184 +522,123 @@ run_dns_settled(struct check_run *run)
 	free(mx_addrs);
 }
 
-/* Every address of the MX hosts, for the hygiene checks: those that
- * ip_protocol leaves unprobed too. */
+/* The MX answer: the MX hosts' DANE lookups start before their addresses
+ * are asked, so that their probes wait for them as briefly as possible. */
 static void
-run_note_mx_address(struct check_run *run, const char *host,
-    const struct dns_addr *a)
-{
-	struct check_result *res = run->res;
-	struct host_address *h;
-
-	res->mx_addrs = xreallocarray(res->mx_addrs, res->n_mx_addrs + 1,
-	    sizeof(*res->mx_addrs));
-	h = &res->mx_addrs[res->n_mx_addrs++];
-	h->host = xstrdup(host);
-	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->u.v4 :
-	    (const void *)&a->u.v6, h->address, sizeof(h->address));
-}
-
-static void
-host_addr_cb(void *arg, int status, const unsigned char *abuf, int alen,
-    int type)
-{
-	struct host_lookup *hl = arg;
-	struct check_run *run = hl->run;
-	enum dns_result r;
-
-	r = status == ARES_SUCCESS ?
-	    dns_parse_addrs(type, abuf, alen, &hl->addrs, &hl->n_addrs) :
-	    dns_classify(status);
-	if (type == ns_t_a)
-		hl->v4 = r;
-	else
-		hl->v6 = r;
-	/* This answer's count holds the run until the end (run_hold()). */
-	if (--hl->pending > 0) {
-		run_release(run);
-		return;
-	}
-	if (run->check != NULL && !run->ctx->stopping) {
-		if (hl->n_addrs == 0) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
-			    dns_result_name(hl->v4), dns_result_name(hl->v6));
-			run_unresolved(run, hl->role, hl->name, why);
-		}
-		for (size_t i = 0; i < hl->n_addrs && run->check != NULL; i++) {
-			struct sockaddr_storage ss;
-			socklen_t len;
-
-			if (hl->role == ROLE_MX)
-				run_note_mx_address(run, hl->name, &hl->addrs[i]);
-			if (!ip_protocol_allows(run->check->cfg->ip_protocol,
-			    hl->addrs[i].family))
-				continue;	/* ip_protocol: not probed */
-			memset(&ss, 0, sizeof(ss));
-			if (hl->addrs[i].family == AF_INET) {
-				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-				sin->sin_family = AF_INET;
-				sin->sin_addr = hl->addrs[i].u.v4;
-				len = sizeof(*sin);
-			} else {
-				struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-				sin6->sin6_family = AF_INET6;
-				sin6->sin6_addr = hl->addrs[i].u.v6;
-				len = sizeof(*sin6);
-			}
-			run_probe_address(run, hl->role, hl->name,
-			    (struct sockaddr *)&ss, len);
-		}
-	}
-	free(hl->addrs);
-	free(hl->name);
-	free(hl);
-	run_release(run);
-}
-
-static void
-host_a_cb(void *arg, int status, const unsigned char *abuf, int alen)
-{
-	host_addr_cb(arg, status, abuf, alen, ns_t_a);
-}
-
-static void
-host_aaaa_cb(void *arg, int status, const unsigned char *abuf, int alen)
-{
-	host_addr_cb(arg, status, abuf, alen, ns_t_aaaa);
-}
-
-static void
-run_resolve_host(struct check_run *run, enum host_role role, const char *name)
-{
-	struct sockaddr_storage ss;
-	struct host_lookup *hl;
-	socklen_t len;
-
-	if (parse_ip_literal(name, &ss, &len)) {
-		run_probe_address(run, role, name, (struct sockaddr *)&ss, len);
-		return;
-	}
-	if (addr_is_localhost(name)) {	/* RFC 6761: never asked of DNS */
-		static const char *const loop[] = { "127.0.0.1", "::1" };
-
-		for (size_t i = 0; i < ARRAY_LEN(loop) && run->check != NULL;
-		    i++)
-			if (parse_ip_literal(loop[i], &ss, &len) &&
-			    ip_protocol_allows(run->check->cfg->ip_protocol,
-			    ss.ss_family))
-				run_probe_address(run, role, name,
-				    (struct sockaddr *)&ss, len);
-		return;
-	}
-	hl = xcalloc(1, sizeof(*hl));
-	hl->run = run;
-	hl->role = role;
-	hl->name = xstrdup(name);
-	hl->pending = 2;
-	run->outstanding += 2;
-	run->dns_pending += 2;
-	run_dns_query(run, name, ns_t_a, host_a_cb, hl, NULL);
-	run_dns_query(run, name, ns_t_aaaa, host_aaaa_cb, hl, NULL);
-}
-
-static int
-mx_cmp(const void *a, const void *b)
-{
-	const struct dns_mx *x = a, *y = b;
-
-	if (x->preference != y->preference)
-		return x->preference < y->preference ? -1 : 1;
-	return strcmp(x->host, y->host);
-}
-
-static void
-mx_cb(void *arg, int status, const unsigned char *abuf, int alen)
+expand_mx(void *arg, const struct mxexpand_mx *m)
 {
 	struct check_run *run = arg;
 	struct check_result *res = run->res;
-	enum dns_result r;
 
-	/* The MX query's count holds the run until the end (run_hold()). */
 	run->mx_pending = 0;
-	res->mx_duration_s = (double)(now_ms() - run->mx_started_ms) / 1000.0;
-	r = status == ARES_SUCCESS ?
-	    dns_parse_mx(abuf, alen, &res->mx, &res->n_mx) : dns_classify(status);
-	res->mx_result = r;
-	if (run->check == NULL || run->ctx->stopping) {
-		run_release(run);
-		return;
+	res->mx_duration_s = m->duration_s;
+	res->mx_result = m->result;
+	if (m->n_mx > 0) {
+		res->mx = xcalloc(m->n_mx, sizeof(*res->mx));
+		for (size_t i = 0; i < m->n_mx; i++) {
+			res->mx[i].host = xstrdup(m->mx[i].host);
+			res->mx[i].preference = m->mx[i].preference;
+		}
+		res->n_mx = m->n_mx;
 	}
-	if (r == DNS_OK) {
-		qsort(res->mx, res->n_mx, sizeof(*res->mx), mx_cmp);
-		/* RFC 7505: a single MX of "." says the domain takes no mail. */
-		if (res->n_mx == 1 && res->mx[0].host[0] == '\0')
-			res->null_mx = 1;
-		else
+	res->null_mx = m->null_mx;
+	res->implicit_mx = m->implicit_mx;
+	if (run->check == NULL || run->ctx->stopping)
+		return;
+	if (m->result == DNS_OK || m->implicit_mx) {
+		if (!m->null_mx)
 			run_dane_start(run);
-		if (!res->null_mx)
-			for (size_t i = 0; i < res->n_mx && i < MAX_MX_HOSTS &&
-			    run->check != NULL; i++)
-				if (res->mx[i].host[0] != '\0' &&
-				    !dns_mx_host_seen(res->mx, i))
-					run_resolve_host(run, ROLE_MX,
-					    res->mx[i].host);
-	} else if (r == DNS_NODATA) {
-		/* RFC 5321 5.1: no MX means the domain itself is the host. */
-		res->implicit_mx = 1;
-		run_dane_start(run);
-		run_resolve_host(run, ROLE_MX, run->check->cfg->name);
 	} else {
 		char q[256];
 
 		log_info("mx_failed", "target=%s rcode=%s",
 		    log_quote(q, sizeof(q), run->check->cfg->name),
-		    dns_result_name(r));
+		    dns_result_name(m->result));
 	}
-	run_release(run);
+}
+
+/* A host resolved: an endpoint and a probe job per address and port, or a
+ * row per port failed at resolve. */
+static void
+expand_host(void *arg, const struct mxexpand_host *h)
+{
+	struct check_run *run = arg;
+
+	if (run->check == NULL || run->ctx->stopping)
+		return;
+	if (h->n_found == 0) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
+		    dns_result_name(h->v4), dns_result_name(h->v6));
+		run_unresolved(run, h->role, h->name, why);
+	}
+	for (size_t i = 0; i < h->n_addrs && run->check != NULL; i++)
+		run_probe_address(run, h->role, h->name,
+		    (const struct sockaddr *)&h->addrs[i].ss, h->addrs[i].len);
+}
+
+/* Every host is resolved: the MX hosts' addresses go to the hygiene
+ * checks, and the records, MTA-STS, DNSSEC and MX hygiene jobs start. */
+static void
+expand_done(struct mxexpand_result *er, void *arg)
+{
+	struct check_run *run = arg;
+	struct check_result *res = run->res;
+
+	run->expand = NULL;
+	if (er->n_mx_addrs > 0) {
+		res->mx_addrs = xcalloc(er->n_mx_addrs, sizeof(*res->mx_addrs));
+		for (size_t i = 0; i < er->n_mx_addrs; i++) {
+			res->mx_addrs[i].host = er->mx_addrs[i].host;
+			er->mx_addrs[i].host = NULL;
+			memcpy(res->mx_addrs[i].address, er->mx_addrs[i].address,
+			    sizeof(res->mx_addrs[i].address));
+		}
+		res->n_mx_addrs = er->n_mx_addrs;
+	}
+	mxexpand_result_free(er);
+	run->outstanding--;
+	run_dns_settled(run);
+	sched_run_maybe_finish(run);
+}
+
+/* The hosts a run probes: a domain's MX hosts (and its IMAP and POP3
+ * hosts), or an endpoint's host. */
+static void
+run_expand_start(struct check_run *run)
+{
+	static const struct mxexpand_cbs cbs = {
+		.mx = expand_mx,
+		.host = expand_host,
+		.done = expand_done,
+	};
+	const struct target_cfg *t = run->check->cfg;
+	struct mxexpand_name hosts[2 * MAX_HOSTS + 1];
+	struct mxexpand_params p;
+	size_t n = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (t->kind == TARGET_DOMAIN) {
+		p.domain = t->name;
+		for (size_t i = 0; i < t->n_imap_hosts; i++)
+			hosts[n++] = (struct mxexpand_name){ t->imap_hosts[i],
+			    MXEXPAND_IMAP };
+		for (size_t i = 0; i < t->n_pop3_hosts; i++)
+			hosts[n++] = (struct mxexpand_name){ t->pop3_hosts[i],
+			    MXEXPAND_POP3 };
+	} else
+		hosts[n++] = (struct mxexpand_name){ t->name,
+		    MXEXPAND_ENDPOINT };
+	p.base = run->ctx->base;
+	p.hosts = hosts;
+	p.n_hosts = n;
+	p.v4 = ip_protocol_allows(t->ip_protocol, AF_INET);
+	p.v6 = ip_protocol_allows(t->ip_protocol, AF_INET6);
+	p.send = run_dns_send;
+	p.send_arg = run;
+	run->outstanding++;
+	run->expand = mxexpand_start(&p, &cbs, run);
 }
 
 /* Scheduled runs in flight are bounded too, by `concurrency`: with probes
@@ -1392,27 +728,16 @@ check_start(struct check *c)
 	run->audit = check_audit_due(c);
 	TAILQ_INIT(&run->jobs);
 	c->run = run;
+	if (c->adhoc_cb == NULL)
+		publish_run_started(ctx, c->index);
 	log_debug("check_start", "target=%s",
 	    log_quote(q, sizeof(q), c->cfg->name));
-	run_hold(run);
 	if (c->cfg->kind == TARGET_DOMAIN) {
-		run->budget = budget_new(ctx, c->cfg->name,
+		run->budget = dnsq_budget_new(ctx, c->cfg->name,
 		    ctx->cfg->dns_budget_per_domain);
-		run->outstanding++;
-		run->mx_started_ms = now_ms();
 		run->mx_pending = 1;
-		run->dns_pending++;
-		run_dns_query(run, c->cfg->name, ns_t_mx, mx_cb, run,
-		    &run->mx_started_ms);
-		for (size_t i = 0; i < c->cfg->n_imap_hosts &&
-		    run->check != NULL; i++)
-			run_resolve_host(run, ROLE_IMAP, c->cfg->imap_hosts[i]);
-		for (size_t i = 0; i < c->cfg->n_pop3_hosts &&
-		    run->check != NULL; i++)
-			run_resolve_host(run, ROLE_POP3, c->cfg->pop3_hosts[i]);
-	} else
-		run_resolve_host(run, ROLE_ENDPOINT, c->cfg->name);
-	run_release(run);
+	}
+	run_expand_start(run);
 }
 
 static void
@@ -1433,65 +758,8 @@ check_schedule(struct check *c, uint64_t delay_ms)
 	evtimer_add(c->timer, &tv);
 }
 
-/* When nothing is in flight, freed heap pages go back to the system: a
- * round of thousands of handshakes frees memory in the middle of the heap,
- * which glibc keeps unless asked, and the process looks as if it grew.  At
- * most once a second; a quiet moment inside that second trims when it
- * ends, if still quiet. */
-#define TRIM_EVERY_MS	1000
-
-static int
-sched_quiet(const struct ctx *ctx)
-{
-	return ctx->in_flight == 0 && ctx->queued == 0;
-}
-
-static void
-heap_trim_now(struct ctx *ctx)
-{
-	ctx->last_trim_ms = now_ms();
-	share_sweep(&ctx->shares, ctx->last_trim_ms);
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
-static void
-heap_trim_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ctx *ctx = arg;
-
-	(void)fd;
-	(void)what;
-	if (sched_quiet(ctx))
-		heap_trim_now(ctx);
-}
-
-static void
-heap_trim_if_quiet(struct ctx *ctx)
-{
-	uint64_t now = now_ms(), wait;
-	struct timeval tv;
-
-	if (!sched_quiet(ctx) || ctx->once)
-		return;
-	if (now - ctx->last_trim_ms >= TRIM_EVERY_MS) {
-		heap_trim_now(ctx);
-		return;
-	}
-	if (ctx->ev_trim == NULL &&
-	    (ctx->ev_trim = evtimer_new(ctx->base, heap_trim_cb, ctx)) == NULL)
-		return;
-	if (evtimer_pending(ctx->ev_trim, NULL))
-		return;
-	wait = TRIM_EVERY_MS - (now - ctx->last_trim_ms);
-	tv.tv_sec = (time_t)(wait / 1000);
-	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
-	evtimer_add(ctx->ev_trim, &tv);
-}
-
-static void
-run_maybe_finish(struct check_run *run)
+void
+sched_run_maybe_finish(struct check_run *run)
 {
 	struct check *c = run->check;
 	struct ctx *ctx = run->ctx;
@@ -1522,7 +790,7 @@ run_maybe_finish(struct check_run *run)
 	c->last = run->res;
 	c->run = NULL;
 	free(run->dane);
-	budget_unref(run->budget);
+	dnsq_budget_unref(run->budget);
 	free(run);
 	if (c->adhoc_cb == NULL)
 		publish_result(ctx, c->index, c->last);
@@ -1570,6 +838,11 @@ check_cancel_run(struct check *c)
 		return;
 	c->run = NULL;
 	run->check = NULL;
+	if (run->expand) {
+		mxexpand_cancel(run->expand);
+		run->expand = NULL;
+		run->outstanding--;
+	}
 	if (run->records) {
 		records_cancel(run->records);
 		run->records = NULL;
@@ -1599,47 +872,24 @@ check_cancel_run(struct check *c)
 	while ((job = TAILQ_FIRST(&run->jobs)) != NULL) {
 		TAILQ_REMOVE(&run->jobs, job, rlink);
 		if (job->share != NULL && job->share->leader != job) {
-			share_leader_cancelled(ctx, job);	/* a follower */
+			probeshare_leave(ctx, job);	/* a follower */
 			free(job);
 			run->outstanding--;
 			continue;
 		}
 		if (job->share != NULL)
-			share_leader_cancelled(ctx, job);
-		if (job->queued) {
-			TAILQ_REMOVE(&ctx->queue, job, qlink);
-			ctx->queued--;
-		} else if (!job->dane_wait) {
-			session_cancel(job->session);
-			ctx->in_flight--;
-		}
+			probeshare_leave(ctx, job);
+		probeq_drop(ctx, job);
 		free(job);
 		run->outstanding--;
 	}
-	run_maybe_finish(run);
-}
-
-static void
-target_cfg_clear(struct target_cfg *t)
-{
-	free(t->name);
-	for (size_t i = 0; i < t->n_imap_hosts; i++)
-		free(t->imap_hosts[i]);
-	for (size_t i = 0; i < t->n_pop3_hosts; i++)
-		free(t->pop3_hosts[i]);
-	for (size_t i = 0; i < t->n_dkim_selectors; i++)
-		free(t->dkim_selectors[i]);
-	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
-		free(t->spf_expect_pass[i]);
+	sched_run_maybe_finish(run);
 }
 
 static void
 check_own_cfg_free(struct check *c)
 {
-	if (c->own_cfg == NULL)
-		return;
-	target_cfg_clear(c->own_cfg);
-	free(c->own_cfg);
+	target_cfg_free(c->own_cfg);
 	c->own_cfg = NULL;
 }
 
@@ -1691,18 +941,8 @@ check_set_cfg(struct check *c, const struct target_cfg *t)
 static void
 check_copy_cfg(struct check *c, const struct target_cfg *t)
 {
-	struct target_cfg *own = xmalloc(sizeof(*own));
+	struct target_cfg *own = target_cfg_copy(t);
 
-	*own = *t;
-	own->name = xstrdup(t->name);
-	for (size_t i = 0; i < t->n_imap_hosts; i++)
-		own->imap_hosts[i] = xstrdup(t->imap_hosts[i]);
-	for (size_t i = 0; i < t->n_pop3_hosts; i++)
-		own->pop3_hosts[i] = xstrdup(t->pop3_hosts[i]);
-	for (size_t i = 0; i < t->n_dkim_selectors; i++)
-		own->dkim_selectors[i] = xstrdup(t->dkim_selectors[i]);
-	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
-		own->spf_expect_pass[i] = xstrdup(t->spf_expect_pass[i]);
 	check_own_cfg_free(c);
 	c->own_cfg = own;
 	c->cfg = own;
@@ -1767,7 +1007,7 @@ sched_apply_config(struct ctx *ctx)
 		if (ctx->once)
 			event_base_loopbreak(ctx->base);
 	}
-	queue_pump(ctx);
+	probeq_pump(ctx);
 }
 
 void
@@ -1815,7 +1055,7 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	res->success = 0;
 	res->timed_out = 1;
 	check_cancel_run(c);
-	queue_pump(c->ctx);
+	probeq_pump(c->ctx);
 	check_result_free(c->last);
 	c->last = res;
 	c->adhoc_cb(c, c->adhoc_arg);	/* may free c */
@@ -1863,6 +1103,6 @@ sched_shutdown(struct ctx *ctx)
 		check_free(checks[i]);
 	free(checks);
 	/* Every run is detached now: the lookups they still wait for end. */
-	sched_dns_flush(ctx);
+	dnsq_flush(ctx);
 	share_table_free(&ctx->shares);
 }

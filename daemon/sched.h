@@ -55,11 +55,11 @@ struct check *sched_adhoc_start(struct ctx *ctx, const struct target_cfg *t,
     uint64_t deadline_ms, sched_adhoc_cb cb, void *arg);
 /* Frees an ad-hoc check; if it still runs, its callback will not come. */
 void sched_adhoc_free(struct check *c);
-/* The `target` label and identity of a target: "domain", "host:port". */
-char *target_key(const struct target_cfg *t);
 
 uint64_t check_interval_ms(const struct check *c);
 uint64_t check_timeout_ms(const struct check *c);
 int check_audit_enabled(const struct check *c);
+/* How often the check audits TLS (audit_interval). */
+uint64_t check_audit_every_ms(const struct check *c);
 
 #endif

@@ -54,11 +54,11 @@ struct yparse {
 };
 
 static int
-fail(struct yparse *y, unsigned line, const char *fmt, ...)
+yaml_error(struct yparse *y, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-fail(struct yparse *y, unsigned line, const char *fmt, ...)
+yaml_error(struct yparse *y, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,18 +71,18 @@ fail(struct yparse *y, unsigned line, const char *fmt, ...)
 
 /* The next event in y->ev; -1 on a YAML syntax error. */
 static int
-next(struct yparse *y)
+next_event(struct yparse *y)
 {
 	if (y->have_ev)
 		yaml_event_delete(&y->ev);
 	y->have_ev = 0;
 	if (!yaml_parser_parse(&y->parser, &y->ev))
-		return fail(y, (unsigned)y->parser.problem_mark.line + 1,
+		return yaml_error(y, (unsigned)y->parser.problem_mark.line + 1,
 		    "yaml: %s", y->parser.problem ? y->parser.problem :
 		    "syntax error");
 	y->have_ev = 1;
 	if (y->ev.type == YAML_ALIAS_EVENT)
-		return fail(y, (unsigned)y->ev.start_mark.line + 1,
+		return yaml_error(y, (unsigned)y->ev.start_mark.line + 1,
 		    "yaml aliases are not allowed here");
 	return 0;
 }
@@ -93,7 +93,7 @@ ev_line(const struct yparse *y)
 	return (unsigned)y->ev.start_mark.line + 1;
 }
 
-/* A scalar's text, checked: no NUL, bounded.  NULL after fail(). */
+/* A scalar's text, checked: no NUL, bounded.  NULL after yaml_error(). */
 static char *
 scalar_text(struct yparse *y, const char *what)
 {
@@ -101,12 +101,12 @@ scalar_text(struct yparse *y, const char *what)
 	size_t len = y->ev.data.scalar.length;
 
 	if (len > WEBCFG_MAX_SCALAR) {
-		fail(y, ev_line(y), "%s: longer than %d bytes", what,
+		yaml_error(y, ev_line(y), "%s: longer than %d bytes", what,
 		    WEBCFG_MAX_SCALAR);
 		return NULL;
 	}
 	if (memchr(v, '\0', len) != NULL) {
-		fail(y, ev_line(y), "%s: a NUL byte in the value", what);
+		yaml_error(y, ev_line(y), "%s: a NUL byte in the value", what);
 		return NULL;
 	}
 	return xstrndup(v, len);
@@ -126,7 +126,7 @@ scalar_is_null(const yaml_event_t *ev)
 }
 
 static void
-add(struct yparse *y, enum webcfg_key k, char *name, char *value,
+add_entry(struct yparse *y, enum webcfg_key k, char *name, char *value,
     unsigned line)
 {
 	struct webcfg *w = y->out;
@@ -151,12 +151,12 @@ read_map(struct yparse *y, const char *where, map_key_cb cb)
 		char *key;
 		unsigned line;
 
-		if (next(y) == -1)
+		if (next_event(y) == -1)
 			goto out;
 		if (y->ev.type == YAML_MAPPING_END_EVENT)
 			break;
 		if (y->ev.type != YAML_SCALAR_EVENT) {
-			fail(y, ev_line(y), "%s: a key must be a plain name",
+			yaml_error(y, ev_line(y), "%s: a key must be a plain name",
 			    where);
 			goto out;
 		}
@@ -165,7 +165,7 @@ read_map(struct yparse *y, const char *where, map_key_cb cb)
 		line = ev_line(y);
 		for (size_t i = 0; i < n_seen; i++)
 			if (strcmp(seen[i], key) == 0) {
-				fail(y, line, "%s: %s given twice", where, key);
+				yaml_error(y, line, "%s: %s given twice", where, key);
 				free(key);
 				goto out;
 			}
@@ -188,13 +188,13 @@ static char *
 read_scalar_value(struct yparse *y, const char *key, int *failed)
 {
 	*failed = 0;
-	if (next(y) == -1) {
+	if (next_event(y) == -1) {
 		*failed = 1;
 		return NULL;
 	}
 	if (y->ev.type != YAML_SCALAR_EVENT) {
 		*failed = 1;
-		fail(y, ev_line(y), "%s: expected a single value", key);
+		yaml_error(y, ev_line(y), "%s: expected a single value", key);
 		return NULL;
 	}
 	if (scalar_is_null(&y->ev))
@@ -221,16 +221,16 @@ tls_key_cb(struct yparse *y, const char *key, unsigned line)
 		if (failed)
 			return -1;
 		if (v != NULL)
-			add(y, tls_keys[i].key, NULL, v, line);
+			add_entry(y, tls_keys[i].key, NULL, v, line);
 		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(tls_unsupported); i++)
 		if (strcmp(key, tls_unsupported[i]) == 0)
-			return fail(y, line, "tls_server_config: %s is not "
+			return yaml_error(y, line, "tls_server_config: %s is not "
 			    "supported by mailsec_exporter (supported: "
 			    "cert_file, key_file, client_auth_type, "
 			    "client_ca_file, min_version)", key);
-	return fail(y, line, "tls_server_config: unknown key %s", key);
+	return yaml_error(y, line, "tls_server_config: unknown key %s", key);
 }
 
 static int
@@ -240,14 +240,14 @@ user_cb(struct yparse *y, const char *key, unsigned line)
 	int failed;
 
 	if (y->n_users++ == WEBCFG_MAX_USERS)
-		return fail(y, line, "basic_auth_users: more than %d users",
+		return yaml_error(y, line, "basic_auth_users: more than %d users",
 		    WEBCFG_MAX_USERS);
 	v = read_scalar_value(y, key, &failed);
 	if (failed)
 		return -1;
 	if (v == NULL)
-		return fail(y, line, "basic_auth_users: %s: no hash", key);
-	add(y, WC_USER, xstrdup(key), v, line);
+		return yaml_error(y, line, "basic_auth_users: %s: no hash", key);
+	add_entry(y, WC_USER, xstrdup(key), v, line);
 	return 0;
 }
 
@@ -255,12 +255,12 @@ user_cb(struct yparse *y, const char *key, unsigned line)
 static int
 read_section(struct yparse *y, const char *key, map_key_cb cb)
 {
-	if (next(y) == -1)
+	if (next_event(y) == -1)
 		return -1;
 	if (y->ev.type == YAML_SCALAR_EVENT && scalar_is_null(&y->ev))
 		return 0;
 	if (y->ev.type != YAML_MAPPING_START_EVENT)
-		return fail(y, ev_line(y), "%s: expected a mapping of keys",
+		return yaml_error(y, ev_line(y), "%s: expected a mapping of keys",
 		    key);
 	return read_map(y, key, cb);
 }
@@ -273,35 +273,35 @@ top_key_cb(struct yparse *y, const char *key, unsigned line)
 	if (strcmp(key, "basic_auth_users") == 0)
 		return read_section(y, key, user_cb);
 	if (strcmp(key, "http_server_config") == 0)
-		return fail(y, line, "http_server_config is not supported by "
+		return yaml_error(y, line, "http_server_config is not supported by "
 		    "mailsec_exporter (supported: tls_server_config, "
 		    "basic_auth_users)");
-	return fail(y, line, "unknown key %s (supported: tls_server_config, "
+	return yaml_error(y, line, "unknown key %s (supported: tls_server_config, "
 	    "basic_auth_users)", key);
 }
 
 static int
 parse_stream(struct yparse *y)
 {
-	if (next(y) == -1 || next(y) == -1)	/* stream, document start */
+	if (next_event(y) == -1 || next_event(y) == -1)	/* stream, document start */
 		return -1;
 	if (y->ev.type == YAML_STREAM_END_EVENT)
 		return 0;			/* an empty file */
-	if (next(y) == -1)
+	if (next_event(y) == -1)
 		return -1;
 	if (y->ev.type == YAML_SCALAR_EVENT && scalar_is_null(&y->ev)) {
 		/* an empty document */
 	} else if (y->ev.type != YAML_MAPPING_START_EVENT)
-		return fail(y, ev_line(y), "expected a mapping of keys at the "
+		return yaml_error(y, ev_line(y), "expected a mapping of keys at the "
 		    "top");
 	else if (read_map(y, "web config", top_key_cb) == -1)
 		return -1;
-	if (next(y) == -1)			/* document end */
+	if (next_event(y) == -1)			/* document end */
 		return -1;
-	if (next(y) == -1)
+	if (next_event(y) == -1)
 		return -1;
 	if (y->ev.type != YAML_STREAM_END_EVENT)
-		return fail(y, ev_line(y), "more than one yaml document");
+		return yaml_error(y, ev_line(y), "more than one yaml document");
 	return 0;
 }
 

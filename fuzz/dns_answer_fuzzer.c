@@ -1,6 +1,6 @@
 /* libFuzzer: raw DNS messages, as a hostile resolver (or anything spoofing
  * one) could send them, through our wrappers around c-ares' parsers:
- * dns_parse_mx (sched.c and the SPF mx mechanism), dns_parse_addrs for A
+ * dns_parse_mx (mxexpand.c and the SPF mx mechanism), dns_parse_addrs for A
  * and AAAA (appending to one array, as host lookups do), the TXT path of
  * records.c (ares_parse_txt_reply_ext + txt_join_ares, then the version
  * selection the SPF, DKIM and DMARC collectors run) and the PTR path of the
@@ -42,7 +42,7 @@ check_mx(const unsigned char *abuf, int alen)
 		if (mx[i].host == NULL || mx[i].preference > 0xffff)
 			abort();
 		len = strlen(mx[i].host);
-		/* sched.c compares names without the root dot, lowercased */
+		/* mxexpand.c compares names without the root dot, lowercased */
 		if (len > 0 && mx[i].host[len - 1] == '.' &&
 		    !(len > 1 && mx[i].host[len - 2] == '\\'))
 			abort();
@@ -60,7 +60,7 @@ check_addrs(const unsigned char *abuf, int alen)
 	size_t n = 0, before;
 	enum dns_result r;
 
-	/* A then AAAA into one array, as host_addr_cb() does. */
+	/* A then AAAA into one array, as mxexpand.c host_answer() does. */
 	r = dns_parse_addrs(ns_t_a, abuf, alen, &addrs, &n);
 	if (r >= DNS__COUNT || (r != DNS_OK && n != 0) || n > 64)
 		abort();

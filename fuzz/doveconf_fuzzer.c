@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dc_conf_init(&c);
 	c.no_includes = 1;
 	dc_parse_mem(&c, "dovecot.conf", (const char *)data, size);
-	if (c.n_errs > DC_ERRORS_MAX || c.n_s > DC_SETTINGS_MAX)
+	if (c.errs.n > DC_ERRORS_MAX || c.n_s > DC_SETTINGS_MAX)
 		abort();
 	for (size_t i = 0; i < c.n_s && i < 64; i++) {
 		const struct dc_setting *s = &c.s[i];

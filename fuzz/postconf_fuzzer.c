@@ -67,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pf_parse_main(&c, p, l1);
 	pf_parse_master(&c, m2, l2);
 	pf_parse_postconf_P(&c, m3, l3, &why);
-	if (c.n_errs > PF_ERRORS_MAX)
+	if (c.errs.n > PF_ERRORS_MAX)
 		abort();
 	expand_all(&c, NULL);
 	for (size_t i = 0; i < c.n_s && i < 8; i++)

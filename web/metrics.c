@@ -1,7 +1,6 @@
 #include "web/metrics.h"
 
 #include "daemon/cfgwatch.h"
-#include "daemon/sched.h"
 
 #include <dirent.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 
 #include "web/config_metrics.h"
 #include "web/facts.h"
+#include "web/results.h"
 
 /* address_label = hash: 8 hex digits of the address's SHA-256. */
 static void
@@ -446,11 +446,13 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 static void
 add_result_bytes(struct expo *e, const struct ctx *ctx)
 {
-	size_t eps = 0, rest = 0;
+	size_t eps = 0, rest = 0, n = 0;
+	const struct published_target *pt = ctx->results == NULL ? NULL :
+	    result_store_targets(ctx->results, &n);
 
-	for (size_t i = 0; i < ctx->n_checks; i++)
-		if (ctx->checks[i]->last != NULL)
-			rest += check_result_bytes(ctx->checks[i]->last, &eps);
+	for (size_t i = 0; i < n; i++)
+		if (pt[i].result != NULL)
+			rest += check_result_bytes(pt[i].result, &eps);
 	expo_add(e, F_RESULT_BYTES, NULL, (double)eps, "part", "endpoints",
 	    NULL);
 	expo_add(e, F_RESULT_BYTES, NULL, (double)rest, "part", "rest", NULL);

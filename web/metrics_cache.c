@@ -299,7 +299,7 @@ slot_by_result(const void *a, const void *b)
 /* A new list of targets: a text goes on with its result, wherever the
  * result now stands; the others go. */
 static void
-cache_retarget(struct metrics_cache *mc, const struct check_result *const *rs,
+cache_retarget(struct metrics_cache *mc, const struct published_target *ts,
     size_t n)
 {
 	struct check_slot *old = mc->slots, *fresh;
@@ -309,10 +309,10 @@ cache_retarget(struct metrics_cache *mc, const struct check_result *const *rs,
 		qsort(old, n_old, sizeof(*old), slot_by_result);
 	fresh = xcalloc(n ? n : 1, sizeof(*fresh));
 	for (size_t i = 0; i < n; i++) {
-		struct check_slot key = { rs[i], NULL }, *found;
+		struct check_slot key = { ts[i].result, NULL }, *found;
 
-		fresh[i].result = rs[i];
-		if (rs[i] == NULL || n_old == 0)
+		fresh[i].result = ts[i].result;
+		if (ts[i].result == NULL || n_old == 0)
 			continue;
 		found = bsearch(&key, old, n_old, sizeof(*old), slot_by_result);
 		if (found != NULL && found->text != NULL) {
@@ -335,10 +335,12 @@ cache_on_publish(void *arg, const struct publish_event *ev)
 	struct check_slot *s;
 
 	if (ev->kind == PUBLISH_TARGETS) {
-		cache_retarget(mc, ev->results, ev->n);
+		cache_retarget(mc, ev->targets, ev->n);
 		cache_check_mode(mc);
 		return;
 	}
+	if (ev->kind != PUBLISH_RESULT)
+		return;
 	if (ev->index >= mc->n_slots)
 		metrics_bug("a result published for no target");
 	s = &mc->slots[ev->index];

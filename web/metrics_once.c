@@ -1,8 +1,8 @@
 #include "web/metrics_once.h"
 
-#include "daemon/sched.h"
 #include "web/expo.h"
 #include "web/metrics.h"
+#include "web/results.h"
 
 static int
 write_header(FILE *out, enum family f)
@@ -23,6 +23,9 @@ int
 metrics_once_write(struct ctx *ctx, FILE *out)
 {
 	int mode = metrics_address_mode(ctx), rc = 0;
+	size_t n = 0;
+	const struct published_target *pt = ctx->results == NULL ? NULL :
+	    result_store_targets(ctx->results, &n);
 	struct expo one, tail;
 
 	expo_init(&one);
@@ -32,11 +35,11 @@ metrics_once_write(struct ctx *ctx, FILE *out)
 		int headed = 0;
 
 		one.only = f;
-		for (size_t i = 0; i < ctx->n_checks; i++) {
+		for (size_t i = 0; i < n; i++) {
 			const struct buf *b = &one.fam[f];
 
 			expo_reset(&one);
-			metrics_add_result(&one, ctx->checks[i]->last, mode);
+			metrics_add_result(&one, pt[i].result, mode);
 			if (b->len == 0)
 				continue;
 			if (!headed && write_header(out, (enum family)f) == -1)

@@ -8,7 +8,7 @@
 
 #include "base/addr.h"
 #include "base/log.h"
-#include "daemon/sched.h"
+#include "daemon/adhoc.h"
 #include "web/metrics.h"
 #include "web/web.h"
 
@@ -249,9 +249,8 @@ probe_port_allowed(const struct config *cfg, uint16_t port, char *why,
 /* The endpoints the check was not allowed to connect to, one line each:
  * the body of a 403.  0 when there were none. */
 static int
-probe_refusals(const struct check *c, struct buf *b)
+probe_refusals(const struct check_result *res, struct buf *b)
 {
-	const struct check_result *res = c->last;
 	int n = 0;
 
 	for (size_t i = 0; res != NULL && i < res->n_eps; i++) {
@@ -274,19 +273,20 @@ probe_refusals(const struct check *c, struct buf *b)
 static void
 probe_answer(struct web_req *wr)
 {
-	struct check *c = wr->check;
+	const struct check_result *r = wr->result;
 	struct http_req *req = wr->req;
 	struct expo e;
 	struct buf b;
 	char q[256];
 
 	buf_init(&b);
-	if (probe_refusals(c, &b) > 0) {
+	if (probe_refusals(r, &b) > 0) {
 		log_warn("probe_refused", "target=%s msg=\"an address or port "
 		    "outside probe_allow: answered 403\"",
-		    log_quote(q, sizeof(q), c->key));
-		sched_adhoc_free(c);
-		wr->check = NULL;
+		    log_quote(q, sizeof(q), r->target.key));
+		adhoc_free(wr->adhoc);
+		wr->adhoc = NULL;
+		wr->result = NULL;
 		web_req_free(wr);
 		http_req_respond(req, 403, "text/plain; charset=utf-8", &b);
 		return;
@@ -295,17 +295,14 @@ probe_answer(struct web_req *wr)
 	/* The whole check, unlabelled, as blackbox's probe_success and
 	 * probe_duration_seconds: rules and dashboards written for those
 	 * work on these. */
-	expo_add(&e, F_PROBE_SUCCESS, NULL, c->last ? c->last->success : 0,
-	    NULL);
-	expo_add(&e, F_PROBE_DURATION, NULL, c->last ? c->last->duration_s :
-	    0, NULL);
-	metrics_add_result(&e, c->last, metrics_address_mode(c->ctx));
+	expo_add(&e, F_PROBE_SUCCESS, NULL, r->success, NULL);
+	expo_add(&e, F_PROBE_DURATION, NULL, r->duration_s, NULL);
+	metrics_add_result(&e, r, metrics_address_mode(wr->w->ctx));
 	expo_add(&e, F_PROBE_TIMEOUT, NULL, (double)wr->timeout_ms / 1000.0,
 	    NULL);
-	if (c->last != NULL)
-		log_info("probe_done", "target=%s success=%d duration_s=%.3f%s",
-		    log_quote(q, sizeof(q), c->key), c->last->success,
-		    c->last->duration_s, c->last->timed_out ? " timed_out=1" : "");
+	log_info("probe_done", "target=%s success=%d duration_s=%.3f%s",
+	    log_quote(q, sizeof(q), r->target.key), r->success,
+	    r->duration_s, r->timed_out ? " timed_out=1" : "");
 	if (wr->log_cap != NULL) {
 		size_t len;
 		const char *text = log_capture_text(wr->log_cap, &len);
@@ -316,8 +313,9 @@ probe_answer(struct web_req *wr)
 	}
 	expo_render(&e, &b);
 	expo_free(&e);
-	sched_adhoc_free(c);
-	wr->check = NULL;
+	adhoc_free(wr->adhoc);
+	wr->adhoc = NULL;
+	wr->result = NULL;
 	if (wr->log_cap != NULL) {
 		web_req_free(wr);
 		http_req_respond(req, 200, "text/plain; charset=utf-8", &b);
@@ -328,12 +326,12 @@ probe_answer(struct web_req *wr)
 }
 
 static void
-probe_done(struct check *c, void *arg)
+probe_done(void *arg, const struct check_result *r)
 {
 	struct web_req *wr = arg;
 
-	(void)c;
-	if (wr->starting) {	/* came back inside sched_adhoc_start() */
+	wr->result = r;
+	if (wr->starting) {	/* came back inside adhoc_start() */
 		wr->done_early = 1;
 		return;
 	}
@@ -348,9 +346,9 @@ probe_client_gone(struct http_req *req, void *arg)
 	char q[256];
 
 	log_info("probe_cancelled", "target=%s msg=\"the client went away\"",
-	    log_quote(q, sizeof(q), wr->check->key));
-	sched_adhoc_free(wr->check);
-	wr->check = NULL;
+	    log_quote(q, sizeof(q), wr->key));
+	adhoc_free(wr->adhoc);
+	wr->adhoc = NULL;
 	web_req_free(wr);
 	web_respond_text(req, 503, "the client went away\n");
 }
@@ -475,18 +473,15 @@ probe_handle(struct web *w, struct http_req *req)
 
 	wr = web_req_new(w, req, WREQ_PROBE);
 	wr->timeout_ms = timeout;
+	wr->key = target_key(&t);
 	w->probes_active++;
-	if (debug) {
-		char *key = target_key(&t);
-
-		wr->log_cap = log_capture_start(pt.host, key);
-		free(key);
-	}
+	if (debug)
+		wr->log_cap = log_capture_start(pt.host, wr->key);
 	log_info("probe_start", "target=%s port=%u module=%s timeout_ms=%llu",
 	    log_quote(qh, sizeof(qh), pt.host), (unsigned)t.port,
 	    log_quote(qm, sizeof(qm), m->name), (unsigned long long)timeout);
 	wr->starting = 1;
-	wr->check = sched_adhoc_start(ctx, &t, timeout, probe_done, wr);
+	wr->adhoc = adhoc_start(ctx, &t, timeout, probe_done, wr);
 	wr->starting = 0;
 	if (wr->done_early) {
 		probe_answer(wr);

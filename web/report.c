@@ -22,7 +22,7 @@ enum scope {
 
 /* What a section's verdict is computed from. */
 struct line_ctx {
-	const struct check *c;
+	const struct published_target *t;
 	const struct check_result *r;
 	size_t		 ep;		/* SCOPE_ENDPOINT: the endpoint */
 	double		 now;
@@ -44,7 +44,7 @@ struct section {
 static int
 is_domain(const struct line_ctx *lc)
 {
-	return lc->c->cfg->kind == TARGET_DOMAIN;
+	return lc->t->cfg->kind == TARGET_DOMAIN;
 }
 
 static const struct endpoint_result *
@@ -411,7 +411,7 @@ static void
 put_scope(struct buf *b, const struct report_opts *o, const struct line_ctx *lc,
     enum scope scope, unsigned indent)
 {
-	const char *domain = is_domain(lc) ? lc->c->cfg->name : NULL;
+	const char *domain = is_domain(lc) ? lc->t->cfg->name : NULL;
 	const char *host = NULL;
 	unsigned port = 0;
 	char facts[1024], advice[512];
@@ -437,27 +437,28 @@ put_scope(struct buf *b, const struct report_opts *o, const struct line_ctx *lc,
 }
 
 static void
-put_target(struct buf *b, const struct report_opts *o, const struct check *c,
-    double now)
+put_target(struct buf *b, const struct report_opts *o,
+    const struct published_target *t, double now)
 {
-	struct line_ctx lc = { .c = c, .r = c->last, .now = now };
+	const struct check_result *r = t->result;
+	struct line_ctx lc = { .t = t, .r = r, .now = now };
 	struct target_view tv;
 	char where[320];
 
-	target_view_make(c, now, &tv);
+	target_view_make(t, now, &tv);
 	if (o->colour)
-		buf_printf(b, "%s%s%s: ", ANSI_BOLD, c->key, ANSI_RESET);
+		buf_printf(b, "%s%s%s: ", ANSI_BOLD, t->key, ANSI_RESET);
 	else
-		buf_printf(b, "%s: ", c->key);
+		buf_printf(b, "%s: ", t->key);
 	put_styled(b, o, verdict_colour[tv.overall], verdict_name(tv.overall));
 	buf_putc(b, '\n');
-	if (c->last == NULL) {
+	if (r == NULL) {
 		buf_puts(b, "  not checked\n");
 		return;
 	}
 	put_scope(b, o, &lc, SCOPE_HEAD, 2);
-	for (size_t i = 0; i < c->last->n_eps; i++) {
-		const struct endpoint_result *ep = &c->last->eps[i];
+	for (size_t i = 0; i < r->n_eps; i++) {
+		const struct endpoint_result *ep = &r->eps[i];
 
 		lc.ep = i;
 		endpoint_words(ep, where, sizeof(where));
@@ -465,12 +466,12 @@ put_target(struct buf *b, const struct report_opts *o, const struct check *c,
 		put_scope(b, o, &lc, SCOPE_ENDPOINT, 4);
 	}
 	/* A domain that does not exist has no records either: said once. */
-	if (!(is_domain(&lc) && c->last->mx_result == DNS_NXDOMAIN))
+	if (!(is_domain(&lc) && r->mx_result == DNS_NXDOMAIN))
 		put_scope(b, o, &lc, SCOPE_RECORDS, 2);
 }
 
 void
-report_render(struct check *const *checks, size_t n, double now,
+report_render(const struct published_target *ts, size_t n, double now,
     const struct report_opts *o, struct buf *out)
 {
 	size_t count[V_FAIL + 1] = { 0 };
@@ -479,8 +480,8 @@ report_render(struct check *const *checks, size_t n, double now,
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			buf_putc(out, '\n');
-		put_target(out, o, checks[i], now);
-		target_view_make(checks[i], now, &tv);
+		put_target(out, o, &ts[i], now);
+		target_view_make(&ts[i], now, &tv);
 		count[tv.overall]++;
 	}
 	buf_printf(out, "\n%zu target%s: %zu pass, %zu warn, %zu fail", n,
@@ -494,13 +495,13 @@ report_render(struct check *const *checks, size_t n, double now,
 /* Nothing could be learnt about the target: its first lookup found no
  * usable answer (an NXDOMAIN is an answer). */
 static int
-unchecked(const struct check *c)
+unchecked(const struct published_target *t)
 {
-	const struct check_result *r = c->last;
+	const struct check_result *r = t->result;
 
 	if (r == NULL || r->timed_out)
 		return 1;
-	if (c->cfg->kind == TARGET_DOMAIN)
+	if (t->cfg->kind == TARGET_DOMAIN)
 		return r->n_eps == 0 && !r->implicit_mx &&
 		    (r->mx_result == DNS_SERVFAIL ||
 		    r->mx_result == DNS_REFUSED ||
@@ -510,7 +511,7 @@ unchecked(const struct check *c)
 }
 
 enum report_exit
-report_exit_status(struct check *const *checks, size_t n, int ready,
+report_exit_status(const struct published_target *ts, size_t n, int ready,
     double now)
 {
 	enum verdict worst = V_NA;
@@ -520,8 +521,8 @@ report_exit_status(struct check *const *checks, size_t n, int ready,
 	if (!ready || n == 0)
 		return REPORT_UNCHECKED;
 	for (size_t i = 0; i < n; i++) {
-		not_checked += unchecked(checks[i]);
-		target_view_make(checks[i], now, &tv);
+		not_checked += unchecked(&ts[i]);
+		target_view_make(&ts[i], now, &tv);
 		if (tv.overall > worst)
 			worst = tv.overall;
 	}

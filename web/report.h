@@ -8,7 +8,7 @@
 #ifndef MAILSEC_REPORT_H
 #define MAILSEC_REPORT_H
 
-#include "daemon/sched.h"
+#include "daemon/publish.h"
 #include "base/util.h"
 
 struct report_opts {
@@ -28,12 +28,13 @@ enum report_exit {
  * environment's value, or NULL) is unset or empty. */
 int report_colour_wanted(int stdout_is_tty, const char *no_color);
 
-/* The report of checks (in the order given), each with its last result. */
-void report_render(struct check *const *checks, size_t n, double now,
+/* The report of the published targets ts (in the order given), each
+ * from its last result (web/results.h). */
+void report_render(const struct published_target *ts, size_t n, double now,
     const struct report_opts *o, struct buf *out);
 
 /* The exit status: ready is 0 when the round was cut short. */
-enum report_exit report_exit_status(struct check *const *checks, size_t n,
-    int ready, double now);
+enum report_exit report_exit_status(const struct published_target *ts,
+    size_t n, int ready, double now);
 
 #endif

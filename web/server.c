@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "daemon/sched.h"
 #include "base/escape.h"
 #include "web/gzip.h"
 #include "web/metrics.h"
 #include "web/probe.h"
+#include "web/results.h"
 #include "web/web.h"
 
 #define HTML "text/html; charset=utf-8"
@@ -39,6 +39,7 @@ web_req_free(struct web_req *wr)
 	if (wr->kind == WREQ_PROBE)
 		wr->w->probes_active--;
 	log_capture_stop(wr->log_cap);
+	free(wr->key);
 	free(wr);
 }
 
@@ -74,8 +75,8 @@ web_free(struct web *w)
 		req = wr->req;
 		if (wr->kind == WREQ_AUTH)
 			auth_cancel(w->auth, wr->auth);
-		else if (wr->check != NULL)
-			sched_adhoc_free(wr->check);
+		else
+			adhoc_free(wr->adhoc);
 		web_req_free(wr);
 		web_respond_text(req, 503, "shutting down\n");
 	}
@@ -109,7 +110,7 @@ respond_json_error(struct http_req *req, unsigned status, const char *msg)
 
 /* The rest of path after prefix, or NULL. */
 static const char *
-after(const char *path, const char *prefix)
+path_after(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
@@ -166,7 +167,7 @@ lifecycle_reload(struct ctx *ctx, struct http_req *req)
 }
 
 static void
-route(struct web *w, struct http_req *req)
+route_request(struct web *w, struct http_req *req)
 {
 	struct ctx *ctx = w->ctx;
 	const char *path = http_req_path(req), *name;
@@ -194,26 +195,26 @@ route(struct web *w, struct http_req *req)
 	} else if (strcmp(path, "/probe") == 0) {
 		probe_handle(w, req);
 	} else if (strcmp(path, "/") == 0) {
-		status_page_render(ctx, &b);
+		status_page_render(ctx->results, ctx, &b);
 		respond_page(req, 200, &b);
-	} else if ((name = after(path, "/target/")) != NULL) {
+	} else if ((name = path_after(path, "/target/")) != NULL) {
 		/* MHD has percent-decoded the path already. */
-		if (target_page_render(ctx, name, &b) == 0)
+		if (target_page_render(ctx->results, name, &b) == 0)
 			respond_page(req, 200, &b);
 		else
 			web_respond_text(req, 404, "no such target\n");
 	} else if (strcmp(path, "/api/v1/status") == 0) {
-		status_json_render(ctx, NULL, &b);
+		status_json_render(ctx->results, NULL, &b);
 		http_req_respond(req, 200, JSON, &b);
-	} else if ((name = after(path, "/api/v1/status/")) != NULL) {
-		if (status_json_render(ctx, name, &b) == 0)
+	} else if ((name = path_after(path, "/api/v1/status/")) != NULL) {
+		if (status_json_render(ctx->results, name, &b) == 0)
 			http_req_respond(req, 200, JSON, &b);
 		else
 			respond_json_error(req, 404, "no such target");
 	} else if (strcmp(path, "/-/healthy") == 0) {
 		web_respond_text(req, 200, "OK\n");
 	} else if (strcmp(path, "/-/ready") == 0) {
-		if (ctx->ready)
+		if (result_store_ready(ctx->results))
 			web_respond_text(req, 200, "OK\n");
 		else
 			web_respond_text(req, 503,
@@ -249,7 +250,7 @@ auth_done(int ok, void *arg)
 		deny(req);
 		return;
 	}
-	route(w, req);
+	route_request(w, req);
 }
 
 static void
@@ -272,7 +273,7 @@ server_handle(struct http_req *req, void *arg)
 	char err[128];
 
 	if (cfg->n_auth_users == 0) {
-		route(w, req);
+		route_request(w, req);
 		return;
 	}
 	if (w->auth == NULL &&
@@ -289,7 +290,7 @@ server_handle(struct http_req *req, void *arg)
 	    auth_done, wr, &job)) {
 	case AUTH_OK:
 		web_req_free(wr);
-		route(w, req);
+		route_request(w, req);
 		return;
 	case AUTH_PENDING:
 		wr->auth = job;

@@ -40,29 +40,21 @@ view_cmp(const void *a, const void *b)
 
 	if (x->overall != y->overall)
 		return x->overall > y->overall ? -1 : 1;
-	return strcmp(x->c->key, y->c->key);
+	return strcmp(x->t->key, y->t->key);
 }
 
 struct target_view *
-status_views_make(const struct ctx *ctx, double now)
+status_views_make(const struct result_store *s, double now)
 {
-	struct target_view *v = xcalloc(ctx->n_checks ? ctx->n_checks : 1,
-	    sizeof(*v));
+	size_t n;
+	const struct published_target *ts = result_store_targets(s, &n);
+	struct target_view *v = xcalloc(n ? n : 1, sizeof(*v));
 
-	for (size_t i = 0; i < ctx->n_checks; i++)
-		target_view_make(ctx->checks[i], now, &v[i]);
-	if (ctx->n_checks > 1)
-		qsort(v, ctx->n_checks, sizeof(*v), view_cmp);
+	for (size_t i = 0; i < n; i++)
+		target_view_make(&ts[i], now, &v[i]);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), view_cmp);
 	return v;
-}
-
-const struct check *
-status_find_check(const struct ctx *ctx, const char *name)
-{
-	for (size_t i = 0; i < ctx->n_checks; i++)
-		if (strcmp(ctx->checks[i]->key, name) == 0)
-			return ctx->checks[i];
-	return NULL;
 }
 
 /* --- HTML ----------------------------------------------------------------- */
@@ -197,19 +189,20 @@ check_cell(struct buf *b, const char *label, const struct verdict_info *vi)
 static void
 status_row(struct buf *b, const struct target_view *v, double now)
 {
-	const struct check *c = v->c;
+	const struct published_target *t = v->t;
+	const struct check_result *r = t->result;
 	char text[64], when[64];
 
 	buf_printf(b, "<tr class=\"row %s\">", verdict_class[v->overall]);
 	buf_puts(b, "<td class=\"name\" data-label=\"Target\">");
-	target_link(b, c->key);
-	buf_printf(b, "<small>%s", c->cfg->kind == TARGET_DOMAIN ? "domain" :
+	target_link(b, t->key);
+	buf_printf(b, "<small>%s", t->cfg->kind == TARGET_DOMAIN ? "domain" :
 	    "endpoint");
-	if (c->cfg->kind == TARGET_ENDPOINT)
-		buf_printf(b, " \xc2\xb7 %s", protocol_name(c->cfg->protocol));
-	else if (c->last)
-		buf_printf(b, " \xc2\xb7 %zu endpoint%s", c->last->n_eps,
-		    c->last->n_eps == 1 ? "" : "s");
+	if (t->cfg->kind == TARGET_ENDPOINT)
+		buf_printf(b, " \xc2\xb7 %s", protocol_name(t->cfg->protocol));
+	else if (r)
+		buf_printf(b, " \xc2\xb7 %zu endpoint%s", r->n_eps,
+		    r->n_eps == 1 ? "" : "s");
 	buf_puts(b, "</small></td>");
 	buf_puts(b, "<td data-label=\"Verdict\">");
 	badge_v(b, v->overall);
@@ -224,12 +217,12 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	check_cell(b, "DANE", &v->dane);
 	fmt_days(v->cert_expiry, now, text, sizeof(text));
 	buf_printf(b, "<td data-label=\"Cert expiry\">%s</td>", text);
-	if (c->last) {
-		fmt_ago(now - c->last->finished, text, sizeof(text));
-		fmt_time(c->last->finished, when, sizeof(when));
+	if (r) {
+		fmt_ago(now - r->finished, text, sizeof(text));
+		fmt_time(r->finished, when, sizeof(when));
 		buf_printf(b, "<td data-label=\"Last run\"><span title=\"%s\">"
 		    "%s</span>%s</td>", when, text,
-		    c->run ? "<small>running now</small>" : "");
+		    t->running ? "<small>running now</small>" : "");
 	} else
 		buf_puts(b, "<td data-label=\"Last run\">not yet</td>");
 	buf_puts(b, "<td class=\"reason\" data-label=\"Reason\">");
@@ -238,14 +231,15 @@ status_row(struct buf *b, const struct target_view *v, double now)
 }
 
 void
-status_page_render(const struct ctx *ctx, struct buf *b)
+status_page_render(const struct result_store *s, const struct ctx *ctx,
+    struct buf *b)
 {
 	double now = wall_time();
-	struct target_view *v = status_views_make(ctx, now);
-	size_t count[V_FAIL + 1] = { 0 };
+	struct target_view *v = status_views_make(s, now);
+	size_t count[V_FAIL + 1] = { 0 }, n = result_store_count(s);
 	char title[128];
 
-	for (size_t i = 0; i < ctx->n_checks; i++)
+	for (size_t i = 0; i < n; i++)
 		count[v[i].overall]++;
 	snprintf(title, sizeof(title), "%s%zu fail, %zu warn \xc2\xb7 "
 	    "mailsec_exporter", count[V_FAIL] ? "\xe2\x9c\x97 " : "",
@@ -262,9 +256,9 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 	buf_printf(b, "<span>%zu target%s \xc2\xb7 %s \xc2\xb7 "
 	    "<a href=\"/metrics\">metrics</a> \xc2\xb7 "
 	    "<a href=\"/api/v1/status\">JSON</a></span></p></header>\n<main>\n",
-	    ctx->n_checks, ctx->n_checks == 1 ? "" : "s",
-	    ctx->ready ? "first round done" : "first round running");
-	if (ctx->n_checks == 0)
+	    n, n == 1 ? "" : "s",
+	    result_store_ready(s) ? "first round done" : "first round running");
+	if (n == 0)
 		buf_puts(b, "<p>No targets configured: add [domain NAME] or "
 		    "[endpoint HOST:PORT] sections to the configuration.</p>\n");
 	else {
@@ -275,11 +269,12 @@ status_page_render(const struct ctx *ctx, struct buf *b)
 		    "<th>DMARC</th><th>MTA-STS</th><th>DANE</th><th>Cert expiry</th>"
 		    "<th>Last run</th>"
 		    "<th>Reason</th></tr></thead><tbody>\n");
-		for (size_t i = 0; i < ctx->n_checks; i++)
+		for (size_t i = 0; i < n; i++)
 			status_row(b, &v[i], now);
 		buf_puts(b, "</tbody></table></div>\n");
 	}
-	status_config_render(ctx, b);
+	if (ctx != NULL)
+		status_config_render(ctx, b);
 	buf_puts(b, "</main></body></html>\n");
 	free(v);
 }
@@ -525,28 +520,29 @@ policy_html(struct buf *b, const struct check_result *r)
 }
 
 int
-target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
+target_page_render(const struct result_store *s, const char *name,
+    struct buf *b)
 {
-	const struct check *c = status_find_check(ctx, name);
+	const struct published_target *t = result_store_find(s, name);
 	const struct check_result *r;
 	struct target_view v;
 	double now = wall_time();
 	char text[128], when[64];
 
-	if (c == NULL)
+	if (t == NULL)
 		return -1;
-	r = c->last;
-	target_view_make(c, now, &v);
-	snprintf(text, sizeof(text), "%s \xc2\xb7 mailsec_exporter", c->key);
+	r = t->result;
+	target_view_make(t, now, &v);
+	snprintf(text, sizeof(text), "%s \xc2\xb7 mailsec_exporter", t->key);
 	page_head(b, text);
 	buf_puts(b, "<header><h1>");
-	html_escape(b, c->key);
+	html_escape(b, t->key);
 	buf_puts(b, "</h1><p class=\"sum\">");
 	badge_v(b, v.overall);
 	buf_printf(b, "<span>%s \xc2\xb7 <a href=\"/\">all targets</a> "
-	    "\xc2\xb7 <a href=\"/api/v1/status/", c->cfg->kind == TARGET_DOMAIN ?
+	    "\xc2\xb7 <a href=\"/api/v1/status/", t->cfg->kind == TARGET_DOMAIN ?
 	    "domain" : "endpoint");
-	url_escape(b, c->key);
+	url_escape(b, t->key);
 	buf_puts(b, "\">JSON</a></span></p></header>\n<main>\n");
 
 	buf_puts(b, "<h2>Verdicts</h2>\n");
@@ -572,7 +568,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 		kv_text(b, "Last run", "not yet");
 	kv_close(b);
 
-	if (r != NULL && c->cfg->kind == TARGET_DOMAIN) {
+	if (r != NULL && t->cfg->kind == TARGET_DOMAIN) {
 		buf_puts(b, "<h2>MX</h2>\n");
 		kv_open(b);
 		kv_fmt(b, "Lookup", "%s, %.3f s", dns_result_name(r->mx_result),
@@ -594,7 +590,7 @@ target_page_render(const struct ctx *ctx, const char *name, struct buf *b)
 			endpoint_html(b, r, &r->eps[i], now);
 		if (r->records != NULL)
 			records_html(b, r->records);
-		if (c->cfg->kind == TARGET_DOMAIN)
+		if (t->cfg->kind == TARGET_DOMAIN)
 			policy_html(b, r);
 	}
 	buf_puts(b, "</main></body></html>\n");

@@ -13,7 +13,7 @@
 
 static void
 json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
-    const struct check *c)
+    const struct published_target *t)
 {
 	char advice[512];
 
@@ -21,9 +21,9 @@ json_verdict(struct json *j, const char *k, const struct verdict_info *vi,
 	json_obj_open(j);
 	json_kstr(j, "verdict", verdict_name(vi->v));
 	json_kstr(j, "text", vi->text);
-	verdict_advice(vi, c->cfg->kind == TARGET_DOMAIN ? c->cfg->name : NULL,
-	    c->cfg->kind == TARGET_ENDPOINT ? c->cfg->name : NULL,
-	    c->cfg->kind == TARGET_ENDPOINT ? c->cfg->port : 0, advice,
+	verdict_advice(vi, t->cfg->kind == TARGET_DOMAIN ? t->cfg->name : NULL,
+	    t->cfg->kind == TARGET_ENDPOINT ? t->cfg->name : NULL,
+	    t->cfg->kind == TARGET_ENDPOINT ? t->cfg->port : 0, advice,
 	    sizeof(advice));
 	json_kstr(j, "finding", vi->why != FIND_NONE ? finding_name(vi->why) :
 	    NULL);
@@ -220,27 +220,27 @@ json_records(struct json *j, const struct records_result *rr)
 static void
 json_target(struct json *j, const struct target_view *v, double now)
 {
-	const struct check *c = v->c;
-	const struct check_result *r = c->last;
+	const struct published_target *t = v->t;
+	const struct check_result *r = t->result;
 
 	json_obj_open(j);
-	json_kstr(j, "name", c->key);
-	json_kstr(j, "kind", c->cfg->kind == TARGET_DOMAIN ? "domain" :
+	json_kstr(j, "name", t->key);
+	json_kstr(j, "kind", t->cfg->kind == TARGET_DOMAIN ? "domain" :
 	    "endpoint");
 	json_kstr(j, "verdict", verdict_name(v->overall));
 	json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
 	json_key(j, "checks");
 	json_obj_open(j);
-	json_verdict(j, "starttls", &v->starttls, c);
-	json_verdict(j, "tls", &v->tls, c);
-	json_verdict(j, "certificate", &v->cert, c);
-	json_verdict(j, "spf", &v->spf, c);
-	json_verdict(j, "dkim", &v->dkim, c);
-	json_verdict(j, "dmarc", &v->dmarc, c);
-	json_verdict(j, "mta_sts", &v->mta_sts, c);
-	json_verdict(j, "dane", &v->dane, c);
-	json_verdict(j, "mx_hygiene", &v->mx_hygiene, c);
-	json_verdict(j, "tls_rating", &v->rating, c);
+	json_verdict(j, "starttls", &v->starttls, t);
+	json_verdict(j, "tls", &v->tls, t);
+	json_verdict(j, "certificate", &v->cert, t);
+	json_verdict(j, "spf", &v->spf, t);
+	json_verdict(j, "dkim", &v->dkim, t);
+	json_verdict(j, "dmarc", &v->dmarc, t);
+	json_verdict(j, "mta_sts", &v->mta_sts, t);
+	json_verdict(j, "dane", &v->dane, t);
+	json_verdict(j, "mx_hygiene", &v->mx_hygiene, t);
+	json_verdict(j, "tls_rating", &v->rating, t);
 	json_obj_close(j);
 	json_key(j, "cert_expiry");
 	if (v->cert_expiry > 0)
@@ -252,7 +252,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_num(j, floor((v->cert_expiry - now) / 86400.0));
 	else
 		json_null(j);
-	json_kbool(j, "running", c->run != NULL);
+	json_kbool(j, "running", t->running);
 	json_key(j, "last_run");
 	if (r == NULL)
 		json_null(j);
@@ -264,7 +264,7 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_kbool(j, "success", r->success);
 		json_obj_close(j);
 	}
-	if (r != NULL && c->cfg->kind == TARGET_DOMAIN) {
+	if (r != NULL && t->cfg->kind == TARGET_DOMAIN) {
 		json_key(j, "mx");
 		json_obj_open(j);
 		json_kstr(j, "lookup", dns_result_name(r->mx_result));
@@ -314,30 +314,31 @@ json_target(struct json *j, const struct target_view *v, double now)
 }
 
 int
-status_json_render(const struct ctx *ctx, const char *name, struct buf *b)
+status_json_render(const struct result_store *s, const char *name,
+    struct buf *b)
 {
 	double now = wall_time();
 	struct json j;
 
 	json_init(&j, b);
 	if (name != NULL) {
-		const struct check *c = status_find_check(ctx, name);
+		const struct published_target *t = result_store_find(s, name);
 		struct target_view v;
 
-		if (c == NULL)
+		if (t == NULL)
 			return -1;
-		target_view_make(c, now, &v);
+		target_view_make(t, now, &v);
 		json_target(&j, &v, now);
 	} else {
-		struct target_view *v = status_views_make(ctx, now);
-		size_t count[V_FAIL + 1] = { 0 };
+		struct target_view *v = status_views_make(s, now);
+		size_t count[V_FAIL + 1] = { 0 }, n = result_store_count(s);
 
-		for (size_t i = 0; i < ctx->n_checks; i++)
+		for (size_t i = 0; i < n; i++)
 			count[v[i].overall]++;
 		json_obj_open(&j);
 		json_kstr(&j, "version", MAILSEC_VERSION);
 		json_knum(&j, "generated", now);
-		json_kbool(&j, "ready", ctx->ready);
+		json_kbool(&j, "ready", result_store_ready(s));
 		json_key(&j, "counts");
 		json_obj_open(&j);
 		for (int k = V_PASS; k <= V_FAIL; k++)
@@ -346,7 +347,7 @@ status_json_render(const struct ctx *ctx, const char *name, struct buf *b)
 		json_obj_close(&j);
 		json_key(&j, "targets");
 		json_arr_open(&j);
-		for (size_t i = 0; i < ctx->n_checks; i++)
+		for (size_t i = 0; i < n; i++)
 			json_target(&j, &v[i], now);
 		json_arr_close(&j);
 		json_obj_close(&j);

@@ -817,14 +817,15 @@ worst(enum verdict a, enum verdict b)
 }
 
 void
-target_view_make(const struct check *c, double now, struct target_view *v)
+target_view_make(const struct published_target *t, double now,
+    struct target_view *v)
 {
-	const struct check_result *r = c->last;
+	const struct check_result *r = t->result;
 	const struct verdict_info *cols[10];
 	size_t failed = 0, first = 0;
 
 	memset(v, 0, sizeof(*v));
-	v->c = c;
+	v->t = t;
 	if (r == NULL) {
 		v->overall = V_PENDING;
 		rate(&v->starttls, V_PENDING, "not run yet");

@@ -5,7 +5,8 @@
 #define MAILSEC_VERDICT_H
 
 #include "daemon/ctx.h"
-#include "daemon/sched.h"
+#include "daemon/publish.h"
+#include "daemon/result.h"
 #include "base/util.h"
 
 /* In order of severity: the worst of a target's is its verdict. */
@@ -88,9 +89,10 @@ struct verdict_info {
 					 * long as the check's result */
 };
 
-/* Everything a row shows, computed from a check's last result. */
+/* Everything a row shows, computed from a target's last published
+ * result. */
 struct target_view {
-	const struct check *c;
+	const struct published_target *t;
 	enum verdict	 overall;
 	struct verdict_info starttls, tls, cert, spf, dkim, dmarc, mta_sts,
 			 mx_hygiene, dane;
@@ -99,7 +101,7 @@ struct target_view {
 	double		 cert_expiry;	/* earliest certificate expiry, 0: none */
 };
 
-void target_view_make(const struct check *c, double now,
+void target_view_make(const struct published_target *t, double now,
     struct target_view *v);
 /* SPF, DKIM and DMARC of a domain's result (n/a for endpoints, and
  * while records are off or not fetched). */

@@ -7,11 +7,10 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "daemon/adhoc.h"
 #include "daemon/ctx.h"
 #include "web/auth.h"
 #include "web/http.h"
-
-struct check;
 
 enum web_req_kind {
 	WREQ_AUTH,		/* a bcrypt verification on the worker */
@@ -24,9 +23,13 @@ struct web_req {
 	struct http_req	*req;
 	enum web_req_kind kind;
 	struct auth_job	*auth;		/* WREQ_AUTH */
-	struct check	*check;		/* WREQ_PROBE */
+	/* WREQ_PROBE: the check running (daemon/adhoc.h), its target's
+	 * key, and once it is done its result (the check's) */
+	struct adhoc	*adhoc;
+	char		*key;
+	const struct check_result *result;
 	uint64_t	 timeout_ms;	/* WREQ_PROBE: the one used */
-	int		 starting;	/* inside sched_adhoc_start() */
+	int		 starting;	/* inside adhoc_start() */
 	int		 done_early;	/* its result came during the start */
 	struct log_capture *log_cap;	/* WREQ_PROBE with debug=true */
 	LIST_ENTRY(web_req) link;

@@ -81,8 +81,8 @@ test_main_cf(void)
 
 	pf_conf_init(&c, "main.cf", "master.cf");
 	CHECK_INT(pf_parse_main(&c, text, strlen(text)), 2);
-	CHECK(has_error(c.errs, c.n_errs, "main.cf:11: not \"name = value\""));
-	CHECK(has_error(c.errs, c.n_errs, "main.cf:12: not \"name = value\""));
+	CHECK(has_error(c.errs.msg, c.errs.n, "main.cf:11: not \"name = value\""));
+	CHECK(has_error(c.errs.msg, c.errs.n, "main.cf:12: not \"name = value\""));
 	buf_init(&v);
 	CHECK_INT(pf_value(&c, NULL, "b", &v, &w), 0);
 	CHECK_STR(v.data, "one two three four");
@@ -152,7 +152,7 @@ test_hostile_main_cf(void)
 	memset(big, 'a', n);
 	pf_conf_init(&c, "main.cf", "master.cf");
 	CHECK_INT(pf_parse_main(&c, big, n), 1);
-	CHECK(has_error(c.errs, c.n_errs, "file too large"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "file too large"));
 	pf_conf_free(&c);
 	/* A 1 MB line, then a good one. */
 	memcpy(big, "x = ", 4);
@@ -160,7 +160,7 @@ test_hostile_main_cf(void)
 	memcpy(big + 1024 * 1024 + 1, "y = 1\n", 6);
 	pf_conf_init(&c, "main.cf", "master.cf");
 	CHECK_INT(pf_parse_main(&c, big, 1024 * 1024 + 7), 1);
-	CHECK(has_error(c.errs, c.n_errs, "main.cf:1: line longer than 64 KiB"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "main.cf:1: line longer than 64 KiB"));
 	CHECK_INT(c.n_p, 1);
 	pf_conf_free(&c);
 	/* Binary junk: errors, bounded, no crash. */
@@ -169,8 +169,8 @@ test_hostile_main_cf(void)
 		big[i] = (char)(rand() & 0xff);
 	pf_conf_init(&c, "main.cf", "master.cf");
 	pf_parse_main(&c, big, 200000);
-	CHECK(c.n_errs <= PF_ERRORS_MAX);
-	CHECK(c.n_errs + c.n_errs_dropped > 0);
+	CHECK(c.errs.n <= PF_ERRORS_MAX);
+	CHECK(c.errs.n + c.errs.dropped > 0);
 	pf_parse_master(&c, big, 200000);
 	pf_conf_free(&c);
 	free(big);
@@ -198,8 +198,8 @@ test_master_cf(void)
 	pf_conf_init(&c, "main.cf", "master.cf");
 	pf_parse_main(&c, main_cf, strlen(main_cf));
 	CHECK_INT(pf_parse_master(&c, master, strlen(master)), 2);
-	CHECK(has_error(c.errs, c.n_errs, "master.cf:8: a service needs 8"));
-	CHECK(has_error(c.errs, c.n_errs, "master.cf:9: -o novalue"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "master.cf:8: a service needs 8"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "master.cf:9: -o novalue"));
 	CHECK_INT(c.n_s, 4);
 	CHECK_STR(c.s[1].name, "submission");
 	CHECK_INT(c.s[1].n_o, 3);
@@ -273,10 +273,10 @@ test_dovecot(void)
 	dc_conf_init(&c);
 	c.no_includes = 1;
 	CHECK_INT(dc_parse_mem(&c, "d.conf", text, strlen(text)), 4);
-	CHECK(has_error(c.errs, c.n_errs, "d.conf:17: '}' without a section"));
-	CHECK(has_error(c.errs, c.n_errs, "d.conf:18: bad: missing closing quote"));
-	CHECK(has_error(c.errs, c.n_errs, "d.conf:19: expected"));
-	CHECK(has_error(c.errs, c.n_errs, "not closed at the end"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "d.conf:17: '}' without a section"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "d.conf:18: bad: missing closing quote"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "d.conf:19: expected"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "not closed at the end"));
 	s = dc_get(&c, "ssl_cipher_list", "");
 	CHECK(s && strcmp(s->value, "ALL:!aNULL") == 0);
 	s = dc_get(&c, "ssl_cert", "");
@@ -312,11 +312,11 @@ test_dovecot(void)
 	dc_parse_file(&c, path);
 	s = dc_get(&c, "ssl_min_protocol", "");
 	CHECK(s && strstr(s->file, "10-ssl.conf") && s->line == 1);
-	CHECK(has_error(c.errs, c.n_errs, "include loop"));
-	CHECK(has_error(c.errs, c.n_errs, "missing.conf: No such file"));
-	CHECK(has_error(c.errs, c.n_errs, "Is a directory"));
-	CHECK(has_error(c.errs, c.n_errs, "not a regular file"));
-	CHECK(!has_error(c.errs, c.n_errs, "nothere"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "include loop"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "missing.conf: No such file"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "Is a directory"));
+	CHECK(has_error(c.errs.msg, c.errs.n, "not a regular file"));
+	CHECK(!has_error(c.errs.msg, c.errs.n, "nothere"));
 	CHECK(dc_get(&c, "ssl", "") != NULL);
 	dc_conf_free(&c);
 	/* A missing top file. */

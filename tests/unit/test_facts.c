@@ -190,7 +190,7 @@ seen_cb(void *arg, const struct publish_event *ev)
 		s->results++;
 		s->last_index = ev->index;
 		s->last = ev->result;
-	} else {
+	} else if (ev->kind == PUBLISH_TARGETS) {
 		s->targets++;
 		s->last_n = ev->n;
 	}
@@ -208,7 +208,7 @@ static void
 check_publish(void)
 {
 	struct check_result *r = endpoint_result_make(), *r2;
-	const struct check_result *list[1];
+	struct published_target list[1];
 	struct seen s;
 	struct ctx ctx;
 	struct buf out;
@@ -221,10 +221,11 @@ check_publish(void)
 		CHECK_INT(publish_subscribe(&ctx, seen_cb, NULL, &s), 0);
 	CHECK_INT(publish_subscribe(&ctx, seen_cb, NULL, &s), -1);
 
-	list[0] = NULL;		/* one target, not run yet */
+	/* one target, not run yet */
+	list[0] = (struct published_target){ .key = "mx.example:25" };
 	{
 		struct publish_event ev = { .kind = PUBLISH_TARGETS,
-		    .results = list, .n = 1 };
+		    .targets = list, .n = 1 };
 
 		for (size_t i = 0; i < ctx.n_subs; i++)
 			ctx.subs[i].cb(ctx.subs[i].arg, &ev);

@@ -10,25 +10,39 @@
 #include "collectors/records.h"
 #include "daemon/check.h"
 #include "daemon/config.h"
-#include "daemon/sched.h"
+#include "daemon/publish.h"
 #include "web/report.h"
 #include "web/verdict.h"
 #include "unit.h"
 
-/* A check with a fabricated last result, as web/status.c's tests make. */
-static struct check *
+/* A published target with a fabricated last result: no struct check, no
+ * scheduler.  pub() is what the report reads. */
+struct fake {
+	char		*key;
+	struct target_cfg cfg;
+	struct check_result *last;
+	struct published_target t;
+};
+
+static const struct published_target *
+pub(struct fake *c)
+{
+	c->t = (struct published_target){ .key = c->key, .cfg = &c->cfg,
+	    .result = c->last };
+	return &c->t;
+}
+
+static struct fake *
 fake_check(const char *key, enum target_kind kind, size_t n_eps)
 {
-	struct check *c = xcalloc(1, sizeof(*c));
+	struct fake *c = xcalloc(1, sizeof(*c));
 	struct check_result *r = xcalloc(1, sizeof(*r));
 
 	c->key = xstrdup(key);
-	c->own_cfg = xcalloc(1, sizeof(*c->own_cfg));
-	c->own_cfg->kind = kind;
-	c->own_cfg->name = c->key;
-	c->own_cfg->protocol = PROTO_SMTP;
-	c->own_cfg->records = 1;
-	c->cfg = c->own_cfg;
+	c->cfg.kind = kind;
+	c->cfg.name = c->key;
+	c->cfg.protocol = PROTO_SMTP;
+	c->cfg.records = 1;
 	c->last = r;
 	r->target.key = c->key;
 	r->target.name = c->key;
@@ -86,7 +100,7 @@ fake_check(const char *key, enum target_kind kind, size_t n_eps)
 }
 
 static void
-fake_free(struct check *c)
+fake_free(struct fake *c)
 {
 	struct check_result *r = c->last;
 
@@ -101,19 +115,18 @@ fake_free(struct check *c)
 		free(r->records);
 	}
 	free(r);
-	free(c->own_cfg);
 	free(c->key);
 	free(c);
 }
 
 static char *
-render(struct check *c, int colour)
+render(struct fake *c, int colour)
 {
 	struct report_opts o = { .colour = colour };
 	struct buf b;
 
 	buf_init(&b);
-	report_render(&c, 1, wall_time(), &o, &b);
+	report_render(pub(c), 1, wall_time(), &o, &b);
 	return b.data;
 }
 
@@ -131,21 +144,21 @@ has_line(const char *report, const char *line)
 
 /* --- verdict -> line ---------------------------------------------------- */
 
-typedef void (*breaker)(struct check *c);
+typedef void (*breaker)(struct fake *c);
 
-static void brk_none(struct check *c) { (void)c; }
-static void brk_no_dmarc(struct check *c) { c->last->records->dmarc.present = 0; }
-static void brk_p_none(struct check *c)
+static void brk_none(struct fake *c) { (void)c; }
+static void brk_no_dmarc(struct fake *c) { c->last->records->dmarc.present = 0; }
+static void brk_p_none(struct fake *c)
 { c->last->records->dmarc.policy = DMARC_POLICY_NONE; }
-static void brk_pct(struct check *c) { c->last->records->dmarc.pct = 50; }
-static void brk_no_spf(struct check *c) { c->last->records->spf_present = 0; }
-static void brk_plus_all(struct check *c)
+static void brk_pct(struct fake *c) { c->last->records->dmarc.pct = 50; }
+static void brk_no_spf(struct fake *c) { c->last->records->spf_present = 0; }
+static void brk_plus_all(struct fake *c)
 { c->last->records->spf_all = SPF_QUAL_PASS; }
-static void brk_no_all(struct check *c) { c->last->records->spf_all = -1; }
-static void brk_spf_timeout(struct check *c)
+static void brk_no_all(struct fake *c) { c->last->records->spf_all = -1; }
+static void brk_spf_timeout(struct fake *c)
 { c->last->records->spf_lookup.result = DNS_TIMEOUT; }
 static void
-brk_dkim_missing(struct check *c)
+brk_dkim_missing(struct fake *c)
 {
 	struct records_result *rr = c->last->records;
 
@@ -154,14 +167,14 @@ brk_dkim_missing(struct check *c)
 	rr->n_dkim = 1;
 }
 static void
-brk_dkim_weak(struct check *c)
+brk_dkim_weak(struct fake *c)
 {
 	brk_dkim_missing(c);
 	c->last->records->dkim[0].key.present = 1;
 	c->last->records->dkim[0].key.valid = 1;
 	c->last->records->dkim[0].key.weak_key = 1;
 }
-static void brk_no_starttls(struct check *c)
+static void brk_no_starttls(struct fake *c)
 {
 	probe_fail(&c->last->eps[0].out, STEP_EHLO, REASON_STARTTLS_MISSING,
 	    "no STARTTLS");
@@ -169,7 +182,7 @@ static void brk_no_starttls(struct check *c)
 	c->last->eps[0].out.tls.done = 0;
 	c->last->eps[0].out.tls.have_cert = 0;
 }
-static void brk_refused(struct check *c)
+static void brk_refused(struct fake *c)
 {
 	probe_outcome_free(&c->last->eps[0].out);
 	probe_fail(&c->last->eps[0].out, STEP_CONNECT, REASON_CONN,
@@ -177,7 +190,7 @@ static void brk_refused(struct check *c)
 	c->last->eps[0].out.cause = CAUSE_REFUSED;
 	c->last->success = 0;		/* as the scheduler has it */
 }
-static void brk_expired(struct check *c)
+static void brk_expired(struct fake *c)
 {
 	struct tls_facts *t = &c->last->eps[0].out.tls;
 
@@ -187,21 +200,21 @@ static void brk_expired(struct check *c)
 	probe_str_printf(&t->verify_error, 256,
 	    "certificate has expired");
 }
-static void brk_expiring(struct check *c)
+static void brk_expiring(struct fake *c)
 {
 	struct tls_facts *t = &c->last->eps[0].out.tls;
 
 	t->not_after = wall_time() + 5 * 86400.0 + 60;
 	t->chain_earliest_not_after = t->not_after;
 }
-static void brk_name(struct check *c) { c->last->eps[0].out.tls.hostname_match = 0; }
-static void brk_old_tls(struct check *c)
+static void brk_name(struct fake *c) { c->last->eps[0].out.tls.hostname_match = 0; }
+static void brk_old_tls(struct fake *c)
 {
 	c->last->eps[0].audit.ran = 1;
 	c->last->eps[0].audit.version_accepted[TLSV_1_0] = 1;
 	c->last->eps[0].audit.version_accepted[TLSV_1_3] = 1;
 }
-static void brk_nxdomain(struct check *c)
+static void brk_nxdomain(struct fake *c)
 {
 	dns_mx_free(c->last->mx, c->last->n_mx);
 	c->last->mx = NULL;
@@ -210,7 +223,7 @@ static void brk_nxdomain(struct check *c)
 	c->last->mx_result = DNS_NXDOMAIN;
 	c->last->success = 0;
 }
-static void brk_null_mx(struct check *c)
+static void brk_null_mx(struct fake *c)
 {
 	c->last->null_mx = 1;
 	c->last->n_eps = 0;
@@ -294,7 +307,7 @@ static void
 check_lines(void)
 {
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct check *c = fake_check("example.org", TARGET_DOMAIN, 1);
+		struct fake *c = fake_check("example.org", TARGET_DOMAIN, 1);
 		size_t n_eps = c->last->n_eps;
 		char *out, *want;
 
@@ -324,10 +337,10 @@ check_lines(void)
 			CHECK(strstr(out, "fix:") == NULL);
 		CHECK(strchr(out, '\033') == NULL);
 		unit_checks++;
-		if (report_exit_status(&c, 1, 1, wall_time()) != cases[i].rc) {
+		if (report_exit_status(pub(c), 1, 1, wall_time()) != cases[i].rc) {
 			unit_failures++;
 			fprintf(stderr, "case %s: exit %d, want %d\n",
-			    cases[i].name, report_exit_status(&c, 1, 1,
+			    cases[i].name, report_exit_status(pub(c), 1, 1,
 			    wall_time()), cases[i].rc);
 		}
 		free(out);
@@ -343,7 +356,7 @@ check_lines(void)
 static void
 check_colour(void)
 {
-	struct check *c = fake_check("example.org", TARGET_DOMAIN, 1);
+	struct fake *c = fake_check("example.org", TARGET_DOMAIN, 1);
 	char *out;
 
 	CHECK_INT(report_colour_wanted(1, NULL), 1);
@@ -376,14 +389,14 @@ check_colour(void)
 static void
 check_exit(void)
 {
-	struct check *good = fake_check("example.org", TARGET_DOMAIN, 1);
-	struct check *bad = fake_check("example.net", TARGET_DOMAIN, 0);
-	struct check *ep = fake_check("192.0.2.9:25", TARGET_ENDPOINT, 1);
-	struct check *two[2] = { good, bad };
+	struct fake *good = fake_check("example.org", TARGET_DOMAIN, 1);
+	struct fake *bad = fake_check("example.net", TARGET_DOMAIN, 0);
+	struct fake *ep = fake_check("192.0.2.9:25", TARGET_ENDPOINT, 1);
+	struct published_target two[2];
 	struct check_result *saved;
 
-	CHECK_INT(report_exit_status(&good, 1, 1, wall_time()), REPORT_PASS);
-	CHECK_INT(report_exit_status(&good, 1, 0, wall_time()),
+	CHECK_INT(report_exit_status(pub(good), 1, 1, wall_time()), REPORT_PASS);
+	CHECK_INT(report_exit_status(pub(good), 1, 0, wall_time()),
 	    REPORT_UNCHECKED);			/* interrupted */
 	CHECK_INT(report_exit_status(NULL, 0, 1, wall_time()),
 	    REPORT_UNCHECKED);
@@ -393,23 +406,25 @@ check_exit(void)
 	bad->last->n_mx = 0;
 	bad->last->success = 0;
 	bad->last->mx_result = DNS_TIMEOUT;
-	CHECK_INT(report_exit_status(&bad, 1, 1, wall_time()), REPORT_UNCHECKED);
+	CHECK_INT(report_exit_status(pub(bad), 1, 1, wall_time()), REPORT_UNCHECKED);
 	bad->last->mx_result = DNS_SERVFAIL;
-	CHECK_INT(report_exit_status(&bad, 1, 1, wall_time()), REPORT_UNCHECKED);
+	CHECK_INT(report_exit_status(pub(bad), 1, 1, wall_time()), REPORT_UNCHECKED);
 	/* one target checked: its verdict decides */
+	two[0] = *pub(good);
+	two[1] = *pub(bad);
 	CHECK_INT(report_exit_status(two, 2, 1, wall_time()), REPORT_FAIL);
 	/* NXDOMAIN is an answer: a failure, not "could not check" */
 	bad->last->mx_result = DNS_NXDOMAIN;
-	CHECK_INT(report_exit_status(&bad, 1, 1, wall_time()), REPORT_FAIL);
+	CHECK_INT(report_exit_status(pub(bad), 1, 1, wall_time()), REPORT_FAIL);
 	/* an endpoint whose name does not resolve */
 	probe_outcome_free(&ep->last->eps[0].out);
 	probe_fail(&ep->last->eps[0].out, STEP_RESOLVE, REASON_DNS, "nx");
 	ep->last->eps[0].address[0] = '\0';
-	CHECK_INT(report_exit_status(&ep, 1, 1, wall_time()), REPORT_UNCHECKED);
+	CHECK_INT(report_exit_status(pub(ep), 1, 1, wall_time()), REPORT_UNCHECKED);
 	/* not run at all */
 	saved = good->last;
 	good->last = NULL;
-	CHECK_INT(report_exit_status(&good, 1, 1, wall_time()), REPORT_UNCHECKED);
+	CHECK_INT(report_exit_status(pub(good), 1, 1, wall_time()), REPORT_UNCHECKED);
 	good->last = saved;
 	fake_free(good);
 	fake_free(bad);

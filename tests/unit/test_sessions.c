@@ -22,7 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "collectors/protocols.h"
+#include "collectors/probe_start.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "tests/unit/unit.h"

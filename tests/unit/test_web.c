@@ -25,6 +25,7 @@
 #include "web/metrics.h"
 #include "web/metrics_once.h"
 #include "web/probe.h"
+#include "web/results.h"
 #include "web/status.h"
 
 /* --- the allow-list -------------------------------------------------------- */
@@ -895,6 +896,14 @@ without_process(const char *text, struct buf *out)
 	out->len--;
 }
 
+/* What the scheduler publishes of c (daemon/publish.c). */
+static struct published_target
+published_of(const struct check *c)
+{
+	return (struct published_target){ .key = c->key, .cfg = c->cfg,
+	    .result = c->last, .running = c->run != NULL };
+}
+
 static void
 fake_free(struct check *c)
 {
@@ -915,10 +924,13 @@ check_status_page(void)
 	struct check *good = fake_check("good.example:25", TARGET_ENDPOINT, 1, 1);
 	struct check *bad = fake_check("bad<b>.example:25", TARGET_ENDPOINT, 0, 1);
 	struct check *dom = fake_check("example.org", TARGET_DOMAIN, 0, 0);
-	struct check *checks[3] = { good, bad, dom };
+	struct published_target list[3] = { published_of(good),
+	    published_of(bad), published_of(dom) };
+	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = list,
+	    .n = 3 };
+	struct result_store *rs;
 	struct tls_facts *t = &good->last->eps[0].out.tls;
 	struct target_view v;
-	struct ctx ctx;
 	struct buf b;
 	const char *p1, *p2;
 
@@ -938,7 +950,7 @@ check_status_page(void)
 	/* the domain: NXDOMAIN */
 	dom->last->mx_result = DNS_NXDOMAIN;
 
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.overall, V_PASS);
 	CHECK_INT(v.starttls.v, V_PASS);
 	CHECK_INT(v.cert.v, V_PASS);
@@ -950,31 +962,31 @@ check_status_page(void)
 	t->chain_earliest_not_after = t->not_after;
 	good->last->eps[0].audit.ran = 1;
 	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 1;
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_WARN);
 	CHECK_STR(v.cert.text, "expires in 5 days");
 	CHECK_INT(v.tls.v, V_FAIL);
 	CHECK_STR(v.tls.text, "accepts TLSv1.1");
 	CHECK_INT(v.overall, V_FAIL);
 	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 0;
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.tls.v, V_PASS);
 	CHECK_INT(v.overall, V_WARN);
 	CHECK_STR(v.reason, "certificate: expires in 5 days");
 	t->verified = 0;
 	probe_str_printf(&t->verify_error, 256, "self-signed "
 	    "certificate");
-	target_view_make(good, wall_time(), &v);
+	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_FAIL);
 	CHECK_STR(v.cert.text, "not verified: self-signed certificate");
 	t->verified = 1;
 	t->not_after = wall_time() + 90 * 86400.0;
 	t->chain_earliest_not_after = t->not_after;
 
-	target_view_make(bad, wall_time(), &v);
+	target_view_make(&list[1], wall_time(), &v);
 	CHECK_INT(v.overall, V_FAIL);
 	CHECK_STR(v.reason, "connection refused");
-	target_view_make(dom, wall_time(), &v);
+	target_view_make(&list[2], wall_time(), &v);
 	CHECK_INT(v.overall, V_FAIL);
 	CHECK_STR(v.reason, "MX lookup: the domain does not exist (NXDOMAIN)");
 	CHECK_INT(v.spf.v, V_NA);
@@ -1112,12 +1124,10 @@ check_status_page(void)
 		free(rr);
 	}
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.checks = checks;
-	ctx.n_checks = 3;
-	ctx.ready = 1;
+	rs = result_store_new();
+	result_store_publish(rs, &ev);
 	buf_init(&b);
-	status_page_render(&ctx, &b);
+	status_page_render(rs, NULL, &b);
 	/* worst first: the failing ones (by name) above the passing one */
 	p1 = strstr(b.data, "bad&lt;b&gt;.example:25");
 	p2 = strstr(b.data, "good.example:25");
@@ -1128,17 +1138,17 @@ check_status_page(void)
 	CHECK(strstr(b.data, "3 min ago") != NULL);
 	CHECK(strstr(b.data, "2 fail") != NULL);
 	buf_reset(&b);
-	CHECK(target_page_render(&ctx, "good.example:25", &b) == 0);
+	CHECK(target_page_render(rs, "good.example:25", &b) == 0);
 	CHECK(strstr(b.data, "CN=&lt;img src=x onerror=1&gt;") != NULL);
 	CHECK(strstr(b.data, "<img") == NULL);
 	buf_reset(&b);
-	CHECK(target_page_render(&ctx, "nope", &b) == -1);
-	CHECK(status_json_render(&ctx, "nope", &b) == -1);
-	CHECK(status_json_render(&ctx, "bad<b>.example:25", &b) == 0);
+	CHECK(target_page_render(rs, "nope", &b) == -1);
+	CHECK(status_json_render(rs, "nope", &b) == -1);
+	CHECK(status_json_render(rs, "bad<b>.example:25", &b) == 0);
 	CHECK(strstr(b.data, "\"name\":\"bad<b>.example:25\"") != NULL);
 	CHECK(strstr(b.data, "\"text\":\"connection refused\"") != NULL);
 	buf_reset(&b);
-	CHECK(status_json_render(&ctx, NULL, &b) == 0);
+	CHECK(status_json_render(rs, NULL, &b) == 0);
 	CHECK(strstr(b.data, "\"counts\":{\"pass\":1,\"pending\":0,\"warn\":0,"
 	    "\"fail\":2}") != NULL);
 	CHECK(strstr(b.data, "\"subject\":\"CN=<img src=x onerror=1>\"") !=
@@ -1163,7 +1173,7 @@ check_status_page(void)
 		rr->dmarc_from_org = rr->dmarc_near_miss = 1;
 		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "org.example");
 		buf_reset(&b);
-		CHECK(status_json_render(&ctx, "example.org", &b) == 0);
+		CHECK(status_json_render(rs, "example.org", &b) == 0);
 		CHECK(strstr(b.data, "\"valid\":null,\"temperror\":true") != NULL);
 		CHECK(strstr(b.data, "\"all\":null") != NULL);
 		CHECK(strstr(b.data, "\"policy\":\"none\",\"near_miss\":true") !=
@@ -1197,6 +1207,7 @@ check_status_page(void)
 		free(rr);
 	}
 	buf_free(&b);
+	result_store_free(rs);
 	fake_free(good);
 	fake_free(bad);
 	fake_free(dom);
@@ -1279,6 +1290,7 @@ check_metrics_stream(void)
 	ctx.checks = checks;
 	ctx.n_checks = 3;
 	metrics_cache_subscribe(&ctx);
+	result_store_subscribe(&ctx);
 	publish_targets(&ctx);
 	expo_init(&plain);
 	for (size_t i = 0; i < 3; i++)

@@ -1,5 +1,5 @@
-/* Which session state machine speaks which protocol. */
-#include "collectors/protocols.h"
+/* Which session state machine speaks which protocol: probe_start(). */
+#include "collectors/probe_start.h"
 
 #include <stdlib.h>
 
