@@ -29,6 +29,7 @@ struct io {
 	unsigned	 timeout_ms;
 	char		 error[160];
 	int		 err;		/* errno of the last socket error */
+	struct io_tls_fail tls_fail;
 	char		*in;		/* input, [in_off, in_len) unread */
 	size_t		 in_off, in_len;
 	size_t		 in_cap;	/* allocated (plus 1), <= IO_INPUT_MAX */
@@ -53,6 +54,39 @@ io_set_error(struct io *io, const char *what, int err)
 	io->err = err;
 }
 
+/* A socket error or an EOF under TLS: an IO_TLSERROR with its errno (0
+ * for the EOF). */
+static void
+io_set_tls_sys_error(struct io *io, const char *what, int err)
+{
+	if (err != 0)
+		io_set_error(io, what, err);
+	else
+		snprintf(io->error, sizeof(io->error),
+		    "%s: connection closed by peer", what);
+	io->err = 0;
+	io->tls_fail.err = err;
+	io->tls_fail.eof = err == 0;
+}
+
+/* OpenSSL's reasons for a reply that is not TLS at all: plain text, an
+ * HTTP answer, bytes that cannot be a record header. */
+static int
+io_not_tls(unsigned long e)
+{
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return 0;
+	switch (ERR_GET_REASON(e)) {
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_PACKET_LENGTH_TOO_LONG:
+	case SSL_R_HTTP_REQUEST:
+	case SSL_R_HTTPS_PROXY_REQUEST:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Keeps the first OpenSSL error in the queue: it names the cause, later
  * entries are consequences. */
 static void
@@ -62,6 +96,12 @@ io_set_tls_error(struct io *io, const char *what)
 	char msg[120];
 
 	io->err = 0;
+	io->tls_fail.not_tls = io_not_tls(e);
+	/* OpenSSL 3 reports an EOF in the handshake as an error (and "sends"
+	 * decode_error into the closed connection): a close. */
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		io->tls_fail.eof = 1;
 	if (e == 0) {
 		snprintf(io->error, sizeof(io->error), "%s", what);
 	} else {
@@ -269,11 +309,7 @@ io_handshake(struct io *io)
 	}
 	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
 		/* A socket error (errno says which: a reset) or an EOF. */
-		if (errno != 0)
-			io_set_error(io, "tls handshake", errno);
-		else
-			snprintf(io->error, sizeof(io->error),
-			    "tls handshake: connection closed by peer");
+		io_set_tls_sys_error(io, "tls handshake", errno);
 		io_dispatch(io, IO_TLSERROR);
 		return;
 	}
@@ -362,6 +398,7 @@ io_new(struct event_base *base, io_callback cb, void *arg)
 	io->cb = cb;
 	io->arg = arg;
 	io->fd = -1;
+	io->tls_fail.alert_received = io->tls_fail.alert_sent = -1;
 	io->in_cap = IO_INPUT_INIT;
 	io->in = xmalloc(io->in_cap + 1);
 	buf_init(&io->out);
@@ -527,10 +564,39 @@ io_getline(struct io *io, size_t max, size_t *len, int *toolong)
 	return start;
 }
 
+/* The SSL's ex_data slot that points back at its io. */
+static int
+io_ex_index(void)
+{
+	static int idx = -1;
+
+	if (idx == -1)
+		idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	return idx;
+}
+
+/* Every alert that goes either way: the last one the peer sent (a fatal
+ * one ends the connection, so it is the one), our first fatal one. */
+static void
+io_tls_info(const SSL *ssl, int where, int ret)
+{
+	struct io *io;
+
+	if (!(where & SSL_CB_ALERT) ||
+	    (io = SSL_get_ex_data(ssl, io_ex_index())) == NULL)
+		return;
+	if (where & SSL_CB_READ)
+		io->tls_fail.alert_received = ret & 0xff;
+	else if ((ret >> 8) == SSL3_AL_FATAL && io->tls_fail.alert_sent < 0)
+		io->tls_fail.alert_sent = ret & 0xff;
+}
+
 void
 io_start_tls(struct io *io, SSL *ssl)
 {
 	io->ssl = ssl;
+	SSL_set_ex_data(ssl, io_ex_index(), io);
+	SSL_set_info_callback(ssl, io_tls_info);
 	SSL_set_fd(ssl, io->fd);
 	io->handshaking = 1;
 	/* The first SSL_connect() runs from the loop, never inside the
@@ -560,6 +626,12 @@ int
 io_errno(const struct io *io)
 {
 	return io->err;
+}
+
+const struct io_tls_fail *
+io_tls_fail(const struct io *io)
+{
+	return &io->tls_fail;
 }
 
 int

@@ -61,6 +61,17 @@ int io_handshaking(const struct io *io);
 const char *io_error(const struct io *io);
 /* The errno of the last socket error (IO_ERROR), 0 for a TLS one. */
 int io_errno(const struct io *io);
+
+/* What the TLS layer saw when it failed (IO_TLSERROR), for the probe's
+ * cause (probe_cause_of_tls()). */
+struct io_tls_fail {
+	int	 alert_received;	/* the peer's last alert (its code), -1 */
+	int	 alert_sent;		/* our first fatal alert, -1 none */
+	int	 err;			/* errno of a socket error under TLS */
+	int	 eof;			/* the peer closed, no alert, no error */
+	int	 not_tls;		/* the peer's bytes are no TLS records */
+};
+const struct io_tls_fail *io_tls_fail(const struct io *io);
 int io_fd(const struct io *io);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "collectors/io.h"
 
 static const char *const step_names[STEP__COUNT] = {
 	[STEP_RESOLVE] = "resolve",
@@ -42,12 +43,79 @@ static const char *const cause_names[CAUSE__COUNT] = {
 	[CAUSE_SOCKET] = "socket",
 	[CAUSE_TIMEOUT] = "timeout",
 	[CAUSE_NO_SLOT] = "no_slot",
+	[CAUSE_TLSA_WAIT] = "tlsa_wait",
+	[CAUSE_NXDOMAIN] = "nxdomain",
+	[CAUSE_NO_ADDRESS] = "no_address",
+	[CAUSE_SERVFAIL] = "servfail",
+	[CAUSE_DNS_REFUSED] = "dns_refused",
+	[CAUSE_DNS_TIMEOUT] = "dns_timeout",
+	[CAUSE_DNS_ERROR] = "dns_error",
+	[CAUSE_DNS_BUDGET] = "dns_budget",
+	[CAUSE_ALERT_RECEIVED] = "alert_received",
+	[CAUSE_ALERT_SENT] = "alert_sent",
+	[CAUSE_NOT_TLS] = "not_tls",
 };
+_Static_assert(ARRAY_LEN(cause_names) == CAUSE__COUNT, "a name each");
+
+/* The TLS alerts of the IANA registry (RFC 8446 6, RFC 5246 7.2, RFC 6066,
+ * RFC 7301, RFC 7507, RFC 9849), by code. */
+static const char *const alert_names[256] = {
+	[0] = "close_notify",
+	[10] = "unexpected_message",
+	[20] = "bad_record_mac",
+	[21] = "decryption_failed",
+	[22] = "record_overflow",
+	[30] = "decompression_failure",
+	[40] = "handshake_failure",
+	[41] = "no_certificate",
+	[42] = "bad_certificate",
+	[43] = "unsupported_certificate",
+	[44] = "certificate_revoked",
+	[45] = "certificate_expired",
+	[46] = "certificate_unknown",
+	[47] = "illegal_parameter",
+	[48] = "unknown_ca",
+	[49] = "access_denied",
+	[50] = "decode_error",
+	[51] = "decrypt_error",
+	[60] = "export_restriction",
+	[70] = "protocol_version",
+	[71] = "insufficient_security",
+	[80] = "internal_error",
+	[86] = "inappropriate_fallback",
+	[90] = "user_canceled",
+	[100] = "no_renegotiation",
+	[109] = "missing_extension",
+	[110] = "unsupported_extension",
+	[111] = "certificate_unobtainable",
+	[112] = "unrecognized_name",
+	[113] = "bad_certificate_status_response",
+	[114] = "bad_certificate_hash_value",
+	[115] = "unknown_psk_identity",
+	[116] = "certificate_required",
+	[120] = "no_application_protocol",
+	[121] = "ech_required",
+};
+
+const char *
+tls_alert_name(int code)
+{
+	return code >= 0 && code < (int)ARRAY_LEN(alert_names) &&
+	    alert_names[code] ? alert_names[code] : "unknown";
+}
+
+const char *
+probe_outcome_alert(const struct probe_outcome *o)
+{
+	return o->cause == CAUSE_ALERT_RECEIVED || o->cause == CAUSE_ALERT_SENT ?
+	    tls_alert_name(o->tls_alert) : NULL;
+}
 
 const char *
 probe_cause_name(enum probe_cause c)
 {
-	return (unsigned)c < CAUSE__COUNT ? cause_names[c] : "unknown";
+	return (unsigned)c < CAUSE__COUNT && cause_names[c] ? cause_names[c] :
+	    "unknown";
 }
 
 enum probe_cause
@@ -65,9 +133,66 @@ probe_cause_of_errno(int err)
 		return CAUSE_RESET;
 	case EPIPE:
 		return CAUSE_CLOSED;
+	case ETIMEDOUT:
+		return CAUSE_TIMEOUT;
 	default:
 		return CAUSE_SOCKET;
 	}
+}
+
+/* How bad a lookup's result is for the name: a name that does not exist
+ * says most, then a lookup that failed, then no records. */
+static int
+dns_rank(enum dns_result r)
+{
+	switch (r) {
+	case DNS_NXDOMAIN: return 4;
+	case DNS_SERVFAIL:
+	case DNS_REFUSED:
+	case DNS_TIMEOUT:
+	case DNS_ERROR: return 3;
+	case DNS_BUDGET: return 2;
+	case DNS_NODATA: return 1;
+	default: return 0;
+	}
+}
+
+enum probe_cause
+probe_cause_of_dns(enum dns_result a, enum dns_result aaaa)
+{
+	enum dns_result r = dns_rank(aaaa) > dns_rank(a) ? aaaa : a;
+
+	switch (r) {
+	case DNS_NXDOMAIN: return CAUSE_NXDOMAIN;
+	case DNS_NODATA: return CAUSE_NO_ADDRESS;
+	case DNS_SERVFAIL: return CAUSE_SERVFAIL;
+	case DNS_REFUSED: return CAUSE_DNS_REFUSED;
+	case DNS_TIMEOUT: return CAUSE_DNS_TIMEOUT;
+	case DNS_ERROR: return CAUSE_DNS_ERROR;
+	case DNS_BUDGET: return CAUSE_DNS_BUDGET;
+	default: return CAUSE_NONE;
+	}
+}
+
+enum probe_cause
+probe_cause_of_tls(const struct io_tls_fail *f, int *alert)
+{
+	*alert = -1;
+	if (f->not_tls)
+		return CAUSE_NOT_TLS;
+	if (f->alert_received >= 0) {
+		*alert = f->alert_received;
+		return CAUSE_ALERT_RECEIVED;
+	}
+	if (f->err != 0)
+		return probe_cause_of_errno(f->err);
+	if (f->eof)
+		return CAUSE_CLOSED;
+	if (f->alert_sent >= 0) {
+		*alert = f->alert_sent;
+		return CAUSE_ALERT_SENT;
+	}
+	return CAUSE_NONE;
 }
 
 const char *
@@ -133,6 +258,7 @@ probe_outcome_init(struct probe_outcome *out)
 	out->starttls_offered = -1;
 	out->plaintext_auth_offered = -1;
 	out->starttls_injection = -1;
+	out->tls_alert = -1;
 }
 
 void
@@ -222,6 +348,7 @@ probe_fail(struct probe_outcome *out, enum probe_step step,
 	out->fail_step = step;
 	out->reason = reason;
 	out->cause = CAUSE_NONE;
+	out->tls_alert = -1;
 	va_start(ap, fmt);
 	{
 		char tmp[PROBE_DETAIL_MAX];

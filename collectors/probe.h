@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "collectors/dane.h"
+#include "collectors/dns.h"
 #include "collectors/protocol.h"
 
 /* Steps of a probe; each is also a `phase` of mailsec_probe_duration_seconds
@@ -41,20 +42,38 @@ enum probe_reason {
 	REASON__COUNT
 };
 
-/* What exactly failed, classified where it happened (collectors/session.c
- * from the socket's errno, daemon/sched.c for a slot never given): the
- * words for people come from it (web/verdict.c), never from the detail
- * text.  Finer than the reason, which is the metric's label. */
+/* What exactly failed, classified where it happened: collectors/session.c
+ * from the socket's errno and from what the TLS layer saw (io.c: the
+ * alerts, a close, bytes that are not TLS), daemon/sched.c for a slot never
+ * given, a TLSA lookup still out and a host name that did not resolve.
+ * The words for people come from it (web/verdict.c), never from the
+ * detail text; it is the `cause` label of mailsec_probe_error_info.  Finer
+ * than the reason; the step says in which phase (a timeout in banner, ehlo,
+ * starttls or tls_handshake).  A certificate that does not verify is no
+ * failure of the probe (the handshake does not verify: tls.verified). */
 enum probe_cause {
 	CAUSE_NONE,		/* nothing finer than the reason */
 	CAUSE_REFUSED,		/* connect refused (ECONNREFUSED) */
 	CAUSE_NO_ROUTE,		/* no route to the host (EHOSTUNREACH) */
 	CAUSE_NET_UNREACHABLE,	/* the network is unreachable (ENETUNREACH) */
 	CAUSE_RESET,		/* the peer reset the connection */
-	CAUSE_CLOSED,		/* the peer closed it (or EPIPE) */
+	CAUSE_CLOSED,		/* the peer closed it (or EPIPE); in the TLS
+				 * handshake: without an alert */
 	CAUSE_SOCKET,		/* another socket error (the detail says) */
-	CAUSE_TIMEOUT,		/* no answer in time */
+	CAUSE_TIMEOUT,		/* no answer in time (the step says where) */
 	CAUSE_NO_SLOT,		/* the deadline passed before a probe slot */
+	CAUSE_TLSA_WAIT,	/* the deadline passed, the TLSA lookup out */
+	CAUSE_NXDOMAIN,		/* the host name does not exist */
+	CAUSE_NO_ADDRESS,	/* it exists, with no A or AAAA record */
+	CAUSE_SERVFAIL,		/* the DNS failed the lookup (SERVFAIL) */
+	CAUSE_DNS_REFUSED,	/* the DNS refused the lookup */
+	CAUSE_DNS_TIMEOUT,	/* no DNS answer in time */
+	CAUSE_DNS_ERROR,	/* a malformed answer, another DNS failure */
+	CAUSE_DNS_BUDGET,	/* not asked: the domain's DNS budget spent */
+	CAUSE_ALERT_RECEIVED,	/* the peer sent a TLS alert (tls_alert) */
+	CAUSE_ALERT_SENT,	/* we ended the handshake with an alert: the
+				 * peer chose what we do not offer (tls_alert) */
+	CAUSE_NOT_TLS,		/* the peer's reply was not TLS records */
 	CAUSE__COUNT
 };
 
@@ -64,6 +83,21 @@ const char *probe_cause_name(enum probe_cause c);
 /* The cause of a socket error: errno as connect(), read() or write()
  * left it. */
 enum probe_cause probe_cause_of_errno(int err);
+/* Why a host name gave no address, from the A and the AAAA lookup: a name
+ * that does not exist first, then a failed lookup, then no records. */
+enum probe_cause probe_cause_of_dns(enum dns_result a, enum dns_result aaaa);
+/* The cause of a TLS failure (IO_TLSERROR) as the TLS layer saw it, and
+ * the alert it names (-1 none) in *alert. */
+struct io_tls_fail;
+enum probe_cause probe_cause_of_tls(const struct io_tls_fail *f, int *alert);
+/* The name of a TLS alert (RFC 8446 section 6, RFC 5246 7.2, RFC 8446's
+ * IANA registry): "handshake_failure"; "unknown" for a code without.  Ours,
+ * not OpenSSL's words, so the label values stay put. */
+const char *tls_alert_name(int code);
+struct probe_outcome;
+/* The name of the alert a failure names (cause alert_received or
+ * alert_sent), else NULL. */
+const char *probe_outcome_alert(const struct probe_outcome *o);
 
 /* Facts of the TLS session and the certificate chain presented.  They are
  * read whether or not the chain verifies.
@@ -139,6 +173,8 @@ struct probe_outcome {
 	enum probe_step	 fail_step;
 	enum probe_reason reason;
 	enum probe_cause cause;		/* set after probe_fail() */
+	int		 tls_alert;	/* CAUSE_ALERT_*: the alert's code,
+					 * else -1 */
 	char		*detail;	/* human words for the status page, logs */
 	double		 phase_s[STEP__COUNT];
 	unsigned	 phase_mask;	/* which phase_s are set */

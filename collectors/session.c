@@ -89,13 +89,14 @@ vfail(struct session *s, enum probe_reason reason, const char *fmt,
 
 /* After the goodbye the outcome is in: a broken last reply does not turn
  * it into a failure. */
-static void __attribute__((format(printf, 4, 0)))
+static void __attribute__((format(printf, 5, 0)))
 vfail_done(struct session *s, enum probe_reason reason, enum probe_cause cause,
-    const char *fmt, va_list ap)
+    int alert, const char *fmt, va_list ap)
 {
 	if (s->state != s->ops->st_quit) {
 		vfail(s, reason, fmt, ap);
 		s->out.cause = cause;
+		s->out.tls_alert = alert;
 	}
 	session_done(s);
 }
@@ -106,7 +107,7 @@ session_fail(struct session *s, enum probe_reason reason, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail_done(s, reason, CAUSE_NONE, fmt, ap);
+	vfail_done(s, reason, CAUSE_NONE, -1, fmt, ap);
 	va_end(ap);
 }
 
@@ -119,7 +120,21 @@ session_fail_cause(struct session *s, enum probe_reason reason,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail_done(s, reason, cause, fmt, ap);
+	vfail_done(s, reason, cause, -1, fmt, ap);
+	va_end(ap);
+}
+
+/* A TLS failure, its cause and alert as the TLS layer saw them. */
+__attribute__((format(printf, 2, 3)))
+static void
+session_fail_tls(struct session *s, const char *fmt, ...)
+{
+	int alert;
+	enum probe_cause cause = probe_cause_of_tls(io_tls_fail(s->io), &alert);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail_done(s, REASON_TLS, cause, alert, fmt, ap);
 	va_end(ap);
 }
 
@@ -281,7 +296,7 @@ session_io(struct io *io, enum io_event ev, void *arg)
 		if (s->state == s->ops->st_quit)
 			session_done(s);
 		else
-			session_fail(s, REASON_TLS, "%s", io_error(s->io));
+			session_fail_tls(s, "%s", io_error(s->io));
 		break;
 	}
 	session_leave(s);

@@ -82,9 +82,12 @@ job_done(const struct probe_outcome *out, void *arg)
 	else {
 		char q[LOG_QUOTE_MAX];
 
-		log_info("probe_failed", "%s step=%s reason=%s detail=%s",
-		    job->log_id, probe_step_name(out->fail_step),
+		log_info("probe_failed", "%s step=%s reason=%s cause=%s%s%s "
+		    "detail=%s", job->log_id, probe_step_name(out->fail_step),
 		    probe_reason_name(out->reason),
+		    probe_cause_name(out->cause),
+		    probe_outcome_alert(out) ? " tls_alert=" : "",
+		    probe_outcome_alert(out) ? probe_outcome_alert(out) : "",
 		    log_quote(q, sizeof(q), out->detail));
 	}
 	/* The audit is worth its handshakes only where TLS works at all. */

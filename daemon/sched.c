@@ -256,7 +256,7 @@ run_probe_address(struct check_run *run, enum mxexpand_role role, const char *ho
 /* A host with no address still gets a row per port, failed at resolve. */
 static void
 run_unresolved(struct check_run *run, enum mxexpand_role role, const char *host,
-    const char *why)
+    enum probe_cause cause, const char *why)
 {
 	uint16_t ports[MAX_PORTS];
 	enum protocol protos[MAX_PORTS];
@@ -267,6 +267,7 @@ run_unresolved(struct check_run *run, enum mxexpand_role role, const char *host,
 		struct endpoint_result *ep = &run->res->eps[idx];
 
 		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
+		ep->out.cause = cause;
 		ep->finished = wall_time();
 		run->ctx->probes_total[protos[i]][0]++;
 	}
@@ -571,7 +572,8 @@ expand_host(void *arg, const struct mxexpand_host *h)
 
 		snprintf(why, sizeof(why), "no address: A %s, AAAA %s",
 		    dns_result_name(h->v4), dns_result_name(h->v6));
-		run_unresolved(run, h->role, h->name, why);
+		run_unresolved(run, h->role, h->name,
+		    probe_cause_of_dns(h->v4, h->v6), why);
 	}
 	for (size_t i = 0; i < h->n_addrs && run->check != NULL; i++)
 		run_probe_address(run, h->role, h->name,
@@ -1043,7 +1045,8 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		    "%s", job->dane_wait ? "still waiting for the TLSA lookup" :
 		    job->queued ? "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
-		ep->out.cause = job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
+		ep->out.cause = job->dane_wait ? CAUSE_TLSA_WAIT :
+		    job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
 		ep->finished = wall_time();
 	}
 	if (run->mx_pending)

@@ -14,7 +14,7 @@ static const struct family_def families[F__COUNT] = {
 	[F_PROBE_ENDPOINT_DURATION] = { "mailsec_probe_endpoint_duration_seconds", "gauge",
 	    "Wall time of the last probe of this endpoint, all its phases." },
 	[F_PROBE_ERROR_INFO] = { "mailsec_probe_error_info", "gauge",
-	    "Present with value 1 when the last probe failed: the step and the reason." },
+	    "Present with value 1 when the last probe failed: the step, the reason, the cause and, for an alert, its name." },
 	[F_PROBE_TIMESTAMP] = { "mailsec_probe_last_run_timestamp_seconds", "gauge",
 	    "When the last probe of this endpoint finished." },
 	[F_STARTTLS_OFFERED] = { "mailsec_starttls_offered", "gauge",

@@ -594,17 +594,19 @@ const size_t n_ep_facts = sizeof(ep_facts) / sizeof(ep_facts[0]);
 /* --- reading ----------------------------------------------------------------- */
 
 void
-fact_read(const struct ep_fact *f, const struct fact_src *s,
-    struct fact_value *v)
+fact_value_clear(struct fact_value *v)
 {
-	const unsigned char *p = (const unsigned char *)s->ep + f->at;
+	memset(v, 0, offsetof(struct fact_value, text));
+	v->text[0] = '\0';
+}
 
-	memset(v, 0, sizeof(*v));
-	if (f->read != NULL) {
-		f->read(s, v);
-		return;
-	}
-	switch (f->ctype) {
+void
+fact_read_field(const void *base, size_t at, enum fact_ctype ctype,
+    enum fact_known known, struct fact_value *v)
+{
+	const unsigned char *p = (const unsigned char *)base + at;
+
+	switch (ctype) {
 	case C_INT:
 		v->num = *(const int *)(const void *)p;
 		break;
@@ -617,19 +619,25 @@ fact_read(const struct ep_fact *f, const struct fact_src *s,
 	case C_DOUBLE:
 		v->num = *(const double *)(const void *)p;
 		break;
+	case C_LONG:
+		v->num = (double)*(const long *)(const void *)p;
+		break;
+	case C_SIZE:
+		v->num = (double)*(const size_t *)(const void *)p;
+		break;
 	case C_CHARS:
 		v->str = (const char *)p;
 		break;
 	case C_STRP:
 		v->str = *(const char *const *)(const void *)p;
-		if (v->str == NULL)
-			v->str = "";	/* an endpoint not made by
-					 * check_result_add_endpoint() */
+		break;
+	case C_LOOKUP:
+		v->lookup = (const struct dns_lookup_info *)(const void *)p;
 		break;
 	case C_NONE:
 		break;
 	}
-	switch (f->known) {
+	switch (known) {
 	case K_ALWAYS:
 		v->known = 1;
 		break;
@@ -639,7 +647,22 @@ fact_read(const struct ep_fact *f, const struct fact_src *s,
 	case K_NONEMPTY:
 		v->known = v->str != NULL && v->str[0] != '\0';
 		break;
+	case K_NONNULL:
+		v->known = v->str != NULL;
+		break;
 	}
+}
+
+void
+fact_read(const struct ep_fact *f, const struct fact_src *s,
+    struct fact_value *v)
+{
+	fact_value_clear(v);
+	if (f->read != NULL) {
+		f->read(s, v);
+		return;
+	}
+	fact_read_field(s->ep, f->at, f->ctype, f->known, v);
 }
 
 static void
@@ -728,50 +751,60 @@ facts_expo(struct expo *e, const struct buf *labels,
 
 /* --- JSON -------------------------------------------------------------------- */
 
-static void
-json_fact(struct json *j, const struct ep_fact *f, const struct fact_value *v)
+void
+fact_json(struct json *j, const char *key, enum fact_type type, int raw,
+    const struct fact_value *v)
 {
-	int raw = v->known || (f->flags & FACT_JSON_RAW);
-
-	switch (f->type) {
+	raw = v->known || raw;
+	switch (type) {
 	case FT_BOOL:
 		if (v->known)
-			json_kbool(j, f->key, v->num != 0);
+			json_kbool(j, key, v->num != 0);
 		else
-			json_kstr(j, f->key, NULL);
+			json_kstr(j, key, NULL);
 		break;
 	case FT_TRI:
-		json_ktri(j, f->key, v->known ? (int)v->num : -1);
+		json_ktri(j, key, v->known ? (int)v->num : -1);
 		break;
 	case FT_INT:
 		if (raw)
-			json_kint(j, f->key, (long long)v->num);
+			json_kint(j, key, (long long)v->num);
 		else
-			json_kstr(j, f->key, NULL);
+			json_kstr(j, key, NULL);
 		break;
 	case FT_NUM:
 	case FT_TIME:
 		if (raw)
-			json_knum(j, f->key, v->num);
+			json_knum(j, key, v->num);
 		else
-			json_kstr(j, f->key, NULL);
+			json_kstr(j, key, NULL);
 		break;
 	case FT_STR:
-		json_kstr(j, f->key, v->known ? v->str : NULL);
+		json_kstr(j, key, v->known ? v->str : NULL);
 		break;
 	case FT_SET:
-		json_key(j, f->key);
+		json_key(j, key);
 		json_obj_open(j);
 		for (size_t i = 0; i < v->n; i++)
 			json_ktri(j, v->name(i), v->tris[i]);
 		json_obj_close(j);
 		break;
 	case FT_LIST:
-		json_key(j, f->key);
+		json_key(j, key);
 		json_arr_open(j);
 		for (size_t i = 0; i < v->n; i++)
 			json_num(j, v->nums[i]);
 		json_arr_close(j);
+		break;
+	case FT_STRS:
+		json_key(j, key);
+		json_arr_open(j);
+		for (size_t i = 0; i < v->n; i++)
+			json_str(j, v->strs[i]);
+		json_arr_close(j);
+		break;
+	case FT_LOOKUP:
+		json_kstr(j, key, dns_result_name(v->lookup->result));
 		break;
 	}
 }
@@ -805,7 +838,8 @@ facts_json(struct json *j, const struct check_result *r,
 			    ep_facts[i].key == NULL)
 				continue;
 			fact_read(&ep_facts[i], &s, &v);
-			json_fact(j, &ep_facts[i], &v);
+			fact_json(j, ep_facts[i].key, ep_facts[i].type,
+			    (ep_facts[i].flags & FACT_JSON_RAW) != 0, &v);
 		}
 		if (!gd->json_inline)
 			json_obj_close(j);
@@ -814,15 +848,11 @@ facts_json(struct json *j, const struct check_result *r,
 
 /* --- the target page ----------------------------------------------------------- */
 
-static void
-row_words(const struct ep_fact *f, const struct fact_src *s,
-    const struct fact_value *v, char *out, size_t len)
+void
+fact_text(enum fact_type type, const struct fact_value *v, char *out,
+    size_t len)
 {
-	if (f->words != NULL) {
-		f->words(s, out, len);
-		return;
-	}
-	switch (f->type) {
+	switch (type) {
 	case FT_BOOL:
 		snprintf(out, len, "%s", v->num != 0 ? "yes" : "no");
 		break;
@@ -842,11 +872,25 @@ row_words(const struct ep_fact *f, const struct fact_src *s,
 	case FT_STR:
 		snprintf(out, len, "%s", v->str ? v->str : "");
 		break;
+	case FT_LOOKUP:
+		snprintf(out, len, "%s", dns_result_name(v->lookup->result));
+		break;
 	case FT_SET:
 	case FT_LIST:
+	case FT_STRS:
 		out[0] = '\0';
 		break;
 	}
+}
+
+static void
+row_words(const struct ep_fact *f, const struct fact_src *s,
+    const struct fact_value *v, char *out, size_t len)
+{
+	if (f->words != NULL)
+		f->words(s, out, len);
+	else
+		fact_text(f->type, v, out, len);
 }
 
 void

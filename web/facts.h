@@ -39,6 +39,10 @@ enum fact_type {
 	FT_STR,		/* exported as a label of its family's sample */
 	FT_SET,		/* a tri per name: a JSON object, a sample per name */
 	FT_LIST,	/* numbers by position: a JSON array, a sample each */
+	FT_STRS,	/* strings: a JSON array, the page's "a, b" */
+	FT_LOOKUP,	/* a DNS lookup (struct dns_lookup_info): JSON and the
+			 * page its result's name, /metrics its
+			 * mailsec_dns_lookup_* samples */
 };
 
 /* The verdict (web/verdict.c) a fact feeds. */
@@ -48,6 +52,10 @@ enum fact_feeds {
 	FEEDS_TLS,
 	FEEDS_CERT,
 	FEEDS_MTA_STS,
+	FEEDS_SPF,
+	FEEDS_DKIM,
+	FEEDS_DMARC,
+	FEEDS_MX_HYGIENE,
 };
 
 /* What a fact reads from. */
@@ -65,13 +73,34 @@ struct fact_value {
 	const signed char *tris;	/* FT_SET: n values */
 	const char	*(*name)(size_t i);	/* FT_SET: value i's name */
 	const double	*nums;		/* FT_LIST: n values */
+	char *const	*strs;		/* FT_STRS: n values */
+	const struct dns_lookup_info *lookup;	/* FT_LOOKUP */
+	struct dns_lookup_info own_lookup;	/* ... when made up */
+	char		 text[512];	/* str, when made up */
 };
 
-/* Where a plain fact reads: a field of struct endpoint_result. */
-/* C_CHARS: a char array in the struct; C_STRP: a char * (never NULL). */
-enum fact_ctype { C_NONE, C_INT, C_UINT, C_SCHAR, C_DOUBLE, C_CHARS, C_STRP };
+/* Where a plain fact reads: a field of struct endpoint_result (or of
+ * the domain fact's group, web/facts_domain.h).  C_CHARS a char array,
+ * C_STRP a char pointer, C_LOOKUP a struct dns_lookup_info. */
+enum fact_ctype { C_NONE, C_INT, C_UINT, C_SCHAR, C_DOUBLE, C_CHARS,
+	C_STRP, C_LONG, C_SIZE, C_LOOKUP };
 /* When a plain fact is known. */
-enum fact_known { K_ALWAYS, K_NONNEG, K_NONEMPTY };
+enum fact_known { K_ALWAYS, K_NONNEG, K_NONEMPTY, K_NONNULL };
+
+/* .at and .ctype of field f of struct T, the type told by the field's:
+ * a field that turns from an array into a pointer stays read right. */
+#define FACT_CTYPE(p) _Generic((p),					\
+	int *: C_INT, unsigned *: C_UINT, signed char *: C_SCHAR,	\
+	double *: C_DOUBLE, long *: C_LONG, size_t *: C_SIZE,		\
+	char **: C_STRP, const char **: C_STRP,				\
+	struct dns_lookup_info *: C_LOOKUP, default: C_CHARS)
+#define FACT_AT(T, f)	.at = offsetof(T, f), .ctype = FACT_CTYPE(&((T *)0)->f)
+
+/* Empties v (all but its text buffer). */
+void fact_value_clear(struct fact_value *v);
+/* Reads the field at of base into v, known as known says. */
+void fact_read_field(const void *base, size_t at, enum fact_ctype ctype,
+    enum fact_known known, struct fact_value *v);
 
 #define FACT_JSON_RAW	0x1	/* JSON shows the value even when not known */
 
@@ -106,6 +135,15 @@ extern const size_t n_ep_facts;
 /* Reads fact f of s. */
 void fact_read(const struct ep_fact *f, const struct fact_src *s,
     struct fact_value *v);
+
+/* A fact's member of a JSON object: null when not known (raw: numbers
+ * even then). */
+void fact_json(struct json *j, const char *key, enum fact_type type, int raw,
+    const struct fact_value *v);
+
+/* A fact's words on the page by its type ("yes", "not learnt", a date). */
+void fact_text(enum fact_type type, const struct fact_value *v, char *out,
+    size_t len);
 
 /* The samples of every known fact of ep; labels are the endpoint's. */
 void facts_expo(struct expo *e, const struct buf *labels,

@@ -19,10 +19,11 @@
 #include "web/config_metrics.h"
 #include "web/facts.h"
 #include "web/results.h"
+#include "web/facts_domain.h"
 
 /* address_label = hash: 8 hex digits of the address's SHA-256. */
-static void
-address_hash(const char *address, char out[9])
+void
+metrics_address_hash(const char *address, char out[9])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	static const char hex[] = "0123456789abcdef";
@@ -106,7 +107,7 @@ add_endpoint(struct expo *e, const struct check_result *r,
 	    r->target.name : "");
 	labels_add(&l, "host", ep->host);
 	if (mode == ADDRESS_LABEL_HASH && ep->address[0])
-		address_hash(ep->address, hash);
+		metrics_address_hash(ep->address, hash);
 	labels_add(&l, "address", mode == ADDRESS_LABEL_OFF ? "" :
 	    mode == ADDRESS_LABEL_HASH && ep->address[0] ? hash : ep->address);
 	labels_add(&l, "port", port);
@@ -123,265 +124,14 @@ add_endpoint(struct expo *e, const struct check_result *r,
 	if (!o->success)
 		expo_add(e, F_PROBE_ERROR_INFO, &l, 1,
 		    "step", probe_step_name(o->fail_step),
-		    "reason", probe_reason_name(o->reason), NULL);
+		    "reason", probe_reason_name(o->reason),
+		    "cause", probe_cause_name(o->cause),
+		    probe_outcome_alert(o) ? "tls_alert" : NULL,
+		    probe_outcome_alert(o), NULL);
 	expo_add(e, F_PROBE_TIMESTAMP, &l, ep->finished, NULL);
 	facts_expo(e, &l, r, ep);
 	add_dane_records(e, &l, r, ep);
 	buf_free(&l);
-}
-
-static void
-add_lookup(struct expo *e, const struct buf *l, const char *record,
-    const char *selector, const struct dns_lookup_info *li)
-{
-	if (!li->done)
-		return;
-	expo_add(e, F_DNS_LOOKUP_SUCCESS, l, dns_answered(li->result),
-	    "record", record, selector ? "selector" : NULL, selector, NULL);
-	expo_add(e, F_DNS_LOOKUP_DURATION, l, li->duration_s, "record", record,
-	    selector ? "selector" : NULL, selector, NULL);
-	if (li->result != DNS_OK)
-		expo_add(e, F_DNS_ERROR_INFO, l, 1, "record", record,
-		    "rcode", dns_result_name(li->result),
-		    selector ? "selector" : NULL, selector, NULL);
-}
-
-static void
-add_records(struct expo *e, const struct buf *l, const struct records_result *r)
-{
-	const struct dmarc_record *d = &r->dmarc;
-
-	add_lookup(e, l, "spf", NULL, &r->spf_lookup);
-	expo_add(e, F_SPF_PRESENT, l, r->spf_present, NULL);
-	/* A temperror leaves validity unknown: no sample. */
-	if (records_spf_valid(r) >= 0)
-		expo_add(e, F_SPF_VALID, l, records_spf_valid(r), NULL);
-	expo_add(e, F_SPF_TEMPERROR, l, r->spf_temperror, NULL);
-	if (r->spf_reason)
-		expo_add(e, F_SPF_ERROR_INFO, l, 1, "reason", r->spf_reason, NULL);
-	if (r->spf_present) {
-		expo_add(e, F_SPF_DNS_LOOKUPS, l, r->spf_dns_lookups, NULL);
-		expo_add(e, F_SPF_VOID_LOOKUPS, l, r->spf_void_lookups, NULL);
-		if (r->spf_all != SPF_ALL_UNKNOWN)
-			expo_add(e, F_SPF_ALL_INFO, l, 1, "qualifier",
-			    spf_qualifier_name(r->spf_all), NULL);
-		expo_add(e, F_SPF_PTR_USED, l, r->spf_ptr_used, NULL);
-		expo_add(e, F_SPF_BYTES, l, (double)r->spf_bytes, NULL);
-	}
-	for (size_t i = 0; i < r->n_spf_checks; i++)
-		expo_add(e, F_SPF_CHECK_HOST_INFO, l, 1,
-		    "address", r->spf_checks[i].address,
-		    "source", r->spf_checks[i].source,
-		    "result", spf_result_name(r->spf_checks[i].code), NULL);
-	for (size_t i = 0; i < r->n_dkim; i++) {
-		const struct dkim_selector_result *k = &r->dkim[i];
-		const char *sel = k->selector;
-
-		add_lookup(e, l, "dkim", sel, &k->lookup);
-		if (k->lookup.done && !dns_answered(k->lookup.result)) {
-			/* A failed lookup: nothing is known of the key. */
-			expo_add(e, F_DKIM_ERROR_INFO, l, 1, "selector", sel,
-			    "reason", k->key.reason, NULL);
-			continue;
-		}
-		expo_add(e, F_DKIM_PRESENT, l, k->key.present, "selector", sel,
-		    NULL);
-		expo_add(e, F_DKIM_VALID, l, k->key.valid, "selector", sel, NULL);
-		if (k->key.key_type && k->key.key_bits)
-			expo_add(e, F_DKIM_KEY_SIZE, l, k->key.key_bits,
-			    "selector", sel, "key_type", k->key.key_type, NULL);
-		expo_add(e, F_DKIM_REVOKED, l, k->key.revoked, "selector", sel,
-		    NULL);
-		expo_add(e, F_DKIM_TESTING, l, k->key.testing, "selector", sel,
-		    NULL);
-		expo_add(e, F_DKIM_SHA1_ONLY, l, k->key.sha1_only, "selector", sel,
-		    NULL);
-		if (k->key.reason)
-			expo_add(e, F_DKIM_ERROR_INFO, l, 1, "selector", sel,
-			    "reason", k->key.reason, NULL);
-	}
-	add_lookup(e, l, "dmarc", NULL, &r->dmarc_lookup);
-	if (r->dmarc_failure == DNS_OK || d->present) {
-		/* a failed lookup says nothing of the record */
-		expo_add(e, F_DMARC_PRESENT, l, d->present, NULL);
-		expo_add(e, F_DMARC_VALID, l, d->present && d->valid, NULL);
-	}
-	expo_add(e, F_DMARC_FROM_ORG, l, r->dmarc_from_org, NULL);
-	if (!d->present)
-		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", d->reason ?
-		    d->reason : "no_record", NULL);
-	else if (d->reason)
-		expo_add(e, F_DMARC_ERROR_INFO, l, 1, "reason", d->reason, NULL);
-	expo_add(e, F_DMARC_NEAR_MISS, l, r->dmarc_near_miss, NULL);
-	if (records_dmarc_policy(r) != DMARC_POLICY_UNSET) {
-		/* A subdomain that borrows its org domain's record gets sp. */
-		expo_add(e, F_DMARC_POLICY, l, records_dmarc_policy(r), NULL);
-		expo_add(e, F_DMARC_SUBDOMAIN_POLICY, l, d->subdomain_policy,
-		    NULL);
-		expo_add(e, F_DMARC_PCT, l, d->pct, NULL);
-	}
-	if (d->present)
-		expo_add(e, F_DMARC_RUA_COUNT, l, (double)d->n_rua, NULL);
-	for (size_t i = 0; i < r->n_dmarc_dests; i++)
-		if (r->dmarc_dests[i].external && r->dmarc_dests[i].authorized >= 0)
-			expo_add(e, F_DMARC_EXTERNAL_RUA_AUTH, l,
-			    r->dmarc_dests[i].authorized,
-			    "destination", r->dmarc_dests[i].domain, NULL);
-	expo_add(e, F_RECORDS_TIMESTAMP, l, r->finished, NULL);
-}
-
-static void
-add_mta_sts(struct expo *e, const struct buf *l, const struct check_result *cr)
-{
-	const struct mtasts_result *r = cr->mtasts;
-	const struct sts_policy *p = &r->policy;
-	int not_covered = 0, not_compliant = 0;
-
-	add_lookup(e, l, "mta_sts", NULL, &r->record_lookup);
-	expo_add(e, F_STS_RECORD_PRESENT, l, r->record.present, NULL);
-	expo_add(e, F_STS_RECORD_VALID, l, r->record.valid, NULL);
-	if (r->record.reason != STS_OK)
-		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
-		    sts_reason_name(r->record.reason), NULL);
-	if (r->record.valid)
-		expo_add(e, F_STS_ID_INFO, l, 1, "id", r->record.id, NULL);
-	if (!r->fetch_attempted)
-		return;
-	expo_add(e, F_STS_FETCH_SUCCESS, l, r->fetch_success, NULL);
-	expo_add(e, F_STS_FETCH_DURATION, l, r->fetch_duration_s, NULL);
-	if (r->cert_not_after > 0)
-		expo_add(e, F_STS_CERT_NOT_AFTER, l, r->cert_not_after, NULL);
-	expo_add(e, F_STS_POLICY_VALID, l, r->policy_reason == STS_OK, NULL);
-	if (r->policy_reason != STS_OK) {
-		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
-		    sts_reason_name(r->policy_reason), NULL);
-		return;
-	}
-	expo_add(e, F_STS_MODE_INFO, l, 1, "mode", sts_mode_name(p->mode), NULL);
-	expo_add(e, F_STS_MAX_AGE, l, p->max_age, NULL);
-	expo_add(e, F_STS_MX_PATTERNS, l, (double)p->n_mx, NULL);
-	for (size_t i = 0; i < cr->n_mx; i++) {
-		const char *host = cr->mx[i].host;
-		enum mtasts_mx v = mtasts_mx_verdict(r, host,
-		    check_result_mx_certs_verified(cr, host));
-
-		if (v == MTASTS_MX_NO_POLICY)
-			break;
-		expo_add(e, F_STS_MX_COVERED, l, v != MTASTS_MX_NOT_COVERED,
-		    "host", host, NULL);
-		if (v != MTASTS_MX_UNKNOWN)
-			expo_add(e, F_STS_MX_COMPLIANT, l,
-			    v == MTASTS_MX_COMPLIANT, "host", host, NULL);
-		not_covered |= v == MTASTS_MX_NOT_COVERED;
-		not_compliant |= v == MTASTS_MX_CERT_FAILS;
-	}
-	if (not_covered)
-		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
-		    sts_reason_name(STS_MX_NOT_COVERED), NULL);
-	if (not_compliant)
-		expo_add(e, F_STS_ERROR_INFO, l, 1, "reason",
-		    sts_reason_name(STS_MX_NOT_COMPLIANT), NULL);
-}
-
-static void
-add_tls_rpt(struct expo *e, const struct buf *l, const struct mtasts_result *r)
-{
-	add_lookup(e, l, "tls_rpt", NULL, &r->rpt_lookup);
-	expo_add(e, F_TLSRPT_PRESENT, l, r->rpt.present, NULL);
-	expo_add(e, F_TLSRPT_VALID, l, r->rpt.valid, NULL);
-	if (r->rpt.present)
-		expo_add(e, F_TLSRPT_RUA, l, (double)r->rpt.n_rua, NULL);
-	if (r->rpt.reason != STS_OK)
-		expo_add(e, F_TLSRPT_ERROR_INFO, l, 1, "reason",
-		    sts_reason_name(r->rpt.reason), NULL);
-}
-
-/* The CA domains of the set's issue records, "a.example,b.example", ";"
- * when they allow none, "" when there is no issue record. */
-static void
-caa_issuers_text(const struct caa_set *set, char *out, size_t len)
-{
-	size_t o = 0;
-	int any = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < set->n; i++) {
-		const struct caa_record *r = &set->recs[i];
-		int n;
-
-		if (r->tag != CAA_TAG_ISSUE)
-			continue;
-		any = 1;
-		if (r->issuer[0] == '\0')
-			continue;
-		n = snprintf(out + o, len - o, "%s%s", o ? "," : "", r->issuer);
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += (size_t)n;
-	}
-	if (any && o == 0)
-		snprintf(out, len, ";");
-}
-
-static void
-add_mxhyg(struct expo *e, const struct buf *l, int mode,
-    const struct mxhyg_result *m)
-{
-	for (size_t i = 0; i < m->n_findings; i++)
-		expo_add(e, F_MX_ERROR_INFO, l, 1, "host", m->findings[i].host,
-		    "reason", mx_error_name(m->findings[i].reason), NULL);
-	for (size_t i = 0; i < m->n_hosts; i++) {
-		const struct mxhyg_host *h = &m->hosts[i];
-		char issuers[512];
-
-		expo_add(e, F_MX_IPV6_ADDRESSES, l, h->n_v6, "host", h->host,
-		    NULL);
-		if (h->caa_present < 0)
-			continue;	/* a lookup failed: not known */
-		expo_add(e, F_CAA_PRESENT, l, h->caa_present, "host", h->host,
-		    NULL);
-		if (h->caa == NULL)
-			continue;
-		expo_add(e, F_CAA_VALID, l, h->caa->error == CAA_OK, "host",
-		    h->host, NULL);
-		caa_issuers_text(h->caa, issuers, sizeof(issuers));
-		expo_add(e, F_CAA_INFO, l, 1, "host", h->host, "found_at",
-		    h->caa_name, "issuers", issuers, NULL);
-	}
-	for (size_t i = 0; i < m->n_addrs; i++) {
-		const struct mxhyg_addr *a = &m->addrs[i];
-		char hash[9];
-		const char *label = a->address;
-		int v = a->match;
-
-		if (mode == ADDRESS_LABEL_OFF) {
-			/* One sample per host: the worst of its addresses. */
-			int first = 1;
-
-			for (size_t j = 0; j < m->n_addrs; j++)
-				if (strcmp(m->addrs[j].host, a->host) == 0) {
-					if (j < i)
-						first = 0;
-					if (m->addrs[j].match == 0 ||
-					    (m->addrs[j].match < 0 && v == 1))
-						v = m->addrs[j].match;
-				}
-			if (!first)
-				continue;
-			label = "";
-		} else if (mode == ADDRESS_LABEL_HASH) {
-			address_hash(a->address, hash);
-			label = hash;
-		}
-		if (v >= 0)
-			expo_add(e, F_MX_PTR_MATCH, l, v, "host", a->host,
-			    "address", label, NULL);
-		if (mode == ADDRESS_LABEL_OFF)
-			continue;
-		for (size_t k = 0; k < a->n_ptr_names; k++)
-			expo_add(e, F_MX_PTR_INFO, l, 1, "host", a->host,
-			    "address", label, "name", a->ptr_names[k], NULL);
-	}
 }
 
 void
@@ -401,39 +151,7 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 	buf_reset(&l);
 	if (r->target.kind == TARGET_DOMAIN) {
 		labels_add(&l, "domain", r->target.name);
-		expo_add(e, F_DNS_LOOKUP_SUCCESS, &l, dns_answered(r->mx_result),
-		    "record", "mx", NULL);
-		expo_add(e, F_DNS_LOOKUP_DURATION, &l, r->mx_duration_s,
-		    "record", "mx", NULL);
-		if (r->mx_result != DNS_OK)
-			expo_add(e, F_DNS_ERROR_INFO, &l, 1, "record", "mx",
-			    "rcode", dns_result_name(r->mx_result), NULL);
-		expo_add(e, F_MX_RECORDS, &l, (double)r->n_mx, NULL);
-		for (size_t i = 0; i < r->n_mx; i++) {
-			char pref[12];
-
-			snprintf(pref, sizeof(pref), "%u", r->mx[i].preference);
-			expo_add(e, F_MX_INFO, &l, 1, "host", r->mx[i].host,
-			    "preference", pref, NULL);
-		}
-		expo_add(e, F_MX_NULL, &l, r->null_mx, NULL);
-		expo_add(e, F_MX_IMPLICIT, &l, r->implicit_mx, NULL);
-		if (r->records)
-			add_records(e, &l, r->records);
-		if (r->mtasts && r->mtasts->sts_checked)
-			add_mta_sts(e, &l, r);
-		if (r->mtasts && r->mtasts->rpt_checked)
-			add_tls_rpt(e, &l, r->mtasts);
-		if (r->mxhyg)
-			add_mxhyg(e, &l, mode, r->mxhyg);
-		for (size_t i = 0; r->zones && i < r->zones->n_names; i++) {
-			const struct zone_status *z = &r->zones->names[i];
-
-			expo_add(e, F_DNSSEC_STATUS_INFO, &l, 1, "name", z->name,
-			    "status", dnssec_status_name(z->status), NULL);
-			expo_add(e, F_DNSSEC_SECURE, &l,
-			    z->status == DNSSEC_SECURE, "name", z->name, NULL);
-		}
+		domfacts_expo(&dom_table, e, &l, r, mode);
 	}
 	buf_free(&l);
 	for (size_t i = 0; i < r->n_eps; i++)

@@ -15,6 +15,8 @@
 void metrics_add_result(struct expo *e, const struct check_result *r,
     int mode);
 int metrics_address_mode(const struct ctx *ctx);
+/* address_label = hash: 8 hex digits of the address's SHA-256. */
+void metrics_address_hash(const char *address, char out[9]);
 /* The exporter's own samples (mailsec_exporter_*, process_*), as of now. */
 void metrics_add_exporter(struct expo *e, const struct ctx *ctx);
 

@@ -11,6 +11,7 @@
 #include "collectors/records.h"
 #include "base/escape.h"
 #include "web/facts.h"
+#include "web/facts_domain.h"
 #include "web/fmt.h"
 #include "web/status_config.h"
 
@@ -387,8 +388,10 @@ endpoint_html(struct buf *b, const struct check_result *r,
 	if (!o->success) {
 		failure_words(ep, text, sizeof(text));
 		kv_text(b, "Failure", text);
-		kv_fmt(b, "Step and reason", "%s, %s", probe_step_name(o->fail_step),
-		    probe_reason_name(o->reason));
+		kv_fmt(b, "Step, reason and cause", "%s, %s, %s%s%s",
+		    probe_step_name(o->fail_step), probe_reason_name(o->reason),
+		    probe_cause_name(o->cause), probe_outcome_alert(o) ? " " : "",
+		    probe_outcome_alert(o) ? probe_outcome_alert(o) : "");
 		if (o->detail[0])
 			kv_text(b, "Detail", o->detail);
 	}
@@ -410,113 +413,41 @@ pre(struct buf *b, const char *s)
 	buf_puts(b, "</code></pre>");
 }
 
+/* The domain's sections (web/facts_domain.c): a key/value table each. */
 static void
-records_html(struct buf *b, const struct records_result *rr)
+dom_open(void *arg, const char *title)
 {
-	buf_puts(b, "<h2>Records</h2>\n");
-	kv_open(b);
-	kv_fmt(b, "SPF lookup", "%s", dns_result_name(rr->spf_lookup.result));
-	if (rr->spf_raw) {
-		buf_puts(b, "<tr><th>SPF record</th><td>");
-		pre(b, rr->spf_raw);
-		buf_puts(b, "</td></tr>\n");
-		kv_fmt(b, "SPF DNS lookups", "%u (void: %u)",
-		    rr->spf_dns_lookups, rr->spf_void_lookups);
-	}
-	if (rr->spf_reason)
-		kv_fmt(b, "SPF problem", "%s%s%s", rr->spf_reason,
-		    rr->spf_message[0] ? ": " : "", rr->spf_message);
-	for (size_t i = 0; i < rr->n_spf_checks; i++)
-		kv_fmt(b, "SPF check", "%s (%s): %s", rr->spf_checks[i].address,
-		    rr->spf_checks[i].source,
-		    spf_result_name(rr->spf_checks[i].code));
-	for (size_t i = 0; i < rr->n_dkim; i++) {
-		const struct dkim_selector_result *k = &rr->dkim[i];
-		char head[128];
-
-		snprintf(head, sizeof(head), "DKIM %s", k->selector);
-		buf_printf(b, "<tr><th>");
-		html_escape(b, head);
-		buf_puts(b, "</th><td>");
-		if (k->raw)
-			pre(b, k->raw);
-		else
-			html_escape(b, dns_result_name(k->lookup.result));
-		if (k->key.message[0]) {
-			buf_puts(b, "<br><span class=\"mut\">");
-			html_escape(b, k->key.message);
-			buf_puts(b, "</span>");
-		}
-		buf_puts(b, "</td></tr>\n");
-	}
-	kv_fmt(b, "DMARC lookup", "%s%s%s",
-	    dns_result_name(rr->dmarc_lookup.result),
-	    rr->dmarc_domain[0] ? ", found at " : "", rr->dmarc_domain);
-	if (rr->dmarc_raw) {
-		buf_puts(b, "<tr><th>DMARC record</th><td>");
-		pre(b, rr->dmarc_raw);
-		buf_puts(b, "</td></tr>\n");
-	}
-	if (rr->dmarc.message[0])
-		kv_text(b, "DMARC problem", rr->dmarc.message);
-	if (rr->dmarc_near_miss)
-		kv_text(b, "DMARC record ignored", rr->dmarc_near_miss_message);
-	kv_close(b);
+	buf_printf(arg, "<h2>%s</h2>\n", title);
+	kv_open(arg);
 }
 
-/* MTA-STS, TLS-RPT and the DNSSEC status of the domain and its MX zones:
- * the facts behind the MTA-STS verdict, and why_bogus (never a label). */
 static void
-policy_html(struct buf *b, const struct check_result *r)
+dom_close(void *arg)
 {
-	const struct mtasts_result *m = r->mtasts;
+	kv_close(arg);
+}
 
-	buf_puts(b, "<h2>MTA-STS, TLS-RPT, DNSSEC</h2>\n");
-	kv_open(b);
-	if (m != NULL && m->sts_checked) {
-		kv_fmt(b, "MTA-STS record", "%s", m->record.present ?
-		    (m->record.valid ? "valid" : m->record.message) :
-		    "none");
-		if (m->record_raw) {
-			buf_puts(b, "<tr><th>_mta-sts TXT</th><td>");
-			pre(b, m->record_raw);
-			buf_puts(b, "</td></tr>\n");
-		}
-		if (m->fetch_attempted)
-			kv_fmt(b, "Policy", "%s", m->policy_reason == STS_OK ?
-			    sts_mode_name(m->policy.mode) : m->policy_message);
-		if (m->policy_reason == STS_OK) {
-			struct buf mx;
+static void
+dom_row(void *arg, const struct fact_cell *c)
+{
+	struct buf *b = arg;
 
-			buf_init(&mx);
-			for (size_t i = 0; i < m->policy.n_mx; i++)
-				buf_printf(&mx, "%s%s", i ? ", " : "",
-				    m->policy.mx[i]);
-			kv_fmt(b, "Policy mx", "%s", mx.len ? mx.data : "none");
-			kv_fmt(b, "Policy max_age", "%u s", m->policy.max_age);
-			buf_free(&mx);
-		}
+	buf_puts(b, "<tr><th>");
+	if (c->name_escape)
+		html_escape(b, c->name);
+	else
+		buf_puts(b, c->name);
+	buf_puts(b, "</th><td>");
+	if (c->pre)
+		pre(b, c->text);
+	else
+		html_escape(b, c->text);
+	if (c->note != NULL) {
+		buf_puts(b, "<br><span class=\"mut\">");
+		html_escape(b, c->note);
+		buf_puts(b, "</span>");
 	}
-	if (m != NULL && m->rpt_checked) {
-		kv_fmt(b, "TLS-RPT", "%s", m->rpt.present ? (m->rpt.valid ?
-		    "valid" : m->rpt.message) : "none");
-		if (m->rpt_raw) {
-			buf_puts(b, "<tr><th>_smtp._tls TXT</th><td>");
-			pre(b, m->rpt_raw);
-			buf_puts(b, "</td></tr>\n");
-		}
-	}
-	for (size_t i = 0; r->zones != NULL && i < r->zones->n_names; i++) {
-		const struct zone_status *z = &r->zones->names[i];
-		char k[300];
-
-		snprintf(k, sizeof(k), "DNSSEC of %s", z->name);
-		if (z->status == DNSSEC_BOGUS && z->why_bogus[0])
-			kv_fmt(b, k, "bogus: %s", z->why_bogus);
-		else
-			kv_fmt(b, k, "%s", dnssec_status_name(z->status));
-	}
-	kv_close(b);
+	buf_puts(b, "</td></tr>\n");
 }
 
 int
@@ -525,6 +456,7 @@ target_page_render(const struct result_store *s, const char *name,
 {
 	const struct published_target *t = result_store_find(s, name);
 	const struct check_result *r;
+	struct domfacts_page dom = { dom_open, dom_close, dom_row, b };
 	struct target_view v;
 	double now = wall_time();
 	char text[128], when[64];
@@ -568,30 +500,13 @@ target_page_render(const struct result_store *s, const char *name,
 		kv_text(b, "Last run", "not yet");
 	kv_close(b);
 
-	if (r != NULL && t->cfg->kind == TARGET_DOMAIN) {
-		buf_puts(b, "<h2>MX</h2>\n");
-		kv_open(b);
-		kv_fmt(b, "Lookup", "%s, %.3f s", dns_result_name(r->mx_result),
-		    r->mx_duration_s);
-		if (r->null_mx)
-			kv_text(b, "Null MX", "yes: the domain takes no mail "
-			    "(RFC 7505)");
-		if (r->implicit_mx)
-			kv_text(b, "Implicit MX", "yes: no MX, the domain's own "
-			    "address takes mail");
-		for (size_t i = 0; i < r->n_mx; i++)
-			kv_fmt(b, "MX", "%u %s", r->mx[i].preference,
-			    r->mx[i].host[0] ? r->mx[i].host : ".");
-		kv_close(b);
-	}
+	if (r != NULL)
+		domfacts_rows(&dom_table, r, DOM_HEAD, &dom);
 	if (r != NULL) {
 		buf_printf(b, "<h2>Endpoints (%zu)</h2>\n", r->n_eps);
 		for (size_t i = 0; i < r->n_eps; i++)
 			endpoint_html(b, r, &r->eps[i], now);
-		if (r->records != NULL)
-			records_html(b, r->records);
-		if (t->cfg->kind == TARGET_DOMAIN)
-			policy_html(b, r);
+		domfacts_rows(&dom_table, r, DOM_TAIL, &dom);
 	}
 	buf_puts(b, "</main></body></html>\n");
 	return 0;

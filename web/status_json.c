@@ -9,6 +9,7 @@
 #include "collectors/rating.h"
 #include "collectors/records.h"
 #include "web/facts.h"
+#include "web/facts_domain.h"
 #include "web/json.h"
 
 static void
@@ -88,6 +89,8 @@ json_endpoint(struct json *j, const struct check_result *r,
 		json_obj_open(j);
 		json_kstr(j, "step", probe_step_name(o->fail_step));
 		json_kstr(j, "reason", probe_reason_name(o->reason));
+		json_kstr(j, "cause", probe_cause_name(o->cause));
+		json_kstr(j, "tls_alert", probe_outcome_alert(o));
 		json_kstr(j, "detail", o->detail);
 		json_kstr(j, "text", words);
 		json_obj_close(j);
@@ -102,118 +105,6 @@ json_endpoint(struct json *j, const struct check_result *r,
 	json_obj_close(j);
 	facts_json(j, r, ep);
 	json_ratings(j, ep);
-	json_obj_close(j);
-}
-
-static void
-json_mta_sts(struct json *j, const struct mtasts_result *m)
-{
-	json_obj_open(j);
-	json_kbool(j, "checked", m->sts_checked);
-	json_kbool(j, "record_present", m->record.present);
-	json_kbool(j, "record_valid", m->record.valid);
-	json_kstr(j, "record", m->record_raw);
-	json_kstr(j, "id", m->record.valid ? m->record.id : NULL);
-	json_kstr(j, "record_reason", m->record.reason == STS_OK ? NULL :
-	    sts_reason_name(m->record.reason));
-	json_kbool(j, "fetched", m->fetch_attempted);
-	json_kbool(j, "fetch_success", m->fetch_success);
-	json_kint(j, "http_status", m->http_status);
-	json_kstr(j, "policy_reason", m->policy_reason == STS_OK ? NULL :
-	    sts_reason_name(m->policy_reason));
-	json_kstr(j, "policy_message", m->policy_message[0] ?
-	    m->policy_message : NULL);
-	json_kstr(j, "mode", m->policy_reason == STS_OK ?
-	    sts_mode_name(m->policy.mode) : NULL);
-	json_kint(j, "max_age", m->policy_reason == STS_OK ?
-	    (long long)m->policy.max_age : 0);
-	json_key(j, "mx");
-	json_arr_open(j);
-	for (size_t i = 0; m->policy_reason == STS_OK && i < m->policy.n_mx; i++)
-		json_str(j, m->policy.mx[i]);
-	json_arr_close(j);
-	json_key(j, "cert_not_after");
-	if (m->cert_not_after > 0)
-		json_num(j, m->cert_not_after);
-	else
-		json_null(j);
-	json_key(j, "tls_rpt");
-	json_obj_open(j);
-	json_kbool(j, "checked", m->rpt_checked);
-	json_kbool(j, "present", m->rpt.present);
-	json_kbool(j, "valid", m->rpt.valid);
-	json_kstr(j, "record", m->rpt_raw);
-	json_kint(j, "rua_count", (long long)m->rpt.n_rua);
-	json_kstr(j, "reason", m->rpt.reason == STS_OK ? NULL :
-	    sts_reason_name(m->rpt.reason));
-	json_obj_close(j);
-	json_obj_close(j);
-}
-
-static void
-json_records(struct json *j, const struct records_result *rr)
-{
-	json_obj_open(j);
-	json_key(j, "spf");
-	json_obj_open(j);
-	json_kstr(j, "lookup", dns_result_name(rr->spf_lookup.result));
-	json_kbool(j, "present", rr->spf_present);
-	json_ktri(j, "valid", records_spf_valid(rr));
-	json_kbool(j, "temperror", rr->spf_temperror);
-	json_kstr(j, "reason", rr->spf_reason);
-	json_kstr(j, "message", rr->spf_message[0] ? rr->spf_message : NULL);
-	json_kstr(j, "record", rr->spf_raw);
-	json_kint(j, "dns_lookups", rr->spf_dns_lookups);
-	json_kint(j, "void_lookups", rr->spf_void_lookups);
-	json_kstr(j, "all", rr->spf_all < 0 ? NULL :
-	    spf_qualifier_name(rr->spf_all));
-	json_key(j, "checks");
-	json_arr_open(j);
-	for (size_t i = 0; i < rr->n_spf_checks; i++) {
-		json_obj_open(j);
-		json_kstr(j, "address", rr->spf_checks[i].address);
-		json_kstr(j, "source", rr->spf_checks[i].source);
-		json_kstr(j, "result", spf_result_name(rr->spf_checks[i].code));
-		json_obj_close(j);
-	}
-	json_arr_close(j);
-	json_obj_close(j);
-	json_key(j, "dkim");
-	json_arr_open(j);
-	for (size_t i = 0; i < rr->n_dkim; i++) {
-		const struct dkim_selector_result *k = &rr->dkim[i];
-
-		json_obj_open(j);
-		json_kstr(j, "selector", k->selector);
-		json_kstr(j, "lookup", dns_result_name(k->lookup.result));
-		json_kbool(j, "present", k->key.present);
-		json_ktri(j, "valid", k->lookup.done &&
-		    !dns_answered(k->lookup.result) ? -1 : k->key.valid);
-		json_kstr(j, "key_type", k->key.key_type);
-		json_kint(j, "key_bits", k->key.key_bits);
-		json_kbool(j, "revoked", k->key.revoked);
-		json_kbool(j, "testing", k->key.testing);
-		json_kstr(j, "reason", k->key.reason);
-		json_kstr(j, "record", k->raw);
-		json_obj_close(j);
-	}
-	json_arr_close(j);
-	json_key(j, "dmarc");
-	json_obj_open(j);
-	json_kstr(j, "lookup", dns_result_name(rr->dmarc_lookup.result));
-	json_kbool(j, "present", rr->dmarc.present);
-	json_ktri(j, "valid", rr->dmarc_failure != DNS_OK &&
-	    !rr->dmarc.present ? -1 : rr->dmarc.present && rr->dmarc.valid);
-	json_kstr(j, "reason", rr->dmarc.reason);
-	json_kstr(j, "record", rr->dmarc_raw);
-	json_kstr(j, "found_at", rr->dmarc_domain[0] ? rr->dmarc_domain :
-	    NULL);
-	json_kstr(j, "policy", records_dmarc_policy(rr) != DMARC_POLICY_UNSET ?
-	    dmarc_policy_name(records_dmarc_policy(rr)) : NULL);
-	json_kbool(j, "near_miss", rr->dmarc_near_miss);
-	json_kint(j, "pct", rr->dmarc.pct);
-	json_kint(j, "rua_count", (long long)rr->dmarc.n_rua);
-	json_obj_close(j);
 	json_obj_close(j);
 }
 
@@ -264,52 +155,13 @@ json_target(struct json *j, const struct target_view *v, double now)
 		json_kbool(j, "success", r->success);
 		json_obj_close(j);
 	}
-	if (r != NULL && t->cfg->kind == TARGET_DOMAIN) {
-		json_key(j, "mx");
-		json_obj_open(j);
-		json_kstr(j, "lookup", dns_result_name(r->mx_result));
-		json_knum(j, "duration_seconds", r->mx_duration_s);
-		json_kbool(j, "null_mx", r->null_mx);
-		json_kbool(j, "implicit_mx", r->implicit_mx);
-		json_key(j, "records");
-		json_arr_open(j);
-		for (size_t i = 0; i < r->n_mx; i++) {
-			json_obj_open(j);
-			json_kint(j, "preference", r->mx[i].preference);
-			json_kstr(j, "host", r->mx[i].host);
-			json_obj_close(j);
-		}
-		json_arr_close(j);
-		json_obj_close(j);
-	}
+	domfacts_json(&dom_table, j, r, DOM_HEAD);
 	json_key(j, "endpoints");
 	json_arr_open(j);
 	for (size_t i = 0; r != NULL && i < r->n_eps; i++)
 		json_endpoint(j, r, &r->eps[i]);
 	json_arr_close(j);
-	json_key(j, "records");
-	if (r == NULL || r->records == NULL)
-		json_null(j);
-	else
-		json_records(j, r->records);
-	json_key(j, "mta_sts");
-	if (r == NULL || r->mtasts == NULL)
-		json_null(j);
-	else
-		json_mta_sts(j, r->mtasts);
-	json_key(j, "dnssec");
-	json_arr_open(j);
-	for (size_t i = 0; r != NULL && r->zones != NULL &&
-	    i < r->zones->n_names; i++) {
-		const struct zone_status *z = &r->zones->names[i];
-
-		json_obj_open(j);
-		json_kstr(j, "name", z->name);
-		json_kstr(j, "status", dnssec_status_name(z->status));
-		json_kstr(j, "why_bogus", z->why_bogus[0] ? z->why_bogus : NULL);
-		json_obj_close(j);
-	}
-	json_arr_close(j);
+	domfacts_json(&dom_table, j, r, DOM_TAIL);
 	json_obj_close(j);
 }
 

@@ -109,22 +109,112 @@ static const char *const connect_words[CAUSE__COUNT] = {
 	[CAUSE_NO_ROUTE] = "no route to the host",
 	[CAUSE_NET_UNREACHABLE] = "the network is unreachable",
 	[CAUSE_RESET] = "the connection was reset",
+	[CAUSE_TIMEOUT] = "the connection timed out",
 };
+
+/* Why a host name gave no address, in words (NULL: the reason's words). */
+static const char *const resolve_words[CAUSE__COUNT] = {
+	[CAUSE_NXDOMAIN] = "the host name does not exist (NXDOMAIN)",
+	[CAUSE_NO_ADDRESS] = "the host name has no address (no A or AAAA "
+	    "record)",
+	[CAUSE_SERVFAIL] = "the DNS server failed the host name's lookup "
+	    "(SERVFAIL)",
+	[CAUSE_DNS_REFUSED] = "the DNS server refused the host name's lookup "
+	    "(REFUSED)",
+	[CAUSE_DNS_TIMEOUT] = "no DNS answer in time for the host name",
+	[CAUSE_DNS_ERROR] = "the DNS lookup of the host name failed",
+	[CAUSE_DNS_BUDGET] = "the host name was not looked up: the domain's "
+	    "DNS budget is spent",
+};
+
+/* What a TLS alert means, by who sent it (NULL: its name says it); the
+ * codes are RFC 8446's, as OpenSSL names them. */
+static const char *
+alert_words(int alert, int sent_by_us)
+{
+	switch (alert) {
+	case SSL_AD_HANDSHAKE_FAILURE:
+		return sent_by_us ? "the server chose what the exporter does "
+		    "not offer" : "no cipher, version or key exchange in common";
+	case SSL_AD_PROTOCOL_VERSION:
+		return sent_by_us ? "the server chose a TLS version the "
+		    "exporter does not offer" : "no TLS version in common";
+	case SSL_AD_INSUFFICIENT_SECURITY:
+		return "the server wants stronger ciphers than offered";
+	case SSL_AD_UNRECOGNIZED_NAME:
+		return "the server does not know the name sent (SNI)";
+	case SSL_AD_CERTIFICATE_REQUIRED:
+		return "the server wants a client certificate";
+	case SSL_AD_INTERNAL_ERROR:
+		return sent_by_us ? NULL : "an error inside the server";
+	case SSL_AD_ILLEGAL_PARAMETER:
+	case SSL_AD_DECODE_ERROR:
+		return sent_by_us ? "the server's handshake was malformed" :
+		    "the server found the handshake malformed";
+	case SSL_AD_UNEXPECTED_MESSAGE:
+		return sent_by_us ? "the server sent a message out of order" :
+		    NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void
+tls_failure_words(const struct probe_outcome *o, const char *at, char *out,
+    size_t len)
+{
+	const char *d = o->detail, *w;
+
+	switch (o->cause) {
+	case CAUSE_ALERT_RECEIVED:
+	case CAUSE_ALERT_SENT:
+		w = alert_words(o->tls_alert, o->cause == CAUSE_ALERT_SENT);
+		snprintf(out, len, "the %s ended %s%s with the alert %s%s%s%s",
+		    o->cause == CAUSE_ALERT_SENT ? "exporter" : "server",
+		    o->fail_step == STEP_TLS_HANDSHAKE ? "the TLS handshake" :
+		    "TLS ", o->fail_step == STEP_TLS_HANDSHAKE ? "" : at,
+		    tls_alert_name(o->tls_alert), w ? " (" : "", w ? w : "",
+		    w ? ")" : "");
+		return;
+	case CAUSE_NOT_TLS:
+		if (o->fail_step == STEP_TLS_HANDSHAKE)
+			snprintf(out, len, "the server answered the TLS "
+			    "handshake with something that is not TLS");
+		else
+			snprintf(out, len, "the server sent something that is "
+			    "not TLS %s", at);
+		return;
+	case CAUSE_CLOSED:
+		snprintf(out, len, "the server closed the connection %s", at);
+		return;
+	case CAUSE_RESET:
+		snprintf(out, len, "the server reset the connection %s", at);
+		return;
+	default:
+		snprintf(out, len, "the TLS handshake failed%s%s%s",
+		    *d ? " (" : "", d, *d ? ")" : "");
+		return;
+	}
+}
 
 void
 failure_words(const struct endpoint_result *ep, char *out, size_t len)
 {
 	const struct probe_outcome *o = &ep->out;
 	const char *d = o->detail, *at = step_words(o->fail_step, ep->protocol);
+	int known = (unsigned)o->cause < CAUSE__COUNT;
 
 	switch (o->reason) {
 	case REASON_DNS:
-		snprintf(out, len, "the host name does not resolve%s%s%s",
-		    *d ? " (" : "", d, *d ? ")" : "");
+		if (known && resolve_words[o->cause])
+			snprintf(out, len, "%s", resolve_words[o->cause]);
+		else
+			snprintf(out, len, "the host name does not resolve%s%s%s",
+			    *d ? " (" : "", d, *d ? ")" : "");
 		return;
 	case REASON_CONN:
-		if (o->fail_step == STEP_CONNECT &&
-		    (unsigned)o->cause < CAUSE__COUNT && connect_words[o->cause])
+		if (o->fail_step == STEP_CONNECT && known &&
+		    connect_words[o->cause])
 			snprintf(out, len, "%s", connect_words[o->cause]);
 		else if (o->fail_step == STEP_CONNECT)
 			snprintf(out, len, "cannot connect%s%s%s",
@@ -137,9 +227,12 @@ failure_words(const struct endpoint_result *ep, char *out, size_t len)
 			    at);
 		return;
 	case REASON_TIMEOUT:
-		if (o->fail_step == STEP_CONNECT && o->cause == CAUSE_NO_SLOT)
+		if (o->cause == CAUSE_NO_SLOT)
 			snprintf(out, len, "the connection timed out (still "
 			    "waiting for a free probe slot)");
+		else if (o->cause == CAUSE_TLSA_WAIT)
+			snprintf(out, len, "the deadline passed while the TLSA "
+			    "lookup was still out");
 		else if (o->fail_step == STEP_CONNECT)
 			snprintf(out, len, "the connection timed out");
 		else
@@ -162,8 +255,7 @@ failure_words(const struct endpoint_result *ep, char *out, size_t len)
 		    capability_command(ep->protocol));
 		return;
 	case REASON_TLS:
-		snprintf(out, len, "the TLS handshake failed%s%s%s",
-		    *d ? " (" : "", d, *d ? ")" : "");
+		tls_failure_words(o, at, out, len);
 		return;
 	case REASON_INTERNAL:
 		snprintf(out, len, "an internal error of the exporter%s%s%s",

@@ -24,6 +24,12 @@ Modes (SMTP unless named imap_* / pop3_*):
                  same segment (the STARTTLS command injection flaw)
   plaintalk      STARTTLS accepted, then plain text instead of TLS
   tls_alert      STARTTLS accepted, a fatal TLS alert for the ClientHello
+                 (handshake_failure)
+  tls_alert_version  the same with protocol_version
+  tls_alert_sni  the same with unrecognized_name
+  tls_close      STARTTLS accepted, the ClientHello read, then a close
+  tls_stall      STARTTLS accepted, the ClientHello read, then silence
+  starttls_stall EHLO offers STARTTLS, STARTTLS is never answered
   tls_reset      STARTTLS accepted, a TCP reset after the ClientHello
   tls_good       a correct STARTTLS server (use with a big chain/cert)
   smtps_plain    port 465 (implicit TLS) answered with a plaintext banner
@@ -270,12 +276,43 @@ async def smtp_plaintalk(c):
 
 
 async def smtp_tls_alert(c):
+    await alert_after_hello(c, 40)	# handshake_failure
+
+
+async def alert_after_hello(c, code):
+    """A fatal alert record (level 2) for the ClientHello."""
     if await c.starttls_prologue():
         await c.send("220 2.0.0 go ahead\r\n")
         await c.read_client_hello()
-        # alert record: fatal (2), handshake_failure (40)
-        await c.send(b"\x15\x03\x03\x00\x02\x02\x28")
+        await c.send(b"\x15\x03\x03\x00\x02\x02" + bytes([code]))
         await asyncio.sleep(5)
+
+
+async def smtp_tls_alert_version(c):
+    await alert_after_hello(c, 70)
+
+
+async def smtp_tls_alert_sni(c):
+    await alert_after_hello(c, 112)
+
+
+async def smtp_tls_close(c):
+    if await c.starttls_prologue():
+        await c.send("220 2.0.0 go ahead\r\n")
+        await c.read_client_hello()
+        c.w.close()
+
+
+async def smtp_tls_stall(c):
+    if await c.starttls_prologue():
+        await c.send("220 2.0.0 go ahead\r\n")
+        await c.read_client_hello()
+        await asyncio.sleep(MAX_SECONDS)
+
+
+async def smtp_starttls_stall(c):
+    if await c.starttls_prologue():
+        await asyncio.sleep(MAX_SECONDS)
 
 
 async def smtp_tls_reset(c):

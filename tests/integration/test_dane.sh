@@ -83,15 +83,16 @@ printf 'ports IN MX 10 mx-ports.d.test.\nmx-ports IN A %s\n_465._tcp.mx-ports IN
 DOMAINS="$DOMAINS cname"
 printf 'cname IN MX 10 mx-alias.d.test.\nmx-alias IN CNAME mx-ee.d.test.\n_25._tcp.mx-alias IN TLSA 3 1 1 %s\n' \
 	"$WRONG" >>"$ZONE"
-# 500 records, one of them right: bounded at 64 kept, no crash.
+# 500 records, none of them right: bounded at 64 kept, no crash.  (No
+# right one among them: the validator may hand the set over in any order,
+# so which 64 are kept is not fixed.)
 DOMAINS="$DOMAINS big"
 printf 'big IN MX 10 mx-big.d.test.\nmx-big IN A %s\n' "$FULL" >>"$ZONE"
 i=0
-while [ $i -lt 499 ]; do
+while [ $i -lt 500 ]; do
 	printf '_25._tcp.mx-big IN TLSA 3 1 1 %064x\n' $i
 	i=$((i + 1))
 done >>"$ZONE"
-printf '_25._tcp.mx-big IN TLSA 3 1 1 %s\n' "$EE311" >>"$ZONE"
 { printf 'ns IN A %s\n' "$NS"; cat "$ZONE"; } | t_zone dns d.test
 t_zone dns plain.test <<EOF
 ns		IN A $NS

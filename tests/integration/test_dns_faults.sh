@@ -54,6 +54,12 @@ spf_expect_pass = 192.0.2.1
 [domain tmo.$Z]
 [domain ok.$Z]
 dkim_selectors = sel
+
+# endpoints by name: why the host gave no address is the probe's cause
+[endpoint nx.$Z:25]
+[endpoint servfail.$Z:25]
+[endpoint refused.$Z:25]
+[endpoint timeout.$Z:25]
 EOF
 start=$(date +%s.%N)
 timeout 60 "$T_BIN" --config "$CFG" --once >"$OUT" 2>"$T_DIR/stderr" ||
@@ -127,10 +133,16 @@ m "mailsec_spf_record_bytes{domain=\"big.$Z\"}" "$BIG_LEN"
 m "mailsec_spf_valid{domain=\"big.$Z\"}" 0
 t_metric_lines "$OUT" mailsec_spf_error_info | grep "domain=\"big.$Z\"" || t_fail "big: no spf_error_info"
 
+# --- endpoints whose host gives no address: the cause says why --------------
+for hc in nx:nxdomain servfail:servfail refused:dns_refused timeout:dns_timeout; do
+	m "mailsec_probe_error_info{domain=\"\",host=\"${hc%%:*}.$Z\",address=\"\",port=\"25\",protocol=\"smtp\",step=\"resolve\",reason=\"dns\",cause=\"${hc#*:}\"}" 1
+done
+
 # --- a CNAME loop: no records, no hang ------------------------------------------
+# (the A and AAAA answers hold only CNAMEs: the host has no address)
 rcode "loop.$Z" mx nodata
 m "mailsec_mx_implicit{domain=\"loop.$Z\"}" 1
-m "mailsec_probe_error_info{domain=\"loop.$Z\",host=\"loop.$Z\",address=\"\",port=\"25\",protocol=\"smtp\",step=\"resolve\",reason=\"dns\"}" 1
+m "mailsec_probe_error_info{domain=\"loop.$Z\",host=\"loop.$Z\",address=\"\",port=\"25\",protocol=\"smtp\",step=\"resolve\",reason=\"dns\",cause=\"no_address\"}" 1
 m "mailsec_spf_record_present{domain=\"loop.$Z\"}" 0
 within "mailsec_check_duration_seconds{target=\"loop.$Z\",kind=\"domain\"}" 1
 

@@ -80,7 +80,7 @@ t_assert_metric "$OUT" "mailsec_cert_verified{$(l mail.test mx1.mail.test $M1)}"
 t_assert_metric "$OUT" "mailsec_cert_not_after_timestamp_seconds{$(l mail.test mx1.mail.test $M1)}" \
 	"$(t_cert_epoch "$CA/mx1.crt" enddate)"
 t_assert_metric "$OUT" "mailsec_probe_success{$(l mail.test mx2.mail.test $M2)}" 0
-t_assert_metric "$OUT" "mailsec_probe_error_info{$(l mail.test mx2.mail.test $M2),step=\"connect\",reason=\"conn\"}" 1
+t_assert_metric "$OUT" "mailsec_probe_error_info{$(l mail.test mx2.mail.test $M2),step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 t_assert_metric "$OUT" "mailsec_probe_success{$(l mail.test mx2.mail.test ::1)}" 1
 t_assert_metric "$OUT" "mailsec_cert_hostname_match{$(l mail.test mx2.mail.test ::1)}" 1
 t_assert_metric "$OUT" "mailsec_cert_not_after_timestamp_seconds{$(l mail.test mx2.mail.test ::1)}" \
@@ -121,7 +121,7 @@ sed 's/^log_level = debug$/log_level = info\naddress_label = off/' "$T_DIR/expor
 "$T_BIN" --config "$T_DIR/off.ini" --once >"$T_DIR/off.prom" 2>"$T_DIR/off.stderr" ||
 	t_fail "--once (address_label = off) failed: $(tail -n 5 "$T_DIR/off.stderr")"
 t_assert_metric "$T_DIR/off.prom" "mailsec_probe_success{$(l mail.test mx2.mail.test '')}" 0
-t_assert_metric "$T_DIR/off.prom" "mailsec_probe_error_info{$(l mail.test mx2.mail.test ''),step=\"connect\",reason=\"conn\"}" 1
+t_assert_metric "$T_DIR/off.prom" "mailsec_probe_error_info{$(l mail.test mx2.mail.test ''),step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 t_assert_metric "$T_DIR/off.prom" "mailsec_probe_success{$(l mail.test mx1.mail.test '')}" 1
 [ "$(grep -c '^mailsec_probe_success{domain="mail.test",host="mx2.mail.test"' "$T_DIR/off.prom")" = 1 ] ||
 	t_fail "address_label = off: not one series for mx2: $(grep '^mailsec_probe_success{domain="mail.test"' "$T_DIR/off.prom")"

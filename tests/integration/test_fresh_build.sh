@@ -338,7 +338,7 @@ for pp in 25:smtp 587:submission 993:imaps; do
 	# Where no mail server runs (as here, unless the host has one), the
 	# first screen says: connection refused.
 	if ! t_listening 127.0.0.1 "$port" >/dev/null; then
-		t_assert_metric "$M" "mailsec_probe_error_info{$l,step=\"connect\",reason=\"conn\"}" 1
+		t_assert_metric "$M" "mailsec_probe_error_info{$l,step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 	fi
 done
 code=$(t_http "$T_DIR/status.html" GET "http://$ADDR:$PORT/")

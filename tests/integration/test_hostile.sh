@@ -1,7 +1,8 @@
 #!/bin/sh
 # Hostile servers: tests/hostile/peer.py plays one misbehaviour per address
-# (127.0.10.101 - 127.0.10.124), the exporter probes them all at once, and
-# every case must end with probe_success 0 and the exact step and reason
+# (127.0.10.101 - 127.0.10.131; a real openssl s_server on .132), the
+# exporter probes them all at once, and every case must end with
+# probe_success 0 and the exact step, reason and cause
 # (or succeed, for the big-but-legal certificates), within the probe
 # timeout, without a crash.  Then the daemon probes them in a loop while
 # /metrics is scraped every 0.2 s: every scrape must answer, the RSS must
@@ -107,7 +108,14 @@ pop3_flood 127.0.10.121 110 pop3
 tls_good 127.0.10.122 25 smtp
 imap_inject 127.0.10.123 143 imap
 pop3_inject 127.0.10.124 110 pop3
-logforge 127.0.10.131 25 smtp"
+logforge 127.0.10.131 25 smtp
+hold 127.0.10.125 25 smtp
+starttls_stall 127.0.10.126 25 smtp
+tls_stall 127.0.10.127 25 smtp
+tls_close 127.0.10.128 25 smtp
+tls_alert_version 127.0.10.129 25 smtp
+tls_alert_sni 127.0.10.130 25 smtp
+s_server 127.0.10.132 465 smtps"
 NCASES=$(printf '%s\n' "$CASES" | wc -l)
 
 set --
@@ -115,6 +123,7 @@ printf '%s\n' "$CASES" >"$T_DIR/cases"
 while read -r mode a p proto; do
 	t_addr "$a"
 	if _l=$(t_listening "$a" "$p"); then t_fail "$a:$p is taken: $_l"; fi
+	[ "$mode" = s_server ] && continue	# a real OpenSSL server: below
 	spec="$mode@$a:$p"
 	case $a in
 	127.0.10.112) spec="$spec@$C50/chain.pem@$C50/key.pem" ;;
@@ -135,6 +144,14 @@ until grep -q '^ready' "$T_DIR/peer.out"; do
 	sleep 0.1; _n=$((_n - 1))
 done
 t_log "peer.py ready: $NCASES cases"
+
+# A real server's alert: openssl s_server on implicit TLS with TLS 1.3 and
+# only TLS_AES_128_CCM_8_SHA256, a suite the probe does not offer: OpenSSL
+# answers the ClientHello with a fatal handshake_failure.
+openssl s_server -quiet -accept 127.0.10.132:465 -cert "$CA/good.chain.pem" -key "$CA/good.key" \
+	-tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256 >"$T_DIR/s_server.log" 2>&1 </dev/null &
+t_pid $!
+t_wait_port 127.0.10.132 465 10 || t_fail "s_server does not listen: $(cat "$T_DIR/s_server.log")"
 
 write_config() {	# interval audit
 	{
@@ -168,16 +185,34 @@ awk -v e="$elapsed" -v t="$TIMEOUT_S" 'BEGIN { exit !(e < t + 3) }' ||
 lbl() { echo "domain=\"\",host=\"$1\",address=\"$1\",port=\"$2\",protocol=\"$3\""; }
 row() { printf '%s\n' "$CASES" | awk -v a="$1" '$2 == a { print $3, $4 }'; }
 
-# fails A STEP REASON 'detail ERE': the case at address A failed at
-# STEP with REASON, said so in its log line, within the timeout + 0.5 s.
+# fails A STEP REASON CAUSE 'detail ERE': the case at address A failed at
+# STEP with REASON and CAUSE (CAUSE/ALERT for a TLS alert; S1|S2 or C1|C2
+# when the kernel's timing decides), said so in its log line, within the
+# timeout + 0.5 s.
 fails() {
-	set -- "$1" "$2" "$3" "$4" $(row "$1")
-	_l=$(lbl "$1" "$5" "$6")
+	set -- "$1" "$2" "$3" "$4" "$5" $(row "$1")
+	_l=$(lbl "$1" "$6" "$7")
 	t_assert_metric "$OUT" "mailsec_probe_success{$_l}" 0
-	t_assert_metric "$OUT" "mailsec_probe_error_info{$_l,step=\"$2\",reason=\"$3\"}" 1
-	_d=$(grep "event=probe_failed .*address=$1 port=$5 " "$LOG" | sed 's/.* detail=//')
-	printf '%s\n' "$_d" | grep -qE -e "$4" || t_fail "$1: detail $_d, want it to match /$4/"
-	echo "ok: $1 detail $_d"
+	_found=
+	for _s in $(printf '%s' "$2" | tr '|' ' '); do
+		for _c in $(printf '%s' "$4" | tr '|' ' '); do
+			case $_c in
+			*/*) _cl="cause=\"${_c%/*}\",tls_alert=\"${_c#*/}\"" ;;
+			*) _cl="cause=\"$_c\"" ;;
+			esac
+			if [ "$(t_metric_value "$OUT" "mailsec_probe_error_info{$_l,step=\"$_s\",reason=\"$3\",$_cl}")" = 1 ]; then
+				_found=$_c
+			fi
+		done
+	done
+	[ -n "$_found" ] || t_fail "$1: want step=$2 reason=$3 cause=$4, got: $(t_metric_lines "$OUT" mailsec_probe_error_info | grep "address=\"$1\"")"
+	[ "$(t_metric_lines "$OUT" mailsec_probe_error_info | grep -c "address=\"$1\"")" = 1 ] ||
+		t_fail "$1: not one mailsec_probe_error_info"
+	_d=$(grep "event=probe_failed .*address=$1 port=$6 " "$LOG" | sed 's/.* detail=//')
+	printf '%s\n' "$_d" | grep -qE -e "$5" || t_fail "$1: detail $_d, want it to match /$5/"
+	grep "event=probe_failed .*address=$1 port=$6 " "$LOG" | grep -q " cause=${_found%/*} " ||
+		t_fail "$1: the probe_failed line does not say cause=${_found%/*}"
+	echo "ok: $1 $2 $3 $_found detail $_d"
 	_t=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$_l}") ||
 		t_fail "$1: no total duration"
 	awk -v d="$_t" -v t="$TIMEOUT_S" 'BEGIN { exit !(d <= t + 0.5) }' ||
@@ -190,22 +225,24 @@ succeeds() {	# A
 	t_assert_absent "$OUT" "mailsec_probe_error_info{$_l,"
 }
 
-fails 127.0.10.101 banner proto "reply code not in 200-559"
-fails 127.0.10.102 banner proto "line too long"
+fails 127.0.10.101 banner proto none "reply code not in 200-559"
+fails 127.0.10.102 banner proto none "line too long"
 # 100 lines (the per-reply bound) arrive long before the timeout: proto.
-fails 127.0.10.103 ehlo proto "too many lines in one reply"
-fails 127.0.10.104 banner timeout "no answer in time in banner"
+fails 127.0.10.103 ehlo proto none "too many lines in one reply"
+fails 127.0.10.104 banner timeout timeout "no answer in time in banner"
 _l=$(lbl 127.0.10.104 25 smtp)
 _t=$(t_metric_value "$OUT" "mailsec_probe_endpoint_duration_seconds{$_l}")
 awk -v d="$_t" -v t="$TIMEOUT_S" 'BEGIN { exit !(d >= t - 0.1) }' ||
 	t_fail "slowloris: ended after ${_t}s, before its ${TIMEOUT_S}s deadline?"
 # The EHLO crosses the close: EOF or a reset, whichever the kernel sees first.
-fails 127.0.10.105 ehlo conn "connection closed by server|Connection reset by peer"
-fails 127.0.10.106 banner conn "Connection reset by peer"
-fails 127.0.10.107 tls_handshake proto "server sent data before the TLS handshake"
-fails 127.0.10.108 tls_handshake tls "wrong version number"
-fails 127.0.10.109 tls_handshake tls "alert handshake failure"
-fails 127.0.10.110 tls_handshake tls "Connection reset by peer"
+fails 127.0.10.105 ehlo conn "closed|reset" "connection closed by server|Connection reset by peer"
+# The reset may come before the exporter sees its connect finish (a loaded
+# machine, the ASan build): then it is the connect's.
+fails 127.0.10.106 "banner|connect" conn reset "Connection reset by peer"
+fails 127.0.10.107 tls_handshake proto none "server sent data before the TLS handshake"
+fails 127.0.10.108 tls_handshake tls not_tls "wrong version number"
+fails 127.0.10.109 tls_handshake tls alert_received/handshake_failure "alert handshake failure"
+fails 127.0.10.110 tls_handshake tls reset "Connection reset by peer"
 # the control: the same peer, correct, with a normal certificate
 succeeds 127.0.10.111
 t_assert_metric "$OUT" "mailsec_cert_verified{$(lbl 127.0.10.111 25 smtp)}" 1
@@ -224,25 +261,34 @@ t_assert_metric "$OUT" "mailsec_cert_chain_length{$(lbl 127.0.10.113 25 smtp)}" 
 t_assert_metric "$OUT" "mailsec_cert_not_after_timestamp_seconds{$(lbl 127.0.10.113 25 smtp)}" \
 	"$(t_cert_epoch "$T_DIR/big100k/leaf.crt" enddate)"
 # ~120 KB leaf: over OpenSSL's bound, the handshake is refused
-fails 127.0.10.114 tls_handshake tls "excessive message size"
-fails 127.0.10.115 tls_handshake tls "wrong version number"
-fails 127.0.10.116 banner proto "nul byte in line"
-fails 127.0.10.117 ehlo proto "too many lines in one response"
-fails 127.0.10.118 ehlo proto "too many lines in one response"
-fails 127.0.10.119 banner proto "nul byte in line"
-fails 127.0.10.120 ehlo proto "too many lines in one response"
+fails 127.0.10.114 tls_handshake tls alert_sent/illegal_parameter "excessive message size"
+fails 127.0.10.115 tls_handshake tls not_tls "wrong version number"
+fails 127.0.10.116 banner proto none "nul byte in line"
+fails 127.0.10.117 ehlo proto none "too many lines in one response"
+fails 127.0.10.118 ehlo proto none "too many lines in one response"
+fails 127.0.10.119 banner proto none "nul byte in line"
+fails 127.0.10.120 ehlo proto none "too many lines in one response"
 # the first unsolicited "+OK" is taken as the CAPA status, the rest as its
 # body, which never ends
-fails 127.0.10.121 ehlo proto "too many lines in one response"
+fails 127.0.10.121 ehlo proto none "too many lines in one response"
 # the STARTTLS injection flaw, IMAP and POP3 flavours
-fails 127.0.10.123 tls_handshake proto "server sent data before the TLS handshake"
-fails 127.0.10.124 tls_handshake proto "server sent data before the TLS handshake"
+fails 127.0.10.123 tls_handshake proto none "server sent data before the TLS handshake"
+fails 127.0.10.124 tls_handshake proto none "server sent data before the TLS handshake"
+# a real OpenSSL server's alert
+fails 127.0.10.132 tls_handshake tls alert_received/handshake_failure "alert handshake failure"
+# a timeout says its step; a handshake that fails says how
+fails 127.0.10.125 ehlo timeout timeout "no answer in time in ehlo"
+fails 127.0.10.126 starttls timeout timeout "no answer in time in starttls"
+fails 127.0.10.127 tls_handshake timeout timeout "no answer in time in tls_handshake"
+fails 127.0.10.128 tls_handshake tls closed "unexpected eof|closed by peer"
+fails 127.0.10.129 tls_handshake tls alert_received/protocol_version "alert protocol version"
+fails 127.0.10.130 tls_handshake tls alert_received/unrecognized_name "unrecognized name"
 
 # A banner that tries to forge log keys (a '"', key=value pairs, a bare
 # newline in the reply): its log line has exactly the exporter's keys, the
 # detail holds the peer's words, escaped, and every line of the log is one
 # of the exporter's.
-fails 127.0.10.131 banner resp 'no'
+fails 127.0.10.131 banner resp none 'no'
 python3 - "$LOG" <<'PYEOF' || t_fail "logforge: the banner forged the log"
 import re, sys
 TOKEN = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]*)( |$)')
@@ -261,7 +307,7 @@ while pos < len(l):
     keys.append((m.group(1), m.group(2)))
     pos = m.end()
 want = ["ts", "level", "event", "target", "host", "address", "port",
-        "protocol", "step", "reason", "detail"]
+        "protocol", "step", "reason", "cause", "detail"]
 if [k for k, _ in keys] != want:
     sys.exit("keys %s, want %s: %r" % ([k for k, _ in keys], want, l))
 detail = dict(keys)["detail"]
@@ -333,6 +379,37 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$EXP/status"; }
 
 fds1=$(idle_fds); rss1=$(rss_kb)
 t_log "after round 1: fds $fds1, RSS ${rss1} kB"
+
+# The JSON API says the same class, and its words come from it.
+# json_failure A STEP REASON CAUSE ALERT TEXT ('null' for no alert)
+json_failure() {
+	_code=$(t_http "$T_DIR/ep.json" GET "http://$LISTEN/api/v1/status/$1%3A25")
+	[ "$_code" = 200 ] || t_fail "$1: /api/v1/status answered $_code"
+	python3 - "$T_DIR/ep.json" "$@" <<'PYEOF' || t_fail "$1: the JSON failure is not as expected"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+f = doc["endpoints"][0]["failure"]
+alert = None if sys.argv[6] == "null" else sys.argv[6]
+want = {"step": sys.argv[3], "reason": sys.argv[4], "cause": sys.argv[5],
+        "tls_alert": alert, "text": sys.argv[7]}
+got = {k: f.get(k) for k in want}
+if got != want:
+    sys.exit("%s: %s, want %s" % (sys.argv[2], got, want))
+print("ok: %s JSON %s" % (sys.argv[2], got))
+PYEOF
+}
+json_failure 127.0.10.109 tls_handshake tls alert_received handshake_failure \
+	"the server ended the TLS handshake with the alert handshake_failure (no cipher, version or key exchange in common)"
+json_failure 127.0.10.129 tls_handshake tls alert_received protocol_version \
+	"the server ended the TLS handshake with the alert protocol_version (no TLS version in common)"
+json_failure 127.0.10.128 tls_handshake tls closed null \
+	"the server closed the connection in the TLS handshake"
+json_failure 127.0.10.108 tls_handshake tls not_tls null \
+	"the server answered the TLS handshake with something that is not TLS"
+json_failure 127.0.10.126 starttls timeout timeout null "no answer in time at STARTTLS"
+json_failure 127.0.10.110 tls_handshake tls reset null \
+	"the server reset the connection in the TLS handshake"
+json_failure 127.0.10.125 ehlo timeout timeout null "no answer in time at EHLO"
 sleep 8	# two more rounds
 fds2=$(idle_fds); rss2=$(rss_kb)
 t_log "after round 3: fds $fds2, RSS ${rss2} kB"

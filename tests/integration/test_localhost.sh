@@ -21,7 +21,7 @@ INI
 "$T_BIN" --config "$T_DIR/exporter.ini" --once >"$OUT" 2>"$T_DIR/stderr" ||
 	t_fail "--once failed: $(tail -n 5 "$T_DIR/stderr")"
 for a in 127.0.0.1 ::1; do
-	t_assert_metric "$OUT" "mailsec_probe_error_info{domain=\"\",host=\"localhost\",address=\"$a\",port=\"2526\",protocol=\"smtp\",step=\"connect\",reason=\"conn\"}" 1
+	t_assert_metric "$OUT" "mailsec_probe_error_info{domain=\"\",host=\"localhost\",address=\"$a\",port=\"2526\",protocol=\"smtp\",step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 done
 t_assert_absent "$OUT" 'mailsec_probe_error_info{domain="",host="localhost",address="",'
 echo "all cases passed"

@@ -41,7 +41,7 @@ nobody=$(id -u nobody)
 	t_fail "still running as uid '$uid', expected $nobody everywhere"
 echo "ok: running as nobody (uid $nobody) after binding"
 curl -s "http://127.0.0.1:$PORT/metrics" >"$T_DIR/metrics.prom"
-t_assert_metric "$T_DIR/metrics.prom" 'mailsec_probe_error_info{domain="",host="127.0.10.99",address="127.0.10.99",port="25",protocol="smtp",step="connect",reason="conn"}' 1
+t_assert_metric "$T_DIR/metrics.prom" 'mailsec_probe_error_info{domain="",host="127.0.10.99",address="127.0.10.99",port="25",protocol="smtp",step="connect",reason="conn",cause="refused"}' 1
 kill -HUP "$PID"
 sleep 0.5
 curl -s "http://127.0.0.1:$PORT/metrics" >"$T_DIR/metrics2.prom"

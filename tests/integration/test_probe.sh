@@ -143,7 +143,7 @@ case $ct in "text/plain; version=0.0.4"*) ;; *) t_fail "/probe Content-Type '$ct
 code=$(probe "$DEAD:25" smtp_starttls)
 expect "/probe $DEAD:25 (nothing listens)" "$code" 200
 t_assert_metric "$OUT" "mailsec_probe_success{$L81}" 0
-t_assert_metric "$OUT" "mailsec_probe_error_info{$L81,step=\"connect\",reason=\"conn\"}" 1
+t_assert_metric "$OUT" "mailsec_probe_error_info{$L81,step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 t_assert_metric "$OUT" "mailsec_check_success{target=\"$DEAD:25\",kind=\"endpoint\"}" 0
 t_assert_metric "$OUT" "mailsec_probe_success" 0
 
@@ -161,7 +161,7 @@ grep -q "event=probe_done target=$DEAD:25 " "$OUT" || t_fail "debug: no probe_do
 grep -q "target=$A" "$OUT" && t_fail "debug: lines of another target: $(grep "target=$A" "$OUT" | head -n 2)"
 grep -qx 'Metrics that would have been returned:' "$OUT" || t_fail "debug: no metrics part"
 sed '1,/^Metrics that would have been returned:$/d' "$OUT" >"$OUT.metrics"
-t_assert_metric "$OUT.metrics" "mailsec_probe_error_info{$L81,step=\"connect\",reason=\"conn\"}" 1
+t_assert_metric "$OUT.metrics" "mailsec_probe_error_info{$L81,step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 promtool check metrics <"$OUT.metrics" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics (debug): $(cat "$T_DIR/promtool.out")"
 echo "ok: debug=true has the probe's log and its metrics"
@@ -205,7 +205,7 @@ t_assert_metric "$OUT" "mailsec_probe_timeout_seconds" 5	# capped
 code=$(probe "$HOLE:25" slow -H 'X-Prometheus-Scrape-Timeout-Seconds: 1.5')
 expect "/probe silent server" "$code" 200
 t_assert_metric "$OUT" "mailsec_probe_timeout_seconds" 1
-grep -q "^mailsec_probe_error_info{.*reason=\"timeout\"} 1" "$OUT" ||
+grep -q "^mailsec_probe_error_info{.*reason=\"timeout\",cause=\"timeout\"} 1" "$OUT" ||
 	t_fail "silent server: no reason=\"timeout\": $(grep -v '^#' "$OUT")"
 
 # --- 20 at once, while the schedule goes on -----------------------------------------

@@ -248,7 +248,7 @@ all150() {	# every kept target (ports 10001-10150) has a result
 poll 20 "$URL/metrics" all150 || t_fail "C: the kept targets do not all have a result 20 s after the storm"
 for p in $(seq 10001 10150); do
 	l="domain=\"\",host=\"$SLOW\",address=\"$SLOW\",port=\"$p\",protocol=\"smtp\""
-	t_metric_value "$M" "mailsec_probe_error_info{$l,step=\"ehlo\",reason=\"starttls_missing\"}" >/dev/null ||
+	t_metric_value "$M" "mailsec_probe_error_info{$l,step=\"ehlo\",reason=\"starttls_missing\",cause=\"none\"}" >/dev/null ||
 		t_fail "C: target $SLOW:$p has no starttls_missing result: $(grep "port=\"$p\"" "$M" | head -n 3)"
 done
 for p in $(seq 10001 10020); do

@@ -183,7 +183,7 @@ echo "ok: (a) total duration $d s"
 L=$(labels "$A2" 25 smtp)
 t_assert_metric "$OUT" "mailsec_probe_success{$L}" 0
 t_assert_metric "$OUT" "mailsec_starttls_offered{$L}" 0
-t_assert_metric "$OUT" "mailsec_probe_error_info{$L,step=\"ehlo\",reason=\"starttls_missing\"}" 1
+t_assert_metric "$OUT" "mailsec_probe_error_info{$L,step=\"ehlo\",reason=\"starttls_missing\",cause=\"none\"}" 1
 t_assert_absent "$OUT" "mailsec_tls_version_info{$L,"
 t_assert_absent "$OUT" "mailsec_cert_not_after_timestamp_seconds{$L}"
 
@@ -219,7 +219,7 @@ t_assert_metric "$OUT" "mailsec_cert_verified{$L}" 1
 # (f)
 L=$(labels "$A9" 25 smtp)
 t_assert_metric "$OUT" "mailsec_probe_success{$L}" 0
-t_assert_metric "$OUT" "mailsec_probe_error_info{$L,step=\"connect\",reason=\"conn\"}" 1
+t_assert_metric "$OUT" "mailsec_probe_error_info{$L,step=\"connect\",reason=\"conn\",cause=\"refused\"}" 1
 t_assert_absent "$OUT" "mailsec_tls_version_info{$L,"
 
 # (g)

@@ -105,6 +105,7 @@ assert names == [dead, a], names
 bad, good = d["targets"]
 assert bad["verdict"] == "fail" and bad["reason"] == "connection refused", bad
 assert bad["endpoints"][0]["failure"]["reason"] == "conn", bad["endpoints"][0]
+assert bad["endpoints"][0]["failure"]["cause"] == "refused" and bad["endpoints"][0]["failure"]["tls_alert"] is None, bad["endpoints"][0]
 assert good["verdict"] == "pass", good
 for k in ("starttls", "tls", "certificate"):
     assert good["checks"][k]["verdict"] == "pass", (k, good["checks"][k])

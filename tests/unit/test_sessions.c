@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "collectors/io.h"
 #include "collectors/probe_start.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -33,6 +34,7 @@
 enum op {
 	END,		/* the script is over: log what comes, close on EOF */
 	SEND,		/* arg, as is */
+	SENDHEX,	/* the bytes arg spells in hex ("15 03 03"): NULs too */
 	EXPECT,		/* the next line from the client is arg (no CRLF) */
 	WAIT,		/* any bytes from the client (a ClientHello): drop them */
 	CLOSE,		/* close the connection */
@@ -174,6 +176,21 @@ fake_write(struct fake *f, const char *s, size_t n)
 	}
 }
 
+static void
+fake_write_hex(struct fake *f, const char *hex)
+{
+	char bytes[256];
+	size_t n = 0;
+	unsigned v;
+	int used;
+
+	while (n < sizeof(bytes) && sscanf(hex, " %2x%n", &v, &used) == 1) {
+		bytes[n++] = (char)v;
+		hex += used;
+	}
+	fake_write(f, bytes, n);
+}
+
 /* Takes the next line from the input, without its CRLF; NULL if none. */
 static char *
 fake_line(struct fake *f)
@@ -233,6 +250,11 @@ fake_run(struct fake *f)
 			if (f->fd == -1)
 				return;
 			fake_write(f, st->arg, strlen(st->arg));
+			break;
+		case SENDHEX:
+			if (f->fd == -1)
+				return;
+			fake_write_hex(f, st->arg);
 			break;
 		case EXPECT:
 			if ((line = fake_line(f)) == NULL)
@@ -404,6 +426,10 @@ run_release(void)
 {
 	probe_outcome_free(&run_held);
 }
+/* The probe's TLS variant for the next run() (0: the context's default),
+ * and the server's context when not server_ctx. */
+static int client_tls_min, client_tls_max;
+static SSL_CTX *run_server_ctx;
 
 static void
 run(enum protocol proto, unsigned timeout_ms, const struct step *script,
@@ -418,10 +444,13 @@ run(enum protocol proto, unsigned timeout_ms, const struct step *script,
 	struct session *s;
 	struct fake f;
 
-	fake_init(&f, base, server_ctx, script, &sin);
+	fake_init(&f, base, run_server_ctx ? run_server_ctx : server_ctx, script,
+	    &sin);
 	memset(&p, 0, sizeof(p));
 	memcpy(&p.addr, &sin, sizeof(sin));
 	p.addrlen = sizeof(sin);
+	p.tls_min = client_tls_min;
+	p.tls_max = client_tls_max;
 	p.servername = "mail.test";
 	p.ehlo_name = "probe.test";
 	p.log_id = "test";
@@ -1149,6 +1178,198 @@ test_close_after_ok(void)
 		    probe_reason_name(r.out.reason), r.out.detail);
 }
 
+/* The failure's cause and alert, classified where it happened. */
+static void
+check_cause(int line, const struct result *r, enum probe_reason reason,
+    enum probe_step step, enum probe_cause cause, int alert)
+{
+	int ok = r->done && !r->out.success && r->out.reason == reason &&
+	    r->out.fail_step == step && r->out.cause == cause &&
+	    r->out.tls_alert == alert && r->mismatch[0] == '\0';
+
+	unit_checks++;
+	if (!ok) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: done %d success %d reason %s step %s "
+		    "cause %s alert %d detail \"%s\" mismatch \"%s\"; "
+		    "expected reason %s step %s cause %s alert %d\n", __FILE__,
+		    line, r->done, r->out.success,
+		    probe_reason_name(r->out.reason),
+		    probe_step_name(r->out.fail_step),
+		    probe_cause_name(r->out.cause), r->out.tls_alert,
+		    r->out.detail, r->mismatch, probe_reason_name(reason),
+		    probe_step_name(step), probe_cause_name(cause), alert);
+	}
+}
+#define CAUSE(r, reason, step, cause, alert) \
+	check_cause(__LINE__, r, reason, step, cause, alert)
+
+#define SMTP_TO_STARTTLS \
+	{ SEND, "220 mail.test ESMTP\r\n" }, \
+	{ EXPECT, "EHLO probe.test" }, \
+	{ SEND, "250-mail.test\r\n250 STARTTLS\r\n" }, \
+	{ EXPECT, "STARTTLS" }, \
+	{ SEND, "220 go ahead\r\n" }
+
+/* How a handshake fails, each way told apart: an alert the server sent
+ * (a real one from OpenSSL, and a scripted one), an alert the probe sent,
+ * a close, bytes that are not TLS, a stall; a stall in every step before
+ * it is a timeout of that step. */
+static void
+test_tls_causes(void)
+{
+	static const struct step handshake[] = {
+		SMTP_TO_STARTTLS,
+		{ TLS, NULL },
+		{ END, NULL },
+	};
+	/* fatal (2) handshake_failure (40), for the ClientHello */
+	static const struct step alert[] = {
+		SMTP_TO_STARTTLS,
+		{ WAIT, NULL },
+		{ SENDHEX, "15 0303 0002 02 28" },
+		{ END, NULL },
+	};
+	/* a ServerHello with an empty body: the probe cannot decode it */
+	static const struct step bad_hello[] = {
+		SMTP_TO_STARTTLS,
+		{ WAIT, NULL },
+		{ SENDHEX, "16 0303 0004 02 000000" },
+		{ END, NULL },
+	};
+	static const struct step close_hs[] = {
+		SMTP_TO_STARTTLS,
+		{ WAIT, NULL },
+		{ CLOSE, NULL },
+		{ END, NULL },
+	};
+	static const struct step plain[] = {
+		SMTP_TO_STARTTLS,
+		{ WAIT, NULL },
+		{ SEND, "250 still plain text\r\n" },
+		{ END, NULL },
+	};
+	static const struct step stall_hs[] = {
+		SMTP_TO_STARTTLS,
+		{ WAIT, NULL },
+		{ END, NULL },
+	};
+	static const struct step stall_ehlo[] = {
+		{ SEND, "220 mail.test ESMTP\r\n" },
+		{ END, NULL },
+	};
+	static const struct step stall_starttls[] = {
+		{ SEND, "220 mail.test ESMTP\r\n" },
+		{ EXPECT, "EHLO probe.test" },
+		{ SEND, "250-mail.test\r\n250 STARTTLS\r\n" },
+		{ END, NULL },
+	};
+	SSL_CTX *tls13 = server_ctx_new();
+	struct result r;
+
+	/* A TLS 1.3 server, a probe that offers up to TLS 1.2: OpenSSL's
+	 * server says protocol_version. */
+	SSL_CTX_set_min_proto_version(tls13, TLS1_3_VERSION);
+	run_server_ctx = tls13;
+	client_tls_max = TLS1_2_VERSION;
+	run(PROTO_SMTP, LONG_MS, handshake, &r);
+	CAUSE(&r, REASON_TLS, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED,
+	    SSL_AD_PROTOCOL_VERSION);
+	/* the same server with TLS 1.3 allowed: the control */
+	client_tls_max = 0;
+	run(PROTO_SMTP, LONG_MS, handshake, &r);
+	CHECK(r.out.success && r.out.tls.done);
+	CHECK_INT(r.out.cause, CAUSE_NONE);
+	CHECK_INT(r.out.tls_alert, -1);
+	run_server_ctx = NULL;
+	SSL_CTX_free(tls13);
+
+	run(PROTO_SMTP, LONG_MS, alert, &r);
+	CAUSE(&r, REASON_TLS, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED,
+	    SSL_AD_HANDSHAKE_FAILURE);
+	run(PROTO_SMTP, LONG_MS, bad_hello, &r);
+	CAUSE(&r, REASON_TLS, STEP_TLS_HANDSHAKE, CAUSE_ALERT_SENT,
+	    SSL_AD_DECODE_ERROR);
+	run(PROTO_SMTP, LONG_MS, close_hs, &r);
+	CAUSE(&r, REASON_TLS, STEP_TLS_HANDSHAKE, CAUSE_CLOSED, -1);
+	run(PROTO_SMTP, LONG_MS, plain, &r);
+	CAUSE(&r, REASON_TLS, STEP_TLS_HANDSHAKE, CAUSE_NOT_TLS, -1);
+	run(PROTO_SMTP, SHORT_MS, stall_hs, &r);
+	CAUSE(&r, REASON_TIMEOUT, STEP_TLS_HANDSHAKE, CAUSE_TIMEOUT, -1);
+	run(PROTO_SMTP, SHORT_MS, stall_ehlo, &r);
+	CAUSE(&r, REASON_TIMEOUT, STEP_EHLO, CAUSE_TIMEOUT, -1);
+	run(PROTO_SMTP, SHORT_MS, stall_starttls, &r);
+	CAUSE(&r, REASON_TIMEOUT, STEP_STARTTLS, CAUSE_TIMEOUT, -1);
+}
+
+/* The name tables: every cause and every alert of the registry named,
+ * each name once; the classifiers' order of precedence. */
+static void
+test_cause_tables(void)
+{
+	struct io_tls_fail f;
+	int alert;
+
+	for (int c = 0; c < CAUSE__COUNT; c++) {
+		CHECK(strcmp(probe_cause_name((enum probe_cause)c), "unknown"));
+		for (int d = 0; d < c; d++)
+			CHECK(strcmp(probe_cause_name((enum probe_cause)c),
+			    probe_cause_name((enum probe_cause)d)));
+	}
+	CHECK_STR(probe_cause_name(CAUSE__COUNT), "unknown");
+	/* every alert OpenSSL knows has a name of ours, each its own */
+	for (int a = 0; a < 256; a++) {
+		if (strcmp(SSL_alert_desc_string(a), "UK") != 0 &&
+		    strcmp(tls_alert_name(a), "unknown") == 0) {
+			unit_failures++;
+			fprintf(stderr, "alert %d (%s) has no name\n", a,
+			    SSL_alert_desc_string_long(a));
+		}
+		unit_checks++;
+		for (int b = 0; b < a; b++)
+			if (strcmp(tls_alert_name(a), "unknown") != 0)
+				CHECK(strcmp(tls_alert_name(a),
+				    tls_alert_name(b)));
+	}
+	CHECK_STR(tls_alert_name(SSL_AD_PROTOCOL_VERSION), "protocol_version");
+	CHECK_STR(tls_alert_name(SSL_AD_UNRECOGNIZED_NAME), "unrecognized_name");
+	CHECK_STR(tls_alert_name(SSL_AD_BAD_CERTIFICATE), "bad_certificate");
+	CHECK_STR(tls_alert_name(-1), "unknown");
+	CHECK_STR(tls_alert_name(256), "unknown");
+	CHECK_STR(tls_alert_name(255), "unknown");
+
+	CHECK_INT(probe_cause_of_dns(DNS_NXDOMAIN, DNS_NXDOMAIN), CAUSE_NXDOMAIN);
+	CHECK_INT(probe_cause_of_dns(DNS_NODATA, DNS_NODATA), CAUSE_NO_ADDRESS);
+	CHECK_INT(probe_cause_of_dns(DNS_NODATA, DNS_SERVFAIL), CAUSE_SERVFAIL);
+	CHECK_INT(probe_cause_of_dns(DNS_TIMEOUT, DNS_NODATA),
+	    CAUSE_DNS_TIMEOUT);
+	CHECK_INT(probe_cause_of_dns(DNS_TIMEOUT, DNS_NXDOMAIN), CAUSE_NXDOMAIN);
+	CHECK_INT(probe_cause_of_dns(DNS_REFUSED, DNS_REFUSED),
+	    CAUSE_DNS_REFUSED);
+	CHECK_INT(probe_cause_of_dns(DNS_ERROR, DNS_NODATA), CAUSE_DNS_ERROR);
+	CHECK_INT(probe_cause_of_dns(DNS_BUDGET, DNS_NODATA), CAUSE_DNS_BUDGET);
+	CHECK_INT(probe_cause_of_dns(DNS_OK, DNS_OK), CAUSE_NONE);
+
+	memset(&f, 0, sizeof(f));
+	f.alert_received = f.alert_sent = -1;
+	CHECK_INT(probe_cause_of_tls(&f, &alert), CAUSE_NONE);
+	CHECK_INT(alert, -1);
+	f.alert_sent = 70;
+	CHECK_INT(probe_cause_of_tls(&f, &alert), CAUSE_ALERT_SENT);
+	CHECK_INT(alert, 70);
+	f.eof = 1;
+	CHECK_INT(probe_cause_of_tls(&f, &alert), CAUSE_CLOSED);
+	CHECK_INT(alert, -1);
+	f.err = ECONNRESET;
+	CHECK_INT(probe_cause_of_tls(&f, &alert), CAUSE_RESET);
+	f.alert_received = 112;
+	CHECK_INT(probe_cause_of_tls(&f, &alert), CAUSE_ALERT_RECEIVED);
+	CHECK_INT(alert, 112);
+	f.not_tls = 1;
+	CHECK_INT(probe_cause_of_tls(&f, &alert), CAUSE_NOT_TLS);
+	CHECK_INT(alert, -1);
+}
+
 /* Cancelling a running session: no callback, nothing leaks. */
 static void
 test_cancel(void)
@@ -1208,6 +1429,8 @@ main(void)
 	test_pop3();
 	test_smtp();
 	test_close_after_ok();
+	test_tls_causes();
+	test_cause_tables();
 	test_cancel();
 	SSL_CTX_free(server_ctx);
 	SSL_CTX_free(client_ctx);

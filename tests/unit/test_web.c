@@ -775,8 +775,8 @@ check_auth_cache(void)
 
 static void
 words_are(int line, enum protocol p, enum probe_step step,
-    enum probe_reason reason, enum probe_cause cause, const char *detail,
-    const char *want)
+    enum probe_reason reason, enum probe_cause cause, int alert,
+    const char *detail, const char *want)
 {
 	struct endpoint_result ep;
 	char out[300];
@@ -786,6 +786,7 @@ words_are(int line, enum protocol p, enum probe_step step,
 	ep.out.fail_step = step;
 	ep.out.reason = reason;
 	ep.out.cause = cause;
+	ep.out.tls_alert = alert;
 	probe_str_printf(&ep.out.detail, 256, "%s", detail);
 	failure_words(&ep, out, sizeof(out));
 	probe_outcome_free(&ep.out);
@@ -799,7 +800,9 @@ words_are(int line, enum protocol p, enum probe_step step,
 
 /* The words come from the class (reason and cause), never from the
  * detail: a detail that says otherwise changes nothing. */
-#define WORDS(p, s, r, c, d, w) words_are(__LINE__, p, s, r, c, d, w)
+#define WORDS(p, s, r, c, d, w) words_are(__LINE__, p, s, r, c, -1, d, w)
+#define WORDS_ALERT(p, s, c, a, d, w) \
+	words_are(__LINE__, p, s, REASON_TLS, c, a, d, w)
 
 static void
 check_words(void)
@@ -843,6 +846,48 @@ check_words(void)
 	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NONE,
 	    "no address: A nxdomain",
 	    "the host name does not resolve (no address: A nxdomain)");
+	/* the TLS layer's causes, the alert by its name */
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 70,
+	    "closed", "the server ended the TLS handshake with the alert "
+	    "protocol_version (no TLS version in common)");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 40,
+	    "", "the server ended the TLS handshake with the alert "
+	    "handshake_failure (no cipher, version or key exchange in common)");
+	WORDS_ALERT(PROTO_SMTPS, STEP_TLS_HANDSHAKE, CAUSE_ALERT_SENT, 70,
+	    "alert handshake failure", "the exporter ended the TLS handshake "
+	    "with the alert protocol_version (the server chose a TLS version "
+	    "the exporter does not offer)");
+	WORDS_ALERT(PROTO_IMAPS, STEP_BANNER, CAUSE_ALERT_RECEIVED, 116, "",
+	    "the server ended TLS while waiting for the greeting with the "
+	    "alert certificate_required (the server wants a client "
+	    "certificate)");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_ALERT_RECEIVED, 200,
+	    "", "the server ended the TLS handshake with the alert unknown");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_NOT_TLS, -1,
+	    "alert 40", "the server answered the TLS handshake with something "
+	    "that is not TLS");
+	WORDS_ALERT(PROTO_SMTP, STEP_TLS_HANDSHAKE, CAUSE_CLOSED, -1, "reset",
+	    "the server closed the connection in the TLS handshake");
+	WORDS_ALERT(PROTO_POP3, STEP_TLS_HANDSHAKE, CAUSE_RESET, -1, "closed",
+	    "the server reset the connection in the TLS handshake");
+	WORDS(PROTO_SMTP, STEP_TLS_HANDSHAKE, REASON_TIMEOUT, CAUSE_TIMEOUT,
+	    "", "no answer in time in the TLS handshake");
+	WORDS(PROTO_IMAP, STEP_EHLO, REASON_TIMEOUT, CAUSE_TIMEOUT,
+	    "", "no answer in time at CAPABILITY");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_TIMEOUT, CAUSE_TLSA_WAIT,
+	    "slot", "the deadline passed while the TLSA lookup was still out");
+	WORDS(PROTO_SMTP, STEP_CONNECT, REASON_CONN, CAUSE_TIMEOUT,
+	    "connect: Connection timed out", "the connection timed out");
+	/* why the host gave no address, whatever the detail says */
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NXDOMAIN,
+	    "no address: A servfail",
+	    "the host name does not exist (NXDOMAIN)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_NO_ADDRESS, "",
+	    "the host name has no address (no A or AAAA record)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_SERVFAIL, "",
+	    "the DNS server failed the host name's lookup (SERVFAIL)");
+	WORDS(PROTO_SMTP, STEP_RESOLVE, REASON_DNS, CAUSE_DNS_TIMEOUT, "",
+	    "no DNS answer in time for the host name");
 }
 
 /* A check with a fabricated last result. */
