@@ -304,13 +304,6 @@ addr_special_refused(const struct addr *a0, const struct cidr *list, size_t n,
 
 /* --- names and ports ---------------------------------------------------------- */
 
-static int
-is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
 int
 addr_name_check(const char *s, unsigned flags, const char **why)
 {
@@ -346,7 +339,7 @@ addr_name_check(const char *s, unsigned flags, const char **why)
 			digits = 1;
 			continue;
 		}
-		if (!is_alnum(*c) && *c != '-' && !(underscore && *c == '_')) {
+		if (!ascii_is_alnum(*c) && *c != '-' && !(underscore && *c == '_')) {
 			*why = underscore ?
 			    "bad character (use letters, digits, '-', '_', '.')" :
 			    "bad character (use letters, digits, '-', '.')";
@@ -374,9 +367,7 @@ addr_name_normalize(char *s, unsigned flags, const char **why)
 
 	if (len > 0 && s[len - 1] == '.')
 		s[--len] = '\0';
-	for (char *c = s; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+	ascii_lower_str(s);
 	return addr_name_check(s, flags, why);
 }
 

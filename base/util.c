@@ -367,6 +367,37 @@ wall_time(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int
+ascii_span_ieq(const char *p, size_t n, const char *w)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i] == '\0' || ascii_lower((unsigned char)p[i]) !=
+		    ascii_lower((unsigned char)w[i]))
+			return 0;
+	return w[n] == '\0';
+}
+
+void
+word_list_add(char *list, size_t size, const char *w, size_t n)
+{
+	size_t have = strlen(list);
+
+	if (have + (have > 0) + n >= size)
+		return;
+	if (have > 0)
+		list[have++] = ' ';
+	memcpy(list + have, w, n);
+	list[have + n] = '\0';
+}
+
+char *
+ascii_lower_str(char *s)
+{
+	for (char *c = s; *c; c++)
+		*c = (char)ascii_lower((unsigned char)*c);
+	return s;
+}
+
 char *
 str_trim(char *s)
 {

@@ -81,6 +81,45 @@ int pem_no_passphrase(char *buf, int size, int rwflag, void *u);
 uint64_t now_ms(void);
 double wall_time(void);
 
+/* Character classes of the ASCII the protocols and files define, the same
+ * in every locale (<ctype.h> is not). */
+static inline int ascii_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline int ascii_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline int ascii_is_alnum(int c)
+{
+	return ascii_is_alpha(c) || ascii_is_digit(c);
+}
+/* WSP of RFC 5234: space and tab. */
+static inline int ascii_is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+/* The blanks of a config line: isspace() without the newline. */
+static inline int ascii_is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+static inline int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* 1 when p[0..n) is the word w, ignoring ASCII case (protocol keywords,
+ * record names); p need not be NUL-terminated. */
+int ascii_span_ieq(const char *p, size_t n, const char *w);
+/* Appends the word w[0..n) to the blank-separated list in list (size
+ * bytes, NUL-terminated): whole words only, one that does not fit is left
+ * out (a cut one would read as another). */
+void word_list_add(char *list, size_t size, const char *w, size_t n);
+/* Lower-cases the ASCII letters of s in place; returns s. */
+char *ascii_lower_str(char *s);
+
 /* Trims ASCII blanks in place; returns s. */
 char *str_trim(char *s);
 /* Hostile text (from a peer, a file, a request) for a message a person reads:

@@ -149,6 +149,14 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / TICK
 
 
+def proc_cpu_split(pid):
+    """(user, sys) seconds of pid, children excluded."""
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    f = s[s.rindex(")") + 2:].split()
+    return int(f[11]) / TICK, int(f[12]) / TICK
+
+
 def proc_status(pid):
     out = {}
     with open("/proc/%d/status" % pid) as f:
@@ -689,7 +697,8 @@ def phase_daemon_rounds(args, pki, once_wall):
     return res
 
 
-def scrape_load(tools, scrapers, secs, pace, latfile, name, gzip=False):
+def scrape_load(tools, scrapers, secs, pace, latfile, name, gzip=False, pid=None):
+    cpu0 = proc_cpu_split(pid) if pid else None
     argv = [os.path.join(tools, "httpload"), "-h", EXP_ADDR, "-p", str(EXP_PORT),
             "-u", "/metrics", "-c", str(scrapers), "-d", str(secs), "-w", "30"]
     # A gzip body cannot be searched for the text: only its status counts.
@@ -705,11 +714,82 @@ def scrape_load(tools, scrapers, secs, pace, latfile, name, gzip=False):
                   r.stdout)
     if not m:
         raise RuntimeError("httpload printed no result: %r" % r.stdout)
-    return {"scrapes": int(m.group(1)), "scrape_failed": int(m.group(3)),
-            "bytes_per_scrape": int(m.group(5)) // max(1, int(m.group(1))),
-            "p50_ms": float(m.group(6)), "p90_ms": float(m.group(7)),
-            "p99_ms": float(m.group(8)), "max_ms": float(m.group(9)),
-            "scrapers": scrapers, "every_s": pace or None, "secs": secs}
+    res = {"scrapes": int(m.group(1)), "scrape_failed": int(m.group(3)),
+           "bytes_per_scrape": int(m.group(5)) // max(1, int(m.group(1))),
+           "p50_ms": float(m.group(6)), "p90_ms": float(m.group(7)),
+           "p99_ms": float(m.group(8)), "max_ms": float(m.group(9)),
+           "scrapers": scrapers, "every_s": pace or None, "secs": secs}
+    if pid:
+        # The exporter's CPU over the load, per scrape: all of it when
+        # nothing else runs in it (phase_scrape_quiet).
+        u, k = proc_cpu_split(pid)
+        res["exporter_user_s"], res["exporter_sys_s"] = u - cpu0[0], k - cpu0[1]
+        res["exporter_cpu_s"] = res["exporter_user_s"] + res["exporter_sys_s"]
+        res["cpu_ms_per_scrape"] = res["exporter_cpu_s"] / max(1, res["scrapes"]) * 1000
+    return res
+
+
+def net_cpu(load, probes, cpu_per_probe_ms):
+    """A scrape load's exporter CPU per scrape less its probes' CPU."""
+    load["probes_during"] = probes
+    load["net_cpu_ms_per_scrape"] = ((load["exporter_cpu_s"] * 1000 - probes * cpu_per_probe_ms)
+                                     / max(1, load["scrapes"]))
+
+
+def exposition_size(body):
+    """Series (sample lines) and families (# TYPE lines) of a plain body."""
+    series = fams = 0
+    for line in body.split(b"\n"):
+        if line.startswith(b"# TYPE "):
+            fams += 1
+        elif line and not line.startswith(b"#"):
+            series += 1
+    return series, fams
+
+
+def phase_scrape_quiet(args, tools, pki, name="exporter-scrape-quiet"):
+    """GET /metrics while nothing changes: the daemon after its first round,
+    its interval far longer than the phase, so that no result is published
+    while it is scraped and the exporter's CPU is all the scrapes'.  4
+    scrapers at 1/s, then back to back, plain and gzip."""
+    log("scrape, quiet: %d endpoints, %d scrapers" % (args.n, args.scrapers))
+    acc0 = nginx_accepts()
+    p = start_daemon(args, pki, "3600s", name)
+    res = {"interval_s": 3600}
+    try:
+        if not wait_ready(p, 300):
+            raise RuntimeError("the exporter did not become ready")
+        end = time.time() + 120
+        while nginx_accepts() - acc0 < args.n and time.time() < end:
+            time.sleep(0.1)
+        time.sleep(1)
+        c0 = proc_cpu(p.pid)
+        t0 = time.monotonic()
+        status, body = http_get(EXP_ADDR, EXP_PORT, "/metrics", 60)
+        res["first_scrape_ms"] = (time.monotonic() - t0) * 1000
+        res["first_scrape_cpu_ms"] = (proc_cpu(p.pid) - c0) * 1000
+        if status != 200 or b"mailsec_exporter_probes_total" not in body:
+            raise RuntimeError("the first scrape failed (%d)" % status)
+        res["series"], res["families"] = exposition_size(body)
+        res["bytes_plain"] = len(body)
+        del body
+        c0 = proc_cpu(p.pid)
+        time.sleep(5)
+        res["idle_cpu_ms_per_s"] = (proc_cpu(p.pid) - c0) / 5 * 1000
+        secs = args.scrape_secs * 2
+        res["plain"] = scrape_load(tools, args.scrapers, secs, 1.0, None, name, pid=p.pid)
+        res["gzip"] = scrape_load(tools, args.scrapers, secs, 1.0, None, name + "-gzip",
+                                  gzip=True, pid=p.pid)
+        res["plain_stress"] = scrape_load(tools, args.scrapers, 5, 0, None, name + "-stress",
+                                          pid=p.pid)
+        res["gzip_stress"] = scrape_load(tools, args.scrapers, 5, 0, None,
+                                         name + "-gzip-stress", gzip=True, pid=p.pid)
+        st = proc_status(p.pid)
+        res["rss_after"] = st["VmRSS"]
+        res["hwm_after"] = st["VmHWM"]
+    finally:
+        PROCS.stop(p)
+    return res
 
 
 def phase_scrape(args, tools, pki, interval, name="exporter-scrape"):
@@ -747,9 +827,13 @@ def phase_scrape(args, tools, pki, interval, name="exporter-scrape"):
         mark = len(smp.samples)
         # Every scraper once a second, all at the same instants: four
         # Prometheus servers on a (very) short scrape interval.
-        res.update(scrape_load(tools, args.scrapers, args.scrape_secs * 2, 1.0, lat, name))
+        res.update(scrape_load(tools, args.scrapers, args.scrape_secs * 2, 1.0, lat, name,
+                               pid=p.pid))
         a2, t2 = nginx_accepts(), time.monotonic()
         res["probe_rate_scraped"] = (a2 - a1) / (t2 - t1)
+        # The scrapes' CPU: the exporter's over the load less what its
+        # probes cost without scrapers (cpu_per_probe_idle_ms).
+        net_cpu(res, a2 - a1, res["cpu_per_probe_idle_ms"])
         sc = smp.samples[mark:]
         # Then each scraper asks again as soon as it has its answer.
         st = scrape_load(tools, args.scrapers, 5, 0, None, name + "-stress")
@@ -758,7 +842,8 @@ def phase_scrape(args, tools, pki, interval, name="exporter-scrape"):
         res["stress"]["probe_rate"] = (a3 - a2) / (t3 - t2)
         # The same paced load as Prometheus scrapes by default: gzip.
         res["gzip"] = scrape_load(tools, args.scrapers, args.scrape_secs * 2, 1.0, None,
-                                  name + "-gzip", gzip=True)
+                                  name + "-gzip", gzip=True, pid=p.pid)
+        net_cpu(res["gzip"], nginx_accepts() - a3, res["cpu_per_probe_idle_ms"])
         # Longest time without a new probe connection while scraped.
         longest, last_t, last_a = 0.0, None, None
         for s in sc:
@@ -961,6 +1046,16 @@ def targets(args, R):
                 None)
             add("  gzip: GET /metrics p99, 4 scrapers at 1/s (<= 100 ms)",
                 "%.1f ms" % gz["p99_ms"], gz["p99_ms"] <= 100 and gz["scrape_failed"] == 0)
+    q = R.get("scrape_quiet")
+    if q:
+        add("quiet /metrics: %d series (%d families), %d endpoints (info)"
+            % (q["series"], q["families"], args.n), "%d bytes" % q["bytes_plain"], None)
+        for k in ("plain", "gzip", "plain_stress", "gzip_stress"):
+            x = q[k]
+            add("  quiet %s: p50 / p99, bytes, exporter CPU per scrape (info)" % k,
+                "%.1f / %.1f ms, %d B, %.2f ms" % (x["p50_ms"], x["p99_ms"],
+                                                   x["bytes_per_scrape"], x["cpu_ms_per_scrape"]),
+                None if x["scrape_failed"] == 0 else False)
     s2 = R.get("scrape_saturated")
     if s2:
         # Probing is continuous only when saturated (interval 1s): there a
@@ -996,7 +1091,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--scrapers", type=int, default=4)
     ap.add_argument("--scrape-secs", type=int, default=10)
-    ap.add_argument("--skip", default="", help="comma list: blackbox,daemon,scrape,audit")
+    ap.add_argument("--skip", default="", help="comma list: blackbox,daemon,scrape,quiet,saturated,audit")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.json"))
     ap.add_argument("--report", metavar="FILE",
                     help="print the table of a results file again (and its targets)")
@@ -1050,6 +1145,8 @@ def main():
             once_wall = R["exporter_once"]["wall_s"]
             R["scrape"] = phase_scrape(args, args.tools, pki,
                                        max(2, int(2 * once_wall + 1)))
+        if "quiet" not in skip:
+            R["scrape_quiet"] = phase_scrape_quiet(args, args.tools, pki)
         if "saturated" not in skip:
             R["scrape_saturated"] = phase_scrape(args, args.tools, pki, 1,
                                                  "exporter-scrape-saturated")

@@ -44,19 +44,6 @@ caa_error_name(enum caa_error e)
 	return (unsigned)e < CAA_ERR__COUNT ? error_names[e] : "bad_value";
 }
 
-static int
-is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
-static int
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* label = (ALPHA / DIGIT) *( *("-") (ALPHA / DIGIT)): the length of the
  * label at p, 0 when there is none. */
 static size_t
@@ -64,7 +51,7 @@ label_len(const char *p, const char *end)
 {
 	const char *q = p;
 
-	if (q >= end || !is_alnum((unsigned char)*q))
+	if (q >= end || !ascii_is_alnum((unsigned char)*q))
 		return 0;
 	q++;
 	for (;;) {
@@ -72,7 +59,7 @@ label_len(const char *p, const char *end)
 
 		while (r < end && *r == '-')
 			r++;
-		if (r < end && is_alnum((unsigned char)*r))
+		if (r < end && ascii_is_alnum((unsigned char)*r))
 			q = r + 1;
 		else
 			return (size_t)(q - p);
@@ -82,7 +69,7 @@ label_len(const char *p, const char *end)
 static const char *
 skip_wsp(const char *p, const char *end)
 {
-	while (p < end && is_wsp((unsigned char)*p))
+	while (p < end && ascii_is_wsp((unsigned char)*p))
 		p++;
 	return p;
 }
@@ -127,7 +114,7 @@ caa_parse_issue_value(const char *v, size_t len, char *issuer,
 				    p[i] - 'A' + 'a' : p[i]);
 			p += n;
 			if (p < end && *p == '.' && p + 1 < end &&
-			    is_alnum((unsigned char)p[1])) {
+			    ascii_is_alnum((unsigned char)p[1])) {
 				issuer[out++] = '.';
 				p++;
 				continue;
@@ -183,7 +170,7 @@ caa_parse_rdata(const uint8_t *rdata, size_t len, struct caa_record *rec)
 	if (tlen == 0 || tlen > CAA_TAG_MAX || tlen > len - 2)
 		return CAA_ERR_TAG_LENGTH;
 	for (size_t i = 0; i < tlen; i++) {
-		if (!is_alnum(rdata[2 + i]))
+		if (!ascii_is_alnum(rdata[2 + i]))
 			return CAA_ERR_TAG_CHARS;
 		rec->tag_text[i] = (char)rdata[2 + i];
 	}

@@ -19,7 +19,7 @@ struct dlq {
 	struct danelookup_job *job;
 	enum dl_kind	 kind;
 	size_t		 port;		/* index, for DL_TLSA */
-	struct dnssec_query *q;
+	void		*q;		/* dnssec_send()'s handle */
 };
 
 /* TLSA at the CNAME-expanded name of the host, per port. */
@@ -32,6 +32,7 @@ struct dl_expanded {
 struct danelookup_job {
 	struct danelookup_result *res;
 	struct dnssec	*v;
+	struct dnssec_sender send;
 	struct dlq	 qs[3 + 2 * DANELOOKUP_PORTS_MAX];
 	size_t		 n_qs;
 	struct dl_expanded exp[DANELOOKUP_PORTS_MAX];
@@ -51,7 +52,8 @@ badness(enum dnssec_status s)
 	case DNSSEC_INSECURE:	return 1;
 	case DNSSEC_SERVFAIL:
 	case DNSSEC_TIMEOUT:
-	case DNSSEC_ERROR:	return 2;
+	case DNSSEC_ERROR:
+	case DNSSEC_BUDGET:	return 2;
 	case DNSSEC_BOGUS:	return 3;
 	case DNSSEC__COUNT:	break;
 	}
@@ -245,7 +247,7 @@ send_question(struct danelookup_job *job, const char *name, int type,
 	q->kind = kind;
 	q->port = port;
 	job->pending++;
-	q->q = dnssec_resolve(job->v, name, type, answered, q);
+	q->q = dnssec_send(job->v, &job->send, name, type, answered, q);
 }
 
 struct danelookup_job *
@@ -258,6 +260,7 @@ danelookup_start(const struct danelookup_params *p, danelookup_done_cb cb,
 
 	job->res = r;
 	job->v = p->v;
+	job->send = p->send;
 	job->cb = cb;
 	job->arg = arg;
 	r->host = xstrdup(p->host);
@@ -289,7 +292,7 @@ danelookup_cancel(struct danelookup_job *job)
 {
 	for (size_t i = 0; i < job->n_qs; i++)
 		if (job->qs[i].q != NULL)
-			dnssec_cancel(job->qs[i].q);
+			dnssec_send_cancel(&job->send, job->qs[i].q);
 	job_free(job);
 }
 

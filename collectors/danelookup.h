@@ -47,6 +47,7 @@ struct danelookup_params {
 	const char	*host;
 	const uint16_t	*ports;
 	size_t		 n_ports;
+	struct dnssec_sender send;	/* zeroed: straight to v (dnssec.h) */
 };
 
 struct danelookup_job;

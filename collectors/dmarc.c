@@ -31,27 +31,9 @@ d_fail(struct dmarc_record *d, const char *reason, const char *fmt, ...)
 }
 
 static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static int
 is_hex(int c)
 {
-	return is_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-
-static int
-ascii_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+	return ascii_is_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
 
 /* Values shown in messages are VALCHARs already; only their length needs
@@ -121,7 +103,7 @@ hostname_ok(const char *s, size_t len)
 			label = 0;
 			continue;
 		}
-		if (!is_alpha(c) && !is_digit(c) && c != '-')
+		if (!ascii_is_alpha(c) && !ascii_is_digit(c) && c != '-')
 			return 0;
 		if (label == 0 && c == '-')
 			return 0;
@@ -160,7 +142,7 @@ uri_chars_ok(const char *s, size_t len)
 			i += 2;
 			continue;
 		}
-		if (is_alpha(c) || is_digit(c) ||
+		if (ascii_is_alpha(c) || ascii_is_digit(c) ||
 		    strchr("-._~:/?#[]@!$&'()*+,;=", c) != NULL)
 			continue;
 		return 0;
@@ -175,7 +157,7 @@ size_parse(const char *p, size_t len, uint64_t *bytes)
 	unsigned shift = 0;
 	uint64_t n;
 
-	if (len > 0 && !is_digit((unsigned char)p[len - 1])) {
+	if (len > 0 && !ascii_is_digit((unsigned char)p[len - 1])) {
 		switch (ascii_lower((unsigned char)p[len - 1])) {
 		case 'k': shift = 10; break;
 		case 'm': shift = 20; break;
@@ -213,8 +195,8 @@ uri_parse(const char *s, size_t len, struct dmarc_uri *u, char *why,
 		len = (size_t)(bang - 1 - s);
 	}
 	end = s + len;
-	for (slen = 0; slen < len && (is_alpha((unsigned char)s[slen]) ||
-	    (slen > 0 && (is_digit((unsigned char)s[slen]) ||
+	for (slen = 0; slen < len && (ascii_is_alpha((unsigned char)s[slen]) ||
+	    (slen > 0 && (ascii_is_digit((unsigned char)s[slen]) ||
 	    s[slen] == '+' || s[slen] == '-' || s[slen] == '.'))); slen++)
 		;
 	if (slen == 0 || slen == len || s[slen] != ':') {

@@ -538,23 +538,6 @@ dns_in_flight(const struct dns *d)
 	return d->in_flight;
 }
 
-/* The flight's key: the cache's (lower case, no final dot). */
-static size_t
-flight_key(const char *name, char *out, size_t outlen)
-{
-	size_t len = strlen(name);
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len >= outlen)
-		return SIZE_MAX;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
-		    (char)(name[i] - 'A' + 'a') : name[i];
-	out[len] = '\0';
-	return len;
-}
-
 static uint32_t
 flight_hash(const char *key, size_t len, int type)
 {
@@ -657,7 +640,7 @@ int
 dns_answerable(struct dns *d, const char *name, int type)
 {
 	char key[DNS_KEY_MAX];
-	size_t len = flight_key(name, key, sizeof(key));
+	size_t len = dnscache_key_name(name, key, sizeof(key));
 
 	if (len == SIZE_MAX)
 		return 0;
@@ -680,7 +663,7 @@ dns_query(struct dns *d, const char *name, int type, dns_answer_cb cb,
 		cb(arg, ARES_EDESTRUCTION, NULL, 0);
 		return DNS_ASKED_TEST;
 	}
-	if ((len = flight_key(name, key, sizeof(key))) == SIZE_MAX) {
+	if ((len = dnscache_key_name(name, key, sizeof(key))) == SIZE_MAX) {
 		/* Longer than any name: c-ares refuses it, as before. */
 		len = 0;
 		key[0] = '\0';
@@ -883,10 +866,7 @@ dns_parse_mx(const unsigned char *abuf, int alen, struct dns_mx **mx,
 		/* Names are compared and labelled without the root dot. */
 		if (len > 0 && m->host[len - 1] == '.')
 			len--;
-		(*mx)[i].host = xstrndup(m->host, len);
-		for (char *p = (*mx)[i].host; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
+		(*mx)[i].host = ascii_lower_str(xstrndup(m->host, len));
 		(*mx)[i].preference = m->priority;
 	}
 	*n = count;

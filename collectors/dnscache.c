@@ -64,22 +64,19 @@ dnscache_now(const struct dnscache *c)
 	return c->p.clock ? c->p.clock(c->p.clock_arg) : now_ms();
 }
 
-/* The key's name: lower case, without one final dot.  -1 if too long. */
-static int
-key_name(const char *name, char *out, size_t *lenp)
+size_t
+dnscache_key_name(const char *name, char *out, size_t outlen)
 {
 	size_t len = strlen(name);
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
-	if (len > DNSCACHE_NAME_MAX)
-		return -1;
+	if (len >= outlen)
+		return SIZE_MAX;
 	for (size_t i = 0; i < len; i++)
-		out[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
-		    (char)(name[i] - 'A' + 'a') : name[i];
+		out[i] = (char)ascii_lower((unsigned char)name[i]);
 	out[len] = '\0';
-	*lenp = len;
-	return 0;
+	return len;
 }
 
 /* FNV-1a over the name, the type and the class. */
@@ -201,7 +198,7 @@ entry_find(struct dnscache *c, const char *name, int type, int dnsclass,
 	size_t len;
 	uint32_t h;
 
-	if (key_name(name, key, &len) == -1)
+	if ((len = dnscache_key_name(name, key, sizeof(key))) == SIZE_MAX)
 		return NULL;
 	h = key_hash(key, len, type, dnsclass);
 	for (e = *bucket_of(c, h); e != NULL; e = e->hnext)
@@ -405,7 +402,7 @@ dnscache_put(struct dnscache *c, const char *name, int type, int dnsclass,
 	if ((s = dnscache_answer_ttl(status, abuf, alen, &ttl)) !=
 	    DNSCACHE_STORED)
 		return s;
-	if (key_name(name, key, &len) == -1)
+	if ((len = dnscache_key_name(name, key, sizeof(key))) == SIZE_MAX)
 		return DNSCACHE_TOO_BIG;
 	if (ttl > cap)
 		ttl = cap;

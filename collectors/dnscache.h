@@ -44,6 +44,11 @@ const char *dnscache_store_name(enum dnscache_store s);
 
 struct dnscache;
 
+/* A name as the cache keys it, and the resolver its flights: lower case,
+ * without one final dot, into out (outlen bytes).  Its length, or SIZE_MAX
+ * when it does not fit. */
+size_t dnscache_key_name(const char *name, char *out, size_t outlen);
+
 struct dnscache *dnscache_new(const struct dnscache_params *p);
 void dnscache_free(struct dnscache *c);
 /* New bounds (a reload): entries over them are evicted now. */

@@ -49,6 +49,7 @@ static const char *const status_names[DNSSEC__COUNT] = {
 	[DNSSEC_SERVFAIL] = "servfail",
 	[DNSSEC_TIMEOUT] = "timeout",
 	[DNSSEC_ERROR] = "error",
+	[DNSSEC_BUDGET] = "dns_budget",
 };
 _Static_assert(ARRAY_LEN(status_names) == DNSSEC__COUNT, "a name per status");
 
@@ -173,21 +174,16 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 	query_deliver(q, &a);
 }
 
-struct dnssec_query *
-dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
-    void *arg)
+static struct dnssec_query *
+query_new(struct dnssec *v, const char *name, dnssec_cb cb, void *arg)
 {
 	struct dnssec_query *q = xcalloc(1, sizeof(*q));
-	struct timeval tv = { v->timeout_ms / 1000,
-	    (v->timeout_ms % 1000) * 1000 };
-	int rc;
 
 	q->v = v;
 	q->cb = cb;
 	q->arg = arg;
 	q->name = xstrdup(name);
 	q->started_ms = now_ms();
-	v->asked[dns_record_of(name, type)]++;
 	q->next = v->queries;
 	if (v->queries != NULL)
 		v->queries->prev = q;
@@ -197,6 +193,34 @@ dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
 		log_error("dnssec_oom", "msg=\"no timer\"");
 		abort();
 	}
+	return q;
+}
+
+struct dnssec_query *
+dnssec_answer_later(struct dnssec *v, const char *name,
+    enum dnssec_status status, dnssec_cb cb, void *arg)
+{
+	struct dnssec_query *q = query_new(v, name, cb, arg);
+	struct timeval zero = { 0, 0 };
+
+	q->kept.status = status;
+	q->kept.rcode = 2;
+	q->kept_why = xstrdup("");
+	q->kept.why_bogus = q->kept_why;
+	evtimer_add(q->timer, &zero);
+	return q;
+}
+
+struct dnssec_query *
+dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
+    void *arg)
+{
+	struct dnssec_query *q = query_new(v, name, cb, arg);
+	struct timeval tv = { v->timeout_ms / 1000,
+	    (v->timeout_ms % 1000) * 1000 };
+	int rc;
+
+	v->asked[dns_record_of(name, type)]++;
 	q->starting = 1;
 	rc = ub_resolve_event(v->ub, name, type, 1, q, ub_answered,
 	    &q->async_id);
@@ -222,6 +246,24 @@ dnssec_cancel(struct dnssec_query *q)
 	if (q->async_id != 0)
 		ub_cancel(q->v->ub, q->async_id);
 	query_release(q);
+}
+
+void *
+dnssec_send(struct dnssec *v, const struct dnssec_sender *s,
+    const char *name, int type, dnssec_cb cb, void *arg)
+{
+	if (s != NULL && s->send != NULL)
+		return s->send(s->arg, name, type, cb, arg);
+	return dnssec_resolve(v, name, type, cb, arg);
+}
+
+void
+dnssec_send_cancel(const struct dnssec_sender *s, void *handle)
+{
+	if (s != NULL && s->send != NULL)
+		s->cancel(s->arg, handle);
+	else
+		dnssec_cancel(handle);
 }
 
 unsigned

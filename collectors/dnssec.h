@@ -20,6 +20,8 @@ enum dnssec_status {
 	DNSSEC_SERVFAIL,	/* no answer could be had */
 	DNSSEC_TIMEOUT,		/* the lookup's time ran out */
 	DNSSEC_ERROR,		/* libunbound refused the query */
+	DNSSEC_BUDGET,		/* not asked: the domain's question budget
+				 * (dns_budget_per_domain) was spent */
 	DNSSEC__COUNT
 };
 const char *dnssec_status_name(enum dnssec_status s);
@@ -61,6 +63,29 @@ typedef void (*dnssec_cb)(void *arg, const struct dnssec_answer *a);
 struct dnssec_query *dnssec_resolve(struct dnssec *v, const char *name,
     int type, dnssec_cb cb, void *arg);
 void dnssec_cancel(struct dnssec_query *q);
+/* A query that asks nothing and ends with status (DNSSEC_BUDGET: a
+ * caller's budget was spent) on the next loop pass, as dnssec_resolve()
+ * would; dnssec_cancel() applies.  Not counted in dnssec_queries(). */
+struct dnssec_query *dnssec_answer_later(struct dnssec *v, const char *name,
+    enum dnssec_status status, dnssec_cb cb, void *arg);
+
+/* How a job's validated lookups go out (danelookup, zonestatus): with no
+ * sender straight to the validator; else through the caller's queue,
+ * which sends them in its own time (the scheduler paces them with every
+ * other lookup and counts them against the domain's budget).  The rule is
+ * dnssec_resolve()'s: cb runs once, from the loop, never from inside
+ * send, unless cancel (of the handle send returned) comes first. */
+struct dnssec_sender {
+	void	*(*send)(void *arg, const char *name, int type, dnssec_cb cb,
+		    void *cb_arg);
+	void	 (*cancel)(void *arg, void *handle);
+	void	*arg;
+};
+/* Through s, or dnssec_resolve(v, ...) when s is NULL; the handle is for
+ * dnssec_send_cancel() with the same s. */
+void *dnssec_send(struct dnssec *v, const struct dnssec_sender *s,
+    const char *name, int type, dnssec_cb cb, void *arg);
+void dnssec_send_cancel(const struct dnssec_sender *s, void *handle);
 unsigned dnssec_in_flight(const struct dnssec *v);
 /* Questions handed to the validator since start, by the `record` of
  * dns_record_of() (collectors/dns.h; index < DNS_REC__COUNT): libunbound

@@ -54,12 +54,6 @@ dc_error(struct dc_conf *c, const char *file, unsigned line,
 }
 
 static int
-is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
-}
-
-static int
 is_key_char(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
@@ -87,7 +81,7 @@ unquote(char *s, char **out)
 		char *hash = strchr(s, '#');
 
 		/* '#' starts a comment only after a blank */
-		while (hash && hash > s && !is_blank(hash[-1]))
+		while (hash && hash > s && !ascii_is_blank(hash[-1]))
 			hash = strchr(hash + 1, '#');
 		if (hash)
 			*hash = '\0';
@@ -177,11 +171,11 @@ parse_text(struct dc_conf *c, const char *file, const char *data, size_t len,
 		t = str_trim(lb.data);
 		if (*t == '\0' || *t == '#')
 			continue;
-		if (strncmp(t, "!include_try", 12) == 0 && is_blank(t[12])) {
+		if (strncmp(t, "!include_try", 12) == 0 && ascii_is_blank(t[12])) {
 			include_files(c, file, line, str_trim(t + 12), 1, b);
 			continue;
 		}
-		if (strncmp(t, "!include", 8) == 0 && is_blank(t[8])) {
+		if (strncmp(t, "!include", 8) == 0 && ascii_is_blank(t[8])) {
 			include_files(c, file, line, str_trim(t + 8), 0, b);
 			continue;
 		}
@@ -212,7 +206,7 @@ parse_text(struct dc_conf *c, const char *file, const char *data, size_t len,
 			t[tl - 1] = '\0';
 			t = str_trim(t);
 			for (char *k = t; *k; k++)
-				if (!is_key_char(*k) && !is_blank(*k) &&
+				if (!is_key_char(*k) && !ascii_is_blank(*k) &&
 				    *k != ':' && *k != '*' && *k != '[' &&
 				    *k != ']' && *k != '"') {
 					dc_error(c, file, line, "bad section "

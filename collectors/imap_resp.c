@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/util.h"
+
 static const struct {
 	const char	*name;
 	enum imap_cond	 cond;
@@ -89,40 +91,26 @@ copy_cut(char *dst, size_t size, const char *p, const char *end)
 	dst[n] = '\0';
 }
 
-static int
-atom_is(const char *a, size_t n, const char *w)
-{
-	return strlen(w) == n && strncasecmp(a, w, n) == 0;
-}
-
 static void
 cap_note(struct imap_caps *c, const char *a, size_t n)
 {
-	if (atom_is(a, n, "IMAP4rev1"))
+	if (ascii_span_ieq(a, n, "IMAP4rev1"))
 		c->imap4rev1 = 1;
-	else if (atom_is(a, n, "IMAP4rev2"))
+	else if (ascii_span_ieq(a, n, "IMAP4rev2"))
 		c->imap4rev2 = 1;
-	else if (atom_is(a, n, "STARTTLS"))
+	else if (ascii_span_ieq(a, n, "STARTTLS"))
 		c->starttls = 1;
-	else if (atom_is(a, n, "LOGINDISABLED"))
+	else if (ascii_span_ieq(a, n, "LOGINDISABLED"))
 		c->logindisabled = 1;
 	else if (n > 5 && strncasecmp(a, "AUTH=", 5) == 0) {
-		size_t have = strlen(c->auth_mechs);
-
 		a += 5;
 		n -= 5;
 		c->auth = 1;
-		if (atom_is(a, n, "PLAIN"))
+		if (ascii_span_ieq(a, n, "PLAIN"))
 			c->auth_plain = 1;
-		else if (atom_is(a, n, "LOGIN"))
+		else if (ascii_span_ieq(a, n, "LOGIN"))
 			c->auth_login = 1;
-		/* Whole names only: a cut one would read as another. */
-		if (have + (have > 0) + n < sizeof(c->auth_mechs)) {
-			if (have > 0)
-				c->auth_mechs[have++] = ' ';
-			memcpy(c->auth_mechs + have, a, n);
-			c->auth_mechs[have + n] = '\0';
-		}
+		word_list_add(c->auth_mechs, sizeof(c->auth_mechs), a, n);
 	}
 }
 
@@ -173,7 +161,7 @@ resp_text(struct imap_line *l, const char *p, const char *end)
 		if (a == p || (a < close && (*a != ' ' || a + 1 == close)))
 			return line_error(l, "bad response code");
 		copy_cut(l->code, sizeof(l->code), p, a);
-		if (atom_is(p, (size_t)(a - p), "CAPABILITY")) {
+		if (ascii_span_ieq(p, (size_t)(a - p), "CAPABILITY")) {
 			if (a == close)
 				return line_error(l, "empty capability list");
 			if (cap_list(l, a + 1, close) == -1)

@@ -379,8 +379,9 @@ done:
 /* Where the loop has priorities (event_base_priority_init), probe I/O takes
  * the lowest: with hundreds of probes in flight one pass of the loop runs
  * hundreds of handshake steps, and the HTTP listener and the timers should
- * not wait behind them.  With a single priority this changes nothing. */
-static void
+ * not wait behind them.  With a single priority this changes nothing.
+ * (The HTTPS fetches' sockets take it too: io.h.) */
+void
 io_lowest_priority(struct event *ev)
 {
 	int n = event_base_get_npriorities(event_get_base(ev));

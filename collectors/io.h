@@ -31,6 +31,10 @@ typedef void (*io_callback)(struct io *io, enum io_event ev, void *arg);
  * without bound. */
 #define IO_INPUT_MAX (64 * 1024)
 
+/* ev at the loop's lowest priority, where every probe's and fetch's I/O
+ * is: a handshake never runs ahead of another one's (a fetch storm at a
+ * higher priority starved the probes' handshakes into timeouts). */
+void io_lowest_priority(struct event *ev);
 struct io *io_new(struct event_base *base, io_callback cb, void *arg);
 void io_free(struct io *io);
 /* Starts a non-blocking connect; IO_CONNECTED or IO_ERROR follow. */

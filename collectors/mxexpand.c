@@ -104,8 +104,8 @@ state_enter(struct mxexpand_job *job, enum mxexpand_state next)
 }
 
 static void
-ask(struct mxexpand_job *job, const char *name, int type, dns_answer_cb cb,
-    void *cb_arg, uint64_t *sent_ms)
+send_question(struct mxexpand_job *job, const char *name, int type,
+    dns_answer_cb cb, void *cb_arg, uint64_t *sent_ms)
 {
 	job->pending++;
 	job->send(job->send_arg, name, type, cb, cb_arg, sent_ms);
@@ -272,8 +272,8 @@ host_resolve(struct mxexpand_job *job, enum mxexpand_role role,
 	hl->role = role;
 	hl->name = xstrdup(name);
 	hl->pending = 2;
-	ask(job, name, ns_t_a, host_a_answer, hl, NULL);
-	ask(job, name, ns_t_aaaa, host_aaaa_answer, hl, NULL);
+	send_question(job, name, ns_t_a, host_a_answer, hl, NULL);
+	send_question(job, name, ns_t_aaaa, host_aaaa_answer, hl, NULL);
 }
 
 static int
@@ -377,7 +377,8 @@ mxexpand_start(const struct mxexpand_params *p, const struct mxexpand_cbs *cbs,
 	    "mxexpand_oom");
 	if (job->domain) {
 		job->mx_sent_ms = now_ms();
-		ask(job, job->domain, ns_t_mx, mx_answer, job, &job->mx_sent_ms);
+		send_question(job, job->domain, ns_t_mx, mx_answer, job,
+		    &job->mx_sent_ms);
 	}
 	for (size_t i = 0; i < p->n_hosts && !job->cancelled; i++)
 		host_resolve(job, p->hosts[i].role, p->hosts[i].name);

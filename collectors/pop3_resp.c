@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/util.h"
+
 void
 pop3_resp_init(struct pop3_resp *r, size_t maxlines)
 {
@@ -107,30 +109,16 @@ capa_error(struct pop3_caps *c, const char *msg)
 	return -1;
 }
 
-static int
-word_is(const char *p, size_t n, const char *w)
-{
-	return strlen(w) == n && strncasecmp(p, w, n) == 0;
-}
-
 /* One "SASL" parameter: a mechanism name. */
 static void
 sasl_mech(struct pop3_caps *c, const char *m, size_t n)
 {
-	size_t have = strlen(c->sasl_mechs);
-
 	c->sasl = 1;
-	if (word_is(m, n, "PLAIN"))
+	if (ascii_span_ieq(m, n, "PLAIN"))
 		c->sasl_plain = 1;
-	else if (word_is(m, n, "LOGIN"))
+	else if (ascii_span_ieq(m, n, "LOGIN"))
 		c->sasl_login = 1;
-	/* Whole names only: a cut one would read as another. */
-	if (have + (have > 0) + n < sizeof(c->sasl_mechs)) {
-		if (have > 0)
-			c->sasl_mechs[have++] = ' ';
-		memcpy(c->sasl_mechs + have, m, n);
-		c->sasl_mechs[have + n] = '\0';
-	}
+	word_list_add(c->sasl_mechs, sizeof(c->sasl_mechs), m, n);
 }
 
 /* capability = capa-tag *(SP param); both are 1*cchar (%x21-7E here: the
@@ -153,17 +141,17 @@ capa_line(struct pop3_caps *c, const char *p, const char *end)
 		return capa_error(c, "bad capability");
 	tagend = p;
 	c->n++;
-	if (word_is(tag, (size_t)(tagend - tag), "STLS"))
+	if (ascii_span_ieq(tag, (size_t)(tagend - tag), "STLS"))
 		c->stls = 1;
-	else if (word_is(tag, (size_t)(tagend - tag), "USER"))
+	else if (ascii_span_ieq(tag, (size_t)(tagend - tag), "USER"))
 		c->user = 1;
-	else if (word_is(tag, (size_t)(tagend - tag), "PIPELINING"))
+	else if (ascii_span_ieq(tag, (size_t)(tagend - tag), "PIPELINING"))
 		c->pipelining = 1;
-	else if (word_is(tag, (size_t)(tagend - tag), "UIDL"))
+	else if (ascii_span_ieq(tag, (size_t)(tagend - tag), "UIDL"))
 		c->uidl = 1;
-	else if (word_is(tag, (size_t)(tagend - tag), "TOP"))
+	else if (ascii_span_ieq(tag, (size_t)(tagend - tag), "TOP"))
 		c->top = 1;
-	sasl = word_is(tag, (size_t)(tagend - tag), "SASL");
+	sasl = ascii_span_ieq(tag, (size_t)(tagend - tag), "SASL");
 	while (p < end) {
 		const char *param = ++p;
 

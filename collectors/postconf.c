@@ -134,12 +134,6 @@ pf_error(struct pf_conf *c, const char *file, unsigned line,
 }
 
 static int
-is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
-}
-
-static int
 is_name_char(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
@@ -171,7 +165,7 @@ next_logical(struct pf_conf *c, const char *file, struct lines *l,
 		nl = memchr(s, '\n', l->len - l->pos);
 		n = nl ? (size_t)(nl - s) : l->len - l->pos;
 		/* Peek: a continuation belongs to the line being built. */
-		for (b = 0; b < n && is_blank(s[b]); b++)
+		for (b = 0; b < n && ascii_is_blank(s[b]); b++)
 			;
 		if (*start && (b == 0 && n > 0))
 			break;		/* a new logical line: leave it */
@@ -201,7 +195,7 @@ next_logical(struct pf_conf *c, const char *file, struct lines *l,
 		}
 		if (b > 0)
 			buf_putc(out, ' ');
-		while (n > b && is_blank(s[n - 1]))
+		while (n > b && ascii_is_blank(s[n - 1]))
 			n--;
 		buf_append(out, s + b, n - b);
 	}
@@ -238,14 +232,14 @@ split_assignment(const char *s, size_t *nlen, const char **value)
 
 	if (eq == NULL)
 		return -1;
-	for (k = (size_t)(eq - s); k > 0 && is_blank(s[k - 1]); k--)
+	for (k = (size_t)(eq - s); k > 0 && ascii_is_blank(s[k - 1]); k--)
 		;
 	if (k == 0)
 		return -1;
 	for (size_t i = 0; i < k; i++)
 		if (!is_name_char(s[i]))
 			return -1;
-	for (eq++; is_blank(*eq); eq++)
+	for (eq++; ascii_is_blank(*eq); eq++)
 		;
 	*nlen = k;
 	*value = eq;
@@ -305,7 +299,7 @@ next_word(char **p)
 {
 	char *s = *p, *w;
 
-	while (is_blank(*s))
+	while (ascii_is_blank(*s))
 		s++;
 	if (*s == '\0')
 		return NULL;
@@ -319,7 +313,7 @@ next_word(char **p)
 		return str_trim(s + 1);
 	}
 	w = s;
-	while (*s && !is_blank(*s))
+	while (*s && !ascii_is_blank(*s))
 		s++;
 	if (*s)
 		*s++ = '\0';

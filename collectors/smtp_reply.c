@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base/addr.h"
+#include "base/util.h"
 
 void
 smtp_reply_init(struct smtp_reply *r, size_t maxlines)
@@ -68,12 +69,6 @@ smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 	return (len > 3 && line[3] == '-') ? REPLY_MORE : REPLY_DONE;
 }
 
-static int
-keyword_is(const char *p, size_t n, const char *kw)
-{
-	return strlen(kw) == n && strncasecmp(p, kw, n) == 0;
-}
-
 void
 smtp_ehlo_parse(const struct smtp_reply *r, struct smtp_ehlo *e)
 {
@@ -96,13 +91,13 @@ smtp_ehlo_parse(const struct smtp_reply *r, struct smtp_ehlo *e)
 		for (kwend = kw; kwend < kw + n && *kwend != ' ' &&
 		    *kwend != '='; kwend++)
 			;
-		if (keyword_is(kw, (size_t)(kwend - kw), "STARTTLS"))
+		if (ascii_span_ieq(kw, (size_t)(kwend - kw), "STARTTLS"))
 			e->starttls = 1;
-		else if (keyword_is(kw, (size_t)(kwend - kw), "PIPELINING"))
+		else if (ascii_span_ieq(kw, (size_t)(kwend - kw), "PIPELINING"))
 			e->pipelining = 1;
-		else if (keyword_is(kw, (size_t)(kwend - kw), "SIZE"))
+		else if (ascii_span_ieq(kw, (size_t)(kwend - kw), "SIZE"))
 			e->size = 1;
-		else if (keyword_is(kw, (size_t)(kwend - kw), "AUTH")) {
+		else if (ascii_span_ieq(kw, (size_t)(kwend - kw), "AUTH")) {
 			size_t m = (size_t)(kw + n - kwend);
 
 			e->auth = 1;

@@ -23,45 +23,6 @@
 
 /* ---- Small helpers ---------------------------------------------------- */
 
-/* Locale-free character classes: records are ASCII by definition. */
-static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alnum(int c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
-static int
-to_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* s[0..len) equals word, ignoring case. */
-static int
-word_ieq(const char *s, size_t len, const char *word)
-{
-	size_t i;
-
-	if (strlen(word) != len)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (to_lower((unsigned char)s[i]) != word[i])
-			return 0;
-	return 1;
-}
-
 static void set_error(struct spf_error *, const char *, size_t, const char *,
     ...) __attribute__((format(printf, 4, 5)));
 
@@ -189,14 +150,14 @@ parse_macro(const char *s, size_t len, size_t i, struct macro *m,
 		return 0;
 	}
 	j = i + 2;
-	c = j < len ? to_lower((unsigned char)s[j]) : 0;
+	c = j < len ? ascii_lower((unsigned char)s[j]) : 0;
 	if (c == 0 || strchr(MACRO_LETTERS, c) == NULL) {
 		*why = "unknown macro letter";
 		return 0;
 	}
 	m->letter = (char)c;
 	m->url_escape = s[j] >= 'A' && s[j] <= 'Z';
-	for (j++; j < len && is_digit(s[j]); j++) {
+	for (j++; j < len && ascii_is_digit(s[j]); j++) {
 		has_digits = 1;
 		/* Saturate: more parts than a name can have means "all". */
 		if (value < 1000)
@@ -250,7 +211,7 @@ scan_macro_string(const char *s, size_t len, int flags, size_t *tail,
 				*bad_at = i;
 				return -1;
 			}
-			if (is_alpha(m.letter))
+			if (ascii_is_alpha(m.letter))
 				*letters |= MACRO_BIT(m.letter);
 			i = *tail = next;
 			continue;
@@ -276,15 +237,15 @@ valid_toplabel(const char *s, size_t len)
 	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++) {
-		if (is_alpha(s[i]))
+		if (ascii_is_alpha(s[i]))
 			has_alpha = 1;
 		else if (s[i] == '-')
 			has_hyphen = 1;
-		else if (!is_digit(s[i]))
+		else if (!ascii_is_digit(s[i]))
 			return 0;
 	}
 	if (has_hyphen)
-		return is_alnum(s[0]) && is_alnum(s[len - 1]);
+		return ascii_is_alnum(s[0]) && ascii_is_alnum(s[len - 1]);
 	return has_alpha;
 }
 
@@ -340,7 +301,7 @@ parse_prefix(const char *s, size_t len, unsigned max, unsigned *out)
 	if (len == 0 || len > 3 || (s[0] == '0' && len > 1))
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
+		if (!ascii_is_digit(s[i]))
 			return -1;
 		value = value * 10 + (unsigned)(s[i] - '0');
 	}
@@ -358,7 +319,7 @@ split_dual_cidr(const char *s, size_t *len, struct spf_term *t,
 {
 	size_t n = *len, d;
 
-	for (d = n; d > 0 && is_digit(s[d - 1]); d--)
+	for (d = n; d > 0 && ascii_is_digit(s[d - 1]); d--)
 		;
 	if (d < n && d >= 2 && s[d - 1] == '/' && s[d - 2] == '/') {
 		if (parse_prefix(s + d, n - d, 128, &t->cidr6) == -1) {
@@ -368,7 +329,7 @@ split_dual_cidr(const char *s, size_t *len, struct spf_term *t,
 		}
 		n = d - 2;
 	}
-	for (d = n; d > 0 && is_digit(s[d - 1]); d--)
+	for (d = n; d > 0 && ascii_is_digit(s[d - 1]); d--)
 		;
 	if (d < n && d >= 1 && s[d - 1] == '/') {
 		if (parse_prefix(s + d, n - d, 32, &t->cidr4) == -1) {
@@ -404,9 +365,9 @@ parse_network(const char *s, size_t len, struct spf_term *t,
 		return -1;
 	}
 	for (i = 0; i < alen; i++) {
-		if (v6 ? !(is_digit(s[i]) || s[i] == ':' || s[i] == '.' ||
-		    (to_lower(s[i]) >= 'a' && to_lower(s[i]) <= 'f')) :
-		    !(is_digit(s[i]) || s[i] == '.')) {
+		if (v6 ? !(ascii_is_digit(s[i]) || s[i] == ':' || s[i] == '.' ||
+		    (ascii_lower(s[i]) >= 'a' && ascii_lower(s[i]) <= 'f')) :
+		    !(ascii_is_digit(s[i]) || s[i] == '.')) {
 			*why = "invalid character in address";
 			return -1;
 		}
@@ -449,7 +410,7 @@ parse_modifier(struct spf_record *rec, struct spf_term *t, const char *s,
 	size_t vlen = len - namelen - 1, tail, bad_at;
 	const char **slot;
 
-	if (word_ieq(s, namelen, "redirect") || word_ieq(s, namelen, "exp")) {
+	if (ascii_span_ieq(s, namelen, "redirect") || ascii_span_ieq(s, namelen, "exp")) {
 		t->kind = namelen == 3 ? SPF_EXP : SPF_REDIRECT;
 		slot = t->kind == SPF_EXP ? &rec->exp : &rec->redirect;
 		if (*slot != NULL)
@@ -480,8 +441,8 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 	size_t i = 0, namelen, rlen, m;
 
 	/* name "=" ...: a modifier (name = ALPHA *(ALPHA/DIGIT/-/_/.)). */
-	if (is_alpha(s[0])) {
-		for (namelen = 1; namelen < len && (is_alnum(s[namelen]) ||
+	if (ascii_is_alpha(s[0])) {
+		for (namelen = 1; namelen < len && (ascii_is_alnum(s[namelen]) ||
 		    s[namelen] == '-' || s[namelen] == '_' ||
 		    s[namelen] == '.'); namelen++)
 			;
@@ -495,13 +456,13 @@ parse_term(struct spf_record *rec, struct spf_term *t, const char *s,
 			t->qualifier = (enum spf_qualifier)m;
 			i = 1;
 		}
-	for (namelen = 0; i + namelen < len && is_alnum(s[i + namelen]);
+	for (namelen = 0; i + namelen < len && ascii_is_alnum(s[i + namelen]);
 	    namelen++)
 		;
 	/* The mechanisms are the kinds all to exists, named by kind_names;
 	 * ABNF literals are case-insensitive. */
 	for (m = SPF_ALL; m <= SPF_EXISTS; m++)
-		if (word_ieq(s + i, namelen, kind_names[m]))
+		if (ascii_span_ieq(s + i, namelen, kind_names[m]))
 			break;
 	if (m > SPF_EXISTS) {
 		if (namelen == 0)

@@ -85,30 +85,17 @@ sts_mode_name(enum sts_mode m)
 
 /* --- characters -------------------------------------------------------- */
 
-static int
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int
-is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
 /* sts-ext-name / tlsrpt-ext-name / sts-policy-ext-name: the same rule. */
 static size_t
 ext_name_len(const char *p, const char *end)
 {
 	size_t n = 0;
 
-	if (p >= end || !is_alnum((unsigned char)*p))
+	if (p >= end || !ascii_is_alnum((unsigned char)*p))
 		return 0;
 	for (n = 1; p + n < end && n < 32; n++) {
 		int c = (unsigned char)p[n];
-		if (!is_alnum(c) && c != '_' && c != '-' && c != '.')
+		if (!ascii_is_alnum(c) && c != '_' && c != '-' && c != '.')
 			break;
 	}
 	return n;
@@ -141,7 +128,7 @@ starts_with_version(const char *rec, size_t len, const char *version)
 
 	if (len < vl || memcmp(rec, version, vl) != 0)
 		return 0;
-	return len == vl || rec[vl] == ';' || is_wsp((unsigned char)rec[vl]);
+	return len == vl || rec[vl] == ';' || ascii_is_wsp((unsigned char)rec[vl]);
 }
 
 /* Walks the field list after the version: 1*(sep field) [sep], sep = *WSP
@@ -161,14 +148,14 @@ field_next(struct field_walk *w, const char **name, size_t *name_len,
 	const char *p = w->p, *end = w->end;
 	size_t n;
 
-	while (p < end && is_wsp((unsigned char)*p))
+	while (p < end && ascii_is_wsp((unsigned char)*p))
 		p++;
 	if (p == end)
 		return w->fields ? 0 : -1;	/* 1*(sep field) */
 	if (*p != ';')
 		return -1;
 	p++;
-	while (p < end && is_wsp((unsigned char)*p))
+	while (p < end && ascii_is_wsp((unsigned char)*p))
 		p++;
 	if (p == end)
 		return w->fields ? 0 : -1;	/* a final sep */
@@ -181,7 +168,7 @@ field_next(struct field_walk *w, const char **name, size_t *name_len,
 		return -1;
 	p++;
 	*value = p;
-	while (p < end && *p != ';' && !is_wsp((unsigned char)*p))
+	while (p < end && *p != ';' && !ascii_is_wsp((unsigned char)*p))
 		p++;
 	*value_len = (size_t)(p - *value);
 	w->p = p;
@@ -239,7 +226,7 @@ sts_record_parse(const char *rec, size_t len, struct sts_record *r)
 				continue;
 			}
 			for (size_t i = 0; i < value_len; i++)
-				if (!is_alnum((unsigned char)value[i])) {
+				if (!ascii_is_alnum((unsigned char)value[i])) {
 					set_reason(&r->reason, r->message,
 					    sizeof(r->message), STS_BAD_ID, 
 					    "id must be letters and digits only");
@@ -330,7 +317,7 @@ domain_syntax_ok(const char *p, size_t len)
 			label = 0;
 			continue;
 		}
-		if (!is_alnum(c) && !(c == '-' && label > 0))
+		if (!ascii_is_alnum(c) && !(c == '-' && label > 0))
 			return 0;
 		if (++label > 63)
 			return 0;
@@ -385,10 +372,7 @@ policy_add_mx(struct sts_policy *p, const char *v, size_t len)
 		policy_bad(p, STS_BAD_POLICY, "more than 64 mx lines");
 		return;
 	}
-	copy = xstrndup(v, len);
-	for (char *c = copy; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+	copy = ascii_lower_str(xstrndup(v, len));
 	p->mx = xreallocarray(p->mx, p->n_mx + 1, sizeof(*p->mx));
 	p->mx[p->n_mx++] = copy;
 }
@@ -410,10 +394,10 @@ policy_line(struct sts_policy *p, const char *line, size_t len,
 		return;
 	}
 	v = line + n + 1;
-	while (v < end && is_wsp((unsigned char)*v))
+	while (v < end && ascii_is_wsp((unsigned char)*v))
 		v++;
 	vlen = (size_t)(end - v);
-	while (vlen > 0 && is_wsp((unsigned char)v[vlen - 1]))
+	while (vlen > 0 && ascii_is_wsp((unsigned char)v[vlen - 1]))
 		vlen--;
 	if (!policy_value_ok(v, vlen)) {
 		policy_bad(p, STS_BAD_POLICY, "a line has an empty or bad value");
@@ -652,15 +636,15 @@ tlsrpt_rua_list(struct tlsrpt_record *r, const char *p, const char *end)
 		const char *u = p;
 
 		while (p < end && *p != ',' && *p != ';' &&
-		    !is_wsp((unsigned char)*p))
+		    !ascii_is_wsp((unsigned char)*p))
 			p++;
 		tlsrpt_uri(r, u, (size_t)(p - u));
-		while (p < end && is_wsp((unsigned char)*p))
+		while (p < end && ascii_is_wsp((unsigned char)*p))
 			p++;
 		if (p == end || *p != ',')
 			return p;
 		p++;
-		while (p < end && is_wsp((unsigned char)*p))
+		while (p < end && ascii_is_wsp((unsigned char)*p))
 			p++;
 	}
 }
@@ -686,14 +670,14 @@ tlsrpt_record_parse(const char *rec, size_t len, struct tlsrpt_record *r)
 	for (;;) {
 		size_t n;
 
-		while (p < end && is_wsp((unsigned char)*p))
+		while (p < end && ascii_is_wsp((unsigned char)*p))
 			p++;
 		if (p == end)
 			break;
 		if (*p != ';')
 			goto syntax;
 		p++;
-		while (p < end && is_wsp((unsigned char)*p))
+		while (p < end && ascii_is_wsp((unsigned char)*p))
 			p++;
 		if (p == end)
 			break;

@@ -8,21 +8,9 @@
 #include <string.h>
 
 static int
-ascii_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static int
 is_alnumpunc(int c)
 {
-	return is_alpha(c) || (c >= '0' && c <= '9') || c == '_';
+	return ascii_is_alpha(c) || (c >= '0' && c <= '9') || c == '_';
 }
 
 /* RFC 6376 VALCHAR: printable ASCII except ";". */
@@ -30,12 +18,6 @@ static int
 is_valchar(int c)
 {
 	return c >= 0x21 && c <= 0x7e && c != ';';
-}
-
-static int
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
 }
 
 static int
@@ -130,12 +112,12 @@ match_version(const char *p, const char *end, const char *tag,
 	if ((size_t)(end - p) < tlen || !bytes_eq(p, tag, tlen, tag_nocase))
 		return NULL;
 	p += tlen;
-	while (p < end && is_wsp(*p))
+	while (p < end && ascii_is_wsp(*p))
 		p++;
 	if (p == end || *p != '=')
 		return NULL;
 	p++;
-	while (p < end && is_wsp(*p))
+	while (p < end && ascii_is_wsp(*p))
 		p++;
 	if ((size_t)(end - p) < vlen || !bytes_eq(p, value, vlen, value_nocase))
 		return NULL;
@@ -158,14 +140,14 @@ txt_version_match(const char *rec, size_t len, const char *tag,
 			if (p == end || *p == ' ')
 				return TXT_VERSION_EXACT;
 		} else {
-			while (p < end && is_wsp(*p))
+			while (p < end && ascii_is_wsp(*p))
 				p++;
 			if (p == end || *p == ';')
 				return TXT_VERSION_EXACT;
 		}
 	}
 	/* Near misses are worth reporting: receivers drop them silently. */
-	for (p = rec; p < end && (is_wsp(*p) || *p == '\r' || *p == '\n'); p++)
+	for (p = rec; p < end && (ascii_is_wsp(*p) || *p == '\r' || *p == '\n'); p++)
 		;
 	if (match_version(p, end, tag, value, 1, 1) != NULL)
 		return TXT_VERSION_NEAR;
@@ -202,10 +184,10 @@ txt_fws_len(const char *p, const char *end)
 	const char *start = p;
 
 	while (p < end) {
-		if (is_wsp(*p))
+		if (ascii_is_wsp(*p))
 			p++;
 		else if (end - p >= 3 && p[0] == '\r' && p[1] == '\n' &&
-		    is_wsp(p[2]))
+		    ascii_is_wsp(p[2]))
 			p += 3;
 		else
 			break;
@@ -326,7 +308,7 @@ tag_spec_parse(const char **pp, const char *end, const char *rec,
 		    "empty tag at offset %zu", tag->offset);
 		goto out;
 	}
-	if (!is_alpha((unsigned char)*p)) {
+	if (!ascii_is_alpha((unsigned char)*p)) {
 		taglist_error(&reason, "syntax", msg, msglen,
 		    "expected a tag name at offset %zu, got byte 0x%02x",
 		    tag->offset, (unsigned char)*p);
@@ -477,7 +459,7 @@ txt_list_next(struct txt_list *list, const char **item, size_t *len)
 		list->p++;
 		list->need_item = 1;
 	}
-	while (stop > start && (is_wsp(stop[-1]) || stop[-1] == '\r' ||
+	while (stop > start && (ascii_is_wsp(stop[-1]) || stop[-1] == '\r' ||
 	    stop[-1] == '\n'))
 		stop--;
 	*item = start;

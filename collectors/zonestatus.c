@@ -14,13 +14,14 @@
 struct zq {
 	struct zonestatus_job *job;
 	size_t		 index;
-	struct dnssec_query *q;
+	void		*q;		/* dnssec_send()'s handle */
 };
 
 struct zonestatus_job {
 	struct zonestatus_result *res;
 	struct zq	*queries;
 	unsigned	 pending;
+	struct dnssec_sender send;	/* send.send NULL: straight */
 	zonestatus_done_cb cb;
 	void		*arg;
 };
@@ -30,7 +31,7 @@ job_free(struct zonestatus_job *job)
 {
 	for (size_t i = 0; i < job->res->n_names; i++)
 		if (job->queries[i].q != NULL)
-			dnssec_cancel(job->queries[i].q);
+			dnssec_send_cancel(&job->send, job->queries[i].q);
 	zonestatus_result_free(job->res);
 	free(job->queries);
 	free(job);
@@ -59,8 +60,8 @@ dnskey_answered(void *arg, const struct dnssec_answer *a)
 }
 
 struct zonestatus_job *
-zonestatus_start(struct dnssec *v, const char *const *names, size_t n,
-    zonestatus_done_cb cb, void *arg)
+zonestatus_start(struct dnssec *v, const struct dnssec_sender *send,
+    const char *const *names, size_t n, zonestatus_done_cb cb, void *arg)
 {
 	struct zonestatus_job *job = xcalloc(1, sizeof(*job));
 	struct zonestatus_result *res = xcalloc(1, sizeof(*res));
@@ -68,6 +69,8 @@ zonestatus_start(struct dnssec *v, const char *const *names, size_t n,
 	if (n == 0)
 		abort();	/* a caller's bug: nothing would call back */
 	job->res = res;
+	if (send != NULL)
+		job->send = *send;
 	job->cb = cb;
 	job->arg = arg;
 	res->names = xcalloc(n ? n : 1, sizeof(*res->names));
@@ -90,8 +93,9 @@ zonestatus_start(struct dnssec *v, const char *const *names, size_t n,
 		job->queries[i].job = job;
 		job->queries[i].index = i;
 		job->pending++;
-		job->queries[i].q = dnssec_resolve(v, res->names[i].name,
-		    ns_t_dnskey, dnskey_answered, &job->queries[i]);
+		job->queries[i].q = dnssec_send(v, &job->send,
+		    res->names[i].name, ns_t_dnskey, dnskey_answered,
+		    &job->queries[i]);
 	}
 	return job;
 }

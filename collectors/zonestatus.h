@@ -24,9 +24,11 @@ struct zonestatus_job;
  * callee's (zonestatus_result_free). */
 typedef void (*zonestatus_done_cb)(struct zonestatus_result *res, void *arg);
 
-/* names[0..n), n >= 1 (duplicates are looked up once). */
+/* names[0..n), n >= 1 (duplicates are looked up once); the lookups go
+ * through send (NULL: straight to v; dnssec.h). */
 struct zonestatus_job *zonestatus_start(struct dnssec *v,
-    const char *const *names, size_t n, zonestatus_done_cb cb, void *arg);
+    const struct dnssec_sender *send, const char *const *names, size_t n,
+    zonestatus_done_cb cb, void *arg);
 /* The callback will not come. */
 void zonestatus_cancel(struct zonestatus_job *job);
 void zonestatus_result_free(struct zonestatus_result *res);

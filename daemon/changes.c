@@ -1,5 +1,6 @@
 #include "daemon/changes.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ changes_configure(struct changes *ch, const char *state_file, double hold_s)
 	free(ch->state_file);
 	ch->state_file = state_file ? xstrdup(state_file) : NULL;
 	ch->hold_s = hold_s;
+	ch->expire_at = 0;
 }
 
 void
@@ -201,6 +203,8 @@ apply_observed(struct changes *ch, const char *domain, const struct observed *o,
 		for (unsigned i = 0; i < WEAKENED__COUNT; i++)
 			if (w & (1u << i)) {
 				add_weak(e, (enum weakening)i, now);
+				if (now + ch->hold_s < ch->expire_at)
+					ch->expire_at = now + ch->hold_s;
 				log_warn("policy_weakened", "domain=%s record=%s "
 				    "what=%s", q, o->record,
 				    weakening_name((enum weakening)i));
@@ -216,12 +220,17 @@ apply_observed(struct changes *ch, const char *domain, const struct observed *o,
 	return dirty;
 }
 
-/* Drops the weakenings held longer than the hold. */
+/* Drops the weakenings held longer than the hold.  Runs after every
+ * result, so it looks through the table only when one may be due
+ * (ch->expire_at): a scan per result was quadratic in the domains. */
 static int
 expire(struct changes *ch, double now)
 {
 	int dirty = 0;
+	double next = HUGE_VAL;
 
+	if (now < ch->expire_at)
+		return 0;
 	for (size_t i = 0; i < ch->table.n; i++) {
 		struct change_entry *e = &ch->table.e[i];
 
@@ -229,9 +238,13 @@ expire(struct changes *ch, double now)
 			if (now - e->weak[j].since >= ch->hold_s) {
 				e->weak[j] = e->weak[--e->n_weak];
 				dirty = 1;
-			} else
+			} else {
+				if (e->weak[j].since + ch->hold_s < next)
+					next = e->weak[j].since + ch->hold_s;
 				j++;
+			}
 	}
+	ch->expire_at = next;
 	return dirty;
 }
 
@@ -309,12 +322,7 @@ free_lines(char **lines, size_t n)
 static char *
 str_lower_dup(const char *s)
 {
-	char *d = xstrdup(s);
-
-	for (char *c = d; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	return d;
+	return ascii_lower_str(xstrdup(s));
 }
 
 static void

@@ -30,6 +30,10 @@ struct changes {
 	double		 hold_s;	/* weakened_hold */
 	int		 dirty;		/* not yet written */
 	unsigned	 writes;	/* state file writes (for tests, logs) */
+	double		 expire_at;	/* no weakening held ends before this
+					 * (wall clock; 0: not known): expiry
+					 * skips its scan of the table until
+					 * then */
 };
 
 /* Reads the state file, if any: a missing one is normal, a corrupt one a

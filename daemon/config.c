@@ -154,7 +154,7 @@ section_line(struct parse *p, const char *s, size_t n)
 		conf_error_at(p, p->line, "syntax error: missing ']'");
 		return;
 	}
-	for (c = close + 1; c < s + n && conf_is_blank(*c); c++)
+	for (c = close + 1; c < s + n && ascii_is_blank(*c); c++)
 		;
 	if (c < s + n && *c != ';') {
 		conf_error_at(p, p->line, "syntax error: text after ']'");
@@ -193,14 +193,14 @@ check_key_line(struct parse *p, const char *s, size_t n)
 		    "or \"[section]\"");
 		return -1;
 	}
-	for (klen = (size_t)(eq - s); klen > 0 && conf_is_blank(s[klen - 1]); klen--)
+	for (klen = (size_t)(eq - s); klen > 0 && ascii_is_blank(s[klen - 1]); klen--)
 		;
 	if (klen == 0) {
 		conf_error_at(p, p->line, "syntax error: missing key before '='");
 		return -1;
 	}
 	for (size_t i = 0; i < klen; i++)
-		if (!conf_is_alnum(s[i]) && s[i] != '_' && s[i] != '-') {
+		if (!ascii_is_alnum(s[i]) && s[i] != '_' && s[i] != '-') {
 			char *key = xstrndup(s, klen);
 
 			conf_error_at(p, p->line, "syntax error: bad key \"%s\"",
@@ -247,7 +247,7 @@ read_line(char *str, int num, void *stream)
 		n -= 3;
 	}
 	/* Leading blanks would make inih continue the previous value. */
-	while (n > 0 && conf_is_blank(*s)) {
+	while (n > 0 && ascii_is_blank(*s)) {
 		s++;
 		n--;
 	}

@@ -121,7 +121,7 @@ struct auth_user {
  * 16 DKIM selectors; MTA-STS TXT, its policy host's A and AAAA, TLS-RPT,
  * 4; the MX hygiene of 16 MX hosts (CNAME, CAA up the tree, PTR and the
  * PTR names' addresses: about 8 each), 128.  436 in all, rounded up. */
-#define DEFAULT_DNS_BUDGET_PER_DOMAIN 512
+#define DEFAULT_DNS_BUDGET_PER_DOMAIN 640
 #define DNS_BUDGET_MAX 100000
 #define MAX_PROBE_ALLOW 256
 #define MAX_PROBE_ALLOW_PORTS 64

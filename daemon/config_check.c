@@ -29,19 +29,6 @@
 #include "daemon/webcfg.h"
 
 
-bool
-conf_is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
-bool
-conf_is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
-}
-
 /* The host-name rule is base/addr.c's: a DNS name from the file (a
  * target, a host) may hold '_', a host name of ours (EHLO, probe_allow)
  * may not. */
@@ -300,7 +287,7 @@ conf_is_bcrypt_hash(const char *h)
 	if (cost < 4 || cost > 31)
 		return false;
 	for (size_t i = 7; i < 60; i++)
-		if (!conf_is_alnum(h[i]) && h[i] != '.' && h[i] != '/')
+		if (!ascii_is_alnum(h[i]) && h[i] != '.' && h[i] != '/')
 			return false;
 	return true;
 }
@@ -533,7 +520,7 @@ conf_normalize_selector(char **h, const char **why)
 		}
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
-		if (!conf_is_alnum(*c) && *c != '-' && *c != '_') {
+		if (!ascii_is_alnum(*c) && *c != '-' && *c != '_') {
 			*why = "bad character (use letters, digits, '-', '_', '.')";
 			return -1;
 		}

@@ -111,8 +111,6 @@ void conf_apply_web_entry(struct parse *p, const struct webcfg_entry *e,
     const char *ini);
 
 /* The checks of values (daemon/config_check.c). */
-bool conf_is_alnum(char c);
-bool conf_is_blank(char c);
 int conf_check_name(const char *s, bool underscore, const char **why);
 int conf_normalize_dns_name(char *s, const char **why);
 int conf_normalize_ip(char **host, int af);

@@ -161,7 +161,7 @@ set_user(struct parse *p, const char *v)
 		return;
 	}
 	for (; *c; c++)
-		if (!conf_is_alnum(*c) && *c != '_' && *c != '-' && *c != '.') {
+		if (!ascii_is_alnum(*c) && *c != '_' && *c != '-' && *c != '.') {
 			conf_key_error(p, "bad user name \"%s\"", conf_show(v).s);
 			return;
 		}
@@ -283,7 +283,7 @@ set_basic_auth_users(struct parse *p, const char *v)
 		*colon = '\0';
 		bad = strlen(item) > 64;
 		for (const char *c = item; *c; c++)
-			if (!conf_is_alnum(*c) && strchr("._@+-", *c) == NULL)
+			if (!ascii_is_alnum(*c) && strchr("._@+-", *c) == NULL)
 				bad = true;
 		if (bad) {
 			conf_key_error(p, "user \"%s\": use 1 to 64 letters, digits, "
@@ -985,7 +985,7 @@ open_module(struct parse *p, const char *arg)
 	if (strlen(arg) > MODULE_NAME_MAX)
 		why = "longer than 64 characters";
 	for (const char *c = arg; *c && why == NULL; c++)
-		if (!conf_is_alnum(*c) && *c != '-' && *c != '_' && *c != '.')
+		if (!ascii_is_alnum(*c) && *c != '-' && *c != '_' && *c != '.')
 			why = "bad character (use letters, digits, '-', '_', "
 			    "'.')";
 	if (why != NULL)
@@ -1260,7 +1260,7 @@ open_cfgsrc(struct parse *p, const char *arg)
 		return;
 	}
 	for (const char *ch = name; *ch; ch++)
-		if (!conf_is_alnum(*ch) && *ch != '-' && *ch != '_' && *ch != '.') {
+		if (!ascii_is_alnum(*ch) && *ch != '-' && *ch != '_' && *ch != '.') {
 			conf_error_at(p, p->line, "bad config name \"%s\" (use "
 			    "letters, digits, '-', '_', '.')", conf_show(name).s);
 			return;

@@ -47,6 +47,7 @@ struct ctx {
 	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
 	unsigned	 dns_sent;	/* sent, not answered */
 	int		 dns_pumping;
+	int		 dns_pump_later;	/* a pump is due from the loop */
 	unsigned long	 dns_budget_refused;	/* questions over a budget */
 	unsigned	 fd_budget;	/* probes the open-files limit allows */
 	int		 fd_budget_warned;

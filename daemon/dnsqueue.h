@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "collectors/dns.h"
+#include "collectors/dnssec.h"
 
 struct ctx;
 struct dns_budget;
@@ -26,6 +27,10 @@ void dnsq_ask(struct ctx *ctx, struct dns_budget *budget, const char *name,
 /* dnsq_ask() as a records_send_fn: send_arg is the dns_budget. */
 void dnsq_send(void *send_arg, const char *name, int type, dns_answer_cb cb,
     void *cb_arg, uint64_t *sent_ms);
+/* The validated lookups of a domain's DANE and zone status jobs through
+ * the same queue and budget b (not NULL): a question over the budget is
+ * not handed to the validator and ends DNSSEC_BUDGET from the loop. */
+void dnsq_dnssec_sender(struct dns_budget *b, struct dnssec_sender *s);
 /* Sends what may go now (the probe queue calls it when it shortens). */
 void dnsq_pump(struct ctx *ctx);
 /* At shutdown: every lookup not sent yet ends with ARES_EDESTRUCTION. */

@@ -362,6 +362,7 @@ run_dane_start(struct check_run *run)
 		dp.host = hosts[i];
 		dp.ports = dports;
 		dp.n_ports = n_dports;
+		dnsq_dnssec_sender(run->budget, &dp.send);
 		ds->run = run;
 		ds->host = hosts[i];
 		ds->index = res->n_dane++;
@@ -387,6 +388,7 @@ static void
 run_zones_start(struct check_run *run)
 {
 	const struct check_result *res = run->res;
+	struct dnssec_sender send;
 	const char **names;
 	size_t n = 0;
 
@@ -398,8 +400,9 @@ run_zones_start(struct check_run *run)
 		if (res->mx[i].host[0] != '\0')
 			names[n++] = res->mx[i].host;
 	run->outstanding++;
-	run->zones = zonestatus_start(run->ctx->dnssec, names, n, zones_done,
-	    run);
+	dnsq_dnssec_sender(run->budget, &send);
+	run->zones = zonestatus_start(run->ctx->dnssec, &send, names, n,
+	    zones_done, run);
 	free(names);
 }
 

@@ -24,68 +24,70 @@ change_table_free(struct change_table *t)
 		free(t->e[i].weak);
 	}
 	free(t->e);
-	free(t->idx);
+	free(t->slot);
 	t->e = NULL;
-	t->idx = NULL;
-	t->n = t->cap = t->idx_cap = 0;
+	t->slot = NULL;
+	t->n = t->cap = t->n_slots = 0;
 }
 
-/* FNV-1a of domain, NUL, record. */
+/* FNV-1a of domain, a NUL, record. */
 static size_t
-name_hash(const char *domain, const char *record)
+entry_hash(const char *domain, const char *record)
 {
 	uint64_t h = UINT64_C(14695981039346656037);
 
-	for (const char *p = domain; ; p++) {
+	for (const char *p = domain; *p; p++)
 		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
-		if (*p == '\0')
-			break;
-	}
-	for (const char *p = record; *p != '\0'; p++)
+	h *= UINT64_C(1099511628211);
+	for (const char *p = record; *p; p++)
 		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
-	return (size_t)h;
+	return (size_t)(h ^ (h >> 29));
 }
 
-/* The index slot of (domain, record): the one holding it, or the empty
- * one where it goes. */
-static size_t *
-idx_slot(const struct change_table *t, const char *domain,
-    const char *record)
+/* The slot of (domain, record): the one holding it, or the empty one
+ * where it would go.  n_slots > 0. */
+static size_t
+slot_of(const struct change_table *t, const char *domain, const char *record)
 {
-	size_t mask = t->idx_cap - 1, i = name_hash(domain, record) & mask;
+	size_t mask = t->n_slots - 1, i = entry_hash(domain, record) & mask;
 
-	for (;; i = (i + 1) & mask) {
-		const struct change_entry *e;
+	while (t->slot[i] != 0) {
+		const struct change_entry *e = &t->e[t->slot[i] - 1];
 
-		if (t->idx[i] == 0)
-			return &t->idx[i];
-		e = &t->e[t->idx[i] - 1];
 		if (strcmp(e->domain, domain) == 0 &&
 		    strcmp(e->record, record) == 0)
-			return &t->idx[i];
+			break;
+		i = (i + 1) & mask;
 	}
+	return i;
 }
 
+/* Room in the index for one more entry. */
 static void
-idx_grow(struct change_table *t)
+index_grow(struct change_table *t)
 {
-	free(t->idx);
-	t->idx_cap = t->idx_cap ? t->idx_cap * 2 : 64;
-	t->idx = xcalloc(t->idx_cap, sizeof(*t->idx));
+	if (t->n_slots >= 2 * (t->n + 1))
+		return;
+	free(t->slot);
+	t->n_slots = t->n_slots ? t->n_slots * 2 : 64;
+	while (t->n_slots < 2 * (t->n + 1))
+		t->n_slots *= 2;
+	t->slot = xcalloc(t->n_slots, sizeof(*t->slot));
 	for (size_t i = 0; i < t->n; i++)
-		*idx_slot(t, t->e[i].domain, t->e[i].record) = i + 1;
+		t->slot[slot_of(t, t->e[i].domain, t->e[i].record)] =
+		    (uint32_t)(i + 1);
 }
 
 struct change_entry *
 change_table_find(struct change_table *t, const char *domain,
     const char *record)
 {
-	size_t *slot;
+	size_t i;
 
-	if (t->idx_cap == 0)
+	if (t->n_slots == 0)
 		return NULL;
-	slot = idx_slot(t, domain, record);
-	return *slot ? &t->e[*slot - 1] : NULL;
+	i = slot_of(t, domain, record);
+	return t->slot[i] != 0 ? &t->e[t->slot[i] - 1] : NULL;
 }
 
 struct change_weak *
@@ -141,9 +143,8 @@ change_table_get(struct change_table *t, const char *domain,
 		t->cap = t->cap ? t->cap * 2 : 16;
 		t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
 	}
-	if (2 * (t->n + 1) > t->idx_cap)
-		idx_grow(t);
-	e = &t->e[t->n++];
+	index_grow(t);
+	e = &t->e[t->n];
 	memset(e, 0, sizeof(*e));
 	{
 		size_t dl = strlen(domain), rl = strlen(record);
@@ -153,7 +154,8 @@ change_table_get(struct change_table *t, const char *domain,
 		e->record = e->domain + dl + 1;
 		memcpy(e->record, record, rl + 1);
 	}
-	*idx_slot(t, domain, record) = t->n;
+	t->slot[slot_of(t, e->domain, e->record)] = (uint32_t)(t->n + 1);
+	t->n++;
 	*created = 1;
 	return e;
 }

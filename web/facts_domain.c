@@ -1559,7 +1559,9 @@ page_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 			    gd->item_name(s, s->i));
 			c.name = name;
 		}
-		c.name_escape = (f->flags & DF_ROW_ESCAPE) != 0;
+		/* an item's name (a selector, a zone) came from outside:
+		 * always escaped */
+		c.name_escape = (f->flags & (DF_ROW_ESCAPE | DF_ROW_ITEM)) != 0;
 		c.pre = (f->flags & DF_PRE) != 0;
 		row_text(f, s, &v, text, sizeof(text), &c);
 		if (f->cell != NULL)

@@ -69,6 +69,7 @@ struct metrics_cache {
 	struct text_arena *arena;	/* the open one */
 	size_t		 made;		/* texts made since the last packing */
 	int		 scraped;	/* a stream was made: render as told */
+	uint64_t	 gen;		/* moves on whenever a text may change */
 };
 
 /* Once scraped, a result is rendered when it is published, so that a
@@ -282,6 +283,7 @@ cache_check_mode(struct metrics_cache *mc)
 	if (mode == mc->address_label)
 		return;
 	mc->address_label = mode;
+	mc->gen++;
 	for (size_t i = 0; i < mc->n_slots; i++) {
 		check_text_unref(mc->slots[i].text);
 		mc->slots[i].text = NULL;
@@ -334,13 +336,14 @@ cache_on_publish(void *arg, const struct publish_event *ev)
 	struct metrics_cache *mc = arg;
 	struct check_slot *s;
 
+	if (ev->kind != PUBLISH_TARGETS && ev->kind != PUBLISH_RESULT)
+		return;		/* a run began: no text changes */
+	mc->gen++;
 	if (ev->kind == PUBLISH_TARGETS) {
 		cache_retarget(mc, ev->targets, ev->n);
 		cache_check_mode(mc);
 		return;
 	}
-	if (ev->kind != PUBLISH_RESULT)
-		return;
 	if (ev->index >= mc->n_slots)
 		metrics_bug("a result published for no target");
 	s = &mc->slots[ev->index];
@@ -415,9 +418,28 @@ header_len(const struct family_def *d)
 	    strlen(d->help) + strlen(d->type);
 }
 
+void
+metrics_family_header(enum family f, struct buf *out)
+{
+	const struct family_def *d = family_get(f);
 
-struct metrics_stream *
-metrics_stream_new(struct ctx *ctx)
+	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help,
+	    d->name, d->type);
+}
+
+uint64_t
+metrics_cache_generation(struct ctx *ctx)
+{
+	struct metrics_cache *mc = ctx->metrics_cache;
+
+	if (mc == NULL)
+		metrics_bug("a generation without metrics_cache_subscribe()");
+	cache_check_mode(mc);
+	return mc->gen;
+}
+
+static struct metrics_stream *
+stream_new(struct ctx *ctx, int with_exporter)
 {
 	struct metrics_cache *mc = ctx->metrics_cache;
 	size_t n, rendered = 0;
@@ -445,7 +467,8 @@ metrics_stream_new(struct ctx *ctx)
 		s->texts[i]->refs++;
 	}
 	expo_init(&s->tail);
-	metrics_add_exporter(&s->tail, ctx);
+	if (with_exporter)
+		metrics_add_exporter(&s->tail, ctx);
 	s->cur = xcalloc(n ? n : 1, 1);
 	for (size_t i = 0; i < n; i++) {
 		const struct check_text *t = s->texts[i];
@@ -463,6 +486,24 @@ metrics_stream_new(struct ctx *ctx)
 	}
 	buf_init(&s->pend);
 	return s;
+}
+
+struct metrics_stream *
+metrics_stream_new(struct ctx *ctx)
+{
+	return stream_new(ctx, 1);
+}
+
+struct metrics_stream *
+metrics_stream_new_checks(struct ctx *ctx)
+{
+	return stream_new(ctx, 0);
+}
+
+int
+metrics_stream_has(const struct metrics_stream *s, enum family f)
+{
+	return s->has[f];
 }
 
 uint64_t
@@ -486,6 +527,13 @@ next_family(struct metrics_stream *s)
 size_t
 metrics_stream_read(struct metrics_stream *s, char *out, size_t room)
 {
+	return metrics_stream_read_below(s, F__COUNT, out, room);
+}
+
+size_t
+metrics_stream_read_below(struct metrics_stream *s, size_t fam_end,
+    char *out, size_t room)
+{
 	size_t w = 0;
 
 	while (w < room) {
@@ -502,14 +550,10 @@ metrics_stream_read(struct metrics_stream *s, char *out, size_t room)
 		buf_reset(&s->pend);
 		s->pend_off = 0;
 		if (s->at == AT_HEADER) {
-			const struct family_def *d;
-
 			next_family(s);
-			if (s->f == F__COUNT)
+			if (s->f >= fam_end)
 				break;
-			d = family_get((enum family)s->f);
-			buf_printf(&s->pend, "# HELP %s %s\n# TYPE %s %s\n",
-			    d->name, d->help, d->name, d->type);
+			metrics_family_header((enum family)s->f, &s->pend);
 			s->at = AT_CHECKS;
 			s->i = s->pos = 0;
 		} else if (s->at == AT_CHECKS) {

@@ -8,6 +8,7 @@
 #include "base/escape.h"
 #include "web/gzip.h"
 #include "web/metrics.h"
+#include "web/metrics_gzip.h"
 #include "web/probe.h"
 #include "web/results.h"
 #include "web/web.h"
@@ -80,7 +81,7 @@ web_free(struct web *w)
 		web_req_free(wr);
 		web_respond_text(req, 503, "shutting down\n");
 	}
-	gzip_stream_unslot(w->metrics_gzip);
+	metrics_gzip_drop(&w->metrics_gzip);
 	auth_free(w->auth);
 	free(w);
 }
@@ -181,9 +182,10 @@ route_request(struct web *w, struct http_req *req)
 
 		http_req_set_header(req, "Vary", "Accept-Encoding");
 		if (gzip_accepted(http_req_header(req, "Accept-Encoding"))) {
-			/* Scrapes of the same moment share one compression. */
-			if (gzip_stream_join(&w->metrics_gzip, metrics_src_new,
-			    ctx, &st) == -1) {
+			/* Scrapes share one compression of the checks'
+			 * results until one of them changes. */
+			if (metrics_gzip_stream(ctx, &w->metrics_gzip,
+			    &st) == -1) {
 				web_respond_text(req, 500, "gzip unavailable\n");
 				buf_free(&b);
 				return;

@@ -40,7 +40,7 @@ struct web {
 	struct auth	*auth;		/* made on the first need */
 	unsigned	 probes_active;
 	LIST_HEAD(, web_req) held;
-	struct gzip_shared *metrics_gzip;	/* the gzip /metrics running */
+	struct metrics_gz *metrics_gzip;	/* the current gzip /metrics */
 };
 
 struct web_req *web_req_new(struct web *w, struct http_req *req,

@@ -118,7 +118,7 @@ grep -qi '^Content-Encoding' "$T_DIR/plain.headers" && t_fail "Content-Encoding 
 curl -s -D "$T_DIR/gz0.headers" -H 'Accept-Encoding: gzip;q=0' -o /dev/null "$URL/metrics"
 grep -qi '^Content-Encoding' "$T_DIR/gz0.headers" && t_fail "gzip with gzip;q=0"
 echo "ok: /metrics gzip ($(wc -c <"$T_DIR/metrics.gz") bytes for $(wc -c <"$T_DIR/metrics.unz")), plain without it or with q=0"
-# Scrapes of the same moment share one compression (web/gzip.c): 4 at once,
+# Scrapes of the same results share one compression (web/metrics_gzip.c): 4 at once,
 # one of them slow to read (--limit-rate), each a whole, valid exposition.
 pids=
 for i in 1 2 3 4; do
@@ -141,13 +141,61 @@ for c in "GET /-/healthy 200" "GET /-/ready 200" "GET /no/such/path 404" "POST /
 	echo "ok: $1 $2 -> $code"
 done
 
-# --- SIGHUP: add an endpoint ------------------------------------------------
+# HEAD with gzip: the headers of a GET, no body.
+curl -s -I -H 'Accept-Encoding: gzip' -o "$T_DIR/head.headers" "$URL/metrics" || t_fail "HEAD /metrics failed"
+grep -q '^HTTP/1.1 200' "$T_DIR/head.headers" || t_fail "HEAD /metrics: $(head -n 1 "$T_DIR/head.headers")"
+grep -qi '^Content-Encoding: gzip' "$T_DIR/head.headers" || t_fail "HEAD /metrics with gzip: no Content-Encoding"
+echo "ok: HEAD /metrics with Accept-Encoding: gzip"
+
+# scrape_loop K GZIP: scrapes /metrics (gzip when GZIP is 1) until
+# $T_DIR/scrapers.stop exists, each answer whole and a valid exposition;
+# prints how many.
+scrape_loop() {
+	_i=0
+	while [ ! -e "$T_DIR/scrapers.stop" ] && [ "$_i" -lt 500 ]; do
+		_o=$T_DIR/loop$1
+		if [ "$2" = 1 ]; then
+			curl -sf -H 'Accept-Encoding: gzip' -o "$_o.gz" "$URL/metrics" || { echo "scraper $1: scrape $_i failed"; return 1; }
+			gzip -dc "$_o.gz" >"$_o" || { echo "scraper $1: scrape $_i does not inflate"; return 1; }
+		else
+			curl -sf -o "$_o" "$URL/metrics" || { echo "scraper $1: scrape $_i failed"; return 1; }
+		fi
+		tail -n 1 "$_o" | grep -q '^process_start_time_seconds ' || { echo "scraper $1: scrape $_i cut short"; return 1; }
+		promtool check metrics <"$_o" >/dev/null 2>&1 || { echo "scraper $1: scrape $_i: promtool"; return 1; }
+		_i=$((_i + 1))
+	done
+	echo "$_i"
+}
+
+# --- SIGHUP: add an endpoint, scraped all along -------------------------------
+# Two plain and two gzip scrapers run while the new endpoint's result is
+# published (web/metrics_gzip.c shares one compression until a result
+# changes): every answer whole and valid, and a gzip scrape made right
+# after a plain one shows the new result shows it too.
+rm -f "$T_DIR/scrapers.stop"
+spids=
+for k in 1 2 3 4; do
+	scrape_loop "$k" $((k % 2)) >"$T_DIR/scraper$k.out" &
+	spids="$spids $!"
+done
 config 1
 kill -HUP "$EXP" || t_fail "kill -HUP $EXP failed"
 poll 10 "mailsec_probe_success{$L465}" ||
 	t_fail "after SIGHUP with a new [endpoint $A:465], no mailsec_probe_success{$L465} within 10 s"
 poll 10 "mailsec_probe_success{$L465}" 1 ||
 	t_fail "mailsec_probe_success{$L465} did not become 1 within 10 s: $(t_metric_value "$M" "mailsec_probe_success{$L465}")"
+curl -s -H 'Accept-Encoding: gzip' -o "$T_DIR/after.gz" "$URL/metrics" || t_fail "gzip scrape after the publish failed"
+gzip -dc "$T_DIR/after.gz" >"$T_DIR/after.unz" || t_fail "gzip scrape after the publish does not inflate"
+t_assert_metric "$T_DIR/after.unz" "mailsec_probe_success{$L465}" 1
+sleep 1
+touch "$T_DIR/scrapers.stop"
+k=0
+for p in $spids; do
+	k=$((k + 1))
+	wait "$p" || t_fail "$(cat "$T_DIR/scraper$k.out")"
+	[ "$(cat "$T_DIR/scraper$k.out")" -gt 0 ] || t_fail "scraper $k made no scrape"
+done
+echo "ok: 2 plain + 2 gzip scrapers during a publish ($(cat "$T_DIR"/scraper?.out | tr '\n' ' ')scrapes), all valid; gzip fresh right after the publish"
 t_assert_metric "$M" "mailsec_probe_success{$L465}" 1
 t_assert_metric "$M" "mailsec_probe_success{$L25}" 1
 t_assert_metric "$M" "mailsec_exporter_config_last_reload_successful" 1

@@ -119,6 +119,41 @@ m "mailsec_dane_error_info{domain=\"toplain.sec.test\",host=\"mx.plain.test\",ad
 m "mailsec_dane_error_info{domain=\"plain.test\",host=\"mx.sec.test\",address=\"127.0.63.1\",$E,reason=\"insecure\"}" 1
 m "mailsec_dane_error_info{domain=\"exp.test\",host=\"mx.sec.test\",address=\"127.0.63.1\",$E,reason=\"bogus\"}" 1
 
+# The validated lookups go through the scheduler's queue and count
+# against the domain's budget: with dns_budget_per_domain = 1 the MX
+# lookup (c-ares) spends it, and every DNSSEC question of the run is
+# refused, never handed to the validator: the zones' status dns_budget,
+# never "secure" or "insecure".
+cat >"$T_DIR/budget.ini" <<EOF
+[exporter]
+timeout = 3s
+resolver = $NS
+dnssec_trust_anchor_file = $T_DIR/dns/trust-anchors
+dnssec_forwarder = $NS
+audit = off
+dns_budget_per_domain = 1
+[domain sec.test]
+records = off
+mta_sts = off
+tls_rpt = off
+EOF
+B=$T_DIR/budget.prom
+"$T_BIN" --config "$T_DIR/budget.ini" --once >"$B" 2>"$T_DIR/budget.log" ||
+	t_fail "budget: --once failed: $(tail -n 5 "$T_DIR/budget.log")"
+t_assert_metric "$B" 'mailsec_dnssec_status_info{domain="sec.test",name="sec.test",status="dns_budget"}' 1
+t_assert_metric "$B" 'mailsec_dnssec_status_info{domain="sec.test",name="mx.sec.test",status="dns_budget"}' 1
+t_assert_absent "$B" 'status="secure"'
+asked=$(awk '/^mailsec_exporter_dnssec_queries_total\{/ { n += $2 } END { print n + 0 }' "$B")
+[ "$asked" -eq 0 ] || t_fail "budget: $asked questions handed to the validator, want 0"
+grep -q 'event=dns_budget .*target=sec.test budget=1 ' "$T_DIR/budget.log" ||
+	t_fail "budget: no dns_budget log line: $(grep dns_budget "$T_DIR/budget.log")"
+# refused: 6 validated (DANE's MX, A, AAAA, TLSA; two zones' DNSKEY) and
+# 4 through c-ares (A and AAAA of mx.sec.test, the MX hygiene's CNAME
+# and CAA)
+refused=$(t_metric_value "$B" mailsec_exporter_dns_budget_refused_total)
+[ "$refused" -eq 10 ] || t_fail "budget: dns_budget_refused_total $refused, want 10"
+echo "ok: every DNSSEC question counted against dns_budget_per_domain ($refused refused, none validated)"
+
 # A trust anchor that cannot be read is a config error with file:line.
 sed "s#^dnssec_trust_anchor_file = .*#dnssec_trust_anchor_file = $T_DIR/nothere#" \
 	"$T_DIR/exporter.ini" >"$T_DIR/bad.ini"

@@ -122,10 +122,22 @@ done
 scrape() {	# N: the Nth scrape, kept as scrape.N.prom
 	[ "$(t_http "$T_DIR/scrape.$1.prom" GET "$URL/metrics")" = 200 ] || t_fail "scrape $1 failed"
 }
+# gzscrape N: the same with gzip (web/metrics_gzip.c), kept inflated.
+gzscrape() {
+	curl -s -H 'Accept-Encoding: gzip' -o "$T_DIR/scrape.$1.gz" "$URL/metrics" || t_fail "gzip scrape $1 failed"
+	gzip -dc "$T_DIR/scrape.$1.gz" >"$T_DIR/scrape.$1.prom" || t_fail "gzip scrape $1 does not inflate"
+}
 scrape 1
 t_assert_metric "$T_DIR/scrape.1.prom" "mailsec_probe_success{$lmx}" 1
+gzscrape 1g
+gzscrape 1h		# the same compression again
+t_assert_metric "$T_DIR/scrape.1h.prom" "mailsec_probe_success{$lmx}" 1
 sleep 6		# a second round (interval 5s), with the audit of the MX
 scrape 2
+gzscrape 2g
+# A slow gzip scrape still reading when the reload replaces the results.
+curl -s --limit-rate 1k -H 'Accept-Encoding: gzip' -o "$T_DIR/slow.gz" "$URL/metrics" &
+SLOW=$!
 [ "$(t_http "$T_DIR/status.html" GET "$URL/")" = 200 ] || t_fail "GET / failed"
 
 # SIGHUP: the extra endpoint goes away
@@ -138,6 +150,10 @@ until grep -q 'event=reload_done' "$T_DIR/daemon.log"; do
 done
 sleep 1
 scrape 3
+gzscrape 3g
+t_assert_absent "$T_DIR/scrape.3g.prom" "mailsec_probe_success{domain=\"\","
+wait "$SLOW" || t_fail "the slow gzip scrape failed"
+gzip -t "$T_DIR/slow.gz" || t_fail "the slow gzip scrape does not inflate"
 t_assert_absent "$T_DIR/scrape.3.prom" "mailsec_probe_success{domain=\"\","
 t_assert_metric "$T_DIR/scrape.3.prom" "mailsec_probe_success{$lmx}" 1
 t_assert_metric "$T_DIR/scrape.3.prom" mailsec_exporter_config_last_reload_successful 1

@@ -1490,7 +1490,7 @@ check_dns_keys(void)
 		CHECK_INT(r.cfg->dns_cache_negative_max_ttl_ms, 900000);
 		CHECK_INT(r.cfg->dns_cache_max_entries, 100000);
 		CHECK_INT(r.cfg->dns_cache_max_bytes, 33554432);
-		CHECK_INT(r.cfg->dns_budget_per_domain, 512);
+		CHECK_INT(r.cfg->dns_budget_per_domain, 640);
 	}
 	done(&r);
 	load(&r, "[exporter]\ndns_cache_max_ttl = 0\n"

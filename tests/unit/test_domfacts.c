@@ -495,11 +495,35 @@ check_added_row(void)
 	check_result_free(r);
 }
 
+/* A zone's name comes from DNS (an MX host's): the page escapes it like
+ * a DKIM selector's. */
+static void
+check_hostile_zone_name(void)
+{
+	struct check_result *r = domain_make(0);
+	struct buf m, j, p;
+
+	free(r->zones->names[2].name);
+	r->zones->names[2].name = dup("<img src=x onerror=alert(1)>.example");
+	buf_init(&m);
+	buf_init(&j);
+	buf_init(&p);
+	render(r, &m, &j, &p);
+	CHECK(strstr(p.data, "<img") == NULL);
+	CHECK(strstr(p.data, "DNSSEC of &lt;img src=x onerror=alert(1)&gt;"
+	    ".example") != NULL);
+	buf_free(&m);
+	buf_free(&j);
+	buf_free(&p);
+	check_result_free(r);
+}
+
 int
 main(void)
 {
 	check_table();
 	check_added_row();
+	check_hostile_zone_name();
 	snapshot();
 	return unit_done("test_domfacts");
 }

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "daemon/config.h"
 #include "daemon/ctx.h"
@@ -24,6 +25,7 @@
 #include "daemon/publish.h"
 #include "web/metrics.h"
 #include "web/metrics_once.h"
+#include "web/metrics_gzip.h"
 #include "web/probe.h"
 #include "web/results.h"
 #include "web/status.h"
@@ -1258,10 +1260,11 @@ check_status_page(void)
 	fake_free(dom);
 }
 
-/* The lines of an exposition that are about the checks: no comments, not
- * the exporter's own samples (they change from one read to the next). */
+/* The lines of an exposition without the process_* samples (they change
+ * from one read to the next); with checks_only, only those about the
+ * checks: no comments, not the exporter's own samples either. */
 static void
-check_lines(const char *text, size_t len, struct buf *out)
+keep_lines(const char *text, size_t len, int checks_only, struct buf *out)
 {
 	const char *p = text, *end = text + len;
 
@@ -1269,8 +1272,8 @@ check_lines(const char *text, size_t len, struct buf *out)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
-		if (*p != '#' && strncmp(p, "process_", 8) != 0 &&
-		    strncmp(p, "mailsec_exporter_", 17) != 0)
+		if (strncmp(p, "process_", 8) != 0 && (!checks_only ||
+		    (*p != '#' && strncmp(p, "mailsec_exporter_", 17) != 0)))
 			buf_append(out, p, n);
 		p += n;
 	}
@@ -1343,13 +1346,13 @@ check_metrics_stream(void)
 	buf_init(&all);
 	expo_render(&plain, &all);
 	buf_init(&want);
-	check_lines(all.data, all.len, &want);
+	keep_lines(all.data, all.len, 1, &want);
 	CHECK(want.len > 1000);
 	for (size_t r = 0; r < ARRAY_LEN(rooms); r++) {
 		buf_reset(&all);
 		read_stream(&ctx, rooms[r], &all);
 		buf_init(&got);
-		check_lines(all.data, all.len, &got);
+		keep_lines(all.data, all.len, 1, &got);
 		CHECK_INT(got.len, want.len);
 		CHECK(got.len == want.len &&
 		    memcmp(got.data, want.data, want.len) == 0);
@@ -1439,7 +1442,7 @@ plain_lines(struct check **checks, size_t n, struct buf *out)
 		metrics_add_result(&plain, checks[i]->last, ADDRESS_LABEL_ON);
 	buf_init(&all);
 	expo_render(&plain, &all);
-	check_lines(all.data, all.len, out);
+	keep_lines(all.data, all.len, 1, out);
 	expo_free(&plain);
 	buf_free(&all);
 }
@@ -1461,13 +1464,32 @@ same_lines(struct ctx *ctx, struct metrics_stream *ms, struct check **checks,
 			buf_append(&all, piece, k);
 	buf_init(&got);
 	buf_init(&want);
-	check_lines(all.data, all.len, &got);
+	keep_lines(all.data, all.len, 1, &got);
 	plain_lines(checks, n, &want);
 	same = got.len == want.len && memcmp(got.data, want.data, got.len) == 0;
 	buf_free(&all);
 	buf_free(&got);
 	buf_free(&want);
 	return same;
+}
+
+/* n endpoint checks mx<i>.example:25 (total_s i), published in ctx. */
+static void
+many_checks(struct ctx *ctx, struct check **checks, size_t n)
+{
+	char key[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "mx%zu.example:25", i);
+		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
+		    1 + i % 3);
+		checks[i]->last->eps[0].out.total_s = (double)i;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->checks = checks;
+	ctx->n_checks = n;
+	metrics_cache_subscribe(ctx);
+	publish_targets(ctx);
 }
 
 /* Many checks whose results keep changing: the cache packs its texts
@@ -1480,19 +1502,8 @@ check_metrics_packing(void)
 	struct check *checks[N];
 	struct metrics_stream *held;
 	struct ctx ctx;
-	char key[32];
 
-	for (size_t i = 0; i < N; i++) {
-		snprintf(key, sizeof(key), "mx%zu.example:25", i);
-		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
-		    1 + i % 3);
-		checks[i]->last->eps[0].out.total_s = (double)i;
-	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.checks = checks;
-	ctx.n_checks = N;
-	metrics_cache_subscribe(&ctx);
-	publish_targets(&ctx);
+	many_checks(&ctx, checks, N);
 	CHECK(same_lines(&ctx, NULL, checks, N));
 	for (int round = 1; round <= 6; round++) {
 		held = metrics_stream_new(&ctx);
@@ -1523,6 +1534,201 @@ check_metrics_packing(void)
 		fake_free(checks[i]);
 }
 
+/* --- gzip /metrics shared per generation -------------------------------- */
+
+/* Inflates one whole gzip member; it must end exactly at the end. */
+static int
+gunzip(const struct buf *gz, struct buf *out)
+{
+	z_stream z;
+	char piece[4096];
+	int r;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)gz->data;
+	z.avail_in = (uInt)gz->len;
+	do {
+		z.next_out = (Bytef *)piece;
+		z.avail_out = sizeof(piece);
+		r = inflate(&z, Z_NO_FLUSH);
+		buf_append(out, piece, sizeof(piece) - z.avail_out);
+	} while (r == Z_OK);
+	inflateEnd(&z);
+	return r == Z_STREAM_END && z.avail_in == 0 ? 0 : -1;
+}
+
+/* Reads a stream to its end in pieces of room bytes, then frees it. */
+static void
+drain(struct http_stream *st, size_t room, struct buf *out)
+{
+	char *piece = xmalloc(room);
+	size_t n;
+
+	while ((n = st->read(st->arg, piece, room)) > 0) {
+		CHECK(n <= room);
+		buf_append(out, piece, n);
+	}
+	CHECK_INT(st->read(st->arg, piece, room), 0);	/* stays ended */
+	free(piece);
+	st->free(st->arg);
+}
+
+/* What a gzip scrape sends inflates to the exposition of its moment, byte
+ * for byte (process_* aside). */
+static int
+same_as_render(struct ctx *ctx, const struct buf *gz)
+{
+	struct buf text, a, b, plain;
+	int same;
+
+	buf_init(&text);
+	buf_init(&a);
+	buf_init(&b);
+	buf_init(&plain);
+	if (gunzip(gz, &text) == -1) {
+		buf_free(&text);
+		return 0;
+	}
+	metrics_render(ctx, &plain);
+	keep_lines(text.data, text.len, 0, &a);
+	keep_lines(plain.data, plain.len, 0, &b);
+	same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0 &&
+	    strstr(text.data, "\nprocess_cpu_seconds_total ") != NULL;
+	buf_free(&text);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&plain);
+	return same;
+}
+
+static int
+gz_has(const struct buf *gz, const char *needle)
+{
+	struct buf text;
+	int found;
+
+	buf_init(&text);
+	found = gunzip(gz, &text) == 0 && strstr(text.data, needle) != NULL;
+	buf_free(&text);
+	return found;
+}
+
+/* One compression of the checks' part per generation, shared by the gzip
+ * scrapes: its lifetime (the current one's reference and each reader's),
+ * a replacement while a scrape still reads the old one, the whole body
+ * made inside one read, and no stale body after a publish. */
+static void
+check_metrics_gzip_shared(void)
+{
+	enum { N = 400 };
+	struct check *checks[N];
+	struct http_stream s1, s2, s3, s4, s5, s6;
+	struct metrics_gz *cur = NULL;
+	struct buf g1, g2, g3;
+	uint64_t gen1;
+	struct ctx ctx;
+	char piece[50];
+	size_t n;
+
+	many_checks(&ctx, checks, N);
+	buf_init(&g1);
+	buf_init(&g2);
+	buf_init(&g3);
+
+	/* Two scrapes of one moment share one compression. */
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s1), 0);
+	CHECK(cur != NULL && s1.size == HTTP_STREAM_SIZE_UNKNOWN);
+	CHECK_INT(metrics_gz_info(cur).refs, 2);
+	gen1 = metrics_gz_info(cur).gen;
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s2), 0);
+	CHECK_INT(metrics_gz_info(cur).refs, 3);
+	CHECK(!metrics_gz_info(cur).done);
+	drain(&s1, 7, &g1);		/* small pieces: it drives the deflate */
+	CHECK(metrics_gz_info(cur).done);
+	CHECK_INT(metrics_gz_info(cur).refs, 2);
+	drain(&s2, 1 << 16, &g2);
+	CHECK_INT(metrics_gz_info(cur).refs, 1);
+	CHECK(same_as_render(&ctx, &g1));
+	CHECK(same_as_render(&ctx, &g2));
+	{
+		struct buf text;
+
+		buf_init(&text);
+		metrics_render(&ctx, &text);
+		CHECK(text.len > 200000);
+		CHECK(g2.len * 8 < text.len);	/* a fraction of it */
+		buf_free(&text);
+	}
+
+	/* Repeated, nothing published: the same, already compressed. */
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s3), 0);
+	CHECK(metrics_gz_info(cur).gen == gen1 && metrics_gz_info(cur).done);
+	buf_reset(&g3);
+	drain(&s3, 4096, &g3);
+	CHECK(same_as_render(&ctx, &g3));
+
+	/* A publish while a scrape is half way: it goes on with the old
+	 * results, the next scrape gets the new ones. */
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s4), 0);
+	n = s4.read(s4.arg, piece, sizeof(piece));
+	CHECK_INT(n, sizeof(piece));
+	checks[3]->last->started += 1;
+	checks[3]->last->eps[0].out.total_s = 77777;
+	publish_result(&ctx, 3, checks[3]->last);
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s5), 0);
+	CHECK(metrics_gz_info(cur).gen != gen1);
+	CHECK_INT(metrics_gz_info(cur).refs, 2);	/* the old one: s4's only */
+	buf_reset(&g1);
+	buf_append(&g1, piece, n);
+	drain(&s4, 3, &g1);		/* the old one goes with it */
+	buf_reset(&g2);
+	drain(&s5, 1000, &g2);
+	CHECK(gz_has(&g2, "} 77777\n"));	/* fresh after a publish */
+	CHECK(!gz_has(&g1, "} 77777\n"));
+	CHECK(gz_has(&g1, "protocol=\"smtp\"} 3\n"));
+	CHECK(same_as_render(&ctx, &g2));
+
+	/* All of it inside one read; the current one let go while read. */
+	checks[5]->last->started += 1;
+	publish_result(&ctx, 5, checks[5]->last);
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s6), 0);
+	metrics_gzip_drop(&cur);
+	CHECK(cur == NULL);
+	{
+		char *big = xmalloc(1 << 22);
+
+		n = s6.read(s6.arg, big, 1 << 22);
+		CHECK(n > 0 && n < (1 << 22));
+		CHECK_INT(s6.read(s6.arg, big, 1 << 22), 0);
+		buf_reset(&g3);
+		buf_append(&g3, big, n);
+		free(big);
+	}
+	s6.free(s6.arg);
+	CHECK(same_as_render(&ctx, &g3));
+
+	/* Made and never read (HEAD), and no checks at all. */
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s1), 0);
+	s1.free(s1.arg);
+	ctx.n_checks = 0;
+	publish_targets(&ctx);
+	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s2), 0);
+	buf_reset(&g2);
+	drain(&s2, 1, &g2);
+	CHECK(same_as_render(&ctx, &g2));
+	CHECK(!gz_has(&g2, "mailsec_probe_success"));
+	metrics_gzip_drop(&cur);
+
+	publish_release_all(&ctx);
+	buf_free(&g1);
+	buf_free(&g2);
+	buf_free(&g3);
+	for (size_t i = 0; i < N; i++)
+		fake_free(checks[i]);
+}
+
 int
 main(void)
 {
@@ -1537,6 +1743,7 @@ main(void)
 	check_status_page();
 	check_metrics_stream();
 	check_metrics_packing();
+	check_metrics_gzip_shared();
 	allow_set((const char *const[]){ NULL });
 	return unit_done("test_web");
 }
