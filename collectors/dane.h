@@ -139,7 +139,8 @@ struct dane_facts {
 	int	 valid;			/* DANE authenticated the peer */
 	int	 depth;			/* of the matching certificate, -1 */
 	enum dane_reason reason;	/* why not valid, or NONE */
-	char	 error[96];		/* OpenSSL's words, "" when valid */
+	char	*error;			/* OpenSSL's words, "" when valid
+					 * (an outcome's text field, probe.h) */
 	int	 rollover_ready;
 	struct dane_tally tally;	/* each record against the chain */
 };

@@ -360,7 +360,10 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 	job->arg = arg;
 	job->res = res;
 	sanity_from_answer(res, p);
-	res->hosts = xcalloc(MXHYG_HOSTS_MAX, sizeof(*res->hosts));
+	/* as many as can be filled, never the maximum (the result stays with
+	 * the check: 16 + 64 empty slots were 11 KB a domain) */
+	res->hosts = xcalloc(p->n_mx < MXHYG_HOSTS_MAX ? p->n_mx :
+	    MXHYG_HOSTS_MAX, sizeof(*res->hosts));
 	for (size_t i = 0; i < p->n_mx; i++) {
 		struct mxhyg_host *h;
 		struct addr lit;
@@ -394,7 +397,8 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 	}
 	if (n_unique > MXHYG_MX_MAX)
 		finding_add(res, MX_ERR_TOO_MANY, "");
-	res->addrs = xcalloc(MXHYG_ADDRS_MAX, sizeof(*res->addrs));
+	res->addrs = xcalloc(p->n_addrs < MXHYG_ADDRS_MAX ? p->n_addrs :
+	    MXHYG_ADDRS_MAX, sizeof(*res->addrs));
 	for (size_t k = 0; k < p->n_addrs && res->n_addrs < MXHYG_ADDRS_MAX;
 	    k++) {
 		struct mxhyg_addr *a;

@@ -100,14 +100,31 @@ struct probe_outcome;
 const char *probe_outcome_alert(const struct probe_outcome *o);
 
 /* Facts of the TLS session and the certificate chain presented.  They are
- * read whether or not the chain verifies. */
+ * read whether or not the chain verifies.
+ *
+ * The text fields of an outcome (char *: detail, the names, the TLS and
+ * certificate strings, the DANE error) hold exact-length strings the
+ * outcome owns, or the shared "" (probe_str_empty): never NULL, so they
+ * read as before (%s, [0] == '\0').  They are set with probe_str_set() or
+ * probe_str_printf() only, copied with probe_outcome_copy() and freed with
+ * probe_outcome_free(); a plain struct copy shares them (read-only).  The
+ * bounds are those of the fixed fields they replace. */
+#define PROBE_DETAIL_MAX	200
+#define TLS_CIPHER_MAX		64
+#define TLS_VERIFY_ERROR_MAX	96
+#define TLS_SIG_ALG_MAX		48
+#define TLS_KEX_GROUP_MAX	32
+#define TLS_NAME_MAX		256	/* subject, issuer */
+#define TLS_SERIAL_MAX		96
+#define TLS_FINGERPRINT_MAX	65
+#define SMTP_NAME_MAX		254	/* banner_name, ehlo_name */
 struct tls_facts {
 	int	 done;			/* handshake completed */
 	char	 version[16];		/* "TLSv1.3" */
-	char	 cipher[64];
+	char	*cipher;
 	int	 have_cert;
 	int	 verified;
-	char	 verify_error[96];	/* "" when verified */
+	char	*verify_error;		/* "" when verified */
 	int	 hostname_match;
 	double	 not_before;
 	double	 not_after;
@@ -119,13 +136,13 @@ struct tls_facts {
 	double	 chain_not_after[CHAIN_MAX];	/* by depth, as presented */
 	char	 key_type[16];		/* "RSA", "EC", "ED25519" ... */
 	int	 key_bits;
-	char	 sig_alg[48];		/* "sha256WithRSAEncryption" */
+	char	*sig_alg;		/* "sha256WithRSAEncryption" */
 	int	 sig_weak;		/* signed with SHA-1 or MD5 */
 	int	 self_signed;
 	int	 ocsp_stapled;
 	char	 ocsp_status[16];	/* the leaf's: good, revoked, unknown
 					 * (also: not in the response), malformed */
-	char	 kex_group[32];		/* "X25519", "ffdhe2048", "DH" ... */
+	char	*kex_group;		/* "X25519", "ffdhe2048", "DH" ... */
 	int	 kex_bits;		/* size of the server's ephemeral key */
 	int	 secure_renegotiation;	/* -1 not applicable (TLS 1.3) */
 	char	 dh_group[16];		/* TLS <= 1.2 DHE: the RFC 7919 group
@@ -134,7 +151,8 @@ struct tls_facts {
 	int	 compression;		/* TLS compression negotiated */
 	int	 ocsp_in_cert;		/* the leaf names an OCSP responder */
 	/* Key and signature of each presented certificate (the ratings):
-	 * by depth, as presented. */
+	 * by depth, as presented: chain_len of them (at most CHAIN_MAX, at
+	 * least 1) once have_cert, NULL before. */
 	struct cert_crypto {
 		char	 key_type[16];	/* as key_type */
 		int	 key_bits;
@@ -142,11 +160,11 @@ struct tls_facts {
 		char	 sig_hash[16];	/* "SHA256"; "" intrinsic (Ed25519) */
 		char	 sig_key[16];	/* "RSA", "RSA-PSS", "EC", "ED25519" */
 		int	 self_signed;
-	}	 chain_crypto[CHAIN_MAX];
-	char	 subject[256];
-	char	 issuer[256];
-	char	 serial[96];
-	char	 fingerprint_sha256[65];
+	}	*chain_crypto;
+	char	*subject;
+	char	*issuer;
+	char	*serial;
+	char	*fingerprint_sha256;
 	struct dane_facts dane;
 };
 
@@ -157,7 +175,7 @@ struct probe_outcome {
 	enum probe_cause cause;		/* set after probe_fail() */
 	int		 tls_alert;	/* CAUSE_ALERT_*: the alert's code,
 					 * else -1 */
-	char		 detail[200];	/* human words for the status page, logs */
+	char		*detail;	/* human words for the status page, logs */
 	double		 phase_s[STEP__COUNT];
 	unsigned	 phase_mask;	/* which phase_s are set */
 	double		 total_s;
@@ -171,8 +189,8 @@ struct probe_outcome {
 	 * (smtp_reply_domain); "" when that reply named none.  The *_seen
 	 * flags say the reply came at all. */
 	int		 banner_seen, ehlo_seen;
-	char		 banner_name[254];
-	char		 ehlo_name[254];
+	char		*banner_name;
+	char		*ehlo_name;
 	struct tls_facts tls;
 };
 
@@ -211,7 +229,23 @@ struct probe_params {
  * outcome is only valid during the call. */
 typedef void (*probe_done_cb)(const struct probe_outcome *out, void *arg);
 
+extern char probe_str_empty[];
+/* Every field "", -1 where not learnt; nothing allocated. */
 void probe_outcome_init(struct probe_outcome *out);
+/* Frees what out owns; out is then as after probe_outcome_init(). */
+void probe_outcome_free(struct probe_outcome *out);
+/* dst (initialised or freed before) becomes a copy of src with strings of
+ * its own; what dst owned is freed first.  dst == src is a no-op. */
+void probe_outcome_copy(struct probe_outcome *dst,
+    const struct probe_outcome *src);
+/* Bytes out owns beyond the struct (its strings and chain_crypto), as
+ * malloc was asked for them. */
+size_t probe_outcome_heap_bytes(const struct probe_outcome *out);
+/* *field (a text field of an outcome) becomes the first max - 1 bytes of
+ * s (cut at a UTF-8 character boundary), "" when s is NULL or empty. */
+void probe_str_set(char **field, const char *s, size_t max);
+void probe_str_printf(char **field, size_t max, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void probe_fail(struct probe_outcome *out, enum probe_step step,
     enum probe_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -522,7 +522,7 @@ rate_cert(const struct tls_facts *t, struct endpoint_rating *r)
 	char kwhy[96] = "", swhy[96] = "";
 	unsigned n = t->chain_len < CHAIN_MAX ? t->chain_len : CHAIN_MAX;
 
-	if (!t->have_cert)
+	if (!t->have_cert || t->chain_crypto == NULL)
 		return;
 	if (n == 0)
 		n = 1;

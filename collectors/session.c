@@ -17,6 +17,7 @@ static void
 session_free(struct session *s)
 {
 	io_free(s->io);
+	probe_outcome_free(&s->out);
 	free(s->ehlo_name);	/* our copies: see session_start() */
 	free(s->dane_base);
 	for (size_t i = 0; i < ARRAY_LEN(s->dane_names); i++)
@@ -77,7 +78,7 @@ static void __attribute__((format(printf, 3, 0)))
 vfail(struct session *s, enum probe_reason reason, const char *fmt,
     va_list ap)
 {
-	char detail[sizeof(s->out.detail)];
+	char detail[PROBE_DETAIL_MAX];
 
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	probe_fail(&s->out, s->ops->state_step[s->state], reason, "%s", detail);

@@ -125,8 +125,12 @@ smtp_response(struct session *s, const struct smtp_reply *r)
 			return;
 		}
 		s->out.banner_seen = 1;
-		(void)smtp_reply_domain(r, s->out.banner_name,
-		    sizeof(s->out.banner_name));
+		{
+			char name[SMTP_NAME_MAX] = "";
+
+			(void)smtp_reply_domain(r, name, sizeof(name));
+			probe_str_set(&s->out.banner_name, name, sizeof(name));
+		}
 		session_enter(s, SMTP_EHLO);
 		return;
 	case SMTP_EHLO:
@@ -136,9 +140,11 @@ smtp_response(struct session *s, const struct smtp_reply *r)
 		}
 		smtp_ehlo_parse(r, &ehlo);
 		if (!s->out.ehlo_seen) {	/* the first, in plaintext */
+			char name[SMTP_NAME_MAX] = "";
+
 			s->out.ehlo_seen = 1;
-			(void)smtp_reply_domain(r, s->out.ehlo_name,
-			    sizeof(s->out.ehlo_name));
+			(void)smtp_reply_domain(r, name, sizeof(name));
+			probe_str_set(&s->out.ehlo_name, name, sizeof(name));
 		}
 		if (session_tls_active(s)) {	/* smtps */
 			s->out.success = 1;

@@ -199,7 +199,7 @@ key_facts(X509 *leaf, struct tls_facts *f)
 		    name ? name : "unknown");
 	}
 	name = OBJ_nid2ln(X509_get_signature_nid(leaf));
-	snprintf(f->sig_alg, sizeof(f->sig_alg), "%s", name ? name : "unknown");
+	probe_str_set(&f->sig_alg, name ? name : "unknown", TLS_SIG_ALG_MAX);
 	if (OBJ_find_sigid_algs(X509_get_signature_nid(leaf), &md, &pkey_nid))
 		f->sig_weak = md == NID_sha1 || md == NID_md5 || md == NID_md2 ||
 		    md == NID_md4;
@@ -301,7 +301,7 @@ kex_facts(SSL *ssl, struct tls_facts *f)
 		name = "DH";
 	if (name == NULL && have_tmp)
 		name = "unknown";
-	snprintf(f->kex_group, sizeof(f->kex_group), "%s", name ? name : "");
+	probe_str_set(&f->kex_group, name, TLS_KEX_GROUP_MAX);
 	f->secure_renegotiation = SSL_version(ssl) >= TLS1_3_VERSION ? -1 :
 	    SSL_get_secure_renegotiation_support(ssl) ? 1 : 0;
 	f->extms = SSL_version(ssl) >= TLS1_3_VERSION ? -1 :
@@ -461,9 +461,9 @@ dane_facts(SSL *ssl, struct tlsa_set *tlsa, struct dane_facts *d)
 		return;
 	}
 	d->reason = dane_failure(vr, tlsa);
-	snprintf(d->error, sizeof(d->error), "%s", vr == X509_V_OK ?
+	probe_str_set(&d->error, vr == X509_V_OK ?
 	    "no TLSA record authenticated the peer" :
-	    X509_verify_cert_error_string(vr));
+	    X509_verify_cert_error_string(vr), TLS_VERIFY_ERROR_MAX);
 }
 
 void
@@ -478,7 +478,7 @@ tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
 
 	f->done = 1;
 	snprintf(f->version, sizeof(f->version), "%s", SSL_get_version(ssl));
-	snprintf(f->cipher, sizeof(f->cipher), "%s", SSL_get_cipher_name(ssl));
+	probe_str_set(&f->cipher, SSL_get_cipher_name(ssl), TLS_CIPHER_MAX);
 	kex_facts(ssl, f);
 	dh_group_name(ssl, f);
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL)
@@ -498,21 +498,33 @@ tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
 	f->verified = vr == X509_V_OK;
 	ocsp_facts(ssl, leaf, leaf_issuer(ssl, leaf, verified_path), f);
 	if (!f->verified)
-		snprintf(f->verify_error, sizeof(f->verify_error), "%s",
-		    X509_verify_cert_error_string(vr));
+		probe_str_set(&f->verify_error,
+		    X509_verify_cert_error_string(vr), TLS_VERIFY_ERROR_MAX);
 	f->hostname_match = hostname_matches(leaf, servername);
 	f->not_before = tls_asn1_time_epoch(X509_get0_notBefore(leaf));
 	f->not_after = tls_asn1_time_epoch(X509_get0_notAfter(leaf));
-	name_string(X509_get_subject_name(leaf), f->subject, sizeof(f->subject));
-	name_string(X509_get_issuer_name(leaf), f->issuer, sizeof(f->issuer));
-	serial_string(leaf, f->serial, sizeof(f->serial));
-	if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1)
-		for (unsigned i = 0; i < mdlen && i < 32; i++)
-			snprintf(f->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
+	{
+		char name[TLS_NAME_MAX], serial[TLS_SERIAL_MAX];
+		char fp[TLS_FINGERPRINT_MAX] = "";
+
+		name_string(X509_get_subject_name(leaf), name, sizeof(name));
+		probe_str_set(&f->subject, name, sizeof(name));
+		name_string(X509_get_issuer_name(leaf), name, sizeof(name));
+		probe_str_set(&f->issuer, name, sizeof(name));
+		serial_string(leaf, serial, sizeof(serial));
+		probe_str_set(&f->serial, serial, sizeof(serial));
+		if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1)
+			for (unsigned i = 0; i < mdlen && i < 32; i++)
+				snprintf(fp + 2 * i, 3, "%02x", md[i]);
+		probe_str_set(&f->fingerprint_sha256, fp, sizeof(fp));
+	}
 	/* The chain as presented (client side: it includes the leaf). */
 	f->chain_not_after[0] = f->not_after;
 	chain = SSL_get_peer_cert_chain(ssl);
 	f->chain_len = chain ? (unsigned)sk_X509_num(chain) : 1;
+	free(f->chain_crypto);
+	f->chain_crypto = xcalloc(f->chain_len == 0 ? 1 : f->chain_len <
+	    CHAIN_MAX ? f->chain_len : CHAIN_MAX, sizeof(*f->chain_crypto));
 	for (int i = 0; chain && i < sk_X509_num(chain) && i < CHAIN_MAX; i++) {
 		f->chain_not_after[i] = tls_asn1_time_epoch(X509_get0_notAfter(
 		    sk_X509_value(chain, i)));

@@ -123,16 +123,17 @@ static void
 add_weak(struct change_entry *e, enum weakening w, double now)
 {
 	const char *name = weakening_name(w);
+	struct change_weak *slot;
 
 	for (size_t i = 0; i < e->n_weak; i++)
 		if (strcmp(e->weak[i].what, name) == 0) {
 			e->weak[i].since = now;		/* again: held anew */
 			return;
 		}
-	if (e->n_weak == CHANGE_WEAK_MAX)
+	if ((slot = change_entry_weak_add(e)) == NULL)
 		return;
-	snprintf(e->weak[e->n_weak].what, sizeof(e->weak[0].what), "%s", name);
-	e->weak[e->n_weak++].since = now;
+	snprintf(slot->what, sizeof(slot->what), "%s", name);
+	slot->since = now;
 }
 
 /* What a change from old to new facts weakened. */

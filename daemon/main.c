@@ -29,11 +29,11 @@
 #include "web/auth.h"
 #include "web/http.h"
 #include "web/metrics.h"
+#include "web/metrics_once.h"
 #include "web/results.h"
 #include "web/server.h"
 
 #define DEFAULT_CONFIG "/etc/mailsec_exporter/exporter.ini"
-#define ONCE_PIECE (256 * 1024)	/* --once writes the exposition this much at a time */
 
 /* Flags that override the file, kept for every (re)load. */
 static const char *level_arg, *listen_arg, *web_config_arg;
@@ -501,18 +501,12 @@ main(int argc, char **argv)
 	}
 
 	if (once) {
-		/* A piece at a time: tens of MB for thousands of endpoints. */
-		struct metrics_stream *ms = metrics_stream_new(&ctx);
-		char *piece = xmalloc(ONCE_PIECE);
-		size_t n;
-
-		while ((n = metrics_stream_read(ms, piece, ONCE_PIECE)) > 0)
-			if (fwrite(piece, 1, n, stdout) != n)
-				rc = 1;
+		/* Family by family, never whole: tens of MB for thousands
+		 * of endpoints (web/metrics_once.c). */
+		if (metrics_once_write(&ctx, stdout) == -1)
+			rc = 1;
 		if (fflush(stdout) != 0)
 			rc = 1;
-		free(piece);
-		metrics_stream_free(ms);
 		if (!ctx.ready)
 			rc = 1;		/* interrupted before the round ended */
 	}

@@ -69,11 +69,11 @@ job_done(const struct probe_outcome *out, void *arg)
 		    job->log_id, ep->audit.handshakes, ep->audit.duration_s);
 		goto finished;
 	}
-	ep->out = *out;
+	probe_outcome_copy(&ep->out, out);
 	ep->finished = wall_time();
 	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
 	if (job->share != NULL) {
-		job->share->out = *out;
+		probe_outcome_copy(&job->share->out, out);
 		job->share->finished = ep->finished;
 	}
 	if (out->success)

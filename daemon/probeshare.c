@@ -59,7 +59,7 @@ static void
 share_serve(struct ctx *ctx, const struct probe_share *s,
     const struct check_run *run, struct endpoint_result *ep)
 {
-	ep->out = s->out;
+	probe_outcome_copy(&ep->out, &s->out);
 	ep->finished = s->finished;
 	if (run->audit && s->audited)
 		ep->audit = s->audit;

@@ -28,8 +28,12 @@ check_result_free(struct check_result *r)
 		return;
 	free(r->target.key);
 	free(r->target.name);
-	for (size_t i = 0; i < r->n_eps; i++)
+	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
+		probe_outcome_free(&r->eps[i].out);
+		if (r->eps[i].caa_ca != probe_str_empty)
+			free(r->eps[i].caa_ca);
+	}
 	free(r->eps);
 	dns_mx_free(r->mx, r->n_mx);
 	records_result_free(r->records);
@@ -59,6 +63,7 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	ep->port = port;
 	ep->smtp_name_match[0] = ep->smtp_name_match[1] = -1;
 	ep->caa_issuer_allowed = -1;
+	ep->caa_ca = probe_str_empty;
 	ep->protocol = proto;
 	probe_outcome_init(&ep->out);
 	tls_audit_init(&ep->audit);
@@ -66,6 +71,50 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	ep->rating_worst = -1;
 	memset(ep->cipher_class_accepted, -1, sizeof(ep->cipher_class_accepted));
 	return r->n_eps++;
+}
+
+static size_t
+str_bytes(const char *s)
+{
+	return s == NULL || s == probe_str_empty ? 0 : strlen(s) + 1;
+}
+
+size_t
+check_result_bytes(const struct check_result *r, size_t *eps)
+{
+	size_t n = sizeof(*r) + str_bytes(r->target.key) +
+	    str_bytes(r->target.name);
+
+	*eps += r->n_eps * sizeof(*r->eps);
+	for (size_t i = 0; i < r->n_eps; i++)
+		*eps += str_bytes(r->eps[i].host) + str_bytes(r->eps[i].caa_ca) +
+		    probe_outcome_heap_bytes(&r->eps[i].out);
+	n += r->n_mx * sizeof(*r->mx);
+	for (size_t i = 0; i < r->n_mx; i++)
+		n += str_bytes(r->mx[i].host);
+	n += r->n_mx_addrs * sizeof(*r->mx_addrs);
+	for (size_t i = 0; i < r->n_mx_addrs; i++)
+		n += str_bytes(r->mx_addrs[i].host);
+	if (r->records != NULL)
+		n += sizeof(*r->records) + str_bytes(r->records->spf_raw) +
+		    str_bytes(r->records->dmarc_raw) +
+		    r->records->n_spf_checks * sizeof(*r->records->spf_checks) +
+		    r->records->n_dkim * sizeof(*r->records->dkim);
+	if (r->mtasts != NULL)
+		n += sizeof(*r->mtasts);
+	n += r->n_dane * sizeof(*r->dane);
+	for (size_t i = 0; i < r->n_dane; i++)
+		n += sizeof(*r->dane[i]) + str_bytes(r->dane[i]->host) +
+		    str_bytes(r->dane[i]->expanded);
+	if (r->zones != NULL)
+		n += sizeof(*r->zones) + r->zones->n_names *
+		    sizeof(*r->zones->names);
+	if (r->mxhyg != NULL)
+		n += sizeof(*r->mxhyg) + r->mxhyg->n_hosts *
+		    sizeof(*r->mxhyg->hosts) + r->mxhyg->n_addrs *
+		    sizeof(*r->mxhyg->addrs) + r->mxhyg->n_findings *
+		    sizeof(*r->mxhyg->findings);
+	return n;
 }
 
 int
@@ -185,6 +234,6 @@ check_result_mx_hygiene_endpoints(struct check_result *r,
 		ep->caa_issuer_allowed = (signed char)mxhyg_caa_allows(r->mxhyg,
 		    ep->host, ca);
 		if (ep->caa_issuer_allowed >= 0)
-			snprintf(ep->caa_ca, sizeof(ep->caa_ca), "%s", ca);
+			probe_str_set(&ep->caa_ca, ca, 254);
 	}
 }

@@ -42,7 +42,8 @@ struct endpoint_result {
 	 * (check_result_mx_hygiene_endpoints); -1, "": not known. */
 	signed char	 smtp_name_match[2];	/* banner, EHLO: the MX name
 						 * or a PTR name of the address */
-	char		 caa_ca[254];	/* the certificate's CA (caa_issuers) */
+	char		*caa_ca;	/* the certificate's CA (caa_issuers):
+					 * owned, or probe_str_empty */
 	signed char	 caa_issuer_allowed;	/* by the host's CAA set */
 	/* The NCSC-NL ratings of an audited endpoint, once the run is done
 	 * (check_result_rate_endpoints, collectors/rating.h); -1: not rated. */
@@ -96,6 +97,14 @@ void check_result_free(struct check_result *r);
 /* Adds one endpoint (its outcome initialised, not run); its index. */
 size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
+/* Bytes r holds, as malloc was asked for them: its endpoint results
+ * (structs, host names, their outcomes' strings) added to *eps, the rest
+ * (the result, its target, MX and address lists, and the structs of its
+ * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
+ * strings of the first level; what the SPF walk keeps inside is not
+ * counted) returned.  For the benchmark's bytes per endpoint and domain
+ * (mailsec_exporter_result_bytes). */
+size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);
 /* The MX hygiene facts of each SMTP endpoint of a domain, from its probe

@@ -50,6 +50,14 @@ share_find(const struct share_table *t, const char *key)
 }
 
 static void
+entry_free(struct probe_share *s)
+{
+	probe_outcome_free(&s->out);
+	free(s->key);
+	free(s);
+}
+
+static void
 share_grow(struct share_table *t)
 {
 	size_t n = t->n_buckets ? t->n_buckets * 2 : 256;
@@ -99,8 +107,7 @@ share_remove(struct share_table *t, struct probe_share *s)
 		pp = &(*pp)->next;
 	*pp = s->next;
 	t->n--;
-	free(s->key);
-	free(s);
+	entry_free(s);
 }
 
 void
@@ -115,8 +122,7 @@ share_sweep(struct share_table *t, uint64_t now_ms)
 			    now_ms - s->done_ms >= s->keep_ms) {
 				*pp = s->next;
 				t->n--;
-				free(s->key);
-				free(s);
+				entry_free(s);
 			} else
 				pp = &s->next;
 		}
@@ -132,8 +138,7 @@ share_table_free(struct share_table *t)
 
 		for (s = t->buckets[i]; s; s = next) {
 			next = s->next;
-			free(s->key);
-			free(s);
+			entry_free(s);
 		}
 	}
 	free(t->buckets);

@@ -19,6 +19,10 @@
 void
 change_table_free(struct change_table *t)
 {
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->e[i].domain);
+		free(t->e[i].weak);
+	}
 	free(t->e);
 	free(t->slot);
 	t->e = NULL;
@@ -86,6 +90,20 @@ change_table_find(struct change_table *t, const char *domain,
 	return t->slot[i] != 0 ? &t->e[t->slot[i] - 1] : NULL;
 }
 
+struct change_weak *
+change_entry_weak_add(struct change_entry *e)
+{
+	struct change_weak *w;
+
+	if (e->n_weak >= CHANGE_WEAK_MAX)
+		return NULL;
+	if (e->weak == NULL)
+		e->weak = xcalloc(CHANGE_WEAK_MAX, sizeof(*e->weak));
+	w = &e->weak[e->n_weak++];
+	memset(w, 0, sizeof(*w));
+	return w;
+}
+
 static int
 token_char(char c)
 {
@@ -128,8 +146,14 @@ change_table_get(struct change_table *t, const char *domain,
 	index_grow(t);
 	e = &t->e[t->n];
 	memset(e, 0, sizeof(*e));
-	snprintf(e->domain, sizeof(e->domain), "%s", domain);
-	snprintf(e->record, sizeof(e->record), "%s", record);
+	{
+		size_t dl = strlen(domain), rl = strlen(record);
+
+		e->domain = xmalloc(dl + rl + 2);
+		memcpy(e->domain, domain, dl + 1);
+		e->record = e->domain + dl + 1;
+		memcpy(e->record, record, rl + 1);
+	}
 	t->slot[slot_of(t, e->domain, e->record)] = (uint32_t)(t->n + 1);
 	t->n++;
 	*created = 1;
@@ -297,9 +321,9 @@ sf_record_line(struct sf_parse *s, struct change_table *t)
 		return sf_error(s, "%s", "the record is there twice");
 	if ((n = change_table_get(t, domain, record, &created)) == NULL)
 		return sf_error(s, "%s", "too many records");
-	memcpy(e.domain, n->domain, sizeof(e.domain));
-	memcpy(e.record, n->record, sizeof(e.record));
-	*n = e;
+	n->hash = e.hash;
+	n->changed = e.changed;
+	memcpy(n->facts, e.facts, sizeof(n->facts));
 	return 0;
 }
 
@@ -307,7 +331,7 @@ static int
 sf_weak_line(struct sf_parse *s, struct change_table *t)
 {
 	struct change_entry *e;
-	struct change_weak w;
+	struct change_weak w, *slot;
 
 	if (t->n == 0)
 		return sf_error(s, "%s", "a weakening before any record");
@@ -320,7 +344,9 @@ sf_weak_line(struct sf_parse *s, struct change_table *t)
 	for (size_t i = 0; i < e->n_weak; i++)
 		if (strcmp(e->weak[i].what, w.what) == 0)
 			return sf_error(s, "%s", "the weakening is there twice");
-	e->weak[e->n_weak++] = w;
+	if ((slot = change_entry_weak_add(e)) == NULL)
+		return sf_error(s, "%s", "too many weakenings for one record");
+	*slot = w;
 	return 0;
 }
 

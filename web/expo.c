@@ -245,6 +245,8 @@ static const struct family_def families[F__COUNT] = {
 	    "Probes running now." },
 	[F_PROBES_QUEUED] = { "mailsec_exporter_probes_queued", "gauge",
 	    "Probes waiting for a free slot under the concurrency limit." },
+	[F_RESULT_BYTES] = { "mailsec_exporter_result_bytes", "gauge",
+	    "Bytes the last results of the checks hold: part=\"endpoints\" their endpoint results, part=\"rest\" the rest (MX, records, MTA-STS, DANE, DNSSEC, MX hygiene)." },
 	[F_TARGETS] = { "mailsec_exporter_targets", "gauge",
 	    "Configured targets, by kind." },
 	[F_CONFIG_RELOAD_OK] = { "mailsec_exporter_config_last_reload_successful", "gauge",
@@ -325,6 +327,7 @@ expo_init(struct expo *e)
 	for (size_t i = 0; i < F__COUNT; i++)
 		buf_init(&e->fam[i]);
 	e->compact = 0;
+	e->only = F__COUNT;
 	buf_init(&e->bases);
 	e->base_off[0] = 0;
 	e->n_bases = 0;
@@ -455,6 +458,8 @@ expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
 	size_t rest_at = 0;
 	int first = 1;
 
+	if (e->only != F__COUNT && (int)f != e->only)
+		return;
 	if (!e->compact)
 		buf_puts(b, families[f].name);
 	if (e->compact) {

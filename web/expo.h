@@ -128,6 +128,7 @@ enum family {
 	F_PROBES_SHARED_TOTAL,
 	F_PROBES_IN_FLIGHT,
 	F_PROBES_QUEUED,
+	F_RESULT_BYTES,
 	F_TARGETS,
 	F_CONFIG_RELOAD_OK,
 	F_CONFIG_RELOAD_TS,
@@ -181,6 +182,8 @@ const struct family_def *family_get(enum family f);
 struct expo {
 	struct buf	 fam[F__COUNT];
 	int		 compact;
+	int		 only;		/* a family: samples of others are
+					 * dropped (F__COUNT: none; expo_init) */
 	struct buf	 bases;		/* compact: the label sets, end to end */
 	uint32_t	 base_off[EXPO_BASES_MAX + 1];
 	unsigned	 n_bases;

@@ -18,6 +18,7 @@
 
 #include "web/config_metrics.h"
 #include "web/facts.h"
+#include "web/results.h"
 #include "web/facts_domain.h"
 
 /* address_label = hash: 8 hex digits of the address's SHA-256. */
@@ -159,6 +160,22 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 }
 
 /* process_* as the Prometheus client libraries export them. */
+/* What the published results hold (check_result_bytes). */
+static void
+add_result_bytes(struct expo *e, const struct ctx *ctx)
+{
+	size_t eps = 0, rest = 0, n = 0;
+	const struct published_target *pt = ctx->results == NULL ? NULL :
+	    result_store_targets(ctx->results, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (pt[i].result != NULL)
+			rest += check_result_bytes(pt[i].result, &eps);
+	expo_add(e, F_RESULT_BYTES, NULL, (double)eps, "part", "endpoints",
+	    NULL);
+	expo_add(e, F_RESULT_BYTES, NULL, (double)rest, "part", "rest", NULL);
+}
+
 static void
 add_process(struct expo *e, const struct ctx *ctx)
 {
@@ -266,6 +283,7 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
+	add_result_bytes(e, ctx);
 	/* the config's targets: one check each */
 	for (size_t i = 0; ctx->cfg != NULL && i < ctx->cfg->n_targets; i++) {
 		if (ctx->cfg->targets[i].kind == TARGET_DOMAIN)

@@ -4,6 +4,20 @@
 #include "collectors/audit.h"
 #include "tests/unit/unit.h"
 
+/* The outcomes here are copied by value and never freed: their text fields
+ * point into this ring of static buffers (an outcome's own strings would
+ * be leaks). */
+static char *
+text(const char *s)
+{
+	static char ring[64][64];
+	static unsigned k;
+	char *slot = ring[k++ % 64];
+
+	snprintf(slot, sizeof(ring[0]), "%s", s);
+	return slot;
+}
+
 static struct probe_outcome
 outcome(int tls_done, enum probe_reason reason, const char *cipher)
 {
@@ -13,7 +27,7 @@ outcome(int tls_done, enum probe_reason reason, const char *cipher)
 	o.tls.done = tls_done;
 	o.success = tls_done;
 	o.reason = reason;
-	snprintf(o.tls.cipher, sizeof(o.tls.cipher), "%s", cipher);
+	o.tls.cipher = text(cipher);
 	o.tls.secure_renegotiation = 1;
 	o.tls.kex_bits = 2048;
 	return o;
@@ -25,7 +39,7 @@ outcome_kex(const char *version, const char *cipher, const char *group)
 	struct probe_outcome o = outcome(1, REASON_NONE, cipher);
 
 	snprintf(o.tls.version, sizeof(o.tls.version), "%s", version);
-	snprintf(o.tls.kex_group, sizeof(o.tls.kex_group), "%s", group);
+	o.tls.kex_group = text(group);
 	return o;
 }
 
@@ -48,7 +62,7 @@ legacy(const struct audit_cursor *cur)
 		    "DHE-RSA-AES128-SHA");
 
 		o.tls.kex_bits = 1024;
-		snprintf(o.tls.kex_group, sizeof(o.tls.kex_group), "DH");
+		o.tls.kex_group = text("DH");
 		return o;
 	}
 	case AUDIT_ORDER_A:

@@ -394,6 +394,8 @@ test_tracker_tls(void)
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
 	memset(eps, 0, sizeof(eps));
+	probe_outcome_init(&eps[0].out);
+	probe_outcome_init(&eps[1].out);
 	r.mx_result = DNS_SERVFAIL;		/* no mx record this round */
 	r.dane = &dp;
 	r.n_dane = 1;
@@ -422,10 +424,10 @@ test_tracker_tls(void)
 		eps[i].host = "mx.example.org";
 		eps[i].port = 25;
 		eps[i].out.tls.have_cert = 1;
-		snprintf(eps[i].out.tls.fingerprint_sha256, 65, "%064d", i);
+		probe_str_printf(&eps[i].out.tls.fingerprint_sha256, 65, "%064d", i);
 		snprintf(eps[i].out.tls.key_type, 16, "RSA");
 		eps[i].out.tls.key_bits = 4096;
-		snprintf(eps[i].out.tls.issuer, 256, "CN=CA one");
+		probe_str_printf(&eps[i].out.tls.issuer, 256, "CN=CA one");
 	}
 	snprintf(eps[1].address, sizeof(eps[1].address), "2001:db8::1");
 
@@ -440,8 +442,8 @@ test_tracker_tls(void)
 	d.ports[0].tlsa_status = DNSSEC_SERVFAIL;
 	m.policy.mode = STS_MODE_TESTING;
 	eps[1].out.tls.key_bits = 2048;
-	snprintf(eps[1].out.tls.fingerprint_sha256, 65, "%064d", 7);
-	snprintf(eps[1].out.tls.issuer, 256, "CN=CA two");
+	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 7);
+	probe_str_printf(&eps[1].out.tls.issuer, 256, "CN=CA two");
 	changes_observe(&ch, "example.org", &r, 1100);
 	CHECK_STR(look(&ch, 1100).weak, "example.org/mta_sts_policy/mta_sts_mode "
 	    "example.org/cert:mx.example.org:25/cert_key_smaller "
@@ -459,7 +461,7 @@ test_tracker_tls(void)
 	d.ports[0].tlsa.n = 0;
 	snprintf(eps[1].out.tls.key_type, 16, "EC");
 	eps[1].out.tls.key_bits = 256;
-	snprintf(eps[1].out.tls.fingerprint_sha256, 65, "%064d", 8);
+	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 8);
 	snprintf(m.record.id, sizeof(m.record.id), "20261205");
 	changes_observe(&ch, "example.org", &r, 2002);
 	CHECK_STR(look(&ch, 2002).weak, "example.org/tlsa:mx.example.org/tlsa_removed ");
@@ -470,6 +472,87 @@ test_tracker_tls(void)
 	CHECK_STR(look(&ch, 2003).weak, "example.org/tlsa:mx.example.org/tlsa_removed "
 	    "example.org/mta_sts_policy/mta_sts_mode ");
 	changes_free(&ch);
+	probe_outcome_free(&eps[0].out);
+	probe_outcome_free(&eps[1].out);
+}
+
+/* The table's index at thousands of entries, names at their length
+ * (1 and 255 bytes, ones that share a prefix or differ only in where the
+ * domain ends), the entry cap, and the weakening slots made on demand. */
+static void
+test_table_compact(void)
+{
+	struct change_table t = { 0 };
+	struct change_entry *e;
+	char d[CHANGE_NAME_MAX + 2], r[64];
+	int created;
+	size_t n = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(d, sizeof(d), "d%d.example", i);
+		snprintf(r, sizeof(r), "dkim:s%d", i % 3);
+		CHECK((e = change_table_get(&t, d, r, &created)) != NULL);
+		CHECK_INT(created, 1);
+		CHECK(e->weak == NULL);
+		e->facts[0] = i;
+		n++;
+	}
+	CHECK_INT(t.n, n);
+	for (int i = 4999; i >= 0; i--) {
+		snprintf(d, sizeof(d), "d%d.example", i);
+		snprintf(r, sizeof(r), "dkim:s%d", i % 3);
+		CHECK((e = change_table_find(&t, d, r)) != NULL);
+		CHECK_STR(e->domain, d);
+		CHECK_STR(e->record, r);
+		CHECK_INT(e->facts[0], i);
+		CHECK((e = change_table_get(&t, d, r, &created)) != NULL);
+		CHECK_INT(created, 0);
+		snprintf(r, sizeof(r), "dkim:s%d", i % 3 + 3);
+		CHECK(change_table_find(&t, d, r) == NULL);
+	}
+	CHECK_INT(t.n, n);
+	/* ("a", "b.c") and ("a.b", "c") are two entries */
+	CHECK(change_table_get(&t, "a", "b.c", &created) != NULL && created);
+	CHECK(change_table_get(&t, "a.b", "c", &created) != NULL && created);
+	CHECK(change_table_get(&t, "", "c", &created) != NULL && created);
+	CHECK_STR(change_table_find(&t, "a", "b.c")->record, "b.c");
+	CHECK_STR(change_table_find(&t, "a.b", "c")->domain, "a.b");
+	CHECK_STR(change_table_find(&t, "", "c")->domain, "");
+	/* the longest names kept whole, one more refused */
+	memset(d, 'x', CHANGE_NAME_MAX);
+	d[CHANGE_NAME_MAX] = '\0';
+	CHECK((e = change_table_get(&t, d, d, &created)) != NULL && created);
+	CHECK_INT(strlen(e->domain), CHANGE_NAME_MAX);
+	CHECK_STR(e->record, d);
+	d[CHANGE_NAME_MAX] = 'x';
+	d[CHANGE_NAME_MAX + 1] = '\0';
+	CHECK(change_table_get(&t, d, "spf", &created) == NULL);
+	CHECK(change_table_get(&t, "a", d, &created) == NULL);
+	CHECK(change_table_get(&t, "a b", "spf", &created) == NULL);
+	CHECK(change_table_get(&t, "a", "", &created) == NULL);
+	/* weakenings: slots made at the first, at most CHANGE_WEAK_MAX */
+	e = change_table_find(&t, "a", "b.c");
+	for (int i = 0; i < CHANGE_WEAK_MAX; i++) {
+		struct change_weak *w = change_entry_weak_add(e);
+
+		CHECK(w != NULL && w->what[0] == '\0' && w->since == 0);
+		snprintf(w->what, sizeof(w->what), "w%d", i);
+	}
+	CHECK(change_entry_weak_add(e) == NULL);
+	CHECK_INT(e->n_weak, CHANGE_WEAK_MAX);
+	CHECK_STR(e->weak[CHANGE_WEAK_MAX - 1].what, "w3");
+	change_table_free(&t);
+	CHECK_INT(t.n, 0);
+	CHECK(change_table_find(&t, "a", "b.c") == NULL);
+	/* the cap */
+	for (size_t i = 0; i <= STATEFILE_ENTRIES_MAX; i++) {
+		snprintf(d, sizeof(d), "%zu", i);
+		e = change_table_get(&t, d, "spf", &created);
+		CHECK(i < STATEFILE_ENTRIES_MAX ? e != NULL : e == NULL);
+	}
+	CHECK_INT(t.n, STATEFILE_ENTRIES_MAX);
+	CHECK(change_table_find(&t, "99999", "spf") != NULL);
+	change_table_free(&t);
 }
 
 int
@@ -482,6 +565,7 @@ main(void)
 	test_tracker();
 	test_tracker_state();
 	test_tracker_tls();
+	test_table_compact();
 	CHECK_STR(weakening_name(WEAKENED_TLSA_REMOVED), "tlsa_removed");
 	CHECK_STR(weakening_name(WEAKENED__COUNT), "unknown");
 	return unit_done("test_changes");

@@ -31,11 +31,11 @@ endpoint_result_make(void)
 	tf = &ep->out.tls;
 	tf->done = tf->have_cert = tf->verified = tf->hostname_match = 1;
 	snprintf(tf->version, sizeof(tf->version), "TLSv1.3");
-	snprintf(tf->cipher, sizeof(tf->cipher), "TLS_AES_128_GCM_SHA256");
-	snprintf(tf->subject, sizeof(tf->subject), "CN=mx.example");
-	snprintf(tf->issuer, sizeof(tf->issuer), "CN=CA");
-	snprintf(tf->serial, sizeof(tf->serial), "01");
-	snprintf(tf->fingerprint_sha256, sizeof(tf->fingerprint_sha256), "ab");
+	probe_str_printf(&tf->cipher, 256, "TLS_AES_128_GCM_SHA256");
+	probe_str_printf(&tf->subject, 256, "CN=mx.example");
+	probe_str_printf(&tf->issuer, 256, "CN=CA");
+	probe_str_printf(&tf->serial, 256, "01");
+	probe_str_printf(&tf->fingerprint_sha256, 256, "ab");
 	snprintf(tf->key_type, sizeof(tf->key_type), "RSA");
 	tf->key_bits = 2048;
 	tf->chain_len = 2;

@@ -212,9 +212,12 @@ test_endpoint(void)
 	struct tls_facts t;
 	struct tls_audit a;
 	struct endpoint_rating r;
+	struct cert_crypto chain[CHAIN_MAX];
 
 	/* A strict TLS 1.3-only server: all good. */
 	memset(&t, 0, sizeof(t));
+	memset(chain, 0, sizeof(chain));
+	t.chain_crypto = chain;
 	t.done = t.have_cert = 1;
 	cert(&t, 0, "EC", 256, "prime256v1", "SHA256", "RSA", 0);
 	cert(&t, 1, "RSA", 2048, "", "SHA1", "RSA", 1);	/* root: skipped */
@@ -271,6 +274,10 @@ test_endpoint(void)
 	/* Hostile facts: empty and garbage names, a chain length beyond
 	 * CHAIN_MAX: defined classes, no overrun. */
 	memset(&t, 0xff, sizeof(t));
+	t.chain_crypto = chain;
+	t.cipher = t.verify_error = t.sig_alg = t.kex_group = t.subject =
+	    t.issuer = t.serial = t.fingerprint_sha256 = t.dane.error =
+	    probe_str_empty;
 	t.done = t.have_cert = 1;
 	t.chain_len = 1000;
 	for (unsigned d = 0; d < CHAIN_MAX; d++) {

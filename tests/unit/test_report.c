@@ -62,6 +62,7 @@ fake_check(const char *key, enum target_kind kind, size_t n_eps)
 		ep->port = 25;
 		ep->protocol = PROTO_SMTP;
 		probe_outcome_init(&ep->out);
+		ep->caa_ca = probe_str_empty;
 		tls_audit_init(&ep->audit);
 		/* a good endpoint: STARTTLS, TLS 1.3, a verified certificate */
 		ep->out.success = 1;
@@ -69,11 +70,11 @@ fake_check(const char *key, enum target_kind kind, size_t n_eps)
 		ep->out.total_s = 0.25;
 		t->done = t->have_cert = t->verified = t->hostname_match = 1;
 		snprintf(t->version, sizeof(t->version), "TLSv1.3");
-		snprintf(t->cipher, sizeof(t->cipher), "TLS_AES_256_GCM_SHA384");
-		snprintf(t->subject, sizeof(t->subject), "CN=mx.example.org");
-		snprintf(t->issuer, sizeof(t->issuer), "CN=Test CA");
+		probe_str_printf(&t->cipher, 256, "TLS_AES_256_GCM_SHA384");
+		probe_str_printf(&t->subject, 256, "CN=mx.example.org");
+		probe_str_printf(&t->issuer, 256, "CN=Test CA");
 		snprintf(t->key_type, sizeof(t->key_type), "RSA");
-		snprintf(t->sig_alg, sizeof(t->sig_alg), "sha256WithRSAEncryption");
+		probe_str_printf(&t->sig_alg, 256, "sha256WithRSAEncryption");
 		t->key_bits = 2048;
 		t->chain_len = 2;
 		t->not_after = wall_time() + 90 * 86400.0 + 3600;
@@ -103,8 +104,10 @@ fake_free(struct fake *c)
 {
 	struct check_result *r = c->last;
 
-	for (size_t i = 0; i < r->n_eps; i++)
+	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
+		probe_outcome_free(&r->eps[i].out);
+	}
 	free(r->eps);
 	dns_mx_free(r->mx, r->n_mx);
 	if (r->records) {
@@ -181,7 +184,7 @@ static void brk_no_starttls(struct fake *c)
 }
 static void brk_refused(struct fake *c)
 {
-	probe_outcome_init(&c->last->eps[0].out);
+	probe_outcome_free(&c->last->eps[0].out);
 	probe_fail(&c->last->eps[0].out, STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
 	c->last->eps[0].out.cause = CAUSE_REFUSED;
@@ -194,7 +197,7 @@ static void brk_expired(struct fake *c)
 	t->not_after = wall_time() - 3 * 86400.0 - 60;
 	t->chain_earliest_not_after = t->not_after;
 	t->verified = 0;
-	snprintf(t->verify_error, sizeof(t->verify_error),
+	probe_str_printf(&t->verify_error, 256,
 	    "certificate has expired");
 }
 static void brk_expiring(struct fake *c)
@@ -414,7 +417,7 @@ check_exit(void)
 	bad->last->mx_result = DNS_NXDOMAIN;
 	CHECK_INT(report_exit_status(pub(bad), 1, 1, wall_time()), REPORT_FAIL);
 	/* an endpoint whose name does not resolve */
-	probe_outcome_init(&ep->last->eps[0].out);
+	probe_outcome_free(&ep->last->eps[0].out);
 	probe_fail(&ep->last->eps[0].out, STEP_RESOLVE, REASON_DNS, "nx");
 	ep->last->eps[0].address[0] = '\0';
 	CHECK_INT(report_exit_status(pub(ep), 1, 1, wall_time()), REPORT_UNCHECKED);

@@ -397,7 +397,7 @@ probe_done(const struct probe_outcome *out, void *arg)
 	struct outcome *o = arg;
 
 	o->done = 1;
-	o->out = *out;
+	probe_outcome_copy(&o->out, out);
 	event_base_loopbreak(o->base);
 }
 
@@ -419,6 +419,13 @@ struct result {
 };
 
 static SSL_CTX *server_ctx, *client_ctx;
+static struct probe_outcome run_held;
+
+static void
+run_release(void)
+{
+	probe_outcome_free(&run_held);
+}
 /* The probe's TLS variant for the next run() (0: the context's default),
  * and the server's context when not server_ctx. */
 static int client_tls_min, client_tls_max;
@@ -453,6 +460,7 @@ run(enum protocol proto, unsigned timeout_ms, const struct step *script,
 	p.maxlines = 100;
 	p.ssl_ctx = client_ctx;
 	memset(&o, 0, sizeof(o));
+	probe_outcome_init(&o.out);
 	o.base = base;
 	evtimer_add(watchdog, &tv);
 	s = probe_start(base, &p, probe_done, &o);
@@ -462,6 +470,10 @@ run(enum protocol proto, unsigned timeout_ms, const struct step *script,
 		session_cancel(s);
 	}
 	memset(res, 0, sizeof(*res));
+	/* res shares the strings of the last run's outcome, held here until
+	 * the next run (or run_release()) */
+	probe_outcome_free(&run_held);
+	run_held = o.out;
 	res->out = o.out;
 	res->done = o.done;
 	snprintf(res->log, sizeof(res->log), "%s", f.log.data);
@@ -1387,6 +1399,7 @@ test_cancel(void)
 	p.maxlines = 100;
 	p.ssl_ctx = client_ctx;
 	memset(&o, 0, sizeof(o));
+	probe_outcome_init(&o.out);
 	o.base = base;
 	s = probe_start(base, &p, probe_done, &o);
 	evtimer_add(stop, &tv);
@@ -1421,5 +1434,6 @@ main(void)
 	test_cancel();
 	SSL_CTX_free(server_ctx);
 	SSL_CTX_free(client_ctx);
+	run_release();
 	return unit_done("test_sessions");
 }

@@ -24,6 +24,7 @@
 #include "web/json.h"
 #include "daemon/publish.h"
 #include "web/metrics.h"
+#include "web/metrics_once.h"
 #include "web/metrics_gzip.h"
 #include "web/probe.h"
 #include "web/results.h"
@@ -788,8 +789,9 @@ words_are(int line, enum protocol p, enum probe_step step,
 	ep.out.reason = reason;
 	ep.out.cause = cause;
 	ep.out.tls_alert = alert;
-	snprintf(ep.out.detail, sizeof(ep.out.detail), "%s", detail);
+	probe_str_printf(&ep.out.detail, 256, "%s", detail);
 	failure_words(&ep, out, sizeof(out));
+	probe_outcome_free(&ep.out);
 	unit_checks++;
 	if (strcmp(out, want) != 0) {
 		unit_failures++;
@@ -918,11 +920,27 @@ fake_check(const char *key, enum target_kind kind, int success,
 		snprintf(r->eps[i].address, sizeof(r->eps[i].address),
 		    "192.0.2.%zu", i + 1);
 		r->eps[i].port = 25;
-		r->eps[i].out.starttls_offered = -1;
-		r->eps[i].out.plaintext_auth_offered = -1;
+		probe_outcome_init(&r->eps[i].out);
+		r->eps[i].caa_ca = probe_str_empty;
 		tls_audit_init(&r->eps[i].audit);
 	}
 	return c;
+}
+
+/* text without its process_* sample lines */
+static void
+without_process(const char *text, struct buf *out)
+{
+	for (const char *p = text; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+		if (strncmp(p, "process_", 8) != 0)
+			buf_append(out, p, n);
+		p += n;
+	}
+	buf_putc(out, '\0');
+	out->len--;
 }
 
 /* What the scheduler publishes of c (daemon/publish.c). */
@@ -936,8 +954,10 @@ published_of(const struct check *c)
 static void
 fake_free(struct check *c)
 {
-	for (size_t i = 0; i < c->last->n_eps; i++)
+	for (size_t i = 0; i < c->last->n_eps; i++) {
 		free(c->last->eps[i].host);
+		probe_outcome_free(&c->last->eps[i].out);
+	}
 	free(c->last->eps);
 	free(c->last);
 	free(c->own_cfg);
@@ -966,11 +986,11 @@ check_status_page(void)
 	good->last->eps[0].out.starttls_offered = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
-	snprintf(t->subject, sizeof(t->subject), "CN=<img src=x onerror=1>");
+	probe_str_printf(&t->subject, 256, "CN=<img src=x onerror=1>");
 	t->not_after = wall_time() + 90 * 86400.0 + 3600;
 	t->chain_earliest_not_after = t->not_after;
 	/* bad: connection refused */
-	probe_outcome_init(&bad->last->eps[0].out);
+	probe_outcome_free(&bad->last->eps[0].out);
 	probe_fail(&bad->last->eps[0].out, STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
 	bad->last->eps[0].out.cause = CAUSE_REFUSED;
@@ -1001,7 +1021,7 @@ check_status_page(void)
 	CHECK_INT(v.overall, V_WARN);
 	CHECK_STR(v.reason, "certificate: expires in 5 days");
 	t->verified = 0;
-	snprintf(t->verify_error, sizeof(t->verify_error), "self-signed "
+	probe_str_printf(&t->verify_error, 256, "self-signed "
 	    "certificate");
 	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_FAIL);
@@ -1302,10 +1322,10 @@ check_metrics_stream(void)
 	a->last->eps[0].out.success = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
-	snprintf(t->subject, sizeof(t->subject), "CN=\"quoted\"\n\\");
+	probe_str_printf(&t->subject, 256, "CN=\"quoted\"\n\\");
 	t->chain_len = 2;
 	t->not_after = 1900000000;
-	probe_outcome_init(&b->last->eps[1].out);
+	probe_outcome_free(&b->last->eps[1].out);
 	probe_fail(&b->last->eps[1].out, STEP_CONNECT, REASON_CONN, "refused");
 	b->last->eps[1].out.cause = CAUSE_REFUSED;
 	d->last->mx_result = DNS_OK;
@@ -1318,6 +1338,7 @@ check_metrics_stream(void)
 	ctx.checks = checks;
 	ctx.n_checks = 3;
 	metrics_cache_subscribe(&ctx);
+	result_store_subscribe(&ctx);
 	publish_targets(&ctx);
 	expo_init(&plain);
 	for (size_t i = 0; i < 3; i++)
@@ -1345,6 +1366,27 @@ check_metrics_stream(void)
 	    "mailsec_exporter_targets{kind=\"domain\"} 1\n"
 	    "mailsec_exporter_targets{kind=\"endpoint\"} 2\n") != NULL);
 	CHECK(strstr(all.data, "subject=\"CN=\\\"quoted\\\"\\n\\\\\"") != NULL);
+	/* --once writes the same text family by family (the process's own
+	 * samples aside: they are read when written). */
+	{
+		char *once = NULL;
+		size_t once_len = 0;
+		FILE *f = open_memstream(&once, &once_len);
+		struct buf x, y;
+
+		CHECK(f != NULL);
+		CHECK_INT(metrics_once_write(&ctx, f), 0);
+		fclose(f);
+		buf_init(&x);
+		buf_init(&y);
+		without_process(all.data, &x);
+		without_process(once, &y);
+		CHECK(x.len > 1000);
+		CHECK_STR(y.data, x.data);
+		buf_free(&x);
+		buf_free(&y);
+		free(once);
+	}
 
 	/* A stream started before a result changes sends the old one. */
 	old = metrics_stream_new(&ctx);
