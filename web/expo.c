@@ -327,7 +327,8 @@ expo_init(struct expo *e)
 	for (size_t i = 0; i < F__COUNT; i++)
 		buf_init(&e->fam[i]);
 	e->compact = 0;
-	e->only = F__COUNT;
+	e->only_lo = 0;
+	e->only_hi = F__COUNT;
 	buf_init(&e->bases);
 	e->base_off[0] = 0;
 	e->n_bases = 0;
@@ -458,7 +459,7 @@ expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
 	size_t rest_at = 0;
 	int first = 1;
 
-	if (e->only != F__COUNT && (int)f != e->only)
+	if (!EXPO_KEEPS(e, f))
 		return;
 	if (!e->compact)
 		buf_puts(b, families[f].name);

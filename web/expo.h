@@ -179,11 +179,15 @@ const struct family_def *family_get(enum family f);
 #define EXPO_TAG_INLINE	255
 #define EXPO_BASES_MAX	254
 
+/* Whether e keeps samples of family f (expo.only_lo, only_hi). */
+#define EXPO_KEEPS(e, f)	((int)(f) >= (e)->only_lo && (int)(f) < (e)->only_hi)
+
 struct expo {
 	struct buf	 fam[F__COUNT];
 	int		 compact;
-	int		 only;		/* a family: samples of others are
-					 * dropped (F__COUNT: none; expo_init) */
+	int		 only_lo, only_hi;	/* families kept: [lo, hi);
+					 * samples of others are dropped
+					 * (expo_init: all) */
 	struct buf	 bases;		/* compact: the label sets, end to end */
 	uint32_t	 base_off[EXPO_BASES_MAX + 1];
 	unsigned	 n_bases;

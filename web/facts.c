@@ -716,7 +716,10 @@ facts_expo(struct expo *e, const struct buf *labels,
 		int all_known = 1;
 		struct fact_value v;
 
-		if (f->family == F__COUNT || !known[f->group]) {
+		/* --once asks a band of families at a time: skip the
+		 * reads of the others */
+		if (f->family == F__COUNT || !known[f->group] ||
+		    !EXPO_KEEPS(e, f->family)) {
 			i++;
 			continue;
 		}

@@ -1360,6 +1360,14 @@ expo_enter(struct walk *w, enum dom_group g, const struct dom_src *s,
 		}
 		while (end < w->t->n && (w->t->facts[end].flags & DF_JOIN))
 			end++;
+		/* --once asks a band of families at a time: skip the
+		 * reads of the others (a lookup row and an expo hook name
+		 * their own) */
+		if (!EXPO_KEEPS(x->e, f->family) && f->type != FT_LOOKUP &&
+		    f->expo == NULL) {
+			k = end;
+			continue;
+		}
 		if (f->expo != NULL) {
 			f->expo(x->e, l, s);
 			k = end;

@@ -19,6 +19,11 @@ write_buf(FILE *out, const struct buf *b)
 	return b->len && fwrite(b->data, 1, b->len, out) != b->len ? -1 : 0;
 }
 
+/* Families rendered per walk over the results: each band's text of every
+ * result is held until written (about a tenth of the exposition at the
+ * most), for a tenth of the walks one family at a time would cost. */
+#define ONCE_BAND	16
+
 int
 metrics_once_write(struct ctx *ctx, FILE *out)
 {
@@ -26,36 +31,28 @@ metrics_once_write(struct ctx *ctx, FILE *out)
 	size_t n = 0;
 	const struct published_target *pt = ctx->results == NULL ? NULL :
 	    result_store_targets(ctx->results, &n);
-	struct expo one, tail;
+	struct expo band, tail;
 
-	expo_init(&one);
+	expo_init(&band);
 	expo_init(&tail);
 	metrics_add_exporter(&tail, ctx);
-	for (int f = 0; f < F__COUNT; f++) {
-		int headed = 0;
-
-		one.only = f;
-		for (size_t i = 0; i < n; i++) {
-			const struct buf *b = &one.fam[f];
-
-			expo_reset(&one);
-			metrics_add_result(&one, pt[i].result, mode);
-			if (b->len == 0)
+	for (int lo = 0; lo < F__COUNT; lo += ONCE_BAND) {
+		band.only_lo = lo;
+		band.only_hi = lo + ONCE_BAND < F__COUNT ? lo + ONCE_BAND :
+		    F__COUNT;
+		expo_reset(&band);
+		for (size_t i = 0; i < n; i++)
+			metrics_add_result(&band, pt[i].result, mode);
+		for (int f = band.only_lo; f < band.only_hi; f++) {
+			if (band.fam[f].len == 0 && tail.fam[f].len == 0)
 				continue;
-			if (!headed && write_header(out, (enum family)f) == -1)
-				rc = -1;
-			headed = 1;
-			if (write_buf(out, b) == -1)
+			if (write_header(out, (enum family)f) == -1 ||
+			    write_buf(out, &band.fam[f]) == -1 ||
+			    write_buf(out, &tail.fam[f]) == -1)
 				rc = -1;
 		}
-		if (tail.fam[f].len == 0)
-			continue;
-		if (!headed && write_header(out, (enum family)f) == -1)
-			rc = -1;
-		if (write_buf(out, &tail.fam[f]) == -1)
-			rc = -1;
 	}
-	expo_free(&one);
+	expo_free(&band);
 	expo_free(&tail);
 	return rc;
 }
