@@ -19,40 +19,131 @@ write_buf(FILE *out, const struct buf *b)
 	return b->len && fwrite(b->data, 1, b->len, out) != b->len ? -1 : 0;
 }
 
-/* Families rendered per walk over the results: each band's text of every
- * result is held until written (about a tenth of the exposition at the
- * most), for a tenth of the walks one family at a time would cost. */
+/* Families rendered per walk over the results at the most: a tenth of the
+ * walks one family at a time would cost. */
 #define ONCE_BAND	16
+
+/* One walk's state: the band [band.only_lo, band.only_hi), whether the
+ * first family's header is written (its text goes out as it grows). */
+struct once_walk {
+	FILE		*out;
+	const struct once_bounds *bounds;
+	struct once_stats *stats;
+	struct expo	 band;
+	int		 first_started;
+	int		 rc;
+};
+
+/* The memory the band holds for its families after the first. */
+static size_t
+held_bytes(const struct once_walk *w)
+{
+	size_t n = 0;
+
+	for (int f = w->band.only_lo + 1; f < w->band.only_hi; f++)
+		n += w->band.fam[f].cap;
+	return n;
+}
+
+/* The first family's text so far goes out (it is the next in the text). */
+static void
+write_first(struct once_walk *w)
+{
+	int f = w->band.only_lo;
+
+	if (!w->first_started && write_header(w->out, (enum family)f) == -1)
+		w->rc = -1;
+	w->first_started = 1;
+	if (write_buf(w->out, &w->band.fam[f]) == -1)
+		w->rc = -1;
+	buf_reset(&w->band.fam[f]);
+}
+
+/* After a result's samples: the first family written out past a piece,
+ * and the band narrowed from its end while it holds more than held_max
+ * (the families dropped are rendered by a later walk). */
+static void
+keep_within_bounds(struct once_walk *w)
+{
+	const struct buf *first = &w->band.fam[w->band.only_lo];
+	size_t held;
+
+	if (first->len > 0 && first->len >= w->bounds->piece)
+		write_first(w);
+	held = held_bytes(w);
+	while (held > w->bounds->held_max &&
+	    w->band.only_hi > w->band.only_lo + 1) {
+		struct buf *b = &w->band.fam[--w->band.only_hi];
+
+		held -= b->cap;
+		buf_free(b);
+	}
+	if (held > w->stats->held_peak)
+		w->stats->held_peak = held;
+}
+
+/* The band's families in order, each followed by the exporter's own
+ * samples of it; their memory freed. */
+static void
+write_band(struct once_walk *w, const struct expo *tail)
+{
+	for (int f = w->band.only_lo; f < w->band.only_hi; f++) {
+		int started = f == w->band.only_lo && w->first_started;
+
+		if (started || w->band.fam[f].len || tail->fam[f].len) {
+			if (!started &&
+			    write_header(w->out, (enum family)f) == -1)
+				w->rc = -1;
+			if (write_buf(w->out, &w->band.fam[f]) == -1 ||
+			    write_buf(w->out, &tail->fam[f]) == -1)
+				w->rc = -1;
+		}
+		buf_free(&w->band.fam[f]);
+	}
+}
+
+const struct once_bounds once_bounds_default = {
+	.held_max = ONCE_HELD_MAX,
+	.piece = ONCE_PIECE,
+};
+
+int
+metrics_once_write_bounded(struct ctx *ctx, FILE *out,
+    const struct once_bounds *bounds, struct once_stats *stats)
+{
+	int mode = metrics_address_mode(ctx);
+	size_t n = 0;
+	const struct published_target *pt = ctx->results == NULL ? NULL :
+	    result_store_targets(ctx->results, &n);
+	struct once_stats unused;
+	struct once_walk w = { .out = out, .bounds = bounds,
+	    .stats = stats != NULL ? stats : &unused };
+	struct expo tail;
+
+	*w.stats = (struct once_stats){ 0 };
+	expo_init(&w.band);
+	expo_init(&tail);
+	metrics_add_exporter(&tail, ctx);
+	for (int lo = 0; lo < F__COUNT; lo = w.band.only_hi) {
+		w.band.only_lo = lo;
+		w.band.only_hi = lo + ONCE_BAND < F__COUNT ? lo + ONCE_BAND :
+		    F__COUNT;
+		w.first_started = 0;
+		w.stats->walks++;
+		for (size_t i = 0; i < n; i++) {
+			metrics_add_result(&w.band, pt[i].result, mode);
+			keep_within_bounds(&w);
+		}
+		write_band(&w, &tail);
+	}
+	expo_free(&w.band);
+	expo_free(&tail);
+	return w.rc;
+}
 
 int
 metrics_once_write(struct ctx *ctx, FILE *out)
 {
-	int mode = metrics_address_mode(ctx), rc = 0;
-	size_t n = 0;
-	const struct published_target *pt = ctx->results == NULL ? NULL :
-	    result_store_targets(ctx->results, &n);
-	struct expo band, tail;
-
-	expo_init(&band);
-	expo_init(&tail);
-	metrics_add_exporter(&tail, ctx);
-	for (int lo = 0; lo < F__COUNT; lo += ONCE_BAND) {
-		band.only_lo = lo;
-		band.only_hi = lo + ONCE_BAND < F__COUNT ? lo + ONCE_BAND :
-		    F__COUNT;
-		expo_reset(&band);
-		for (size_t i = 0; i < n; i++)
-			metrics_add_result(&band, pt[i].result, mode);
-		for (int f = band.only_lo; f < band.only_hi; f++) {
-			if (band.fam[f].len == 0 && tail.fam[f].len == 0)
-				continue;
-			if (write_header(out, (enum family)f) == -1 ||
-			    write_buf(out, &band.fam[f]) == -1 ||
-			    write_buf(out, &tail.fam[f]) == -1)
-				rc = -1;
-		}
-	}
-	expo_free(&band);
-	expo_free(&tail);
-	return rc;
+	return metrics_once_write_bounded(ctx, out, &once_bounds_default,
+	    NULL);
 }

@@ -1369,8 +1369,8 @@ check_metrics_stream(void)
 	/* --once writes the same text family by family (the process's own
 	 * samples aside: they are read when written). */
 	{
-		char *once = NULL;
-		size_t once_len = 0;
+		char *once = NULL, *once2 = NULL;
+		size_t once_len = 0, once2_len = 0;
 		FILE *f = open_memstream(&once, &once_len);
 		struct buf x, y;
 
@@ -1383,6 +1383,41 @@ check_metrics_stream(void)
 		without_process(once, &y);
 		CHECK(x.len > 1000);
 		CHECK_STR(y.data, x.data);
+		/* The same within any bounds: one family a walk when nothing
+		 * may be held (but empty ones), the first written a sample at
+		 * a time. */
+		{
+			static const struct once_bounds tight[] = {
+				{ .held_max = 0, .piece = 0 },
+				{ .held_max = 1, .piece = 1 },
+				{ .held_max = 300, .piece = 100 },
+			};
+			struct once_stats st;
+
+			for (size_t k = 0; k < ARRAY_LEN(tight); k++) {
+				struct buf z;
+
+				f = open_memstream(&once2, &once2_len);
+				CHECK_INT(metrics_once_write_bounded(&ctx, f,
+				    &tight[k], &st), 0);
+				fclose(f);
+				buf_init(&z);
+				without_process(once2, &z);
+				CHECK_STR(z.data, x.data);
+				CHECK(st.held_peak <= tight[k].held_max);
+				CHECK(st.walks > (F__COUNT + 15) / 16);
+				CHECK(st.walks <= F__COUNT);
+				buf_free(&z);
+				free(once2);
+			}
+			f = open_memstream(&once2, &once2_len);
+			CHECK_INT(metrics_once_write_bounded(&ctx, f,
+			    &once_bounds_default, &st), 0);
+			fclose(f);
+			free(once2);
+			CHECK_INT(st.walks, (F__COUNT + 15) / 16);
+			CHECK(st.held_peak > 0 && st.held_peak <= ONCE_HELD_MAX);
+		}
 		buf_free(&x);
 		buf_free(&y);
 		free(once);
