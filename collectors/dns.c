@@ -707,6 +707,12 @@ dns_set_cache(struct dns *d, const struct dnscache_params *p)
 }
 
 void
+dns_drop_cache(struct dns *d)
+{
+	dnscache_clear(d->cache);
+}
+
+void
 dns_get_stats(const struct dns *d, struct dns_stats *st)
 {
 	*st = d->stats;

@@ -49,6 +49,8 @@ int dns_answerable(struct dns *d, const char *name, int type);
  * this is called.  Shrinking evicts at once; max_ttl 0 empties it. */
 struct dnscache_params;
 void dns_set_cache(struct dns *d, const struct dnscache_params *p);
+/* Empties the answer cache (its bounds stay). */
+void dns_drop_cache(struct dns *d);
 
 /* What a question was for, from its name and type: the `record` label of
  * mailsec_exporter_dns_queries_total, in the words of

@@ -146,6 +146,13 @@ ctx_run_once(struct ctx *ctx)
 }
 
 void
+ctx_once_drop_caches(struct ctx *ctx)
+{
+	if (ctx->once && ctx->dns != NULL)
+		dns_drop_cache(ctx->dns);
+}
+
+void
 ctx_free(struct ctx *ctx)
 {
 	cfgwatch_free(ctx);

@@ -329,6 +329,9 @@ expo_init(struct expo *e)
 	e->compact = 0;
 	e->only_lo = 0;
 	e->only_hi = F__COUNT;
+	e->spill = NULL;
+	e->spill_arg = NULL;
+	e->spill_at = 0;
 	buf_init(&e->bases);
 	e->base_off[0] = 0;
 	e->n_bases = 0;
@@ -494,6 +497,8 @@ expo_add_pairs(struct expo *e, enum family f, const struct buf *base,
 	buf_putc(b, '\n');
 	if (e->compact)
 		set_rest_len(b, rest_at);
+	if (e->spill != NULL && b->len >= e->spill_at)
+		e->spill(e->spill_arg, f, b);
 }
 
 void

@@ -188,6 +188,11 @@ struct expo {
 	int		 only_lo, only_hi;	/* families kept: [lo, hi);
 					 * samples of others are dropped
 					 * (expo_init: all) */
+	/* When set, called with a family's text once it holds spill_at
+	 * bytes after a sample (it may write the text out and empty it). */
+	void		(*spill)(void *arg, enum family f, struct buf *text);
+	void		*spill_arg;
+	size_t		 spill_at;
 	struct buf	 bases;		/* compact: the label sets, end to end */
 	uint32_t	 base_off[EXPO_BASES_MAX + 1];
 	unsigned	 n_bases;

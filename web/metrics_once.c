@@ -26,10 +26,17 @@ write_buf(FILE *out, const struct buf *b)
 /* One walk's state: the band [band.only_lo, band.only_hi), whether the
  * first family's header is written (its text goes out as it grows). */
 struct once_walk {
+	struct ctx	*ctx;
 	FILE		*out;
 	const struct once_bounds *bounds;
 	struct once_stats *stats;
 	struct expo	 band;
+	/* The exporter's own samples, read before the first walk; those of a
+	 * family larger than a piece (the change table's: ~10 MB at 10,000
+	 * domains) are dropped and rendered again when written, as they
+	 * grow. */
+	struct expo	 tail;
+	unsigned char	 tail_later[F__COUNT];
 	int		 first_started;
 	int		 rc;
 };
@@ -82,23 +89,70 @@ keep_within_bounds(struct once_walk *w)
 		w->stats->held_peak = held;
 }
 
+/* The exporter's own samples, all but the large ones kept. */
+static void
+tail_read(struct once_walk *w)
+{
+	expo_init(&w->tail);
+	metrics_add_exporter(&w->tail, w->ctx);
+	for (int f = 0; f < F__COUNT; f++) {
+		w->tail_later[f] = w->tail.fam[f].len > w->bounds->piece;
+		if (w->tail_later[f])
+			buf_free(&w->tail.fam[f]);
+	}
+}
+
+static void
+spill_out(void *arg, enum family f, struct buf *text)
+{
+	struct once_walk *w = arg;
+
+	(void)f;
+	if (write_buf(w->out, text) == -1)
+		w->rc = -1;
+	buf_reset(text);
+}
+
+/* A large family of the exporter's own, rendered again and written as it
+ * grows. */
+static void
+write_tail_later(struct once_walk *w, int f)
+{
+	struct expo one;
+
+	expo_init(&one);
+	one.only_lo = f;
+	one.only_hi = f + 1;
+	one.spill = spill_out;
+	one.spill_arg = w;
+	one.spill_at = w->bounds->piece > 0 ? w->bounds->piece : 1;
+	metrics_add_exporter(&one, w->ctx);
+	if (write_buf(w->out, &one.fam[f]) == -1)
+		w->rc = -1;
+	expo_free(&one);
+}
+
 /* The band's families in order, each followed by the exporter's own
  * samples of it; their memory freed. */
 static void
-write_band(struct once_walk *w, const struct expo *tail)
+write_band(struct once_walk *w)
 {
 	for (int f = w->band.only_lo; f < w->band.only_hi; f++) {
 		int started = f == w->band.only_lo && w->first_started;
 
-		if (started || w->band.fam[f].len || tail->fam[f].len) {
+		if (started || w->band.fam[f].len || w->tail.fam[f].len ||
+		    w->tail_later[f]) {
 			if (!started &&
 			    write_header(w->out, (enum family)f) == -1)
 				w->rc = -1;
 			if (write_buf(w->out, &w->band.fam[f]) == -1 ||
-			    write_buf(w->out, &tail->fam[f]) == -1)
+			    write_buf(w->out, &w->tail.fam[f]) == -1)
 				w->rc = -1;
+			if (w->tail_later[f])
+				write_tail_later(w, f);
 		}
 		buf_free(&w->band.fam[f]);
+		buf_free(&w->tail.fam[f]);
 	}
 }
 
@@ -116,14 +170,13 @@ metrics_once_write_bounded(struct ctx *ctx, FILE *out,
 	const struct published_target *pt = ctx->results == NULL ? NULL :
 	    result_store_targets(ctx->results, &n);
 	struct once_stats unused;
-	struct once_walk w = { .out = out, .bounds = bounds,
+	struct once_walk w = { .ctx = ctx, .out = out, .bounds = bounds,
 	    .stats = stats != NULL ? stats : &unused };
-	struct expo tail;
 
 	*w.stats = (struct once_stats){ 0 };
 	expo_init(&w.band);
-	expo_init(&tail);
-	metrics_add_exporter(&tail, ctx);
+	tail_read(&w);
+	ctx_once_drop_caches(ctx);	/* read: the round is over */
 	for (int lo = 0; lo < F__COUNT; lo = w.band.only_hi) {
 		w.band.only_lo = lo;
 		w.band.only_hi = lo + ONCE_BAND < F__COUNT ? lo + ONCE_BAND :
@@ -134,10 +187,10 @@ metrics_once_write_bounded(struct ctx *ctx, FILE *out,
 			metrics_add_result(&w.band, pt[i].result, mode);
 			keep_within_bounds(&w);
 		}
-		write_band(&w, &tail);
+		write_band(&w);
 	}
 	expo_free(&w.band);
-	expo_free(&tail);
+	expo_free(&w.tail);
 	return w.rc;
 }
 
