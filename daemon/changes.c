@@ -69,8 +69,14 @@ changes_hash(const void *data, size_t len)
 }
 
 void
-changes_configure(struct changes *ch, const char *state_file, double hold_s)
+changes_configure(struct changes *ch, const char *state_file, double hold_s,
+    size_t n_targets)
 {
+	size_t max = statefile_entries_max(n_targets);
+
+	if (max != change_table_max(&ch->table))
+		ch->full_logged = 0;
+	ch->table.max = max;
 	free(ch->state_file);
 	ch->state_file = state_file ? xstrdup(state_file) : NULL;
 	ch->hold_s = hold_s;
@@ -78,13 +84,14 @@ changes_configure(struct changes *ch, const char *state_file, double hold_s)
 }
 
 void
-changes_init(struct changes *ch, const char *state_file, double hold_s)
+changes_init(struct changes *ch, const char *state_file, double hold_s,
+    size_t n_targets)
 {
 	char err[256];
 	int r;
 
 	memset(ch, 0, sizeof(*ch));
-	changes_configure(ch, state_file, hold_s);
+	changes_configure(ch, state_file, hold_s, n_targets);
 	if (state_file == NULL)
 		return;
 	r = statefile_read(state_file, &ch->table, err, sizeof(err));
@@ -185,8 +192,17 @@ apply_observed(struct changes *ch, const char *domain, const struct observed *o,
 	unsigned w;
 
 	if ((e = change_table_get(&ch->table, domain, o->record, &created)) ==
-	    NULL)
-		return 0;	/* full, or a name no token can hold */
+	    NULL) {
+		/* full, or a name no token can hold */
+		if (ch->table.n >= change_table_max(&ch->table) &&
+		    !ch->full_logged) {
+			ch->full_logged = 1;
+			log_warn("state_full", "records=%zu msg=\"the change "
+			    "table is full: new records are not tracked\"",
+			    ch->table.n);
+		}
+		return 0;
+	}
 	e->seen = 1;
 	if (created) {
 		e->hash = h;

@@ -30,6 +30,7 @@ struct changes {
 	double		 hold_s;	/* weakened_hold */
 	int		 dirty;		/* not yet written */
 	unsigned	 writes;	/* state file writes (for tests, logs) */
+	int		 full_logged;	/* state_full said since the bound */
 	double		 expire_at;	/* no weakening held ends before this
 					 * (wall clock; 0: not known): expiry
 					 * skips its scan of the table until
@@ -37,12 +38,16 @@ struct changes {
 };
 
 /* Reads the state file, if any: a missing one is normal, a corrupt one a
- * warning (logged), and the tracker then starts empty.  Never fails. */
-void changes_init(struct changes *ch, const char *state_file, double hold_s);
+ * warning (logged), and the tracker then starts empty.  Never fails.  The
+ * table holds statefile_entries_max(n_targets) entries at most; one that
+ * does not fit is not tracked (logged once: state_full). */
+void changes_init(struct changes *ch, const char *state_file, double hold_s,
+    size_t n_targets);
 void changes_free(struct changes *ch);
-/* A new config: the file and hold may have changed (the table stays). */
+/* A new config: the file, hold and targets may have changed (the table
+ * stays; a smaller bound takes no new entries until under it). */
 void changes_configure(struct changes *ch, const char *state_file,
-    double hold_s);
+    double hold_s, size_t n_targets);
 
 /* Consumes a finished result of the target `domain` ("" for an
  * [endpoint]) seen at wall clock now; writes the state file when

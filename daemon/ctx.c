@@ -130,7 +130,7 @@ ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 	ctx->reload_ok_time = wall_time();
 	ctx->weak_testable = weak_classes_testable();
 	changes_init(&ctx->changes, cfg->state_file,
-	    (double)cfg->weakened_hold_ms / 1000.0);
+	    (double)cfg->weakened_hold_ms / 1000.0, cfg->n_targets);
 	return 0;
 }
 

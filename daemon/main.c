@@ -242,7 +242,7 @@ reload(struct ctx *ctx)
 	log_set_level(cfg->log_level);
 	ctx_apply_dns_cache(ctx);
 	changes_configure(&ctx->changes, cfg->state_file,
-	    (double)cfg->weakened_hold_ms / 1000.0);
+	    (double)cfg->weakened_hold_ms / 1000.0, cfg->n_targets);
 	sched_apply_config(ctx);
 	cfgwatch_apply(ctx);
 	config_free(old);

@@ -16,6 +16,28 @@
 #define TIME_LIMIT		(UINT64_C(1) << 40)	/* year 36812 */
 #define HASH_DIGITS		12
 
+size_t
+statefile_entries_max(size_t n_targets)
+{
+	if (n_targets > STATEFILE_ENTRIES_LIMIT / STATEFILE_ENTRIES_PER_TARGET)
+		return STATEFILE_ENTRIES_LIMIT;
+	return n_targets * STATEFILE_ENTRIES_PER_TARGET > STATEFILE_ENTRIES_MAX ?
+	    n_targets * STATEFILE_ENTRIES_PER_TARGET : STATEFILE_ENTRIES_MAX;
+}
+
+size_t
+change_table_max(const struct change_table *t)
+{
+	return t->max ? t->max : STATEFILE_ENTRIES_MAX;
+}
+
+/* The bytes a state file of t's bound may be. */
+static size_t
+file_bytes_max(const struct change_table *t)
+{
+	return change_table_max(t) * STATEFILE_BYTES_PER_ENTRY;
+}
+
 void
 change_table_free(struct change_table *t)
 {
@@ -136,7 +158,7 @@ change_table_get(struct change_table *t, const char *domain,
 	*created = 0;
 	if ((e = change_table_find(t, domain, record)) != NULL)
 		return e;
-	if (t->n >= STATEFILE_ENTRIES_MAX || !statefile_token_ok(domain, 1) ||
+	if (t->n >= change_table_max(t) || !statefile_token_ok(domain, 1) ||
 	    !statefile_token_ok(record, 0))
 		return NULL;
 	if (t->n == t->cap) {
@@ -359,8 +381,9 @@ statefile_parse(const char *text, size_t len, struct change_table *t,
 	int ended = 0;
 
 	change_table_free(t);
-	if (len > STATEFILE_BYTES_MAX) {
-		snprintf(err, errlen, "%s", "larger than 16 MiB");
+	if (len > file_bytes_max(t)) {
+		snprintf(err, errlen, "larger than %zu bytes (%zu entries)",
+		    file_bytes_max(t), change_table_max(t));
 		return -1;
 	}
 	while (p < end) {
@@ -410,7 +433,8 @@ statefile_parse(const char *text, size_t len, struct change_table *t,
 			    sf_end_of_line(&s) == -1 ||
 			    sf_canonical(&s, f, "count") == -1)
 				goto fail;
-			if (parse_uint(f, 0, STATEFILE_ENTRIES_MAX, &n, &why) == -1) {
+			if (parse_uint(f, 0, change_table_max(t), &n,
+			    &why) == -1) {
 				sf_error(&s, "count: %s", why);
 				goto fail;
 			}
@@ -585,7 +609,7 @@ statefile_read(const char *path, struct change_table *t, char *err,
 	change_table_free(t);
 	buf_init(&b);
 	errno = 0;
-	if (read_file_all(path, STATEFILE_BYTES_MAX, &b, &why) == -1) {
+	if (read_file_all(path, file_bytes_max(t), &b, &why) == -1) {
 		buf_free(&b);
 		if (errno == ENOENT)
 			return 0;

@@ -25,8 +25,16 @@
 #define CHANGE_FACTS		3
 #define CHANGE_WEAK_MAX		4
 #define CHANGE_NAME_MAX		255
-#define STATEFILE_ENTRIES_MAX	100000
-#define STATEFILE_BYTES_MAX	(16u << 20)
+/* The table's bound scales with the targets: ~9 entries a domain are
+ * usual (MX set, SPF, DMARC, DKIM keys, MTA-STS, a TLSA set and a
+ * certificate per MX host), 32 leave room for more; never below 100,000,
+ * never above 4,000,000.  The file may be STATEFILE_BYTES_PER_ENTRY bytes
+ * an entry (16.8 MB at 100,000: a line is ~80 bytes). */
+#define STATEFILE_ENTRIES_MAX		100000	/* the least bound */
+#define STATEFILE_ENTRIES_PER_TARGET	32
+#define STATEFILE_ENTRIES_LIMIT		4000000
+#define STATEFILE_BYTES_PER_ENTRY	168
+size_t statefile_entries_max(size_t n_targets);
 
 struct change_weak {
 	char	 what[CHANGE_NAME_MAX + 1];
@@ -55,6 +63,8 @@ struct change_table {
 	struct change_entry *e;
 	size_t	 n;
 	size_t	 cap;
+	size_t	 max;		/* entries at most (statefile_entries_max);
+				 * 0: STATEFILE_ENTRIES_MAX */
 	/* An open-addressing index of e by (domain, record): entry i + 1,
 	 * 0 empty; its size a power of two, at least twice n.  A round of
 	 * 10,000 domains looks up ~100,000 entries once each: a scan of
@@ -63,7 +73,10 @@ struct change_table {
 	size_t	 n_slots;
 };
 
+/* Frees the entries (max stays). */
 void change_table_free(struct change_table *t);
+/* t->max, or STATEFILE_ENTRIES_MAX when 0. */
+size_t change_table_max(const struct change_table *t);
 /* The entry of (domain, record), or NULL. */
 struct change_entry *change_table_find(struct change_table *t,
     const char *domain, const char *record);
@@ -77,7 +90,8 @@ struct change_weak *change_entry_weak_add(struct change_entry *e);
 /* Whether s is a valid DOMAIN/RECORD/WHAT token ("" is, for DOMAIN). */
 int statefile_token_ok(const char *s, int empty_ok);
 
-/* Parses text[0..len) into t (emptied first).  0, or -1 with a message
+/* Parses text[0..len) into t (emptied first), within t's bound: at most
+ * change_table_max(t) entries in STATEFILE_BYTES_PER_ENTRY bytes each.  0, or -1 with a message
  * naming the line in err; t is then empty. */
 int statefile_parse(const char *text, size_t len, struct change_table *t,
     char *err, size_t errlen);

@@ -72,6 +72,52 @@ test_table_index(void)
 	change_table_free(&t);
 }
 
+/* The table's bound scales with the targets, and holds for the table, the
+ * file's count and its size. */
+static void
+test_table_bound(void)
+{
+	struct change_table t = { 0 };
+	struct buf b;
+	char err[256], r[32];
+	int created;
+
+	CHECK_INT(statefile_entries_max(0), STATEFILE_ENTRIES_MAX);
+	CHECK_INT(statefile_entries_max(3000), STATEFILE_ENTRIES_MAX);
+	CHECK_INT(statefile_entries_max(10000), 320000);
+	CHECK_INT(statefile_entries_max(125000), STATEFILE_ENTRIES_LIMIT);
+	CHECK_INT(statefile_entries_max(SIZE_MAX), STATEFILE_ENTRIES_LIMIT);
+	CHECK_INT(change_table_max(&t), STATEFILE_ENTRIES_MAX);
+	t.max = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(r, sizeof(r), "r%u", i);
+		CHECK(change_table_get(&t, "x.example", r, &created) != NULL);
+	}
+	CHECK(change_table_get(&t, "x.example", "r3", &created) == NULL);
+	CHECK(change_table_get(&t, "x.example", "r1", &created) != NULL &&
+	    !created);
+	buf_init(&b);
+	statefile_format(&t, &b);
+	/* the same file reads back within 3, not within 2; max stays */
+	CHECK_INT(statefile_parse(b.data, b.len, &t, err, sizeof(err)), 0);
+	CHECK_INT(t.n, 3);
+	t.max = 2;
+	CHECK_INT(statefile_parse(b.data, b.len, &t, err, sizeof(err)), -1);
+	CHECK(strstr(err, "too many records") != NULL);
+	CHECK_INT(t.n, 0);
+	CHECK_INT(t.max, 2);
+	/* and no larger than 168 bytes an entry */
+	t.max = 1;
+	buf_reset(&b);
+	buf_puts(&b, HDR);
+	while (b.len <= STATEFILE_BYTES_PER_ENTRY)
+		buf_puts(&b, "r x.example r0 0123456789ab 1 0 0 0\n");
+	CHECK_INT(statefile_parse(b.data, b.len, &t, err, sizeof(err)), -1);
+	CHECK(strstr(err, "larger than 168 bytes (1 entries)") != NULL);
+	buf_free(&b);
+	change_table_free(&t);
+}
+
 static void
 test_parse_good(void)
 {
@@ -291,7 +337,7 @@ test_tracker(void)
 	struct seen s;
 	const struct change_entry *e;
 
-	changes_init(&ch, NULL, 3600);
+	changes_init(&ch, NULL, 3600, 0);
 	fill(&r, &rr, "v=spf1 -all", SPF_QUAL_FAIL, "v=DMARC1; p=reject",
 	    DMARC_POLICY_REJECT, 100);
 	changes_observe(&ch, "example.org", &r, 1000);
@@ -352,14 +398,14 @@ test_tracker_state(void)
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/state", dir);
-	changes_init(&ch, path, 3600);		/* no file: fine */
+	changes_init(&ch, path, 3600, 0);		/* no file: fine */
 	fill(&r, &rr, "v=spf1 -all", SPF_QUAL_FAIL, NULL, DMARC_POLICY_UNSET, 0);
 	changes_observe(&ch, "example.org", &r, 1000);
 	CHECK_INT(ch.writes, 1);
 	changes_observe(&ch, "example.org", &r, 1001);
 	CHECK_INT(ch.writes, 1);		/* nothing new: no write */
 	/* a restart: the weakening is seen across it */
-	changes_init(&ch2, path, 3600);
+	changes_init(&ch2, path, 3600, 0);
 	CHECK_INT(ch2.table.n, 3);
 	fill(&r, &rr, "v=spf1 ?all", SPF_QUAL_NEUTRAL, NULL, DMARC_POLICY_UNSET, 0);
 	changes_observe(&ch2, "example.org", &r, 2000);
@@ -369,7 +415,7 @@ test_tracker_state(void)
 	f = fopen(path, "w");
 	fputs("garbage\n", f);
 	fclose(f);
-	changes_init(&ch2, path, 3600);
+	changes_init(&ch2, path, 3600, 0);
 	CHECK_INT(ch2.table.n, 0);
 	changes_free(&ch2);
 	changes_free(&ch);
@@ -431,7 +477,7 @@ test_tracker_tls(void)
 	}
 	snprintf(eps[1].address, sizeof(eps[1].address), "2001:db8::1");
 
-	changes_init(&ch, NULL, 3600);
+	changes_init(&ch, NULL, 3600, 0);
 	changes_observe(&ch, "example.org", &r, 1000);
 	CHECK_INT(look(&ch, 1000).n, 4);	/* tlsa, id, policy, one cert */
 	CHECK(change_table_find(&ch.table, "example.org", "mx") == NULL);
@@ -454,7 +500,7 @@ test_tracker_tls(void)
 	d.ports[0].tlsa.n = 0;
 	snprintf(m.record.id, sizeof(m.record.id), "20261204");
 	changes_free(&ch);
-	changes_init(&ch, NULL, 3600);
+	changes_init(&ch, NULL, 3600, 0);
 	changes_observe(&ch, "example.org", &r, 2000);
 	d.ports[0].tlsa.n = 1;
 	changes_observe(&ch, "example.org", &r, 2001);
@@ -559,6 +605,7 @@ int
 main(void)
 {
 	test_table_index();
+	test_table_bound();
 	test_parse_good();
 	test_parse_hostile();
 	test_write_read();
