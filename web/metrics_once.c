@@ -89,17 +89,30 @@ keep_within_bounds(struct once_walk *w)
 		w->stats->held_peak = held;
 }
 
-/* The exporter's own samples, all but the large ones kept. */
+/* A family of the exporter's own is larger than a piece: rendered again
+ * when written; its text so far is dropped. */
+static void
+tail_defer(void *arg, enum family f, struct buf *text)
+{
+	struct once_walk *w = arg;
+
+	w->tail_later[f] = 1;
+	buf_reset(text);
+}
+
+/* The exporter's own samples, all but the large ones kept (never more
+ * than a piece of one of them). */
 static void
 tail_read(struct once_walk *w)
 {
 	expo_init(&w->tail);
+	w->tail.spill = tail_defer;
+	w->tail.spill_arg = w;
+	w->tail.spill_at = w->bounds->piece + 1;
 	metrics_add_exporter(&w->tail, w->ctx);
-	for (int f = 0; f < F__COUNT; f++) {
-		w->tail_later[f] = w->tail.fam[f].len > w->bounds->piece;
+	for (int f = 0; f < F__COUNT; f++)
 		if (w->tail_later[f])
 			buf_free(&w->tail.fam[f]);
-	}
 }
 
 static void
