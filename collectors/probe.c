@@ -209,8 +209,16 @@ probe_reason_name(enum probe_reason r)
 
 char probe_str_empty[1];
 
+static const struct dane_facts dane_not_checked = { .error = probe_str_empty };
+
+const struct dane_facts *
+tls_dane(const struct tls_facts *t)
+{
+	return t->dane != NULL ? t->dane : &dane_not_checked;
+}
+
 /* The text fields of an outcome, once (init, copy, free and the byte
- * count walk this table). */
+ * count walk this table; the DANE error, in its own struct, beside). */
 static const size_t outcome_strs[] = {
 	offsetof(struct probe_outcome, detail),
 	offsetof(struct probe_outcome, banner_name),
@@ -223,7 +231,6 @@ static const size_t outcome_strs[] = {
 	offsetof(struct probe_outcome, tls.issuer),
 	offsetof(struct probe_outcome, tls.serial),
 	offsetof(struct probe_outcome, tls.fingerprint_sha256),
-	offsetof(struct probe_outcome, tls.dane.error),
 };
 #define N_OUTCOME_STRS	(sizeof(outcome_strs) / sizeof(outcome_strs[0]))
 
@@ -249,6 +256,18 @@ chain_crypto_count(const struct tls_facts *t)
 	    t->chain_len : CHAIN_MAX;
 }
 
+static size_t
+str_heap_bytes(const char *s)
+{
+	return s == probe_str_empty ? 0 : strlen(s) + 1;
+}
+
+static char *
+str_dup(const char *s)
+{
+	return s[0] == '\0' ? probe_str_empty : xstrdup(s);
+}
+
 void
 probe_outcome_init(struct probe_outcome *out)
 {
@@ -261,8 +280,9 @@ probe_outcome_init(struct probe_outcome *out)
 	out->tls_alert = -1;
 }
 
-void
-probe_outcome_free(struct probe_outcome *out)
+/* Frees what an outcome without a block owns, string by string. */
+static void
+outcome_free_own(struct probe_outcome *out)
 {
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
 		char **f = outcome_str(out, i);
@@ -271,44 +291,133 @@ probe_outcome_free(struct probe_outcome *out)
 			free(*f);
 	}
 	free(out->tls.chain_crypto);
+	if (out->tls.dane != NULL) {
+		if (out->tls.dane->error != probe_str_empty)
+			free(out->tls.dane->error);
+		free(out->tls.dane);
+	}
+}
+
+void
+probe_outcome_free(struct probe_outcome *out)
+{
+	if (out->block == NULL)
+		outcome_free_own(out);
+	else if (--out->block->refs == 0)
+		free(out->block);
 	probe_outcome_init(out);
+}
+
+static size_t
+align_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+/* dst (a plain copy of src, a probe's own outcome) gets a new block with
+ * src's strings, chain_crypto and DANE facts; none when src has none. */
+static void
+outcome_pack(struct probe_outcome *dst, const struct probe_outcome *src)
+{
+	const struct dane_facts *d = src->tls.dane;
+	size_t n_cc = chain_crypto_count(&src->tls);
+	size_t at_dane = align_up(sizeof(struct probe_block),
+	    _Alignof(struct dane_facts));
+	size_t at_cc = align_up(at_dane + (d != NULL ? sizeof(*d) : 0),
+	    _Alignof(struct cert_crypto));
+	size_t at_str = at_cc + n_cc * sizeof(struct cert_crypto);
+	size_t size = at_str;
+	char *b, *p;
+
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		size += str_heap_bytes(outcome_str_c(src, i));
+	if (d != NULL)
+		size += str_heap_bytes(d->error);
+	dst->block = NULL;
+	if (size == at_str && d == NULL && n_cc == 0)
+		return;		/* nothing beyond the struct */
+	b = xmalloc(size);
+	dst->block = (struct probe_block *)(void *)b;
+	dst->block->refs = 1;
+	dst->block->size = size;
+	if (d != NULL) {
+		dst->tls.dane = (struct dane_facts *)(void *)(b + at_dane);
+		*dst->tls.dane = *d;
+	}
+	if (n_cc > 0) {
+		dst->tls.chain_crypto = (struct cert_crypto *)(void *)(b + at_cc);
+		memcpy(dst->tls.chain_crypto, src->tls.chain_crypto,
+		    n_cc * sizeof(struct cert_crypto));
+	}
+	p = b + at_str;
+	for (size_t i = 0; i <= N_OUTCOME_STRS; i++) {
+		char **f = i < N_OUTCOME_STRS ? outcome_str(dst, i) :
+		    d != NULL ? &dst->tls.dane->error : NULL;
+		size_t n;
+
+		if (f == NULL || *f == probe_str_empty)
+			continue;
+		n = strlen(*f) + 1;
+		memcpy(p, *f, n);
+		*f = p;
+		p += n;
+	}
+}
+
+/* An outcome in a block takes strings of its own (to be written). */
+static void
+outcome_unshare(struct probe_outcome *o)
+{
+	struct probe_block *b = o->block;
+	size_t n_cc = chain_crypto_count(&o->tls);
+
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		*outcome_str(o, i) = str_dup(outcome_str_c(o, i));
+	if (n_cc > 0) {
+		struct cert_crypto *cc = xreallocarray(NULL, n_cc, sizeof(*cc));
+
+		memcpy(cc, o->tls.chain_crypto, n_cc * sizeof(*cc));
+		o->tls.chain_crypto = cc;
+	}
+	if (o->tls.dane != NULL) {
+		struct dane_facts *d = xmalloc(sizeof(*d));
+
+		*d = *o->tls.dane;
+		d->error = str_dup(d->error);
+		o->tls.dane = d;
+	}
+	o->block = NULL;
+	if (--b->refs == 0)
+		free(b);
 }
 
 void
 probe_outcome_copy(struct probe_outcome *dst, const struct probe_outcome *src)
 {
-	size_t n = chain_crypto_count(&src->tls);
-
 	if (dst == src)
 		return;
 	probe_outcome_free(dst);
 	*dst = *src;
-	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
-		const char *v = outcome_str_c(src, i);
-
-		*outcome_str(dst, i) = v[0] == '\0' ? probe_str_empty :
-		    xstrdup(v);
-	}
-	if (n > 0) {
-		dst->tls.chain_crypto = xreallocarray(NULL, n,
-		    sizeof(*dst->tls.chain_crypto));
-		memcpy(dst->tls.chain_crypto, src->tls.chain_crypto,
-		    n * sizeof(*dst->tls.chain_crypto));
-	}
+	if (src->block != NULL)
+		src->block->refs++;
+	else
+		outcome_pack(dst, src);
 }
 
 size_t
 probe_outcome_heap_bytes(const struct probe_outcome *out)
 {
-	size_t n = chain_crypto_count(&out->tls) *
-	    sizeof(*out->tls.chain_crypto);
+	size_t n;
 
-	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
-		const char *v = outcome_str_c(out, i);
-
-		if (v != probe_str_empty)
-			n += strlen(v) + 1;
-	}
+	if (out->block != NULL)
+		return out->block->size / out->block->refs;
+	n = chain_crypto_count(&out->tls) * sizeof(*out->tls.chain_crypto);
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		n += str_heap_bytes(outcome_str_c(out, i));
+	if (out->tls.dane != NULL)
+		n += sizeof(*out->tls.dane) + str_heap_bytes(out->tls.dane->error);
 	return n;
 }
 
@@ -344,6 +453,7 @@ probe_fail(struct probe_outcome *out, enum probe_step step,
 {
 	va_list ap;
 
+	outcome_unshare(out);
 	out->success = 0;
 	out->fail_step = step;
 	out->reason = reason;

@@ -108,7 +108,13 @@ const char *probe_outcome_alert(const struct probe_outcome *o);
  * read as before (%s, [0] == '\0').  They are set with probe_str_set() or
  * probe_str_printf() only, copied with probe_outcome_copy() and freed with
  * probe_outcome_free(); a plain struct copy shares them (read-only).  The
- * bounds are those of the fixed fields they replace. */
+ * bounds are those of the fixed fields they replace.
+ *
+ * A copy (probe_outcome_copy) holds its strings, chain_crypto and DANE
+ * facts in one block (struct probe_block), shared by reference count with
+ * every further copy: one handshake that serves many endpoints (share =
+ * on) keeps them once.  A copy is read-only; probe_fail() on one takes a
+ * block of its own first. */
 #define PROBE_DETAIL_MAX	200
 #define TLS_CIPHER_MAX		64
 #define TLS_VERIFY_ERROR_MAX	96
@@ -165,7 +171,18 @@ struct tls_facts {
 	char	*issuer;
 	char	*serial;
 	char	*fingerprint_sha256;
-	struct dane_facts dane;
+	struct dane_facts *dane;	/* NULL: not checked (tls_dane()) */
+};
+
+/* The DANE facts of t: its own, or not checked (all 0, error ""). */
+const struct dane_facts *tls_dane(const struct tls_facts *t);
+
+/* The heap of a copied outcome (probe_outcome_copy): one allocation,
+ * this header then the DANE facts, chain_crypto and the strings; freed
+ * when its last holder lets go. */
+struct probe_block {
+	unsigned	 refs;		/* outcomes that point into it */
+	size_t		 size;		/* bytes malloc was asked for */
 };
 
 struct probe_outcome {
@@ -192,6 +209,8 @@ struct probe_outcome {
 	char		*banner_name;
 	char		*ehlo_name;
 	struct tls_facts tls;
+	struct probe_block *block;	/* a copy's shared heap, or NULL: each
+					 * string its own (a probe's own) */
 };
 
 struct probe_params {
@@ -234,12 +253,16 @@ extern char probe_str_empty[];
 void probe_outcome_init(struct probe_outcome *out);
 /* Frees what out owns; out is then as after probe_outcome_init(). */
 void probe_outcome_free(struct probe_outcome *out);
-/* dst (initialised or freed before) becomes a copy of src with strings of
- * its own; what dst owned is freed first.  dst == src is a no-op. */
+/* dst (initialised or freed before) becomes a copy of src; what dst
+ * owned is freed first.  The copy's strings, chain_crypto and DANE facts
+ * are src's block, one more reference to it, or (src a probe's own
+ * outcome) a new block.  dst == src is a no-op. */
 void probe_outcome_copy(struct probe_outcome *dst,
     const struct probe_outcome *src);
-/* Bytes out owns beyond the struct (its strings and chain_crypto), as
- * malloc was asked for them. */
+/* Bytes out holds beyond the struct (its strings, chain_crypto and DANE
+ * facts), as malloc was asked for them: a shared block's size divided by
+ * its holders, so the sum over the holders is the block's size (less
+ * than one byte per holder lost to the division). */
 size_t probe_outcome_heap_bytes(const struct probe_outcome *out);
 /* *field (a text field of an outcome) becomes the first max - 1 bytes of
  * s (cut at a UTF-8 character boundary), "" when s is NULL or empty. */

@@ -61,19 +61,20 @@ job_done(const struct probe_outcome *out, void *arg)
 	ctx->in_flight--;
 	job->session = NULL;
 	if (job->auditing) {
-		if (audit_record(&job->cursor, &ep->audit, out)) {
+		if (audit_record(&job->cursor, ep->audit, out)) {
 			job_requeue(ctx, job);
 			return;
 		}
 		log_debug("audit_done", "%s handshakes=%u duration_s=%.3f",
-		    job->log_id, ep->audit.handshakes, ep->audit.duration_s);
+		    job->log_id, ep->audit->handshakes, ep->audit->duration_s);
 		goto finished;
 	}
 	probe_outcome_copy(&ep->out, out);
 	ep->finished = wall_time();
 	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
 	if (job->share != NULL) {
-		probe_outcome_copy(&job->share->out, out);
+		/* the entry shares the endpoint's copy */
+		probe_outcome_copy(&job->share->out, &ep->out);
 		job->share->finished = ep->finished;
 	}
 	if (out->success)
@@ -94,7 +95,9 @@ job_done(const struct probe_outcome *out, void *arg)
 	if (out->tls.done && probeshare_audit_wanted(job)) {
 		job->auditing = 1;
 		/* What the probe negotiated needs no handshake of its own. */
-		tls_audit_learn(&ep->audit, &out->tls);
+		tls_audit_drop(ep->audit);
+		ep->audit = tls_audit_new();
+		tls_audit_learn(ep->audit, &out->tls);
 		audit_begin(&job->cursor, ctx->weak_testable);
 		if (protocol_starttls(ep->protocol))
 			audit_test_injection(&job->cursor);

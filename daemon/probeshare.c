@@ -61,8 +61,10 @@ share_serve(struct ctx *ctx, const struct probe_share *s,
 {
 	probe_outcome_copy(&ep->out, &s->out);
 	ep->finished = s->finished;
-	if (run->audit && s->audited)
-		ep->audit = s->audit;
+	if (run->audit && s->audited) {
+		tls_audit_drop(ep->audit);
+		ep->audit = tls_audit_hold(s->audit);
+	}
 	ctx->probes_total[ep->protocol][s->out.success ? 1 : 0]++;
 	ctx->probes_shared[ep->protocol]++;
 }
@@ -84,7 +86,8 @@ probeshare_done(struct ctx *ctx, struct probe_job *leader,
 	if (leader->auditing) {
 		s->audited = 1;
 		s->audit_ms = s->done_ms;
-		s->audit = lep->audit;
+		tls_audit_drop(s->audit);
+		s->audit = tls_audit_hold(lep->audit);
 	}
 	while ((f = TAILQ_FIRST(&s->followers)) != NULL) {
 		struct check_run *frun = f->run;

@@ -30,7 +30,10 @@ check_result_free(struct check_result *r)
 	free(r->target.name);
 	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
+		if (r->eps[i].address != probe_str_empty)
+			free(r->eps[i].address);
 		probe_outcome_free(&r->eps[i].out);
+		tls_audit_drop(r->eps[i].audit);
 		if (r->eps[i].caa_ca != probe_str_empty)
 			free(r->eps[i].caa_ca);
 	}
@@ -54,19 +57,20 @@ check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto)
 {
 	struct endpoint_result *ep;
+	size_t alen = strnlen(address, INET6_ADDRSTRLEN - 1);
 
 	r->eps = xreallocarray(r->eps, r->n_eps + 1, sizeof(*r->eps));
 	ep = &r->eps[r->n_eps];
 	memset(ep, 0, sizeof(*ep));
 	ep->host = xstrdup(host);
-	snprintf(ep->address, sizeof(ep->address), "%s", address);
+	ep->address = alen == 0 ? probe_str_empty : xstrndup(address, alen);
 	ep->port = port;
 	ep->smtp_name_match[0] = ep->smtp_name_match[1] = -1;
 	ep->caa_issuer_allowed = -1;
 	ep->caa_ca = probe_str_empty;
 	ep->protocol = proto;
 	probe_outcome_init(&ep->out);
-	tls_audit_init(&ep->audit);
+	ep->audit = NULL;
 	memset(ep->rating, -1, sizeof(ep->rating));
 	ep->rating_worst = -1;
 	memset(ep->cipher_class_accepted, -1, sizeof(ep->cipher_class_accepted));
@@ -79,6 +83,21 @@ str_bytes(const char *s)
 	return s == NULL || s == probe_str_empty ? 0 : strlen(s) + 1;
 }
 
+const struct tls_audit *
+endpoint_audit(const struct endpoint_result *ep)
+{
+	return ep->audit != NULL ? ep->audit : tls_audit_none();
+}
+
+/* An endpoint's part of what it holds beyond its struct. */
+static size_t
+endpoint_heap_bytes(const struct endpoint_result *ep)
+{
+	return str_bytes(ep->host) + str_bytes(ep->address) +
+	    str_bytes(ep->caa_ca) + probe_outcome_heap_bytes(&ep->out) +
+	    (ep->audit != NULL ? sizeof(*ep->audit) / ep->audit->refs : 0);
+}
+
 size_t
 check_result_bytes(const struct check_result *r, size_t *eps)
 {
@@ -87,8 +106,7 @@ check_result_bytes(const struct check_result *r, size_t *eps)
 
 	*eps += r->n_eps * sizeof(*r->eps);
 	for (size_t i = 0; i < r->n_eps; i++)
-		*eps += str_bytes(r->eps[i].host) + str_bytes(r->eps[i].caa_ca) +
-		    probe_outcome_heap_bytes(&r->eps[i].out);
+		*eps += endpoint_heap_bytes(&r->eps[i]);
 	n += r->n_mx * sizeof(*r->mx);
 	for (size_t i = 0; i < r->n_mx; i++)
 		n += str_bytes(r->mx[i].host);
@@ -140,15 +158,15 @@ check_result_rate_endpoints(struct check_result *r)
 		ep->rating_worst = -1;
 		memset(ep->cipher_class_accepted, -1,
 		    sizeof(ep->cipher_class_accepted));
-		if (!ep->audit.ran)
+		if (ep->audit == NULL || !ep->audit->ran)
 			continue;
-		rating_endpoint(&ep->out.tls, &ep->audit, &er);
+		rating_endpoint(&ep->out.tls, ep->audit, &er);
 		for (int c = 0; c < RATE__COUNT; c++)
 			ep->rating[c] = er.check[c].cls;
 		ep->rating_worst = er.worst;
 		for (int c = 0; c < TLS_CLASS__COUNT; c++)
 			ep->cipher_class_accepted[c] =
-			    (signed char)tls_audit_class_accepted(&ep->audit, c);
+			    (signed char)tls_audit_class_accepted(ep->audit, c);
 	}
 }
 
@@ -162,11 +180,13 @@ check_result_carry_audit(struct check_result *r,
 		for (size_t j = 0; j < prev->n_eps; j++) {
 			const struct endpoint_result *old = &prev->eps[j];
 
-			if (old->audit.ran && old->port == ep->port &&
+			if (old->audit != NULL && old->audit->ran &&
+			    old->port == ep->port &&
 			    old->protocol == ep->protocol &&
 			    strcmp(old->address, ep->address) == 0 &&
 			    strcmp(old->host, ep->host) == 0) {
-				ep->audit = old->audit;
+				tls_audit_drop(ep->audit);
+				ep->audit = tls_audit_hold(old->audit);
 				break;
 			}
 		}

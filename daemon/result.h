@@ -32,12 +32,17 @@ struct result_target {
 
 struct endpoint_result {
 	char		*host;		/* MX or endpoint host name */
-	char		 address[INET6_ADDRSTRLEN];	/* "" if unresolved */
+	char		*address;	/* at most INET6_ADDRSTRLEN - 1 bytes;
+					 * probe_str_empty if unresolved */
 	uint16_t	 port;
 	enum protocol	 protocol;
 	double		 finished;	/* wall clock */
-	struct probe_outcome out;
-	struct tls_audit audit;		/* carried over between audits */
+	struct probe_outcome out;	/* its heap shared with every endpoint
+					 * the same probe served (probe.h) */
+	struct tls_audit *audit;	/* NULL: none (endpoint_audit());
+					 * shared with every endpoint the same
+					 * audit served, carried over between
+					 * audits */
 	/* MX hygiene of an SMTP endpoint of a domain, once the run is done
 	 * (check_result_mx_hygiene_endpoints); -1, "": not known. */
 	signed char	 smtp_name_match[2];	/* banner, EHLO: the MX name
@@ -97,13 +102,20 @@ void check_result_free(struct check_result *r);
 /* Adds one endpoint (its outcome initialised, not run); its index. */
 size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
+/* The audit of ep as readers see it: its own, or none (ran 0). */
+const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
- * (structs, host names, their outcomes' strings) added to *eps, the rest
+ * (structs, host names and addresses, their outcomes' strings, chain
+ * crypto and DANE facts, their audits) added to *eps, the rest
  * (the result, its target, MX and address lists, and the structs of its
  * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
  * strings of the first level; what the SPF walk keeps inside is not
- * counted) returned.  For the benchmark's bytes per endpoint and domain
- * (mailsec_exporter_result_bytes). */
+ * counted) returned.  A block shared by several holders (an outcome's
+ * heap, an audit: one probe serving many endpoints, share = on) counts
+ * its size divided by its holders at each, so the sum over the holders
+ * is its size (the share table's entry, which holds one too, has its
+ * part outside the results).  For the benchmark's bytes per endpoint and
+ * domain (mailsec_exporter_result_bytes). */
 size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);

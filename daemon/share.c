@@ -53,6 +53,7 @@ static void
 entry_free(struct probe_share *s)
 {
 	probe_outcome_free(&s->out);
+	tls_audit_drop(s->audit);
 	free(s->key);
 	free(s);
 }
@@ -90,7 +91,6 @@ share_add(struct share_table *t, char *key, uint64_t now_ms)
 	s->key = key;
 	TAILQ_INIT(&s->followers);
 	probe_outcome_init(&s->out);
-	tls_audit_init(&s->audit);
 	k = key_hash(key) % t->n_buckets;
 	s->next = t->buckets[k];
 	t->buckets[k] = s;

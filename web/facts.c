@@ -8,8 +8,11 @@
 #include "web/fmt.h"
 
 #define EP(field)	offsetof(struct endpoint_result, field)
+/* a field of the endpoint's audit (FACT_IN_AUDIT) */
+#define AU(field)	.at = offsetof(struct tls_audit, field),		\
+			.flags = FACT_IN_AUDIT
 #define TLS(s)		(&(s)->ep->out.tls)
-#define AUDIT(s)	(&(s)->ep->audit)
+#define AUDIT(s)	endpoint_audit((s)->ep)
 
 /* --- where the groups stand ------------------------------------------------ */
 
@@ -214,7 +217,7 @@ static void
 read_dane_reason(const struct fact_src *s, struct fact_value *v)
 {
 	enum dane_reason why = danelookup_verdict(dane_port(s),
-	    &s->ep->out.tls.dane);
+	    tls_dane(&s->ep->out.tls));
 
 	v->known = why != DANE_REASON_NONE;
 	v->str = dane_reason_name(why);
@@ -225,7 +228,7 @@ read_dane_reason(const struct fact_src *s, struct fact_value *v)
 static void
 read_dane_valid(const struct fact_src *s, struct fact_value *v)
 {
-	const struct dane_facts *f = &s->ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&s->ep->out.tls);
 
 	v->known = dane_port(s)->applicable;
 	v->num = f->checked && f->valid;
@@ -234,7 +237,7 @@ read_dane_valid(const struct fact_src *s, struct fact_value *v)
 static void
 read_dane_rollover(const struct fact_src *s, struct fact_value *v)
 {
-	const struct dane_facts *f = &s->ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&s->ep->out.tls);
 
 	v->known = dane_port(s)->applicable && f->checked;
 	v->num = f->rollover_ready;
@@ -504,14 +507,14 @@ const struct ep_fact ep_facts[] = {
 	/* the TLS audit */
 	{ .group = EPG_AUDIT, .key = "finished", .type = FT_TIME,
 	    .family = F_AUDIT_TIMESTAMP, .row = "Run",
-	    .at = EP(audit.finished), .ctype = C_DOUBLE, .known = K_ALWAYS,
+	    AU(finished), .ctype = C_DOUBLE, .known = K_ALWAYS,
 	    .words = words_audit_run },
 	{ .group = EPG_AUDIT, .key = "duration_seconds", .type = FT_NUM,
 	    .family = F_AUDIT_DURATION,
-	    .at = EP(audit.duration_s), .ctype = C_DOUBLE, .known = K_ALWAYS },
+	    AU(duration_s), .ctype = C_DOUBLE, .known = K_ALWAYS },
 	{ .group = EPG_AUDIT, .key = "handshakes", .type = FT_INT,
 	    .family = F_AUDIT_HANDSHAKES,
-	    .at = EP(audit.handshakes), .ctype = C_UINT, .known = K_ALWAYS },
+	    AU(handshakes), .ctype = C_UINT, .known = K_ALWAYS },
 	{ .group = EPG_AUDIT, .key = "versions_accepted", .type = FT_SET,
 	    .family = F_TLS_VERSION_ACCEPTED, .label = "version",
 	    .row = "Versions accepted", .read = read_versions,
@@ -522,22 +525,22 @@ const struct ep_fact ep_facts[] = {
 	    .words = words_weak, .feeds = FEEDS_TLS },
 	{ .group = EPG_AUDIT, .key = "dhe_bits", .type = FT_INT,
 	    .family = F_TLS_DHE_BITS, .row = "DHE",
-	    .at = EP(audit.dhe_bits), .ctype = C_INT, .known = K_NONNEG,
+	    AU(dhe_bits), .ctype = C_INT, .known = K_NONNEG,
 	    .words = words_dhe },
 	{ .group = EPG_AUDIT, .key = "server_cipher_order", .type = FT_TRI,
 	    .family = F_TLS_SERVER_ORDER,
 	    .row = "Server picks the cipher",
-	    .at = EP(audit.server_cipher_order), .ctype = C_SCHAR,
+	    AU(server_cipher_order), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
 	{ .group = EPG_AUDIT, .key = "secure_renegotiation", .type = FT_TRI,
 	    .family = F_TLS_SECURE_RENEG,
 	    .row = "Secure renegotiation",
-	    .at = EP(audit.secure_renegotiation), .ctype = C_SCHAR,
+	    AU(secure_renegotiation), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
 	{ .group = EPG_AUDIT, .key = "starttls_injection", .type = FT_TRI,
 	    .family = F_STARTTLS_INJECTION,
 	    .row = "STARTTLS command injection",
-	    .at = EP(audit.starttls_injection), .ctype = C_SCHAR,
+	    AU(starttls_injection), .ctype = C_SCHAR,
 	    .known = K_NONNEG, .words = words_injection },
 	/* what the ratings learn (doc/ratings.md) */
 	{ .group = EPG_AUDIT, .key = "groups_accepted", .type = FT_SET,
@@ -662,7 +665,8 @@ fact_read(const struct ep_fact *f, const struct fact_src *s,
 		f->read(s, v);
 		return;
 	}
-	fact_read_field(s->ep, f->at, f->ctype, f->known, v);
+	fact_read_field(f->flags & FACT_IN_AUDIT ? (const void *)AUDIT(s) :
+	    (const void *)s->ep, f->at, f->ctype, f->known, v);
 }
 
 static void

@@ -103,6 +103,8 @@ void fact_read_field(const void *base, size_t at, enum fact_ctype ctype,
     enum fact_known known, struct fact_value *v);
 
 #define FACT_JSON_RAW	0x1	/* JSON shows the value even when not known */
+#define FACT_IN_AUDIT	0x2	/* .at is of struct tls_audit: the field is
+				 * the endpoint's audit's (endpoint_audit) */
 
 struct ep_fact {
 	enum ep_group	 group;
@@ -117,7 +119,9 @@ struct ep_fact {
 	const char	*row;		/* the page's row; NULL: none, or part
 					 * of another fact's */
 	/* how it reads: a field (at, ctype, known), or read() */
-	size_t		 at;		/* offsetof(struct endpoint_result, .) */
+	size_t		 at;		/* offsetof(struct endpoint_result, .),
+					 * or (FACT_IN_AUDIT) of struct
+					 * tls_audit */
 	enum fact_ctype	 ctype;
 	enum fact_known	 known;
 	void		(*read)(const struct fact_src *s, struct fact_value *v);

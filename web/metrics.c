@@ -74,7 +74,7 @@ static void
 add_dane_records(struct expo *e, const struct buf *l,
     const struct check_result *r, const struct endpoint_result *ep)
 {
-	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&ep->out.tls);
 
 	if ((ep->protocol != PROTO_SMTP && ep->protocol != PROTO_SUBMISSION &&
 	    ep->protocol != PROTO_SMTPS) ||

@@ -91,7 +91,7 @@ static void
 tls_facts_words(const struct endpoint_result *ep, char *out, size_t len)
 {
 	const struct tls_facts *t = &ep->out.tls;
-	const struct tls_audit *a = &ep->audit;
+	const struct tls_audit *a = endpoint_audit(ep);
 	int weak = 0;
 
 	out[0] = '\0';
@@ -197,7 +197,7 @@ sec_tls(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	struct verdict_info starttls, cert;
 
-	if (!ep->out.tls.done && !ep->audit.ran)
+	if (!ep->out.tls.done && !endpoint_audit(ep)->ran)
 		return 0;
 	verdict_endpoint(lc->r, lc->ep, lc->now, &starttls, vi, &cert);
 	tls_facts_words(ep, facts, flen);
@@ -225,7 +225,7 @@ sec_dane(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	const struct dane_port *p = danelookup_port(check_result_dane(lc->r,
 	    ep->host), ep->port);
-	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&ep->out.tls);
 	size_t o = 0;
 
 	if (p == NULL)
@@ -253,10 +253,10 @@ sec_rating(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	struct endpoint_rating r;
 
-	if (!ep->audit.ran)
+	if (!endpoint_audit(ep)->ran)
 		return 0;
 	verdict_rating(ep, 1, vi);
-	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	rating_endpoint(&ep->out.tls, endpoint_audit(ep), &r);
 	facts[0] = '\0';
 	for (int c = 0; c < RATE__COUNT; c++)
 		if (r.check[c].cls != TLS_CLASS_UNKNOWN)

@@ -340,6 +340,7 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
 		const struct tls_facts *t = &ep->out.tls;
+		const struct tls_audit *a = endpoint_audit(ep);
 
 		if (t->done) {
 			reached++;
@@ -350,18 +351,18 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 			if (best == NULL || strcmp(t->version, best) < 0)
 				best = t->version;
 		}
-		if (!ep->audit.ran)
+		if (!a->ran)
 			continue;
 		audited++;
 		for (int v = TLSV_1_0; v <= TLSV_1_1; v++)
-			if (ep->audit.version_accepted[v] == 1)
+			if (a->version_accepted[v] == 1)
 				old[v] = any_old = 1;
 		/* Anonymous and static-RSA suites are no worse than plain
 		 * text for opportunistic SMTP (Postfix offers them on
 		 * purpose): the target page lists them, the verdict does not
 		 * count them. */
 		for (int c = 0; c < WEAK__COUNT; c++)
-			if (ep->audit.weak_accepted[c] == 1 && c != WEAK_ANON &&
+			if (a->weak_accepted[c] == 1 && c != WEAK_ANON &&
 			    c != WEAK_STATIC_RSA)
 				weak[c] = any_weak = 1;
 	}
@@ -398,9 +399,9 @@ verdict_rating(const struct endpoint_result *eps, size_t n,
 	char list[160] = "", where[300];
 
 	for (size_t i = 0; i < n; i++) {
-		if (!eps[i].audit.ran)
+		if (!endpoint_audit(&eps[i])->ran)
 			continue;
-		rating_endpoint(&eps[i].out.tls, &eps[i].audit, &er);
+		rating_endpoint(&eps[i].out.tls, endpoint_audit(&eps[i]), &er);
 		if (er.worst == TLS_CLASS_UNKNOWN ||
 		    (worst != TLS_CLASS_UNKNOWN && er.worst >= worst))
 			continue;
@@ -642,7 +643,7 @@ verdict_dane_endpoint(const struct check_result *r, size_t i,
     struct verdict_info *vi)
 {
 	const struct endpoint_result *ep = &r->eps[i];
-	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&ep->out.tls);
 	const struct dane_port *p = danelookup_port(check_result_dane(r,
 	    ep->host), ep->port);
 	enum dane_reason why;

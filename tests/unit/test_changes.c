@@ -429,7 +429,8 @@ test_tracker_tls(void)
 		eps[i].out.tls.key_bits = 4096;
 		probe_str_printf(&eps[i].out.tls.issuer, 256, "CN=CA one");
 	}
-	snprintf(eps[1].address, sizeof(eps[1].address), "2001:db8::1");
+	eps[0].address = probe_str_empty;
+	eps[1].address = "2001:db8::1";
 
 	changes_init(&ch, NULL, 3600);
 	changes_observe(&ch, "example.org", &r, 1000);

@@ -149,10 +149,11 @@ check_outputs(void)
 	CHECK(strstr(rows.b.data, "Key exchange") == NULL);
 
 	/* the audit, once it ran */
-	r->eps[0].audit.ran = 1;
-	r->eps[0].audit.version_accepted[TLSV_1_2] = 1;
-	r->eps[0].audit.version_accepted[TLSV_1_0] = 0;
-	r->eps[0].audit.dhe_bits = 0;
+	r->eps[0].audit = tls_audit_new();
+	r->eps[0].audit->ran = 1;
+	r->eps[0].audit->version_accepted[TLSV_1_2] = 1;
+	r->eps[0].audit->version_accepted[TLSV_1_0] = 0;
+	r->eps[0].audit->dhe_bits = 0;
 	expo_reset(&e);
 	metrics_add_result(&e, r, ADDRESS_LABEL_ON);
 	buf_reset(&m);

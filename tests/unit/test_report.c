@@ -58,12 +58,17 @@ fake_check(const char *key, enum target_kind kind, size_t n_eps)
 		struct tls_facts *t = &ep->out.tls;
 
 		ep->host = xstrdup("mx.example.org");
-		snprintf(ep->address, sizeof(ep->address), "192.0.2.%zu", i + 1);
+		{
+			char a[INET6_ADDRSTRLEN];
+
+			snprintf(a, sizeof(a), "192.0.2.%zu", i + 1);
+			ep->address = xstrdup(a);
+		}
 		ep->port = 25;
 		ep->protocol = PROTO_SMTP;
 		probe_outcome_init(&ep->out);
 		ep->caa_ca = probe_str_empty;
-		tls_audit_init(&ep->audit);
+		ep->audit = tls_audit_new();
 		/* a good endpoint: STARTTLS, TLS 1.3, a verified certificate */
 		ep->out.success = 1;
 		ep->out.starttls_offered = 1;
@@ -210,9 +215,9 @@ static void brk_expiring(struct fake *c)
 static void brk_name(struct fake *c) { c->last->eps[0].out.tls.hostname_match = 0; }
 static void brk_old_tls(struct fake *c)
 {
-	c->last->eps[0].audit.ran = 1;
-	c->last->eps[0].audit.version_accepted[TLSV_1_0] = 1;
-	c->last->eps[0].audit.version_accepted[TLSV_1_3] = 1;
+	c->last->eps[0].audit->ran = 1;
+	c->last->eps[0].audit->version_accepted[TLSV_1_0] = 1;
+	c->last->eps[0].audit->version_accepted[TLSV_1_3] = 1;
 }
 static void brk_nxdomain(struct fake *c)
 {
@@ -419,7 +424,8 @@ check_exit(void)
 	/* an endpoint whose name does not resolve */
 	probe_outcome_free(&ep->last->eps[0].out);
 	probe_fail(&ep->last->eps[0].out, STEP_RESOLVE, REASON_DNS, "nx");
-	ep->last->eps[0].address[0] = '\0';
+	free(ep->last->eps[0].address);
+	ep->last->eps[0].address = probe_str_empty;
 	CHECK_INT(report_exit_status(pub(ep), 1, 1, wall_time()), REPORT_UNCHECKED);
 	/* not run at all */
 	saved = good->last;

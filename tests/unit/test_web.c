@@ -916,13 +916,15 @@ fake_check(const char *key, enum target_kind kind, int success,
 	r->eps = xcalloc(n_eps, sizeof(*r->eps));
 	r->n_eps = n_eps;
 	for (size_t i = 0; i < n_eps; i++) {
+		char a[INET6_ADDRSTRLEN];
+
 		r->eps[i].host = xstrdup(key);
-		snprintf(r->eps[i].address, sizeof(r->eps[i].address),
-		    "192.0.2.%zu", i + 1);
+		snprintf(a, sizeof(a), "192.0.2.%zu", i + 1);
+		r->eps[i].address = xstrdup(a);
 		r->eps[i].port = 25;
 		probe_outcome_init(&r->eps[i].out);
 		r->eps[i].caa_ca = probe_str_empty;
-		tls_audit_init(&r->eps[i].audit);
+		r->eps[i].audit = tls_audit_new();
 	}
 	return c;
 }
@@ -1007,15 +1009,15 @@ check_status_page(void)
 	/* expiring soon: warn; an old version in the audit: fail */
 	t->not_after = wall_time() + 5 * 86400.0 + 60;
 	t->chain_earliest_not_after = t->not_after;
-	good->last->eps[0].audit.ran = 1;
-	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 1;
+	good->last->eps[0].audit->ran = 1;
+	good->last->eps[0].audit->version_accepted[TLSV_1_1] = 1;
 	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_WARN);
 	CHECK_STR(v.cert.text, "expires in 5 days");
 	CHECK_INT(v.tls.v, V_FAIL);
 	CHECK_STR(v.tls.text, "accepts TLSv1.1");
 	CHECK_INT(v.overall, V_FAIL);
-	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 0;
+	good->last->eps[0].audit->version_accepted[TLSV_1_1] = 0;
 	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.tls.v, V_PASS);
 	CHECK_INT(v.overall, V_WARN);
