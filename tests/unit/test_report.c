@@ -111,7 +111,10 @@ fake_free(struct fake *c)
 
 	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
+		if (r->eps[i].address != probe_str_empty)
+			free(r->eps[i].address);
 		probe_outcome_free(&r->eps[i].out);
+		tls_audit_drop(r->eps[i].audit);
 	}
 	free(r->eps);
 	dns_mx_free(r->mx, r->n_mx);

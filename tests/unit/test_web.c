@@ -958,7 +958,9 @@ fake_free(struct check *c)
 {
 	for (size_t i = 0; i < c->last->n_eps; i++) {
 		free(c->last->eps[i].host);
+		free(c->last->eps[i].address);
 		probe_outcome_free(&c->last->eps[i].out);
+		tls_audit_drop(c->last->eps[i].audit);
 	}
 	free(c->last->eps);
 	free(c->last);
