@@ -280,9 +280,8 @@ probe_outcome_init(struct probe_outcome *out)
 	out->tls_alert = -1;
 }
 
-/* Frees what an outcome without a block owns, string by string. */
-static void
-outcome_free_own(struct probe_outcome *out)
+void
+probe_outcome_free(struct probe_outcome *out)
 {
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
 		char **f = outcome_str(out, i);
@@ -296,17 +295,67 @@ outcome_free_own(struct probe_outcome *out)
 			free(out->tls.dane->error);
 		free(out->tls.dane);
 	}
+	probe_outcome_init(out);
 }
 
 void
-probe_outcome_free(struct probe_outcome *out)
+probe_outcome_copy(struct probe_outcome *dst, const struct probe_outcome *src)
 {
-	if (out->block == NULL)
-		outcome_free_own(out);
-	else if (--out->block->refs == 0)
-		free(out->block);
-	probe_outcome_init(out);
+	size_t n = chain_crypto_count(&src->tls);
+
+	if (dst == src)
+		return;
+	probe_outcome_free(dst);
+	*dst = *src;
+	dst->block = NULL;
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		*outcome_str(dst, i) = str_dup(outcome_str_c(src, i));
+	if (n > 0) {
+		dst->tls.chain_crypto = xreallocarray(NULL, n,
+		    sizeof(*dst->tls.chain_crypto));
+		memcpy(dst->tls.chain_crypto, src->tls.chain_crypto,
+		    n * sizeof(*dst->tls.chain_crypto));
+	}
+	if (src->tls.dane != NULL) {
+		dst->tls.dane = xmalloc(sizeof(*dst->tls.dane));
+		*dst->tls.dane = *src->tls.dane;
+		dst->tls.dane->error = str_dup(src->tls.dane->error);
+	}
 }
+
+size_t
+probe_outcome_heap_bytes(const struct probe_outcome *out)
+{
+	size_t n = chain_crypto_count(&out->tls) *
+	    sizeof(*out->tls.chain_crypto);
+
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		n += str_heap_bytes(outcome_str_c(out, i));
+	if (out->tls.dane != NULL)
+		n += sizeof(*out->tls.dane) + str_heap_bytes(out->tls.dane->error);
+	return n;
+}
+
+/* As probe_outcome_init() leaves one. */
+const struct probe_outcome probe_outcome_none = {
+	.tls_alert = -1,
+	.detail = probe_str_empty,
+	.starttls_offered = -1,
+	.plaintext_auth_offered = -1,
+	.starttls_injection = -1,
+	.banner_name = probe_str_empty,
+	.ehlo_name = probe_str_empty,
+	.tls = {
+		.cipher = probe_str_empty,
+		.verify_error = probe_str_empty,
+		.sig_alg = probe_str_empty,
+		.kex_group = probe_str_empty,
+		.subject = probe_str_empty,
+		.issuer = probe_str_empty,
+		.serial = probe_str_empty,
+		.fingerprint_sha256 = probe_str_empty,
+	},
+};
 
 static size_t
 align_up(size_t n, size_t a)
@@ -314,45 +363,47 @@ align_up(size_t n, size_t a)
 	return (n + a - 1) / a * a;
 }
 
-/* dst (a plain copy of src, a probe's own outcome) gets a new block with
- * src's strings, chain_crypto and DANE facts; none when src has none. */
-static void
-outcome_pack(struct probe_outcome *dst, const struct probe_outcome *src)
+const struct probe_outcome *
+probe_outcome_share(const struct probe_outcome *src)
 {
 	const struct dane_facts *d = src->tls.dane;
 	size_t n_cc = chain_crypto_count(&src->tls);
-	size_t at_dane = align_up(sizeof(struct probe_block),
+	size_t at_out = align_up(sizeof(struct probe_block),
+	    _Alignof(struct probe_outcome));
+	size_t at_dane = align_up(at_out + sizeof(struct probe_outcome),
 	    _Alignof(struct dane_facts));
 	size_t at_cc = align_up(at_dane + (d != NULL ? sizeof(*d) : 0),
 	    _Alignof(struct cert_crypto));
 	size_t at_str = at_cc + n_cc * sizeof(struct cert_crypto);
 	size_t size = at_str;
+	struct probe_outcome *o;
 	char *b, *p;
 
+	if (src->block != NULL || src == &probe_outcome_none)
+		return probe_outcome_hold(src);
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
 		size += str_heap_bytes(outcome_str_c(src, i));
 	if (d != NULL)
 		size += str_heap_bytes(d->error);
-	dst->block = NULL;
-	if (size == at_str && d == NULL && n_cc == 0)
-		return;		/* nothing beyond the struct */
 	b = xmalloc(size);
-	dst->block = (struct probe_block *)(void *)b;
-	dst->block->refs = 1;
-	dst->block->size = size;
+	o = (struct probe_outcome *)(void *)(b + at_out);
+	*o = *src;
+	o->block = (struct probe_block *)(void *)b;
+	o->block->refs = 1;
+	o->block->size = size;
 	if (d != NULL) {
-		dst->tls.dane = (struct dane_facts *)(void *)(b + at_dane);
-		*dst->tls.dane = *d;
+		o->tls.dane = (struct dane_facts *)(void *)(b + at_dane);
+		*o->tls.dane = *d;
 	}
 	if (n_cc > 0) {
-		dst->tls.chain_crypto = (struct cert_crypto *)(void *)(b + at_cc);
-		memcpy(dst->tls.chain_crypto, src->tls.chain_crypto,
+		o->tls.chain_crypto = (struct cert_crypto *)(void *)(b + at_cc);
+		memcpy(o->tls.chain_crypto, src->tls.chain_crypto,
 		    n_cc * sizeof(struct cert_crypto));
 	}
 	p = b + at_str;
 	for (size_t i = 0; i <= N_OUTCOME_STRS; i++) {
-		char **f = i < N_OUTCOME_STRS ? outcome_str(dst, i) :
-		    d != NULL ? &dst->tls.dane->error : NULL;
+		char **f = i < N_OUTCOME_STRS ? outcome_str(o, i) :
+		    d != NULL ? &o->tls.dane->error : NULL;
 		size_t n;
 
 		if (f == NULL || *f == probe_str_empty)
@@ -362,63 +413,48 @@ outcome_pack(struct probe_outcome *dst, const struct probe_outcome *src)
 		*f = p;
 		p += n;
 	}
+	return o;
 }
 
-/* An outcome in a block takes strings of its own (to be written). */
-static void
-outcome_unshare(struct probe_outcome *o)
+const struct probe_outcome *
+probe_outcome_hold(const struct probe_outcome *o)
 {
-	struct probe_block *b = o->block;
-	size_t n_cc = chain_crypto_count(&o->tls);
+	if (o->block != NULL)
+		o->block->refs++;
+	return o;
+}
 
-	if (b == NULL)
-		return;
-	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
-		*outcome_str(o, i) = str_dup(outcome_str_c(o, i));
-	if (n_cc > 0) {
-		struct cert_crypto *cc = xreallocarray(NULL, n_cc, sizeof(*cc));
+struct probe_outcome *
+probe_outcome_new(void)
+{
+	struct probe_outcome *o = xmalloc(sizeof(*o));
 
-		memcpy(cc, o->tls.chain_crypto, n_cc * sizeof(*cc));
-		o->tls.chain_crypto = cc;
-	}
-	if (o->tls.dane != NULL) {
-		struct dane_facts *d = xmalloc(sizeof(*d));
-
-		*d = *o->tls.dane;
-		d->error = str_dup(d->error);
-		o->tls.dane = d;
-	}
-	o->block = NULL;
-	if (--b->refs == 0)
-		free(b);
+	probe_outcome_init(o);
+	return o;
 }
 
 void
-probe_outcome_copy(struct probe_outcome *dst, const struct probe_outcome *src)
+probe_outcome_drop(const struct probe_outcome *o)
 {
-	if (dst == src)
+	if (o == NULL || o == &probe_outcome_none)
 		return;
-	probe_outcome_free(dst);
-	*dst = *src;
-	if (src->block != NULL)
-		src->block->refs++;
-	else
-		outcome_pack(dst, src);
+	if (o->block == NULL) {
+		struct probe_outcome *own = (struct probe_outcome *)(uintptr_t)o;
+
+		probe_outcome_free(own);
+		free(own);
+	} else if (--o->block->refs == 0)
+		free(o->block);
 }
 
 size_t
-probe_outcome_heap_bytes(const struct probe_outcome *out)
+probe_outcome_shared_bytes(const struct probe_outcome *o)
 {
-	size_t n;
-
-	if (out->block != NULL)
-		return out->block->size / out->block->refs;
-	n = chain_crypto_count(&out->tls) * sizeof(*out->tls.chain_crypto);
-	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
-		n += str_heap_bytes(outcome_str_c(out, i));
-	if (out->tls.dane != NULL)
-		n += sizeof(*out->tls.dane) + str_heap_bytes(out->tls.dane->error);
-	return n;
+	if (o == &probe_outcome_none)
+		return 0;
+	if (o->block == NULL)
+		return sizeof(*o) + probe_outcome_heap_bytes(o);
+	return o->block->size / o->block->refs;
 }
 
 void
@@ -453,7 +489,6 @@ probe_fail(struct probe_outcome *out, enum probe_step step,
 {
 	va_list ap;
 
-	outcome_unshare(out);
 	out->success = 0;
 	out->fail_step = step;
 	out->reason = reason;

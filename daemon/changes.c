@@ -491,9 +491,9 @@ collect_certs(struct round *rd, const struct check_result *r)
 		for (size_t j = 0; j < i; j++)
 			if (r->eps[j].port == ep->port &&
 			    strcmp(r->eps[j].host, ep->host) == 0 &&
-			    r->eps[j].out.tls.have_cert)
+			    r->eps[j].out->tls.have_cert)
 				first = 0;
-		if (!first || !ep->out.tls.have_cert)
+		if (!first || !ep->out->tls.have_cert)
 			continue;
 		if ((o = round_add(rd, REC_CERT, "cert:%s:%u", ep->host,
 		    (unsigned)ep->port)) == NULL)
@@ -502,7 +502,7 @@ collect_certs(struct round *rd, const struct check_result *r)
 		types = xcalloc(r->n_eps, sizeof(*types));
 		issuers = xcalloc(r->n_eps, sizeof(*issuers));
 		for (size_t j = i; j < r->n_eps; j++) {
-			const struct tls_facts *t = &r->eps[j].out.tls;
+			const struct tls_facts *t = &r->eps[j].out->tls;
 
 			if (r->eps[j].port != ep->port || !t->have_cert ||
 			    strcmp(r->eps[j].host, ep->host) != 0)

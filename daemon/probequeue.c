@@ -69,12 +69,12 @@ job_done(const struct probe_outcome *out, void *arg)
 		    job->log_id, ep->audit->handshakes, ep->audit->duration_s);
 		goto finished;
 	}
-	probe_outcome_copy(&ep->out, out);
+	endpoint_set_outcome(ep, probe_outcome_share(out));
 	ep->finished = wall_time();
 	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
 	if (job->share != NULL) {
-		/* the entry shares the endpoint's copy */
-		probe_outcome_copy(&job->share->out, &ep->out);
+		probe_outcome_drop(job->share->out);
+		job->share->out = probe_outcome_hold(ep->out);
 		job->share->finished = ep->finished;
 	}
 	if (out->success)

@@ -1,5 +1,6 @@
 #include "daemon/result.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ check_result_free(struct check_result *r)
 		free(r->eps[i].host);
 		if (r->eps[i].address != probe_str_empty)
 			free(r->eps[i].address);
-		probe_outcome_free(&r->eps[i].out);
+		probe_outcome_drop(r->eps[i].out);
 		tls_audit_drop(r->eps[i].audit);
 		if (r->eps[i].caa_ca != probe_str_empty)
 			free(r->eps[i].caa_ca);
@@ -69,7 +70,7 @@ check_result_add_endpoint(struct check_result *r, const char *host,
 	ep->caa_issuer_allowed = -1;
 	ep->caa_ca = probe_str_empty;
 	ep->protocol = proto;
-	probe_outcome_init(&ep->out);
+	ep->out = &probe_outcome_none;
 	ep->audit = NULL;
 	memset(ep->rating, -1, sizeof(ep->rating));
 	ep->rating_worst = -1;
@@ -83,6 +84,44 @@ str_bytes(const char *s)
 	return s == NULL || s == probe_str_empty ? 0 : strlen(s) + 1;
 }
 
+void
+endpoint_set_outcome(struct endpoint_result *ep, const struct probe_outcome *o)
+{
+	probe_outcome_drop(ep->out);
+	ep->out = o;
+}
+
+void
+endpoint_fail(struct endpoint_result *ep, enum probe_step step,
+    enum probe_reason reason, enum probe_cause cause, const char *fmt, ...)
+{
+	struct probe_outcome o;
+	char detail[PROBE_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	probe_outcome_init(&o);
+	probe_fail(&o, step, reason, "%s", detail);
+	o.cause = cause;
+	endpoint_set_outcome(ep, probe_outcome_share(&o));
+	probe_outcome_free(&o);
+}
+
+struct probe_outcome *
+endpoint_outcome_edit(struct endpoint_result *ep)
+{
+	struct probe_outcome *o;
+
+	if (ep->out->block == NULL && ep->out != &probe_outcome_none)
+		return (struct probe_outcome *)(uintptr_t)ep->out;	/* own */
+	o = probe_outcome_new();
+	probe_outcome_copy(o, ep->out);
+	endpoint_set_outcome(ep, o);
+	return o;
+}
+
 const struct tls_audit *
 endpoint_audit(const struct endpoint_result *ep)
 {
@@ -94,7 +133,7 @@ static size_t
 endpoint_heap_bytes(const struct endpoint_result *ep)
 {
 	return str_bytes(ep->host) + str_bytes(ep->address) +
-	    str_bytes(ep->caa_ca) + probe_outcome_heap_bytes(&ep->out) +
+	    str_bytes(ep->caa_ca) + probe_outcome_shared_bytes(ep->out) +
 	    (ep->audit != NULL ? sizeof(*ep->audit) / ep->audit->refs : 0);
 }
 
@@ -142,7 +181,7 @@ check_result_success(const struct check_result *r)
 	    !r->implicit_mx)
 		return 0;
 	for (size_t i = 0; i < r->n_eps; i++)
-		if (!r->eps[i].out.success)
+		if (!r->eps[i].out->success)
 			return 0;
 	return 1;
 }
@@ -160,7 +199,7 @@ check_result_rate_endpoints(struct check_result *r)
 		    sizeof(ep->cipher_class_accepted));
 		if (ep->audit == NULL || !ep->audit->ran)
 			continue;
-		rating_endpoint(&ep->out.tls, ep->audit, &er);
+		rating_endpoint(&ep->out->tls, ep->audit, &er);
 		for (int c = 0; c < RATE__COUNT; c++)
 			ep->rating[c] = er.check[c].cls;
 		ep->rating_worst = er.worst;
@@ -201,12 +240,12 @@ check_result_mx_certs_verified(const struct check_result *r,
 
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
-		const struct tls_facts *t = &ep->out.tls;
+		const struct tls_facts *t = &ep->out->tls;
 
 		if (ep->protocol != PROTO_SMTP || ep->port != 25 ||
 		    strcasecmp(ep->host, mx_host) != 0)
 			continue;
-		if (ep->out.starttls_offered == 0)
+		if (ep->out->starttls_offered == 0)
 			return 0;
 		if (!t->have_cert)
 			continue;	/* never reached TLS: no verdict */
@@ -234,7 +273,7 @@ check_result_mx_hygiene_endpoints(struct check_result *r,
 		return;
 	for (size_t i = 0; i < r->n_eps; i++) {
 		struct endpoint_result *ep = &r->eps[i];
-		const struct probe_outcome *o = &ep->out;
+		const struct probe_outcome *o = ep->out;
 		const char *ca;
 
 		if (ep->protocol != PROTO_SMTP && ep->protocol !=

@@ -37,8 +37,10 @@ struct endpoint_result {
 	uint16_t	 port;
 	enum protocol	 protocol;
 	double		 finished;	/* wall clock */
-	struct probe_outcome out;	/* its heap shared with every endpoint
-					 * the same probe served (probe.h) */
+	const struct probe_outcome *out;	/* shared with every endpoint
+					 * the same probe served
+					 * (probe_outcome_share), or
+					 * probe_outcome_none: not probed */
 	struct tls_audit *audit;	/* NULL: none (endpoint_audit());
 					 * shared with every endpoint the same
 					 * audit served, carried over between
@@ -99,9 +101,24 @@ struct check_result *check_result_new(const struct target_cfg *t,
     const char *key);
 /* Frees r and all it holds (NULL is fine). */
 void check_result_free(struct check_result *r);
-/* Adds one endpoint (its outcome initialised, not run); its index. */
+/* Adds one endpoint (its outcome probe_outcome_none, not run); its
+ * index. */
 size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
+/* ep's outcome becomes o (a shared one, probe_outcome_share), which ep
+ * now holds; what it held before it lets go. */
+void endpoint_set_outcome(struct endpoint_result *ep,
+    const struct probe_outcome *o);
+/* ep's outcome becomes a failure at step for reason and cause, with the
+ * detail fmt says (probe_fail): no probe's, the scheduler's (no address,
+ * not allowed, a deadline before a slot or the TLSA answer). */
+void endpoint_fail(struct endpoint_result *ep, enum probe_step step,
+    enum probe_reason reason, enum probe_cause cause, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* ep's outcome, made its own to write in place (unit tests build results
+ * so): a copy of what it held, which it lets go; the same one again once
+ * it is its own. */
+struct probe_outcome *endpoint_outcome_edit(struct endpoint_result *ep);
 /* The audit of ep as readers see it: its own, or none (ran 0). */
 const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
 /* Bytes r holds, as malloc was asked for them: its endpoint results

@@ -162,8 +162,8 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	    sizeof(why)) != NULL) {
 		size_t idx = check_result_add_endpoint(run->res, host, addr, port, proto);
 
-		probe_fail(&run->res->eps[idx].out, STEP_CONNECT,
-		    REASON_NOT_ALLOWED, "%s", why);
+		endpoint_fail(&run->res->eps[idx], STEP_CONNECT,
+		    REASON_NOT_ALLOWED, CAUSE_NONE, "%s", why);
 		run->res->eps[idx].finished = wall_time();
 		ctx->probes_total[proto][0]++;
 		log_warn("probe_refused", "target=%s host=%s address=%s port=%u "
@@ -266,8 +266,7 @@ run_unresolved(struct check_run *run, enum mxexpand_role role, const char *host,
 		size_t idx = check_result_add_endpoint(run->res, host, "", ports[i], protos[i]);
 		struct endpoint_result *ep = &run->res->eps[idx];
 
-		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
-		ep->out.cause = cause;
+		endpoint_fail(ep, STEP_RESOLVE, REASON_DNS, cause, "%s", why);
 		ep->finished = wall_time();
 		run->ctx->probes_total[protos[i]][0]++;
 	}
@@ -1043,13 +1042,13 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 		if (job->auditing)
 			continue;	/* the main probe is in: keep it */
-		probe_fail(&ep->out, job->queued || job->dane_wait ?
+		endpoint_fail(ep, job->queued || job->dane_wait ?
 		    STEP_CONNECT : session_step(job->session), REASON_TIMEOUT,
-		    "%s", job->dane_wait ? "still waiting for the TLSA lookup" :
-		    job->queued ? "still waiting for a free probe slot" :
+		    job->dane_wait ? CAUSE_TLSA_WAIT : job->queued ?
+		    CAUSE_NO_SLOT : CAUSE_TIMEOUT, "%s", job->dane_wait ?
+		    "still waiting for the TLSA lookup" : job->queued ?
+		    "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
-		ep->out.cause = job->dane_wait ? CAUSE_TLSA_WAIT :
-		    job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
 		ep->finished = wall_time();
 	}
 	if (run->mx_pending)

@@ -200,7 +200,7 @@ tls_failure_words(const struct probe_outcome *o, const char *at, char *out,
 void
 failure_words(const struct endpoint_result *ep, char *out, size_t len)
 {
-	const struct probe_outcome *o = &ep->out;
+	const struct probe_outcome *o = ep->out;
 	const char *d = o->detail, *at = step_words(o->fail_step, ep->protocol);
 	int known = (unsigned)o->cause < CAUSE__COUNT;
 
@@ -306,7 +306,7 @@ verdict_starttls(const struct check_result *r, struct verdict_info *vi)
 	size_t offered = 0, missing = 0, first = 0;
 
 	for (size_t i = 0; i < r->n_eps; i++) {
-		int s = r->eps[i].out.starttls_offered;
+		int s = r->eps[i].out->starttls_offered;
 
 		if (s == 1)
 			offered++;
@@ -339,7 +339,7 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
-		const struct tls_facts *t = &ep->out.tls;
+		const struct tls_facts *t = &ep->out->tls;
 		const struct tls_audit *a = endpoint_audit(ep);
 
 		if (t->done) {
@@ -401,7 +401,7 @@ verdict_rating(const struct endpoint_result *eps, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (!endpoint_audit(&eps[i])->ran)
 			continue;
-		rating_endpoint(&eps[i].out.tls, endpoint_audit(&eps[i]), &er);
+		rating_endpoint(&eps[i].out->tls, endpoint_audit(&eps[i]), &er);
 		if (er.worst == TLS_CLASS_UNKNOWN ||
 		    (worst != TLS_CLASS_UNKNOWN && er.worst >= worst))
 			continue;
@@ -446,7 +446,7 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 	*earliest = 0;
 	rate(vi, V_NA, "no certificate seen");
 	for (size_t i = 0; i < r->n_eps; i++) {
-		const struct tls_facts *t = &r->eps[i].out.tls;
+		const struct tls_facts *t = &r->eps[i].out->tls;
 		double exp, days;
 
 		if (!t->have_cert)
@@ -643,7 +643,7 @@ verdict_dane_endpoint(const struct check_result *r, size_t i,
     struct verdict_info *vi)
 {
 	const struct endpoint_result *ep = &r->eps[i];
-	const struct dane_facts *f = tls_dane(&ep->out.tls);
+	const struct dane_facts *f = tls_dane(&ep->out->tls);
 	const struct dane_port *p = danelookup_port(check_result_dane(r,
 	    ep->host), ep->port);
 	enum dane_reason why;
@@ -832,7 +832,7 @@ smtp_name_mismatch(const struct check_result *r, const char **name)
 {
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
-		const struct probe_outcome *o = &ep->out;
+		const struct probe_outcome *o = ep->out;
 
 		if (ep->protocol != PROTO_SMTP && ep->protocol !=
 		    PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS)
@@ -950,7 +950,7 @@ target_view_make(const struct published_target *t, double now,
 		v->overall = worst(v->overall, cols[i]->v);
 
 	for (size_t i = 0; i < r->n_eps; i++)
-		if (!r->eps[i].out.success && failed++ == 0)
+		if (!r->eps[i].out->success && failed++ == 0)
 			first = i;
 	if (r->target.kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
 	    !r->implicit_mx)
@@ -1374,11 +1374,11 @@ verdict_connection(const struct check_result *r, size_t i,
 	char words[300];
 	enum finding f;
 
-	if (ep->out.success || ep->out.reason == REASON_STARTTLS_MISSING) {
-		rate(vi, V_PASS, "reached, %.2f s", ep->out.total_s);
+	if (ep->out->success || ep->out->reason == REASON_STARTTLS_MISSING) {
+		rate(vi, V_PASS, "reached, %.2f s", ep->out->total_s);
 		return;
 	}
-	switch (ep->out.reason) {
+	switch (ep->out->reason) {
 	case REASON_DNS: f = FIND_UNRESOLVED; break;
 	case REASON_CONN: f = FIND_UNREACHABLE; break;
 	case REASON_TIMEOUT: f = FIND_TIMEOUT; break;

@@ -394,8 +394,8 @@ test_tracker_tls(void)
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
 	memset(eps, 0, sizeof(eps));
-	probe_outcome_init(&eps[0].out);
-	probe_outcome_init(&eps[1].out);
+	eps[0].out = &probe_outcome_none;
+	eps[1].out = &probe_outcome_none;
 	r.mx_result = DNS_SERVFAIL;		/* no mx record this round */
 	r.dane = &dp;
 	r.n_dane = 1;
@@ -423,11 +423,11 @@ test_tracker_tls(void)
 	for (int i = 0; i < 2; i++) {
 		eps[i].host = "mx.example.org";
 		eps[i].port = 25;
-		eps[i].out.tls.have_cert = 1;
-		probe_str_printf(&eps[i].out.tls.fingerprint_sha256, 65, "%064d", i);
-		snprintf(eps[i].out.tls.key_type, 16, "RSA");
-		eps[i].out.tls.key_bits = 4096;
-		probe_str_printf(&eps[i].out.tls.issuer, 256, "CN=CA one");
+		endpoint_outcome_edit(&eps[i])->tls.have_cert = 1;
+		probe_str_printf(&endpoint_outcome_edit(&eps[i])->tls.fingerprint_sha256, 65, "%064d", i);
+		snprintf(endpoint_outcome_edit(&eps[i])->tls.key_type, 16, "RSA");
+		endpoint_outcome_edit(&eps[i])->tls.key_bits = 4096;
+		probe_str_printf(&endpoint_outcome_edit(&eps[i])->tls.issuer, 256, "CN=CA one");
 	}
 	eps[0].address = probe_str_empty;
 	eps[1].address = "2001:db8::1";
@@ -442,9 +442,9 @@ test_tracker_tls(void)
 	 * with a 2048-bit key from another CA */
 	d.ports[0].tlsa_status = DNSSEC_SERVFAIL;
 	m.policy.mode = STS_MODE_TESTING;
-	eps[1].out.tls.key_bits = 2048;
-	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 7);
-	probe_str_printf(&eps[1].out.tls.issuer, 256, "CN=CA two");
+	endpoint_outcome_edit(&eps[1])->tls.key_bits = 2048;
+	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.fingerprint_sha256, 65, "%064d", 7);
+	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.issuer, 256, "CN=CA two");
 	changes_observe(&ch, "example.org", &r, 1100);
 	CHECK_STR(look(&ch, 1100).weak, "example.org/mta_sts_policy/mta_sts_mode "
 	    "example.org/cert:mx.example.org:25/cert_key_smaller "
@@ -460,9 +460,9 @@ test_tracker_tls(void)
 	d.ports[0].tlsa.n = 1;
 	changes_observe(&ch, "example.org", &r, 2001);
 	d.ports[0].tlsa.n = 0;
-	snprintf(eps[1].out.tls.key_type, 16, "EC");
-	eps[1].out.tls.key_bits = 256;
-	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 8);
+	snprintf(endpoint_outcome_edit(&eps[1])->tls.key_type, 16, "EC");
+	endpoint_outcome_edit(&eps[1])->tls.key_bits = 256;
+	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.fingerprint_sha256, 65, "%064d", 8);
 	snprintf(m.record.id, sizeof(m.record.id), "20261205");
 	changes_observe(&ch, "example.org", &r, 2002);
 	CHECK_STR(look(&ch, 2002).weak, "example.org/tlsa:mx.example.org/tlsa_removed ");
@@ -473,8 +473,8 @@ test_tracker_tls(void)
 	CHECK_STR(look(&ch, 2003).weak, "example.org/tlsa:mx.example.org/tlsa_removed "
 	    "example.org/mta_sts_policy/mta_sts_mode ");
 	changes_free(&ch);
-	probe_outcome_free(&eps[0].out);
-	probe_outcome_free(&eps[1].out);
+	endpoint_set_outcome(&eps[0], &probe_outcome_none);
+	endpoint_set_outcome(&eps[1], &probe_outcome_none);
 }
 
 /* The table's index at thousands of entries, names at their length

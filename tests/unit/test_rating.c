@@ -308,7 +308,7 @@ test_verdict(void)
 		ep[i].host = i ? "mx2.example" : "mx1.example";
 		ep[i].address = probe_str_empty;
 		ep[i].port = 25;
-		probe_outcome_init(&ep[i].out);
+		ep[i].out = &probe_outcome_none;
 		ep[i].audit = tls_audit_new();
 	}
 	verdict_rating(ep, 2, &vi);

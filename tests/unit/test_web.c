@@ -785,13 +785,14 @@ words_are(int line, enum protocol p, enum probe_step step,
 
 	memset(&ep, 0, sizeof(ep));
 	ep.protocol = p;
-	ep.out.fail_step = step;
-	ep.out.reason = reason;
-	ep.out.cause = cause;
-	ep.out.tls_alert = alert;
-	probe_str_printf(&ep.out.detail, 256, "%s", detail);
+	ep.out = &probe_outcome_none;
+	endpoint_outcome_edit(&ep)->fail_step = step;
+	endpoint_outcome_edit(&ep)->reason = reason;
+	endpoint_outcome_edit(&ep)->cause = cause;
+	endpoint_outcome_edit(&ep)->tls_alert = alert;
+	probe_str_printf(&endpoint_outcome_edit(&ep)->detail, 256, "%s", detail);
 	failure_words(&ep, out, sizeof(out));
-	probe_outcome_free(&ep.out);
+	endpoint_set_outcome(&ep, &probe_outcome_none);
 	unit_checks++;
 	if (strcmp(out, want) != 0) {
 		unit_failures++;
@@ -922,7 +923,7 @@ fake_check(const char *key, enum target_kind kind, int success,
 		snprintf(a, sizeof(a), "192.0.2.%zu", i + 1);
 		r->eps[i].address = xstrdup(a);
 		r->eps[i].port = 25;
-		probe_outcome_init(&r->eps[i].out);
+		r->eps[i].out = &probe_outcome_none;
 		r->eps[i].caa_ca = probe_str_empty;
 		r->eps[i].audit = tls_audit_new();
 	}
@@ -959,7 +960,7 @@ fake_free(struct check *c)
 	for (size_t i = 0; i < c->last->n_eps; i++) {
 		free(c->last->eps[i].host);
 		free(c->last->eps[i].address);
-		probe_outcome_free(&c->last->eps[i].out);
+		endpoint_set_outcome(&c->last->eps[i], &probe_outcome_none);
 		tls_audit_drop(c->last->eps[i].audit);
 	}
 	free(c->last->eps);
@@ -980,24 +981,24 @@ check_status_page(void)
 	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = list,
 	    .n = 3 };
 	struct result_store *rs;
-	struct tls_facts *t = &good->last->eps[0].out.tls;
+	struct tls_facts *t = &endpoint_outcome_edit(&good->last->eps[0])->tls;
 	struct target_view v;
 	struct buf b;
 	const char *p1, *p2;
 
 	/* good: STARTTLS, TLS 1.3, a verified certificate for 90 days */
-	good->last->eps[0].out.success = 1;
-	good->last->eps[0].out.starttls_offered = 1;
+	endpoint_outcome_edit(&good->last->eps[0])->success = 1;
+	endpoint_outcome_edit(&good->last->eps[0])->starttls_offered = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
 	probe_str_printf(&t->subject, 256, "CN=<img src=x onerror=1>");
 	t->not_after = wall_time() + 90 * 86400.0 + 3600;
 	t->chain_earliest_not_after = t->not_after;
 	/* bad: connection refused */
-	probe_outcome_free(&bad->last->eps[0].out);
-	probe_fail(&bad->last->eps[0].out, STEP_CONNECT, REASON_CONN,
+	endpoint_set_outcome(&bad->last->eps[0], &probe_outcome_none);
+	probe_fail(endpoint_outcome_edit(&bad->last->eps[0]), STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
-	bad->last->eps[0].out.cause = CAUSE_REFUSED;
+	endpoint_outcome_edit(&bad->last->eps[0])->cause = CAUSE_REFUSED;
 	/* the domain: NXDOMAIN */
 	dom->last->mx_result = DNS_NXDOMAIN;
 
@@ -1312,7 +1313,7 @@ check_metrics_stream(void)
 	struct check *d = fake_check("example.org", TARGET_DOMAIN, 1, 2);
 	struct check *checks[3] = { a, b, d };
 	static const size_t rooms[] = { 1, 5, 97, 4096, 1 << 20 };
-	struct tls_facts *t = &a->last->eps[0].out.tls;
+	struct tls_facts *t = &endpoint_outcome_edit(&a->last->eps[0])->tls;
 	struct target_cfg tc[3] = { { .kind = TARGET_ENDPOINT },
 	    { .kind = TARGET_ENDPOINT }, { .kind = TARGET_DOMAIN } };
 	struct metrics_stream *old;
@@ -1323,15 +1324,15 @@ check_metrics_stream(void)
 	char *piece;
 	size_t n;
 
-	a->last->eps[0].out.success = 1;
+	endpoint_outcome_edit(&a->last->eps[0])->success = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
 	probe_str_printf(&t->subject, 256, "CN=\"quoted\"\n\\");
 	t->chain_len = 2;
 	t->not_after = 1900000000;
-	probe_outcome_free(&b->last->eps[1].out);
-	probe_fail(&b->last->eps[1].out, STEP_CONNECT, REASON_CONN, "refused");
-	b->last->eps[1].out.cause = CAUSE_REFUSED;
+	endpoint_set_outcome(&b->last->eps[1], &probe_outcome_none);
+	probe_fail(endpoint_outcome_edit(&b->last->eps[1]), STEP_CONNECT, REASON_CONN, "refused");
+	endpoint_outcome_edit(&b->last->eps[1])->cause = CAUSE_REFUSED;
 	d->last->mx_result = DNS_OK;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -1487,7 +1488,7 @@ many_checks(struct ctx *ctx, struct check **checks, size_t n)
 		snprintf(key, sizeof(key), "mx%zu.example:25", i);
 		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
 		    1 + i % 3);
-		checks[i]->last->eps[0].out.total_s = (double)i;
+		endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s = (double)i;
 	}
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->checks = checks;
@@ -1514,16 +1515,16 @@ check_metrics_packing(void)
 		/* A third of the results change: enough to pack. */
 		for (size_t i = (size_t)round % 3; i < N; i += 3) {
 			checks[i]->last->started += 1;
-			checks[i]->last->eps[0].out.total_s += 1000;
+			endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s += 1000;
 			publish_result(&ctx, i, checks[i]->last);
 		}
 		CHECK(same_lines(&ctx, NULL, checks, N));
 		/* The held stream has the values from before. */
 		for (size_t i = (size_t)round % 3; i < N; i += 3)
-			checks[i]->last->eps[0].out.total_s -= 1000;
+			endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s -= 1000;
 		CHECK(same_lines(&ctx, held, checks, N));
 		for (size_t i = (size_t)round % 3; i < N; i += 3)
-			checks[i]->last->eps[0].out.total_s += 1000;
+			endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s += 1000;
 		metrics_stream_free(held);
 	}
 	/* A reload that drops most checks, then one that adds them back. */
@@ -1679,7 +1680,7 @@ check_metrics_gzip_shared(void)
 	n = s4.read(s4.arg, piece, sizeof(piece));
 	CHECK_INT(n, sizeof(piece));
 	checks[3]->last->started += 1;
-	checks[3]->last->eps[0].out.total_s = 77777;
+	endpoint_outcome_edit(&checks[3]->last->eps[0])->total_s = 77777;
 	publish_result(&ctx, 3, checks[3]->last);
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s5), 0);
 	CHECK(metrics_gz_info(cur).gen != gen1);
