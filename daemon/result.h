@@ -122,13 +122,14 @@ struct probe_outcome *endpoint_outcome_edit(struct endpoint_result *ep);
 /* The audit of ep as readers see it: its own, or none (ran 0). */
 const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
- * (structs, host names and addresses, their outcomes' strings, chain
- * crypto and DANE facts, their audits) added to *eps, the rest
+ * (structs, host names and addresses, their outcomes with their
+ * strings, chain crypto and DANE facts, their audits) added to *eps, the
+ * rest
  * (the result, its target, MX and address lists, and the structs of its
  * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
  * strings of the first level; what the SPF walk keeps inside is not
- * counted) returned.  A block shared by several holders (an outcome's
- * heap, an audit: one probe serving many endpoints, share = on) counts
+ * counted) returned.  A block shared by several holders (an outcome, an
+ * audit: one probe serving many endpoints, share = on) counts
  * its size divided by its holders at each, so the sum over the holders
  * is its size (the share table's entry, which holds one too, has its
  * part outside the results).  For the benchmark's bytes per endpoint and
