@@ -111,8 +111,10 @@ is_ext_value_char(int c)
 void
 sts_message_set(char **msg, const char *text, size_t max)
 {
+	size_t n = strnlen(text, max);
+
 	free(*msg);
-	*msg = text[0] != '\0' ? xstrndup(text, max) : NULL;
+	*msg = n > 0 ? xstrndup(text, n) : NULL;
 }
 
 static void
