@@ -118,13 +118,29 @@ sts_message_set(char **msg, const char *text, size_t max)
 }
 
 static void
+reason_replace(unsigned char *reason, char **msg, enum sts_reason r,
+    const char *text)
+{
+	*reason = (unsigned char)r;
+	sts_message_set(msg, text, STS_MESSAGE_MAX);
+}
+
+static void
 set_reason(unsigned char *reason, char **msg, enum sts_reason r,
     const char *text)
 {
-	if (*reason != STS_OK)
-		return;		/* the first problem is the one reported */
-	*reason = (unsigned char)r;
-	sts_message_set(msg, text, STS_MESSAGE_MAX);
+	if (*reason == STS_OK)	/* the first problem is the one reported */
+		reason_replace(reason, msg, r, text);
+}
+
+/* A record's words: its message, or for no record at all the sentence
+ * none (held by nobody: most domains have no such record). */
+static const char *
+record_words(const char *msg, unsigned char reason, const char *none)
+{
+	if (msg != NULL)
+		return msg;
+	return reason == STS_NO_RECORD ? none : "";
 }
 
 /* Whether rec begins with the version tag: exactly, then the end, WSP or
@@ -203,13 +219,10 @@ record_drop_id(struct sts_record *r)
 const char *
 sts_record_message(const struct sts_record *r)
 {
-	if (r->message != NULL)
-		return r->message;
-	return r->reason == STS_NO_RECORD ?
-	    "no TXT record begins with v=STSv1" : "";
+	return record_words(r->message, r->reason,
+	    "no TXT record begins with v=STSv1");
 }
 
-/* The first problem is the one reported. */
 static void
 record_bad(struct sts_record *r, enum sts_reason reason, const char *text)
 {
@@ -220,8 +233,7 @@ void
 sts_record_set_reason(struct sts_record *r, enum sts_reason reason,
     const char *message)
 {
-	r->reason = (unsigned char)reason;
-	sts_message_set(&r->message, message, STS_MESSAGE_MAX);
+	reason_replace(&r->reason, &r->message, reason, message);
 }
 
 void
@@ -665,10 +677,8 @@ sts_policy_covers(const struct sts_policy *p, const char *host)
 const char *
 tlsrpt_record_message(const struct tlsrpt_record *r)
 {
-	if (r->message != NULL)
-		return r->message;
-	return r->reason == STS_NO_RECORD ?
-	    "no TXT record begins with v=TLSRPTv1" : "";
+	return record_words(r->message, r->reason,
+	    "no TXT record begins with v=TLSRPTv1");
 }
 
 static void
@@ -681,8 +691,7 @@ void
 tlsrpt_record_set_reason(struct tlsrpt_record *r, enum sts_reason reason,
     const char *message)
 {
-	r->reason = (unsigned char)reason;
-	sts_message_set(&r->message, message, STS_MESSAGE_MAX);
+	reason_replace(&r->reason, &r->message, reason, message);
 }
 
 void
