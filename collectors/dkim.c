@@ -1,5 +1,7 @@
 #include "collectors/dkim.h"
 
+#include "base/ostr.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,12 +28,14 @@ static void
 key_fail(struct dkim_key *key, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[DKIM_MESSAGE_MAX];
 
 	key->valid = 0;
 	key->reason = reason;
 	va_start(ap, fmt);
-	vsnprintf(key->message, sizeof(key->message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ostr_set(&key->message, ostr_cut(msg, sizeof(msg)));
 }
 
 /* Strict base64 (RFC 4648 with "=" padding) with FWS allowed anywhere, as
@@ -274,6 +278,14 @@ static void
 key_reset(struct dkim_key *key)
 {
 	memset(key, 0, sizeof(*key));
+	key->message = ostr_empty;
+}
+
+void
+dkim_key_free(struct dkim_key *key)
+{
+	ostr_free(key->message);
+	key_reset(key);
 }
 
 void
@@ -284,7 +296,7 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 	const char *reason;
 	unsigned char *der = NULL;
 	size_t derlen;
-	char why[128];
+	char why[128], msg[DKIM_MESSAGE_MAX];
 
 	key_reset(key);
 	key->present = 1;
@@ -293,9 +305,11 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 		    len, TXT_RECORD_MAX);
 		return;
 	}
-	if (txt_taglist_parse(rec, len, 0, &tags, &reason, key->message,
-	    sizeof(key->message)) == -1) {
+	msg[0] = '\0';
+	if (txt_taglist_parse(rec, len, 0, &tags, &reason, msg,
+	    sizeof(msg)) == -1) {
 		key->reason = reason;
+		key->message = ostr_cut(msg, sizeof(msg));
 		goto out;
 	}
 
@@ -370,7 +384,7 @@ void
 dkim_key_select(const struct txt_records *recs, struct dkim_key *key)
 {
 	const struct txt_record *first;
-	char inner[sizeof(key->message)];
+	char inner[DKIM_MESSAGE_MAX];
 
 	if (recs->n == 0) {
 		key_reset(key);
@@ -386,7 +400,7 @@ dkim_key_select(const struct txt_records *recs, struct dkim_key *key)
 	} else
 		dkim_key_parse(first->text.data, first->text.len, key);
 	if (recs->n > 1) {
-		memcpy(inner, key->message, sizeof(inner));
+		snprintf(inner, sizeof(inner), "%s", key->message);
 		key->multiple_records = 1;
 		key_fail(key, "multiple_records", "%zu TXT records at the "
 		    "selector; the first: %s", recs->n,

@@ -99,10 +99,11 @@ size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
  * (structs, host names, their outcomes' strings) added to *eps, the rest
- * (the result, its target, MX and address lists, and the structs of its
- * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
- * strings of the first level; what the SPF walk keeps inside is not
- * counted) returned.  For the benchmark's bytes per endpoint and domain
+ * (the result, its target, MX and address lists, all its records result
+ * holds (records_result_bytes: SPF, DKIM, DMARC with every text and
+ * list, a shared DKIM record at its share), and the structs of its
+ * MTA-STS, DANE, DNSSEC and MX hygiene results with their strings of the
+ * first level) returned.  For the benchmark's bytes per endpoint and domain
  * (mailsec_exporter_result_bytes). */
 size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */

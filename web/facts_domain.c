@@ -389,6 +389,15 @@ read_check_result(const struct dom_src *s, struct fact_value *v)
 	v->str = spf_result_name(c->code);
 }
 
+static void
+read_check_source(const struct dom_src *s, struct fact_value *v)
+{
+	const struct spf_check *c = s->base;
+
+	v->known = 1;
+	v->str = spf_check_source_name(c->source);
+}
+
 /* A DKIM lookup that failed: nothing is known of the key. */
 static int
 dkim_failed(const struct dom_src *s)
@@ -792,8 +801,8 @@ words_spf_check(const struct dom_src *s, char *out, size_t len)
 {
 	const struct spf_check *c = s->base;
 
-	snprintf(out, len, "%s (%s): %s", c->address, c->source,
-	    spf_result_name(c->code));
+	snprintf(out, len, "%s (%s): %s", c->address,
+	    spf_check_source_name(c->source), spf_result_name(c->code));
 }
 
 static void
@@ -974,7 +983,7 @@ const struct dom_fact dom_facts[] = {
 	    .words = words_spf_check },
 	{ .group = DG_SPF_CHECK, .key = "source", .type = FT_STR,
 	    .family = F_SPF_CHECK_HOST_INFO, .label = "source",
-	    FACT_AT(SPFC, source), .feeds = FEEDS_SPF },
+	    .read = read_check_source, .feeds = FEEDS_SPF },
 	{ .group = DG_SPF_CHECK, .key = "result", .type = FT_STR,
 	    .family = F_SPF_CHECK_HOST_INFO, .label = "result",
 	    .read = read_check_result, .flags = DF_JOIN },
