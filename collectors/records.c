@@ -632,7 +632,7 @@ records_start(struct dns *dns, const struct records_params *p,
     records_done_cb cb, void *arg)
 {
 	struct records_job *job = xcalloc(1, sizeof(*job));
-	struct records_result *res = xcalloc(1, sizeof(*res));
+	struct records_result *res = records_result_new(p->domain);
 	char name[300];
 
 	job->dns = dns;
@@ -650,11 +650,6 @@ records_start(struct dns *dns, const struct records_params *p,
 		add_check_addr(job, p->expect_pass[i], SPF_CHECK_CONFIG);
 	for (size_t i = 0; i < p->n_mx_addresses; i++)
 		add_check_addr(job, p->mx_addresses[i], SPF_CHECK_MX);
-	res->spf_all = -1;
-	res->spf_message = ostr_empty;
-	res->dmarc_domain = ostr_cut(p->domain, RECORDS_TEXT_MAX);
-	res->dmarc_near_miss_message = ostr_empty;
-	res->dmarc.message = ostr_empty;
 
 	job->pending++;		/* the hold, released by hold_release() */
 	send_question(job, p->domain, ns_t_txt, 0, spf_txt_answer);
@@ -682,6 +677,19 @@ records_cancel(struct records_job *job)
 		job->pending--;
 	if (job->pending == 0)
 		job_free(job);
+}
+
+struct records_result *
+records_result_new(const char *domain)
+{
+	struct records_result *res = xcalloc(1, sizeof(*res));
+
+	res->spf_all = -1;
+	res->spf_message = ostr_empty;
+	res->dmarc_domain = ostr_cut(domain, RECORDS_TEXT_MAX);
+	res->dmarc_near_miss_message = ostr_empty;
+	res->dmarc.message = ostr_empty;
+	return res;
 }
 
 void

@@ -123,6 +123,9 @@ struct records_job *records_start(struct dns *dns,
 /* The callback will not come; the job frees itself once its DNS answers
  * are in. */
 void records_cancel(struct records_job *job);
+/* An empty result for domain: no lookup done, its texts "" (the DMARC
+ * domain the domain, cut as any text), its lists empty. */
+struct records_result *records_result_new(const char *domain);
 void records_result_free(struct records_result *res);
 /* Bytes res holds, as malloc was asked for them, a shared string counted
  * at this holder's share (NULL: 0). */

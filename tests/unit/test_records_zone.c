@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "base/ostr.h"
 #include "collectors/records.h"
 #include "daemon/publish.h"
 #include "daemon/result.h"
@@ -488,6 +489,53 @@ test_failed_lookups(void)
 	records_result_free(res);
 }
 
+/* Hostile texts keep the bounds the fixed buffers had, stored at their
+ * length: a 253-byte domain whole, a message cut where it was, and the
+ * bytes counted are the texts'. */
+static void
+test_text_bounds(void)
+{
+	char name[254], dmarc[300], rec[400], expect[300];
+	struct zrr rrs[2];
+	struct records_result *res;
+	struct spf_record *sr = NULL;
+	struct spf_error err;
+	size_t base;
+
+	memset(name, 'a', 63);
+	name[63] = '.';
+	memset(name + 64, 'b', 63);
+	name[127] = '.';
+	memset(name + 128, 'c', 63);
+	name[191] = '.';
+	memset(name + 192, 'd', 61);
+	name[253] = '\0';
+	CHECK_INT(strlen(name), 253);
+	/* a record whose problem quotes 300 bytes of it */
+	snprintf(rec, sizeof(rec), "v=spf1 ip4:%0300d -all", 1);
+	snprintf(dmarc, sizeof(dmarc), "_dmarc.%s", name);
+	rrs[0] = (struct zrr){ name, ns_t_txt, rec };
+	rrs[1] = (struct zrr){ dmarc, ns_t_txt, "!servfail" };
+	res = run_zone(name, rrs, 2, NULL, 0, NULL);
+	CHECK_STR(res->dmarc_domain, name);
+	CHECK_INT(res->dmarc_failure, DNS_SERVFAIL);
+	snprintf(expect, sizeof(expect), "lookup at %.200s failed: servfail",
+	    name);
+	CHECK_STR(res->dmarc.message, expect);
+	CHECK_INT(res->spf_valid, 0);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT(spf_parse(rec, strlen(rec), &sr, &err), -1);
+	CHECK_STR(res->spf_message, err.message);
+	CHECK(strlen(res->spf_message) > 0 && strlen(res->spf_message) <= 255);
+	/* the bytes are the texts', at their length */
+	base = records_result_bytes(res);
+	CHECK(base >= sizeof(*res) + strlen(name) + 1 + strlen(rec) + 1 +
+	    strlen(expect) + 1 + strlen(err.message) + 1);
+	ostr_set(&res->spf_message, ostr_empty);
+	CHECK_INT(records_result_bytes(res), base - strlen(err.message) - 1);
+	records_result_free(res);
+}
+
 /* --- the outputs of rich results -----------------------------------------
  * SPF with includes and check_host() of MX and configured addresses, two
  * DKIM selectors (a good key and a broken one), DMARC with rua and ruf
@@ -659,6 +707,7 @@ main(void)
 	test_spf_ptr_names();
 	test_dmarc_selection();
 	test_failed_lookups();
+	test_text_bounds();
 	test_render_snapshot();
 	return unit_done("test_records_zone");
 }
