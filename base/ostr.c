@@ -64,8 +64,8 @@ ostr_bytes(const char *s)
 
 struct shared {
 	struct shared	*next;		/* in its bucket */
-	size_t		 refs;
-	size_t		 hash;
+	uint32_t	 refs;
+	uint32_t	 hash;
 	char		 text[];
 };
 
@@ -75,14 +75,14 @@ static struct {
 	size_t		 n;
 } table;
 
-static size_t
+static uint32_t
 text_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	uint32_t h = 2166136261u;	/* FNV-1a */
 
 	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
 }
 
 static struct shared *
@@ -112,7 +112,8 @@ char *
 ostr_share(char *s)
 {
 	struct shared *e;
-	size_t h, len;
+	uint32_t h;
+	size_t len;
 
 	if (s == NULL)
 		return NULL;
@@ -120,7 +121,8 @@ ostr_share(char *s)
 	if (table.n_buckets)
 		for (e = table.buckets[h & (table.n_buckets - 1)]; e;
 		    e = e->next)
-			if (e->hash == h && strcmp(e->text, s) == 0) {
+			if (e->hash == h && e->refs < UINT32_MAX &&
+			    strcmp(e->text, s) == 0) {
 				e->refs++;
 				free(s);
 				return e->text;

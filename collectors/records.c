@@ -434,12 +434,14 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 		res->spf_reason = err.reason ? err.reason : "multiple_records";
 		ostr_set(&res->spf_message, ostr_cut(err.message,
 		    RECORDS_TEXT_MAX));
-		res->spf_raw = txt_printable_copy(&job->spf_txt.recs[idx]);
+		res->spf_raw = ostr_share(txt_printable_copy(
+		    &job->spf_txt.recs[idx]));
 		res->spf_bytes = (unsigned)job->spf_txt.recs[idx].text.len;
 		spf_start_evaluations(job, 0);
 		return;
 	}
-	res->spf_raw = txt_printable_copy(&job->spf_txt.recs[idx]);
+	res->spf_raw = ostr_share(txt_printable_copy(
+		    &job->spf_txt.recs[idx]));
 	res->spf_bytes = (unsigned)job->spf_txt.recs[idx].text.len;
 	if (spf_parse(job->spf_txt.recs[idx].text.data,
 	    job->spf_txt.recs[idx].text.len, &rec, &err) == -1) {
@@ -476,7 +478,6 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 		ostr_set(&d->key.message, ostr_printf(DKIM_MESSAGE_MAX,
 		    "lookup failed: %s", dns_result_name(r)));
 	}
-	/* Hosted domains often publish one key: one copy for them all. */
 	if (recs.n > 0)
 		d->raw = ostr_share(txt_printable_copy(&recs.recs[0]));
 	txt_records_free(&recs);
@@ -698,7 +699,7 @@ records_result_free(struct records_result *res)
 	if (res == NULL)
 		return;
 	ostr_free(res->spf_message);
-	free(res->spf_raw);
+	ostr_unshare(res->spf_raw);
 	for (size_t i = 0; i < res->n_spf_checks; i++)
 		free(res->spf_checks[i].address);
 	free(res->spf_checks);
@@ -728,7 +729,7 @@ records_result_bytes(const struct records_result *res)
 		return 0;
 	d = &res->dmarc;
 	n = sizeof(*res) + ostr_bytes(res->spf_message) +
-	    ostr_bytes(res->spf_raw) + ostr_bytes(res->dmarc_domain) +
+	    ostr_share_bytes(res->spf_raw) + ostr_bytes(res->dmarc_domain) +
 	    ostr_bytes(res->dmarc_raw) +
 	    ostr_bytes(res->dmarc_near_miss_message) +
 	    ostr_bytes(d->message);

@@ -55,6 +55,8 @@ struct records_result {
 	struct dns_lookup_info spf_lookup;
 	const char	*spf_reason;	/* NULL when valid */
 	char		*spf_message;
+	/* Hosted domains often publish one SPF record and one DKIM key: the
+	 * records as fetched are shared texts (ostr_share), one copy each. */
 	char		*spf_raw;
 	struct spf_check *spf_checks;
 	unsigned	 n_spf_checks;

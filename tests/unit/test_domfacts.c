@@ -76,7 +76,8 @@ records_make(int variant)
 		rr->spf_void_lookups = 1;
 		rr->spf_all = 1;
 		rr->spf_bytes = 42;
-		rr->spf_raw = dup("v=spf1 mx include:<x>.example -all");
+		rr->spf_raw = ostr_share(dup("v=spf1 mx include:<x>.example "
+		    "-all"));
 		rr->spf_checks = xcalloc(2, sizeof(*rr->spf_checks));
 		rr->n_spf_checks = 2;
 		rr->spf_checks[0].address = dup("192.0.2.1");
@@ -120,7 +121,7 @@ records_make(int variant)
 		rr->spf_reason = "include_failed";
 		ostr_set(&rr->spf_message, dup("include:a.example: SERVFAIL"));
 		rr->spf_all = SPF_ALL_NONE;
-		rr->spf_raw = dup("v=spf1 include:a.example");
+		rr->spf_raw = ostr_share(dup("v=spf1 include:a.example"));
 		rr->spf_dns_lookups = 1;
 		rr->spf_ptr_used = 1;
 		rr->dmarc.reason = "no_record";
