@@ -658,7 +658,7 @@ records_start(struct dns *dns, const struct records_params *p,
 	send_question(job, name, ns_t_txt, 0, dmarc_answer);
 	res->dkim = p->n_selectors ? xcalloc(p->n_selectors,
 	    sizeof(*res->dkim)) : NULL;
-	res->n_dkim = (unsigned)p->n_selectors;
+	res->n_dkim = (uint16_t)p->n_selectors;	/* MAX_SELECTORS */
 	for (size_t i = 0; i < p->n_selectors; i++) {
 		res->dkim[i].selector = xstrdup(p->selectors[i]);
 		res->dkim[i].key.message = ostr_empty;

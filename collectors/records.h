@@ -59,10 +59,13 @@ struct records_result {
 	 * records as fetched are shared texts (ostr_share), one copy each. */
 	char		*spf_raw;
 	struct spf_check *spf_checks;
-	unsigned	 n_spf_checks;
 	unsigned	 spf_dns_lookups;
 	unsigned	 spf_void_lookups;
 	unsigned	 spf_bytes;
+	/* The lookup that decides (the domain's, or the organisational
+	 * domain's) failed: whether a record applies is not known.  DNS_OK
+	 * when it did not fail. */
+	enum dns_result	 dmarc_failure;
 	signed char	 spf_present;
 	signed char	 spf_valid;
 	/* A lookup failed (the domain's TXT, or one on the walk): a
@@ -79,13 +82,14 @@ struct records_result {
 	 * (case, a leading space) and none that does: receivers ignore it
 	 * (RFC 7489 6.6.3), so the organisational domain's applies. */
 	signed char	 dmarc_near_miss;
+	/* the lists' lengths: at most MAX_SPF_CHECKS, the selectors
+	 * configured, the rua destinations */
+	uint16_t	 n_spf_checks;
+	uint16_t	 n_dkim;
+	uint16_t	 n_dmarc_dests;
 	/* DKIM */
 	struct dkim_selector_result *dkim;
-	unsigned	 n_dkim;
-	/* The lookup that decides (the domain's, or the organisational
-	 * domain's) failed: whether a record applies is not known.  DNS_OK
-	 * when it did not fail. */
-	enum dns_result	 dmarc_failure;
+	/* DMARC */
 	struct dns_lookup_info dmarc_lookup;
 	/* the record; its rua, ruf and unknown tag lists are dropped once
 	 * the destinations are read (their counts stay) */
@@ -94,7 +98,6 @@ struct records_result {
 	char		*dmarc_raw;	/* the record selected, as fetched */
 	char		*dmarc_near_miss_message;
 	struct dmarc_destination *dmarc_dests;
-	unsigned	 n_dmarc_dests;
 };
 
 /* Sends one lookup; *sent_ms is set when it actually goes out (a sender
