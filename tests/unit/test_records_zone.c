@@ -196,6 +196,9 @@ done_cb(struct records_result *res, void *arg)
 /* DKIM selectors asked by run_zone(). */
 static char *const *zone_selectors;
 static size_t n_zone_selectors;
+/* The domain's MX addresses run_zone() gives. */
+static char *const *zone_mx;
+static size_t n_zone_mx;
 
 static struct records_result *
 run_zone(const char *domain, const struct zrr *rrs, size_t n,
@@ -218,6 +221,8 @@ run_zone(const char *domain, const struct zrr *rrs, size_t n,
 	p.n_selectors = n_zone_selectors;
 	p.expect_pass = expect;
 	p.n_expect_pass = n_expect;
+	p.mx_addresses = zone_mx;
+	p.n_mx_addresses = n_zone_mx;
 	CHECK(records_start(NULL, &p, done_cb, &res) != NULL);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	CHECK(res != NULL);
@@ -592,32 +597,18 @@ rich_result(const char *domain, double when)
 	static char *const sels[] = { "s1", "s2" };
 	static char *const expect[] = { "192.0.2.5", "2001:db8::7" };
 	static char *const mx[] = { "192.0.2.25", "203.0.113.9" };
-	struct event_base *base = event_base_new();
-	struct records_result *res = NULL;
-	struct records_params p;
+	struct records_result *res;
 	struct target_cfg t;
 	struct check_result *r;
-	struct zone z;
 
-	z.rrs = rich_rrs;
-	z.n = ARRAY_LEN(rich_rrs);
-	buf_init(&z.log);
-	memset(&p, 0, sizeof(p));
-	p.base = base;
-	p.domain = domain;
-	p.send = zone_send;
-	p.send_arg = &z;
-	p.selectors = sels;
-	p.n_selectors = 2;
-	p.expect_pass = expect;
-	p.n_expect_pass = 2;
-	p.mx_addresses = mx;
-	p.n_mx_addresses = 2;
-	CHECK(records_start(NULL, &p, done_cb, &res) != NULL);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	CHECK(res != NULL);
-	event_base_free(base);
-	buf_free(&z.log);
+	zone_selectors = sels;
+	n_zone_selectors = ARRAY_LEN(sels);
+	zone_mx = mx;
+	n_zone_mx = ARRAY_LEN(mx);
+	res = run_zone(domain, rich_rrs, ARRAY_LEN(rich_rrs), expect,
+	    ARRAY_LEN(expect), NULL);
+	zone_selectors = zone_mx = NULL;
+	n_zone_selectors = n_zone_mx = 0;
 	/* the clock's readings, fixed */
 	res->finished = when;
 	res->spf_lookup.duration_s = 0.125;
