@@ -110,7 +110,7 @@ rsa_key_check(struct dkim_key *key, const unsigned char *der, size_t len)
 	int type, bits;
 
 	if ((pkey = d2i_PUBKEY(NULL, &p, (long)len)) != NULL) {
-		key->key_format = "spki";
+		key->key_format = DKIM_FORMAT_SPKI;
 		type = EVP_PKEY_get_base_id(pkey);
 		if (type != EVP_PKEY_RSA) {
 			key_fail(key, "bad_key", "p= holds a key of type %s, "
@@ -133,7 +133,7 @@ rsa_key_check(struct dkim_key *key, const unsigned char *der, size_t len)
 				    "RSAPublicKey", len);
 			goto out;
 		}
-		key->key_format = "rsapublickey";
+		key->key_format = DKIM_FORMAT_RSAPUBLICKEY;
 	}
 	if (p != der + len) {
 		key_fail(key, "bad_key", "%zu bytes of garbage after the key",
@@ -182,7 +182,7 @@ ed25519_key_check(struct dkim_key *key, const unsigned char *raw, size_t len)
 		return;
 	}
 	EVP_PKEY_free(pkey);
-	key->key_format = "raw";
+	key->key_format = DKIM_FORMAT_RAW;
 	/* The key size, not OpenSSL's 253 (the group order's). */
 	key->key_bits = ED25519_KEY_LEN * 8;
 	key->valid = 1;
@@ -281,6 +281,34 @@ key_reset(struct dkim_key *key)
 	key->message = ostr_empty;
 }
 
+const char *
+dkim_key_type_name(int type)
+{
+	switch (type) {
+	case DKIM_KEY_RSA:
+		return "rsa";
+	case DKIM_KEY_ED25519:
+		return "ed25519";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+dkim_key_format_name(int format)
+{
+	switch (format) {
+	case DKIM_FORMAT_SPKI:
+		return "spki";
+	case DKIM_FORMAT_RSAPUBLICKEY:
+		return "rsapublickey";
+	case DKIM_FORMAT_RAW:
+		return "raw";
+	default:
+		return NULL;
+	}
+}
+
 void
 dkim_key_free(struct dkim_key *key)
 {
@@ -329,9 +357,9 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 
 	k = txt_taglist_get(&tags, "k", 0);
 	if (k == NULL || txt_span_eq(k->value, k->value_len, "rsa", 1))
-		key->key_type = "rsa";
+		key->key_type = DKIM_KEY_RSA;
 	else if (txt_span_eq(k->value, k->value_len, "ed25519", 1))
-		key->key_type = "ed25519";
+		key->key_type = DKIM_KEY_ED25519;
 	else {
 		key_fail(key, "unknown_key_type", "k=%.*s is not rsa or "
 		    "ed25519", (int)(k->value_len > 32 ? 32 : k->value_len),
@@ -364,7 +392,7 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 		key_fail(key, "bad_base64", "p=: %s", why);
 		goto out;
 	}
-	if (strcmp(key->key_type, "rsa") == 0)
+	if (key->key_type == DKIM_KEY_RSA)
 		rsa_key_check(key, der, derlen);
 	else
 		ed25519_key_check(key, der, derlen);

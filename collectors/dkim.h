@@ -18,14 +18,19 @@
  * "too_long", "syntax", "duplicate_tag", "bad_version", "unknown_key_type",
  * "no_usable_hash", "not_for_email", "missing_p", "revoked", "bad_base64",
  * "bad_key", "key_too_short", "bad_ed25519_key", "sha1_only". */
+enum dkim_key_type { DKIM_KEY_UNKNOWN, DKIM_KEY_RSA, DKIM_KEY_ED25519 };
+/* How p= holds the key. */
+enum dkim_key_format { DKIM_FORMAT_NONE, DKIM_FORMAT_SPKI,
+	DKIM_FORMAT_RSAPUBLICKEY, DKIM_FORMAT_RAW };
+
 struct dkim_key {
-	const char	*key_type;	/* "rsa", "ed25519"; NULL if unknown */
-	const char	*key_format;	/* "spki", "rsapublickey", "raw";
-					 * NULL until the key decodes */
 	const char	*reason;
 	char		*message;	/* for humans, cut at DKIM_MESSAGE_MAX
 					 * - 1 bytes; "" when valid */
 	unsigned	 key_bits;	/* RSA modulus bits; 256 for ed25519 */
+	signed char	 key_type;	/* enum dkim_key_type */
+	signed char	 key_format;	/* enum dkim_key_format: NONE until
+					 * the key decodes */
 	signed char	 present;	/* a TXT record is there */
 	signed char	 valid;		/* a verifier can use the key */
 	signed char	 revoked;	/* p= empty (3.6.1) */
@@ -47,6 +52,11 @@ void dkim_key_parse(const char *rec, size_t len, struct dkim_key *key);
  * ambiguous, so "multiple_records", with the first parsed for the key
  * fields. */
 void dkim_key_select(const struct txt_records *recs, struct dkim_key *key);
+
+/* "rsa", "ed25519"; NULL if unknown. */
+const char *dkim_key_type_name(int type);
+/* "spki", "rsapublickey", "raw"; NULL before the key decodes. */
+const char *dkim_key_format_name(int format);
 
 /* Frees what key owns (its message); key is left empty. */
 void dkim_key_free(struct dkim_key *key);

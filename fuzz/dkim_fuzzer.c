@@ -18,10 +18,11 @@ check(const struct dkim_key *key)
 	if (key->message == NULL || strlen(key->message) >= DKIM_MESSAGE_MAX ||
 	    (key->message[0] == '\0') != (key->message == ostr_empty))
 		abort();
-	if (key->valid && (key->key_type == NULL || key->key_bits == 0 ||
-	    key->key_format == NULL))
+	if (key->valid && (dkim_key_type_name(key->key_type) == NULL ||
+	    key->key_bits == 0 ||
+	    dkim_key_format_name(key->key_format) == NULL))
 		abort();
-	if (key->valid && strcmp(key->key_type, "rsa") == 0 &&
+	if (key->valid && key->key_type == DKIM_KEY_RSA &&
 	    key->key_bits < DKIM_RSA_MIN_BITS)
 		abort();
 	if (key->revoked && key->valid)

@@ -418,10 +418,17 @@ read_dkim_valid(const struct dom_src *s, struct fact_value *v)
 	v->num = DKIM(s)->key.valid;
 }
 
+static void
+read_dkim_key_type(const struct dom_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->str = dkim_key_type_name(DKIM(s)->key.key_type);
+}
+
 static int
 dkim_key_size_known(const struct dom_src *s)
 {
-	return !dkim_failed(s) && DKIM(s)->key.key_type != NULL &&
+	return !dkim_failed(s) && DKIM(s)->key.key_type != DKIM_KEY_UNKNOWN &&
 	    DKIM(s)->key.key_bits != 0;
 }
 
@@ -1001,11 +1008,11 @@ const struct dom_fact dom_facts[] = {
 	    .family = F_DKIM_VALID, .read = read_dkim_valid,
 	    .feeds = FEEDS_DKIM },
 	{ .group = DG_DKIM, .key = "key_type", .type = FT_STR,
-	    .family = F__COUNT, FACT_AT(DK, key.key_type) },
+	    .family = F__COUNT, .read = read_dkim_key_type },
 	{ .group = DG_DKIM, .key = "key_bits", .type = FT_INT,
 	    .family = F__COUNT, FACT_AT(DK, key.key_bits) },
 	{ .group = DG_DKIM, .type = FT_STR, .family = F_DKIM_KEY_SIZE,
-	    .label = "key_type", FACT_AT(DK, key.key_type),
+	    .label = "key_type", .read = read_dkim_key_type,
 	    .when = dkim_key_size_known, .feeds = FEEDS_DKIM },
 	{ .group = DG_DKIM, .type = FT_INT, .family = F_DKIM_KEY_SIZE,
 	    FACT_AT(DK, key.key_bits), .flags = DF_JOIN },

@@ -52,7 +52,7 @@ dkim_add(struct records_result *rr, const char *sel, enum dns_result res,
 	k->raw = raw ? ostr_share(dup(raw)) : NULL;
 	k->key.present = raw != NULL;
 	k->key.valid = valid;
-	k->key.key_type = raw ? "rsa" : NULL;
+	k->key.key_type = raw ? DKIM_KEY_RSA : DKIM_KEY_UNKNOWN;
 	k->key.key_bits = raw ? 2048 : 0;
 	k->key.testing = valid;
 	k->key.reason = reason;
