@@ -96,8 +96,7 @@ check_result_bytes(const struct check_result *r, size_t *eps)
 	for (size_t i = 0; i < r->n_mx_addrs; i++)
 		n += str_bytes(r->mx_addrs[i].host);
 	n += records_result_bytes(r->records);
-	if (r->mtasts != NULL)
-		n += sizeof(*r->mtasts);
+	n += mtasts_result_bytes(r->mtasts);
 	n += r->n_dane * sizeof(*r->dane);
 	for (size_t i = 0; i < r->n_dane; i++)
 		n += sizeof(*r->dane[i]) + str_bytes(r->dane[i]->host) +

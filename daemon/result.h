@@ -101,7 +101,7 @@ size_t check_result_add_endpoint(struct check_result *r, const char *host,
  * (structs, host names, their outcomes' strings) added to *eps, the rest
  * (the result, its target, MX and address lists, all its records result
  * holds (records_result_bytes: SPF, DKIM, DMARC with every text and
- * list, a shared DKIM record at its share), and the structs of its
+ * list, a shared SPF record or DKIM key at its share), and the structs of its
  * MTA-STS, DANE, DNSSEC and MX hygiene results with their strings of the
  * first level) returned.  For the benchmark's bytes per endpoint and domain
  * (mailsec_exporter_result_bytes). */
