@@ -152,11 +152,7 @@ check_result_bytes(const struct check_result *r, size_t *eps)
 	n += r->n_mx_addrs * sizeof(*r->mx_addrs);
 	for (size_t i = 0; i < r->n_mx_addrs; i++)
 		n += str_bytes(r->mx_addrs[i].host);
-	if (r->records != NULL)
-		n += sizeof(*r->records) + str_bytes(r->records->spf_raw) +
-		    str_bytes(r->records->dmarc_raw) +
-		    r->records->n_spf_checks * sizeof(*r->records->spf_checks) +
-		    r->records->n_dkim * sizeof(*r->records->dkim);
+	n += records_result_bytes(r->records);
 	n += mtasts_result_bytes(r->mtasts);
 	n += r->n_dane * sizeof(*r->dane);
 	for (size_t i = 0; i < r->n_dane; i++)

@@ -124,16 +124,15 @@ const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
  * (structs, host names and addresses, their outcomes with their
  * strings, chain crypto and DANE facts, their audits) added to *eps, the
- * rest
- * (the result, its target, MX and address lists, and the structs of its
- * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
- * strings of the first level; what the SPF walk keeps inside is not
- * counted) returned.  A block shared by several holders (an outcome, an
- * audit: one probe serving many endpoints, share = on) counts
- * its size divided by its holders at each, so the sum over the holders
- * is its size (the share table's entry, which holds one too, has its
- * part outside the results).  For the benchmark's bytes per endpoint and
- * domain (mailsec_exporter_result_bytes). */
+ * rest (the result, its target, MX and address lists, all its records
+ * result holds (records_result_bytes: SPF, DKIM, DMARC with every text and
+ * list), and its MTA-STS, DANE, DNSSEC and MX hygiene results) returned.
+ * A block shared by several holders (an outcome, an audit: one probe
+ * serving many endpoints, share = on; a shared SPF record or DKIM key)
+ * counts its size divided by its holders at each, so the sum over the
+ * holders is its size (the share table's entry, which holds one too, has
+ * its part outside the results).  For the benchmark's bytes per endpoint
+ * and domain (mailsec_exporter_result_bytes). */
 size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);

@@ -389,6 +389,15 @@ read_check_result(const struct dom_src *s, struct fact_value *v)
 	v->str = spf_result_name(c->code);
 }
 
+static void
+read_check_source(const struct dom_src *s, struct fact_value *v)
+{
+	const struct spf_check *c = s->base;
+
+	v->known = 1;
+	v->str = spf_check_source_name(c->source);
+}
+
 /* A DKIM lookup that failed: nothing is known of the key. */
 static int
 dkim_failed(const struct dom_src *s)
@@ -409,10 +418,17 @@ read_dkim_valid(const struct dom_src *s, struct fact_value *v)
 	v->num = DKIM(s)->key.valid;
 }
 
+static void
+read_dkim_key_type(const struct dom_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->str = dkim_key_type_name(DKIM(s)->key.key_type);
+}
+
 static int
 dkim_key_size_known(const struct dom_src *s)
 {
-	return !dkim_failed(s) && DKIM(s)->key.key_type != NULL &&
+	return !dkim_failed(s) && DKIM(s)->key.key_type != DKIM_KEY_UNKNOWN &&
 	    DKIM(s)->key.key_bits != 0;
 }
 
@@ -833,8 +849,8 @@ words_spf_check(const struct dom_src *s, char *out, size_t len)
 {
 	const struct spf_check *c = s->base;
 
-	snprintf(out, len, "%s (%s): %s", c->address, c->source,
-	    spf_result_name(c->code));
+	snprintf(out, len, "%s (%s): %s", c->address,
+	    spf_check_source_name(c->source), spf_result_name(c->code));
 }
 
 static void
@@ -1016,7 +1032,7 @@ const struct dom_fact dom_facts[] = {
 	    .words = words_spf_check },
 	{ .group = DG_SPF_CHECK, .key = "source", .type = FT_STR,
 	    .family = F_SPF_CHECK_HOST_INFO, .label = "source",
-	    FACT_AT(SPFC, source), .feeds = FEEDS_SPF },
+	    .read = read_check_source, .feeds = FEEDS_SPF },
 	{ .group = DG_SPF_CHECK, .key = "result", .type = FT_STR,
 	    .family = F_SPF_CHECK_HOST_INFO, .label = "result",
 	    .read = read_check_result, .flags = DF_JOIN },
@@ -1034,11 +1050,11 @@ const struct dom_fact dom_facts[] = {
 	    .family = F_DKIM_VALID, .read = read_dkim_valid,
 	    .feeds = FEEDS_DKIM },
 	{ .group = DG_DKIM, .key = "key_type", .type = FT_STR,
-	    .family = F__COUNT, FACT_AT(DK, key.key_type) },
+	    .family = F__COUNT, .read = read_dkim_key_type },
 	{ .group = DG_DKIM, .key = "key_bits", .type = FT_INT,
 	    .family = F__COUNT, FACT_AT(DK, key.key_bits) },
 	{ .group = DG_DKIM, .type = FT_STR, .family = F_DKIM_KEY_SIZE,
-	    .label = "key_type", FACT_AT(DK, key.key_type),
+	    .label = "key_type", .read = read_dkim_key_type,
 	    .when = dkim_key_size_known, .feeds = FEEDS_DKIM },
 	{ .group = DG_DKIM, .type = FT_INT, .family = F_DKIM_KEY_SIZE,
 	    FACT_AT(DK, key.key_bits), .flags = DF_JOIN },

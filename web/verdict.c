@@ -557,7 +557,7 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 		flag(dkim, V_NA, FIND_DKIM_NO_SELECTOR, NULL,
 		    "no dkim_selectors configured");
 	else {
-		rate(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
+		rate(dkim, V_PASS, "%u key%s valid", rr->n_dkim,
 		    rr->n_dkim > 1 ? "s" : "");
 		for (size_t i = 0; i < rr->n_dkim; i++) {
 			const struct dkim_selector_result *k = &rr->dkim[i];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ostr.h"
 #include "collectors/caa.h"
 #include "collectors/mtasts.h"
 #include "collectors/mxhyg.h"
@@ -48,20 +49,20 @@ dkim_add(struct records_result *rr, const char *sel, enum dns_result res,
 	k->lookup.done = 1;
 	k->lookup.result = res;
 	k->lookup.duration_s = 0.25;
-	k->raw = raw ? dup(raw) : NULL;
+	k->raw = raw ? ostr_share(dup(raw)) : NULL;
 	k->key.present = raw != NULL;
 	k->key.valid = valid;
-	k->key.key_type = raw ? "rsa" : NULL;
+	k->key.key_type = raw ? DKIM_KEY_RSA : DKIM_KEY_UNKNOWN;
 	k->key.key_bits = raw ? 2048 : 0;
 	k->key.testing = valid;
 	k->key.reason = reason;
-	snprintf(k->key.message, sizeof(k->key.message), "%s", message);
+	k->key.message = ostr_cut(message, DKIM_MESSAGE_MAX);
 }
 
 static struct records_result *
 records_make(int variant)
 {
-	struct records_result *rr = xcalloc(1, sizeof(*rr));
+	struct records_result *rr = records_result_new("");
 
 	rr->finished = 1700000100;
 	rr->spf_lookup.done = 1;
@@ -75,16 +76,15 @@ records_make(int variant)
 		rr->spf_void_lookups = 1;
 		rr->spf_all = 1;
 		rr->spf_bytes = 42;
-		rr->spf_raw = dup("v=spf1 mx include:<x>.example -all");
+		rr->spf_raw = ostr_share(dup("v=spf1 mx include:<x>.example "
+		    "-all"));
 		rr->spf_checks = xcalloc(2, sizeof(*rr->spf_checks));
 		rr->n_spf_checks = 2;
-		snprintf(rr->spf_checks[0].address, sizeof(rr->spf_checks[0].address),
-		    "192.0.2.1");
-		rr->spf_checks[0].source = "mx";
+		rr->spf_checks[0].address = dup("192.0.2.1");
+		rr->spf_checks[0].source = SPF_CHECK_MX;
 		rr->spf_checks[0].code = SPF_RESULT_PASS;
-		snprintf(rr->spf_checks[1].address, sizeof(rr->spf_checks[1].address),
-		    "2001:db8::1");
-		rr->spf_checks[1].source = "config";
+		rr->spf_checks[1].address = dup("2001:db8::1");
+		rr->spf_checks[1].source = SPF_CHECK_CONFIG;
 		rr->spf_checks[1].code = SPF_RESULT_SOFTFAIL;
 		dkim_add(rr, "s1", DNS_OK, "v=DKIM1; k=rsa; p=AAAA", 1, NULL, "");
 		dkim_add(rr, "s<2", DNS_SERVFAIL, NULL, 0, "lookup_failed",
@@ -102,7 +102,7 @@ records_make(int variant)
 		rr->dmarc.n_rua = 2;
 		rr->dmarc.rua = xcalloc(2, sizeof(*rr->dmarc.rua));
 		rr->dmarc_raw = dup("v=DMARC1; p=reject; sp=quarantine; pct=50");
-		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "example.org");
+		ostr_set(&rr->dmarc_domain, dup("example.org"));
 		rr->dmarc_from_org = 1;
 		rr->dmarc_dests = xcalloc(3, sizeof(*rr->dmarc_dests));
 		rr->n_dmarc_dests = 3;
@@ -119,18 +119,17 @@ records_make(int variant)
 		rr->spf_present = 1;
 		rr->spf_temperror = 1;
 		rr->spf_reason = "include_failed";
-		snprintf(rr->spf_message, sizeof(rr->spf_message),
-		    "include:a.example: SERVFAIL");
+		ostr_set(&rr->spf_message, dup("include:a.example: SERVFAIL"));
 		rr->spf_all = SPF_ALL_NONE;
-		rr->spf_raw = dup("v=spf1 include:a.example");
+		rr->spf_raw = ostr_share(dup("v=spf1 include:a.example"));
 		rr->spf_dns_lookups = 1;
 		rr->spf_ptr_used = 1;
 		rr->dmarc.reason = "no_record";
-		snprintf(rr->dmarc.message, sizeof(rr->dmarc.message),
-		    "no TXT record starts with v=DMARC1");
+		ostr_set(&rr->dmarc.message,
+		    dup("no TXT record starts with v=DMARC1"));
 		rr->dmarc_near_miss = 1;
-		snprintf(rr->dmarc_near_miss_message,
-		    sizeof(rr->dmarc_near_miss_message), "v=dmarc1 <ignored>");
+		ostr_set(&rr->dmarc_near_miss_message,
+		    dup("v=dmarc1 <ignored>"));
 	} else {
 		/* lookups failed */
 		rr->spf_lookup.result = DNS_TIMEOUT;

@@ -17,6 +17,7 @@
 #include "daemon/ctx.h"
 #include "daemon/sched.h"
 #include "collectors/records.h"
+#include "base/ostr.h"
 #include "base/util.h"
 #include "tests/unit/unit.h"
 #include "web/auth.h"
@@ -1046,7 +1047,7 @@ check_status_page(void)
 
 	/* SPF, DKIM, DMARC of a domain */
 	{
-		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct records_result *rr = records_result_new("");
 		struct verdict_info spf, dkim, dmarc;
 
 		dom->last->records = rr;
@@ -1067,11 +1068,9 @@ check_status_page(void)
 			struct spf_check sc[2];
 
 			memset(sc, 0, sizeof(sc));
-			snprintf(sc[0].address, sizeof(sc[0].address),
-			    "192.0.2.1");
+			sc[0].address = (char *)"192.0.2.1";
 			sc[0].code = SPF_RESULT_TEMPERROR;
-			snprintf(sc[1].address, sizeof(sc[1].address),
-			    "192.0.2.2");
+			sc[1].address = (char *)"192.0.2.2";
 			sc[1].code = SPF_RESULT_PASS;
 			rr->spf_checks = sc;
 			rr->n_spf_checks = 2;
@@ -1095,8 +1094,8 @@ check_status_page(void)
 		rr->spf_all = SPF_QUAL_FAIL;
 		rr->spf_temperror = 1;
 		rr->spf_reason = "dns_timeout";
-		snprintf(rr->spf_message, sizeof(rr->spf_message),
-		    "TXT slow.example: timed out");
+		ostr_set(&rr->spf_message,
+		    xstrdup("TXT slow.example: timed out"));
 		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_WARN);
 		CHECK_STR(spf.text, "temporary DNS error: TXT slow.example: "
@@ -1106,11 +1105,10 @@ check_status_page(void)
 		CHECK_INT(spf.v, V_FAIL);
 		CHECK(strncmp(spf.text, "invalid: ", 9) == 0);
 		rr->spf_reason = NULL;
-		rr->spf_message[0] = '\0';
+		ostr_set(&rr->spf_message, ostr_empty);
 		/* a subdomain under its organisational domain's record: sp */
 		rr->dmarc_from_org = 1;
-		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain),
-		    "example.org");
+		ostr_set(&rr->dmarc_domain, xstrdup("example.org"));
 		rr->dmarc.policy = DMARC_POLICY_REJECT;
 		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
 		rr->dmarc.sp_set = 1;
@@ -1124,9 +1122,8 @@ check_status_page(void)
 		CHECK_STR(dmarc.text, "sp=quarantine (example.org's record)");
 		/* the domain's own record was a near miss, ignored */
 		rr->dmarc_near_miss = 1;
-		snprintf(rr->dmarc_near_miss_message,
-		    sizeof(rr->dmarc_near_miss_message), "the version is "
-		    "case-sensitive: v=DMARC1");
+		ostr_set(&rr->dmarc_near_miss_message, xstrdup("the version "
+		    "is case-sensitive: v=DMARC1"));
 		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(dmarc.v, V_WARN);
 		CHECK_STR(dmarc.text, "own record ignored: the version is "
@@ -1152,6 +1149,7 @@ check_status_page(void)
 			struct dkim_selector_result k[2];
 
 			memset(k, 0, sizeof(k));
+			k[0].key.message = k[1].key.message = ostr_empty;
 			k[0].selector = "s1";
 			k[0].lookup.done = 1;
 			k[0].lookup.result = DNS_SERVFAIL;
@@ -1173,7 +1171,7 @@ check_status_page(void)
 			rr->n_dkim = 0;
 		}
 		dom->last->records = NULL;
-		free(rr);
+		records_result_free(rr);
 	}
 
 	rs = result_store_new();
@@ -1209,7 +1207,7 @@ check_status_page(void)
 	/* records in the JSON and the metrics: a temperror leaves validity
 	 * unknown; an inherited record gives the subdomain its sp */
 	{
-		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct records_result *rr = records_result_new("");
 		struct expo e;
 		struct buf m;
 
@@ -1223,7 +1221,7 @@ check_status_page(void)
 		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
 		rr->dmarc.pct = 100;
 		rr->dmarc_from_org = rr->dmarc_near_miss = 1;
-		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "org.example");
+		ostr_set(&rr->dmarc_domain, xstrdup("org.example"));
 		buf_reset(&b);
 		CHECK(status_json_render(rs, "example.org", &b) == 0);
 		CHECK(strstr(b.data, "\"valid\":null,\"temperror\":true") != NULL);
@@ -1256,7 +1254,7 @@ check_status_page(void)
 		buf_free(&m);
 		expo_free(&e);
 		dom->last->records = NULL;
-		free(rr);
+		records_result_free(rr);
 	}
 	buf_free(&b);
 	result_store_free(rs);
