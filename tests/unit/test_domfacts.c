@@ -16,6 +16,7 @@
 #include "daemon/publish.h"
 #include "web/facts_domain.h"
 #include "web/metrics.h"
+#include "web/report.h"
 #include "web/results.h"
 #include "web/status.h"
 #include "unit.h"
@@ -254,6 +255,7 @@ mxhyg_make(void)
 	m->addrs[0].ptr_names[0] = dup("mx1.example.com");
 	m->addrs[0].ptr_names[1] = dup("other.example.com");
 	m->addrs[0].n_ptr_names = 2;
+	m->addrs[0].matched_name = dup("mx1.example.com");
 	m->addrs[1].host = dup("mx1.example.com");
 	snprintf(m->addrs[1].address, sizeof(m->addrs[1].address), "2001:db8::1");
 	m->addrs[1].match = 0;
@@ -261,6 +263,53 @@ mxhyg_make(void)
 	snprintf(m->addrs[2].address, sizeof(m->addrs[2].address), "192.0.2.2");
 	m->addrs[2].match = -1;
 	return m;
+}
+
+/* The DANE lookup of one MX host on port 25: a secure TLSA set of one
+ * DANE-EE record, or (why_bogus not NULL) a bogus lookup at the host's
+ * CNAME target. */
+static void
+dane_add(struct check_result *r, const char *host, const char *expanded,
+    const char *why_bogus)
+{
+	struct danelookup_result *d = xcalloc(1, sizeof(*d));
+	struct dane_port *p = &d->ports[0];
+	unsigned char rdata[35] = { 3, 1, 1 };
+
+	for (size_t i = 3; i < sizeof(rdata); i++)
+		rdata[i] = (unsigned char)(i * 7);
+	d->host = dup(host);
+	d->expanded = expanded ? dup(expanded) : NULL;
+	d->mx_status = d->addr_status = DNSSEC_SECURE;
+	d->n_ports = 1;
+	p->port = 25;
+	p->base = dup(expanded ? expanded : host);
+	tlsa_set_init(&p->tlsa);
+	if (why_bogus == NULL) {
+		p->tlsa_status = DNSSEC_SECURE;
+		p->why_bogus = dup("");
+		CHECK_INT(tlsa_add_rdata(&p->tlsa, rdata, sizeof(rdata)), 0);
+		p->applicable = 1;
+	} else {
+		p->tlsa_status = DNSSEC_BOGUS;
+		p->tlsa_rcode = 2;
+		p->why_bogus = dup(why_bogus);
+		p->reason = DANE_REASON_BOGUS;
+	}
+	r->dane = xreallocarray(r->dane, r->n_dane + 1, sizeof(*r->dane));
+	r->dane[r->n_dane++] = d;
+}
+
+static void
+mx_addr_add(struct check_result *r, const char *host, const char *address)
+{
+	struct host_address *a;
+
+	r->mx_addrs = xreallocarray(r->mx_addrs, r->n_mx_addrs + 1,
+	    sizeof(*r->mx_addrs));
+	a = &r->mx_addrs[r->n_mx_addrs++];
+	a->host = dup(host);
+	snprintf(a->address, sizeof(a->address), "%s", address);
 }
 
 /* variant 0: everything there; 1: failures; 2: lookups failed, null MX;
@@ -298,6 +347,19 @@ domain_make(int variant)
 		r->zones = zones_make();
 		r->mxhyg = mxhyg_make();
 	}
+	if (variant == 0) {
+		dane_add(r, "mx1.example.com", NULL, NULL);
+		dane_add(r, "mx2.example.net", "alias.example.net",
+		    "validation failure <_25._tcp.alias.example.net. TLSA IN>: "
+		    "signature expired from 192.0.2.53");
+		mx_addr_add(r, "mx1.example.com", "192.0.2.1");
+		mx_addr_add(r, "mx1.example.com", "2001:db8::1");
+		mx_addr_add(r, "mx2.example.net", "192.0.2.2");
+		(void)check_result_add_endpoint(r, "mx1.example.com",
+		    "192.0.2.1", 25, PROTO_SMTP);
+		(void)check_result_add_endpoint(r, "mx2.example.net",
+		    "192.0.2.2", 25, PROTO_SMTP);
+	}
 	r->success = 1;
 	return r;
 }
@@ -315,8 +377,9 @@ page_domain_part(const struct buf *b)
 
 static void
 render(struct check_result *r, struct buf *metrics, struct buf *json,
-    struct buf *page)
+    struct buf *page, struct buf *report)
 {
+	struct report_opts ro = { .colour = 0 };
 	struct target_cfg t;
 	struct published_target pt;
 	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = &pt,
@@ -339,6 +402,8 @@ render(struct check_result *r, struct buf *metrics, struct buf *json,
 	result_store_publish(rs, &ev);
 	CHECK_INT(status_json_render(rs, "example.com", json), 0);
 	CHECK_INT(target_page_render(rs, "example.com", page), 0);
+	if (report != NULL)
+		report_render(&pt, 1, 1700000300, &ro, report);
 	result_store_free(rs);
 }
 
@@ -350,20 +415,22 @@ snapshot(void)
 
 	for (int variant = 0; variant < 4; variant++) {
 		struct check_result *r = domain_make(variant);
-		struct buf m, j, p;
+		struct buf m, j, p, rep;
 
 		buf_init(&m);
 		buf_init(&j);
 		buf_init(&p);
-		render(r, &m, &j, &p);
-		CHECK(m.len > 0 && j.len > 0 && p.len > 0);
+		buf_init(&rep);
+		render(r, &m, &j, &p, &rep);
+		CHECK(m.len > 0 && j.len > 0 && p.len > 0 && rep.len > 0);
 		if (f != NULL)
 			fprintf(f, "=== variant %d metrics\n%s=== json\n%s"
-			    "=== page\n%s", variant, m.data, j.data,
-			    page_domain_part(&p));
+			    "=== page\n%s=== report\n%s", variant, m.data,
+			    j.data, page_domain_part(&p), rep.data);
 		buf_free(&m);
 		buf_free(&j);
 		buf_free(&p);
+		buf_free(&rep);
 		check_result_free(r);
 	}
 	if (f != NULL)
@@ -508,7 +575,7 @@ check_hostile_zone_name(void)
 	buf_init(&m);
 	buf_init(&j);
 	buf_init(&p);
-	render(r, &m, &j, &p);
+	render(r, &m, &j, &p, NULL);
 	CHECK(strstr(p.data, "<img") == NULL);
 	CHECK(strstr(p.data, "DNSSEC of &lt;img src=x onerror=alert(1)&gt;"
 	    ".example") != NULL);
