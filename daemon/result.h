@@ -54,8 +54,9 @@ struct endpoint_result {
 
 /* One address an MX host resolved to, probed or not (ip_protocol). */
 struct host_address {
-	char		*host;
-	char		 address[INET6_ADDRSTRLEN];
+	const char	*host;		/* one of the result's names
+					 * (check_result_name) */
+	char		*address;	/* text, exact */
 };
 
 struct check_result {
@@ -83,6 +84,11 @@ struct check_result {
 	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
 	struct host_address *mx_addrs;	/* every A and AAAA of the MX hosts */
 	size_t		 n_mx_addrs;
+	/* Host names of the result that are neither its target's nor an MX
+	 * host's (check_result_name): each name is held once, and the DANE,
+	 * DNSSEC, MX hygiene and address lists point at it. */
+	char		**names;
+	size_t		 n_names;
 };
 
 /* The `target` label and identity of a target: "domain", "host:port"
@@ -94,15 +100,19 @@ struct check_result *check_result_new(const struct target_cfg *t,
     const char *key);
 /* Frees r and all it holds (NULL is fine). */
 void check_result_free(struct check_result *r);
+/* The result's own copy of host name name, for the lists that borrow
+ * their names from the result: its target's name or an MX host's when the
+ * same (exactly), else a copy kept in r->names (once). */
+const char *check_result_name(struct check_result *r, const char *name);
 /* Adds one endpoint (its outcome initialised, not run); its index. */
 size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
  * (structs, host names, their outcomes' strings) added to *eps, the rest
- * (the result, its target, MX and address lists, and the structs of its
- * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
- * strings of the first level; what the SPF walk keeps inside is not
- * counted) returned.  For the benchmark's bytes per endpoint and domain
+ * (the result, its target, MX and address lists, its names, the structs
+ * of its records and MTA-STS results with their strings of the first
+ * level, and all its DANE, DNSSEC and MX hygiene results hold; what the
+ * SPF walk keeps inside is not counted) returned.  For the benchmark's bytes per endpoint and domain
  * (mailsec_exporter_result_bytes). */
 size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */

@@ -197,26 +197,26 @@ mtasts_make(int variant)
 }
 
 static struct zonestatus_result *
-zones_make(void)
+zones_make(struct check_result *r)
 {
 	struct zonestatus_result *z = xcalloc(1, sizeof(*z));
 
 	z->names = xcalloc(3, sizeof(*z->names));
 	z->n_names = 3;
-	z->names[0].name = dup("example.com");
+	z->names[0].name = check_result_name(r, "example.com");
 	z->names[0].status = DNSSEC_SECURE;
-	z->names[0].why_bogus = dup("");
-	z->names[1].name = dup("mx1.example.com");
+	z->names[0].why_bogus = dnssec_why_none;
+	z->names[1].name = check_result_name(r, "mx1.example.com");
 	z->names[1].status = DNSSEC_BOGUS;
 	z->names[1].why_bogus = dup("signature <expired>");
-	z->names[2].name = dup("mx2.example.net");
+	z->names[2].name = check_result_name(r, "mx2.example.net");
 	z->names[2].status = DNSSEC_INSECURE;
-	z->names[2].why_bogus = dup("");
+	z->names[2].why_bogus = dnssec_why_none;
 	return z;
 }
 
 static struct mxhyg_result *
-mxhyg_make(void)
+mxhyg_make(struct check_result *r)
 {
 	struct mxhyg_result *m = xcalloc(1, sizeof(*m));
 	struct caa_set *set;
@@ -224,43 +224,47 @@ mxhyg_make(void)
 	m->findings = xcalloc(2, sizeof(*m->findings));
 	m->n_findings = 2;
 	m->findings[0].reason = MX_ERR_CNAME;
-	m->findings[0].host = dup("mx2.example.net");
+	m->findings[0].host = check_result_name(r, "mx2.example.net");
 	m->findings[1].reason = MX_ERR_NO_ADDRESS;
-	m->findings[1].host = dup("mx3.example.org");
+	m->findings[1].host = check_result_name(r, "mx3.example.org");
 	m->hosts = xcalloc(3, sizeof(*m->hosts));
 	m->n_hosts = 3;
-	m->hosts[0].host = dup("mx1.example.com");
+	m->hosts[0].host = check_result_name(r, "mx1.example.com");
 	m->hosts[0].n_v4 = 1;
 	m->hosts[0].n_v6 = 1;
 	m->hosts[0].caa_present = 1;
-	snprintf(m->hosts[0].caa_name, sizeof(m->hosts[0].caa_name),
-	    "example.com");
+	m->hosts[0].caa_name = m->hosts[0].host + 4;	/* "example.com" */
 	set = m->hosts[0].caa = xcalloc(1, sizeof(*set));
+	set->recs = xcalloc(3, sizeof(*set->recs));
 	set->n = 3;
 	set->recs[0].tag = CAA_TAG_ISSUE;
 	snprintf(set->recs[0].issuer, sizeof(set->recs[0].issuer), "ca.example");
 	set->recs[1].tag = CAA_TAG_ISSUE;
 	snprintf(set->recs[1].issuer, sizeof(set->recs[1].issuer), "ca2.example");
 	set->recs[2].tag = CAA_TAG_ISSUE + 1;
-	m->hosts[1].host = dup("mx2.example.net");
+	m->hosts[1].host = check_result_name(r, "mx2.example.net");
+	m->hosts[1].caa_name = "";
 	m->hosts[1].caa_present = 0;
-	m->hosts[2].host = dup("mx3.example.org");
+	m->hosts[2].host = check_result_name(r, "mx3.example.org");
+	m->hosts[2].caa_name = m->hosts[2].host;
 	m->hosts[2].caa_present = -1;
 	m->addrs = xcalloc(3, sizeof(*m->addrs));
 	m->n_addrs = 3;
-	m->addrs[0].host = dup("mx1.example.com");
-	snprintf(m->addrs[0].address, sizeof(m->addrs[0].address), "192.0.2.1");
+	m->addrs[0].host = check_result_name(r, "mx1.example.com");
+	m->addrs[0].address = "192.0.2.1";
 	m->addrs[0].match = 1;
 	m->addrs[0].ptr_names = xcalloc(2, sizeof(char *));
 	m->addrs[0].ptr_names[0] = dup("mx1.example.com");
 	m->addrs[0].ptr_names[1] = dup("other.example.com");
 	m->addrs[0].n_ptr_names = 2;
-	m->addrs[0].matched_name = dup("mx1.example.com");
-	m->addrs[1].host = dup("mx1.example.com");
-	snprintf(m->addrs[1].address, sizeof(m->addrs[1].address), "2001:db8::1");
+	m->addrs[0].matched = 0;
+	m->addrs[1].host = check_result_name(r, "mx1.example.com");
+	m->addrs[1].address = "2001:db8::1";
+	m->addrs[1].matched = -1;
 	m->addrs[1].match = 0;
-	m->addrs[2].host = dup("mx2.example.net");
-	snprintf(m->addrs[2].address, sizeof(m->addrs[2].address), "192.0.2.2");
+	m->addrs[2].host = check_result_name(r, "mx2.example.net");
+	m->addrs[2].address = "192.0.2.2";
+	m->addrs[2].matched = -1;
 	m->addrs[2].match = -1;
 	return m;
 }
@@ -272,22 +276,19 @@ static void
 dane_add(struct check_result *r, const char *host, const char *expanded,
     const char *why_bogus)
 {
-	struct danelookup_result *d = xcalloc(1, sizeof(*d));
+	const uint16_t port = 25;
+	struct danelookup_result *d = danelookup_result_new(
+	    check_result_name(r, host), &port, 1);
 	struct dane_port *p = &d->ports[0];
 	unsigned char rdata[35] = { 3, 1, 1 };
 
 	for (size_t i = 3; i < sizeof(rdata); i++)
 		rdata[i] = (unsigned char)(i * 7);
-	d->host = dup(host);
 	d->expanded = expanded ? dup(expanded) : NULL;
 	d->mx_status = d->addr_status = DNSSEC_SECURE;
-	d->n_ports = 1;
-	p->port = 25;
-	p->base = dup(expanded ? expanded : host);
-	tlsa_set_init(&p->tlsa);
+	p->base = expanded ? d->expanded : d->host;
 	if (why_bogus == NULL) {
 		p->tlsa_status = DNSSEC_SECURE;
-		p->why_bogus = dup("");
 		CHECK_INT(tlsa_add_rdata(&p->tlsa, rdata, sizeof(rdata)), 0);
 		p->applicable = 1;
 	} else {
@@ -308,8 +309,8 @@ mx_addr_add(struct check_result *r, const char *host, const char *address)
 	r->mx_addrs = xreallocarray(r->mx_addrs, r->n_mx_addrs + 1,
 	    sizeof(*r->mx_addrs));
 	a = &r->mx_addrs[r->n_mx_addrs++];
-	a->host = dup(host);
-	snprintf(a->address, sizeof(a->address), "%s", address);
+	a->host = check_result_name(r, host);
+	a->address = dup(address);
 }
 
 /* variant 0: everything there; 1: failures; 2: lookups failed, null MX;
@@ -344,8 +345,8 @@ domain_make(int variant)
 		r->mtasts = mtasts_make(variant);
 	}
 	if (variant == 0 || variant == 1) {
-		r->zones = zones_make();
-		r->mxhyg = mxhyg_make();
+		r->zones = zones_make(r);
+		r->mxhyg = mxhyg_make(r);
 	}
 	if (variant == 0) {
 		dane_add(r, "mx1.example.com", NULL, NULL);
@@ -570,8 +571,8 @@ check_hostile_zone_name(void)
 	struct check_result *r = domain_make(0);
 	struct buf m, j, p;
 
-	free(r->zones->names[2].name);
-	r->zones->names[2].name = dup("<img src=x onerror=alert(1)>.example");
+	r->zones->names[2].name = check_result_name(r,
+	    "<img src=x onerror=alert(1)>.example");
 	buf_init(&m);
 	buf_init(&j);
 	buf_init(&p);
