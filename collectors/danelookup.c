@@ -105,8 +105,7 @@ port_judge(const struct danelookup_result *r, struct dane_port *p)
 /* The records at the expanded name count when there is an answer there
  * other than a secure denial; a failure there is the port's failure. */
 static void
-port_take_expanded(const struct danelookup_result *r, struct dane_port *p,
-    struct dl_expanded *e)
+port_take_expanded(struct dane_port *p, struct dl_expanded *e)
 {
 	if (e->status == DNSSEC_SECURE && e->tlsa.n == 0)
 		return;			/* then the original name's */
@@ -117,7 +116,7 @@ port_take_expanded(const struct danelookup_result *r, struct dane_port *p,
 	dnssec_why_free(p->why_bogus);
 	p->why_bogus = e->why_bogus;
 	e->why_bogus = dnssec_why_none;
-	p->base = r->expanded;
+	p->base_expanded = 1;
 }
 
 static void
@@ -139,7 +138,7 @@ job_finish(struct danelookup_job *job)
 	r->addr_status = worse(job->a_status, job->aaaa_status);
 	for (size_t i = 0; i < r->n_ports; i++) {
 		if (job->expanded_asked)
-			port_take_expanded(r, &r->ports[i], &job->exp[i]);
+			port_take_expanded(&r->ports[i], &job->exp[i]);
 		port_judge(r, &r->ports[i]);
 	}
 	job->res = NULL;
@@ -300,7 +299,6 @@ danelookup_result_new(const char *host, const uint16_t *ports, size_t n_ports)
 		dp->port = ports[i];
 		dp->tlsa_status = DNSSEC_TIMEOUT;
 		dp->why_bogus = dnssec_why_none;
-		dp->base = host;
 		tlsa_set_init(&dp->tlsa);
 	}
 	return r;
@@ -354,6 +352,13 @@ danelookup_port(const struct danelookup_result *r, uint16_t port)
 		if (r->ports[i].port == port)
 			return &r->ports[i];
 	return NULL;
+}
+
+const char *
+danelookup_port_base(const struct danelookup_result *r,
+    const struct dane_port *p)
+{
+	return p->base_expanded && r->expanded != NULL ? r->expanded : r->host;
 }
 
 struct tlsa_set *

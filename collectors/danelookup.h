@@ -19,12 +19,9 @@
 
 
 /* Sized to what it holds: the ports asked (n_ports, a flexible array),
- * the host borrowed from the params, the base pointing at the host or its
- * expansion, why_bogus owned only when bogus (dnssec_why_none else). */
+ * the host borrowed from the params, the base told by a flag, why_bogus
+ * owned only when bogus (dnssec_why_none else). */
 struct dane_port {
-	const char	*base;		/* the TLSA base domain the records
-					 * are from: the result's expanded
-					 * or host (not owned) */
 	char		*why_bogus;	/* "" unless bogus */
 	struct tlsa_set	 tlsa;
 	enum dnssec_status tlsa_status;
@@ -33,6 +30,8 @@ struct dane_port {
 	uint16_t	 port;
 	unsigned char	 applicable;	/* secure MX, address and TLSA, with
 					 * at least one usable record */
+	unsigned char	 base_expanded;	/* the records are from the expanded
+					 * name (danelookup_port_base) */
 };
 
 struct danelookup_result {
@@ -75,6 +74,10 @@ void danelookup_result_free(struct danelookup_result *res);
 /* The port's entry, or NULL. */
 const struct dane_port *danelookup_port(const struct danelookup_result *r,
     uint16_t port);
+/* The TLSA base domain a port's records are from: the CNAME-expanded host
+ * name or the host name. */
+const char *danelookup_port_base(const struct danelookup_result *r,
+    const struct dane_port *p);
 /* The records the probe of an endpoint on port takes into its handshake:
  * a secure set under a secure MX and address lookup, usable or not (the
  * probe tells each record's fate), or NULL. */

@@ -58,19 +58,19 @@ struct mxhyg_host {
 	const char	*caa_name;	/* where it was found: host or a
 					 * parent of it, a suffix of host ("" none) */
 	struct caa_set	*caa;		/* NULL unless present */
-	int		 cname;		/* 1, 0, -1 not known */
 	unsigned	 n_v4, n_v6;	/* addresses probed */
 	int		 caa_present;	/* 1, 0, -1 not known */
-	int		 caa_inherited;	/* found at a parent of the host */
+	signed char	 cname;		/* 1, 0, -1 not known */
+	signed char	 caa_inherited;	/* found at a parent of the host */
 };
 
 struct mxhyg_result {
 	struct mxhyg_host *hosts;
-	size_t		 n_hosts;
 	struct mxhyg_addr *addrs;
-	size_t		 n_addrs;
 	struct mx_finding *findings;
-	size_t		 n_findings;
+	unsigned	 n_hosts;	/* at most MXHYG_HOSTS_MAX */
+	unsigned	 n_addrs;	/* at most MXHYG_ADDRS_MAX */
+	unsigned	 n_findings;	/* one a host and reason at most */
 };
 
 /* One address the probes used for an MX host. */

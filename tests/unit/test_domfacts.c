@@ -286,7 +286,7 @@ dane_add(struct check_result *r, const char *host, const char *expanded,
 		rdata[i] = (unsigned char)(i * 7);
 	d->expanded = expanded ? dup(expanded) : NULL;
 	d->mx_status = d->addr_status = DNSSEC_SECURE;
-	p->base = expanded ? d->expanded : d->host;
+	p->base_expanded = expanded != NULL;
 	if (why_bogus == NULL) {
 		p->tlsa_status = DNSSEC_SECURE;
 		CHECK_INT(tlsa_add_rdata(&p->tlsa, rdata, sizeof(rdata)), 0);
