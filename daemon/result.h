@@ -110,10 +110,10 @@ size_t check_result_add_endpoint(struct check_result *r, const char *host,
 /* Bytes r holds, as malloc was asked for them: its endpoint results
  * (structs, host names, their outcomes' strings) added to *eps, the rest
  * (the result, its target, MX and address lists, its names, the structs
- * of its records and MTA-STS results with their strings of the first
- * level, and all its DANE, DNSSEC and MX hygiene results hold; what the
- * SPF walk keeps inside is not counted) returned.  For the benchmark's bytes per endpoint and domain
- * (mailsec_exporter_result_bytes). */
+ * of its records with their strings of the first level, what its MTA-STS,
+ * DANE, DNSSEC and MX hygiene results hold; what the SPF walk keeps inside
+ * is not counted) returned.  For the benchmark's bytes per endpoint and
+ * domain (mailsec_exporter_result_bytes). */
 size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);
