@@ -211,6 +211,29 @@ dnssec_answer_later(struct dnssec *v, const char *name,
 	return q;
 }
 
+char dnssec_why_none[1];
+
+void
+dnssec_why_set(char **dst, const struct dnssec_answer *a)
+{
+	dnssec_why_free(*dst);
+	*dst = a != NULL && a->status == DNSSEC_BOGUS && a->why_bogus != NULL &&
+	    a->why_bogus[0] != '\0' ? xstrdup(a->why_bogus) : dnssec_why_none;
+}
+
+void
+dnssec_why_free(char *why)
+{
+	if (why != dnssec_why_none)
+		free(why);
+}
+
+size_t
+dnssec_why_bytes(const char *why)
+{
+	return why == NULL || why == dnssec_why_none ? 0 : strlen(why) + 1;
+}
+
 struct dnssec_query *
 dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
     void *arg)

@@ -141,7 +141,8 @@ job_start(struct ctx *ctx, struct probe_job *job)
 		 * next-hop domain are the names DANE-TA checks. */
 		p.dane_tlsa = danelookup_probe_set(dr, ep->port);
 		p.dane_base = danelookup_port(dr, ep->port) != NULL ?
-		    danelookup_port(dr, ep->port)->base : ep->host;
+		    danelookup_port_base(dr, danelookup_port(dr, ep->port)) :
+		    ep->host;
 		p.dane_names[0] = ep->host;
 		p.dane_names[1] = run->check->cfg->name;
 	}

@@ -45,12 +45,28 @@ check_result_free(struct check_result *r)
 	zonestatus_result_free(r->zones);
 	mxhyg_result_free(r->mxhyg);
 	for (size_t i = 0; i < r->n_mx_addrs; i++)
-		free(r->mx_addrs[i].host);
+		free(r->mx_addrs[i].address);
 	free(r->mx_addrs);
 	for (size_t i = 0; i < r->n_dane; i++)
 		danelookup_result_free(r->dane[i]);
 	free(r->dane);
+	dns_names_free(r->names, r->n_names);
 	free(r);
+}
+
+const char *
+check_result_name(struct check_result *r, const char *name)
+{
+	if (strcmp(r->target.name, name) == 0)
+		return r->target.name;
+	for (size_t i = 0; i < r->n_mx; i++)
+		if (strcmp(r->mx[i].host, name) == 0)
+			return r->mx[i].host;
+	for (size_t i = 0; i < r->n_names; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->names[i];
+	r->names = xreallocarray(r->names, r->n_names + 1, sizeof(*r->names));
+	return r->names[r->n_names++] = xstrdup(name);
 }
 
 size_t
@@ -137,6 +153,27 @@ endpoint_heap_bytes(const struct endpoint_result *ep)
 	    (ep->audit != NULL ? sizeof(*ep->audit) / ep->audit->refs : 0);
 }
 
+/* The MX and address lists, the names and the DANE, DNSSEC and MX
+ * hygiene results: every host name once (the lists borrow the result's). */
+static size_t
+mx_dns_bytes(const struct check_result *r)
+{
+	size_t n = r->n_mx * sizeof(*r->mx) +
+	    r->n_mx_addrs * sizeof(*r->mx_addrs) +
+	    r->n_names * sizeof(*r->names) + r->n_dane * sizeof(*r->dane);
+
+	for (size_t i = 0; i < r->n_mx; i++)
+		n += str_bytes(r->mx[i].host);
+	for (size_t i = 0; i < r->n_mx_addrs; i++)
+		n += str_bytes(r->mx_addrs[i].address);
+	for (size_t i = 0; i < r->n_names; i++)
+		n += str_bytes(r->names[i]);
+	for (size_t i = 0; i < r->n_dane; i++)
+		n += danelookup_result_bytes(r->dane[i]);
+	return n + zonestatus_result_bytes(r->zones) +
+	    mxhyg_result_bytes(r->mxhyg);
+}
+
 size_t
 check_result_bytes(const struct check_result *r, size_t *eps)
 {
@@ -146,26 +183,9 @@ check_result_bytes(const struct check_result *r, size_t *eps)
 	*eps += r->n_eps * sizeof(*r->eps);
 	for (size_t i = 0; i < r->n_eps; i++)
 		*eps += endpoint_heap_bytes(&r->eps[i]);
-	n += r->n_mx * sizeof(*r->mx);
-	for (size_t i = 0; i < r->n_mx; i++)
-		n += str_bytes(r->mx[i].host);
-	n += r->n_mx_addrs * sizeof(*r->mx_addrs);
-	for (size_t i = 0; i < r->n_mx_addrs; i++)
-		n += str_bytes(r->mx_addrs[i].host);
+	n += mx_dns_bytes(r);
 	n += records_result_bytes(r->records);
 	n += mtasts_result_bytes(r->mtasts);
-	n += r->n_dane * sizeof(*r->dane);
-	for (size_t i = 0; i < r->n_dane; i++)
-		n += sizeof(*r->dane[i]) + str_bytes(r->dane[i]->host) +
-		    str_bytes(r->dane[i]->expanded);
-	if (r->zones != NULL)
-		n += sizeof(*r->zones) + r->zones->n_names *
-		    sizeof(*r->zones->names);
-	if (r->mxhyg != NULL)
-		n += sizeof(*r->mxhyg) + r->mxhyg->n_hosts *
-		    sizeof(*r->mxhyg->hosts) + r->mxhyg->n_addrs *
-		    sizeof(*r->mxhyg->addrs) + r->mxhyg->n_findings *
-		    sizeof(*r->mxhyg->findings);
 	return n;
 }
 

@@ -61,8 +61,9 @@ struct endpoint_result {
 
 /* One address an MX host resolved to, probed or not (ip_protocol). */
 struct host_address {
-	char		*host;
-	char		 address[INET6_ADDRSTRLEN];
+	const char	*host;		/* one of the result's names
+					 * (check_result_name) */
+	char		*address;	/* text, exact */
 };
 
 struct check_result {
@@ -90,6 +91,11 @@ struct check_result {
 	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
 	struct host_address *mx_addrs;	/* every A and AAAA of the MX hosts */
 	size_t		 n_mx_addrs;
+	/* Host names of the result that are neither its target's nor an MX
+	 * host's (check_result_name): each name is held once, and the DANE,
+	 * DNSSEC, MX hygiene and address lists point at it. */
+	char		**names;
+	size_t		 n_names;
 };
 
 /* The `target` label and identity of a target: "domain", "host:port"
@@ -101,6 +107,10 @@ struct check_result *check_result_new(const struct target_cfg *t,
     const char *key);
 /* Frees r and all it holds (NULL is fine). */
 void check_result_free(struct check_result *r);
+/* The result's own copy of host name name, for the lists that borrow
+ * their names from the result: its target's name or an MX host's when the
+ * same (exactly), else a copy kept in r->names (once). */
+const char *check_result_name(struct check_result *r, const char *name);
 /* Adds one endpoint (its outcome probe_outcome_none, not run); its
  * index. */
 size_t check_result_add_endpoint(struct check_result *r, const char *host,
@@ -124,7 +134,7 @@ const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
  * (structs, host names and addresses, their outcomes with their
  * strings, chain crypto and DANE facts, their audits) added to *eps, the
- * rest (the result, its target, MX and address lists, all its records
+ * rest (the result, its target, MX and address lists, its names, all its records
  * result holds (records_result_bytes: SPF, DKIM, DMARC with every text and
  * list), and its MTA-STS, DANE, DNSSEC and MX hygiene results) returned.
  * A block shared by several holders (an outcome, an audit: one probe

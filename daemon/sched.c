@@ -341,8 +341,8 @@ run_dane_start(struct check_run *run)
 		if (protos[i] == PROTO_SMTP || protos[i] == PROTO_SUBMISSION ||
 		    protos[i] == PROTO_SMTPS)
 			dports[n_dports++] = ports[i];
-	if (res->implicit_mx)
-		hosts[n_hosts++] = run->check->cfg->name;
+	if (res->implicit_mx)	/* the result's names: they outlive the jobs */
+		hosts[n_hosts++] = res->target.name;
 	for (size_t i = 0; i < res->n_mx && i < MXEXPAND_MX_MAX && !res->null_mx;
 	    i++)
 		if (res->mx[i].host[0] != '\0' && !dns_mx_host_seen(res->mx, i))
@@ -393,8 +393,9 @@ run_zones_start(struct check_run *run)
 
 	if (run->ctx->dnssec == NULL)
 		return;
+	/* the result's names: the result borrows them */
 	names = xcalloc(res->n_mx + 1, sizeof(*names));
-	names[n++] = run->check->cfg->name;
+	names[n++] = res->target.name;
 	for (size_t i = 0; i < res->n_mx; i++)
 		if (res->mx[i].host[0] != '\0')
 			names[n++] = res->mx[i].host;
@@ -594,10 +595,10 @@ expand_done(struct mxexpand_result *er, void *arg)
 	if (er->n_mx_addrs > 0) {
 		res->mx_addrs = xcalloc(er->n_mx_addrs, sizeof(*res->mx_addrs));
 		for (size_t i = 0; i < er->n_mx_addrs; i++) {
-			res->mx_addrs[i].host = er->mx_addrs[i].host;
-			er->mx_addrs[i].host = NULL;
-			memcpy(res->mx_addrs[i].address, er->mx_addrs[i].address,
-			    sizeof(res->mx_addrs[i].address));
+			res->mx_addrs[i].host = check_result_name(res,
+			    er->mx_addrs[i].host);
+			res->mx_addrs[i].address = xstrdup(
+			    er->mx_addrs[i].address);
 		}
 		res->n_mx_addrs = er->n_mx_addrs;
 	}

@@ -250,7 +250,8 @@ static void
 read_dane_base(const struct fact_src *s, struct fact_value *v)
 {
 	v->known = 1;
-	v->str = dane_port(s)->base;
+	v->str = danelookup_port_base(check_result_dane(s->r, s->ep->host),
+	    dane_port(s));
 }
 
 static void

@@ -904,8 +904,8 @@ verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
 		return;
 	}
 	rate(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
-	    "CAA on %zu of %zu host%s", fcrdns, m->n_addrs,
-	    m->n_addrs == 1 ? "" : "es", caa, m->n_hosts,
+	    "CAA on %zu of %zu host%s", fcrdns, (size_t)m->n_addrs,
+	    m->n_addrs == 1 ? "" : "es", caa, (size_t)m->n_hosts,
 	    m->n_hosts == 1 ? "" : "s");
 }
 

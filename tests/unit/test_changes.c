@@ -383,7 +383,8 @@ test_tracker_tls(void)
 {
 	struct changes ch;
 	struct check_result r;
-	struct danelookup_result d, *dp = &d;
+	struct danelookup_result *dp;
+	const uint16_t port25 = 25;
 	struct mtasts_result m;
 	struct mtasts_fetch mf;
 	struct endpoint_result eps[2];
@@ -393,7 +394,7 @@ test_tracker_tls(void)
 	char id[3][9] = { "20261203", "20261204", "20261205" };
 
 	memset(&r, 0, sizeof(r));
-	memset(&d, 0, sizeof(d));
+	dp = danelookup_result_new("mx.example.org", &port25, 1);
 	memset(&m, 0, sizeof(m));
 	memset(&mf, 0, sizeof(mf));
 	memset(eps, 0, sizeof(eps));
@@ -402,14 +403,11 @@ test_tracker_tls(void)
 	r.mx_result = DNS_SERVFAIL;		/* no mx record this round */
 	r.dane = &dp;
 	r.n_dane = 1;
-	d.host = "mx.example.org";
-	d.n_ports = 1;
-	d.ports[0].port = 25;
-	d.ports[0].tlsa_status = DNSSEC_SECURE;
+	dp->ports[0].tlsa_status = DNSSEC_SECURE;
 	rec.data = data;
 	rec.len = sizeof(data);
-	d.ports[0].tlsa.recs = &rec;
-	d.ports[0].tlsa.n = 1;
+	dp->ports[0].tlsa.recs = &rec;
+	dp->ports[0].tlsa.n = 1;
 	r.mtasts = &m;
 	m.sts_checked = 1;
 	m.record_lookup.done = 1;
@@ -445,7 +443,7 @@ test_tracker_tls(void)
 	    "cert:mx.example.org:25") != NULL);
 	/* a TLSA lookup that failed says nothing; mode testing, one address
 	 * with a 2048-bit key from another CA */
-	d.ports[0].tlsa_status = DNSSEC_SERVFAIL;
+	dp->ports[0].tlsa_status = DNSSEC_SERVFAIL;
 	mf.policy.mode = STS_MODE_TESTING;
 	endpoint_outcome_edit(&eps[1])->tls.key_bits = 2048;
 	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.fingerprint_sha256, 65, "%064d", 7);
@@ -456,15 +454,15 @@ test_tracker_tls(void)
 	    "example.org/cert:mx.example.org:25/cert_issuer ");
 	/* the TLSA set emptied (validated): removed; the id alone changing
 	 * is no weakening; an EC key is another type, not a smaller key */
-	d.ports[0].tlsa_status = DNSSEC_INSECURE;
-	d.ports[0].tlsa.n = 0;
+	dp->ports[0].tlsa_status = DNSSEC_INSECURE;
+	dp->ports[0].tlsa.n = 0;
 	m.record.id = id[1];
 	changes_free(&ch);
 	changes_init(&ch, NULL, 3600);
 	changes_observe(&ch, "example.org", &r, 2000);
-	d.ports[0].tlsa.n = 1;
+	dp->ports[0].tlsa.n = 1;
 	changes_observe(&ch, "example.org", &r, 2001);
-	d.ports[0].tlsa.n = 0;
+	dp->ports[0].tlsa.n = 0;
 	snprintf(endpoint_outcome_edit(&eps[1])->tls.key_type, 16, "EC");
 	endpoint_outcome_edit(&eps[1])->tls.key_bits = 256;
 	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.fingerprint_sha256, 65, "%064d", 8);
@@ -480,6 +478,8 @@ test_tracker_tls(void)
 	changes_free(&ch);
 	endpoint_set_outcome(&eps[0], &probe_outcome_none);
 	endpoint_set_outcome(&eps[1], &probe_outcome_none);
+	tlsa_set_init(&dp->ports[0].tlsa);	/* the record is on the stack */
+	danelookup_result_free(dp);
 }
 
 /* The table's index at thousands of entries, names at their length

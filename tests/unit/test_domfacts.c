@@ -17,6 +17,7 @@
 #include "daemon/publish.h"
 #include "web/facts_domain.h"
 #include "web/metrics.h"
+#include "web/report.h"
 #include "web/results.h"
 #include "web/status.h"
 #include "unit.h"
@@ -191,26 +192,26 @@ mtasts_make(int variant)
 }
 
 static struct zonestatus_result *
-zones_make(void)
+zones_make(struct check_result *r)
 {
 	struct zonestatus_result *z = xcalloc(1, sizeof(*z));
 
 	z->names = xcalloc(3, sizeof(*z->names));
 	z->n_names = 3;
-	z->names[0].name = dup("example.com");
+	z->names[0].name = check_result_name(r, "example.com");
 	z->names[0].status = DNSSEC_SECURE;
-	z->names[0].why_bogus = dup("");
-	z->names[1].name = dup("mx1.example.com");
+	z->names[0].why_bogus = dnssec_why_none;
+	z->names[1].name = check_result_name(r, "mx1.example.com");
 	z->names[1].status = DNSSEC_BOGUS;
 	z->names[1].why_bogus = dup("signature <expired>");
-	z->names[2].name = dup("mx2.example.net");
+	z->names[2].name = check_result_name(r, "mx2.example.net");
 	z->names[2].status = DNSSEC_INSECURE;
-	z->names[2].why_bogus = dup("");
+	z->names[2].why_bogus = dnssec_why_none;
 	return z;
 }
 
 static struct mxhyg_result *
-mxhyg_make(void)
+mxhyg_make(struct check_result *r)
 {
 	struct mxhyg_result *m = xcalloc(1, sizeof(*m));
 	struct caa_set *set;
@@ -218,44 +219,93 @@ mxhyg_make(void)
 	m->findings = xcalloc(2, sizeof(*m->findings));
 	m->n_findings = 2;
 	m->findings[0].reason = MX_ERR_CNAME;
-	m->findings[0].host = dup("mx2.example.net");
+	m->findings[0].host = check_result_name(r, "mx2.example.net");
 	m->findings[1].reason = MX_ERR_NO_ADDRESS;
-	m->findings[1].host = dup("mx3.example.org");
+	m->findings[1].host = check_result_name(r, "mx3.example.org");
 	m->hosts = xcalloc(3, sizeof(*m->hosts));
 	m->n_hosts = 3;
-	m->hosts[0].host = dup("mx1.example.com");
+	m->hosts[0].host = check_result_name(r, "mx1.example.com");
 	m->hosts[0].n_v4 = 1;
 	m->hosts[0].n_v6 = 1;
 	m->hosts[0].caa_present = 1;
-	snprintf(m->hosts[0].caa_name, sizeof(m->hosts[0].caa_name),
-	    "example.com");
+	m->hosts[0].caa_name = m->hosts[0].host + 4;	/* "example.com" */
 	set = m->hosts[0].caa = xcalloc(1, sizeof(*set));
+	set->recs = xcalloc(3, sizeof(*set->recs));
 	set->n = 3;
 	set->recs[0].tag = CAA_TAG_ISSUE;
 	snprintf(set->recs[0].issuer, sizeof(set->recs[0].issuer), "ca.example");
 	set->recs[1].tag = CAA_TAG_ISSUE;
 	snprintf(set->recs[1].issuer, sizeof(set->recs[1].issuer), "ca2.example");
 	set->recs[2].tag = CAA_TAG_ISSUE + 1;
-	m->hosts[1].host = dup("mx2.example.net");
+	m->hosts[1].host = check_result_name(r, "mx2.example.net");
+	m->hosts[1].caa_name = "";
 	m->hosts[1].caa_present = 0;
-	m->hosts[2].host = dup("mx3.example.org");
+	m->hosts[2].host = check_result_name(r, "mx3.example.org");
+	m->hosts[2].caa_name = m->hosts[2].host;
 	m->hosts[2].caa_present = -1;
 	m->addrs = xcalloc(3, sizeof(*m->addrs));
 	m->n_addrs = 3;
-	m->addrs[0].host = dup("mx1.example.com");
-	snprintf(m->addrs[0].address, sizeof(m->addrs[0].address), "192.0.2.1");
+	m->addrs[0].host = check_result_name(r, "mx1.example.com");
+	m->addrs[0].address = "192.0.2.1";
 	m->addrs[0].match = 1;
 	m->addrs[0].ptr_names = xcalloc(2, sizeof(char *));
 	m->addrs[0].ptr_names[0] = dup("mx1.example.com");
 	m->addrs[0].ptr_names[1] = dup("other.example.com");
 	m->addrs[0].n_ptr_names = 2;
-	m->addrs[1].host = dup("mx1.example.com");
-	snprintf(m->addrs[1].address, sizeof(m->addrs[1].address), "2001:db8::1");
+	m->addrs[0].matched = 0;
+	m->addrs[1].host = check_result_name(r, "mx1.example.com");
+	m->addrs[1].address = "2001:db8::1";
+	m->addrs[1].matched = -1;
 	m->addrs[1].match = 0;
-	m->addrs[2].host = dup("mx2.example.net");
-	snprintf(m->addrs[2].address, sizeof(m->addrs[2].address), "192.0.2.2");
+	m->addrs[2].host = check_result_name(r, "mx2.example.net");
+	m->addrs[2].address = "192.0.2.2";
+	m->addrs[2].matched = -1;
 	m->addrs[2].match = -1;
 	return m;
+}
+
+/* The DANE lookup of one MX host on port 25: a secure TLSA set of one
+ * DANE-EE record, or (why_bogus not NULL) a bogus lookup at the host's
+ * CNAME target. */
+static void
+dane_add(struct check_result *r, const char *host, const char *expanded,
+    const char *why_bogus)
+{
+	const uint16_t port = 25;
+	struct danelookup_result *d = danelookup_result_new(
+	    check_result_name(r, host), &port, 1);
+	struct dane_port *p = &d->ports[0];
+	unsigned char rdata[35] = { 3, 1, 1 };
+
+	for (size_t i = 3; i < sizeof(rdata); i++)
+		rdata[i] = (unsigned char)(i * 7);
+	d->expanded = expanded ? dup(expanded) : NULL;
+	d->mx_status = d->addr_status = DNSSEC_SECURE;
+	p->base_expanded = expanded != NULL;
+	if (why_bogus == NULL) {
+		p->tlsa_status = DNSSEC_SECURE;
+		CHECK_INT(tlsa_add_rdata(&p->tlsa, rdata, sizeof(rdata)), 0);
+		p->applicable = 1;
+	} else {
+		p->tlsa_status = DNSSEC_BOGUS;
+		p->tlsa_rcode = 2;
+		p->why_bogus = dup(why_bogus);
+		p->reason = DANE_REASON_BOGUS;
+	}
+	r->dane = xreallocarray(r->dane, r->n_dane + 1, sizeof(*r->dane));
+	r->dane[r->n_dane++] = d;
+}
+
+static void
+mx_addr_add(struct check_result *r, const char *host, const char *address)
+{
+	struct host_address *a;
+
+	r->mx_addrs = xreallocarray(r->mx_addrs, r->n_mx_addrs + 1,
+	    sizeof(*r->mx_addrs));
+	a = &r->mx_addrs[r->n_mx_addrs++];
+	a->host = check_result_name(r, host);
+	a->address = dup(address);
 }
 
 /* variant 0: everything there; 1: failures; 2: lookups failed, null MX;
@@ -290,8 +340,21 @@ domain_make(int variant)
 		r->mtasts = mtasts_make(variant);
 	}
 	if (variant == 0 || variant == 1) {
-		r->zones = zones_make();
-		r->mxhyg = mxhyg_make();
+		r->zones = zones_make(r);
+		r->mxhyg = mxhyg_make(r);
+	}
+	if (variant == 0) {
+		dane_add(r, "mx1.example.com", NULL, NULL);
+		dane_add(r, "mx2.example.net", "alias.example.net",
+		    "validation failure <_25._tcp.alias.example.net. TLSA IN>: "
+		    "signature expired from 192.0.2.53");
+		mx_addr_add(r, "mx1.example.com", "192.0.2.1");
+		mx_addr_add(r, "mx1.example.com", "2001:db8::1");
+		mx_addr_add(r, "mx2.example.net", "192.0.2.2");
+		(void)check_result_add_endpoint(r, "mx1.example.com",
+		    "192.0.2.1", 25, PROTO_SMTP);
+		(void)check_result_add_endpoint(r, "mx2.example.net",
+		    "192.0.2.2", 25, PROTO_SMTP);
 	}
 	r->success = 1;
 	return r;
@@ -310,8 +373,9 @@ page_domain_part(const struct buf *b)
 
 static void
 render(struct check_result *r, struct buf *metrics, struct buf *json,
-    struct buf *page)
+    struct buf *page, struct buf *report)
 {
+	struct report_opts ro = { .colour = 0 };
 	struct target_cfg t;
 	struct published_target pt;
 	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = &pt,
@@ -334,6 +398,8 @@ render(struct check_result *r, struct buf *metrics, struct buf *json,
 	result_store_publish(rs, &ev);
 	CHECK_INT(status_json_render(rs, "example.com", json), 0);
 	CHECK_INT(target_page_render(rs, "example.com", page), 0);
+	if (report != NULL)
+		report_render(&pt, 1, 1700000300, &ro, report);
 	result_store_free(rs);
 }
 
@@ -345,20 +411,22 @@ snapshot(void)
 
 	for (int variant = 0; variant < 4; variant++) {
 		struct check_result *r = domain_make(variant);
-		struct buf m, j, p;
+		struct buf m, j, p, rep;
 
 		buf_init(&m);
 		buf_init(&j);
 		buf_init(&p);
-		render(r, &m, &j, &p);
-		CHECK(m.len > 0 && j.len > 0 && p.len > 0);
+		buf_init(&rep);
+		render(r, &m, &j, &p, &rep);
+		CHECK(m.len > 0 && j.len > 0 && p.len > 0 && rep.len > 0);
 		if (f != NULL)
 			fprintf(f, "=== variant %d metrics\n%s=== json\n%s"
-			    "=== page\n%s", variant, m.data, j.data,
-			    page_domain_part(&p));
+			    "=== page\n%s=== report\n%s", variant, m.data,
+			    j.data, page_domain_part(&p), rep.data);
 		buf_free(&m);
 		buf_free(&j);
 		buf_free(&p);
+		buf_free(&rep);
 		check_result_free(r);
 	}
 	if (f != NULL)
@@ -498,12 +566,12 @@ check_hostile_zone_name(void)
 	struct check_result *r = domain_make(0);
 	struct buf m, j, p;
 
-	free(r->zones->names[2].name);
-	r->zones->names[2].name = dup("<img src=x onerror=alert(1)>.example");
+	r->zones->names[2].name = check_result_name(r,
+	    "<img src=x onerror=alert(1)>.example");
 	buf_init(&m);
 	buf_init(&j);
 	buf_init(&p);
-	render(r, &m, &j, &p);
+	render(r, &m, &j, &p, NULL);
 	CHECK(strstr(p.data, "<img") == NULL);
 	CHECK(strstr(p.data, "DNSSEC of &lt;img src=x onerror=alert(1)&gt;"
 	    ".example") != NULL);
