@@ -20,8 +20,9 @@ write_buf(FILE *out, const struct buf *b)
 }
 
 /* Families rendered per walk over the results: each band's text of every
- * result is held until written (about a tenth of the exposition at the
- * most), for a tenth of the walks one family at a time would cost. */
+ * result is held until written and freed then (about a tenth of the
+ * exposition at the most), for a tenth of the walks one family at a time
+ * would cost. */
 #define ONCE_BAND	16
 
 int
@@ -51,6 +52,11 @@ metrics_once_write(struct ctx *ctx, FILE *out)
 			    write_buf(out, &tail.fam[f]) == -1)
 				rc = -1;
 		}
+		/* Written: its memory goes now, not with the last band
+		 * (expo_reset keeps it, and every band has families of its
+		 * own: kept, the bands would add up to the whole text). */
+		for (int f = band.only_lo; f < band.only_hi; f++)
+			buf_free(&band.fam[f]);
 	}
 	expo_free(&band);
 	expo_free(&tail);
