@@ -453,7 +453,7 @@ collect_mtasts(struct round *rd, const struct mtasts_result *m)
 	    m->record.valid)
 		buf_puts(&o->text, m->record.id);
 	known_absent = !m->record.present;
-	if (!known_absent && m->policy_reason != STS_OK)
+	if (!known_absent && mtasts_policy_reason(m) != STS_OK)
 		return;		/* the policy could not be had: not known */
 	if ((o = round_add(rd, REC_STS_POLICY, "mta_sts_policy")) == NULL)
 		return;
@@ -462,15 +462,16 @@ collect_mtasts(struct round *rd, const struct mtasts_result *m)
 		return;
 	}
 	{
-		char **lines = xcalloc(m->policy.n_mx + 1, sizeof(*lines));
+		const struct sts_policy *p = mtasts_policy(m);
+		char **lines = xcalloc((size_t)p->n_mx + 1, sizeof(*lines));
 
 		buf_printf(&o->text, "mode %s\nmax_age %u\n",
-		    sts_mode_name(m->policy.mode), (unsigned)m->policy.max_age);
-		for (size_t i = 0; i < m->policy.n_mx; i++)
-			lines[i] = xstrdup(m->policy.mx[i]);
-		put_sorted(&o->text, lines, m->policy.n_mx);
-		free_lines(lines, m->policy.n_mx);
-		o->facts[0] = (int64_t)m->policy.mode;
+		    sts_mode_name(p->mode), (unsigned)p->max_age);
+		for (size_t i = 0; i < p->n_mx; i++)
+			lines[i] = xstrdup(p->mx[i]);
+		put_sorted(&o->text, lines, p->n_mx);
+		free_lines(lines, p->n_mx);
+		o->facts[0] = (int64_t)p->mode;
 	}
 }
 

@@ -100,8 +100,7 @@ check_result_bytes(const struct check_result *r, size_t *eps)
 		    str_bytes(r->records->dmarc_raw) +
 		    r->records->n_spf_checks * sizeof(*r->records->spf_checks) +
 		    r->records->n_dkim * sizeof(*r->records->dkim);
-	if (r->mtasts != NULL)
-		n += sizeof(*r->mtasts);
+	n += mtasts_result_bytes(r->mtasts);
 	n += r->n_dane * sizeof(*r->dane);
 	for (size_t i = 0; i < r->n_dane; i++)
 		n += sizeof(*r->dane[i]) + str_bytes(r->dane[i]->host) +

@@ -757,14 +757,18 @@ verdict_mta_sts(const struct check_result *r, double now,
     struct verdict_info *vi)
 {
 	const struct mtasts_result *m = r->mtasts;
+	const struct sts_policy *p;
 	const char *mode;
+	double cert_not_after;
 
 	rate(vi, V_NA, "not checked");
 	if (r->target.kind != TARGET_DOMAIN || m == NULL || !m->sts_checked)
 		return;
+	p = mtasts_policy(m);
+	cert_not_after = m->fetch != NULL ? m->fetch->cert_not_after : 0;
 	if (m->record.reason == STS_DNS) {
 		flag(vi, V_WARN, FIND_DNS_LOOKUP, NULL, "lookup failed: %s",
-		    m->record.message);
+		    sts_record_message(&m->record));
 		return;
 	}
 	if (!m->record.present) {
@@ -773,16 +777,18 @@ verdict_mta_sts(const struct check_result *r, double now,
 	}
 	if (!m->record.valid) {
 		flag(vi, V_FAIL, FIND_STS_BROKEN, NULL, "record %s: %s",
-		    sts_reason_name(m->record.reason), m->record.message);
+		    sts_reason_name(m->record.reason),
+		    sts_record_message(&m->record));
 		return;
 	}
-	if (m->policy_reason != STS_OK) {
+	if (mtasts_policy_reason(m) != STS_OK) {
 		flag(vi, V_FAIL, FIND_STS_BROKEN, NULL, "policy %s: %s",
-		    sts_reason_name(m->policy_reason), m->policy_message);
+		    sts_reason_name(mtasts_policy_reason(m)),
+		    mtasts_policy_message(m));
 		return;
 	}
-	mode = sts_mode_name(m->policy.mode);
-	if (m->policy.mode == STS_MODE_NONE) {
+	mode = sts_mode_name(p->mode);
+	if (p->mode == STS_MODE_NONE) {
 		flag(vi, V_WARN, FIND_STS_MODE_NONE, NULL,
 		    "mode none: the policy is withdrawn");
 		return;
@@ -794,17 +800,17 @@ verdict_mta_sts(const struct check_result *r, double now,
 
 		if (v != MTASTS_MX_NOT_COVERED && v != MTASTS_MX_CERT_FAILS)
 			continue;
-		flag(vi, m->policy.mode == STS_MODE_ENFORCE ? V_FAIL : V_WARN,
+		flag(vi, p->mode == STS_MODE_ENFORCE ? V_FAIL : V_WARN,
 		    v == MTASTS_MX_NOT_COVERED ? FIND_STS_MX : FIND_STS_MX_CERT,
 		    host, "%s: %s %s", mode, host,
 		    v == MTASTS_MX_NOT_COVERED ? "matches no mx pattern" :
 		    "serves a certificate that does not verify for its name");
 		return;
 	}
-	if (m->cert_not_after > 0 && m->cert_not_after - now < 14 * 86400.0) {
+	if (cert_not_after > 0 && cert_not_after - now < 14 * 86400.0) {
 		flag(vi, V_WARN, FIND_STS_CERT_EXPIRING, NULL,
 		    "%s, but the certificate of mta-sts.%s expires in %.0f days",
-		    mode, r->target.name, (m->cert_not_after - now) / 86400.0);
+		    mode, r->target.name, (cert_not_after - now) / 86400.0);
 		return;
 	}
 	if (m->rpt_checked && !m->rpt.present) {
@@ -815,11 +821,11 @@ verdict_mta_sts(const struct check_result *r, double now,
 	if (m->rpt_checked && !m->rpt.valid) {
 		flag(vi, V_WARN, FIND_TLSRPT_INVALID, NULL, "%s, but TLS-RPT %s:"
 		    " %s", mode, sts_reason_name(m->rpt.reason),
-		    m->rpt.message);
+		    tlsrpt_record_message(&m->rpt));
 		return;
 	}
 	rate(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s%s", mode,
-	    m->policy.max_age, m->policy.n_mx, m->policy.n_mx == 1 ? "" : "s",
+	    p->max_age, (size_t)p->n_mx, p->n_mx == 1 ? "" : "s",
 	    mx_has_dane(r) ? "; DANE applies too and takes precedence for "
 	    "senders that do DANE (RFC 8461 2)" : "");
 }

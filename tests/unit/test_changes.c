@@ -385,14 +385,17 @@ test_tracker_tls(void)
 	struct check_result r;
 	struct danelookup_result d, *dp = &d;
 	struct mtasts_result m;
+	struct mtasts_fetch mf;
 	struct endpoint_result eps[2];
 	struct tlsa_record rec = { .usage = 3, .selector = 1, .mtype = 1 };
 	unsigned char data[32] = { 0xab };
 	char *mx[] = { "mx.example.org" };
+	char id[3][9] = { "20261203", "20261204", "20261205" };
 
 	memset(&r, 0, sizeof(r));
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
+	memset(&mf, 0, sizeof(mf));
 	memset(eps, 0, sizeof(eps));
 	probe_outcome_init(&eps[0].out);
 	probe_outcome_init(&eps[1].out);
@@ -412,12 +415,14 @@ test_tracker_tls(void)
 	m.record_lookup.done = 1;
 	m.record_lookup.result = DNS_OK;
 	m.record.present = m.record.valid = 1;
-	snprintf(m.record.id, sizeof(m.record.id), "20261203");
-	m.policy_reason = STS_OK;
-	m.policy.mode = STS_MODE_ENFORCE;
-	m.policy.max_age = 86400;
-	m.policy.mx = mx;
-	m.policy.n_mx = 1;
+	m.record.id = id[0];
+	m.fetch = &mf;
+	m.fetch_attempted = 1;
+	mf.policy.reason = STS_OK;
+	mf.policy.mode = STS_MODE_ENFORCE;
+	mf.policy.max_age = 86400;
+	mf.policy.mx = mx;
+	mf.policy.n_mx = 1;
 	r.eps = eps;
 	r.n_eps = 2;
 	for (int i = 0; i < 2; i++) {
@@ -440,7 +445,7 @@ test_tracker_tls(void)
 	/* a TLSA lookup that failed says nothing; mode testing, one address
 	 * with a 2048-bit key from another CA */
 	d.ports[0].tlsa_status = DNSSEC_SERVFAIL;
-	m.policy.mode = STS_MODE_TESTING;
+	mf.policy.mode = STS_MODE_TESTING;
 	eps[1].out.tls.key_bits = 2048;
 	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 7);
 	probe_str_printf(&eps[1].out.tls.issuer, 256, "CN=CA two");
@@ -452,7 +457,7 @@ test_tracker_tls(void)
 	 * is no weakening; an EC key is another type, not a smaller key */
 	d.ports[0].tlsa_status = DNSSEC_INSECURE;
 	d.ports[0].tlsa.n = 0;
-	snprintf(m.record.id, sizeof(m.record.id), "20261204");
+	m.record.id = id[1];
 	changes_free(&ch);
 	changes_init(&ch, NULL, 3600);
 	changes_observe(&ch, "example.org", &r, 2000);
@@ -462,12 +467,12 @@ test_tracker_tls(void)
 	snprintf(eps[1].out.tls.key_type, 16, "EC");
 	eps[1].out.tls.key_bits = 256;
 	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 8);
-	snprintf(m.record.id, sizeof(m.record.id), "20261205");
+	m.record.id = id[2];
 	changes_observe(&ch, "example.org", &r, 2002);
 	CHECK_STR(look(&ch, 2002).weak, "example.org/tlsa:mx.example.org/tlsa_removed ");
 	/* the MTA-STS record gone: the mode is lowered to none at all */
 	m.record.present = m.record.valid = 0;
-	m.policy_reason = STS_OK + 1;	/* no policy fetched */
+	mf.policy.reason = STS_OK + 1;	/* no policy fetched */
 	changes_observe(&ch, "example.org", &r, 2003);
 	CHECK_STR(look(&ch, 2003).weak, "example.org/tlsa:mx.example.org/tlsa_removed "
 	    "example.org/mta_sts_policy/mta_sts_mode ");

@@ -148,48 +148,44 @@ records_make(int variant)
 static struct mtasts_result *
 mtasts_make(int variant)
 {
+	static const char policy[] = "version: STSv1\nmode: enforce\n"
+	    "mx: mx1.example.com\nmx: *.example.net\nmax_age: 604800\n";
 	struct mtasts_result *m = xcalloc(1, sizeof(*m));
 
 	m->sts_checked = variant != 2;
 	m->rpt_checked = variant != 1;
 	m->record_lookup.done = 1;
-	m->record_lookup.duration_s = 0.0625;
+	m->record_lookup.duration_ms = 62;
 	m->rpt_lookup.done = 1;
-	m->rpt_lookup.duration_s = 0.03125;
+	m->rpt_lookup.duration_ms = 31;
 	if (variant == 0) {
 		m->record.present = m->record.valid = 1;
-		snprintf(m->record.id, sizeof(m->record.id), "20240101");
+		m->record.id = dup("20240101");
 		m->record_raw = dup("v=STSv1; id=20240101");
 		m->fetch_attempted = m->fetch_success = 1;
-		m->http_status = 200;
-		m->fetch_duration_s = 0.75;
-		m->cert_not_after = 4000000000.0;
-		m->policy.valid = 1;
-		m->policy.mode = STS_MODE_ENFORCE;
-		m->policy.max_age = 604800;
-		m->policy.mx = xcalloc(2, sizeof(char *));
-		m->policy.mx[0] = dup("mx1.example.com");
-		m->policy.mx[1] = dup("*.example.net");
-		m->policy.n_mx = 2;
+		m->fetch = xcalloc(1, sizeof(*m->fetch));
+		m->fetch->http_status = 200;
+		m->fetch->duration_ms = 750;
+		m->fetch->cert_not_after = 4000000000.0;
+		sts_policy_parse(policy, strlen(policy), &m->fetch->policy);
 		m->rpt.present = m->rpt.valid = 1;
 		m->rpt.n_rua = 1;
 		m->rpt_raw = dup("v=TLSRPTv1; rua=mailto:tls@example.com");
 	} else if (variant == 1) {
 		m->record.present = 1;
-		m->record.reason = STS_FETCH_STATUS;
-		snprintf(m->record.message, sizeof(m->record.message),
+		sts_record_set_reason(&m->record, STS_FETCH_STATUS,
 		    "id has <bad> characters");
 		m->record_raw = dup("v=STSv1; id=<bad>");
 		m->fetch_attempted = 1;
-		m->http_status = 404;
-		m->fetch_duration_s = 0.5;
-		m->policy_reason = STS_FETCH_STATUS;
-		snprintf(m->policy_message, sizeof(m->policy_message),
-		    "HTTP status 404");
+		m->fetch = xcalloc(1, sizeof(*m->fetch));
+		m->fetch->http_status = 404;
+		m->fetch->duration_ms = 500;
+		m->fetch->policy.mode = STS_MODE_UNSET;
+		m->fetch->policy.reason = STS_FETCH_STATUS;
+		m->fetch->policy.message = dup("HTTP status 404");
 	} else {
 		m->rpt.present = 1;
-		m->rpt.reason = STS_FETCH_STATUS;
-		snprintf(m->rpt.message, sizeof(m->rpt.message), "no rua");
+		tlsrpt_record_set_reason(&m->rpt, STS_FETCH_STATUS, "no rua");
 		m->rpt_raw = dup("v=TLSRPTv1;");
 	}
 	return m;
