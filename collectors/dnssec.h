@@ -38,8 +38,10 @@ struct dnssec_params {
 struct dnssec;
 struct dnssec_query;
 
-/* Returns NULL with err set when the context cannot be made (the trust
- * anchor does not load, a bad forwarder). */
+/* The validator; libunbound's context is made by the first lookup (a
+ * failure there, e.g. a trust anchor unbound refuses, is that lookup's
+ * DNSSEC_ERROR with why).  err is kept for the callers; NULL is not
+ * returned. */
 struct dnssec *dnssec_new(struct event_base *base,
     const struct dnssec_params *p, char *err, size_t errlen);
 /* Cancels every lookup still in flight without calling back. */

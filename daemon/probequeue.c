@@ -108,7 +108,7 @@ finished:
 	if (job->share != NULL)
 		probeshare_done(ctx, job, ep);
 	TAILQ_REMOVE(&run->jobs, job, rlink);
-	free(job);
+	probe_job_free(job);
 	run->outstanding--;
 	sched_run_maybe_finish(run);
 	probeq_pump(ctx);
@@ -200,4 +200,11 @@ probeq_pump(struct ctx *ctx)
 		job_start(ctx, job);
 	}
 	dnsq_pump(ctx);	/* lookups held back while the queue was long */
+}
+
+void
+probe_job_free(struct probe_job *job)
+{
+	free(job->log_id);
+	free(job);
 }

@@ -95,7 +95,7 @@ probeshare_done(struct ctx *ctx, struct probe_job *leader,
 		TAILQ_REMOVE(&s->followers, f, slink);
 		share_serve(ctx, s, frun, &frun->res->eps[f->ep]);
 		TAILQ_REMOVE(&frun->jobs, f, rlink);
-		free(f);
+		probe_job_free(f);
 		frun->outstanding--;
 		sched_run_maybe_finish(frun);
 	}

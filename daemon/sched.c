@@ -142,7 +142,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	struct probe_job *job;
 	struct sockaddr_storage ss;
 	char addr[INET6_ADDRSTRLEN] = "", why[256], q[LOG_QUOTE_MAX], qt[256],
-	    qh[256];
+	    qh[256], log_id[PROBE_LOG_ID_MAX];
 
 	/* The address the probe connects to, its port set, and its text. */
 	memset(&ss, 0, sizeof(ss));
@@ -179,13 +179,14 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	job->run = run;
 	job->ep = check_result_add_endpoint(run->res, host, addr, port, proto);
 	/* The host is an MX name from DNS, the target may come from /probe. */
-	snprintf(job->log_id, sizeof(job->log_id),
+	snprintf(log_id, sizeof(log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
 	    log_quote(qt, sizeof(qt), run->check->cfg->name),
 	    log_quote(qh, sizeof(qh), host), addr, port, protocol_name(proto));
+	job->log_id = xstrdup(log_id);
 	switch (probeshare_join(run, job, addr, port, proto, host)) {
 	case SHARE_SERVED:
-		free(job);
+		probe_job_free(job);
 		return;
 	case SHARE_FOLLOWS:
 		run->outstanding++;
@@ -878,14 +879,14 @@ check_cancel_run(struct check *c)
 		TAILQ_REMOVE(&run->jobs, job, rlink);
 		if (job->share != NULL && job->share->leader != job) {
 			probeshare_leave(ctx, job);	/* a follower */
-			free(job);
+			probe_job_free(job);
 			run->outstanding--;
 			continue;
 		}
 		if (job->share != NULL)
 			probeshare_leave(ctx, job);
 		probeq_drop(ctx, job);
-		free(job);
+		probe_job_free(job);
 		run->outstanding--;
 	}
 	sched_run_maybe_finish(run);
