@@ -1,6 +1,7 @@
 #include "collectors/audit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -93,6 +94,44 @@ tls_audit_init(struct tls_audit *a)
 	a->cipher_order_kept = -1;
 	a->extms = -1;
 	a->compression = -1;
+}
+
+struct tls_audit *
+tls_audit_new(void)
+{
+	struct tls_audit *a = xmalloc(sizeof(*a));
+
+	tls_audit_init(a);
+	a->refs = 1;
+	return a;
+}
+
+struct tls_audit *
+tls_audit_hold(struct tls_audit *a)
+{
+	if (a != NULL)
+		a->refs++;
+	return a;
+}
+
+void
+tls_audit_drop(struct tls_audit *a)
+{
+	if (a != NULL && --a->refs == 0)
+		free(a);
+}
+
+const struct tls_audit *
+tls_audit_none(void)
+{
+	static struct tls_audit none;
+	static int ready;
+
+	if (!ready) {
+		tls_audit_init(&none);
+		ready = 1;
+	}
+	return &none;
 }
 
 void

@@ -45,8 +45,11 @@ enum audit_step {
 	AUDIT_DONE,
 };
 
-/* What the audit found for one endpoint; -1 means not learnt. */
+/* What the audit found for one endpoint; -1 means not learnt.  A result
+ * holds one made by tls_audit_new(), shared by reference count with every
+ * endpoint it serves (share = on, and carried over between audits). */
 struct tls_audit {
+	unsigned	 refs;		/* holders (tls_audit_new) */
 	int		 ran;
 	double		 finished;	/* wall clock */
 	double		 duration_s;
@@ -96,6 +99,14 @@ const char *weak_class_name(enum weak_class c);
 unsigned weak_classes_testable(void);
 
 void tls_audit_init(struct tls_audit *a);
+/* A new audit as tls_audit_init() makes it, held once. */
+struct tls_audit *tls_audit_new(void);
+/* One more holder of a (NULL fine); a. */
+struct tls_audit *tls_audit_hold(struct tls_audit *a);
+/* A holder lets go of a (NULL fine); the last frees it. */
+void tls_audit_drop(struct tls_audit *a);
+/* No audit, as readers see it: as tls_audit_init() leaves one. */
+const struct tls_audit *tls_audit_none(void);
 /* Takes in what a finished handshake proves (suite class, group, EMS):
  * the main probe's before the audit begins, each audit handshake's. */
 void tls_audit_learn(struct tls_audit *a, const struct tls_facts *t);

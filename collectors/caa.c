@@ -1,6 +1,7 @@
 #include "collectors/caa.h"
 
 #include <arpa/nameser.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -218,7 +219,21 @@ caa_set_add(struct caa_set *set, const uint8_t *rdata, size_t len)
 		if (set->error == CAA_OK)
 			set->error = e;
 	}
+	set->recs = xreallocarray(set->recs, set->n + 1, sizeof(*set->recs));
 	set->recs[set->n++] = rec;
+}
+
+void
+caa_set_free(struct caa_set *set)
+{
+	free(set->recs);
+	memset(set, 0, sizeof(*set));
+}
+
+size_t
+caa_set_bytes(const struct caa_set *set)
+{
+	return set->n * sizeof(*set->recs);
 }
 
 static void

@@ -61,12 +61,17 @@ enum caa_error caa_parse_rdata(const uint8_t *rdata, size_t len,
 enum caa_error caa_parse_issue_value(const char *v, size_t len, char *issuer,
     unsigned *n_params);
 
-/* A relevant record set, as found at one name. */
+/* A relevant record set, as found at one name: zeroed to start,
+ * caa_set_free() to end. */
 struct caa_set {
-	struct caa_record recs[CAA_SET_MAX];
+	struct caa_record *recs;	/* exactly n, at most CAA_SET_MAX */
 	size_t		 n;
 	enum caa_error	 error;		/* the first fault, or CAA_OK */
 };
+/* Frees the records and zeroes the set. */
+void caa_set_free(struct caa_set *set);
+/* Bytes the records take, as malloc was asked for them. */
+size_t caa_set_bytes(const struct caa_set *set);
 
 /* Adds one RDATA to the set; a record that does not parse, or one too
  * many, makes the set invalid (set->error) but is counted. */

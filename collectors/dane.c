@@ -59,6 +59,17 @@ tlsa_set_free(struct tlsa_set *s)
 	tlsa_set_init(s);
 }
 
+size_t
+tlsa_set_bytes(const struct tlsa_set *s)
+{
+	size_t n = s->n * sizeof(*s->recs);
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->recs[i].data != NULL)
+			n += s->recs[i].len;
+	return n;
+}
+
 void
 tlsa_set_copy(struct tlsa_set *dst, const struct tlsa_set *src)
 {

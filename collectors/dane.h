@@ -74,6 +74,8 @@ struct tlsa_set {
 
 void tlsa_set_init(struct tlsa_set *s);
 void tlsa_set_free(struct tlsa_set *s);
+/* Bytes the set holds on the heap, as malloc was asked for them. */
+size_t tlsa_set_bytes(const struct tlsa_set *s);
 /* A deep copy of src into dst (initialised here). */
 void tlsa_set_copy(struct tlsa_set *dst, const struct tlsa_set *src);
 

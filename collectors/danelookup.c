@@ -105,8 +105,7 @@ port_judge(const struct danelookup_result *r, struct dane_port *p)
 /* The records at the expanded name count when there is an answer there
  * other than a secure denial; a failure there is the port's failure. */
 static void
-port_take_expanded(const struct danelookup_result *r, struct dane_port *p,
-    struct dl_expanded *e)
+port_take_expanded(struct dane_port *p, struct dl_expanded *e)
 {
 	if (e->status == DNSSEC_SECURE && e->tlsa.n == 0)
 		return;			/* then the original name's */
@@ -114,11 +113,10 @@ port_take_expanded(const struct danelookup_result *r, struct dane_port *p,
 	p->tlsa = e->tlsa;
 	tlsa_set_init(&e->tlsa);
 	p->tlsa_status = e->status;
-	free(p->why_bogus);
+	dnssec_why_free(p->why_bogus);
 	p->why_bogus = e->why_bogus;
-	e->why_bogus = NULL;
-	free(p->base);
-	p->base = xstrdup(r->expanded);
+	e->why_bogus = dnssec_why_none;
+	p->base_expanded = 1;
 }
 
 static void
@@ -126,7 +124,7 @@ job_free(struct danelookup_job *job)
 {
 	for (size_t i = 0; i < DANELOOKUP_PORTS_MAX; i++) {
 		tlsa_set_free(&job->exp[i].tlsa);
-		free(job->exp[i].why_bogus);
+		dnssec_why_free(job->exp[i].why_bogus);
 	}
 	danelookup_result_free(job->res);
 	free(job);
@@ -140,7 +138,7 @@ job_finish(struct danelookup_job *job)
 	r->addr_status = worse(job->a_status, job->aaaa_status);
 	for (size_t i = 0; i < r->n_ports; i++) {
 		if (job->expanded_asked)
-			port_take_expanded(r, &r->ports[i], &job->exp[i]);
+			port_take_expanded(&r->ports[i], &job->exp[i]);
 		port_judge(r, &r->ports[i]);
 	}
 	job->res = NULL;
@@ -209,9 +207,7 @@ answered(void *arg, const struct dnssec_answer *a)
 
 		p->tlsa_status = a->status;
 		p->tlsa_rcode = a->rcode;
-		free(p->why_bogus);
-		p->why_bogus = xstrdup(a->status == DNSSEC_BOGUS ?
-		    a->why_bogus : "");
+		dnssec_why_set(&p->why_bogus, a);
 		if (a->packet != NULL && a->rcode == 0)
 			(void)tlsa_parse_answer(a->packet, (size_t)a->len,
 			    &p->tlsa);
@@ -221,9 +217,7 @@ answered(void *arg, const struct dnssec_answer *a)
 		struct dl_expanded *e = &job->exp[q->port];
 
 		e->status = a->status;
-		free(e->why_bogus);
-		e->why_bogus = xstrdup(a->status == DNSSEC_BOGUS ?
-		    a->why_bogus : "");
+		dnssec_why_set(&e->why_bogus, a);
 		if (a->packet != NULL && a->rcode == 0)
 			(void)tlsa_parse_answer(a->packet, (size_t)a->len,
 			    &e->tlsa);
@@ -255,7 +249,8 @@ danelookup_start(const struct danelookup_params *p, danelookup_done_cb cb,
     void *arg)
 {
 	struct danelookup_job *job = xcalloc(1, sizeof(*job));
-	struct danelookup_result *r = xcalloc(1, sizeof(*r));
+	struct danelookup_result *r = danelookup_result_new(p->host, p->ports,
+	    p->n_ports);
 	char name[300];
 
 	job->res = r;
@@ -263,18 +258,9 @@ danelookup_start(const struct danelookup_params *p, danelookup_done_cb cb,
 	job->send = p->send;
 	job->cb = cb;
 	job->arg = arg;
-	r->host = xstrdup(p->host);
-	r->mx_status = DNSSEC_TIMEOUT;
 	job->a_status = job->aaaa_status = DNSSEC_TIMEOUT;
-	for (size_t i = 0; i < p->n_ports && i < DANELOOKUP_PORTS_MAX; i++) {
-		struct dane_port *dp = &r->ports[r->n_ports++];
-
-		dp->port = p->ports[i];
-		dp->tlsa_status = DNSSEC_TIMEOUT;
-		dp->why_bogus = xstrdup("");
-		dp->base = xstrdup(p->host);
-		tlsa_set_init(&dp->tlsa);
-	}
+	for (size_t i = 0; i < DANELOOKUP_PORTS_MAX; i++)
+		job->exp[i].why_bogus = dnssec_why_none;
 	/* Every query is made before any can answer. */
 	send_question(job, p->domain, ns_t_mx, DL_MX, 0);
 	send_question(job, p->host, ns_t_a, DL_A, 0);
@@ -296,6 +282,47 @@ danelookup_cancel(struct danelookup_job *job)
 	job_free(job);
 }
 
+struct danelookup_result *
+danelookup_result_new(const char *host, const uint16_t *ports, size_t n_ports)
+{
+	struct danelookup_result *r;
+
+	if (n_ports > DANELOOKUP_PORTS_MAX)
+		n_ports = DANELOOKUP_PORTS_MAX;
+	r = xcalloc(1, sizeof(*r) + n_ports * sizeof(r->ports[0]));
+	r->host = host;
+	r->mx_status = r->addr_status = DNSSEC_TIMEOUT;
+	r->n_ports = n_ports;
+	for (size_t i = 0; i < n_ports; i++) {
+		struct dane_port *dp = &r->ports[i];
+
+		dp->port = ports[i];
+		dp->tlsa_status = DNSSEC_TIMEOUT;
+		dp->why_bogus = dnssec_why_none;
+		tlsa_set_init(&dp->tlsa);
+	}
+	return r;
+}
+
+size_t
+danelookup_result_bytes(const struct danelookup_result *r)
+{
+	size_t n;
+
+	if (r == NULL)
+		return 0;
+	n = sizeof(*r) + r->n_ports * sizeof(r->ports[0]);
+	if (r->expanded != NULL)
+		n += strlen(r->expanded) + 1;
+	for (size_t i = 0; i < r->n_ports; i++) {
+		const struct dane_port *p = &r->ports[i];
+
+		n += dnssec_why_bytes(p->why_bogus) +
+		    tlsa_set_bytes(&p->tlsa);
+	}
+	return n;
+}
+
 void
 danelookup_result_free(struct danelookup_result *r)
 {
@@ -303,11 +330,9 @@ danelookup_result_free(struct danelookup_result *r)
 		return;
 	for (size_t i = 0; i < r->n_ports; i++) {
 		tlsa_set_free(&r->ports[i].tlsa);
-		free(r->ports[i].why_bogus);
-		free(r->ports[i].base);
+		dnssec_why_free(r->ports[i].why_bogus);
 	}
 	free(r->expanded);
-	free(r->host);
 	free(r);
 }
 
@@ -327,6 +352,13 @@ danelookup_port(const struct danelookup_result *r, uint16_t port)
 		if (r->ports[i].port == port)
 			return &r->ports[i];
 	return NULL;
+}
+
+const char *
+danelookup_port_base(const struct danelookup_result *r,
+    const struct dane_port *p)
+{
+	return p->base_expanded && r->expanded != NULL ? r->expanded : r->host;
 }
 
 struct tlsa_set *

@@ -18,33 +18,44 @@
 #define DANELOOKUP_PORTS_MAX	8	/* MAX_PORTS */
 
 
+/* Sized to what it holds: the ports asked (n_ports, a flexible array),
+ * the host borrowed from the params, the base told by a flag, why_bogus
+ * owned only when bogus (dnssec_why_none else). */
 struct dane_port {
-	uint16_t	 port;
-	char		*base;		/* the TLSA base domain the records
-					 * are from: the CNAME-expanded host
-					 * name or the host name */
-	enum dnssec_status tlsa_status;
-	int		 tlsa_rcode;
 	char		*why_bogus;	/* "" unless bogus */
 	struct tlsa_set	 tlsa;
-	int		 applicable;	/* secure MX, address and TLSA, with
-					 * at least one usable record */
+	enum dnssec_status tlsa_status;
 	enum dane_reason reason;	/* why not applicable, or NONE */
+	int		 tlsa_rcode;
+	uint16_t	 port;
+	unsigned char	 applicable;	/* secure MX, address and TLSA, with
+					 * at least one usable record */
+	unsigned char	 base_expanded;	/* the records are from the expanded
+					 * name (danelookup_port_base) */
 };
 
 struct danelookup_result {
-	char		*host;
+	const char	*host;		/* the params' host: it must outlive
+					 * the result */
 	char		*expanded;	/* the host's CNAME target, or NULL */
 	enum dnssec_status mx_status;
 	enum dnssec_status addr_status;	/* the worse of A and AAAA */
-	struct dane_port ports[DANELOOKUP_PORTS_MAX];
 	size_t		 n_ports;
+	struct dane_port ports[];	/* n_ports */
 };
+
+/* A result of host (borrowed) with n_ports ports, each TIMEOUT, without
+ * records (danelookup_result_free). */
+struct danelookup_result *danelookup_result_new(const char *host,
+    const uint16_t *ports, size_t n_ports);
+/* Bytes the result holds, as malloc was asked for them (its structs, the
+ * expansion, why_bogus texts and TLSA records; not the borrowed host). */
+size_t danelookup_result_bytes(const struct danelookup_result *r);
 
 struct danelookup_params {
 	struct dnssec	*v;
 	const char	*domain;	/* whose MX the host is */
-	const char	*host;
+	const char	*host;		/* must outlive the result */
 	const uint16_t	*ports;
 	size_t		 n_ports;
 	struct dnssec_sender send;	/* zeroed: straight to v (dnssec.h) */
@@ -63,6 +74,10 @@ void danelookup_result_free(struct danelookup_result *res);
 /* The port's entry, or NULL. */
 const struct dane_port *danelookup_port(const struct danelookup_result *r,
     uint16_t port);
+/* The TLSA base domain a port's records are from: the CNAME-expanded host
+ * name or the host name. */
+const char *danelookup_port_base(const struct danelookup_result *r,
+    const struct dane_port *p);
 /* The records the probe of an endpoint on port takes into its handshake:
  * a secure set under a secure MX and address lookup, usable or not (the
  * probe tells each record's fate), or NULL. */

@@ -1,5 +1,7 @@
 #include "collectors/dkim.h"
 
+#include "base/ostr.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,12 +28,14 @@ static void
 key_fail(struct dkim_key *key, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[DKIM_MESSAGE_MAX];
 
 	key->valid = 0;
 	key->reason = reason;
 	va_start(ap, fmt);
-	vsnprintf(key->message, sizeof(key->message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ostr_set(&key->message, ostr_cut(msg, sizeof(msg)));
 }
 
 /* Strict base64 (RFC 4648 with "=" padding) with FWS allowed anywhere, as
@@ -106,7 +110,7 @@ rsa_key_check(struct dkim_key *key, const unsigned char *der, size_t len)
 	int type, bits;
 
 	if ((pkey = d2i_PUBKEY(NULL, &p, (long)len)) != NULL) {
-		key->key_format = "spki";
+		key->key_format = DKIM_FORMAT_SPKI;
 		type = EVP_PKEY_get_base_id(pkey);
 		if (type != EVP_PKEY_RSA) {
 			key_fail(key, "bad_key", "p= holds a key of type %s, "
@@ -129,7 +133,7 @@ rsa_key_check(struct dkim_key *key, const unsigned char *der, size_t len)
 				    "RSAPublicKey", len);
 			goto out;
 		}
-		key->key_format = "rsapublickey";
+		key->key_format = DKIM_FORMAT_RSAPUBLICKEY;
 	}
 	if (p != der + len) {
 		key_fail(key, "bad_key", "%zu bytes of garbage after the key",
@@ -178,7 +182,7 @@ ed25519_key_check(struct dkim_key *key, const unsigned char *raw, size_t len)
 		return;
 	}
 	EVP_PKEY_free(pkey);
-	key->key_format = "raw";
+	key->key_format = DKIM_FORMAT_RAW;
 	/* The key size, not OpenSSL's 253 (the group order's). */
 	key->key_bits = ED25519_KEY_LEN * 8;
 	key->valid = 1;
@@ -274,6 +278,42 @@ static void
 key_reset(struct dkim_key *key)
 {
 	memset(key, 0, sizeof(*key));
+	key->message = ostr_empty;
+}
+
+const char *
+dkim_key_type_name(int type)
+{
+	switch (type) {
+	case DKIM_KEY_RSA:
+		return "rsa";
+	case DKIM_KEY_ED25519:
+		return "ed25519";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+dkim_key_format_name(int format)
+{
+	switch (format) {
+	case DKIM_FORMAT_SPKI:
+		return "spki";
+	case DKIM_FORMAT_RSAPUBLICKEY:
+		return "rsapublickey";
+	case DKIM_FORMAT_RAW:
+		return "raw";
+	default:
+		return NULL;
+	}
+}
+
+void
+dkim_key_free(struct dkim_key *key)
+{
+	ostr_free(key->message);
+	key_reset(key);
 }
 
 void
@@ -284,7 +324,7 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 	const char *reason;
 	unsigned char *der = NULL;
 	size_t derlen;
-	char why[128];
+	char why[128], msg[DKIM_MESSAGE_MAX];
 
 	key_reset(key);
 	key->present = 1;
@@ -293,9 +333,11 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 		    len, TXT_RECORD_MAX);
 		return;
 	}
-	if (txt_taglist_parse(rec, len, 0, &tags, &reason, key->message,
-	    sizeof(key->message)) == -1) {
+	msg[0] = '\0';
+	if (txt_taglist_parse(rec, len, 0, &tags, &reason, msg,
+	    sizeof(msg)) == -1) {
 		key->reason = reason;
+		key->message = ostr_cut(msg, sizeof(msg));
 		goto out;
 	}
 
@@ -315,9 +357,9 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 
 	k = txt_taglist_get(&tags, "k", 0);
 	if (k == NULL || txt_span_eq(k->value, k->value_len, "rsa", 1))
-		key->key_type = "rsa";
+		key->key_type = DKIM_KEY_RSA;
 	else if (txt_span_eq(k->value, k->value_len, "ed25519", 1))
-		key->key_type = "ed25519";
+		key->key_type = DKIM_KEY_ED25519;
 	else {
 		key_fail(key, "unknown_key_type", "k=%.*s is not rsa or "
 		    "ed25519", (int)(k->value_len > 32 ? 32 : k->value_len),
@@ -350,7 +392,7 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_key *key)
 		key_fail(key, "bad_base64", "p=: %s", why);
 		goto out;
 	}
-	if (strcmp(key->key_type, "rsa") == 0)
+	if (key->key_type == DKIM_KEY_RSA)
 		rsa_key_check(key, der, derlen);
 	else
 		ed25519_key_check(key, der, derlen);
@@ -370,7 +412,7 @@ void
 dkim_key_select(const struct txt_records *recs, struct dkim_key *key)
 {
 	const struct txt_record *first;
-	char inner[sizeof(key->message)];
+	char inner[DKIM_MESSAGE_MAX];
 
 	if (recs->n == 0) {
 		key_reset(key);
@@ -386,7 +428,7 @@ dkim_key_select(const struct txt_records *recs, struct dkim_key *key)
 	} else
 		dkim_key_parse(first->text.data, first->text.len, key);
 	if (recs->n > 1) {
-		memcpy(inner, key->message, sizeof(inner));
+		snprintf(inner, sizeof(inner), "%s", key->message);
 		key->multiple_records = 1;
 		key_fail(key, "multiple_records", "%zu TXT records at the "
 		    "selector; the first: %s", recs->n,

@@ -1,5 +1,7 @@
 #include "collectors/dmarc.h"
 
+#include "base/ostr.h"
+
 #include <libpsl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,14 +22,16 @@ static void
 d_fail(struct dmarc_record *d, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[DMARC_MESSAGE_MAX];
 
 	d->valid = 0;
 	if (d->reason != NULL)
 		return;
 	d->reason = reason;
 	va_start(ap, fmt);
-	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ostr_set(&d->message, ostr_cut(msg, sizeof(msg)));
 }
 
 static int
@@ -262,7 +266,7 @@ uri_list_free(struct dmarc_uri *uris, size_t n)
  * reported and skipped, the good ones kept. */
 static void
 uri_list_parse(struct dmarc_record *d, const struct txt_tag *tag,
-    struct dmarc_uri **uris, size_t *n)
+    struct dmarc_uri **uris, unsigned *n)
 {
 	struct txt_list list;
 	struct dmarc_uri u;
@@ -322,7 +326,7 @@ fo_parse(struct dmarc_record *d, const struct txt_tag *tag)
 		d_fail(d, "bad_fo", "fo= is empty");
 		return;
 	}
-	d->fo = fo;
+	d->fo = (unsigned char)fo;
 }
 
 /* rf=: only afrf is registered. */
@@ -361,6 +365,7 @@ static void
 record_init(struct dmarc_record *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->message = ostr_empty;
 	d->policy = d->subdomain_policy = d->nonexistent_policy =
 	    DMARC_POLICY_UNSET;
 	d->pct = 100;
@@ -397,7 +402,7 @@ unknown_add(struct dmarc_record *d, const struct txt_tag *tag, size_t *cap)
 
 static void
 policy_apply(struct dmarc_record *d, const struct txt_tag *tag,
-    enum dmarc_policy *out, int *set)
+    signed char *out, signed char *set)
 {
 	enum dmarc_policy pol;
 
@@ -407,14 +412,14 @@ policy_apply(struct dmarc_record *d, const struct txt_tag *tag,
 		    SHOW(tag->value, tag->value_len));
 		return;
 	}
-	*out = pol;
+	*out = (signed char)pol;
 	*set = 1;
 }
 
 struct parse_state {
 	int	seen[TAG__COUNT];	/* a repeated tag is already an error
 					 * ("duplicate_tag"): the first wins */
-	int	p_ok;
+	signed char p_ok;
 	int	sp_bad;
 	size_t	cap_unknown;
 };
@@ -456,7 +461,7 @@ tag_apply(struct dmarc_record *d, const struct txt_tag *tag,
 			d_fail(d, "bad_pct", "pct=%.*s: must be an integer "
 			    "from 0 to 100", SHOW(tag->value, tag->value_len));
 		else
-			d->pct = (unsigned)n;
+			d->pct = (signed char)n;
 		break;
 	case TAG_ADKIM:
 	case TAG_ASPF:
@@ -531,6 +536,7 @@ dmarc_parse(const char *rec, size_t len, struct dmarc_record *d)
 	struct txt_taglist tags = { 0 };
 	struct parse_state st;
 	const char *reason;
+	char msg[DMARC_MESSAGE_MAX];
 
 	record_init(d);
 	d->present = 1;
@@ -563,8 +569,10 @@ dmarc_parse(const char *rec, size_t len, struct dmarc_record *d)
 
 	/* 6.3: errors give way to defaults, the good tags still count. */
 	if (txt_taglist_parse(rec, len, TXT_TAGS_NOCASE | TXT_TAGS_RECOVER,
-	    &tags, &reason, d->message, sizeof(d->message)) == -1)
+	    &tags, &reason, msg, sizeof(msg)) == -1) {
 		d->reason = reason;
+		d->message = ostr_cut(msg, sizeof(msg));
+	}
 	memset(&st, 0, sizeof(st));
 	for (size_t i = 1; i < tags.n; i++)
 		tag_apply(d, &tags.tags[i], &st);
@@ -592,16 +600,27 @@ dmarc_parse(const char *rec, size_t len, struct dmarc_record *d)
 }
 
 void
-dmarc_record_free(struct dmarc_record *d)
+dmarc_record_drop_lists(struct dmarc_record *d)
 {
-	uri_list_free(d->rua, d->n_rua);
-	uri_list_free(d->ruf, d->n_ruf);
-	for (size_t i = 0; i < d->n_unknown_tags; i++)
-		free(d->unknown_tags[i]);
+	if (d->rua != NULL)
+		uri_list_free(d->rua, d->n_rua);
+	if (d->ruf != NULL)
+		uri_list_free(d->ruf, d->n_ruf);
+	if (d->unknown_tags != NULL)
+		for (size_t i = 0; i < d->n_unknown_tags; i++)
+			free(d->unknown_tags[i]);
 	free(d->unknown_tags);
 	d->rua = d->ruf = NULL;
 	d->unknown_tags = NULL;
-	d->n_rua = d->n_ruf = d->n_unknown_tags = 0;
+}
+
+void
+dmarc_record_free(struct dmarc_record *d)
+{
+	dmarc_record_drop_lists(d);
+	ostr_free(d->message);
+	record_init(d);
+	d->present = 0;
 }
 
 void
@@ -609,7 +628,7 @@ dmarc_select(const struct txt_records *recs, struct dmarc_record *d)
 {
 	struct txt_selection sel;
 	const struct txt_record *r;
-	char inner[sizeof(d->message)];
+	char inner[DMARC_MESSAGE_MAX];
 
 	txt_select(recs, "v", "DMARC1", VERSION_FLAGS, &sel);
 	if (sel.n_exact == 0 && sel.n_near == 0) {
@@ -625,19 +644,20 @@ dmarc_select(const struct txt_records *recs, struct dmarc_record *d)
 		    TXT_RECORD_MAX);
 	} else
 		dmarc_parse(r->text.data, r->text.len, d);
-	d->selected = (size_t)(r - recs->recs);
+	d->selected = (unsigned)(r - recs->recs);
 	d->near_miss = sel.n_exact == 0;
 	if (r->too_long)
 		return;
 	if (sel.n_exact > 1) {
 		/* 6.6.3 step 5: then no DMARC processing at all. */
-		memcpy(inner, d->message, sizeof(inner));
+		snprintf(inner, sizeof(inner), "%s", d->message);
 		d->multiple_records = 1;
 		d->valid = 0;
 		d->reason = "multiple_records";
-		snprintf(d->message, sizeof(d->message), "%zu records start "
-		    "with v=DMARC1; receivers ignore them all; the first: %.160s",
-		    sel.n_exact, inner[0] ? inner : "valid");
+		ostr_set(&d->message, ostr_printf(DMARC_MESSAGE_MAX, "%zu "
+		    "records start with v=DMARC1; receivers ignore them all; "
+		    "the first: %.160s", sel.n_exact, inner[0] ? inner :
+		    "valid"));
 	}
 }
 

@@ -46,39 +46,45 @@ struct dmarc_uri {
  * (6.3: errors give way to defaults), so the fields describe the effective
  * policy. */
 struct dmarc_record {
-	int		 present;	/* a record was parsed; dmarc_select:
+	struct dmarc_uri *rua;
+	struct dmarc_uri *ruf;
+	char		**unknown_tags;	/* names, in record order */
+	const char	*reason;
+	char		*message;	/* for humans, owned, cut at
+					 * DMARC_MESSAGE_MAX - 1 bytes; ""
+					 * (ostr_empty) when valid */
+	/* The lists may be dropped (dmarc_record_drop_lists) once read:
+	 * the counts stay. */
+	unsigned	 n_rua;
+	unsigned	 n_ruf;
+	unsigned	 n_unknown_tags;
+	unsigned	 selected;	/* dmarc_select: the record parsed */
+	uint32_t	 ri;		/* seconds, default 86400 */
+	signed char	 present;	/* a record was parsed; dmarc_select:
 					 * one starts with (nearly) v=DMARC1 */
-	int		 is_dmarc;	/* starts exactly with v=DMARC1 */
-	int		 valid;		/* and conforms to 6.4 throughout */
-	int		 multiple_records; /* receivers then apply no DMARC */
+	signed char	 is_dmarc;	/* starts exactly with v=DMARC1 */
+	signed char	 valid;		/* and conforms to 6.4 throughout */
+	signed char	 multiple_records; /* receivers then apply no DMARC */
 	/* dmarc_select: none starts exactly with v=DMARC1, one nearly does
 	 * (v=dmarc1, a leading space); receivers ignore it (6.6.3), so it
 	 * must not stop the organisational-domain fallback. */
-	int		 near_miss;
-	size_t		 selected;	/* dmarc_select: the record parsed */
-	int		 policy_implied; /* p (or sp) missing or bad but rua
+	signed char	 near_miss;
+	signed char	 policy_implied; /* p (or sp) missing or bad but rua
 					  * valid: p=none assumed (6.6.3) */
-	enum dmarc_policy policy;	/* p */
-	enum dmarc_policy subdomain_policy; /* sp, else p */
-	enum dmarc_policy nonexistent_policy; /* np, else sp, else p */
-	int		 sp_set;
-	int		 np_set;
-	unsigned	 pct;		/* 0-100, default 100 */
+	signed char	 policy;	/* enum dmarc_policy: p */
+	signed char	 subdomain_policy; /* sp, else p */
+	signed char	 nonexistent_policy; /* np, else sp, else p */
+	signed char	 sp_set;
+	signed char	 np_set;
+	signed char	 testing;	/* t=y */
+	signed char	 pct;		/* 0-100, default 100 */
 	char		 adkim;		/* 'r' (default) or 's' */
 	char		 aspf;
-	unsigned	 fo;		/* DMARC_FO_*, default DMARC_FO_0 */
-	uint32_t	 ri;		/* seconds, default 86400 */
 	char		 psd;		/* 'y', 'n', 'u' (default) */
-	int		 testing;	/* t=y */
-	struct dmarc_uri *rua;
-	size_t		 n_rua;
-	struct dmarc_uri *ruf;
-	size_t		 n_ruf;
-	char		**unknown_tags;	/* names, in record order */
-	size_t		 n_unknown_tags;
-	const char	*reason;
-	char		 message[256];	/* for humans; "" when valid */
+	unsigned char	 fo;		/* DMARC_FO_*, default DMARC_FO_0 */
 };
+
+#define DMARC_MESSAGE_MAX	256	/* message's bound, NUL included */
 
 /* Parses one record (the joined strings, may hold NULs) into d, which is
  * overwritten: free it first when reusing.  present is set. */
@@ -91,7 +97,10 @@ void dmarc_parse(const char *rec, size_t len, struct dmarc_record *d);
  * is the index of the record parsed. */
 void dmarc_select(const struct txt_records *recs, struct dmarc_record *d);
 
+/* Frees what d holds; d is left empty (no record). */
 void dmarc_record_free(struct dmarc_record *d);
+/* Frees the rua, ruf and unknown tag lists, keeping their counts. */
+void dmarc_record_drop_lists(struct dmarc_record *d);
 
 const char *dmarc_policy_name(enum dmarc_policy policy);
 

@@ -19,7 +19,10 @@
 
 struct dnssec {
 	struct event_base *base;
-	struct ub_ctx	*ub;
+	struct ub_ctx	*ub;		/* made by the first lookup (ub_setup) */
+	char		*ta_file;	/* the params, kept for ub_setup */
+	char		*forwarder;	/* or NULL */
+	char		**local_zones;	/* "name transparent", NULL-ended */
 	unsigned	 timeout_ms;
 	unsigned	 in_flight;
 	struct dnssec_query *queries;	/* every query not yet released */
@@ -196,6 +199,46 @@ query_new(struct dnssec *v, const char *name, dnssec_cb cb, void *arg)
 	return q;
 }
 
+/* libunbound's context is made by the first lookup, not with the
+ * validator: a run that validates nothing (endpoint checks only) never
+ * builds unbound's configuration and module environment (~0.3 MiB of heap
+ * and ~0.5 MiB of libunbound's pages, make bench).  The config has checked
+ * the trust anchor file and the forwarder's address already; what fails
+ * here is a lookup's DNSSEC_ERROR, with why. */
+static int
+ub_setup(struct dnssec *v, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((v->ub = ub_ctx_create_event(v->base)) == NULL) {
+		snprintf(err, errlen, "cannot create the DNSSEC validator");
+		return -1;
+	}
+	/* Quiet, no files of its own, nothing from the system's config. */
+	(void)ub_ctx_set_option(v->ub, "verbosity:", "0");
+	(void)ub_ctx_set_option(v->ub, "use-syslog:", "no");
+	/* A round of many domains asks thousands of names at once (MX, A,
+	 * AAAA, TLSA per MX host and port, SOA/DNSKEY per zone): past
+	 * num-queries-per-thread unbound drops the oldest, which come back
+	 * as timeouts.  (The sockets, outgoing-range, are 4096 with libevent.) */
+	(void)ub_ctx_set_option(v->ub, "num-queries-per-thread:", "8192");
+	for (size_t i = 0; v->local_zones[i] != NULL; i++)
+		(void)ub_ctx_set_option(v->ub, "local-zone:", v->local_zones[i]);
+	if ((rc = ub_ctx_add_ta_file(v->ub, v->ta_file)) != 0)
+		snprintf(err, errlen, "trust anchor %s: %s", v->ta_file,
+		    ub_strerror(rc));
+	else if (v->forwarder != NULL &&
+	    (rc = ub_ctx_set_fwd(v->ub, v->forwarder)) != 0)
+		snprintf(err, errlen, "dnssec_forwarder %s: %s", v->forwarder,
+		    ub_strerror(rc));
+	if (rc != 0) {
+		ub_ctx_delete(v->ub);
+		v->ub = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 struct dnssec_query *
 dnssec_answer_later(struct dnssec *v, const char *name,
     enum dnssec_status status, dnssec_cb cb, void *arg)
@@ -211,6 +254,29 @@ dnssec_answer_later(struct dnssec *v, const char *name,
 	return q;
 }
 
+char dnssec_why_none[1];
+
+void
+dnssec_why_set(char **dst, const struct dnssec_answer *a)
+{
+	dnssec_why_free(*dst);
+	*dst = a != NULL && a->status == DNSSEC_BOGUS && a->why_bogus != NULL &&
+	    a->why_bogus[0] != '\0' ? xstrdup(a->why_bogus) : dnssec_why_none;
+}
+
+void
+dnssec_why_free(char *why)
+{
+	if (why != dnssec_why_none)
+		free(why);
+}
+
+size_t
+dnssec_why_bytes(const char *why)
+{
+	return why == NULL || why == dnssec_why_none ? 0 : strlen(why) + 1;
+}
+
 struct dnssec_query *
 dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
     void *arg)
@@ -218,18 +284,25 @@ dnssec_resolve(struct dnssec *v, const char *name, int type, dnssec_cb cb,
 	struct dnssec_query *q = query_new(v, name, cb, arg);
 	struct timeval tv = { v->timeout_ms / 1000,
 	    (v->timeout_ms % 1000) * 1000 };
-	int rc;
+	char why[512] = "";
+	int rc = 0;
 
 	v->asked[dns_record_of(name, type)]++;
-	q->starting = 1;
-	rc = ub_resolve_event(v->ub, name, type, 1, q, ub_answered,
-	    &q->async_id);
-	q->starting = 0;
+	if (v->ub == NULL && ub_setup(v, why, sizeof(why)) == -1) {
+		rc = -1;
+	} else {
+		q->starting = 1;
+		rc = ub_resolve_event(v->ub, name, type, 1, q, ub_answered,
+		    &q->async_id);
+		q->starting = 0;
+		if (rc != 0)
+			snprintf(why, sizeof(why), "%s", ub_strerror(rc));
+	}
 	if (rc != 0) {
 		q->async_id = 0;
 		q->kept.status = DNSSEC_ERROR;
 		q->kept.rcode = 2;
-		q->kept_why = xstrdup(ub_strerror(rc));
+		q->kept_why = xstrdup(why);
 		q->kept.why_bogus = q->kept_why;
 	}
 	if (q->kept_why != NULL) {	/* answered already: hand it over */
@@ -277,43 +350,24 @@ dnssec_new(struct event_base *base, const struct dnssec_params *p, char *err,
     size_t errlen)
 {
 	struct dnssec *v = xcalloc(1, sizeof(*v));
-	int rc;
+	size_t n = 0;
 
+	(void)err;
+	(void)errlen;
 	v->base = base;
 	v->timeout_ms = p->timeout_ms ? p->timeout_ms : 5000;
-	if ((v->ub = ub_ctx_create_event(base)) == NULL) {
-		snprintf(err, errlen, "cannot create the DNSSEC validator");
-		free(v);
-		return NULL;
-	}
-	/* Quiet, no files of its own, nothing from the system's config. */
-	(void)ub_ctx_set_option(v->ub, "verbosity:", "0");
-	(void)ub_ctx_set_option(v->ub, "use-syslog:", "no");
-	/* A round of many domains asks thousands of names at once (MX, A,
-	 * AAAA, TLSA per MX host and port, SOA/DNSKEY per zone): past
-	 * num-queries-per-thread unbound drops the oldest, which come back
-	 * as timeouts.  (The sockets, outgoing-range, are 4096 with libevent.) */
-	(void)ub_ctx_set_option(v->ub, "num-queries-per-thread:", "8192");
-	for (size_t i = 0; p->insecure_local_zones != NULL &&
-	    p->insecure_local_zones[i] != NULL; i++) {
+	v->ta_file = xstrdup(p->trust_anchor_file);
+	v->forwarder = p->forwarder != NULL ? xstrdup(p->forwarder) : NULL;
+	while (p->insecure_local_zones != NULL &&
+	    p->insecure_local_zones[n] != NULL)
+		n++;
+	v->local_zones = xcalloc(n + 1, sizeof(*v->local_zones));
+	for (size_t i = 0; i < n; i++) {
 		char val[300];
 
 		snprintf(val, sizeof(val), "%s transparent",
 		    p->insecure_local_zones[i]);
-		(void)ub_ctx_set_option(v->ub, "local-zone:", val);
-	}
-	if ((rc = ub_ctx_add_ta_file(v->ub, p->trust_anchor_file)) != 0) {
-		snprintf(err, errlen, "trust anchor %s: %s",
-		    p->trust_anchor_file, ub_strerror(rc));
-		dnssec_free(v);
-		return NULL;
-	}
-	if (p->forwarder != NULL &&
-	    (rc = ub_ctx_set_fwd(v->ub, p->forwarder)) != 0) {
-		snprintf(err, errlen, "dnssec_forwarder %s: %s", p->forwarder,
-		    ub_strerror(rc));
-		dnssec_free(v);
-		return NULL;
+		v->local_zones[i] = xstrdup(val);
 	}
 	return v;
 }
@@ -325,7 +379,13 @@ dnssec_free(struct dnssec *v)
 		return;
 	while (v->queries != NULL)
 		dnssec_cancel(v->queries);
-	ub_ctx_delete(v->ub);
+	if (v->ub != NULL)
+		ub_ctx_delete(v->ub);
+	for (size_t i = 0; v->local_zones[i] != NULL; i++)
+		free(v->local_zones[i]);
+	free(v->local_zones);
+	free(v->ta_file);
+	free(v->forwarder);
 	free(v);
 }
 

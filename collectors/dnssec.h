@@ -38,8 +38,10 @@ struct dnssec_params {
 struct dnssec;
 struct dnssec_query;
 
-/* Returns NULL with err set when the context cannot be made (the trust
- * anchor does not load, a bad forwarder). */
+/* The validator; libunbound's context is made by the first lookup (a
+ * failure there, e.g. a trust anchor unbound refuses, is that lookup's
+ * DNSSEC_ERROR with why).  err is kept for the callers; NULL is not
+ * returned. */
 struct dnssec *dnssec_new(struct event_base *base,
     const struct dnssec_params *p, char *err, size_t errlen);
 /* Cancels every lookup still in flight without calling back. */
@@ -56,6 +58,16 @@ struct dnssec_answer {
 };
 
 typedef void (*dnssec_cb)(void *arg, const struct dnssec_answer *a);
+
+/* A why_bogus a result keeps: an exact copy of a bogus answer's text, or
+ * dnssec_why_none ("", not owned) for every other answer. */
+extern char dnssec_why_none[1];
+/* Sets *dst (dnssec_why_none or owned) to a's why_bogus, freeing the old
+ * one; a NULL: none. */
+void dnssec_why_set(char **dst, const struct dnssec_answer *a);
+void dnssec_why_free(char *why);
+/* The bytes it holds (0 for none). */
+size_t dnssec_why_bytes(const char *why);
 
 /* cb runs once, from the loop, never from inside dnssec_resolve() (an
  * answer libunbound has at once is delivered on the next loop pass),

@@ -313,32 +313,43 @@ sock_watch(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 	return 0;
 }
 
-struct fetch_engine *
-fetch_engine_new(struct event_base *base, char *err, size_t errlen)
+/* libcurl is set up by the first fetch, not with the engine: a run that
+ * fetches nothing (endpoint checks only) never runs curl_global_init or
+ * makes a multi handle, and so never touches the pages of libcurl and of
+ * the protocol libraries it initialises (~0.5 MiB of RSS, `make bench`). */
+static int
+engine_ready(struct fetch_engine *e)
 {
 	static int curl_ready;
-	struct fetch_engine *e;
 
+	if (e->multi != NULL)
+		return 0;
 	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			snprintf(err, errlen, "curl_global_init failed");
-			return NULL;
-		}
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return -1;
 		curl_ready = 1;
 	}
-	e = xcalloc(1, sizeof(*e));
-	e->base = base;
-	if ((e->multi = curl_multi_init()) == NULL ||
-	    (e->timer = evtimer_new(base, timer_fired, e)) == NULL) {
-		snprintf(err, errlen, "cannot set up the HTTPS client");
-		fetch_engine_free(e);
-		return NULL;
-	}
+	if (e->timer == NULL &&
+	    (e->timer = evtimer_new(e->base, timer_fired, e)) == NULL)
+		return -1;
+	if ((e->multi = curl_multi_init()) == NULL)
+		return -1;
 	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_watch);
 	curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
 	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_set);
 	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
 	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 0L);
+	return 0;
+}
+
+struct fetch_engine *
+fetch_engine_new(struct event_base *base, char *err, size_t errlen)
+{
+	struct fetch_engine *e = xcalloc(1, sizeof(*e));
+
+	(void)err;
+	(void)errlen;
+	e->base = base;
 	return e;
 }
 
@@ -488,6 +499,10 @@ fetch_start(struct fetch_engine *e, const struct fetch_params *p,
 		f->res.cls = FETCH_CONN;
 		snprintf(f->res.message, sizeof(f->res.message),
 		    "%s has no address", p->host);
+	} else if (engine_ready(e) == -1) {
+		f->res.cls = FETCH_INTERNAL;
+		snprintf(f->res.message, sizeof(f->res.message),
+		    "the HTTPS client cannot be set up for %s", p->host);
 	} else if ((f->easy = curl_easy_init()) == NULL ||
 	    easy_setup(f, p) == -1) {
 		f->res.cls = FETCH_INTERNAL;

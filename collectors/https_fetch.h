@@ -64,7 +64,10 @@ struct fetch_result {
 	double		 duration_s;
 };
 
-/* One engine per event base.  Returns NULL with err set on failure. */
+/* One engine per event base.  libcurl is set up by the first fetch_start()
+ * (a failure there is that fetch's FETCH_INTERNAL), so a run that fetches
+ * nothing never initialises it; err is kept for the callers, and NULL is
+ * not returned. */
 struct fetch_engine *fetch_engine_new(struct event_base *base, char *err,
     size_t errlen);
 /* Ends every fetch still in flight without calling back.  Not from inside

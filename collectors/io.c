@@ -14,7 +14,10 @@
 
 /* First size of the input buffer.  A buffer of IO_INPUT_MAX for every
  * connection would cost 64 KiB each with thousands in flight, and glibc
- * consolidates its free lists on every free() of a chunk that large. */
+ * consolidates its free lists on every free() of a chunk that large.  The
+ * buffer is made by the first read and freed whenever all of it has been
+ * read (io_release_input): a connection waiting on its peer, or in its TLS
+ * handshake, holds none. */
 #define IO_INPUT_INIT	2048
 
 struct io {
@@ -30,9 +33,11 @@ struct io {
 	char		 error[160];
 	int		 err;		/* errno of the last socket error */
 	struct io_tls_fail tls_fail;
-	char		*in;		/* input, [in_off, in_len) unread */
+	char		*in;		/* input, [in_off, in_len) unread;
+					 * NULL when none is held */
 	size_t		 in_off, in_len;
-	size_t		 in_cap;	/* allocated (plus 1), <= IO_INPUT_MAX */
+	size_t		 in_cap;	/* allocated (plus 1), <= IO_INPUT_MAX;
+					 * 0 with in NULL */
 	struct buf	 out;
 	size_t		 out_off;
 	int		 connecting;
@@ -173,6 +178,10 @@ io_fill(struct io *io)
 		ssize_t n;
 		size_t room;
 
+		if (io->in == NULL) {
+			io->in_cap = IO_INPUT_INIT;
+			io->in = xmalloc(io->in_cap + 1);
+		}
 		if (io->in_off > 0 && io->in_off == io->in_len)
 			io->in_off = io->in_len = 0;
 		if (io->in_len == io->in_cap && io->in_off > 0) {
@@ -400,8 +409,6 @@ io_new(struct event_base *base, io_callback cb, void *arg)
 	io->arg = arg;
 	io->fd = -1;
 	io->tls_fail.alert_received = io->tls_fail.alert_sent = -1;
-	io->in_cap = IO_INPUT_INIT;
-	io->in = xmalloc(io->in_cap + 1);
 	buf_init(&io->out);
 	io->ev_timeout = evtimer_new(base, io_timeout_cb, io);
 	io_lowest_priority(io->ev_timeout);
@@ -470,6 +477,19 @@ io_reload(struct io *io)
 		event_add(io->ev_write, NULL);
 }
 
+/* Input that has all been read goes back to the heap: the next read makes
+ * a new buffer.  Between the few replies of a probe a connection mostly
+ * waits (on the peer, in the handshake), and hundreds do at once. */
+static void
+io_release_input(struct io *io)
+{
+	if (io->in == NULL || io->in_off != io->in_len)
+		return;
+	free(io->in);
+	io->in = NULL;
+	io->in_off = io->in_len = io->in_cap = 0;
+}
+
 /* The outermost callback of ours has returned.  What it queued is written
  * now, in one go: the socket nearly always takes a command line at once,
  * which saves arming the write event, a wakeup and disarming it again.
@@ -493,6 +513,8 @@ io_leave(struct io *io)
 	}
 	if (io->free_pending)
 		io_really_free(io);
+	else
+		io_release_input(io);
 }
 
 void
@@ -528,7 +550,7 @@ io_datalen(const struct io *io)
 const char *
 io_data(const struct io *io)
 {
-	return io->in + io->in_off;
+	return io->in != NULL ? io->in + io->in_off : "";
 }
 
 void
@@ -542,10 +564,13 @@ io_drop(struct io *io, size_t n)
 char *
 io_getline(struct io *io, size_t max, size_t *len, int *toolong)
 {
-	char *start = io->in + io->in_off, *nl;
+	char *start, *nl;
 	size_t avail = io_datalen(io), n;
 
 	*toolong = 0;
+	if (io->in == NULL)
+		return NULL;
+	start = io->in + io->in_off;
 	nl = memchr(start, '\n', avail);
 	if (nl == NULL) {
 		if (avail > max)

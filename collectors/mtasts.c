@@ -11,6 +11,7 @@
  * inside mtasts_start(): the start itself holds the job until the next
  * loop pass (hold_ev). */
 #include <arpa/nameser.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@ static const char *const state_names[MTASTS__COUNT] = {
 _Static_assert(ARRAY_LEN(state_names) == MTASTS__COUNT, "a name per state");
 
 #define MTASTS_ADDR_MAX	8	/* addresses of the policy host tried */
+
+_Static_assert(DNS__COUNT <= 255, "a dns_result is a byte");
+_Static_assert(FETCH__COUNT <= 255, "a fetch_class is a byte");
 
 struct mtasts_job {
 	enum mtasts_state state;
@@ -90,12 +94,26 @@ job_free(struct mtasts_job *job)
 	free(job);
 }
 
+static uint32_t
+ms_clamp(uint64_t ms)
+{
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 static void
-lookup_note(struct dns_lookup_info *li, const struct mq *q, enum dns_result r)
+lookup_note(struct mtasts_lookup *li, const struct mq *q, enum dns_result r)
 {
 	li->done = 1;
-	li->result = r;
-	li->duration_s = (double)(now_ms() - q->started_ms) / 1000.0;
+	li->result = (unsigned char)r;
+	li->duration_ms = ms_clamp(now_ms() - q->started_ms);
+}
+
+void
+mtasts_lookup_info(const struct mtasts_lookup *l, struct dns_lookup_info *out)
+{
+	out->done = l->done;
+	out->result = (enum dns_result)l->result;
+	out->duration_s = (double)l->duration_ms / 1000.0;
 }
 
 static void
@@ -138,31 +156,29 @@ txt_answer(struct mtasts_job *job, struct mq *q, int status,
 	struct mtasts_result *res = job->res;
 	const char *version = rpt ? "v=TLSRPTv1" : "v=STSv1";
 	struct txt_records recs;
-	enum sts_reason *reason;
-	char *message, **raw;
-	size_t msglen;
+	char **raw, msg[STS_MESSAGE_MAX + 1];
 	enum dns_result r;
 
 	txt_records_init(&recs);
 	r = txt_parse_answer(status, abuf, alen, &recs);
 	lookup_note(rpt ? &res->rpt_lookup : &res->record_lookup, q, r);
+	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA)
+		snprintf(msg, sizeof(msg), "the %s lookup failed: %s",
+		    rpt ? "_smtp._tls" : "_mta-sts", dns_result_name(r));
+	else
+		msg[0] = '\0';
 	if (rpt) {
+		tlsrpt_record_free(&res->rpt);
 		tlsrpt_record_select(&recs, &res->rpt);
-		reason = &res->rpt.reason;
-		message = res->rpt.message;
-		msglen = sizeof(res->rpt.message);
+		if (msg[0] != '\0')
+			tlsrpt_record_set_reason(&res->rpt, STS_DNS, msg);
 		raw = &res->rpt_raw;
 	} else {
+		sts_record_free(&res->record);
 		sts_record_select(&recs, &res->record);
-		reason = &res->record.reason;
-		message = res->record.message;
-		msglen = sizeof(res->record.message);
+		if (msg[0] != '\0')
+			sts_record_set_reason(&res->record, STS_DNS, msg);
 		raw = &res->record_raw;
-	}
-	if (r != DNS_OK && r != DNS_NXDOMAIN && r != DNS_NODATA) {
-		*reason = STS_DNS;
-		snprintf(message, msglen, "the %s lookup failed: %s",
-		    rpt ? "_smtp._tls" : "_mta-sts", dns_result_name(r));
 	}
 	for (size_t i = 0; i < recs.n && *raw == NULL; i++)
 		if (strncmp(recs.recs[i].text.data, version,
@@ -232,11 +248,25 @@ mtasts_content_type_ok(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
+/* The fetch part, made when a fetch is attempted (or could not be). */
+static struct mtasts_fetch *
+fetch_part(struct mtasts_result *res)
+{
+	if (res->fetch == NULL) {
+		res->fetch = xcalloc(1, sizeof(*res->fetch));
+		res->fetch->policy.mode = STS_MODE_UNSET;
+	}
+	res->fetch_attempted = 1;
+	return res->fetch;
+}
+
 static void
 policy_fail(struct mtasts_result *res, enum sts_reason r, const char *msg)
 {
-	res->policy_reason = r;
-	snprintf(res->policy_message, sizeof(res->policy_message), "%s", msg);
+	struct sts_policy *p = &fetch_part(res)->policy;
+
+	p->reason = (unsigned char)r;
+	sts_message_set(&p->message, msg, MTASTS_POLICY_MESSAGE_MAX);
 }
 
 static enum sts_reason
@@ -261,15 +291,17 @@ policy_fetched(const struct fetch_result *fr, void *arg)
 {
 	struct mtasts_job *job = arg;
 	struct mtasts_result *res = job->res;
-	char msg[256];
+	struct mtasts_fetch *f = fetch_part(res);
+	char msg[MTASTS_POLICY_MESSAGE_MAX + 1];
 
 	job->fetch = NULL;
-	res->fetch_class = fr->cls;
-	res->http_status = fr->status;
-	res->fetch_duration_s = fr->duration_s;
-	res->cert_not_after = fr->cert_not_after;
-	snprintf(res->content_type, sizeof(res->content_type), "%s",
-	    fr->content_type);
+	f->fetch_class = (unsigned char)fr->cls;
+	f->http_status = (int16_t)(fr->status < 0 ? 0 :
+	    fr->status > INT16_MAX ? INT16_MAX : fr->status);
+	/* duration_s is whole milliseconds over 1000 (https_fetch.c) */
+	f->duration_ms = fr->duration_s > 0 ?
+	    ms_clamp((uint64_t)llround(fr->duration_s * 1000.0)) : 0;
+	f->cert_not_after = fr->cert_not_after;
 	if (fr->cls != FETCH_OK) {
 		policy_fail(res, reason_of_fetch(fr->cls), fr->message);
 	} else if (fr->status >= 300 && fr->status < 400) {
@@ -286,17 +318,15 @@ policy_fetched(const struct fetch_result *fr, void *arg)
 			    " not text/plain", fr->content_type);
 			policy_fail(res, STS_CONTENT_TYPE, msg);
 		} else {
+			/* its reason and message are the policy's verdict */
+			sts_policy_free(&f->policy);
 			sts_policy_parse(fr->body.data ? fr->body.data : "",
-			    fr->body.len, &res->policy);
-			res->policy_reason = res->policy.reason;
-			snprintf(res->policy_message,
-			    sizeof(res->policy_message), "%s",
-			    res->policy.message);
+			    fr->body.len, &f->policy);
 		}
 	}
 	log_debug("mtasts_fetched", "domain=%s class=%s status=%ld reason=%s",
 	    job->domain, fetch_class_name(fr->cls), fr->status,
-	    sts_reason_name(res->policy_reason));
+	    sts_reason_name(mtasts_policy_reason(res)));
 	job_advance(job);
 }
 
@@ -325,7 +355,7 @@ state_enter(struct mtasts_job *job, enum mtasts_state next)
 		fp.ca_file = job->ca_file;
 		fp.timeout_ms = job->timeout_ms;
 		fp.max_body = STS_POLICY_MAX;
-		res->fetch_attempted = 1;
+		(void)fetch_part(res);
 		job->fetch = fetch_start(job->engine, &fp, policy_fetched, job);
 		break;
 	}
@@ -363,12 +393,10 @@ job_advance(struct mtasts_job *job)
 		    res->record.reason != STS_MULTIPLE_RECORDS) {
 			if (job->n_addrs == 0 && job->refused[0] != '\0') {
 				policy_fail(res, STS_NOT_ALLOWED, job->refused);
-				res->fetch_attempted = 1;
 				state_enter(job, MTASTS_DONE);
 			} else if (job->n_addrs == 0) {
 				policy_fail(res, STS_FETCH_CONN,
 				    "the policy host has no address");
-				res->fetch_attempted = 1;
 				state_enter(job, MTASTS_DONE);
 			} else {
 				state_enter(job, MTASTS_FETCH);
@@ -424,10 +452,8 @@ mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
 		job->n_allow_cidrs = p->n_allow_cidrs;
 	}
 	job->res = res;
-	res->sts_checked = p->sts;
-	res->rpt_checked = p->rpt;
-	res->policy_reason = STS_OK;
-	res->policy.mode = STS_MODE_UNSET;
+	res->sts_checked = p->sts != 0;
+	res->rpt_checked = p->rpt != 0;
 	snprintf(name, sizeof(name), "mta-sts.%s", p->domain);
 	job->policy_host = xstrdup(name);
 
@@ -470,18 +496,71 @@ mtasts_result_free(struct mtasts_result *res)
 		return;
 	free(res->record_raw);
 	free(res->rpt_raw);
-	sts_policy_free(&res->policy);
+	sts_record_free(&res->record);
+	tlsrpt_record_free(&res->rpt);
+	if (res->fetch != NULL)
+		sts_policy_free(&res->fetch->policy);
+	free(res->fetch);
 	free(res);
+}
+
+static size_t
+str_bytes(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+size_t
+mtasts_result_bytes(const struct mtasts_result *r)
+{
+	size_t n;
+
+	if (r == NULL)
+		return 0;
+	n = sizeof(*r) + str_bytes(r->record_raw) + str_bytes(r->rpt_raw) +
+	    str_bytes(r->record.id) + str_bytes(r->record.message) +
+	    str_bytes(r->rpt.message);
+	if (r->fetch != NULL)
+		n += sizeof(*r->fetch) +
+		    sts_policy_heap_bytes(&r->fetch->policy);
+	return n;
+}
+
+static const struct sts_policy no_policy = { .mode = STS_MODE_UNSET };
+
+const struct sts_policy *
+mtasts_policy(const struct mtasts_result *r)
+{
+	return r->fetch != NULL ? &r->fetch->policy : &no_policy;
+}
+
+enum sts_reason
+mtasts_policy_reason(const struct mtasts_result *r)
+{
+	return (enum sts_reason)mtasts_policy(r)->reason;
+}
+
+const char *
+mtasts_policy_message(const struct mtasts_result *r)
+{
+	const char *m = mtasts_policy(r)->message;
+
+	return m != NULL ? m : "";
 }
 
 enum mtasts_mx
 mtasts_mx_verdict(const struct mtasts_result *r, const char *mx_host,
     int certs_verified)
 {
-	if (r == NULL || !r->record.valid || r->policy_reason != STS_OK ||
-	    !r->policy.valid || r->policy.mode == STS_MODE_NONE)
+	const struct sts_policy *p;
+
+	if (r == NULL)
 		return MTASTS_MX_NO_POLICY;
-	if (!sts_policy_covers(&r->policy, mx_host))
+	p = mtasts_policy(r);
+	if (!r->record.valid || p->reason != STS_OK || !p->valid ||
+	    p->mode == STS_MODE_NONE)
+		return MTASTS_MX_NO_POLICY;
+	if (!sts_policy_covers(p, mx_host))
 		return MTASTS_MX_NOT_COVERED;
 	if (certs_verified < 0)
 		return MTASTS_MX_UNKNOWN;

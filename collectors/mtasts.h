@@ -12,28 +12,54 @@
 #include "collectors/sts.h"
 #include "base/addr.h"
 
-struct mtasts_result {
-	int		 sts_checked;	/* mta_sts = on */
-	int		 rpt_checked;	/* tls_rpt = on */
-	/* MTA-STS */
-	struct dns_lookup_info record_lookup;
-	struct sts_record record;
-	char		*record_raw;	/* printable copy, or NULL */
-	int		 fetch_attempted;
-	int		 fetch_success;	/* an HTTP 200 came */
-	enum fetch_class fetch_class;
-	long		 http_status;
-	char		 content_type[128];
-	double		 fetch_duration_s;
-	double		 cert_not_after; /* policy host's leaf, 0 unknown */
-	enum sts_reason	 policy_reason;	/* STS_OK when the policy is valid */
-	char		 policy_message[256];
-	struct sts_policy policy;	/* valid when policy_reason is OK */
-	/* TLS-RPT */
-	struct dns_lookup_info rpt_lookup;
-	struct tlsrpt_record rpt;
-	char		*rpt_raw;
+/* A lookup's outcome (struct dns_lookup_info's), in 8 bytes: the duration
+ * in whole milliseconds, as it was measured (mtasts_lookup_info). */
+struct mtasts_lookup {
+	uint32_t	 duration_ms;
+	unsigned char	 done;
+	unsigned char	 result;	/* enum dns_result */
 };
+
+/* The policy fetch: held only when one was attempted. */
+struct mtasts_fetch {
+	/* The parsed policy (mode unset when none was parsed); its reason
+	 * and message are the policy's verdict, a failed fetch's too, the
+	 * message cut at MTASTS_POLICY_MESSAGE_MAX. */
+	struct sts_policy policy;
+	double		 cert_not_after; /* policy host's leaf, 0 unknown */
+	uint32_t	 duration_ms;	/* fetch_result.duration_s, whole ms */
+	int16_t		 http_status;	/* curl's, three digits (clamped) */
+	unsigned char	 fetch_class;	/* enum fetch_class */
+};
+#define MTASTS_POLICY_MESSAGE_MAX	255
+
+struct mtasts_result {
+	char		*record_raw;	/* printable copy, or NULL */
+	char		*rpt_raw;
+	struct mtasts_fetch *fetch;	/* NULL unless fetch_attempted */
+	/* MTA-STS */
+	struct sts_record record;
+	struct mtasts_lookup record_lookup;
+	/* TLS-RPT */
+	struct mtasts_lookup rpt_lookup;
+	struct tlsrpt_record rpt;
+	signed char	 sts_checked;	/* mta_sts = on */
+	signed char	 rpt_checked;	/* tls_rpt = on */
+	signed char	 fetch_attempted;
+	signed char	 fetch_success;	/* an HTTP 200 came */
+};
+
+/* Everything r holds, itself included (check_result_bytes). */
+size_t mtasts_result_bytes(const struct mtasts_result *r);
+/* l as a struct dns_lookup_info (the same duration, in seconds). */
+void mtasts_lookup_info(const struct mtasts_lookup *l,
+    struct dns_lookup_info *out);
+/* The policy: the fetched one, or an empty one (mode unset, no mx). */
+const struct sts_policy *mtasts_policy(const struct mtasts_result *r);
+/* Why the policy is not usable: STS_OK when valid or not fetched. */
+enum sts_reason mtasts_policy_reason(const struct mtasts_result *r);
+/* Its message for people, "" when none. */
+const char *mtasts_policy_message(const struct mtasts_result *r);
 
 struct mtasts_params {
 	struct event_base *base;

@@ -139,13 +139,15 @@ mxhyg_caa_parent(const char *name)
 	return (dot != NULL && dot[1] != '\0') ? dot + 1 : NULL;
 }
 
+_Static_assert(MXHYG_PTR_NAMES_MAX <= 127, "n_ptr_names, matched fit");
+
 static void
 finding_add(struct mxhyg_result *res, enum mx_error reason, const char *host)
 {
 	res->findings = xreallocarray(res->findings, res->n_findings + 1,
 	    sizeof(*res->findings));
 	res->findings[res->n_findings].reason = reason;
-	res->findings[res->n_findings].host = xstrdup(host);
+	res->findings[res->n_findings].host = host;
 	res->n_findings++;
 }
 
@@ -185,6 +187,7 @@ caa_answered(struct mxhyg_job *job, size_t h, int status,
 		host->caa_inherited = strcasecmp(host->caa_name, host->host) != 0;
 		return;
 	}
+	caa_set_free(set);
 	free(set);
 	if (r != DNS_NODATA && r != DNS_NXDOMAIN) {
 		host->caa_present = -1;
@@ -192,10 +195,10 @@ caa_answered(struct mxhyg_job *job, size_t h, int status,
 	}
 	if ((parent = mxhyg_caa_parent(host->caa_name)) == NULL) {
 		host->caa_present = 0;
-		host->caa_name[0] = '\0';
+		host->caa_name = "";
 		return;
 	}
-	memmove(host->caa_name, parent, strlen(parent) + 1);
+	host->caa_name = parent;	/* a suffix of host */
 	send_question(job, host->caa_name, T_CAA, MXQ_CAA, h, 0);
 }
 
@@ -228,7 +231,6 @@ ptr_answered(struct mxhyg_job *job, size_t i, int status,
 		a->match = dns_answered(r) ? 0 : -1;
 		return;
 	}
-	a->ptr_names = xcalloc(MXHYG_PTR_NAMES_MAX, sizeof(char *));
 	for (size_t k = 0; k < n; k++) {
 		const char *why;
 
@@ -236,6 +238,8 @@ ptr_answered(struct mxhyg_job *job, size_t i, int status,
 		 * from; hostile ones are not asked of the DNS. */
 		if (a->n_ptr_names < MXHYG_PTR_NAMES_MAX &&
 		    addr_name_check(names[k], 0, &why) == 0) {
+			a->ptr_names = xreallocarray(a->ptr_names,
+			    a->n_ptr_names + 1, sizeof(*a->ptr_names));
 			a->ptr_names[a->n_ptr_names] = xstrdup(names[k]);
 			addr_name_normalize(a->ptr_names[a->n_ptr_names], 0,
 			    &why);
@@ -277,7 +281,7 @@ forward_answered(struct mxhyg_job *job, size_t i, size_t name, int status,
 			    want.family == AF_INET ? 4 : 16) == 0 &&
 			    a->match != 1) {
 				a->match = 1;
-				a->matched_name = xstrdup(a->ptr_names[name]);
+				a->matched = (signed char)name;
 			}
 		}
 	free(fw);
@@ -377,10 +381,10 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 		    addr_is_localhost(p->mx[i].host))
 			continue;
 		h = &res->hosts[res->n_hosts++];
-		h->host = xstrdup(p->mx[i].host);
+		h->host = p->mx[i].host;
 		h->cname = -1;
 		h->caa_present = -1;
-		snprintf(h->caa_name, sizeof(h->caa_name), "%s", h->host);
+		h->caa_name = h->host;
 		for (size_t k = 0; k < p->n_addrs; k++) {
 			struct addr a;
 
@@ -407,8 +411,9 @@ mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb, void *arg)
 		if (addr_parse_ip(p->addrs[k].address, &ad) == -1)
 			continue;
 		a = &res->addrs[res->n_addrs++];
-		a->host = xstrdup(p->addrs[k].host);
-		addr_text(&ad, a->address, sizeof(a->address));
+		a->host = p->addrs[k].host;
+		a->address = p->addrs[k].address;
+		a->matched = -1;
 		a->family = ad.family;
 		a->match = -1;
 		a->ptr_result = DNS_ERROR;
@@ -492,20 +497,40 @@ mxhyg_result_free(struct mxhyg_result *res)
 {
 	if (res == NULL)
 		return;
-	for (size_t i = 0; i < res->n_hosts; i++) {
-		free(res->hosts[i].host);
-		free(res->hosts[i].caa);
-	}
+	for (size_t i = 0; i < res->n_hosts; i++)
+		if (res->hosts[i].caa != NULL) {
+			caa_set_free(res->hosts[i].caa);
+			free(res->hosts[i].caa);
+		}
 	free(res->hosts);
-	for (size_t i = 0; i < res->n_addrs; i++) {
-		free(res->addrs[i].host);
+	for (size_t i = 0; i < res->n_addrs; i++)
 		dns_names_free(res->addrs[i].ptr_names,
 		    res->addrs[i].n_ptr_names);
-		free(res->addrs[i].matched_name);
-	}
 	free(res->addrs);
-	for (size_t i = 0; i < res->n_findings; i++)
-		free(res->findings[i].host);
 	free(res->findings);
 	free(res);
+}
+
+size_t
+mxhyg_result_bytes(const struct mxhyg_result *res)
+{
+	size_t n;
+
+	if (res == NULL)
+		return 0;
+	n = sizeof(*res) + res->n_hosts * sizeof(*res->hosts) +
+	    res->n_addrs * sizeof(*res->addrs) +
+	    res->n_findings * sizeof(*res->findings);
+	for (size_t i = 0; i < res->n_hosts; i++)
+		if (res->hosts[i].caa != NULL)
+			n += sizeof(*res->hosts[i].caa) +
+			    caa_set_bytes(res->hosts[i].caa);
+	for (size_t i = 0; i < res->n_addrs; i++) {
+		const struct mxhyg_addr *a = &res->addrs[i];
+
+		n += a->n_ptr_names * sizeof(*a->ptr_names);
+		for (size_t k = 0; k < a->n_ptr_names; k++)
+			n += strlen(a->ptr_names[k]) + 1;
+	}
+	return n;
 }

@@ -33,49 +33,54 @@ const char *mx_error_name(enum mx_error e);
 /* One finding: host is "" for those of the whole set. */
 struct mx_finding {
 	enum mx_error	 reason;
-	char		*host;
+	const char	*host;		/* an MX host of the params */
 };
 
 /* FCrDNS of one MX address: 1 a PTR name resolves back to it, 0 not (no
  * PTR, or no name that does), -1 not known (a lookup failed). */
 struct mxhyg_addr {
-	char		*host;
-	char		 address[INET6_ADDRSTRLEN];
+	const char	*host;		/* the params' */
+	const char	*address;	/* the params' text */
+	char		**ptr_names;	/* valid host names, at most _MAX,
+					 * exactly n_ptr_names */
 	int		 family;
 	enum dns_result	 ptr_result;
-	char		**ptr_names;	/* valid host names, at most _MAX */
-	size_t		 n_ptr_names;
 	int		 match;
-	char		*matched_name;	/* the PTR name that matched, or NULL */
+	unsigned char	 n_ptr_names;
+	signed char	 matched;	/* the index of the PTR name that
+					 * matched, or -1 */
 };
 
 struct mxhyg_host {
-	char		*host;
-	int		 cname;		/* 1, 0, -1 not known */
-	unsigned	 n_v4, n_v6;	/* addresses probed */
+	const char	*host;		/* the params' */
 	/* CAA: the relevant set (RFC 8659 3) is the first found climbing
 	 * from the host towards the root. */
-	int		 caa_present;	/* 1, 0, -1 not known */
-	char		 caa_name[256];	/* where it was found ("" none) */
-	int		 caa_inherited;	/* found at a parent of the host */
+	const char	*caa_name;	/* where it was found: host or a
+					 * parent of it, a suffix of host ("" none) */
 	struct caa_set	*caa;		/* NULL unless present */
+	unsigned	 n_v4, n_v6;	/* addresses probed */
+	int		 caa_present;	/* 1, 0, -1 not known */
+	signed char	 cname;		/* 1, 0, -1 not known */
+	signed char	 caa_inherited;	/* found at a parent of the host */
 };
 
 struct mxhyg_result {
 	struct mxhyg_host *hosts;
-	size_t		 n_hosts;
 	struct mxhyg_addr *addrs;
-	size_t		 n_addrs;
 	struct mx_finding *findings;
-	size_t		 n_findings;
+	unsigned	 n_hosts;	/* at most MXHYG_HOSTS_MAX */
+	unsigned	 n_addrs;	/* at most MXHYG_ADDRS_MAX */
+	unsigned	 n_findings;	/* one a host and reason at most */
 };
 
 /* One address the probes used for an MX host. */
 struct mxhyg_address {
 	const char	*host;
-	const char	*address;	/* text */
+	const char	*address;	/* text, as inet_ntop() writes it */
 };
 
+/* The result borrows the host names of mx and addrs and the addresses'
+ * text: they must outlive it. */
 struct mxhyg_params {
 	struct event_base *base;
 	const char	*domain;
@@ -99,6 +104,9 @@ struct mxhyg_job *mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb,
  * are in. */
 void mxhyg_cancel(struct mxhyg_job *job);
 void mxhyg_result_free(struct mxhyg_result *res);
+/* Bytes the result holds, as malloc was asked for them (its structs, CAA
+ * sets and PTR names; not the borrowed names and addresses). */
+size_t mxhyg_result_bytes(const struct mxhyg_result *res);
 
 /* Whether the host name an SMTP server gave (banner, EHLO) is the MX
  * host's own name or a PTR name of the address it answered on: 1 or 0 (0

@@ -209,8 +209,16 @@ probe_reason_name(enum probe_reason r)
 
 char probe_str_empty[1];
 
+static const struct dane_facts dane_not_checked = { .error = probe_str_empty };
+
+const struct dane_facts *
+tls_dane(const struct tls_facts *t)
+{
+	return t->dane != NULL ? t->dane : &dane_not_checked;
+}
+
 /* The text fields of an outcome, once (init, copy, free and the byte
- * count walk this table). */
+ * count walk this table; the DANE error, in its own struct, beside). */
 static const size_t outcome_strs[] = {
 	offsetof(struct probe_outcome, detail),
 	offsetof(struct probe_outcome, banner_name),
@@ -223,7 +231,6 @@ static const size_t outcome_strs[] = {
 	offsetof(struct probe_outcome, tls.issuer),
 	offsetof(struct probe_outcome, tls.serial),
 	offsetof(struct probe_outcome, tls.fingerprint_sha256),
-	offsetof(struct probe_outcome, tls.dane.error),
 };
 #define N_OUTCOME_STRS	(sizeof(outcome_strs) / sizeof(outcome_strs[0]))
 
@@ -249,6 +256,18 @@ chain_crypto_count(const struct tls_facts *t)
 	    t->chain_len : CHAIN_MAX;
 }
 
+static size_t
+str_heap_bytes(const char *s)
+{
+	return s == probe_str_empty ? 0 : strlen(s) + 1;
+}
+
+static char *
+str_dup(const char *s)
+{
+	return s[0] == '\0' ? probe_str_empty : xstrdup(s);
+}
+
 void
 probe_outcome_init(struct probe_outcome *out)
 {
@@ -271,6 +290,11 @@ probe_outcome_free(struct probe_outcome *out)
 			free(*f);
 	}
 	free(out->tls.chain_crypto);
+	if (out->tls.dane != NULL) {
+		if (out->tls.dane->error != probe_str_empty)
+			free(out->tls.dane->error);
+		free(out->tls.dane);
+	}
 	probe_outcome_init(out);
 }
 
@@ -283,17 +307,19 @@ probe_outcome_copy(struct probe_outcome *dst, const struct probe_outcome *src)
 		return;
 	probe_outcome_free(dst);
 	*dst = *src;
-	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
-		const char *v = outcome_str_c(src, i);
-
-		*outcome_str(dst, i) = v[0] == '\0' ? probe_str_empty :
-		    xstrdup(v);
-	}
+	dst->block = NULL;
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		*outcome_str(dst, i) = str_dup(outcome_str_c(src, i));
 	if (n > 0) {
 		dst->tls.chain_crypto = xreallocarray(NULL, n,
 		    sizeof(*dst->tls.chain_crypto));
 		memcpy(dst->tls.chain_crypto, src->tls.chain_crypto,
 		    n * sizeof(*dst->tls.chain_crypto));
+	}
+	if (src->tls.dane != NULL) {
+		dst->tls.dane = xmalloc(sizeof(*dst->tls.dane));
+		*dst->tls.dane = *src->tls.dane;
+		dst->tls.dane->error = str_dup(src->tls.dane->error);
 	}
 }
 
@@ -303,13 +329,132 @@ probe_outcome_heap_bytes(const struct probe_outcome *out)
 	size_t n = chain_crypto_count(&out->tls) *
 	    sizeof(*out->tls.chain_crypto);
 
-	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
-		const char *v = outcome_str_c(out, i);
-
-		if (v != probe_str_empty)
-			n += strlen(v) + 1;
-	}
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		n += str_heap_bytes(outcome_str_c(out, i));
+	if (out->tls.dane != NULL)
+		n += sizeof(*out->tls.dane) + str_heap_bytes(out->tls.dane->error);
 	return n;
+}
+
+/* As probe_outcome_init() leaves one. */
+const struct probe_outcome probe_outcome_none = {
+	.tls_alert = -1,
+	.detail = probe_str_empty,
+	.starttls_offered = -1,
+	.plaintext_auth_offered = -1,
+	.starttls_injection = -1,
+	.banner_name = probe_str_empty,
+	.ehlo_name = probe_str_empty,
+	.tls = {
+		.cipher = probe_str_empty,
+		.verify_error = probe_str_empty,
+		.sig_alg = probe_str_empty,
+		.kex_group = probe_str_empty,
+		.subject = probe_str_empty,
+		.issuer = probe_str_empty,
+		.serial = probe_str_empty,
+		.fingerprint_sha256 = probe_str_empty,
+	},
+};
+
+static size_t
+align_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+const struct probe_outcome *
+probe_outcome_share(const struct probe_outcome *src)
+{
+	const struct dane_facts *d = src->tls.dane;
+	size_t n_cc = chain_crypto_count(&src->tls);
+	size_t at_out = align_up(sizeof(struct probe_block),
+	    _Alignof(struct probe_outcome));
+	size_t at_dane = align_up(at_out + sizeof(struct probe_outcome),
+	    _Alignof(struct dane_facts));
+	size_t at_cc = align_up(at_dane + (d != NULL ? sizeof(*d) : 0),
+	    _Alignof(struct cert_crypto));
+	size_t at_str = at_cc + n_cc * sizeof(struct cert_crypto);
+	size_t size = at_str;
+	struct probe_outcome *o;
+	char *b, *p;
+
+	if (src->block != NULL || src == &probe_outcome_none)
+		return probe_outcome_hold(src);
+	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
+		size += str_heap_bytes(outcome_str_c(src, i));
+	if (d != NULL)
+		size += str_heap_bytes(d->error);
+	b = xmalloc(size);
+	o = (struct probe_outcome *)(void *)(b + at_out);
+	*o = *src;
+	o->block = (struct probe_block *)(void *)b;
+	o->block->refs = 1;
+	o->block->size = size;
+	if (d != NULL) {
+		o->tls.dane = (struct dane_facts *)(void *)(b + at_dane);
+		*o->tls.dane = *d;
+	}
+	if (n_cc > 0) {
+		o->tls.chain_crypto = (struct cert_crypto *)(void *)(b + at_cc);
+		memcpy(o->tls.chain_crypto, src->tls.chain_crypto,
+		    n_cc * sizeof(struct cert_crypto));
+	}
+	p = b + at_str;
+	for (size_t i = 0; i <= N_OUTCOME_STRS; i++) {
+		char **f = i < N_OUTCOME_STRS ? outcome_str(o, i) :
+		    d != NULL ? &o->tls.dane->error : NULL;
+		size_t n;
+
+		if (f == NULL || *f == probe_str_empty)
+			continue;
+		n = strlen(*f) + 1;
+		memcpy(p, *f, n);
+		*f = p;
+		p += n;
+	}
+	return o;
+}
+
+const struct probe_outcome *
+probe_outcome_hold(const struct probe_outcome *o)
+{
+	if (o->block != NULL)
+		o->block->refs++;
+	return o;
+}
+
+struct probe_outcome *
+probe_outcome_new(void)
+{
+	struct probe_outcome *o = xmalloc(sizeof(*o));
+
+	probe_outcome_init(o);
+	return o;
+}
+
+void
+probe_outcome_drop(const struct probe_outcome *o)
+{
+	if (o == NULL || o == &probe_outcome_none)
+		return;
+	if (o->block == NULL) {
+		struct probe_outcome *own = (struct probe_outcome *)(uintptr_t)o;
+
+		probe_outcome_free(own);
+		free(own);
+	} else if (--o->block->refs == 0)
+		free(o->block);
+}
+
+size_t
+probe_outcome_shared_bytes(const struct probe_outcome *o)
+{
+	if (o == &probe_outcome_none)
+		return 0;
+	if (o->block == NULL)
+		return sizeof(*o) + probe_outcome_heap_bytes(o);
+	return o->block->size / o->block->refs;
 }
 
 void

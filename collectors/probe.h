@@ -108,7 +108,12 @@ const char *probe_outcome_alert(const struct probe_outcome *o);
  * read as before (%s, [0] == '\0').  They are set with probe_str_set() or
  * probe_str_printf() only, copied with probe_outcome_copy() and freed with
  * probe_outcome_free(); a plain struct copy shares them (read-only).  The
- * bounds are those of the fixed fields they replace. */
+ * bounds are those of the fixed fields they replace.
+ *
+ * A shared outcome (probe_outcome_share) is one block (struct
+ * probe_block): the outcome with its strings, chain_crypto and DANE facts,
+ * read-only, held by reference count: one handshake that serves many
+ * endpoints (share = on) is kept once. */
 #define PROBE_DETAIL_MAX	200
 #define TLS_CIPHER_MAX		64
 #define TLS_VERIFY_ERROR_MAX	96
@@ -165,7 +170,18 @@ struct tls_facts {
 	char	*issuer;
 	char	*serial;
 	char	*fingerprint_sha256;
-	struct dane_facts dane;
+	struct dane_facts *dane;	/* NULL: not checked (tls_dane()) */
+};
+
+/* The DANE facts of t: its own, or not checked (all 0, error ""). */
+const struct dane_facts *tls_dane(const struct tls_facts *t);
+
+/* A shared outcome (probe_outcome_share): one allocation, this header,
+ * the outcome, then its DANE facts, chain_crypto and strings; freed when
+ * its last holder lets go. */
+struct probe_block {
+	unsigned	 refs;		/* holders */
+	size_t		 size;		/* bytes malloc was asked for */
 };
 
 struct probe_outcome {
@@ -192,6 +208,8 @@ struct probe_outcome {
 	char		*banner_name;
 	char		*ehlo_name;
 	struct tls_facts tls;
+	struct probe_block *block;	/* a shared outcome's, or NULL: a
+					 * probe's own, each string its own */
 };
 
 struct probe_params {
@@ -238,9 +256,29 @@ void probe_outcome_free(struct probe_outcome *out);
  * its own; what dst owned is freed first.  dst == src is a no-op. */
 void probe_outcome_copy(struct probe_outcome *dst,
     const struct probe_outcome *src);
-/* Bytes out owns beyond the struct (its strings and chain_crypto), as
- * malloc was asked for them. */
+/* Bytes out owns beyond the struct (its strings, chain_crypto and DANE
+ * facts), as malloc was asked for them. */
 size_t probe_outcome_heap_bytes(const struct probe_outcome *out);
+
+/* Not probed (as probe_outcome_init leaves one): what an endpoint holds
+ * before its probe is in; held and dropped as a shared one, never freed. */
+extern const struct probe_outcome probe_outcome_none;
+/* A shared, read-only copy of src, held once: src's own block held once
+ * more when src is shared already. */
+const struct probe_outcome *probe_outcome_share(const struct probe_outcome *src);
+/* One more holder of o (shared, or probe_outcome_none); o. */
+const struct probe_outcome *probe_outcome_hold(const struct probe_outcome *o);
+/* An outcome of its own on the heap (initialised), to write in place and
+ * give up with probe_outcome_drop(); one holder only. */
+struct probe_outcome *probe_outcome_new(void);
+/* A holder lets go of o (shared, probe_outcome_new's, or
+ * probe_outcome_none; NULL fine). */
+void probe_outcome_drop(const struct probe_outcome *o);
+/* Bytes o takes, struct included, as malloc was asked for them: a shared
+ * block's size divided by its holders, so the sum over the holders is the
+ * block's size (less than one byte per holder lost to the division); 0
+ * for probe_outcome_none. */
+size_t probe_outcome_shared_bytes(const struct probe_outcome *o);
 /* *field (a text field of an outcome) becomes the first max - 1 bytes of
  * s (cut at a UTF-8 character boundary), "" when s is NULL or empty. */
 void probe_str_set(char **field, const char *s, size_t max);

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "collectors/txt.h"
+#include "base/ostr.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -50,12 +51,26 @@ struct records_job {
 	struct spf_run	*runs;
 	size_t		 n_runs;
 	char		**check_addrs;	/* addresses to check_host(), owned */
-	const char	**check_sources;
+	enum spf_check_source *check_sources;
 	size_t		 n_check_addrs;
 };
 
 static void spf_run_step(struct records_job *job, size_t r,
     enum spf_step step);
+
+/* A list allocated for cap entries that got n: shrunk to n (NULL for
+ * none), so that it holds what the domain has. */
+static void
+list_fit(void **list, size_t cap, size_t n, size_t size)
+{
+	if (n == cap)
+		return;
+	if (n == 0) {
+		free(*list);
+		*list = NULL;
+	} else
+		*list = xreallocarray(*list, n, size);
+}
 
 static void
 lookup_done(struct dns_lookup_info *li, struct rq *q, enum dns_result r)
@@ -289,25 +304,25 @@ spf_run_finish(struct records_job *job, size_t r)
 	const struct spf_result *sr = spf_eval_result(run->ev);
 
 	if (run->check != SIZE_MAX) {
-		res->spf_checks[run->check].code = sr->code;
+		res->spf_checks[run->check].code = (signed char)sr->code;
 		res->spf_checks[run->check].reason = sr->reason;
 		return;
 	}
 	/* The walk: the receiver's worst case, and permerrors of the tree. */
 	res->spf_dns_lookups = sr->dns_lookups;
 	res->spf_void_lookups = sr->void_lookups;
-	res->spf_all = sr->all_qualifier;
+	res->spf_all = (signed char)sr->all_qualifier;
 	if (sr->code == SPF_RESULT_PERMERROR && res->spf_valid) {
 		res->spf_valid = 0;
 		res->spf_reason = sr->reason;
-		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
-		    sr->message);
+		ostr_set(&res->spf_message, ostr_cut(sr->message,
+		    RECORDS_TEXT_MAX));
 	} else if (sr->code == SPF_RESULT_TEMPERROR && res->spf_valid) {
 		/* A failed lookup in the tree: the record may be fine. */
 		res->spf_temperror = 1;
 		res->spf_reason = sr->reason;
-		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
-		    sr->message);
+		ostr_set(&res->spf_message, ostr_cut(sr->message,
+		    RECORDS_TEXT_MAX));
 	}
 }
 
@@ -344,7 +359,7 @@ spf_start_evaluations(struct records_job *job, int walk)
 	size_t n = job->n_check_addrs;
 
 	job->runs = xcalloc(n + 1, sizeof(*job->runs));
-	res->spf_checks = xcalloc(n ? n : 1, sizeof(*res->spf_checks));
+	res->spf_checks = n ? xcalloc(n, sizeof(*res->spf_checks)) : NULL;
 	if (walk) {
 		job->runs[0].ev = spf_eval_new_walk(job->domain, AF_INET, NULL);
 		job->runs[0].check = SIZE_MAX;
@@ -357,9 +372,8 @@ spf_start_evaluations(struct records_job *job, int walk)
 
 		if (spf_ip_parse(job->check_addrs[i], &ip) == -1)
 			continue;
-		snprintf(c->address, sizeof(c->address), "%s",
-		    job->check_addrs[i]);
-		c->source = job->check_sources[i];
+		c->address = xstrdup(job->check_addrs[i]);
+		c->source = (signed char)job->check_sources[i];
 		c->code = SPF_RESULT_TEMPERROR;
 		c->reason = "not evaluated";
 		snprintf(sender, sizeof(sender), "postmaster@%s", job->domain);
@@ -368,6 +382,8 @@ spf_start_evaluations(struct records_job *job, int walk)
 		job->runs[job->n_runs].check = res->n_spf_checks++;
 		job->n_runs++;
 	}
+	list_fit((void **)&res->spf_checks, n, res->n_spf_checks,
+	    sizeof(*res->spf_checks));
 	for (size_t r = 0; r < job->n_runs; r++)
 		spf_run_step(job, r, spf_eval_start(job->runs[r].ev));
 }
@@ -416,20 +432,22 @@ spf_txt_answer(struct records_job *job, struct rq *q, int status,
 	res->spf_present = 1;
 	if (sel == SPF_SELECT_MULTIPLE) {
 		res->spf_reason = err.reason ? err.reason : "multiple_records";
-		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
-		    err.message);
-		res->spf_raw = txt_printable_copy(&job->spf_txt.recs[idx]);
-		res->spf_bytes = job->spf_txt.recs[idx].text.len;
+		ostr_set(&res->spf_message, ostr_cut(err.message,
+		    RECORDS_TEXT_MAX));
+		res->spf_raw = ostr_share(txt_printable_copy(
+		    &job->spf_txt.recs[idx]));
+		res->spf_bytes = (unsigned)job->spf_txt.recs[idx].text.len;
 		spf_start_evaluations(job, 0);
 		return;
 	}
-	res->spf_raw = txt_printable_copy(&job->spf_txt.recs[idx]);
-	res->spf_bytes = job->spf_txt.recs[idx].text.len;
+	res->spf_raw = ostr_share(txt_printable_copy(
+		    &job->spf_txt.recs[idx]));
+	res->spf_bytes = (unsigned)job->spf_txt.recs[idx].text.len;
 	if (spf_parse(job->spf_txt.recs[idx].text.data,
 	    job->spf_txt.recs[idx].text.len, &rec, &err) == -1) {
 		res->spf_reason = err.reason;
-		snprintf(res->spf_message, sizeof(res->spf_message), "%s",
-		    err.message);
+		ostr_set(&res->spf_message, ostr_cut(err.message,
+		    RECORDS_TEXT_MAX));
 		spf_start_evaluations(job, 0);
 		return;
 	}
@@ -457,11 +475,11 @@ dkim_answer(struct records_job *job, struct rq *q, int status,
 	if (!dns_answered(r)) {
 		/* Not "no record": whether there is a key is not known. */
 		d->key.reason = r == DNS_BUDGET ? "dns_budget" : "dns_error";
-		snprintf(d->key.message, sizeof(d->key.message), "lookup "
-		    "failed: %s", dns_result_name(r));
+		ostr_set(&d->key.message, ostr_printf(DKIM_MESSAGE_MAX,
+		    "lookup failed: %s", dns_result_name(r)));
 	}
 	if (recs.n > 0)
-		d->raw = txt_printable_copy(&recs.recs[0]);
+		d->raw = ostr_share(txt_printable_copy(&recs.recs[0]));
 	txt_records_free(&recs);
 }
 
@@ -490,8 +508,8 @@ dmarc_check_destinations(struct records_job *job)
 	struct records_result *res = job->res;
 	const struct dmarc_record *d = &res->dmarc;
 
-	res->dmarc_dests = xcalloc(d->n_rua ? d->n_rua : 1,
-	    sizeof(*res->dmarc_dests));
+	res->dmarc_dests = d->n_rua ? xcalloc(d->n_rua,
+	    sizeof(*res->dmarc_dests)) : NULL;
 	for (size_t i = 0; i < d->n_rua; i++) {
 		struct dmarc_destination *dd;
 		char name[300];
@@ -504,7 +522,8 @@ dmarc_check_destinations(struct records_job *job)
 			    d->rua[i].domain) == 0)
 				goto next;
 		dd = &res->dmarc_dests[res->n_dmarc_dests];
-		dd->domain = xstrdup(d->rua[i].domain);
+		dd->domain = d->rua[i].domain;	/* taken: the lists go */
+		d->rua[i].domain = NULL;
 		dd->authorized = -1;
 		ext = dmarc_destination_is_external(res->dmarc_domain,
 		    dd->domain);
@@ -516,6 +535,9 @@ dmarc_check_destinations(struct records_job *job)
 		res->n_dmarc_dests++;
 next:		;
 	}
+	list_fit((void **)&res->dmarc_dests, d->n_rua, res->n_dmarc_dests,
+	    sizeof(*res->dmarc_dests));
+	dmarc_record_drop_lists(&res->dmarc);
 }
 
 static void dmarc_answer(struct records_job *job, struct rq *q, int status,
@@ -541,9 +563,9 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 		res->dmarc_failure = r;
 		res->dmarc.reason = r == DNS_BUDGET ? "dns_budget" :
 		    "dns_error";
-		snprintf(res->dmarc.message, sizeof(res->dmarc.message),
+		ostr_set(&res->dmarc.message, ostr_printf(DMARC_MESSAGE_MAX,
 		    "lookup at %.200s failed: %s", res->dmarc_domain,
-		    dns_result_name(r));
+		    dns_result_name(r)));
 	}
 	free(res->dmarc_raw);
 	res->dmarc_raw = res->dmarc.present ?
@@ -551,9 +573,8 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 	txt_records_free(&recs);
 	if (!res->dmarc_from_org && res->dmarc.near_miss) {
 		res->dmarc_near_miss = 1;
-		snprintf(res->dmarc_near_miss_message,
-		    sizeof(res->dmarc_near_miss_message), "%s",
-		    res->dmarc.message);
+		ostr_set(&res->dmarc_near_miss_message,
+		    ostr_cut(res->dmarc.message, RECORDS_TEXT_MAX));
 	}
 	/* The organisational domain's record applies when the domain has
 	 * none (RFC 7489 6.6.3), with sp for the subdomain.  Only a record
@@ -571,9 +592,8 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 		free(res->dmarc_raw);
 		res->dmarc_raw = NULL;
 		dmarc_record_free(&res->dmarc);
-		memset(&res->dmarc, 0, sizeof(res->dmarc));
 		res->dmarc_from_org = 1;
-		snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", org);
+		ostr_set(&res->dmarc_domain, ostr_cut(org, RECORDS_TEXT_MAX));
 		snprintf(name, sizeof(name), "_dmarc.%s", org);
 		send_question(job, name, ns_t_txt, 0, dmarc_answer);
 	}
@@ -582,7 +602,8 @@ dmarc_answer(struct records_job *job, struct rq *q, int status,
 /* --- the job ------------------------------------------------------------ */
 
 static void
-add_check_addr(struct records_job *job, const char *addr, const char *source)
+add_check_addr(struct records_job *job, const char *addr,
+    enum spf_check_source source)
 {
 	for (size_t i = 0; i < job->n_check_addrs; i++)
 		if (strcmp(job->check_addrs[i], addr) == 0)
@@ -612,7 +633,7 @@ records_start(struct dns *dns, const struct records_params *p,
     records_done_cb cb, void *arg)
 {
 	struct records_job *job = xcalloc(1, sizeof(*job));
-	struct records_result *res = xcalloc(1, sizeof(*res));
+	struct records_result *res = records_result_new(p->domain);
 	char name[300];
 
 	job->dns = dns;
@@ -624,23 +645,23 @@ records_start(struct dns *dns, const struct records_params *p,
 	job->res = res;
 	txt_records_init(&job->spf_txt);
 	job->check_addrs = xcalloc(MAX_SPF_CHECKS, sizeof(char *));
-	job->check_sources = xcalloc(MAX_SPF_CHECKS, sizeof(char *));
+	job->check_sources = xcalloc(MAX_SPF_CHECKS,
+	    sizeof(*job->check_sources));
 	for (size_t i = 0; i < p->n_expect_pass; i++)
-		add_check_addr(job, p->expect_pass[i], "config");
+		add_check_addr(job, p->expect_pass[i], SPF_CHECK_CONFIG);
 	for (size_t i = 0; i < p->n_mx_addresses; i++)
-		add_check_addr(job, p->mx_addresses[i], "mx");
-	res->spf_all = -1;
-	snprintf(res->dmarc_domain, sizeof(res->dmarc_domain), "%s", p->domain);
+		add_check_addr(job, p->mx_addresses[i], SPF_CHECK_MX);
 
 	job->pending++;		/* the hold, released by hold_release() */
 	send_question(job, p->domain, ns_t_txt, 0, spf_txt_answer);
 	snprintf(name, sizeof(name), "_dmarc.%s", p->domain);
 	send_question(job, name, ns_t_txt, 0, dmarc_answer);
-	res->dkim = xcalloc(p->n_selectors ? p->n_selectors : 1,
-	    sizeof(*res->dkim));
-	res->n_dkim = p->n_selectors;
+	res->dkim = p->n_selectors ? xcalloc(p->n_selectors,
+	    sizeof(*res->dkim)) : NULL;
+	res->n_dkim = (uint16_t)p->n_selectors;	/* MAX_SELECTORS */
 	for (size_t i = 0; i < p->n_selectors; i++) {
 		res->dkim[i].selector = xstrdup(p->selectors[i]);
+		res->dkim[i].key.message = ostr_empty;
 		snprintf(name, sizeof(name), "%s._domainkey.%s",
 		    p->selectors[i], p->domain);
 		send_question(job, name, ns_t_txt, i, dkim_answer);
@@ -659,24 +680,90 @@ records_cancel(struct records_job *job)
 		job_free(job);
 }
 
+struct records_result *
+records_result_new(const char *domain)
+{
+	struct records_result *res = xcalloc(1, sizeof(*res));
+
+	res->spf_all = -1;
+	res->spf_message = ostr_empty;
+	res->dmarc_domain = ostr_cut(domain, RECORDS_TEXT_MAX);
+	res->dmarc_near_miss_message = ostr_empty;
+	res->dmarc.message = ostr_empty;
+	return res;
+}
+
 void
 records_result_free(struct records_result *res)
 {
 	if (res == NULL)
 		return;
-	free(res->spf_raw);
+	ostr_free(res->spf_message);
+	ostr_unshare(res->spf_raw);
+	for (size_t i = 0; i < res->n_spf_checks; i++)
+		free(res->spf_checks[i].address);
 	free(res->spf_checks);
 	for (size_t i = 0; i < res->n_dkim; i++) {
 		free(res->dkim[i].selector);
-		free(res->dkim[i].raw);
+		ostr_unshare(res->dkim[i].raw);
+		dkim_key_free(&res->dkim[i].key);
 	}
 	free(res->dkim);
 	dmarc_record_free(&res->dmarc);
+	ostr_free(res->dmarc_domain);
 	free(res->dmarc_raw);
+	ostr_free(res->dmarc_near_miss_message);
 	for (size_t i = 0; i < res->n_dmarc_dests; i++)
 		free(res->dmarc_dests[i].domain);
 	free(res->dmarc_dests);
 	free(res);
+}
+
+size_t
+records_result_bytes(const struct records_result *res)
+{
+	const struct dmarc_record *d;
+	size_t n;
+
+	if (res == NULL)
+		return 0;
+	d = &res->dmarc;
+	n = sizeof(*res) + ostr_bytes(res->spf_message) +
+	    ostr_share_bytes(res->spf_raw) + ostr_bytes(res->dmarc_domain) +
+	    ostr_bytes(res->dmarc_raw) +
+	    ostr_bytes(res->dmarc_near_miss_message) +
+	    ostr_bytes(d->message);
+	n += res->n_spf_checks * sizeof(*res->spf_checks);
+	for (size_t i = 0; i < res->n_spf_checks; i++)
+		n += ostr_bytes(res->spf_checks[i].address);
+	n += res->n_dkim * sizeof(*res->dkim);
+	for (size_t i = 0; i < res->n_dkim; i++)
+		n += ostr_bytes(res->dkim[i].selector) +
+		    ostr_share_bytes(res->dkim[i].raw) +
+		    ostr_bytes(res->dkim[i].key.message);
+	n += res->n_dmarc_dests * sizeof(*res->dmarc_dests);
+	for (size_t i = 0; i < res->n_dmarc_dests; i++)
+		n += ostr_bytes(res->dmarc_dests[i].domain);
+	/* the lists, when still there (a job's result in the making) */
+	if (d->rua != NULL)
+		for (size_t i = 0; i < d->n_rua; i++)
+			n += sizeof(*d->rua) + ostr_bytes(d->rua[i].uri) +
+			    ostr_bytes(d->rua[i].domain);
+	if (d->ruf != NULL)
+		for (size_t i = 0; i < d->n_ruf; i++)
+			n += sizeof(*d->ruf) + ostr_bytes(d->ruf[i].uri) +
+			    ostr_bytes(d->ruf[i].domain);
+	if (d->unknown_tags != NULL)
+		for (size_t i = 0; i < d->n_unknown_tags; i++)
+			n += sizeof(*d->unknown_tags) +
+			    ostr_bytes(d->unknown_tags[i]);
+	return n;
+}
+
+const char *
+spf_check_source_name(int source)
+{
+	return source == SPF_CHECK_CONFIG ? "config" : "mx";
 }
 
 int

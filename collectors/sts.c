@@ -108,14 +108,39 @@ is_ext_value_char(int c)
 	return (c >= 0x21 && c <= 0x3a) || c == 0x3c || (c >= 0x3e && c <= 0x7e);
 }
 
-static void
-set_reason(enum sts_reason *reason, char *msg, size_t msglen,
-    enum sts_reason r, const char *text)
+void
+sts_message_set(char **msg, const char *text, size_t max)
 {
-	if (*reason != STS_OK)
-		return;		/* the first problem is the one reported */
-	*reason = r;
-	snprintf(msg, msglen, "%s", text);
+	size_t n = strnlen(text, max);
+
+	free(*msg);
+	*msg = n > 0 ? xstrndup(text, n) : NULL;
+}
+
+static void
+reason_replace(unsigned char *reason, char **msg, enum sts_reason r,
+    const char *text)
+{
+	*reason = (unsigned char)r;
+	sts_message_set(msg, text, STS_MESSAGE_MAX);
+}
+
+static void
+set_reason(unsigned char *reason, char **msg, enum sts_reason r,
+    const char *text)
+{
+	if (*reason == STS_OK)	/* the first problem is the one reported */
+		reason_replace(reason, msg, r, text);
+}
+
+/* A record's words: its message, or for no record at all the sentence
+ * none (held by nobody: most domains have no such record). */
+static const char *
+record_words(const char *msg, unsigned char reason, const char *none)
+{
+	if (msg != NULL)
+		return msg;
+	return reason == STS_NO_RECORD ? none : "";
 }
 
 /* Whether rec begins with the version tag: exactly, then the end, WSP or
@@ -184,6 +209,41 @@ span_is(const char *p, size_t len, const char *s)
 
 /* --- the _mta-sts record ---------------------------------------------- */
 
+static void
+record_drop_id(struct sts_record *r)
+{
+	free(r->id);
+	r->id = NULL;
+}
+
+const char *
+sts_record_message(const struct sts_record *r)
+{
+	return record_words(r->message, r->reason,
+	    "no TXT record begins with v=STSv1");
+}
+
+static void
+record_bad(struct sts_record *r, enum sts_reason reason, const char *text)
+{
+	set_reason(&r->reason, &r->message, reason, text);
+}
+
+void
+sts_record_set_reason(struct sts_record *r, enum sts_reason reason,
+    const char *message)
+{
+	reason_replace(&r->reason, &r->message, reason, message);
+}
+
+void
+sts_record_free(struct sts_record *r)
+{
+	record_drop_id(r);
+	free(r->message);
+	r->message = NULL;
+}
+
 void
 sts_record_parse(const char *rec, size_t len, struct sts_record *r)
 {
@@ -196,13 +256,11 @@ sts_record_parse(const char *rec, size_t len, struct sts_record *r)
 	r->present = 1;
 	r->n_records = 1;
 	if (memchr(rec, '\0', len) != NULL) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RECORD,  "the record holds a NUL byte");
+		record_bad(r, STS_BAD_RECORD, "the record holds a NUL byte");
 		return;
 	}
 	if (!starts_with_version(rec, len, "v=STSv1")) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RECORD,  "does not begin with v=STSv1");
+		record_bad(r, STS_BAD_RECORD, "does not begin with v=STSv1");
 		return;
 	}
 	w.p = rec + 7;
@@ -220,37 +278,30 @@ sts_record_parse(const char *rec, size_t len, struct sts_record *r)
 				continue;	/* the first wins */
 			have_id = 1;
 			if (value_len == 0 || value_len > STS_ID_MAX) {
-				set_reason(&r->reason, r->message,
-				    sizeof(r->message), STS_BAD_ID,
-				     "id must be 1 to 32 letters or digits");
+				record_bad(r, STS_BAD_ID,
+				    "id must be 1 to 32 letters or digits");
 				continue;
 			}
 			for (size_t i = 0; i < value_len; i++)
 				if (!ascii_is_alnum((unsigned char)value[i])) {
-					set_reason(&r->reason, r->message,
-					    sizeof(r->message), STS_BAD_ID, 
+					record_bad(r, STS_BAD_ID,
 					    "id must be letters and digits only");
 					break;
 				}
-			if (r->reason == STS_OK) {
-				memcpy(r->id, value, value_len);
-				r->id[value_len] = '\0';
-			}
+			if (r->reason == STS_OK)
+				r->id = xstrndup(value, value_len);
 		} else if (bad_value) {
-			set_reason(&r->reason, r->message, sizeof(r->message),
-			    STS_BAD_RECORD, 
+			record_bad(r, STS_BAD_RECORD,
 			    "an extension field has an empty or bad value");
 		}
 	}
 	if (rc < 0)
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RECORD, 
+		record_bad(r, STS_BAD_RECORD,
 		    "the record does not follow RFC 8461's syntax");
 	if (!have_id)
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_ID,  "the record has no id field");
+		record_bad(r, STS_BAD_ID, "the record has no id field");
 	if (r->reason != STS_OK)
-		r->id[0] = '\0';
+		record_drop_id(r);
 	r->valid = r->reason == STS_OK;
 }
 
@@ -274,27 +325,27 @@ sts_record_select(const struct txt_records *recs, struct sts_record *r)
 {
 	size_t first = 0, n = version_records(recs, "v=STSv1", &first);
 
+	char msg[STS_MESSAGE_MAX + 1];
+
 	if (n == 0) {
+		/* the message is sts_record_message()'s: nothing held */
 		memset(r, 0, sizeof(*r));
 		r->reason = STS_NO_RECORD;
-		snprintf(r->message, sizeof(r->message),
-		    "no TXT record begins with v=STSv1");
 		return;
 	}
 	sts_record_parse(recs->recs[first].text.data,
 	    recs->recs[first].text.len, r);
-	if (recs->recs[first].too_long && r->reason == STS_OK) {
-		r->reason = STS_BAD_RECORD;
-		snprintf(r->message, sizeof(r->message), "record too long");
-	}
-	r->n_records = (int)(n > 1000 ? 1000 : n);
+	if (recs->recs[first].too_long && r->reason == STS_OK)
+		sts_record_set_reason(r, STS_BAD_RECORD, "record too long");
+	r->n_records = (uint16_t)(n > 1000 ? 1000 : n);
 	if (n > 1) {
-		r->reason = STS_MULTIPLE_RECORDS;
-		snprintf(r->message, sizeof(r->message),
+		snprintf(msg, sizeof(msg),
 		    "%zu records begin with v=STSv1: senders apply no policy", n);
-		r->id[0] = '\0';
+		sts_record_set_reason(r, STS_MULTIPLE_RECORDS, msg);
 	}
 	r->valid = r->reason == STS_OK;
+	if (!r->valid)
+		record_drop_id(r);
 }
 
 /* --- the policy --------------------------------------------------------- */
@@ -347,15 +398,24 @@ policy_value_ok(const char *p, size_t len)
 static void
 policy_bad(struct sts_policy *p, enum sts_reason r, const char *what)
 {
-	set_reason(&p->reason, p->message, sizeof(p->message), r, what);
+	set_reason(&p->reason, &p->message, r, what);
 }
 
+/* A policy being parsed: the mx values found so far point into the body,
+ * and are copied into one block at the end (policy_pack_mx). */
+struct policy_parse {
+	struct sts_policy *p;
+	unsigned	 seen;		/* SEEN_* */
+	const char	*mx[STS_MX_PATTERNS_MAX];
+	size_t		 mx_len[STS_MX_PATTERNS_MAX];
+};
+
 static void
-policy_add_mx(struct sts_policy *p, const char *v, size_t len)
+policy_add_mx(struct policy_parse *pp, const char *v, size_t len)
 {
+	struct sts_policy *p = pp->p;
 	const char *d = v;
 	size_t dlen = len;
-	char *copy;
 
 	if (dlen >= 2 && d[0] == '*' && d[1] == '.') {
 		d += 2;
@@ -372,9 +432,32 @@ policy_add_mx(struct sts_policy *p, const char *v, size_t len)
 		policy_bad(p, STS_BAD_POLICY, "more than 64 mx lines");
 		return;
 	}
-	copy = ascii_lower_str(xstrndup(v, len));
-	p->mx = xreallocarray(p->mx, p->n_mx + 1, sizeof(*p->mx));
-	p->mx[p->n_mx++] = copy;
+	pp->mx[p->n_mx] = v;
+	pp->mx_len[p->n_mx] = len;
+	p->n_mx++;
+}
+
+/* The n_mx patterns: their pointers, then the strings, lowercased, in
+ * one allocation of exactly their size. */
+static void
+policy_pack_mx(struct policy_parse *pp)
+{
+	struct sts_policy *p = pp->p;
+	size_t size = p->n_mx * sizeof(char *);
+	char *text;
+
+	if (p->n_mx == 0)
+		return;
+	for (size_t i = 0; i < p->n_mx; i++)
+		size += pp->mx_len[i] + 1;
+	p->mx = xmalloc(size);
+	text = (char *)(p->mx + p->n_mx);
+	for (size_t i = 0; i < p->n_mx; i++) {
+		memcpy(text, pp->mx[i], pp->mx_len[i]);
+		text[pp->mx_len[i]] = '\0';
+		p->mx[i] = ascii_lower_str(text);
+		text += pp->mx_len[i] + 1;
+	}
 }
 
 /* The fields a policy needs, as bits of a "seen" set. */
@@ -382,9 +465,10 @@ enum { SEEN_VERSION = 1, SEEN_MODE = 2, SEEN_MAX_AGE = 4 };
 
 /* One "name: value" line (without its terminator). */
 static void
-policy_line(struct sts_policy *p, const char *line, size_t len,
-    unsigned *seen)
+policy_line(struct policy_parse *pp, const char *line, size_t len)
 {
+	struct sts_policy *p = pp->p;
+	unsigned *seen = &pp->seen;
 	const char *end = line + len, *v;
 	size_t n, vlen;
 
@@ -404,7 +488,7 @@ policy_line(struct sts_policy *p, const char *line, size_t len,
 		return;
 	}
 	if (span_is(line, n, "mx")) {
-		policy_add_mx(p, v, vlen);
+		policy_add_mx(pp, v, vlen);
 		return;
 	}
 	if (span_is(line, n, "version")) {
@@ -466,10 +550,12 @@ void
 sts_policy_parse(const char *body, size_t len, struct sts_policy *p)
 {
 	const char *line = body, *end = body + len;
-	unsigned seen = 0;
+	struct policy_parse pp;
 	int blank = 0;
 
 	memset(p, 0, sizeof(*p));
+	pp.p = p;
+	pp.seen = 0;
 	p->mode = STS_MODE_UNSET;
 	if (len > STS_POLICY_MAX) {
 		policy_bad(p, STS_TOO_LARGE, "the policy is over 64 KiB");
@@ -493,15 +579,16 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *p)
 			policy_bad(p, STS_BAD_POLICY,
 			    "a bare CR or a NUL byte in the policy");
 		} else {
-			policy_line(p, line, (size_t)(le - line), &seen);
+			policy_line(&pp, line, (size_t)(le - line));
 		}
 		line = nl != NULL ? nl + 1 : end;
 	}
-	if (!(seen & SEEN_VERSION))
+	policy_pack_mx(&pp);
+	if (!(pp.seen & SEEN_VERSION))
 		policy_bad(p, STS_BAD_POLICY, "no version field");
-	if (!(seen & SEEN_MODE))
+	if (!(pp.seen & SEEN_MODE))
 		policy_bad(p, STS_BAD_POLICY, "no mode field");
-	if (!(seen & SEEN_MAX_AGE))
+	if (!(pp.seen & SEEN_MAX_AGE))
 		policy_bad(p, STS_BAD_MAX_AGE, "no max_age field");
 	if ((p->mode == STS_MODE_TESTING || p->mode == STS_MODE_ENFORCE) &&
 	    p->n_mx == 0)
@@ -513,11 +600,21 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *p)
 void
 sts_policy_free(struct sts_policy *p)
 {
-	for (size_t i = 0; i < p->n_mx; i++)
-		free(p->mx[i]);
-	free(p->mx);
+	free(p->mx);		/* the pointers and the strings */
 	p->mx = NULL;
 	p->n_mx = 0;
+	free(p->message);
+	p->message = NULL;
+}
+
+size_t
+sts_policy_heap_bytes(const struct sts_policy *p)
+{
+	size_t n = p->n_mx * sizeof(*p->mx);
+
+	for (size_t i = 0; i < p->n_mx; i++)
+		n += strlen(p->mx[i]) + 1;
+	return n + (p->message != NULL ? strlen(p->message) + 1 : 0);
 }
 
 /* --- MX matching (4.1) -------------------------------------------------- */
@@ -577,6 +674,33 @@ sts_policy_covers(const struct sts_policy *p, const char *host)
 
 /* --- TLS-RPT ------------------------------------------------------------ */
 
+const char *
+tlsrpt_record_message(const struct tlsrpt_record *r)
+{
+	return record_words(r->message, r->reason,
+	    "no TXT record begins with v=TLSRPTv1");
+}
+
+static void
+rpt_bad(struct tlsrpt_record *r, enum sts_reason reason, const char *text)
+{
+	set_reason(&r->reason, &r->message, reason, text);
+}
+
+void
+tlsrpt_record_set_reason(struct tlsrpt_record *r, enum sts_reason reason,
+    const char *message)
+{
+	reason_replace(&r->reason, &r->message, reason, message);
+}
+
+void
+tlsrpt_record_free(struct tlsrpt_record *r)
+{
+	free(r->message);
+	r->message = NULL;
+}
+
 /* One tlsrpt-uri: "mailto:" addr-spec or "https:" "//" host..., of URI
  * characters; the list separators "," and ";" and WSP end it. */
 static void
@@ -590,33 +714,30 @@ tlsrpt_uri(struct tlsrpt_record *r, const char *u, size_t len)
 	else if (len >= 8 && span_ieq(u, "https://", 8))
 		scheme = 8, https = 1;
 	if (scheme == 0) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RUA,  "a rua URI is neither mailto: nor https:");
+		rpt_bad(r, STS_BAD_RUA,
+		    "a rua URI is neither mailto: nor https:");
 		return;
 	}
 	if (len == scheme) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RUA,  "a rua URI has nothing after its scheme");
+		rpt_bad(r, STS_BAD_RUA,
+		    "a rua URI has nothing after its scheme");
 		return;
 	}
 	for (size_t i = scheme; i < len; i++) {
 		unsigned char c = (unsigned char)u[i];
 
 		if (c < 0x21 || c > 0x7e || c == '"' || c == '<' || c == '>') {
-			set_reason(&r->reason, r->message, sizeof(r->message),
-			    STS_BAD_RUA, 
+			rpt_bad(r, STS_BAD_RUA,
 			    "a rua URI holds a character URIs cannot");
 			return;
 		}
 	}
 	if (!https && memchr(u + scheme, '@', len - scheme) == NULL) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RUA,  "a mailto: rua has no address");
+		rpt_bad(r, STS_BAD_RUA, "a mailto: rua has no address");
 		return;
 	}
 	if (r->n_rua == STS_RUA_MAX) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RUA,  "more than 16 rua URIs");
+		rpt_bad(r, STS_BAD_RUA, "more than 16 rua URIs");
 		return;
 	}
 	r->n_rua++;
@@ -660,8 +781,7 @@ tlsrpt_record_parse(const char *rec, size_t len, struct tlsrpt_record *r)
 	r->n_records = 1;
 	if (memchr(rec, '\0', len) != NULL ||
 	    !starts_with_version(rec, len, "v=TLSRPTv1")) {
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RECORD,  memchr(rec, '\0', len) != NULL ?
+		rpt_bad(r, STS_BAD_RECORD, memchr(rec, '\0', len) != NULL ?
 		    "the record holds a NUL byte" :
 		    "does not begin with v=TLSRPTv1");
 		return;
@@ -700,13 +820,12 @@ tlsrpt_record_parse(const char *rec, size_t len, struct tlsrpt_record *r)
 	if (fields == 0)
 		goto syntax;
 	if (!have_rua)
-		set_reason(&r->reason, r->message, sizeof(r->message),
-		    STS_BAD_RUA,  "the record has no rua field");
+		rpt_bad(r, STS_BAD_RUA, "the record has no rua field");
 	r->valid = r->reason == STS_OK;
 	return;
 syntax:
-	set_reason(&r->reason, r->message, sizeof(r->message), STS_BAD_RECORD,
-	     "the record does not follow RFC 8460's syntax");
+	rpt_bad(r, STS_BAD_RECORD,
+	    "the record does not follow RFC 8460's syntax");
 	r->valid = 0;
 }
 
@@ -715,20 +834,21 @@ tlsrpt_record_select(const struct txt_records *recs, struct tlsrpt_record *r)
 {
 	size_t first = 0, n = version_records(recs, "v=TLSRPTv1", &first);
 
+	char msg[STS_MESSAGE_MAX + 1];
+
 	if (n == 0) {
+		/* the message is tlsrpt_record_message()'s: nothing held */
 		memset(r, 0, sizeof(*r));
 		r->reason = STS_NO_RECORD;
-		snprintf(r->message, sizeof(r->message),
-		    "no TXT record begins with v=TLSRPTv1");
 		return;
 	}
 	tlsrpt_record_parse(recs->recs[first].text.data,
 	    recs->recs[first].text.len, r);
-	r->n_records = (int)(n > 1000 ? 1000 : n);
+	r->n_records = (uint16_t)(n > 1000 ? 1000 : n);
 	if (n > 1) {
-		r->reason = STS_MULTIPLE_RECORDS;
-		snprintf(r->message, sizeof(r->message),
-		    "%zu records begin with v=TLSRPTv1", n);
+		snprintf(msg, sizeof(msg), "%zu records begin with v=TLSRPTv1",
+		    n);
+		tlsrpt_record_set_reason(r, STS_MULTIPLE_RECORDS, msg);
 	}
 	r->valid = r->reason == STS_OK;
 }

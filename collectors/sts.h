@@ -55,19 +55,31 @@ const char *sts_reason_name(enum sts_reason r);
 #define STS_MX_PATTERNS_MAX	64
 #define STS_RUA_MAX		16
 
-/* The _mta-sts TXT record (3.1). */
+/* The _mta-sts TXT record (3.1).  Its texts are owned, at their exact
+ * length (sts_record_free): an id of 1 to 32 characters, a message cut
+ * at STS_MESSAGE_MAX bytes. */
+#define STS_MESSAGE_MAX	159
 struct sts_record {
-	int		 present;	/* a record starting with v=STSv1 */
-	int		 valid;
-	int		 n_records;	/* how many start with v=STSv1 */
-	char		 id[STS_ID_MAX + 1]; /* "" unless valid */
-	enum sts_reason	 reason;
-	char		 message[160];
+	char		*id;		/* NULL unless valid */
+	char		*message;	/* NULL: none (sts_record_message) */
+	uint16_t	 n_records;	/* how many start with v=STSv1, at
+					 * most 1000 */
+	unsigned char	 reason;	/* enum sts_reason */
+	signed char	 present;	/* a record starting with v=STSv1 */
+	signed char	 valid;
 };
+
+/* The record's words for people: its message, "" when none. */
+const char *sts_record_message(const struct sts_record *r);
+/* Sets r's reason and message (cut at STS_MESSAGE_MAX), replacing
+ * both. */
+void sts_record_set_reason(struct sts_record *r, enum sts_reason reason,
+    const char *message);
+void sts_record_free(struct sts_record *r);
 
 /* Selects and parses the STS record among the TXT records of one answer:
  * records not starting with "v=STSv1" are ignored; exactly one must
- * remain. */
+ * remain.  r is overwritten: free it first when reusing. */
 void sts_record_select(const struct txt_records *recs, struct sts_record *r);
 /* One record's text (joined strings). */
 void sts_record_parse(const char *rec, size_t len, struct sts_record *r);
@@ -82,19 +94,22 @@ enum sts_mode {
 const char *sts_mode_name(enum sts_mode m);	/* "none", ... "" unset */
 
 /* The policy file (3.2).  mx patterns are lowercased without a trailing
- * dot, "*." kept. */
+ * dot, "*." kept: n_mx pointers and then the strings they point to, in
+ * one allocation. */
 struct sts_policy {
-	int		 valid;
-	enum sts_mode	 mode;
-	int		 max_age_set;
-	uint32_t	 max_age;
 	char		**mx;
-	size_t		 n_mx;
-	int		 repeated_key;	/* a key other than mx came twice:
+	char		*message;	/* NULL: none; cut at STS_MESSAGE_MAX */
+	uint32_t	 max_age;
+	unsigned char	 n_mx;		/* at most STS_MX_PATTERNS_MAX */
+	signed char	 mode;		/* enum sts_mode */
+	unsigned char	 reason;	/* enum sts_reason */
+	unsigned char	 valid:1;
+	unsigned char	 max_age_set:1;
+	unsigned char	 repeated_key:1; /* a key other than mx came twice:
 					 * the first was kept */
-	enum sts_reason	 reason;
-	char		 message[160];
 };
+_Static_assert(STS_MX_PATTERNS_MAX <= 255, "n_mx is a byte");
+_Static_assert(STS_REASON_COUNT <= 255, "a reason is a byte");
 
 /* Parses body[0..len) (which may hold NULs) into p, overwritten: free it
  * first when reusing.  Lines end in LF or CRLF, the last one may have no
@@ -102,6 +117,11 @@ struct sts_policy {
  * repeats by design). */
 void sts_policy_parse(const char *body, size_t len, struct sts_policy *p);
 void sts_policy_free(struct sts_policy *p);
+/* The bytes p holds beyond itself (its mx block and message). */
+size_t sts_policy_heap_bytes(const struct sts_policy *p);
+/* Replaces *msg (owned, or NULL) by text cut at max bytes, at its exact
+ * length; NULL when text is empty. */
+void sts_message_set(char **msg, const char *text, size_t max);
 
 /* RFC 8461 4.1: whether host matches pattern.  "*.example.com" matches
  * exactly one further leftmost label; ASCII case and one trailing dot on
@@ -110,17 +130,25 @@ int sts_mx_match(const char *pattern, const char *host);
 /* Whether host matches any of the policy's patterns. */
 int sts_policy_covers(const struct sts_policy *p, const char *host);
 
-/* The _smtp._tls TXT record (RFC 8460 3). */
+/* The _smtp._tls TXT record (RFC 8460 3); its message as the STS
+ * record's (tlsrpt_record_free). */
 struct tlsrpt_record {
-	int		 present;	/* a record starting with v=TLSRPTv1 */
-	int		 valid;
-	int		 n_records;
-	size_t		 n_rua;		/* valid destinations */
-	size_t		 n_mailto;
-	size_t		 n_https;
-	enum sts_reason	 reason;
-	char		 message[160];
+	char		*message;	/* NULL: none (tlsrpt_record_message) */
+	uint16_t	 n_records;	/* at most 1000 */
+	unsigned char	 reason;	/* enum sts_reason */
+	signed char	 present;	/* a record starting with v=TLSRPTv1 */
+	signed char	 valid;
+	signed char	 n_rua;		/* valid destinations, at most
+					 * STS_RUA_MAX */
+	signed char	 n_mailto;
+	signed char	 n_https;
 };
+_Static_assert(STS_RUA_MAX <= 127, "n_rua is a signed char");
+
+const char *tlsrpt_record_message(const struct tlsrpt_record *r);
+void tlsrpt_record_set_reason(struct tlsrpt_record *r,
+    enum sts_reason reason, const char *message);
+void tlsrpt_record_free(struct tlsrpt_record *r);
 
 void tlsrpt_record_select(const struct txt_records *recs,
     struct tlsrpt_record *r);

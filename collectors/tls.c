@@ -485,9 +485,14 @@ tls_inspect(SSL *ssl, const char *servername, struct tlsa_set *tlsa,
 		return;
 	f->have_cert = 1;
 	key_facts(leaf, f);
-	if (tlsa != NULL)
-		dane_facts(ssl, tlsa, &f->dane);
-	if (f->dane.enabled) {
+	if (tlsa != NULL) {
+		if (f->dane == NULL) {
+			f->dane = xcalloc(1, sizeof(*f->dane));
+			f->dane->error = probe_str_empty;
+		}
+		dane_facts(ssl, tlsa, f->dane);
+	}
+	if (tls_dane(f)->enabled) {
 		vr = pkix_verify_apart(ssl, leaf, &apart);
 		verified_path = apart;
 	} else {

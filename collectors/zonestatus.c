@@ -48,8 +48,7 @@ dnskey_answered(void *arg, const struct dnssec_answer *a)
 	zq->q = NULL;
 	z->status = a->status;
 	z->duration_s = a->duration_s;
-	free(z->why_bogus);
-	z->why_bogus = xstrdup(a->status == DNSSEC_BOGUS ? a->why_bogus : "");
+	dnssec_why_set(&z->why_bogus, a);
 	if (--job->pending > 0)
 		return;
 	res = job->res;
@@ -82,11 +81,14 @@ zonestatus_start(struct dnssec *v, const struct dnssec_sender *send,
 			dup |= strcasecmp(res->names[j].name, names[i]) == 0;
 		if (dup)
 			continue;
-		res->names[res->n_names].name = xstrdup(names[i]);
+		res->names[res->n_names].name = names[i];
 		res->names[res->n_names].status = DNSSEC_TIMEOUT;
-		res->names[res->n_names].why_bogus = xstrdup("");
+		res->names[res->n_names].why_bogus = dnssec_why_none;
 		res->n_names++;
 	}
+	/* the result stays with the check: no slot for a duplicate */
+	res->names = xreallocarray(res->names, res->n_names,
+	    sizeof(*res->names));
 	/* Every query is made before any can answer (none answers inside
 	 * dnssec_resolve()). */
 	for (size_t i = 0; i < res->n_names; i++) {
@@ -111,10 +113,21 @@ zonestatus_result_free(struct zonestatus_result *res)
 {
 	if (res == NULL)
 		return;
-	for (size_t i = 0; i < res->n_names; i++) {
-		free(res->names[i].name);
-		free(res->names[i].why_bogus);
-	}
+	for (size_t i = 0; i < res->n_names; i++)
+		dnssec_why_free(res->names[i].why_bogus);
 	free(res->names);
 	free(res);
+}
+
+size_t
+zonestatus_result_bytes(const struct zonestatus_result *res)
+{
+	size_t n;
+
+	if (res == NULL)
+		return 0;
+	n = sizeof(*res) + res->n_names * sizeof(*res->names);
+	for (size_t i = 0; i < res->n_names; i++)
+		n += dnssec_why_bytes(res->names[i].why_bogus);
+	return n;
 }

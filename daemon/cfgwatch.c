@@ -227,20 +227,20 @@ cfgwatch_drift(const struct ctx *ctx, const struct cfg_report *r,
 	    (v = view_for(r, ep->address, ep->port)) == NULL)
 		return;
 	implicit = ep->port == 465 || ep->port == 993 || ep->port == 995;
-	if (!implicit && ep->out.starttls_offered != -1)
-		out[DRIFT_STARTTLS] = (ep->out.starttls_offered == 1) != (v->tls != 0);
-	if (ep->audit.ran && v->tls) {
+	if (!implicit && ep->out->starttls_offered != -1)
+		out[DRIFT_STARTTLS] = (ep->out->starttls_offered == 1) != (v->tls != 0);
+	if (endpoint_audit(ep)->ran && v->tls) {
 		out[DRIFT_VERSIONS] = 0;
 		for (int t = 0; t < TLSV__COUNT; t++) {
-			int acc = ep->audit.version_accepted[t];
+			int acc = endpoint_audit(ep)->version_accepted[t];
 			int allowed = (v->versions >> map[t]) & 1;
 
 			if (acc != -1 && acc != allowed)
 				out[DRIFT_VERSIONS] = 1;
 		}
 	}
-	if (ep->out.tls.have_cert && v->cert_fp[0])
-		out[DRIFT_CERT] = strcmp(ep->out.tls.fingerprint_sha256,
+	if (ep->out->tls.have_cert && v->cert_fp[0])
+		out[DRIFT_CERT] = strcmp(ep->out->tls.fingerprint_sha256,
 		    v->cert_fp) != 0;
 }
 

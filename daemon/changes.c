@@ -469,7 +469,7 @@ collect_mtasts(struct round *rd, const struct mtasts_result *m)
 	    m->record.valid)
 		buf_puts(&o->text, m->record.id);
 	known_absent = !m->record.present;
-	if (!known_absent && m->policy_reason != STS_OK)
+	if (!known_absent && mtasts_policy_reason(m) != STS_OK)
 		return;		/* the policy could not be had: not known */
 	if ((o = round_add(rd, REC_STS_POLICY, "mta_sts_policy")) == NULL)
 		return;
@@ -478,15 +478,16 @@ collect_mtasts(struct round *rd, const struct mtasts_result *m)
 		return;
 	}
 	{
-		char **lines = xcalloc(m->policy.n_mx + 1, sizeof(*lines));
+		const struct sts_policy *p = mtasts_policy(m);
+		char **lines = xcalloc((size_t)p->n_mx + 1, sizeof(*lines));
 
 		buf_printf(&o->text, "mode %s\nmax_age %u\n",
-		    sts_mode_name(m->policy.mode), (unsigned)m->policy.max_age);
-		for (size_t i = 0; i < m->policy.n_mx; i++)
-			lines[i] = xstrdup(m->policy.mx[i]);
-		put_sorted(&o->text, lines, m->policy.n_mx);
-		free_lines(lines, m->policy.n_mx);
-		o->facts[0] = (int64_t)m->policy.mode;
+		    sts_mode_name(p->mode), (unsigned)p->max_age);
+		for (size_t i = 0; i < p->n_mx; i++)
+			lines[i] = xstrdup(p->mx[i]);
+		put_sorted(&o->text, lines, p->n_mx);
+		free_lines(lines, p->n_mx);
+		o->facts[0] = (int64_t)p->mode;
 	}
 }
 
@@ -507,9 +508,9 @@ collect_certs(struct round *rd, const struct check_result *r)
 		for (size_t j = 0; j < i; j++)
 			if (r->eps[j].port == ep->port &&
 			    strcmp(r->eps[j].host, ep->host) == 0 &&
-			    r->eps[j].out.tls.have_cert)
+			    r->eps[j].out->tls.have_cert)
 				first = 0;
-		if (!first || !ep->out.tls.have_cert)
+		if (!first || !ep->out->tls.have_cert)
 			continue;
 		if ((o = round_add(rd, REC_CERT, "cert:%s:%u", ep->host,
 		    (unsigned)ep->port)) == NULL)
@@ -518,7 +519,7 @@ collect_certs(struct round *rd, const struct check_result *r)
 		types = xcalloc(r->n_eps, sizeof(*types));
 		issuers = xcalloc(r->n_eps, sizeof(*issuers));
 		for (size_t j = i; j < r->n_eps; j++) {
-			const struct tls_facts *t = &r->eps[j].out.tls;
+			const struct tls_facts *t = &r->eps[j].out->tls;
 
 			if (r->eps[j].port != ep->port || !t->have_cert ||
 			    strcmp(r->eps[j].host, ep->host) != 0)

@@ -61,19 +61,20 @@ job_done(const struct probe_outcome *out, void *arg)
 	ctx->in_flight--;
 	job->session = NULL;
 	if (job->auditing) {
-		if (audit_record(&job->cursor, &ep->audit, out)) {
+		if (audit_record(&job->cursor, ep->audit, out)) {
 			job_requeue(ctx, job);
 			return;
 		}
 		log_debug("audit_done", "%s handshakes=%u duration_s=%.3f",
-		    job->log_id, ep->audit.handshakes, ep->audit.duration_s);
+		    job->log_id, ep->audit->handshakes, ep->audit->duration_s);
 		goto finished;
 	}
-	probe_outcome_copy(&ep->out, out);
+	endpoint_set_outcome(ep, probe_outcome_share(out));
 	ep->finished = wall_time();
 	ctx->probes_total[ep->protocol][out->success ? 1 : 0]++;
 	if (job->share != NULL) {
-		probe_outcome_copy(&job->share->out, out);
+		probe_outcome_drop(job->share->out);
+		job->share->out = probe_outcome_hold(ep->out);
 		job->share->finished = ep->finished;
 	}
 	if (out->success)
@@ -94,7 +95,9 @@ job_done(const struct probe_outcome *out, void *arg)
 	if (out->tls.done && probeshare_audit_wanted(job)) {
 		job->auditing = 1;
 		/* What the probe negotiated needs no handshake of its own. */
-		tls_audit_learn(&ep->audit, &out->tls);
+		tls_audit_drop(ep->audit);
+		ep->audit = tls_audit_new();
+		tls_audit_learn(ep->audit, &out->tls);
 		audit_begin(&job->cursor, ctx->weak_testable);
 		if (protocol_starttls(ep->protocol))
 			audit_test_injection(&job->cursor);
@@ -105,7 +108,7 @@ finished:
 	if (job->share != NULL)
 		probeshare_done(ctx, job, ep);
 	TAILQ_REMOVE(&run->jobs, job, rlink);
-	free(job);
+	probe_job_free(job);
 	run->outstanding--;
 	sched_run_maybe_finish(run);
 	probeq_pump(ctx);
@@ -138,7 +141,8 @@ job_start(struct ctx *ctx, struct probe_job *job)
 		 * next-hop domain are the names DANE-TA checks. */
 		p.dane_tlsa = danelookup_probe_set(dr, ep->port);
 		p.dane_base = danelookup_port(dr, ep->port) != NULL ?
-		    danelookup_port(dr, ep->port)->base : ep->host;
+		    danelookup_port_base(dr, danelookup_port(dr, ep->port)) :
+		    ep->host;
 		p.dane_names[0] = ep->host;
 		p.dane_names[1] = run->check->cfg->name;
 	}
@@ -196,4 +200,11 @@ probeq_pump(struct ctx *ctx)
 		job_start(ctx, job);
 	}
 	dnsq_pump(ctx);	/* lookups held back while the queue was long */
+}
+
+void
+probe_job_free(struct probe_job *job)
+{
+	free(job->log_id);
+	free(job);
 }

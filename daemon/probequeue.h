@@ -14,6 +14,8 @@ void probeq_add_first(struct ctx *ctx, struct probe_job *job);
 /* Out of the queue, or its session cancelled (a job held for its TLSA
  * set is in neither); the caller frees it. */
 void probeq_drop(struct ctx *ctx, struct probe_job *job);
+/* Frees a job no queue, run or share holds any more. */
+void probe_job_free(struct probe_job *job);
 /* Starts queued jobs while slots are free, then lets held DNS lookups go
  * (daemon/dnsqueue.c). */
 void probeq_pump(struct ctx *ctx);

@@ -59,11 +59,13 @@ static void
 share_serve(struct ctx *ctx, const struct probe_share *s,
     const struct check_run *run, struct endpoint_result *ep)
 {
-	probe_outcome_copy(&ep->out, &s->out);
+	endpoint_set_outcome(ep, probe_outcome_hold(s->out));
 	ep->finished = s->finished;
-	if (run->audit && s->audited)
-		ep->audit = s->audit;
-	ctx->probes_total[ep->protocol][s->out.success ? 1 : 0]++;
+	if (run->audit && s->audited) {
+		tls_audit_drop(ep->audit);
+		ep->audit = tls_audit_hold(s->audit);
+	}
+	ctx->probes_total[ep->protocol][s->out->success ? 1 : 0]++;
 	ctx->probes_shared[ep->protocol]++;
 }
 
@@ -84,7 +86,8 @@ probeshare_done(struct ctx *ctx, struct probe_job *leader,
 	if (leader->auditing) {
 		s->audited = 1;
 		s->audit_ms = s->done_ms;
-		s->audit = lep->audit;
+		tls_audit_drop(s->audit);
+		s->audit = tls_audit_hold(lep->audit);
 	}
 	while ((f = TAILQ_FIRST(&s->followers)) != NULL) {
 		struct check_run *frun = f->run;
@@ -92,7 +95,7 @@ probeshare_done(struct ctx *ctx, struct probe_job *leader,
 		TAILQ_REMOVE(&s->followers, f, slink);
 		share_serve(ctx, s, frun, &frun->res->eps[f->ep]);
 		TAILQ_REMOVE(&frun->jobs, f, rlink);
-		free(f);
+		probe_job_free(f);
 		frun->outstanding--;
 		sched_run_maybe_finish(frun);
 	}
@@ -153,7 +156,7 @@ probeshare_join(struct check_run *run, struct probe_job *job, const char *addr,
 		 * was served before) is older and never serves it again. */
 		if (now - s->done_ms < check_interval_ms(c) &&
 		    s->led_ms > c->prev_run_ms &&
-		    (!run->audit || !s->out.tls.done ||
+		    (!run->audit || !s->out->tls.done ||
 		    share_audit_fresh(s, run, now))) {
 			share_keep(s, c);
 			share_serve(ctx, s, run, &run->res->eps[job->ep]);

@@ -1,5 +1,6 @@
 #include "daemon/result.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,10 @@ check_result_free(struct check_result *r)
 	free(r->target.name);
 	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
-		probe_outcome_free(&r->eps[i].out);
+		if (r->eps[i].address != probe_str_empty)
+			free(r->eps[i].address);
+		probe_outcome_drop(r->eps[i].out);
+		tls_audit_drop(r->eps[i].audit);
 		if (r->eps[i].caa_ca != probe_str_empty)
 			free(r->eps[i].caa_ca);
 	}
@@ -41,12 +45,28 @@ check_result_free(struct check_result *r)
 	zonestatus_result_free(r->zones);
 	mxhyg_result_free(r->mxhyg);
 	for (size_t i = 0; i < r->n_mx_addrs; i++)
-		free(r->mx_addrs[i].host);
+		free(r->mx_addrs[i].address);
 	free(r->mx_addrs);
 	for (size_t i = 0; i < r->n_dane; i++)
 		danelookup_result_free(r->dane[i]);
 	free(r->dane);
+	dns_names_free(r->names, r->n_names);
 	free(r);
+}
+
+const char *
+check_result_name(struct check_result *r, const char *name)
+{
+	if (strcmp(r->target.name, name) == 0)
+		return r->target.name;
+	for (size_t i = 0; i < r->n_mx; i++)
+		if (strcmp(r->mx[i].host, name) == 0)
+			return r->mx[i].host;
+	for (size_t i = 0; i < r->n_names; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->names[i];
+	r->names = xreallocarray(r->names, r->n_names + 1, sizeof(*r->names));
+	return r->names[r->n_names++] = xstrdup(name);
 }
 
 size_t
@@ -54,19 +74,20 @@ check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto)
 {
 	struct endpoint_result *ep;
+	size_t alen = strnlen(address, INET6_ADDRSTRLEN - 1);
 
 	r->eps = xreallocarray(r->eps, r->n_eps + 1, sizeof(*r->eps));
 	ep = &r->eps[r->n_eps];
 	memset(ep, 0, sizeof(*ep));
 	ep->host = xstrdup(host);
-	snprintf(ep->address, sizeof(ep->address), "%s", address);
+	ep->address = alen == 0 ? probe_str_empty : xstrndup(address, alen);
 	ep->port = port;
 	ep->smtp_name_match[0] = ep->smtp_name_match[1] = -1;
 	ep->caa_issuer_allowed = -1;
 	ep->caa_ca = probe_str_empty;
 	ep->protocol = proto;
-	probe_outcome_init(&ep->out);
-	tls_audit_init(&ep->audit);
+	ep->out = &probe_outcome_none;
+	ep->audit = NULL;
 	memset(ep->rating, -1, sizeof(ep->rating));
 	ep->rating_worst = -1;
 	memset(ep->cipher_class_accepted, -1, sizeof(ep->cipher_class_accepted));
@@ -79,6 +100,80 @@ str_bytes(const char *s)
 	return s == NULL || s == probe_str_empty ? 0 : strlen(s) + 1;
 }
 
+void
+endpoint_set_outcome(struct endpoint_result *ep, const struct probe_outcome *o)
+{
+	probe_outcome_drop(ep->out);
+	ep->out = o;
+}
+
+void
+endpoint_fail(struct endpoint_result *ep, enum probe_step step,
+    enum probe_reason reason, enum probe_cause cause, const char *fmt, ...)
+{
+	struct probe_outcome o;
+	char detail[PROBE_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	probe_outcome_init(&o);
+	probe_fail(&o, step, reason, "%s", detail);
+	o.cause = cause;
+	endpoint_set_outcome(ep, probe_outcome_share(&o));
+	probe_outcome_free(&o);
+}
+
+struct probe_outcome *
+endpoint_outcome_edit(struct endpoint_result *ep)
+{
+	struct probe_outcome *o;
+
+	if (ep->out->block == NULL && ep->out != &probe_outcome_none)
+		return (struct probe_outcome *)(uintptr_t)ep->out;	/* own */
+	o = probe_outcome_new();
+	probe_outcome_copy(o, ep->out);
+	endpoint_set_outcome(ep, o);
+	return o;
+}
+
+const struct tls_audit *
+endpoint_audit(const struct endpoint_result *ep)
+{
+	return ep->audit != NULL ? ep->audit : tls_audit_none();
+}
+
+/* An endpoint's part of what it holds beyond its struct. */
+static size_t
+endpoint_heap_bytes(const struct endpoint_result *ep)
+{
+	return str_bytes(ep->host) + str_bytes(ep->address) +
+	    str_bytes(ep->caa_ca) + probe_outcome_shared_bytes(ep->out) +
+	    (ep->audit != NULL ? sizeof(*ep->audit) / ep->audit->refs : 0);
+}
+
+/* The MX and address lists, the names and the DANE, DNSSEC and MX
+ * hygiene results: every host name once (the lists borrow the result's). */
+static size_t
+mx_dns_bytes(const struct check_result *r)
+{
+	size_t n = r->n_mx * sizeof(*r->mx) +
+	    r->n_mx_addrs * sizeof(*r->mx_addrs) +
+	    r->n_names * sizeof(*r->names) + r->n_dane * sizeof(*r->dane);
+
+	for (size_t i = 0; i < r->n_mx; i++)
+		n += str_bytes(r->mx[i].host);
+	for (size_t i = 0; i < r->n_mx_addrs; i++)
+		n += str_bytes(r->mx_addrs[i].address);
+	for (size_t i = 0; i < r->n_names; i++)
+		n += str_bytes(r->names[i]);
+	for (size_t i = 0; i < r->n_dane; i++)
+		n += danelookup_result_bytes(r->dane[i]);
+	return n + zonestatus_result_bytes(r->zones) +
+	    mxhyg_result_bytes(r->mxhyg);
+}
+
 size_t
 check_result_bytes(const struct check_result *r, size_t *eps)
 {
@@ -87,33 +182,10 @@ check_result_bytes(const struct check_result *r, size_t *eps)
 
 	*eps += r->n_eps * sizeof(*r->eps);
 	for (size_t i = 0; i < r->n_eps; i++)
-		*eps += str_bytes(r->eps[i].host) + str_bytes(r->eps[i].caa_ca) +
-		    probe_outcome_heap_bytes(&r->eps[i].out);
-	n += r->n_mx * sizeof(*r->mx);
-	for (size_t i = 0; i < r->n_mx; i++)
-		n += str_bytes(r->mx[i].host);
-	n += r->n_mx_addrs * sizeof(*r->mx_addrs);
-	for (size_t i = 0; i < r->n_mx_addrs; i++)
-		n += str_bytes(r->mx_addrs[i].host);
-	if (r->records != NULL)
-		n += sizeof(*r->records) + str_bytes(r->records->spf_raw) +
-		    str_bytes(r->records->dmarc_raw) +
-		    r->records->n_spf_checks * sizeof(*r->records->spf_checks) +
-		    r->records->n_dkim * sizeof(*r->records->dkim);
-	if (r->mtasts != NULL)
-		n += sizeof(*r->mtasts);
-	n += r->n_dane * sizeof(*r->dane);
-	for (size_t i = 0; i < r->n_dane; i++)
-		n += sizeof(*r->dane[i]) + str_bytes(r->dane[i]->host) +
-		    str_bytes(r->dane[i]->expanded);
-	if (r->zones != NULL)
-		n += sizeof(*r->zones) + r->zones->n_names *
-		    sizeof(*r->zones->names);
-	if (r->mxhyg != NULL)
-		n += sizeof(*r->mxhyg) + r->mxhyg->n_hosts *
-		    sizeof(*r->mxhyg->hosts) + r->mxhyg->n_addrs *
-		    sizeof(*r->mxhyg->addrs) + r->mxhyg->n_findings *
-		    sizeof(*r->mxhyg->findings);
+		*eps += endpoint_heap_bytes(&r->eps[i]);
+	n += mx_dns_bytes(r);
+	n += records_result_bytes(r->records);
+	n += mtasts_result_bytes(r->mtasts);
 	return n;
 }
 
@@ -124,7 +196,7 @@ check_result_success(const struct check_result *r)
 	    !r->implicit_mx)
 		return 0;
 	for (size_t i = 0; i < r->n_eps; i++)
-		if (!r->eps[i].out.success)
+		if (!r->eps[i].out->success)
 			return 0;
 	return 1;
 }
@@ -140,15 +212,15 @@ check_result_rate_endpoints(struct check_result *r)
 		ep->rating_worst = -1;
 		memset(ep->cipher_class_accepted, -1,
 		    sizeof(ep->cipher_class_accepted));
-		if (!ep->audit.ran)
+		if (ep->audit == NULL || !ep->audit->ran)
 			continue;
-		rating_endpoint(&ep->out.tls, &ep->audit, &er);
+		rating_endpoint(&ep->out->tls, ep->audit, &er);
 		for (int c = 0; c < RATE__COUNT; c++)
 			ep->rating[c] = er.check[c].cls;
 		ep->rating_worst = er.worst;
 		for (int c = 0; c < TLS_CLASS__COUNT; c++)
 			ep->cipher_class_accepted[c] =
-			    (signed char)tls_audit_class_accepted(&ep->audit, c);
+			    (signed char)tls_audit_class_accepted(ep->audit, c);
 	}
 }
 
@@ -162,11 +234,13 @@ check_result_carry_audit(struct check_result *r,
 		for (size_t j = 0; j < prev->n_eps; j++) {
 			const struct endpoint_result *old = &prev->eps[j];
 
-			if (old->audit.ran && old->port == ep->port &&
+			if (old->audit != NULL && old->audit->ran &&
+			    old->port == ep->port &&
 			    old->protocol == ep->protocol &&
 			    strcmp(old->address, ep->address) == 0 &&
 			    strcmp(old->host, ep->host) == 0) {
-				ep->audit = old->audit;
+				tls_audit_drop(ep->audit);
+				ep->audit = tls_audit_hold(old->audit);
 				break;
 			}
 		}
@@ -181,12 +255,12 @@ check_result_mx_certs_verified(const struct check_result *r,
 
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
-		const struct tls_facts *t = &ep->out.tls;
+		const struct tls_facts *t = &ep->out->tls;
 
 		if (ep->protocol != PROTO_SMTP || ep->port != 25 ||
 		    strcasecmp(ep->host, mx_host) != 0)
 			continue;
-		if (ep->out.starttls_offered == 0)
+		if (ep->out->starttls_offered == 0)
 			return 0;
 		if (!t->have_cert)
 			continue;	/* never reached TLS: no verdict */
@@ -214,7 +288,7 @@ check_result_mx_hygiene_endpoints(struct check_result *r,
 		return;
 	for (size_t i = 0; i < r->n_eps; i++) {
 		struct endpoint_result *ep = &r->eps[i];
-		const struct probe_outcome *o = &ep->out;
+		const struct probe_outcome *o = ep->out;
 		const char *ca;
 
 		if (ep->protocol != PROTO_SMTP && ep->protocol !=

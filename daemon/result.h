@@ -32,12 +32,19 @@ struct result_target {
 
 struct endpoint_result {
 	char		*host;		/* MX or endpoint host name */
-	char		 address[INET6_ADDRSTRLEN];	/* "" if unresolved */
+	char		*address;	/* at most INET6_ADDRSTRLEN - 1 bytes;
+					 * probe_str_empty if unresolved */
 	uint16_t	 port;
 	enum protocol	 protocol;
 	double		 finished;	/* wall clock */
-	struct probe_outcome out;
-	struct tls_audit audit;		/* carried over between audits */
+	const struct probe_outcome *out;	/* shared with every endpoint
+					 * the same probe served
+					 * (probe_outcome_share), or
+					 * probe_outcome_none: not probed */
+	struct tls_audit *audit;	/* NULL: none (endpoint_audit());
+					 * shared with every endpoint the same
+					 * audit served, carried over between
+					 * audits */
 	/* MX hygiene of an SMTP endpoint of a domain, once the run is done
 	 * (check_result_mx_hygiene_endpoints); -1, "": not known. */
 	signed char	 smtp_name_match[2];	/* banner, EHLO: the MX name
@@ -54,8 +61,9 @@ struct endpoint_result {
 
 /* One address an MX host resolved to, probed or not (ip_protocol). */
 struct host_address {
-	char		*host;
-	char		 address[INET6_ADDRSTRLEN];
+	const char	*host;		/* one of the result's names
+					 * (check_result_name) */
+	char		*address;	/* text, exact */
 };
 
 struct check_result {
@@ -83,6 +91,11 @@ struct check_result {
 	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
 	struct host_address *mx_addrs;	/* every A and AAAA of the MX hosts */
 	size_t		 n_mx_addrs;
+	/* Host names of the result that are neither its target's nor an MX
+	 * host's (check_result_name): each name is held once, and the DANE,
+	 * DNSSEC, MX hygiene and address lists point at it. */
+	char		**names;
+	size_t		 n_names;
 };
 
 /* The `target` label and identity of a target: "domain", "host:port"
@@ -94,16 +107,42 @@ struct check_result *check_result_new(const struct target_cfg *t,
     const char *key);
 /* Frees r and all it holds (NULL is fine). */
 void check_result_free(struct check_result *r);
-/* Adds one endpoint (its outcome initialised, not run); its index. */
+/* The result's own copy of host name name, for the lists that borrow
+ * their names from the result: its target's name or an MX host's when the
+ * same (exactly), else a copy kept in r->names (once). */
+const char *check_result_name(struct check_result *r, const char *name);
+/* Adds one endpoint (its outcome probe_outcome_none, not run); its
+ * index. */
 size_t check_result_add_endpoint(struct check_result *r, const char *host,
     const char *address, uint16_t port, enum protocol proto);
+/* ep's outcome becomes o (a shared one, probe_outcome_share), which ep
+ * now holds; what it held before it lets go. */
+void endpoint_set_outcome(struct endpoint_result *ep,
+    const struct probe_outcome *o);
+/* ep's outcome becomes a failure at step for reason and cause, with the
+ * detail fmt says (probe_fail): no probe's, the scheduler's (no address,
+ * not allowed, a deadline before a slot or the TLSA answer). */
+void endpoint_fail(struct endpoint_result *ep, enum probe_step step,
+    enum probe_reason reason, enum probe_cause cause, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* ep's outcome, made its own to write in place (unit tests build results
+ * so): a copy of what it held, which it lets go; the same one again once
+ * it is its own. */
+struct probe_outcome *endpoint_outcome_edit(struct endpoint_result *ep);
+/* The audit of ep as readers see it: its own, or none (ran 0). */
+const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
 /* Bytes r holds, as malloc was asked for them: its endpoint results
- * (structs, host names, their outcomes' strings) added to *eps, the rest
- * (the result, its target, MX and address lists, and the structs of its
- * records, MTA-STS, DANE, DNSSEC and MX hygiene results with their
- * strings of the first level; what the SPF walk keeps inside is not
- * counted) returned.  For the benchmark's bytes per endpoint and domain
- * (mailsec_exporter_result_bytes). */
+ * (structs, host names and addresses, their outcomes with their
+ * strings, chain crypto and DANE facts, their audits) added to *eps, the
+ * rest (the result, its target, MX and address lists, its names, all its records
+ * result holds (records_result_bytes: SPF, DKIM, DMARC with every text and
+ * list), and its MTA-STS, DANE, DNSSEC and MX hygiene results) returned.
+ * A block shared by several holders (an outcome, an audit: one probe
+ * serving many endpoints, share = on; a shared SPF record or DKIM key)
+ * counts its size divided by its holders at each, so the sum over the
+ * holders is its size (the share table's entry, which holds one too, has
+ * its part outside the results).  For the benchmark's bytes per endpoint
+ * and domain (mailsec_exporter_result_bytes). */
 size_t check_result_bytes(const struct check_result *r, size_t *eps);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);

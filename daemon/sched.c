@@ -142,7 +142,7 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	struct probe_job *job;
 	struct sockaddr_storage ss;
 	char addr[INET6_ADDRSTRLEN] = "", why[256], q[LOG_QUOTE_MAX], qt[256],
-	    qh[256];
+	    qh[256], log_id[PROBE_LOG_ID_MAX];
 
 	/* The address the probe connects to, its port set, and its text. */
 	memset(&ss, 0, sizeof(ss));
@@ -162,8 +162,8 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	    sizeof(why)) != NULL) {
 		size_t idx = check_result_add_endpoint(run->res, host, addr, port, proto);
 
-		probe_fail(&run->res->eps[idx].out, STEP_CONNECT,
-		    REASON_NOT_ALLOWED, "%s", why);
+		endpoint_fail(&run->res->eps[idx], STEP_CONNECT,
+		    REASON_NOT_ALLOWED, CAUSE_NONE, "%s", why);
 		run->res->eps[idx].finished = wall_time();
 		ctx->probes_total[proto][0]++;
 		log_warn("probe_refused", "target=%s host=%s address=%s port=%u "
@@ -179,13 +179,14 @@ run_add_probe(struct check_run *run, const char *host, const struct sockaddr *sa
 	job->run = run;
 	job->ep = check_result_add_endpoint(run->res, host, addr, port, proto);
 	/* The host is an MX name from DNS, the target may come from /probe. */
-	snprintf(job->log_id, sizeof(job->log_id),
+	snprintf(log_id, sizeof(log_id),
 	    "target=%s host=%s address=%s port=%u protocol=%s",
 	    log_quote(qt, sizeof(qt), run->check->cfg->name),
 	    log_quote(qh, sizeof(qh), host), addr, port, protocol_name(proto));
+	job->log_id = xstrdup(log_id);
 	switch (probeshare_join(run, job, addr, port, proto, host)) {
 	case SHARE_SERVED:
-		free(job);
+		probe_job_free(job);
 		return;
 	case SHARE_FOLLOWS:
 		run->outstanding++;
@@ -266,8 +267,7 @@ run_unresolved(struct check_run *run, enum mxexpand_role role, const char *host,
 		size_t idx = check_result_add_endpoint(run->res, host, "", ports[i], protos[i]);
 		struct endpoint_result *ep = &run->res->eps[idx];
 
-		probe_fail(&ep->out, STEP_RESOLVE, REASON_DNS, "%s", why);
-		ep->out.cause = cause;
+		endpoint_fail(ep, STEP_RESOLVE, REASON_DNS, cause, "%s", why);
 		ep->finished = wall_time();
 		run->ctx->probes_total[protos[i]][0]++;
 	}
@@ -342,8 +342,8 @@ run_dane_start(struct check_run *run)
 		if (protos[i] == PROTO_SMTP || protos[i] == PROTO_SUBMISSION ||
 		    protos[i] == PROTO_SMTPS)
 			dports[n_dports++] = ports[i];
-	if (res->implicit_mx)
-		hosts[n_hosts++] = run->check->cfg->name;
+	if (res->implicit_mx)	/* the result's names: they outlive the jobs */
+		hosts[n_hosts++] = res->target.name;
 	for (size_t i = 0; i < res->n_mx && i < MXEXPAND_MX_MAX && !res->null_mx;
 	    i++)
 		if (res->mx[i].host[0] != '\0' && !dns_mx_host_seen(res->mx, i))
@@ -394,8 +394,9 @@ run_zones_start(struct check_run *run)
 
 	if (run->ctx->dnssec == NULL)
 		return;
+	/* the result's names: the result borrows them */
 	names = xcalloc(res->n_mx + 1, sizeof(*names));
-	names[n++] = run->check->cfg->name;
+	names[n++] = res->target.name;
 	for (size_t i = 0; i < res->n_mx; i++)
 		if (res->mx[i].host[0] != '\0')
 			names[n++] = res->mx[i].host;
@@ -595,10 +596,10 @@ expand_done(struct mxexpand_result *er, void *arg)
 	if (er->n_mx_addrs > 0) {
 		res->mx_addrs = xcalloc(er->n_mx_addrs, sizeof(*res->mx_addrs));
 		for (size_t i = 0; i < er->n_mx_addrs; i++) {
-			res->mx_addrs[i].host = er->mx_addrs[i].host;
-			er->mx_addrs[i].host = NULL;
-			memcpy(res->mx_addrs[i].address, er->mx_addrs[i].address,
-			    sizeof(res->mx_addrs[i].address));
+			res->mx_addrs[i].host = check_result_name(res,
+			    er->mx_addrs[i].host);
+			res->mx_addrs[i].address = xstrdup(
+			    er->mx_addrs[i].address);
 		}
 		res->n_mx_addrs = er->n_mx_addrs;
 	}
@@ -878,14 +879,14 @@ check_cancel_run(struct check *c)
 		TAILQ_REMOVE(&run->jobs, job, rlink);
 		if (job->share != NULL && job->share->leader != job) {
 			probeshare_leave(ctx, job);	/* a follower */
-			free(job);
+			probe_job_free(job);
 			run->outstanding--;
 			continue;
 		}
 		if (job->share != NULL)
 			probeshare_leave(ctx, job);
 		probeq_drop(ctx, job);
-		free(job);
+		probe_job_free(job);
 		run->outstanding--;
 	}
 	sched_run_maybe_finish(run);
@@ -1043,13 +1044,13 @@ adhoc_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 		if (job->auditing)
 			continue;	/* the main probe is in: keep it */
-		probe_fail(&ep->out, job->queued || job->dane_wait ?
+		endpoint_fail(ep, job->queued || job->dane_wait ?
 		    STEP_CONNECT : session_step(job->session), REASON_TIMEOUT,
-		    "%s", job->dane_wait ? "still waiting for the TLSA lookup" :
-		    job->queued ? "still waiting for a free probe slot" :
+		    job->dane_wait ? CAUSE_TLSA_WAIT : job->queued ?
+		    CAUSE_NO_SLOT : CAUSE_TIMEOUT, "%s", job->dane_wait ?
+		    "still waiting for the TLSA lookup" : job->queued ?
+		    "still waiting for a free probe slot" :
 		    "the deadline of the request passed");
-		ep->out.cause = job->dane_wait ? CAUSE_TLSA_WAIT :
-		    job->queued ? CAUSE_NO_SLOT : CAUSE_TIMEOUT;
 		ep->finished = wall_time();
 	}
 	if (run->mx_pending)

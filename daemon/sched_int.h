@@ -49,6 +49,9 @@ struct dane_slot {
 	struct danelookup_job *job;
 };
 
+/* A job's log_id is cut here, as when it was a fixed array. */
+#define PROBE_LOG_ID_MAX	640
+
 struct probe_job {
 	struct check_run *run;
 	size_t		 ep;		/* index in run->res->eps */
@@ -58,7 +61,9 @@ struct probe_job {
 	int		 dane_wait;	/* held until dane->job answers */
 	int		 auditing;	/* the main probe is done: audit steps */
 	struct audit_cursor cursor;
-	char		 log_id[640];	/* target= host= ... (quoted) */
+	char		*log_id;	/* target= host= ... (quoted; at most
+					 * PROBE_LOG_ID_MAX - 1 bytes, stored
+					 * at its length) */
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
 	struct probe_share *share;	/* leads or follows it, or NULL */

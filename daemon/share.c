@@ -52,7 +52,8 @@ share_find(const struct share_table *t, const char *key)
 static void
 entry_free(struct probe_share *s)
 {
-	probe_outcome_free(&s->out);
+	probe_outcome_drop(s->out);
+	tls_audit_drop(s->audit);
 	free(s->key);
 	free(s);
 }
@@ -89,8 +90,7 @@ share_add(struct share_table *t, char *key, uint64_t now_ms)
 	s = xcalloc(1, sizeof(*s));
 	s->key = key;
 	TAILQ_INIT(&s->followers);
-	probe_outcome_init(&s->out);
-	tls_audit_init(&s->audit);
+	s->out = &probe_outcome_none;
 	k = key_hash(key) % t->n_buckets;
 	s->next = t->buckets[k];
 	t->buckets[k] = s;

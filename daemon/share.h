@@ -28,10 +28,11 @@ struct probe_share {
 	uint64_t	 led_ms;		/* monotonic start of its leader's run */
 	uint64_t	 keep_ms;	/* kept this long after done_ms */
 	double		 finished;	/* wall clock */
-	struct probe_outcome out;
+	const struct probe_outcome *out;	/* held (probe_outcome_hold):
+					 * the leader's endpoint's */
 	int		 audited;	/* audit holds a finished audit */
 	uint64_t	 audit_ms;	/* monotonic */
-	struct tls_audit audit;
+	struct tls_audit *audit;	/* held (tls_audit_hold), or NULL */
 	struct probe_share *next;	/* hash chain */
 };
 

@@ -21,6 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size <= 65535)
 		(void)caa_parse_answer(ARES_SUCCESS, data, (int)size, &set);
 	(void)caa_set_allows(&set, "letsencrypt.org");
+	caa_set_free(&set);
 	if (caa_parse_rdata(data, size, &rec) == CAA_OK &&
 	    strlen(rec.issuer) > 253)
 		__builtin_trap();
@@ -30,5 +31,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&set, 0, sizeof(set));
 	caa_set_add(&set, data, size);
 	(void)caa_set_has_tag(&set, CAA_TAG_ISSUE);
+	caa_set_free(&set);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ostr.h"
 #include "collectors/dkim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,12 +14,15 @@ check(const struct dkim_key *key)
 {
 	if (key->valid != (key->reason == NULL))
 		abort();
-	if (memchr(key->message, '\0', sizeof(key->message)) == NULL)
+	/* the message at its length, within the bound it always had */
+	if (key->message == NULL || strlen(key->message) >= DKIM_MESSAGE_MAX ||
+	    (key->message[0] == '\0') != (key->message == ostr_empty))
 		abort();
-	if (key->valid && (key->key_type == NULL || key->key_bits == 0 ||
-	    key->key_format == NULL))
+	if (key->valid && (dkim_key_type_name(key->key_type) == NULL ||
+	    key->key_bits == 0 ||
+	    dkim_key_format_name(key->key_format) == NULL))
 		abort();
-	if (key->valid && strcmp(key->key_type, "rsa") == 0 &&
+	if (key->valid && key->key_type == DKIM_KEY_RSA &&
 	    key->key_bits < DKIM_RSA_MIN_BITS)
 		abort();
 	if (key->revoked && key->valid)
@@ -34,6 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	dkim_key_parse((const char *)data, size, &key);
 	check(&key);
+	dkim_key_free(&key);
 
 	txt_records_init(&recs);
 	while (p < end) {
@@ -46,6 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(&key);
 	if (recs.n > 1 && (key.valid || !key.multiple_records))
 		abort();
+	dkim_key_free(&key);
 	txt_records_free(&recs);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ostr.h"
 #include "collectors/dmarc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,7 +41,9 @@ check(const struct dmarc_record *d)
 		abort();
 	if (d->valid && !d->is_dmarc)
 		abort();
-	if (memchr(d->message, '\0', sizeof(d->message)) == NULL)
+	/* the message at its length, within the bound it always had */
+	if (d->message == NULL || strlen(d->message) >= DMARC_MESSAGE_MAX ||
+	    (d->message[0] == '\0') != (d->message == ostr_empty))
 		abort();
 	if (d->policy < DMARC_POLICY_UNSET || d->policy > DMARC_POLICY_REJECT)
 		abort();

@@ -15,7 +15,10 @@ check_policy(const struct sts_policy *p)
 {
 	if (p->valid != (p->reason == STS_OK))
 		abort();
-	if (memchr(p->message, '\0', sizeof(p->message)) == NULL)
+	if (p->message != NULL && (p->message[0] == '\0' ||
+	    strlen(p->message) > STS_MESSAGE_MAX))
+		abort();
+	if (p->valid != (p->message == NULL))
 		abort();
 	if (p->n_mx > STS_MX_PATTERNS_MAX)
 		abort();
@@ -32,7 +35,45 @@ check_policy(const struct sts_policy *p)
 		/* a pattern matches the host it names, wildcards aside */
 		if (p->mx[i][0] != '*' && !sts_mx_match(p->mx[i], p->mx[i]))
 			abort();
+		/* the strings follow the pointers, in order, in one block */
+		if (p->mx[i] != (i == 0 ? (char *)(p->mx + p->n_mx) :
+		    p->mx[i - 1] + strlen(p->mx[i - 1]) + 1))
+			abort();
 	}
+	if ((p->n_mx == 0) != (p->mx == NULL))
+		abort();
+}
+
+/* A message is NULL or 1 to STS_MESSAGE_MAX bytes, NULL exactly when
+ * valid or no record; the id is there exactly when valid, 1 to 32
+ * letters and digits. */
+static void
+check_message(const char *m)
+{
+	if (m != NULL && (m[0] == '\0' || strlen(m) > STS_MESSAGE_MAX))
+		abort();
+}
+
+static void
+check_record(const struct sts_record *r)
+{
+	if (r->valid != (r->reason == STS_OK) ||
+	    r->valid != (r->id != NULL) ||
+	    (r->valid || r->reason == STS_NO_RECORD) != (r->message == NULL))
+		abort();
+	check_message(r->message);
+	if (r->id != NULL && (r->id[0] == '\0' || strlen(r->id) > STS_ID_MAX))
+		abort();
+}
+
+static void
+check_rpt(const struct tlsrpt_record *t)
+{
+	if (t->valid != (t->reason == STS_OK) || (t->valid && t->n_rua == 0) ||
+	    t->n_rua != t->n_mailto + t->n_https || t->n_rua > STS_RUA_MAX ||
+	    (t->valid || t->reason == STS_NO_RECORD) != (t->message == NULL))
+		abort();
+	check_message(t->message);
 }
 
 int
@@ -50,13 +91,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sts_policy_free(&p);
 
 	sts_record_parse(s, size, &r);
-	if (r.valid != (r.reason == STS_OK) || (r.valid && r.id[0] == '\0') ||
-	    strlen(r.id) > STS_ID_MAX)
-		abort();
+	check_record(&r);
+	sts_record_free(&r);
 	tlsrpt_record_parse(s, size, &t);
-	if (t.valid != (t.reason == STS_OK) || (t.valid && t.n_rua == 0) ||
-	    t.n_rua != t.n_mailto + t.n_https || t.n_rua > STS_RUA_MAX)
-		abort();
+	check_rpt(&t);
+	tlsrpt_record_free(&t);
 
 	if ((nl = memchr(data, '\n', size)) != NULL && size < 600) {
 		char a[600], b[600];
@@ -76,11 +115,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		q = nl + (nl < end);
 	}
 	sts_record_select(&recs, &r);
-	if (r.valid != (r.reason == STS_OK))
-		abort();
+	check_record(&r);
+	sts_record_free(&r);
 	tlsrpt_record_select(&recs, &t);
-	if (t.valid != (t.reason == STS_OK))
-		abort();
+	check_rpt(&t);
+	tlsrpt_record_free(&t);
 	txt_records_free(&recs);
 	return 0;
 }

@@ -8,8 +8,14 @@
 #include "web/fmt.h"
 
 #define EP(field)	offsetof(struct endpoint_result, field)
-#define TLS(s)		(&(s)->ep->out.tls)
-#define AUDIT(s)	(&(s)->ep->audit)
+/* a field of the endpoint's outcome (FACT_IN_OUTCOME), of its audit
+ * (FACT_IN_AUDIT) */
+#define OUT(field)	.at = offsetof(struct probe_outcome, field),	\
+			.flags = FACT_IN_OUTCOME
+#define AU(field)	.at = offsetof(struct tls_audit, field),		\
+			.flags = FACT_IN_AUDIT
+#define TLS(s)		(&(s)->ep->out->tls)
+#define AUDIT(s)	endpoint_audit((s)->ep)
 
 /* --- where the groups stand ------------------------------------------------ */
 
@@ -214,7 +220,7 @@ static void
 read_dane_reason(const struct fact_src *s, struct fact_value *v)
 {
 	enum dane_reason why = danelookup_verdict(dane_port(s),
-	    &s->ep->out.tls.dane);
+	    tls_dane(&s->ep->out->tls));
 
 	v->known = why != DANE_REASON_NONE;
 	v->str = dane_reason_name(why);
@@ -225,7 +231,7 @@ read_dane_reason(const struct fact_src *s, struct fact_value *v)
 static void
 read_dane_valid(const struct fact_src *s, struct fact_value *v)
 {
-	const struct dane_facts *f = &s->ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&s->ep->out->tls);
 
 	v->known = dane_port(s)->applicable;
 	v->num = f->checked && f->valid;
@@ -234,7 +240,7 @@ read_dane_valid(const struct fact_src *s, struct fact_value *v)
 static void
 read_dane_rollover(const struct fact_src *s, struct fact_value *v)
 {
-	const struct dane_facts *f = &s->ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&s->ep->out->tls);
 
 	v->known = dane_port(s)->applicable && f->checked;
 	v->num = f->rollover_ready;
@@ -244,7 +250,8 @@ static void
 read_dane_base(const struct fact_src *s, struct fact_value *v)
 {
 	v->known = 1;
-	v->str = dane_port(s)->base;
+	v->str = danelookup_port_base(check_result_dane(s->r, s->ep->host),
+	    dane_port(s));
 }
 
 static void
@@ -399,25 +406,25 @@ const struct ep_fact ep_facts[] = {
 	/* the dialogue */
 	{ .group = EPG_SESSION, .key = "starttls_offered", .type = FT_TRI,
 	    .family = F_STARTTLS_OFFERED,
-	    .row = "STARTTLS offered", .at = EP(out.starttls_offered),
+	    .row = "STARTTLS offered", OUT(starttls_offered),
 	    .ctype = C_INT, .known = K_NONNEG, .feeds = FEEDS_STARTTLS },
 	{ .group = EPG_SESSION, .key = "plaintext_auth_offered",
 	    .type = FT_TRI, .family = F_PLAINTEXT_AUTH,
 	    .row = "Password before TLS",
-	    .at = EP(out.plaintext_auth_offered), .ctype = C_INT,
+	    OUT(plaintext_auth_offered), .ctype = C_INT,
 	    .known = K_NONNEG },
 	/* the handshake */
 	{ .group = EPG_TLS, .key = "version", .type = FT_STR,
 	    .family = F_TLS_VERSION_INFO, .label = "version",
-	    .row = "Negotiated", .at = EP(out.tls.version), .ctype = C_CHARS,
+	    .row = "Negotiated", OUT(tls.version), .ctype = C_CHARS,
 	    .known = K_ALWAYS, .words = words_negotiated, .feeds = FEEDS_TLS },
 	{ .group = EPG_TLS, .key = "cipher", .type = FT_STR,
 	    .family = F_TLS_CIPHER_INFO, .label = "cipher",
-	    .at = EP(out.tls.cipher), .ctype = C_STRP, .known = K_ALWAYS,
+	    OUT(tls.cipher), .ctype = C_STRP, .known = K_ALWAYS,
 	    .feeds = FEEDS_TLS },
 	{ .group = EPG_TLS, .key = "kex_group", .type = FT_STR,
 	    .family = F_TLS_KEX_INFO, .label = "group",
-	    .row = "Key exchange", .at = EP(out.tls.kex_group),
+	    .row = "Key exchange", OUT(tls.kex_group),
 	    .ctype = C_STRP, .known = K_NONEMPTY, .words = words_kex },
 	{ .group = EPG_TLS, .key = "kex_bits", .type = FT_INT,
 	    .family = F_TLS_KEX_BITS,
@@ -425,40 +432,40 @@ const struct ep_fact ep_facts[] = {
 	/* the certificate */
 	{ .group = EPG_CERT, .key = "subject", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "subject", .row = "Subject",
-	    .at = EP(out.tls.subject), .ctype = C_STRP, .known = K_ALWAYS },
+	    OUT(tls.subject), .ctype = C_STRP, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "issuer", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "issuer", .row = "Issuer",
-	    .at = EP(out.tls.issuer), .ctype = C_STRP, .known = K_ALWAYS },
+	    OUT(tls.issuer), .ctype = C_STRP, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "serial", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "serial", .row = "Serial",
-	    .at = EP(out.tls.serial), .ctype = C_STRP, .known = K_ALWAYS },
+	    OUT(tls.serial), .ctype = C_STRP, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "fingerprint_sha256", .type = FT_STR,
 	    .family = F_CERT_INFO, .label = "fingerprint_sha256",
 	    .row = "SHA-256 fingerprint",
-	    .at = EP(out.tls.fingerprint_sha256), .ctype = C_STRP,
+	    OUT(tls.fingerprint_sha256), .ctype = C_STRP,
 	    .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "not_before", .type = FT_TIME,
 	    .family = F_CERT_NOT_BEFORE, .row = "Valid",
-	    .at = EP(out.tls.not_before), .ctype = C_DOUBLE,
+	    OUT(tls.not_before), .ctype = C_DOUBLE,
 	    .known = K_ALWAYS, .words = words_valid, .feeds = FEEDS_CERT },
 	{ .group = EPG_CERT, .key = "not_after", .type = FT_TIME,
 	    .family = F_CERT_NOT_AFTER,
-	    .at = EP(out.tls.not_after), .ctype = C_DOUBLE,
+	    OUT(tls.not_after), .ctype = C_DOUBLE,
 	    .known = K_ALWAYS, .feeds = FEEDS_CERT },
 	{ .group = EPG_CERT, .key = "chain_earliest_not_after",
 	    .type = FT_TIME, .family = F_CERT_CHAIN_EARLIEST_NOT_AFTER,
 	    .label = NULL,
-	    .at = EP(out.tls.chain_earliest_not_after), .ctype = C_DOUBLE,
+	    OUT(tls.chain_earliest_not_after), .ctype = C_DOUBLE,
 	    .known = K_ALWAYS, .feeds = FEEDS_CERT },
 	{ .group = EPG_CERT, .key = "presented_chain_earliest_not_after",
 	    .type = FT_TIME,
 	    .family = F_CERT_PRESENTED_CHAIN_EARLIEST_NOT_AFTER,
 	    .label = NULL,
-	    .at = EP(out.tls.presented_chain_earliest_not_after),
+	    OUT(tls.presented_chain_earliest_not_after),
 	    .ctype = C_DOUBLE, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "verified", .type = FT_BOOL,
 	    .family = F_CERT_VERIFIED,
-	    .row = "Chain verified", .at = EP(out.tls.verified),
+	    .row = "Chain verified", OUT(tls.verified),
 	    .ctype = C_INT, .known = K_ALWAYS, .feeds = FEEDS_CERT },
 	{ .group = EPG_CERT, .key = "verify_error", .type = FT_STR,
 	    .family = F_CERT_VERIFY_ERROR_INFO, .label = "error",
@@ -467,36 +474,36 @@ const struct ep_fact ep_facts[] = {
 	{ .group = EPG_CERT, .key = "hostname_match", .type = FT_BOOL,
 	    .family = F_CERT_HOSTNAME_MATCH,
 	    .row = "Valid for the host name",
-	    .at = EP(out.tls.hostname_match), .ctype = C_INT,
+	    OUT(tls.hostname_match), .ctype = C_INT,
 	    .known = K_ALWAYS, .words = words_hostname, .feeds = FEEDS_CERT },
 	{ .group = EPG_CERT, .key = "key_type", .type = FT_STR,
 	    .family = F_CERT_KEY_BITS, .label = "key_type", .row = "Key",
-	    .at = EP(out.tls.key_type), .ctype = C_CHARS, .known = K_ALWAYS,
+	    OUT(tls.key_type), .ctype = C_CHARS, .known = K_ALWAYS,
 	    .words = words_key },
 	{ .group = EPG_CERT, .key = "key_bits", .type = FT_INT,
 	    .family = F_CERT_KEY_BITS,
-	    .at = EP(out.tls.key_bits), .ctype = C_INT, .known = K_ALWAYS },
+	    OUT(tls.key_bits), .ctype = C_INT, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "signature_algorithm", .type = FT_STR,
 	    .family = F_CERT_SIG_INFO, .label = "algorithm",
-	    .row = "Signature", .at = EP(out.tls.sig_alg), .ctype = C_STRP,
+	    .row = "Signature", OUT(tls.sig_alg), .ctype = C_STRP,
 	    .known = K_ALWAYS, .words = words_signature },
 	{ .group = EPG_CERT, .key = "signature_weak", .type = FT_BOOL,
 	    .family = F_CERT_SIG_WEAK,
-	    .at = EP(out.tls.sig_weak), .ctype = C_INT, .known = K_ALWAYS },
+	    OUT(tls.sig_weak), .ctype = C_INT, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "self_signed", .type = FT_BOOL,
 	    .family = F_CERT_SELF_SIGNED,
-	    .row = "Self-signed", .at = EP(out.tls.self_signed),
+	    .row = "Self-signed", OUT(tls.self_signed),
 	    .ctype = C_INT, .known = K_ALWAYS },
 	{ .group = EPG_CERT, .key = "chain_length", .type = FT_INT,
 	    .family = F_CERT_CHAIN_LENGTH, .row = "Chain",
-	    .at = EP(out.tls.chain_len), .ctype = C_UINT, .known = K_ALWAYS,
+	    OUT(tls.chain_len), .ctype = C_UINT, .known = K_ALWAYS,
 	    .words = words_chain },
 	{ .group = EPG_CERT, .key = "chain_not_after", .type = FT_LIST,
 	    .family = F_CERT_CHAIN_NOT_AFTER, .label = "depth",
 	    .read = read_chain_not_after },
 	{ .group = EPG_CERT, .key = "ocsp_stapled", .type = FT_BOOL,
 	    .family = F_CERT_OCSP_STAPLED,
-	    .row = "OCSP stapled", .at = EP(out.tls.ocsp_stapled),
+	    .row = "OCSP stapled", OUT(tls.ocsp_stapled),
 	    .ctype = C_INT, .known = K_ALWAYS, .words = words_ocsp },
 	{ .group = EPG_CERT, .key = "ocsp_status", .type = FT_STR,
 	    .family = F_CERT_OCSP_STATUS_INFO, .label = "status",
@@ -504,14 +511,14 @@ const struct ep_fact ep_facts[] = {
 	/* the TLS audit */
 	{ .group = EPG_AUDIT, .key = "finished", .type = FT_TIME,
 	    .family = F_AUDIT_TIMESTAMP, .row = "Run",
-	    .at = EP(audit.finished), .ctype = C_DOUBLE, .known = K_ALWAYS,
+	    AU(finished), .ctype = C_DOUBLE, .known = K_ALWAYS,
 	    .words = words_audit_run },
 	{ .group = EPG_AUDIT, .key = "duration_seconds", .type = FT_NUM,
 	    .family = F_AUDIT_DURATION,
-	    .at = EP(audit.duration_s), .ctype = C_DOUBLE, .known = K_ALWAYS },
+	    AU(duration_s), .ctype = C_DOUBLE, .known = K_ALWAYS },
 	{ .group = EPG_AUDIT, .key = "handshakes", .type = FT_INT,
 	    .family = F_AUDIT_HANDSHAKES,
-	    .at = EP(audit.handshakes), .ctype = C_UINT, .known = K_ALWAYS },
+	    AU(handshakes), .ctype = C_UINT, .known = K_ALWAYS },
 	{ .group = EPG_AUDIT, .key = "versions_accepted", .type = FT_SET,
 	    .family = F_TLS_VERSION_ACCEPTED, .label = "version",
 	    .row = "Versions accepted", .read = read_versions,
@@ -522,22 +529,22 @@ const struct ep_fact ep_facts[] = {
 	    .words = words_weak, .feeds = FEEDS_TLS },
 	{ .group = EPG_AUDIT, .key = "dhe_bits", .type = FT_INT,
 	    .family = F_TLS_DHE_BITS, .row = "DHE",
-	    .at = EP(audit.dhe_bits), .ctype = C_INT, .known = K_NONNEG,
+	    AU(dhe_bits), .ctype = C_INT, .known = K_NONNEG,
 	    .words = words_dhe },
 	{ .group = EPG_AUDIT, .key = "server_cipher_order", .type = FT_TRI,
 	    .family = F_TLS_SERVER_ORDER,
 	    .row = "Server picks the cipher",
-	    .at = EP(audit.server_cipher_order), .ctype = C_SCHAR,
+	    AU(server_cipher_order), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
 	{ .group = EPG_AUDIT, .key = "secure_renegotiation", .type = FT_TRI,
 	    .family = F_TLS_SECURE_RENEG,
 	    .row = "Secure renegotiation",
-	    .at = EP(audit.secure_renegotiation), .ctype = C_SCHAR,
+	    AU(secure_renegotiation), .ctype = C_SCHAR,
 	    .known = K_NONNEG },
 	{ .group = EPG_AUDIT, .key = "starttls_injection", .type = FT_TRI,
 	    .family = F_STARTTLS_INJECTION,
 	    .row = "STARTTLS command injection",
-	    .at = EP(audit.starttls_injection), .ctype = C_SCHAR,
+	    AU(starttls_injection), .ctype = C_SCHAR,
 	    .known = K_NONNEG, .words = words_injection },
 	/* what the ratings learn (doc/ratings.md) */
 	{ .group = EPG_AUDIT, .key = "groups_accepted", .type = FT_SET,
@@ -657,12 +664,18 @@ void
 fact_read(const struct ep_fact *f, const struct fact_src *s,
     struct fact_value *v)
 {
+	const void *base = s->ep;
+
 	fact_value_clear(v);
 	if (f->read != NULL) {
 		f->read(s, v);
 		return;
 	}
-	fact_read_field(s->ep, f->at, f->ctype, f->known, v);
+	if (f->flags & FACT_IN_OUTCOME)
+		base = s->ep->out;
+	else if (f->flags & FACT_IN_AUDIT)
+		base = AUDIT(s);
+	fact_read_field(base, f->at, f->ctype, f->known, v);
 }
 
 static void

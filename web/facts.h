@@ -103,6 +103,10 @@ void fact_read_field(const void *base, size_t at, enum fact_ctype ctype,
     enum fact_known known, struct fact_value *v);
 
 #define FACT_JSON_RAW	0x1	/* JSON shows the value even when not known */
+#define FACT_IN_AUDIT	0x2	/* .at is of struct tls_audit: the field is
+				 * the endpoint's audit's (endpoint_audit) */
+#define FACT_IN_OUTCOME	0x4	/* .at is of struct probe_outcome: the
+				 * field is the endpoint's outcome's */
 
 struct ep_fact {
 	enum ep_group	 group;
@@ -117,7 +121,10 @@ struct ep_fact {
 	const char	*row;		/* the page's row; NULL: none, or part
 					 * of another fact's */
 	/* how it reads: a field (at, ctype, known), or read() */
-	size_t		 at;		/* offsetof(struct endpoint_result, .) */
+	size_t		 at;		/* offsetof(struct endpoint_result, .),
+					 * of struct probe_outcome
+					 * (FACT_IN_OUTCOME) or of struct
+					 * tls_audit (FACT_IN_AUDIT) */
 	enum fact_ctype	 ctype;
 	enum fact_known	 known;
 	void		(*read)(const struct fact_src *s, struct fact_value *v);

@@ -73,7 +73,7 @@ sts_fetched(const struct dom_src *s)
 static int
 sts_policy_ok(const struct dom_src *s)
 {
-	return STS(s)->policy_reason == STS_OK;
+	return mtasts_policy_reason(STS(s)) == STS_OK;
 }
 
 static int
@@ -87,7 +87,7 @@ static int
 sts_mx_known(const struct dom_src *s)
 {
 	return s->r->mtasts->sts_checked && s->r->mtasts->fetch_attempted &&
-	    s->r->mtasts->policy_reason == STS_OK;
+	    mtasts_policy_reason(s->r->mtasts) == STS_OK;
 }
 
 static const void *
@@ -389,6 +389,15 @@ read_check_result(const struct dom_src *s, struct fact_value *v)
 	v->str = spf_result_name(c->code);
 }
 
+static void
+read_check_source(const struct dom_src *s, struct fact_value *v)
+{
+	const struct spf_check *c = s->base;
+
+	v->known = 1;
+	v->str = spf_check_source_name(c->source);
+}
+
 /* A DKIM lookup that failed: nothing is known of the key. */
 static int
 dkim_failed(const struct dom_src *s)
@@ -409,10 +418,17 @@ read_dkim_valid(const struct dom_src *s, struct fact_value *v)
 	v->num = DKIM(s)->key.valid;
 }
 
+static void
+read_dkim_key_type(const struct dom_src *s, struct fact_value *v)
+{
+	v->known = 1;
+	v->str = dkim_key_type_name(DKIM(s)->key.key_type);
+}
+
 static int
 dkim_key_size_known(const struct dom_src *s)
 {
-	return !dkim_failed(s) && DKIM(s)->key.key_type != NULL &&
+	return !dkim_failed(s) && DKIM(s)->key.key_type != DKIM_KEY_UNKNOWN &&
 	    DKIM(s)->key.key_bits != 0;
 }
 
@@ -492,10 +508,51 @@ read_dest_authorized(const struct dom_src *s, struct fact_value *v)
 }
 
 static void
+read_sts_lookup(const struct dom_src *s, struct fact_value *v)
+{
+	mtasts_lookup_info(&STS(s)->record_lookup, &v->own_lookup);
+	v->lookup = &v->own_lookup;
+	v->known = 1;
+}
+
+static void
+read_rpt_lookup(const struct dom_src *s, struct fact_value *v)
+{
+	mtasts_lookup_info(&STS(s)->rpt_lookup, &v->own_lookup);
+	v->lookup = &v->own_lookup;
+	v->known = 1;
+}
+
+static void
 read_sts_id(const struct dom_src *s, struct fact_value *v)
 {
 	v->known = STS(s)->record.valid;
-	v->str = STS(s)->record.id;
+	v->str = STS(s)->record.id != NULL ? STS(s)->record.id : "";
+}
+
+static void
+read_sts_fetch_duration(const struct dom_src *s, struct fact_value *v)
+{
+	const struct mtasts_fetch *f = STS(s)->fetch;
+
+	v->known = 1;
+	v->num = f != NULL ? (double)f->duration_ms / 1000.0 : 0;
+}
+
+static void
+read_sts_http_status(const struct dom_src *s, struct fact_value *v)
+{
+	const struct mtasts_fetch *f = STS(s)->fetch;
+
+	v->known = 1;
+	v->num = f != NULL ? f->http_status : 0;
+}
+
+static void
+read_sts_policy_message(const struct dom_src *s, struct fact_value *v)
+{
+	v->str = mtasts_policy_message(STS(s));
+	v->known = v->str[0] != '\0';
 }
 
 static void
@@ -516,21 +573,21 @@ static void
 read_sts_policy_reason(const struct dom_src *s, struct fact_value *v)
 {
 	v->known = !sts_policy_ok(s);
-	v->str = sts_reason_name(STS(s)->policy_reason);
+	v->str = sts_reason_name(mtasts_policy_reason(STS(s)));
 }
 
 static void
 read_sts_mode(const struct dom_src *s, struct fact_value *v)
 {
 	v->known = sts_policy_ok(s);
-	v->str = sts_mode_name(STS(s)->policy.mode);
+	v->str = sts_mode_name(mtasts_policy(STS(s))->mode);
 }
 
 static void
 read_sts_max_age(const struct dom_src *s, struct fact_value *v)
 {
 	v->known = 1;
-	v->num = sts_policy_ok(s) ? STS(s)->policy.max_age : 0;
+	v->num = sts_policy_ok(s) ? mtasts_policy(STS(s))->max_age : 0;
 }
 
 static void
@@ -543,21 +600,21 @@ static void
 read_sts_mx(const struct dom_src *s, struct fact_value *v)
 {
 	v->known = 1;
-	v->n = sts_policy_ok(s) ? STS(s)->policy.n_mx : 0;
-	v->strs = STS(s)->policy.mx;
+	v->n = sts_policy_ok(s) ? mtasts_policy(STS(s))->n_mx : 0;
+	v->strs = mtasts_policy(STS(s))->mx;
 }
 
 static void
 read_sts_mx_patterns(const struct dom_src *s, struct fact_value *v)
 {
 	v->known = 1;
-	v->num = (double)STS(s)->policy.n_mx;
+	v->num = (double)mtasts_policy(STS(s))->n_mx;
 }
 
 static void
 read_sts_cert_not_after(const struct dom_src *s, struct fact_value *v)
 {
-	v->num = STS(s)->cert_not_after;
+	v->num = STS(s)->fetch != NULL ? STS(s)->fetch->cert_not_after : 0;
 	v->known = v->num > 0;
 }
 
@@ -792,8 +849,8 @@ words_spf_check(const struct dom_src *s, char *out, size_t len)
 {
 	const struct spf_check *c = s->base;
 
-	snprintf(out, len, "%s (%s): %s", c->address, c->source,
-	    spf_result_name(c->code));
+	snprintf(out, len, "%s (%s): %s", c->address,
+	    spf_check_source_name(c->source), spf_result_name(c->code));
 }
 
 static void
@@ -816,20 +873,21 @@ words_sts_record(const struct dom_src *s, char *out, size_t len)
 	const struct sts_record *rec = &STS(s)->record;
 
 	snprintf(out, len, "%s", rec->present ? (rec->valid ? "valid" :
-	    rec->message) : "none");
+	    sts_record_message(rec)) : "none");
 }
 
 static void
 words_sts_policy(const struct dom_src *s, char *out, size_t len)
 {
 	snprintf(out, len, "%s", sts_policy_ok(s) ?
-	    sts_mode_name(STS(s)->policy.mode) : STS(s)->policy_message);
+	    sts_mode_name(mtasts_policy(STS(s))->mode) :
+	    mtasts_policy_message(STS(s)));
 }
 
 static void
 words_sts_mx(const struct dom_src *s, char *out, size_t len)
 {
-	const struct sts_policy *p = &STS(s)->policy;
+	const struct sts_policy *p = mtasts_policy(STS(s));
 	struct buf mx;
 
 	buf_init(&mx);
@@ -842,7 +900,7 @@ words_sts_mx(const struct dom_src *s, char *out, size_t len)
 static void
 words_sts_max_age(const struct dom_src *s, char *out, size_t len)
 {
-	snprintf(out, len, "%u s", STS(s)->policy.max_age);
+	snprintf(out, len, "%u s", mtasts_policy(STS(s))->max_age);
 }
 
 static void
@@ -851,7 +909,7 @@ words_rpt(const struct dom_src *s, char *out, size_t len)
 	const struct tlsrpt_record *rpt = &STS(s)->rpt;
 
 	snprintf(out, len, "%s", rpt->present ? (rpt->valid ? "valid" :
-	    rpt->message) : "none");
+	    tlsrpt_record_message(rpt)) : "none");
 }
 
 static void
@@ -974,7 +1032,7 @@ const struct dom_fact dom_facts[] = {
 	    .words = words_spf_check },
 	{ .group = DG_SPF_CHECK, .key = "source", .type = FT_STR,
 	    .family = F_SPF_CHECK_HOST_INFO, .label = "source",
-	    FACT_AT(SPFC, source), .feeds = FEEDS_SPF },
+	    .read = read_check_source, .feeds = FEEDS_SPF },
 	{ .group = DG_SPF_CHECK, .key = "result", .type = FT_STR,
 	    .family = F_SPF_CHECK_HOST_INFO, .label = "result",
 	    .read = read_check_result, .flags = DF_JOIN },
@@ -992,11 +1050,11 @@ const struct dom_fact dom_facts[] = {
 	    .family = F_DKIM_VALID, .read = read_dkim_valid,
 	    .feeds = FEEDS_DKIM },
 	{ .group = DG_DKIM, .key = "key_type", .type = FT_STR,
-	    .family = F__COUNT, FACT_AT(DK, key.key_type) },
+	    .family = F__COUNT, .read = read_dkim_key_type },
 	{ .group = DG_DKIM, .key = "key_bits", .type = FT_INT,
 	    .family = F__COUNT, FACT_AT(DK, key.key_bits) },
 	{ .group = DG_DKIM, .type = FT_STR, .family = F_DKIM_KEY_SIZE,
-	    .label = "key_type", FACT_AT(DK, key.key_type),
+	    .label = "key_type", .read = read_dkim_key_type,
 	    .when = dkim_key_size_known, .feeds = FEEDS_DKIM },
 	{ .group = DG_DKIM, .type = FT_INT, .family = F_DKIM_KEY_SIZE,
 	    FACT_AT(DK, key.key_bits), .flags = DF_JOIN },
@@ -1065,7 +1123,7 @@ const struct dom_fact dom_facts[] = {
 	{ .group = DG_STS, .key = "checked", .type = FT_BOOL,
 	    .family = F__COUNT, FACT_AT(MTS, sts_checked) },
 	{ .group = DG_STS, .type = FT_LOOKUP, .family = F_DNS_LOOKUP_SUCCESS,
-	    .label = "mta_sts", FACT_AT(MTS, record_lookup),
+	    .label = "mta_sts", .read = read_sts_lookup,
 	    .feeds = FEEDS_MTA_STS },
 	{ .group = DG_STS, .key = "record_present", .type = FT_BOOL,
 	    .family = F_STS_RECORD_PRESENT, .row = "MTA-STS record",
@@ -1090,9 +1148,9 @@ const struct dom_fact dom_facts[] = {
 	    .family = F_STS_FETCH_SUCCESS, FACT_AT(MTS, fetch_success),
 	    .when = sts_fetched, .feeds = FEEDS_MTA_STS },
 	{ .group = DG_STS, .type = FT_NUM, .family = F_STS_FETCH_DURATION,
-	    FACT_AT(MTS, fetch_duration_s), .when = sts_fetched },
+	    .read = read_sts_fetch_duration, .when = sts_fetched },
 	{ .group = DG_STS, .key = "http_status", .type = FT_INT,
-	    .family = F__COUNT, FACT_AT(MTS, http_status) },
+	    .family = F__COUNT, .read = read_sts_http_status },
 	{ .group = DG_STS, .type = FT_BOOL, .family = F_STS_POLICY_VALID,
 	    .read = read_sts_policy_valid, .when = sts_fetched,
 	    .feeds = FEEDS_MTA_STS },
@@ -1101,8 +1159,7 @@ const struct dom_fact dom_facts[] = {
 	    .read = read_sts_policy_reason, .when = sts_fetched,
 	    .feeds = FEEDS_MTA_STS },
 	{ .group = DG_STS, .key = "policy_message", .type = FT_STR,
-	    .family = F__COUNT, FACT_AT(MTS, policy_message),
-	    .known = K_NONEMPTY },
+	    .family = F__COUNT, .read = read_sts_policy_message },
 	{ .group = DG_STS, .key = "mode", .type = FT_STR,
 	    .family = F_STS_MODE_INFO, .label = "mode", .read = read_sts_mode,
 	    .when = sts_fetched, .feeds = FEEDS_MTA_STS },
@@ -1137,7 +1194,7 @@ const struct dom_fact dom_facts[] = {
 	    .family = F__COUNT, FACT_AT(MTS, rpt_checked) },
 	{ .group = DG_TLSRPT, .type = FT_LOOKUP,
 	    .family = F_DNS_LOOKUP_SUCCESS, .label = "tls_rpt",
-	    FACT_AT(MTS, rpt_lookup) },
+	    .read = read_rpt_lookup },
 	{ .group = DG_TLSRPT, .key = "present", .type = FT_BOOL,
 	    .family = F_TLSRPT_PRESENT, .row = "TLS-RPT",
 	    FACT_AT(MTS, rpt.present), .words = words_rpt },

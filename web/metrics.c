@@ -59,7 +59,7 @@ service_representative(const struct check_result *r, size_t i)
 
 	for (size_t j = 0; j < r->n_eps; j++)
 		if (same_service(&r->eps[j], &r->eps[i])) {
-			if (!r->eps[j].out.success)
+			if (!r->eps[j].out->success)
 				return j == i;
 			if (j < first)
 				first = j;
@@ -74,7 +74,7 @@ static void
 add_dane_records(struct expo *e, const struct buf *l,
     const struct check_result *r, const struct endpoint_result *ep)
 {
-	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&ep->out->tls);
 
 	if ((ep->protocol != PROTO_SMTP && ep->protocol != PROTO_SUBMISSION &&
 	    ep->protocol != PROTO_SMTPS) ||
@@ -97,7 +97,7 @@ static void
 add_endpoint(struct expo *e, const struct check_result *r,
     const struct endpoint_result *ep, int mode)
 {
-	const struct probe_outcome *o = &ep->out;
+	const struct probe_outcome *o = ep->out;
 	struct buf l;
 	char port[8], hash[9];
 

@@ -21,7 +21,7 @@ write_buf(FILE *out, const struct buf *b)
 
 /* Families rendered per walk over the results at the most: a tenth of the
  * walks one family at a time would cost. */
-#define ONCE_BAND	16
+#define ONCE_BAND	8
 
 /* One walk's state: the band [band.only_lo, band.only_hi), whether the
  * first family's header is written (its text goes out as it grows). */

@@ -256,14 +256,14 @@ probe_refusals(const struct check_result *res, struct buf *b)
 	for (size_t i = 0; res != NULL && i < res->n_eps; i++) {
 		const struct endpoint_result *ep = &res->eps[i];
 
-		if (ep->out.reason != REASON_NOT_ALLOWED)
+		if (ep->out->reason != REASON_NOT_ALLOWED)
 			continue;
 		if (n++ == 0)
 			buf_printf(b, "refused: /probe may not connect there\n");
 		if (n > 16)
 			continue;	/* a domain of many MX: enough said */
 		buf_printf(b, "%s [%s]:%u: %s\n", ep->host, ep->address,
-		    (unsigned)ep->port, ep->out.detail);
+		    (unsigned)ep->port, ep->out->detail);
 	}
 	if (n > 16)
 		buf_printf(b, "(%d endpoints refused in all)\n", n);

@@ -90,8 +90,8 @@ append(char *out, size_t len, const char *fmt, ...)
 static void
 tls_facts_words(const struct endpoint_result *ep, char *out, size_t len)
 {
-	const struct tls_facts *t = &ep->out.tls;
-	const struct tls_audit *a = &ep->audit;
+	const struct tls_facts *t = &ep->out->tls;
+	const struct tls_audit *a = endpoint_audit(ep);
 	int weak = 0;
 
 	out[0] = '\0';
@@ -125,7 +125,7 @@ static void
 cert_facts_words(const struct endpoint_result *ep, double now, char *out,
     size_t len)
 {
-	const struct tls_facts *t = &ep->out.tls;
+	const struct tls_facts *t = &ep->out->tls;
 	time_t exp = (time_t)t->not_after;
 	double days = (t->not_after - now) / 86400.0;
 	char date[32] = "?";
@@ -184,7 +184,7 @@ sec_starttls(const struct line_ctx *lc, struct verdict_info *vi,
 
 	(void)facts;
 	(void)flen;
-	if (implicit_tls(ep->protocol) || ep->out.starttls_offered == -1)
+	if (implicit_tls(ep->protocol) || ep->out->starttls_offered == -1)
 		return 0;
 	verdict_endpoint(lc->r, lc->ep, lc->now, vi, &tls, &cert);
 	return 1;
@@ -197,7 +197,7 @@ sec_tls(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	struct verdict_info starttls, cert;
 
-	if (!ep->out.tls.done && !ep->audit.ran)
+	if (!ep->out->tls.done && !endpoint_audit(ep)->ran)
 		return 0;
 	verdict_endpoint(lc->r, lc->ep, lc->now, &starttls, vi, &cert);
 	tls_facts_words(ep, facts, flen);
@@ -211,7 +211,7 @@ sec_cert(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	struct verdict_info starttls, tls;
 
-	if (!ep->out.tls.have_cert)
+	if (!ep->out->tls.have_cert)
 		return 0;
 	verdict_endpoint(lc->r, lc->ep, lc->now, &starttls, &tls, vi);
 	cert_facts_words(ep, lc->now, facts, flen);
@@ -225,7 +225,7 @@ sec_dane(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	const struct dane_port *p = danelookup_port(check_result_dane(lc->r,
 	    ep->host), ep->port);
-	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&ep->out->tls);
 	size_t o = 0;
 
 	if (p == NULL)
@@ -253,10 +253,10 @@ sec_rating(const struct line_ctx *lc, struct verdict_info *vi, char *facts,
 	const struct endpoint_result *ep = lc_ep(lc);
 	struct endpoint_rating r;
 
-	if (!ep->audit.ran)
+	if (!endpoint_audit(ep)->ran)
 		return 0;
 	verdict_rating(ep, 1, vi);
-	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	rating_endpoint(&ep->out->tls, endpoint_audit(ep), &r);
 	facts[0] = '\0';
 	for (int c = 0; c < RATE__COUNT; c++)
 		if (r.check[c].cls != TLS_CLASS_UNKNOWN)
@@ -506,7 +506,7 @@ unchecked(const struct published_target *t)
 		    (r->mx_result == DNS_SERVFAIL ||
 		    r->mx_result == DNS_REFUSED ||
 		    r->mx_result == DNS_TIMEOUT || r->mx_result == DNS_ERROR);
-	return r->n_eps > 0 && r->eps[0].out.reason == REASON_DNS &&
+	return r->n_eps > 0 && r->eps[0].out->reason == REASON_DNS &&
 	    r->eps[0].address[0] == '\0';
 }
 

@@ -350,7 +350,7 @@ ratings_html(struct buf *b, const struct endpoint_result *ep)
 {
 	struct endpoint_rating r;
 
-	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	rating_endpoint(&ep->out->tls, endpoint_audit(ep), &r);
 	if (r.worst == TLS_CLASS_UNKNOWN)
 		return;
 	kv_section(b, "Ratings (NCSC-NL TLS guidelines)");
@@ -369,7 +369,7 @@ static void
 endpoint_html(struct buf *b, const struct check_result *r,
     const struct endpoint_result *ep, double now)
 {
-	const struct probe_outcome *o = &ep->out;
+	const struct probe_outcome *o = ep->out;
 	struct facts_page page = { page_section, page_row, b };
 	char text[512], when[64];
 
@@ -399,7 +399,7 @@ endpoint_html(struct buf *b, const struct check_result *r,
 	fmt_ago(now - ep->finished, text, sizeof(text));
 	kv_fmt(b, "Probed", "%s (%s), %.3f s", when, text, o->total_s);
 	facts_rows(r, ep, now, &page);
-	if (ep->audit.ran)
+	if (endpoint_audit(ep)->ran)
 		ratings_html(b, ep);
 	kv_close(b);
 	buf_puts(b, "</div>\n");

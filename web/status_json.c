@@ -40,7 +40,7 @@ json_ratings(struct json *j, const struct endpoint_result *ep)
 {
 	struct endpoint_rating r;
 
-	rating_endpoint(&ep->out.tls, &ep->audit, &r);
+	rating_endpoint(&ep->out->tls, endpoint_audit(ep), &r);
 	json_key(j, "ratings");
 	if (r.worst == TLS_CLASS_UNKNOWN) {
 		json_null(j);
@@ -72,7 +72,7 @@ static void
 json_endpoint(struct json *j, const struct check_result *r,
     const struct endpoint_result *ep)
 {
-	const struct probe_outcome *o = &ep->out;
+	const struct probe_outcome *o = ep->out;
 	char words[300];
 
 	json_obj_open(j);

@@ -200,7 +200,7 @@ tls_failure_words(const struct probe_outcome *o, const char *at, char *out,
 void
 failure_words(const struct endpoint_result *ep, char *out, size_t len)
 {
-	const struct probe_outcome *o = &ep->out;
+	const struct probe_outcome *o = ep->out;
 	const char *d = o->detail, *at = step_words(o->fail_step, ep->protocol);
 	int known = (unsigned)o->cause < CAUSE__COUNT;
 
@@ -306,7 +306,7 @@ verdict_starttls(const struct check_result *r, struct verdict_info *vi)
 	size_t offered = 0, missing = 0, first = 0;
 
 	for (size_t i = 0; i < r->n_eps; i++) {
-		int s = r->eps[i].out.starttls_offered;
+		int s = r->eps[i].out->starttls_offered;
 
 		if (s == 1)
 			offered++;
@@ -339,7 +339,8 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
-		const struct tls_facts *t = &ep->out.tls;
+		const struct tls_facts *t = &ep->out->tls;
+		const struct tls_audit *a = endpoint_audit(ep);
 
 		if (t->done) {
 			reached++;
@@ -350,18 +351,18 @@ verdict_tls(const struct check_result *r, struct verdict_info *vi)
 			if (best == NULL || strcmp(t->version, best) < 0)
 				best = t->version;
 		}
-		if (!ep->audit.ran)
+		if (!a->ran)
 			continue;
 		audited++;
 		for (int v = TLSV_1_0; v <= TLSV_1_1; v++)
-			if (ep->audit.version_accepted[v] == 1)
+			if (a->version_accepted[v] == 1)
 				old[v] = any_old = 1;
 		/* Anonymous and static-RSA suites are no worse than plain
 		 * text for opportunistic SMTP (Postfix offers them on
 		 * purpose): the target page lists them, the verdict does not
 		 * count them. */
 		for (int c = 0; c < WEAK__COUNT; c++)
-			if (ep->audit.weak_accepted[c] == 1 && c != WEAK_ANON &&
+			if (a->weak_accepted[c] == 1 && c != WEAK_ANON &&
 			    c != WEAK_STATIC_RSA)
 				weak[c] = any_weak = 1;
 	}
@@ -398,9 +399,9 @@ verdict_rating(const struct endpoint_result *eps, size_t n,
 	char list[160] = "", where[300];
 
 	for (size_t i = 0; i < n; i++) {
-		if (!eps[i].audit.ran)
+		if (!endpoint_audit(&eps[i])->ran)
 			continue;
-		rating_endpoint(&eps[i].out.tls, &eps[i].audit, &er);
+		rating_endpoint(&eps[i].out->tls, endpoint_audit(&eps[i]), &er);
 		if (er.worst == TLS_CLASS_UNKNOWN ||
 		    (worst != TLS_CLASS_UNKNOWN && er.worst >= worst))
 			continue;
@@ -445,7 +446,7 @@ verdict_cert(const struct check_result *r, double now, struct verdict_info *vi,
 	*earliest = 0;
 	rate(vi, V_NA, "no certificate seen");
 	for (size_t i = 0; i < r->n_eps; i++) {
-		const struct tls_facts *t = &r->eps[i].out.tls;
+		const struct tls_facts *t = &r->eps[i].out->tls;
 		double exp, days;
 
 		if (!t->have_cert)
@@ -556,7 +557,7 @@ verdict_records(const struct check_result *r, struct verdict_info *spf,
 		flag(dkim, V_NA, FIND_DKIM_NO_SELECTOR, NULL,
 		    "no dkim_selectors configured");
 	else {
-		rate(dkim, V_PASS, "%zu key%s valid", rr->n_dkim,
+		rate(dkim, V_PASS, "%u key%s valid", rr->n_dkim,
 		    rr->n_dkim > 1 ? "s" : "");
 		for (size_t i = 0; i < rr->n_dkim; i++) {
 			const struct dkim_selector_result *k = &rr->dkim[i];
@@ -642,7 +643,7 @@ verdict_dane_endpoint(const struct check_result *r, size_t i,
     struct verdict_info *vi)
 {
 	const struct endpoint_result *ep = &r->eps[i];
-	const struct dane_facts *f = &ep->out.tls.dane;
+	const struct dane_facts *f = tls_dane(&ep->out->tls);
 	const struct dane_port *p = danelookup_port(check_result_dane(r,
 	    ep->host), ep->port);
 	enum dane_reason why;
@@ -757,14 +758,18 @@ verdict_mta_sts(const struct check_result *r, double now,
     struct verdict_info *vi)
 {
 	const struct mtasts_result *m = r->mtasts;
+	const struct sts_policy *p;
 	const char *mode;
+	double cert_not_after;
 
 	rate(vi, V_NA, "not checked");
 	if (r->target.kind != TARGET_DOMAIN || m == NULL || !m->sts_checked)
 		return;
+	p = mtasts_policy(m);
+	cert_not_after = m->fetch != NULL ? m->fetch->cert_not_after : 0;
 	if (m->record.reason == STS_DNS) {
 		flag(vi, V_WARN, FIND_DNS_LOOKUP, NULL, "lookup failed: %s",
-		    m->record.message);
+		    sts_record_message(&m->record));
 		return;
 	}
 	if (!m->record.present) {
@@ -773,16 +778,18 @@ verdict_mta_sts(const struct check_result *r, double now,
 	}
 	if (!m->record.valid) {
 		flag(vi, V_FAIL, FIND_STS_BROKEN, NULL, "record %s: %s",
-		    sts_reason_name(m->record.reason), m->record.message);
+		    sts_reason_name(m->record.reason),
+		    sts_record_message(&m->record));
 		return;
 	}
-	if (m->policy_reason != STS_OK) {
+	if (mtasts_policy_reason(m) != STS_OK) {
 		flag(vi, V_FAIL, FIND_STS_BROKEN, NULL, "policy %s: %s",
-		    sts_reason_name(m->policy_reason), m->policy_message);
+		    sts_reason_name(mtasts_policy_reason(m)),
+		    mtasts_policy_message(m));
 		return;
 	}
-	mode = sts_mode_name(m->policy.mode);
-	if (m->policy.mode == STS_MODE_NONE) {
+	mode = sts_mode_name(p->mode);
+	if (p->mode == STS_MODE_NONE) {
 		flag(vi, V_WARN, FIND_STS_MODE_NONE, NULL,
 		    "mode none: the policy is withdrawn");
 		return;
@@ -794,17 +801,17 @@ verdict_mta_sts(const struct check_result *r, double now,
 
 		if (v != MTASTS_MX_NOT_COVERED && v != MTASTS_MX_CERT_FAILS)
 			continue;
-		flag(vi, m->policy.mode == STS_MODE_ENFORCE ? V_FAIL : V_WARN,
+		flag(vi, p->mode == STS_MODE_ENFORCE ? V_FAIL : V_WARN,
 		    v == MTASTS_MX_NOT_COVERED ? FIND_STS_MX : FIND_STS_MX_CERT,
 		    host, "%s: %s %s", mode, host,
 		    v == MTASTS_MX_NOT_COVERED ? "matches no mx pattern" :
 		    "serves a certificate that does not verify for its name");
 		return;
 	}
-	if (m->cert_not_after > 0 && m->cert_not_after - now < 14 * 86400.0) {
+	if (cert_not_after > 0 && cert_not_after - now < 14 * 86400.0) {
 		flag(vi, V_WARN, FIND_STS_CERT_EXPIRING, NULL,
 		    "%s, but the certificate of mta-sts.%s expires in %.0f days",
-		    mode, r->target.name, (m->cert_not_after - now) / 86400.0);
+		    mode, r->target.name, (cert_not_after - now) / 86400.0);
 		return;
 	}
 	if (m->rpt_checked && !m->rpt.present) {
@@ -815,11 +822,11 @@ verdict_mta_sts(const struct check_result *r, double now,
 	if (m->rpt_checked && !m->rpt.valid) {
 		flag(vi, V_WARN, FIND_TLSRPT_INVALID, NULL, "%s, but TLS-RPT %s:"
 		    " %s", mode, sts_reason_name(m->rpt.reason),
-		    m->rpt.message);
+		    tlsrpt_record_message(&m->rpt));
 		return;
 	}
 	rate(vi, V_PASS, "%s, max_age %u s, %zu mx pattern%s%s", mode,
-	    m->policy.max_age, m->policy.n_mx, m->policy.n_mx == 1 ? "" : "s",
+	    p->max_age, (size_t)p->n_mx, p->n_mx == 1 ? "" : "s",
 	    mx_has_dane(r) ? "; DANE applies too and takes precedence for "
 	    "senders that do DANE (RFC 8461 2)" : "");
 }
@@ -831,7 +838,7 @@ smtp_name_mismatch(const struct check_result *r, const char **name)
 {
 	for (size_t i = 0; i < r->n_eps; i++) {
 		const struct endpoint_result *ep = &r->eps[i];
-		const struct probe_outcome *o = &ep->out;
+		const struct probe_outcome *o = ep->out;
 
 		if (ep->protocol != PROTO_SMTP && ep->protocol !=
 		    PROTO_SUBMISSION && ep->protocol != PROTO_SMTPS)
@@ -897,8 +904,8 @@ verdict_mx_hygiene(const struct check_result *r, struct verdict_info *vi)
 		return;
 	}
 	rate(vi, V_PASS, "reverse DNS confirmed on %zu of %zu address%s; "
-	    "CAA on %zu of %zu host%s", fcrdns, m->n_addrs,
-	    m->n_addrs == 1 ? "" : "es", caa, m->n_hosts,
+	    "CAA on %zu of %zu host%s", fcrdns, (size_t)m->n_addrs,
+	    m->n_addrs == 1 ? "" : "es", caa, (size_t)m->n_hosts,
 	    m->n_hosts == 1 ? "" : "s");
 }
 
@@ -949,7 +956,7 @@ target_view_make(const struct published_target *t, double now,
 		v->overall = worst(v->overall, cols[i]->v);
 
 	for (size_t i = 0; i < r->n_eps; i++)
-		if (!r->eps[i].out.success && failed++ == 0)
+		if (!r->eps[i].out->success && failed++ == 0)
 			first = i;
 	if (r->target.kind == TARGET_DOMAIN && r->mx_result != DNS_OK &&
 	    !r->implicit_mx)
@@ -1373,11 +1380,11 @@ verdict_connection(const struct check_result *r, size_t i,
 	char words[300];
 	enum finding f;
 
-	if (ep->out.success || ep->out.reason == REASON_STARTTLS_MISSING) {
-		rate(vi, V_PASS, "reached, %.2f s", ep->out.total_s);
+	if (ep->out->success || ep->out->reason == REASON_STARTTLS_MISSING) {
+		rate(vi, V_PASS, "reached, %.2f s", ep->out->total_s);
 		return;
 	}
-	switch (ep->out.reason) {
+	switch (ep->out->reason) {
 	case REASON_DNS: f = FIND_UNRESOLVED; break;
 	case REASON_CONN: f = FIND_UNREACHABLE; break;
 	case REASON_TIMEOUT: f = FIND_TIMEOUT; break;

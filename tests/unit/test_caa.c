@@ -160,26 +160,27 @@ test_set(void)
 	CHECK_INT(caa_set_has_tag(&s, CAA_TAG_ISSUEWILD), 1);
 	CHECK_INT(caa_set_has_tag(&s, CAA_TAG_ISSUEMAIL), 0);
 
-	memset(&s, 0, sizeof(s));
+	caa_set_free(&s);
 	add(&s, "issue", ";", 0);
 	CHECK_INT(caa_set_allows(&s, "letsencrypt.org"), 0);
 
-	memset(&s, 0, sizeof(s));	/* a bad issue record allows nobody */
+	caa_set_free(&s);	/* a bad issue record allows nobody */
 	add(&s, "issue", "letsencrypt.org x", 0);
 	CHECK_INT(s.error, CAA_ERR_VALUE_SYNTAX);
 	CHECK_INT(caa_set_allows(&s, "letsencrypt.org"), 0);
 
-	memset(&s, 0, sizeof(s));	/* critical unknown: nobody */
+	caa_set_free(&s);	/* critical unknown: nobody */
 	add(&s, "issue", "letsencrypt.org", 0);
 	add(&s, "future", "x", CAA_FLAG_CRITICAL);
 	CHECK_INT(s.error, CAA_ERR_CRITICAL_UNKNOWN);
 	CHECK_INT(caa_set_allows(&s, "letsencrypt.org"), 0);
 
-	memset(&s, 0, sizeof(s));
+	caa_set_free(&s);
 	for (int i = 0; i < CAA_SET_MAX + 3; i++)
 		add(&s, "issue", "ca.example", 0);
 	CHECK_INT(s.n, CAA_SET_MAX);
 	CHECK_INT(s.error, CAA_ERR_TOO_MANY);
+	caa_set_free(&s);
 }
 
 /* A DNS message: header, question caa.test CAA, then the answers. */
@@ -214,14 +215,14 @@ test_answer(void)
 	CHECK_INT(s.n, 1);
 	CHECK_STR(s.recs[0].issuer, "letsencrypt.org");
 	/* the rdata length runs past the message */
-	memset(&s, 0, sizeof(s));
+	caa_set_free(&s);
 	CHECK_INT(caa_parse_answer(ARES_SUCCESS, m, (int)len - 1, &s), DNS_ERROR);
 	/* more answers announced than sent */
-	memset(&s, 0, sizeof(s));
+	caa_set_free(&s);
 	len = msg(m, 2, one, sizeof(one));
 	CHECK_INT(caa_parse_answer(ARES_SUCCESS, m, (int)len, &s), DNS_ERROR);
 	/* a CNAME only: no CAA */
-	memset(&s, 0, sizeof(s));
+	caa_set_free(&s);
 	len = msg(m, 1, cname, sizeof(cname));
 	CHECK_INT(caa_parse_answer(ARES_SUCCESS, m, (int)len, &s), DNS_NODATA);
 	CHECK_INT(dns_each_rdata(m, (int)len, T_CNAME, NULL, NULL), 1);
@@ -230,7 +231,7 @@ test_answer(void)
 		static const uint8_t loop[] = { 0xc0, 26, 1, 1, 0, 1, 0, 0, 0, 60,
 		    0, 0 };
 
-		memset(&s, 0, sizeof(s));
+		caa_set_free(&s);
 		len = msg(m, 1, loop, sizeof(loop));
 		CHECK_INT(caa_parse_answer(ARES_SUCCESS, m, (int)len, &s),
 		    DNS_ERROR);
@@ -238,6 +239,7 @@ test_answer(void)
 	CHECK_INT(caa_parse_answer(ARES_ENOTFOUND, NULL, 0, &s), DNS_NXDOMAIN);
 	CHECK_INT(caa_parse_answer(ARES_ESERVFAIL, NULL, 0, &s), DNS_SERVFAIL);
 	CHECK_INT(dns_each_rdata(m, 5, T_CAA, NULL, NULL), -1);
+	caa_set_free(&s);
 }
 
 int

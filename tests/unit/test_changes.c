@@ -429,53 +429,57 @@ test_tracker_tls(void)
 {
 	struct changes ch;
 	struct check_result r;
-	struct danelookup_result d, *dp = &d;
+	struct danelookup_result *dp;
+	const uint16_t port25 = 25;
 	struct mtasts_result m;
+	struct mtasts_fetch mf;
 	struct endpoint_result eps[2];
 	struct tlsa_record rec = { .usage = 3, .selector = 1, .mtype = 1 };
 	unsigned char data[32] = { 0xab };
 	char *mx[] = { "mx.example.org" };
+	char id[3][9] = { "20261203", "20261204", "20261205" };
 
 	memset(&r, 0, sizeof(r));
-	memset(&d, 0, sizeof(d));
+	dp = danelookup_result_new("mx.example.org", &port25, 1);
 	memset(&m, 0, sizeof(m));
+	memset(&mf, 0, sizeof(mf));
 	memset(eps, 0, sizeof(eps));
-	probe_outcome_init(&eps[0].out);
-	probe_outcome_init(&eps[1].out);
+	eps[0].out = &probe_outcome_none;
+	eps[1].out = &probe_outcome_none;
 	r.mx_result = DNS_SERVFAIL;		/* no mx record this round */
 	r.dane = &dp;
 	r.n_dane = 1;
-	d.host = "mx.example.org";
-	d.n_ports = 1;
-	d.ports[0].port = 25;
-	d.ports[0].tlsa_status = DNSSEC_SECURE;
+	dp->ports[0].tlsa_status = DNSSEC_SECURE;
 	rec.data = data;
 	rec.len = sizeof(data);
-	d.ports[0].tlsa.recs = &rec;
-	d.ports[0].tlsa.n = 1;
+	dp->ports[0].tlsa.recs = &rec;
+	dp->ports[0].tlsa.n = 1;
 	r.mtasts = &m;
 	m.sts_checked = 1;
 	m.record_lookup.done = 1;
 	m.record_lookup.result = DNS_OK;
 	m.record.present = m.record.valid = 1;
-	snprintf(m.record.id, sizeof(m.record.id), "20261203");
-	m.policy_reason = STS_OK;
-	m.policy.mode = STS_MODE_ENFORCE;
-	m.policy.max_age = 86400;
-	m.policy.mx = mx;
-	m.policy.n_mx = 1;
+	m.record.id = id[0];
+	m.fetch = &mf;
+	m.fetch_attempted = 1;
+	mf.policy.reason = STS_OK;
+	mf.policy.mode = STS_MODE_ENFORCE;
+	mf.policy.max_age = 86400;
+	mf.policy.mx = mx;
+	mf.policy.n_mx = 1;
 	r.eps = eps;
 	r.n_eps = 2;
 	for (int i = 0; i < 2; i++) {
 		eps[i].host = "mx.example.org";
 		eps[i].port = 25;
-		eps[i].out.tls.have_cert = 1;
-		probe_str_printf(&eps[i].out.tls.fingerprint_sha256, 65, "%064d", i);
-		snprintf(eps[i].out.tls.key_type, 16, "RSA");
-		eps[i].out.tls.key_bits = 4096;
-		probe_str_printf(&eps[i].out.tls.issuer, 256, "CN=CA one");
+		endpoint_outcome_edit(&eps[i])->tls.have_cert = 1;
+		probe_str_printf(&endpoint_outcome_edit(&eps[i])->tls.fingerprint_sha256, 65, "%064d", i);
+		snprintf(endpoint_outcome_edit(&eps[i])->tls.key_type, 16, "RSA");
+		endpoint_outcome_edit(&eps[i])->tls.key_bits = 4096;
+		probe_str_printf(&endpoint_outcome_edit(&eps[i])->tls.issuer, 256, "CN=CA one");
 	}
-	snprintf(eps[1].address, sizeof(eps[1].address), "2001:db8::1");
+	eps[0].address = probe_str_empty;
+	eps[1].address = "2001:db8::1";
 
 	changes_init(&ch, NULL, 3600, 0);
 	changes_observe(&ch, "example.org", &r, 1000);
@@ -485,41 +489,43 @@ test_tracker_tls(void)
 	    "cert:mx.example.org:25") != NULL);
 	/* a TLSA lookup that failed says nothing; mode testing, one address
 	 * with a 2048-bit key from another CA */
-	d.ports[0].tlsa_status = DNSSEC_SERVFAIL;
-	m.policy.mode = STS_MODE_TESTING;
-	eps[1].out.tls.key_bits = 2048;
-	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 7);
-	probe_str_printf(&eps[1].out.tls.issuer, 256, "CN=CA two");
+	dp->ports[0].tlsa_status = DNSSEC_SERVFAIL;
+	mf.policy.mode = STS_MODE_TESTING;
+	endpoint_outcome_edit(&eps[1])->tls.key_bits = 2048;
+	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.fingerprint_sha256, 65, "%064d", 7);
+	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.issuer, 256, "CN=CA two");
 	changes_observe(&ch, "example.org", &r, 1100);
 	CHECK_STR(look(&ch, 1100).weak, "example.org/mta_sts_policy/mta_sts_mode "
 	    "example.org/cert:mx.example.org:25/cert_key_smaller "
 	    "example.org/cert:mx.example.org:25/cert_issuer ");
 	/* the TLSA set emptied (validated): removed; the id alone changing
 	 * is no weakening; an EC key is another type, not a smaller key */
-	d.ports[0].tlsa_status = DNSSEC_INSECURE;
-	d.ports[0].tlsa.n = 0;
-	snprintf(m.record.id, sizeof(m.record.id), "20261204");
+	dp->ports[0].tlsa_status = DNSSEC_INSECURE;
+	dp->ports[0].tlsa.n = 0;
+	m.record.id = id[1];
 	changes_free(&ch);
 	changes_init(&ch, NULL, 3600, 0);
 	changes_observe(&ch, "example.org", &r, 2000);
-	d.ports[0].tlsa.n = 1;
+	dp->ports[0].tlsa.n = 1;
 	changes_observe(&ch, "example.org", &r, 2001);
-	d.ports[0].tlsa.n = 0;
-	snprintf(eps[1].out.tls.key_type, 16, "EC");
-	eps[1].out.tls.key_bits = 256;
-	probe_str_printf(&eps[1].out.tls.fingerprint_sha256, 65, "%064d", 8);
-	snprintf(m.record.id, sizeof(m.record.id), "20261205");
+	dp->ports[0].tlsa.n = 0;
+	snprintf(endpoint_outcome_edit(&eps[1])->tls.key_type, 16, "EC");
+	endpoint_outcome_edit(&eps[1])->tls.key_bits = 256;
+	probe_str_printf(&endpoint_outcome_edit(&eps[1])->tls.fingerprint_sha256, 65, "%064d", 8);
+	m.record.id = id[2];
 	changes_observe(&ch, "example.org", &r, 2002);
 	CHECK_STR(look(&ch, 2002).weak, "example.org/tlsa:mx.example.org/tlsa_removed ");
 	/* the MTA-STS record gone: the mode is lowered to none at all */
 	m.record.present = m.record.valid = 0;
-	m.policy_reason = STS_OK + 1;	/* no policy fetched */
+	mf.policy.reason = STS_OK + 1;	/* no policy fetched */
 	changes_observe(&ch, "example.org", &r, 2003);
 	CHECK_STR(look(&ch, 2003).weak, "example.org/tlsa:mx.example.org/tlsa_removed "
 	    "example.org/mta_sts_policy/mta_sts_mode ");
 	changes_free(&ch);
-	probe_outcome_free(&eps[0].out);
-	probe_outcome_free(&eps[1].out);
+	endpoint_set_outcome(&eps[0], &probe_outcome_none);
+	endpoint_set_outcome(&eps[1], &probe_outcome_none);
+	tlsa_set_init(&dp->ports[0].tlsa);	/* the record is on the stack */
+	danelookup_result_free(dp);
 }
 
 /* The table's index at thousands of entries, names at their length

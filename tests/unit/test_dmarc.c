@@ -385,8 +385,10 @@ test_hostile(void)
 	dmarc_record_free(&d);
 	dmarc_parse("v=DMARC1\0", 9, &d);
 	CHECK_STR(d.reason, "bad_version");
+	dmarc_record_free(&d);
 	dmarc_parse(NULL, 0, &d);
 	CHECK_STR(d.reason, "bad_version");
+	dmarc_record_free(&d);
 
 	/* Duplicates: an error, the first one stands. */
 	parse("v=DMARC1; p=none; p=reject", &d);
@@ -403,6 +405,7 @@ test_hostile(void)
 	dmarc_parse(big, 1 << 20, &d);
 	CHECK_STR(d.reason, "too_long");
 	CHECK(d.present);
+	dmarc_record_free(&d);
 	dmarc_parse(big, TXT_RECORD_MAX, &d);
 	CHECK(d.valid);
 	CHECK_INT(d.n_unknown_tags, 1);
@@ -455,10 +458,12 @@ test_select(void)
 	CHECK(!d.present && !d.valid);
 	CHECK_STR(d.reason, "no_record");
 	CHECK_INT(d.policy, DMARC_POLICY_UNSET);
+	dmarc_record_free(&d);
 
 	txt_join_chunks(&recs, mixed, 2);
 	dmarc_select(&recs, &d);
 	CHECK_STR(d.reason, "no_record");
+	dmarc_record_free(&d);
 	txt_records_free(&recs);
 
 	txt_join_chunks(&recs, mixed, ARRAY_LEN(mixed));

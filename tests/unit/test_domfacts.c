@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ostr.h"
 #include "collectors/caa.h"
 #include "collectors/mtasts.h"
 #include "collectors/mxhyg.h"
@@ -16,6 +17,7 @@
 #include "daemon/publish.h"
 #include "web/facts_domain.h"
 #include "web/metrics.h"
+#include "web/report.h"
 #include "web/results.h"
 #include "web/status.h"
 #include "unit.h"
@@ -48,20 +50,20 @@ dkim_add(struct records_result *rr, const char *sel, enum dns_result res,
 	k->lookup.done = 1;
 	k->lookup.result = res;
 	k->lookup.duration_s = 0.25;
-	k->raw = raw ? dup(raw) : NULL;
+	k->raw = raw ? ostr_share(dup(raw)) : NULL;
 	k->key.present = raw != NULL;
 	k->key.valid = valid;
-	k->key.key_type = raw ? "rsa" : NULL;
+	k->key.key_type = raw ? DKIM_KEY_RSA : DKIM_KEY_UNKNOWN;
 	k->key.key_bits = raw ? 2048 : 0;
 	k->key.testing = valid;
 	k->key.reason = reason;
-	snprintf(k->key.message, sizeof(k->key.message), "%s", message);
+	k->key.message = ostr_cut(message, DKIM_MESSAGE_MAX);
 }
 
 static struct records_result *
 records_make(int variant)
 {
-	struct records_result *rr = xcalloc(1, sizeof(*rr));
+	struct records_result *rr = records_result_new("");
 
 	rr->finished = 1700000100;
 	rr->spf_lookup.done = 1;
@@ -75,16 +77,15 @@ records_make(int variant)
 		rr->spf_void_lookups = 1;
 		rr->spf_all = 1;
 		rr->spf_bytes = 42;
-		rr->spf_raw = dup("v=spf1 mx include:<x>.example -all");
+		rr->spf_raw = ostr_share(dup("v=spf1 mx include:<x>.example "
+		    "-all"));
 		rr->spf_checks = xcalloc(2, sizeof(*rr->spf_checks));
 		rr->n_spf_checks = 2;
-		snprintf(rr->spf_checks[0].address, sizeof(rr->spf_checks[0].address),
-		    "192.0.2.1");
-		rr->spf_checks[0].source = "mx";
+		rr->spf_checks[0].address = dup("192.0.2.1");
+		rr->spf_checks[0].source = SPF_CHECK_MX;
 		rr->spf_checks[0].code = SPF_RESULT_PASS;
-		snprintf(rr->spf_checks[1].address, sizeof(rr->spf_checks[1].address),
-		    "2001:db8::1");
-		rr->spf_checks[1].source = "config";
+		rr->spf_checks[1].address = dup("2001:db8::1");
+		rr->spf_checks[1].source = SPF_CHECK_CONFIG;
 		rr->spf_checks[1].code = SPF_RESULT_SOFTFAIL;
 		dkim_add(rr, "s1", DNS_OK, "v=DKIM1; k=rsa; p=AAAA", 1, NULL, "");
 		dkim_add(rr, "s<2", DNS_SERVFAIL, NULL, 0, "lookup_failed",
@@ -102,7 +103,7 @@ records_make(int variant)
 		rr->dmarc.n_rua = 2;
 		rr->dmarc.rua = xcalloc(2, sizeof(*rr->dmarc.rua));
 		rr->dmarc_raw = dup("v=DMARC1; p=reject; sp=quarantine; pct=50");
-		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "example.org");
+		ostr_set(&rr->dmarc_domain, dup("example.org"));
 		rr->dmarc_from_org = 1;
 		rr->dmarc_dests = xcalloc(3, sizeof(*rr->dmarc_dests));
 		rr->n_dmarc_dests = 3;
@@ -119,18 +120,17 @@ records_make(int variant)
 		rr->spf_present = 1;
 		rr->spf_temperror = 1;
 		rr->spf_reason = "include_failed";
-		snprintf(rr->spf_message, sizeof(rr->spf_message),
-		    "include:a.example: SERVFAIL");
+		ostr_set(&rr->spf_message, dup("include:a.example: SERVFAIL"));
 		rr->spf_all = SPF_ALL_NONE;
-		rr->spf_raw = dup("v=spf1 include:a.example");
+		rr->spf_raw = ostr_share(dup("v=spf1 include:a.example"));
 		rr->spf_dns_lookups = 1;
 		rr->spf_ptr_used = 1;
 		rr->dmarc.reason = "no_record";
-		snprintf(rr->dmarc.message, sizeof(rr->dmarc.message),
-		    "no TXT record starts with v=DMARC1");
+		ostr_set(&rr->dmarc.message,
+		    dup("no TXT record starts with v=DMARC1"));
 		rr->dmarc_near_miss = 1;
-		snprintf(rr->dmarc_near_miss_message,
-		    sizeof(rr->dmarc_near_miss_message), "v=dmarc1 <ignored>");
+		ostr_set(&rr->dmarc_near_miss_message,
+		    dup("v=dmarc1 <ignored>"));
 	} else {
 		/* lookups failed */
 		rr->spf_lookup.result = DNS_TIMEOUT;
@@ -148,74 +148,70 @@ records_make(int variant)
 static struct mtasts_result *
 mtasts_make(int variant)
 {
+	static const char policy[] = "version: STSv1\nmode: enforce\n"
+	    "mx: mx1.example.com\nmx: *.example.net\nmax_age: 604800\n";
 	struct mtasts_result *m = xcalloc(1, sizeof(*m));
 
 	m->sts_checked = variant != 2;
 	m->rpt_checked = variant != 1;
 	m->record_lookup.done = 1;
-	m->record_lookup.duration_s = 0.0625;
+	m->record_lookup.duration_ms = 62;
 	m->rpt_lookup.done = 1;
-	m->rpt_lookup.duration_s = 0.03125;
+	m->rpt_lookup.duration_ms = 31;
 	if (variant == 0) {
 		m->record.present = m->record.valid = 1;
-		snprintf(m->record.id, sizeof(m->record.id), "20240101");
+		m->record.id = dup("20240101");
 		m->record_raw = dup("v=STSv1; id=20240101");
 		m->fetch_attempted = m->fetch_success = 1;
-		m->http_status = 200;
-		m->fetch_duration_s = 0.75;
-		m->cert_not_after = 4000000000.0;
-		m->policy.valid = 1;
-		m->policy.mode = STS_MODE_ENFORCE;
-		m->policy.max_age = 604800;
-		m->policy.mx = xcalloc(2, sizeof(char *));
-		m->policy.mx[0] = dup("mx1.example.com");
-		m->policy.mx[1] = dup("*.example.net");
-		m->policy.n_mx = 2;
+		m->fetch = xcalloc(1, sizeof(*m->fetch));
+		m->fetch->http_status = 200;
+		m->fetch->duration_ms = 750;
+		m->fetch->cert_not_after = 4000000000.0;
+		sts_policy_parse(policy, strlen(policy), &m->fetch->policy);
 		m->rpt.present = m->rpt.valid = 1;
 		m->rpt.n_rua = 1;
 		m->rpt_raw = dup("v=TLSRPTv1; rua=mailto:tls@example.com");
 	} else if (variant == 1) {
 		m->record.present = 1;
-		m->record.reason = STS_FETCH_STATUS;
-		snprintf(m->record.message, sizeof(m->record.message),
+		sts_record_set_reason(&m->record, STS_FETCH_STATUS,
 		    "id has <bad> characters");
 		m->record_raw = dup("v=STSv1; id=<bad>");
 		m->fetch_attempted = 1;
-		m->http_status = 404;
-		m->fetch_duration_s = 0.5;
-		m->policy_reason = STS_FETCH_STATUS;
-		snprintf(m->policy_message, sizeof(m->policy_message),
-		    "HTTP status 404");
+		m->fetch = xcalloc(1, sizeof(*m->fetch));
+		m->fetch->http_status = 404;
+		m->fetch->duration_ms = 500;
+		m->fetch->policy.mode = STS_MODE_UNSET;
+		m->fetch->policy.reason = STS_FETCH_STATUS;
+		m->fetch->policy.message = dup("HTTP status 404");
 	} else {
 		m->rpt.present = 1;
-		m->rpt.reason = STS_FETCH_STATUS;
-		snprintf(m->rpt.message, sizeof(m->rpt.message), "no rua");
+		tlsrpt_record_set_reason(&m->rpt, STS_FETCH_STATUS, "no rua");
 		m->rpt_raw = dup("v=TLSRPTv1;");
 	}
 	return m;
 }
 
 static struct zonestatus_result *
-zones_make(void)
+zones_make(struct check_result *r)
 {
 	struct zonestatus_result *z = xcalloc(1, sizeof(*z));
 
 	z->names = xcalloc(3, sizeof(*z->names));
 	z->n_names = 3;
-	z->names[0].name = dup("example.com");
+	z->names[0].name = check_result_name(r, "example.com");
 	z->names[0].status = DNSSEC_SECURE;
-	z->names[0].why_bogus = dup("");
-	z->names[1].name = dup("mx1.example.com");
+	z->names[0].why_bogus = dnssec_why_none;
+	z->names[1].name = check_result_name(r, "mx1.example.com");
 	z->names[1].status = DNSSEC_BOGUS;
 	z->names[1].why_bogus = dup("signature <expired>");
-	z->names[2].name = dup("mx2.example.net");
+	z->names[2].name = check_result_name(r, "mx2.example.net");
 	z->names[2].status = DNSSEC_INSECURE;
-	z->names[2].why_bogus = dup("");
+	z->names[2].why_bogus = dnssec_why_none;
 	return z;
 }
 
 static struct mxhyg_result *
-mxhyg_make(void)
+mxhyg_make(struct check_result *r)
 {
 	struct mxhyg_result *m = xcalloc(1, sizeof(*m));
 	struct caa_set *set;
@@ -223,44 +219,93 @@ mxhyg_make(void)
 	m->findings = xcalloc(2, sizeof(*m->findings));
 	m->n_findings = 2;
 	m->findings[0].reason = MX_ERR_CNAME;
-	m->findings[0].host = dup("mx2.example.net");
+	m->findings[0].host = check_result_name(r, "mx2.example.net");
 	m->findings[1].reason = MX_ERR_NO_ADDRESS;
-	m->findings[1].host = dup("mx3.example.org");
+	m->findings[1].host = check_result_name(r, "mx3.example.org");
 	m->hosts = xcalloc(3, sizeof(*m->hosts));
 	m->n_hosts = 3;
-	m->hosts[0].host = dup("mx1.example.com");
+	m->hosts[0].host = check_result_name(r, "mx1.example.com");
 	m->hosts[0].n_v4 = 1;
 	m->hosts[0].n_v6 = 1;
 	m->hosts[0].caa_present = 1;
-	snprintf(m->hosts[0].caa_name, sizeof(m->hosts[0].caa_name),
-	    "example.com");
+	m->hosts[0].caa_name = m->hosts[0].host + 4;	/* "example.com" */
 	set = m->hosts[0].caa = xcalloc(1, sizeof(*set));
+	set->recs = xcalloc(3, sizeof(*set->recs));
 	set->n = 3;
 	set->recs[0].tag = CAA_TAG_ISSUE;
 	snprintf(set->recs[0].issuer, sizeof(set->recs[0].issuer), "ca.example");
 	set->recs[1].tag = CAA_TAG_ISSUE;
 	snprintf(set->recs[1].issuer, sizeof(set->recs[1].issuer), "ca2.example");
 	set->recs[2].tag = CAA_TAG_ISSUE + 1;
-	m->hosts[1].host = dup("mx2.example.net");
+	m->hosts[1].host = check_result_name(r, "mx2.example.net");
+	m->hosts[1].caa_name = "";
 	m->hosts[1].caa_present = 0;
-	m->hosts[2].host = dup("mx3.example.org");
+	m->hosts[2].host = check_result_name(r, "mx3.example.org");
+	m->hosts[2].caa_name = m->hosts[2].host;
 	m->hosts[2].caa_present = -1;
 	m->addrs = xcalloc(3, sizeof(*m->addrs));
 	m->n_addrs = 3;
-	m->addrs[0].host = dup("mx1.example.com");
-	snprintf(m->addrs[0].address, sizeof(m->addrs[0].address), "192.0.2.1");
+	m->addrs[0].host = check_result_name(r, "mx1.example.com");
+	m->addrs[0].address = "192.0.2.1";
 	m->addrs[0].match = 1;
 	m->addrs[0].ptr_names = xcalloc(2, sizeof(char *));
 	m->addrs[0].ptr_names[0] = dup("mx1.example.com");
 	m->addrs[0].ptr_names[1] = dup("other.example.com");
 	m->addrs[0].n_ptr_names = 2;
-	m->addrs[1].host = dup("mx1.example.com");
-	snprintf(m->addrs[1].address, sizeof(m->addrs[1].address), "2001:db8::1");
+	m->addrs[0].matched = 0;
+	m->addrs[1].host = check_result_name(r, "mx1.example.com");
+	m->addrs[1].address = "2001:db8::1";
+	m->addrs[1].matched = -1;
 	m->addrs[1].match = 0;
-	m->addrs[2].host = dup("mx2.example.net");
-	snprintf(m->addrs[2].address, sizeof(m->addrs[2].address), "192.0.2.2");
+	m->addrs[2].host = check_result_name(r, "mx2.example.net");
+	m->addrs[2].address = "192.0.2.2";
+	m->addrs[2].matched = -1;
 	m->addrs[2].match = -1;
 	return m;
+}
+
+/* The DANE lookup of one MX host on port 25: a secure TLSA set of one
+ * DANE-EE record, or (why_bogus not NULL) a bogus lookup at the host's
+ * CNAME target. */
+static void
+dane_add(struct check_result *r, const char *host, const char *expanded,
+    const char *why_bogus)
+{
+	const uint16_t port = 25;
+	struct danelookup_result *d = danelookup_result_new(
+	    check_result_name(r, host), &port, 1);
+	struct dane_port *p = &d->ports[0];
+	unsigned char rdata[35] = { 3, 1, 1 };
+
+	for (size_t i = 3; i < sizeof(rdata); i++)
+		rdata[i] = (unsigned char)(i * 7);
+	d->expanded = expanded ? dup(expanded) : NULL;
+	d->mx_status = d->addr_status = DNSSEC_SECURE;
+	p->base_expanded = expanded != NULL;
+	if (why_bogus == NULL) {
+		p->tlsa_status = DNSSEC_SECURE;
+		CHECK_INT(tlsa_add_rdata(&p->tlsa, rdata, sizeof(rdata)), 0);
+		p->applicable = 1;
+	} else {
+		p->tlsa_status = DNSSEC_BOGUS;
+		p->tlsa_rcode = 2;
+		p->why_bogus = dup(why_bogus);
+		p->reason = DANE_REASON_BOGUS;
+	}
+	r->dane = xreallocarray(r->dane, r->n_dane + 1, sizeof(*r->dane));
+	r->dane[r->n_dane++] = d;
+}
+
+static void
+mx_addr_add(struct check_result *r, const char *host, const char *address)
+{
+	struct host_address *a;
+
+	r->mx_addrs = xreallocarray(r->mx_addrs, r->n_mx_addrs + 1,
+	    sizeof(*r->mx_addrs));
+	a = &r->mx_addrs[r->n_mx_addrs++];
+	a->host = check_result_name(r, host);
+	a->address = dup(address);
 }
 
 /* variant 0: everything there; 1: failures; 2: lookups failed, null MX;
@@ -295,8 +340,21 @@ domain_make(int variant)
 		r->mtasts = mtasts_make(variant);
 	}
 	if (variant == 0 || variant == 1) {
-		r->zones = zones_make();
-		r->mxhyg = mxhyg_make();
+		r->zones = zones_make(r);
+		r->mxhyg = mxhyg_make(r);
+	}
+	if (variant == 0) {
+		dane_add(r, "mx1.example.com", NULL, NULL);
+		dane_add(r, "mx2.example.net", "alias.example.net",
+		    "validation failure <_25._tcp.alias.example.net. TLSA IN>: "
+		    "signature expired from 192.0.2.53");
+		mx_addr_add(r, "mx1.example.com", "192.0.2.1");
+		mx_addr_add(r, "mx1.example.com", "2001:db8::1");
+		mx_addr_add(r, "mx2.example.net", "192.0.2.2");
+		(void)check_result_add_endpoint(r, "mx1.example.com",
+		    "192.0.2.1", 25, PROTO_SMTP);
+		(void)check_result_add_endpoint(r, "mx2.example.net",
+		    "192.0.2.2", 25, PROTO_SMTP);
 	}
 	r->success = 1;
 	return r;
@@ -315,8 +373,9 @@ page_domain_part(const struct buf *b)
 
 static void
 render(struct check_result *r, struct buf *metrics, struct buf *json,
-    struct buf *page)
+    struct buf *page, struct buf *report)
 {
+	struct report_opts ro = { .colour = 0 };
 	struct target_cfg t;
 	struct published_target pt;
 	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = &pt,
@@ -339,6 +398,8 @@ render(struct check_result *r, struct buf *metrics, struct buf *json,
 	result_store_publish(rs, &ev);
 	CHECK_INT(status_json_render(rs, "example.com", json), 0);
 	CHECK_INT(target_page_render(rs, "example.com", page), 0);
+	if (report != NULL)
+		report_render(&pt, 1, 1700000300, &ro, report);
 	result_store_free(rs);
 }
 
@@ -350,20 +411,22 @@ snapshot(void)
 
 	for (int variant = 0; variant < 4; variant++) {
 		struct check_result *r = domain_make(variant);
-		struct buf m, j, p;
+		struct buf m, j, p, rep;
 
 		buf_init(&m);
 		buf_init(&j);
 		buf_init(&p);
-		render(r, &m, &j, &p);
-		CHECK(m.len > 0 && j.len > 0 && p.len > 0);
+		buf_init(&rep);
+		render(r, &m, &j, &p, &rep);
+		CHECK(m.len > 0 && j.len > 0 && p.len > 0 && rep.len > 0);
 		if (f != NULL)
 			fprintf(f, "=== variant %d metrics\n%s=== json\n%s"
-			    "=== page\n%s", variant, m.data, j.data,
-			    page_domain_part(&p));
+			    "=== page\n%s=== report\n%s", variant, m.data,
+			    j.data, page_domain_part(&p), rep.data);
 		buf_free(&m);
 		buf_free(&j);
 		buf_free(&p);
+		buf_free(&rep);
 		check_result_free(r);
 	}
 	if (f != NULL)
@@ -503,12 +566,12 @@ check_hostile_zone_name(void)
 	struct check_result *r = domain_make(0);
 	struct buf m, j, p;
 
-	free(r->zones->names[2].name);
-	r->zones->names[2].name = dup("<img src=x onerror=alert(1)>.example");
+	r->zones->names[2].name = check_result_name(r,
+	    "<img src=x onerror=alert(1)>.example");
 	buf_init(&m);
 	buf_init(&j);
 	buf_init(&p);
-	render(r, &m, &j, &p);
+	render(r, &m, &j, &p, NULL);
 	CHECK(strstr(p.data, "<img") == NULL);
 	CHECK(strstr(p.data, "DNSSEC of &lt;img src=x onerror=alert(1)&gt;"
 	    ".example") != NULL);

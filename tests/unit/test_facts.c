@@ -26,9 +26,9 @@ endpoint_result_make(void)
 	r = check_result_new(&t, "mx.example:25");
 	check_result_add_endpoint(r, "mx.example", "192.0.2.1", 25, PROTO_SMTP);
 	ep = &r->eps[0];
-	ep->out.success = 1;
-	ep->out.starttls_offered = 1;
-	tf = &ep->out.tls;
+	endpoint_outcome_edit(ep)->success = 1;
+	endpoint_outcome_edit(ep)->starttls_offered = 1;
+	tf = &endpoint_outcome_edit(ep)->tls;
 	tf->done = tf->have_cert = tf->verified = tf->hostname_match = 1;
 	snprintf(tf->version, sizeof(tf->version), "TLSv1.3");
 	probe_str_printf(&tf->cipher, 256, "TLS_AES_128_GCM_SHA256");
@@ -149,10 +149,11 @@ check_outputs(void)
 	CHECK(strstr(rows.b.data, "Key exchange") == NULL);
 
 	/* the audit, once it ran */
-	r->eps[0].audit.ran = 1;
-	r->eps[0].audit.version_accepted[TLSV_1_2] = 1;
-	r->eps[0].audit.version_accepted[TLSV_1_0] = 0;
-	r->eps[0].audit.dhe_bits = 0;
+	r->eps[0].audit = tls_audit_new();
+	r->eps[0].audit->ran = 1;
+	r->eps[0].audit->version_accepted[TLSV_1_2] = 1;
+	r->eps[0].audit->version_accepted[TLSV_1_0] = 0;
+	r->eps[0].audit->dhe_bits = 0;
 	expo_reset(&e);
 	metrics_add_result(&e, r, ADDRESS_LABEL_ON);
 	buf_reset(&m);
@@ -240,13 +241,13 @@ check_publish(void)
 	metrics_render(&ctx, &out);
 	CHECK(strstr(out.data, "mailsec_probe_success{") != NULL);
 	/* changed in place and not published: the cache keeps its text */
-	r->eps[0].out.tls.key_bits = 4096;
+	endpoint_outcome_edit(&r->eps[0])->tls.key_bits = 4096;
 	buf_reset(&out);
 	metrics_render(&ctx, &out);
 	CHECK(strstr(out.data, "key_type=\"RSA\"} 2048\n") != NULL);
 	/* a new result, published: rendered */
 	r2 = endpoint_result_make();
-	r2->eps[0].out.tls.key_bits = 3072;
+	endpoint_outcome_edit(&r2->eps[0])->tls.key_bits = 3072;
 	publish_result(&ctx, 0, r2);
 	check_result_free(r);
 	buf_reset(&out);
@@ -260,11 +261,79 @@ check_publish(void)
 	check_result_free(r2);
 }
 
+/* One probe's outcome shared by the endpoints it serves: one block, the
+ * same text at each, and counted once over its holders. */
+static void
+check_shared_outcome(void)
+{
+	struct target_cfg t = { .kind = TARGET_DOMAIN, .name = "example.org" };
+	struct check_result *r = check_result_new(&t, "example.org");
+	struct probe_outcome own, init;
+	const struct probe_outcome *a;
+	size_t eps = 0, block;
+
+	probe_outcome_init(&init);
+	CHECK(memcmp(&init, &probe_outcome_none, sizeof(init)) == 0);
+	probe_outcome_init(&own);
+	own.success = 1;
+	probe_str_set(&own.tls.subject, "CN=mx.example.org", TLS_NAME_MAX);
+	probe_str_set(&own.banner_name, "mx.example.org", SMTP_NAME_MAX);
+	own.tls.chain_len = 2;
+	own.tls.chain_crypto = xcalloc(2, sizeof(*own.tls.chain_crypto));
+	own.tls.chain_crypto[1].key_bits = 4096;
+	own.tls.dane = xcalloc(1, sizeof(*own.tls.dane));
+	own.tls.dane->checked = 1;
+	probe_str_set(&own.tls.dane->error, "no match", TLS_VERIFY_ERROR_MAX);
+	a = probe_outcome_share(&own);
+	block = a->block->size;
+	CHECK(block == sizeof(struct probe_block) + sizeof(own) +
+	    sizeof(*own.tls.dane) + 2 * sizeof(*own.tls.chain_crypto) +
+	    sizeof("CN=mx.example.org") + sizeof("mx.example.org") +
+	    sizeof("no match"));
+	probe_outcome_free(&own);
+	CHECK_STR(a->tls.subject, "CN=mx.example.org");
+	CHECK_STR(a->banner_name, "mx.example.org");
+	CHECK(a->detail == probe_str_empty);
+	CHECK_INT(a->tls.chain_crypto[1].key_bits, 4096);
+	CHECK_STR(tls_dane(&a->tls)->error, "no match");
+	CHECK(probe_outcome_share(a) == a);	/* held once more */
+	for (int i = 0; i < 3; i++)
+		check_result_add_endpoint(r, "mx.example.org", "192.0.2.1", 25,
+		    PROTO_SMTP);
+	endpoint_set_outcome(&r->eps[0], a);
+	endpoint_set_outcome(&r->eps[1], a);
+	endpoint_set_outcome(&r->eps[2], probe_outcome_hold(a));
+	CHECK_INT(a->block->refs, 3);
+	CHECK(tls_dane(&probe_outcome_none.tls)->checked == 0);
+	/* the three endpoints count the block once between them */
+	check_result_bytes(r, &eps);
+	CHECK(eps <= 3 * (sizeof(r->eps[0]) + sizeof("mx.example.org") +
+	    sizeof("192.0.2.1")) + block && eps + 3 > 3 * (sizeof(r->eps[0]) +
+	    sizeof("mx.example.org") + sizeof("192.0.2.1")) + block);
+	/* a failure of the scheduler's: a block of its own */
+	endpoint_fail(&r->eps[2], STEP_CONNECT, REASON_TIMEOUT, CAUSE_NO_SLOT,
+	    "still waiting for %s", "a free probe slot");
+	CHECK_INT(a->block->refs, 2);
+	CHECK_STR(r->eps[2].out->detail, "still waiting for a free probe slot");
+	CHECK_INT(r->eps[2].out->cause, CAUSE_NO_SLOT);
+	CHECK_INT(r->eps[2].out->tls_alert, -1);
+	CHECK_INT(r->eps[2].out->block->refs, 1);
+	/* an audit shared the same way */
+	r->eps[0].audit = tls_audit_new();
+	r->eps[1].audit = tls_audit_hold(r->eps[0].audit);
+	CHECK_INT(r->eps[1].audit->refs, 2);
+	CHECK(endpoint_audit(&r->eps[2]) == tls_audit_none());
+	CHECK_INT(endpoint_audit(&r->eps[2])->ran, 0);
+	CHECK_INT(endpoint_audit(&r->eps[2])->dhe_bits, -1);
+	check_result_free(r);
+}
+
 int
 main(void)
 {
 	check_table();
 	check_outputs();
 	check_publish();
+	check_shared_outcome();
 	return unit_done("test_facts");
 }

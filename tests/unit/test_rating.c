@@ -276,7 +276,7 @@ test_endpoint(void)
 	memset(&t, 0xff, sizeof(t));
 	t.chain_crypto = chain;
 	t.cipher = t.verify_error = t.sig_alg = t.kex_group = t.subject =
-	    t.issuer = t.serial = t.fingerprint_sha256 = t.dane.error =
+	    t.issuer = t.serial = t.fingerprint_sha256 =
 	    probe_str_empty;
 	t.done = t.have_cert = 1;
 	t.chain_len = 1000;
@@ -306,24 +306,25 @@ test_verdict(void)
 	memset(ep, 0, sizeof(ep));
 	for (int i = 0; i < 2; i++) {
 		ep[i].host = i ? "mx2.example" : "mx1.example";
+		ep[i].address = probe_str_empty;
 		ep[i].port = 25;
-		probe_outcome_init(&ep[i].out);
-		tls_audit_init(&ep[i].audit);
+		ep[i].out = &probe_outcome_none;
+		ep[i].audit = tls_audit_new();
 	}
 	verdict_rating(ep, 2, &vi);
 	CHECK_INT(vi.v, V_NA);
 	/* mx1 all good but TLS 1.2 accepted (sufficient) */
-	ep[0].audit.ran = 1;
-	ep[0].audit.version_accepted[TLSV_1_2] = 1;
-	ep[0].audit.version_accepted[TLSV_1_3] = 1;
-	ep[0].audit.version_accepted[TLSV_1_0] = 0;
-	ep[0].audit.version_accepted[TLSV_1_1] = 0;
+	ep[0].audit->ran = 1;
+	ep[0].audit->version_accepted[TLSV_1_2] = 1;
+	ep[0].audit->version_accepted[TLSV_1_3] = 1;
+	ep[0].audit->version_accepted[TLSV_1_0] = 0;
+	ep[0].audit->version_accepted[TLSV_1_1] = 0;
 	verdict_rating(ep, 2, &vi);
 	CHECK_INT(vi.v, V_PASS);
 	CHECK(strncmp(vi.text, "sufficient", 10) == 0);
 	/* mx2 accepts ffdhe3072: phase out, the worst of the two */
-	ep[1].audit.ran = 1;
-	ep[1].audit.group_accepted[GROUP_FFDHE3072] = 1;
+	ep[1].audit->ran = 1;
+	ep[1].audit->group_accepted[GROUP_FFDHE3072] = 1;
 	verdict_rating(ep, 2, &vi);
 	CHECK_INT(vi.v, V_WARN);
 	CHECK_INT(vi.why, FIND_TLS_RATING_PHASE_OUT);
@@ -332,11 +333,13 @@ test_verdict(void)
 	CHECK(strstr(vi.text, "ffdhe3072") != NULL);
 	verdict_advice(&vi, "example", NULL, 0, advice, sizeof(advice));
 	CHECK(strstr(advice, "mx2.example") != NULL);
-	ep[0].audit.version_accepted[TLSV_1_0] = 1;
+	ep[0].audit->version_accepted[TLSV_1_0] = 1;
 	verdict_rating(ep, 2, &vi);
 	CHECK_INT(vi.v, V_FAIL);
 	CHECK_STR(finding_name(vi.why), "tls_rating_insufficient");
 	CHECK(strstr(vi.text, "TLS version") != NULL);
+	for (int i = 0; i < 2; i++)
+		tls_audit_drop(ep[i].audit);
 }
 
 int

@@ -7,13 +7,21 @@
  * record, and the PTR names c-ares lists twice. */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <event2/event.h>
 
+#include "base/ostr.h"
 #include "collectors/records.h"
+#include "daemon/publish.h"
+#include "daemon/result.h"
+#include "web/metrics.h"
+#include "web/report.h"
+#include "web/results.h"
+#include "web/status.h"
 #include "base/util.h"
 #include "tests/unit/unit.h"
 
@@ -188,6 +196,9 @@ done_cb(struct records_result *res, void *arg)
 /* DKIM selectors asked by run_zone(). */
 static char *const *zone_selectors;
 static size_t n_zone_selectors;
+/* The domain's MX addresses run_zone() gives. */
+static char *const *zone_mx;
+static size_t n_zone_mx;
 
 static struct records_result *
 run_zone(const char *domain, const struct zrr *rrs, size_t n,
@@ -210,6 +221,8 @@ run_zone(const char *domain, const struct zrr *rrs, size_t n,
 	p.n_selectors = n_zone_selectors;
 	p.expect_pass = expect;
 	p.n_expect_pass = n_expect;
+	p.mx_addresses = zone_mx;
+	p.n_mx_addresses = n_zone_mx;
 	CHECK(records_start(NULL, &p, done_cb, &res) != NULL);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	CHECK(res != NULL);
@@ -481,6 +494,201 @@ test_failed_lookups(void)
 	records_result_free(res);
 }
 
+/* Hostile texts keep the bounds the fixed buffers had, stored at their
+ * length: a 253-byte domain whole, a message cut where it was, and the
+ * bytes counted are the texts'. */
+static void
+test_text_bounds(void)
+{
+	char name[254], dmarc[300], rec[400], expect[300];
+	struct zrr rrs[2];
+	struct records_result *res;
+	struct spf_record *sr = NULL;
+	struct spf_error err;
+	size_t base;
+
+	memset(name, 'a', 63);
+	name[63] = '.';
+	memset(name + 64, 'b', 63);
+	name[127] = '.';
+	memset(name + 128, 'c', 63);
+	name[191] = '.';
+	memset(name + 192, 'd', 61);
+	name[253] = '\0';
+	CHECK_INT(strlen(name), 253);
+	/* a record whose problem quotes 300 bytes of it */
+	snprintf(rec, sizeof(rec), "v=spf1 ip4:%0300d -all", 1);
+	snprintf(dmarc, sizeof(dmarc), "_dmarc.%s", name);
+	rrs[0] = (struct zrr){ name, ns_t_txt, rec };
+	rrs[1] = (struct zrr){ dmarc, ns_t_txt, "!servfail" };
+	res = run_zone(name, rrs, 2, NULL, 0, NULL);
+	CHECK_STR(res->dmarc_domain, name);
+	CHECK_INT(res->dmarc_failure, DNS_SERVFAIL);
+	snprintf(expect, sizeof(expect), "lookup at %.200s failed: servfail",
+	    name);
+	CHECK_STR(res->dmarc.message, expect);
+	CHECK_INT(res->spf_valid, 0);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT(spf_parse(rec, strlen(rec), &sr, &err), -1);
+	CHECK_STR(res->spf_message, err.message);
+	CHECK(strlen(res->spf_message) > 0 && strlen(res->spf_message) <= 255);
+	/* the bytes are the texts', at their length */
+	base = records_result_bytes(res);
+	CHECK(base >= sizeof(*res) + strlen(name) + 1 + strlen(rec) + 1 +
+	    strlen(expect) + 1 + strlen(err.message) + 1);
+	ostr_set(&res->spf_message, ostr_empty);
+	CHECK_INT(records_result_bytes(res), base - strlen(err.message) - 1);
+	records_result_free(res);
+}
+
+/* --- the outputs of rich results -----------------------------------------
+ * SPF with includes and check_host() of MX and configured addresses, two
+ * DKIM selectors (a good key and a broken one), DMARC with rua and ruf
+ * destinations (internal, external authorised and not), a near miss
+ * falling back to the organisational domain, and texts at their bounds:
+ * the metrics, the JSON, the target page and the check report of each.
+ * MAILSEC_SNAPSHOT=FILE writes them there, to hold two builds' against
+ * each other (the records structs' layout must not show). */
+
+#define ZONE_KEY \
+	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkM" \
+	"oGeLnQg1fWn7/zYtIxN2SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/R" \
+	"tdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToI" \
+	"MmPSPDdQPNUYckcQ2QIDAQAB"
+
+static const struct zrr rich_rrs[] = {
+	{ "example.com", ns_t_txt, "v=spf1 include:_a.example.com "
+	    "include:_spf.example.net mx ?all" },
+	{ "example.com", ns_t_mx, "mx.example.com" },
+	{ "mx.example.com", ns_t_a, "192.0.2.25" },
+	{ "_a.example.com", ns_t_txt, "v=spf1 ip4:192.0.2.0/25 "
+	    "ip6:2001:db8::/32 -all" },
+	{ "_spf.example.net", ns_t_txt, "v=spf1 ip4:198.51.100.0/24 ~all" },
+	{ "s1._domainkey.example.com", ns_t_txt, "v=DKIM1; k=rsa; p="
+	    ZONE_KEY },
+	{ "s2._domainkey.example.com", ns_t_txt, "v=DKIM1; k=rsa; h=sha1; "
+	    "t=y; p=" ZONE_KEY },
+	{ "_dmarc.example.com", ns_t_txt, "v=DMARC1; p=quarantine; sp=reject; "
+	    "pct=50; adkim=s; fo=1:d; ri=3600; xnote=hi; "
+	    "rua=mailto:agg@example.com,mailto:dmarc@reports.example.net!10m,"
+	    "mailto:other@elsewhere.example.org; "
+	    "ruf=mailto:forensic@reports.example.net" },
+	{ "example.com._report._dmarc.reports.example.net", ns_t_txt,
+	    "v=DMARC1" },
+	/* a near miss at the subdomain, the organisation's record applies */
+	{ "sub.example.com", ns_t_txt, "v=spf1 redirect=_a.example.com" },
+	{ "_dmarc.sub.example.com", ns_t_txt, "v=dmarc1; p=none" },
+	{ "s1._domainkey.sub.example.com", ns_t_txt, "!servfail" },
+	{ "s2._domainkey.sub.example.com", ns_t_txt, "v=DKIM1; p=" },
+	/* hostile: a record whose problem is told in more than 255 bytes */
+	{ "long.example.com", ns_t_txt, "v=spf1 include:"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+	    "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc."
+	    "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd "
+	    "foo=%{z} ip4:300.1.1.1 -all" },
+	{ "_dmarc.long.example.com", ns_t_txt, "v=DMARC1; p=maybe; "
+	    "rua=mailto:x@" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+};
+
+static struct check_result *
+rich_result(const char *domain, double when)
+{
+	static char *const sels[] = { "s1", "s2" };
+	static char *const expect[] = { "192.0.2.5", "2001:db8::7" };
+	static char *const mx[] = { "192.0.2.25", "203.0.113.9" };
+	struct records_result *res;
+	struct target_cfg t;
+	struct check_result *r;
+
+	zone_selectors = sels;
+	n_zone_selectors = ARRAY_LEN(sels);
+	zone_mx = mx;
+	n_zone_mx = ARRAY_LEN(mx);
+	res = run_zone(domain, rich_rrs, ARRAY_LEN(rich_rrs), expect,
+	    ARRAY_LEN(expect), NULL);
+	zone_selectors = zone_mx = NULL;
+	n_zone_selectors = n_zone_mx = 0;
+	/* the clock's readings, fixed */
+	res->finished = when;
+	res->spf_lookup.duration_s = 0.125;
+	res->dmarc_lookup.duration_s = 0.25;
+	for (size_t i = 0; i < res->n_dkim; i++)
+		res->dkim[i].lookup.duration_s = 0.0625 * (double)(i + 1);
+	for (size_t i = 0; i < res->n_dmarc_dests; i++)
+		res->dmarc_dests[i].lookup.duration_s = 0.5;
+	memset(&t, 0, sizeof(t));
+	t.kind = TARGET_DOMAIN;
+	t.name = (char *)domain;
+	t.records = 1;
+	r = check_result_new(&t, domain);
+	r->started = r->finished = when;
+	r->success = 1;
+	r->mx_result = DNS_OK;
+	r->records = res;
+	return r;
+}
+
+static void
+test_render_snapshot(void)
+{
+	static const char *const domains[] = { "example.com",
+	    "sub.example.com", "long.example.com" };
+	const char *path = getenv("MAILSEC_SNAPSHOT");
+	FILE *f = path ? fopen(path, "w") : NULL;
+	const double when = 1700000000.0;
+
+	for (size_t d = 0; d < ARRAY_LEN(domains); d++) {
+		struct check_result *r = rich_result(domains[d], when);
+		struct target_cfg t;
+		struct published_target pt;
+		struct publish_event ev = { .kind = PUBLISH_TARGETS,
+		    .targets = &pt, .n = 1 };
+		struct report_opts o = { .colour = 0 };
+		struct result_store *rs;
+		struct buf m, j, pg, rep;
+		struct expo e;
+		const char *part;
+
+		buf_init(&m);
+		buf_init(&j);
+		buf_init(&pg);
+		buf_init(&rep);
+		for (int mode = ADDRESS_LABEL_ON; mode <= ADDRESS_LABEL_HASH;
+		    mode++) {
+			expo_init(&e);
+			metrics_add_result(&e, r, mode);
+			expo_render(&e, &m);
+			expo_free(&e);
+		}
+		memset(&t, 0, sizeof(t));
+		t.kind = TARGET_DOMAIN;
+		t.name = (char *)domains[d];
+		t.records = 1;
+		pt = (struct published_target){ .key = domains[d], .cfg = &t,
+		    .result = r };
+		rs = result_store_new();
+		result_store_publish(rs, &ev);
+		CHECK_INT(status_json_render(rs, domains[d], &j), 0);
+		CHECK_INT(target_page_render(rs, domains[d], &pg), 0);
+		result_store_free(rs);
+		report_render(&pt, 1, when + 60, &o, &rep);
+		CHECK(m.len > 0 && j.len > 0 && pg.len > 0 && rep.len > 0);
+		part = pg.data ? strstr(pg.data, "<h2>") : NULL;
+		if (f != NULL)
+			fprintf(f, "=== %s metrics\n%s=== json\n%s\n=== page\n"
+			    "%s\n=== report\n%s", domains[d], m.data, j.data,
+			    part ? part : "", rep.data);
+		buf_free(&m);
+		buf_free(&j);
+		buf_free(&pg);
+		buf_free(&rep);
+		check_result_free(r);
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
 int
 main(void)
 {
@@ -490,5 +698,7 @@ main(void)
 	test_spf_ptr_names();
 	test_dmarc_selection();
 	test_failed_lookups();
+	test_text_bounds();
+	test_render_snapshot();
 	return unit_done("test_records_zone");
 }

@@ -55,19 +55,25 @@ fake_check(const char *key, enum target_kind kind, size_t n_eps)
 	r->n_eps = n_eps;
 	for (size_t i = 0; i < n_eps; i++) {
 		struct endpoint_result *ep = &r->eps[i];
-		struct tls_facts *t = &ep->out.tls;
+		struct tls_facts *t;
 
 		ep->host = xstrdup("mx.example.org");
-		snprintf(ep->address, sizeof(ep->address), "192.0.2.%zu", i + 1);
+		{
+			char a[INET6_ADDRSTRLEN];
+
+			snprintf(a, sizeof(a), "192.0.2.%zu", i + 1);
+			ep->address = xstrdup(a);
+		}
 		ep->port = 25;
 		ep->protocol = PROTO_SMTP;
-		probe_outcome_init(&ep->out);
+		ep->out = &probe_outcome_none;
+		t = &endpoint_outcome_edit(ep)->tls;
 		ep->caa_ca = probe_str_empty;
-		tls_audit_init(&ep->audit);
+		ep->audit = tls_audit_new();
 		/* a good endpoint: STARTTLS, TLS 1.3, a verified certificate */
-		ep->out.success = 1;
-		ep->out.starttls_offered = 1;
-		ep->out.total_s = 0.25;
+		endpoint_outcome_edit(ep)->success = 1;
+		endpoint_outcome_edit(ep)->starttls_offered = 1;
+		endpoint_outcome_edit(ep)->total_s = 0.25;
 		t->done = t->have_cert = t->verified = t->hostname_match = 1;
 		snprintf(t->version, sizeof(t->version), "TLSv1.3");
 		probe_str_printf(&t->cipher, 256, "TLS_AES_256_GCM_SHA384");
@@ -106,7 +112,10 @@ fake_free(struct fake *c)
 
 	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
-		probe_outcome_free(&r->eps[i].out);
+		if (r->eps[i].address != probe_str_empty)
+			free(r->eps[i].address);
+		endpoint_set_outcome(&r->eps[i], &probe_outcome_none);
+		tls_audit_drop(r->eps[i].audit);
 	}
 	free(r->eps);
 	dns_mx_free(r->mx, r->n_mx);
@@ -176,23 +185,23 @@ brk_dkim_weak(struct fake *c)
 }
 static void brk_no_starttls(struct fake *c)
 {
-	probe_fail(&c->last->eps[0].out, STEP_EHLO, REASON_STARTTLS_MISSING,
+	probe_fail(endpoint_outcome_edit(&c->last->eps[0]), STEP_EHLO, REASON_STARTTLS_MISSING,
 	    "no STARTTLS");
-	c->last->eps[0].out.starttls_offered = 0;
-	c->last->eps[0].out.tls.done = 0;
-	c->last->eps[0].out.tls.have_cert = 0;
+	endpoint_outcome_edit(&c->last->eps[0])->starttls_offered = 0;
+	endpoint_outcome_edit(&c->last->eps[0])->tls.done = 0;
+	endpoint_outcome_edit(&c->last->eps[0])->tls.have_cert = 0;
 }
 static void brk_refused(struct fake *c)
 {
-	probe_outcome_free(&c->last->eps[0].out);
-	probe_fail(&c->last->eps[0].out, STEP_CONNECT, REASON_CONN,
+	endpoint_set_outcome(&c->last->eps[0], &probe_outcome_none);
+	probe_fail(endpoint_outcome_edit(&c->last->eps[0]), STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
-	c->last->eps[0].out.cause = CAUSE_REFUSED;
+	endpoint_outcome_edit(&c->last->eps[0])->cause = CAUSE_REFUSED;
 	c->last->success = 0;		/* as the scheduler has it */
 }
 static void brk_expired(struct fake *c)
 {
-	struct tls_facts *t = &c->last->eps[0].out.tls;
+	struct tls_facts *t = &endpoint_outcome_edit(&c->last->eps[0])->tls;
 
 	t->not_after = wall_time() - 3 * 86400.0 - 60;
 	t->chain_earliest_not_after = t->not_after;
@@ -202,17 +211,17 @@ static void brk_expired(struct fake *c)
 }
 static void brk_expiring(struct fake *c)
 {
-	struct tls_facts *t = &c->last->eps[0].out.tls;
+	struct tls_facts *t = &endpoint_outcome_edit(&c->last->eps[0])->tls;
 
 	t->not_after = wall_time() + 5 * 86400.0 + 60;
 	t->chain_earliest_not_after = t->not_after;
 }
-static void brk_name(struct fake *c) { c->last->eps[0].out.tls.hostname_match = 0; }
+static void brk_name(struct fake *c) { endpoint_outcome_edit(&c->last->eps[0])->tls.hostname_match = 0; }
 static void brk_old_tls(struct fake *c)
 {
-	c->last->eps[0].audit.ran = 1;
-	c->last->eps[0].audit.version_accepted[TLSV_1_0] = 1;
-	c->last->eps[0].audit.version_accepted[TLSV_1_3] = 1;
+	c->last->eps[0].audit->ran = 1;
+	c->last->eps[0].audit->version_accepted[TLSV_1_0] = 1;
+	c->last->eps[0].audit->version_accepted[TLSV_1_3] = 1;
 }
 static void brk_nxdomain(struct fake *c)
 {
@@ -417,9 +426,10 @@ check_exit(void)
 	bad->last->mx_result = DNS_NXDOMAIN;
 	CHECK_INT(report_exit_status(pub(bad), 1, 1, wall_time()), REPORT_FAIL);
 	/* an endpoint whose name does not resolve */
-	probe_outcome_free(&ep->last->eps[0].out);
-	probe_fail(&ep->last->eps[0].out, STEP_RESOLVE, REASON_DNS, "nx");
-	ep->last->eps[0].address[0] = '\0';
+	endpoint_set_outcome(&ep->last->eps[0], &probe_outcome_none);
+	probe_fail(endpoint_outcome_edit(&ep->last->eps[0]), STEP_RESOLVE, REASON_DNS, "nx");
+	free(ep->last->eps[0].address);
+	ep->last->eps[0].address = probe_str_empty;
 	CHECK_INT(report_exit_status(pub(ep), 1, 1, wall_time()), REPORT_UNCHECKED);
 	/* not run at all */
 	saved = good->last;

@@ -26,9 +26,9 @@ endpoint_result(void)
 
 	check_result_add_endpoint(r, "mx.example", "192.0.2.1", 25,
 	    PROTO_SMTP);
-	r->eps[0].out.success = 1;
-	r->eps[0].out.starttls_offered = 1;
-	tf = &r->eps[0].out.tls;
+	endpoint_outcome_edit(&r->eps[0])->success = 1;
+	endpoint_outcome_edit(&r->eps[0])->starttls_offered = 1;
+	tf = &endpoint_outcome_edit(&r->eps[0])->tls;
 	tf->done = tf->have_cert = tf->verified = tf->hostname_match = 1;
 	snprintf(tf->version, sizeof(tf->version), "TLSv1.3");
 	tf->not_after = wall_time() + 90 * 86400.0;

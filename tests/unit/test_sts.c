@@ -11,6 +11,7 @@ record_reason(const char *rec)
 	struct sts_record r;
 
 	sts_record_parse(rec, strlen(rec), &r);
+	sts_record_free(&r);
 	if (r.valid != (r.reason == STS_OK))
 		return "valid/reason disagree";
 	return sts_reason_name(r.reason);
@@ -24,6 +25,8 @@ test_record(void)
 	sts_record_parse("v=STSv1; id=20160831085700Z;", 28, &r);	/* RFC 8461 */
 	CHECK(r.valid);
 	CHECK_STR(r.id, "20160831085700Z");
+	CHECK(r.message == NULL);
+	sts_record_free(&r);
 	CHECK_STR(record_reason("v=STSv1; id=20160831085700Z"), "ok");
 	CHECK_STR(record_reason("v=STSv1;id=abc"), "ok");
 	CHECK_STR(record_reason("v=STSv1 ;\tid=abc ; "), "ok");
@@ -33,6 +36,7 @@ test_record(void)
 	sts_record_parse("v=STSv1; id=first; id=second", 28, &r);
 	CHECK(r.valid);
 	CHECK_STR(r.id, "first");
+	sts_record_free(&r);
 	/* id: 1-32 letters and digits */
 	CHECK_STR(record_reason("v=STSv1; id=12345678901234567890123456789012"),
 	    "ok");
@@ -54,7 +58,9 @@ test_record(void)
 		sts_record_parse(nul, sizeof(nul) - 1, &r);
 	}
 	CHECK_STR(sts_reason_name(r.reason), "bad_record");
-	CHECK_STR(r.id, "");
+	CHECK(r.id == NULL);
+	CHECK_STR(sts_record_message(&r), "the record holds a NUL byte");
+	sts_record_free(&r);
 }
 
 static void
@@ -73,6 +79,9 @@ test_record_select(void)
 	sts_record_select(&recs, &r);
 	CHECK_STR(sts_reason_name(r.reason), "no_record");
 	CHECK(!r.present);
+	/* no record holds nothing: its words come from the reason */
+	CHECK(r.message == NULL && r.id == NULL);
+	CHECK_STR(sts_record_message(&r), "no TXT record begins with v=STSv1");
 	add(&recs, "google-site-verification=abc");
 	add(&recs, "v=STSv10; id=x");
 	sts_record_select(&recs, &r);
@@ -82,11 +91,16 @@ test_record_select(void)
 	CHECK(r.valid && r.present);
 	CHECK_STR(r.id, "one");
 	CHECK_INT(r.n_records, 1);
+	sts_record_free(&r);
 	add(&recs, "v=STSv1; id=two");
 	sts_record_select(&recs, &r);
 	CHECK_STR(sts_reason_name(r.reason), "multiple_records");
+	CHECK_STR(sts_record_message(&r),
+	    "2 records begin with v=STSv1: senders apply no policy");
 	CHECK_INT(r.n_records, 2);
 	CHECK(!r.valid);
+	CHECK(r.id == NULL);
+	sts_record_free(&r);
 	txt_records_free(&recs);
 
 	/* a split TXT: strings of one record joined */
@@ -96,6 +110,7 @@ test_record_select(void)
 	sts_record_select(&recs, &r);
 	CHECK(r.valid);
 	CHECK_STR(r.id, "abc123");
+	sts_record_free(&r);
 	txt_records_free(&recs);
 }
 
@@ -247,6 +262,7 @@ rpt_reason(const char *rec, size_t *n_rua)
 	struct tlsrpt_record r;
 
 	tlsrpt_record_parse(rec, strlen(rec), &r);
+	tlsrpt_record_free(&r);
 	if (n_rua != NULL)
 		*n_rua = r.n_rua;
 	if (r.valid != (r.reason == STS_OK))
@@ -290,9 +306,137 @@ test_tlsrpt(void)
 	tlsrpt_record_select(&recs, &r);
 	CHECK(r.valid);
 	CHECK_INT(r.n_mailto, 1);
+	CHECK(r.message == NULL);
+	tlsrpt_record_free(&r);
 	add(&recs, "v=TLSRPTv1; rua=mailto:tls2@example.com");
 	tlsrpt_record_select(&recs, &r);
 	CHECK_STR(sts_reason_name(r.reason), "multiple_records");
+	CHECK_STR(tlsrpt_record_message(&r),
+	    "2 records begin with v=TLSRPTv1");
+	tlsrpt_record_free(&r);
+	txt_records_free(&recs);
+}
+
+/* The texts at their exact length, within the old bounds: a message cut
+ * at STS_MESSAGE_MAX (159, what char[160] held), an id of 32, the mx
+ * patterns in one block of exactly their size, counts at their caps. */
+static void
+test_bounds(void)
+{
+	struct sts_policy p;
+	struct sts_record r;
+	struct tlsrpt_record t;
+	struct txt_records recs;
+	struct buf b;
+	char *msg = NULL, big[400];
+	size_t want;
+
+	memset(big, 'm', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	sts_message_set(&msg, big, STS_MESSAGE_MAX);
+	CHECK_INT(strlen(msg), STS_MESSAGE_MAX);
+	sts_message_set(&msg, big, 255);	/* the policy's 256 */
+	CHECK_INT(strlen(msg), 255);
+	sts_message_set(&msg, "", STS_MESSAGE_MAX);
+	CHECK(msg == NULL);			/* empty holds nothing */
+	sts_message_set(&msg, "short", STS_MESSAGE_MAX);
+	CHECK_STR(msg, "short");
+	free(msg);
+	memset(&r, 0, sizeof(r));
+	sts_record_set_reason(&r, STS_DNS, big);
+	CHECK_INT(strlen(sts_record_message(&r)), STS_MESSAGE_MAX);
+	sts_record_set_reason(&r, STS_DNS, "again");	/* replaces, no leak */
+	CHECK_STR(sts_record_message(&r), "again");
+	sts_record_free(&r);
+	CHECK(r.message == NULL);
+	memset(&t, 0, sizeof(t));
+	tlsrpt_record_set_reason(&t, STS_DNS, big);
+	CHECK_INT(strlen(tlsrpt_record_message(&t)), STS_MESSAGE_MAX);
+	tlsrpt_record_free(&t);
+
+	/* an id of exactly 32, held at its length */
+	sts_record_parse("v=STSv1; id=12345678901234567890123456789012", 44, &r);
+	CHECK(r.valid);
+	CHECK_INT(strlen(r.id), STS_ID_MAX);
+	sts_record_free(&r);
+	/* the id is dropped when the record turns out bad after it */
+	sts_record_parse("v=STSv1; id=abc; x=", 19, &r);
+	CHECK(!r.valid && r.id == NULL);
+	sts_record_free(&r);
+
+	/* 64 mx patterns of 253 characters: one block, exactly sized */
+	buf_init(&b);
+	buf_puts(&b, "version: STSv1\nmode: enforce\nmax_age: 5\n");
+	want = 0;
+	for (int i = 0; i < STS_MX_PATTERNS_MAX; i++) {
+		char host[254];
+
+		snprintf(host, sizeof(host), "%03d", i);
+		for (size_t k = 3; k < 253; k += 2)
+			memcpy(host + k, ".A", 2);
+		host[253] = '\0';
+		buf_printf(&b, "mx: %s\n", host);
+		want += sizeof(char *) + 254;
+	}
+	sts_policy_parse(b.data, b.len, &p);
+	CHECK(p.valid);
+	CHECK_INT(p.n_mx, STS_MX_PATTERNS_MAX);
+	CHECK_INT(sts_policy_heap_bytes(&p), want);
+	CHECK_INT(strlen(p.mx[63]), 253);
+	CHECK(p.mx[63][4] == 'a');		/* lowercased in the block */
+	CHECK((char *)p.mx[0] == (char *)(p.mx + STS_MX_PATTERNS_MAX));
+	CHECK(sts_policy_covers(&p, p.mx[17]));
+	sts_policy_free(&p);
+	CHECK(p.mx == NULL && p.n_mx == 0 && p.message == NULL);
+	/* an invalid policy keeps the patterns it read, and its message */
+	{
+		static const char two[] = "mx: a.example\nmx: *.b.example\n";
+		sts_policy_parse(two, sizeof(two) - 1, &p);
+	}
+	CHECK(!p.valid);
+	CHECK_INT(p.n_mx, 2);
+	CHECK_STR(p.mx[1], "*.b.example");
+	CHECK_STR(p.message, "no version field");
+	CHECK_INT(sts_policy_heap_bytes(&p), 2 * sizeof(char *) + 10 + 12 +
+	    sizeof("no version field"));
+	sts_policy_free(&p);
+	/* no mx at all: no block */
+	{
+		static const char none[] = "version: STSv1\nmode: none\n"
+		    "max_age: 5\n";
+		sts_policy_parse(none, sizeof(none) - 1, &p);
+	}
+	CHECK(p.valid && p.mx == NULL && p.message == NULL);
+	CHECK_INT(sts_policy_heap_bytes(&p), 0);
+	sts_policy_free(&p);
+	buf_free(&b);
+
+	/* 16 rua fit the signed char, the 17th is refused */
+	buf_init(&b);
+	buf_puts(&b, "v=TLSRPTv1; rua=");
+	for (int i = 0; i < STS_RUA_MAX + 1; i++)
+		buf_printf(&b, "%smailto:r%d@example.com", i ? "," : "", i);
+	tlsrpt_record_parse(b.data, b.len, &t);
+	CHECK_STR(sts_reason_name(t.reason), "bad_rua");
+	CHECK_INT(t.n_rua, STS_RUA_MAX);
+	CHECK_INT(t.n_mailto, STS_RUA_MAX);
+	tlsrpt_record_free(&t);
+	buf_free(&b);
+
+	/* 1,001 records: the count stops at 1,000, the message says all */
+	txt_records_init(&recs);
+	for (int i = 0; i < 1001; i++)
+		add(&recs, "v=STSv1; id=x");
+	sts_record_select(&recs, &r);
+	CHECK_INT(r.n_records, 1000);
+	CHECK_STR(sts_record_message(&r),
+	    "1001 records begin with v=STSv1: senders apply no policy");
+	sts_record_free(&r);
+	tlsrpt_record_select(&recs, &t);
+	CHECK_STR(sts_reason_name(t.reason), "no_record");
+	CHECK(t.message == NULL);
+	CHECK_STR(tlsrpt_record_message(&t),
+	    "no TXT record begins with v=TLSRPTv1");
 	txt_records_free(&recs);
 }
 
@@ -315,6 +459,7 @@ main(void)
 	test_policy_hostile();
 	test_mx_match();
 	test_tlsrpt();
+	test_bounds();
 	test_names();
 	return unit_done("test_sts");
 }

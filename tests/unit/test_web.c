@@ -17,6 +17,7 @@
 #include "daemon/ctx.h"
 #include "daemon/sched.h"
 #include "collectors/records.h"
+#include "base/ostr.h"
 #include "base/util.h"
 #include "tests/unit/unit.h"
 #include "web/auth.h"
@@ -785,13 +786,14 @@ words_are(int line, enum protocol p, enum probe_step step,
 
 	memset(&ep, 0, sizeof(ep));
 	ep.protocol = p;
-	ep.out.fail_step = step;
-	ep.out.reason = reason;
-	ep.out.cause = cause;
-	ep.out.tls_alert = alert;
-	probe_str_printf(&ep.out.detail, 256, "%s", detail);
+	ep.out = &probe_outcome_none;
+	endpoint_outcome_edit(&ep)->fail_step = step;
+	endpoint_outcome_edit(&ep)->reason = reason;
+	endpoint_outcome_edit(&ep)->cause = cause;
+	endpoint_outcome_edit(&ep)->tls_alert = alert;
+	probe_str_printf(&endpoint_outcome_edit(&ep)->detail, 256, "%s", detail);
 	failure_words(&ep, out, sizeof(out));
-	probe_outcome_free(&ep.out);
+	endpoint_set_outcome(&ep, &probe_outcome_none);
 	unit_checks++;
 	if (strcmp(out, want) != 0) {
 		unit_failures++;
@@ -916,13 +918,15 @@ fake_check(const char *key, enum target_kind kind, int success,
 	r->eps = xcalloc(n_eps, sizeof(*r->eps));
 	r->n_eps = n_eps;
 	for (size_t i = 0; i < n_eps; i++) {
+		char a[INET6_ADDRSTRLEN];
+
 		r->eps[i].host = xstrdup(key);
-		snprintf(r->eps[i].address, sizeof(r->eps[i].address),
-		    "192.0.2.%zu", i + 1);
+		snprintf(a, sizeof(a), "192.0.2.%zu", i + 1);
+		r->eps[i].address = xstrdup(a);
 		r->eps[i].port = 25;
-		probe_outcome_init(&r->eps[i].out);
+		r->eps[i].out = &probe_outcome_none;
 		r->eps[i].caa_ca = probe_str_empty;
-		tls_audit_init(&r->eps[i].audit);
+		r->eps[i].audit = tls_audit_new();
 	}
 	return c;
 }
@@ -956,7 +960,9 @@ fake_free(struct check *c)
 {
 	for (size_t i = 0; i < c->last->n_eps; i++) {
 		free(c->last->eps[i].host);
-		probe_outcome_free(&c->last->eps[i].out);
+		free(c->last->eps[i].address);
+		endpoint_set_outcome(&c->last->eps[i], &probe_outcome_none);
+		tls_audit_drop(c->last->eps[i].audit);
 	}
 	free(c->last->eps);
 	free(c->last);
@@ -976,24 +982,24 @@ check_status_page(void)
 	struct publish_event ev = { .kind = PUBLISH_TARGETS, .targets = list,
 	    .n = 3 };
 	struct result_store *rs;
-	struct tls_facts *t = &good->last->eps[0].out.tls;
+	struct tls_facts *t = &endpoint_outcome_edit(&good->last->eps[0])->tls;
 	struct target_view v;
 	struct buf b;
 	const char *p1, *p2;
 
 	/* good: STARTTLS, TLS 1.3, a verified certificate for 90 days */
-	good->last->eps[0].out.success = 1;
-	good->last->eps[0].out.starttls_offered = 1;
+	endpoint_outcome_edit(&good->last->eps[0])->success = 1;
+	endpoint_outcome_edit(&good->last->eps[0])->starttls_offered = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
 	probe_str_printf(&t->subject, 256, "CN=<img src=x onerror=1>");
 	t->not_after = wall_time() + 90 * 86400.0 + 3600;
 	t->chain_earliest_not_after = t->not_after;
 	/* bad: connection refused */
-	probe_outcome_free(&bad->last->eps[0].out);
-	probe_fail(&bad->last->eps[0].out, STEP_CONNECT, REASON_CONN,
+	endpoint_set_outcome(&bad->last->eps[0], &probe_outcome_none);
+	probe_fail(endpoint_outcome_edit(&bad->last->eps[0]), STEP_CONNECT, REASON_CONN,
 	    "connect: Connection refused");
-	bad->last->eps[0].out.cause = CAUSE_REFUSED;
+	endpoint_outcome_edit(&bad->last->eps[0])->cause = CAUSE_REFUSED;
 	/* the domain: NXDOMAIN */
 	dom->last->mx_result = DNS_NXDOMAIN;
 
@@ -1007,15 +1013,15 @@ check_status_page(void)
 	/* expiring soon: warn; an old version in the audit: fail */
 	t->not_after = wall_time() + 5 * 86400.0 + 60;
 	t->chain_earliest_not_after = t->not_after;
-	good->last->eps[0].audit.ran = 1;
-	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 1;
+	good->last->eps[0].audit->ran = 1;
+	good->last->eps[0].audit->version_accepted[TLSV_1_1] = 1;
 	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.cert.v, V_WARN);
 	CHECK_STR(v.cert.text, "expires in 5 days");
 	CHECK_INT(v.tls.v, V_FAIL);
 	CHECK_STR(v.tls.text, "accepts TLSv1.1");
 	CHECK_INT(v.overall, V_FAIL);
-	good->last->eps[0].audit.version_accepted[TLSV_1_1] = 0;
+	good->last->eps[0].audit->version_accepted[TLSV_1_1] = 0;
 	target_view_make(&list[0], wall_time(), &v);
 	CHECK_INT(v.tls.v, V_PASS);
 	CHECK_INT(v.overall, V_WARN);
@@ -1041,7 +1047,7 @@ check_status_page(void)
 
 	/* SPF, DKIM, DMARC of a domain */
 	{
-		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct records_result *rr = records_result_new("");
 		struct verdict_info spf, dkim, dmarc;
 
 		dom->last->records = rr;
@@ -1062,11 +1068,9 @@ check_status_page(void)
 			struct spf_check sc[2];
 
 			memset(sc, 0, sizeof(sc));
-			snprintf(sc[0].address, sizeof(sc[0].address),
-			    "192.0.2.1");
+			sc[0].address = (char *)"192.0.2.1";
 			sc[0].code = SPF_RESULT_TEMPERROR;
-			snprintf(sc[1].address, sizeof(sc[1].address),
-			    "192.0.2.2");
+			sc[1].address = (char *)"192.0.2.2";
 			sc[1].code = SPF_RESULT_PASS;
 			rr->spf_checks = sc;
 			rr->n_spf_checks = 2;
@@ -1090,8 +1094,8 @@ check_status_page(void)
 		rr->spf_all = SPF_QUAL_FAIL;
 		rr->spf_temperror = 1;
 		rr->spf_reason = "dns_timeout";
-		snprintf(rr->spf_message, sizeof(rr->spf_message),
-		    "TXT slow.example: timed out");
+		ostr_set(&rr->spf_message,
+		    xstrdup("TXT slow.example: timed out"));
 		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(spf.v, V_WARN);
 		CHECK_STR(spf.text, "temporary DNS error: TXT slow.example: "
@@ -1101,11 +1105,10 @@ check_status_page(void)
 		CHECK_INT(spf.v, V_FAIL);
 		CHECK(strncmp(spf.text, "invalid: ", 9) == 0);
 		rr->spf_reason = NULL;
-		rr->spf_message[0] = '\0';
+		ostr_set(&rr->spf_message, ostr_empty);
 		/* a subdomain under its organisational domain's record: sp */
 		rr->dmarc_from_org = 1;
-		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain),
-		    "example.org");
+		ostr_set(&rr->dmarc_domain, xstrdup("example.org"));
 		rr->dmarc.policy = DMARC_POLICY_REJECT;
 		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
 		rr->dmarc.sp_set = 1;
@@ -1119,9 +1122,8 @@ check_status_page(void)
 		CHECK_STR(dmarc.text, "sp=quarantine (example.org's record)");
 		/* the domain's own record was a near miss, ignored */
 		rr->dmarc_near_miss = 1;
-		snprintf(rr->dmarc_near_miss_message,
-		    sizeof(rr->dmarc_near_miss_message), "the version is "
-		    "case-sensitive: v=DMARC1");
+		ostr_set(&rr->dmarc_near_miss_message, xstrdup("the version "
+		    "is case-sensitive: v=DMARC1"));
 		verdict_records(dom->last, &spf, &dkim, &dmarc);
 		CHECK_INT(dmarc.v, V_WARN);
 		CHECK_STR(dmarc.text, "own record ignored: the version is "
@@ -1147,6 +1149,7 @@ check_status_page(void)
 			struct dkim_selector_result k[2];
 
 			memset(k, 0, sizeof(k));
+			k[0].key.message = k[1].key.message = ostr_empty;
 			k[0].selector = "s1";
 			k[0].lookup.done = 1;
 			k[0].lookup.result = DNS_SERVFAIL;
@@ -1168,7 +1171,7 @@ check_status_page(void)
 			rr->n_dkim = 0;
 		}
 		dom->last->records = NULL;
-		free(rr);
+		records_result_free(rr);
 	}
 
 	rs = result_store_new();
@@ -1204,7 +1207,7 @@ check_status_page(void)
 	/* records in the JSON and the metrics: a temperror leaves validity
 	 * unknown; an inherited record gives the subdomain its sp */
 	{
-		struct records_result *rr = xcalloc(1, sizeof(*rr));
+		struct records_result *rr = records_result_new("");
 		struct expo e;
 		struct buf m;
 
@@ -1218,7 +1221,7 @@ check_status_page(void)
 		rr->dmarc.subdomain_policy = DMARC_POLICY_NONE;
 		rr->dmarc.pct = 100;
 		rr->dmarc_from_org = rr->dmarc_near_miss = 1;
-		snprintf(rr->dmarc_domain, sizeof(rr->dmarc_domain), "org.example");
+		ostr_set(&rr->dmarc_domain, xstrdup("org.example"));
 		buf_reset(&b);
 		CHECK(status_json_render(rs, "example.org", &b) == 0);
 		CHECK(strstr(b.data, "\"valid\":null,\"temperror\":true") != NULL);
@@ -1251,7 +1254,7 @@ check_status_page(void)
 		buf_free(&m);
 		expo_free(&e);
 		dom->last->records = NULL;
-		free(rr);
+		records_result_free(rr);
 	}
 	buf_free(&b);
 	result_store_free(rs);
@@ -1308,7 +1311,7 @@ check_metrics_stream(void)
 	struct check *d = fake_check("example.org", TARGET_DOMAIN, 1, 2);
 	struct check *checks[3] = { a, b, d };
 	static const size_t rooms[] = { 1, 5, 97, 4096, 1 << 20 };
-	struct tls_facts *t = &a->last->eps[0].out.tls;
+	struct tls_facts *t = &endpoint_outcome_edit(&a->last->eps[0])->tls;
 	struct target_cfg tc[3] = { { .kind = TARGET_ENDPOINT },
 	    { .kind = TARGET_ENDPOINT }, { .kind = TARGET_DOMAIN } };
 	struct metrics_stream *old;
@@ -1319,15 +1322,15 @@ check_metrics_stream(void)
 	char *piece;
 	size_t n;
 
-	a->last->eps[0].out.success = 1;
+	endpoint_outcome_edit(&a->last->eps[0])->success = 1;
 	t->done = t->have_cert = t->verified = t->hostname_match = 1;
 	snprintf(t->version, sizeof(t->version), "TLSv1.3");
 	probe_str_printf(&t->subject, 256, "CN=\"quoted\"\n\\");
 	t->chain_len = 2;
 	t->not_after = 1900000000;
-	probe_outcome_free(&b->last->eps[1].out);
-	probe_fail(&b->last->eps[1].out, STEP_CONNECT, REASON_CONN, "refused");
-	b->last->eps[1].out.cause = CAUSE_REFUSED;
+	endpoint_set_outcome(&b->last->eps[1], &probe_outcome_none);
+	probe_fail(endpoint_outcome_edit(&b->last->eps[1]), STEP_CONNECT, REASON_CONN, "refused");
+	endpoint_outcome_edit(&b->last->eps[1])->cause = CAUSE_REFUSED;
 	d->last->mx_result = DNS_OK;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -1405,7 +1408,7 @@ check_metrics_stream(void)
 				without_process(once2, &z);
 				CHECK_STR(z.data, x.data);
 				CHECK(st.held_peak <= tight[k].held_max);
-				CHECK(st.walks > (F__COUNT + 15) / 16);
+				CHECK(st.walks > (F__COUNT + 7) / 8);
 				CHECK(st.walks <= F__COUNT);
 				buf_free(&z);
 				free(once2);
@@ -1415,7 +1418,7 @@ check_metrics_stream(void)
 			    &once_bounds_default, &st), 0);
 			fclose(f);
 			free(once2);
-			CHECK_INT(st.walks, (F__COUNT + 15) / 16);
+			CHECK_INT(st.walks, (F__COUNT + 7) / 8);
 			CHECK(st.held_peak > 0 && st.held_peak <= ONCE_HELD_MAX);
 		}
 		buf_free(&x);
@@ -1518,7 +1521,7 @@ many_checks(struct ctx *ctx, struct check **checks, size_t n)
 		snprintf(key, sizeof(key), "mx%zu.example:25", i);
 		checks[i] = fake_check(key, TARGET_ENDPOINT, (int)(i % 2),
 		    1 + i % 3);
-		checks[i]->last->eps[0].out.total_s = (double)i;
+		endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s = (double)i;
 	}
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->checks = checks;
@@ -1545,16 +1548,16 @@ check_metrics_packing(void)
 		/* A third of the results change: enough to pack. */
 		for (size_t i = (size_t)round % 3; i < N; i += 3) {
 			checks[i]->last->started += 1;
-			checks[i]->last->eps[0].out.total_s += 1000;
+			endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s += 1000;
 			publish_result(&ctx, i, checks[i]->last);
 		}
 		CHECK(same_lines(&ctx, NULL, checks, N));
 		/* The held stream has the values from before. */
 		for (size_t i = (size_t)round % 3; i < N; i += 3)
-			checks[i]->last->eps[0].out.total_s -= 1000;
+			endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s -= 1000;
 		CHECK(same_lines(&ctx, held, checks, N));
 		for (size_t i = (size_t)round % 3; i < N; i += 3)
-			checks[i]->last->eps[0].out.total_s += 1000;
+			endpoint_outcome_edit(&checks[i]->last->eps[0])->total_s += 1000;
 		metrics_stream_free(held);
 	}
 	/* A reload that drops most checks, then one that adds them back. */
@@ -1710,7 +1713,7 @@ check_metrics_gzip_shared(void)
 	n = s4.read(s4.arg, piece, sizeof(piece));
 	CHECK_INT(n, sizeof(piece));
 	checks[3]->last->started += 1;
-	checks[3]->last->eps[0].out.total_s = 77777;
+	endpoint_outcome_edit(&checks[3]->last->eps[0])->total_s = 77777;
 	publish_result(&ctx, 3, checks[3]->last);
 	CHECK_INT(metrics_gzip_stream(&ctx, &cur, &s5), 0);
 	CHECK(metrics_gz_info(cur).gen != gen1);
