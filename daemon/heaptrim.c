@@ -30,7 +30,6 @@ heap_trim_now(struct ctx *ctx)
 {
 	ctx->last_trim_ms = now_ms();
 	share_sweep(&ctx->shares, ctx->last_trim_ms);
-#include <stdint.h>
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
