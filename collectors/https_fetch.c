@@ -4,6 +4,8 @@
  * hand each event back with curl_multi_socket_action() and then collect
  * finished transfers (transfers_collect).  Completions therefore only ever
  * run from a libevent callback, never from inside fetch_start(). */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +20,18 @@
 #include "collectors/probe.h"
 #include "base/log.h"
 
+TAILQ_HEAD(fetch_queue, fetch);
+
 struct fetch_engine {
 	struct event_base *base;
 	CURLM		*multi;
 	struct event	*timer;
-	unsigned	 in_flight;
+	unsigned	 in_flight;	/* started and not yet released */
+	unsigned	 active;	/* of them, handed to curl */
+	unsigned	 max_active;
 	struct fetch	*fetches;	/* every fetch not yet released */
+	struct fetch_queue waiting;	/* set up, for a free slot, in order */
+	int		 closing;	/* fetch_engine_free(): start none */
 };
 
 struct fetch {
@@ -33,6 +41,9 @@ struct fetch {
 	CURLSH		*dns;		/* the transfer's own DNS cache */
 	struct curl_slist *resolve;
 	struct event	*fail_ev;	/* delivers a failure to start */
+	TAILQ_ENTRY(fetch) wait;	/* in engine->waiting */
+	unsigned char	 waiting;	/* set up, not yet handed to curl */
+	unsigned char	 active;	/* handed to curl (counted) */
 	fetch_done_cb	 cb;
 	void		*arg;
 	size_t		 max_body;
@@ -189,6 +200,7 @@ ssl_ctx_setup(CURL *easy, void *sslctx, void *userp)
 /* --- the loop side -------------------------------------------------------- */
 
 static void fetch_release(struct fetch *f);
+static void fetch_queue_advance(struct fetch_engine *e);
 
 /* Every transfer curl has finished: classify, call back, free. */
 static void
@@ -343,13 +355,16 @@ engine_ready(struct fetch_engine *e)
 }
 
 struct fetch_engine *
-fetch_engine_new(struct event_base *base, char *err, size_t errlen)
+fetch_engine_new(struct event_base *base, unsigned max_active, char *err,
+    size_t errlen)
 {
 	struct fetch_engine *e = xcalloc(1, sizeof(*e));
 
 	(void)err;
 	(void)errlen;
 	e->base = base;
+	e->max_active = max_active > 0 ? max_active : 1;
+	TAILQ_INIT(&e->waiting);
 	return e;
 }
 
@@ -359,10 +374,30 @@ fetch_engine_in_flight(const struct fetch_engine *e)
 	return e->in_flight;
 }
 
-/* Frees a fetch that curl no longer holds. */
+unsigned
+fetch_engine_active(const struct fetch_engine *e)
+{
+	return e->active;
+}
+
+void
+fetch_engine_set_max_active(struct fetch_engine *e, unsigned max_active)
+{
+	e->max_active = max_active > 0 ? max_active : 1;
+	fetch_queue_advance(e);
+}
+
+/* Frees a fetch that curl no longer holds, and gives its slot, if it had
+ * one, to the next waiting. */
 static void
 fetch_release(struct fetch *f)
 {
+	struct fetch_engine *e = f->engine;
+
+	if (f->waiting)
+		TAILQ_REMOVE(&e->waiting, f, wait);
+	if (f->active)
+		e->active--;
 	if (f->fail_ev != NULL)
 		event_free(f->fail_ev);
 	if (f->easy != NULL)
@@ -377,8 +412,9 @@ fetch_release(struct fetch *f)
 		f->engine->fetches = f->next;
 	if (f->next != NULL)
 		f->next->prev = f->prev;
-	f->engine->in_flight--;
+	e->in_flight--;
 	free(f);
+	fetch_queue_advance(e);
 }
 
 /* --- starting one --------------------------------------------------------- */
@@ -392,6 +428,53 @@ start_failed(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	f->cb(&f->res, f->arg);
 	fetch_release(f);
+}
+
+/* Delivers f's failure (its res already says which) from the loop, never
+ * from the call that found it. */
+static void
+fetch_fail_later(struct fetch *f)
+{
+	struct timeval now = { 0, 0 };
+
+	if ((f->fail_ev = evtimer_new(f->engine->base, start_failed, f)) ==
+	    NULL || evtimer_add(f->fail_ev, &now) == -1) {
+		log_error("fetch_start", "reason=no_event");
+		abort();	/* an event cannot be had: out of memory */
+	}
+}
+
+/* Hands a set-up transfer to curl; its time (CURLOPT_TIMEOUT_MS and
+ * duration_s) counts from here, not from the wait for a slot. */
+static void
+fetch_activate(struct fetch *f)
+{
+	struct fetch_engine *e = f->engine;
+
+	f->started_ms = now_ms();
+	if (curl_multi_add_handle(e->multi, f->easy) != CURLM_OK) {
+		f->res.cls = FETCH_INTERNAL;
+		snprintf(f->res.message, sizeof(f->res.message),
+		    "the HTTPS client cannot take another transfer");
+		fetch_fail_later(f);
+		return;
+	}
+	f->active = 1;
+	e->active++;
+}
+
+/* Starts waiting transfers while slots are free. */
+static void
+fetch_queue_advance(struct fetch_engine *e)
+{
+	struct fetch *f;
+
+	while (!e->closing && e->active < e->max_active &&
+	    (f = TAILQ_FIRST(&e->waiting)) != NULL) {
+		TAILQ_REMOVE(&e->waiting, f, wait);
+		f->waiting = 0;
+		fetch_activate(f);
+	}
 }
 
 /* "host:port:addr1,[v6],..." for CURLOPT_RESOLVE. */
@@ -482,7 +565,6 @@ fetch_start(struct fetch_engine *e, const struct fetch_params *p,
     fetch_done_cb cb, void *arg)
 {
 	struct fetch *f = xcalloc(1, sizeof(*f));
-	struct timeval now = { 0, 0 };
 
 	f->engine = e;
 	f->cb = cb;
@@ -508,26 +590,25 @@ fetch_start(struct fetch_engine *e, const struct fetch_params *p,
 		f->res.cls = FETCH_INTERNAL;
 		snprintf(f->res.message, sizeof(f->res.message),
 		    "the HTTPS client refused an option for %s", p->host);
-	} else if (curl_multi_add_handle(e->multi, f->easy) != CURLM_OK) {
-		f->res.cls = FETCH_INTERNAL;
-		snprintf(f->res.message, sizeof(f->res.message),
-		    "the HTTPS client cannot take another transfer");
+	} else if (e->active >= e->max_active || !TAILQ_EMPTY(&e->waiting)) {
+		/* Set up (curl has copied the options) and waiting for a
+		 * slot: a transfer in flight holds ~100 KB (buffers, TLS),
+		 * one waiting only its handle. */
+		f->waiting = 1;
+		TAILQ_INSERT_TAIL(&e->waiting, f, wait);
+		return f;
 	} else {
+		fetch_activate(f);
 		return f;
 	}
-	/* Deliver the failure from the loop, never from in here. */
-	if ((f->fail_ev = evtimer_new(e->base, start_failed, f)) == NULL ||
-	    evtimer_add(f->fail_ev, &now) == -1) {
-		log_error("fetch_start", "host=%s reason=no_event", p->host);
-		abort();	/* an event cannot be had: out of memory */
-	}
+	fetch_fail_later(f);
 	return f;
 }
 
 void
 fetch_cancel(struct fetch *f)
 {
-	if (f->fail_ev == NULL)
+	if (f->active)
 		curl_multi_remove_handle(f->engine->multi, f->easy);
 	fetch_release(f);
 }
@@ -537,6 +618,7 @@ fetch_engine_free(struct fetch_engine *e)
 {
 	if (e == NULL)
 		return;
+	e->closing = 1;
 	while (e->fetches != NULL)
 		fetch_cancel(e->fetches);
 	if (e->multi != NULL)

@@ -67,13 +67,23 @@ struct fetch_result {
 /* One engine per event base.  libcurl is set up by the first fetch_start()
  * (a failure there is that fetch's FETCH_INTERNAL), so a run that fetches
  * nothing never initialises it; err is kept for the callers, and NULL is
- * not returned. */
-struct fetch_engine *fetch_engine_new(struct event_base *base, char *err,
-    size_t errlen);
+ * not returned.  At most max_active transfers (at least 1) are handed to
+ * curl at once; the others are set up and wait, in the order started, for
+ * a slot, and their time (timeout_ms, duration_s) counts from there: a
+ * transfer in flight holds ~100 KB (curl's buffers, a TLS connection), a
+ * waiting one its handle. */
+struct fetch_engine *fetch_engine_new(struct event_base *base,
+    unsigned max_active, char *err, size_t errlen);
 /* Ends every fetch still in flight without calling back.  Not from inside
  * a fetch callback. */
 void fetch_engine_free(struct fetch_engine *e);
+/* Fetches started and not yet ended (waiting or handed to curl), and of
+ * them those handed to curl. */
 unsigned fetch_engine_in_flight(const struct fetch_engine *e);
+unsigned fetch_engine_active(const struct fetch_engine *e);
+/* A new bound (a reload): waiting fetches start if it is higher; those in
+ * flight above a lower one run to their end. */
+void fetch_engine_set_max_active(struct fetch_engine *e, unsigned max_active);
 
 /* The result is the callee's only during the call. */
 typedef void (*fetch_done_cb)(const struct fetch_result *res, void *arg);

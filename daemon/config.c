@@ -423,6 +423,7 @@ load_mem(const char *name, const char *data, size_t len,
 	cfg->dns_cache_max_entries = DNSCACHE_DEFAULT_MAX_ENTRIES;
 	cfg->dns_cache_max_bytes = DNSCACHE_DEFAULT_MAX_BYTES;
 	cfg->dns_budget_per_domain = DEFAULT_DNS_BUDGET_PER_DOMAIN;
+	cfg->mta_sts_max_in_flight = DEFAULT_MTA_STS_MAX_IN_FLIGHT;
 	cfg->probe_timeout_offset_ms = DEFAULT_PROBE_TIMEOUT_OFFSET_MS;
 	cfg->probe_max_concurrent = DEFAULT_PROBE_MAX_CONCURRENT;
 	memcpy(cfg->probe_allow_ports, default_probe_allow_ports,

@@ -590,6 +590,13 @@ set_mta_sts(struct parse *p, const char *v)
 }
 
 static void
+set_mta_sts_max_in_flight(struct parse *p, const char *v)
+{
+	conf_get_bounded(p, v, 1, MTA_STS_MAX_IN_FLIGHT_MAX,
+	    &p->cfg->mta_sts_max_in_flight);
+}
+
+static void
 set_share(struct parse *p, const char *v)
 {
 	conf_get_switch(p, v, &p->cfg->share);
@@ -1065,6 +1072,7 @@ static const struct key_def exporter_keys[] = {
 	{ "address_label", set_address_label },
 	{ "share", set_share },
 	{ "mta_sts", set_mta_sts },
+	{ "mta_sts_max_in_flight", set_mta_sts_max_in_flight },
 	{ "tls_rpt", set_tls_rpt },
 	{ "dnssec", set_dnssec },
 	{ "dnssec_trust_anchor_file", set_dnssec_trust_anchor_file },

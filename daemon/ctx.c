@@ -119,7 +119,8 @@ ctx_open(struct ctx *ctx, struct config *cfg, char *err, size_t errlen)
 	if (ctx->ssl_ctx == NULL ||
 	    (ctx->dns = dns_new(ctx->base, cfg->resolver, dns_timeout_ms(cfg),
 	    DNS_TRIES, err, errlen)) == NULL ||
-	    (ctx->fetch = fetch_engine_new(ctx->base, err, errlen)) == NULL ||
+	    (ctx->fetch = fetch_engine_new(ctx->base,
+	    cfg->mta_sts_max_in_flight, err, errlen)) == NULL ||
 	    (cfg->dnssec &&
 	    (ctx->dnssec = validator_new(ctx, err, errlen)) == NULL)) {
 		ctx_free(ctx);

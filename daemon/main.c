@@ -16,6 +16,7 @@
 
 #include "collectors/audit.h"
 #include "collectors/dns.h"
+#include "collectors/https_fetch.h"
 #include "collectors/probe.h"
 #include "daemon/check.h"
 #include "daemon/audit_config.h"
@@ -241,6 +242,7 @@ reload(struct ctx *ctx)
 	ctx->cfg = cfg;
 	log_set_level(cfg->log_level);
 	ctx_apply_dns_cache(ctx);
+	fetch_engine_set_max_active(ctx->fetch, cfg->mta_sts_max_in_flight);
 	changes_configure(&ctx->changes, cfg->state_file,
 	    (double)cfg->weakened_hold_ms / 1000.0, cfg->n_targets);
 	sched_apply_config(ctx);

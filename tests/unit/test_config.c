@@ -1491,11 +1491,13 @@ check_dns_keys(void)
 		CHECK_INT(r.cfg->dns_cache_max_entries, 100000);
 		CHECK_INT(r.cfg->dns_cache_max_bytes, 33554432);
 		CHECK_INT(r.cfg->dns_budget_per_domain, 640);
+		CHECK_INT(r.cfg->mta_sts_max_in_flight, 32);
 	}
 	done(&r);
 	load(&r, "[exporter]\ndns_cache_max_ttl = 0\n"
 	    "dns_cache_negative_max_ttl = 1d\ndns_cache_max_entries = 0\n"
-	    "dns_cache_max_bytes = 1073741824\ndns_budget_per_domain = 1\n");
+	    "dns_cache_max_bytes = 1073741824\ndns_budget_per_domain = 1\n"
+	    "mta_sts_max_in_flight = 4096\n");
 	CHECK(r.cfg != NULL);
 	if (r.cfg) {
 		CHECK_INT(r.cfg->dns_cache_max_ttl_ms, 0);
@@ -1503,6 +1505,7 @@ check_dns_keys(void)
 		CHECK_INT(r.cfg->dns_cache_max_entries, 0);
 		CHECK_INT(r.cfg->dns_cache_max_bytes, 1073741824);
 		CHECK_INT(r.cfg->dns_budget_per_domain, 1);
+		CHECK_INT(r.cfg->mta_sts_max_in_flight, 4096);
 	}
 	done(&r);
 	ERROR1("[exporter]\ndns_cache_max_ttl = 1500ms\n",
@@ -1518,6 +1521,12 @@ check_dns_keys(void)
 	    "t.ini:2: dns_cache_max_bytes: number too large (0-1073741824)");
 	ERROR1("[exporter]\ndns_cache_max_bytes = 99999999999999999999999\n",
 	    "t.ini:2: dns_cache_max_bytes: number too large (0-1073741824)");
+	ERROR1("[exporter]\nmta_sts_max_in_flight = 0\n",
+	    "t.ini:2: mta_sts_max_in_flight: number too small (1-4096)");
+	ERROR1("[exporter]\nmta_sts_max_in_flight = 4097\n",
+	    "t.ini:2: mta_sts_max_in_flight: number too large (1-4096)");
+	ERROR1("[exporter]\nmta_sts_max_in_flight = 3x\n",
+	    "t.ini:2: mta_sts_max_in_flight: not a number (1-4096)");
 	ERROR1("[exporter]\ndns_budget_per_domain = 0\n",
 	    "t.ini:2: dns_budget_per_domain: number too small (1-100000)");
 	ERROR1("[exporter]\ndns_budget_per_domain = 12abc\n",
