@@ -283,6 +283,8 @@ probe_outcome_init(struct probe_outcome *out)
 void
 probe_outcome_free(struct probe_outcome *out)
 {
+	struct probe_block *block;
+
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++) {
 		char **f = outcome_str(out, i);
 
@@ -295,7 +297,9 @@ probe_outcome_free(struct probe_outcome *out)
 			free(out->tls.dane->error);
 		free(out->tls.dane);
 	}
+	block = out->block;	/* an owned one's header stays */
 	probe_outcome_init(out);
+	out->block = block;
 }
 
 void
@@ -303,11 +307,14 @@ probe_outcome_copy(struct probe_outcome *dst, const struct probe_outcome *src)
 {
 	size_t n = chain_crypto_count(&src->tls);
 
+	struct probe_block *block;
+
 	if (dst == src)
 		return;
 	probe_outcome_free(dst);
+	block = dst->block;	/* dst's own header, if owned, stays */
 	*dst = *src;
-	dst->block = NULL;
+	dst->block = block;
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
 		*outcome_str(dst, i) = str_dup(outcome_str_c(src, i));
 	if (n > 0) {
@@ -379,7 +386,8 @@ probe_outcome_share(const struct probe_outcome *src)
 	struct probe_outcome *o;
 	char *b, *p;
 
-	if (src->block != NULL || src == &probe_outcome_none)
+	if ((src->block != NULL && src->block->size > 0) ||
+	    src == &probe_outcome_none)
 		return probe_outcome_hold(src);
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
 		size += str_heap_bytes(outcome_str_c(src, i));
@@ -391,6 +399,7 @@ probe_outcome_share(const struct probe_outcome *src)
 	o->block = (struct probe_block *)(void *)b;
 	o->block->refs = 1;
 	o->block->size = size;
+	o->block->self = o;
 	if (d != NULL) {
 		o->tls.dane = (struct dane_facts *)(void *)(b + at_dane);
 		*o->tls.dane = *d;
@@ -419,41 +428,58 @@ probe_outcome_share(const struct probe_outcome *src)
 const struct probe_outcome *
 probe_outcome_hold(const struct probe_outcome *o)
 {
-	if (o->block != NULL)
+	if (o->block != NULL && o->block->size > 0)
 		o->block->refs++;
 	return o;
 }
 
+/* probe_outcome_new's allocation. */
+struct probe_owned {
+	struct probe_block hdr;
+	struct probe_outcome o;
+};
+
 struct probe_outcome *
 probe_outcome_new(void)
 {
-	struct probe_outcome *o = xmalloc(sizeof(*o));
+	struct probe_owned *w = xmalloc(sizeof(*w));
 
-	probe_outcome_init(o);
-	return o;
+	probe_outcome_init(&w->o);
+	w->hdr.refs = 1;
+	w->hdr.size = 0;
+	w->hdr.self = &w->o;
+	w->o.block = &w->hdr;
+	return &w->o;
+}
+
+struct probe_outcome *
+probe_outcome_owned(const struct probe_outcome *o)
+{
+	return o != NULL && o->block != NULL && o->block->size == 0 ?
+	    o->block->self : NULL;
 }
 
 void
 probe_outcome_drop(const struct probe_outcome *o)
 {
-	if (o == NULL || o == &probe_outcome_none)
-		return;
-	if (o->block == NULL) {
-		struct probe_outcome *own = (struct probe_outcome *)(uintptr_t)o;
+	struct probe_outcome *own = probe_outcome_owned(o);
+
+	if (own != NULL) {
+		struct probe_block *hdr = own->block;
 
 		probe_outcome_free(own);
-		free(own);
-	} else if (--o->block->refs == 0)
+		free(hdr);
+	} else if (o != NULL && o->block != NULL && --o->block->refs == 0)
 		free(o->block);
 }
 
 size_t
 probe_outcome_shared_bytes(const struct probe_outcome *o)
 {
-	if (o == &probe_outcome_none)
+	if (o->block == NULL)		/* probe_outcome_none */
 		return 0;
-	if (o->block == NULL)
-		return sizeof(*o) + probe_outcome_heap_bytes(o);
+	if (o->block->size == 0)
+		return sizeof(struct probe_owned) + probe_outcome_heap_bytes(o);
 	return o->block->size / o->block->refs;
 }
 

@@ -176,12 +176,17 @@ struct tls_facts {
 /* The DANE facts of t: its own, or not checked (all 0, error ""). */
 const struct dane_facts *tls_dane(const struct tls_facts *t);
 
-/* A shared outcome (probe_outcome_share): one allocation, this header,
- * the outcome, then its DANE facts, chain_crypto and strings; freed when
- * its last holder lets go. */
+/* The header of an outcome on the heap.  A shared one
+ * (probe_outcome_share): one allocation, this header, the outcome, then
+ * its DANE facts, chain_crypto and strings; freed when its last holder
+ * lets go.  An owned one (probe_outcome_new): this header and the outcome,
+ * its parts allocated on their own, size 0, one holder, who writes it
+ * through self (its holders see it const). */
 struct probe_block {
 	unsigned	 refs;		/* holders */
-	size_t		 size;		/* bytes malloc was asked for */
+	size_t		 size;		/* bytes malloc was asked for; 0:
+					 * owned */
+	struct probe_outcome *self;	/* the outcome after this header */
 };
 
 struct probe_outcome {
@@ -274,6 +279,9 @@ struct probe_outcome *probe_outcome_new(void);
 /* A holder lets go of o (shared, probe_outcome_new's, or
  * probe_outcome_none; NULL fine). */
 void probe_outcome_drop(const struct probe_outcome *o);
+/* o written in place by its one holder when probe_outcome_new made it;
+ * NULL when o is shared (or probe_outcome_none, or not on the heap). */
+struct probe_outcome *probe_outcome_owned(const struct probe_outcome *o);
 /* Bytes o takes, struct included, as malloc was asked for them: a shared
  * block's size divided by its holders, so the sum over the holders is the
  * block's size (less than one byte per holder lost to the division); 0

@@ -128,10 +128,10 @@ endpoint_fail(struct endpoint_result *ep, enum probe_step step,
 struct probe_outcome *
 endpoint_outcome_edit(struct endpoint_result *ep)
 {
-	struct probe_outcome *o;
+	struct probe_outcome *o = probe_outcome_owned(ep->out);
 
-	if (ep->out->block == NULL && ep->out != &probe_outcome_none)
-		return (struct probe_outcome *)(uintptr_t)ep->out;	/* own */
+	if (o != NULL)
+		return o;
 	o = probe_outcome_new();
 	probe_outcome_copy(o, ep->out);
 	endpoint_set_outcome(ep, o);

@@ -318,6 +318,27 @@ check_shared_outcome(void)
 	CHECK_INT(r->eps[2].out->cause, CAUSE_NO_SLOT);
 	CHECK_INT(r->eps[2].out->tls_alert, -1);
 	CHECK_INT(r->eps[2].out->block->refs, 1);
+	/* written in place: a copy of the shared one, owned, the same one
+	 * again on the next edit; the shared block loses a holder */
+	{
+		struct probe_outcome *w = endpoint_outcome_edit(&r->eps[1]);
+
+		CHECK(w != a);
+		CHECK(probe_outcome_owned(w) == w);
+		CHECK(probe_outcome_owned(a) == NULL);
+		CHECK(probe_outcome_owned(&probe_outcome_none) == NULL);
+		CHECK_INT(a->block->refs, 1);
+		CHECK_STR(w->tls.subject, "CN=mx.example.org");
+		probe_str_set(&w->tls.subject, "CN=other", 256);
+		CHECK(endpoint_outcome_edit(&r->eps[1]) == w);
+		CHECK_STR(r->eps[1].out->tls.subject, "CN=other");
+		CHECK_STR(a->tls.subject, "CN=mx.example.org");
+		/* shared again: a block of its own, the owned one freed */
+		endpoint_set_outcome(&r->eps[1], probe_outcome_share(w));
+		CHECK(probe_outcome_owned(r->eps[1].out) == NULL);
+		CHECK_INT(r->eps[1].out->block->refs, 1);
+		CHECK_STR(r->eps[1].out->tls.subject, "CN=other");
+	}
 	/* an audit shared the same way */
 	r->eps[0].audit = tls_audit_new();
 	r->eps[1].audit = tls_audit_hold(r->eps[0].audit);
