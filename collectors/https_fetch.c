@@ -371,13 +371,13 @@ fetch_engine_new(struct event_base *base, unsigned max_active, char *err,
 unsigned
 fetch_engine_in_flight(const struct fetch_engine *e)
 {
-	return e->in_flight;
+	return e != NULL ? e->in_flight : 0;
 }
 
 unsigned
 fetch_engine_active(const struct fetch_engine *e)
 {
-	return e->active;
+	return e != NULL ? e->active : 0;
 }
 
 void

@@ -78,7 +78,7 @@ struct fetch_engine *fetch_engine_new(struct event_base *base,
  * a fetch callback. */
 void fetch_engine_free(struct fetch_engine *e);
 /* Fetches started and not yet ended (waiting or handed to curl), and of
- * them those handed to curl. */
+ * them those handed to curl (0 for a NULL engine). */
 unsigned fetch_engine_in_flight(const struct fetch_engine *e);
 unsigned fetch_engine_active(const struct fetch_engine *e);
 /* A new bound (a reload): waiting fetches start if it is higher; those in

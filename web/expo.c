@@ -245,6 +245,12 @@ static const struct family_def families[F__COUNT] = {
 	    "Probes running now." },
 	[F_PROBES_QUEUED] = { "mailsec_exporter_probes_queued", "gauge",
 	    "Probes waiting for a free slot under the concurrency limit." },
+	[F_MTA_STS_FETCHES_IN_FLIGHT] = {
+	    "mailsec_exporter_mta_sts_fetches_in_flight", "gauge",
+	    "MTA-STS policy fetches running now (at most mta_sts_max_in_flight)." },
+	[F_MTA_STS_FETCHES_WAITING] = {
+	    "mailsec_exporter_mta_sts_fetches_waiting", "gauge",
+	    "MTA-STS policy fetches waiting for a slot under mta_sts_max_in_flight." },
 	[F_RESULT_BYTES] = { "mailsec_exporter_result_bytes", "gauge",
 	    "Bytes the last results of the checks hold: part=\"endpoints\" their endpoint results, part=\"rest\" the rest (MX, records, MTA-STS, DANE, DNSSEC, MX hygiene)." },
 	[F_TARGETS] = { "mailsec_exporter_targets", "gauge",

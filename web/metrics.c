@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "collectors/https_fetch.h"
 #include "web/config_metrics.h"
 #include "web/facts.h"
 #include "web/results.h"
@@ -283,6 +284,11 @@ add_exporter(struct expo *e, const struct ctx *ctx)
 	}
 	expo_add(e, F_PROBES_IN_FLIGHT, NULL, ctx->in_flight, NULL);
 	expo_add(e, F_PROBES_QUEUED, NULL, ctx->queued, NULL);
+	expo_add(e, F_MTA_STS_FETCHES_IN_FLIGHT, NULL,
+	    fetch_engine_active(ctx->fetch), NULL);
+	expo_add(e, F_MTA_STS_FETCHES_WAITING, NULL,
+	    fetch_engine_in_flight(ctx->fetch) - fetch_engine_active(ctx->fetch),
+	    NULL);
 	add_result_bytes(e, ctx);
 	/* the config's targets: one check each */
 	for (size_t i = 0; ctx->cfg != NULL && i < ctx->cfg->n_targets; i++) {

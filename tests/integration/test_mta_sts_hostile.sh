@@ -85,4 +85,29 @@ rss=$(sed -n 's/^process_resident_memory_bytes //p' "$OUT")
 grep -E 'case=gzip event=request' "$T_DIR/peer.log" >/dev/null || t_fail "the gzip case saw no request"
 promtool check metrics <"$OUT" >"$T_DIR/promtool.out" 2>&1 ||
 	t_fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
+m 'mailsec_exporter_mta_sts_fetches_in_flight' 0
+m 'mailsec_exporter_mta_sts_fetches_waiting' 0
+
+# --- one fetch slot (mta_sts_max_in_flight = 1): the fetches run one after
+# another, so the two that stall take a timeout each, and each still gets
+# its whole timeout, counted from its own start, not from the wait
+OUT1=$T_DIR/metrics-one-slot.prom
+sed 's/^audit = off$/audit = off\nmta_sts_max_in_flight = 1/' "$T_DIR/exporter.ini" >"$T_DIR/one-slot.ini"
+grep -q '^mta_sts_max_in_flight = 1$' "$T_DIR/one-slot.ini" || t_fail "one-slot.ini has no mta_sts_max_in_flight"
+start=$(date +%s)
+"$T_BIN" --config "$T_DIR/one-slot.ini" --once >"$OUT1" 2>"$T_DIR/stderr-one-slot" ||
+	t_fail "--once with one slot failed: $(tail -n 5 "$T_DIR/stderr-one-slot")"
+took=$(( $(date +%s) - start ))
+[ "$took" -ge 6 ] || t_fail "one slot: the round took ${took}s, expected two 3 s timeouts one after the other"
+[ "$took" -le 14 ] || t_fail "one slot: the round took ${took}s"
+t_assert_metric "$OUT1" 'mailsec_mta_sts_error_info{domain="stall.hostile.test",reason="fetch_timeout"}' 1
+t_assert_metric "$OUT1" 'mailsec_mta_sts_error_info{domain="trickle.hostile.test",reason="fetch_timeout"}' 1
+t_assert_metric "$OUT1" 'mailsec_mta_sts_error_info{domain="chunked.hostile.test",reason="too_large"}' 1
+t_assert_metric "$OUT1" 'mailsec_mta_sts_policy_valid{domain="good.hostile.test"}' 1
+for c in stall trickle; do
+	v=$(t_metric_value "$OUT1" "mailsec_mta_sts_policy_fetch_duration_seconds{domain=\"$c.hostile.test\"}") ||
+		t_fail "one slot: no fetch duration for $c"
+	awk -v v="$v" 'BEGIN { exit !(v >= 2.5 && v <= 4) }' ||
+		t_fail "one slot: $c's fetch took ${v}s, expected its own 3 s timeout"
+done
 echo "all cases passed"
