@@ -44,6 +44,7 @@ struct fetch {
 	TAILQ_ENTRY(fetch) wait;	/* in engine->waiting */
 	unsigned char	 waiting;	/* set up, not yet handed to curl */
 	unsigned char	 active;	/* handed to curl (counted) */
+	unsigned char	 urgent;	/* fetch_params.urgent */
 	fetch_done_cb	 cb;
 	void		*arg;
 	size_t		 max_body;
@@ -463,6 +464,29 @@ fetch_activate(struct fetch *f)
 	e->active++;
 }
 
+/* f waits: after the others, or, urgent, after the urgent ones only. */
+static void
+fetch_queue_insert(struct fetch_engine *e, struct fetch *f, int urgent)
+{
+	struct fetch *w, *last = NULL;
+
+	f->waiting = 1;
+	f->urgent = urgent != 0;
+	if (!f->urgent) {
+		TAILQ_INSERT_TAIL(&e->waiting, f, wait);
+		return;
+	}
+	TAILQ_FOREACH(w, &e->waiting, wait) {
+		if (!w->urgent)
+			break;
+		last = w;
+	}
+	if (last != NULL)
+		TAILQ_INSERT_AFTER(&e->waiting, last, f, wait);
+	else
+		TAILQ_INSERT_HEAD(&e->waiting, f, wait);
+}
+
 /* Starts waiting transfers while slots are free. */
 static void
 fetch_queue_advance(struct fetch_engine *e)
@@ -594,8 +618,7 @@ fetch_start(struct fetch_engine *e, const struct fetch_params *p,
 		/* Set up (curl has copied the options) and waiting for a
 		 * slot: a transfer in flight holds ~100 KB (buffers, TLS),
 		 * one waiting only its handle. */
-		f->waiting = 1;
-		TAILQ_INSERT_TAIL(&e->waiting, f, wait);
+		fetch_queue_insert(e, f, p->urgent);
 		return f;
 	} else {
 		fetch_activate(f);

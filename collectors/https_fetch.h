@@ -51,6 +51,8 @@ struct fetch_params {
 	const char	*ca_file;	/* NULL: the system's CA store */
 	unsigned	 timeout_ms;	/* the whole transfer */
 	size_t		 max_body;
+	int		 urgent;	/* a /probe's: waits for a slot ahead of
+					 * the others (in order among urgent) */
 };
 
 struct fetch_result {

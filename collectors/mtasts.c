@@ -61,6 +61,7 @@ struct mtasts_job {
 	char		*addrs[MTASTS_ADDR_MAX];
 	size_t		 n_addrs;
 	int		 reach_checked;
+	int		 urgent;		/* mtasts_params.urgent */
 	struct cidr	*allow_cidrs;	/* a copy: a reload frees the config's */
 	size_t		 n_allow_cidrs;
 	char		 refused[160];	/* why an address was left out */
@@ -355,6 +356,7 @@ state_enter(struct mtasts_job *job, enum mtasts_state next)
 		fp.ca_file = job->ca_file;
 		fp.timeout_ms = job->timeout_ms;
 		fp.max_body = STS_POLICY_MAX;
+		fp.urgent = job->urgent;
 		(void)fetch_part(res);
 		job->fetch = fetch_start(job->engine, &fp, policy_fetched, job);
 		break;
@@ -444,6 +446,7 @@ mtasts_start(const struct mtasts_params *p, mtasts_done_cb cb, void *arg)
 	job->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
 	job->timeout_ms = p->timeout_ms;
 	job->reach_checked = p->reach_checked;
+	job->urgent = p->urgent;
 	if (p->reach_checked && p->n_allow_cidrs > 0) {
 		job->allow_cidrs = xcalloc(p->n_allow_cidrs,
 		    sizeof(*job->allow_cidrs));

@@ -75,6 +75,9 @@ struct mtasts_params {
 	 * addresses (loopback, private, ...) only inside these CIDRs
 	 * (addr_special_refused); scheduled checks leave reach_checked 0. */
 	int		 reach_checked;
+	/* /probe checks: the policy fetch waits for a slot ahead of the
+	 * scheduled checks' (fetch_params.urgent). */
+	int		 urgent;
 	const struct cidr *allow_cidrs;
 	size_t		 n_allow_cidrs;
 };

@@ -472,6 +472,7 @@ run_mtasts_start(struct check_run *run)
 	mp.ca_file = run->ctx->cfg->ca_file;
 	mp.timeout_ms = (unsigned)check_timeout_ms(c);
 	mp.reach_checked = c->adhoc_cb != NULL;
+	mp.urgent = c->adhoc_cb != NULL;
 	mp.allow_cidrs = run->ctx->cfg->probe_allow_cidrs;
 	mp.n_allow_cidrs = run->ctx->cfg->n_probe_allow_cidrs;
 	run->outstanding++;

@@ -196,10 +196,51 @@ test_raise_and_free(void)
 	event_base_free(base);
 }
 
+/* A /probe's fetch (urgent) waits ahead of the scheduled ones, and in
+ * order among the urgent: with one slot, A runs, then U1, U2, then B, C. */
+static void
+test_urgent_first(void)
+{
+	static const char *const addrs[] = { "127.0.0.1" };
+	struct event_base *base = event_base_new();
+	struct run r;
+	uint16_t port = 0;
+	int lfd = listener(&port), i;
+	char err[256] = "";
+
+	CHECK(lfd != -1);
+	memset(&r, 0, sizeof(r));
+	r.e = fetch_engine_new(base, 1, err, sizeof(err));
+	r.p.host = "mta-sts.example.test";
+	r.p.port = port;
+	r.p.path = "/.well-known/mta-sts.txt";
+	r.p.addresses = addrs;
+	r.p.n_addresses = 1;
+	r.p.timeout_ms = 100;
+	r.p.max_body = 65536;
+	r.restart_from = -1;
+	for (i = 0; i < 5; i++) {	/* 0 A, 1 B, 2 C, 3 U1, 4 U2 */
+		r.p.urgent = i >= 3;
+		r.f[i] = start(&r, i);
+	}
+	CHECK_INT(fetch_engine_active(r.e), 1);
+	while (r.n_done < 5 && event_base_loop(base, EVLOOP_ONCE) == 0)
+		;
+	CHECK_INT(r.order[0], 0);
+	CHECK_INT(r.order[1], 3);
+	CHECK_INT(r.order[2], 4);
+	CHECK_INT(r.order[3], 1);
+	CHECK_INT(r.order[4], 2);
+	fetch_engine_free(r.e);
+	close(lfd);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
 	test_slots();
 	test_raise_and_free();
+	test_urgent_first();
 	return unit_done("test_https_fetch");
 }
