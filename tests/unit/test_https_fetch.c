@@ -97,26 +97,37 @@ listener(uint16_t *port)
 	return fd;
 }
 
+/* r set up for fetches from base to the listener on port, with an engine
+ * of n_slots slots and fetches of timeout_ms. */
+static void
+run_init(struct run *r, struct event_base *base, unsigned n_slots,
+    uint16_t port, unsigned timeout_ms)
+{
+	static const char *const addrs[] = { "127.0.0.1" };
+	char err[256] = "";
+
+	memset(r, 0, sizeof(*r));
+	r->e = fetch_engine_new(base, n_slots, err, sizeof(err));
+	r->p.host = "mta-sts.example.test";
+	r->p.port = port;
+	r->p.path = "/.well-known/mta-sts.txt";
+	r->p.addresses = addrs;
+	r->p.n_addresses = 1;
+	r->p.timeout_ms = timeout_ms;
+	r->p.max_body = 65536;
+	r->restart_from = -1;
+}
+
 static void
 test_slots(void)
 {
-	static const char *const addrs[] = { "127.0.0.1" };
 	struct event_base *base = event_base_new();
 	struct run r;
 	uint16_t port = 0;
 	int lfd = listener(&port), i;
-	char err[256] = "";
 
 	CHECK(lfd != -1);
-	memset(&r, 0, sizeof(r));
-	r.e = fetch_engine_new(base, SLOTS, err, sizeof(err));
-	r.p.host = "mta-sts.example.test";
-	r.p.port = port;
-	r.p.path = "/.well-known/mta-sts.txt";
-	r.p.addresses = addrs;
-	r.p.n_addresses = 1;
-	r.p.timeout_ms = TIMEOUT_MS;
-	r.p.max_body = 65536;
+	run_init(&r, base, SLOTS, port, TIMEOUT_MS);
 	r.restart_from = 1;
 	for (i = 0; i < N_FETCH; i++)
 		r.f[i] = start(&r, i);
@@ -163,24 +174,13 @@ test_slots(void)
 static void
 test_raise_and_free(void)
 {
-	static const char *const addrs[] = { "127.0.0.1" };
 	struct event_base *base = event_base_new();
 	struct run r;
 	uint16_t port = 0;
 	int lfd = listener(&port), i;
-	char err[256] = "";
 
 	CHECK(lfd != -1);
-	memset(&r, 0, sizeof(r));
-	r.e = fetch_engine_new(base, 1, err, sizeof(err));
-	r.p.host = "mta-sts.example.test";
-	r.p.port = port;
-	r.p.path = "/.well-known/mta-sts.txt";
-	r.p.addresses = addrs;
-	r.p.n_addresses = 1;
-	r.p.timeout_ms = 5000;
-	r.p.max_body = 65536;
-	r.restart_from = -1;
+	run_init(&r, base, 1, port, 5000);
 	for (i = 0; i < 4; i++)
 		r.f[i] = start(&r, i);
 	CHECK_INT(fetch_engine_active(r.e), 1);
@@ -201,24 +201,13 @@ test_raise_and_free(void)
 static void
 test_urgent_first(void)
 {
-	static const char *const addrs[] = { "127.0.0.1" };
 	struct event_base *base = event_base_new();
 	struct run r;
 	uint16_t port = 0;
 	int lfd = listener(&port), i;
-	char err[256] = "";
 
 	CHECK(lfd != -1);
-	memset(&r, 0, sizeof(r));
-	r.e = fetch_engine_new(base, 1, err, sizeof(err));
-	r.p.host = "mta-sts.example.test";
-	r.p.port = port;
-	r.p.path = "/.well-known/mta-sts.txt";
-	r.p.addresses = addrs;
-	r.p.n_addresses = 1;
-	r.p.timeout_ms = 100;
-	r.p.max_body = 65536;
-	r.restart_from = -1;
+	run_init(&r, base, 1, port, 100);
 	for (i = 0; i < 5; i++) {	/* 0 A, 1 B, 2 C, 3 U1, 4 U2 */
 		r.p.urgent = i >= 3;
 		r.f[i] = start(&r, i);
