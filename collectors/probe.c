@@ -306,7 +306,6 @@ void
 probe_outcome_copy(struct probe_outcome *dst, const struct probe_outcome *src)
 {
 	size_t n = chain_crypto_count(&src->tls);
-
 	struct probe_block *block;
 
 	if (dst == src)
@@ -370,6 +369,14 @@ align_up(size_t n, size_t a)
 	return (n + a - 1) / a * a;
 }
 
+/* o is a shared block's (probe_outcome_share), not probe_outcome_new's
+ * (size 0) nor one that is not on the heap (no block). */
+static int
+outcome_is_shared(const struct probe_outcome *o)
+{
+	return o->block != NULL && o->block->size > 0;
+}
+
 const struct probe_outcome *
 probe_outcome_share(const struct probe_outcome *src)
 {
@@ -386,8 +393,7 @@ probe_outcome_share(const struct probe_outcome *src)
 	struct probe_outcome *o;
 	char *b, *p;
 
-	if ((src->block != NULL && src->block->size > 0) ||
-	    src == &probe_outcome_none)
+	if (outcome_is_shared(src) || src == &probe_outcome_none)
 		return probe_outcome_hold(src);
 	for (size_t i = 0; i < N_OUTCOME_STRS; i++)
 		size += str_heap_bytes(outcome_str_c(src, i));
@@ -428,7 +434,7 @@ probe_outcome_share(const struct probe_outcome *src)
 const struct probe_outcome *
 probe_outcome_hold(const struct probe_outcome *o)
 {
-	if (o->block != NULL && o->block->size > 0)
+	if (outcome_is_shared(o))
 		o->block->refs++;
 	return o;
 }
@@ -469,18 +475,18 @@ probe_outcome_drop(const struct probe_outcome *o)
 
 		probe_outcome_free(own);
 		free(hdr);
-	} else if (o != NULL && o->block != NULL && --o->block->refs == 0)
+	} else if (o != NULL && outcome_is_shared(o) && --o->block->refs == 0)
 		free(o->block);
 }
 
 size_t
 probe_outcome_shared_bytes(const struct probe_outcome *o)
 {
-	if (o->block == NULL)		/* probe_outcome_none */
-		return 0;
-	if (o->block->size == 0)
+	if (outcome_is_shared(o))
+		return o->block->size / o->block->refs;
+	if (probe_outcome_owned(o) != NULL)
 		return sizeof(struct probe_owned) + probe_outcome_heap_bytes(o);
-	return o->block->size / o->block->refs;
+	return 0;			/* probe_outcome_none */
 }
 
 void

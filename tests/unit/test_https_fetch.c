@@ -22,6 +22,8 @@
 #define TIMEOUT_MS	300
 
 struct run {
+	struct event_base *base;
+	int		 lfd;		/* the listener that never accepts */
 	struct fetch_engine *e;
 	struct fetch	*f[N_FETCH + 1];
 	int		 done[N_FETCH + 1];
@@ -97,17 +99,20 @@ listener(uint16_t *port)
 	return fd;
 }
 
-/* r set up for fetches from base to the listener on port, with an engine
- * of n_slots slots and fetches of timeout_ms. */
+/* r set up: a loop, a listener, an engine of n_slots slots and fetches
+ * of timeout_ms to the listener (run_free). */
 static void
-run_init(struct run *r, struct event_base *base, unsigned n_slots,
-    uint16_t port, unsigned timeout_ms)
+run_init(struct run *r, unsigned n_slots, unsigned timeout_ms)
 {
 	static const char *const addrs[] = { "127.0.0.1" };
+	uint16_t port = 0;
 	char err[256] = "";
 
 	memset(r, 0, sizeof(*r));
-	r->e = fetch_engine_new(base, n_slots, err, sizeof(err));
+	r->base = event_base_new();
+	r->lfd = listener(&port);
+	CHECK(r->lfd != -1);
+	r->e = fetch_engine_new(r->base, n_slots, err, sizeof(err));
 	r->p.host = "mta-sts.example.test";
 	r->p.port = port;
 	r->p.path = "/.well-known/mta-sts.txt";
@@ -118,16 +123,22 @@ run_init(struct run *r, struct event_base *base, unsigned n_slots,
 	r->restart_from = -1;
 }
 
+/* The engine (if not freed already), the listener, the loop. */
+static void
+run_free(struct run *r)
+{
+	fetch_engine_free(r->e);
+	close(r->lfd);
+	event_base_free(r->base);
+}
+
 static void
 test_slots(void)
 {
-	struct event_base *base = event_base_new();
 	struct run r;
-	uint16_t port = 0;
-	int lfd = listener(&port), i;
+	int i;
 
-	CHECK(lfd != -1);
-	run_init(&r, base, SLOTS, port, TIMEOUT_MS);
+	run_init(&r, SLOTS, TIMEOUT_MS);
 	r.restart_from = 1;
 	for (i = 0; i < N_FETCH; i++)
 		r.f[i] = start(&r, i);
@@ -140,7 +151,7 @@ test_slots(void)
 	CHECK_INT(fetch_engine_in_flight(r.e), N_FETCH - 2);
 	CHECK_INT(fetch_engine_active(r.e), SLOTS);
 	while (r.n_done < N_FETCH - 2 + 1 &&
-	    event_base_loop(base, EVLOOP_ONCE) == 0)
+	    event_base_loop(r.base, EVLOOP_ONCE) == 0)
 		;
 	CHECK_INT(r.in_start, 0);
 	CHECK_INT(r.done[0], 0);
@@ -164,9 +175,7 @@ test_slots(void)
 	CHECK_INT(r.order[N_FETCH - 2], N_FETCH);
 	CHECK_INT(fetch_engine_in_flight(r.e), 0);
 	CHECK_INT(fetch_engine_active(r.e), 0);
-	fetch_engine_free(r.e);
-	close(lfd);
-	event_base_free(base);
+	run_free(&r);
 }
 
 /* A higher bound starts those waiting at once; freeing the engine with
@@ -174,13 +183,10 @@ test_slots(void)
 static void
 test_raise_and_free(void)
 {
-	struct event_base *base = event_base_new();
 	struct run r;
-	uint16_t port = 0;
-	int lfd = listener(&port), i;
+	int i;
 
-	CHECK(lfd != -1);
-	run_init(&r, base, 1, port, 5000);
+	run_init(&r, 1, 5000);
 	for (i = 0; i < 4; i++)
 		r.f[i] = start(&r, i);
 	CHECK_INT(fetch_engine_active(r.e), 1);
@@ -188,12 +194,12 @@ test_raise_and_free(void)
 	CHECK_INT(fetch_engine_active(r.e), 3);
 	fetch_engine_set_max_active(r.e, 0);	/* at least 1; none stopped */
 	CHECK_INT(fetch_engine_active(r.e), 3);
-	event_base_loop(base, EVLOOP_NONBLOCK);
+	event_base_loop(r.base, EVLOOP_NONBLOCK);
 	CHECK_INT(r.n_done, 0);
 	fetch_engine_free(r.e);
+	r.e = NULL;
 	CHECK_INT(r.n_done, 0);
-	close(lfd);
-	event_base_free(base);
+	run_free(&r);
 }
 
 /* A /probe's fetch (urgent) waits ahead of the scheduled ones, and in
@@ -201,28 +207,23 @@ test_raise_and_free(void)
 static void
 test_urgent_first(void)
 {
-	struct event_base *base = event_base_new();
 	struct run r;
-	uint16_t port = 0;
-	int lfd = listener(&port), i;
+	int i;
 
-	CHECK(lfd != -1);
-	run_init(&r, base, 1, port, 100);
+	run_init(&r, 1, 100);
 	for (i = 0; i < 5; i++) {	/* 0 A, 1 B, 2 C, 3 U1, 4 U2 */
 		r.p.urgent = i >= 3;
 		r.f[i] = start(&r, i);
 	}
 	CHECK_INT(fetch_engine_active(r.e), 1);
-	while (r.n_done < 5 && event_base_loop(base, EVLOOP_ONCE) == 0)
+	while (r.n_done < 5 && event_base_loop(r.base, EVLOOP_ONCE) == 0)
 		;
 	CHECK_INT(r.order[0], 0);
 	CHECK_INT(r.order[1], 3);
 	CHECK_INT(r.order[2], 4);
 	CHECK_INT(r.order[3], 1);
 	CHECK_INT(r.order[4], 2);
-	fetch_engine_free(r.e);
-	close(lfd);
-	event_base_free(base);
+	run_free(&r);
 }
 
 int
