@@ -12,10 +12,14 @@ PKGS     := libevent libcares libmicrohttpd inih libssl libcrypto libpsl libcryp
 # machine `make run` installs the -dev packages first (`make deps`) and only
 # then compiles, in a sub-make.  A missing package is one clear error, not
 # hundreds of undefined references.
-pkg_config = $(or $(shell pkg-config $(1) $(PKGS) 2>/dev/null),$(error \
+# libcurl is built against but not linked: collectors/curl_lib.c loads it
+# when the first MTA-STS fetch needs it (an exporter that fetches nothing
+# does not map it and the ~15 libraries it pulls in).
+PKGS_DLOPEN := libcurl
+pkg_config = $(or $(shell pkg-config $(1) $(2) 2>/dev/null),$(error \
     pkg-config does not know all of: $(PKGS); run `make deps` (as root) first))
-PKG_CFLAGS = $(call pkg_config,--cflags)
-PKG_LIBS   = $(call pkg_config,--libs)
+PKG_CFLAGS = $(call pkg_config,--cflags,$(PKGS))
+PKG_LIBS   = $(call pkg_config,--libs,$(filter-out $(PKGS_DLOPEN),$(PKGS)))
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

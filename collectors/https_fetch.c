@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "collectors/curl_lib.h"
 #include "collectors/https_fetch.h"
 #include "collectors/io.h"
 #include "collectors/probe.h"
@@ -24,6 +25,7 @@ TAILQ_HEAD(fetch_queue, fetch);
 
 struct fetch_engine {
 	struct event_base *base;
+	const struct curl_lib *curl;	/* loaded by the first fetch */
 	CURLM		*multi;
 	struct event	*timer;
 	unsigned	 in_flight;	/* started and not yet released */
@@ -210,18 +212,18 @@ transfers_collect(struct fetch_engine *e)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
+	while ((msg = e->curl->multi_info_read(e->multi, &left)) != NULL) {
 		struct fetch *f = NULL;
 		char *ct = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+		e->curl->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
 		if (f == NULL)
 			continue;
 		f->res.cls = class_of_curl_code(msg->data.result, f);
-		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &f->res.status);
-		if (curl_easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ct) ==
+		e->curl->easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &f->res.status);
+		if (e->curl->easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ct) ==
 		    CURLE_OK && ct != NULL)
 			snprintf(f->res.content_type,
 			    sizeof(f->res.content_type), "%s", ct);
@@ -237,12 +239,12 @@ transfers_collect(struct fetch_engine *e)
 		} else if (f->res.cls != FETCH_OK) {
 			snprintf(f->res.message, sizeof(f->res.message), "%s",
 			    f->errbuf[0] != '\0' ? f->errbuf :
-			    curl_easy_strerror(msg->data.result));
+			    e->curl->easy_strerror(msg->data.result));
 		}
 		f->res.duration_s = (double)(now_ms() - f->started_ms) / 1000.0;
 		/* msg points into curl's state: done with it before calling
 		 * out, since the callback may start or cancel fetches. */
-		curl_multi_remove_handle(e->multi, f->easy);
+		e->curl->multi_remove_handle(e->multi, f->easy);
 		f->cb(&f->res, f->arg);
 		fetch_release(f);
 	}
@@ -258,7 +260,7 @@ sock_ready(evutil_socket_t fd, short what, void *arg)
 		flags |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(e->multi, fd, flags, &running);
+	e->curl->multi_socket_action(e->multi, fd, flags, &running);
 	transfers_collect(e);
 }
 
@@ -270,7 +272,7 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	e->curl->multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	transfers_collect(e);
 }
 
@@ -305,7 +307,7 @@ sock_watch(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 			event_free(fs->ev);
 			free(fs);
 		}
-		curl_multi_assign(e->multi, s, NULL);
+		e->curl->multi_assign(e->multi, s, NULL);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
@@ -314,7 +316,7 @@ sock_watch(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 		events |= EV_WRITE;
 	if (fs == NULL) {
 		fs = xcalloc(1, sizeof(*fs));
-		curl_multi_assign(e->multi, s, fs);
+		e->curl->multi_assign(e->multi, s, fs);
 	} else {
 		event_free(fs->ev);
 	}
@@ -326,32 +328,31 @@ sock_watch(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 	return 0;
 }
 
-/* libcurl is set up by the first fetch, not with the engine: a run that
- * fetches nothing (endpoint checks only) never runs curl_global_init or
- * makes a multi handle, and so never touches the pages of libcurl and of
- * the protocol libraries it initialises (~0.5 MiB of RSS, `make bench`). */
+/* libcurl is loaded and set up by the first fetch, not with the engine
+ * (collectors/curl_lib.h): a run that fetches nothing (endpoint checks
+ * only) never maps libcurl and the protocol libraries it pulls in, nor
+ * makes a multi handle.  0, or -1 with why in err. */
 static int
-engine_ready(struct fetch_engine *e)
+engine_ready(struct fetch_engine *e, char *err, size_t errlen)
 {
-	static int curl_ready;
-
 	if (e->multi != NULL)
 		return 0;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return -1;
-		curl_ready = 1;
-	}
+	if (e->curl == NULL && (e->curl = curl_lib_get(err, errlen)) == NULL)
+		return -1;
 	if (e->timer == NULL &&
-	    (e->timer = evtimer_new(e->base, timer_fired, e)) == NULL)
+	    (e->timer = evtimer_new(e->base, timer_fired, e)) == NULL) {
+		snprintf(err, errlen, "no timer event");
 		return -1;
-	if ((e->multi = curl_multi_init()) == NULL)
+	}
+	if ((e->multi = e->curl->multi_init()) == NULL) {
+		snprintf(err, errlen, "curl_multi_init failed");
 		return -1;
-	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_watch);
-	curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_set);
-	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 0L);
+	}
+	e->curl->multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_watch);
+	e->curl->multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+	e->curl->multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_set);
+	e->curl->multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+	e->curl->multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 0L);
 	return 0;
 }
 
@@ -402,10 +403,11 @@ fetch_release(struct fetch *f)
 	if (f->fail_ev != NULL)
 		event_free(f->fail_ev);
 	if (f->easy != NULL)
-		curl_easy_cleanup(f->easy);
+		e->curl->easy_cleanup(f->easy);
 	if (f->dns != NULL)
-		curl_share_cleanup(f->dns);
-	curl_slist_free_all(f->resolve);
+		e->curl->share_cleanup(f->dns);
+	if (f->resolve != NULL)
+		e->curl->slist_free_all(f->resolve);
 	buf_free(&f->res.body);
 	if (f->prev != NULL)
 		f->prev->next = f->next;
@@ -453,7 +455,7 @@ fetch_activate(struct fetch *f)
 	struct fetch_engine *e = f->engine;
 
 	f->started_ms = now_ms();
-	if (curl_multi_add_handle(e->multi, f->easy) != CURLM_OK) {
+	if (e->curl->multi_add_handle(e->multi, f->easy) != CURLM_OK) {
 		f->res.cls = FETCH_INTERNAL;
 		snprintf(f->res.message, sizeof(f->res.message),
 		    "the HTTPS client cannot take another transfer");
@@ -521,6 +523,7 @@ resolve_entry(const struct fetch_params *p, struct buf *b)
 static int
 easy_setup(struct fetch *f, const struct fetch_params *p)
 {
+	const struct curl_lib *curl = f->engine->curl;
 	struct buf url, res;
 	int ok = 1;
 
@@ -528,9 +531,9 @@ easy_setup(struct fetch *f, const struct fetch_params *p)
 	buf_init(&res);
 	buf_printf(&url, "https://%s:%u%s", p->host, (unsigned)p->port, p->path);
 	if (resolve_entry(p, &res) == -1 ||
-	    (f->resolve = curl_slist_append(NULL, res.data)) == NULL)
+	    (f->resolve = curl->slist_append(NULL, res.data)) == NULL)
 		ok = 0;
-#define SET(opt, val) (ok = ok && curl_easy_setopt(f->easy, opt, val) == CURLE_OK)
+#define SET(opt, val) (ok = ok && curl->easy_setopt(f->easy, opt, val) == CURLE_OK)
 	SET(CURLOPT_URL, url.data);
 	SET(CURLOPT_PROTOCOLS_STR, "https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -543,8 +546,8 @@ easy_setup(struct fetch *f, const struct fetch_params *p)
 	 * own, gone with it.  In the multi handle's (the default) every entry
 	 * stays for good, and each new transfer walks them all to prune: a
 	 * round of 10,000 MTA-STS hosts spent a quarter of its CPU there. */
-	ok = ok && (f->dns = curl_share_init()) != NULL &&
-	    curl_share_setopt(f->dns, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ==
+	ok = ok && (f->dns = curl->share_init()) != NULL &&
+	    curl->share_setopt(f->dns, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ==
 	    CURLSHE_OK;
 	SET(CURLOPT_SHARE, f->dns);
 	SET(CURLOPT_FORBID_REUSE, 1L);
@@ -589,6 +592,7 @@ fetch_start(struct fetch_engine *e, const struct fetch_params *p,
     fetch_done_cb cb, void *arg)
 {
 	struct fetch *f = xcalloc(1, sizeof(*f));
+	char why[200];
 
 	f->engine = e;
 	f->cb = cb;
@@ -605,11 +609,12 @@ fetch_start(struct fetch_engine *e, const struct fetch_params *p,
 		f->res.cls = FETCH_CONN;
 		snprintf(f->res.message, sizeof(f->res.message),
 		    "%s has no address", p->host);
-	} else if (engine_ready(e) == -1) {
+	} else if (engine_ready(e, why, sizeof(why)) == -1) {
 		f->res.cls = FETCH_INTERNAL;
 		snprintf(f->res.message, sizeof(f->res.message),
-		    "the HTTPS client cannot be set up for %s", p->host);
-	} else if ((f->easy = curl_easy_init()) == NULL ||
+		    "the HTTPS client cannot be set up for %s: %s", p->host,
+		    why);
+	} else if ((f->easy = e->curl->easy_init()) == NULL ||
 	    easy_setup(f, p) == -1) {
 		f->res.cls = FETCH_INTERNAL;
 		snprintf(f->res.message, sizeof(f->res.message),
@@ -632,7 +637,7 @@ void
 fetch_cancel(struct fetch *f)
 {
 	if (f->active)
-		curl_multi_remove_handle(f->engine->multi, f->easy);
+		f->engine->curl->multi_remove_handle(f->engine->multi, f->easy);
 	fetch_release(f);
 }
 
@@ -645,7 +650,7 @@ fetch_engine_free(struct fetch_engine *e)
 	while (e->fetches != NULL)
 		fetch_cancel(e->fetches);
 	if (e->multi != NULL)
-		curl_multi_cleanup(e->multi);
+		e->curl->multi_cleanup(e->multi);
 	if (e->timer != NULL)
 		event_free(e->timer);
 	free(e);

@@ -282,6 +282,9 @@ INI
 before=$(grep -c 'mta-sts.txt' "$T_DIR/web/access.log")
 probe_daemon "*.sts.test"
 curl -s "http://$LISTEN/probe?target=none.sts.test&module=domain" >"$T_DIR/probe1.prom"
+# libcurl is loaded by the first fetch (collectors/curl_lib.h): none yet
+! grep -q 'libcurl' "/proc/$PD/maps" ||
+	t_fail "libcurl is mapped before any fetch"
 t_stop_pid "$PD"
 m_p() { t_assert_metric "$T_DIR/probe1.prom" "$1" "$2"; }
 m_p "mailsec_mta_sts_error_info{${D}none.sts.test\",reason=\"not_allowed\"}" 1
@@ -290,6 +293,8 @@ m_p "mailsec_mta_sts_policy_fetch_success{${D}none.sts.test\"}" 0
 	t_fail "a refused /probe fetch reached the policy host"
 probe_daemon "*.sts.test, 127.0.61.44/32"
 curl -s "http://$LISTEN/probe?target=none.sts.test&module=domain" >"$T_DIR/probe2.prom"
+grep -q 'libcurl\.so\.4' "/proc/$PD/maps" ||
+	t_fail "libcurl is not mapped after a fetch"
 t_stop_pid "$PD"
 t_assert_metric "$T_DIR/probe2.prom" "mailsec_mta_sts_policy_valid{${D}none.sts.test\"}" 1
 echo "all cases passed"

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "collectors/curl_lib.h"
 #include "collectors/https_fetch.h"
 #include "tests/unit/unit.h"
 
@@ -226,9 +227,28 @@ test_urgent_first(void)
 	run_free(&r);
 }
 
+/* libcurl is mapped by the first fetch, not by the engine: an exporter
+ * that fetches nothing does not load it (collectors/curl_lib.h). */
+static void
+test_curl_loaded_by_first_fetch(void)
+{
+	struct run r;
+
+	CHECK_INT(curl_lib_loaded(), 0);
+	run_init(&r, 1, 100);
+	CHECK_INT(curl_lib_loaded(), 0);
+	r.f[0] = start(&r, 0);
+	CHECK_INT(curl_lib_loaded(), 1);
+	while (r.n_done < 1 && event_base_loop(r.base, EVLOOP_ONCE) == 0)
+		;
+	CHECK_INT(r.cls[0], FETCH_TIMEOUT);
+	run_free(&r);
+}
+
 int
 main(void)
 {
+	test_curl_loaded_by_first_fetch();
 	test_slots();
 	test_raise_and_free();
 	test_urgent_first();
