@@ -7,6 +7,20 @@
 
 #include "base/util.h"
 
+/* A copy of a list of n strings and of its strings (NULL when empty). */
+static char **
+list_copy(char *const *list, size_t n)
+{
+	char **own;
+
+	if (n == 0)
+		return NULL;
+	own = xreallocarray(NULL, n, sizeof(*own));
+	for (size_t i = 0; i < n; i++)
+		own[i] = xstrdup(list[i]);
+	return own;
+}
+
 struct target_cfg *
 target_cfg_copy(const struct target_cfg *t)
 {
@@ -14,14 +28,12 @@ target_cfg_copy(const struct target_cfg *t)
 
 	*own = *t;
 	own->name = xstrdup(t->name);
-	for (size_t i = 0; i < t->n_imap_hosts; i++)
-		own->imap_hosts[i] = xstrdup(t->imap_hosts[i]);
-	for (size_t i = 0; i < t->n_pop3_hosts; i++)
-		own->pop3_hosts[i] = xstrdup(t->pop3_hosts[i]);
-	for (size_t i = 0; i < t->n_dkim_selectors; i++)
-		own->dkim_selectors[i] = xstrdup(t->dkim_selectors[i]);
-	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
-		own->spf_expect_pass[i] = xstrdup(t->spf_expect_pass[i]);
+	own->imap_hosts = list_copy(t->imap_hosts, t->n_imap_hosts);
+	own->pop3_hosts = list_copy(t->pop3_hosts, t->n_pop3_hosts);
+	own->dkim_selectors = list_copy(t->dkim_selectors,
+	    t->n_dkim_selectors);
+	own->spf_expect_pass = list_copy(t->spf_expect_pass,
+	    t->n_spf_expect_pass);
 	return own;
 }
 
@@ -39,5 +51,9 @@ target_cfg_free(struct target_cfg *t)
 		free(t->dkim_selectors[i]);
 	for (size_t i = 0; i < t->n_spf_expect_pass; i++)
 		free(t->spf_expect_pass[i]);
+	free(t->imap_hosts);
+	free(t->pop3_hosts);
+	free(t->dkim_selectors);
+	free(t->spf_expect_pass);
 	free(t);
 }

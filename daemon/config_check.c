@@ -515,6 +515,14 @@ conf_free_hosts(char **hosts, size_t *n)
 	*n = 0;
 }
 
+void
+conf_free_list(char ***list, size_t *n)
+{
+	conf_free_hosts(*list, n);
+	free(*list);
+	*list = NULL;
+}
+
 /* An IP address, v4 or v6, made canonical. */
 int
 conf_normalize_address(char **h, const char **why)

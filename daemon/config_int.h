@@ -139,6 +139,8 @@ void conf_check_tls_files(struct parse *p);
 bool conf_has_port(const uint16_t *v, size_t n, uint16_t x);
 int conf_normalize_host(char **h, const char **why);
 void conf_free_hosts(char **hosts, size_t *n);
+/* Frees a list of a target (its strings and the array) and empties it. */
+void conf_free_list(char ***list, size_t *n);
 int conf_normalize_address(char **h, const char **why);
 int conf_normalize_selector(char **h, const char **why);
 int conf_get_switch(struct parse *p, const char *v, int *out);

@@ -437,7 +437,7 @@ set_pop3_ports(struct parse *p, const char *v)
  * normalize, no duplicates.  The target keeps it only when the whole list
  * is good. */
 static void
-set_list(struct parse *p, const char *v, char **out, size_t *n_out,
+set_list(struct parse *p, const char *v, char ***out, size_t *n_out,
     size_t max, int (*normalize)(char **, const char **), const char *what)
 {
 	char *items[MAX_LIST];
@@ -476,13 +476,16 @@ set_list(struct parse *p, const char *v, char **out, size_t *n_out,
 		conf_free_hosts(items, &n);
 		return;
 	}
-	conf_free_hosts(out, n_out);
-	memcpy(out, items, n * sizeof(items[0]));
+	conf_free_list(out, n_out);
+	if (n > 0) {
+		*out = xreallocarray(NULL, n, sizeof(items[0]));
+		memcpy(*out, items, n * sizeof(items[0]));
+	}
 	*n_out = n;
 }
 
 static void
-set_hosts(struct parse *p, const char *v, char **out, size_t *n_out)
+set_hosts(struct parse *p, const char *v, char ***out, size_t *n_out)
 {
 	set_list(p, v, out, n_out, MAX_HOSTS, conf_normalize_host, "host");
 }
@@ -492,7 +495,7 @@ set_dkim_selectors(struct parse *p, const char *v)
 {
 	struct target_cfg *t = cur_target(p);
 
-	set_list(p, v, t->dkim_selectors, &t->n_dkim_selectors, MAX_SELECTORS,
+	set_list(p, v, &t->dkim_selectors, &t->n_dkim_selectors, MAX_SELECTORS,
 	    conf_normalize_selector, "selector");
 }
 
@@ -501,7 +504,7 @@ set_spf_expect_pass(struct parse *p, const char *v)
 {
 	struct target_cfg *t = cur_target(p);
 
-	set_list(p, v, t->spf_expect_pass, &t->n_spf_expect_pass,
+	set_list(p, v, &t->spf_expect_pass, &t->n_spf_expect_pass,
 	    MAX_SPF_EXPECT, conf_normalize_address, "address");
 }
 
@@ -510,7 +513,7 @@ set_imap_hosts(struct parse *p, const char *v)
 {
 	struct target_cfg *t = cur_target(p);
 
-	set_hosts(p, v, t->imap_hosts, &t->n_imap_hosts);
+	set_hosts(p, v, &t->imap_hosts, &t->n_imap_hosts);
 }
 
 static void
@@ -518,7 +521,7 @@ set_pop3_hosts(struct parse *p, const char *v)
 {
 	struct target_cfg *t = cur_target(p);
 
-	set_hosts(p, v, t->pop3_hosts, &t->n_pop3_hosts);
+	set_hosts(p, v, &t->pop3_hosts, &t->n_pop3_hosts);
 }
 
 static void

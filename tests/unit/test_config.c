@@ -1073,6 +1073,24 @@ check_records(void)
 		CHECK_INT(t->records, 0);
 		CHECK_INT(r.cfg->targets[1].records, 1);
 		CHECK_INT(r.cfg->targets[1].n_dkim_selectors, 0);
+		/* the lists are exactly their entries: none is no array */
+		CHECK(r.cfg->targets[1].dkim_selectors == NULL);
+		CHECK(r.cfg->targets[1].spf_expect_pass == NULL);
+		CHECK(r.cfg->targets[1].imap_hosts == NULL);
+	}
+	done(&r);
+	/* each target's list is its own array, of its length (ASan and
+	 * valgrind runs read past none and leak none) */
+	load(&r, "[domain a.example]\n"
+	    "imap_hosts = a.example, b.example, c.example\n"
+	    "[domain b.example]\nimap_hosts = d.example\n");
+	CHECK(r.cfg != NULL);
+	if (r.cfg) {
+		CHECK_INT(r.cfg->n_targets, 2);
+		CHECK_INT(r.cfg->targets[0].n_imap_hosts, 3);
+		CHECK_STR(r.cfg->targets[0].imap_hosts[2], "c.example");
+		CHECK_INT(r.cfg->targets[1].n_imap_hosts, 1);
+		CHECK_STR(r.cfg->targets[1].imap_hosts[0], "d.example");
 	}
 	done(&r);
 	ERRORS("[domain a.example]\ndkim_selectors = a b\n"
