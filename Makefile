@@ -118,7 +118,8 @@ SCALE_N ?= 10000
 ROUNDS ?= 10
 bench:
 	@sh bench/deps.sh
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor $(BUILD)/bench/httpload $(BUILD)/bench/measure
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor $(BUILD)/bench/httpload $(BUILD)/bench/measure \
+	    $(BUILD)/bench/libbase-exporter $(BUILD)/bench/libbase-floor
 ifeq ($(SCALE),domains)
 	python3 bench/domains.py --n $(SCALE_N) --c $(C) --rounds $(ROUNDS) --tools $(BUILD)/bench
 else
@@ -126,6 +127,13 @@ else
 endif
 
 $(BUILD)/bench/floor: BENCH_LIBS = $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
+# An empty main() with the exporter's libraries, and with the floor's.
+$(BUILD)/bench/libbase-exporter: bench/libbase.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $< -Wl,--no-as-needed $(LDLIBS)
+$(BUILD)/bench/libbase-floor: bench/libbase.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $< -Wl,--no-as-needed $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $< $(BENCH_LIBS)

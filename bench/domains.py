@@ -92,6 +92,27 @@ def trees_of(i):
     return sorted({(i * 13 + j * 7) % TREES for j in range(k)})
 
 
+# The parts of mailsec_exporter_result_bytes that are the domain's own
+# facts; the others (mx, dane, dnssec, mx_hygiene) are mostly its MX hosts'.
+OWN_PARTS = ("result", "records", "mta_sts")
+
+
+def own_questions(i, n):
+    """The (name, type) pairs the exporter asks about names only domain i
+    has: no other domain's answer serves them, so no answer cache and no
+    sharing can save them (the floor of the DNS questions per domain)."""
+    d = domain_name(i, n)
+    q = [(d, "MX"), (d, "TXT"), ("_dmarc." + d, "TXT"), ("_mta-sts." + d, "TXT"),
+         ("_smtp._tls." + d, "TXT"), ("mta-sts." + d, "A"), ("mta-sts." + d, "AAAA"),
+         (d, "DNSKEY")]                 # the validator: the domain's zone status
+    q += [("%s._domainkey.%s" % (s, d), "TXT") for s in selectors(i)]
+    if own_mx(i):                       # its own MX host: hygiene, DNSSEC, DANE
+        h = mx_hosts(i, n)[0]
+        q += [(h, t) for t in ("A", "AAAA", "CNAME", "CAA", "DNSKEY")]
+        q.append(("_25._tcp." + h, "TLSA"))
+    return q
+
+
 def distinct_servers(n):
     return CLUSTERS * 2 + sum(1 for i in range(n) if own_mx(i))
 
@@ -498,8 +519,11 @@ def read_prom(path):
     targets = r["domains"] + r["hostile"]
     if "result_bytes_endpoints" in r and eps:
         r["bytes_per_endpoint"] = r["result_bytes_endpoints"] / len(eps)
-    if "result_bytes_rest" in r and targets:
-        r["bytes_per_domain"] = r["result_bytes_rest"] / targets
+    parts = [k for k in r if k.startswith("result_bytes_") and k != "result_bytes_endpoints"]
+    if parts and targets:
+        r["bytes_per_domain"] = sum(r[k] for k in parts) / targets
+        r["bytes_per_domain_parts"] = {k[len("result_bytes_"):]: r[k] / targets
+                                       for k in sorted(parts)}
     r["distinct_endpoints"] = len(servers)
     # Shared endpoint series: each endpoint family once per server, plus
     # one domain -> endpoint _info sample per endpoint result.
@@ -647,6 +671,21 @@ def report(args, R):
         "on/off <= 1/3: %s" % ("%.2f %s" % (ratio, B.verdict(ratio <= 1 / 3))
                                if ratio else "-"))
     nc = R.get("once_on_nocache", {})
+    # The reason, when missed: the floor, from the shapes (own_questions):
+    # what no cache or sharing can answer, against the unshared count (no
+    # answer cache: sharing probes changes no lookup).
+    floor = sum(len(own_questions(i, args.n)) for i in range(args.n)) / args.n
+    unshared = nc.get("dns_per_domain") or off.get("dns_per_domain")
+    row("  floor: names only the domain has (MX, 5-6 TXT, mta-sts A+AAAA, DNSKEY; "
+        "own MX host: A, AAAA, CNAME, CAA, DNSKEY, TLSA)", "%.1f" % floor, "",
+        "info: %s of the unshared %s; 1/3 would be %s" % (
+            "%.2f" % (floor / unshared) if unshared else "-",
+            "%.1f" % unshared if unshared else "-",
+            "%.1f" % (unshared / 3) if unshared else "-"))
+    if nc and on.get("dns_per_domain"):
+        row("  share = on / unshared (share = on, dns_cache_max_ttl = 0)",
+            "%.2f" % (on["dns_per_domain"] / nc["dns_per_domain"]), "",
+            "<= 1/3: %s" % B.verdict(on["dns_per_domain"] / nc["dns_per_domain"] <= 1 / 3))
     if nc:
         row("  DNS questions per domain, share = on, dns_cache_max_ttl = 0",
             g(nc, "dns_per_domain", "%.1f"), "", "info (the cache's saving)")
@@ -678,6 +717,19 @@ def report(args, R):
     row("result bytes per domain, the rest (check_result_bytes)",
         g(on, "bytes_per_domain", "%.0f B"), g(off, "bytes_per_domain", "%.0f B"),
         "<= 1 KB: %s" % B.verdict(on.get("bytes_per_domain", 1e12) <= 1024))
+    # The reason, when missed: what the bytes are, part by part
+    # (mailsec_exporter_result_bytes{part}), the domain's own facts apart
+    # from the facts of its MX hosts, which every domain naming the same
+    # hosts holds a copy of.
+    pp = on.get("bytes_per_domain_parts") or {}
+    if pp:
+        own = sum(pp.get(k, 0) for k in OWN_PARTS)
+        hosts = sum(v for k, v in pp.items() if k not in OWN_PARTS)
+        row("  the domain's own: %s" % ", ".join("%s %.0f" % (k, pp.get(k, 0)) for k in OWN_PARTS),
+            "%.0f B" % own, "", "info")
+        row("  its MX hosts', a copy in each domain: %s"
+            % ", ".join("%s %.0f" % (k, v) for k, v in sorted(pp.items()) if k not in OWN_PARTS),
+            "%.0f B" % hosts, "", "info")
     row("peak RSS, daemon after %d rounds" % args.rounds, g(don, "hwm", "%.1f MiB", 1 / B.MIB),
         g(doff, "hwm", "%.1f MiB", 1 / B.MIB),
         "<= 128 MiB: %s" % B.verdict(don.get("hwm", 1e12) <= 128 * B.MIB) if don else "")

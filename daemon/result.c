@@ -153,40 +153,54 @@ endpoint_heap_bytes(const struct endpoint_result *ep)
 	    (ep->audit != NULL ? sizeof(*ep->audit) / ep->audit->refs : 0);
 }
 
-/* The MX and address lists, the names and the DANE, DNSSEC and MX
- * hygiene results: every host name once (the lists borrow the result's). */
-static size_t
-mx_dns_bytes(const struct check_result *r)
-{
-	size_t n = r->n_mx * sizeof(*r->mx) +
-	    r->n_mx_addrs * sizeof(*r->mx_addrs) +
-	    r->n_names * sizeof(*r->names) + r->n_dane * sizeof(*r->dane);
+static const char *const result_part_names[RESULT_PART__COUNT] = {
+	[RESULT_PART_ENDPOINTS] = "endpoints",
+	[RESULT_PART_RESULT] = "result",
+	[RESULT_PART_MX] = "mx",
+	[RESULT_PART_RECORDS] = "records",
+	[RESULT_PART_MTA_STS] = "mta_sts",
+	[RESULT_PART_DANE] = "dane",
+	[RESULT_PART_DNSSEC] = "dnssec",
+	[RESULT_PART_MX_HYGIENE] = "mx_hygiene",
+};
+_Static_assert(ARRAY_LEN(result_part_names) == RESULT_PART__COUNT,
+    "a name per part");
 
-	for (size_t i = 0; i < r->n_mx; i++)
-		n += str_bytes(r->mx[i].host);
-	for (size_t i = 0; i < r->n_mx_addrs; i++)
-		n += str_bytes(r->mx_addrs[i].address);
-	for (size_t i = 0; i < r->n_names; i++)
-		n += str_bytes(r->names[i]);
-	for (size_t i = 0; i < r->n_dane; i++)
-		n += danelookup_result_bytes(r->dane[i]);
-	return n + zonestatus_result_bytes(r->zones) +
-	    mxhyg_result_bytes(r->mxhyg);
+const char *
+result_part_name(enum result_part part)
+{
+	return (unsigned)part < RESULT_PART__COUNT ?
+	    result_part_names[part] : "unknown";
 }
 
-size_t
-check_result_bytes(const struct check_result *r, size_t *eps)
+void
+check_result_bytes(const struct check_result *r,
+    size_t bytes[RESULT_PART__COUNT])
 {
-	size_t n = sizeof(*r) + str_bytes(r->target.key) +
-	    str_bytes(r->target.name);
+	size_t *b = bytes;
 
-	*eps += r->n_eps * sizeof(*r->eps);
+	b[RESULT_PART_RESULT] += sizeof(*r) + str_bytes(r->target.key) +
+	    str_bytes(r->target.name) + r->n_names * sizeof(*r->names);
+	for (size_t i = 0; i < r->n_names; i++)
+		b[RESULT_PART_RESULT] += str_bytes(r->names[i]);
+	b[RESULT_PART_ENDPOINTS] += r->n_eps * sizeof(*r->eps);
 	for (size_t i = 0; i < r->n_eps; i++)
-		*eps += endpoint_heap_bytes(&r->eps[i]);
-	n += mx_dns_bytes(r);
-	n += records_result_bytes(r->records);
-	n += mtasts_result_bytes(r->mtasts);
-	return n;
+		b[RESULT_PART_ENDPOINTS] += endpoint_heap_bytes(&r->eps[i]);
+	/* the lists borrow their host names from the result, but the MX
+	 * answer's are its own */
+	b[RESULT_PART_MX] += r->n_mx * sizeof(*r->mx) +
+	    r->n_mx_addrs * sizeof(*r->mx_addrs);
+	for (size_t i = 0; i < r->n_mx; i++)
+		b[RESULT_PART_MX] += str_bytes(r->mx[i].host);
+	for (size_t i = 0; i < r->n_mx_addrs; i++)
+		b[RESULT_PART_MX] += str_bytes(r->mx_addrs[i].address);
+	b[RESULT_PART_RECORDS] += records_result_bytes(r->records);
+	b[RESULT_PART_MTA_STS] += mtasts_result_bytes(r->mtasts);
+	b[RESULT_PART_DANE] += r->n_dane * sizeof(*r->dane);
+	for (size_t i = 0; i < r->n_dane; i++)
+		b[RESULT_PART_DANE] += danelookup_result_bytes(r->dane[i]);
+	b[RESULT_PART_DNSSEC] += zonestatus_result_bytes(r->zones);
+	b[RESULT_PART_MX_HYGIENE] += mxhyg_result_bytes(r->mxhyg);
 }
 
 int

@@ -131,19 +131,34 @@ void endpoint_fail(struct endpoint_result *ep, enum probe_step step,
 struct probe_outcome *endpoint_outcome_edit(struct endpoint_result *ep);
 /* The audit of ep as readers see it: its own, or none (ran 0). */
 const struct tls_audit *endpoint_audit(const struct endpoint_result *ep);
-/* Bytes r holds, as malloc was asked for them: its endpoint results
- * (structs, host names and addresses, their outcomes with their
- * strings, chain crypto and DANE facts, their audits) added to *eps, the
- * rest (the result, its target, MX and address lists, its names, all its records
- * result holds (records_result_bytes: SPF, DKIM, DMARC with every text and
- * list), and its MTA-STS, DANE, DNSSEC and MX hygiene results) returned.
- * A block shared by several holders (an outcome, an audit: one probe
- * serving many endpoints, share = on; a shared SPF record or DKIM key)
- * counts its size divided by its holders at each, so the sum over the
- * holders is its size (the share table's entry, which holds one too, has
- * its part outside the results).  For the benchmark's bytes per endpoint
- * and domain (mailsec_exporter_result_bytes). */
-size_t check_result_bytes(const struct check_result *r, size_t *eps);
+/* What a result holds, by part: the mailsec_exporter_result_bytes{part}
+ * series, and the benchmark's bytes per endpoint and per domain. */
+enum result_part {
+	RESULT_PART_ENDPOINTS,	/* endpoint results: structs, host names
+				 * and addresses, their share of the probe
+				 * outcome (strings, chain crypto, DANE
+				 * facts) and audit they hold */
+	RESULT_PART_RESULT,	/* the result's struct, target names and
+				 * the names it keeps (check_result_name) */
+	RESULT_PART_MX,		/* the MX answer and the address lists */
+	RESULT_PART_RECORDS,	/* SPF, DKIM, DMARC (records_result_bytes:
+				 * every text and list) */
+	RESULT_PART_MTA_STS,	/* MTA-STS and TLS-RPT */
+	RESULT_PART_DANE,	/* the DANE lookups of the MX hosts */
+	RESULT_PART_DNSSEC,	/* the zones' DNSSEC status */
+	RESULT_PART_MX_HYGIENE,
+	RESULT_PART__COUNT
+};
+/* "endpoints", "result", "mx", ...: the part label. */
+const char *result_part_name(enum result_part part);
+/* Adds the bytes r holds, as malloc was asked for them, to bytes[] by
+ * part.  A block shared by several holders (an outcome, an audit: one
+ * probe serving many endpoints, share = on; a shared SPF record or DKIM
+ * key) counts its size divided by its holders at each, so the sum over
+ * the holders is its size (the share table's entry, which holds one too,
+ * has its part outside the results). */
+void check_result_bytes(const struct check_result *r,
+    size_t bytes[RESULT_PART__COUNT]);
 /* Whether the run succeeded: the MX (for a domain) and every endpoint. */
 int check_result_success(const struct check_result *r);
 /* The MX hygiene facts of each SMTP endpoint of a domain, from its probe

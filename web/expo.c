@@ -252,7 +252,7 @@ static const struct family_def families[F__COUNT] = {
 	    "mailsec_exporter_mta_sts_fetches_waiting", "gauge",
 	    "MTA-STS policy fetches waiting for a slot under mta_sts_max_in_flight." },
 	[F_RESULT_BYTES] = { "mailsec_exporter_result_bytes", "gauge",
-	    "Bytes the last results of the checks hold: part=\"endpoints\" their endpoint results, part=\"rest\" the rest (MX, records, MTA-STS, DANE, DNSSEC, MX hygiene)." },
+	    "Bytes the last results of the checks hold, by part: endpoints, result, mx, records, mta_sts, dane, dnssec, mx_hygiene." },
 	[F_TARGETS] = { "mailsec_exporter_targets", "gauge",
 	    "Configured targets, by kind." },
 	[F_CONFIG_RELOAD_OK] = { "mailsec_exporter_config_last_reload_successful", "gauge",

@@ -165,16 +165,16 @@ metrics_add_result(struct expo *e, const struct check_result *r, int mode)
 static void
 add_result_bytes(struct expo *e, const struct ctx *ctx)
 {
-	size_t eps = 0, rest = 0, n = 0;
+	size_t bytes[RESULT_PART__COUNT] = { 0 }, n = 0;
 	const struct published_target *pt = ctx->results == NULL ? NULL :
 	    result_store_targets(ctx->results, &n);
 
 	for (size_t i = 0; i < n; i++)
 		if (pt[i].result != NULL)
-			rest += check_result_bytes(pt[i].result, &eps);
-	expo_add(e, F_RESULT_BYTES, NULL, (double)eps, "part", "endpoints",
-	    NULL);
-	expo_add(e, F_RESULT_BYTES, NULL, (double)rest, "part", "rest", NULL);
+			check_result_bytes(pt[i].result, bytes);
+	for (int part = 0; part < RESULT_PART__COUNT; part++)
+		expo_add(e, F_RESULT_BYTES, NULL, (double)bytes[part], "part",
+		    result_part_name(part), NULL);
 }
 
 static void

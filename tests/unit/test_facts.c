@@ -270,7 +270,7 @@ check_shared_outcome(void)
 	struct check_result *r = check_result_new(&t, "example.org");
 	struct probe_outcome own, init;
 	const struct probe_outcome *a;
-	size_t eps = 0, block;
+	size_t eps = 0, block, bytes[RESULT_PART__COUNT] = { 0 };
 
 	probe_outcome_init(&init);
 	CHECK(memcmp(&init, &probe_outcome_none, sizeof(init)) == 0);
@@ -306,7 +306,12 @@ check_shared_outcome(void)
 	CHECK_INT(a->block->refs, 3);
 	CHECK(tls_dane(&probe_outcome_none.tls)->checked == 0);
 	/* the three endpoints count the block once between them */
-	check_result_bytes(r, &eps);
+	check_result_bytes(r, bytes);
+	eps = bytes[RESULT_PART_ENDPOINTS];
+	CHECK(bytes[RESULT_PART_RESULT] >= sizeof(*r));
+	CHECK_INT(bytes[RESULT_PART_RECORDS], 0);	/* none run */
+	CHECK_STR(result_part_name(RESULT_PART_MX_HYGIENE), "mx_hygiene");
+	CHECK_STR(result_part_name(RESULT_PART__COUNT), "unknown");
 	CHECK(eps <= 3 * (sizeof(r->eps[0]) + sizeof("mx.example.org") +
 	    sizeof("192.0.2.1")) + block && eps + 3 > 3 * (sizeof(r->eps[0]) +
 	    sizeof("mx.example.org") + sizeof("192.0.2.1")) + block);
