@@ -236,6 +236,26 @@ caa_set_bytes(const struct caa_set *set)
 	return set->n * sizeof(*set->recs);
 }
 
+int
+caa_set_equal(const struct caa_set *a, const struct caa_set *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->n != b->n || a->error != b->error)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct caa_record *x = &a->recs[i], *y = &b->recs[i];
+
+		if (x->flags != y->flags || x->tag != y->tag ||
+		    x->n_params != y->n_params ||
+		    strcmp(x->tag_text, y->tag_text) != 0 ||
+		    strcmp(x->issuer, y->issuer) != 0 ||
+		    strcmp(x->value, y->value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static void
 answer_rdata(void *arg, const unsigned char *rdata, size_t len)
 {

@@ -72,6 +72,9 @@ struct caa_set {
 void caa_set_free(struct caa_set *set);
 /* Bytes the records take, as malloc was asked for them. */
 size_t caa_set_bytes(const struct caa_set *set);
+/* Whether two sets hold the same records in the same order (NULL is the
+ * empty set's equal only). */
+int caa_set_equal(const struct caa_set *a, const struct caa_set *b);
 
 /* Adds one RDATA to the set; a record that does not parse, or one too
  * many, makes the set invalid (set->error) but is counted. */

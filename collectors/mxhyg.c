@@ -495,8 +495,9 @@ mxhyg_smtp_name_matches(const struct mxhyg_result *res, const char *host,
 void
 mxhyg_result_free(struct mxhyg_result *res)
 {
-	if (res == NULL)
+	if (res == NULL || !intern_release(&res->node))
 		return;
+	free(res->names);
 	for (size_t i = 0; i < res->n_hosts; i++)
 		if (res->hosts[i].caa != NULL) {
 			caa_set_free(res->hosts[i].caa);
@@ -532,5 +533,134 @@ mxhyg_result_bytes(const struct mxhyg_result *res)
 		for (size_t k = 0; k < a->n_ptr_names; k++)
 			n += strlen(a->ptr_names[k]) + 1;
 	}
-	return n;
+	return (n + res->names_len) / intern_holders(&res->node);
+}
+
+/* --- interning ------------------------------------------------------------ */
+
+/* Over what tells results apart most: the hosts and addresses. */
+static uint64_t
+result_hash(const struct mxhyg_result *res)
+{
+	uint64_t h = INTERN_HASH_INIT;
+
+	h = intern_hash_bytes(h, &res->n_hosts, sizeof(res->n_hosts));
+	for (size_t i = 0; i < res->n_hosts; i++)
+		h = intern_hash_str(h, res->hosts[i].host);
+	for (size_t i = 0; i < res->n_addrs; i++)
+		h = intern_hash_str(h, res->addrs[i].address);
+	return h;
+}
+
+static int
+hosts_equal(const struct mxhyg_host *a, const struct mxhyg_host *b)
+{
+	return strcmp(a->host, b->host) == 0 &&
+	    strcmp(a->caa_name, b->caa_name) == 0 &&
+	    caa_set_equal(a->caa, b->caa) && a->n_v4 == b->n_v4 &&
+	    a->n_v6 == b->n_v6 && a->caa_present == b->caa_present &&
+	    a->cname == b->cname && a->caa_inherited == b->caa_inherited;
+}
+
+static int
+addrs_equal(const struct mxhyg_addr *a, const struct mxhyg_addr *b)
+{
+	if (strcmp(a->host, b->host) != 0 ||
+	    strcmp(a->address, b->address) != 0 || a->family != b->family ||
+	    a->ptr_result != b->ptr_result || a->match != b->match ||
+	    a->n_ptr_names != b->n_ptr_names || a->matched != b->matched)
+		return 0;
+	for (size_t k = 0; k < a->n_ptr_names; k++)
+		if (strcmp(a->ptr_names[k], b->ptr_names[k]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Everything a reader can see, compared. */
+static int
+results_equal(const struct intern_node *na, const struct intern_node *nb)
+{
+	const struct mxhyg_result *a = (const struct mxhyg_result *)
+	    ((const char *)na - offsetof(struct mxhyg_result, node));
+	const struct mxhyg_result *b = (const struct mxhyg_result *)
+	    ((const char *)nb - offsetof(struct mxhyg_result, node));
+
+	if (a->n_hosts != b->n_hosts || a->n_addrs != b->n_addrs ||
+	    a->n_findings != b->n_findings)
+		return 0;
+	for (size_t i = 0; i < a->n_hosts; i++)
+		if (!hosts_equal(&a->hosts[i], &b->hosts[i]))
+			return 0;
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (!addrs_equal(&a->addrs[i], &b->addrs[i]))
+			return 0;
+	for (size_t i = 0; i < a->n_findings; i++)
+		if (a->findings[i].reason != b->findings[i].reason ||
+		    strcmp(a->findings[i].host, b->findings[i].host) != 0)
+			return 0;
+	return 1;
+}
+
+/* Copies s to the end of the names block at *at; the copy. */
+static const char *
+name_copy(char **at, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *copy = *at;
+
+	memcpy(copy, s, len);
+	*at += len;
+	return copy;
+}
+
+/* The result's own copies of the names it borrowed, in one block;
+ * caa_name stays the same suffix of its host (or ""). */
+static void
+own_names(struct mxhyg_result *res)
+{
+	size_t len = 0;
+	char *at;
+
+	for (size_t i = 0; i < res->n_hosts; i++)
+		len += strlen(res->hosts[i].host) + 1;
+	for (size_t i = 0; i < res->n_addrs; i++)
+		len += strlen(res->addrs[i].host) +
+		    strlen(res->addrs[i].address) + 2;
+	for (size_t i = 0; i < res->n_findings; i++)
+		len += strlen(res->findings[i].host) + 1;
+	res->names = at = xmalloc(len + 1);
+	res->names_len = len + 1;
+	for (size_t i = 0; i < res->n_hosts; i++) {
+		struct mxhyg_host *h = &res->hosts[i];
+		size_t suffix = h->caa_name[0] != '\0' ?
+		    (size_t)(h->caa_name - h->host) : 0;
+
+		h->host = name_copy(&at, h->host);
+		if (h->caa_name[0] != '\0')
+			h->caa_name = h->host + suffix;
+	}
+	for (size_t i = 0; i < res->n_addrs; i++) {
+		res->addrs[i].host = name_copy(&at, res->addrs[i].host);
+		res->addrs[i].address = name_copy(&at, res->addrs[i].address);
+	}
+	for (size_t i = 0; i < res->n_findings; i++)
+		res->findings[i].host = name_copy(&at, res->findings[i].host);
+}
+
+struct mxhyg_result *
+mxhyg_result_intern(struct intern_pool *pool, struct mxhyg_result *res)
+{
+	uint64_t h = result_hash(res);
+	struct intern_node *found = intern_find(pool, h, &res->node,
+	    results_equal);
+
+	if (found != NULL) {
+		mxhyg_result_free(res);
+		intern_hold(found);
+		return (struct mxhyg_result *)((char *)found -
+		    offsetof(struct mxhyg_result, node));
+	}
+	own_names(res);
+	intern_insert(pool, &res->node, h);
+	return res;
 }

@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 
+#include "base/intern.h"
 #include "collectors/caa.h"
 #include "collectors/dns.h"
 #include "collectors/records.h"
@@ -65,6 +66,11 @@ struct mxhyg_host {
 };
 
 struct mxhyg_result {
+	struct intern_node node;	/* mxhyg_result_intern */
+	char		*names;		/* interned: the host names and
+					 * addresses, its own copies (one
+					 * block), or NULL: borrowed */
+	size_t		 names_len;
 	struct mxhyg_host *hosts;
 	struct mxhyg_addr *addrs;
 	struct mx_finding *findings;
@@ -103,9 +109,18 @@ struct mxhyg_job *mxhyg_start(const struct mxhyg_params *p, mxhyg_done_cb cb,
 /* The callback will not come; the job frees itself once its DNS answers
  * are in. */
 void mxhyg_cancel(struct mxhyg_job *job);
+/* Lets go of res: frees it with its last holder (NULL is fine). */
 void mxhyg_result_free(struct mxhyg_result *res);
+/* res (the caller's, as the job gave it) or the equal result pool holds
+ * already, which the caller then holds once more (res freed): the domains
+ * on the same MX hosts, answered alike, share one block.  The block owns
+ * its names (it outlives the result whose names res borrowed).  Every
+ * holder reads it only. */
+struct mxhyg_result *mxhyg_result_intern(struct intern_pool *pool,
+    struct mxhyg_result *res);
 /* Bytes the result holds, as malloc was asked for them (its structs, CAA
- * sets and PTR names; not the borrowed names and addresses). */
+ * sets and PTR names, and its names once interned; not the borrowed
+ * ones), divided by its holders: the holders' shares add up to it. */
 size_t mxhyg_result_bytes(const struct mxhyg_result *res);
 
 /* Whether the host name an SMTP server gave (banner, EHLO) is the MX

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "base/intern.h"
 #include "collectors/dns.h"
 #include "collectors/probe.h"
 #include "daemon/changes.h"
@@ -44,6 +45,9 @@ struct ctx {
 	struct event	*ev_admit;	/* starts waiting runs */
 	struct job_queue queue;		/* probes waiting for a slot */
 	struct share_table shares;	/* daemon/share.h (share = on) */
+	/* The MX hosts' facts equal between domains, one block each
+	 * (base/intern.h, share = on): MX hygiene, DANE lookups. */
+	struct intern_pool mxhyg_pool;
 	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
 	unsigned	 dns_sent;	/* sent, not answered */
 	int		 dns_pumping;

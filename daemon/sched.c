@@ -414,7 +414,9 @@ mxhyg_done(struct mxhyg_result *mr, void *arg)
 
 	run->mxhyg = NULL;
 	mxhyg_result_free(run->res->mxhyg);
-	run->res->mxhyg = mr;
+	/* the domains on the same MX hosts, answered alike, share it */
+	run->res->mxhyg = run->ctx->cfg->share ?
+	    mxhyg_result_intern(&run->ctx->mxhyg_pool, mr) : mr;
 	run->outstanding--;
 	sched_run_maybe_finish(run);
 }
@@ -1113,4 +1115,5 @@ sched_shutdown(struct ctx *ctx)
 	/* Every run is detached now: the lookups they still wait for end. */
 	dnsq_flush(ctx);
 	share_table_free(&ctx->shares);
+	intern_pool_free(&ctx->mxhyg_pool);
 }

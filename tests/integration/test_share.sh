@@ -122,6 +122,20 @@ check_series off
 t_assert_metric "$T_DIR/off.prom" 'mailsec_exporter_probes_shared_total{protocol="smtp"}' 0
 echo "ok: share = off: one probe per domain and MX host"
 
+# The MX hygiene of a1..a4 (the same MX host, answered alike) is one block
+# with share = on (collectors/mxhyg.c, mxhyg_result_intern): fewer bytes,
+# and every domain still has its own series, as with share = off.
+hyg() { t_metric_value "$T_DIR/$1.prom" 'mailsec_exporter_result_bytes{part="mx_hygiene"}'; }
+HON=$(hyg on) && HOFF=$(hyg off) || t_fail "no mailsec_exporter_result_bytes{part=\"mx_hygiene\"}"
+[ "${HON%.*}" -gt 0 ] && [ "${HON%.*}" -lt "${HOFF%.*}" ] ||
+	t_fail "MX hygiene bytes: share = on $HON, off $HOFF: want fewer, not none"
+for d in a1 a2 a3 a4; do
+	P="mailsec_mx_ipv6_addresses{domain=\"$d.share.test\",host=\"mx.share.test\"}"
+	V=$(t_metric_value "$T_DIR/off.prom" "$P") || t_fail "share = off: no $P"
+	t_assert_metric "$T_DIR/on.prom" "$P" "$V"
+done
+echo "ok: MX hygiene shared between a1..a4: $HON bytes (share = off: $HOFF)"
+
 # The audit likewise: once per server, every domain gets its results.
 run audit on on 24
 check_series audit
