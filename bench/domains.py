@@ -727,7 +727,7 @@ def report(args, R):
         hosts = sum(v for k, v in pp.items() if k not in OWN_PARTS)
         row("  the domain's own: %s" % ", ".join("%s %.0f" % (k, pp.get(k, 0)) for k in OWN_PARTS),
             "%.0f B" % own, "", "info")
-        row("  its MX hosts', a copy in each domain: %s"
+        row("  its MX hosts' (MX hygiene and DANE shared between domains): %s"
             % ", ".join("%s %.0f" % (k, v) for k, v in sorted(pp.items()) if k not in OWN_PARTS),
             "%.0f B" % hosts, "", "info")
     row("peak RSS, daemon after %d rounds" % args.rounds, g(don, "hwm", "%.1f MiB", 1 / B.MIB),

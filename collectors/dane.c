@@ -59,6 +59,25 @@ tlsa_set_free(struct tlsa_set *s)
 	tlsa_set_init(s);
 }
 
+int
+tlsa_set_equal(const struct tlsa_set *a, const struct tlsa_set *b)
+{
+	if (a->n != b->n || a->truncated != b->truncated ||
+	    a->malformed != b->malformed)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct tlsa_record *x = &a->recs[i], *y = &b->recs[i];
+
+		if (x->usage != y->usage || x->selector != y->selector ||
+		    x->mtype != y->mtype || x->len != y->len ||
+		    (x->data == NULL) != (y->data == NULL) ||
+		    (x->len > 0 && x->data != NULL &&
+		    memcmp(x->data, y->data, x->len) != 0))
+			return 0;
+	}
+	return 1;
+}
+
 size_t
 tlsa_set_bytes(const struct tlsa_set *s)
 {

@@ -76,6 +76,10 @@ void tlsa_set_init(struct tlsa_set *s);
 void tlsa_set_free(struct tlsa_set *s);
 /* Bytes the set holds on the heap, as malloc was asked for them. */
 size_t tlsa_set_bytes(const struct tlsa_set *s);
+/* Whether two sets hold the same records (usage, selector, matching type,
+ * data) in the same order; what a probe matched (match, depth) is not
+ * compared: it is the probe's, set anew by every dane_match_chain(). */
+int tlsa_set_equal(const struct tlsa_set *a, const struct tlsa_set *b);
 /* A deep copy of src into dst (initialised here). */
 void tlsa_set_copy(struct tlsa_set *dst, const struct tlsa_set *src);
 

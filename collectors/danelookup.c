@@ -314,20 +314,78 @@ danelookup_result_bytes(const struct danelookup_result *r)
 	n = sizeof(*r) + r->n_ports * sizeof(r->ports[0]);
 	if (r->expanded != NULL)
 		n += strlen(r->expanded) + 1;
+	if (r->host_own != NULL)
+		n += strlen(r->host_own) + 1;
 	for (size_t i = 0; i < r->n_ports; i++) {
 		const struct dane_port *p = &r->ports[i];
 
 		n += dnssec_why_bytes(p->why_bogus) +
 		    tlsa_set_bytes(&p->tlsa);
 	}
-	return n;
+	return n / intern_holders(&r->node);
+}
+
+/* --- interning ------------------------------------------------------------ */
+
+static int
+ports_equal(const struct dane_port *a, const struct dane_port *b)
+{
+	return a->port == b->port && a->tlsa_status == b->tlsa_status &&
+	    a->reason == b->reason && a->tlsa_rcode == b->tlsa_rcode &&
+	    a->applicable == b->applicable &&
+	    a->base_expanded == b->base_expanded &&
+	    strcmp(a->why_bogus, b->why_bogus) == 0 &&
+	    tlsa_set_equal(&a->tlsa, &b->tlsa);
+}
+
+static int
+results_equal(const struct intern_node *na, const struct intern_node *nb)
+{
+	const struct danelookup_result *a = (const struct danelookup_result *)
+	    ((const char *)na - offsetof(struct danelookup_result, node));
+	const struct danelookup_result *b = (const struct danelookup_result *)
+	    ((const char *)nb - offsetof(struct danelookup_result, node));
+
+	if (strcmp(a->host, b->host) != 0 || a->mx_status != b->mx_status ||
+	    a->addr_status != b->addr_status || a->n_ports != b->n_ports ||
+	    (a->expanded == NULL) != (b->expanded == NULL) ||
+	    (a->expanded != NULL && strcmp(a->expanded, b->expanded) != 0))
+		return 0;
+	for (size_t i = 0; i < a->n_ports; i++)
+		if (!ports_equal(&a->ports[i], &b->ports[i]))
+			return 0;
+	return 1;
+}
+
+struct danelookup_result *
+danelookup_result_intern(struct intern_pool *pool,
+    struct danelookup_result *r)
+{
+	uint64_t h = intern_hash_str(INTERN_HASH_INIT, r->host);
+	struct intern_node *found;
+
+	for (size_t i = 0; i < r->n_ports; i++)
+		h = intern_hash_bytes(h, &r->ports[i].port,
+		    sizeof(r->ports[i].port));
+	h = intern_hash_bytes(h, &r->mx_status, sizeof(r->mx_status));
+	if ((found = intern_find(pool, h, &r->node, results_equal)) != NULL) {
+		danelookup_result_free(r);
+		intern_hold(found);
+		return (struct danelookup_result *)((char *)found -
+		    offsetof(struct danelookup_result, node));
+	}
+	r->host_own = xstrdup(r->host);
+	r->host = r->host_own;
+	intern_insert(pool, &r->node, h);
+	return r;
 }
 
 void
 danelookup_result_free(struct danelookup_result *r)
 {
-	if (r == NULL)
+	if (r == NULL || !intern_release(&r->node))
 		return;
+	free(r->host_own);
 	for (size_t i = 0; i < r->n_ports; i++) {
 		tlsa_set_free(&r->ports[i].tlsa);
 		dnssec_why_free(r->ports[i].why_bogus);

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "base/intern.h"
 #include "collectors/dane.h"
 #include "collectors/dnssec.h"
 
@@ -35,8 +36,10 @@ struct dane_port {
 };
 
 struct danelookup_result {
+	struct intern_node node;	/* danelookup_result_intern */
 	const char	*host;		/* the params' host: it must outlive
-					 * the result */
+					 * the result; or host_own */
+	char		*host_own;	/* interned: its own copy, or NULL */
 	char		*expanded;	/* the host's CNAME target, or NULL */
 	enum dnssec_status mx_status;
 	enum dnssec_status addr_status;	/* the worse of A and AAAA */
@@ -49,8 +52,16 @@ struct danelookup_result {
 struct danelookup_result *danelookup_result_new(const char *host,
     const uint16_t *ports, size_t n_ports);
 /* Bytes the result holds, as malloc was asked for them (its structs, the
- * expansion, why_bogus texts and TLSA records; not the borrowed host). */
+ * expansion, why_bogus texts and TLSA records, and its host once
+ * interned; not the borrowed host), divided by its holders. */
 size_t danelookup_result_bytes(const struct danelookup_result *r);
+/* r (the caller's, as the job gave it) or the equal result pool holds
+ * already, which the caller then holds once more (r freed): the domains on
+ * the same MX host, whose MX validated alike, share one block, which owns
+ * its host name.  Its TLSA records' match and depth are a probe's scratch
+ * (dane_match_chain), not compared. */
+struct danelookup_result *danelookup_result_intern(struct intern_pool *pool,
+    struct danelookup_result *r);
 
 struct danelookup_params {
 	struct dnssec	*v;
@@ -69,6 +80,7 @@ typedef void (*danelookup_done_cb)(struct danelookup_result *res, void *arg);
 struct danelookup_job *danelookup_start(const struct danelookup_params *p,
     danelookup_done_cb cb, void *arg);
 void danelookup_cancel(struct danelookup_job *job);
+/* Lets go of res: frees it with its last holder (NULL is fine). */
 void danelookup_result_free(struct danelookup_result *res);
 
 /* The port's entry, or NULL. */

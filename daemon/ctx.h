@@ -48,6 +48,7 @@ struct ctx {
 	/* The MX hosts' facts equal between domains, one block each
 	 * (base/intern.h, share = on): MX hygiene, DANE lookups. */
 	struct intern_pool mxhyg_pool;
+	struct intern_pool dane_pool;
 	struct dns_queue dns_waiting;	/* scheduler lookups not sent yet */
 	unsigned	 dns_sent;	/* sent, not answered */
 	int		 dns_pumping;

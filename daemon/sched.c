@@ -308,7 +308,9 @@ dane_done(struct danelookup_result *dr, void *arg)
 	ds->job = NULL;
 	if (ds->index < run->res->n_dane) {
 		danelookup_result_free(run->res->dane[ds->index]);
-		run->res->dane[ds->index] = dr;
+		/* the domains on the same MX host share it (share = on) */
+		run->res->dane[ds->index] = run->ctx->cfg->share ?
+		    danelookup_result_intern(&run->ctx->dane_pool, dr) : dr;
 	} else	/* the result was handed on (an ad-hoc deadline) */
 		danelookup_result_free(dr);
 	/* The host's SMTP probes take the TLSA set into their handshakes. */
@@ -1116,4 +1118,5 @@ sched_shutdown(struct ctx *ctx)
 	dnsq_flush(ctx);
 	share_table_free(&ctx->shares);
 	intern_pool_free(&ctx->mxhyg_pool);
+	intern_pool_free(&ctx->dane_pool);
 }

@@ -8,6 +8,7 @@
 
 #include "base/intern.h"
 #include "base/util.h"
+#include "collectors/danelookup.h"
 #include "collectors/mxhyg.h"
 #include "tests/unit/unit.h"
 
@@ -175,10 +176,69 @@ test_mxhyg(void)
 	mxhyg_result_free(NULL);
 }
 
+/* A DANE lookup of host on port 25 with one record of rdata. */
+static struct danelookup_result *
+lookup(const char *host, enum dnssec_status mx, const unsigned char *rdata,
+    size_t len)
+{
+	static const uint16_t port25[] = { 25 };
+	struct danelookup_result *r = danelookup_result_new(host, port25, 1);
+
+	r->mx_status = mx;
+	r->addr_status = DNSSEC_SECURE;
+	r->ports[0].tlsa_status = DNSSEC_SECURE;
+	CHECK_INT(tlsa_add_rdata(&r->ports[0].tlsa, rdata, len), 0);
+	r->ports[0].applicable = 1;
+	return r;
+}
+
+static void
+test_dane(void)
+{
+	static const unsigned char rec1[] = { 3, 1, 1, 0xaa, 0xbb, 0xcc },
+	    rec2[] = { 3, 1, 1, 0xaa, 0xbb, 0xcd };
+	struct intern_pool pool;
+	char host_a[32], host_b[32], host_c[32], host_d[32];
+	struct danelookup_result *a, *b, *c, *d;
+
+	memset(&pool, 0, sizeof(pool));
+	strcpy(host_a, "mx.example.net");
+	strcpy(host_b, "mx.example.net");
+	strcpy(host_c, "mx.example.net");
+	strcpy(host_d, "mx.example.net");
+	a = danelookup_result_intern(&pool, lookup(host_a, DNSSEC_SECURE,
+	    rec1, sizeof(rec1)));
+	/* what a probe matched is its scratch: not compared */
+	a->ports[0].tlsa.recs[0].match = DANE_MATCHES;
+	b = danelookup_result_intern(&pool, lookup(host_b, DNSSEC_SECURE,
+	    rec1, sizeof(rec1)));
+	CHECK(b == a);
+	/* another record, or the domain's MX validated otherwise: apart */
+	c = danelookup_result_intern(&pool, lookup(host_c, DNSSEC_SECURE,
+	    rec2, sizeof(rec2)));
+	d = danelookup_result_intern(&pool, lookup(host_d, DNSSEC_INSECURE,
+	    rec1, sizeof(rec1)));
+	CHECK(c != a && d != a && c != d);
+	CHECK_INT(pool.n, 3);
+	memset(host_a, 'x', sizeof(host_a));	/* the block's host is its own */
+	memset(host_b, 'y', sizeof(host_b));
+	CHECK_STR(a->host, "mx.example.net");
+	CHECK(danelookup_usable(a, 25) == &a->ports[0].tlsa);
+	CHECK_INT(intern_holders(&a->node), 2);
+	danelookup_result_free(a);
+	danelookup_result_free(c);
+	CHECK_INT(pool.n, 2);
+	CHECK_STR(b->host, "mx.example.net");
+	danelookup_result_free(b);
+	intern_pool_free(&pool);
+	danelookup_result_free(d);
+}
+
 int
 main(void)
 {
 	test_pool();
 	test_mxhyg();
+	test_dane();
 	return unit_done("test_intern");
 }
