@@ -14,7 +14,9 @@ check_result_new(const struct target_cfg *t, const char *key)
 	struct check_result *r = xcalloc(1, sizeof(*r));
 
 	r->target.key = xstrdup(key);
-	r->target.name = xstrdup(t->name);
+	/* a domain's label is its name: one copy for both */
+	r->target.name = strcmp(key, t->name) == 0 ? r->target.key :
+	    xstrdup(t->name);
 	r->target.kind = t->kind;
 	r->target.port = t->port;
 	r->target.protocol = t->protocol;
@@ -27,8 +29,9 @@ check_result_free(struct check_result *r)
 {
 	if (r == NULL)
 		return;
+	if (r->target.name != r->target.key)
+		free(r->target.name);
 	free(r->target.key);
-	free(r->target.name);
 	for (size_t i = 0; i < r->n_eps; i++) {
 		free(r->eps[i].host);
 		if (r->eps[i].address != probe_str_empty)
@@ -180,7 +183,8 @@ check_result_bytes(const struct check_result *r,
 	size_t *b = bytes;
 
 	b[RESULT_PART_RESULT] += sizeof(*r) + str_bytes(r->target.key) +
-	    str_bytes(r->target.name) + r->n_names * sizeof(*r->names);
+	    (r->target.name != r->target.key ? str_bytes(r->target.name) : 0) +
+	    r->n_names * sizeof(*r->names);
 	for (size_t i = 0; i < r->n_names; i++)
 		b[RESULT_PART_RESULT] += str_bytes(r->names[i]);
 	b[RESULT_PART_ENDPOINTS] += r->n_eps * sizeof(*r->eps);

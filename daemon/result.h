@@ -23,7 +23,8 @@
 struct result_target {
 	char		*key;		/* the `target` label: "domain",
 					 * "host:port", "[v6]:port" */
-	char		*name;		/* the domain, or the endpoint's host */
+	char		*name;		/* the domain, or the endpoint's host;
+					 * key itself when the same text */
 	enum target_kind kind;
 	uint16_t	 port;		/* endpoint targets */
 	enum protocol	 protocol;	/* endpoint targets */
@@ -71,31 +72,33 @@ struct check_result {
 	double		 started;	/* wall clock */
 	double		 finished;
 	double		 duration_s;
+	double		 mx_duration_s;	/* domain targets */
 	int		 success;
 	/* domain targets */
 	enum dns_result	 mx_result;
-	double		 mx_duration_s;
-	struct dns_mx	*mx;
-	size_t		 n_mx;
 	int		 null_mx;
 	int		 implicit_mx;
-	struct endpoint_result *eps;
-	size_t		 n_eps;
 	int		 timed_out;	/* cut short by an ad-hoc deadline */
+	/* the lists' lengths (at most a few hundred: MX hosts, their
+	 * addresses and endpoints, names) */
+	unsigned	 n_mx;
+	unsigned	 n_eps;
+	unsigned	 n_dane;
+	unsigned	 n_mx_addrs;
+	unsigned	 n_names;
+	struct dns_mx	*mx;
+	struct endpoint_result *eps;
 	struct records_result *records;	/* domain targets, or NULL */
 	struct mtasts_result *mtasts;	/* domain targets, or NULL */
 	struct danelookup_result **dane; /* per MX host: TLSA on port 25 */
-	size_t		 n_dane;
 	struct zonestatus_result *zones; /* DNSSEC of the domain and its MX
 					 * hosts, or NULL */
 	struct mxhyg_result *mxhyg;	/* MX hygiene (mxhyg.h), or NULL */
 	struct host_address *mx_addrs;	/* every A and AAAA of the MX hosts */
-	size_t		 n_mx_addrs;
 	/* Host names of the result that are neither its target's nor an MX
 	 * host's (check_result_name): each name is held once, and the DANE,
 	 * DNSSEC, MX hygiene and address lists point at it. */
 	char		**names;
-	size_t		 n_names;
 };
 
 /* The `target` label and identity of a target: "domain", "host:port"

@@ -202,7 +202,7 @@ status_row(struct buf *b, const struct target_view *v, double now)
 	if (t->cfg->kind == TARGET_ENDPOINT)
 		buf_printf(b, " \xc2\xb7 %s", protocol_name(t->cfg->protocol));
 	else if (r)
-		buf_printf(b, " \xc2\xb7 %zu endpoint%s", r->n_eps,
+		buf_printf(b, " \xc2\xb7 %u endpoint%s", r->n_eps,
 		    r->n_eps == 1 ? "" : "s");
 	buf_puts(b, "</small></td>");
 	buf_puts(b, "<td data-label=\"Verdict\">");
@@ -503,7 +503,7 @@ target_page_render(const struct result_store *s, const char *name,
 	if (r != NULL)
 		domfacts_rows(&dom_table, r, DOM_HEAD, &dom);
 	if (r != NULL) {
-		buf_printf(b, "<h2>Endpoints (%zu)</h2>\n", r->n_eps);
+		buf_printf(b, "<h2>Endpoints (%u)</h2>\n", r->n_eps);
 		for (size_t i = 0; i < r->n_eps; i++)
 			endpoint_html(b, r, &r->eps[i], now);
 		domfacts_rows(&dom_table, r, DOM_TAIL, &dom);

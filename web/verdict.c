@@ -322,7 +322,7 @@ verdict_starttls(const struct check_result *r, struct verdict_info *vi)
 	} else if (offered == 0)
 		rate(vi, V_NA, "not reached");
 	else if (offered < r->n_eps)
-		rate(vi, V_PASS, "offered (%zu of %zu endpoints reached)",
+		rate(vi, V_PASS, "offered (%zu of %u endpoints reached)",
 		    offered, r->n_eps);
 	else
 		rate(vi, V_PASS, "offered");
