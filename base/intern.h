@@ -29,6 +29,12 @@ struct intern_pool {
 typedef int (*intern_equal_fn)(const struct intern_node *a,
     const struct intern_node *b);
 
+/* The block of type whose member node n is (const kept as given). */
+#define INTERN_BLOCK(n, type) \
+	((type *)(void *)((char *)(n) - offsetof(type, node)))
+#define INTERN_BLOCK_CONST(n, type) \
+	((const type *)(const void *)((const char *)(n) - offsetof(type, node)))
+
 /* The block of pool equal to like (whose hash is hash), or NULL. */
 struct intern_node *intern_find(const struct intern_pool *pool,
     uint64_t hash, const struct intern_node *like, intern_equal_fn equal);

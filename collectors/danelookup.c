@@ -341,10 +341,10 @@ ports_equal(const struct dane_port *a, const struct dane_port *b)
 static int
 results_equal(const struct intern_node *na, const struct intern_node *nb)
 {
-	const struct danelookup_result *a = (const struct danelookup_result *)
-	    ((const char *)na - offsetof(struct danelookup_result, node));
-	const struct danelookup_result *b = (const struct danelookup_result *)
-	    ((const char *)nb - offsetof(struct danelookup_result, node));
+	const struct danelookup_result *a =
+	    INTERN_BLOCK_CONST(na, struct danelookup_result);
+	const struct danelookup_result *b =
+	    INTERN_BLOCK_CONST(nb, struct danelookup_result);
 
 	if (strcmp(a->host, b->host) != 0 || a->mx_status != b->mx_status ||
 	    a->addr_status != b->addr_status || a->n_ports != b->n_ports ||
@@ -371,8 +371,7 @@ danelookup_result_intern(struct intern_pool *pool,
 	if ((found = intern_find(pool, h, &r->node, results_equal)) != NULL) {
 		danelookup_result_free(r);
 		intern_hold(found);
-		return (struct danelookup_result *)((char *)found -
-		    offsetof(struct danelookup_result, node));
+		return INTERN_BLOCK(found, struct danelookup_result);
 	}
 	r->host_own = xstrdup(r->host);
 	r->host = r->host_own;

@@ -580,10 +580,10 @@ addrs_equal(const struct mxhyg_addr *a, const struct mxhyg_addr *b)
 static int
 results_equal(const struct intern_node *na, const struct intern_node *nb)
 {
-	const struct mxhyg_result *a = (const struct mxhyg_result *)
-	    ((const char *)na - offsetof(struct mxhyg_result, node));
-	const struct mxhyg_result *b = (const struct mxhyg_result *)
-	    ((const char *)nb - offsetof(struct mxhyg_result, node));
+	const struct mxhyg_result *a =
+	    INTERN_BLOCK_CONST(na, struct mxhyg_result);
+	const struct mxhyg_result *b =
+	    INTERN_BLOCK_CONST(nb, struct mxhyg_result);
 
 	if (a->n_hosts != b->n_hosts || a->n_addrs != b->n_addrs ||
 	    a->n_findings != b->n_findings)
@@ -657,8 +657,7 @@ mxhyg_result_intern(struct intern_pool *pool, struct mxhyg_result *res)
 	if (found != NULL) {
 		mxhyg_result_free(res);
 		intern_hold(found);
-		return (struct mxhyg_result *)((char *)found -
-		    offsetof(struct mxhyg_result, node));
+		return INTERN_BLOCK(found, struct mxhyg_result);
 	}
 	own_names(res);
 	intern_insert(pool, &res->node, h);

@@ -20,8 +20,8 @@ struct item {
 static int
 items_equal(const struct intern_node *a, const struct intern_node *b)
 {
-	return ((const struct item *)(const void *)a)->value ==
-	    ((const struct item *)(const void *)b)->value;
+	return INTERN_BLOCK_CONST(a, struct item)->value ==
+	    INTERN_BLOCK_CONST(b, struct item)->value;
 }
 
 /* A hash that collides on purpose: chains, not luck, tell them apart. */
