@@ -11,6 +11,7 @@ static const struct {
 	size_t		 offset;
 	const char	*symbol;
 } curl_lib_fns[] = {
+	CURL_LIB_FN(global_init, curl_global_init),
 	CURL_LIB_FN(easy_init, curl_easy_init),
 	CURL_LIB_FN(easy_setopt, curl_easy_setopt),
 	CURL_LIB_FN(easy_getinfo, curl_easy_getinfo),
@@ -39,7 +40,6 @@ _Static_assert(sizeof(curl_lib_fns) / sizeof(curl_lib_fns[0]) ==
 static int
 curl_lib_load(struct curl_lib *lib, char *err, size_t errlen)
 {
-	CURLcode (*global_init)(long);
 	void *h, *sym;
 	const char *why;
 
@@ -59,13 +59,7 @@ curl_lib_load(struct curl_lib *lib, char *err, size_t errlen)
 		/* POSIX: a function's address as dlsym() returns it. */
 		memcpy((char *)lib + curl_lib_fns[i].offset, &sym, sizeof(sym));
 	}
-	if ((sym = dlsym(h, "curl_global_init")) == NULL) {
-		snprintf(err, errlen, "%s has no curl_global_init",
-		    CURL_LIB_SONAME);
-		return -1;
-	}
-	memcpy(&global_init, &sym, sizeof(sym));
-	if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (lib->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "curl_global_init failed");
 		return -1;
 	}
@@ -87,15 +81,4 @@ curl_lib_get(char *err, size_t errlen)
 		return &lib;
 	snprintf(err, errlen, "%s", why);
 	return NULL;
-}
-
-int
-curl_lib_loaded(void)
-{
-	void *h = dlopen(CURL_LIB_SONAME, RTLD_NOW | RTLD_NOLOAD);
-
-	if (h == NULL)
-		return 0;
-	dlclose(h);	/* the reference NOLOAD took */
-	return 1;
 }

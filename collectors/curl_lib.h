@@ -19,6 +19,7 @@
 #define CURL_LIB_SONAME "libcurl.so.4"
 
 struct curl_lib {
+	CURLcode	 (*global_init)(long);
 	CURL		*(*easy_init)(void);
 	CURLcode	 (*easy_setopt)(CURL *, CURLoption, ...);
 	CURLcode	 (*easy_getinfo)(CURL *, CURLINFO, ...);
@@ -44,7 +45,5 @@ struct curl_lib {
  * NULL when it cannot be, with why in err (the same answer on every later
  * call: a failed load is not tried again). */
 const struct curl_lib *curl_lib_get(char *err, size_t errlen);
-/* Whether libcurl is loaded in this process (by us or anyone). */
-int curl_lib_loaded(void);
 
 #endif

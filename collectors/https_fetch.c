@@ -218,13 +218,15 @@ transfers_collect(struct fetch_engine *e)
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		e->curl->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+		e->curl->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&f);
 		if (f == NULL)
 			continue;
 		f->res.cls = class_of_curl_code(msg->data.result, f);
-		e->curl->easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &f->res.status);
-		if (e->curl->easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ct) ==
-		    CURLE_OK && ct != NULL)
+		e->curl->easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE,
+		    &f->res.status);
+		if (e->curl->easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE,
+		    &ct) == CURLE_OK && ct != NULL)
 			snprintf(f->res.content_type,
 			    sizeof(f->res.content_type), "%s", ct);
 		if (f->res.cls == FETCH_OK && f->res.content_encoding[0] != '\0' &&
@@ -272,7 +274,8 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	e->curl->multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	e->curl->multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
 	transfers_collect(e);
 }
 
@@ -533,7 +536,8 @@ easy_setup(struct fetch *f, const struct fetch_params *p)
 	if (resolve_entry(p, &res) == -1 ||
 	    (f->resolve = curl->slist_append(NULL, res.data)) == NULL)
 		ok = 0;
-#define SET(opt, val) (ok = ok && curl->easy_setopt(f->easy, opt, val) == CURLE_OK)
+#define SET(opt, val) \
+	(ok = ok && curl->easy_setopt(f->easy, opt, val) == CURLE_OK)
 	SET(CURLOPT_URL, url.data);
 	SET(CURLOPT_PROTOCOLS_STR, "https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");

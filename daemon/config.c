@@ -115,8 +115,10 @@ close_section(struct parse *p)
 	if (p->sec && p->sec->close)
 		p->sec->close(p);
 	if (p->use_scratch) {	/* its keys were checked; drop what they set */
-		conf_free_list(&p->scratch.imap_hosts, &p->scratch.n_imap_hosts);
-		conf_free_list(&p->scratch.pop3_hosts, &p->scratch.n_pop3_hosts);
+		conf_free_list(&p->scratch.imap_hosts,
+		    &p->scratch.n_imap_hosts);
+		conf_free_list(&p->scratch.pop3_hosts,
+		    &p->scratch.n_pop3_hosts);
 		conf_free_list(&p->scratch.dkim_selectors,
 		    &p->scratch.n_dkim_selectors);
 		conf_free_list(&p->scratch.spf_expect_pass,

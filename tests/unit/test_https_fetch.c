@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dlfcn.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -225,6 +227,18 @@ test_urgent_first(void)
 	CHECK_INT(r.order[3], 1);
 	CHECK_INT(r.order[4], 2);
 	run_free(&r);
+}
+
+/* Whether libcurl is loaded in this process. */
+static int
+curl_lib_loaded(void)
+{
+	void *h = dlopen(CURL_LIB_SONAME, RTLD_NOW | RTLD_NOLOAD);
+
+	if (h == NULL)
+		return 0;
+	dlclose(h);	/* the reference NOLOAD took */
+	return 1;
 }
 
 /* libcurl is mapped by the first fetch, not by the engine: an exporter
